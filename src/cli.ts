@@ -1,0 +1,47 @@
+// The command line: one file per command under commands/, wired here.
+
+import { Command, CommanderError } from 'commander';
+import { EXIT, UsageError, type Io } from './io.js';
+import { applyCommand } from './commands/apply.js';
+import { emulatorCommand } from './commands/emulator.js';
+import { planCommand } from './commands/plan.js';
+import { validateCommand } from './commands/validate.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('ztsync')
+    .description('Cloudflare Zero Trust organization and DoH settings as code: validate, plan, apply.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+  for (const make of [validateCommand, planCommand, applyCommand, emulatorCommand]) {
+    program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
+  }
+  return program;
+}
+
+/** Run the CLI with the given arguments (without node and script); resolves to the exit code. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0; usage errors were already printed.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.error;
+    }
+    io.stderr.write(`ztsync: ${err instanceof UsageError ? err.message : describeUnexpected(err)}\n`);
+    return EXIT.error;
+  }
+}
+
+function describeUnexpected(err: unknown): string {
+  // Only the message: stacks and inspected objects may carry request options (and so credentials).
+  return err instanceof Error ? err.message : String(err);
+}

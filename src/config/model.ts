@@ -1,0 +1,42 @@
+// The desired state, as loaded from YAML and merged with defaults: what the plan compares with live state.
+
+import type { ResourceType, Scope } from '../resources/fields.js';
+
+/** A place in a config file, 1-based. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One managed resource of a target: its leaf field values keyed by dotted path, defaults already laid under. */
+export interface DesiredResource {
+  type: ResourceType;
+  values: Record<string, unknown>;
+  /** Where each managed field was written (its own file or the defaults), for messages. */
+  positions: Record<string, SourcePosition>;
+}
+
+export interface DesiredTarget {
+  scope: Scope;
+  id: string;
+  description?: string;
+  source: SourcePosition;
+  resources: DesiredResource[];
+}
+
+export interface DesiredState {
+  files: string[];
+  targets: DesiredTarget[];
+}
+
+/** A problem with the config, reported as `file:line:col: message (path)`. */
+export interface Diagnostic extends SourcePosition {
+  message: string;
+  /** JSON-pointer-like path inside the document, e.g. accounts[0].organization.session_duration. */
+  path: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.col}: ${d.message}${d.path ? ` (${d.path})` : ''}`;
+}

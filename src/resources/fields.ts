@@ -1,0 +1,95 @@
+// The vocabulary in which each resource declares its fields once. The JSON Schema, the config
+// validator, the diff, the request bodies and the emulator's checks are all driven by these tables.
+
+import type { DurationUnits } from './duration.js';
+
+export type Scope = 'account' | 'zone';
+export const SCOPES: readonly Scope[] = ['account', 'zone'];
+
+export type FieldType =
+  | { kind: 'boolean' }
+  | { kind: 'string'; format?: 'uuid' | 'hostname' | 'color' | 'uri' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'duration'; units: DurationUnits; min?: string; max?: string }
+  /** A list compared as a set (order and duplicates do not matter). */
+  | { kind: 'set'; items: readonly (string | number)[] | 'string' };
+
+export interface FieldSpec {
+  /** Dotted path in the API object, e.g. "login_design.background_color". */
+  readonly path: string;
+  readonly type: FieldType;
+  readonly description: string;
+  /** Scopes whose API accepts this field. Empty for read-only fields. */
+  readonly scopes: readonly Scope[];
+  /** Set by the API, never sent. */
+  readonly readOnly?: boolean;
+  /** Accepted by the create call (POST). Default true; custom_pages only goes through PUT. */
+  readonly onCreate?: boolean;
+  /** Required by the create call. */
+  readonly requiredOnCreate?: boolean;
+  /** Where the live API reports this field, when it differs from `path` (DoH: service_token_id ← id). */
+  readonly liveKey?: string;
+  /** Managed-field example for docs and the schema. */
+  readonly example?: unknown;
+}
+
+/** A nested object of fields, e.g. login_design; described once for the schema. */
+export interface GroupSpec {
+  readonly path: string;
+  readonly description: string;
+}
+
+export type ResourceType = 'organization' | 'doh';
+
+export interface ResourceSpec {
+  readonly type: ResourceType;
+  readonly description: string;
+  /** Scopes that have this resource at all (DoH: accounts only). */
+  readonly scopes: readonly Scope[];
+  readonly groups: readonly GroupSpec[];
+  readonly fields: readonly FieldSpec[];
+}
+
+// Small constructors keep the tables one line a field.
+export const bool = (): FieldType => ({ kind: 'boolean' });
+export const str = (format?: 'uuid' | 'hostname' | 'color' | 'uri'): FieldType => ({ kind: 'string', format });
+export const oneOf = (...values: string[]): FieldType => ({ kind: 'enum', values });
+export const duration = (units: DurationUnits = 'go', bounds: { min?: string; max?: string } = {}): FieldType => ({
+  kind: 'duration',
+  units,
+  ...bounds,
+});
+export const setOf = (items: readonly (string | number)[] | 'string'): FieldType => ({ kind: 'set', items });
+
+export const ALL: readonly Scope[] = SCOPES;
+export const ACCOUNT: readonly Scope[] = ['account'];
+
+export function writableFields(spec: ResourceSpec, scope?: Scope): FieldSpec[] {
+  return spec.fields.filter((f) => !f.readOnly && (scope === undefined || f.scopes.includes(scope)));
+}
+
+export function fieldByPath(spec: ResourceSpec, path: string): FieldSpec | undefined {
+  return spec.fields.find((f) => f.path === path);
+}
+
+/** Read a dotted path out of a nested object. */
+export function getPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** Write a dotted path into a nested object, creating the groups on the way. */
+export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let cur = obj;
+  for (const key of keys.slice(0, -1)) {
+    const next = cur[key];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]] = value;
+}

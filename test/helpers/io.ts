@@ -1,0 +1,33 @@
+// Capture a command's output in-process.
+import type { Io } from '../../src/io.js';
+import { runCli } from '../../src/cli.js';
+
+export interface CapturedRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function captureIo(overrides: Partial<Io> = {}): Io & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s) },
+    env: {},
+    stdoutIsTTY: false,
+    stdinIsTTY: false,
+    prompt: async () => 'no',
+    stopSignal: () => new Promise(() => {}),
+    ...overrides,
+  };
+}
+
+/** Run `ztsync ARGS` in-process. */
+export async function run(argv: string[], overrides: Partial<Io> = {}): Promise<CapturedRun> {
+  const io = captureIo(overrides);
+  const code = await runCli(argv, io);
+  return { code, stdout: io.out.join(''), stderr: io.err.join('') };
+}
