@@ -1,0 +1,171 @@
+// Apply carries out a plan's changes, target by target. It reads live state again only to build a safe
+// request body (the live writable fields with the planned values laid over them, so that nothing the config
+// does not manage is ever reset, whatever the PUT semantics) and to notice that the plan went stale.
+// After each write it reads back and checks that the resource converged.
+
+import type { CloudflareClient } from '../cloudflare/client.js';
+import { createLive, readLive, updateLive, type LiveObject } from '../cloudflare/endpoints.js';
+import { CloudflareApiError } from '../cloudflare/errors.js';
+import { liveValue } from '../plan/diff.js';
+import type { FieldChange, Plan, ResourcePlan, TargetPlan } from '../plan/model.js';
+import { fieldByPath, setPath, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/fields.js';
+import { resourceSpec } from '../resources/index.js';
+import { sameValue } from '../resources/normalize.js';
+import { mapLimit } from '../util/map-limit.js';
+import { show } from '../plan/render-text.js';
+
+export type Outcome = 'applied' | 'unchanged' | 'failed';
+
+export interface ResourceResult {
+  type: ResourcePlan['type'];
+  action: ResourcePlan['action'];
+  outcome: Outcome;
+  error: string | null;
+}
+
+export interface TargetResult {
+  scope: Scope;
+  id: string;
+  description: string | null;
+  outcome: Outcome;
+  resources: ResourceResult[];
+  error: string | null;
+}
+
+export interface ApplyResult {
+  targets: TargetResult[];
+  summary: Record<Outcome, number>;
+}
+
+export interface ApplyOptions {
+  concurrency?: number;
+  /** Called as each target finishes, for progress output. */
+  onTarget?: (result: TargetResult) => void;
+}
+
+export class StalePlanError extends Error {
+  override name = 'StalePlanError';
+}
+
+export async function applyPlan(plan: Plan, client: CloudflareClient, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const targets = await mapLimit(plan.targets, options.concurrency ?? 4, async (target) => {
+    const result = await applyTarget(target, client);
+    options.onTarget?.(result);
+    return result;
+  });
+  const summary: Record<Outcome, number> = { applied: 0, unchanged: 0, failed: 0 };
+  for (const t of targets) summary[t.outcome]++;
+  return { targets, summary };
+}
+
+async function applyTarget(target: TargetPlan, client: CloudflareClient): Promise<TargetResult> {
+  const base = { scope: target.scope, id: target.id, description: target.description };
+  if (target.error) return { ...base, outcome: 'failed', resources: [], error: `not applied: ${target.error.message}` };
+  // One failing resource does not stop the others of the target.
+  const resources: ResourceResult[] = [];
+  for (const resource of target.resources) resources.push(await applyResource(client, target, resource));
+  const outcome: Outcome = resources.some((r) => r.outcome === 'failed')
+    ? 'failed'
+    : resources.some((r) => r.outcome === 'applied')
+      ? 'applied'
+      : 'unchanged';
+  return { ...base, outcome, resources, error: null };
+}
+
+async function applyResource(client: CloudflareClient, target: TargetPlan, plan: ResourcePlan): Promise<ResourceResult> {
+  const base = { type: plan.type, action: plan.action };
+  if (plan.action === 'noop') return { ...base, outcome: 'unchanged', error: null };
+  try {
+    const writer = new ResourceWriter(client, resourceSpec(plan.type), target.scope, target.id);
+    await (plan.action === 'create' ? writer.create(plan.changes) : writer.update(plan.changes));
+    await writer.verify(plan.changes);
+    return { ...base, outcome: 'applied', error: null };
+  } catch (err) {
+    return { ...base, outcome: 'failed', error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** The writes of one resource of one target. */
+class ResourceWriter {
+  constructor(
+    private readonly client: CloudflareClient,
+    private readonly spec: ResourceSpec,
+    private readonly scope: Scope,
+    private readonly id: string,
+  ) {}
+
+  private read(): Promise<LiveObject | null> {
+    return readLive(this.client, this.spec.type, this.scope, this.id);
+  }
+
+  async create(changes: FieldChange[]): Promise<void> {
+    if ((await this.read()) !== null) throw new StalePlanError(`plan is stale: the ${this.spec.type} was created since the plan; run plan again`);
+    const onCreate = changes.filter((c) => this.field(c.path).onCreate !== false);
+    const afterCreate = changes.filter((c) => this.field(c.path).onCreate === false);
+    await this.createOnce(onCreate);
+    // What the create call does not take (custom_pages) goes in a PUT over what now exists.
+    if (afterCreate.length > 0) await this.update(afterCreate, { checkStale: false });
+  }
+
+  async update(changes: FieldChange[], { checkStale = true } = {}): Promise<void> {
+    const live = await this.read();
+    if (live === null) throw new StalePlanError(`plan is stale: the ${this.spec.type} no longer exists; run plan again`);
+    if (checkStale) this.assertNotStale(changes, live);
+    await updateLive(this.client, this.spec.type, this.scope, this.id, this.bodyOver(live, changes));
+  }
+
+  /** Read back after writing: every planned value must now be live. */
+  async verify(changes: FieldChange[]): Promise<void> {
+    const live = await this.read();
+    const diverged = changes.filter((c) => !sameValue(this.field(c.path), liveValue(this.field(c.path), live), c.after));
+    if (diverged.length > 0) {
+      const which = diverged.map((c) => `${c.path} reads back as ${show(liveValue(this.field(c.path), live) ?? null)}`);
+      throw new Error(`did not converge after writing: ${which.join('; ')}`);
+    }
+  }
+
+  /**
+   * Creation is not idempotent, and its answer can be lost after the API carried it out. After a failed
+   * create, look before trying again: if the resource now exists as planned, the create went through.
+   */
+  private async createOnce(changes: FieldChange[]): Promise<void> {
+    try {
+      await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes));
+    } catch (err) {
+      if (!(err instanceof CloudflareApiError)) throw err;
+      const live = await this.read();
+      const createdAsPlanned = live !== null && changes.every((c) => sameValue(this.field(c.path), liveValue(this.field(c.path), live), c.after));
+      if (!createdAsPlanned) throw err;
+    }
+  }
+
+  private assertNotStale(changes: FieldChange[], live: LiveObject): void {
+    const moved = changes.filter((c) => !sameValue(this.field(c.path), liveValue(this.field(c.path), live), c.before));
+    if (moved.length === 0) return;
+    const which = moved.map((c) => `${c.path} is now ${show(liveValue(this.field(c.path), live) ?? null)} (planned from ${show(c.before)})`);
+    throw new StalePlanError(`plan is stale: ${which.join('; ')}; run plan again`);
+  }
+
+  /** The live writable fields of this scope, with the planned values laid over them. Never a null. */
+  private bodyOver(live: LiveObject, changes: FieldChange[]): LiveObject {
+    const body: LiveObject = {};
+    for (const field of writableFields(this.spec, this.scope)) {
+      const value = liveValue(field, live);
+      if (value !== undefined && value !== null) setPath(body, field.path, value);
+    }
+    for (const change of changes) setPath(body, change.path, change.after);
+    return body;
+  }
+
+  private field(path: string): FieldSpec {
+    const field = fieldByPath(this.spec, path);
+    if (!field) throw new Error(`internal: ${this.spec.type} has no field ${path}`);
+    return field;
+  }
+}
+
+function bodyOf(changes: FieldChange[]): LiveObject {
+  const body: LiveObject = {};
+  for (const change of changes) setPath(body, change.path, change.after);
+  return body;
+}

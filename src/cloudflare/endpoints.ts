@@ -1,0 +1,51 @@
+// Where each resource lives in the API and how it is read, created and updated.
+
+import type { ResourceType, Scope } from '../resources/fields.js';
+import type { CloudflareClient } from './client.js';
+import { CloudflareApiError } from './errors.js';
+
+export type LiveObject = Record<string, unknown>;
+
+interface Endpoint {
+  path(scope: Scope, id: string): string;
+  /** The create call: organizations have a POST; DoH settings are created by the same PUT that updates them. */
+  createMethod: 'POST' | 'PUT';
+}
+
+const ENDPOINTS: Record<ResourceType, Endpoint> = {
+  organization: { path: (scope, id) => `/${scope}s/${id}/access/organizations`, createMethod: 'POST' },
+  doh: { path: (_scope, id) => `/accounts/${id}/access/organizations/doh`, createMethod: 'PUT' },
+};
+
+export function resourcePath(type: ResourceType, scope: Scope, id: string): string {
+  return ENDPOINTS[type].path(scope, encodeURIComponent(id));
+}
+
+/** The live object, or null when the resource is not set up (a 404, or an empty result). */
+export async function readLive(client: CloudflareClient, type: ResourceType, scope: Scope, id: string): Promise<LiveObject | null> {
+  try {
+    const { result } = await client.get<unknown>(resourcePath(type, scope, id));
+    return isNonEmptyObject(result) ? result : null;
+  } catch (err) {
+    if (err instanceof CloudflareApiError && err.status === 404 && !err.codes.includes(NO_ROUTE)) return null;
+    throw err;
+  }
+}
+
+export async function createLive(client: CloudflareClient, type: ResourceType, scope: Scope, id: string, body: LiveObject): Promise<LiveObject> {
+  const path = resourcePath(type, scope, id);
+  const { result } = ENDPOINTS[type].createMethod === 'POST' ? await client.post<LiveObject>(path, body) : await client.put<LiveObject>(path, body);
+  return result;
+}
+
+export async function updateLive(client: CloudflareClient, type: ResourceType, scope: Scope, id: string, body: LiveObject): Promise<LiveObject> {
+  const { result } = await client.put<LiveObject>(resourcePath(type, scope, id), body);
+  return result;
+}
+
+/** Cloudflare's "No route for the URI": a wrong path or scope, not a missing resource. */
+const NO_ROUTE = 7003;
+
+function isNonEmptyObject(value: unknown): value is LiveObject {
+  return !!value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0;
+}

@@ -1,0 +1,71 @@
+// The one error type that leaves the client. It holds only what is safe to print: never headers, never
+// request options (got's own errors carry the Authorization header and must not escape).
+
+import { inspect } from 'node:util';
+
+export interface CloudflareMessage {
+  code: number;
+  message: string;
+}
+
+export type FailureKind = 'http' | 'network' | 'timeout' | 'invalid-response';
+
+export interface CloudflareApiErrorInit {
+  kind: FailureKind;
+  method: string;
+  path: string;
+  status?: number;
+  errors?: CloudflareMessage[];
+  cfRay?: string;
+  retryAfterMs?: number;
+  detail?: string;
+}
+
+export class CloudflareApiError extends Error {
+  override name = 'CloudflareApiError';
+  readonly kind: FailureKind;
+  readonly method: string;
+  readonly path: string;
+  readonly status?: number;
+  readonly errors: CloudflareMessage[];
+  readonly cfRay?: string;
+  readonly retryAfterMs?: number;
+
+  constructor(init: CloudflareApiErrorInit) {
+    super(describe(init));
+    this.kind = init.kind;
+    this.method = init.method;
+    this.path = init.path;
+    this.status = init.status;
+    this.errors = init.errors ?? [];
+    this.cfRay = init.cfRay;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  /** Worth another try: rate limited, a server error, or the request never got a clean answer. */
+  get retryable(): boolean {
+    if (this.kind !== 'http') return this.kind !== 'invalid-response' || (this.status ?? 0) >= 500;
+    return this.status === 429 || (this.status ?? 0) >= 500;
+  }
+
+  get codes(): number[] {
+    return this.errors.map((e) => e.code);
+  }
+
+  toJSON() {
+    return { name: this.name, message: this.message, kind: this.kind, method: this.method, path: this.path, status: this.status, errors: this.errors, cfRay: this.cfRay };
+  }
+
+  [inspect.custom]() {
+    return `${this.name}: ${this.message}`;
+  }
+}
+
+function describe(init: CloudflareApiErrorInit): string {
+  const where = `${init.method} ${init.path}`;
+  const status = init.status ? ` → ${init.status}` : '';
+  const messages = (init.errors ?? []).map((e) => `[${e.code}] ${e.message}`).join('; ');
+  const what = messages || init.detail || init.kind;
+  const ray = init.cfRay ? ` (cf-ray ${init.cfRay})` : '';
+  return `${where}${status}: ${what}${ray}`;
+}

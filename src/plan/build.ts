@@ -1,0 +1,58 @@
+// Read live state for every desired target and diff it: the I/O edge of planning. A target whose read
+// fails carries its error in the plan; the others are planned all the same.
+
+import type { DesiredResource, DesiredState, DesiredTarget } from '../config/model.js';
+import type { CloudflareClient } from '../cloudflare/client.js';
+import { readLive } from '../cloudflare/endpoints.js';
+import { CloudflareApiError } from '../cloudflare/errors.js';
+import { resourceSpec } from '../resources/index.js';
+import { mapLimit } from '../util/map-limit.js';
+import { diffResource } from './diff.js';
+import { makePlan, type Plan, type PlanError, type ResourcePlan, type TargetPlan } from './model.js';
+
+export interface PlanOptions {
+  /** Only these accounts / zones (by id); when both are empty, every target. */
+  accounts?: string[];
+  zones?: string[];
+  concurrency?: number;
+}
+
+export async function buildPlan(desired: DesiredState, client: CloudflareClient, options: PlanOptions = {}): Promise<Plan> {
+  const targets = selectTargets(desired.targets, options);
+  const planned = await mapLimit(targets, options.concurrency ?? 8, (target) => planTarget(target, client));
+  return makePlan(client.apiBase.href, planned);
+}
+
+export function selectTargets(targets: DesiredTarget[], { accounts = [], zones = [] }: PlanOptions): DesiredTarget[] {
+  if (accounts.length === 0 && zones.length === 0) return targets;
+  return targets.filter((t) => (t.scope === 'account' ? accounts : zones).includes(t.id));
+}
+
+async function planTarget(target: DesiredTarget, client: CloudflareClient): Promise<TargetPlan> {
+  const base = { scope: target.scope, id: target.id, description: target.description ?? null, source: target.source };
+  const resources: ResourcePlan[] = [];
+  try {
+    for (const desired of target.resources) {
+      const live = await readLive(client, desired.type, target.scope, target.id);
+      const missing = live === null ? missingForCreate(desired) : [];
+      if (missing.length > 0) {
+        return { ...base, resources, error: { message: `${desired.type} does not exist yet; creating it needs ${missing.join(' and ')} in the config` } };
+      }
+      resources.push(diffResource(resourceSpec(desired.type), desired, live));
+    }
+    return { ...base, resources, error: null };
+  } catch (err) {
+    return { ...base, resources, error: planError(err) };
+  }
+}
+
+function missingForCreate(desired: DesiredResource): string[] {
+  return resourceSpec(desired.type)
+    .fields.filter((f) => f.requiredOnCreate && desired.values[f.path] === undefined)
+    .map((f) => f.path);
+}
+
+export function planError(err: unknown): PlanError {
+  if (err instanceof CloudflareApiError) return { message: err.message, status: err.status, codes: err.codes };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
