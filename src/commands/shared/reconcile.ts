@@ -1,0 +1,58 @@
+// What plan and apply share: the options that pick targets and the API, and the path from config files to
+// a plan. Commands import this; it imports stages only.
+
+import { Command, Option } from 'commander';
+import { loadDesiredState } from '../../config/index.js';
+import { formatDiagnostic } from '../../config/model.js';
+import { CloudflareClient } from '../../cloudflare/client.js';
+import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
+import { buildPlan } from '../../plan/build.js';
+import type { Plan } from '../../plan/model.js';
+import type { Io } from '../../io.js';
+
+export interface ReconcileOptions {
+  apiBase?: string;
+  account?: string[];
+  zone?: string[];
+  concurrency?: string;
+}
+
+export function addReconcileOptions(command: Command): Command {
+  return command
+    .argument('<paths...>', 'YAML config files or directories (read recursively: *.yaml, *.yml)')
+    .addOption(new Option('--api-base <url>', `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`))
+    .option('--account <id...>', 'only these accounts (repeatable)')
+    .option('--zone <id...>', 'only these zones (repeatable)')
+    .option('--concurrency <n>', 'targets read at once', '8');
+}
+
+export interface Planned {
+  plan: Plan;
+  client: CloudflareClient;
+}
+
+/**
+ * Validate the config, then read live state and diff. Returns null (diagnostics printed, exit 1 set) when
+ * the config is invalid: nothing is read from the API then.
+ */
+export async function planFromConfig(paths: string[], options: ReconcileOptions, io: Io, client: { readOnly: boolean }): Promise<Planned | null> {
+  const { state, diagnostics } = await loadDesiredState(paths);
+  if (!state) {
+    for (const d of diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
+    io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'} in the config; nothing was read or changed\n`);
+    return null;
+  }
+  const api = new CloudflareClient({
+    apiBase: options.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
+    credentials: credentialsFromEnv(io.env),
+    readOnly: client.readOnly,
+  });
+  const concurrency = Math.max(1, Number.parseInt(options.concurrency ?? '8', 10) || 8);
+  const plan = await buildPlan(state, api, { accounts: options.account, zones: options.zone, concurrency });
+  return { plan, client: api };
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set (to anything). */
+export function useColor(io: Io): boolean {
+  return io.stdoutIsTTY && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
+}
