@@ -1,10 +1,47 @@
 import { Command } from 'commander';
-import type { Io } from '../io.js';
+import { formatDiagnostic, loadDesiredState, type DesiredState } from '../config/index.js';
+import { EXIT, type Io } from '../io.js';
 
-// Placeholder until the command lands; registered so the CLI shape is fixed.
+const HELP = `
+Checks, and reports every problem at once as file:line:col: message (path):
+  - YAML syntax (duplicate keys included; keys must be strings; alias expansion is bounded)
+  - the schema (schema/ztsync.schema.json): unknown keys (with the closest valid key), types, enums,
+    ids (32 lowercase hex digits, quoted if all digits), uuids, hostnames, colors
+  - Go durations, with each field's units and bounds (e.g. user_seat_expiration_inactive_time >= 730h)
+  - after laying the defaults under each target: allow_authenticate_via_warp needs
+    warp_auth_session_duration; mfa_required_for_all_apps needs MFA authenticators and a session duration;
+    a doh section needs service_token_id; zones take only zone settings and no doh
+  - an account or zone defined twice, across all files
+
+Directories are searched recursively for *.yaml and *.yml. Exit code 0 when valid, 1 otherwise.
+It reads no live state: nothing is sent to Cloudflare.
+`;
+
 export function validateCommand(io: Io, setExit: (code: number) => void): Command {
-  return new Command('validate').action(() => {
-    io.stderr.write('ztsync validate: not implemented yet\n');
-    setExit(1);
-  });
+  return new Command('validate')
+    .description('Validate config files without contacting Cloudflare.')
+    .argument('<paths...>', 'config files or directories')
+    .addHelpText('after', HELP)
+    .action(async (paths: string[]) => {
+      const { state, diagnostics } = await loadDesiredState(paths);
+      if (!state) {
+        for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+        const n = diagnostics.length;
+        io.stderr.write(`${n} ${n === 1 ? 'problem' : 'problems'} found\n`);
+        setExit(EXIT.error);
+        return;
+      }
+      io.stdout.write(`ok: ${summary(state)}\n`);
+      setExit(EXIT.ok);
+    });
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** "2 files, 3 accounts, 1 zone". */
+export function summary(state: DesiredState): string {
+  const accounts = state.targets.filter((t) => t.scope === 'account').length;
+  return [count(state.files.length, 'file'), count(accounts, 'account'), count(state.targets.length - accounts, 'zone')].join(', ');
 }

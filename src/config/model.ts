@@ -30,7 +30,10 @@ export interface DesiredState {
   targets: DesiredTarget[];
 }
 
-/** A problem with the config, reported as `file:line:col: message (path)`. */
+/**
+ * A problem with the config, reported as `file:line:col: message (path)`. Line and col are 0 when the problem
+ * is the file itself (a path that does not exist, a file that is not YAML): then it reads `file: message`.
+ */
 export interface Diagnostic extends SourcePosition {
   message: string;
   /** JSON-pointer-like path inside the document, e.g. accounts[0].organization.session_duration. */
@@ -38,5 +41,6 @@ export interface Diagnostic extends SourcePosition {
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col}: ${d.message}${d.path ? ` (${d.path})` : ''}`;
+  const place = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
+  return `${place}: ${d.message}${d.path ? ` (${d.path})` : ''}`;
 }

@@ -1,0 +1,209 @@
+// Checking one parsed file against the JSON Schema, and turning ajv's errors into one clear message per
+// problem at the exact place in the YAML (an unknown key points at the key, a bad value at the value).
+
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/index.js';
+import { parseDuration, type DurationUnits } from '../resources/duration.js';
+import type { Diagnostic } from './model.js';
+import { describePath, keyPosition, pointerToPath, sourceText, valuePosition, type PathSegment, type YamlFile } from './positions.js';
+import { buildSchema, DEFAULT_DURATION_MIN, DURATION_FORMAT } from './schema.js';
+import { closest } from './suggest.js';
+
+let compiled: ValidateFunction | undefined;
+
+/** The schema validator, compiled on first use (compiling costs tens of milliseconds). */
+function schemaValidator(): ValidateFunction {
+  if (compiled) return compiled;
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+  addFormats.default(ajv, { formats: ['uuid', 'hostname', 'uri'], keywords: true });
+  for (const units of ['go', 'minutes-hours'] as const) {
+    ajv.addFormat(DURATION_FORMAT[units], {
+      type: 'string',
+      validate: (text: string) => parseDuration(text, units) !== undefined,
+      // Bounds are written with any Go unit (0s), so compare with Go's full syntax; the units are checked by validate.
+      compare: (a: string, b: string) => compareDurations(a, b),
+    });
+  }
+  compiled = ajv.compile(buildSchema());
+  return compiled;
+}
+
+function compareDurations(a: string, b: string): number | undefined {
+  const x = parseDuration(a);
+  const y = parseDuration(b);
+  if (x === undefined || y === undefined) return undefined;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export function schemaDiagnostics(f: YamlFile): Diagnostic[] {
+  const validate = schemaValidator();
+  if (validate(f.data)) return [];
+  const errors = withoutNoise(validate.errors ?? []);
+  const seen = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  for (const error of errors) {
+    const d = describeError(f, error);
+    const key = `${d.line}:${d.col}:${d.message}`;
+    if (!seen.has(key)) diagnostics.push(d);
+    seen.add(key);
+  }
+  return diagnostics;
+}
+
+/** A value of the wrong type fails its other keywords too (pattern, format, enum): keep only the type error. */
+function withoutNoise(errors: ErrorObject[]): ErrorObject[] {
+  const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  return errors.filter((e) => e.keyword === 'type' || !wrongType.has(e.instancePath));
+}
+
+function describeError(f: YamlFile, error: ErrorObject): Diagnostic {
+  const path = pointerToPath(error.instancePath);
+  if (error.keyword === 'additionalProperties') {
+    const key = String(error.params.additionalProperty);
+    const keyPath = [...path, key];
+    const candidates = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    return { ...keyPosition(f, keyPath), message: unknownKeyMessage(path, key, candidates), path: describePath(keyPath) };
+  }
+  return { ...valuePosition(f, path), message: valueMessage(f, path, error), path: describePath(path) };
+}
+
+/** Which setting a path in the document names: the resource, the scope it is written for and the dotted field path. */
+interface SettingPlace {
+  resource: ResourceSpec;
+  scope: Scope;
+  fieldPath: string;
+}
+
+function settingAt(path: readonly PathSegment[]): SettingPlace | undefined {
+  const [top, second] = path;
+  const scope: Scope | undefined = top === 'defaults' || top === 'accounts' ? 'account' : top === 'zones' ? 'zone' : undefined;
+  const rest = top === 'defaults' ? path.slice(1) : typeof second === 'number' ? path.slice(2) : [];
+  const resource = RESOURCES.find((r) => r.type === rest[0]);
+  if (!scope || !resource || rest.length < 2) return undefined;
+  return { resource, scope, fieldPath: rest.slice(1).filter((s) => typeof s === 'string').join('.') };
+}
+
+function fieldAt(path: readonly PathSegment[]): FieldSpec | undefined {
+  const place = settingAt(path);
+  return place && place.resource.fields.find((f) => f.path === place.fieldPath);
+}
+
+function unknownKeyMessage(path: readonly PathSegment[], key: string, candidates: readonly string[]): string {
+  if (path[0] === 'zones' && path.length === 2 && RESOURCES.some((r) => r.type === key)) {
+    return `zones do not accept "${key}": ${key === 'doh' ? 'DoH settings belong to an account' : 'it is account-only'}`;
+  }
+  const place = settingAt([...path, key]);
+  if (place) {
+    const accountOnly = writableFields(place.resource, 'account').some((f) => f.path === place.fieldPath || f.path.startsWith(`${place.fieldPath}.`));
+    if (place.scope === 'zone' && accountOnly) return `zones do not accept "${place.fieldPath}": it is an account-only setting`;
+    const field = place.resource.fields.find((f) => f.path === place.fieldPath);
+    if (field?.readOnly) return `"${key}" is read-only: the API sets it, so it cannot be configured`;
+    const dotted = writableFields(place.resource, place.scope).find((f) => f.path === key);
+    if (dotted && key.includes('.')) {
+      const [group, leaf] = key.split('.');
+      return `unknown key "${key}": write it nested, as ${group}: { ${leaf}: … }`;
+    }
+  }
+  const suggestion = closest(key, candidates);
+  if (suggestion) return `unknown key "${key}"; did you mean "${suggestion}"?`;
+  if (place) {
+    const elsewhere = writableFields(place.resource, place.scope).find((f) => f.path.endsWith(`.${key}`));
+    if (elsewhere) return `unknown key "${key}": it belongs under "${elsewhere.path.split('.')[0]}"`;
+  }
+  return candidates.length > 0 && candidates.length <= 8 ? `unknown key "${key}"; expected one of: ${candidates.join(', ')}` : `unknown key "${key}"`;
+}
+
+function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObject): string {
+  const field = fieldAt(path);
+  const name = String(path[path.length - 1] ?? '');
+  const data: unknown = error.data;
+  if (field?.type.kind === 'duration' && ['pattern', 'format', 'formatMinimum', 'formatMaximum'].includes(error.keyword)) {
+    return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
+  }
+  switch (error.keyword) {
+    case 'type':
+      return typeMessage(f, path, String(error.params.type), data, field);
+    case 'required':
+      return `missing ${String(error.params.missingProperty)}`;
+    case 'enum': {
+      const allowed = (error.params.allowedValues as unknown[]).map(String);
+      const suggestion = typeof data === 'string' ? closest(data, allowed) : undefined;
+      return `${JSON.stringify(data)} is not one of: ${allowed.join(', ')}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
+    }
+    case 'pattern':
+      if (name === 'account_id' || name === 'zone_id') {
+        const hint = /^[0-9a-f]{32}$/i.test(String(data)) ? ' (write it in lowercase)' : '';
+        return `${name} must be 32 lowercase hex digits, not ${JSON.stringify(data)}${hint}`;
+      }
+      if (field?.type.kind === 'string' && field.type.format === 'color') return `${JSON.stringify(data)} is not a hex color such as "#c5ed1b"`;
+      return `${JSON.stringify(data)} does not match ${String(error.params.pattern)}`;
+    case 'format':
+      return formatMessage(String(error.params.format), data);
+    default:
+      return error.message ?? `invalid (${error.keyword})`;
+  }
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  object: 'a mapping (key: value)',
+  array: 'a list',
+  string: 'a string',
+  boolean: 'true or false',
+  integer: 'a whole number',
+};
+
+function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string, data: unknown, field: FieldSpec | undefined): string {
+  const name = String(path[path.length - 1] ?? '');
+  if (path.length === 0) return 'a config file must be a mapping with the keys defaults, accounts and zones';
+  if (data === null) return typeof path[path.length - 1] === 'number' ? 'empty list item' : `"${name}" has no value: give it one or remove the key`;
+  if (expected === 'string' && typeof data === 'number' && (name === 'account_id' || name === 'zone_id')) {
+    const digits = sourceText(f, path) ?? String(data);
+    return `${name} must be a quoted string: YAML reads ${digits} as a number (and may lose digits); write ${name}: "${digits}"`;
+  }
+  if (expected === 'string' && field?.type.kind === 'duration' && typeof data === 'number') {
+    return `${data} is not a Go duration: durations are strings with a unit, e.g. "${data}h"`;
+  }
+  if (expected === 'string' && (typeof data === 'number' || typeof data === 'boolean')) {
+    const text = sourceText(f, path) ?? String(data);
+    return `must be a string, and YAML reads ${text} as a ${typeof data}; quote it: "${text}"`;
+  }
+  if (expected === 'boolean' && typeof data === 'string') return `must be true or false, not the string ${JSON.stringify(data)}`;
+  if (expected === 'array' && field?.type.kind === 'set') return `must be a list, e.g. [${JSON.stringify(data)}]`;
+  if (expected === 'object' && typeof path[path.length - 1] === 'number') {
+    return `each entry of ${String(path[0])} must be a mapping starting with ${path[0] === 'zones' ? 'zone_id' : 'account_id'}`;
+  }
+  const actual = Array.isArray(data) ? 'a list' : typeof data === 'object' ? 'a mapping' : `${typeof data} ${JSON.stringify(data)}`;
+  return `must be ${TYPE_NAMES[expected] ?? expected}, not ${actual}`;
+}
+
+function formatMessage(format: string, data: unknown): string {
+  const shown = JSON.stringify(data);
+  switch (format) {
+    case 'uuid':
+      return String(data).endsWith('.access')
+        ? `${shown} looks like a service token's client_id; give the token's id (a uuid)`
+        : `${shown} is not a uuid (like f174e90a-fafe-4643-bbbc-4a0ed4fc8415)`;
+    case 'hostname':
+      return `${shown} is not a hostname (like widgetcorps.cloudflareaccess.com)`;
+    case 'uri':
+      return `${shown} is not a URL (like https://example.com/logo.png)`;
+    default:
+      return `${shown} is not a valid ${format}`;
+  }
+}
+
+const UNITS_TEXT: Record<DurationUnits, string> = {
+  go: 'is not a Go duration (units: ns, us, µs, ms, s, m, h)',
+  'minutes-hours': 'is not a duration in minutes or hours (units: m, h; e.g. 30m, 2h45m)',
+};
+
+/** One message for whatever is wrong with a duration: syntax, units or bounds. */
+export function durationMessage(text: string, units: DurationUnits, min: string, max?: string): string {
+  const nanos = parseDuration(text, units);
+  if (nanos === undefined) return `${JSON.stringify(text)} ${UNITS_TEXT[units]}`;
+  if (nanos < parseDuration(min)!) return min === DEFAULT_DURATION_MIN ? `${JSON.stringify(text)} is negative` : `must be at least ${min}`;
+  if (max !== undefined && nanos > parseDuration(max)!) return `must be at most ${max}`;
+  return `${JSON.stringify(text)} is not a valid duration here`;
+}

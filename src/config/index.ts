@@ -1,0 +1,38 @@
+// The config stage: YAML files in, the desired state (or every problem with it, each at file:line:col) out.
+
+import { mergeTargets } from './desired.js';
+import { findConfigFiles, loadYamlFile } from './load.js';
+import type { DesiredState, Diagnostic } from './model.js';
+import type { YamlFile } from './positions.js';
+import { crossFieldDiagnostics } from './rules.js';
+import { schemaDiagnostics } from './check-schema.js';
+
+export { formatDiagnostic } from './model.js';
+export type { DesiredResource, DesiredState, DesiredTarget, Diagnostic, SourcePosition } from './model.js';
+export { buildSchema } from './schema.js';
+
+/**
+ * Load, validate and merge the config at the given paths (files or directories). `state` is null when there is
+ * any diagnostic; the diagnostics are sorted by file, line and column.
+ */
+export async function loadDesiredState(paths: string[]): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[] }> {
+  const found = await findConfigFiles(paths);
+  const diagnostics = [...found.diagnostics];
+  const files: YamlFile[] = [];
+  for (const path of found.files) {
+    const loaded = await loadYamlFile(path);
+    diagnostics.push(...loaded.diagnostics);
+    if (!loaded.file) continue;
+    files.push(loaded.file);
+    diagnostics.push(...schemaDiagnostics(loaded.file));
+  }
+  const merged = mergeTargets(files);
+  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets));
+  if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics) };
+  return { state: { files: found.files, targets: merged.targets.map((t) => t.target) }, diagnostics: [] };
+}
+
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...diagnostics].sort((a, b) => byText(a.file, b.file) || a.line - b.line || a.col - b.col || byText(a.message, b.message));
+}

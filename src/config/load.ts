@@ -1,0 +1,144 @@
+// Finding config files and parsing them as YAML, keeping every node's position. Hostile input is bounded:
+// alias expansion is capped and only string keys are accepted.
+
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { isAlias, isCollection, isScalar, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import type { Diagnostic } from './model.js';
+import { fileDiagnostic, positionAt, type YamlFile } from './positions.js';
+
+const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
+
+/** More alias expansions than this in one file is refused (a "billion laughs" document). */
+export const MAX_ALIAS_COUNT = 100;
+
+function isYamlName(name: string): boolean {
+  return YAML_EXTENSIONS.has(extname(name).toLowerCase());
+}
+
+/**
+ * The YAML files named by the given paths: files as given, directories searched recursively for *.yaml and *.yml.
+ * Sorted and without duplicates, so that the order of targets does not depend on how the paths were written.
+ */
+export async function findConfigFiles(paths: readonly string[]): Promise<{ files: string[]; diagnostics: Diagnostic[] }> {
+  const found = new Map<string, string>(); // absolute path → path as shown
+  const diagnostics: Diagnostic[] = [];
+  for (const path of paths) {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      diagnostics.push(fileDiagnostic(path, describeFsError(err)));
+      continue;
+    }
+    if (info.isDirectory()) {
+      const before = found.size;
+      await collectYaml(path, found, new Set());
+      if (found.size === before) diagnostics.push(fileDiagnostic(path, 'no .yaml or .yml files in this directory'));
+    } else if (!isYamlName(path)) {
+      diagnostics.push(fileDiagnostic(path, 'not a YAML file: config files end in .yaml or .yml'));
+    } else {
+      found.set(resolve(path), path);
+    }
+  }
+  const files = [...found.values()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { files, diagnostics };
+}
+
+async function collectYaml(dir: string, found: Map<string, string>, seen: Set<string>): Promise<void> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return; // a symlink loop
+  seen.add(real);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path).catch(() => null))?.isDirectory());
+    if (isDir) await collectYaml(path, found, seen);
+    else if (isYamlName(entry.name)) found.set(resolve(path), path);
+  }
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES') return 'permission denied';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Read and parse one file; `file` is undefined when it cannot be used (the diagnostics say why). */
+export async function loadYamlFile(path: string): Promise<{ file?: YamlFile; diagnostics: Diagnostic[] }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    return { diagnostics: [fileDiagnostic(path, describeFsError(err))] };
+  }
+  return parseYaml(path, text);
+}
+
+export function parseYaml(path: string, text: string): { file?: YamlFile; diagnostics: Diagnostic[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true });
+  const at = (offset: number, message: string): Diagnostic => ({ ...positionAt(path, lines, offset), message, path: '' });
+
+  // yaml's warnings (unresolved tags and the like) are errors here: a config should mean exactly one thing.
+  const syntax = [...doc.errors, ...doc.warnings].map((e) =>
+    at(e.pos[0], e.code === 'DUPLICATE_KEY' ? `duplicate key ${JSON.stringify(keyText(text, e.pos))}: keys must be unique` : e.message),
+  );
+  if (syntax.length > 0) return { diagnostics: syntax };
+
+  const structural = structuralProblems(doc, (node, message) => at(node.range?.[0] ?? 0, message));
+  if (structural.length > 0) return { diagnostics: structural };
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const firstAlias = findFirstAlias(doc);
+    const message = /alias count/i.test(String((err as Error).message))
+      ? `aliases expand to too much data (more than ${MAX_ALIAS_COUNT} alias expansions); write the values out`
+      : (err as Error).message;
+    return { diagnostics: [at(firstAlias?.range?.[0] ?? 0, message)] };
+  }
+  // An empty file (or one with only comments) is an empty config.
+  return { file: { file: path, text, doc, lines, data: data ?? {} }, diagnostics: [] };
+}
+
+function keyText(text: string, [start, end]: readonly number[]): string {
+  const raw = text.slice(start, end).trim();
+  return raw.replace(/^["']|["']$/g, '') || raw;
+}
+
+/** Keys that are not strings (numbers, booleans, null, collections) and aliases to anchors that do not exist. */
+function structuralProblems(doc: ReturnType<typeof parseDocument>, at: (node: Node, message: string) => Diagnostic): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key as Node | null;
+      if (isScalar(key) && typeof key.value === 'string') return;
+      if (!key || (isScalar(key) && key.value === null)) {
+        const valueNode = pair.value as Node | null;
+        problems.push(at(key?.range ? key : (valueNode ?? doc.contents!), 'a key is missing (empty key)'));
+      } else if (isScalar(key)) {
+        const shown = String(key.source ?? key.value);
+        problems.push(at(key, `keys must be strings, and YAML reads ${shown} as a ${typeof key.value}`));
+      } else if (isCollection(key) || isAlias(key)) {
+        problems.push(at(key, 'keys must be plain strings, not lists, mappings or aliases'));
+      }
+    },
+    Alias(_, alias) {
+      if (!alias.resolve(doc)) problems.push(at(alias, `unknown alias *${alias.source}: no anchor &${alias.source} before it`));
+    },
+  });
+  return problems;
+}
+
+function findFirstAlias(doc: ReturnType<typeof parseDocument>): Node | undefined {
+  let first: Node | undefined;
+  visit(doc, {
+    Alias(_, alias) {
+      first = alias;
+      return visit.BREAK;
+    },
+  });
+  return first;
+}

@@ -1,0 +1,91 @@
+// From a path in the loaded data (as ajv and the merge see it) back to where it was written in the YAML file.
+
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type { Diagnostic, SourcePosition } from './model.js';
+
+export type PathSegment = string | number;
+
+/** A parsed config file: the YAML document with its line index, and the plain data it holds. */
+export interface YamlFile {
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  data: unknown;
+}
+
+export function positionAt(file: string, lines: LineCounter, offset: number): SourcePosition {
+  const { line, col } = lines.linePos(offset);
+  return { file, line, col };
+}
+
+/** A diagnostic about a whole file, or a path given on the command line: no line to point at. */
+export function fileDiagnostic(file: string, message: string): Diagnostic {
+  return { file, line: 0, col: 0, message, path: '' };
+}
+
+interface Located {
+  /** The node holding the value at the deepest segment found. */
+  value: Node | null;
+  /** The key node of that value, when it sits in a mapping. */
+  key: Node | null;
+}
+
+/** Walk the document along the path; stops at the deepest node that exists (aliases are followed to their anchor). */
+function locate(f: YamlFile, path: readonly PathSegment[]): Located {
+  let here: Located = { value: f.doc.contents, key: null };
+  for (const segment of path) {
+    const node = resolve(f, here.value);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      here = { value: (pair.value as Node | null) ?? null, key: pair.key as Node };
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)] as Node | undefined;
+      if (!item) break;
+      here = { value: item, key: null };
+    } else {
+      break;
+    }
+  }
+  return here;
+}
+
+function resolve(f: YamlFile, node: Node | null): Node | null {
+  return isAlias(node) ? ((node.resolve(f.doc) as Node | undefined) ?? node) : node;
+}
+
+/** Where the value at `path` was written; an empty value (`key:`) points at its key. */
+export function valuePosition(f: YamlFile, path: readonly PathSegment[]): SourcePosition {
+  const { value, key } = locate(f, path);
+  const isEmpty = !value || (isScalar(value) && value.value === null && value.source === '');
+  const node = isEmpty ? key : value;
+  return positionAt(f.file, f.lines, node?.range?.[0] ?? 0);
+}
+
+/** Where the key of the entry at `path` was written (for unknown keys); falls back to the value. */
+export function keyPosition(f: YamlFile, path: readonly PathSegment[]): SourcePosition {
+  const { value, key } = locate(f, path);
+  return positionAt(f.file, f.lines, (key ?? value)?.range?.[0] ?? 0);
+}
+
+/** The source text of the value at `path`, e.g. the digits of an id YAML read as a number. */
+export function sourceText(f: YamlFile, path: readonly PathSegment[]): string | undefined {
+  const { value } = locate(f, path);
+  return value?.range ? f.text.slice(value.range[0], value.range[1]) : undefined;
+}
+
+/** `accounts[0].organization.session_duration`: how diagnostics name a place in the document. */
+export function describePath(path: readonly PathSegment[]): string {
+  return path.map((s, i) => (typeof s === 'number' || /^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+/** A JSON pointer (ajv's instancePath) as path segments; array indexes become numbers. */
+export function pointerToPath(pointer: string): PathSegment[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}

@@ -1,0 +1,137 @@
+// The JSON Schema of a config file, generated from the resource tables so that it can never disagree with
+// them. Editors use it through the yaml-language-server modeline; the validator compiles the same object.
+
+import { RESOURCES, writableFields, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/index.js';
+import type { DurationUnits } from '../resources/duration.js';
+
+/** Cloudflare account and zone ids: 32 lowercase hex digits. */
+export const ID_PATTERN = '^[0-9a-f]{32}$';
+
+/** Hex colors as the dashboard writes them (#rgb or #rrggbb). */
+export const COLOR_PATTERN = '^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$';
+
+/** Go's time.ParseDuration syntax, so editors flag bad durations without knowing the custom format. */
+const DURATION_UNIT_PATTERN: Record<DurationUnits, string> = { go: '(?:ns|us|µs|μs|ms|s|m|h)', 'minutes-hours': '[mh]' };
+export function durationPattern(units: DurationUnits): string {
+  return `^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)${DURATION_UNIT_PATTERN[units]})+)$`;
+}
+
+/** The custom formats the validator registers (with a compare function, for formatMinimum/formatMaximum). */
+export const DURATION_FORMAT: Record<DurationUnits, string> = { go: 'go-duration', 'minutes-hours': 'go-duration-mh' };
+
+/** No setting here takes a negative duration, whether or not the table gives a lower bound. */
+export const DEFAULT_DURATION_MIN = '0s';
+
+const TARGET_KEYS = { account: 'account_id', zone: 'zone_id' } as const;
+export function idKey(scope: Scope): 'account_id' | 'zone_id' {
+  return TARGET_KEYS[scope];
+}
+
+/** `$defs` name of a resource's settings object for a scope. */
+function defName(spec: ResourceSpec, scope: Scope): string {
+  return scope === 'account' ? spec.type : `${scope}_${spec.type}`;
+}
+
+export function buildSchema(): object {
+  const defs: Record<string, object> = {
+    id: { type: 'string', pattern: ID_PATTERN, description: 'A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits.' },
+    defaults: targetSchema('Settings laid under every account (and under every zone, for the fields zones accept). A target\'s own value wins, field by field.', {}, 'account'),
+    account: targetSchema('A Cloudflare account whose settings ztsync manages.', {
+      account_id: { $ref: '#/$defs/id', description: 'The Cloudflare account id.' },
+    }, 'account'),
+    zone: targetSchema('A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).', {
+      zone_id: { $ref: '#/$defs/id', description: 'The Cloudflare zone id.' },
+    }, 'zone'),
+  };
+  for (const spec of RESOURCES) {
+    for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
+  }
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'ztsync configuration',
+    description: 'Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      defaults: { $ref: '#/$defs/defaults' },
+      accounts: { type: 'array', description: 'The accounts to manage.', items: { $ref: '#/$defs/account' } },
+      zones: { type: 'array', description: 'The zones to manage (zone-scoped organizations).', items: { $ref: '#/$defs/zone' } },
+    },
+    $defs: defs,
+  };
+}
+
+/** An account, a zone or the defaults: the id (not for defaults), a description and one object per resource. */
+function targetSchema(description: string, idProperty: Record<string, object>, scope: Scope): object {
+  const isDefaults = Object.keys(idProperty).length === 0;
+  const properties: Record<string, object> = { ...idProperty };
+  if (!isDefaults) properties.description = { type: 'string', description: 'Free text, shown in plans.' };
+  for (const spec of RESOURCES) {
+    if (spec.scopes.includes(scope)) properties[spec.type] = { $ref: `#/$defs/${defName(spec, scope)}` };
+  }
+  return {
+    type: 'object',
+    description,
+    additionalProperties: false,
+    ...(isDefaults ? {} : { required: Object.keys(idProperty) }),
+    properties,
+  };
+}
+
+/** The settings object of one resource for one scope: its writable fields, nested into their groups. */
+function resourceSchema(spec: ResourceSpec, scope: Scope): object {
+  const root = objectSchema(scope === 'account' ? spec.description : `${spec.description} Zones accept only this subset.`);
+  for (const field of writableFields(spec, scope)) {
+    const keys = field.path.split('.');
+    let parent = root;
+    for (const [i, key] of keys.slice(0, -1).entries()) {
+      const groupPath = keys.slice(0, i + 1).join('.');
+      const description = spec.groups.find((g) => g.path === groupPath)?.description ?? groupPath;
+      parent.properties[key] ??= objectSchema(description);
+      parent = parent.properties[key] as ObjectSchema;
+    }
+    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
+  }
+  return root;
+}
+
+interface ObjectSchema {
+  type: 'object';
+  description: string;
+  additionalProperties: false;
+  properties: Record<string, object>;
+}
+
+function objectSchema(description: string): ObjectSchema {
+  return { type: 'object', description, additionalProperties: false, properties: {} };
+}
+
+function fieldSchema(field: FieldSpec): object {
+  const examples = field.example === undefined ? {} : { examples: [field.example] };
+  return { description: field.description, ...typeSchema(field.type), ...examples };
+}
+
+function typeSchema(type: FieldType): object {
+  switch (type.kind) {
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'enum':
+      return { type: 'string', enum: [...type.values] };
+    case 'string':
+      if (type.format === 'color') return { type: 'string', pattern: COLOR_PATTERN };
+      return type.format ? { type: 'string', format: type.format } : { type: 'string' };
+    case 'duration':
+      return {
+        type: 'string',
+        pattern: durationPattern(type.units),
+        format: DURATION_FORMAT[type.units],
+        formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
+        ...(type.max ? { formatMaximum: type.max } : {}),
+      };
+    case 'set': {
+      if (type.items === 'string') return { type: 'array', items: { type: 'string' } };
+      const itemType = type.items.every((v) => typeof v === 'number') ? 'integer' : 'string';
+      return { type: 'array', items: { type: itemType, enum: [...type.items] } };
+    }
+  }
+}
