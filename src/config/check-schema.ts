@@ -157,7 +157,10 @@ const TYPE_NAMES: Record<string, string> = {
 function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string, data: unknown, field: FieldSpec | undefined): string {
   const name = String(path[path.length - 1] ?? '');
   if (path.length === 0) return 'a config file must be a mapping with the keys defaults, accounts and zones';
-  if (data === null) return typeof path[path.length - 1] === 'number' ? 'empty list item' : `"${name}" has no value: give it one or remove the key`;
+  if (data === null) {
+    if (typeof path[path.length - 1] === 'number') return 'empty list item';
+    return `"${name}" has no value: give it ${expected === 'object' ? 'settings' : TYPE_NAMES[expected] ?? 'a value'} or remove the key`;
+  }
   if (expected === 'string' && typeof data === 'number' && (name === 'account_id' || name === 'zone_id')) {
     const digits = sourceText(f, path) ?? String(data);
     return `${name} must be a quoted string: YAML reads ${digits} as a number (and may lose digits); write ${name}: "${digits}"`;

@@ -103,9 +103,10 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
   return { file: { file: path, text, doc, lines, data: data ?? {} }, diagnostics: [] };
 }
 
-function keyText(text: string, [start, end]: readonly number[]): string {
-  const raw = text.slice(start, end).trim();
-  return raw.replace(/^["']|["']$/g, '') || raw;
+/** The key a duplicate-key error points at: the text from there up to the colon, without quotes. */
+function keyText(text: string, [start]: readonly number[]): string {
+  const raw = /^(?:"[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(start))?.[0].trim() ?? '';
+  return raw.replace(/^(["'])(.*)\1$/, '$2');
 }
 
 /** Keys that are not strings (numbers, booleans, null, collections) and aliases to anchors that do not exist. */
