@@ -1,10 +1,128 @@
-import { Command } from 'commander';
-import type { Io } from '../io.js';
+// `ztsync emulator`: run the local Cloudflare API emulator until SIGINT/SIGTERM.
 
-// Placeholder until the command lands; registered so the CLI shape is fixed.
+import { Command, Option } from 'commander';
+import type { Io } from '../io.js';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  FAULT_KINDS,
+  loadSeedFile,
+  parseRateLimit,
+  startEmulator,
+  type EmulatorOptions,
+  type FaultKind,
+  type PutSemantics,
+} from '../emulator/index.js';
+
+const TOKEN_ENV = 'ZTSYNC_EMULATOR_TOKEN';
+
+const HELP_AFTER = `
+The emulator serves Cloudflare's Zero Trust organization and DoH API under http://HOST:PORT/client/v4:
+  GET|POST|PUT /{accounts|zones}/{id}/access/organizations, POST .../access/organizations/revoke_user,
+  GET|PUT /accounts/{id}/access/organizations/doh.
+Point ztsync (or any Cloudflare client) at it with CLOUDFLARE_BASE_URL=http://127.0.0.1:8787/client/v4 and any
+CLOUDFLARE_API_TOKEN (only the --token one, when given). Accounts and zones exist only when seeded.
+
+Seed file (YAML or JSON):
+  accounts:
+    - id: 023e105f4ecef8ad9ca31a8372d0c353          # at most 32 characters; quote all-digit ids
+      organization: { name: Widget Corps, auth_domain: widget.cloudflareaccess.com, session_duration: 24h }
+      service_tokens:
+        - { id: f174e90a-fafe-4643-bbbc-4a0ed4fc8415, client_id: 88bf3b6d86161464f6509f7219099e57.access, name: CI token, duration: 8760h }
+      doh: { service_token_id: f174e90a-fafe-4643-bbbc-4a0ed4fc8415, doh_jwt_duration: 24h }
+  zones:
+    - id: 699d98642c564d2e855e9661899b7252
+      organization: { name: Zone org, auth_domain: zone.cloudflareaccess.com }
+  Leave out organization (or doh) for "none yet". A state file has the same format.
+
+Admin endpoints (plain JSON; with --token they need it too):
+  GET  /__emulator/state    the whole state in the seed format, plus counters (requests by route, writes, rateLimited, faults)
+  POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
+  GET  /__emulator/config   the running settings
+  POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
+                            (also faultKinds, putSemantics; "rateLimit": null turns the limit off)
+
+Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
+then the connection drops without an answer).
+`;
+
 export function emulatorCommand(io: Io, setExit: (code: number) => void): Command {
-  return new Command('emulator').action(() => {
-    io.stderr.write('ztsync emulator: not implemented yet\n');
-    setExit(1);
-  });
+  return new Command('emulator')
+    .description('Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.')
+    .option('--host <host>', 'address to bind', DEFAULT_HOST)
+    .option('--port <port>', 'port to listen on; 0 picks a free port', String(DEFAULT_PORT))
+    .option('--state <file>', 'state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write')
+    .option('--seed <file>', 'initial state, YAML or JSON (format below)')
+    .option('--accounts <n>', 'generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)')
+    .option('--latency <ms>', 'wait this many milliseconds before each answer', '0')
+    .option('--fault-rate <p>', 'fraction of requests (0 to 1) that fail with an injected fault', '0')
+    .option('--fault-kinds <list>', `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(',')})`)
+    .option('--rate-limit <n/seconds>', 'sliding-window limit per credential, e.g. 1200/300 like Cloudflare; over it: 429 with Retry-After')
+    .option('--token <token>', `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`)
+    .addOption(new Option('--put-semantics <mode>', 'PUT without a field: replace unsets it, merge keeps it').choices(['replace', 'merge']).default('replace'))
+    .addHelpText('after', HELP_AFTER)
+    .action(async (opts: Record<string, string | undefined>) => {
+      let options: EmulatorOptions;
+      let emulator;
+      try {
+        options = await toEmulatorOptions(opts, io.env);
+        emulator = await startEmulator(options);
+      } catch (err) {
+        io.stderr.write(`ztsync emulator: ${describeStartError(err)}\n`);
+        return setExit(1);
+      }
+      io.stdout.write(`ztsync emulator listening on ${emulator.url}\n`);
+      const signal = await io.stopSignal();
+      await emulator.close();
+      io.stdout.write(`ztsync emulator stopped (${signal})\n`);
+      setExit(0);
+    });
+}
+
+/** Command-line strings to startEmulator options; a bad value is an error naming its option. */
+async function toEmulatorOptions(opts: Record<string, string | undefined>, env: Record<string, string | undefined>): Promise<EmulatorOptions> {
+  if (opts.seed !== undefined && opts.accounts !== undefined) throw new Error('give either --seed or --accounts, not both');
+  const options: EmulatorOptions = {
+    host: opts.host,
+    port: wholeNumber('--port', opts.port!, 65535),
+    latencyMs: number('--latency', opts.latency!, 0, 600_000),
+    faultRate: number('--fault-rate', opts.faultRate!, 0, 1),
+    putSemantics: opts.putSemantics as PutSemantics,
+    statePath: opts.state,
+    token: opts.token ?? (env[TOKEN_ENV] || undefined),
+  };
+  if (opts.accounts !== undefined) options.accounts = wholeNumber('--accounts', opts.accounts, 100_000);
+  if (opts.faultKinds !== undefined) options.faultKinds = faultKinds(opts.faultKinds);
+  if (opts.rateLimit !== undefined) {
+    options.rateLimit = parseRateLimit(opts.rateLimit);
+    if (!options.rateLimit) throw new Error(`--rate-limit: expected N/SECONDS such as 1200/300, not "${opts.rateLimit}"`);
+  }
+  if (opts.seed !== undefined) options.seed = await loadSeedFile(opts.seed);
+  return options;
+}
+
+function number(option: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) throw new Error(`${option}: expected a number from ${min} to ${max}, not "${text}"`);
+  return value;
+}
+
+function wholeNumber(option: string, text: string, max: number): number {
+  const value = number(option, text, 0, max);
+  if (!Number.isInteger(value)) throw new Error(`${option}: expected a whole number from 0 to ${max}, not "${text}"`);
+  return value;
+}
+
+function faultKinds(text: string): FaultKind[] {
+  const kinds = text.split(',').map((k) => k.trim());
+  const unknown = kinds.find((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (unknown !== undefined) throw new Error(`--fault-kinds: "${unknown}" is not one of ${FAULT_KINDS.join(', ')}`);
+  return kinds as FaultKind[];
+}
+
+function describeStartError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EADDRINUSE') return `cannot listen: the address is already in use (${e.message.replace(/^listen /, '')})`;
+  if (e?.code === 'EACCES' || e?.code === 'EADDRNOTAVAIL') return `cannot listen: ${e.message}`;
+  return e instanceof Error ? e.message : String(err);
 }

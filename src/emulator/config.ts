@@ -1,0 +1,59 @@
+// The settings that can change while the emulator runs (POST /__emulator/config), checked in one place for
+// startEmulator options, the command line and the admin endpoint.
+
+import { FAULT_KINDS, type FaultKind } from './faults.js';
+import { describe, isPlainObject } from './field-checks.js';
+import type { RateLimit } from './rate-limit.js';
+
+export type PutSemantics = 'replace' | 'merge';
+export const PUT_SEMANTICS: readonly PutSemantics[] = ['replace', 'merge'];
+
+export interface RuntimeConfig {
+  latencyMs: number;
+  faultRate: number;
+  faultKinds: FaultKind[];
+  /** Absent: no rate limit. */
+  rateLimit?: RateLimit;
+  putSemantics: PutSemantics;
+}
+
+export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace' };
+
+/** Why a setting's value is wrong, or undefined. */
+const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undefined } = {
+  latencyMs: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 600_000 ? undefined : 'must be a number of milliseconds from 0 to 600000'),
+  faultRate: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be a number from 0 to 1'),
+  faultKinds: (v) =>
+    Array.isArray(v) && v.length > 0 && v.every((k) => (FAULT_KINDS as readonly unknown[]).includes(k))
+      ? undefined
+      : `must be a non-empty list of ${FAULT_KINDS.join(', ')}`,
+  rateLimit: (v) =>
+    v === undefined ||
+    (isPlainObject(v) && Number.isInteger(v.requests) && (v.requests as number) >= 1 && typeof v.windowSeconds === 'number' && v.windowSeconds > 0)
+      ? undefined
+      : 'must be { requests: a whole number ≥ 1, windowSeconds: a number > 0 }',
+  putSemantics: (v) => ((PUT_SEMANTICS as readonly unknown[]).includes(v) ? undefined : `must be one of ${PUT_SEMANTICS.join(', ')}`),
+};
+
+export class ConfigError extends Error {}
+
+export function checkSetting<K extends keyof RuntimeConfig>(name: K, value: unknown): string | undefined {
+  return CHECKS[name](value);
+}
+
+/**
+ * Check a change: known keys only, each value valid. `rateLimit: null` turns the limit off.
+ * Throws ConfigError naming the setting.
+ */
+export function checkConfigChange(change: unknown): Partial<RuntimeConfig> {
+  if (!isPlainObject(change)) throw new ConfigError(`the configuration must be an object, not ${describe(change)}`);
+  const out: Partial<RuntimeConfig> = {};
+  for (const [key, raw] of Object.entries(change)) {
+    if (!(key in CHECKS)) throw new ConfigError(`${key}: is not a setting (expected one of ${Object.keys(CHECKS).join(', ')})`);
+    const value = key === 'rateLimit' && raw === null ? undefined : raw;
+    const problem = CHECKS[key as keyof RuntimeConfig](value);
+    if (problem) throw new ConfigError(`${key}: ${problem}, not ${describe(raw)}`);
+    (out as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,166 @@
+// Request bodies checked against the resource tables in src/resources: which fields exist, which scope and which
+// call accept them, their types, enums, duration units and bounds. Nothing here re-declares a field.
+
+import { parseDuration } from '../resources/duration.js';
+import type { FieldIssue } from './errors.js';
+import { fieldByPath, getPath, setPath, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/fields.js';
+
+/** What a body is for: the create call (POST), an update (PUT), or a seed file (which may carry read-only fields). */
+export type BodyUse = 'create' | 'update' | 'seed';
+
+/** One field set by a body; `null` unsets it. */
+export interface Assignment {
+  field: FieldSpec;
+  value: unknown;
+}
+
+
+export interface ReadResult {
+  assignments: Assignment[];
+  issues: FieldIssue[];
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export function isPlainObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Read a body's fields against a resource table, for a scope and a use; unknown fields are issues, read-only ones are ignored. */
+export function readFields(spec: ResourceSpec, body: JsonObject, scope: Scope, use: BodyUse): ReadResult {
+  const assignments: Assignment[] = [];
+  const issues: FieldIssue[] = [];
+  const groups = new Set(spec.groups.map((g) => g.path));
+  for (const [key, value] of Object.entries(body)) {
+    if (!groups.has(key)) {
+      readOne(spec, key, value, scope, use, assignments, issues);
+      continue;
+    }
+    const members = spec.fields.filter((f) => f.path.startsWith(key + '.'));
+    const refusal = groupRefusal(members, scope, use);
+    if (refusal) issues.push({ path: key, detail: refusal });
+    else if (value === null) {
+      // A null group unsets every field in it (as Terraform's explicit nulls do).
+      if (use !== 'create') for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ field, value: null });
+    } else if (!isPlainObject(value)) issues.push({ path: key, detail: `must be an object, not ${describe(value)}` });
+    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, assignments, issues);
+  }
+  if (use !== 'update') issues.push(...missingRequired(spec, assignments));
+  return { assignments, issues };
+}
+
+function readOne(spec: ResourceSpec, path: string, value: unknown, scope: Scope, use: BodyUse, assignments: Assignment[], issues: FieldIssue[]): void {
+  const field = fieldByPath(spec, path);
+  if (!field) {
+    // The names the API reports a field under (DoH: `id` for service_token_id) are ignored when sent back, like read-only ones.
+    if (!spec.fields.some((f) => f.liveKey === path)) issues.push({ path, detail: 'is not a known field' });
+    return;
+  }
+  if (field.readOnly) {
+    // A seed (or a state file) carries them so that a restart keeps created_at and updated_at.
+    if (use === 'seed' && value !== null && value !== undefined) {
+      const problem = checkValue(field.type, value) ?? checkTimestamp(path, value as string);
+      if (problem) issues.push({ path, detail: problem });
+      else assignments.push({ field, value });
+    }
+    return;
+  }
+  const refusal = fieldRefusal(field, scope, use);
+  if (refusal) return void issues.push({ path, detail: refusal });
+  if (value === null) {
+    if (field.requiredOnCreate) issues.push({ path, detail: 'cannot be unset' });
+    else if (use !== 'create') assignments.push({ field, value: null });
+    return;
+  }
+  const problem = checkValue(field.type, value);
+  if (problem) issues.push({ path, detail: problem });
+  else assignments.push({ field, value });
+}
+
+function acceptedBy(field: FieldSpec, scope: Scope, use: BodyUse): boolean {
+  return fieldRefusal(field, scope, use) === undefined;
+}
+
+/** Why this scope or call does not take the field, if it does not. */
+function fieldRefusal(field: FieldSpec, scope: Scope, use: BodyUse): string | undefined {
+  if (!field.scopes.includes(scope)) return `is not accepted for ${scope === 'zone' ? 'a zone' : 'an account'}`;
+  if (use === 'create' && field.onCreate === false) return 'is not accepted when creating an organization; set it with an update (PUT)';
+  return undefined;
+}
+
+/** A group is refused as a whole when none of its fields is accepted (mfa_config on a zone, custom_pages on create). */
+function groupRefusal(members: FieldSpec[], scope: Scope, use: BodyUse): string | undefined {
+  const writable = members.filter((f) => !f.readOnly);
+  if (writable.some((f) => acceptedBy(f, scope, use))) return undefined;
+  return writable.length ? fieldRefusal(writable[0], scope, use) : 'is not a known field';
+}
+
+function missingRequired(spec: ResourceSpec, assignments: Assignment[]): FieldIssue[] {
+  const given = new Set(assignments.map((a) => a.field.path));
+  return spec.fields.filter((f) => f.requiredOnCreate && !given.has(f.path)).map((f) => ({ path: f.path, detail: 'is required' }));
+}
+
+/** Why a value does not fit a field's type, or undefined when it does. */
+export function checkValue(type: FieldType, value: unknown): string | undefined {
+  switch (type.kind) {
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `must be a boolean, not ${describe(value)}`;
+    case 'string':
+      // The published spec has no patterns for colours, hostnames or URLs, so only the type is checked.
+      return typeof value === 'string' ? undefined : `must be a string, not ${describe(value)}`;
+    case 'enum':
+      return typeof value === 'string' && type.values.includes(value) ? undefined : `${describe(value)} is not one of ${type.values.join(', ')}`;
+    case 'duration':
+      return checkDuration(type, value);
+    case 'set': {
+      if (!Array.isArray(value)) return `must be a list, not ${describe(value)}`;
+      const allowed = type.items;
+      const bad = value.find((item) => (allowed === 'string' ? typeof item !== 'string' : !allowed.includes(item as string | number)));
+      if (bad === undefined) return undefined;
+      return allowed === 'string' ? `items must be strings, not ${describe(bad)}` : `${describe(bad)} is not one of ${allowed.join(', ')}`;
+    }
+  }
+}
+
+function checkDuration(type: Extract<FieldType, { kind: 'duration' }>, value: unknown): string | undefined {
+  if (typeof value !== 'string') return `must be a duration string such as "24h", not ${describe(value)}`;
+  const nanos = parseDuration(value, type.units);
+  if (nanos === undefined) {
+    return type.units === 'minutes-hours' && parseDuration(value) !== undefined
+      ? `${describe(value)} must be in minutes (m) or hours (h)`
+      : `${describe(value)} is not a valid duration`;
+  }
+  if (nanos < 0n) return `${describe(value)} must not be negative`;
+  if (type.min !== undefined && nanos < parseDuration(type.min)!) return `${describe(value)} is less than the minimum ${type.min}`;
+  if (type.max !== undefined && nanos > parseDuration(type.max)!) return `${describe(value)} is more than the maximum ${type.max}`;
+  return undefined;
+}
+
+/** Cloudflare names its timestamps `*_at`. */
+function checkTimestamp(path: string, value: string): string | undefined {
+  return path.endsWith('_at') && Number.isNaN(Date.parse(value)) ? `${describe(value)} is not a timestamp` : undefined;
+}
+
+/** A value as it appears in a message: JSON, cut short. */
+export function describe(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  return text.length > 60 ? text.slice(0, 57) + '...' : text;
+}
+
+/** Lay assignments over an object: values are set (copied), nulls remove the field and any group they leave empty. */
+export function applyAssignments(target: JsonObject, assignments: Assignment[]): JsonObject {
+  for (const { field, value } of assignments) {
+    if (value === null) removePath(target, field.path);
+    else setPath(target, field.path, structuredClone(value));
+  }
+  return target;
+}
+
+/** Remove a field; a group it leaves empty goes too. */
+export function removePath(target: JsonObject, path: string): void {
+  const keys = path.split('.');
+  const parent = keys.length > 1 ? getPath(target, keys.slice(0, -1).join('.')) : target;
+  if (!isPlainObject(parent)) return;
+  delete parent[keys[keys.length - 1]];
+  if (keys.length > 1 && Object.keys(parent).length === 0) delete target[keys[0]];
+}

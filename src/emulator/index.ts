@@ -1,0 +1,125 @@
+// A local, stateful emulator of Cloudflare's Zero Trust organization and DoH API, for tests, demos, benchmarks
+// and users without a Cloudflare account. See src/commands/emulator.ts for the command line.
+
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkConfigChange, DEFAULT_CONFIG, type PutSemantics, type RuntimeConfig } from './config.js';
+import type { FaultKind } from './faults.js';
+import { SlidingWindow, type RateLimit } from './rate-limit.js';
+import { generateAccounts, loadSeedFile, parseSeed, type Seed } from './seed.js';
+import { API_PREFIX, createRequestHandler, type ServerContext } from './server.js';
+import { EmulatorState } from './state.js';
+
+export type { PutSemantics, RuntimeConfig } from './config.js';
+export { FAULT_KINDS, type FaultKind } from './faults.js';
+export type { RateLimit } from './rate-limit.js';
+export { parseRateLimit } from './rate-limit.js';
+export { generateAccounts, loadSeedFile, parseSeed, SeedError, type DohSetting, type Organization, type Seed, type SeedAccount, type SeedZone, type ServiceToken } from './seed.js';
+export { EmulatorState, type Counters, type StateSnapshot } from './state.js';
+export { CODES, WARP_MESSAGE } from './errors.js';
+
+export interface EmulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8787; 0 picks a free port. */
+  port?: number;
+  /** Initial state (the seed format). */
+  seed?: Seed;
+  /** Generate N deterministic accounts instead of a seed. */
+  accounts?: number;
+  /** Loaded at start if it exists (it wins over seed and accounts); rewritten atomically after every write. */
+  statePath?: string;
+  latencyMs?: number;
+  /** 0..1 */
+  faultRate?: number;
+  /** Restrict the mix of injected faults (default: all kinds). */
+  faultKinds?: FaultKind[];
+  rateLimit?: RateLimit;
+  /** Only this bearer token is accepted. */
+  token?: string;
+  /** Default 'replace'. */
+  putSemantics?: PutSemantics;
+  /** Injectable for deterministic fault draws; default Math.random. */
+  random?: () => number;
+  /** Injectable clock for timestamps and the rate-limit window; default the system clock. */
+  now?: () => Date;
+}
+
+export interface RunningEmulator {
+  /** e.g. http://127.0.0.1:PORT/client/v4 */
+  url: string;
+  /** e.g. http://127.0.0.1:PORT */
+  origin: string;
+  state: EmulatorState;
+  /** The running settings (changed by POST /__emulator/config or reconfigure). */
+  config: RuntimeConfig;
+  reconfigure(change: Partial<RuntimeConfig>): void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8787;
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const now = options.now ?? (() => new Date());
+  const config: RuntimeConfig = { ...DEFAULT_CONFIG, ...checkConfigChange(runtimeOptions(options)) };
+  const state = new EmulatorState(await initialSeed(options, now), options.statePath, now);
+  state.persist();
+  const ctx: ServerContext = {
+    state,
+    config,
+    limiter: config.rateLimit && new SlidingWindow(config.rateLimit, () => now().getTime()),
+    token: options.token,
+    random: options.random ?? Math.random,
+    now,
+    reconfigure(change) {
+      Object.assign(config, change);
+      if ('rateLimit' in change) {
+        if (change.rateLimit === undefined) delete config.rateLimit;
+        // A new limit starts with empty windows.
+        ctx.limiter = config.rateLimit && new SlidingWindow(config.rateLimit, () => now().getTime());
+      }
+    },
+  };
+  const server = createServer(createRequestHandler(ctx));
+  const host = options.host ?? DEFAULT_HOST;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url: origin + API_PREFIX,
+    origin,
+    state,
+    config,
+    reconfigure: (change) => ctx.reconfigure(checkConfigChange(change)),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The options that are runtime settings, without the ones left unset. */
+function runtimeOptions(options: EmulatorOptions): Partial<RuntimeConfig> {
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics };
+  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
+}
+
+/** The state file if it exists, else the seed, else generated accounts, else nothing. */
+async function initialSeed(options: EmulatorOptions, now: () => Date): Promise<Seed> {
+  if (options.statePath && existsSync(options.statePath)) return loadSeedFile(options.statePath);
+  if (options.seed && options.accounts !== undefined) throw new Error('give either a seed or a number of accounts, not both');
+  if (options.accounts !== undefined) {
+    if (!Number.isInteger(options.accounts) || options.accounts < 0 || options.accounts > 100_000) throw new Error('accounts must be a whole number from 0 to 100000');
+    return generateAccounts(options.accounts);
+  }
+  return parseSeed(options.seed ?? {}, now);
+}

@@ -1,0 +1,112 @@
+// The organization routes (accounts and zones): GET, POST (create), PUT (update) and POST revoke_user.
+
+import { getPath } from '../resources/fields.js';
+import { organization as spec } from '../resources/organization.js';
+import { ApiError, CODES, issueMessage, throwIssues, type FieldIssue } from './errors.js';
+import { applyAssignments, describe, isPlainObject, readFields, removePath, type JsonObject } from './field-checks.js';
+import { requireOwner, type Answer, type RequestContext } from './request.js';
+import { organizationRuleIssues } from './rules.js';
+import type { Organization } from './seed.js';
+import type { Owner } from './state.js';
+
+const TIMESTAMPS = ['created_at', 'updated_at'];
+/** Groups the real API leaves out of its answers when they are empty. */
+const LEFT_OUT_WHEN_EMPTY = ['login_design', 'custom_pages'];
+const BOOLEAN_PATHS = spec.fields.filter((f) => f.type.kind === 'boolean').map((f) => f.path);
+/** Fields an organization always has: leaving them out of a PUT never unsets them. */
+const ALWAYS_SET = spec.fields.filter((f) => f.requiredOnCreate).map((f) => f.path);
+
+export function getOrganization(ctx: RequestContext): Answer {
+  return { status: 200, result: render(requireOrganization(requireOwner(ctx))) };
+}
+
+export function createOrganization(ctx: RequestContext): Answer {
+  const owner = requireOwner(ctx);
+  if (owner.organization) {
+    throw new ApiError(400, [{ code: CODES.organizationExists, message: 'access.api.error.conflict: a Zero Trust organization already exists for this ' + ctx.scope }]);
+  }
+  const { assignments, issues } = readFields(spec, ctx.body, ctx.scope, 'create');
+  throwIssues(issues);
+  const created = applyAssignments({}, assignments);
+  checkWholeOrganization(ctx, owner, created);
+  const stamp = ctx.now().toISOString();
+  owner.organization = { ...created, created_at: stamp, updated_at: stamp };
+  return { status: 201, result: render(owner.organization) };
+}
+
+export function updateOrganization(ctx: RequestContext): Answer {
+  const owner = requireOwner(ctx);
+  const current = requireOrganization(owner);
+  const { assignments, issues } = readFields(spec, ctx.body, ctx.scope, 'update');
+  throwIssues(issues);
+  // replace: what the body leaves out goes back to unset; merge: it keeps its value.
+  const base = ctx.putSemantics === 'merge' ? withoutTimestamps(current) : pick(current, ALWAYS_SET);
+  const next = applyAssignments(base, assignments);
+  checkWholeOrganization(ctx, owner, next);
+  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutTimestamps(current)));
+  owner.organization = { ...next, created_at: current.created_at, updated_at: changed ? ctx.now().toISOString() : current.updated_at };
+  return { status: 200, result: render(owner.organization) };
+}
+
+export function revokeUser(ctx: RequestContext): Answer {
+  requireOrganization(requireOwner(ctx));
+  const issues: FieldIssue[] = [];
+  if (typeof ctx.body.email !== 'string' || ctx.body.email === '') issues.push({ path: 'email', detail: `is required: a string, not ${describe(ctx.body.email)}` });
+  for (const [key, value] of Object.entries(ctx.body)) {
+    const expected = REVOKE_FIELDS[key];
+    if (!expected) issues.push({ path: key, detail: 'is not a known field' });
+    else if (typeof value !== expected) issues.push({ path: key, detail: `must be a ${expected}, not ${describe(value)}` });
+  }
+  const devices = ctx.query.get('devices');
+  if (devices !== null && devices !== 'true' && devices !== 'false') {
+    throw new ApiError(400, [{ code: CODES.badQuery, message: `access.api.error.invalid_request: the devices query parameter must be true or false, not ${describe(devices)}` }]);
+  }
+  throwIssues(issues);
+  // The emulator keeps no users or tokens: revoking always succeeds.
+  return { status: 200, result: true };
+}
+
+const REVOKE_FIELDS: Record<string, 'string' | 'boolean'> = { email: 'string', user_uid: 'string', devices: 'boolean', warp_session_reauth: 'boolean' };
+
+function requireOrganization(owner: Owner): Organization {
+  if (!owner.organization) {
+    throw new ApiError(404, [{ code: CODES.organizationNotFound, message: 'access.api.error.not_found: no Zero Trust organization exists yet; create one with POST' }]);
+  }
+  return owner.organization;
+}
+
+/** Rules on the organization a write would leave: cross-field rules, and auth_domain unique across all organizations. */
+function checkWholeOrganization(ctx: RequestContext, owner: Owner, organization: JsonObject): void {
+  throwIssues(organizationRuleIssues(organization));
+  for (const [other, existing] of ctx.state.organizations()) {
+    if (other !== owner && existing.auth_domain === organization.auth_domain) {
+      const issue = { path: 'auth_domain', detail: `${describe(organization.auth_domain)} is already used by another organization`, code: CODES.authDomainTaken };
+      throw new ApiError(400, [issueMessage(issue)]);
+    }
+  }
+}
+
+/** The organization as the API answers: false or unset booleans and empty login_design / custom_pages left out, never null. */
+export function render(organization: Organization): JsonObject {
+  const out = structuredClone(organization);
+  for (const path of BOOLEAN_PATHS) if (getPath(out, path) !== true) removePath(out, path);
+  for (const group of LEFT_OUT_WHEN_EMPTY) if (isPlainObject(out[group]) && Object.keys(out[group] as JsonObject).length === 0) delete out[group];
+  return out;
+}
+
+function withoutTimestamps(organization: Organization): JsonObject {
+  const copy = structuredClone(organization);
+  for (const key of TIMESTAMPS) delete copy[key];
+  return copy;
+}
+
+function pick(organization: Organization, keys: string[]): JsonObject {
+  return Object.fromEntries(keys.filter((k) => organization[k] !== undefined).map((k) => [k, organization[k]]));
+}
+
+/** Key order does not make a change. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical(value[k])]));
+}

@@ -1,0 +1,33 @@
+// What a route handler gets and gives back.
+
+import type { Scope } from '../resources/fields.js';
+import type { PutSemantics } from './config.js';
+import { unknownIdentifier } from './errors.js';
+import type { JsonObject } from './field-checks.js';
+import type { EmulatorState, Owner } from './state.js';
+
+export interface RequestContext {
+  state: EmulatorState;
+  scope: Scope;
+  /** The account or zone id from the path. */
+  id: string;
+  /** The request path under /client/v4, for messages. */
+  path: string;
+  body: JsonObject;
+  query: URLSearchParams;
+  putSemantics: PutSemantics;
+  now: () => Date;
+}
+
+/** A success: its status and the envelope's `result`. */
+export interface Answer {
+  status: number;
+  result: unknown;
+}
+
+/** The seeded account or zone the path names; an id that was never seeded is a 404 envelope. */
+export function requireOwner(ctx: RequestContext): Owner {
+  const owner = ctx.state.owner(ctx.scope, ctx.id);
+  if (!owner) throw unknownIdentifier(ctx.path);
+  return owner;
+}

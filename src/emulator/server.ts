@@ -1,0 +1,184 @@
+// HTTP: reading bodies within a limit, authentication, rate limit, fault injection, routing, and the envelope.
+// Every answer under /client/v4 is {success, errors, messages, result}; nothing a client sends can crash it.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { handleAdmin } from './admin.js';
+import type { RuntimeConfig } from './config.js';
+import { ApiError, authenticationError, bodyTooLarge, CODES, malformedBody, noRoute, type CloudflareMessage } from './errors.js';
+import { drawFault, faultAnswer, rateLimitedAnswer, type FaultKind } from './faults.js';
+import { isPlainObject, type JsonObject } from './field-checks.js';
+import type { SlidingWindow } from './rate-limit.js';
+import { matchRoute, unmatchedKey } from './routes.js';
+import type { EmulatorState } from './state.js';
+
+export const API_PREFIX = '/client/v4';
+export const ADMIN_PREFIX = '/__emulator';
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Past this much, an oversized body is no longer drained but the connection is cut. */
+const DRAIN_LIMIT_BYTES = 16 * BODY_LIMIT_BYTES;
+
+/** What the request handler works with; config and limiter change while running (POST /__emulator/config). */
+export interface ServerContext {
+  state: EmulatorState;
+  config: RuntimeConfig;
+  limiter?: SlidingWindow;
+  /** Only this bearer token is accepted, when set. */
+  token?: string;
+  random: () => number;
+  now: () => Date;
+  /** Apply a configuration change (admin endpoint). */
+  reconfigure(change: Partial<RuntimeConfig>): void;
+}
+
+export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage, res: ServerResponse) => void {
+  let rays = 0;
+  return (req, res) => {
+    const ray = `${(++rays).toString(16).padStart(16, '0')}-EMU`;
+    handle(ctx, req, res, ray).catch((err: unknown) => {
+      // A bug, never a client's doing: answer 500 with the envelope if the answer has not started.
+      if (!res.headersSent) sendEnvelope(res, ray, new ApiError(500, [{ code: CODES.internal, message: `Internal server error: ${(err as Error)?.message ?? err}` }]));
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, ray: string): Promise<void> {
+  const method = req.method ?? 'GET';
+  const url = parseUrl(req.url);
+  const bodyPromise = readBody(req, BODY_LIMIT_BYTES);
+  if (url && (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(ADMIN_PREFIX + '/'))) {
+    return handleAdmin(ctx, { method, path: url.pathname.slice(ADMIN_PREFIX.length), headers: req.headers, body: bodyPromise }, res);
+  }
+  const apiPath = url && url.pathname.startsWith(API_PREFIX + '/') ? url.pathname.slice(API_PREFIX.length) : undefined;
+  const route = apiPath === undefined ? undefined : matchRoute(method, apiPath);
+  ctx.state.countRequest(route?.key ?? unmatchedKey(method));
+  if (ctx.config.latencyMs > 0) await sleep(ctx.config.latencyMs);
+  let fault: FaultKind | undefined;
+  try {
+    const credential = authenticate(req.headers, ctx.token);
+    const decision = ctx.limiter?.take(credential);
+    if (decision && !decision.allowed) {
+      ctx.state.counters.rateLimited++;
+      throw rateLimitedAnswer(decision.retryAfterSeconds, ctx.limiter!.policy());
+    }
+    fault = drawFault(ctx.config.faultRate, ctx.config.faultKinds, route?.isWrite ?? false, ctx.random);
+    if (fault) ctx.state.countFault(fault);
+    if (fault === 'reset') return void req.socket.destroy();
+    const injected = fault && faultAnswer(fault);
+    if (injected) throw injected;
+    if (!route) throw noRoute();
+    const body = await bodyPromise;
+    const answer = route.handler({
+      state: ctx.state,
+      scope: route.scope,
+      id: route.id,
+      path: apiPath!,
+      body: route.isWrite ? parseJsonBody(body) : {},
+      query: url!.searchParams,
+      putSemantics: ctx.config.putSemantics,
+      now: ctx.now,
+    });
+    if (route.isWrite) ctx.state.recordWrite();
+    // The write is applied and saved; its answer is lost with the connection.
+    if (fault === 'lost-answer') return void req.socket.destroy();
+    sendJson(res, ray, answer.status, { success: true, errors: [], messages: [], result: answer.result });
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    // An injected lost answer drops the connection whatever the outcome.
+    if (fault === 'lost-answer') return void req.socket.destroy();
+    await bodyPromise; // answer only once the body is read, so the client is not cut off mid-upload
+    sendEnvelope(res, ray, err);
+  }
+}
+
+function parseUrl(raw: string | undefined): URL | undefined {
+  try {
+    return new URL(raw ?? '/', 'http://emulator.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RawBody {
+  text: string;
+  tooLarge: boolean;
+}
+
+/** The whole body as text; beyond the limit it is drained and dropped (cut off entirely past DRAIN_LIMIT_BYTES). */
+export function readBody(req: IncomingMessage, limit: number): Promise<RawBody> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else if (size > DRAIN_LIMIT_BYTES) req.socket.destroy();
+    });
+    const done = () => resolve({ text: size <= limit ? Buffer.concat(chunks).toString('utf8') : '', tooLarge: size > limit });
+    req.on('end', done);
+    req.on('error', done);
+    req.on('close', done);
+  });
+}
+
+/** A POST/PUT body: an empty one is `{}`; anything but a JSON object is a 400. */
+export function parseJsonBody(body: RawBody): JsonObject {
+  if (body.tooLarge) throw bodyTooLarge(BODY_LIMIT_BYTES);
+  if (body.text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(body.text);
+  } catch {
+    throw malformedBody('the request body is not valid JSON');
+  }
+  if (!isPlainObject(value)) throw malformedBody('the request body must be a JSON object');
+  return value;
+}
+
+/**
+ * `Authorization: Bearer …` or X-Auth-Email + X-Auth-Key; missing → 401, not accepted → 403.
+ * Returns a hash of the credential (the rate-limit key); the credential itself is never kept.
+ */
+export function authenticate(headers: IncomingHttpHeaders, token: string | undefined): string {
+  const authorization = headers.authorization;
+  const email = single(headers['x-auth-email']);
+  const key = single(headers['x-auth-key']);
+  if (authorization !== undefined) {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    if (!bearer) throw authenticationError(401);
+    if (token !== undefined && !sameSecret(bearer, token)) throw authenticationError(403);
+    return hash(`token:${bearer}`);
+  }
+  if (email || key) {
+    if (!email || !key) throw authenticationError(401);
+    // With --token only that token is accepted.
+    if (token !== undefined) throw authenticationError(403);
+    return hash(`key:${email}:${key}`);
+  }
+  throw authenticationError(401);
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+}
+
+export function sendEnvelope(res: ServerResponse, ray: string, err: ApiError): void {
+  const errors: CloudflareMessage[] = err.errors;
+  sendJson(res, ray, err.status, { success: false, errors, messages: [], result: null }, err.headers);
+}
+
+export function sendJson(res: ServerResponse, ray: string, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cf-ray': ray, ...headers });
+  res.end(text);
+}
