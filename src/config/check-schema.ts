@@ -159,6 +159,7 @@ function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string
   if (path.length === 0) return 'a config file must be a mapping with the keys defaults, accounts and zones';
   if (data === null) {
     if (typeof path[path.length - 1] === 'number') return 'empty list item';
+    if (name === 'account_id' || name === 'zone_id') return `${name} has no value: give the ${name.replace('_id', '')}'s id (32 hex digits)`;
     return `"${name}" has no value: give it ${expected === 'object' ? 'settings' : TYPE_NAMES[expected] ?? 'a value'} or remove the key`;
   }
   if (expected === 'string' && typeof data === 'number' && (name === 'account_id' || name === 'zone_id')) {

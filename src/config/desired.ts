@@ -72,7 +72,7 @@ function collectDefaults(files: readonly YamlFile[], diagnostics: Diagnostic[]):
     const section = isMapping(f.data) ? f.data.defaults : undefined;
     if (!isMapping(section)) continue;
     for (const spec of RESOURCES) {
-      if (!(spec.type in section)) continue;
+      if (!isMapping(section[spec.type])) continue; // anything else is a schema error already
       if (!defaults.sections.has(spec.type)) defaults.sections.set(spec.type, keyPosition(f, ['defaults', spec.type]));
       const leaves = defaults.leaves.get(spec.type) ?? new Map<string, Placed>();
       defaults.leaves.set(spec.type, leaves);
@@ -118,7 +118,8 @@ function mergeTarget(f: YamlFile, scope: Scope, path: PathSegment[], entry: Reco
       resource.positions[field.path] = placed.position;
     }
     merged.own.set(spec.type, new Set(own.keys()));
-    if (spec.type in entry) merged.sections.set(spec.type, { position: keyPosition(f, [...path, spec.type]), fromDefaults: false });
+    // A section that is not a mapping (e.g. `doh:` with no value) is a schema error already, not a given section.
+    if (isMapping(entry[spec.type])) merged.sections.set(spec.type, { position: keyPosition(f, [...path, spec.type]), fromDefaults: false });
     else if (defaults.sections.has(spec.type)) merged.sections.set(spec.type, { position: defaults.sections.get(spec.type)!, fromDefaults: true });
     if (Object.keys(resource.values).length > 0) target.resources.push(resource);
   }
