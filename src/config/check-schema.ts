@@ -91,6 +91,7 @@ function fieldAt(path: readonly PathSegment[]): FieldSpec | undefined {
 }
 
 function unknownKeyMessage(path: readonly PathSegment[], key: string, candidates: readonly string[]): string {
+  if (key === '<<') return 'merge keys (<<) are not supported: use defaults, or write the values out';
   if (path[0] === 'zones' && path.length === 2 && RESOURCES.some((r) => r.type === key)) {
     return `zones do not accept "${key}": ${key === 'doh' ? 'DoH settings belong to an account' : 'it is account-only'}`;
   }

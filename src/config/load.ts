@@ -3,7 +3,7 @@
 
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { isAlias, isCollection, isScalar, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit, type Node, type YAMLError } from 'yaml';
 import type { Diagnostic } from './model.js';
 import { fileDiagnostic, positionAt, type YamlFile } from './positions.js';
 
@@ -11,6 +11,10 @@ const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
 
 /** More alias expansions than this in one file is refused (a "billion laughs" document). */
 export const MAX_ALIAS_COUNT = 100;
+
+/** A config is a handful of levels deep; far deeper documents are refused before anything recurses into them. */
+export const MAX_DEPTH = 64;
+const TOO_DEEP = 'nested too deeply to read';
 
 function isYamlName(name: string): boolean {
   return YAML_EXTENSIONS.has(extname(name).toLowerCase());
@@ -81,10 +85,15 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
   const at = (offset: number, message: string): Diagnostic => ({ ...positionAt(path, lines, offset), message, path: '' });
 
   // yaml's warnings (unresolved tags and the like) are errors here: a config should mean exactly one thing.
-  const syntax = [...doc.errors, ...doc.warnings].map((e) =>
-    at(e.pos[0], e.code === 'DUPLICATE_KEY' ? `duplicate key ${JSON.stringify(keyText(text, e.pos))}: keys must be unique` : e.message),
-  );
+  const syntax = [...doc.errors, ...doc.warnings].map((e) => at(e.pos[0], syntaxMessage(text, e)));
+  // Running out of stack leaves a trail of follow-up errors: the first one says it all.
+  const tooDeep = syntax.find((d) => d.message === TOO_DEEP);
+  if (tooDeep) return { diagnostics: [tooDeep] };
   if (syntax.length > 0) return { diagnostics: syntax };
+
+  // Everything after this point (and ajv) walks the tree recursively: bound the depth first, without recursion.
+  const deep = firstNodeDeeperThan(doc.contents, MAX_DEPTH);
+  if (deep) return { diagnostics: [at(deep.range?.[0] ?? 0, `${TOO_DEEP} (more than ${MAX_DEPTH} levels)`)] };
 
   const structural = structuralProblems(doc, (node, message) => at(node.range?.[0] ?? 0, message));
   if (structural.length > 0) return { diagnostics: structural };
@@ -101,6 +110,12 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
   }
   // An empty file (or one with only comments) is an empty config.
   return { file: { file: path, text, doc, lines, data: data ?? {} }, diagnostics: [] };
+}
+
+function syntaxMessage(text: string, error: YAMLError): string {
+  if (error.code === 'DUPLICATE_KEY') return `duplicate key ${JSON.stringify(keyText(text, error.pos))}: keys must be unique`;
+  if (/call stack/i.test(error.message)) return TOO_DEEP;
+  return error.message;
 }
 
 /** The key a duplicate-key error points at: the text from there up to the colon, without quotes. */
@@ -131,6 +146,21 @@ function structuralProblems(doc: ReturnType<typeof parseDocument>, at: (node: No
     },
   });
   return problems;
+}
+
+/** The first node nested deeper than `limit`, found with an explicit stack (aliases are not followed). */
+function firstNodeDeeperThan(root: unknown, limit: number): Node | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!isCollection(node)) continue;
+    if (depth >= limit) return node;
+    for (const item of node.items) {
+      if (isPair(item)) stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
+      else stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return undefined;
 }
 
 function findFirstAlias(doc: ReturnType<typeof parseDocument>): Node | undefined {

@@ -63,6 +63,27 @@ describe('YAML syntax', () => {
   });
 });
 
+describe('hostile YAML', () => {
+  it('refuses nesting too deep to read, quickly', async () => {
+    const started = performance.now();
+    const shown = await problems(`a: ${'['.repeat(20000)}${']'.repeat(20000)}\n`);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatch(/^c\.yaml:1:\d+: nested too deeply to read/);
+    expect(await problems(`a: ${'['.repeat(65)}${']'.repeat(65)}\n`)).toEqual(['c.yaml:1:67: nested too deeply to read (more than 64 levels)']);
+    expect(await problems(`a: ${'['.repeat(63)}${']'.repeat(63)}\n`)).toEqual(['c.yaml:1:1: unknown key "a"; expected one of: defaults, accounts, zones (a)']);
+  });
+
+  it('rejects __proto__ and merge keys as unknown keys without touching prototypes', async () => {
+    const text = ['accounts:', `  - account_id: ${ACCOUNT}`, '    __proto__: { polluted: true }', '    organization:', '      <<: { name: x }', ''].join('\n');
+    expect(await problems(text)).toEqual([
+      'c.yaml:3:5: unknown key "__proto__"; expected one of: account_id, description, organization, doh (accounts[0].__proto__)',
+      'c.yaml:5:7: merge keys (<<) are not supported: use defaults, or write the values out (accounts[0].organization.<<)',
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
 describe('unknown keys', () => {
   it('points at the key and suggests the closest valid one', async () => {
     expect(await problems(accountWithOrg('sesion_duration: 24h'))).toEqual([
