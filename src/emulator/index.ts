@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { checkConfigChange, DEFAULT_CONFIG, type PutSemantics, type RuntimeConfig } from './config.js';
 import type { FaultKind } from './faults.js';
 import { SlidingWindow, type RateLimit } from './rate-limit.js';
@@ -44,6 +45,8 @@ export interface EmulatorOptions {
   random?: () => number;
   /** Injectable clock for timestamps and the rate-limit window; default the system clock. */
   now?: () => Date;
+  /** Injectable wait for the latency (tests observe it instead of timing answers); default a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RunningEmulator {
@@ -73,6 +76,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     token: options.token,
     random: options.random ?? Math.random,
     now,
+    sleep: options.sleep ?? ((ms) => sleep(ms)),
     reconfigure(change) {
       Object.assign(config, change);
       if ('rateLimit' in change) {

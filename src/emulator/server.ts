@@ -3,7 +3,6 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { handleAdmin } from './admin.js';
 import type { RuntimeConfig } from './config.js';
 import { ApiError, authenticationError, bodyTooLarge, CODES, malformedBody, noRoute, type CloudflareMessage } from './errors.js';
@@ -28,6 +27,7 @@ export interface ServerContext {
   token?: string;
   random: () => number;
   now: () => Date;
+  sleep: (ms: number) => Promise<void>;
   /** Apply a configuration change (admin endpoint). */
   reconfigure(change: Partial<RuntimeConfig>): void;
 }
@@ -54,7 +54,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const apiPath = url && url.pathname.startsWith(API_PREFIX + '/') ? url.pathname.slice(API_PREFIX.length) : undefined;
   const route = apiPath === undefined ? undefined : matchRoute(method, apiPath);
   ctx.state.countRequest(route?.key ?? unmatchedKey(method));
-  if (ctx.config.latencyMs > 0) await sleep(ctx.config.latencyMs);
+  if (ctx.config.latencyMs > 0) await ctx.sleep(ctx.config.latencyMs);
   let fault: FaultKind | undefined;
   try {
     const credential = authenticate(req.headers, ctx.token);
