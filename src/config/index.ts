@@ -3,7 +3,7 @@
 import { mergeTargets } from './desired.js';
 import { findConfigFiles, loadYamlFile } from './load.js';
 import type { DesiredState, Diagnostic } from './model.js';
-import type { YamlFile } from './positions.js';
+import { fileDiagnostic, type YamlFile } from './positions.js';
 import { crossFieldDiagnostics } from './rules.js';
 import { schemaDiagnostics } from './check-schema.js';
 
@@ -20,11 +20,16 @@ export async function loadDesiredState(paths: string[]): Promise<{ state: Desire
   const diagnostics = [...found.diagnostics];
   const files: YamlFile[] = [];
   for (const path of found.files) {
-    const loaded = await loadYamlFile(path);
-    diagnostics.push(...loaded.diagnostics);
-    if (!loaded.file) continue;
-    files.push(loaded.file);
-    diagnostics.push(...schemaDiagnostics(loaded.file));
+    try {
+      const loaded = await loadYamlFile(path);
+      diagnostics.push(...loaded.diagnostics);
+      if (!loaded.file) continue;
+      diagnostics.push(...schemaDiagnostics(loaded.file));
+      files.push(loaded.file);
+    } catch (err) {
+      // Whatever a hostile file still manages to break is reported against it, never as a crash.
+      diagnostics.push(fileDiagnostic(path, `could not be checked: ${err instanceof Error ? err.message : String(err)}`));
+    }
   }
   const merged = mergeTargets(files);
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets));

@@ -25,8 +25,8 @@ function blame(t: MergedTarget, type: ResourceType, field: string): { at: Source
   return { at: t.target.source, from: ` (${field}: ${JSON.stringify(resource.values[field])} comes from the defaults at ${position.file}:${position.line}:${position.col})` };
 }
 
-function diagnostic(t: MergedTarget, at: SourcePosition, message: string, field: string, type: ResourceType = 'organization'): Diagnostic {
-  return { ...at, message, path: describePath([...t.path, type, ...field.split('.')]) };
+function organizationDiagnostic(t: MergedTarget, at: SourcePosition, message: string, field: string): Diagnostic {
+  return { ...at, message, path: describePath([...t.path, 'organization', ...field.split('.')]) };
 }
 
 function warpRule(t: MergedTarget): Diagnostic[] {
@@ -34,7 +34,7 @@ function warpRule(t: MergedTarget): Diagnostic[] {
   if (org.allow_authenticate_via_warp !== true || org.warp_auth_session_duration !== undefined) return [];
   const { at, from } = blame(t, 'organization', 'allow_authenticate_via_warp');
   return [
-    diagnostic(t, at, `allow_authenticate_via_warp: true needs warp_auth_session_duration; without it the API refuses the change (error 12130)${from}`, 'allow_authenticate_via_warp'),
+    organizationDiagnostic(t, at, `allow_authenticate_via_warp: true needs warp_auth_session_duration; without it the API refuses the change (error 12130)${from}`, 'allow_authenticate_via_warp'),
   ];
 }
 
@@ -48,7 +48,7 @@ function mfaRule(t: MergedTarget): Diagnostic[] {
   ];
   if (missing.length === 0) return [];
   const { at, from } = blame(t, 'organization', 'mfa_required_for_all_apps');
-  return [diagnostic(t, at, `mfa_required_for_all_apps: true needs ${missing.join(' and ')}${from}`, 'mfa_required_for_all_apps')];
+  return [organizationDiagnostic(t, at, `mfa_required_for_all_apps: true needs ${missing.join(' and ')}${from}`, 'mfa_required_for_all_apps')];
 }
 
 function dohRule(t: MergedTarget): Diagnostic[] {
