@@ -97,7 +97,8 @@ function unknownKeyMessage(path: readonly PathSegment[], key: string, candidates
   }
   const place = settingAt([...path, key]);
   if (place) {
-    const accountOnly = writableFields(place.resource, 'account').some((f) => f.path === place.fieldPath || f.path.startsWith(`${place.fieldPath}.`));
+    const names = (f: FieldSpec) => f.path === place.fieldPath || f.path.startsWith(`${place.fieldPath}.`);
+    const accountOnly = writableFields(place.resource, 'account').some(names) && !writableFields(place.resource, 'zone').some(names);
     if (place.scope === 'zone' && accountOnly) return `zones do not accept "${place.fieldPath}": it is an account-only setting`;
     const field = place.resource.fields.find((f) => f.path === place.fieldPath);
     if (field?.readOnly) return `"${key}" is read-only: the API sets it, so it cannot be configured`;

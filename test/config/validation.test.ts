@@ -262,12 +262,18 @@ describe('zones', () => {
       '      session_duration: 24h',
       '      mfa_config: { session_duration: 1h }',
       `    doh: { service_token_id: ${TOKEN} }`,
+      '    organization.login_design.text_color: "#fff"',
       '',
     ].join('\n');
     expect(await problems(text)).toEqual([
       'c.yaml:5:7: zones do not accept "session_duration": it is an account-only setting (zones[0].organization.session_duration)',
       'c.yaml:6:7: zones do not accept "mfa_config": it is an account-only setting (zones[0].organization.mfa_config)',
       'c.yaml:7:5: zones do not accept "doh": DoH settings belong to an account (zones[0].doh)',
+      'c.yaml:8:5: unknown key "organization.login_design.text_color"; expected one of: zone_id, description, organization (zones[0].organization.login_design.text_color)',
+    ]);
+    const zoneField = ['zones:', `  - zone_id: ${ZONE}`, '    organization:', '      login_design.text_color: "#fff"', ''].join('\n');
+    expect(await problems(zoneField)).toEqual([
+      'c.yaml:4:7: unknown key "login_design.text_color": write it nested, as login_design: { text_color: … } (zones[0].organization.login_design.text_color)',
     ]);
   });
 });
