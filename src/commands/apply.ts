@@ -31,6 +31,7 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
     if (!(await approved(io, options))) return setExit(EXIT.error);
 
     const c = pc.createColors(color);
+    io.stdout.write('\n');
     const result = await applyPlan(plan, client, { onTarget: (t) => io.stdout.write(describeResult(t, c) + '\n') });
     const { applied, unchanged, failed } = result.summary;
     io.stdout.write(`\nApply: ${applied} applied, ${unchanged} unchanged, ${failed} failed.\n`);
