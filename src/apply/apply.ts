@@ -125,17 +125,21 @@ class ResourceWriter {
   }
 
   /**
-   * Creation is not idempotent, and its answer can be lost after the API carried it out. After a failed
-   * create, look before trying again: if the resource now exists as planned, the create went through.
+   * Creation is not idempotent, and its answer can be lost after the API carried it out, so the client does
+   * not resend it. After a failed create, look: if the resource now exists as planned, the create went
+   * through; if it still does not exist, trying again is safe.
    */
-  private async createOnce(changes: FieldChange[]): Promise<void> {
-    try {
-      await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes));
-    } catch (err) {
-      if (!(err instanceof CloudflareApiError)) throw err;
-      const live = await this.read();
-      const createdAsPlanned = live !== null && changes.every((c) => sameValue(this.field(c.path), liveValue(this.field(c.path), live), c.after));
-      if (!createdAsPlanned) throw err;
+  private async createOnce(changes: FieldChange[], attempts = 3): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes));
+        return;
+      } catch (err) {
+        if (!(err instanceof CloudflareApiError)) throw err;
+        const live = await this.read();
+        if (live !== null && changes.every((c) => sameValue(this.field(c.path), liveValue(this.field(c.path), live), c.after))) return;
+        if (live !== null || !err.retryable || attempt >= attempts) throw err;
+      }
     }
   }
 

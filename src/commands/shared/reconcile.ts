@@ -8,13 +8,14 @@ import { CloudflareClient } from '../../cloudflare/client.js';
 import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
 import { buildPlan } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
-import type { Io } from '../../io.js';
+import { UsageError, type Io } from '../../io.js';
 
 export interface ReconcileOptions {
   apiBase?: string;
   account?: string[];
   zone?: string[];
   concurrency?: string;
+  maxRetries?: string;
 }
 
 export function addReconcileOptions(command: Command): Command {
@@ -23,7 +24,8 @@ export function addReconcileOptions(command: Command): Command {
     .addOption(new Option('--api-base <url>', `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`))
     .option('--account <id...>', 'only these accounts (repeatable)')
     .option('--zone <id...>', 'only these zones (repeatable)')
-    .option('--concurrency <n>', 'targets read at once', '8');
+    .option('--concurrency <n>', 'targets read at once', '8')
+    .option('--max-retries <n>', 'retries of a failed API call (429, 5xx, timeouts, connection errors)', '4');
 }
 
 export interface Planned {
@@ -46,8 +48,9 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
     apiBase: options.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
     credentials: credentialsFromEnv(io.env),
     readOnly: client.readOnly,
+    retries: wholeNumber('--max-retries', options.maxRetries ?? '4', 0),
   });
-  const concurrency = Math.max(1, Number.parseInt(options.concurrency ?? '8', 10) || 8);
+  const concurrency = wholeNumber('--concurrency', options.concurrency ?? '8', 1);
   const plan = await buildPlan(state, api, { accounts: options.account, zones: options.zone, concurrency });
   return { plan, client: api };
 }
@@ -55,4 +58,10 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
 /** Colour only on a terminal, and never when NO_COLOR is set (to anything). */
 export function useColor(io: Io): boolean {
   return io.stdoutIsTTY && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
+}
+
+function wholeNumber(option: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text}"`);
+  return n;
 }
