@@ -26,8 +26,9 @@ export function updateDoh(ctx: RequestContext): Answer {
   if (serviceTokenId === undefined) throwIssues([{ path: 'service_token_id', detail: 'is required' }]);
   const token = tokenById(account, serviceTokenId!);
   if (!token) {
-    const message = `access.api.error.service_token_not_found: ${describe(serviceTokenId)} is not the id of a service token of this account`;
-    throw new ApiError(400, [{ ...issueMessage({ path: 'service_token_id', detail: '' }), code: CODES.serviceTokenNotFound, message }]);
+    const detail = `${describe(serviceTokenId)} is not the id of a service token of this account`;
+    const message = `access.api.error.service_token_not_found: ${detail}`;
+    throw new ApiError(400, [issueMessage({ path: 'service_token_id', detail, code: CODES.serviceTokenNotFound, message })]);
   }
   // null (or, under replace, leaving it out) puts the duration back to its default.
   const duration = 'doh_jwt_duration' in given ? (given.doh_jwt_duration as string | null) : kept.doh_jwt_duration;

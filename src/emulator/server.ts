@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { handleAdmin } from './admin.js';
 import type { RuntimeConfig } from './config.js';
-import { ApiError, authenticationError, bodyTooLarge, CODES, malformedBody, noRoute, type CloudflareMessage } from './errors.js';
+import { ApiError, authenticationError, bodyTooLarge, CODES, malformedBody, noRoute } from './errors.js';
 import { drawFault, faultAnswer, rateLimitedAnswer, type FaultKind } from './faults.js';
 import { isPlainObject, type JsonObject } from './field-checks.js';
 import type { SlidingWindow } from './rate-limit.js';
@@ -173,8 +173,7 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 export function sendEnvelope(res: ServerResponse, ray: string, err: ApiError): void {
-  const errors: CloudflareMessage[] = err.errors;
-  sendJson(res, ray, err.status, { success: false, errors, messages: [], result: null }, err.headers);
+  sendJson(res, ray, err.status, { success: false, errors: err.errors, messages: [], result: null }, err.headers);
 }
 
 export function sendJson(res: ServerResponse, ray: string, status: number, body: unknown, headers: Record<string, string> = {}): void {
