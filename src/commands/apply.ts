@@ -12,7 +12,7 @@ interface ApplyOptions extends ReconcileOptions {
 
 export function applyCommand(io: Io, setExit: (code: number) => void): Command {
   const command = new Command('apply')
-    .summary('make live settings match the config')
+    .summary('Make live settings match the config, after showing the plan.')
     .description(
       'Plan afresh, show the plan, ask for confirmation, then apply it target by target.\n' +
         'Without a terminal it refuses unless --auto-approve is given. Each write reads the live object\n' +

@@ -14,7 +14,7 @@ interface PlanOptions extends ReconcileOptions {
 
 export function planCommand(io: Io, setExit: (code: number) => void): Command {
   const command = new Command('plan')
-    .summary('show what apply would change (never writes)')
+    .summary('Show what apply would change, field by field (never writes).')
     .description(
       'Validate the config, read live state, and show the field-level changes apply would make.\n' +
         'Only fields present in the config are compared. Plan never writes to the API.\n\n' +
