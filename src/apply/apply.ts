@@ -7,12 +7,11 @@ import type { CloudflareClient } from '../cloudflare/client.js';
 import { createLive, readLive, updateLive, type LiveObject } from '../cloudflare/endpoints.js';
 import { CloudflareApiError } from '../cloudflare/errors.js';
 import { liveValue } from '../plan/diff.js';
-import type { FieldChange, Plan, ResourcePlan, TargetPlan } from '../plan/model.js';
+import { show, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from '../plan/model.js';
 import { fieldByPath, setPath, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/fields.js';
 import { resourceSpec } from '../resources/index.js';
 import { sameValue } from '../resources/normalize.js';
 import { mapLimit } from '../util/map-limit.js';
-import { show } from '../plan/render-text.js';
 
 export type Outcome = 'applied' | 'unchanged' | 'failed';
 

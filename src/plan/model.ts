@@ -76,3 +76,8 @@ export function hasChanges(plan: Plan): boolean {
 export function targetLabel(target: Pick<TargetPlan, 'scope' | 'id' | 'description'>): string {
   return `${target.scope} ${target.id}${target.description ? ` (${target.description})` : ''}`;
 }
+
+/** A field value as plans print it: JSON, so strings are quoted and lists are visible as lists. */
+export function show(value: unknown): string {
+  return JSON.stringify(value) ?? 'null';
+}

@@ -2,8 +2,8 @@
 // changes or fails.
 
 import type { Plan, ResourcePlan, TargetPlan } from './model.js';
-import { targetLabel } from './model.js';
-import { show, summaryLine } from './render-text.js';
+import { show, targetLabel } from './model.js';
+import { summaryLine } from './render-text.js';
 
 export function renderMarkdown(plan: Plan): string {
   const { create, update, noop, error } = plan.summary;

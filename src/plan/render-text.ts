@@ -2,7 +2,7 @@
 
 import pc from 'picocolors';
 import type { Action, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
-import { targetLabel } from './model.js';
+import { show, targetLabel } from './model.js';
 
 export interface TextOptions {
   color: boolean;
@@ -34,10 +34,6 @@ function renderResource(resource: ResourcePlan, c: Colors): string[] {
 function renderChange(change: FieldChange, action: Action, c: Colors): string {
   if (action === 'create') return c.green(`      + ${change.path}: ${show(change.after)}`);
   return `      ${c.yellow('~')} ${change.path}: ${c.red(show(change.before))} → ${c.green(show(change.after))}`;
-}
-
-export function show(value: unknown): string {
-  return JSON.stringify(value) ?? 'null';
 }
 
 export function summaryLine(plan: Plan, c: Colors = pc.createColors(false)): string {
