@@ -108,7 +108,9 @@ function mergeTarget(f: YamlFile, scope: Scope, path: PathSegment[], entry: Reco
   for (const spec of RESOURCES) {
     if (!spec.scopes.includes(scope)) continue;
     const own = leafValues(f, [...path, spec.type], entry[spec.type], spec, scope);
-    const inherited = defaults.leaves.get(spec.type) ?? new Map<string, Placed>();
+    const hasOwnSection = isMapping(entry[spec.type]);
+    const takesDefaults = hasOwnSection || !spec.defaultsNeedOwnSection;
+    const inherited = (takesDefaults && defaults.leaves.get(spec.type)) || new Map<string, Placed>();
     const resource: DesiredResource = { type: spec.type, values: {}, positions: {} };
     for (const field of writableFields(spec, scope)) {
       // Zones inherit only the fields they accept: writableFields(spec, 'zone') leaves out the rest.
@@ -119,8 +121,8 @@ function mergeTarget(f: YamlFile, scope: Scope, path: PathSegment[], entry: Reco
     }
     merged.own.set(spec.type, new Set(own.keys()));
     // A section that is not a mapping (e.g. `doh:` with no value) is a schema error already, not a given section.
-    if (isMapping(entry[spec.type])) merged.sections.set(spec.type, { position: keyPosition(f, [...path, spec.type]), fromDefaults: false });
-    else if (defaults.sections.has(spec.type)) merged.sections.set(spec.type, { position: defaults.sections.get(spec.type)!, fromDefaults: true });
+    if (hasOwnSection) merged.sections.set(spec.type, { position: keyPosition(f, [...path, spec.type]), fromDefaults: false });
+    else if (takesDefaults && defaults.sections.has(spec.type)) merged.sections.set(spec.type, { position: defaults.sections.get(spec.type)!, fromDefaults: true });
     if (Object.keys(resource.values).length > 0) target.resources.push(resource);
   }
   return merged;

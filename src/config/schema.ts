@@ -35,7 +35,7 @@ function defName(spec: ResourceSpec, scope: Scope): string {
 export function buildSchema(): object {
   const defs: Record<string, object> = {
     id: { type: 'string', pattern: ID_PATTERN, description: 'A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits.' },
-    defaults: targetSchema('Settings laid under every account (and under every zone, for the fields zones accept). A target\'s own value wins, field by field.', {}, 'account'),
+    defaults: targetSchema('Settings laid under every account (and under every zone, for the fields zones accept); DoH defaults reach only accounts with a doh section of their own. A target\'s own value wins, field by field.', {}, 'account'),
     account: targetSchema('A Cloudflare account whose settings ztsync manages.', {
       account_id: { $ref: '#/$defs/id', description: 'The Cloudflare account id.' },
     }, 'account'),

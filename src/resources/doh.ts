@@ -7,6 +7,7 @@ export const doh: ResourceSpec = {
   type: 'doh',
   description: 'DoH settings: the service token that issues DoH JWTs and how long they are valid.',
   scopes: ACCOUNT,
+  defaultsNeedOwnSection: true,
   groups: [],
   fields: [
     { path: 'service_token_id', liveKey: 'id', type: str('uuid'), scopes: ACCOUNT, requiredOnCreate: true, description: 'The id (a uuid, not the client_id) of the service token that issues DoH JWTs. Setting another token replaces the current one.', example: 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415' },

@@ -48,6 +48,11 @@ export interface ResourceSpec {
   readonly scopes: readonly Scope[];
   readonly groups: readonly GroupSpec[];
   readonly fields: readonly FieldSpec[];
+  /**
+   * Defaults reach only targets that have a section of their own for this resource. DoH cannot be set up from
+   * defaults alone (it needs the account's own service token), so its defaults refine, they do not create.
+   */
+  readonly defaultsNeedOwnSection?: boolean;
 }
 
 // Small constructors keep the tables one line a field.

@@ -306,16 +306,16 @@ describe('cross-field rules (after defaults)', () => {
     expect(await problems(accountWithOrg('mfa_required_for_all_apps: true', 'mfa_config: { allowed_authenticators: [totp], session_duration: 1h }'))).toEqual([]);
   });
 
-  it('a doh section needs service_token_id, also when it comes from defaults', async () => {
+  it('a doh section needs service_token_id; doh defaults reach only accounts with a doh section', async () => {
     const own = ['accounts:', `  - account_id: ${ACCOUNT}`, '    doh: { doh_jwt_duration: 800h }', ''].join('\n');
     expect(await problems(own)).toEqual([
       'c.yaml:3:5: doh needs service_token_id: the API sets DoH settings only together with the service token (accounts[0].doh)',
     ]);
-    const withDefaults = ['defaults:', '  doh: { doh_jwt_duration: 800h }', 'accounts:', `  - account_id: ${ACCOUNT}`, `    doh: { service_token_id: ${TOKEN} }`, `  - account_id: ${ACCOUNT.replace('0', '9')}`, ''].join('\n');
-    const { shown, dir } = await load({ 'c.yaml': withDefaults });
-    expect(shown).toEqual([
-      `c.yaml:6:5: doh needs service_token_id: the API sets DoH settings only together with the service token (the doh section comes from the defaults at ${dir}/c.yaml:2:3) (accounts[1].doh)`,
-    ]);
+    const other = ACCOUNT.replace('0', '9');
+    const withDefaults = ['defaults:', '  doh: { doh_jwt_duration: 800h }', 'accounts:', `  - account_id: ${ACCOUNT}`, `    doh: { service_token_id: ${TOKEN} }`, `  - account_id: ${other}`, ''].join('\n');
+    const { shown, state } = await load({ 'c.yaml': withDefaults });
+    expect(shown).toEqual([]);
+    expect(state!.targets.map((t) => t.resources.map((r) => r.values))).toEqual([[{ service_token_id: TOKEN, doh_jwt_duration: '800h' }], []]);
   });
 
   it('a default given twice is an error', async () => {
