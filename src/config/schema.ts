@@ -7,8 +7,8 @@ import type { DurationUnits } from '../resources/duration.js';
 /** Cloudflare account and zone ids: 32 lowercase hex digits. */
 export const ID_PATTERN = '^[0-9a-f]{32}$';
 
-/** Hex colors as the dashboard writes them (#rgb or #rrggbb). */
-export const COLOR_PATTERN = '^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$';
+/** Hex colors as the dashboard writes them (#rgb or #rrggbb); "" clears the color (it compares equal to unset). */
+export const COLOR_PATTERN = '^(?:#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}))?$';
 
 /** Go's time.ParseDuration syntax, so editors flag bad durations without knowing the custom format. */
 const DURATION_UNIT_PATTERN: Record<DurationUnits, string> = { go: '(?:ns|us|µs|μs|ms|s|m|h)', 'minutes-hours': '[mh]' };
