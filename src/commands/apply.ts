@@ -35,6 +35,8 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
     const result = await applyPlan(plan, client, { onTarget: (t) => io.stdout.write(describeResult(t, c) + '\n') });
     const { applied, unchanged, failed } = result.summary;
     io.stdout.write(`\nApply: ${applied} applied, ${unchanged} unchanged, ${failed} failed.\n`);
+    const failedTargets = result.targets.filter((t) => t.outcome === 'failed');
+    if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${failedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
     setExit(failed > 0 ? EXIT.error : EXIT.ok);
   });
 }

@@ -94,7 +94,7 @@ describe('bad input and failures', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✗ account 1a2b3c4d5e6f708192a3b4c5d6e7f801: organization failed: PUT .* → 400/);
     expect(result.stdout).toContain(`✓ account ${RESEARCH}: organization created`);
-    expect(result.stdout).toContain('Apply: 1 applied, 0 unchanged, 1 failed.');
+    expect(result.stdout).toContain(`Apply: 1 applied, 0 unchanged, 1 failed.\nFailed: account ${STAGING}\n`);
     expect(liveAccount(em, RESEARCH).organization?.name).toBe('R');
   });
 
