@@ -39,7 +39,7 @@ describe('ztsync emulator (in-process)', () => {
     const { first, out, stop, finished } = await startCommand(['--port', '0', '--seed', seedPath, '--put-semantics', 'merge']);
     const [, url] = LISTENING.exec(first)!;
     const reply = await fetch(`${url}/accounts/${ACCOUNT}/access/organizations`, { headers: { authorization: 'Bearer t' } });
-    expect((await reply.json()).result.name).toBe('Widget Corps');
+    expect(((await reply.json()) as { result: { name: string } }).result.name).toBe('Widget Corps');
     stop('SIGTERM');
     const result = await finished;
     expect(result.code).toBe(0);
