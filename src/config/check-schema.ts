@@ -1,8 +1,6 @@
 // Checking one parsed file against the JSON Schema, and turning ajv's errors into one clear message per
 // problem at the exact place in the YAML (an unknown key points at the key, a bad value at the value).
 
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/index.js';
 import { parseDuration, type DurationUnits } from '../resources/duration.js';
@@ -11,11 +9,18 @@ import { describePath, keyPosition, pointerToPath, sourceText, valuePosition, ty
 import { buildSchema, DEFAULT_DURATION_MIN, DURATION_FORMAT } from './schema.js';
 import { closest } from './suggest.js';
 
-let compiled: ValidateFunction | undefined;
+let compiled: Promise<ValidateFunction> | undefined;
 
-/** The schema validator, compiled on first use (compiling costs tens of milliseconds). */
-function schemaValidator(): ValidateFunction {
-  if (compiled) return compiled;
+/**
+ * The schema validator, loaded and compiled on first use: importing ajv and compiling cost ~100 ms, which
+ * `--help` and the emulator should not pay.
+ */
+function schemaValidator(): Promise<ValidateFunction> {
+  return (compiled ??= compileSchema());
+}
+
+async function compileSchema(): Promise<ValidateFunction> {
+  const [{ Ajv2020 }, { default: addFormats }] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats')]);
   const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
   addFormats.default(ajv, { formats: ['uuid', 'hostname', 'uri'], keywords: true });
   for (const units of ['go', 'minutes-hours'] as const) {
@@ -26,8 +31,7 @@ function schemaValidator(): ValidateFunction {
       compare: (a: string, b: string) => compareDurations(a, b),
     });
   }
-  compiled = ajv.compile(buildSchema());
-  return compiled;
+  return ajv.compile(buildSchema());
 }
 
 function compareDurations(a: string, b: string): number | undefined {
@@ -37,8 +41,8 @@ function compareDurations(a: string, b: string): number | undefined {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export function schemaDiagnostics(f: YamlFile): Diagnostic[] {
-  const validate = schemaValidator();
+export async function schemaDiagnostics(f: YamlFile): Promise<Diagnostic[]> {
+  const validate = await schemaValidator();
   if (validate(f.data)) return [];
   const errors = withoutNoise(validate.errors ?? []);
   const seen = new Set<string>();

@@ -24,7 +24,7 @@ export async function loadDesiredState(paths: string[]): Promise<{ state: Desire
       const loaded = await loadYamlFile(path);
       diagnostics.push(...loaded.diagnostics);
       if (!loaded.file) continue;
-      diagnostics.push(...schemaDiagnostics(loaded.file));
+      diagnostics.push(...(await schemaDiagnostics(loaded.file)));
       files.push(loaded.file);
     } catch (err) {
       // Whatever a hostile file still manages to break is reported against it, never as a crash.
