@@ -174,7 +174,7 @@ function fromTransportError(err: unknown, method: string, path: string): Cloudfl
   const timedOut = code === 'ETIMEDOUT' || (err as { name?: string })?.name === 'TimeoutError';
   // Only the code and got's short message: the error object itself carries the request headers.
   const message = err instanceof Error ? err.message : String(err);
-  return new CloudflareApiError({ kind: timedOut ? 'timeout' : 'network', method, path, detail: code ? `${code}: ${message}` : message });
+  return new CloudflareApiError({ kind: timedOut ? 'timeout' : 'network', method, path, detail: code && !message.includes(code) ? `${code}: ${message}` : message });
 }
 
 function parseEnvelope(body: string): Envelope | undefined {
