@@ -1,13 +1,13 @@
 // Rules that span fields, checked on each target after the defaults are merged: the API refuses these
 // combinations, so they are caught before any request.
 
-import type { ResourceType } from '../resources/index.js';
+import { fieldByPath, missingRequirements, RESOURCES, type ResourceType } from '../resources/index.js';
 import type { Diagnostic, SourcePosition } from './model.js';
 import type { MergedTarget } from './desired.js';
 import { describePath } from './positions.js';
 
 export function crossFieldDiagnostics(targets: readonly MergedTarget[]): Diagnostic[] {
-  return targets.flatMap((t) => [...warpRule(t), ...mfaRule(t), ...dohRule(t)]);
+  return targets.flatMap((t) => [...requirementRules(t), ...dohRule(t)]);
 }
 
 function valuesOf(t: MergedTarget, type: ResourceType): Record<string, unknown> {
@@ -25,30 +25,19 @@ function blame(t: MergedTarget, type: ResourceType, field: string): { at: Source
   return { at: t.target.source, from: ` (${field}: ${JSON.stringify(resource.values[field])} comes from the defaults at ${position.file}:${position.line}:${position.col})` };
 }
 
-function organizationDiagnostic(t: MergedTarget, at: SourcePosition, message: string, field: string): Diagnostic {
-  return { ...at, message, path: describePath([...t.path, 'organization', ...field.split('.')]) };
-}
-
-function warpRule(t: MergedTarget): Diagnostic[] {
-  const org = valuesOf(t, 'organization');
-  if (org.allow_authenticate_via_warp !== true || org.warp_auth_session_duration !== undefined) return [];
-  const { at, from } = blame(t, 'organization', 'allow_authenticate_via_warp');
-  return [
-    organizationDiagnostic(t, at, `allow_authenticate_via_warp: true needs warp_auth_session_duration; without it the API refuses the change (error 12130)${from}`, 'allow_authenticate_via_warp'),
-  ];
-}
-
-function mfaRule(t: MergedTarget): Diagnostic[] {
-  const org = valuesOf(t, 'organization');
-  if (org.mfa_required_for_all_apps !== true) return [];
-  const authenticators = org['mfa_config.allowed_authenticators'];
-  const missing = [
-    ...(Array.isArray(authenticators) && authenticators.length > 0 ? [] : ['at least one mfa_config.allowed_authenticators']),
-    ...(org['mfa_config.session_duration'] === undefined ? ['mfa_config.session_duration'] : []),
-  ];
-  if (missing.length === 0) return [];
-  const { at, from } = blame(t, 'organization', 'mfa_required_for_all_apps');
-  return [organizationDiagnostic(t, at, `mfa_required_for_all_apps: true needs ${missing.join(' and ')}${from}`, 'mfa_required_for_all_apps')];
+/** The rules each resource declares (a field that needs others), on the merged values of the target. */
+function requirementRules(t: MergedTarget): Diagnostic[] {
+  return RESOURCES.flatMap((spec) => {
+    const values = valuesOf(t, spec.type);
+    return (spec.rules ?? []).flatMap((rule) => {
+      const missing = missingRequirements(rule, (path) => values[path]);
+      if (missing.length === 0) return [];
+      const needs = missing.map((path) => (fieldByPath(spec, path)?.type.kind === 'set' ? `at least one ${path}` : path)).join(' and ');
+      const refusal = rule.apiError ? `; without it the API refuses the change (error ${rule.apiError.code})` : '';
+      const { at, from } = blame(t, spec.type, rule.when);
+      return [{ ...at, message: `${rule.when}: true needs ${needs}${refusal}${from}`, path: describePath([...t.path, spec.type, ...rule.when.split('.')]) }];
+    });
+  });
 }
 
 function dohRule(t: MergedTarget): Diagnostic[] {

@@ -18,7 +18,9 @@
 //   12004  404     DoH GET when no service token is set for DoH (undocumented upstream: the emulator picks 404)
 //   12005  400     DoH PUT with a service_token_id that is not the id of a service token of the account
 //   12130  400     allow_authenticate_via_warp without a WARP auth session duration (Cloudflare's code and message)
-//   12131  400     mfa_required_for_all_apps without an authenticator and an MFA session duration
+//   12131  400     a field set without the fields it needs (mfa_required_for_all_apps without authenticators and an MFA session duration)
+
+import { WARP_SESSION_REQUIRED } from '../resources/organization.js';
 
 export interface CloudflareMessage {
   code: number;
@@ -56,10 +58,11 @@ export const CODES = {
   dohNotSet: 12004,
   serviceTokenNotFound: 12005,
   warpSessionMissing: 12130,
-  mfaNotConfigured: 12131,
+  requirementMissing: 12131,
 } as const;
 
-export const WARP_MESSAGE = `${INVALID}: allow_authenticate_via_warp cannot be set if the Warp Auth Session Duration is not set for the account`;
+/** Cloudflare's message for the WARP rule, declared with the rule on the organization resource. */
+export const WARP_MESSAGE = WARP_SESSION_REQUIRED.message;
 
 export function noRoute(): ApiError {
   return new ApiError(404, [{ code: CODES.noRoute, message: 'No route for the URI' }]);

@@ -1,30 +1,15 @@
 // Rules that span fields, checked on the organization a write would leave behind (body laid over what is stored).
+// The rules themselves are declared with the resource (src/resources/organization.ts).
 
-import { CODES, WARP_MESSAGE, type FieldIssue } from './errors.js';
+import { getPath, missingRequirements } from '../resources/fields.js';
+import { organization as organizationSpec } from '../resources/organization.js';
+import { CODES, type FieldIssue } from './errors.js';
 import type { JsonObject } from './field-checks.js';
-import { getPath } from '../resources/fields.js';
 
 export function organizationRuleIssues(organization: JsonObject): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  // Cloudflare's own rule and message (terraform-provider-cloudflare#3144).
-  if (organization.allow_authenticate_via_warp === true && !organization.warp_auth_session_duration) {
-    issues.push({
-      path: 'allow_authenticate_via_warp',
-      detail: 'cannot be set if the Warp Auth Session Duration is not set for the account',
-      code: CODES.warpSessionMissing,
-      message: WARP_MESSAGE,
-    });
-  }
-  // Documented on the field: MFA must be set up (an authenticator and a session duration) first.
-  if (organization.mfa_required_for_all_apps === true) {
-    const authenticators = getPath(organization, 'mfa_config.allowed_authenticators');
-    if (!Array.isArray(authenticators) || authenticators.length === 0 || !getPath(organization, 'mfa_config.session_duration')) {
-      issues.push({
-        path: 'mfa_required_for_all_apps',
-        detail: 'needs MFA set up first: at least one mfa_config.allowed_authenticators and an mfa_config.session_duration',
-        code: CODES.mfaNotConfigured,
-      });
-    }
-  }
-  return issues;
+  return (organizationSpec.rules ?? []).flatMap((rule) => {
+    const missing = missingRequirements(rule, (path) => getPath(organization, path));
+    if (missing.length === 0) return [];
+    return [{ path: rule.when, detail: `needs ${missing.join(' and ')} to be set first`, code: rule.apiError?.code ?? CODES.requirementMissing, message: rule.apiError?.message }];
+  });
 }

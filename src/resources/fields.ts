@@ -41,6 +41,17 @@ export interface GroupSpec {
 
 export type ResourceType = 'organization' | 'doh';
 
+/**
+ * A rule across fields that the API enforces: when the boolean field `when` is true, every field in `requires`
+ * must be set (not empty). The config validator reports it before any request; the emulator refuses it.
+ */
+export interface RequiresRule {
+  readonly when: string;
+  readonly requires: readonly string[];
+  /** Cloudflare's own error for it, where known. */
+  readonly apiError?: { readonly code: number; readonly message: string };
+}
+
 export interface ResourceSpec {
   readonly type: ResourceType;
   readonly description: string;
@@ -48,6 +59,7 @@ export interface ResourceSpec {
   readonly scopes: readonly Scope[];
   readonly groups: readonly GroupSpec[];
   readonly fields: readonly FieldSpec[];
+  readonly rules?: readonly RequiresRule[];
   /**
    * Defaults reach only targets that have a section of their own for this resource. DoH cannot be set up from
    * defaults alone (it needs the account's own service token), so its defaults refine, they do not create.
@@ -97,4 +109,13 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
     cur = cur[key] as Record<string, unknown>;
   }
   cur[keys[keys.length - 1]] = value;
+}
+
+/** The fields a rule requires that are not set (absent, empty string or empty list) in `values`. */
+export function missingRequirements(rule: RequiresRule, valueAt: (path: string) => unknown): string[] {
+  if (valueAt(rule.when) !== true) return [];
+  return rule.requires.filter((path) => {
+    const value = valueAt(path);
+    return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+  });
 }

@@ -3,6 +3,12 @@
 
 import { ACCOUNT, ALL, bool, duration, oneOf, setOf, str, type ResourceSpec } from './fields.js';
 
+/** Cloudflare's error for allow_authenticate_via_warp without a WARP session duration (terraform-provider-cloudflare#3144). */
+export const WARP_SESSION_REQUIRED = {
+  code: 12130,
+  message: 'access.api.error.invalid_request: allow_authenticate_via_warp cannot be set if the Warp Auth Session Duration is not set for the account',
+} as const;
+
 const AUTHENTICATORS = ['totp', 'biometrics', 'security_key', 'piv_key', 'ssh_fido2_key'];
 
 export const organization: ResourceSpec = {
@@ -14,6 +20,11 @@ export const organization: ResourceSpec = {
     { path: 'custom_pages', description: 'Custom pages shown when access is denied (update only: the create call does not take them).' },
     { path: 'mfa_config', description: 'Configures multi-factor authentication (MFA) settings for an organization.' },
     { path: 'mfa_piv_key_requirements', description: 'Configures PIV key requirements for MFA using hardware security keys.' },
+  ],
+  rules: [
+    { when: 'allow_authenticate_via_warp', requires: ['warp_auth_session_duration'], apiError: WARP_SESSION_REQUIRED },
+    // Documented on the field: MFA must be set up first.
+    { when: 'mfa_required_for_all_apps', requires: ['mfa_config.allowed_authenticators', 'mfa_config.session_duration'] },
   ],
   fields: [
     { path: 'name', type: str(), scopes: ALL, requiredOnCreate: true, description: 'The name of your Zero Trust organization.', example: 'Widget Corps Internal Applications' },

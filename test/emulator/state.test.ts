@@ -73,7 +73,7 @@ describe('seeds', () => {
     expect(() => parseSeed({ accounts: [account, account] })).toThrow('accounts[1].id: duplicate account id "a1"');
     expect(() => parseSeed({ zones: [{ id: 'z', organization: { name: 'z', auth_domain: 'z.com', session_duration: '1h' } }] })).toThrow('zones[0].organization.session_duration: is not accepted for a zone');
     expect(() => parseSeed({ accounts: [{ id: 'a', organization: { name: 'a', auth_domain: 'a.com', allow_authenticate_via_warp: true } }] })).toThrow(
-      'accounts[0].organization.allow_authenticate_via_warp: cannot be set if the Warp Auth Session Duration is not set',
+      'accounts[0].organization.allow_authenticate_via_warp: needs warp_auth_session_duration to be set first',
     );
     expect(() => parseSeed({ accounts: [{ id: 'a', color: 'red' }] })).toThrow('accounts[0].color: is not a known key');
     expect(() => parseSeed([])).toThrow('a seed must be a mapping');
