@@ -56,7 +56,7 @@ const loadGot = () => (gotModule ??= import('got').then((m) => m.default));
 
 export class CloudflareClient {
   readonly apiBase: URL;
-  readonly stats = { requests: 0, retries: 0, writes: 0 };
+  readonly stats = { requests: 0, retries: 0 };
   // Private fields do not show in util.inspect or JSON.stringify of the client.
   readonly #credentials: Credentials;
   readonly #options: Required<Omit<ClientOptions, 'apiBase' | 'credentials' | 'onRetry'>> & Pick<ClientOptions, 'onRetry'>;
@@ -127,7 +127,6 @@ export class CloudflareClient {
   async #send<T>(got: Got, method: Method, path: string, body: unknown): Promise<ApiResponse<T>> {
     const url = this.apiBase.href + path;
     this.stats.requests++;
-    if (method !== 'GET') this.stats.writes++;
     let response;
     try {
       response = await got(url, {

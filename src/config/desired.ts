@@ -1,7 +1,7 @@
 // From parsed files to the desired state: collect the accounts and zones, lay the defaults under each of them
 // field by field, and remember where every value was written.
 
-import { getPath, RESOURCES, writableFields, type ResourceSpec, type ResourceType, type Scope } from '../resources/index.js';
+import { getPath, isPlainObject, RESOURCES, writableFields, type ResourceSpec, type ResourceType, type Scope } from '../resources/index.js';
 import type { DesiredResource, DesiredTarget, Diagnostic, SourcePosition } from './model.js';
 import { describePath, keyPosition, valuePosition, type PathSegment, type YamlFile } from './positions.js';
 import { idKey } from './schema.js';
@@ -29,10 +29,6 @@ interface Defaults {
   sections: Map<ResourceType, SourcePosition>;
 }
 
-export function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 const SCOPE_LISTS: readonly { scope: Scope; key: 'accounts' | 'zones' }[] = [
   { scope: 'account', key: 'accounts' },
   { scope: 'zone', key: 'zones' },
@@ -46,11 +42,11 @@ export function mergeTargets(files: readonly YamlFile[]): { targets: MergedTarge
   // Accounts first, then zones; each in file order.
   for (const { scope, key } of SCOPE_LISTS) {
     for (const f of files) {
-      const list = isMapping(f.data) ? f.data[key] : undefined;
+      const list = isPlainObject(f.data) ? f.data[key] : undefined;
       if (!Array.isArray(list)) continue;
       list.forEach((entry, index) => {
-        const id = isMapping(entry) ? entry[idKey(scope)] : undefined;
-        if (!isMapping(entry) || typeof id !== 'string') return;
+        const id = isPlainObject(entry) ? entry[idKey(scope)] : undefined;
+        if (!isPlainObject(entry) || typeof id !== 'string') return;
         const merged = mergeTarget(f, scope, [key, index], entry, id, defaults);
         const earlier = firstSeen.get(`${scope}:${id}`);
         if (earlier) {
@@ -69,10 +65,10 @@ export function mergeTargets(files: readonly YamlFile[]): { targets: MergedTarge
 function collectDefaults(files: readonly YamlFile[], diagnostics: Diagnostic[]): Defaults {
   const defaults: Defaults = { leaves: new Map(), sections: new Map() };
   for (const f of files) {
-    const section = isMapping(f.data) ? f.data.defaults : undefined;
-    if (!isMapping(section)) continue;
+    const section = isPlainObject(f.data) ? f.data.defaults : undefined;
+    if (!isPlainObject(section)) continue;
     for (const spec of RESOURCES) {
-      if (!isMapping(section[spec.type])) continue; // anything else is a schema error already
+      if (!isPlainObject(section[spec.type])) continue; // anything else is a schema error already
       if (!defaults.sections.has(spec.type)) defaults.sections.set(spec.type, keyPosition(f, ['defaults', spec.type]));
       const leaves = defaults.leaves.get(spec.type) ?? new Map<string, Placed>();
       defaults.leaves.set(spec.type, leaves);
@@ -93,7 +89,7 @@ function collectDefaults(files: readonly YamlFile[], diagnostics: Diagnostic[]):
 /** The managed leaves of one resource section, in table order, keyed by dotted path. */
 function leafValues(f: YamlFile, base: PathSegment[], section: unknown, spec: ResourceSpec, scope: Scope): Map<string, Placed> {
   const leaves = new Map<string, Placed>();
-  if (!isMapping(section)) return leaves;
+  if (!isPlainObject(section)) return leaves;
   for (const field of writableFields(spec, scope)) {
     const value = getPath(section, field.path);
     if (value !== undefined) leaves.set(field.path, { value, position: valuePosition(f, [...base, ...field.path.split('.')]) });
@@ -108,7 +104,7 @@ function mergeTarget(f: YamlFile, scope: Scope, path: PathSegment[], entry: Reco
   for (const spec of RESOURCES) {
     if (!spec.scopes.includes(scope)) continue;
     const own = leafValues(f, [...path, spec.type], entry[spec.type], spec, scope);
-    const hasOwnSection = isMapping(entry[spec.type]);
+    const hasOwnSection = isPlainObject(entry[spec.type]);
     const takesDefaults = hasOwnSection || !spec.defaultsNeedOwnSection;
     const inherited = (takesDefaults && defaults.leaves.get(spec.type)) || new Map<string, Placed>();
     const resource: DesiredResource = { type: spec.type, values: {}, positions: {} };

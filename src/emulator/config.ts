@@ -37,10 +37,6 @@ const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undef
 
 export class ConfigError extends Error {}
 
-export function checkSetting<K extends keyof RuntimeConfig>(name: K, value: unknown): string | undefined {
-  return CHECKS[name](value);
-}
-
 /**
  * Check a change: known keys only, each value valid. `rateLimit: null` turns the limit off.
  * Throws ConfigError naming the setting.

@@ -3,7 +3,7 @@
 
 import { parseDuration } from '../resources/duration.js';
 import type { FieldIssue } from './errors.js';
-import { fieldByPath, getPath, setPath, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/fields.js';
+import { fieldByPath, getPath, isPlainObject, setPath, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/fields.js';
 
 /** What a body is for: the create call (POST), an update (PUT), or a seed file (which may carry read-only fields). */
 export type BodyUse = 'create' | 'update' | 'seed';
@@ -22,9 +22,7 @@ export interface ReadResult {
 
 export type JsonObject = Record<string, unknown>;
 
-export function isPlainObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+export { isPlainObject };
 
 /** Read a body's fields against a resource table, for a scope and a use; unknown fields are issues, read-only ones are ignored. */
 export function readFields(spec: ResourceSpec, body: JsonObject, scope: Scope, use: BodyUse): ReadResult {

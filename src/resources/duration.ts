@@ -53,10 +53,6 @@ function scaled(number: string, scale: bigint): bigint {
   return wholePart + (BigInt(fraction) * scale) / denominator;
 }
 
-export function isDuration(text: unknown, units: DurationUnits = 'go'): boolean {
-  return typeof text === 'string' && parseDuration(text, units) !== undefined;
-}
-
 /** Go's canonical spelling (time.Duration.String), for messages: 90m → "1h30m0s". */
 export function formatDuration(nanos: bigint): string {
   if (nanos === 0n) return '0s';

@@ -89,11 +89,16 @@ export function fieldByPath(spec: ResourceSpec, path: string): FieldSpec | undef
   return spec.fields.find((f) => f.path === path);
 }
 
+/** A JSON object (not null, not a list): what a mapping in YAML or an object in a request body is. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** Read a dotted path out of a nested object. */
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const key of path.split('.')) {
-    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    if (!isPlainObject(cur)) return undefined;
     cur = (cur as Record<string, unknown>)[key];
   }
   return cur;
@@ -105,7 +110,7 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
   let cur = obj;
   for (const key of keys.slice(0, -1)) {
     const next = cur[key];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[key] = {};
+    if (!isPlainObject(next)) cur[key] = {};
     cur = cur[key] as Record<string, unknown>;
   }
   cur[keys[keys.length - 1]] = value;
