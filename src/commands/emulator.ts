@@ -44,6 +44,12 @@ Admin endpoints (plain JSON; with --token they need it too):
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
+
+Rate limit (--rate-limit N/SECONDS), as Cloudflare documents it: at most N requests of a credential in any SECONDS;
+the request over it starts a lockout (SECONDS long unless --rate-limit-lockout says otherwise) in which every call
+of that credential gets 429 with retry-after. Every answer of the credential carries
+  Ratelimit: "default";r=REMAINING;t=SECONDS_UNTIL_RESET   and   Ratelimit-Policy: "burst";q=N;w=SECONDS
+In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"lockoutSeconds":30}.
 `;
 
 export function emulatorCommand(io: Io, setExit: (code: number) => void): Command {
@@ -57,7 +63,9 @@ export function emulatorCommand(io: Io, setExit: (code: number) => void): Comman
     .option('--latency <ms>', 'wait this many milliseconds before each answer', '0')
     .option('--fault-rate <p>', 'fraction of requests (0 to 1) that fail with an injected fault', '0')
     .option('--fault-kinds <list>', `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(',')})`)
-    .option('--rate-limit <n/seconds>', 'sliding-window limit per credential, e.g. 1200/300 like Cloudflare; over it: 429 with Retry-After')
+    .option('--fault-seed <n>', 'seed the fault draws (a whole number), so that a run with faults repeats exactly')
+    .option('--rate-limit <n/seconds>', 'limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout')
+    .option('--rate-limit-lockout <seconds>', 'how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)')
     .option('--token <token>', `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`)
     .addOption(new Option('--put-semantics <mode>', 'PUT without a field: replace unsets it, merge keeps it').choices(['replace', 'merge']).default('replace'))
     .addHelpText('after', HELP_AFTER)
@@ -93,9 +101,14 @@ async function toEmulatorOptions(opts: Record<string, string | undefined>, env: 
   };
   if (opts.accounts !== undefined) options.accounts = wholeNumber('--accounts', opts.accounts, 100_000);
   if (opts.faultKinds !== undefined) options.faultKinds = faultKinds(opts.faultKinds);
+  if (opts.faultSeed !== undefined) options.faultSeed = wholeNumber('--fault-seed', opts.faultSeed, 2 ** 32 - 1);
   if (opts.rateLimit !== undefined) {
     options.rateLimit = parseRateLimit(opts.rateLimit);
     if (!options.rateLimit) throw new Error(`--rate-limit: expected N/SECONDS such as 1200/300, not "${opts.rateLimit}"`);
+  }
+  if (opts.rateLimitLockout !== undefined) {
+    if (!options.rateLimit) throw new Error('--rate-limit-lockout needs --rate-limit');
+    options.rateLimit.lockoutSeconds = number('--rate-limit-lockout', opts.rateLimitLockout, 0, 86_400);
   }
   if (opts.seed !== undefined) options.seed = await loadSeedFile(opts.seed);
   return options;

@@ -29,9 +29,15 @@ const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undef
       : `must be a non-empty list of ${FAULT_KINDS.join(', ')}`,
   rateLimit: (v) =>
     v === undefined ||
-    (isPlainObject(v) && Number.isInteger(v.requests) && (v.requests as number) >= 1 && typeof v.windowSeconds === 'number' && v.windowSeconds > 0)
+    (isPlainObject(v) &&
+      Object.keys(v).every((k) => ['requests', 'windowSeconds', 'lockoutSeconds'].includes(k)) &&
+      Number.isInteger(v.requests) &&
+      (v.requests as number) >= 1 &&
+      typeof v.windowSeconds === 'number' &&
+      v.windowSeconds > 0 &&
+      (v.lockoutSeconds === undefined || (typeof v.lockoutSeconds === 'number' && v.lockoutSeconds >= 0)))
       ? undefined
-      : 'must be { requests: a whole number ≥ 1, windowSeconds: a number > 0 }',
+      : 'must be { requests: a whole number ≥ 1, windowSeconds: a number > 0, lockoutSeconds?: a number ≥ 0 (default windowSeconds; 0: no lockout) }',
   putSemantics: (v) => ((PUT_SEMANTICS as readonly unknown[]).includes(v) ? undefined : `must be one of ${PUT_SEMANTICS.join(', ')}`),
 };
 

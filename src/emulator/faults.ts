@@ -38,6 +38,6 @@ export function faultAnswer(kind: FaultKind): ApiError | undefined {
   return new ApiError(Number(kind), [{ code, message }], headers);
 }
 
-export function rateLimitedAnswer(retryAfterSeconds: number, policy: string): ApiError {
-  return new ApiError(429, [{ ...STATUS_FAULTS['429'] }], { 'retry-after': String(retryAfterSeconds), 'ratelimit-policy': policy });
+export function rateLimitedAnswer(retryAfterSeconds: number): ApiError {
+  return new ApiError(429, [{ ...STATUS_FAULTS['429'] }], { 'retry-after': String(retryAfterSeconds) });
 }

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkConfigChange, DEFAULT_CONFIG, type PutSemantics, type RuntimeConfig } from './config.js';
 import type { FaultKind } from './faults.js';
+import { seededRandom } from './random.js';
 import { SlidingWindow, type RateLimit } from './rate-limit.js';
 import { generateAccounts, loadSeedFile, parseSeed, type Seed } from './seed.js';
 import { API_PREFIX, createRequestHandler, type ServerContext } from './server.js';
@@ -16,6 +17,7 @@ export type { PutSemantics, RuntimeConfig } from './config.js';
 export { FAULT_KINDS, type FaultKind } from './faults.js';
 export type { RateLimit } from './rate-limit.js';
 export { parseRateLimit } from './rate-limit.js';
+export { seededRandom } from './random.js';
 export { generateAccounts, loadSeedFile, parseSeed, SeedError, type DohSetting, type Organization, type Seed, type SeedAccount, type SeedZone, type ServiceToken } from './seed.js';
 export { EmulatorState, type Counters, type StateSnapshot } from './state.js';
 export { CODES, WARP_MESSAGE } from './errors.js';
@@ -41,8 +43,10 @@ export interface EmulatorOptions {
   token?: string;
   /** Default 'replace'. */
   putSemantics?: PutSemantics;
-  /** Injectable for deterministic fault draws; default Math.random. */
+  /** Injectable for deterministic fault draws; default Math.random (or seeded by faultSeed). */
   random?: () => number;
+  /** Seed the fault draws, so that a run with faults repeats exactly. */
+  faultSeed?: number;
   /** Injectable clock for timestamps and the rate-limit window; default the system clock. */
   now?: () => Date;
   /** Injectable wait for the latency (tests observe it instead of timing answers); default a timer. */
@@ -74,7 +78,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     config,
     limiter: config.rateLimit && new SlidingWindow(config.rateLimit, () => now().getTime()),
     token: options.token,
-    random: options.random ?? Math.random,
+    random: options.random ?? (options.faultSeed !== undefined ? seededRandom(options.faultSeed) : Math.random),
     now,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
     reconfigure(change) {

@@ -56,12 +56,15 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   ctx.state.countRequest(route?.key ?? unmatchedKey(method));
   if (ctx.config.latencyMs > 0) await ctx.sleep(ctx.config.latencyMs);
   let fault: FaultKind | undefined;
+  // Every answer of a rate-limited credential says how much of its budget is left.
+  let rateHeaders: Record<string, string> = {};
   try {
     const credential = authenticate(req.headers, ctx.token);
     const decision = ctx.limiter?.take(credential);
+    if (decision) rateHeaders = ctx.limiter!.headers(decision.status);
     if (decision && !decision.allowed) {
       ctx.state.counters.rateLimited++;
-      throw rateLimitedAnswer(decision.retryAfterSeconds, ctx.limiter!.policy());
+      throw rateLimitedAnswer(decision.retryAfterSeconds);
     }
     fault = drawFault(ctx.config.faultRate, ctx.config.faultKinds, route?.isWrite ?? false, ctx.random);
     if (fault) ctx.state.countFault(fault);
@@ -83,13 +86,13 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     if (route.isWrite) ctx.state.recordWrite();
     // The write is applied and saved; its answer is lost with the connection.
     if (fault === 'lost-answer') return void req.socket.destroy();
-    sendJson(res, ray, answer.status, { success: true, errors: [], messages: [], result: answer.result });
+    sendJson(res, ray, answer.status, { success: true, errors: [], messages: [], result: answer.result }, rateHeaders);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     // An injected lost answer drops the connection whatever the outcome.
     if (fault === 'lost-answer') return void req.socket.destroy();
     await bodyPromise; // answer only once the body is read, so the client is not cut off mid-upload
-    sendEnvelope(res, ray, err);
+    sendEnvelope(res, ray, err, rateHeaders);
   }
 }
 
@@ -172,8 +175,8 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 }
 
-export function sendEnvelope(res: ServerResponse, ray: string, err: ApiError): void {
-  sendJson(res, ray, err.status, { success: false, errors: err.errors, messages: [], result: null }, err.headers);
+export function sendEnvelope(res: ServerResponse, ray: string, err: ApiError, headers: Record<string, string> = {}): void {
+  sendJson(res, ray, err.status, { success: false, errors: err.errors, messages: [], result: null }, { ...headers, ...err.headers });
 }
 
 export function sendJson(res: ServerResponse, ray: string, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -62,6 +62,9 @@ describe('ztsync emulator (in-process)', () => {
     [['--port', 'http'], '--port: expected a number from 0 to 65535'],
     [['--rate-limit', '1200'], '--rate-limit: expected N/SECONDS such as 1200/300'],
     [['--fault-kinds', '500,teapot'], '--fault-kinds: "teapot" is not one of'],
+    [['--rate-limit-lockout', '30'], '--rate-limit-lockout needs --rate-limit'],
+    [['--rate-limit', '120/30', '--rate-limit-lockout', 'soon'], '--rate-limit-lockout: expected a number from 0 to 86400, not "soon"'],
+    [['--fault-seed', '-3'], '--fault-seed: expected a number from 0 to 4294967295'],
     [['--accounts', '2.5'], '--accounts: expected a whole number'],
     [['--seed', '/nonexistent/seed.yaml'], 'cannot read seed file /nonexistent/seed.yaml: ENOENT'],
     [['--seed', 'x.yaml', '--accounts', '2'], 'give either --seed or --accounts, not both'],
@@ -96,7 +99,7 @@ describe('ztsync emulator (in-process)', () => {
   it('--help explains every option, the seed format and the admin endpoints', async () => {
     const result = await run(['emulator', '--help']);
     expect(result.code).toBe(0);
-    for (const text of ['--host', '--port', '--state', '--seed', '--accounts', '--latency', '--fault-rate', '--fault-kinds', '--rate-limit', '--token', '--put-semantics', 'service_tokens:', 'doh:', 'zones:', 'GET  /__emulator/state', 'POST /__emulator/reset', 'POST /__emulator/config', 'lost-answer']) {
+    for (const text of ['--host', '--port', '--state', '--seed', '--accounts', '--latency', '--fault-rate', '--fault-kinds', '--rate-limit', '--rate-limit-lockout', '--fault-seed', 'Ratelimit-Policy', '--token', '--put-semantics', 'service_tokens:', 'doh:', 'zones:', 'GET  /__emulator/state', 'POST /__emulator/reset', 'POST /__emulator/config', 'lost-answer']) {
       expect(result.stdout, text).toContain(text);
     }
   });

@@ -77,6 +77,20 @@ describe('faults', () => {
     expect(FAULT_KINDS).toEqual(['500', '502', '503', '429', 'reset', 'lost-answer']);
   });
 
+  it('faultSeed makes the fault draws repeat exactly, and another seed draws differently', async () => {
+    const statuses = async (faultSeed: number) => {
+      const own = await startTestEmulator({ faultRate: 0.5, faultKinds: ['500', '503'], faultSeed });
+      const seen: number[] = [];
+      for (let i = 0; i < 24; i++) seen.push((await call(own, 'GET', ORG_PATH)).status);
+      await own.close();
+      return seen;
+    };
+    const first = await statuses(7);
+    expect(await statuses(7)).toEqual(first);
+    expect(await statuses(8)).not.toEqual(first);
+    expect(new Set(first)).toEqual(new Set([200, 500, 503]));
+  });
+
   it('the emulator keeps serving after every kind of fault', async () => {
     em = await startTestEmulator({ faultRate: 1, random: () => 0 });
     for (const kind of FAULT_KINDS) {
@@ -103,9 +117,9 @@ describe('latency', () => {
 });
 
 describe('rate limit', () => {
-  it('a sliding window per credential: 429 with Retry-After and the envelope, then room again as the window slides', async () => {
+  it('lockout 0: a plain sliding window per credential: 429 with retry-after and the envelope, then room again as the window slides', async () => {
     let t = Date.parse('2025-01-01T00:00:00Z');
-    em = await startTestEmulator({ rateLimit: { requests: 3, windowSeconds: 60 }, now: () => new Date(t) });
+    em = await startTestEmulator({ rateLimit: { requests: 3, windowSeconds: 60, lockoutSeconds: 0 }, now: () => new Date(t) });
     for (let i = 0; i < 3; i++) {
       expect((await call(em, 'GET', ORG_PATH)).status).toBe(200);
       t += 10_000;
@@ -114,7 +128,8 @@ describe('rate limit', () => {
     const limited = await call(em, 'GET', ORG_PATH);
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('30');
-    expect(limited.headers.get('ratelimit-policy')).toBe('3;w=60');
+    expect(limited.headers.get('ratelimit-policy')).toBe('"burst";q=3;w=60');
+    expect(limited.headers.get('ratelimit')).toBe('"default";r=0;t=30');
     expect(limited.body).toMatchObject({ success: false, result: null, errors: [{ code: 10429 }] });
 
     // Another credential has its own window.
@@ -125,6 +140,71 @@ describe('rate limit', () => {
     expect((await call(em, 'GET', ORG_PATH)).status).toBe(429);
     expect(em.state.counters.rateLimited).toBe(2);
     expect(em.state.counters.writes).toBe(0);
+  });
+
+  it('every answer carries Ratelimit (remaining, seconds to reset) and Ratelimit-Policy, failures included', async () => {
+    let t = Date.parse('2025-01-01T00:00:00Z');
+    em = await startTestEmulator({ rateLimit: { requests: 5, windowSeconds: 30 }, now: () => new Date(t) });
+    const first = await call(em, 'GET', ORG_PATH);
+    expect(first.headers.get('ratelimit')).toBe('"default";r=4;t=30');
+    expect(first.headers.get('ratelimit-policy')).toBe('"burst";q=5;w=30');
+    expect(first.headers.get('retry-after')).toBeNull();
+    t += 12_500;
+    const notFound = await call(em, 'GET', '/accounts/ffffffffffffffffffffffffffffffff/access/organizations');
+    expect(notFound.status).toBe(404);
+    // The oldest request leaves the window 17.5 s from now: rounded up.
+    expect(notFound.headers.get('ratelimit')).toBe('"default";r=3;t=18');
+    const invalid = await call(em, 'PUT', ORG_PATH, { body: { session_duration: 'soon' } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('ratelimit')).toBe('"default";r=2;t=18');
+  });
+
+  it('going over starts a lockout: every call of that credential is refused until it ends, even once the window has room', async () => {
+    let t = Date.parse('2025-01-01T00:00:00Z');
+    em = await startTestEmulator({ rateLimit: { requests: 2, windowSeconds: 10, lockoutSeconds: 60 }, now: () => new Date(t) });
+    expect((await call(em, 'GET', ORG_PATH)).status).toBe(200);
+    expect((await call(em, 'GET', ORG_PATH)).status).toBe(200);
+    const over = await call(em, 'GET', ORG_PATH);
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toBe('60');
+    expect(over.headers.get('ratelimit')).toBe('"default";r=0;t=60');
+    t += 20_000; // the window is empty again, but the lockout holds
+    const locked = await call(em, 'PUT', ORG_PATH, { body: { name: 'x' } });
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toBe('40');
+    // Another credential is not locked out.
+    expect((await call(em, 'GET', ORG_PATH, { headers: { authorization: 'Bearer someone-else' } })).status).toBe(200);
+    t += 40_000;
+    const after = await call(em, 'GET', ORG_PATH);
+    expect(after.status).toBe(200);
+    expect(after.headers.get('ratelimit')).toBe('"default";r=1;t=10');
+    expect(em.state.counters.rateLimited).toBe(2);
+    expect(em.state.counters.writes).toBe(0);
+  });
+
+  it('the lockout defaults to the window, as Cloudflare (1200 per 300 s, then 5 minutes refused)', async () => {
+    let t = Date.parse('2025-01-01T00:00:00Z');
+    em = await startTestEmulator({ rateLimit: { requests: 1, windowSeconds: 300 }, now: () => new Date(t) });
+    expect((await call(em, 'GET', ORG_PATH)).status).toBe(200);
+    t += 299_000;
+    expect((await call(em, 'GET', ORG_PATH)).headers.get('retry-after')).toBe('300');
+    t += 299_000;
+    expect((await call(em, 'GET', ORG_PATH)).status).toBe(429);
+    t += 1_000;
+    expect((await call(em, 'GET', ORG_PATH)).status).toBe(200);
+  });
+
+  it('POST /__emulator/config takes the lockout and checks it', async () => {
+    em = await startTestEmulator();
+    const ok = await call(em, 'POST', '/__emulator/config', { body: { rateLimit: { requests: 1, windowSeconds: 5, lockoutSeconds: 0 } } });
+    expect(ok.body.rateLimit).toEqual({ requests: 1, windowSeconds: 5, lockoutSeconds: 0 });
+    expect((await call(em, 'GET', ORG_PATH)).status).toBe(200);
+    expect((await call(em, 'GET', ORG_PATH)).status).toBe(429);
+    for (const rateLimit of [{ requests: 1, windowSeconds: 5, lockoutSeconds: -1 }, { requests: 1, windowSeconds: 5, lockout: 3 }]) {
+      const bad = await call(em, 'POST', '/__emulator/config', { body: { rateLimit } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0].message).toContain('lockoutSeconds');
+    }
   });
 
   it('can be turned on and off while running', async () => {
