@@ -78,6 +78,7 @@ describe('faults', () => {
   });
 
   it('faultSeed makes the fault draws repeat exactly, and another seed draws differently', async () => {
+    em = await startTestEmulator(); // for afterEach; each run below has an emulator of its own
     const statuses = async (faultSeed: number) => {
       const own = await startTestEmulator({ faultRate: 0.5, faultKinds: ['500', '503'], faultSeed });
       const seen: number[] = [];
