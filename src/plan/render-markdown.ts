@@ -1,13 +1,33 @@
-// Markdown for a pull-request comment: a summary table, then one collapsible section per target that
-// changes or fails.
+// Markdown for a pull-request comment: a hidden marker (so a workflow can update one sticky comment), a
+// summary table, then one collapsible section per target that changes or fails. It always fits GitHub's
+// comment limit: past it, per-target details give way to one line per target, then to counts.
+//
+// Everything that comes from the config or the API (descriptions, values, file names, error messages) is
+// shown so that it can neither break the structure (tables, <details>, headings) nor mention anyone on
+// GitHub: values go in code spans, exactly as they are; other text is escaped.
 
 import type { Plan, ResourcePlan, TargetPlan } from './model.js';
-import { show, targetLabel } from './model.js';
+import { show } from './model.js';
 import { summaryLine } from './render-text.js';
 
-export function renderMarkdown(plan: Plan): string {
+/** The first line of every markdown plan: a workflow finds its earlier comment by it. */
+export const MARKDOWN_MARKER = '<!-- ztsync-plan -->';
+
+/** GitHub refuses a comment (and an issue body) longer than this many characters. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+export interface MarkdownOptions {
+  /** The longest the result may be, in UTF-16 code units (at least as many as GitHub's characters). */
+  maxLength?: number;
+  /** Where the full plan can be found when details are cut (e.g. the workflow run holding the plan artifact). */
+  fullPlanUrl?: string;
+}
+
+export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
+  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
   const { create, update, noop, error } = plan.summary;
-  const out = [
+  const head = [
+    MARKDOWN_MARKER,
     '### ztsync plan',
     '',
     summaryLine(plan),
@@ -15,20 +35,84 @@ export function renderMarkdown(plan: Plan): string {
     '| create | update | unchanged | errors |',
     '| ---: | ---: | ---: | ---: |',
     `| ${create} | ${update} | ${noop} | ${error} |`,
-  ];
-  const interesting = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop'));
-  for (const target of interesting) out.push('', ...renderTarget(target));
-  return out.join('\n') + '\n';
+  ].join('\n');
+
+  const shown = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop'));
+  const blocks = [head];
+  let length = head.length;
+  const fits = (block: string, reserve: number) => length + 2 + block.length + reserve <= maxLength;
+  const add = (block: string) => {
+    blocks.push(block);
+    length += 2 + block.length;
+  };
+
+  // Past the limit, the rest of the targets get one line each, then only counts: room is kept for those.
+  const where = options.fullPlanUrl
+    ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})`
+    : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
+  const cutNote = (n: number) =>
+    `**Details of ${n} more ${plural(n, 'target')} are left out** to stay within GitHub's ` +
+    `${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')}-character comment limit. The full plan is in ${where}.`;
+  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
+
+  let next = 0;
+  for (; next < shown.length; next++) {
+    const section = renderTarget(shown[next]!);
+    if (!fits(section, reserve)) break;
+    add(section);
+  }
+  if (next === shown.length) return blocks.join('\n\n') + '\n';
+
+  add(cutNote(shown.length - next));
+  const listed: string[] = [];
+  let listedLength = -1; // the lines joined by newlines
+  let rest = next;
+  for (; rest < shown.length; rest++) {
+    const line = `- ${oneLine(shown[rest]!)}`;
+    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
+    listed.push(line);
+    listedLength += 1 + line.length;
+  }
+  if (listed.length > 0) add(listed.join('\n'));
+  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
+  return blocks.join('\n\n') + '\n';
 }
 
-function renderTarget(target: TargetPlan): string[] {
+/** The longest the note counting unlisted targets can be (its numbers have at most a dozen digits). */
+const UNLISTED_NOTE_ROOM = 160;
+
+function unlistedNote(unlisted: TargetPlan[]): string {
+  let create = 0;
+  let update = 0;
+  let errors = 0;
+  for (const target of unlisted) {
+    if (target.error) errors++;
+    for (const resource of target.resources) {
+      if (resource.action === 'create') create++;
+      else if (resource.action === 'update') update++;
+    }
+  }
+  return (
+    `…and ${unlisted.length} more ${plural(unlisted.length, 'target')} ` +
+    `(${create} ${plural(create, 'resource')} to create, ${update} to update, ${errors} ${plural(errors, 'error')}).`
+  );
+}
+
+function renderTarget(target: TargetPlan): string {
   const actions = target.resources.filter((r) => r.action !== 'noop').map((r) => `${r.type}: ${r.action}`);
   if (target.error) actions.push('error');
-  const lines = [`<details><summary><b>${escapeHtml(targetLabel(target))}</b> — ${actions.join(', ')}</summary>`, ''];
-  if (target.error) lines.push(`> **Error:** ${escapeCell(target.error.message)}`, '');
+  const lines = [`<details><summary><b>${labelHtml(target)}</b> — ${actions.join(', ')}</summary>`, ''];
+  if (target.error) lines.push(`> **Error:** ${escapeText(target.error.message)}`, '');
   for (const resource of target.resources) if (resource.action !== 'noop') lines.push(...renderResource(resource), '');
-  lines.push(`Source: \`${target.source.file}:${target.source.line}\``, '', '</details>');
-  return lines;
+  lines.push(`Source: ${code(`${target.source.file}:${target.source.line}`)}`, '', '</details>');
+  return lines.join('\n');
+}
+
+function oneLine(target: TargetPlan): string {
+  const actions = target.resources.filter((r) => r.action !== 'noop').map((r) => `${r.type}: ${r.action}`);
+  if (target.error) actions.push('error');
+  const description = target.description ? ` (${escapeText(target.description)})` : '';
+  return `${target.scope} ${code(target.id)}${description} — ${actions.join(', ')}`;
 }
 
 function renderResource(resource: ResourcePlan): string[] {
@@ -37,18 +121,57 @@ function renderResource(resource: ResourcePlan): string[] {
     '',
     '| field | before | after |',
     '| --- | --- | --- |',
-    ...resource.changes.map((c) => `| \`${c.path}\` | ${resource.action === 'create' ? '' : code(c.before)} | ${code(c.after)} |`),
+    ...resource.changes.map((c) => `| ${cell(code(c.path))} | ${resource.action === 'create' ? '' : cell(code(show(c.before)))} | ${cell(code(show(c.after)))} |`),
   ];
 }
 
-function code(value: unknown): string {
-  return '`' + escapeCell(show(value)).replace(/`/g, 'ˋ') + '`';
+/** The target's label inside raw HTML (`<summary>`), where markdown is not read: HTML-escaped. */
+function labelHtml(target: TargetPlan): string {
+  const text = `${target.scope} ${target.id}${target.description ? ` (${target.description})` : ''}`;
+  return noMentions(oneLineText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
 }
 
-function escapeCell(text: string): string {
-  return escapeHtml(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/**
+ * `text` as a code span, shown exactly: the fence is one backtick longer than the longest run of backticks
+ * inside, with a space on each side when the text starts or ends with a backtick (CommonMark strips it).
+ * Code spans are never read as HTML and GitHub mentions nobody inside them. A newline cannot be part of one
+ * (plan values are JSON, so theirs are escaped already); a file name's would be shown as a space.
+ */
+export function code(text: string): string {
+  const flat = text.replace(/\r\n?|\n/g, ' ');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') || (flat.startsWith(' ') && flat.endsWith(' ') && flat.trim() !== '') ? ' ' : '';
+  return fence + pad + flat + pad + fence;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Inside a table cell a pipe ends the cell, even in a code span: GitHub takes `\|` as a literal pipe there. */
+function cell(markdown: string): string {
+  return markdown.replace(/\|/g, '\\|');
+}
+
+/**
+ * Free text in markdown: every ASCII punctuation character backslash-escaped (so nothing is read as
+ * emphasis, a link, HTML, a table cell or a heading), line breaks as spaces, and no mentions.
+ */
+export function escapeText(text: string): string {
+  return noMentions(oneLineText(text).replace(/[!-/:-@[-`{-~]/g, '\\$&'));
+}
+
+function oneLineText(text: string): string {
+  return text.replace(/\r\n?|\n|\u2028|\u2029/g, ' ');
+}
+
+/** A zero-width space after each `@` keeps GitHub from reading `@user` or `@org/team` as a mention. */
+function noMentions(text: string): string {
+  return text.replace(/@/g, '@&#8203;');
+}
+
+/** A URL as a link destination: characters that would end it or the link are percent-encoded. */
+function escapeLinkDestination(url: string): string {
+  return url.replace(/[\s()<>\\`]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+function plural(n: number, noun: string): string {
+  return n === 1 ? noun : `${noun}s`;
 }

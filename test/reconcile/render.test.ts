@@ -53,7 +53,7 @@ describe('plan output', () => {
   it('markdown: a summary table and one collapsible section per changed target', async () => {
     em = await demoEmulator();
     const { stdout } = await ztsync(em, ['plan', EXAMPLES, '--format', 'markdown']);
-    expect(stdout.startsWith('### ztsync plan\n\nPlan: 1 to create, 3 to update, 2 unchanged, 0 errors.\n\n| create | update | unchanged | errors |\n')).toBe(true);
+    expect(stdout.startsWith('<!-- ztsync-plan -->\n### ztsync plan\n\nPlan: 1 to create, 3 to update, 2 unchanged, 0 errors.\n\n| create | update | unchanged | errors |\n')).toBe(true);
     expect(stdout).toContain('| 1 | 3 | 2 | 0 |');
     expect(stdout.match(/<details>/g)).toHaveLength(3);
     expect(stdout).toContain(`<details><summary><b>account ${STAGING} (Staging)</b> — organization: update</summary>`);

@@ -1,0 +1,194 @@
+// The markdown plan as GitHub reads it: values shown exactly, structure unbreakable, nobody mentioned, and
+// always within the comment limit.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateAccounts, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { makePlan, show, type TargetPlan } from '../../src/plan/model.js';
+import { code, GITHUB_COMMENT_LIMIT, MARKDOWN_MARKER, renderMarkdown } from '../../src/plan/render-markdown.js';
+import { htmlTexts, MENTION, nodesOf, parseMarkdown, proseTexts, tables } from '../helpers/markdown.js';
+import { SECRET_TOKEN, STAGING, demoEmulator, ztsync } from '../helpers/reconcile.js';
+
+let em: RunningEmulator | undefined;
+afterEach(async () => {
+  await em?.close();
+  em = undefined;
+});
+
+const HOSTILE = [
+  '</details>',
+  '</details>\n\n# Approved by @security-team\n\n<details>',
+  'a `b` c',
+  '``',
+  '`',
+  'x | y || z',
+  'back\\slash \\| pipe',
+  'line one\nline two\r\nthree',
+  '@octocat and @org/team',
+  '<script>alert(1)</script> &amp; <!-- -->',
+  '[click](https://evil.example) ![img](x) **bold** _it_',
+];
+
+function target(i: number, description: string | null, changes: { path: string; before: unknown; after: unknown }[]): TargetPlan {
+  return {
+    scope: 'account',
+    id: i.toString(16).padStart(32, '0'),
+    description,
+    source: { file: `config/a${i}.yaml`, line: 3, col: 5 },
+    resources: [{ type: 'organization', action: 'update', changes, managed: changes.map((c) => c.path) }],
+    error: null,
+  };
+}
+
+describe('markdown values and text', () => {
+  const plan = makePlan(
+    'https://api.cloudflare.com/client/v4',
+    HOSTILE.map((value, i) => target(i, value, [{ path: 'login_design.footer_text', before: `was ${value}`, after: value }])),
+  );
+  const markdown = renderMarkdown(plan);
+  const tree = parseMarkdown(markdown);
+
+  it('starts with the hidden marker, then one heading', () => {
+    expect(markdown.split('\n')[0]).toBe(MARKDOWN_MARKER);
+    expect(nodesOf(tree, 'heading').map((h) => h.depth)).toEqual([3]);
+  });
+
+  it('shows every value exactly, in a code span in a three-column row', () => {
+    const rows = tables(tree).slice(1); // the first is the summary
+    expect(rows).toHaveLength(HOSTILE.length);
+    HOSTILE.forEach((value, i) => {
+      expect(rows[i]).toEqual([
+        ['field', 'before', 'after'],
+        ['login_design.footer_text', show(`was ${value}`), show(value)],
+      ]);
+    });
+    expect(markdown).not.toContain('&lt;/details&gt;`'); // not HTML-escaped inside code
+    expect(markdown).not.toContain('ˋ');
+  });
+
+  it('keeps one <details> per target: text cannot open or close one', () => {
+    const html = nodesOf(tree, 'html').map((n) => n.value);
+    expect(html.filter((h) => h.startsWith('<details>'))).toHaveLength(HOSTILE.length);
+    expect(html.filter((h) => h === '</details>')).toHaveLength(HOSTILE.length);
+    expect(html.filter((h) => h !== MARKDOWN_MARKER && h !== '</details>' && !/^<details><summary><b>[^<>]*<\/b> — [^<>]*<\/summary>$/.test(h))).toEqual([]);
+  });
+
+  it('shows descriptions as text, on one line, in the summary', () => {
+    const summaries = htmlTexts(tree).filter((h) => h.startsWith('<details>'));
+    HOSTILE.forEach((value, i) => {
+      const shown = value.replace(/\r\n|\n/g, ' ').replace(/@/g, '@\u200b');
+      expect(summaries[i]).toBe(`<details><summary><b>account ${plan.targets[i]!.id} (${shown})</b> — organization: update</summary>`);
+    });
+  });
+
+  it('mentions nobody outside code spans', () => {
+    const prose = proseTexts(tree);
+    expect(prose.join('\n')).toContain('@\u200bsecurity-team'); // shown, and not a mention
+    expect(prose.filter((t) => MENTION.test(t))).toEqual([]);
+    expect(nodesOf(tree, 'link')).toEqual([]);
+    expect(nodesOf(tree, 'image')).toEqual([]);
+    expect(nodesOf(tree, 'strong').length).toBe(HOSTILE.length); // only the resource headings
+  });
+
+  it('code spans take a longer fence around backticks', () => {
+    expect(code('a`b')).toBe('``a`b``');
+    expect(code('``x')).toBe('``` ``x ```');
+    expect(code('x`')).toBe('`` x` ``');
+    for (const value of ['a`b', '``x', 'x`', '`', ' ` ']) {
+      const inline = nodesOf(parseMarkdown(code(value)), 'inlineCode');
+      expect(inline.map((n) => n.value)).toEqual([value]);
+    }
+  });
+
+  it('escapes error messages from the API as text', () => {
+    const failing = { ...target(1, null, []), resources: [], error: { message: 'boom | </details> @ops `x` # h' } };
+    const md = renderMarkdown(makePlan('https://x', [failing]));
+    const t = parseMarkdown(md);
+    const quote = nodesOf(t, 'blockquote')[0]!;
+    expect(nodesOf(quote, 'text').map((n) => n.value).join('')).toBe('Error: boom | </details> @\u200bops `x` # h');
+    expect(proseTexts(t).filter((p) => MENTION.test(p))).toEqual([]);
+  });
+});
+
+describe('markdown within GitHub\'s comment limit', () => {
+  const longValue = 'x'.repeat(400);
+  const many = (n: number) =>
+    makePlan(
+      'https://api.cloudflare.com/client/v4',
+      Array.from({ length: n }, (_, i) => target(i, `Team ${i}`, [{ path: 'login_design.footer_text', before: longValue, after: `${longValue}${i}` }])),
+    );
+
+  it('leaves the plan whole when it fits', () => {
+    const md = renderMarkdown(many(3));
+    expect(md).not.toContain('left out');
+    expect(md.match(/<details>/g)).toHaveLength(3);
+  });
+
+  it('cuts details past the limit: one line per target, then counts, and where the full plan is', () => {
+    const plan = many(5000);
+    const md = renderMarkdown(plan, { fullPlanUrl: 'https://github.com/o/r/actions/runs/42' });
+    expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(md.startsWith(MARKDOWN_MARKER + '\n')).toBe(true);
+    const detailed = md.match(/<details>/g)!.length;
+    const listed = md.match(/^- account /gm)!.length;
+    const unlisted = Number(/…and (\d+) more targets \((\d+) resources to create, (\d+) to update, 0 errors\)/.exec(md)![1]);
+    expect(detailed).toBeGreaterThan(0);
+    expect(listed).toBeGreaterThan(0);
+    expect(detailed + listed + unlisted).toBe(5000);
+    expect(md).toContain(`**Details of ${5000 - detailed} more targets are left out** to stay within GitHub's 65,536-character comment limit. The full plan is in the plan artifact of [this workflow run](https://github.com/o/r/actions/runs/42).`);
+    // Still well-formed: every <details> closed, the summary table intact.
+    const tree = parseMarkdown(md);
+    expect(nodesOf(tree, 'html').filter((h) => h.value === '</details>')).toHaveLength(detailed);
+    expect(tables(tree)[0]).toEqual([['create', 'update', 'unchanged', 'errors'], ['0', '5000', '0', '0']]);
+    expect(nodesOf(tree, 'link').map((l) => l.url)).toEqual(['https://github.com/o/r/actions/runs/42']);
+  });
+
+  it('honours a smaller limit', () => {
+    const md = renderMarkdown(many(40), { maxLength: 8000 });
+    expect(md.length).toBeLessThanOrEqual(8000);
+    expect(md).toContain("e.g. the workflow's plan artifact");
+  });
+});
+
+describe('markdown from the CLI against the emulator', () => {
+  it('a config with hostile text plans to exact, safe markdown', async () => {
+    em = await demoEmulator();
+    const dir = await mkdtemp(join(tmpdir(), 'ztsync-md-'));
+    const footer = 'a </details> | `b` @security-team\nline two';
+    await writeFile(
+      join(dir, 'a.yaml'),
+      `accounts:\n  - account_id: ${STAGING}\n    description: "@ops </details> | **x**"\n    organization:\n      login_design: { footer_text: ${JSON.stringify(footer)} }\n`,
+    );
+    const { stdout, code: exit } = await ztsync(em, ['plan', dir, '--format', 'markdown']);
+    expect(exit).toBe(0);
+    const tree = parseMarkdown(stdout);
+    expect(tables(tree)[1]![1]).toEqual(['login_design.footer_text', show('Widget Corps — authorised use only'), show(footer)]);
+    expect(nodesOf(tree, 'html').filter((h) => h.value === '</details>')).toHaveLength(1);
+    expect(proseTexts(tree).filter((p) => MENTION.test(p))).toEqual([]);
+    expect(stdout).not.toContain(SECRET_TOKEN);
+  });
+
+  it('500 changed targets fit in one comment', async () => {
+    const seed = generateAccounts(500);
+    em = await startEmulator({ port: 0, seed, token: SECRET_TOKEN });
+    const dir = await mkdtemp(join(tmpdir(), 'ztsync-md500-'));
+    const accounts = seed.accounts!.map(
+      (a, i) =>
+        `  - account_id: "${a.id}"\n    description: Business unit ${i} of the Widget Corps group, managed from git\n` +
+        `    organization:\n      name: Widget Corps business unit ${i}\n      auth_domain: unit-${i}.cloudflareaccess.com\n` +
+        `      login_design: { footer_text: "Authorised use only: unit ${i}", header_text: "Unit ${i}" }\n      session_duration: 12h\n`,
+    );
+    await writeFile(join(dir, 'accounts.yaml'), `accounts:\n${accounts.join('')}`);
+    const { stdout, code: exit } = await ztsync(em, ['plan', dir, '--format', 'markdown', '--concurrency', '16'], {
+      env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: em.url },
+    });
+    expect(exit).toBe(0);
+    expect(stdout.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(stdout.startsWith(`${MARKDOWN_MARKER}\n### ztsync plan\n`)).toBe(true);
+    expect(stdout).toMatch(/\*\*Details of \d+ more targets are left out\*\*/);
+    const tree = parseMarkdown(stdout);
+    const created = seed.accounts!.filter((a) => !a.organization).length;
+    expect(tables(tree)[0]![1]).toEqual([String(created), String(500 - created), '0', '0']);
+  });
+});
