@@ -4,16 +4,19 @@ import { EXIT, type Io } from '../io.js';
 
 const HELP = `
 Checks, and reports every problem at once as file:line:col: message (path):
-  - YAML syntax (duplicate keys included; keys must be strings; alias expansion is bounded)
+  - UTF-8 and YAML syntax (one document per file; duplicate keys included; keys must be strings; alias
+    expansion is bounded)
   - the schema (schema/ztsync.schema.json): unknown keys (with the closest valid key), types, enums,
     ids (32 lowercase hex digits, quoted if all digits), uuids, hostnames, colors
   - Go durations, with each field's units and bounds (e.g. user_seat_expiration_inactive_time >= 730h)
+    and Go's own limit (2562047h47m16.854775807s); name and auth_domain must not be empty
   - after laying the defaults under each target: allow_authenticate_via_warp needs
     warp_auth_session_duration; mfa_required_for_all_apps needs MFA authenticators and a session duration;
     a doh section needs service_token_id; zones take only zone settings and no doh
   - an account or zone defined twice, across all files
 
-Directories are searched recursively for *.yaml and *.yml. Exit code 0 when valid, 1 otherwise.
+Directories are searched recursively for *.yaml and *.yml, skipping dot-directories (.github, .git)
+and node_modules unless named. Exit code 0 when valid, 1 otherwise.
 It reads no live state: nothing is sent to Cloudflare.
 `;
 

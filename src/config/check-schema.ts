@@ -3,9 +3,9 @@
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/index.js';
-import { parseDuration, type DurationUnits } from '../resources/duration.js';
+import { isBeyondGoRange, MAX_DURATION_TEXT, parseDuration, type DurationUnits } from '../resources/duration.js';
 import type { Diagnostic } from './model.js';
-import { describePath, keyPosition, pointerToPath, sourceText, valuePosition, type PathSegment, type YamlFile } from './positions.js';
+import { commentInPlaceOfValue, describePath, keyPosition, pointerToPath, sourceText, valuePosition, type PathSegment, type YamlFile } from './positions.js';
 import { buildSchema, DEFAULT_DURATION_MIN, DURATION_FORMAT } from './schema.js';
 import { closest } from './suggest.js';
 
@@ -56,10 +56,14 @@ export async function schemaDiagnostics(f: YamlFile): Promise<Diagnostic[]> {
   return diagnostics;
 }
 
-/** A value of the wrong type fails its other keywords too (pattern, format, enum): keep only the type error. */
+/**
+ * A value of the wrong type fails its other keywords too (pattern, format, enum): keep only the type error.
+ * Likewise an empty value that must not be empty is only that, not also a bad uuid.
+ */
 function withoutNoise(errors: ErrorObject[]): ErrorObject[] {
-  const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
-  return errors.filter((e) => e.keyword === 'type' || !wrongType.has(e.instancePath));
+  const decisive = ['type', 'minLength'];
+  const decided = new Map(errors.filter((e) => decisive.includes(e.keyword)).map((e) => [e.instancePath, e.keyword]));
+  return errors.filter((e) => !decided.has(e.instancePath) || decided.get(e.instancePath) === e.keyword);
 }
 
 function describeError(f: YamlFile, error: ErrorObject): Diagnostic {
@@ -133,6 +137,8 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
       return typeMessage(f, path, String(error.params.type), data, field);
     case 'required':
       return `missing ${String(error.params.missingProperty)}`;
+    case 'minLength':
+      return `"${name}" cannot be empty: the API requires one, so it can be changed but not cleared`;
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[]).map(String);
       const suggestion = typeof data === 'string' ? closest(data, allowed) : undefined;
@@ -165,6 +171,8 @@ function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string
   if (path.length === 0) return 'a config file must be a mapping with the keys defaults, accounts and zones';
   if (data === null) {
     if (typeof path[path.length - 1] === 'number') return 'empty list item';
+    const comment = commentInPlaceOfValue(f, path);
+    if (comment) return `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`;
     if (name === 'account_id' || name === 'zone_id') return `${name} has no value: give the ${name.replace('_id', '')}'s id (32 hex digits)`;
     return `"${name}" has no value: give it ${expected === 'object' ? 'settings' : TYPE_NAMES[expected] ?? 'a value'} or remove the key`;
   }
@@ -173,7 +181,7 @@ function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string
     return `${name} must be a quoted string: YAML reads ${digits} as a number (and may lose digits); write ${name}: "${digits}"`;
   }
   if (expected === 'string' && field?.type.kind === 'duration' && typeof data === 'number') {
-    return `${data} is not a Go duration: durations are strings with a unit, e.g. "${data}h"`;
+    return `${sourceText(f, path) ?? data} has no unit: a duration needs one, ${UNIT_EXAMPLES[field.type.units]}`;
   }
   if (expected === 'string' && (typeof data === 'number' || typeof data === 'boolean')) {
     const text = sourceText(f, path) ?? String(data);
@@ -204,6 +212,11 @@ function formatMessage(format: string, data: unknown): string {
   }
 }
 
+const UNIT_EXAMPLES: Record<DurationUnits, string> = {
+  go: 'such as "90s", "30m", "12h" or "2h45m" (units: ns, us, µs, ms, s, m, h)',
+  'minutes-hours': 'such as "30m", "12h" or "2h45m" (units: m, h)',
+};
+
 const UNITS_TEXT: Record<DurationUnits, string> = {
   go: 'is not a Go duration (units: ns, us, µs, ms, s, m, h)',
   'minutes-hours': 'is not a duration in minutes or hours (units: m, h; e.g. 30m, 2h45m)',
@@ -212,7 +225,10 @@ const UNITS_TEXT: Record<DurationUnits, string> = {
 /** One message for whatever is wrong with a duration: syntax, units or bounds. */
 export function durationMessage(text: string, units: DurationUnits, min: string, max?: string): string {
   const nanos = parseDuration(text, units);
-  if (nanos === undefined) return `${JSON.stringify(text)} ${UNITS_TEXT[units]}`;
+  if (nanos === undefined) {
+    if (isBeyondGoRange(text, units)) return `${JSON.stringify(text)} is longer than the longest Go duration (${MAX_DURATION_TEXT})`;
+    return `${JSON.stringify(text)} ${UNITS_TEXT[units]}`;
+  }
   if (nanos < parseDuration(min)!) return min === DEFAULT_DURATION_MIN ? `${JSON.stringify(text)} is negative` : `must be at least ${min}`;
   if (max !== undefined && nanos > parseDuration(max)!) return `must be at most ${max}`;
   return `${JSON.stringify(text)} is not a valid duration here`;

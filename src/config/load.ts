@@ -4,6 +4,8 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit, type Node, type YAMLError } from 'yaml';
+import { decodeUtf8 } from '../util/utf8.js';
+import { yamlSyntaxMessage } from '../util/yaml-messages.js';
 import type { Diagnostic } from './model.js';
 import { fileDiagnostic, positionAt, type YamlFile } from './positions.js';
 
@@ -16,6 +18,11 @@ const TOO_MANY_ALIASES = `aliases expand to too much data (more than ${MAX_ALIAS
 /** A config is a handful of levels deep; far deeper documents are refused before anything recurses into them. */
 export const MAX_DEPTH = 64;
 const TOO_DEEP = 'nested too deeply to read';
+
+/** Directories a config repository holds that are never config: CI workflows, .git, installed packages. */
+function isSkippedDirectory(name: string): boolean {
+  return name.startsWith('.') || name === 'node_modules';
+}
 
 function isYamlName(name: string): boolean {
   return YAML_EXTENSIONS.has(extname(name).toLowerCase());
@@ -57,7 +64,9 @@ async function collectYaml(dir: string, found: Map<string, string>, seen: Set<st
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path).catch(() => null))?.isDirectory());
-    if (isDir) await collectYaml(path, found, seen);
+    if (isDir) {
+      if (!isSkippedDirectory(entry.name)) await collectYaml(path, found, seen);
+    }
     else if (isYamlName(entry.name)) found.set(resolve(path), path);
   }
 }
@@ -71,13 +80,15 @@ function describeFsError(err: unknown): string {
 
 /** Read and parse one file; `file` is undefined when it cannot be used (the diagnostics say why). */
 export async function loadYamlFile(path: string): Promise<{ file?: YamlFile; diagnostics: Diagnostic[] }> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (err) {
     return { diagnostics: [fileDiagnostic(path, describeFsError(err))] };
   }
-  return parseYaml(path, text);
+  const decoded = decodeUtf8(bytes);
+  if ('error' in decoded) return { diagnostics: [{ file: path, line: decoded.line, col: decoded.col, message: decoded.error, path: '' }] };
+  return parseYaml(path, decoded.text);
 }
 
 export function parseYaml(path: string, text: string): { file?: YamlFile; diagnostics: Diagnostic[] } {
@@ -116,7 +127,7 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
 function syntaxMessage(text: string, error: YAMLError): string {
   if (error.code === 'DUPLICATE_KEY') return `duplicate key ${JSON.stringify(keyText(text, error.pos))}: keys must be unique`;
   if (/call stack/i.test(error.message)) return TOO_DEEP;
-  return error.message;
+  return yamlSyntaxMessage(error);
 }
 
 /** The key a duplicate-key error points at: the text from there up to the colon, without quotes. */

@@ -75,6 +75,18 @@ export function sourceText(f: YamlFile, path: readonly PathSegment[]): string | 
   return value?.range ? f.text.slice(value.range[0], value.range[1]) : undefined;
 }
 
+/**
+ * The comment that stands where the value of `path` should be (`background_color: #c5ed1b`, where YAML reads
+ * `#` as the start of a comment and the key as having no value), or undefined.
+ */
+export function commentInPlaceOfValue(f: YamlFile, path: readonly PathSegment[]): string | undefined {
+  const { value, key } = locate(f, path);
+  const isEmpty = !value || (isScalar(value) && value.value === null && value.source === '');
+  if (!isEmpty || !key?.range) return undefined;
+  const rest = f.text.slice(key.range[1]).split(/\r?\n/, 1)[0];
+  return /^\s*:\s+(#.*?)\s*$/.exec(rest)?.[1];
+}
+
 /** `accounts[0].organization.session_duration`: how diagnostics name a place in the document. */
 export function describePath(path: readonly PathSegment[]): string {
   return path.map((s, i) => (typeof s === 'number' || /^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');

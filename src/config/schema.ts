@@ -108,7 +108,9 @@ function objectSchema(description: string): ObjectSchema {
 
 function fieldSchema(field: FieldSpec): object {
   const examples = field.example === undefined ? {} : { examples: [field.example] };
-  return { description: field.description, ...typeSchema(field.type), ...examples };
+  // What every organization (or DoH setting) must have can be changed, never emptied.
+  const nonEmpty = field.requiredOnCreate && field.type.kind === 'string' ? { minLength: 1 } : {};
+  return { description: field.description, ...typeSchema(field.type), ...nonEmpty, ...examples };
 }
 
 function typeSchema(type: FieldType): object {

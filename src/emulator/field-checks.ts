@@ -1,7 +1,7 @@
 // Request bodies checked against the resource tables in src/resources: which fields exist, which scope and which
 // call accept them, their types, enums, duration units and bounds. Nothing here re-declares a field.
 
-import { parseDuration } from '../resources/duration.js';
+import { isBeyondGoRange, MAX_DURATION_TEXT, parseDuration } from '../resources/duration.js';
 import type { FieldIssue } from './errors.js';
 import { fieldByPath, getPath, isPlainObject, setPath, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/fields.js';
 
@@ -124,6 +124,7 @@ function checkDuration(type: Extract<FieldType, { kind: 'duration' }>, value: un
   if (typeof value !== 'string') return `must be a duration string such as "24h", not ${describe(value)}`;
   const nanos = parseDuration(value, type.units);
   if (nanos === undefined) {
+    if (isBeyondGoRange(value, type.units)) return `${describe(value)} is longer than the longest duration (${MAX_DURATION_TEXT})`;
     return type.units === 'minutes-hours' && parseDuration(value) !== undefined
       ? `${describe(value)} must be in minutes (m) or hours (h)`
       : `${describe(value)} is not a valid duration`;

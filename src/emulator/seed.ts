@@ -18,6 +18,8 @@ import { parseDuration } from '../resources/duration.js';
 import { doh as dohSpec } from '../resources/doh.js';
 import type { Scope } from '../resources/fields.js';
 import { organization as organizationSpec } from '../resources/organization.js';
+import { decodeUtf8 } from '../util/utf8.js';
+import { yamlSyntaxMessage } from '../util/yaml-messages.js';
 import { applyAssignments, describe, isPlainObject, readFields, type JsonObject } from './field-checks.js';
 import { organizationRuleIssues } from './rules.js';
 
@@ -208,13 +210,15 @@ function rejectSharedAuthDomains(owners: Located[]): void {
 
 /** Read a seed file (YAML or JSON); errors name file:line:col. */
 export async function loadSeedFile(path: string): Promise<Seed> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (err) {
     throw new Error(`cannot read seed file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseSeedText(text, path);
+  const decoded = decodeUtf8(bytes);
+  if ('error' in decoded) throw new Error(`${path}:${decoded.line}:${decoded.col}: ${decoded.error}`);
+  return parseSeedText(decoded.text, path);
 }
 
 /** Parse seed text (YAML, which includes JSON); `name` is used in messages. */
@@ -224,7 +228,7 @@ export function parseSeedText(text: string, name: string, now?: () => Date): See
   const syntax = doc.errors[0];
   if (syntax) {
     const { line, col } = lineCounter.linePos(syntax.pos[0]);
-    throw new Error(`${name}:${line}:${col}: ${syntax.message.split('\n')[0]}`);
+    throw new Error(`${name}:${line}:${col}: ${yamlSyntaxMessage(syntax)}`);
   }
   let data: unknown;
   try {

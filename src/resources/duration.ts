@@ -18,8 +18,27 @@ export type DurationUnits = 'go' | 'minutes-hours';
 const MINUTES_HOURS = new Set(['m', 'h']);
 const SEGMENT = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
-/** Nanoseconds, or undefined when the text is not a Go duration (with the given units). */
+/** Go's time.Duration is an int64 of nanoseconds: ParseDuration refuses anything longer than this (2562047h47m16.854775807s). */
+export const MAX_DURATION_NANOS = 2n ** 63n - 1n;
+/** …and, negative, anything beyond -2562047h47m16.854775808s. */
+const MIN_DURATION_NANOS = -(2n ** 63n);
+export const MAX_DURATION_TEXT = '2562047h47m16.854775807s';
+
+/**
+ * Nanoseconds, or undefined when the text is not a Go duration (with the given units) or is out of Go's range,
+ * so that every duration field, in the validator and in the emulator, refuses what Go's ParseDuration refuses.
+ */
 export function parseDuration(text: string, units: DurationUnits = 'go'): bigint | undefined {
+  const nanos = parseUnbounded(text, units);
+  return nanos !== undefined && nanos >= MIN_DURATION_NANOS && nanos <= MAX_DURATION_NANOS ? nanos : undefined;
+}
+
+/** Whether the text is a well-formed duration that is only too long for Go (for a message that says so). */
+export function isBeyondGoRange(text: string, units: DurationUnits = 'go'): boolean {
+  return parseUnbounded(text, units) !== undefined && parseDuration(text, units) === undefined;
+}
+
+function parseUnbounded(text: string, units: DurationUnits): bigint | undefined {
   if (typeof text !== 'string') return undefined;
   let rest = text;
   let sign = 1n;
