@@ -7,8 +7,9 @@ import { emulatorCommand } from './commands/emulator.js';
 import { planCommand } from './commands/plan.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('ztsync')

@@ -14,7 +14,7 @@ export interface Io {
 }
 
 /** Exit codes shared by every command. */
-export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
+export const EXIT = { ok: 0, error: 1, changes: 2, blocked: 3 } as const;
 
 /** An error whose message is meant for the user as it is: printed without a stack, exit 1. */
 export class UsageError extends Error {

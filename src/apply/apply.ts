@@ -40,6 +40,11 @@ export interface ApplyOptions {
   concurrency?: number;
   /** Called as each target finishes, for progress output. */
   onTarget?: (result: TargetResult) => void;
+  /**
+   * Checked before anything is written for a target that has changes (apply --plan: is the saved snapshot still
+   * live?). A refusal, returned as its reason, fails the target with nothing written for it.
+   */
+  refuseTarget?: (target: TargetPlan) => Promise<string | null>;
 }
 
 export class StalePlanError extends Error {
@@ -48,7 +53,7 @@ export class StalePlanError extends Error {
 
 export async function applyPlan(plan: Plan, client: CloudflareClient, options: ApplyOptions = {}): Promise<ApplyResult> {
   const targets = await mapLimit(plan.targets, options.concurrency ?? 4, async (target) => {
-    const result = await applyTarget(target, client);
+    const result = await applyTarget(target, client, options);
     options.onTarget?.(result);
     return result;
   });
@@ -57,9 +62,17 @@ export async function applyPlan(plan: Plan, client: CloudflareClient, options: A
   return { targets, summary };
 }
 
-async function applyTarget(target: TargetPlan, client: CloudflareClient): Promise<TargetResult> {
+async function applyTarget(target: TargetPlan, client: CloudflareClient, options: ApplyOptions): Promise<TargetResult> {
   const base = { scope: target.scope, id: target.id, description: target.description };
   if (target.error) return { ...base, outcome: 'failed', resources: [], error: `not applied: ${target.error.message}` };
+  if (options.refuseTarget && target.resources.some((r) => r.action !== 'noop')) {
+    try {
+      const refusal = await options.refuseTarget(target);
+      if (refusal) return { ...base, outcome: 'failed', resources: [], error: refusal };
+    } catch (err) {
+      return { ...base, outcome: 'failed', resources: [], error: `not applied: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
   // One failing resource does not stop the others of the target.
   const resources: ResourceResult[] = [];
   for (const resource of target.resources) resources.push(await applyResource(client, target, resource));

@@ -1,44 +1,108 @@
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import pc from 'picocolors';
 import { applyPlan, type TargetResult } from '../apply/apply.js';
-import { EXIT, type Io } from '../io.js';
-import { hasChanges, targetLabel } from '../plan/model.js';
+import { currentSnapshot, describeMoved, movedPaths, recordedSnapshot } from '../apply/snapshot.js';
+import type { CloudflareClient } from '../cloudflare/client.js';
+import { EXIT, UsageError, type Io } from '../io.js';
+import { hasChanges, targetLabel, type Plan, type TargetPlan } from '../plan/model.js';
 import { renderText } from '../plan/render-text.js';
-import { addReconcileOptions, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
+import { PlanFileError, readSavedPlan } from '../plan/saved.js';
+import { addReconcileOptions, makeClient, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
 
 interface ApplyOptions extends ReconcileOptions {
   autoApprove?: boolean;
+  plan?: string;
 }
+
+type Colors = ReturnType<typeof pc.createColors>;
 
 export function applyCommand(io: Io, setExit: (code: number) => void): Command {
   const command = new Command('apply')
-    .summary('Make live settings match the config, after showing the plan.')
+    .summary('Make live settings match the config (or a saved plan), after showing the plan.')
     .description(
-      'Plan afresh, show the plan, ask for confirmation, then apply it target by target.\n' +
-        'Without a terminal it refuses unless --auto-approve is given. Each write reads the live object\n' +
-        'again first, sends its writable fields with the planned values laid over them (nothing the\n' +
-        'config does not manage is reset), then reads back to check the change took.\n\n' +
-        'Exit codes: 0 everything applied or unchanged, 1 any target failed or the config is invalid.',
+      'Plan afresh from the config paths, or take a saved plan (--plan FILE, no config paths); show the plan,\n' +
+        'ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve\n' +
+        'is given. Each write reads the live object again first, sends its writable fields with the planned values\n' +
+        'laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n' +
+        'A saved plan is applied only where the live state is still exactly the snapshot it recorded.\n\n' +
+        'Exit codes: 0 everything applied or unchanged, 1 any target failed (or is stale), the config or plan file\n' +
+        'is invalid; 3 a safety rule or the change budget blocks the plan (nothing is written).',
     )
-    .option('--auto-approve', 'apply without asking');
-  return addReconcileOptions(command).action(async (paths: string[], options: ApplyOptions) => {
-    const planned = await planFromConfig(paths, options, io, { readOnly: false });
-    if (!planned) return setExit(EXIT.error);
-    const { plan, client } = planned;
-    const color = useColor(io);
-    io.stdout.write(renderText(plan, { color }));
-    if (!hasChanges(plan)) return setExit(plan.summary.error > 0 ? EXIT.error : EXIT.ok);
-    if (!(await approved(io, options))) return setExit(EXIT.error);
-
-    const c = pc.createColors(color);
-    io.stdout.write('\n');
-    const result = await applyPlan(plan, client, { onTarget: (t) => io.stdout.write(describeResult(t, c) + '\n') });
-    const { applied, unchanged, failed } = result.summary;
-    io.stdout.write(`\nApply: ${applied} applied, ${unchanged} unchanged, ${failed} failed.\n`);
-    const failedTargets = result.targets.filter((t) => t.outcome === 'failed');
-    if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${failedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
-    setExit(failed > 0 ? EXIT.error : EXIT.ok);
+    .usage('[options] <paths...>\n       ztsync apply [options] --plan <file>')
+    .option('--auto-approve', 'apply without asking')
+    .option('--plan <file>', 'apply this saved plan (from plan --format json --out FILE) exactly, with no config paths');
+  return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ApplyOptions) => {
+    const loaded = options.plan ? await savedPlan(paths, options, io) : await freshPlan(paths, options, io);
+    if (!loaded) return setExit(EXIT.error);
+    setExit(await applyLoaded(loaded, options, io));
   });
+}
+
+interface Loaded {
+  plan: Plan;
+  client: CloudflareClient;
+  /** Only for saved plans: refuse a target whose live state moved since the plan. */
+  refuseTarget?: (target: TargetPlan) => Promise<string | null>;
+}
+
+async function freshPlan(paths: string[], options: ApplyOptions, io: Io): Promise<Loaded | null> {
+  if (paths.length === 0) throw new UsageError('apply needs config paths, or --plan FILE to apply a saved plan');
+  return planFromConfig(paths, options, io, { readOnly: false });
+}
+
+async function savedPlan(paths: string[], options: ApplyOptions, io: Io): Promise<Loaded | null> {
+  const file = options.plan!;
+  if (paths.length > 0) throw new UsageError('apply --plan applies the saved plan as it is: give no config paths (or leave out --plan to plan afresh)');
+  if (options.account || options.zone) throw new UsageError('--account and --zone pick targets when planning; a saved plan is applied whole');
+  let plan: Plan;
+  try {
+    plan = readSavedPlan(await readPlanFile(file), file);
+  } catch (err) {
+    if (!(err instanceof PlanFileError)) throw err;
+    io.stderr.write(`ztsync apply: ${err.message}; nothing was changed\n`);
+    return null;
+  }
+  const client = makeClient(options, io, { readOnly: false });
+  if (plan.api_base !== client.apiBase.href) {
+    io.stderr.write(`ztsync apply: ${file} was made against ${plan.api_base}, not ${client.apiBase.href}; nothing was changed\n`);
+    return null;
+  }
+  const refuseTarget = async (target: TargetPlan): Promise<string | null> => {
+    const moved = movedPaths(recordedSnapshot(target), await currentSnapshot(client, target));
+    if (moved.length === 0) return null;
+    return [`refused: the live state moved since the plan, nothing was written; plan again`, ...describeMoved(moved)].join('\n    ');
+  };
+  return { plan, client, refuseTarget };
+}
+
+async function readPlanFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PlanFileError(`cannot read the plan ${file}: ${code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function applyLoaded({ plan, client, refuseTarget }: Loaded, options: ApplyOptions, io: Io): Promise<number> {
+  const color = useColor(io);
+  const c = pc.createColors(color);
+  io.stdout.write(renderText(plan, { color }));
+  if (plan.blocked.length > 0) {
+    io.stderr.write(c.red('Nothing was applied: the plan is blocked (see above).\n'));
+    return EXIT.blocked;
+  }
+  if (!hasChanges(plan)) return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
+  if (!(await approved(io, options))) return EXIT.error;
+
+  io.stdout.write('\n');
+  const result = await applyPlan(plan, client, { refuseTarget, onTarget: (t) => io.stdout.write(describeResult(t, c) + '\n') });
+  const { applied, unchanged, failed } = result.summary;
+  io.stdout.write(`\nApply: ${applied} applied, ${unchanged} unchanged, ${failed} failed.\n`);
+  const failedTargets = result.targets.filter((t) => t.outcome === 'failed');
+  if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${failedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
+  return failed > 0 ? EXIT.error : EXIT.ok;
 }
 
 async function approved(io: Io, options: ApplyOptions): Promise<boolean> {
@@ -53,7 +117,7 @@ async function approved(io: Io, options: ApplyOptions): Promise<boolean> {
   return false;
 }
 
-function describeResult(target: TargetResult, c: ReturnType<typeof pc.createColors>): string {
+function describeResult(target: TargetResult, c: Colors): string {
   const label = targetLabel(target);
   if (target.outcome === 'unchanged') return c.dim(`= ${label}: unchanged`);
   const parts = target.resources.filter((r) => r.action !== 'noop').map((r) => (r.error ? `${r.type} failed: ${r.error}` : `${r.type} ${r.action}d`));

@@ -107,13 +107,15 @@ function mergeTarget(f: YamlFile, scope: Scope, path: PathSegment[], entry: Reco
     const hasOwnSection = isPlainObject(entry[spec.type]);
     const takesDefaults = hasOwnSection || !spec.defaultsNeedOwnSection;
     const inherited = (takesDefaults && defaults.leaves.get(spec.type)) || new Map<string, Placed>();
-    const resource: DesiredResource = { type: spec.type, values: {}, positions: {} };
+    const resource: DesiredResource = { type: spec.type, values: {}, positions: {}, via: {} };
     for (const field of writableFields(spec, scope)) {
       // Zones inherit only the fields they accept: writableFields(spec, 'zone') leaves out the rest.
-      const placed = own.get(field.path) ?? inherited.get(field.path);
+      const ownValue = own.get(field.path);
+      const placed = ownValue ?? inherited.get(field.path);
       if (!placed) continue;
       resource.values[field.path] = placed.value;
       resource.positions[field.path] = placed.position;
+      resource.via[field.path] = ownValue ? scope : 'defaults';
     }
     merged.own.set(spec.type, new Set(own.keys()));
     // A section that is not a mapping (e.g. `doh:` with no value) is a schema error already, not a given section.

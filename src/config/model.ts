@@ -9,12 +9,17 @@ export interface SourcePosition {
   col: number;
 }
 
+/** Where a managed value came from: the target's own entry (an account or a zone) or the defaults. */
+export type Via = 'account' | 'zone' | 'defaults';
+
 /** One managed resource of a target: its leaf field values keyed by dotted path, defaults already laid under. */
 export interface DesiredResource {
   type: ResourceType;
   values: Record<string, unknown>;
   /** Where each managed field was written (its own file or the defaults), for messages. */
   positions: Record<string, SourcePosition>;
+  /** Per managed field, whether the target's own entry or the defaults gave it (for provenance in plans). */
+  via: Record<string, Via>;
 }
 
 export interface DesiredTarget {

@@ -4,7 +4,7 @@
 import type { DesiredResource } from '../config/model.js';
 import { fieldByPath, getPath, type FieldSpec, type ResourceSpec } from '../resources/fields.js';
 import { sameValue } from '../resources/normalize.js';
-import type { FieldChange, ResourcePlan } from './model.js';
+import type { ChangeSource, FieldChange, LiveObject, ResourcePlan } from './model.js';
 
 /** Where a field's live value sits in the API's answer (DoH's service_token_id is reported as `id`). */
 export function liveValue(field: FieldSpec, live: Record<string, unknown> | null): unknown {
@@ -17,7 +17,7 @@ export function shownValue(field: FieldSpec, value: unknown): unknown {
   return value;
 }
 
-export function diffResource(spec: ResourceSpec, desired: DesiredResource, live: Record<string, unknown> | null): ResourcePlan {
+export function diffResource(spec: ResourceSpec, desired: DesiredResource, live: LiveObject | null): ResourcePlan {
   const managed = Object.keys(desired.values);
   const changes: FieldChange[] = [];
   for (const path of managed) {
@@ -26,8 +26,13 @@ export function diffResource(spec: ResourceSpec, desired: DesiredResource, live:
     const after = desired.values[path];
     const before = liveValue(field, live);
     // On create too: a desired value that means "absent" (false, empty) is already what the API defaults to.
-    if (!sameValue(field, after, before)) changes.push({ path, before: shownValue(field, before), after });
+    if (!sameValue(field, after, before)) changes.push({ path, before: shownValue(field, before), after, source: sourceOf(desired, path) });
   }
   const action = live === null ? 'create' : changes.length > 0 ? 'update' : 'noop';
-  return { type: spec.type, action, changes, managed };
+  return { type: spec.type, action, changes, managed, desired: { ...desired.values }, live };
+}
+
+function sourceOf(desired: DesiredResource, path: string): ChangeSource | null {
+  const position = desired.positions[path];
+  return position ? { ...position, via: desired.via[path] } : null;
 }

@@ -1,12 +1,24 @@
 // The plan: the one thing that flows from the diff to every renderer and to apply. It is plain JSON data
-// (versioned; fields may be added, never renamed), so it can be saved, compared and fingerprinted.
+// (versioned; fields may be added, never renamed), so it can be saved, compared and fingerprinted. A saved
+// plan is self-contained: it carries the desired values and the full live snapshot it was computed against.
 
-import type { SourcePosition } from '../config/model.js';
+import type { SourcePosition, Via } from '../config/model.js';
 import type { ResourceType, Scope } from '../resources/fields.js';
+import { VERSION } from '../version.js';
 
 export const PLAN_FORMAT_VERSION = '1';
+/** The plan formats this version of ztsync can read back (apply --plan). */
+export const READABLE_FORMAT_VERSIONS: readonly string[] = [PLAN_FORMAT_VERSION];
 
 export type Action = 'create' | 'update' | 'noop';
+
+/** Where a change's desired value was written, and whether the target's own entry or the defaults gave it. */
+export interface ChangeSource extends SourcePosition {
+  via: Via;
+}
+
+/** With --baseline: a change the pull request brings, or one the base branch's config would make too (drift). */
+export type Origin = 'introduced' | 'drift';
 
 export interface FieldChange {
   /** Dotted field path, e.g. "login_design.background_color". */
@@ -15,7 +27,13 @@ export interface FieldChange {
   before: unknown;
   /** The desired value as written in the config. */
   after: unknown;
+  /** Where `after` was written; null only for plans built without positions. */
+  source: ChangeSource | null;
+  /** Set only when the plan was made with --baseline. */
+  origin?: Origin;
 }
+
+export type LiveObject = Record<string, unknown>;
 
 export interface ResourcePlan {
   type: ResourceType;
@@ -23,6 +41,10 @@ export interface ResourcePlan {
   changes: FieldChange[];
   /** Fields the config manages for this resource (changed or not). */
   managed: string[];
+  /** The config's value of every managed field, defaults laid under (keyed by dotted path). */
+  desired: Record<string, unknown>;
+  /** The live object exactly as the API returned it, every field, known to ztsync or not; null when it does not exist yet. */
+  live: LiveObject | null;
 }
 
 export interface PlanError {
@@ -47,12 +69,44 @@ export interface PlanSummary {
   error: number;
 }
 
+/**
+ * A change a safety rule (or the change budget) stops. `scope`, `id` and `path` are null for the change
+ * budget, which is about the plan as a whole.
+ */
+export interface BlockedChange {
+  rule: string;
+  scope: Scope | null;
+  id: string | null;
+  path: string | null;
+  message: string;
+}
+
+/** A change a safety rule would have stopped, let through by --allow or by an `allow` entry of the config. */
+export interface AllowedChange {
+  rule: string;
+  scope: Scope;
+  id: string;
+  path: string;
+  /** "flag": --allow RULE on the command line; "config": an allow entry (with its reason and place). */
+  via: 'flag' | 'config';
+  reason: string | null;
+  source: SourcePosition | null;
+}
+
 export interface Plan {
   format_version: typeof PLAN_FORMAT_VERSION;
+  /** The ztsync that made the plan. */
+  ztsync_version: string;
   /** The API the live state was read from (never credentials). */
   api_base: string;
+  /** When the live state was read (ISO 8601, UTC). */
+  created_at: string;
   targets: TargetPlan[];
+  blocked: BlockedChange[];
+  allowed: AllowedChange[];
   summary: PlanSummary;
+  /** "sha256:…" of the plan's canonical JSON without this field; set when the plan is complete (sealPlan). */
+  checksum?: string;
 }
 
 /** Resource actions are counted per resource; errors per target. */
@@ -65,12 +119,26 @@ export function summarize(targets: TargetPlan[]): PlanSummary {
   return summary;
 }
 
-export function makePlan(apiBase: string, targets: TargetPlan[]): Plan {
-  return { format_version: PLAN_FORMAT_VERSION, api_base: apiBase, targets, summary: summarize(targets) };
+export function makePlan(apiBase: string, targets: TargetPlan[], createdAt: Date = new Date()): Plan {
+  return {
+    format_version: PLAN_FORMAT_VERSION,
+    ztsync_version: VERSION,
+    api_base: apiBase,
+    created_at: createdAt.toISOString(),
+    targets,
+    blocked: [],
+    allowed: [],
+    summary: summarize(targets),
+  };
 }
 
 export function hasChanges(plan: Plan): boolean {
   return plan.summary.create + plan.summary.update > 0;
+}
+
+/** Whether apply would write anything for this target. */
+export function targetChanges(target: TargetPlan): boolean {
+  return target.resources.some((r) => r.action !== 'noop');
 }
 
 export function targetLabel(target: Pick<TargetPlan, 'scope' | 'id' | 'description'>): string {

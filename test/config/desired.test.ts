@@ -48,6 +48,7 @@ describe('defaults merging', () => {
       type: 'doh',
       values: { service_token_id: TOKEN, doh_jwt_duration: '800h' },
       positions: { service_token_id: { file: `${dir}/accounts.yaml`, line: 9, col: 30 }, doh_jwt_duration: { file: `${dir}/defaults.yaml`, line: 7, col: 28 } },
+      via: { service_token_id: 'account', doh_jwt_duration: 'defaults' },
     });
   });
 

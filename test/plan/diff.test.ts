@@ -3,7 +3,7 @@ import type { DesiredResource } from '../../src/config/model.js';
 import { diffResource } from '../../src/plan/diff.js';
 import { doh, organization } from '../../src/resources/index.js';
 
-const desired = (type: 'organization' | 'doh', values: Record<string, unknown>): DesiredResource => ({ type, values, positions: {} });
+const desired = (type: 'organization' | 'doh', values: Record<string, unknown>): DesiredResource => ({ type, values, positions: {}, via: {} });
 const org = (values: Record<string, unknown>) => desired('organization', values);
 
 describe('field diff: every normalization rule yields no change', () => {
@@ -45,9 +45,9 @@ describe('field diff: real changes', () => {
     );
     expect(plan.action).toBe('update');
     expect(plan.changes).toEqual([
-      { path: 'session_duration', before: '24h', after: '12h' },
-      { path: 'deny_unmatched_requests', before: false, after: true },
-      { path: 'login_design.background_color', before: null, after: '#c5ed1b' },
+      { path: 'session_duration', before: '24h', after: '12h', source: null },
+      { path: 'deny_unmatched_requests', before: false, after: true, source: null },
+      { path: 'login_design.background_color', before: null, after: '#c5ed1b', source: null },
     ]);
     expect(plan.managed).toEqual(['session_duration', 'name', 'deny_unmatched_requests', 'login_design.background_color']);
   });
@@ -59,7 +59,7 @@ describe('field diff: real changes', () => {
 
   it('a set that differs is one change of the whole field', () => {
     const plan = diffResource(organization, org({ 'mfa_config.allowed_authenticators': ['totp'] }), { mfa_config: { allowed_authenticators: ['totp', 'biometrics'] } });
-    expect(plan.changes).toEqual([{ path: 'mfa_config.allowed_authenticators', before: ['totp', 'biometrics'], after: ['totp'] }]);
+    expect(plan.changes).toEqual([{ path: 'mfa_config.allowed_authenticators', before: ['totp', 'biometrics'], after: ['totp'], source: null }]);
   });
 
   it('creation lists every managed value that is not the API default', () => {
@@ -72,6 +72,6 @@ describe('field diff: real changes', () => {
   it('DoH token replacement is a change of service_token_id from the live id', () => {
     const live = { id: 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415', doh_jwt_duration: '24h' };
     const plan = diffResource(doh, desired('doh', { service_token_id: '3c9a1f5e-2b7d-4e8a-9c6f-0d1e2f3a4b5c' }), live);
-    expect(plan.changes).toEqual([{ path: 'service_token_id', before: live.id, after: '3c9a1f5e-2b7d-4e8a-9c6f-0d1e2f3a4b5c' }]);
+    expect(plan.changes).toEqual([{ path: 'service_token_id', before: live.id, after: '3c9a1f5e-2b7d-4e8a-9c6f-0d1e2f3a4b5c', source: null }]);
   });
 });

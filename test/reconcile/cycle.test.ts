@@ -68,7 +68,7 @@ for (const putSemantics of ['replace', 'merge'] as const) {
       expect(liveAccount(em, PRODUCTION).doh?.service_token_id).toBe('5d2e8b1c-7a4f-4c3e-9b8d-1f0a2e3c4d5e');
       const plan = await ztsync(em, ['plan', EXAMPLES, '--account', PRODUCTION, '--format', 'json']);
       const doh = JSON.parse(plan.stdout).targets[0].resources.find((r: { type: string }) => r.type === 'doh');
-      expect(doh.changes).toContainEqual({ path: 'service_token_id', before: '5d2e8b1c-7a4f-4c3e-9b8d-1f0a2e3c4d5e', after: 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415' });
+      expect(doh.changes).toContainEqual(expect.objectContaining({ path: 'service_token_id', before: '5d2e8b1c-7a4f-4c3e-9b8d-1f0a2e3c4d5e', after: 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415' }));
 
       expect((await ztsync(em, ['apply', EXAMPLES, '--auto-approve', '--account', PRODUCTION])).code).toBe(0);
       expect(liveAccount(em, PRODUCTION).doh).toEqual({ service_token_id: 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415', doh_jwt_duration: '800h' });

@@ -37,7 +37,7 @@ describe('plan output', () => {
     const { stdout, code } = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--detailed-exitcode']);
     expect(code).toBe(2);
     const plan = JSON.parse(stdout);
-    expect(Object.keys(plan)).toEqual(['format_version', 'api_base', 'targets', 'summary']);
+    expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'summary', 'checksum']);
     expect(plan.format_version).toBe('1');
     expect(plan.api_base).toBe(em.url);
     expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0 });
@@ -45,8 +45,8 @@ describe('plan output', () => {
     expect(Object.keys(production)).toEqual(['scope', 'id', 'description', 'source', 'resources', 'error']);
     expect(production).toMatchObject({ scope: 'account', description: 'Production', error: null, source: { file: join(EXAMPLES, 'production.yaml'), line: 4, col: 5 } });
     expect(production.resources.map((r: { type: string; action: string }) => `${r.type}:${r.action}`)).toEqual(['organization:update', 'doh:update']);
-    expect(production.resources[0].changes).toContainEqual({ path: 'mfa_config.allowed_authenticators', before: ['totp'], after: ['totp', 'security_key'] });
-    expect(production.resources[0].changes).toContainEqual({ path: 'allow_authenticate_via_warp', before: false, after: true });
+    expect(production.resources[0].changes).toContainEqual(expect.objectContaining({ path: 'mfa_config.allowed_authenticators', before: ['totp'], after: ['totp', 'security_key'] }));
+    expect(production.resources[0].changes).toContainEqual(expect.objectContaining({ path: 'allow_authenticate_via_warp', before: false, after: true }));
     expect(plan.targets.map((t: { scope: string }) => t.scope)).toEqual(['account', 'account', 'account', 'zone']);
   });
 

@@ -72,7 +72,7 @@ describe('bad input and failures', () => {
     expect(result.code).toBe(1);
     const plan = JSON.parse(result.stdout);
     expect(plan.targets[0].error.message).toContain('7003');
-    expect(plan.targets[1].resources[0].changes).toEqual([{ path: 'name', before: 'Widget Corps Staging', after: 'Renamed' }]);
+    expect(plan.targets[1].resources[0].changes).toEqual([expect.objectContaining({ path: 'name', before: 'Widget Corps Staging', after: 'Renamed' })]);
     expect(plan.summary).toEqual({ create: 0, update: 1, noop: 0, error: 1 });
   });
 

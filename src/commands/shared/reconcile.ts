@@ -8,6 +8,7 @@ import { CloudflareClient } from '../../cloudflare/client.js';
 import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
 import { buildPlan } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
+import { sealPlan } from '../../plan/saved.js';
 import { UsageError, type Io } from '../../io.js';
 
 export interface ReconcileOptions {
@@ -18,9 +19,10 @@ export interface ReconcileOptions {
   maxRetries?: string;
 }
 
-export function addReconcileOptions(command: Command): Command {
+export function addReconcileOptions(command: Command, { pathsOptional = false } = {}): Command {
+  const paths = 'YAML config files or directories (read recursively: *.yaml, *.yml)';
   return command
-    .argument('<paths...>', 'YAML config files or directories (read recursively: *.yaml, *.yml)')
+    .argument(pathsOptional ? '[paths...]' : '<paths...>', paths)
     .addOption(new Option('--api-base <url>', `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`))
     .option('--account <id...>', 'only these accounts (repeatable)')
     .option('--zone <id...>', 'only these zones (repeatable)')
@@ -44,15 +46,20 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
     io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'} in the config; nothing was read or changed\n`);
     return null;
   }
-  const api = new CloudflareClient({
-    apiBase: options.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
-    credentials: credentialsFromEnv(io.env),
-    readOnly: client.readOnly,
-    retries: wholeNumber('--max-retries', options.maxRetries ?? '4', 0),
-  });
+  const api = makeClient(options, io, client);
   const concurrency = wholeNumber('--concurrency', options.concurrency ?? '8', 1);
   const plan = await buildPlan(state, api, { accounts: options.account, zones: options.zone, concurrency });
-  return { plan, client: api };
+  return { plan: sealPlan(plan), client: api };
+}
+
+/** The one API client of a command, from --api-base / CLOUDFLARE_BASE_URL, the credentials in the environment and --max-retries. */
+export function makeClient(options: ReconcileOptions, io: Io, { readOnly }: { readOnly: boolean }): CloudflareClient {
+  return new CloudflareClient({
+    apiBase: options.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
+    credentials: credentialsFromEnv(io.env),
+    readOnly,
+    retries: wholeNumber('--max-retries', options.maxRetries ?? '4', 0),
+  });
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set (to anything). */
@@ -60,7 +67,7 @@ export function useColor(io: Io): boolean {
   return io.stdoutIsTTY && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
 }
 
-function wholeNumber(option: string, text: string, min: number): number {
+export function wholeNumber(option: string, text: string, min: number): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text}"`);
   return n;

@@ -1,0 +1,50 @@
+// Saved plans: sealing a plan with a checksum of its content, and reading one back for apply --plan. A saved
+// plan is applied exactly as reviewed, so anything that makes it mean something else is refused whole: an
+// edit (the checksum no longer matches), a format this ztsync does not know, a file that is not a plan.
+
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { isPlainObject } from '../resources/fields.js';
+import { READABLE_FORMAT_VERSIONS, type Plan } from './model.js';
+
+/** sha256 of the plan's canonical JSON (RFC 8785: sorted keys, no spaces), leaving out the checksum itself. */
+export function checksumOf(plan: Plan): string {
+  const { checksum: _ignored, ...content } = plan;
+  return `sha256:${createHash('sha256').update(canonicalize(content) ?? '').digest('hex')}`;
+}
+
+/** The plan with its checksum, as the last field; call it once the plan is complete. */
+export function sealPlan(plan: Plan): Plan {
+  const { checksum: _ignored, ...content } = plan;
+  return { ...content, checksum: checksumOf(content) };
+}
+
+export class PlanFileError extends Error {
+  override name = 'PlanFileError';
+}
+
+/** Parse and check a saved plan; throws PlanFileError saying why it cannot be applied. */
+export function readSavedPlan(text: string, file: string): Plan {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new PlanFileError(`${file} is not a ztsync plan: it is not JSON (save plans with plan --format json --out FILE)`);
+  }
+  if (!isPlainObject(data) || !('format_version' in data) || !Array.isArray(data.targets)) {
+    throw new PlanFileError(`${file} is not a ztsync plan: it has no format_version and targets`);
+  }
+  const version = data.format_version;
+  if (typeof version !== 'string' || !READABLE_FORMAT_VERSIONS.includes(version)) {
+    throw new PlanFileError(
+      `${file} has plan format_version ${JSON.stringify(version)}, which this ztsync cannot read (it reads ${READABLE_FORMAT_VERSIONS.join(', ')}); plan again with this version`,
+    );
+  }
+  const plan = data as unknown as Plan;
+  if (typeof plan.checksum !== 'string') throw new PlanFileError(`${file} has no checksum: it was not saved by ztsync plan, or was cut short`);
+  const expected = checksumOf(plan);
+  if (plan.checksum !== expected) {
+    throw new PlanFileError(`${file} was changed after it was saved (its checksum does not match its content): a saved plan is applied only as it was reviewed; plan again`);
+  }
+  return plan;
+}
