@@ -36,7 +36,16 @@ function target(i: number, description: string | null, changes: { path: string; 
     id: i.toString(16).padStart(32, '0'),
     description,
     source: { file: `config/a${i}.yaml`, line: 3, col: 5 },
-    resources: [{ type: 'organization', action: 'update', changes, managed: changes.map((c) => c.path) }],
+    resources: [
+      {
+        type: 'organization',
+        action: 'update',
+        changes: changes.map((c) => ({ ...c, source: null })),
+        managed: changes.map((c) => c.path),
+        desired: Object.fromEntries(changes.map((c) => [c.path, c.after])),
+        live: {},
+      },
+    ],
     error: null,
   };
 }
