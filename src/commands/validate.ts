@@ -14,6 +14,7 @@ Checks, and reports every problem at once as file:line:col: message (path):
     warp_auth_session_duration; mfa_required_for_all_apps needs MFA authenticators and a session duration;
     a doh section needs service_token_id; zones take only zone settings and no doh
   - an account or zone defined twice, across all files
+  - \${ZTSYNC_NAME} in string values: the variable must be set; only names starting with ZTSYNC_ are read
 
 Directories are searched recursively for *.yaml and *.yml, skipping dot-directories (.github, .git)
 and node_modules unless named. Exit code 0 when valid, 1 otherwise.
@@ -26,7 +27,7 @@ export function validateCommand(io: Io, setExit: (code: number) => void): Comman
     .argument('<paths...>', 'config files or directories')
     .addHelpText('after', HELP)
     .action(async (paths: string[]) => {
-      const { state, diagnostics } = await loadDesiredState(paths);
+      const { state, diagnostics } = await loadDesiredState(paths, { env: io.env });
       if (!state) {
         for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
         const n = diagnostics.length;

@@ -1,6 +1,7 @@
 // The config stage: YAML files in, the desired state (or every problem with it, each at file:line:col) out.
 
 import { mergeTargets } from './desired.js';
+import { interpolateFile, type Env } from './interpolate.js';
 import { findConfigFiles, loadYamlFile } from './load.js';
 import type { DesiredState, Diagnostic } from './model.js';
 import { fileDiagnostic, type YamlFile } from './positions.js';
@@ -13,9 +14,13 @@ export { buildSchema } from './schema.js';
 
 /**
  * Load, validate and merge the config at the given paths (files or directories). `state` is null when there is
- * any diagnostic; the diagnostics are sorted by file, line and column.
+ * any diagnostic; the diagnostics are sorted by file, line and column. `${ZTSYNC_…}` in string values is read
+ * from `env`.
  */
-export async function loadDesiredState(paths: string[]): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[] }> {
+export async function loadDesiredState(
+  paths: string[],
+  { env = process.env }: { env?: Env } = {},
+): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[] }> {
   const found = await findConfigFiles(paths);
   const diagnostics = [...found.diagnostics];
   const files: YamlFile[] = [];
@@ -24,7 +29,11 @@ export async function loadDesiredState(paths: string[]): Promise<{ state: Desire
       const loaded = await loadYamlFile(path);
       diagnostics.push(...loaded.diagnostics);
       if (!loaded.file) continue;
-      diagnostics.push(...(await schemaDiagnostics(loaded.file)));
+      // Before the schema: a value read from the environment is checked like one written out (a reference that
+      // could not be read is reported once, not also as a bad value).
+      const unread = interpolateFile(loaded.file, env);
+      const unreadPaths = new Set(unread.map((d) => d.path));
+      diagnostics.push(...unread, ...(await schemaDiagnostics(loaded.file)).filter((d) => !unreadPaths.has(d.path)));
       files.push(loaded.file);
     } catch (err) {
       // Whatever a hostile file still manages to break is reported against it, never as a crash.

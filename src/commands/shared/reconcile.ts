@@ -40,7 +40,7 @@ export interface Planned {
  * the config is invalid: nothing is read from the API then.
  */
 export async function planFromConfig(paths: string[], options: ReconcileOptions, io: Io, client: { readOnly: boolean }): Promise<Planned | null> {
-  const { state, diagnostics } = await loadDesiredState(paths);
+  const { state, diagnostics } = await loadDesiredState(paths, { env: io.env });
   if (!state) {
     for (const d of diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
     io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'} in the config; nothing was read or changed\n`);

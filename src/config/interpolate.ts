@@ -1,0 +1,67 @@
+// `${ZTSYNC_NAME}` in config string values, read from the environment (`$${` is a literal `${`).
+//
+// Only names starting with ZTSYNC_ can be read: a pull request controls the config, and its plan is posted
+// where everyone reads it, so `${CLOUDFLARE_API_TOKEN}` or `${GITHUB_TOKEN}` must never reach a plan. The
+// emulator's token is refused too, although it has the prefix. Messages name variables, never their values.
+
+import type { Diagnostic } from './model.js';
+import { describePath, valuePosition, type PathSegment, type YamlFile } from './positions.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const VARIABLE_PREFIX = 'ZTSYNC_';
+
+/** Variables with the prefix that hold credentials of ztsync's own, never readable from a config. */
+const REFUSED = new Set(['ZTSYNC_EMULATOR_TOKEN']);
+
+const REFERENCE = /\$\$\{|\$\{([^}]*)(\}?)/g;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** One string with its references replaced, or the problems with them. */
+export function interpolate(text: string, env: Env): { value: string; problems: string[] } {
+  const problems: string[] = [];
+  const value = text.replace(REFERENCE, (match, name: string | undefined, closed: string) => {
+    if (match === '$${') return '${';
+    const shown = match.length > 60 ? `${match.slice(0, 57)}...` : match;
+    if (!closed) {
+      problems.push(`"${shown}" is not closed: write \${${VARIABLE_PREFIX}NAME}, or $\${ for a literal \${`);
+    } else if (!NAME.test(name!)) {
+      problems.push(`"${shown}" is not a variable reference: write \${${VARIABLE_PREFIX}NAME} (letters, digits, _), or $\${ for a literal \${`);
+    } else if (!name!.startsWith(VARIABLE_PREFIX)) {
+      problems.push(`\${${name}} cannot be read: only environment variables whose names start with ${VARIABLE_PREFIX} can be used in the config (plans are shown to everyone who reads the pull request)`);
+    } else if (REFUSED.has(name!)) {
+      problems.push(`\${${name}} cannot be read: it holds a credential`);
+    } else if (env[name!] === undefined) {
+      problems.push(`environment variable ${name} is not set`);
+    } else {
+      return env[name!]!;
+    }
+    return match;
+  });
+  return { value, problems };
+}
+
+/**
+ * Replace references in every string value of the file's data (keys are left alone), in place. Problems are
+ * reported at the value's position; a file with problems keeps its text as written.
+ */
+export function interpolateFile(file: YamlFile, env: Env): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const walk = (node: unknown, path: PathSegment[]): unknown => {
+    if (typeof node === 'string') {
+      if (!node.includes('${')) return node;
+      const { value, problems } = interpolate(node, env);
+      for (const message of problems) diagnostics.push({ ...valuePosition(file, path), message, path: describePath(path) });
+      return value;
+    }
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => (node[i] = walk(item, [...path, i])));
+    } else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      for (const key of Object.keys(record)) record[key] = walk(record[key], [...path, key]);
+    }
+    return node;
+  };
+  file.data = walk(file.data, []);
+  return diagnostics;
+}
