@@ -8,6 +8,7 @@ import { EXIT, UsageError, type Io } from '../io.js';
 import { hasChanges, targetLabel, type Plan, type TargetPlan } from '../plan/model.js';
 import { renderText } from '../plan/render-text.js';
 import { PlanFileError, readSavedPlan } from '../plan/saved.js';
+import { githubActions } from './shared/github.js';
 import { addReconcileOptions, makeClient, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
 
 interface ApplyOptions extends ReconcileOptions {
@@ -88,20 +89,29 @@ async function readPlanFile(file: string): Promise<string> {
 async function applyLoaded({ plan, client, refuseTarget }: Loaded, options: ApplyOptions, io: Io): Promise<number> {
   const color = useColor(io);
   const c = pc.createColors(color);
-  io.stdout.write(renderText(plan, { color }));
+  const github = githubActions(io);
+  github.annotatePlan(plan);
+  io.stdout.write(github.guard(renderText(plan, { color })));
   if (plan.blocked.length > 0) {
     io.stderr.write(c.red('Nothing was applied: the plan is blocked (see above).\n'));
+    await github.appendStepSummary(plan, '### ztsync apply\n\nNothing was applied: the plan is blocked.');
     return EXIT.blocked;
   }
-  if (!hasChanges(plan)) return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
+  if (!hasChanges(plan)) {
+    await github.appendStepSummary(plan, '### ztsync apply\n\nNothing to apply.');
+    return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
+  }
   if (!(await approved(io, options))) return EXIT.error;
 
   io.stdout.write('\n');
-  const result = await applyPlan(plan, client, { refuseTarget, onTarget: (t) => io.stdout.write(describeResult(t, c) + '\n') });
+  const result = await applyPlan(plan, client, { refuseTarget, onTarget: (t) => io.stdout.write(github.guard(describeResult(t, c) + '\n')) });
   const { applied, unchanged, failed } = result.summary;
-  io.stdout.write(`\nApply: ${applied} applied, ${unchanged} unchanged, ${failed} failed.\n`);
+  const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed.`;
+  io.stdout.write(`\n${outcome}\n`);
   const failedTargets = result.targets.filter((t) => t.outcome === 'failed');
   if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${failedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
+  github.annotateApply(plan, result.targets);
+  await github.appendStepSummary(plan, `### ztsync apply\n\n${outcome}`);
   return failed > 0 ? EXIT.error : EXIT.ok;
 }
 

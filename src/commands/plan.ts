@@ -4,6 +4,7 @@ import { EXIT, type Io } from '../io.js';
 import { hasChanges } from '../plan/model.js';
 import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../plan/render.js';
 import { summaryLine } from '../plan/render-text.js';
+import { githubActions } from './shared/github.js';
 import { addReconcileOptions, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
 
 interface PlanOptions extends ReconcileOptions {
@@ -28,13 +29,16 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     const planned = await planFromConfig(paths, options, io, { readOnly: true });
     if (!planned) return setExit(EXIT.error);
     const { plan } = planned;
-    const rendered = renderPlan(plan, options.format, { color: !options.out && useColor(io) });
+    const github = githubActions(io);
+    github.annotatePlan(plan);
+    const rendered = renderPlan(plan, options.format, { color: !options.out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
     if (options.out) {
       await writeAtomically(options.out, rendered);
-      io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${options.out}\n`);
+      io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${github.guard(options.out)}\n`);
     } else {
-      io.stdout.write(rendered);
+      io.stdout.write(options.format === 'text' ? github.guard(rendered) : rendered);
     }
+    await github.appendStepSummary(plan);
     if (plan.summary.error > 0) return setExit(EXIT.error);
     setExit(options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok);
   });

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { formatDiagnostic, loadDesiredState, type DesiredState } from '../config/index.js';
 import { EXIT, type Io } from '../io.js';
+import { githubActions } from './shared/github.js';
 
 const HELP = `
 Checks, and reports every problem at once as file:line:col: message (path):
@@ -29,7 +30,9 @@ export function validateCommand(io: Io, setExit: (code: number) => void): Comman
     .action(async (paths: string[]) => {
       const { state, diagnostics } = await loadDesiredState(paths, { env: io.env });
       if (!state) {
-        for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+        const github = githubActions(io);
+        github.annotateDiagnostics(diagnostics);
+        for (const d of diagnostics) io.stderr.write(github.guard(`${formatDiagnostic(d)}\n`));
         const n = diagnostics.length;
         io.stderr.write(`${n} ${n === 1 ? 'problem' : 'problems'} found\n`);
         setExit(EXIT.error);

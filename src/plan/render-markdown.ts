@@ -125,10 +125,14 @@ function renderResource(resource: ResourcePlan): string[] {
   ];
 }
 
-/** The target's label inside raw HTML (`<summary>`), where markdown is not read: HTML-escaped. */
+/**
+ * The target's label inside raw HTML (`<summary>`), where markdown is not read: HTML-escaped, and `#` as an
+ * entity too, so that printed to a GitHub Actions log it cannot spell an old-style `##[command]`.
+ */
 function labelHtml(target: TargetPlan): string {
   const text = `${target.scope} ${target.id}${target.description ? ` (${target.description})` : ''}`;
-  return noMentions(oneLineText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+  const escaped = oneLineText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/#/g, '&#35;');
+  return noMentions(escaped);
 }
 
 /**

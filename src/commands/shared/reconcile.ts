@@ -10,6 +10,7 @@ import { buildPlan } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
 import { sealPlan } from '../../plan/saved.js';
 import { UsageError, type Io } from '../../io.js';
+import { githubActions } from './github.js';
 
 export interface ReconcileOptions {
   apiBase?: string;
@@ -42,7 +43,9 @@ export interface Planned {
 export async function planFromConfig(paths: string[], options: ReconcileOptions, io: Io, client: { readOnly: boolean }): Promise<Planned | null> {
   const { state, diagnostics } = await loadDesiredState(paths, { env: io.env });
   if (!state) {
-    for (const d of diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
+    const github = githubActions(io);
+    github.annotateDiagnostics(diagnostics);
+    for (const d of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d) + '\n'));
     io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'} in the config; nothing was read or changed\n`);
     return null;
   }
