@@ -110,7 +110,7 @@ describe('${ZTSYNC_…} through the CLI', () => {
     await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${STAGING}\n    organization:\n      login_design: { footer_text: "Owner: \${ZTSYNC_OWNER}" }\n`);
     const planned = await ztsync(em, ['plan', dir, '--format', 'json'], { env: envFor(em, { ZTSYNC_OWNER: 'platform team' }) });
     expect(planned.code).toBe(0);
-    expect(JSON.parse(planned.stdout).targets[0].resources[0].changes).toEqual([
+    expect(JSON.parse(planned.stdout).targets[0].resources[0].changes).toMatchObject([
       { path: 'login_design.footer_text', before: 'Widget Corps — authorised use only', after: 'Owner: platform team' },
     ]);
 
