@@ -30,10 +30,13 @@ Seed file (YAML or JSON):
       service_tokens:
         - { id: f174e90a-fafe-4643-bbbc-4a0ed4fc8415, client_id: 88bf3b6d86161464f6509f7219099e57.access, name: CI token, duration: 8760h }
       doh: { service_token_id: f174e90a-fafe-4643-bbbc-4a0ed4fc8415, doh_jwt_duration: 24h }
+      users: [{ email: alice@example.com, uid: 699d98642c564d2e855e9661899b7252 }]   # who revoke_user knows
   zones:
     - id: 699d98642c564d2e855e9661899b7252
       organization: { name: Zone org, auth_domain: zone.cloudflareaccess.com }
   Leave out organization (or doh) for "none yet". A state file has the same format.
+  revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
+  each call it answers to the owner's revocations (GET /__emulator/state).
 
 Admin endpoints (plain JSON; with --token they need it too):
   GET  /__emulator/state    the whole state in the seed format, plus counters (requests by route, writes, rateLimited, faults)

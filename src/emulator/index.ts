@@ -18,7 +18,7 @@ export { FAULT_KINDS, type FaultKind } from './faults.js';
 export type { RateLimit } from './rate-limit.js';
 export { parseRateLimit } from './rate-limit.js';
 export { seededRandom } from './random.js';
-export { generateAccounts, loadSeedFile, parseSeed, SeedError, type DohSetting, type Organization, type Seed, type SeedAccount, type SeedZone, type ServiceToken } from './seed.js';
+export { generateAccounts, loadSeedFile, parseSeed, SeedError, type DohSetting, type Organization, type Seed, type Revocation, type SeedAccount, type SeedUser, type SeedZone, type ServiceToken } from './seed.js';
 export { EmulatorState, type Counters, type StateSnapshot } from './state.js';
 export { CODES, WARP_MESSAGE } from './errors.js';
 

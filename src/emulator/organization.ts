@@ -1,8 +1,8 @@
-// The organization routes (accounts and zones): GET, POST (create), PUT (update) and POST revoke_user.
+// The organization routes (accounts and zones): GET, POST (create) and PUT (update). revoke_user: revoke-user.ts.
 
 import { getPath } from '../resources/fields.js';
 import { organization as spec } from '../resources/organization.js';
-import { ApiError, CODES, issueMessage, throwIssues, type FieldIssue } from './errors.js';
+import { ApiError, CODES, issueMessage, throwIssues } from './errors.js';
 import { applyAssignments, describe, isPlainObject, readFields, removePath, type JsonObject } from './field-checks.js';
 import { requireOwner, type Answer, type RequestContext } from './request.js';
 import { organizationRuleIssues } from './rules.js';
@@ -48,27 +48,7 @@ export function updateOrganization(ctx: RequestContext): Answer {
   return { status: 200, result: render(owner.organization) };
 }
 
-export function revokeUser(ctx: RequestContext): Answer {
-  requireOrganization(requireOwner(ctx));
-  const issues: FieldIssue[] = [];
-  if (typeof ctx.body.email !== 'string' || ctx.body.email === '') issues.push({ path: 'email', detail: `is required: a string, not ${describe(ctx.body.email)}` });
-  for (const [key, value] of Object.entries(ctx.body)) {
-    const expected = REVOKE_FIELDS[key];
-    if (!expected) issues.push({ path: key, detail: 'is not a known field' });
-    else if (typeof value !== expected) issues.push({ path: key, detail: `must be a ${expected}, not ${describe(value)}` });
-  }
-  const devices = ctx.query.get('devices');
-  if (devices !== null && devices !== 'true' && devices !== 'false') {
-    throw new ApiError(400, [{ code: CODES.badQuery, message: `access.api.error.invalid_request: the devices query parameter must be true or false, not ${describe(devices)}` }]);
-  }
-  throwIssues(issues);
-  // The emulator keeps no users or tokens: revoking always succeeds.
-  return { status: 200, result: true };
-}
-
-const REVOKE_FIELDS: Record<string, 'string' | 'boolean'> = { email: 'string', user_uid: 'string', devices: 'boolean', warp_session_reauth: 'boolean' };
-
-function requireOrganization(owner: Owner): Organization {
+export function requireOrganization(owner: Owner): Organization {
   if (!owner.organization) {
     throw new ApiError(404, [{ code: CODES.organizationNotFound, message: 'access.api.error.not_found: no Zero Trust organization exists yet; create one with POST' }]);
   }

@@ -4,7 +4,8 @@ import { doh } from '../resources/doh.js';
 import type { Scope } from '../resources/fields.js';
 import { organization } from '../resources/organization.js';
 import { getDoh, updateDoh } from './doh.js';
-import { createOrganization, getOrganization, revokeUser, updateOrganization } from './organization.js';
+import { createOrganization, getOrganization, updateOrganization } from './organization.js';
+import { revokeUser } from './revoke-user.js';
 import type { Answer, RequestContext } from './request.js';
 
 interface RouteSpec {
@@ -13,13 +14,15 @@ interface RouteSpec {
   suffix: '' | '/revoke_user' | '/doh';
   scopes: readonly Scope[];
   handler: (ctx: RequestContext) => Answer;
+  /** The spec marks the request body required (a write without one is a 400). DoH PUT's body is optional. */
+  bodyRequired?: boolean;
 }
 
 const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', suffix: '', scopes: organization.scopes, handler: getOrganization },
-  { method: 'POST', suffix: '', scopes: organization.scopes, handler: createOrganization },
-  { method: 'PUT', suffix: '', scopes: organization.scopes, handler: updateOrganization },
-  { method: 'POST', suffix: '/revoke_user', scopes: organization.scopes, handler: revokeUser },
+  { method: 'POST', suffix: '', scopes: organization.scopes, handler: createOrganization, bodyRequired: true },
+  { method: 'PUT', suffix: '', scopes: organization.scopes, handler: updateOrganization, bodyRequired: true },
+  { method: 'POST', suffix: '/revoke_user', scopes: organization.scopes, handler: revokeUser, bodyRequired: true },
   { method: 'GET', suffix: '/doh', scopes: doh.scopes, handler: getDoh },
   { method: 'PUT', suffix: '/doh', scopes: doh.scopes, handler: updateDoh },
 ];
@@ -34,6 +37,7 @@ export interface MatchedRoute {
   handler: RouteSpec['handler'];
   /** POST and PUT change state. */
   isWrite: boolean;
+  bodyRequired: boolean;
 }
 
 export function matchRoute(method: string, path: string): MatchedRoute | undefined {
@@ -44,7 +48,7 @@ export function matchRoute(method: string, path: string): MatchedRoute | undefin
   const route = ROUTES.find((r) => r.method === method && r.suffix === suffix && r.scopes.includes(scope));
   const id = safeDecode(rawId);
   if (!route || id === undefined) return undefined;
-  return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route.handler, isWrite: method !== 'GET' };
+  return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route.handler, isWrite: method !== 'GET', bodyRequired: route.bodyRequired ?? false };
 }
 
 /** The counter key for a request that matched no route. */

@@ -5,9 +5,12 @@
 //       organization: { name: ..., auth_domain: ... }  # API shape; absent: no organization yet
 //       service_tokens: [{ id, client_id, name, duration }]
 //       doh: { service_token_id, doh_jwt_duration }   # absent: no DoH token set
+//       users: [{ email, uid }]                        # who revoke_user knows; absent or empty: it answers true for anyone
+//       revocations: [...]                             # revoke_user calls received (the emulator appends; see Revocation)
 //   zones:
 //     - id: 699d98642c564d2e855e9661899b7252
 //       organization: { name: ..., auth_domain: ... } # zone fields only
+//       users: [...]                                   # and revocations, as for accounts
 //
 // Organizations are checked with the same field tables as API bodies; missing timestamps are filled in.
 
@@ -18,6 +21,7 @@ import { parseDuration } from '../resources/duration.js';
 import { doh as dohSpec } from '../resources/doh.js';
 import type { Scope } from '../resources/fields.js';
 import { organization as organizationSpec } from '../resources/organization.js';
+import { isEmail } from '../resources/revoke-user.js';
 import { decodeUtf8 } from '../util/utf8.js';
 import { yamlSyntaxMessage } from '../util/yaml-messages.js';
 import { applyAssignments, describe, isPlainObject, readFields, type JsonObject } from './field-checks.js';
@@ -45,17 +49,41 @@ export interface DohSetting {
   doh_jwt_duration?: string;
 }
 
-export interface SeedAccount {
+/** A user revoke_user knows about. */
+export interface SeedUser {
+  email: string;
+  uid: string;
+}
+
+/** One revoke_user call the emulator answered 200, as received: body fields as sent, the query's `devices`, and the answer. */
+export interface Revocation {
+  email: string;
+  user_uid?: string;
+  /** The body's `devices` (sent by the official SDK as `body_devices`). */
+  devices?: boolean;
+  /** The `devices` query parameter. */
+  query_devices?: boolean;
+  warp_session_reauth?: boolean;
+  /** The answer: true when the user is known (or no users are seeded), false otherwise. */
+  revoked: boolean;
+  /** When it was received (ISO 8601). */
+  at: string;
+}
+
+/** What accounts and zones have in common: an organization, and the users revoke_user knows. */
+interface SeedOwner {
   id: string;
   organization?: Organization;
+  users?: SeedUser[];
+  revocations?: Revocation[];
+}
+
+export interface SeedAccount extends SeedOwner {
   service_tokens?: ServiceToken[];
   doh?: DohSetting;
 }
 
-export interface SeedZone {
-  id: string;
-  organization?: Organization;
-}
+export type SeedZone = SeedOwner;
 
 export interface Seed {
   accounts?: SeedAccount[];
@@ -101,9 +129,10 @@ export function parseSeed(input: unknown, now: () => Date = () => new Date()): S
 
 function parseAccount(item: unknown, at: (string | number)[], stamp: string): SeedAccount {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ['id', 'organization', 'service_tokens', 'doh'], at);
+  rejectUnknownKeys(obj, ['id', 'organization', 'service_tokens', 'doh', ...OWNER_LISTS], at);
   const account: SeedAccount = { id: parseId(obj.id, [...at, 'id']) };
   if (obj.organization !== undefined && obj.organization !== null) account.organization = parseOrganization(obj.organization, 'account', [...at, 'organization'], stamp);
+  parseOwnerLists(obj, account, at);
   const tokens = listAt(obj, 'service_tokens', at).map((t, i) => parseServiceToken(t, [...at, 'service_tokens', i], stamp));
   rejectDuplicates(tokens.map((t) => t.id), [...at, 'service_tokens'], 'service token id');
   if (tokens.length) account.service_tokens = tokens;
@@ -113,10 +142,53 @@ function parseAccount(item: unknown, at: (string | number)[], stamp: string): Se
 
 function parseZone(item: unknown, at: (string | number)[], stamp: string): SeedZone {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ['id', 'organization'], at);
+  rejectUnknownKeys(obj, ['id', 'organization', ...OWNER_LISTS], at);
   const zone: SeedZone = { id: parseId(obj.id, [...at, 'id']) };
   if (obj.organization !== undefined && obj.organization !== null) zone.organization = parseOrganization(obj.organization, 'zone', [...at, 'organization'], stamp);
+  parseOwnerLists(obj, zone, at);
   return zone;
+}
+
+const OWNER_LISTS = ['users', 'revocations'];
+
+/** `users` and `revocations`, kept only when not empty. */
+function parseOwnerLists(obj: JsonObject, owner: SeedOwner, at: (string | number)[]): void {
+  const users = listAt(obj, 'users', at).map((u, i) => parseUser(u, [...at, 'users', i]));
+  rejectDuplicates(users.map((u) => u.uid), [...at, 'users'], 'user uid', 'uid');
+  if (users.length) owner.users = users;
+  const revocations = listAt(obj, 'revocations', at).map((r, i) => parseRevocation(r, [...at, 'revocations', i]));
+  if (revocations.length) owner.revocations = revocations;
+}
+
+function parseUser(value: unknown, at: (string | number)[]): SeedUser {
+  const obj = objectAt(value, at);
+  rejectUnknownKeys(obj, ['email', 'uid'], at);
+  if (!isEmail(obj.email)) throw new SeedError([...at, 'email'], `must be an email address, not ${describe(obj.email)}`);
+  if (typeof obj.uid !== 'string' || obj.uid === '') throw new SeedError([...at, 'uid'], `is required: a non-empty string, not ${describe(obj.uid)}`);
+  return { email: obj.email, uid: obj.uid };
+}
+
+const REVOCATION_KEYS: Record<keyof Revocation, 'string' | 'boolean' | 'timestamp'> = {
+  email: 'string',
+  user_uid: 'string',
+  devices: 'boolean',
+  query_devices: 'boolean',
+  warp_session_reauth: 'boolean',
+  revoked: 'boolean',
+  at: 'timestamp',
+};
+
+/** A revocation as the emulator records it (a state file carries them); email, revoked and at are required. */
+function parseRevocation(value: unknown, at: (string | number)[]): Revocation {
+  const obj = objectAt(value, at);
+  rejectUnknownKeys(obj, Object.keys(REVOCATION_KEYS), at);
+  for (const [key, kind] of Object.entries(REVOCATION_KEYS)) {
+    const v = obj[key];
+    if (v === undefined && !['email', 'revoked', 'at'].includes(key)) continue;
+    const ok = kind === 'boolean' ? typeof v === 'boolean' : typeof v === 'string' && (kind === 'string' || !Number.isNaN(Date.parse(v)));
+    if (!ok) throw new SeedError([...at, key], `must be a ${kind}, not ${describe(v)}`);
+  }
+  return obj as unknown as Revocation;
 }
 
 function parseId(value: unknown, at: (string | number)[]): string {
@@ -188,10 +260,10 @@ function rejectUnknownKeys(obj: JsonObject, known: string[], at: (string | numbe
   if (unknown !== undefined) throw new SeedError([...at, unknown], `is not a known key (expected one of ${known.join(', ')})`);
 }
 
-function rejectDuplicates(ids: string[], at: string | (string | number)[], what: string): void {
+function rejectDuplicates(ids: string[], at: string | (string | number)[], what: string, key = 'id'): void {
   const seen = new Set<string>();
   ids.forEach((id, i) => {
-    if (seen.has(id)) throw new SeedError([...(Array.isArray(at) ? at : [at]), i, 'id'], `duplicate ${what} ${describe(id)}`);
+    if (seen.has(id)) throw new SeedError([...(Array.isArray(at) ? at : [at]), i, key], `duplicate ${what} ${describe(id)}`);
     seen.add(id);
   });
 }

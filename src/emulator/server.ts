@@ -78,7 +78,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       scope: route.scope,
       id: route.id,
       path: apiPath!,
-      body: route.isWrite ? parseJsonBody(body) : {},
+      body: route.isWrite ? parseJsonBody(body, route.bodyRequired) : {},
       query: url!.searchParams,
       putSemantics: ctx.config.putSemantics,
       now: ctx.now,
@@ -126,10 +126,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<RawBody> 
   });
 }
 
-/** A POST/PUT body: an empty one is `{}`; anything but a JSON object is a 400. */
-export function parseJsonBody(body: RawBody): JsonObject {
+/** A POST/PUT body: an empty one is `{}` unless it is required; anything but a JSON object is a 400. */
+export function parseJsonBody(body: RawBody, required = false): JsonObject {
   if (body.tooLarge) throw bodyTooLarge(BODY_LIMIT_BYTES);
-  if (body.text.trim() === '') return {};
+  if (body.text.trim() === '') {
+    if (required) throw malformedBody('a request body is required: a JSON object');
+    return {};
+  }
   let value: unknown;
   try {
     value = JSON.parse(body.text);

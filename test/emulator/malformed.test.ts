@@ -71,10 +71,25 @@ describe('malformed requests', () => {
     expect((await call(em, 'GET', ORG_PATH)).status).toBe(200);
   });
 
-  it('an empty body on PUT is an empty object (replace keeps only name and auth_domain)', async () => {
-    const reply = await raw('PUT', '/client/v4' + ORG_PATH);
-    expect(reply.status).toBe(200);
-    expect(reply.body.result).not.toHaveProperty('session_duration');
-    expect(reply.body.result.name).toBe('Widget Corps');
+  it('no body on an organization PUT or POST is a 400, and nothing changes (the spec requires a body)', async () => {
+    const before = em.state.toSeed();
+    for (const method of ['PUT', 'POST']) {
+      for (const body of [undefined, '', '  \n']) {
+        const reply = await raw(method, '/client/v4' + ORG_PATH, body);
+        expect([reply.status, reply.body.errors[0].code, reply.body.errors[0].message], `${method} ${JSON.stringify(body)}`).toEqual([
+          400,
+          10001,
+          'access.api.error.invalid_request: a request body is required: a JSON object',
+        ]);
+      }
+    }
+    expect(em.state.toSeed()).toEqual(before);
+    expect(em.state.counters.writes).toBe(0);
+  });
+
+  it('DoH PUT may come without a body (the spec does not require one): under replace it still needs service_token_id', async () => {
+    const reply = await raw('PUT', '/client/v4' + DOH_PATH);
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors[0].source.pointer).toBe('/service_token_id');
   });
 });
