@@ -104,7 +104,8 @@ async function applyLoaded({ plan, client, refuseTarget }: Loaded, options: Appl
   if (!(await approved(io, options))) return EXIT.error;
 
   io.stdout.write('\n');
-  const result = await applyPlan(plan, client, { refuseTarget, onTarget: (t) => io.stdout.write(github.guard(describeResult(t, c) + '\n')) });
+  const print = inPlanOrder(plan, (t) => io.stdout.write(github.guard(describeResult(t, c) + '\n')));
+  const result = await applyPlan(plan, client, { refuseTarget, onTarget: print });
   const { applied, unchanged, failed } = result.summary;
   const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed.`;
   io.stdout.write(`\n${outcome}\n`);
@@ -113,6 +114,23 @@ async function applyLoaded({ plan, client, refuseTarget }: Loaded, options: Appl
   github.annotateApply(plan, result.targets);
   await github.appendStepSummary(plan, `### ztsync apply\n\n${outcome}`);
   return failed > 0 ? EXIT.error : EXIT.ok;
+}
+
+/**
+ * Targets finish in any order; their lines are printed in the plan's (the config's) order, as plan prints them,
+ * each as soon as every target before it has finished.
+ */
+function inPlanOrder(plan: Plan, print: (result: TargetResult) => void): (result: TargetResult) => void {
+  const position = new Map(plan.targets.map((t, i) => [`${t.scope}:${t.id}`, i]));
+  const finished = new Map<number, TargetResult>();
+  let next = 0;
+  return (result) => {
+    finished.set(position.get(`${result.scope}:${result.id}`)!, result);
+    for (; finished.has(next); next++) {
+      print(finished.get(next)!);
+      finished.delete(next);
+    }
+  };
 }
 
 async function approved(io: Io, options: ApplyOptions): Promise<boolean> {

@@ -93,6 +93,7 @@ export function emulatorCommand(io: Io, setExit: (code: number) => void): Comman
 /** Command-line strings to startEmulator options; a bad value is an error naming its option. */
 async function toEmulatorOptions(opts: Record<string, string | undefined>, env: Record<string, string | undefined>): Promise<EmulatorOptions> {
   if (opts.seed !== undefined && opts.accounts !== undefined) throw new Error('give either --seed or --accounts, not both');
+  if (opts.state === '-') throw new Error('--state needs a file name: the state is read back from it at start, so - (stdout) cannot be used');
   const options: EmulatorOptions = {
     host: opts.host,
     port: wholeNumber('--port', opts.port!, 65535),

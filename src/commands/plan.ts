@@ -1,10 +1,10 @@
-import { writeFile, rename } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { EXIT, type Io } from '../io.js';
 import { hasChanges } from '../plan/model.js';
 import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../plan/render.js';
 import { summaryLine } from '../plan/render-text.js';
 import { githubActions } from './shared/github.js';
+import { checkWritable, writeFileAtomicSync } from '../util/atomic-write.js';
 import { addReconcileOptions, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
 
 interface PlanOptions extends ReconcileOptions {
@@ -23,18 +23,22 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
         'with --detailed-exitcode, 2 when there are changes and no errors.',
     )
     .addOption(new Option('--format <format>', 'output format').choices(PLAN_FORMATS).default('text'))
-    .option('--out <file>', 'write the rendered plan to this file instead of stdout')
+    .option('--out <file>', 'write the rendered plan to this file (atomically; - for stdout) and print the summary line')
     .option('--detailed-exitcode', 'exit 2 when there are changes');
   return addReconcileOptions(command).action(async (paths: string[], options: PlanOptions) => {
+    // `--out -` is stdout, as usual for command-line tools.
+    const out = options.out === '-' ? undefined : options.out;
+    // Before reading any live state: a plan of many targets should not be read only to find it cannot be saved.
+    if (out !== undefined) checkWritable(out);
     const planned = await planFromConfig(paths, options, io, { readOnly: true });
     if (!planned) return setExit(EXIT.error);
     const { plan } = planned;
     const github = githubActions(io);
     github.annotatePlan(plan);
-    const rendered = renderPlan(plan, options.format, { color: !options.out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
-    if (options.out) {
-      await writeAtomically(options.out, rendered);
-      io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${github.guard(options.out)}\n`);
+    const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
+    if (out !== undefined) {
+      writeFileAtomicSync(out, rendered);
+      io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${github.guard(out)}\n`);
     } else {
       io.stdout.write(options.format === 'text' ? github.guard(rendered) : rendered);
     }
@@ -42,10 +46,4 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     if (plan.summary.error > 0) return setExit(EXIT.error);
     setExit(options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok);
   });
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
 }

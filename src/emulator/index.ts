@@ -1,7 +1,7 @@
 // A local, stateful emulator of Cloudflare's Zero Trust organization and DoH API, for tests, demos, benchmarks
 // and users without a Cloudflare account. See src/commands/emulator.ts for the command line.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -123,7 +123,10 @@ function runtimeOptions(options: EmulatorOptions): Partial<RuntimeConfig> {
 
 /** The state file if it exists, else the seed, else generated accounts, else nothing. */
 async function initialSeed(options: EmulatorOptions, now: () => Date): Promise<Seed> {
-  if (options.statePath && existsSync(options.statePath)) return loadSeedFile(options.statePath);
+  if (options.statePath && existsSync(options.statePath)) {
+    if (statSync(options.statePath).isDirectory()) throw new Error(`cannot use ${options.statePath} as the state file: it is a directory`);
+    return loadSeedFile(options.statePath);
+  }
   if (options.seed && options.accounts !== undefined) throw new Error('give either a seed or a number of accounts, not both');
   if (options.accounts !== undefined) {
     if (!Number.isInteger(options.accounts) || options.accounts < 0 || options.accounts > 100_000) throw new Error('accounts must be a whole number from 0 to 100000');

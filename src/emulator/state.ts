@@ -1,8 +1,8 @@
 // The emulator's store: accounts and zones as in the seed format, request counters, and the state file
 // (rewritten atomically after every write, so that what was acknowledged survives a kill).
 
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import type { Scope } from '../resources/fields.js';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 import type { FaultKind } from './faults.js';
 import { parseSeed, type Organization, type Seed, type SeedAccount, type SeedZone } from './seed.js';
 
@@ -91,17 +91,8 @@ export class EmulatorState {
     this.persist();
   }
 
-  /** Temporary file then rename: a reader (or a restart after a kill) sees the old file or the new one, never half of one. */
+  /** Atomically: a reader (or a restart after a kill) sees the old file or the new one, never half of one. */
   persist(): void {
-    if (!this.statePath) return;
-    const temporary = `${this.statePath}.${process.pid}.tmp`;
-    const fd = openSync(temporary, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(this.toSeed(), null, 2) + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, this.statePath);
+    if (this.statePath) writeFileAtomicSync(this.statePath, JSON.stringify(this.toSeed(), null, 2) + '\n', { mode: 0o600 });
   }
 }

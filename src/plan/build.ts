@@ -5,7 +5,7 @@ import type { DesiredResource, DesiredState, DesiredTarget } from '../config/mod
 import type { CloudflareClient } from '../cloudflare/client.js';
 import { readLive } from '../cloudflare/endpoints.js';
 import { CloudflareApiError } from '../cloudflare/errors.js';
-import { resourceSpec } from '../resources/index.js';
+import { resourceSpec, type Scope } from '../resources/index.js';
 import { mapLimit } from '../util/map-limit.js';
 import { diffResource } from './diff.js';
 import { makePlan, type Plan, type PlanError, type ResourcePlan, type TargetPlan } from './model.js';
@@ -23,9 +23,33 @@ export async function buildPlan(desired: DesiredState, client: CloudflareClient,
   return makePlan(client.apiBase.href, planned);
 }
 
+/** Ids are hex: a filter matches without regard to case. */
 export function selectTargets(targets: DesiredTarget[], { accounts = [], zones = [] }: PlanOptions): DesiredTarget[] {
   if (accounts.length === 0 && zones.length === 0) return targets;
-  return targets.filter((t) => (t.scope === 'account' ? accounts : zones).includes(t.id));
+  const wanted = { account: new Set(accounts.map(lower)), zone: new Set(zones.map(lower)) };
+  return targets.filter((t) => wanted[t.scope].has(lower(t.id)));
+}
+
+/** A filter that picks no target of the config: planning it would check nothing and still look green. */
+export interface UnmatchedFilter {
+  scope: Scope;
+  id: string;
+  /** The scope of a target with this id, when the id names one of the other scope. */
+  otherScope?: Scope;
+}
+
+export function unmatchedFilters(targets: readonly DesiredTarget[], { accounts = [], zones = [] }: PlanOptions): UnmatchedFilter[] {
+  const has = (scope: Scope, id: string) => targets.some((t) => t.scope === scope && lower(t.id) === lower(id));
+  const check = (scope: Scope, ids: string[]): UnmatchedFilter[] =>
+    ids.filter((id) => !has(scope, id)).map((id) => {
+      const other: Scope = scope === 'account' ? 'zone' : 'account';
+      return has(other, id) ? { scope, id, otherScope: other } : { scope, id };
+    });
+  return [...check('account', accounts), ...check('zone', zones)];
+}
+
+function lower(id: string): string {
+  return id.toLowerCase();
 }
 
 async function planTarget(target: DesiredTarget, client: CloudflareClient): Promise<TargetPlan> {

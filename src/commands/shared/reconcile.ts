@@ -6,7 +6,7 @@ import { loadDesiredState } from '../../config/index.js';
 import { formatDiagnostic } from '../../config/model.js';
 import { CloudflareClient } from '../../cloudflare/client.js';
 import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
-import { buildPlan } from '../../plan/build.js';
+import { buildPlan, unmatchedFilters, type UnmatchedFilter } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
 import { sealPlan } from '../../plan/saved.js';
 import { UsageError, type Io } from '../../io.js';
@@ -49,9 +49,12 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
     io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'} in the config; nothing was read or changed\n`);
     return null;
   }
+  const filters = { accounts: options.account, zones: options.zone };
+  const unmatched = unmatchedFilters(state.targets, filters);
+  if (unmatched.length > 0) throw new UsageError(unmatched.map(describeUnmatched).join('\n'));
   const api = makeClient(options, io, client);
   const concurrency = wholeNumber('--concurrency', options.concurrency ?? '8', 1);
-  const plan = await buildPlan(state, api, { accounts: options.account, zones: options.zone, concurrency });
+  const plan = await buildPlan(state, api, { ...filters, concurrency });
   return { plan: sealPlan(plan), client: api };
 }
 
@@ -63,6 +66,11 @@ export function makeClient(options: ReconcileOptions, io: Io, { readOnly }: { re
     readOnly,
     retries: wholeNumber('--max-retries', options.maxRetries ?? '4', 0),
   });
+}
+
+function describeUnmatched({ scope, id, otherScope }: UnmatchedFilter): string {
+  const hint = otherScope ? `: it is ${otherScope === 'account' ? 'an' : 'a'} ${otherScope} id; use --${otherScope} ${id}` : '; check the id, or run without the filter to plan every target';
+  return `--${scope} ${id} matches no ${scope} in the config${hint}`;
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set (to anything). */
