@@ -5,6 +5,7 @@ import { EXIT, UsageError, type Io } from './io.js';
 import { applyCommand } from './commands/apply.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { planCommand } from './commands/plan.js';
+import { reportCommand } from './commands/report.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { VERSION } from './version.js';
@@ -18,7 +19,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const make of [validateCommand, planCommand, applyCommand, emulatorCommand, schemaCommand]) {
+  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, emulatorCommand, schemaCommand]) {
     program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
   }
   return program;

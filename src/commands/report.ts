@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { EXIT, UsageError, type Io } from '../io.js';
+import { PLAN_FORMAT_VERSION, type Plan } from '../plan/model.js';
+import { renderHtml } from '../plan/render-html.js';
+import { summaryLine } from '../plan/render-text.js';
+import { VERSION } from '../version.js';
+import { writeAtomically } from './shared/output.js';
+import { addReconcileOptions, planFromConfig, type ReconcileOptions } from './shared/reconcile.js';
+
+interface ReportOptions extends ReconcileOptions {
+  out?: string;
+  plan?: string;
+}
+
+export function reportCommand(io: Io, setExit: (code: number) => void): Command {
+  const command = new Command('report')
+    .summary('Write the plan as one self-contained HTML page: a fleet matrix of drift (never writes to the API).')
+    .description(
+      'Plan like `plan` (or read a saved JSON plan with --plan) and write one HTML file with everything inline:\n' +
+        'a matrix of every target against every setting that differs, filterable and sortable, and each\n' +
+        "target's changes. It opens offline, from a CI artifact, under a strict Content-Security-Policy.\n\n" +
+        'Exit codes: 0 report written; 1 error (invalid config or plan file, a target that could not be read —\n' +
+        'the report is still written then and shows it — or the file could not be written).',
+    )
+    .option('--out <file>', 'the HTML file to write (required)')
+    .option('--plan <file>', 'render this saved plan (from `plan --format json --out FILE`) instead of planning');
+  return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ReportOptions) => {
+    if (!options.out) throw new UsageError('report needs --out FILE: the HTML page to write');
+    if (options.plan && paths.length > 0) throw new UsageError('give config paths to plan, or --plan FILE to render a saved plan, not both');
+    if (options.plan && (options.account || options.zone)) throw new UsageError('--account and --zone choose what to plan; a saved plan (--plan) is rendered whole');
+    if (!options.plan && paths.length === 0) throw new UsageError('give config paths to plan, or --plan FILE to render a saved plan');
+    let plan: Plan;
+    if (options.plan) {
+      plan = await readPlanFile(options.plan);
+    } else {
+      const planned = await planFromConfig(paths, options, io, { readOnly: true });
+      if (!planned) return setExit(EXIT.error);
+      plan = planned.plan;
+    }
+    const html = renderHtml(plan, { generatedAt: new Date().toISOString(), version: VERSION });
+    await writeAtomically(options.out, html);
+    const size = Buffer.byteLength(html);
+    io.stdout.write(`${summaryLine(plan)}\nWrote the HTML report to ${options.out} (${plan.targets.length} targets, ${Math.ceil(size / 1024)} KB)\n`);
+    setExit(!options.plan && plan.summary.error > 0 ? EXIT.error : EXIT.ok);
+  });
+}
+
+/** A saved JSON plan, checked enough to render: what would make the page wrong is refused with the reason. */
+async function readPlanFile(file: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(err))}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${jsonErrorPlace(file, text, err)}: not a ztsync plan: it is not valid JSON (save plans with plan --format json --out FILE)`);
+  }
+  const plan = data as Partial<Plan> | null;
+  if (typeof plan !== 'object' || plan === null || Array.isArray(plan) || !Array.isArray(plan.targets) || typeof plan.summary !== 'object') {
+    throw new UsageError(`${file}: not a ztsync plan: it has no targets and summary (save plans with plan --format json --out FILE)`);
+  }
+  if (plan.format_version !== PLAN_FORMAT_VERSION) {
+    throw new UsageError(`${file}: plan format_version ${JSON.stringify(plan.format_version)} is not one this ztsync reads (${PLAN_FORMAT_VERSION})`);
+  }
+  return plan as Plan;
+}
+
+/** file:line:col of a JSON syntax error, when the parser says where it is. */
+function jsonErrorPlace(file: string, text: string, err: unknown): string {
+  const at = /at position (\d+)/.exec(err instanceof Error ? err.message : '');
+  if (!at) return file;
+  const before = text.slice(0, Number(at[1]));
+  const line = before.split('\n').length;
+  const col = before.length - before.lastIndexOf('\n');
+  return `${file}:${line}:${col}`;
+}

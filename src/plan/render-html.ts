@@ -1,0 +1,351 @@
+// The fleet report: one self-contained HTML page (no external resources, a strict CSP) with a matrix of every
+// target against every setting that differs anywhere, and each target's changes in a <details>. A pure function
+// of the plan: it reads the plan's changes as they are and never recomputes them. Every piece of text from the
+// config or the API goes through escapeHtml, so it can only ever be text.
+
+import { RESOURCES } from '../resources/index.js';
+import type { SourcePosition } from '../config/model.js';
+import type { FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
+import { show } from './model.js';
+import { REPORT_CSP, REPORT_SCRIPT, REPORT_STYLE } from './report-assets.js';
+
+export interface HtmlOptions {
+  /** When the report was written (ISO 8601). The plan's own created_at, when it has one, is shown as well. */
+  generatedAt: string;
+  /** The ztsync writing the report (the plan's ztsync_version, when it has one, is the one shown). */
+  version: string;
+}
+
+// Fields of saved plans (issue #8) that the report shows when a plan has them.
+interface BlockedChange {
+  rule: string;
+  scope: string | null;
+  id: string | null;
+  path: string | null;
+  message?: string;
+}
+interface AllowedChange {
+  rule: string;
+  scope: string;
+  id: string;
+  path: string;
+  via?: string;
+  reason?: string | null;
+}
+type ReportPlan = Plan & { ztsync_version?: string; created_at?: string; blocked?: BlockedChange[]; allowed?: AllowedChange[] };
+type ReportChange = FieldChange & { source?: (SourcePosition & { via?: string }) | null; origin?: 'introduced' | 'drift' };
+
+/** What a matrix cell (or a whole target) can be, most severe first; every state has a symbol, not only a colour. */
+export const CELL_STATES = {
+  error: { symbol: '!', label: 'error', meaning: 'could not be read or planned' },
+  blocked: { symbol: '⊘', label: 'blocked', meaning: 'a safety rule or the change budget stops this change' },
+  introduced: { symbol: '★', label: 'introduced', meaning: 'a change this config brings (not in the baseline)' },
+  drift: { symbol: '~', label: 'drift', meaning: 'the live value differs from the config; apply updates it' },
+  create: { symbol: '+', label: 'create', meaning: 'does not exist yet; apply creates it' },
+  sync: { symbol: '✓', label: 'in sync', meaning: 'the live value matches the config' },
+  none: { symbol: '·', label: 'not managed', meaning: 'not in this target’s config' },
+} as const;
+export type CellState = keyof typeof CELL_STATES;
+const SEVERITY = Object.keys(CELL_STATES) as CellState[];
+
+/** A managed setting: a column of the matrix. */
+interface Setting {
+  type: string;
+  path: string;
+}
+
+export function renderHtml(input: Plan, options: HtmlOptions): string {
+  const plan = input as ReportPlan;
+  const settings = settingsThatDiffer(plan);
+  const rows = plan.targets.map((target, index) => targetRow(plan, target, index, settings));
+  const baseline = plan.targets.some((t) => t.resources.some((r) => (r.changes as ReportChange[]).some((c) => c.origin !== undefined)));
+  const legendStates = SEVERITY.filter((s) => s !== 'introduced' || baseline);
+  const title = `ztsync report: ${count(plan.targets.length, 'target')}, ${rows.filter((r) => r.worst !== 'sync').length} to look at`;
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="color-scheme" content="light dark">',
+    '<meta name="referrer" content="no-referrer">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${REPORT_STYLE}</style>`,
+    '</head>',
+    '<body>',
+    header(plan, options, rows),
+    blockedSection(plan),
+    '<section aria-labelledby="matrix-title">',
+    '<h2 id="matrix-title">Fleet</h2>',
+    legend(legendStates),
+    filters(legendStates, plan),
+    '<div class="scroll">',
+    `<table class="matrix" id="matrix"><caption class="sr">One row per target, one column per setting that differs on any target</caption>`,
+    matrixHead(settings),
+    '<tbody>',
+    ...rows.map((r) => r.html),
+    '</tbody></table>',
+    '</div>',
+    settings.length === 0 ? '<p class="muted">No setting differs on any target.</p>' : '',
+    '</section>',
+    '<section aria-labelledby="targets-title">',
+    '<h2 id="targets-title">Targets</h2>',
+    '<p class="muted">Each target’s changes: the live value before, the value from the config after, and where that value was written.</p>',
+    ...plan.targets.map((target, index) => targetDetails(plan, target, index, rows[index]!.states)),
+    '</section>',
+    `<footer>Written by ztsync ${escapeHtml(options.version)} at ${escapeHtml(options.generatedAt)}. The page works offline and without JavaScript; scripts only sort and filter.</footer>`,
+    `<script>${REPORT_SCRIPT}</script>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+function header(plan: ReportPlan, options: HtmlOptions, rows: Row[]): string {
+  const { create, update, noop, error } = plan.summary;
+  const drifted = rows.filter((r) => r.states.has('drift') || r.states.has('introduced')).length;
+  const blocked = new Set((plan.blocked ?? []).filter((b) => b.scope !== null).map((b) => `${b.scope} ${b.id}`)).size;
+  const files = new Set(plan.targets.map((t) => t.source.file)).size;
+  const facts: [string, string][] = [
+    ['Planned at', plan.created_at ?? 'not recorded in this plan'],
+    ['Report written at', options.generatedAt],
+    ['API', plan.api_base],
+    ['ztsync', plan.ztsync_version ?? options.version],
+    ['Plan format', plan.format_version],
+    ['Config', `${count(files, 'file')}, ${count(plan.targets.length, 'target')}`],
+  ];
+  const counts: [string, number, string][] = [
+    ['create', create, 'resources to create'],
+    ['update', update, 'resources to update'],
+    ['noop', noop, 'resources in sync'],
+    ['error', error, 'targets with an error'],
+    ['blocked', blocked, 'targets blocked'],
+  ];
+  return [
+    '<header>',
+    '<h1>ztsync drift report</h1>',
+    `<p class="lede">${count(plan.targets.length, 'target')}: ${drifted} drifted, ${rows.filter((r) => r.states.has('create')).length} with something to create, ${error} with an error.</p>`,
+    '<dl class="facts">',
+    ...facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`),
+    '</dl>',
+    '<ul class="counts" aria-label="Counts">',
+    ...counts.map(([k, n, what]) => `<li data-count="${k}"><b>${n}</b>${escapeHtml(what)}</li>`),
+    '</ul>',
+    '</header>',
+  ].join('\n');
+}
+
+function blockedSection(plan: ReportPlan): string {
+  const blocked = plan.blocked ?? [];
+  if (blocked.length === 0) return '';
+  const items = blocked.map(
+    (b) =>
+      `<li><code>${escapeHtml(b.rule)}</code>${b.scope ? ` — ${escapeHtml(`${b.scope} ${b.id}`)}` : ' — the whole plan'}${b.path ? `, <code>${escapeHtml(b.path)}</code>` : ''}${b.message ? `: ${escapeHtml(b.message)}` : ''}</li>`,
+  );
+  return ['<section class="problem b" aria-labelledby="blocked-title">', '<h2 id="blocked-title">Blocked</h2>', '<ul>', ...items, '</ul>', '</section>'].join('\n');
+}
+
+function legend(states: CellState[]): string {
+  const items = states.map((s) => `<li>${symbol(s)}<span><b>${CELL_STATES[s].label}</b>: ${escapeHtml(CELL_STATES[s].meaning)}</span></li>`);
+  return `<ul class="legend" aria-label="Legend">${items.join('')}</ul>`;
+}
+
+function filters(states: CellState[], plan: Plan): string {
+  const scopes = [...new Set(plan.targets.map((t) => t.scope))];
+  const stateOptions = states.filter((s) => s !== 'none').map((s) => `<option value="${s}">${CELL_STATES[s].symbol} ${CELL_STATES[s].label}</option>`);
+  return [
+    // Hidden until the script runs: without it, these controls would do nothing.
+    '<form class="filters" id="filters" hidden role="search" aria-label="Filter targets">',
+    `<label>Scope<select name="scope"><option value="">all</option>${scopes.map((s) => `<option value="${escapeHtml(s)}">${escapeHtml(s)}</option>`).join('')}</select></label>`,
+    `<label>State<select name="state"><option value="">any</option>${stateOptions.join('')}</select></label>`,
+    '<label>Search id, description or file<input type="search" name="q" autocomplete="off" spellcheck="false"></label>',
+    '<output class="shown" id="shown" aria-live="polite"></output>',
+    '</form>',
+  ].join('\n');
+}
+
+/** Two header rows: the resource over its fields; every column's sortable header says which column it sorts. */
+function matrixHead(settings: Setting[]): string {
+  const fixed = ['Target', 'Description', 'Source', 'State'].map((name, i) => `<th scope="col" rowspan="2" data-col="${i}">${name}</th>`);
+  const groups: { type: string; span: number }[] = [];
+  for (const s of settings) {
+    const last = groups.at(-1);
+    if (last?.type === s.type) last.span++;
+    else groups.push({ type: s.type, span: 1 });
+  }
+  const groupCells = groups.map((g) => `<th scope="colgroup" colspan="${g.span}" class="g">${escapeHtml(g.type)}</th>`);
+  const fieldCells = settings.map((s, i) => `<th scope="col" class="f" data-col="${i + fixed.length}" title="${escapeHtml(`${s.type}.${s.path}`)}"><span class="n">${escapeHtml(s.path)}</span></th>`);
+  return `<thead><tr>${fixed.join('')}${groupCells.join('')}</tr><tr>${fieldCells.join('')}</tr></thead>`;
+}
+
+interface Row {
+  html: string;
+  states: Set<CellState>;
+  worst: CellState;
+}
+
+function targetRow(plan: ReportPlan, target: TargetPlan, index: number, settings: Setting[]): Row {
+  const cells = settings.map((setting) => ({ setting, state: cellState(plan, target, setting) }));
+  const states = new Set<CellState>(cells.map((c) => c.state).filter((s) => s !== 'none'));
+  if (target.error) states.add('error');
+  if (targetBlocks(plan, target).length > 0) states.add('blocked');
+  for (const resource of target.resources) if (resource.action === 'create') states.add('create');
+  if (states.size === 0 || [...states].every((s) => s === 'sync')) states.add('sync');
+  else states.delete('sync');
+  const worst = SEVERITY.find((s) => states.has(s)) ?? 'sync';
+  const source = `${target.source.file}:${target.source.line}`;
+  const html = [
+    `<tr data-target="t-${index}" data-scope="${escapeHtml(target.scope)}" data-states="${[...states].join(' ')}">`,
+    `<th scope="row"><a href="#t-${index}"><code>${escapeHtml(target.id)}</code></a> <span class="muted">${escapeHtml(target.scope)}</span></th>`,
+    `<td class="d">${escapeHtml(target.description ?? '')}</td>`,
+    `<td class="src"><code>${escapeHtml(source)}</code></td>`,
+    `<td class="c s-${worst}">${CELL_STATES[worst].symbol}<span class="sr"> ${CELL_STATES[worst].label}</span></td>`,
+    ...cells.map(({ setting, state }) => matrixCell(target, setting, state)),
+    '</tr>',
+  ].join('');
+  return { html, states, worst };
+}
+
+function matrixCell(target: TargetPlan, setting: Setting, state: CellState): string {
+  const change = findChange(target, setting);
+  const title = change ? ` title="${escapeHtml(`${setting.type}.${setting.path}: ${describeChange(change)}`)}"` : '';
+  return `<td class="c s-${state}"${title}>${CELL_STATES[state].symbol}<span class="sr"> ${CELL_STATES[state].label}</span></td>`;
+}
+
+function targetDetails(plan: ReportPlan, target: TargetPlan, index: number, states: Set<CellState>): string {
+  const badges = SEVERITY.filter((s) => states.has(s)).map((s) => symbol(s, true));
+  const lines = [
+    `<details class="target" id="t-${index}" data-scope="${escapeHtml(target.scope)}">`,
+    `<summary>${badges.join(' ')} <code>${escapeHtml(`${target.scope} ${target.id}`)}</code>${target.description ? ` ${escapeHtml(target.description)}` : ''}</summary>`,
+    '<div class="body">',
+    `<dl class="facts"><dt>Scope</dt><dd>${escapeHtml(target.scope)}</dd><dt>Id</dt><dd><code>${escapeHtml(target.id)}</code></dd>` +
+      `<dt>Description</dt><dd>${escapeHtml(target.description ?? '—')}</dd><dt>Defined at</dt><dd><code>${escapeHtml(position(target.source))}</code></dd></dl>`,
+  ];
+  if (target.error) {
+    const detail = [target.error.status ? `HTTP ${target.error.status}` : '', target.error.codes?.length ? `code ${target.error.codes.join(', ')}` : ''].filter(Boolean);
+    lines.push(`<p class="problem"><b>${CELL_STATES.error.symbol} Error:</b> ${escapeHtml(target.error.message)}${detail.length ? ` (${escapeHtml(detail.join('; '))})` : ''}</p>`);
+  }
+  for (const b of targetBlocks(plan, target)) {
+    lines.push(`<p class="problem b"><b>${CELL_STATES.blocked.symbol} Blocked by <code>${escapeHtml(b.rule)}</code>${b.path ? ` on <code>${escapeHtml(b.path)}</code>` : ''}:</b> ${escapeHtml(b.message ?? '')}</p>`);
+  }
+  for (const a of (plan.allowed ?? []).filter((a) => a.scope === target.scope && a.id === target.id)) {
+    lines.push(`<p class="muted">Allowed: <code>${escapeHtml(a.rule)}</code> on <code>${escapeHtml(a.path)}</code>${a.reason ? ` — ${escapeHtml(a.reason)}` : ''}${a.via ? ` (${escapeHtml(a.via)})` : ''}</p>`);
+  }
+  for (const resource of target.resources) lines.push(...resourceDetails(plan, target, resource));
+  if (target.resources.length === 0 && !target.error) lines.push('<p class="muted">Nothing is managed for this target.</p>');
+  lines.push('</div>', '</details>');
+  return lines.join('\n');
+}
+
+function resourceDetails(plan: ReportPlan, target: TargetPlan, resource: ResourcePlan): string[] {
+  const changes = resource.changes as ReportChange[];
+  const changed = new Set(changes.map((c) => c.path));
+  const inSync = resource.managed.filter((p) => !changed.has(p));
+  const out = [`<h3>${escapeHtml(resource.type)} <span class="muted">— ${escapeHtml(actionText(resource))}</span></h3>`];
+  if (changes.length > 0) {
+    const withOrigin = changes.some((c) => c.origin !== undefined);
+    out.push(
+      '<table class="changes">',
+      `<thead><tr><th scope="col">Field</th><th scope="col">State</th><th scope="col">Before (live)</th><th scope="col">After (config)</th><th scope="col">Value from</th>${withOrigin ? '<th scope="col">Origin</th>' : ''}</tr></thead>`,
+      '<tbody>',
+      ...changes.map((c) => {
+        const state = cellState(plan, target, { type: resource.type, path: c.path });
+        const before = resource.action === 'create' ? '<span class="muted">(does not exist)</span>' : `<span class="v">${escapeHtml(show(c.before))}</span>`;
+        return (
+          `<tr><th scope="row"><code>${escapeHtml(c.path)}</code></th><td>${symbol(state, true)}</td><td>${before}</td><td><span class="v">${escapeHtml(show(c.after))}</span></td>` +
+          `<td>${c.source ? `<code>${escapeHtml(position(c.source))}</code>${c.source.via ? ` <span class="muted">(${escapeHtml(c.source.via)})</span>` : ''}` : '<span class="muted">—</span>'}</td>` +
+          `${withOrigin ? `<td>${escapeHtml(c.origin ?? '—')}</td>` : ''}</tr>`
+        );
+      }),
+      '</tbody></table>',
+    );
+  }
+  if (inSync.length > 0) {
+    const label = resource.action === 'create' ? 'Also managed (already the API’s default)' : 'In sync';
+    out.push(`<p><span class="muted">${label}:</span> ${inSync.map((p) => `<code>${escapeHtml(p)}</code>`).join(', ')}</p>`);
+  }
+  return out;
+}
+
+/** The settings that differ on at least one target (or fail, or are blocked), in the resource tables' order. */
+function settingsThatDiffer(plan: ReportPlan): Setting[] {
+  const seen = new Map<string, Setting>();
+  const add = (type: string, path: string) => seen.set(`${type}\u0000${path}`, { type, path });
+  for (const target of plan.targets) {
+    for (const resource of target.resources) for (const change of resource.changes) add(resource.type, change.path);
+    for (const b of targetBlocks(plan, target)) {
+      const at = b.path ? locate(target, b.path) : undefined;
+      if (at) add(at.type, at.path);
+    }
+  }
+  const order = (s: Setting) => {
+    const r = RESOURCES.findIndex((spec) => spec.type === s.type);
+    const f = r < 0 ? -1 : RESOURCES[r]!.fields.findIndex((field) => field.path === s.path);
+    return [r < 0 ? RESOURCES.length : r, f < 0 ? Number.MAX_SAFE_INTEGER : f] as const;
+  };
+  return [...seen.values()].sort((a, b) => {
+    const [ra, fa] = order(a);
+    const [rb, fb] = order(b);
+    return ra - rb || fa - fb || (a.type + a.path < b.type + b.path ? -1 : 1);
+  });
+}
+
+function cellState(plan: ReportPlan, target: TargetPlan, setting: Setting): CellState {
+  const resource = target.resources.find((r) => r.type === setting.type);
+  if (!resource) return target.error ? 'error' : 'none';
+  if (targetBlocks(plan, target).some((b) => b.path !== null && sameSetting(resource.type, b.path, setting))) return 'blocked';
+  const change = findChange(target, setting);
+  if (resource.action === 'create' && resource.managed.includes(setting.path)) return 'create';
+  if (change) return change.origin === 'introduced' ? 'introduced' : 'drift';
+  return resource.managed.includes(setting.path) ? 'sync' : 'none';
+}
+
+function findChange(target: TargetPlan, setting: Setting): ReportChange | undefined {
+  return target.resources.find((r) => r.type === setting.type)?.changes.find((c) => c.path === setting.path);
+}
+
+function targetBlocks(plan: ReportPlan, target: TargetPlan): BlockedChange[] {
+  return (plan.blocked ?? []).filter((b) => b.scope === target.scope && b.id === target.id);
+}
+
+/** A blocked path names a field either as in the resource ("auth_domain") or with its type ("organization.auth_domain"). */
+function sameSetting(type: string, path: string, setting: Setting): boolean {
+  return setting.type === type && (path === setting.path || path === `${setting.type}.${setting.path}`);
+}
+
+function locate(target: TargetPlan, path: string): Setting | undefined {
+  for (const r of target.resources) {
+    const field = r.managed.find((p) => p === path || `${r.type}.${p}` === path);
+    if (field) return { type: r.type, path: field };
+  }
+  return undefined;
+}
+
+function describeChange(change: FieldChange): string {
+  return `${show(change.before)} → ${show(change.after)}`;
+}
+
+function actionText(resource: ResourcePlan): string {
+  if (resource.action === 'create') return 'to create';
+  if (resource.action === 'update') return count(resource.changes.length, 'field') + ' to update';
+  return 'in sync';
+}
+
+function symbol(state: CellState, withLabel = false): string {
+  const { symbol: sym, label } = CELL_STATES[state];
+  return withLabel ? `<span class="sym s-${state}">${sym} ${label}</span>` : `<span class="sym s-${state}" aria-hidden="true">${sym}</span>`;
+}
+
+function position(p: SourcePosition): string {
+  return `${p.file}:${p.line}:${p.col}`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Text and attribute values alike: after this, nothing from a plan can open a tag, an attribute or an entity. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
