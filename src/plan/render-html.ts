@@ -57,7 +57,8 @@ interface Setting {
 export function renderHtml(input: Plan, options: HtmlOptions): string {
   const plan = input as ReportPlan;
   const settings = settingsThatDiffer(plan);
-  const rows = plan.targets.map((target, index) => targetRow(plan, target, index, settings));
+  const base = commonDirectory(plan.targets.map((t) => t.source.file));
+  const rows = plan.targets.map((target, index) => targetRow(plan, target, index, settings, base));
   const baseline = plan.targets.some((t) => t.resources.some((r) => (r.changes as ReportChange[]).some((c) => c.origin !== undefined)));
   const legendStates = SEVERITY.filter((s) => s !== 'introduced' || baseline);
   const title = `ztsync report: ${count(plan.targets.length, 'target')}, ${rows.filter((r) => r.worst !== 'sync').length} to look at`;
@@ -74,7 +75,7 @@ export function renderHtml(input: Plan, options: HtmlOptions): string {
     `<style>${REPORT_STYLE}</style>`,
     '</head>',
     '<body>',
-    header(plan, options, rows),
+    header(plan, options, rows, base),
     blockedSection(plan),
     '<section aria-labelledby="matrix-title">',
     '<h2 id="matrix-title">Fleet</h2>',
@@ -102,7 +103,7 @@ export function renderHtml(input: Plan, options: HtmlOptions): string {
   ].join('\n');
 }
 
-function header(plan: ReportPlan, options: HtmlOptions, rows: Row[]): string {
+function header(plan: ReportPlan, options: HtmlOptions, rows: Row[], base: string): string {
   const { create, update, noop, error } = plan.summary;
   const drifted = rows.filter((r) => r.states.has('drift') || r.states.has('introduced')).length;
   const blocked = new Set((plan.blocked ?? []).filter((b) => b.scope !== null).map((b) => `${b.scope} ${b.id}`)).size;
@@ -113,7 +114,7 @@ function header(plan: ReportPlan, options: HtmlOptions, rows: Row[]): string {
     ['API', plan.api_base],
     ['ztsync', plan.ztsync_version ?? options.version],
     ['Plan format', plan.format_version],
-    ['Config', `${count(files, 'file')}, ${count(plan.targets.length, 'target')}`],
+    ['Config', `${count(files, 'file')}${base ? ` in ${base}` : ''}, ${count(plan.targets.length, 'target')}`],
   ];
   const counts: [string, number, string][] = [
     ['create', create, 'resources to create'],
@@ -167,7 +168,8 @@ function filters(states: CellState[], plan: Plan): string {
 
 /** Two header rows: the resource over its fields; every column's sortable header says which column it sorts. */
 function matrixHead(settings: Setting[]): string {
-  const fixed = ['Target', 'Description', 'Source', 'State'].map((name, i) => `<th scope="col" rowspan="2" data-col="${i}">${name}</th>`);
+  const fixed = ['Target', 'Description', 'State'].map((name, i) => `<th scope="col" rowspan="2" data-col="${i}">${name}</th>`);
+  const source = `<th scope="col" rowspan="2" data-col="${fixed.length + settings.length}">Source</th>`;
   const groups: { type: string; span: number }[] = [];
   for (const s of settings) {
     const last = groups.at(-1);
@@ -176,7 +178,7 @@ function matrixHead(settings: Setting[]): string {
   }
   const groupCells = groups.map((g) => `<th scope="colgroup" colspan="${g.span}" class="g">${escapeHtml(g.type)}</th>`);
   const fieldCells = settings.map((s, i) => `<th scope="col" class="f" data-col="${i + fixed.length}" title="${escapeHtml(`${s.type}.${s.path}`)}"><span class="n">${escapeHtml(s.path)}</span></th>`);
-  return `<thead><tr>${fixed.join('')}${groupCells.join('')}</tr><tr>${fieldCells.join('')}</tr></thead>`;
+  return `<thead><tr>${fixed.join('')}${groupCells.join('')}${source}</tr><tr>${fieldCells.join('')}</tr></thead>`;
 }
 
 interface Row {
@@ -185,7 +187,7 @@ interface Row {
   worst: CellState;
 }
 
-function targetRow(plan: ReportPlan, target: TargetPlan, index: number, settings: Setting[]): Row {
+function targetRow(plan: ReportPlan, target: TargetPlan, index: number, settings: Setting[], base: string): Row {
   const cells = settings.map((setting) => ({ setting, state: cellState(plan, target, setting) }));
   const states = new Set<CellState>(cells.map((c) => c.state).filter((s) => s !== 'none'));
   if (target.error) states.add('error');
@@ -194,14 +196,14 @@ function targetRow(plan: ReportPlan, target: TargetPlan, index: number, settings
   if (states.size === 0 || [...states].every((s) => s === 'sync')) states.add('sync');
   else states.delete('sync');
   const worst = SEVERITY.find((s) => states.has(s)) ?? 'sync';
-  const source = `${target.source.file}:${target.source.line}`;
+  const source = `${target.source.file.slice(base.length)}:${target.source.line}`;
   const html = [
     `<tr data-target="t-${index}" data-scope="${escapeHtml(target.scope)}" data-states="${[...states].join(' ')}">`,
     `<th scope="row"><a href="#t-${index}"><code>${escapeHtml(target.id)}</code></a> <span class="muted">${escapeHtml(target.scope)}</span></th>`,
     `<td class="d">${escapeHtml(target.description ?? '')}</td>`,
-    `<td class="src"><code>${escapeHtml(source)}</code></td>`,
     `<td class="c s-${worst}">${CELL_STATES[worst].symbol}<span class="sr"> ${CELL_STATES[worst].label}</span></td>`,
     ...cells.map(({ setting, state }) => matrixCell(target, setting, state)),
+    `<td class="src"><code>${escapeHtml(source)}</code></td>`,
     '</tr>',
   ].join('');
   return { html, states, worst };
@@ -245,16 +247,17 @@ function resourceDetails(plan: ReportPlan, target: TargetPlan, resource: Resourc
   const out = [`<h3>${escapeHtml(resource.type)} <span class="muted">— ${escapeHtml(actionText(resource))}</span></h3>`];
   if (changes.length > 0) {
     const withOrigin = changes.some((c) => c.origin !== undefined);
+    const withSource = changes.some((c) => c.source !== undefined);
     out.push(
       '<table class="changes">',
-      `<thead><tr><th scope="col">Field</th><th scope="col">State</th><th scope="col">Before (live)</th><th scope="col">After (config)</th><th scope="col">Value from</th>${withOrigin ? '<th scope="col">Origin</th>' : ''}</tr></thead>`,
+      `<thead><tr><th scope="col">Field</th><th scope="col">State</th><th scope="col">Before (live)</th><th scope="col">After (config)</th>${withSource ? '<th scope="col">Value from</th>' : ''}${withOrigin ? '<th scope="col">Origin</th>' : ''}</tr></thead>`,
       '<tbody>',
       ...changes.map((c) => {
         const state = cellState(plan, target, { type: resource.type, path: c.path });
         const before = resource.action === 'create' ? '<span class="muted">(does not exist)</span>' : `<span class="v">${escapeHtml(show(c.before))}</span>`;
         return (
           `<tr><th scope="row"><code>${escapeHtml(c.path)}</code></th><td>${symbol(state, true)}</td><td>${before}</td><td><span class="v">${escapeHtml(show(c.after))}</span></td>` +
-          `<td>${c.source ? `<code>${escapeHtml(position(c.source))}</code>${c.source.via ? ` <span class="muted">(${escapeHtml(c.source.via)})</span>` : ''}` : '<span class="muted">—</span>'}</td>` +
+          (withSource ? `<td>${c.source ? `<code>${escapeHtml(position(c.source))}</code>${c.source.via ? ` <span class="muted">(${escapeHtml(c.source.via)})</span>` : ''}` : '<span class="muted">—</span>'}</td>` : '') +
           `${withOrigin ? `<td>${escapeHtml(c.origin ?? '—')}</td>` : ''}</tr>`
         );
       }),
@@ -320,6 +323,14 @@ function locate(target: TargetPlan, path: string): Setting | undefined {
     if (field) return { type: r.type, path: field };
   }
   return undefined;
+}
+
+/** The directory every config file is in (with its trailing slash), so the matrix can show short file names. */
+function commonDirectory(files: string[]): string {
+  if (files.length === 0) return '';
+  let prefix = files[0]!.slice(0, files[0]!.lastIndexOf('/') + 1);
+  for (const file of files) while (prefix && !file.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
+  return prefix;
 }
 
 function describeChange(change: FieldChange): string {

@@ -39,7 +39,7 @@ form.filters label{display:flex;flex-direction:column;font-size:.85em;color:var(
 input,select,button{font:inherit;color:inherit;background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:.3rem .5rem}
 input[type=search]{min-width:18rem}
 .shown{color:var(--muted);padding-bottom:.35rem}
-.scroll{position:relative;overflow:auto;max-height:75vh;border:1px solid var(--line);border-radius:6px}
+.scroll{position:relative;overflow:auto;width:fit-content;max-width:100%;max-height:75vh;border:1px solid var(--line);border-radius:6px}
 table{border-collapse:collapse}
 .matrix th,.matrix td{border-bottom:1px solid var(--line);padding:.2rem .5rem;text-align:left;vertical-align:middle;white-space:nowrap}
 .matrix tbody th{position:sticky;left:0;background:var(--bg)}
@@ -49,7 +49,7 @@ table{border-collapse:collapse}
 .matrix thead th.f{text-align:center;font-weight:500;padding:.35rem .2rem}
 .matrix thead th.f .n{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;max-height:12rem;overflow:hidden;text-overflow:ellipsis;display:inline-block}
 .matrix td.c{text-align:center;padding:.2rem .25rem;min-width:2.2rem;font-weight:700}
-.matrix td.d{max-width:22rem;overflow:hidden;text-overflow:ellipsis}
+.matrix td.d{max-width:16rem;overflow:hidden;text-overflow:ellipsis}
 .matrix td.src{color:var(--muted)}
 .matrix tbody tr:hover{outline:1px solid var(--line)}
 button.sort{border:0;background:none;padding:0;font-weight:inherit;cursor:pointer;text-align:inherit}
@@ -87,7 +87,7 @@ export const REPORT_SCRIPT = `
       details: doc.getElementById(tr.getAttribute('data-target')),
       scope: tr.getAttribute('data-scope'),
       states: tr.getAttribute('data-states').split(' '),
-      text: (tr.cells[0].textContent + ' ' + tr.cells[1].textContent + ' ' + tr.cells[2].textContent).toLowerCase()
+      text: (tr.cells[0].textContent + ' ' + tr.cells[1].textContent + ' ' + tr.lastElementChild.textContent).toLowerCase()
     };
   });
   var scope = form.elements.namedItem('scope');

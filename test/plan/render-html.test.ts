@@ -130,7 +130,8 @@ describe('renderHtml', () => {
     }
     // The hostile values are there, verbatim, as text.
     expect(rows[1]!.querySelector('td.d')!.textContent).toBe(XSS);
-    expect(rows[1]!.querySelector('td.src')!.textContent).toBe(`config/${ATTR}.yaml:9`);
+    expect(rows[1]!.querySelector('td.src')!.textContent).toBe(`${ATTR}.yaml:9`); // the common config/ is said once, in the facts
+    expect(doc.querySelectorAll('details.target')[1]!.querySelector('.facts dd:nth-of-type(4)')!.textContent).toBe(`config/${ATTR}.yaml:9:1`);
     expect(doc.querySelector('.facts dd:nth-of-type(3)')!.textContent).toBe(`https://api.example/${XSS}`);
     expect(doc.querySelector('details.target:nth-of-type(3) .problem')!.textContent).toContain(`forbidden ${XSS} (HTTP 403; code 10000)`);
     const titles = [...doc.querySelectorAll('td[title]')].map((td) => td.getAttribute('title'));
@@ -159,7 +160,7 @@ describe('renderHtml', () => {
 
   it('shows the run facts and counts', () => {
     const facts = Object.fromEntries([...doc.querySelectorAll('header .facts dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent]));
-    expect(facts).toMatchObject({ 'Report written at': OPTIONS.generatedAt, ztsync: '9.9.9', 'Plan format': '1', Config: '2 files, 4 targets' });
+    expect(facts).toMatchObject({ 'Report written at': OPTIONS.generatedAt, ztsync: '9.9.9', 'Plan format': '1', Config: '2 files in config/, 4 targets' });
     const counts = Object.fromEntries([...doc.querySelectorAll('.counts li')].map((li) => [li.getAttribute('data-count'), Number(li.querySelector('b')!.textContent)]));
     expect(counts).toEqual({ create: 1, update: 1, noop: 2, error: 1, blocked: 0 });
   });
