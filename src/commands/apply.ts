@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import pc from 'picocolors';
 import { applyPlan, type TargetResult } from '../apply/apply.js';
@@ -7,7 +6,7 @@ import type { CloudflareClient } from '../cloudflare/client.js';
 import { EXIT, UsageError, type Io } from '../io.js';
 import { hasChanges, targetLabel, type Plan, type TargetPlan } from '../plan/model.js';
 import { renderText } from '../plan/render-text.js';
-import { PlanFileError, readSavedPlan } from '../plan/saved.js';
+import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
 import { githubActions } from './shared/github.js';
 import { addReconcileOptions, makeClient, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
 
@@ -58,7 +57,7 @@ async function savedPlan(paths: string[], options: ApplyOptions, io: Io): Promis
   if (options.account || options.zone) throw new UsageError('--account and --zone pick targets when planning; a saved plan is applied whole');
   let plan: Plan;
   try {
-    plan = readSavedPlan(await readPlanFile(file), file);
+    plan = await loadSavedPlan(file);
   } catch (err) {
     if (!(err instanceof PlanFileError)) throw err;
     io.stderr.write(`ztsync apply: ${err.message}; nothing was changed\n`);
@@ -75,15 +74,6 @@ async function savedPlan(paths: string[], options: ApplyOptions, io: Io): Promis
     return [`refused: the live state moved since the plan, nothing was written; plan again`, ...describeMoved(moved)].join('\n    ');
   };
   return { plan, client, refuseTarget };
-}
-
-async function readPlanFile(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new PlanFileError(`cannot read the plan ${file}: ${code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err)}`);
-  }
 }
 
 async function applyLoaded({ plan, client, refuseTarget }: Loaded, options: ApplyOptions, io: Io): Promise<number> {

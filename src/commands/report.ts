@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { EXIT, UsageError, type Io } from '../io.js';
-import { PLAN_FORMAT_VERSION, type Plan } from '../plan/model.js';
+import type { Plan } from '../plan/model.js';
 import { renderHtml } from '../plan/render-html.js';
 import { summaryLine } from '../plan/render-text.js';
+import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
 import { VERSION } from '../version.js';
 import { writeAtomically } from './shared/output.js';
 import { addReconcileOptions, planFromConfig, type ReconcileOptions } from './shared/reconcile.js';
@@ -46,37 +46,12 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
   });
 }
 
-/** A saved JSON plan, checked enough to render: what would make the page wrong is refused with the reason. */
+/** A saved plan, checked as apply --plan checks it: a known format, and not edited since it was saved. */
 async function readPlanFile(file: string): Promise<Plan> {
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    return await loadSavedPlan(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(err))}`);
+    if (err instanceof PlanFileError) throw new UsageError(err.message);
+    throw err;
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${jsonErrorPlace(file, text, err)}: not a ztsync plan: it is not valid JSON (save plans with plan --format json --out FILE)`);
-  }
-  const plan = data as Partial<Plan> | null;
-  if (typeof plan !== 'object' || plan === null || Array.isArray(plan) || !Array.isArray(plan.targets) || typeof plan.summary !== 'object') {
-    throw new UsageError(`${file}: not a ztsync plan: it has no targets and summary (save plans with plan --format json --out FILE)`);
-  }
-  if (plan.format_version !== PLAN_FORMAT_VERSION) {
-    throw new UsageError(`${file}: plan format_version ${JSON.stringify(plan.format_version)} is not one this ztsync reads (${PLAN_FORMAT_VERSION})`);
-  }
-  return plan as Plan;
-}
-
-/** file:line:col of a JSON syntax error, when the parser says where it is. */
-function jsonErrorPlace(file: string, text: string, err: unknown): string {
-  const at = /at position (\d+)/.exec(err instanceof Error ? err.message : '');
-  if (!at) return file;
-  const before = text.slice(0, Number(at[1]));
-  const line = before.split('\n').length;
-  const col = before.length - before.lastIndexOf('\n');
-  return `${file}:${line}:${col}`;
 }

@@ -5,35 +5,16 @@
 
 import { RESOURCES } from '../resources/index.js';
 import type { SourcePosition } from '../config/model.js';
-import type { FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
+import type { BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { show } from './model.js';
 import { REPORT_CSP, REPORT_SCRIPT, REPORT_STYLE } from './report-assets.js';
 
 export interface HtmlOptions {
-  /** When the report was written (ISO 8601). The plan's own created_at, when it has one, is shown as well. */
+  /** When the report was written (ISO 8601); the plan's created_at says when live state was read. */
   generatedAt: string;
-  /** The ztsync writing the report (the plan's ztsync_version, when it has one, is the one shown). */
+  /** The ztsync writing the report (shown too when it is not the one that made the plan). */
   version: string;
 }
-
-// Fields of saved plans (issue #8) that the report shows when a plan has them.
-interface BlockedChange {
-  rule: string;
-  scope: string | null;
-  id: string | null;
-  path: string | null;
-  message?: string;
-}
-interface AllowedChange {
-  rule: string;
-  scope: string;
-  id: string;
-  path: string;
-  via?: string;
-  reason?: string | null;
-}
-type ReportPlan = Plan & { ztsync_version?: string; created_at?: string; blocked?: BlockedChange[]; allowed?: AllowedChange[] };
-type ReportChange = FieldChange & { source?: (SourcePosition & { via?: string }) | null; origin?: 'introduced' | 'drift' };
 
 /** What a matrix cell (or a whole target) can be, most severe first; every state has a symbol, not only a colour. */
 export const CELL_STATES = {
@@ -54,12 +35,11 @@ interface Setting {
   path: string;
 }
 
-export function renderHtml(input: Plan, options: HtmlOptions): string {
-  const plan = input as ReportPlan;
+export function renderHtml(plan: Plan, options: HtmlOptions): string {
   const settings = settingsThatDiffer(plan);
   const base = commonDirectory(plan.targets.map((t) => t.source.file));
   const rows = plan.targets.map((target, index) => targetRow(plan, target, index, settings, base));
-  const baseline = plan.targets.some((t) => t.resources.some((r) => (r.changes as ReportChange[]).some((c) => c.origin !== undefined)));
+  const baseline = plan.targets.some((t) => t.resources.some((r) => r.changes.some((c) => c.origin !== undefined)));
   const legendStates = SEVERITY.filter((s) => s !== 'introduced' || baseline);
   const title = `ztsync report: ${count(plan.targets.length, 'target')}, ${rows.filter((r) => r.worst !== 'sync').length} to look at`;
   return [
@@ -103,16 +83,16 @@ export function renderHtml(input: Plan, options: HtmlOptions): string {
   ].join('\n');
 }
 
-function header(plan: ReportPlan, options: HtmlOptions, rows: Row[], base: string): string {
+function header(plan: Plan, options: HtmlOptions, rows: Row[], base: string): string {
   const { create, update, noop, error } = plan.summary;
   const drifted = rows.filter((r) => r.states.has('drift') || r.states.has('introduced')).length;
-  const blocked = new Set((plan.blocked ?? []).filter((b) => b.scope !== null).map((b) => `${b.scope} ${b.id}`)).size;
+  const blocked = new Set(plan.blocked.filter((b) => b.scope !== null).map((b) => `${b.scope} ${b.id}`)).size;
   const files = new Set(plan.targets.map((t) => t.source.file)).size;
   const facts: [string, string][] = [
-    ['Planned at', plan.created_at ?? 'not recorded in this plan'],
+    ['Planned at', plan.created_at],
     ['Report written at', options.generatedAt],
     ['API', plan.api_base],
-    ['ztsync', plan.ztsync_version ?? options.version],
+    ['ztsync', plan.ztsync_version === options.version ? plan.ztsync_version : `${plan.ztsync_version} (report written by ${options.version})`],
     ['Plan format', plan.format_version],
     ['Config', `${count(files, 'file')}${base ? ` in ${base}` : ''}, ${count(plan.targets.length, 'target')}`],
   ];
@@ -137,12 +117,12 @@ function header(plan: ReportPlan, options: HtmlOptions, rows: Row[], base: strin
   ].join('\n');
 }
 
-function blockedSection(plan: ReportPlan): string {
-  const blocked = plan.blocked ?? [];
+function blockedSection(plan: Plan): string {
+  const blocked = plan.blocked;
   if (blocked.length === 0) return '';
   const items = blocked.map(
     (b) =>
-      `<li><code>${escapeHtml(b.rule)}</code>${b.scope ? ` — ${escapeHtml(`${b.scope} ${b.id}`)}` : ' — the whole plan'}${b.path ? `, <code>${escapeHtml(b.path)}</code>` : ''}${b.message ? `: ${escapeHtml(b.message)}` : ''}</li>`,
+      `<li><code>${escapeHtml(b.rule)}</code>${b.scope ? ` — ${escapeHtml(`${b.scope} ${b.id}`)}` : ' — the whole plan'}${b.path ? `, <code>${escapeHtml(b.path)}</code>` : ''}: ${escapeHtml(b.message)}</li>`,
   );
   return ['<section class="problem b" aria-labelledby="blocked-title">', '<h2 id="blocked-title">Blocked</h2>', '<ul>', ...items, '</ul>', '</section>'].join('\n');
 }
@@ -187,7 +167,7 @@ interface Row {
   worst: CellState;
 }
 
-function targetRow(plan: ReportPlan, target: TargetPlan, index: number, settings: Setting[], base: string): Row {
+function targetRow(plan: Plan, target: TargetPlan, index: number, settings: Setting[], base: string): Row {
   const cells = settings.map((setting) => ({ setting, state: cellState(plan, target, setting) }));
   const states = new Set<CellState>(cells.map((c) => c.state).filter((s) => s !== 'none'));
   if (target.error) states.add('error');
@@ -215,7 +195,7 @@ function matrixCell(target: TargetPlan, setting: Setting, state: CellState): str
   return `<td class="c s-${state}"${title}>${CELL_STATES[state].symbol}<span class="sr"> ${CELL_STATES[state].label}</span></td>`;
 }
 
-function targetDetails(plan: ReportPlan, target: TargetPlan, index: number, states: Set<CellState>): string {
+function targetDetails(plan: Plan, target: TargetPlan, index: number, states: Set<CellState>): string {
   const badges = SEVERITY.filter((s) => states.has(s)).map((s) => symbol(s, true));
   const lines = [
     `<details class="target" id="t-${index}" data-scope="${escapeHtml(target.scope)}">`,
@@ -229,10 +209,10 @@ function targetDetails(plan: ReportPlan, target: TargetPlan, index: number, stat
     lines.push(`<p class="problem"><b>${CELL_STATES.error.symbol} Error:</b> ${escapeHtml(target.error.message)}${detail.length ? ` (${escapeHtml(detail.join('; '))})` : ''}</p>`);
   }
   for (const b of targetBlocks(plan, target)) {
-    lines.push(`<p class="problem b"><b>${CELL_STATES.blocked.symbol} Blocked by <code>${escapeHtml(b.rule)}</code>${b.path ? ` on <code>${escapeHtml(b.path)}</code>` : ''}:</b> ${escapeHtml(b.message ?? '')}</p>`);
+    lines.push(`<p class="problem b"><b>${CELL_STATES.blocked.symbol} Blocked by <code>${escapeHtml(b.rule)}</code>${b.path ? ` on <code>${escapeHtml(b.path)}</code>` : ''}:</b> ${escapeHtml(b.message)}</p>`);
   }
-  for (const a of (plan.allowed ?? []).filter((a) => a.scope === target.scope && a.id === target.id)) {
-    lines.push(`<p class="muted">Allowed: <code>${escapeHtml(a.rule)}</code> on <code>${escapeHtml(a.path)}</code>${a.reason ? ` — ${escapeHtml(a.reason)}` : ''}${a.via ? ` (${escapeHtml(a.via)})` : ''}</p>`);
+  for (const a of plan.allowed.filter((a) => a.scope === target.scope && a.id === target.id)) {
+    lines.push(`<p class="muted">Allowed: <code>${escapeHtml(a.rule)}</code> on <code>${escapeHtml(a.path)}</code>${a.reason ? ` — ${escapeHtml(a.reason)}` : ''}${a.via === 'flag' ? ' (--allow)' : a.source ? ` (${escapeHtml(position(a.source))})` : ''}</p>`);
   }
   for (const resource of target.resources) lines.push(...resourceDetails(plan, target, resource));
   if (target.resources.length === 0 && !target.error) lines.push('<p class="muted">Nothing is managed for this target.</p>');
@@ -240,24 +220,23 @@ function targetDetails(plan: ReportPlan, target: TargetPlan, index: number, stat
   return lines.join('\n');
 }
 
-function resourceDetails(plan: ReportPlan, target: TargetPlan, resource: ResourcePlan): string[] {
-  const changes = resource.changes as ReportChange[];
+function resourceDetails(plan: Plan, target: TargetPlan, resource: ResourcePlan): string[] {
+  const changes = resource.changes;
   const changed = new Set(changes.map((c) => c.path));
   const inSync = resource.managed.filter((p) => !changed.has(p));
   const out = [`<h3>${escapeHtml(resource.type)} <span class="muted">— ${escapeHtml(actionText(resource))}</span></h3>`];
   if (changes.length > 0) {
     const withOrigin = changes.some((c) => c.origin !== undefined);
-    const withSource = changes.some((c) => c.source !== undefined);
     out.push(
       '<table class="changes">',
-      `<thead><tr><th scope="col">Field</th><th scope="col">State</th><th scope="col">Before (live)</th><th scope="col">After (config)</th>${withSource ? '<th scope="col">Value from</th>' : ''}${withOrigin ? '<th scope="col">Origin</th>' : ''}</tr></thead>`,
+      `<thead><tr><th scope="col">Field</th><th scope="col">State</th><th scope="col">Before (live)</th><th scope="col">After (config)</th><th scope="col">Value from</th>${withOrigin ? '<th scope="col">Origin</th>' : ''}</tr></thead>`,
       '<tbody>',
       ...changes.map((c) => {
         const state = cellState(plan, target, { type: resource.type, path: c.path });
         const before = resource.action === 'create' ? '<span class="muted">(does not exist)</span>' : `<span class="v">${escapeHtml(show(c.before))}</span>`;
         return (
           `<tr><th scope="row"><code>${escapeHtml(c.path)}</code></th><td>${symbol(state, true)}</td><td>${before}</td><td><span class="v">${escapeHtml(show(c.after))}</span></td>` +
-          (withSource ? `<td>${c.source ? `<code>${escapeHtml(position(c.source))}</code>${c.source.via ? ` <span class="muted">(${escapeHtml(c.source.via)})</span>` : ''}` : '<span class="muted">—</span>'}</td>` : '') +
+          `<td>${c.source ? `<code>${escapeHtml(position(c.source))}</code> <span class="muted">(${escapeHtml(c.source.via)})</span>` : '<span class="muted">—</span>'}</td>` +
           `${withOrigin ? `<td>${escapeHtml(c.origin ?? '—')}</td>` : ''}</tr>`
         );
       }),
@@ -272,7 +251,7 @@ function resourceDetails(plan: ReportPlan, target: TargetPlan, resource: Resourc
 }
 
 /** The settings that differ on at least one target (or fail, or are blocked), in the resource tables' order. */
-function settingsThatDiffer(plan: ReportPlan): Setting[] {
+function settingsThatDiffer(plan: Plan): Setting[] {
   const seen = new Map<string, Setting>();
   const add = (type: string, path: string) => seen.set(`${type}\u0000${path}`, { type, path });
   for (const target of plan.targets) {
@@ -294,7 +273,7 @@ function settingsThatDiffer(plan: ReportPlan): Setting[] {
   });
 }
 
-function cellState(plan: ReportPlan, target: TargetPlan, setting: Setting): CellState {
+function cellState(plan: Plan, target: TargetPlan, setting: Setting): CellState {
   const resource = target.resources.find((r) => r.type === setting.type);
   if (!resource) return target.error ? 'error' : 'none';
   if (targetBlocks(plan, target).some((b) => b.path !== null && sameSetting(resource.type, b.path, setting))) return 'blocked';
@@ -304,12 +283,12 @@ function cellState(plan: ReportPlan, target: TargetPlan, setting: Setting): Cell
   return resource.managed.includes(setting.path) ? 'sync' : 'none';
 }
 
-function findChange(target: TargetPlan, setting: Setting): ReportChange | undefined {
+function findChange(target: TargetPlan, setting: Setting): FieldChange | undefined {
   return target.resources.find((r) => r.type === setting.type)?.changes.find((c) => c.path === setting.path);
 }
 
-function targetBlocks(plan: ReportPlan, target: TargetPlan): BlockedChange[] {
-  return (plan.blocked ?? []).filter((b) => b.scope === target.scope && b.id === target.id);
+function targetBlocks(plan: Plan, target: TargetPlan): BlockedChange[] {
+  return plan.blocked.filter((b) => b.scope === target.scope && b.id === target.id);
 }
 
 /** A blocked path names a field either as in the resource ("auth_domain") or with its type ("organization.auth_domain"). */

@@ -3,6 +3,7 @@
 // edit (the checksum no longer matches), a format this ztsync does not know, a file that is not a plan.
 
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import canonicalize from 'canonicalize';
 import { isPlainObject } from '../resources/fields.js';
 import { READABLE_FORMAT_VERSIONS, type Plan } from './model.js';
@@ -47,4 +48,16 @@ export function readSavedPlan(text: string, file: string): Plan {
     throw new PlanFileError(`${file} was changed after it was saved (its checksum does not match its content): a saved plan is applied only as it was reviewed; plan again`);
   }
   return plan;
+}
+
+/** Read and check a saved plan file (apply --plan, report --plan); throws PlanFileError saying why it cannot be used. */
+export async function loadSavedPlan(file: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PlanFileError(`cannot read the plan ${file}: ${code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err)}`);
+  }
+  return readSavedPlan(text, file);
 }

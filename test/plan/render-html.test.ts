@@ -4,13 +4,17 @@
 import { createHash } from 'node:crypto';
 import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
-import { makePlan, show, type Plan, type TargetPlan } from '../../src/plan/model.js';
+import { makePlan, show, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from '../../src/plan/model.js';
 import { escapeHtml, renderHtml } from '../../src/plan/render-html.js';
 import { REPORT_SCRIPT, REPORT_STYLE } from '../../src/plan/report-assets.js';
+import { VERSION } from '../../src/version.js';
 
 const XSS = '<script>alert(1)</script>';
 const ATTR = '"><img src=x onerror=alert(2)>';
-const OPTIONS = { generatedAt: '2026-11-25T12:00:00.000Z', version: '9.9.9' };
+const OPTIONS = { generatedAt: '2026-11-25T12:00:00.000Z', version: VERSION };
+
+const change = (path: string, before: unknown, after: unknown, over: Partial<FieldChange> = {}): FieldChange => ({ path, before, after, source: null, ...over });
+const resource = (over: Pick<ResourcePlan, 'type' | 'action' | 'changes' | 'managed'>): ResourcePlan => ({ desired: {}, live: null, ...over });
 
 function target(over: Partial<TargetPlan> & Pick<TargetPlan, 'id'>): TargetPlan {
   return { scope: 'account', description: null, source: { file: 'config/accounts.yaml', line: 3, col: 5 }, resources: [], error: null, ...over };
@@ -23,16 +27,16 @@ function hostilePlan(): Plan {
       id: 'a'.repeat(32),
       description: 'Production',
       resources: [
-        {
+        resource({
           type: 'organization',
           action: 'update',
           changes: [
-            { path: 'session_duration', before: '24h', after: '12h' },
-            { path: 'login_design.header_text', before: XSS, after: `${ATTR} & 'quotes' </script>` },
+            change('session_duration', '24h', '12h', { source: { file: 'config/defaults.yaml', line: 2, col: 21, via: 'defaults' } }),
+            change('login_design.header_text', XSS, `${ATTR} & 'quotes' </script>`, { source: { file: `config/${ATTR}.yaml`, line: 7, col: 9, via: 'account' } }),
           ],
           managed: ['name', 'session_duration', 'login_design.header_text'],
-        },
-        { type: 'doh', action: 'noop', changes: [], managed: ['service_token_id'] },
+        }),
+        resource({ type: 'doh', action: 'noop', changes: [], managed: ['service_token_id'] }),
       ],
     }),
     target({
@@ -40,15 +44,12 @@ function hostilePlan(): Plan {
       description: XSS,
       source: { file: `config/${ATTR}.yaml`, line: 9, col: 1 },
       resources: [
-        {
+        resource({
           type: 'organization',
           action: 'create',
-          changes: [
-            { path: 'name', before: null, after: XSS },
-            { path: 'auth_domain', before: null, after: 'new.cloudflareaccess.com' },
-          ],
+          changes: [change('name', null, XSS), change('auth_domain', null, 'new.cloudflareaccess.com')],
           managed: ['name', 'auth_domain', 'deny_unmatched_requests'],
-        },
+        }),
       ],
     }),
     target({ id: 'c'.repeat(32), description: 'Unreachable', resources: [], error: { message: `forbidden ${XSS}`, status: 403, codes: [10000] } }),
@@ -56,9 +57,9 @@ function hostilePlan(): Plan {
       scope: 'zone',
       id: 'd'.repeat(32),
       description: 'Zone in sync',
-      resources: [{ type: 'organization', action: 'noop', changes: [], managed: ['name', 'session_duration'] }],
+      resources: [resource({ type: 'organization', action: 'noop', changes: [], managed: ['name', 'session_duration'] })],
     }),
-  ]);
+  ], new Date('2026-11-25T11:00:00.000Z'));
 }
 
 function parse(html: string): Document {
@@ -160,7 +161,7 @@ describe('renderHtml', () => {
 
   it('shows the run facts and counts', () => {
     const facts = Object.fromEntries([...doc.querySelectorAll('header .facts dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent]));
-    expect(facts).toMatchObject({ 'Report written at': OPTIONS.generatedAt, ztsync: '9.9.9', 'Plan format': '1', Config: '2 files in config/, 4 targets' });
+    expect(facts).toMatchObject({ 'Planned at': '2026-11-25T11:00:00.000Z', 'Report written at': OPTIONS.generatedAt, ztsync: VERSION, 'Plan format': '1', Config: '2 files in config/, 4 targets' });
     const counts = Object.fromEntries([...doc.querySelectorAll('.counts li')].map((li) => [li.getAttribute('data-count'), Number(li.querySelector('b')!.textContent)]));
     expect(counts).toEqual({ create: 1, update: 1, noop: 2, error: 1, blocked: 0 });
   });
@@ -172,14 +173,13 @@ describe('renderHtml', () => {
   });
 });
 
-describe('renderHtml with the fields of saved plans', () => {
-  // created_at, ztsync_version, blocked, allowed, per-change source and origin (issue #8), shown when present.
+describe('renderHtml with safety rails and a baseline', () => {
+  // blocked and allowed changes, and per-change origin (--baseline).
   const base = hostilePlan();
   const first = base.targets[0]!;
   const plan = {
     ...base,
-    ztsync_version: '0.2.0',
-    created_at: '2026-11-25T11:00:00.000Z',
+    ztsync_version: '0.0.9',
     targets: [
       {
         ...first,
@@ -187,8 +187,8 @@ describe('renderHtml with the fields of saved plans', () => {
           {
             ...first.resources[0]!,
             changes: [
-              { path: 'session_duration', before: '24h', after: '12h', source: { file: 'config/defaults.yaml', line: 2, col: 21, via: 'defaults' }, origin: 'drift' },
-              { path: 'login_design.header_text', before: 'a', after: 'b', source: { file: 'config/a.yaml', line: 7, col: 9, via: 'account' }, origin: 'introduced' },
+              change('session_duration', '24h', '12h', { source: { file: 'config/defaults.yaml', line: 2, col: 21, via: 'defaults' }, origin: 'drift' }),
+              change('login_design.header_text', 'a', 'b', { source: { file: 'config/a.yaml', line: 7, col: 9, via: 'account' }, origin: 'introduced' }),
             ],
           },
           first.resources[1]!,
@@ -200,14 +200,16 @@ describe('renderHtml with the fields of saved plans', () => {
       { rule: 'auth-domain-change', scope: 'account', id: 'b'.repeat(32), path: 'auth_domain', message: `auth_domain would change ${XSS}` },
       { rule: 'change-budget', scope: null, id: null, path: null, message: '3 of 4 targets would change (limit 1)' },
     ],
-    allowed: [{ rule: 'mfa-weakened', scope: 'account', id: 'a'.repeat(32), path: 'session_duration', via: 'config', reason: `agreed ${XSS}`, source: null }],
-  } as unknown as Plan;
+    allowed: [
+      { rule: 'mfa-weakened', scope: 'account', id: 'a'.repeat(32), path: 'session_duration', via: 'config', reason: `agreed ${XSS}`, source: { file: 'config/allow.yaml', line: 3, col: 5 } },
+    ],
+  } satisfies Plan;
   const doc = parse(renderHtml(plan, OPTIONS));
   const rows = [...doc.querySelectorAll('#matrix tbody tr')];
 
-  it('shows when the plan was made and by which ztsync', () => {
+  it('says so when the plan was made by another ztsync than the one writing the report', () => {
     const facts = Object.fromEntries([...doc.querySelectorAll('header .facts dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent]));
-    expect(facts).toMatchObject({ 'Planned at': '2026-11-25T11:00:00.000Z', ztsync: '0.2.0' });
+    expect(facts).toMatchObject({ 'Planned at': '2026-11-25T11:00:00.000Z', ztsync: `0.0.9 (report written by ${VERSION})` });
   });
 
   it('tells introduced changes from drift, and says where each desired value came from', () => {
@@ -230,7 +232,7 @@ describe('renderHtml with the fields of saved plans', () => {
     expect(blocked).toContain(`auth-domain-change — account ${'b'.repeat(32)}, auth_domain: auth_domain would change ${XSS}`);
     expect(blocked).toContain('change-budget — the whole plan: 3 of 4 targets would change (limit 1)');
     expect(doc.querySelector('.counts li[data-count=blocked] b')!.textContent).toBe('1');
-    expect(doc.querySelectorAll('details.target')[0]!.textContent).toContain(`Allowed: mfa-weakened on session_duration — agreed ${XSS} (config)`);
+    expect(doc.querySelectorAll('details.target')[0]!.textContent).toContain(`Allowed: mfa-weakened on session_duration — agreed ${XSS} (config/allow.yaml:3:5)`);
     expect(doc.querySelectorAll('script')).toHaveLength(1);
   });
 });

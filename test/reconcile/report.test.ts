@@ -113,18 +113,23 @@ describe('ztsync report', () => {
     expect(run).toEqual({ code: 1, stdout: '', stderr: `ztsync: ${message}\n` });
   });
 
-  it('refuses a plan file that is missing, not JSON, not a plan, or of an unknown format, naming it', async () => {
+  it('refuses a plan file that is missing, not a plan, of an unknown format, or edited, as apply --plan does', async () => {
     em = await demoEmulator();
+    const good = join(dir, 'plan.json');
+    expect((await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--out', good])).code).toBe(0);
+    const saved = await readFile(good, 'utf8');
     const out = join(dir, 'r.html');
+    const at = (name: string) => join(dir, name);
     const cases: [string, string, string][] = [
-      ['missing.json', '', `cannot read ${join(dir, 'missing.json')}: no such file`],
-      ['broken.json', '{\n  "format_version": "1"\n  "targets": []\n}', `${join(dir, 'broken.json')}:3:3: not a ztsync plan: it is not valid JSON`],
-      ['other.json', '{"name": "not a plan"}', `${join(dir, 'other.json')}: not a ztsync plan: it has no targets and summary`],
-      ['future.json', '{"format_version": "7", "targets": [], "summary": {}}', `${join(dir, 'future.json')}: plan format_version "7" is not one this ztsync reads (1)`],
+      ['missing.json', '', `cannot read the plan ${at('missing.json')}: no such file`],
+      ['broken.json', '{\n  "format_version": "1"\n  "targets": []\n}', `${at('broken.json')} is not a ztsync plan: it is not JSON`],
+      ['other.json', '{"name": "not a plan"}', `${at('other.json')} is not a ztsync plan: it has no format_version and targets`],
+      ['future.json', saved.replace('"format_version": "1"', '"format_version": "7"'), `${at('future.json')} has plan format_version "7", which this ztsync cannot read`],
+      ['edited.json', saved.replace('"#1b5ec5"', '"#ffffff"'), `${at('edited.json')} was changed after it was saved`],
     ];
     for (const [name, content, message] of cases) {
-      if (content) await writeFile(join(dir, name), content);
-      const run = await ztsync(em, ['report', '--plan', join(dir, name), '--out', out]);
+      if (content) await writeFile(at(name), content);
+      const run = await ztsync(em, ['report', '--plan', at(name), '--out', out]);
       expect(run.code, name).toBe(1);
       expect(run.stderr, name).toContain(`ztsync: ${message}`);
       expect(run.stderr, name).not.toMatch(/\n\s+at /);
