@@ -5,7 +5,8 @@ import { renderHtml } from '../plan/render-html.js';
 import { summaryLine } from '../plan/render-text.js';
 import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
 import { VERSION } from '../version.js';
-import { writeAtomically } from './shared/output.js';
+import { checkWritable, writeFileAtomicSync } from '../util/atomic-write.js';
+import { githubActions } from './shared/github.js';
 import { addReconcileOptions, planFromConfig, type ReconcileOptions } from './shared/reconcile.js';
 
 interface ReportOptions extends ReconcileOptions {
@@ -23,13 +24,16 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
         'Exit codes: 0 report written; 1 error (invalid config or plan file, a target that could not be read —\n' +
         'the report is still written then and shows it — or the file could not be written).',
     )
-    .option('--out <file>', 'the HTML file to write (required)')
+    .option('--out <file>', 'the HTML file to write, atomically (required; - for stdout)')
     .option('--plan <file>', 'render this saved plan (from `plan --format json --out FILE`) instead of planning');
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ReportOptions) => {
-    if (!options.out) throw new UsageError('report needs --out FILE: the HTML page to write');
+    if (!options.out) throw new UsageError('report needs --out FILE: the HTML page to write (--out - for stdout)');
     if (options.plan && paths.length > 0) throw new UsageError('give config paths to plan, or --plan FILE to render a saved plan, not both');
     if (options.plan && (options.account || options.zone)) throw new UsageError('--account and --zone choose what to plan; a saved plan (--plan) is rendered whole');
     if (!options.plan && paths.length === 0) throw new UsageError('give config paths to plan, or --plan FILE to render a saved plan');
+    const out = options.out === '-' ? undefined : options.out;
+    // Before reading any live state: a fleet should not be read only to find the report cannot be saved.
+    if (out !== undefined) checkWritable(out);
     let plan: Plan;
     if (options.plan) {
       plan = await readPlanFile(options.plan);
@@ -39,9 +43,13 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
       plan = planned.plan;
     }
     const html = renderHtml(plan, { generatedAt: new Date().toISOString(), version: VERSION });
-    await writeAtomically(options.out, html);
-    const size = Buffer.byteLength(html);
-    io.stdout.write(`${summaryLine(plan)}\nWrote the HTML report to ${options.out} (${plan.targets.length} targets, ${Math.ceil(size / 1024)} KB)\n`);
+    if (out === undefined) {
+      io.stdout.write(html);
+    } else {
+      writeFileAtomicSync(out, html);
+      const size = `${Math.ceil(Buffer.byteLength(html) / 1024)} KB`;
+      io.stdout.write(`${summaryLine(plan)}\nWrote the HTML report to ${githubActions(io).guard(out)} (${plan.targets.length} targets, ${size})\n`);
+    }
     setExit(!options.plan && plan.summary.error > 0 ? EXIT.error : EXIT.ok);
   });
 }

@@ -74,6 +74,15 @@ describe('ztsync report', () => {
     expect(Object.values(requests).reduce((x, y) => x + y, 0)).toBe(12); // two plans of 6 reads each (zones have no DoH); none for the saved plan
   });
 
+  it('writes the page to stdout with --out -', async () => {
+    em = await demoEmulator();
+    const run = await ztsync(em, ['report', EXAMPLES, '--out', '-']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.startsWith('<!doctype html>\n')).toBe(true);
+    expect(new JSDOM(run.stdout).window.document.querySelectorAll('#matrix tbody tr')).toHaveLength(4);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('still writes the report when a target cannot be read, shows the error, and exits 1 like plan', async () => {
     em = await demoEmulator();
     const config = join(dir, 'config.yaml');
@@ -103,7 +112,7 @@ describe('ztsync report', () => {
   });
 
   it.each([
-    [['report', '--plan', 'p.json'], 'report needs --out FILE: the HTML page to write'],
+    [['report', '--plan', 'p.json'], 'report needs --out FILE: the HTML page to write (--out - for stdout)'],
     [['report', '--out', 'r.html'], 'give config paths to plan, or --plan FILE to render a saved plan'],
     [['report', 'config', '--plan', 'p.json', '--out', 'r.html'], 'give config paths to plan, or --plan FILE to render a saved plan, not both'],
     [['report', '--plan', 'p.json', '--account', PRODUCTION, '--out', 'r.html'], '--account and --zone choose what to plan; a saved plan (--plan) is rendered whole'],
@@ -141,7 +150,8 @@ describe('ztsync report', () => {
     em = await demoEmulator();
     const run = await ztsync(em, ['report', EXAMPLES, '--out', join(dir, 'no', 'such', 'dir', 'r.html')]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`ztsync: cannot write ${join(dir, 'no', 'such', 'dir', 'r.html')}: its directory does not exist\n`);
+    expect(run.stderr).toBe(`ztsync: cannot write ${join(dir, 'no', 'such', 'dir', 'r.html')}: the directory ${join(dir, 'no', 'such', 'dir')} does not exist\n`);
+    expect(em.state.snapshot().counters.requests).toEqual({}); // refused before reading anything
     await mkdir(join(dir, 'taken.html'));
     const taken = await ztsync(em, ['report', EXAMPLES, '--out', join(dir, 'taken.html')]);
     expect(taken.stderr).toBe(`ztsync: cannot write ${join(dir, 'taken.html')}: it is a directory\n`);
