@@ -55,6 +55,9 @@ async function savedPlan(paths: string[], options: ApplyOptions, io: Io): Promis
   const file = options.plan!;
   if (paths.length > 0) throw new UsageError('apply --plan applies the saved plan as it is: give no config paths (or leave out --plan to plan afresh)');
   if (options.account || options.zone) throw new UsageError('--account and --zone pick targets when planning; a saved plan is applied whole');
+  if (options.allow || options.maxChangedTargets !== undefined) {
+    throw new UsageError('--allow and --max-changed-targets are judged when planning: a saved plan is applied with the allowances it was reviewed with; plan again with them');
+  }
   let plan: Plan;
   try {
     plan = await loadSavedPlan(file);

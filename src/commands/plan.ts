@@ -20,6 +20,7 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
       'Validate the config, read live state, and show the field-level changes apply would make.\n' +
         'Only fields present in the config are compared. Plan never writes to the API.\n\n' +
         'Exit codes: 0 success, 1 error (invalid config, API failure for any target);\n' +
+        '3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode);\n' +
         'with --detailed-exitcode, 2 when there are changes and no errors.',
     )
     .addOption(new Option('--format <format>', 'output format').choices(PLAN_FORMATS).default('text'))
@@ -44,6 +45,7 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     }
     await github.appendStepSummary(plan);
     if (plan.summary.error > 0) return setExit(EXIT.error);
+    if (plan.blocked.length > 0) return setExit(EXIT.blocked);
     setExit(options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok);
   });
 }

@@ -168,7 +168,7 @@ const TYPE_NAMES: Record<string, string> = {
 
 function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string, data: unknown, field: FieldSpec | undefined): string {
   const name = String(path[path.length - 1] ?? '');
-  if (path.length === 0) return 'a config file must be a mapping with the keys defaults, accounts and zones';
+  if (path.length === 0) return 'a config file must be a mapping with the keys defaults, accounts, zones and allow';
   if (data === null) {
     if (typeof path[path.length - 1] === 'number') return 'empty list item';
     const comment = commentInPlaceOfValue(f, path);

@@ -1,5 +1,6 @@
 // The config stage: YAML files in, the desired state (or every problem with it, each at file:line:col) out.
 
+import { collectAllowEntries } from './allow.js';
 import { mergeTargets } from './desired.js';
 import { interpolateFile, type Env } from './interpolate.js';
 import { findConfigFiles, loadYamlFile } from './load.js';
@@ -11,6 +12,7 @@ import { schemaDiagnostics } from './check-schema.js';
 export { formatDiagnostic } from './model.js';
 export type { DesiredResource, DesiredState, DesiredTarget, Diagnostic, SourcePosition } from './model.js';
 export { buildSchema } from './schema.js';
+export type { AllowEntry } from './allow.js';
 
 /**
  * Load, validate and merge the config at the given paths (files or directories). `state` is null when there is
@@ -41,9 +43,10 @@ export async function loadDesiredState(
     }
   }
   const merged = mergeTargets(files);
-  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets));
+  const allowed = collectAllowEntries(files, merged.targets);
+  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics);
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics) };
-  return { state: { files: found.files, targets: merged.targets.map((t) => t.target) }, diagnostics: [] };
+  return { state: { files: found.files, targets: merged.targets.map((t) => t.target), allow: allowed.allow }, diagnostics: [] };
 }
 
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {

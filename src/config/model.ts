@@ -1,6 +1,7 @@
 // The desired state, as loaded from YAML and merged with defaults: what the plan compares with live state.
 
 import type { ResourceType, Scope } from '../resources/fields.js';
+import type { AllowEntry } from './allow.js';
 
 /** A place in a config file, 1-based. */
 export interface SourcePosition {
@@ -33,6 +34,8 @@ export interface DesiredTarget {
 export interface DesiredState {
   files: string[];
   targets: DesiredTarget[];
+  /** The config's allow entries (safety rules allowed on one target, with a reason). */
+  allow: AllowEntry[];
 }
 
 /**

@@ -3,6 +3,7 @@
 
 import { RESOURCES, writableFields, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/index.js';
 import type { DurationUnits } from '../resources/duration.js';
+import { SAFETY_RULE_NAMES, SAFETY_RULES } from '../resources/safety.js';
 
 /** Cloudflare account and zone ids: 32 lowercase hex digits. */
 export const ID_PATTERN = '^[0-9a-f]{32}$';
@@ -42,6 +43,7 @@ export function buildSchema(): object {
     zone: targetSchema('A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).', {
       zone_id: { $ref: '#/$defs/id', description: 'The Cloudflare zone id.' },
     }, 'zone'),
+    allow: allowSchema(),
   };
   for (const spec of RESOURCES) {
     for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
@@ -56,8 +58,26 @@ export function buildSchema(): object {
       defaults: { $ref: '#/$defs/defaults' },
       accounts: { type: 'array', description: 'The accounts to manage.', items: { $ref: '#/$defs/account' } },
       zones: { type: 'array', description: 'The zones to manage (zone-scoped organizations).', items: { $ref: '#/$defs/zone' } },
+      allow: { type: 'array', description: 'Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).', items: { $ref: '#/$defs/allow' } },
     },
     $defs: defs,
+  };
+}
+
+/** One allow entry: a safety rule, the one target it is allowed on (account_id or zone_id), and why. */
+function allowSchema(): object {
+  const rules = SAFETY_RULES.map((r) => `${r.name}: ${r.description}`).join(' ');
+  return {
+    type: 'object',
+    description: 'Allow changes that a safety rule blocks, on one account or zone (give account_id or zone_id).',
+    additionalProperties: false,
+    required: ['rule', 'reason'],
+    properties: {
+      rule: { type: 'string', enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
+      account_id: { $ref: '#/$defs/id', description: 'The account the rule is allowed on.' },
+      zone_id: { $ref: '#/$defs/id', description: 'The zone the rule is allowed on.' },
+      reason: { type: 'string', description: 'Why the change is allowed: shown in the plan for reviewers.' },
+    },
   };
 }
 

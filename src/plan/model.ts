@@ -77,7 +77,13 @@ export interface BlockedChange {
   rule: string;
   scope: Scope | null;
   id: string | null;
+  resource: ResourceType | null;
+  /** The field's dotted path within the resource. */
   path: string | null;
+  /** The change's values (as in `changes`); null for the change budget. */
+  before: unknown;
+  after: unknown;
+  /** What the change does, e.g. "an authenticator is removed", or why the budget blocks the plan. */
   message: string;
 }
 
@@ -86,11 +92,22 @@ export interface AllowedChange {
   rule: string;
   scope: Scope;
   id: string;
+  resource: ResourceType;
   path: string;
   /** "flag": --allow RULE on the command line; "config": an allow entry (with its reason and place). */
   via: 'flag' | 'config';
   reason: string | null;
   source: SourcePosition | null;
+}
+
+export interface ChangeBudgetReport {
+  /** As given: "25%" or "5". */
+  max: string;
+  /** The most targets that may change. */
+  limit: number;
+  /** Targets with changes, and targets in the plan. */
+  changed: number;
+  targets: number;
 }
 
 export interface Plan {
@@ -104,6 +121,8 @@ export interface Plan {
   targets: TargetPlan[];
   blocked: BlockedChange[];
   allowed: AllowedChange[];
+  /** The change budget the plan was judged by (null when none applies: fewer than 8 targets and no --max-changed-targets). */
+  change_budget: ChangeBudgetReport | null;
   summary: PlanSummary;
   /** "sha256:…" of the plan's canonical JSON without this field; set when the plan is complete (sealPlan). */
   checksum?: string;
@@ -128,6 +147,7 @@ export function makePlan(apiBase: string, targets: TargetPlan[], createdAt: Date
     targets,
     blocked: [],
     allowed: [],
+    change_budget: null,
     summary: summarize(targets),
   };
 }

@@ -6,7 +6,7 @@
 // shown so that it can neither break the structure (tables, <details>, headings) nor mention anyone on
 // GitHub: values go in code spans, exactly as they are; other text is escaped.
 
-import type { Plan, ResourcePlan, TargetPlan } from './model.js';
+import type { AllowedChange, BlockedChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { show } from './model.js';
 import { summaryLine } from './render-text.js';
 
@@ -35,6 +35,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     '| create | update | unchanged | errors |',
     '| ---: | ---: | ---: | ---: |',
     `| ${create} | ${update} | ${noop} | ${error} |`,
+    ...safetyLines(plan),
   ].join('\n');
 
   const shown = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop'));
@@ -122,7 +123,39 @@ function renderResource(resource: ResourcePlan): string[] {
     '| field | before | after |',
     '| --- | --- | --- |',
     ...resource.changes.map((c) => `| ${cell(code(c.path))} | ${resource.action === 'create' ? '' : cell(code(show(c.before)))} | ${cell(code(show(c.after)))} |`),
+    ...sourcesLine(resource),
   ];
+}
+
+/** Where the changed values were written: one line per resource, `file:line` for each field. */
+function sourcesLine(resource: ResourcePlan): string[] {
+  const placed = resource.changes.filter((c) => c.source);
+  if (placed.length === 0) return [];
+  const items = placed.map((c) => `${code(c.path)} ${code(`${c.source!.file}:${c.source!.line}`)}${c.source!.via === 'defaults' ? ' (defaults)' : ''}`);
+  return ['', `Set in: ${items.join(', ')}`];
+}
+
+/** The most blocked or allowed changes listed by name; the rest are counted (all are in the JSON plan). */
+const SAFETY_LINES = 20;
+
+/** Safety rails, right under the summary so they are never cut: what is blocked (and how to allow it), what was allowed and why. */
+function safetyLines(plan: Plan): string[] {
+  const lines: string[] = [];
+  const item = (x: BlockedChange | AllowedChange) => (x.scope ? `${x.scope} ${code(x.id!)} ${code(`${x.resource}.${x.path}`)}` : 'the whole plan');
+  const listed = <T,>(entries: readonly T[], line: (entry: T) => string) => [
+    ...entries.slice(0, SAFETY_LINES).map(line),
+    ...(entries.length > SAFETY_LINES ? [`- …and ${entries.length - SAFETY_LINES} more (see the JSON plan)`] : []),
+  ];
+  if (plan.blocked.length > 0) {
+    lines.push('', '**Blocked by safety rails — nothing will be applied:**', '');
+    lines.push(...listed(plan.blocked, (b) => `- ${code(b.rule)}: ${item(b)} — ${escapeText(b.message)}${b.path ? `: ${code(show(b.before))} → ${code(show(b.after))}` : ''}`));
+    if (plan.blocked.some((b) => b.scope)) lines.push('', 'Allow a rule with `--allow RULE`, or on one target with an `allow` entry (rule, account_id or zone_id, reason) in the config.');
+  }
+  if (plan.allowed.length > 0) {
+    lines.push('', '**Allowed exceptions to safety rules:**', '');
+    lines.push(...listed(plan.allowed, (a) => `- ${code(a.rule)}: ${item(a)} — ${a.via === 'config' ? `${escapeText(a.reason ?? '')}${a.source ? ` (${code(`${a.source.file}:${a.source.line}`)})` : ''}` : '`--allow`'}`));
+  }
+  return lines;
 }
 
 /**

@@ -1,7 +1,8 @@
-// Terraform-like text: only what changes, one line a field, coloured on a terminal.
+// Terraform-like text: only what changes, one line a field with where its value was written, coloured on a
+// terminal; then what the safety rails blocked or let through.
 
 import pc from 'picocolors';
-import type { Action, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
+import type { Action, AllowedChange, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { show, targetLabel } from './model.js';
 
 export interface TextOptions {
@@ -14,21 +15,23 @@ const MARK: Record<Action, string> = { create: '+', update: '~', noop: '=' };
 
 export function renderText(plan: Plan, { color }: TextOptions): string {
   const c = pc.createColors(color);
-  const blocks = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop')).map((t) => renderTarget(t, c));
+  const blocks = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop')).map((t) => renderTarget(plan, t, c));
+  if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c));
+  if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c));
   return [...blocks, summaryLine(plan, c)].join('\n\n') + '\n';
 }
 
-function renderTarget(target: TargetPlan, c: Colors): string {
+function renderTarget(plan: Plan, target: TargetPlan, c: Colors): string {
   const lines = [c.bold(targetLabel(target)) + c.dim(`  ${target.source.file}:${target.source.line}`)];
-  for (const resource of target.resources) if (resource.action !== 'noop') lines.push(...renderResource(resource, c));
+  for (const resource of target.resources) if (resource.action !== 'noop') lines.push(...renderResource(plan, target, resource, c));
   if (target.error) lines.push(c.red(`  ! error: ${target.error.message}`));
   return lines.join('\n');
 }
 
-function renderResource(resource: ResourcePlan, c: Colors): string[] {
+function renderResource(plan: Plan, target: TargetPlan, resource: ResourcePlan, c: Colors): string[] {
   const paint = resource.action === 'create' ? c.green : c.yellow;
   const head = paint(`  ${MARK[resource.action]} ${resource.type}`) + c.dim(` (${resource.action === 'create' ? 'create' : 'update'})`);
-  return [head, ...resource.changes.map((change) => renderChange(change, resource.action, c))];
+  return [head, ...resource.changes.map((change) => renderChange(change, resource.action, c) + marks(plan, target, resource, change, c))];
 }
 
 function renderChange(change: FieldChange, action: Action, c: Colors): string {
@@ -36,9 +39,45 @@ function renderChange(change: FieldChange, action: Action, c: Colors): string {
   return `      ${c.yellow('~')} ${change.path}: ${c.red(show(change.before))} → ${c.green(show(change.after))}`;
 }
 
+/** Where the value was written, whether --baseline found it already pending, and what the safety rails said. */
+function marks(plan: Plan, target: TargetPlan, resource: ResourcePlan, change: FieldChange, c: Colors): string {
+  const at = (x: { scope: unknown; id: unknown; resource: unknown; path: unknown }) =>
+    x.scope === target.scope && x.id === target.id && x.resource === resource.type && x.path === change.path;
+  const parts: string[] = [];
+  if (change.source) parts.push(c.dim(`# ${change.source.file}:${change.source.line}${change.source.via === 'defaults' ? ' (defaults)' : ''}`));
+  if (change.origin) parts.push(change.origin === 'drift' ? c.dim('[drift]') : c.cyan('[introduced]'));
+  for (const b of plan.blocked.filter(at)) parts.push(c.red(`[blocked: ${b.rule}]`));
+  for (const a of plan.allowed.filter(at)) parts.push(c.yellow(`[allowed: ${a.rule}]`));
+  return parts.length > 0 ? `  ${parts.join(' ')}` : '';
+}
+
+function place(x: BlockedChange | AllowedChange): string {
+  return x.scope ? `${x.scope} ${x.id} ${x.resource}.${x.path}` : 'the plan';
+}
+
+function renderBlocked(plan: Plan, c: Colors): string {
+  const lines = [c.red(c.bold('Blocked by safety rails: nothing will be applied.'))];
+  for (const b of plan.blocked) lines.push(c.red(`  ✗ ${b.rule}: ${place(b)}: ${b.message}${b.path ? ` (${show(b.before)} → ${show(b.after)})` : ''}`));
+  if (plan.blocked.some((b) => b.scope)) {
+    lines.push(c.dim('  To go ahead, allow the rule with --allow RULE, or on one target in the config:'));
+    lines.push(c.dim('    allow: [{ rule: RULE, account_id: ID, reason: "why" }]'));
+  }
+  return lines.join('\n');
+}
+
+function renderAllowed(plan: Plan, c: Colors): string {
+  const lines = [c.bold('Allowed by safety-rule exceptions:')];
+  for (const a of plan.allowed) {
+    const why = a.via === 'config' ? `${JSON.stringify(a.reason)}${a.source ? ` (${a.source.file}:${a.source.line})` : ''}` : '--allow';
+    lines.push(c.yellow(`  ✓ ${a.rule}: ${place(a)} — ${why}`));
+  }
+  return lines.join('\n');
+}
+
 export function summaryLine(plan: Plan, c: Colors = pc.createColors(false)): string {
   const { create, update, noop, error } = plan.summary;
-  if (create + update + error === 0) return c.green(`No changes. ${noop} ${noop === 1 ? 'resource is' : 'resources are'} up to date.`);
+  const blocked = plan.blocked.length > 0 ? c.red(` Blocked by ${[...new Set(plan.blocked.map((b) => b.rule))].join(', ')}.`) : '';
+  if (create + update + error === 0) return c.green(`No changes. ${noop} ${noop === 1 ? 'resource is' : 'resources are'} up to date.`) + blocked;
   const parts = [`${create} to create`, `${update} to update`, `${noop} unchanged`, `${error} ${error === 1 ? 'error' : 'errors'}`];
-  return c.bold(`Plan: ${parts.join(', ')}.`);
+  return c.bold(`Plan: ${parts.join(', ')}.`) + blocked;
 }

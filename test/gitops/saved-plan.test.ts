@@ -39,7 +39,7 @@ describe('a saved plan', () => {
     const text = await readFile(file, 'utf8');
     expect(text).not.toContain(SECRET_TOKEN);
     const plan = JSON.parse(text);
-    expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'summary', 'checksum']);
+    expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'change_budget', 'summary', 'checksum']);
     expect(plan).toMatchObject({ format_version: '1', ztsync_version: '0.1.0', api_base: em.url });
     expect(Date.parse(plan.created_at)).not.toBeNaN();
     expect(plan.checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -124,6 +124,24 @@ describe('a saved plan', () => {
     expect(elsewhere.code).toBe(1);
     expect(elsewhere.stderr).toContain(`was made against ${em.url}, not ${em.url.replace('127.0.0.1', 'localhost')}`);
     expect(em.state.snapshot().counters.requests).toEqual(expect.not.objectContaining({ 'PUT /accounts/:id/access/organizations': expect.anything() }));
+    expect(writes(em)).toBe(0);
+  });
+
+  it('a blocked saved plan is refused with exit 3 and nothing written; allowances are fixed at plan time', async () => {
+    em = await demoEmulator();
+    const dir = await mkdtemp(join(tmpdir(), 'ztsync-blocked-'));
+    // The read-only lock is on in Staging: turning it off is blocked by ui-read-only-off.
+    await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${STAGING}\n    organization: { is_ui_read_only: false }\n`);
+    const file = join(dir, 'plan.json');
+    const plan = await ztsync(em, ['plan', dir, '--format', 'json', '--out', file]);
+    expect(plan.code).toBe(3);
+    expect(plan.stdout).toContain('Blocked by ui-read-only-off.');
+    const apply = await ztsync(em, ['apply', '--plan', file, '--auto-approve']);
+    expect(apply.code).toBe(3);
+    expect(apply.stdout).toContain(`✗ ui-read-only-off: account ${STAGING} organization.is_ui_read_only: the read-only dashboard lock is turned off (true → false)`);
+    const late = await ztsync(em, ['apply', '--plan', file, '--auto-approve', '--allow', 'ui-read-only-off']);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain('a saved plan is applied with the allowances it was reviewed with');
     expect(writes(em)).toBe(0);
   });
 

@@ -189,7 +189,7 @@ describe('markdown from the CLI against the emulator', () => {
         `      login_design: { footer_text: "Authorised use only: unit ${i}", header_text: "Unit ${i}" }\n      session_duration: 12h\n`,
     );
     await writeFile(join(dir, 'accounts.yaml'), `accounts:\n${accounts.join('')}`);
-    const { stdout, code: exit } = await ztsync(em, ['plan', dir, '--format', 'markdown', '--concurrency', '16'], {
+    const { stdout, code: exit } = await ztsync(em, ['plan', dir, '--format', 'markdown', '--concurrency', '16', '--max-changed-targets', '100%', '--allow', 'auth-domain-change'], {
       env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: em.url },
     });
     expect(exit).toBe(0);

@@ -17,9 +17,9 @@ describe('plan output', () => {
   it('text: one terraform-like line per changed field, unchanged targets left out', async () => {
     em = await demoEmulator();
     const { stdout } = await ztsync(em, ['plan', EXAMPLES]);
-    expect(stdout).toContain(`account ${STAGING} (Staging)  ${join(EXAMPLES, 'staging.yaml')}:4\n  ~ organization (update)\n      ~ login_design.background_color: "#000000" → "#1b5ec5"\n`);
-    expect(stdout).toContain('      ~ session_duration: "1440m" → "12h"\n');
-    expect(stdout).toContain('  + organization (create)\n      + name: "Widget Corps Research"\n');
+    expect(stdout).toContain(`account ${STAGING} (Staging)  ${join(EXAMPLES, 'staging.yaml')}:4\n  ~ organization (update)\n      ~ login_design.background_color: "#000000" → "#1b5ec5"  # ${join(EXAMPLES, 'staging.yaml')}:10\n`);
+    expect(stdout).toContain(`      ~ session_duration: "1440m" → "12h"  # ${join(EXAMPLES, 'production.yaml')}:9\n`);
+    expect(stdout).toContain(`  + organization (create)\n      + name: "Widget Corps Research"  # ${join(EXAMPLES, 'research.yaml')}:8\n`);
     expect(stdout).not.toContain('zone 699d98642c564d2e855e9661899b7252');
     expect(stdout).not.toContain(ESC);
   });
@@ -37,7 +37,7 @@ describe('plan output', () => {
     const { stdout, code } = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--detailed-exitcode']);
     expect(code).toBe(2);
     const plan = JSON.parse(stdout);
-    expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'summary', 'checksum']);
+    expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'change_budget', 'summary', 'checksum']);
     expect(plan.format_version).toBe('1');
     expect(plan.api_base).toBe(em.url);
     expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0 });

@@ -90,7 +90,7 @@ describe('bad input and failures', () => {
     const dir = await tempDir();
     // The emulator refuses this auth_domain: another organization already has it (it is globally unique).
     await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${STAGING}\n    organization: { auth_domain: widgetcorps.cloudflareaccess.com }\n  - account_id: ${RESEARCH}\n    organization: { name: R, auth_domain: r.cloudflareaccess.com }\n`);
-    const result = await ztsync(em, ['apply', dir, '--auto-approve']);
+    const result = await ztsync(em, ['apply', dir, '--auto-approve', '--allow', 'auth-domain-change']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✗ account 1a2b3c4d5e6f708192a3b4c5d6e7f801: organization failed: PUT .* → 400/);
     expect(result.stdout).toContain(`✓ account ${RESEARCH}: organization created`);

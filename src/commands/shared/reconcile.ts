@@ -9,6 +9,9 @@ import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentia
 import { buildPlan, unmatchedFilters, type UnmatchedFilter } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
 import { sealPlan } from '../../plan/saved.js';
+import { checkSafety, DEFAULT_BUDGET, DEFAULT_BUDGET_MIN_TARGETS, parseBudget, type Allowance, type ChangeBudget } from '../../plan/safety.js';
+import { CHANGE_BUDGET_RULE, SAFETY_RULE_NAMES } from '../../resources/safety.js';
+import { closest } from '../../config/suggest.js';
 import { UsageError, type Io } from '../../io.js';
 import { githubActions } from './github.js';
 
@@ -18,6 +21,8 @@ export interface ReconcileOptions {
   zone?: string[];
   concurrency?: string;
   maxRetries?: string;
+  allow?: string[];
+  maxChangedTargets?: string;
 }
 
 export function addReconcileOptions(command: Command, { pathsOptional = false } = {}): Command {
@@ -28,7 +33,35 @@ export function addReconcileOptions(command: Command, { pathsOptional = false } 
     .option('--account <id...>', 'only these accounts (repeatable)')
     .option('--zone <id...>', 'only these zones (repeatable)')
     .option('--concurrency <n>', 'targets read at once', '8')
-    .option('--max-retries <n>', 'retries of a failed API call (429, 5xx, timeouts, connection errors)', '4');
+    .option('--max-retries <n>', 'retries of a failed API call (429, 5xx, timeouts, connection errors)', '4')
+    .option('--allow <rule>', `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(', ')}`, collect)
+    .option('--max-changed-targets <n>', `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+const DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === 'percent' ? `${DEFAULT_BUDGET.percent}%` : String(DEFAULT_BUDGET.count);
+
+/** The safety options as given on the command line, checked: unknown rule names and bad budgets are refused. */
+export function safetyFromFlags(options: ReconcileOptions): { allow: Allowance[]; budget?: ChangeBudget } {
+  const allow = (options.allow ?? []).map((rule): Allowance => {
+    if (!SAFETY_RULE_NAMES.includes(rule)) {
+      const hint =
+        rule === CHANGE_BUDGET_RULE
+          ? '; the change budget is set with --max-changed-targets N or N%'
+          : closest(rule, SAFETY_RULE_NAMES)
+            ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?`
+            : `; the rules are ${SAFETY_RULE_NAMES.join(', ')}`;
+      throw new UsageError(`--allow: unknown safety rule "${rule}"${hint}`);
+    }
+    return { rule, via: 'flag', reason: null, source: null };
+  });
+  if (options.maxChangedTargets === undefined) return { allow };
+  const budget = parseBudget(options.maxChangedTargets);
+  if (!budget) throw new UsageError(`--max-changed-targets takes a whole number of targets (5) or a percentage up to 100% (25%), not "${options.maxChangedTargets}"`);
+  return { allow, budget };
 }
 
 export interface Planned {
@@ -41,6 +74,7 @@ export interface Planned {
  * the config is invalid: nothing is read from the API then.
  */
 export async function planFromConfig(paths: string[], options: ReconcileOptions, io: Io, client: { readOnly: boolean }): Promise<Planned | null> {
+  const safety = safetyFromFlags(options);
   const { state, diagnostics } = await loadDesiredState(paths, { env: io.env });
   if (!state) {
     const github = githubActions(io);
@@ -54,7 +88,9 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   if (unmatched.length > 0) throw new UsageError(unmatched.map(describeUnmatched).join('\n'));
   const api = makeClient(options, io, client);
   const concurrency = wholeNumber('--concurrency', options.concurrency ?? '8', 1);
-  const plan = await buildPlan(state, api, { ...filters, concurrency });
+  const built = await buildPlan(state, api, { ...filters, concurrency });
+  const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
+  const plan = checkSafety(built, { allow: [...configAllows, ...safety.allow], budget: safety.budget });
   return { plan: sealPlan(plan), client: api };
 }
 

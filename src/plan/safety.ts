@@ -1,0 +1,86 @@
+// Safety rails on a plan: the declared safety rules (resources/safety.ts) judged on the plan's changes, and
+// the change budget judged on how many targets change. Pure: the plan in, the plan with `blocked`, `allowed`
+// and `change_budget` filled in out. Renderers and apply only read those.
+
+import type { SourcePosition } from '../config/model.js';
+import type { Scope } from '../resources/fields.js';
+import { CHANGE_BUDGET_RULE, SAFETY_RULES } from '../resources/safety.js';
+import { targetChanges, type AllowedChange, type BlockedChange, type ChangeBudgetReport, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from './model.js';
+
+/** Permission to make changes a rule would block: everywhere (--allow RULE) or on one target (a config `allow` entry). */
+export interface Allowance {
+  rule: string;
+  /** Only this target; absent for --allow, which allows the rule on every target. */
+  target?: { scope: Scope; id: string };
+  via: 'flag' | 'config';
+  reason: string | null;
+  source: SourcePosition | null;
+}
+
+/** --max-changed-targets N (targets) or N% (of the plan's targets). */
+export type ChangeBudget = { kind: 'count'; count: number } | { kind: 'percent'; percent: number };
+
+/** Without --max-changed-targets, a plan of at least this many targets may change at most 25 % of them. */
+export const DEFAULT_BUDGET: ChangeBudget = { kind: 'percent', percent: 25 };
+export const DEFAULT_BUDGET_MIN_TARGETS = 8;
+
+export interface SafetyOptions {
+  allow?: readonly Allowance[];
+  /** undefined: the default budget (25 % from 8 targets on). */
+  budget?: ChangeBudget;
+}
+
+/** "5" or "25%"; undefined when the text is neither. */
+export function parseBudget(text: string): ChangeBudget | undefined {
+  const m = /^\s*(\d+)\s*(%?)\s*$/.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (m[2]) return n <= 100 ? { kind: 'percent', percent: n } : undefined;
+  return { kind: 'count', count: n };
+}
+
+export function checkSafety(plan: Plan, options: SafetyOptions = {}): Plan {
+  const blocked: BlockedChange[] = [];
+  const allowed: AllowedChange[] = [];
+  for (const target of plan.targets) {
+    for (const resource of target.resources) {
+      if (resource.action === 'noop') continue;
+      for (const change of resource.changes) judgeChange(target, resource, change, options.allow ?? [], blocked, allowed);
+    }
+  }
+  const budget = judgeBudget(plan, options.budget);
+  if (budget.blocked) blocked.push(budget.blocked);
+  return { ...plan, blocked, allowed, change_budget: budget.report };
+}
+
+function judgeChange(target: TargetPlan, resource: ResourcePlan, change: FieldChange, allow: readonly Allowance[], blocked: BlockedChange[], allowed: AllowedChange[]): void {
+  for (const rule of SAFETY_RULES) {
+    for (const trigger of rule.triggers) {
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
+      const place = { scope: target.scope, id: target.id, resource: resource.type, path: change.path };
+      // A config entry (with its reason) is the more telling permission; --allow covers the rest.
+      const allowance =
+        allow.find((a) => a.rule === rule.name && a.target?.scope === target.scope && a.target.id === target.id) ??
+        allow.find((a) => a.rule === rule.name && !a.target);
+      if (allowance) {
+        allowed.push({ rule: rule.name, ...place, via: allowance.via, reason: allowance.reason, source: allowance.source });
+      } else {
+        blocked.push({ rule: rule.name, ...place, before: change.before, after: change.after, message: trigger.what });
+      }
+    }
+  }
+}
+
+function judgeBudget(plan: Plan, given: ChangeBudget | undefined): { report: ChangeBudgetReport | null; blocked?: BlockedChange } {
+  const targets = plan.targets.length;
+  const budget = given ?? (targets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : undefined);
+  if (!budget) return { report: null };
+  const limit = budget.kind === 'count' ? budget.count : Math.floor((targets * budget.percent) / 100);
+  const changed = plan.targets.filter(targetChanges).length;
+  const max = budget.kind === 'count' ? String(budget.count) : `${budget.percent}%`;
+  const report = { max, limit, changed, targets };
+  if (changed <= limit) return { report };
+  const of = budget.kind === 'percent' ? `${max} of ${targets} targets, so at most ${limit}` : `${limit} ${limit === 1 ? 'target' : 'targets'}`;
+  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? '' : ', the default'}); if that is intended, raise it with --max-changed-targets N or N%`;
+  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
+}

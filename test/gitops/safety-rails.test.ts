@@ -1,0 +1,230 @@
+// Safety rails: each named rule blocks its change (exit 3, nothing written) unless allowed with --allow or with
+// a config allow entry (whose reason the plan shows); the change budget blocks plans that touch too many targets.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator, type Seed } from '../../src/emulator/index.js';
+import { SAFETY_RULE_NAMES } from '../../src/resources/safety.js';
+import { SECRET_TOKEN, liveAccount, writes, ztsync } from '../helpers/reconcile.js';
+
+let em: RunningEmulator;
+afterEach(async () => {
+  await em?.close();
+  em = undefined as unknown as RunningEmulator;
+});
+
+const ACCOUNT = 'a0000000000000000000000000000001';
+const OTHER = 'a0000000000000000000000000000002';
+const TOKEN_A = 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415';
+const TOKEN_B = '5d2e8b1c-7a4f-4c3e-9b8d-1f0a2e3c4d5e';
+
+/** An organization with every protection on, so each rule has something to weaken. */
+function strongSeed(): Seed {
+  const account = (id: string) => ({
+    id,
+    organization: {
+      name: `Org ${id.slice(-1)}`,
+      auth_domain: `org${id.slice(-1)}.cloudflareaccess.com`,
+      deny_unmatched_requests: true,
+      is_ui_read_only: true,
+      ui_read_only_toggle_reason: 'locked',
+      allow_authenticate_via_warp: true,
+      warp_auth_session_duration: '8h',
+      mfa_config: { allowed_authenticators: ['totp', 'security_key'], session_duration: '12h' },
+      mfa_required_for_all_apps: true,
+    },
+    service_tokens: [
+      { id: TOKEN_A, client_id: `a${id.slice(-1)}.access`, name: 'A' },
+      { id: TOKEN_B, client_id: `b${id.slice(-1)}.access`, name: 'B' },
+    ],
+    doh: { service_token_id: TOKEN_A, doh_jwt_duration: '24h' },
+  });
+  return { accounts: [account(ACCOUNT), account(OTHER)] };
+}
+
+async function configDir(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ztsync-rails-'));
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  return dir;
+}
+
+const account = (settings: string, id = ACCOUNT) => `  - account_id: "${id}"\n${settings}`;
+
+/** Each rule, with the config that trips it and the field that then changes. */
+const CASES: Array<{ rule: string; name: string; settings: string; path: string; resource: string; after: unknown }> = [
+  { rule: 'auth-domain-change', name: 'auth_domain changes', settings: '    organization: { auth_domain: moved.cloudflareaccess.com }\n', resource: 'organization', path: 'auth_domain', after: 'moved.cloudflareaccess.com' },
+  { rule: 'deny-unmatched-requests-off', name: 'deny_unmatched_requests off', settings: '    organization: { deny_unmatched_requests: false }\n', resource: 'organization', path: 'deny_unmatched_requests', after: false },
+  { rule: 'ui-read-only-off', name: 'is_ui_read_only off', settings: '    organization: { is_ui_read_only: false }\n', resource: 'organization', path: 'is_ui_read_only', after: false },
+  { rule: 'mfa-weakened', name: 'an authenticator removed', settings: '    organization: { mfa_config: { allowed_authenticators: [totp] } }\n', resource: 'organization', path: 'mfa_config.allowed_authenticators', after: ['totp'] },
+  { rule: 'mfa-weakened', name: 'mfa_required_for_all_apps off', settings: '    organization: { mfa_required_for_all_apps: false }\n', resource: 'organization', path: 'mfa_required_for_all_apps', after: false },
+  { rule: 'mfa-weakened', name: 'a longer MFA session', settings: '    organization: { mfa_config: { session_duration: 24h } }\n', resource: 'organization', path: 'mfa_config.session_duration', after: '24h' },
+  { rule: 'warp-auth-off', name: 'WARP authentication off', settings: '    organization: { allow_authenticate_via_warp: false }\n', resource: 'organization', path: 'allow_authenticate_via_warp', after: false },
+  { rule: 'doh-token-replaced', name: 'another DoH token', settings: `    doh: { service_token_id: ${TOKEN_B} }\n`, resource: 'doh', path: 'service_token_id', after: TOKEN_B },
+];
+
+describe('each safety rule', () => {
+  it('covers every declared rule', () => {
+    expect([...new Set(CASES.map((c) => c.rule))].sort()).toEqual([...SAFETY_RULE_NAMES].sort());
+  });
+
+  for (const c of CASES) {
+    it(`${c.rule} (${c.name}): blocks with exit 3 and no write; passes with --allow and with a config allow entry`, async () => {
+      em = await startEmulator({ port: 0, seed: strongSeed(), token: SECRET_TOKEN });
+      const config = `accounts:\n${account(c.settings)}`;
+      const dir = await configDir({ 'a.yaml': config });
+
+      const plan = await ztsync(em, ['plan', dir, '--format', 'json']);
+      expect(plan.code).toBe(3);
+      expect(JSON.parse(plan.stdout).blocked).toEqual([expect.objectContaining({ rule: c.rule, scope: 'account', id: ACCOUNT, resource: c.resource, path: c.path, after: c.after })]);
+      expect((await ztsync(em, ['plan', dir, '--detailed-exitcode'])).code).toBe(3);
+      const text = await ztsync(em, ['plan', dir]);
+      expect(text.stdout).toContain(`✗ ${c.rule}: account ${ACCOUNT} ${c.resource}.${c.path}: `);
+      expect(text.stdout).toContain(`[blocked: ${c.rule}]`);
+      const markdown = await ztsync(em, ['plan', dir, '--format', 'markdown']);
+      expect(markdown.code).toBe(3);
+      expect(markdown.stdout).toContain(`- \`${c.rule}\`: account \`${ACCOUNT}\` \`${c.resource}.${c.path}\``);
+
+      const blockedApply = await ztsync(em, ['apply', dir, '--auto-approve']);
+      expect(blockedApply.code).toBe(3);
+      expect(blockedApply.stderr).toContain('Nothing was applied');
+      expect(writes(em)).toBe(0);
+
+      // Allowing another rule, or this rule on another target, does not help.
+      const other = SAFETY_RULE_NAMES.find((r) => r !== c.rule)!;
+      expect((await ztsync(em, ['apply', dir, '--auto-approve', '--allow', other])).code).toBe(3);
+      const elsewhere = await configDir({ 'a.yaml': `accounts:\n${account(c.settings)}${account('', OTHER)}    description: other\nallow:\n  - { rule: ${c.rule}, account_id: "${OTHER}", reason: not this one }\n` });
+      expect((await ztsync(em, ['apply', elsewhere, '--auto-approve'])).code).toBe(3);
+      expect(writes(em)).toBe(0);
+
+      const allowedByFlag = await ztsync(em, ['apply', dir, '--auto-approve', '--allow', c.rule]);
+      expect(allowedByFlag.code).toBe(0);
+      expect(allowedByFlag.stdout).toContain(`✓ ${c.rule}: account ${ACCOUNT} ${c.resource}.${c.path} — --allow`);
+      expect(writes(em)).toBeGreaterThan(0);
+
+      em.state.reset(strongSeed());
+      const reason = `Reviewed in CHANGE-42 (${c.name})`;
+      const withEntry = await configDir({ 'a.yaml': `${config}allow:\n  - rule: ${c.rule}\n    account_id: "${ACCOUNT}"\n    reason: ${reason}\n` });
+      const reviewed = await ztsync(em, ['plan', withEntry, '--format', 'json']);
+      expect(reviewed.code).toBe(0);
+      expect(JSON.parse(reviewed.stdout)).toMatchObject({
+        blocked: [],
+        allowed: [{ rule: c.rule, scope: 'account', id: ACCOUNT, resource: c.resource, path: c.path, via: 'config', reason, source: { file: join(withEntry, 'a.yaml'), line: 5 } }],
+      });
+      expect((await ztsync(em, ['plan', withEntry, '--format', 'markdown'])).stdout).toContain('Reviewed in CHANGE');
+      const allowedByConfig = await ztsync(em, ['apply', withEntry, '--auto-approve']);
+      expect(allowedByConfig.code).toBe(0);
+      expect(allowedByConfig.stdout).toContain(`✓ ${c.rule}: account ${ACCOUNT} ${c.resource}.${c.path} — ${JSON.stringify(reason)}`);
+      expect(writes(em)).toBeGreaterThan(0);
+    });
+  }
+
+  it('does not trip on changes that do not weaken: an authenticator added, a shorter MFA session, a DoH token set for the first time', async () => {
+    const seed = strongSeed();
+    delete seed.accounts![0].doh;
+    em = await startEmulator({ port: 0, seed, token: SECRET_TOKEN });
+    const dir = await configDir({
+      'a.yaml': `accounts:\n${account(`    organization: { mfa_config: { allowed_authenticators: [totp, security_key, biometrics], session_duration: 1h }, deny_unmatched_requests: true }\n    doh: { service_token_id: ${TOKEN_B} }\n`)}`,
+    });
+    const plan = await ztsync(em, ['plan', dir, '--format', 'json', '--detailed-exitcode']);
+    expect(plan.code).toBe(2);
+    expect(JSON.parse(plan.stdout).blocked).toEqual([]);
+  });
+
+  it('refuses an unknown rule name in --allow with a suggestion, before reading anything', async () => {
+    em = await startEmulator({ port: 0, seed: strongSeed(), token: SECRET_TOKEN });
+    const dir = await configDir({ 'a.yaml': `accounts:\n${account('    organization: { is_ui_read_only: false }\n')}` });
+    const typo = await ztsync(em, ['plan', dir, '--allow', 'ui-readonly-off']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toBe('ztsync: --allow: unknown safety rule "ui-readonly-off"; did you mean "ui-read-only-off"?\n');
+    const budget = await ztsync(em, ['apply', dir, '--allow', 'max-changed-targets']);
+    expect(budget.stderr).toContain('the change budget is set with --max-changed-targets');
+    expect(em.state.snapshot().counters.requests).toEqual({});
+  });
+});
+
+describe('config allow entries are validated with positions', () => {
+  it('reports an unknown rule, a missing or doubled target, a target not in the config and an empty reason', async () => {
+    em = await startEmulator({ port: 0, seed: strongSeed(), token: SECRET_TOKEN });
+    const dir = await configDir({
+      'a.yaml': `accounts:\n${account('    organization: { is_ui_read_only: false }\n')}`,
+      'b.yaml': [
+        'allow:',
+        `  - { rule: ui-readonly-off, account_id: "${ACCOUNT}", reason: typo }`,
+        '  - { rule: ui-read-only-off, reason: nowhere }',
+        `  - { rule: ui-read-only-off, account_id: "${ACCOUNT}", zone_id: "699d98642c564d2e855e9661899b7252", reason: both }`,
+        `  - { rule: ui-read-only-off, account_id: "${OTHER}", reason: not in the config }`,
+        `  - { rule: ui-read-only-off, account_id: "${ACCOUNT}", reason: "  " }`,
+        `  - { rule: ui-read-only-off, account_id: "${ACCOUNT}" }`,
+        '',
+      ].join('\n'),
+    });
+    const result = await ztsync(em, ['validate', dir]);
+    expect(result.code).toBe(1);
+    const b = join(dir, 'b.yaml');
+    expect(result.stderr).toContain(`${b}:2:13: "ui-readonly-off" is not one of: ${SAFETY_RULE_NAMES.join(', ')}; did you mean "ui-read-only-off"? (allow[0].rule)`);
+    expect(result.stderr).toContain(`${b}:3:5: allow ui-read-only-off: give the account_id or zone_id it is allowed on (allow[1])`);
+    expect(result.stderr).toContain(`${b}:4:`);
+    expect(result.stderr).toContain('give account_id or zone_id, not both (allow[2].zone_id)');
+    expect(result.stderr).toContain(`${b}:5:43: allow ui-read-only-off: no account ${OTHER} in the config (allow[3].account_id)`);
+    expect(result.stderr).toContain('allow ui-read-only-off: the reason must say why the change is allowed (reviewers read it in the plan) (allow[4].reason)');
+    expect(result.stderr).toContain(`${b}:7:5: missing reason (allow[5])`);
+    // An invalid config reads nothing.
+    expect((await ztsync(em, ['plan', dir])).code).toBe(1);
+    expect(em.state.snapshot().counters.requests).toEqual({});
+  });
+});
+
+describe('the change budget', () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => `b${String(i).padStart(31, '0')}`);
+  function seedOf(ids: string[]): Seed {
+    return { accounts: ids.map((id) => ({ id, organization: { name: `Org ${id}`, auth_domain: `o${id}.cloudflareaccess.com` } })) };
+  }
+  /** A config of all the accounts, renaming the first `changed` of them. */
+  function configOf(ids: string[], changed: number): string {
+    return `accounts:\n${ids.map((id, i) => `  - account_id: "${id}"\n    organization: { name: ${i < changed ? 'Renamed' : `Org ${id}`} }\n`).join('')}`;
+  }
+
+  it('defaults to 25 % of the targets once there are at least 8, and can be raised with N or N%', async () => {
+    const ids = many(8);
+    em = await startEmulator({ port: 0, seed: seedOf(ids), token: SECRET_TOKEN });
+    const two = await configDir({ 'a.yaml': configOf(ids, 2) });
+    const three = await configDir({ 'a.yaml': configOf(ids, 3) });
+
+    const withinDefault = await ztsync(em, ['plan', two, '--format', 'json']);
+    expect(withinDefault.code).toBe(0);
+    expect(JSON.parse(withinDefault.stdout).change_budget).toEqual({ max: '25%', limit: 2, changed: 2, targets: 8 });
+
+    const over = await ztsync(em, ['plan', three, '--format', 'json', '--detailed-exitcode']);
+    expect(over.code).toBe(3);
+    const plan = JSON.parse(over.stdout);
+    expect(plan.blocked).toEqual([
+      expect.objectContaining({ rule: 'max-changed-targets', scope: null, id: null, path: null, message: expect.stringContaining('3 of 8 targets would change, more than the change budget (25% of 8 targets, so at most 2, the default)') }),
+    ]);
+    const text = await ztsync(em, ['plan', three]);
+    expect(text.stdout).toContain('✗ max-changed-targets: the plan: 3 of 8 targets would change');
+    const apply = await ztsync(em, ['apply', three, '--auto-approve']);
+    expect(apply.code).toBe(3);
+    expect(writes(em)).toBe(0);
+
+    expect((await ztsync(em, ['plan', three, '--max-changed-targets', '3'])).code).toBe(0);
+    expect((await ztsync(em, ['plan', three, '--max-changed-targets', '40%'])).code).toBe(0);
+    expect((await ztsync(em, ['plan', two, '--max-changed-targets', '1'])).code).toBe(3);
+    const bad = await ztsync(em, ['plan', three, '--max-changed-targets', 'lots']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--max-changed-targets takes a whole number of targets (5) or a percentage up to 100% (25%), not "lots"');
+    const raised = await ztsync(em, ['apply', three, '--auto-approve', '--max-changed-targets', '50%']);
+    expect(raised.code).toBe(0);
+    expect(liveAccount(em, ids[2]).organization?.name).toBe('Renamed');
+  });
+
+  it('has no default below 8 targets; an explicit budget applies to any plan', async () => {
+    const ids = many(7);
+    em = await startEmulator({ port: 0, seed: seedOf(ids), token: SECRET_TOKEN });
+    const all = await configDir({ 'a.yaml': configOf(ids, 7) });
+    const plan = await ztsync(em, ['plan', all, '--format', 'json']);
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout).change_budget).toBeNull();
+    expect((await ztsync(em, ['plan', all, '--max-changed-targets', '6'])).code).toBe(3);
+  });
+});
