@@ -197,11 +197,11 @@ describe('renderHtml with safety rails and a baseline', () => {
       ...base.targets.slice(1),
     ],
     blocked: [
-      { rule: 'auth-domain-change', scope: 'account', id: 'b'.repeat(32), path: 'auth_domain', message: `auth_domain would change ${XSS}` },
-      { rule: 'change-budget', scope: null, id: null, path: null, message: '3 of 4 targets would change (limit 1)' },
+      { rule: 'auth-domain-change', scope: 'account', id: 'b'.repeat(32), resource: 'organization', path: 'auth_domain', before: 'a.example', after: 'b.example', message: `auth_domain would change ${XSS}` },
+      { rule: 'max-changed-targets', scope: null, id: null, resource: null, path: null, before: null, after: null, message: '3 of 4 targets would change (limit 1)' },
     ],
     allowed: [
-      { rule: 'mfa-weakened', scope: 'account', id: 'a'.repeat(32), path: 'session_duration', via: 'config', reason: `agreed ${XSS}`, source: { file: 'config/allow.yaml', line: 3, col: 5 } },
+      { rule: 'mfa-weakened', scope: 'account', id: 'a'.repeat(32), resource: 'organization', path: 'session_duration', via: 'config', reason: `agreed ${XSS}`, source: { file: 'config/allow.yaml', line: 3, col: 5 } },
     ],
   } satisfies Plan;
   const doc = parse(renderHtml(plan, OPTIONS));
@@ -230,7 +230,7 @@ describe('renderHtml with safety rails and a baseline', () => {
     expect(rows[1]!.querySelector('td.c')!.className).toBe('c s-blocked');
     const blocked = doc.getElementById('blocked-title')!.parentElement!.textContent!;
     expect(blocked).toContain(`auth-domain-change — account ${'b'.repeat(32)}, auth_domain: auth_domain would change ${XSS}`);
-    expect(blocked).toContain('change-budget — the whole plan: 3 of 4 targets would change (limit 1)');
+    expect(blocked).toContain('max-changed-targets — the whole plan: 3 of 4 targets would change (limit 1)');
     expect(doc.querySelector('.counts li[data-count=blocked] b')!.textContent).toBe('1');
     expect(doc.querySelectorAll('details.target')[0]!.textContent).toContain(`Allowed: mfa-weakened on session_duration — agreed ${XSS} (config/allow.yaml:3:5)`);
     expect(doc.querySelectorAll('script')).toHaveLength(1);
