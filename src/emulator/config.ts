@@ -51,7 +51,7 @@ export function checkConfigChange(change: unknown): Partial<RuntimeConfig> {
   if (!isPlainObject(change)) throw new ConfigError(`the configuration must be an object, not ${describe(change)}`);
   const out: Partial<RuntimeConfig> = {};
   for (const [key, raw] of Object.entries(change)) {
-    if (!(key in CHECKS)) throw new ConfigError(`${key}: is not a setting (expected one of ${Object.keys(CHECKS).join(', ')})`);
+    if (!Object.hasOwn(CHECKS, key)) throw new ConfigError(`${key}: is not a setting (expected one of ${Object.keys(CHECKS).join(', ')})`);
     const value = key === 'rateLimit' && raw === null ? undefined : raw;
     const problem = CHECKS[key as keyof RuntimeConfig](value);
     if (problem) throw new ConfigError(`${key}: ${problem}, not ${describe(raw)}`);

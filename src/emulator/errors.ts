@@ -102,7 +102,13 @@ export function issueMessage(issue: FieldIssue): CloudflareMessage {
   };
 }
 
-/** Throw a 400 naming every problem, if there is any. */
+/** At most this many problems are named in one answer; the rest are counted. */
+const MAX_ISSUES = 50;
+
+/** Throw a 400 naming every problem (up to MAX_ISSUES), if there is any. */
 export function throwIssues(issues: FieldIssue[]): void {
-  if (issues.length) throw new ApiError(400, issues.map(issueMessage));
+  if (!issues.length) return;
+  const messages = issues.slice(0, MAX_ISSUES).map(issueMessage);
+  if (issues.length > MAX_ISSUES) messages.push({ code: CODES.invalidField, message: `${INVALID}: and ${issues.length - MAX_ISSUES} more problems` });
+  throw new ApiError(400, messages);
 }

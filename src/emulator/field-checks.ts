@@ -98,6 +98,9 @@ function missingRequired(spec: ResourceSpec, assignments: Assignment[]): FieldIs
   return spec.fields.filter((f) => f.requiredOnCreate && !given.has(f.path)).map((f) => ({ path: f.path, detail: 'is required' }));
 }
 
+/** The emulator's own bound on any list field (upstream documents none); a longer list is refused. */
+export const MAX_LIST_ITEMS = 1000;
+
 /** Why a value does not fit a field's type, or undefined when it does. */
 export function checkValue(type: FieldType, value: unknown): string | undefined {
   switch (type.kind) {
@@ -112,6 +115,7 @@ export function checkValue(type: FieldType, value: unknown): string | undefined 
       return checkDuration(type, value);
     case 'set': {
       if (!Array.isArray(value)) return `must be a list, not ${describe(value)}`;
+      if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
       const allowed = type.items;
       const bad = value.find((item) => (allowed === 'string' ? typeof item !== 'string' : !allowed.includes(item as string | number)));
       if (bad === undefined) return undefined;
@@ -142,7 +146,12 @@ function checkTimestamp(path: string, value: string): string | undefined {
 
 /** A value as it appears in a message: JSON, cut short. */
 export function describe(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  let text: string;
+  try {
+    text = value === undefined ? 'nothing' : typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+  } catch {
+    text = Array.isArray(value) ? 'a list' : 'an object'; // nested too deep to print: the body check refuses it first anyway
+  }
   return text.length > 60 ? text.slice(0, 57) + '...' : text;
 }
 

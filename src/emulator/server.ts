@@ -7,7 +7,8 @@ import { handleAdmin } from './admin.js';
 import type { RuntimeConfig } from './config.js';
 import { ApiError, authenticationError, bodyTooLarge, CODES, malformedBody, noRoute } from './errors.js';
 import { drawFault, faultAnswer, rateLimitedAnswer, type FaultKind } from './faults.js';
-import { isPlainObject, type JsonObject } from './field-checks.js';
+import { describe, isPlainObject, type JsonObject } from './field-checks.js';
+import { hostileBodyProblem } from './hostile.js';
 import type { SlidingWindow } from './rate-limit.js';
 import { matchRoute, unmatchedKey } from './routes.js';
 import type { EmulatorState } from './state.js';
@@ -73,6 +74,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     if (injected) throw injected;
     if (!route) throw noRoute();
     const body = await bodyPromise;
+    if (route.isWrite) checkContentType(req.headers['content-type'], body);
     const answer = route.handler({
       state: ctx.state,
       scope: route.scope,
@@ -107,6 +109,8 @@ function parseUrl(raw: string | undefined): URL | undefined {
 export interface RawBody {
   text: string;
   tooLarge: boolean;
+  /** The bytes are not UTF-8 (text is then empty). */
+  notUtf8?: boolean;
 }
 
 /** The whole body as text; beyond the limit it is drained and dropped (cut off entirely past DRAIN_LIMIT_BYTES). */
@@ -119,16 +123,39 @@ export function readBody(req: IncomingMessage, limit: number): Promise<RawBody> 
       if (size <= limit) chunks.push(chunk);
       else if (size > DRAIN_LIMIT_BYTES) req.socket.destroy();
     });
-    const done = () => resolve({ text: size <= limit ? Buffer.concat(chunks).toString('utf8') : '', tooLarge: size > limit });
+    const done = () => {
+      if (size > limit) return resolve({ text: '', tooLarge: true });
+      try {
+        // fatal: a bad byte is refused rather than stored as U+FFFD; ignoreBOM: a byte order mark stays, and is not JSON.
+        resolve({ text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks)), tooLarge: false });
+      } catch {
+        resolve({ text: '', tooLarge: false, notUtf8: true });
+      }
+    };
     req.on('end', done);
     req.on('error', done);
     req.on('close', done);
   });
 }
 
+/**
+ * An API write's body must be sent as JSON (Cloudflare's documented requests all say so): a declared type that is
+ * not JSON, or a charset other than UTF-8, is a 400. Without a Content-Type the body is read as JSON.
+ */
+function checkContentType(header: string | undefined, body: RawBody): void {
+  if (header === undefined || (body.text.trim() === '' && !body.tooLarge && !body.notUtf8)) return;
+  const [type, ...params] = header.split(';').map((p) => p.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const json = type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type);
+  if (!json || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
+    throw malformedBody(`the request body must be sent as application/json (UTF-8), not ${describe(header)}`);
+  }
+}
+
 /** A POST/PUT body: an empty one is `{}` unless it is required; anything but a JSON object is a 400. */
 export function parseJsonBody(body: RawBody, required = false): JsonObject {
   if (body.tooLarge) throw bodyTooLarge(BODY_LIMIT_BYTES);
+  if (body.notUtf8) throw malformedBody('the request body is not valid UTF-8');
   if (body.text.trim() === '') {
     if (required) throw malformedBody('a request body is required: a JSON object');
     return {};
@@ -140,6 +167,8 @@ export function parseJsonBody(body: RawBody, required = false): JsonObject {
     throw malformedBody('the request body is not valid JSON');
   }
   if (!isPlainObject(value)) throw malformedBody('the request body must be a JSON object');
+  const problem = hostileBodyProblem(value);
+  if (problem) throw malformedBody(problem);
   return value;
 }
 
