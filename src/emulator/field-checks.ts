@@ -2,6 +2,7 @@
 // call accept them, their types, enums, duration units and bounds. Nothing here re-declares a field.
 
 import { isBeyondGoRange, MAX_DURATION_TEXT, parseDuration } from '../resources/duration.js';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { FieldIssue } from './errors.js';
 import { fieldByPath, getPath, isPlainObject, setPath, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/fields.js';
 
@@ -70,7 +71,8 @@ function readOne(spec: ResourceSpec, path: string, value: unknown, scope: Scope,
     else if (use !== 'create') assignments.push({ field, value: null });
     return;
   }
-  const problem = checkValue(field.type, value);
+  // A field every organization has cannot be emptied either.
+  const problem = field.requiredOnCreate && value === '' ? 'must not be empty' : checkValue(field.type, value);
   if (problem) issues.push({ path, detail: problem });
   else assignments.push({ field, value });
 }
@@ -98,6 +100,9 @@ function missingRequired(spec: ResourceSpec, assignments: Assignment[]): FieldIs
   return spec.fields.filter((f) => f.requiredOnCreate && !given.has(f.path)).map((f) => ({ path: f.path, detail: 'is required' }));
 }
 
+/** The same hostname rule as the config validator's (ajv-formats), so that both refuse the same values. */
+const HOSTNAME = fullFormats.hostname as RegExp;
+
 /** The emulator's own bound on any list field (upstream documents none); a longer list is refused. */
 export const MAX_LIST_ITEMS = 1000;
 
@@ -107,8 +112,10 @@ export function checkValue(type: FieldType, value: unknown): string | undefined 
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `must be a boolean, not ${describe(value)}`;
     case 'string':
-      // The published spec has no patterns for colours, hostnames or URLs, so only the type is checked.
-      return typeof value === 'string' ? undefined : `must be a string, not ${describe(value)}`;
+      if (typeof value !== 'string') return `must be a string, not ${describe(value)}`;
+      // The published spec has no patterns; a hostname is checked (Cloudflare refuses others), colours and URLs are not.
+      if (type.format === 'hostname' && !HOSTNAME.test(value)) return `${describe(value)} is not a hostname`;
+      return undefined;
     case 'enum':
       return typeof value === 'string' && type.values.includes(value) ? undefined : `${describe(value)} is not one of ${type.values.join(', ')}`;
     case 'duration':

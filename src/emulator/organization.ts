@@ -59,11 +59,16 @@ export function requireOrganization(owner: Owner): Organization {
 function checkWholeOrganization(ctx: RequestContext, owner: Owner, organization: JsonObject): void {
   throwIssues(organizationRuleIssues(organization));
   for (const [other, existing] of ctx.state.organizations()) {
-    if (other !== owner && existing.auth_domain === organization.auth_domain) {
+    if (other !== owner && sameDomain(existing.auth_domain, organization.auth_domain)) {
       const issue = { path: 'auth_domain', detail: `${describe(organization.auth_domain)} is already used by another organization`, code: CODES.authDomainTaken };
       throw new ApiError(400, [issueMessage(issue)]);
     }
   }
+}
+
+/** Domain names do not differ by case: auth_domain uniqueness ignores it. */
+export function sameDomain(a: unknown, b: unknown): boolean {
+  return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
 }
 
 /** The organization as the API answers: false or unset booleans and empty login_design / custom_pages left out, never null. */

@@ -273,9 +273,10 @@ type Located = [{ organization?: Organization }, (string | number)[]];
 function rejectSharedAuthDomains(owners: Located[]): void {
   const seen = new Set<unknown>();
   for (const [owner, at] of owners) {
-    const domain = owner.organization?.auth_domain;
-    if (domain === undefined) continue;
-    if (seen.has(domain)) throw new SeedError([...at, 'organization', 'auth_domain'], `${describe(domain)} is already used by another organization`);
+    const given = owner.organization?.auth_domain;
+    if (typeof given !== 'string') continue;
+    const domain = given.toLowerCase(); // unique without regard to case
+    if (seen.has(domain)) throw new SeedError([...at, 'organization', 'auth_domain'], `${describe(given)} is already used by another organization`);
     seen.add(domain);
   }
 }

@@ -143,3 +143,45 @@ describe('cross-field rules', () => {
     expect((await refused(ORG_PATH, { name: null })).message).toContain('name: cannot be unset');
   });
 });
+
+describe('create and update refuse what Cloudflare refuses (name, auth_domain)', () => {
+  const EMPTY = '/accounts/11111111111111111111111111111111/access/organizations';
+
+  it('an empty name, and an auth_domain that is not a hostname, on POST and PUT', async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ name: '', auth_domain: 'new.cloudflareaccess.com' }, '/name', 'name: must not be empty'],
+      [{ name: 'New', auth_domain: '' }, '/auth_domain', 'auth_domain: must not be empty'],
+      [{ name: 'New', auth_domain: 'not a host!' }, '/auth_domain', 'auth_domain: "not a host!" is not a hostname'],
+      [{ name: 'New', auth_domain: 'https://new.cloudflareaccess.com' }, '/auth_domain', 'is not a hostname'],
+      [{ name: 'New', auth_domain: 'under_score.example.com' }, '/auth_domain', 'is not a hostname'],
+      [{ name: 'New', auth_domain: `${'a'.repeat(64)}.example.com` }, '/auth_domain', 'is not a hostname'],
+    ];
+    for (const [body, pointer, message] of cases) {
+      for (const [method, path] of [['POST', EMPTY], ['PUT', ORG_PATH]]) {
+        const reply = await call(em, method, path, { body });
+        expect([reply.status, reply.body.errors?.[0].code, reply.body.errors?.[0].source.pointer], `${method} ${JSON.stringify(body)}`).toEqual([400, 12000, pointer]);
+        expect(reply.body.errors[0].message).toContain(message);
+      }
+    }
+    expect((await call(em, 'GET', EMPTY)).status).toBe(404);
+    expect((await call(em, 'GET', ORG_PATH)).body.result).toMatchObject(base);
+  });
+
+  it('auth_domain is unique without regard to case (create, update, and seeds)', async () => {
+    const taken = await call(em, 'POST', EMPTY, { body: { name: 'New', auth_domain: 'ZONE.CloudflareAccess.com' } });
+    expect([taken.status, taken.body.errors[0].code]).toEqual([400, 12003]);
+    const moved = await call(em, 'PUT', ORG_PATH, { body: { auth_domain: 'Zone.cloudflareaccess.com' } });
+    expect([moved.status, moved.body.errors[0].code]).toEqual([400, 12003]);
+    // Its own domain in another case is no clash with itself.
+    expect((await call(em, 'PUT', ORG_PATH, { body: { auth_domain: 'WIDGET.cloudflareaccess.com' } })).status).toBe(200);
+    const seed = testSeed();
+    seed.zones![0].organization!.auth_domain = 'Widget.CloudflareAccess.com';
+    expect((await call(em, 'POST', '/__emulator/reset', { body: seed })).body.errors[0].message).toContain('zones[0].organization.auth_domain: "Widget.CloudflareAccess.com" is already used');
+  });
+
+  it('valid hostnames pass: subdomains, digits, hyphens, a trailing dot', async () => {
+    for (const auth_domain of ['a.example.com', 'widget-corps-2.cloudflareaccess.com', 'x1.y2.z3.example', 'fqdn.example.com.']) {
+      expect((await call(em, 'PUT', ORG_PATH, { body: { auth_domain } })).status, auth_domain).toBe(200);
+    }
+  });
+});
