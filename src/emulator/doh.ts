@@ -3,6 +3,7 @@
 import { doh as spec } from '../resources/doh.js';
 import { ApiError, CODES, issueMessage, throwIssues } from './errors.js';
 import { describe, readFields } from './field-checks.js';
+import { dohDurationProblem } from './key-rotation.js';
 import { requireOwner, type Answer, type RequestContext } from './request.js';
 import { DEFAULT_DOH_JWT_DURATION, type DohSetting, type SeedAccount, type ServiceToken } from './seed.js';
 
@@ -31,9 +32,11 @@ export function updateDoh(ctx: RequestContext): Answer {
     throw new ApiError(400, [issueMessage({ path: 'service_token_id', detail, code: CODES.serviceTokenNotFound, message })]);
   }
   // null (or, under replace, leaving it out) puts the duration back to its default.
-  const duration = 'doh_jwt_duration' in given ? (given.doh_jwt_duration as string | null) : kept.doh_jwt_duration;
+  const duration = ('doh_jwt_duration' in given ? (given.doh_jwt_duration as string | null) : kept.doh_jwt_duration) ?? DEFAULT_DOH_JWT_DURATION;
+  const tooLong = dohDurationProblem(duration, account.key_rotation_interval_days);
+  if (tooLong) throwIssues([{ path: 'doh_jwt_duration', detail: tooLong }]);
   // Setting a token replaces the previous one: only one token issues DoH JWTs at a time.
-  account.doh = { service_token_id: token.id, doh_jwt_duration: duration ?? DEFAULT_DOH_JWT_DURATION };
+  account.doh = { service_token_id: token.id, doh_jwt_duration: duration };
   return { status: 201, result: dohAnswer(token, account.doh) };
 }
 
@@ -41,7 +44,7 @@ function tokenById(account: SeedAccount, id: string): ServiceToken | undefined {
   return account.service_tokens?.find((t) => t.id === id);
 }
 
-/** The answer: the service token's record with the DoH JWT duration. */
+/** The answer: the service token's record with the DoH JWT duration, and always `enabled` (absent would read as enabled). */
 function dohAnswer(token: ServiceToken, setting: DohSetting): Record<string, unknown> {
-  return { ...token, doh_jwt_duration: setting.doh_jwt_duration ?? DEFAULT_DOH_JWT_DURATION };
+  return { ...token, enabled: token.enabled ?? true, doh_jwt_duration: setting.doh_jwt_duration ?? DEFAULT_DOH_JWT_DURATION };
 }

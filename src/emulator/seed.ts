@@ -3,7 +3,8 @@
 //   accounts:
 //     - id: 023e105f4ecef8ad9ca31a8372d0c353          # at most 32 characters (32 hex in practice)
 //       organization: { name: ..., auth_domain: ... }  # API shape; absent: no organization yet
-//       service_tokens: [{ id, client_id, name, duration }]
+//       key_rotation_interval_days: 365              # 21–365 (absent: 365); bounds doh_jwt_duration
+//       service_tokens: [{ id, client_id, name, duration, enabled }]   # enabled: default true
 //       doh: { service_token_id, doh_jwt_duration }   # absent: no DoH token set
 //       users: [{ email, uid }]                        # who revoke_user knows; absent or empty: it answers true for anyone
 //       revocations: [...]                             # revoke_user calls received (the emulator appends; see Revocation)
@@ -22,6 +23,7 @@ import { doh as dohSpec } from '../resources/doh.js';
 import type { Scope } from '../resources/fields.js';
 import { organization as organizationSpec } from '../resources/organization.js';
 import { isEmail } from '../resources/revoke-user.js';
+import { dohDurationProblem, keyRotationDaysProblem } from './key-rotation.js';
 import { decodeUtf8 } from '../util/utf8.js';
 import { yamlSyntaxMessage } from '../util/yaml-messages.js';
 import { applyAssignments, describe, isPlainObject, readFields, type JsonObject } from './field-checks.js';
@@ -40,6 +42,8 @@ export interface ServiceToken {
   updated_at?: string;
   expires_at?: string;
   last_seen_at?: string;
+  /** A disabled token stays set for DoH but cannot authenticate; default true (the API's default on create). */
+  enabled?: boolean;
 }
 
 export interface DohSetting {
@@ -79,6 +83,8 @@ interface SeedOwner {
 }
 
 export interface SeedAccount extends SeedOwner {
+  /** The Access key rotation period, 21–365 days (unset: 365); the DoH JWT duration may not be longer. */
+  key_rotation_interval_days?: number;
   service_tokens?: ServiceToken[];
   doh?: DohSetting;
 }
@@ -108,7 +114,7 @@ function formatPath(path: (string | number)[]): string {
 }
 
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
-const TOKEN_KEYS = ['id', 'client_id', 'name', 'duration', 'created_at', 'updated_at', 'expires_at', 'last_seen_at'];
+const TOKEN_KEYS = ['id', 'client_id', 'name', 'duration', 'created_at', 'updated_at', 'expires_at', 'last_seen_at', 'enabled'];
 
 /**
  * Check a seed (already parsed from YAML or JSON) and bring it to its stored form: timestamps and defaults filled in.
@@ -129,14 +135,19 @@ export function parseSeed(input: unknown, now: () => Date = () => new Date()): S
 
 function parseAccount(item: unknown, at: (string | number)[], stamp: string): SeedAccount {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ['id', 'organization', 'service_tokens', 'doh', ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ['id', 'organization', 'key_rotation_interval_days', 'service_tokens', 'doh', ...OWNER_LISTS], at);
   const account: SeedAccount = { id: parseId(obj.id, [...at, 'id']) };
   if (obj.organization !== undefined && obj.organization !== null) account.organization = parseOrganization(obj.organization, 'account', [...at, 'organization'], stamp);
+  if (obj.key_rotation_interval_days !== undefined && obj.key_rotation_interval_days !== null) {
+    const problem = keyRotationDaysProblem(obj.key_rotation_interval_days);
+    if (problem) throw new SeedError([...at, 'key_rotation_interval_days'], problem);
+    account.key_rotation_interval_days = obj.key_rotation_interval_days as number;
+  }
   parseOwnerLists(obj, account, at);
   const tokens = listAt(obj, 'service_tokens', at).map((t, i) => parseServiceToken(t, [...at, 'service_tokens', i], stamp));
   rejectDuplicates(tokens.map((t) => t.id), [...at, 'service_tokens'], 'service token id');
   if (tokens.length) account.service_tokens = tokens;
-  if (obj.doh !== undefined && obj.doh !== null) account.doh = parseDoh(obj.doh, tokens, [...at, 'doh']);
+  if (obj.doh !== undefined && obj.doh !== null) account.doh = parseDoh(obj.doh, tokens, account.key_rotation_interval_days, [...at, 'doh']);
   return account;
 }
 
@@ -218,6 +229,7 @@ function parseServiceToken(value: unknown, at: (string | number)[], stamp: strin
       throw new SeedError([...at, key], `${describe(obj[key])} is not a timestamp`);
     }
   }
+  if (obj.enabled !== undefined && typeof obj.enabled !== 'boolean') throw new SeedError([...at, 'enabled'], `must be true or false, not ${describe(obj.enabled)}`);
   const duration = obj.duration ?? DEFAULT_TOKEN_DURATION;
   const lifetime = duration === 'forever' ? undefined : typeof duration === 'string' ? parseDuration(duration) : undefined;
   if (duration !== 'forever' && (lifetime === undefined || lifetime < 0n)) {
@@ -230,7 +242,7 @@ function parseServiceToken(value: unknown, at: (string | number)[], stamp: strin
   return token;
 }
 
-function parseDoh(value: unknown, tokens: ServiceToken[], at: (string | number)[]): DohSetting {
+function parseDoh(value: unknown, tokens: ServiceToken[], rotationDays: number | undefined, at: (string | number)[]): DohSetting {
   const obj = objectAt(value, at);
   rejectUnknownKeys(obj, ['service_token_id', 'doh_jwt_duration'], at);
   const { assignments, issues } = readFields(dohSpec, obj, 'account', 'create');
@@ -240,6 +252,8 @@ function parseDoh(value: unknown, tokens: ServiceToken[], at: (string | number)[
     throw new SeedError([...at, 'service_token_id'], `${describe(setting.service_token_id)} is not the id of one of this account's service_tokens`);
   }
   setting.doh_jwt_duration ??= DEFAULT_DOH_JWT_DURATION;
+  const tooLong = dohDurationProblem(setting.doh_jwt_duration, rotationDays);
+  if (tooLong) throw new SeedError([...at, 'doh_jwt_duration'], tooLong);
   return setting;
 }
 

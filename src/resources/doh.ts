@@ -1,7 +1,7 @@
 // DoH settings (accounts only): which service token issues DoH JWTs, and for how long.
 // The API takes service_token_id and reports the token record, whose `id` is that same value.
 
-import { ACCOUNT, duration, str, type ResourceSpec } from './fields.js';
+import { ACCOUNT, bool, duration, str, type ResourceSpec } from './fields.js';
 
 export const doh: ResourceSpec = {
   type: 'doh',
@@ -15,6 +15,7 @@ export const doh: ResourceSpec = {
     { path: 'client_id', type: str(), scopes: [], readOnly: true, description: 'The service token Client ID.' },
     { path: 'name', type: str(), scopes: [], readOnly: true, description: 'The service token name.' },
     { path: 'duration', type: str(), scopes: [], readOnly: true, description: 'The service token lifetime.' },
+    { path: 'enabled', type: bool(), scopes: [], readOnly: true, description: 'Whether the service token is enabled; a disabled one cannot authenticate.' },
     { path: 'expires_at', type: str(), scopes: [], readOnly: true, description: 'When the service token expires.' },
     { path: 'last_seen_at', type: str(), scopes: [], readOnly: true, description: 'When the service token was last used.' },
     { path: 'created_at', type: str(), scopes: [], readOnly: true, description: 'When the service token was created.' },
