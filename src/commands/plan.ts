@@ -25,7 +25,8 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     )
     .addOption(new Option('--format <format>', 'output format').choices(PLAN_FORMATS).default('text'))
     .option('--out <file>', 'write the rendered plan to this file (atomically; - for stdout) and print the summary line')
-    .option('--detailed-exitcode', 'exit 2 when there are changes');
+    .option('--detailed-exitcode', 'exit 2 when there are changes')
+    .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read");
   return addReconcileOptions(command).action(async (paths: string[], options: PlanOptions) => {
     // `--out -` is stdout, as usual for command-line tools.
     const out = options.out === '-' ? undefined : options.out;

@@ -110,6 +110,14 @@ export interface ChangeBudgetReport {
   targets: number;
 }
 
+export interface BaselineReport {
+  paths: string[];
+  /** Changes the base branch's config would not make (the pull request brings them). */
+  introduced: number;
+  /** Changes the base branch's config would make too: live state had drifted from it already. */
+  drift: number;
+}
+
 export interface Plan {
   format_version: typeof PLAN_FORMAT_VERSION;
   /** The ztsync that made the plan. */
@@ -123,6 +131,8 @@ export interface Plan {
   allowed: AllowedChange[];
   /** The change budget the plan was judged by (null when none applies: fewer than 8 targets and no --max-changed-targets). */
   change_budget: ChangeBudgetReport | null;
+  /** With --baseline: the base branch's config paths, and how many changes it introduces or finds already pending. */
+  baseline?: BaselineReport;
   summary: PlanSummary;
   /** "sha256:…" of the plan's canonical JSON without this field; set when the plan is complete (sealPlan). */
   checksum?: string;

@@ -6,7 +6,7 @@
 // shown so that it can neither break the structure (tables, <details>, headings) nor mention anyone on
 // GitHub: values go in code spans, exactly as they are; other text is escaped.
 
-import type { AllowedChange, BlockedChange, Plan, ResourcePlan, TargetPlan } from './model.js';
+import type { AllowedChange, BaselineReport, BlockedChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { show } from './model.js';
 import { summaryLine } from './render-text.js';
 
@@ -31,6 +31,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     '### ztsync plan',
     '',
     summaryLine(plan),
+    ...(plan.baseline ? ['', baselineMarkdown(plan.baseline)] : []),
     '',
     '| create | update | unchanged | errors |',
     '| ---: | ---: | ---: | ---: |',
@@ -122,10 +123,18 @@ function renderResource(resource: ResourcePlan): string[] {
     '',
     '| field | before | after |',
     '| --- | --- | --- |',
-    ...resource.changes.map((c) => `| ${cell(code(c.path))} | ${resource.action === 'create' ? '' : cell(code(show(c.before)))} | ${cell(code(show(c.after)))} |`),
+    ...resource.changes.map((c) => `| ${cell(code(c.path))}${c.origin ? ORIGIN_MARK[c.origin] : ''} | ${resource.action === 'create' ? '' : cell(code(show(c.before)))} | ${cell(code(show(c.after)))} |`),
     ...sourcesLine(resource),
   ];
 }
+
+function baselineMarkdown({ paths, introduced, drift }: BaselineReport): string {
+  const changes = (n: number) => `${n} ${plural(n, 'change')}`;
+  return `Against the baseline ${paths.map(code).join(', ')}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
+}
+
+/** How a change's field cell says where the change comes from (with --baseline). */
+const ORIGIN_MARK = { introduced: ' **introduced**', drift: ' _drift_' } as const;
 
 /** Where the changed values were written: one line per resource, `file:line` for each field. */
 function sourcesLine(resource: ResourcePlan): string[] {

@@ -18,7 +18,8 @@ export function renderText(plan: Plan, { color }: TextOptions): string {
   const blocks = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop')).map((t) => renderTarget(plan, t, c));
   if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c));
   if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c));
-  return [...blocks, summaryLine(plan, c)].join('\n\n') + '\n';
+  const summary = plan.baseline ? `${summaryLine(plan, c)}\n${baselineLine(plan)}` : summaryLine(plan, c);
+  return [...blocks, summary].join('\n\n') + '\n';
 }
 
 function renderTarget(plan: Plan, target: TargetPlan, c: Colors): string {
@@ -72,6 +73,13 @@ function renderAllowed(plan: Plan, c: Colors): string {
     lines.push(c.yellow(`  ✓ ${a.rule}: ${place(a)} — ${why}`));
   }
   return lines.join('\n');
+}
+
+/** With --baseline: how many changes the config under review brings, and how many were pending already. */
+export function baselineLine(plan: Plan): string {
+  const { introduced, drift } = plan.baseline!;
+  const changes = (n: number) => `${n} ${n === 1 ? 'change' : 'changes'}`;
+  return `Against the baseline (${plan.baseline!.paths.join(', ')}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
 }
 
 export function summaryLine(plan: Plan, c: Colors = pc.createColors(false)): string {

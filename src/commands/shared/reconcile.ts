@@ -1,9 +1,11 @@
 // What plan and apply share: the options that pick targets and the API, and the path from config files to
 // a plan. Commands import this; it imports stages only.
 
+import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { loadDesiredState } from '../../config/index.js';
-import { formatDiagnostic } from '../../config/model.js';
+import { formatDiagnostic, type DesiredState } from '../../config/model.js';
+import { markOrigins } from '../../plan/baseline.js';
 import { CloudflareClient } from '../../cloudflare/client.js';
 import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
 import { buildPlan, unmatchedFilters, type UnmatchedFilter } from '../../plan/build.js';
@@ -23,6 +25,8 @@ export interface ReconcileOptions {
   maxRetries?: string;
   allow?: string[];
   maxChangedTargets?: string;
+  /** plan only: the base branch's config paths. */
+  baseline?: string[];
 }
 
 export function addReconcileOptions(command: Command, { pathsOptional = false } = {}): Command {
@@ -90,8 +94,28 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   const concurrency = wholeNumber('--concurrency', options.concurrency ?? '8', 1);
   const built = await buildPlan(state, api, { ...filters, concurrency });
   const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
-  const plan = checkSafety(built, { allow: [...configAllows, ...safety.allow], budget: safety.budget });
+  const checked = checkSafety(built, { allow: [...configAllows, ...safety.allow], budget: safety.budget });
+  const base = options.baseline ? await baselineState(options.baseline, io) : null;
+  const plan = base ? markOrigins(checked, base, options.baseline!) : checked;
   return { plan: sealPlan(plan), client: api };
+}
+
+/**
+ * The base branch's desired state for --baseline. A path that does not exist is an empty base (a pull request
+ * that adds the first config introduces everything); a base config that does not validate marks nothing.
+ */
+async function baselineState(paths: string[], io: Io): Promise<DesiredState | null> {
+  const existing: string[] = [];
+  for (const path of paths) {
+    if (await stat(path).then(() => true, () => false)) existing.push(path);
+    else io.stderr.write(`ztsync: --baseline ${path} does not exist: taken as an empty base config (its changes count as introduced)\n`);
+  }
+  if (existing.length === 0) return { files: [], targets: [], allow: [] };
+  const { state, diagnostics } = await loadDesiredState(existing, { env: io.env });
+  if (state) return state;
+  const first = diagnostics[0] ? `; the first: ${formatDiagnostic(diagnostics[0])}` : '';
+  io.stderr.write(`ztsync: --baseline: the base config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'}${first}); changes are not marked introduced or drift\n`);
+  return null;
 }
 
 /** The one API client of a command, from --api-base / CLOUDFLARE_BASE_URL, the credentials in the environment and --max-retries. */
