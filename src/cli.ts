@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, UsageError, type Io } from './io.js';
 import { applyCommand } from './commands/apply.js';
 import { emulatorCommand } from './commands/emulator.js';
+import { importCommand } from './commands/import.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { schemaCommand } from './commands/schema.js';
@@ -19,7 +20,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, emulatorCommand, schemaCommand]) {
+  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, importCommand, emulatorCommand, schemaCommand]) {
     program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
   }
   return program;

@@ -3,7 +3,7 @@
 import { collectAllowEntries } from './allow.js';
 import { mergeTargets } from './desired.js';
 import { interpolateFile, type Env } from './interpolate.js';
-import { findConfigFiles, loadYamlFile } from './load.js';
+import { findConfigFiles, loadYamlFile, parseYaml } from './load.js';
 import type { DesiredState, Diagnostic } from './model.js';
 import { fileDiagnostic, type YamlFile } from './positions.js';
 import { crossFieldDiagnostics } from './rules.js';
@@ -24,11 +24,30 @@ export async function loadDesiredState(
   { env = process.env }: { env?: Env } = {},
 ): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[] }> {
   const found = await findConfigFiles(paths);
-  const diagnostics = [...found.diagnostics];
+  return checkFiles(found.files.map((path) => ({ path, load: () => loadYamlFile(path) })), found.diagnostics, env);
+}
+
+/**
+ * The same checks on config held in memory (e.g. files about to be written), each text named by the path it
+ * will have: messages then point at that file's lines.
+ */
+export function checkConfigTexts(
+  sources: readonly { path: string; text: string }[],
+  { env = process.env }: { env?: Env } = {},
+): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[] }> {
+  return checkFiles(sources.map(({ path, text }) => ({ path, load: async () => parseYaml(path, text) })), [], env);
+}
+
+async function checkFiles(
+  sources: readonly { path: string; load: () => Promise<{ file?: YamlFile; diagnostics: Diagnostic[] }> }[],
+  found: readonly Diagnostic[],
+  env: Env,
+): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[] }> {
+  const diagnostics = [...found];
   const files: YamlFile[] = [];
-  for (const path of found.files) {
+  for (const { path, load } of sources) {
     try {
-      const loaded = await loadYamlFile(path);
+      const loaded = await load();
       diagnostics.push(...loaded.diagnostics);
       if (!loaded.file) continue;
       // Before the schema: a value read from the environment is checked like one written out (a reference that
@@ -46,7 +65,7 @@ export async function loadDesiredState(
   const allowed = collectAllowEntries(files, merged.targets);
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics);
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics) };
-  return { state: { files: found.files, targets: merged.targets.map((t) => t.target), allow: allowed.allow }, diagnostics: [] };
+  return { state: { files: sources.map((s) => s.path), targets: merged.targets.map((t) => t.target), allow: allowed.allow }, diagnostics: [] };
 }
 
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {

@@ -17,10 +17,14 @@ import { closest } from '../../config/suggest.js';
 import { UsageError, type Io } from '../../io.js';
 import { githubActions } from './github.js';
 
-export interface ReconcileOptions {
-  apiBase?: string;
+export interface ReconcileOptions extends ApiOptions {
   account?: string[];
   zone?: string[];
+}
+
+/** The options of every command that talks to the API. */
+export interface ApiOptions {
+  apiBase?: string;
   concurrency?: string;
   maxRetries?: string;
   allow?: string[];
@@ -29,13 +33,9 @@ export interface ReconcileOptions {
   baseline?: string[];
 }
 
-export function addReconcileOptions(command: Command, { pathsOptional = false } = {}): Command {
-  const paths = 'YAML config files or directories (read recursively: *.yaml, *.yml)';
+export function addApiOptions(command: Command): Command {
   return command
-    .argument(pathsOptional ? '[paths...]' : '<paths...>', paths)
     .addOption(new Option('--api-base <url>', `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`))
-    .option('--account <id...>', 'only these accounts (repeatable)')
-    .option('--zone <id...>', 'only these zones (repeatable)')
     .option('--concurrency <n>', 'targets read at once', '8')
     .option('--max-retries <n>', 'retries of a failed API call (429, 5xx, timeouts, connection errors)', '4')
     .option('--allow <rule>', `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(', ')}`, collect)
@@ -66,6 +66,20 @@ export function safetyFromFlags(options: ReconcileOptions): { allow: Allowance[]
   const budget = parseBudget(options.maxChangedTargets);
   if (!budget) throw new UsageError(`--max-changed-targets takes a whole number of targets (5) or a percentage up to 100% (25%), not "${options.maxChangedTargets}"`);
   return { allow, budget };
+}
+
+export function addReconcileOptions(command: Command, { pathsOptional = false } = {}): Command {
+  const paths = 'YAML config files or directories (read recursively: *.yaml, *.yml)';
+  return addApiOptions(
+    command
+      .argument(pathsOptional ? '[paths...]' : '<paths...>', paths)
+      .option('--account <id...>', 'only these accounts (repeatable)')
+      .option('--zone <id...>', 'only these zones (repeatable)'),
+  );
+}
+
+export function concurrencyOption(options: ApiOptions): number {
+  return wholeNumber('--concurrency', options.concurrency ?? '8', 1);
 }
 
 export interface Planned {
@@ -119,7 +133,7 @@ async function baselineState(paths: string[], io: Io): Promise<DesiredState | nu
 }
 
 /** The one API client of a command, from --api-base / CLOUDFLARE_BASE_URL, the credentials in the environment and --max-retries. */
-export function makeClient(options: ReconcileOptions, io: Io, { readOnly }: { readOnly: boolean }): CloudflareClient {
+export function makeClient(options: ApiOptions, io: Io, { readOnly }: { readOnly: boolean }): CloudflareClient {
   return new CloudflareClient({
     apiBase: options.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
     credentials: credentialsFromEnv(io.env),

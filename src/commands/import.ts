@@ -1,0 +1,177 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { formatDiagnostic } from '../config/index.js';
+import { buildImportModel, type ImportModel } from '../import/model.js';
+import { readTargets } from '../import/read.js';
+import { filePerTarget, singleFile, type SchemaRef } from '../import/render.js';
+import { idProblem, orderTargets, parseTargetsFile, type ImportTarget } from '../import/targets.js';
+import { checkImportFiles, roundTripProblems } from '../import/verify.js';
+import { EXIT, UsageError, type Io } from '../io.js';
+import { existingPaths, writeFilesAtomically } from '../util/write-files.js';
+import { addApiOptions, concurrencyOption, makeClient, type ApiOptions } from './shared/reconcile.js';
+
+interface ImportOptions extends ApiOptions {
+  account?: string[];
+  zone?: string[];
+  targets?: string;
+  out?: string;
+  outDir?: string;
+  defaults?: boolean;
+  verify?: boolean;
+  force?: boolean;
+  schema?: string;
+}
+
+/** The schema of this installation of ztsync (src/commands or dist/commands → the package root). */
+const BUNDLED_SCHEMA = fileURLToPath(new URL('../../schema/ztsync.schema.json', import.meta.url));
+
+const HELP = `
+Reads the live organization (and, for accounts, the DoH settings) of each target and writes config that
+plans with no changes: writable fields only, in the order of the schema; values the API reports as its
+defaults (false, empty strings, lists and login_design) left out; doh.service_token_id from the token's id.
+Targets with nothing set yet are listed in a comment and not imported.
+
+  --targets FILE   one target a line, "account <id>" or "zone <id>"; blank lines and # comments ignored
+  --out FILE       one .yaml file with every target
+  --out-dir DIR    one file per target: DIR/accounts/<id>.yaml, DIR/zones/<id>.yaml (and DIR/defaults.yaml)
+                   with neither, the config is printed to stdout
+  --defaults       values shared by every target a default would reach go into a defaults section
+  --verify         plan the imported config against live state before writing: any change is an error
+
+Before anything is written, the config is checked as \`ztsync validate\` would; any failure (a target that
+cannot be read, a live value the schema refuses, a change under --verify, a file that exists without
+--force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
+`;
+
+export function importCommand(io: Io, setExit: (code: number) => void): Command {
+  const command = new Command('import')
+    .summary('Write config from the live settings of accounts and zones.')
+    .description('Bring existing accounts and zones under management: read their live settings and write config YAML.')
+    .option('--account <id...>', 'accounts to import (repeatable)')
+    .option('--zone <id...>', 'zones to import (repeatable)')
+    .option('--targets <file>', 'a file listing the targets, one "account <id>" or "zone <id>" a line')
+    .addOption(new Option('--out <file>', 'write one config file (.yaml or .yml)').conflicts('outDir'))
+    .option('--out-dir <dir>', 'write one config file per target under this directory')
+    .option('--defaults', 'lift values every target shares into a defaults section')
+    .option('--verify', 'plan the imported config against live state before writing; fail unless it shows no changes')
+    .option('--force', 'overwrite files that exist')
+    .option('--schema <path-or-url>', 'what the yaml-language-server modeline points at (default: the schema of this ztsync)')
+    .addHelpText('after', HELP);
+  return addApiOptions(command).action(async (options: ImportOptions) => setExit(await runImport(options, io)));
+}
+
+async function runImport(options: ImportOptions, io: Io): Promise<number> {
+  const fail = (lines: string[]) => {
+    for (const line of lines) io.stderr.write(`${line}\n`);
+    return EXIT.error;
+  };
+  const chosen = await chosenTargets(options);
+  if ('problems' in chosen) return fail(chosen.problems);
+  const targets = chosen.targets;
+  if (options.out !== undefined && !['.yaml', '.yml'].includes(extname(options.out).toLowerCase())) {
+    throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
+  }
+  const schemaRef = schemaReference(options.schema);
+  if (!options.force) {
+    const existing = await existingPaths(plannedPaths(targets, options));
+    if (existing.length > 0) return fail([`ztsync import: ${existing.join(', ')} already ${existing.length === 1 ? 'exists' : 'exist'}; pass --force to overwrite. Nothing was read or written.`]);
+  }
+
+  const client = makeClient(options, io, { readOnly: true });
+  const concurrency = concurrencyOption(options);
+  const live = await readTargets(client, targets, concurrency);
+  const unreadable = live.filter((t) => t.error !== null);
+  if (unreadable.length > 0) {
+    return fail([...unreadable.map((t) => `${t.scope} ${t.id}: ${t.error}`), `ztsync import: ${count(unreadable.length, 'target')} could not be read; nothing was written.`]);
+  }
+
+  const model = buildImportModel(live.map((t) => ({ target: t, live: t.live })), { defaults: Boolean(options.defaults) });
+  const files = options.outDir !== undefined ? filePerTarget(model, options.outDir, schemaRef) : [singleFile(model, options.out ?? null, schemaRef)];
+  const checked = await checkImportFiles(files);
+  if (!checked.state) {
+    return fail([...checked.problems, `ztsync import: the live state cannot be written as valid config (${count(checked.problems.length, 'problem')} above); nothing was written.`]);
+  }
+  if (options.verify) {
+    const problems = await roundTripProblems(checked.state, client, concurrency);
+    if (problems.length > 0) {
+      return fail([...problems, `ztsync import: --verify: the imported config does not round-trip (${count(problems.length, 'difference')} above); nothing was written.`]);
+    }
+  }
+
+  const where = options.outDir !== undefined ? `${count(files.length, 'file')} under ${options.outDir}` : (options.out ?? 'stdout');
+  const report = summary(model, where, Boolean(options.verify));
+  if (files.length === 1 && files[0].path === null) {
+    io.stdout.write(files[0].text);
+    io.stderr.write(report);
+    return EXIT.ok;
+  }
+  try {
+    await writeFilesAtomically(files.map((f) => ({ path: f.path!, text: f.text })), { overwrite: Boolean(options.force) });
+  } catch (err) {
+    return fail([`ztsync import: could not write: ${err instanceof Error ? err.message : String(err)}; nothing was written.`]);
+  }
+  io.stdout.write(report);
+  return EXIT.ok;
+}
+
+async function chosenTargets(options: ImportOptions): Promise<{ targets: ImportTarget[] } | { problems: string[] }> {
+  const given: ImportTarget[] = [];
+  const problems: string[] = [];
+  for (const [scope, ids] of [['account', options.account ?? []], ['zone', options.zone ?? []]] as const) {
+    for (const id of ids) {
+      const problem = idProblem(id);
+      if (problem) problems.push(`ztsync import: --${scope} ${problem}`);
+      else given.push({ scope, id });
+    }
+  }
+  if (options.targets !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(options.targets, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return { problems: [`${options.targets}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a targets file' : (err as Error).message}`] };
+    }
+    const parsed = parseTargetsFile(options.targets, text);
+    problems.push(...parsed.diagnostics.map(formatDiagnostic));
+    given.push(...parsed.targets);
+  }
+  if (problems.length > 0) return { problems };
+  if (given.length === 0) throw new UsageError('import needs targets: --account ID, --zone ID or --targets FILE');
+  return { targets: orderTargets(given) };
+}
+
+/** Every file import could write for these targets, known before anything is read. */
+function plannedPaths(targets: readonly ImportTarget[], options: ImportOptions): string[] {
+  if (options.out !== undefined) return [options.out];
+  if (options.outDir === undefined) return [];
+  const files = filePerTarget({ defaults: [], targets: [], skipped: [...targets] }, options.outDir, () => '').map((f) => f.path!);
+  return options.defaults ? [...files, join(options.outDir, 'defaults.yaml')] : files;
+}
+
+/** A URL is used as it is; a path (default: the bundled schema) is made relative to each file's directory. */
+function schemaReference(given: string | undefined): SchemaRef {
+  if (given !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return () => given;
+  const schema = resolve(given ?? BUNDLED_SCHEMA);
+  return (path) => {
+    const from = path === null ? process.cwd() : dirname(resolve(path));
+    const ref = relative(from, schema).split(sep).join('/');
+    return ref.startsWith('.') ? ref : `./${ref}`;
+  };
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function summary(model: ImportModel, where: string, verified: boolean): string {
+  const accounts = model.targets.filter((t) => t.scope === 'account').length;
+  const lines = [`Imported ${count(accounts, 'account')} and ${count(model.targets.length - accounts, 'zone')} to ${where}.`];
+  const lifted = model.defaults.reduce((n, d) => n + Object.keys(d.values).length, 0);
+  if (lifted > 0) lines.push(`${count(lifted, 'shared value')} went to defaults: ${model.defaults.flatMap((d) => Object.keys(d.values).map((p) => `${d.type}.${p}`)).join(', ')}.`);
+  if (model.skipped.length > 0) lines.push(`Skipped ${count(model.skipped.length, 'target')} with nothing set yet: ${model.skipped.map((t) => `${t.scope} ${t.id}`).join(', ')}.`);
+  if (verified) lines.push('Verified: a plan of the imported config against live state shows no changes.');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,122 @@
+// The import model as config files: pure. One file (--out, or stdout) or one file per target (--out-dir).
+// Keys follow the resource tables, so that a re-import diffs cleanly in git; a string is quoted wherever a YAML
+// reader, 1.1 or 1.2, would take it for something else (all-digit ids, yes/no, on/off, colours, dates).
+
+import { posix } from 'node:path';
+import { Document, isScalar, parse, Scalar, visit } from 'yaml';
+import { idKey } from '../config/schema.js';
+import { setPath, type ResourceType } from '../resources/index.js';
+import type { ImportModel, ImportedTarget, Leaves } from './model.js';
+import type { ImportTarget } from './targets.js';
+
+export interface ImportFile {
+  /** Where it goes, as given (relative to the working directory or absolute); null for stdout. */
+  path: string | null;
+  text: string;
+}
+
+/** The `$schema` reference a file at `path` (null: stdout, read from the working directory) should carry. */
+export type SchemaRef = (path: string | null) => string;
+
+const HEADER = 'Written by `ztsync import` from the live state. Only the fields written here are managed.';
+
+export function singleFile(model: ImportModel, path: string | null, schemaRef: SchemaRef): ImportFile {
+  const data: Record<string, unknown> = {};
+  if (model.defaults.length > 0) data.defaults = sections(model.defaults);
+  const accounts = model.targets.filter((t) => t.scope === 'account');
+  const zones = model.targets.filter((t) => t.scope === 'zone');
+  if (accounts.length > 0) data.accounts = accounts.map(entry);
+  if (zones.length > 0) data.zones = zones.map(entry);
+  const trailer = model.skipped.length > 0 ? skippedComment(model.skipped) : [];
+  return { path, text: yamlText(data, [modeline(schemaRef(path)), HEADER], trailer, model.targets) };
+}
+
+/** One file per target under `dir`: accounts/<id>.yaml and zones/<id>.yaml, and defaults.yaml when there are defaults. */
+export function filePerTarget(model: ImportModel, dir: string, schemaRef: SchemaRef): ImportFile[] {
+  const files: ImportFile[] = [];
+  const join = (...parts: string[]) => posix.join(dir.split('\\').join('/'), ...parts);
+  if (model.defaults.length > 0) {
+    const path = join('defaults.yaml');
+    const text = yamlText({ defaults: sections(model.defaults) }, [modeline(schemaRef(path)), HEADER, 'Laid under every target: values all the imported targets share.'], [], []);
+    files.push({ path, text });
+  }
+  for (const target of model.targets) {
+    const path = join(`${target.scope}s`, `${target.id}.yaml`);
+    files.push({ path, text: yamlText({ [`${target.scope}s`]: [entry(target)] }, [modeline(schemaRef(path)), HEADER], [], [target]) });
+  }
+  for (const target of model.skipped) {
+    const path = join(`${target.scope}s`, `${target.id}.yaml`);
+    files.push({ path, text: commentLines([modeline(schemaRef(path)), `${target.scope} ${target.id} has nothing set yet (${nothingSet(target)}): nothing to import.`]) });
+  }
+  return files;
+}
+
+function modeline(ref: string): string {
+  return `yaml-language-server: $schema=${ref}`;
+}
+
+function nothingSet(target: ImportTarget): string {
+  return target.scope === 'account' ? 'no Zero Trust organization or DoH settings' : 'no Zero Trust organization';
+}
+
+function skippedComment(skipped: readonly ImportTarget[]): string[] {
+  return ['Not imported, nothing set yet (no Zero Trust organization, and for accounts no DoH settings):', ...skipped.map((t) => `  ${t.scope} ${t.id}`)];
+}
+
+function entry(target: ImportedTarget): Record<string, unknown> {
+  return { [idKey(target.scope)]: target.id, ...sections(target.resources) };
+}
+
+function sections(resources: readonly { type: ResourceType; values: Leaves }[]): Record<string, unknown> {
+  return Object.fromEntries(resources.map((r) => [r.type, nest(r.values)]));
+}
+
+/** Dotted leaves back into nested groups, in the leaves' (table) order. */
+function nest(values: Leaves): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [path, value] of Object.entries(values)) setPath(out, path, value);
+  return out;
+}
+
+function commentLines(lines: readonly string[]): string {
+  return lines.flatMap((l) => l.split('\n')).map((l) => `# ${l}`.trimEnd()).join('\n') + '\n';
+}
+
+function yamlText(data: Record<string, unknown>, header: string[], trailer: string[], targets: readonly ImportedTarget[]): string {
+  if (Object.keys(data).length === 0) return commentLines([...header, ...trailer]);
+  const doc = new Document(data);
+  doc.commentBefore = header.map((l) => ` ${l}`).join('\n');
+  if (trailer.length > 0) doc.comment = trailer.map((l) => ` ${l}`).join('\n');
+  // Targets with a resource not set yet say so, right above their entry.
+  for (const key of ['accounts', 'zones'] as const) {
+    const list = doc.get(key) as { items: { commentBefore?: string }[] } | undefined;
+    const scoped = targets.filter((t) => `${t.scope}s` === key);
+    list?.items.forEach((item, i) => {
+      const notSet = scoped[i]?.notSet ?? [];
+      if (notSet.length > 0) item.commentBefore = ` not set yet: ${notSet.join(', ')}`;
+    });
+  }
+  visit(doc, {
+    Seq(_, seq) {
+      // Lists of plain values on one line, as people write them: [totp, security_key].
+      if (seq.items.every((item) => isScalar(item))) seq.flow = true;
+    },
+    Scalar(_, scalar) {
+      if (typeof scalar.value === 'string' && misread(scalar.value)) scalar.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/** Whether a YAML 1.1 or 1.2 reader would not read this string back, as it is, from a plain scalar. */
+function misread(text: string): boolean {
+  if (text.includes('\n')) return true;
+  for (const version of ['1.1', '1.2'] as const) {
+    try {
+      if (parse(text, { version, logLevel: 'silent' }) !== text) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
