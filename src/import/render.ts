@@ -1,9 +1,9 @@
 // The import model as config files: pure. One file (--out, or stdout) or one file per target (--out-dir).
 // Keys follow the resource tables, so that a re-import diffs cleanly in git; a string is quoted wherever a YAML
-// reader, 1.1 or 1.2, would take it for something else (all-digit ids, yes/no, on/off, colours, dates).
+// reader, 1.1 or 1.2, would take it for something else.
 
 import { posix } from 'node:path';
-import { Document, isScalar, parse, Scalar, visit } from 'yaml';
+import { Document, isScalar, Scalar, visit } from 'yaml';
 import { idKey } from '../config/schema.js';
 import { setPath, type ResourceType } from '../resources/index.js';
 import type { ImportModel, ImportedTarget, Leaves } from './model.js';
@@ -108,15 +108,15 @@ function yamlText(data: Record<string, unknown>, header: string[], trailer: stri
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
-/** Whether a YAML 1.1 or 1.2 reader would not read this string back, as it is, from a plain scalar. */
+/**
+ * The patterns by which a YAML 1.1 or 1.2 reader resolves a plain scalar to something other than a string
+ * (yes/no, on/off, 0777, 1:20, dates, ~…). yaml quotes what 1.2 would misread on its own; 1.1 readers are still
+ * common (PyYAML, older editors), so their patterns count too. Indicators and spaces yaml handles itself.
+ */
+const NOT_A_STRING: readonly RegExp[] = (['1.1', '1.2'] as const).flatMap((version) =>
+  new Document(null, { version }).schema!.tags.flatMap((tag) => ('test' in tag && tag.test instanceof RegExp ? [tag.test] : [])),
+);
+
 function misread(text: string): boolean {
-  if (text.includes('\n')) return true;
-  for (const version of ['1.1', '1.2'] as const) {
-    try {
-      if (parse(text, { version, logLevel: 'silent' }) !== text) return true;
-    } catch {
-      return true;
-    }
-  }
-  return false;
+  return text.includes('\n') || NOT_A_STRING.some((pattern) => pattern.test(text));
 }
