@@ -33,7 +33,7 @@ export async function writeFilesAtomically(files: readonly FileToWrite[], { over
     }
     for (const [i, file] of files.entries()) await rename(temporaries[i], file.path);
   } catch (err) {
-    await Promise.all(temporaries.map((t) => rm(t, { force: true })));
+    await Promise.all(temporaries.map((t) => rm(t, { force: true }).catch(() => undefined)));
     for (const dir of madeDirs.reverse()) await rmdir(dir).catch(() => undefined);
     throw err;
   }

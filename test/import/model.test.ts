@@ -1,0 +1,91 @@
+// The import model: pure, from live objects to config values, and lifting shared values into defaults.
+import { describe, expect, it } from 'vitest';
+import { buildImportModel, type ImportModel } from '../../src/import/model.js';
+import type { ImportTarget } from '../../src/import/targets.js';
+import { orderTargets, parseTargetsFile } from '../../src/import/targets.js';
+
+const A = 'a'.repeat(32);
+const B = 'b'.repeat(32);
+const C = 'c'.repeat(32);
+const Z = 'f'.repeat(32);
+const TOKEN = { id: 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415', client_id: 'x.access', name: 'DoH', expires_at: '2030-01-01T00:00:00Z', doh_jwt_duration: '24h' };
+
+type Live = Parameters<typeof buildImportModel>[0][number]['live'];
+const target = (scope: ImportTarget['scope'], id: string, live: Live) => ({ target: { scope, id }, live });
+const org = (n: number, extra: Record<string, unknown> = {}) => ({ name: `Org ${n}`, auth_domain: `org-${n}.cloudflareaccess.com`, ...extra });
+const defaultsOf = (model: ImportModel) => Object.fromEntries(model.defaults.map((d) => [d.type, d.values]));
+const valuesOf = (model: ImportModel, id: string, type: string) => model.targets.find((t) => t.id === id)?.resources.find((r) => r.type === type)?.values;
+
+describe('import values', () => {
+  it('takes writable fields only, drops server defaults, reads service_token_id from the token id', () => {
+    const model = buildImportModel(
+      [
+        target('account', A, {
+          organization: org(1, { created_at: 'x', updated_at: 'y', is_ui_read_only: false, auto_redirect_to_identity: true, login_design: { background_color: '' }, custom_pages: {}, deny_unmatched_requests_exempted_zone_names: [], mfa_config: { allowed_authenticators: ['totp', 'totp', 'biometrics'] }, unknown_field: 1 }),
+          doh: TOKEN,
+        }),
+        // A zone takes only the zone subset, even when the API reports more.
+        target('zone', Z, { organization: org(2, { session_duration: '24h', deny_unmatched_requests: true }) }),
+      ],
+      { defaults: false },
+    );
+    expect(valuesOf(model, A, 'organization')).toEqual({ name: 'Org 1', auth_domain: 'org-1.cloudflareaccess.com', auto_redirect_to_identity: true, 'mfa_config.allowed_authenticators': ['biometrics', 'totp'] });
+    expect(valuesOf(model, A, 'doh')).toEqual({ service_token_id: TOKEN.id, doh_jwt_duration: '24h' });
+    expect(valuesOf(model, Z, 'organization')).toEqual({ name: 'Org 2', auth_domain: 'org-2.cloudflareaccess.com', deny_unmatched_requests: true });
+    expect(Object.keys(valuesOf(model, A, 'organization')!)).toEqual(['name', 'auth_domain', 'auto_redirect_to_identity', 'mfa_config.allowed_authenticators']);
+  });
+
+  it('skips targets with nothing set, and notes the resources a target does not have yet', () => {
+    const model = buildImportModel(
+      [target('account', A, { organization: null, doh: TOKEN }), target('account', B, { organization: { created_at: 'x' }, doh: null }), target('zone', Z, { organization: null })],
+      { defaults: false },
+    );
+    expect(model.targets.map((t) => [t.id, t.notSet])).toEqual([[A, ['organization']]]);
+    expect(model.skipped).toEqual([{ scope: 'account', id: B }, { scope: 'zone', id: Z }]);
+  });
+});
+
+describe('--defaults', () => {
+  it('lifts what every target the default reaches shares, equal in meaning, but never names, domains or tokens', () => {
+    const model = buildImportModel(
+      [
+        target('account', A, { organization: org(1, { name: 'Same', session_duration: '24h', is_ui_read_only: true, warp_auth_session_duration: '1h' }), doh: TOKEN }),
+        target('account', B, { organization: org(2, { name: 'Same', session_duration: '1440m', is_ui_read_only: true, warp_auth_session_duration: '2h' }), doh: { ...TOKEN, doh_jwt_duration: '1440m' } }),
+        target('account', C, { organization: org(3, { name: 'Same', session_duration: '24h0m0s', is_ui_read_only: true, warp_auth_session_duration: '1h' }), doh: null }),
+        // The zone does not take session_duration, so it does not stop that one; it does take is_ui_read_only.
+        target('zone', Z, { organization: org(4, { name: 'Same', is_ui_read_only: true }) }),
+      ],
+      { defaults: true },
+    );
+    expect(defaultsOf(model)).toEqual({ organization: { is_ui_read_only: true, session_duration: '24h' }, doh: { doh_jwt_duration: '24h' } });
+    expect(valuesOf(model, A, 'organization')).toEqual({ name: 'Same', auth_domain: 'org-1.cloudflareaccess.com', warp_auth_session_duration: '1h' });
+    expect(valuesOf(model, Z, 'organization')).toEqual({ name: 'Same', auth_domain: 'org-4.cloudflareaccess.com' });
+    // DoH defaults reach only accounts with a doh section of their own: A and B keep theirs, with the token.
+    expect(valuesOf(model, A, 'doh')).toEqual({ service_token_id: TOKEN.id });
+    expect(valuesOf(model, C, 'doh')).toBeUndefined();
+  });
+
+  it('lifts nothing a target without the resource would then receive, and nothing only one target has', () => {
+    const model = buildImportModel(
+      [
+        target('account', A, { organization: org(1, { session_duration: '24h' }), doh: TOKEN }),
+        target('account', B, { organization: org(2, { session_duration: '24h' }), doh: null }),
+        // No organization: organization defaults would reach it and plan a create.
+        target('account', C, { organization: null, doh: { ...TOKEN, id: '0b1c9a52-6a77-4e09-9d0e-0d9c3e6a1d2f' } }),
+      ],
+      { defaults: true },
+    );
+    expect(model.defaults).toEqual([{ type: 'doh', values: { doh_jwt_duration: '24h' } }]);
+    expect(valuesOf(model, B, 'organization')).toEqual({ ...org(2), session_duration: '24h' });
+    const alone = buildImportModel([target('account', A, { organization: org(1, { session_duration: '24h' }), doh: null })], { defaults: true });
+    expect(alone.defaults).toEqual([]);
+  });
+});
+
+describe('targets', () => {
+  it('parses a targets file; accounts come first, each once, in the order given', () => {
+    const parsed = parseTargetsFile('t.txt', `zone ${Z}\n# comment\naccount ${B} # trailing\r\n\naccount ${A}\naccount ${B}\n`);
+    expect(parsed.diagnostics).toEqual([]);
+    expect(orderTargets(parsed.targets)).toEqual([{ scope: 'account', id: B }, { scope: 'account', id: A }, { scope: 'zone', id: Z }]);
+  });
+});
