@@ -102,7 +102,11 @@ function yamlText(data: Record<string, unknown>, header: string[], trailer: stri
       if (seq.items.every((item) => isScalar(item))) seq.flow = true;
     },
     Scalar(_, scalar) {
-      if (typeof scalar.value === 'string' && misread(scalar.value)) scalar.type = Scalar.QUOTE_DOUBLE;
+      if (typeof scalar.value !== 'string') return;
+      // Config strings read ${ZTSYNC_…} from the environment: live text is kept literal ($${ is a literal ${).
+      const text = scalar.value.replaceAll('${', () => '$${');
+      scalar.value = text;
+      if (misread(text)) scalar.type = Scalar.QUOTE_DOUBLE;
     },
   });
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });

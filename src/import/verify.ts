@@ -13,7 +13,8 @@ export const STDOUT_NAME = '<stdout>';
 /** The files as config: their bytes as they will be on disk (UTF-8), validated like `ztsync validate` does. */
 export async function checkImportFiles(files: readonly ImportFile[]): Promise<{ state: DesiredState | null; problems: string[] }> {
   const sources = files.map((f) => ({ path: f.path ?? STDOUT_NAME, text: Buffer.from(f.text, 'utf8').toString('utf8') }));
-  const { state, diagnostics } = await checkConfigTexts(sources);
+  // Imported strings hold no references (a live ${ is written $${), so the environment plays no part.
+  const { state, diagnostics } = await checkConfigTexts(sources, { env: {} });
   return { state, problems: diagnostics.map(formatDiagnostic) };
 }
 

@@ -76,6 +76,8 @@ describe('what import writes', () => {
     expect(Object.keys(full)).toEqual(leafOrder);
     expect(full.mfa_config.allowed_authenticators).toEqual(['biometrics', 'piv_key', 'security_key', 'ssh_fido2_key', 'totp']);
     expect(full.mfa_piv_key_requirements.ssh_key_size).toEqual([256, 4096]);
+    // Live text is literal: ${ is written $${, so nothing is read from the environment.
+    expect(full.ui_read_only_toggle_reason).toBe('Managed from git: $${ZTSYNC_REASON} and $$${literal}');
     expect(data.accounts[0].doh).toEqual({ service_token_id: 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415', doh_jwt_duration: '800h' });
     // The all-digit account: login_design {} and an empty list are server defaults, so they are left out.
     expect(data.accounts[1]).toEqual({ account_id: DIGITS_ACCOUNT, organization: { name: '0777', auth_domain: 'digits.cloudflareaccess.com', session_duration: '24h' } });

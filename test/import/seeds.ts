@@ -20,7 +20,7 @@ export const EVERY_ACCOUNT_FIELD = {
   deny_unmatched_requests: true,
   deny_unmatched_requests_exempted_zone_names: ['b.example', 'a.example'],
   is_ui_read_only: true,
-  ui_read_only_toggle_reason: 'Managed from git',
+  ui_read_only_toggle_reason: 'Managed from git: ${ZTSYNC_REASON} and $${literal}',
   login_design: { background_color: '#c5ed1b', footer_text: 'Footer: authorised use only', header_text: 'yes', logo_path: 'https://example.com/logo.png', text_color: '#222' },
   mfa_config: { allowed_authenticators: ['totp', 'security_key', 'biometrics', 'piv_key', 'ssh_fido2_key'], session_duration: '12h', amr_matching_session_duration: '30m', required_aaguids: '2fc0579f-8113-47ea-b116-bb5a8db9202a' },
   mfa_required_for_all_apps: true,
