@@ -9,7 +9,7 @@ import { filePerTarget, singleFile, type SchemaRef } from '../import/render.js';
 import { idProblem, orderTargets, parseTargetsFile, type ImportTarget } from '../import/targets.js';
 import { checkImportFiles, roundTripProblems } from '../import/verify.js';
 import { EXIT, UsageError, type Io } from '../io.js';
-import { existingPaths, writeFilesAtomically } from '../util/write-files.js';
+import { existingPaths, writeFilesAtomicSync } from '../util/atomic-write.js';
 import { addApiOptions, concurrencyOption, makeClient, type ApiOptions } from './shared/reconcile.js';
 
 interface ImportOptions extends ApiOptions {
@@ -75,7 +75,7 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
   }
   const schemaRef = schemaReference(options.schema);
   if (!options.force) {
-    const existing = await existingPaths(plannedPaths(targets, options));
+    const existing = existingPaths(plannedPaths(targets, options));
     if (existing.length > 0) return fail([`ztsync import: ${existing.join(', ')} already ${existing.length === 1 ? 'exists' : 'exist'}; pass --force to overwrite. Nothing was read or written.`]);
   }
 
@@ -108,9 +108,9 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
     return EXIT.ok;
   }
   try {
-    await writeFilesAtomically(files.map((f) => ({ path: f.path!, text: f.text })), { overwrite: Boolean(options.force) });
+    writeFilesAtomicSync(files.map((f) => ({ path: f.path!, text: f.text })), { overwrite: Boolean(options.force) });
   } catch (err) {
-    return fail([`ztsync import: could not write: ${err instanceof Error ? err.message : String(err)}; nothing was written.`]);
+    return fail([`ztsync import: ${err instanceof Error ? err.message : String(err)}; nothing was written.`]);
   }
   io.stdout.write(report);
   return EXIT.ok;

@@ -1,10 +1,11 @@
-// The one way ztsync writes a file (plan --out, the emulator's --state): a temporary file next to it, flushed,
-// then renamed over it, so that a reader or a restart sees the old file or the new one, never half of one.
-// Whatever fails, the temporary file is removed and the message names the path the user gave.
+// The one way ztsync writes a file (plan --out, the emulator's --state, import): a temporary file next to it,
+// flushed, then renamed over it, so that a reader or a restart sees the old file or the new one, never half of
+// one. Whatever fails, the temporary file is removed and the message names the path the user gave. A set of
+// files (import --out-dir) is written all or nothing: every temporary file first, then the renames.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export class FileWriteError extends Error {
   override name = 'FileWriteError';
@@ -21,6 +22,60 @@ export function checkWritable(path: string): void {
 }
 
 export function writeFileAtomicSync(path: string, text: string, { mode = 0o644 }: { mode?: number } = {}): void {
+  const temporary = writeTemporary(path, text, mode);
+  try {
+    renameSync(temporary, path);
+  } catch (err) {
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err as NodeJS.ErrnoException, dirname(path))}`);
+  }
+}
+
+/** The paths among these that exist (as anything: a file, a directory, a dangling link). */
+export function existingPaths(paths: readonly string[]): string[] {
+  return paths.filter((path) => {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Write every file or none: directories are made as needed, each file goes to a temporary file next to it, and
+ * only when all are written are they renamed into place. A failure removes the temporary files and the
+ * directories made for them. Without `overwrite`, a file that exists is refused before anything is written.
+ */
+export function writeFilesAtomicSync(files: readonly { path: string; text: string }[], { overwrite, mode = 0o644 }: { overwrite: boolean; mode?: number }): void {
+  if (!overwrite) {
+    const existing = existingPaths(files.map((f) => f.path));
+    if (existing.length > 0) throw new FileWriteError(`${existing.join(', ')} already ${existing.length === 1 ? 'exists' : 'exist'}`);
+  }
+  const madeDirs: string[] = [];
+  const temporaries: string[] = [];
+  try {
+    for (const file of files) {
+      makeDirs(dirname(resolve(file.path)), madeDirs, file.path);
+      temporaries.push(writeTemporary(file.path, file.text, mode));
+    }
+    for (const [i, file] of files.entries()) {
+      try {
+        renameSync(temporaries[i], file.path);
+      } catch (err) {
+        throw new FileWriteError(`cannot write ${file.path}: ${reason(err as NodeJS.ErrnoException, dirname(file.path))}`);
+      }
+    }
+  } catch (err) {
+    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
+    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
+    throw err;
+  }
+}
+
+/** The text in a new temporary file next to `path`, flushed; its name. */
+function writeTemporary(path: string, text: string, mode: number): string {
   if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
   const dir = dirname(path);
   // Not derived from the file's name, so that a name near the length limit still gets a temporary file.
@@ -31,12 +86,23 @@ export function writeFileAtomicSync(path: string, text: string, { mode = 0o644 }
     writeSync(fd, text);
     fsyncSync(fd);
     closeSync(fd);
-    fd = undefined;
-    renameSync(temporary, path);
+    return temporary;
   } catch (err) {
     if (fd !== undefined) ignoreErrors(() => closeSync(fd!));
     ignoreErrors(() => unlinkSync(temporary));
     throw new FileWriteError(`cannot write ${path}: ${reason(err as NodeJS.ErrnoException, dir)}`);
+  }
+}
+
+/** mkdir -p, remembering the directories it made (outermost first). */
+function makeDirs(dir: string, made: string[], forPath: string): void {
+  if (exists(dir)) return;
+  makeDirs(dirname(dir), made, forPath);
+  try {
+    mkdirSync(dir);
+    made.push(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FileWriteError(`cannot write ${forPath}: ${reason(err as NodeJS.ErrnoException, dirname(dir))}`);
   }
 }
 

@@ -226,7 +226,7 @@ describe('nothing is written on any failure', () => {
     await writeFile(join(out, 'zones'), 'in the way\n');
     const result = await ztsync(em, ['import', ...ALL, '--out-dir', out]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^ztsync import: could not write: .*zones.*; nothing was written\.\n$/);
+    expect(result.stderr).toBe(`ztsync import: cannot write ${join(out, 'zones', `${FULL_ZONE}.yaml`)}: ${join(out, 'zones')} is not a directory; nothing was written.\n`);
     expect(await listFiles(out)).toEqual(['zones']);
     expect(await readdir(out)).toEqual(['zones']);
   });
