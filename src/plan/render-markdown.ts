@@ -6,7 +6,7 @@
 // shown so that it can neither break the structure (tables, <details>, headings) nor mention anyone on
 // GitHub: values go in code spans, exactly as they are; other text is escaped.
 
-import type { AllowedChange, BaselineReport, BlockedChange, Plan, ResourcePlan, TargetPlan } from './model.js';
+import type { AllowedChange, BaselineReport, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { show } from './model.js';
 import { summaryLine } from './render-text.js';
 
@@ -31,17 +31,22 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     '### ztsync plan',
     '',
     summaryLine(plan),
-    ...(plan.baseline ? ['', baselineMarkdown(plan.baseline)] : []),
     '',
     '| create | update | unchanged | errors |',
     '| ---: | ---: | ---: | ---: |',
     `| ${create} | ${update} | ${noop} | ${error} |`,
-    ...safetyLines(plan),
   ].join('\n');
 
   const shown = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop'));
   const blocks = [head];
   let length = head.length;
+  // What concerns the whole plan comes before any target, and takes at most a quarter of the room each.
+  for (const block of [renderBlocked(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed(plan.allowed, maxLength / 4)]) {
+    if (!block) continue;
+    blocks.push(block);
+    length += 2 + block.length;
+  }
+  const context: TableContext = { baseline: hasBaseline(plan), blocked: plan.blocked };
   const fits = (block: string, reserve: number) => length + 2 + block.length + reserve <= maxLength;
   const add = (block: string) => {
     blocks.push(block);
@@ -59,7 +64,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
 
   let next = 0;
   for (; next < shown.length; next++) {
-    const section = renderTarget(shown[next]!);
+    const section = renderTarget(shown[next]!, context);
     if (!fits(section, reserve)) break;
     add(section);
   }
@@ -100,14 +105,78 @@ function unlistedNote(unlisted: TargetPlan[]): string {
   );
 }
 
-function renderTarget(target: TargetPlan): string {
+function renderTarget(target: TargetPlan, context: TableContext): string {
   const actions = target.resources.filter((r) => r.action !== 'noop').map((r) => `${r.type}: ${r.action}`);
   if (target.error) actions.push('error');
+  if (context.blocked.some((b) => b.scope === target.scope && b.id === target.id)) actions.push('blocked');
   const lines = [`<details><summary><b>${labelHtml(target)}</b> — ${actions.join(', ')}</summary>`, ''];
   if (target.error) lines.push(`> **Error:** ${escapeText(target.error.message)}`, '');
-  for (const resource of target.resources) if (resource.action !== 'noop') lines.push(...renderResource(resource), '');
+  for (const resource of target.resources) if (resource.action !== 'noop') lines.push(...renderResource(target, resource, context), '');
   lines.push(`Source: ${code(`${target.source.file}:${target.source.line}`)}`, '', '</details>');
   return lines.join('\n');
+}
+
+interface TableContext {
+  /** The plan was made with --baseline: each change says whether the pull request brings it. */
+  baseline: boolean;
+  blocked: readonly BlockedChange[];
+}
+
+function hasBaseline(plan: Plan): boolean {
+  return plan.baseline !== undefined;
+}
+
+const ORIGIN_SHOWN = { introduced: 'introduced', drift: 'drift' } as const;
+
+/** With --baseline: how many changes the pull request brings, and how many were pending already (drift). */
+function renderOrigins(plan: Plan): string | null {
+  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
+}
+
+function baselineMarkdown({ paths, introduced, drift }: BaselineReport): string {
+  const changes = (n: number) => `${n} ${plural(n, 'change')}`;
+  return `Against the baseline ${paths.map(code).join(', ')}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
+}
+
+function renderBlocked(blocked: readonly BlockedChange[], room: number): string | null {
+  if (blocked.length === 0) return null;
+  const head = [
+    '> [!CAUTION]',
+    `> **Blocked: nothing will be applied.** ${blocked.length} ${plural(blocked.length, 'change')} ${blocked.length === 1 ? 'needs' : 'need'} to be allowed first ` +
+      '(`--allow RULE`, or an `allow` entry in the config with a reason).',
+    '',
+  ];
+  const lines = blocked.map((b) => {
+    const field = b.path ? `, ${code(b.resource ? `${b.resource}.${b.path}` : b.path)}` : '';
+    const where = b.scope && b.id ? ` — ${b.scope} ${code(b.id)}${field}` : ' — the whole plan';
+    const values = b.path ? `: ${code(show(b.before))} → ${code(show(b.after))}` : '';
+    return `- ${code(b.rule)}${where}: ${escapeText(b.message)}${values}`;
+  });
+  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more blocked ${plural(n, 'change')}: see the full plan.`)].join('\n');
+}
+
+function renderAllowed(allowed: readonly AllowedChange[], room: number): string | null {
+  if (allowed.length === 0) return null;
+  const head = ['**Allowed** (safety rules let through for this plan):', ''];
+  const lines = allowed.map((a) => {
+    const by = a.via === 'flag' ? code(`--allow ${a.rule}`) : `the config${a.source ? ` (${code(`${a.source.file}:${a.source.line}`)})` : ''}`;
+    const reason = a.reason ? `: ${escapeText(a.reason)}` : '';
+    return `- ${code(a.rule)} — ${a.scope} ${code(a.id)}, ${code(`${a.resource}.${a.path}`)}, by ${by}${reason}`;
+  });
+  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`)].join('\n');
+}
+
+/** As many lines as fit in `room` characters, then one line counting the rest. */
+function fitLines(lines: string[], room: number, more: (n: number) => string): string[] {
+  const kept: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    if (used + line.length + 1 + 120 > room) break;
+    kept.push(line);
+    used += line.length + 1;
+  }
+  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
+  return kept;
 }
 
 function oneLine(target: TargetPlan): string {
@@ -117,54 +186,31 @@ function oneLine(target: TargetPlan): string {
   return `${target.scope} ${code(target.id)}${description} — ${actions.join(', ')}`;
 }
 
-function renderResource(resource: ResourcePlan): string[] {
+function renderResource(target: TargetPlan, resource: ResourcePlan, context: TableContext): string[] {
+  const columns = ['field', 'before', 'after', 'source', ...(context.baseline ? ['origin'] : [])];
   return [
     `**${resource.type}** (${resource.action})`,
     '',
-    '| field | before | after |',
-    '| --- | --- | --- |',
-    ...resource.changes.map((c) => `| ${cell(code(c.path))}${c.origin ? ORIGIN_MARK[c.origin] : ''} | ${resource.action === 'create' ? '' : cell(code(show(c.before)))} | ${cell(code(show(c.after)))} |`),
-    ...sourcesLine(resource),
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...resource.changes.map((c) => {
+      const cells = [fieldCell(target, c, context), resource.action === 'create' ? '' : code(show(c.before)), code(show(c.after)), sourceCell(c)];
+      if (context.baseline) cells.push(c.origin ? ORIGIN_SHOWN[c.origin] : '');
+      return `| ${cells.map(cell).join(' | ')} |`;
+    }),
   ];
 }
 
-function baselineMarkdown({ paths, introduced, drift }: BaselineReport): string {
-  const changes = (n: number) => `${n} ${plural(n, 'change')}`;
-  return `Against the baseline ${paths.map(code).join(', ')}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
+/** The field, marked when a safety rule blocks its change. */
+function fieldCell(target: TargetPlan, change: FieldChange, context: TableContext): string {
+  const rules = context.blocked.filter((b) => b.scope === target.scope && b.id === target.id && b.path === change.path).map((b) => code(b.rule));
+  return rules.length > 0 ? `⛔ ${code(change.path)} (blocked: ${rules.join(', ')})` : code(change.path);
 }
 
-/** How a change's field cell says where the change comes from (with --baseline). */
-const ORIGIN_MARK = { introduced: ' **introduced**', drift: ' _drift_' } as const;
-
-/** Where the changed values were written: one line per resource, `file:line` for each field. */
-function sourcesLine(resource: ResourcePlan): string[] {
-  const placed = resource.changes.filter((c) => c.source);
-  if (placed.length === 0) return [];
-  const items = placed.map((c) => `${code(c.path)} ${code(`${c.source!.file}:${c.source!.line}`)}${c.source!.via === 'defaults' ? ' (defaults)' : ''}`);
-  return ['', `Set in: ${items.join(', ')}`];
-}
-
-/** The most blocked or allowed changes listed by name; the rest are counted (all are in the JSON plan). */
-const SAFETY_LINES = 20;
-
-/** Safety rails, right under the summary so they are never cut: what is blocked (and how to allow it), what was allowed and why. */
-function safetyLines(plan: Plan): string[] {
-  const lines: string[] = [];
-  const item = (x: BlockedChange | AllowedChange) => (x.scope ? `${x.scope} ${code(x.id!)} ${code(`${x.resource}.${x.path}`)}` : 'the whole plan');
-  const listed = <T,>(entries: readonly T[], line: (entry: T) => string) => [
-    ...entries.slice(0, SAFETY_LINES).map(line),
-    ...(entries.length > SAFETY_LINES ? [`- …and ${entries.length - SAFETY_LINES} more (see the JSON plan)`] : []),
-  ];
-  if (plan.blocked.length > 0) {
-    lines.push('', '**Blocked by safety rails — nothing will be applied:**', '');
-    lines.push(...listed(plan.blocked, (b) => `- ${code(b.rule)}: ${item(b)} — ${escapeText(b.message)}${b.path ? `: ${code(show(b.before))} → ${code(show(b.after))}` : ''}`));
-    if (plan.blocked.some((b) => b.scope)) lines.push('', 'Allow a rule with `--allow RULE`, or on one target with an `allow` entry (rule, account_id or zone_id, reason) in the config.');
-  }
-  if (plan.allowed.length > 0) {
-    lines.push('', '**Allowed exceptions to safety rules:**', '');
-    lines.push(...listed(plan.allowed, (a) => `- ${code(a.rule)}: ${item(a)} — ${a.via === 'config' ? `${escapeText(a.reason ?? '')}${a.source ? ` (${code(`${a.source.file}:${a.source.line}`)})` : ''}` : '`--allow`'}`));
-  }
-  return lines;
+/** Where the desired value was written: `file:line`, and whether it came from the defaults. */
+function sourceCell(change: FieldChange): string {
+  if (!change.source) return '';
+  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === 'defaults' ? ' (defaults)' : '');
 }
 
 /**

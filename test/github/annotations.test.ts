@@ -4,10 +4,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { annotationCommand, defuseCommands } from '../../src/commands/shared/github.js';
+import { annotationCommand, defuseCommands, githubActions } from '../../src/commands/shared/github.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
+import { makePlan } from '../../src/plan/model.js';
 import { MARKDOWN_MARKER } from '../../src/plan/render-markdown.js';
-import { run } from '../helpers/io.js';
+import { captureIo, run } from '../helpers/io.js';
 import { parseMarkdown, tables } from '../helpers/markdown.js';
 import { EXAMPLES, RESEARCH, SECRET_TOKEN, STAGING, demoEmulator, envFor, writes, ztsync } from '../helpers/reconcile.js';
 
@@ -150,5 +151,40 @@ describe('apply in GitHub Actions', () => {
     expect(annotations[0]).toMatch(new RegExp(`^::error file=a\\.yaml,line=2,col=5,title=ztsync%3A account ${RESEARCH} could not be applied::account ${RESEARCH}: organization failed: .*auth_domain`));
     const summary = await readFile(join(dir, 'summary.md'), 'utf8');
     expect(summary.startsWith(`### ztsync apply\n\nApply: 1 applied, 0 unchanged, 1 failed.\n\n${MARKDOWN_MARKER}\n`)).toBe(true);
+  });
+});
+
+describe('blocked changes in GitHub Actions', () => {
+  it('each is an annotation at the value that makes it; the change budget has no place', () => {
+    const io = captureIo({ env: { GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: '/w' } });
+    const plan = makePlan('https://x', [
+      {
+        scope: 'account',
+        id: STAGING,
+        description: null,
+        source: { file: '/w/config/staging.yaml', line: 2, col: 5 },
+        resources: [
+          {
+            type: 'organization',
+            action: 'update',
+            changes: [{ path: 'auth_domain', before: 'a.example', after: 'b.example', source: { file: '/w/config/staging.yaml', line: 6, col: 20, via: 'account' } }],
+            managed: ['auth_domain'],
+            desired: { auth_domain: 'b.example' },
+            live: { auth_domain: 'a.example' },
+          },
+        ],
+        error: null,
+      },
+    ]);
+    plan.blocked.push(
+      { rule: 'auth-domain-change', scope: 'account', id: STAGING, path: 'auth_domain', message: 'changing auth_domain signs everyone out' },
+      { rule: 'change-budget', scope: null, id: null, path: null, message: '1 of 1 targets, over the budget of 0' },
+    );
+    githubActions(io).annotatePlan(plan);
+    expect(io.err.join('').split('\n').filter(Boolean)).toEqual([
+      `::error file=config/staging.yaml,line=6,col=20,title=ztsync%3A blocked by auth-domain-change::changing auth_domain signs everyone out (account ${STAGING}, auth_domain)`,
+      '::error title=ztsync%3A blocked by change-budget::1 of 1 targets, over the budget of 0',
+    ]);
+    expect(io.out).toEqual([]);
   });
 });

@@ -33,13 +33,13 @@ describe('provenance of each change', () => {
     expect(zone.find((c) => c.path === 'login_design.footer_text')!.source.via).toBe('defaults');
   });
 
-  it('text shows file:line after each change (and "(defaults)"); markdown lists them under each resource', async () => {
+  it('text shows file:line after each change (and "(defaults)"); markdown in a source column', async () => {
     em = await demoEmulator();
     const text = await ztsync(em, ['plan', EXAMPLES]);
     expect(text.stdout).toContain(`      ~ login_design.background_color: "#000000" → "#1b5ec5"  # ${join(EXAMPLES, 'staging.yaml')}:10\n`);
     expect(text.stdout).toContain(`      + session_duration: "24h"  # ${join(EXAMPLES, 'defaults.yaml')}:6 (defaults)\n`);
     const markdown = await ztsync(em, ['plan', EXAMPLES, '--account', RESEARCH, '--format', 'markdown']);
-    expect(markdown.stdout).toContain(`Set in: \`name\` \`${join(EXAMPLES, 'research.yaml')}:8\`, `);
-    expect(markdown.stdout).toContain(`\`session_duration\` \`${join(EXAMPLES, 'defaults.yaml')}:6\` (defaults)`);
+    expect(markdown.stdout).toContain(`| \`name\` |  | \`"Widget Corps Research"\` | \`${join(EXAMPLES, 'research.yaml')}:8\` |`);
+    expect(markdown.stdout).toContain(`| \`session_duration\` |  | \`"24h"\` | \`${join(EXAMPLES, 'defaults.yaml')}:6\` (defaults) |`);
   });
 });

@@ -8,7 +8,7 @@ import { generateAccounts, startEmulator, type RunningEmulator } from '../../src
 import { makePlan, show, type TargetPlan } from '../../src/plan/model.js';
 import { code, GITHUB_COMMENT_LIMIT, MARKDOWN_MARKER, renderMarkdown } from '../../src/plan/render-markdown.js';
 import { htmlTexts, MENTION, nodesOf, parseMarkdown, proseTexts, tables } from '../helpers/markdown.js';
-import { SECRET_TOKEN, STAGING, demoEmulator, ztsync } from '../helpers/reconcile.js';
+import { EXAMPLES, SECRET_TOKEN, STAGING, demoEmulator, ztsync } from '../helpers/reconcile.js';
 
 let em: RunningEmulator | undefined;
 afterEach(async () => {
@@ -63,13 +63,13 @@ describe('markdown values and text', () => {
     expect(nodesOf(tree, 'heading').map((h) => h.depth)).toEqual([3]);
   });
 
-  it('shows every value exactly, in a code span in a three-column row', () => {
+  it('shows every value exactly, in a code span in a four-column row', () => {
     const rows = tables(tree).slice(1); // the first is the summary
     expect(rows).toHaveLength(HOSTILE.length);
     HOSTILE.forEach((value, i) => {
       expect(rows[i]).toEqual([
-        ['field', 'before', 'after'],
-        ['login_design.footer_text', show(`was ${value}`), show(value)],
+        ['field', 'before', 'after', 'source'],
+        ['login_design.footer_text', show(`was ${value}`), show(value), ''],
       ]);
     });
     expect(markdown).not.toContain('&lt;/details&gt;`'); // not HTML-escaped inside code
@@ -172,7 +172,7 @@ describe('markdown from the CLI against the emulator', () => {
     const { stdout, code: exit } = await ztsync(em, ['plan', dir, '--format', 'markdown']);
     expect(exit).toBe(0);
     const tree = parseMarkdown(stdout);
-    expect(tables(tree)[1]![1]).toEqual(['login_design.footer_text', show('Widget Corps — authorised use only'), show(footer)]);
+    expect(tables(tree)[1]![1]).toEqual(['login_design.footer_text', show('Widget Corps — authorised use only'), show(footer), `${join(dir, 'a.yaml')}:5`]);
     expect(nodesOf(tree, 'html').filter((h) => h.value === '</details>')).toHaveLength(1);
     expect(proseTexts(tree).filter((p) => MENTION.test(p))).toEqual([]);
     expect(stdout).not.toContain(SECRET_TOKEN);
@@ -199,5 +199,78 @@ describe('markdown from the CLI against the emulator', () => {
     const tree = parseMarkdown(stdout);
     const created = seed.accounts!.filter((a) => !a.organization).length;
     expect(tables(tree)[0]![1]).toEqual([String(created), String(500 - created), '0', '0']);
+  });
+});
+
+describe('markdown: blocked, allowed, where values come from, introduced or drift', () => {
+  const base = target(1, 'Production', []);
+  const changes = [
+    { path: 'auth_domain', before: 'old.cloudflareaccess.com', after: 'new.cloudflareaccess.com', source: { file: 'config/prod.yaml', line: 7, col: 7, via: 'account' as const }, origin: 'introduced' as const },
+    { path: 'session_duration', before: '24h', after: '12h', source: { file: 'config/defaults.yaml', line: 3, col: 23, via: 'defaults' as const }, origin: 'drift' as const },
+  ];
+  const withChanges: TargetPlan = { ...base, resources: [{ ...base.resources[0]!, changes, managed: changes.map((c) => c.path) }] };
+  const plan = {
+    ...makePlan('https://api.cloudflare.com/client/v4', [withChanges]),
+    blocked: [
+      { rule: 'auth-domain-change', scope: 'account' as const, id: withChanges.id, path: 'auth_domain', message: 'changing auth_domain logs everyone out | </details> @admins' },
+      { rule: 'change-budget', scope: null, id: null, path: null, message: '1 of 1 targets would change' },
+    ],
+    allowed: [
+      { rule: 'mfa-weakened', scope: 'account' as const, id: withChanges.id, path: 'session_duration', via: 'config' as const, reason: 'Agreed with @security in #123 | ok', source: { file: 'config/prod.yaml', line: 20, col: 5 } },
+      { rule: 'doh-token-replaced', scope: 'account' as const, id: withChanges.id, path: 'doh.service_token_id', via: 'flag' as const, reason: null, source: null },
+    ],
+  };
+  const md = renderMarkdown(plan);
+  const tree = parseMarkdown(md);
+
+  it('says first that the plan is blocked, naming rule, target and field', () => {
+    const quote = nodesOf(tree, 'blockquote')[0]!;
+    expect(nodesOf(quote, 'text').map((t) => t.value).join('')).toContain('Blocked: nothing will be applied.');
+    const items = nodesOf(tree, 'listItem').map((li) => nodesOf(li, 'text').map((n) => n.value).join('') + '|' + nodesOf(li, 'inlineCode').map((n) => n.value).join(','));
+    expect(items[0]).toBe(` — account , : changing auth_domain logs everyone out | </details> @\u200badmins|auth-domain-change,${withChanges.id},auth_domain`);
+    expect(items[1]).toBe(': 1 of 1 targets would change|change-budget');
+    expect(md.indexOf('Blocked')).toBeLessThan(md.indexOf('<details>'));
+  });
+
+  it('lists what was allowed, by whom, with the reason as text', () => {
+    const items = nodesOf(tree, 'listItem').slice(2).map((li) => nodesOf(li, 'inlineCode').map((n) => n.value));
+    expect(items).toEqual([
+      ['mfa-weakened', withChanges.id, 'session_duration', 'config/prod.yaml:20'],
+      ['doh-token-replaced', withChanges.id, 'doh.service_token_id', '--allow doh-token-replaced'],
+    ]);
+    expect(md).toContain('Agreed with \\@&#8203;security in \\#123 \\| ok');
+    expect(proseTexts(tree).filter((t) => MENTION.test(t))).toEqual([]);
+  });
+
+  it('each change shows its source and origin; the blocked one is marked', () => {
+    const [, rows] = tables(tree);
+    expect(rows).toEqual([
+      ['field', 'before', 'after', 'source', 'origin'],
+      ['⛔ auth_domain (blocked: auth-domain-change)', '"old.cloudflareaccess.com"', '"new.cloudflareaccess.com"', 'config/prod.yaml:7', 'introduced'],
+      ['session_duration', '"24h"', '"12h"', 'config/defaults.yaml:3 (defaults)', 'drift (already live)'],
+    ]);
+    expect(md).toContain('**1 change introduced** by this config; **1 change of drift**');
+    expect(md).toContain('— organization: update, blocked</summary>');
+  });
+
+  it('a plan without a baseline has no origin column', () => {
+    const plain = renderMarkdown(makePlan('https://x', [{ ...withChanges, resources: [{ ...withChanges.resources[0]!, changes: changes.map(({ origin: _, ...c }) => c) }] }]));
+    expect(tables(parseMarkdown(plain))[1]![0]).toEqual(['field', 'before', 'after', 'source']);
+    expect(plain).not.toContain('introduced');
+  });
+
+  it('many blocked changes are cut too, and the whole stays within the limit', () => {
+    const blocked = Array.from({ length: 5000 }, (_, i) => ({ rule: 'doh-token-replaced', scope: 'account' as const, id: String(i).padStart(32, '0'), path: 'service_token_id', message: 'the DoH token would be replaced' }));
+    const big = renderMarkdown({ ...makePlan('https://x', []), blocked });
+    expect(big.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT / 4 + 1000);
+    const shownCount = big.match(/^- `doh-token-replaced`/gm)!.length;
+    expect(big).toContain(`- …and ${5000 - shownCount} more blocked changes: see the full plan.`);
+  });
+
+  it('through the CLI, a change from the defaults says so', async () => {
+    em = await demoEmulator();
+    const { stdout } = await ztsync(em, ['plan', join(EXAMPLES, '..', 'config'), '--format', 'markdown']);
+    const rows = tables(parseMarkdown(stdout)).flatMap((t) => t.slice(1));
+    expect(rows).toContainEqual(['session_duration', '', '"24h"', `${join(EXAMPLES, 'defaults.yaml')}:6 (defaults)`]);
   });
 });

@@ -25,7 +25,7 @@ export interface GitHubActions {
   readonly enabled: boolean;
   /** Config problems, each at its file, line and column. */
   annotateDiagnostics(diagnostics: readonly Diagnostic[]): void;
-  /** Targets that could not be planned, at the place the target is written. */
+  /** Targets that could not be planned, and changes a safety rule blocks, at the place they are written. */
   annotatePlan(plan: Plan): void;
   /** Targets apply could not bring to the plan, at the place the target is written. */
   annotateApply(plan: Plan, results: readonly TargetResult[]): void;
@@ -59,6 +59,14 @@ export function githubActions(io: Io): GitHubActions {
       for (const target of plan.targets) {
         if (!target.error) continue;
         annotate({ level: 'error', title: `ztsync: ${target.scope} ${target.id} could not be planned`, message: `${targetLabel(target)}: ${target.error.message}`, ...placeOf(target.source) });
+      }
+      for (const blocked of plan.blocked) {
+        // At the value that makes the blocked change; the change budget is about the whole plan.
+        const target = plan.targets.find((t) => t.scope === blocked.scope && t.id === blocked.id);
+        const change = target?.resources.flatMap((r) => r.changes).find((c) => c.path === blocked.path);
+        const place = change?.source ?? target?.source;
+        const what = blocked.scope && blocked.id ? ` (${blocked.scope} ${blocked.id}${blocked.path ? `, ${blocked.path}` : ''})` : '';
+        annotate({ level: 'error', title: `ztsync: blocked by ${blocked.rule}`, message: `${blocked.message}${what}`, ...(place ? placeOf(place) : {}) });
       }
     },
     annotateApply(plan, results) {
