@@ -147,10 +147,10 @@ function renderBlocked(blocked: readonly BlockedChange[], room: number): string 
     '',
   ];
   const lines = blocked.map((b) => {
-    const field = b.path ? `, ${code(b.resource ? `${b.resource}.${b.path}` : b.path)}` : '';
-    const where = b.scope && b.id ? ` — ${b.scope} ${code(b.id)}${field}` : ' — the whole plan';
+    const field = b.path ? ` ${code(b.resource ? `${b.resource}.${b.path}` : b.path)}` : '';
+    const where = b.scope && b.id ? `${b.scope} ${code(b.id)}${field}` : 'the whole plan';
     const values = b.path ? `: ${code(show(b.before))} → ${code(show(b.after))}` : '';
-    return `- ${code(b.rule)}${where}: ${escapeText(b.message)}${values}`;
+    return `- ${code(b.rule)}: ${where} — ${escapeText(b.message)}${values}`;
   });
   return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more blocked ${plural(n, 'change')}: see the full plan.`)].join('\n');
 }
@@ -161,7 +161,7 @@ function renderAllowed(allowed: readonly AllowedChange[], room: number): string 
   const lines = allowed.map((a) => {
     const by = a.via === 'flag' ? code(`--allow ${a.rule}`) : `the config${a.source ? ` (${code(`${a.source.file}:${a.source.line}`)})` : ''}`;
     const reason = a.reason ? `: ${escapeText(a.reason)}` : '';
-    return `- ${code(a.rule)} — ${a.scope} ${code(a.id)}, ${code(`${a.resource}.${a.path}`)}, by ${by}${reason}`;
+    return `- ${code(a.rule)}: ${a.scope} ${code(a.id)} ${code(`${a.resource}.${a.path}`)} — by ${by}${reason}`;
   });
   return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`)].join('\n');
 }

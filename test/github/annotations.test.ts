@@ -177,13 +177,13 @@ describe('blocked changes in GitHub Actions', () => {
       },
     ]);
     plan.blocked.push(
-      { rule: 'auth-domain-change', scope: 'account', id: STAGING, path: 'auth_domain', message: 'changing auth_domain signs everyone out' },
-      { rule: 'change-budget', scope: null, id: null, path: null, message: '1 of 1 targets, over the budget of 0' },
+      { rule: 'auth-domain-change', scope: 'account', id: STAGING, resource: 'organization', path: 'auth_domain', before: 'a.example', after: 'b.example', message: 'changing auth_domain signs everyone out' },
+      { rule: 'max-changed-targets', scope: null, id: null, resource: null, path: null, before: null, after: null, message: '1 of 1 targets, over the budget of 0' },
     );
     githubActions(io).annotatePlan(plan);
     expect(io.err.join('').split('\n').filter(Boolean)).toEqual([
       `::error file=config/staging.yaml,line=6,col=20,title=ztsync%3A blocked by auth-domain-change::changing auth_domain signs everyone out (account ${STAGING}, auth_domain)`,
-      '::error title=ztsync%3A blocked by change-budget::1 of 1 targets, over the budget of 0',
+      '::error title=ztsync%3A blocked by max-changed-targets::1 of 1 targets, over the budget of 0',
     ]);
     expect(io.out).toEqual([]);
   });

@@ -212,12 +212,12 @@ describe('markdown: blocked, allowed, where values come from, introduced or drif
   const plan = {
     ...makePlan('https://api.cloudflare.com/client/v4', [withChanges]),
     blocked: [
-      { rule: 'auth-domain-change', scope: 'account' as const, id: withChanges.id, path: 'auth_domain', message: 'changing auth_domain logs everyone out | </details> @admins' },
-      { rule: 'change-budget', scope: null, id: null, path: null, message: '1 of 1 targets would change' },
+      { rule: 'auth-domain-change', scope: 'account' as const, id: withChanges.id, resource: 'organization' as const, path: 'auth_domain', before: 'old.cloudflareaccess.com', after: 'new.cloudflareaccess.com', message: 'changing auth_domain logs everyone out | </details> @admins' },
+      { rule: 'max-changed-targets', scope: null, id: null, resource: null, path: null, before: null, after: null, message: '1 of 1 targets would change' },
     ],
     allowed: [
-      { rule: 'mfa-weakened', scope: 'account' as const, id: withChanges.id, path: 'session_duration', via: 'config' as const, reason: 'Agreed with @security in #123 | ok', source: { file: 'config/prod.yaml', line: 20, col: 5 } },
-      { rule: 'doh-token-replaced', scope: 'account' as const, id: withChanges.id, path: 'doh.service_token_id', via: 'flag' as const, reason: null, source: null },
+      { rule: 'mfa-weakened', scope: 'account' as const, id: withChanges.id, resource: 'organization' as const, path: 'session_duration', via: 'config' as const, reason: 'Agreed with @security in #123 | ok', source: { file: 'config/prod.yaml', line: 20, col: 5 } },
+      { rule: 'doh-token-replaced', scope: 'account' as const, id: withChanges.id, resource: 'doh' as const, path: 'service_token_id', via: 'flag' as const, reason: null, source: null },
     ],
   };
   const md = renderMarkdown(plan);
@@ -227,15 +227,17 @@ describe('markdown: blocked, allowed, where values come from, introduced or drif
     const quote = nodesOf(tree, 'blockquote')[0]!;
     expect(nodesOf(quote, 'text').map((t) => t.value).join('')).toContain('Blocked: nothing will be applied.');
     const items = nodesOf(tree, 'listItem').map((li) => nodesOf(li, 'text').map((n) => n.value).join('') + '|' + nodesOf(li, 'inlineCode').map((n) => n.value).join(','));
-    expect(items[0]).toBe(` — account , : changing auth_domain logs everyone out | </details> @\u200badmins|auth-domain-change,${withChanges.id},auth_domain`);
-    expect(items[1]).toBe(': 1 of 1 targets would change|change-budget');
+    expect(items[0]).toBe(
+      `: account   — changing auth_domain logs everyone out | </details> @\u200badmins:  → |auth-domain-change,${withChanges.id},organization.auth_domain,"old.cloudflareaccess.com","new.cloudflareaccess.com"`,
+    );
+    expect(items[1]).toBe(': the whole plan — 1 of 1 targets would change|max-changed-targets');
     expect(md.indexOf('Blocked')).toBeLessThan(md.indexOf('<details>'));
   });
 
   it('lists what was allowed, by whom, with the reason as text', () => {
     const items = nodesOf(tree, 'listItem').slice(2).map((li) => nodesOf(li, 'inlineCode').map((n) => n.value));
     expect(items).toEqual([
-      ['mfa-weakened', withChanges.id, 'session_duration', 'config/prod.yaml:20'],
+      ['mfa-weakened', withChanges.id, 'organization.session_duration', 'config/prod.yaml:20'],
       ['doh-token-replaced', withChanges.id, 'doh.service_token_id', '--allow doh-token-replaced'],
     ]);
     expect(md).toContain('Agreed with \\@&#8203;security in \\#123 \\| ok');
@@ -260,7 +262,7 @@ describe('markdown: blocked, allowed, where values come from, introduced or drif
   });
 
   it('many blocked changes are cut too, and the whole stays within the limit', () => {
-    const blocked = Array.from({ length: 5000 }, (_, i) => ({ rule: 'doh-token-replaced', scope: 'account' as const, id: String(i).padStart(32, '0'), path: 'service_token_id', message: 'the DoH token would be replaced' }));
+    const blocked = Array.from({ length: 5000 }, (_, i) => ({ rule: 'doh-token-replaced', scope: 'account' as const, id: String(i).padStart(32, '0'), resource: 'doh' as const, path: 'service_token_id', before: 'a', after: 'b', message: 'the DoH token would be replaced' }));
     const big = renderMarkdown({ ...makePlan('https://x', []), blocked });
     expect(big.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT / 4 + 1000);
     const shownCount = big.match(/^- `doh-token-replaced`/gm)!.length;
