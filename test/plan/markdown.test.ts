@@ -211,6 +211,7 @@ describe('markdown: blocked, allowed, where values come from, introduced or drif
   const withChanges: TargetPlan = { ...base, resources: [{ ...base.resources[0]!, changes, managed: changes.map((c) => c.path) }] };
   const plan = {
     ...makePlan('https://api.cloudflare.com/client/v4', [withChanges]),
+    baseline: { paths: ['base/config'], introduced: 1, drift: 1 },
     blocked: [
       { rule: 'auth-domain-change', scope: 'account' as const, id: withChanges.id, resource: 'organization' as const, path: 'auth_domain', before: 'old.cloudflareaccess.com', after: 'new.cloudflareaccess.com', message: 'changing auth_domain logs everyone out | </details> @admins' },
       { rule: 'max-changed-targets', scope: null, id: null, resource: null, path: null, before: null, after: null, message: '1 of 1 targets would change' },
@@ -249,9 +250,9 @@ describe('markdown: blocked, allowed, where values come from, introduced or drif
     expect(rows).toEqual([
       ['field', 'before', 'after', 'source', 'origin'],
       ['⛔ auth_domain (blocked: auth-domain-change)', '"old.cloudflareaccess.com"', '"new.cloudflareaccess.com"', 'config/prod.yaml:7', 'introduced'],
-      ['session_duration', '"24h"', '"12h"', 'config/defaults.yaml:3 (defaults)', 'drift (already live)'],
+      ['session_duration', '"24h"', '"12h"', 'config/defaults.yaml:3 (defaults)', 'drift'],
     ]);
-    expect(md).toContain('**1 change introduced** by this config; **1 change of drift**');
+    expect(md).toContain('Against the baseline `base/config`: **1 change introduced**, 1 change already pending (_drift_).');
     expect(md).toContain('— organization: update, blocked</summary>');
   });
 
