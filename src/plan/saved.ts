@@ -50,6 +50,24 @@ export function readSavedPlan(text: string, file: string): Plan {
   return plan;
 }
 
+/**
+ * The targets whose part of the plan holds one of the secrets (the API credential) as text — echoed by an API,
+ * or written into the config. Such a plan must be neither shown nor saved: a plan is posted where everyone reads
+ * it. Masking is no way out, since a masked desired value would be applied as the mask.
+ */
+export function targetsHoldingSecrets(plan: Plan, secrets: readonly string[]): string[] {
+  const telling = secrets.filter((s) => s.length >= 8);
+  if (telling.length === 0) return [];
+  const holds = (value: unknown) => {
+    const text = JSON.stringify(value);
+    return telling.some((s) => text.includes(s) || text.includes(JSON.stringify(s).slice(1, -1)));
+  };
+  const found = plan.targets.filter(holds).map((t) => `${t.scope} ${t.id}`);
+  const { targets: _targets, ...rest } = plan;
+  if (holds(rest)) found.push('the plan header');
+  return found;
+}
+
 /** Read and check a saved plan file (apply --plan, report --plan); throws PlanFileError saying why it cannot be used. */
 export async function loadSavedPlan(file: string): Promise<Plan> {
   let text: string;

@@ -58,6 +58,20 @@ describe('a saved plan', () => {
     expect(plan.targets.find((t: { description: string }) => t.description === 'Research (new)').resources[0].live).toBeNull();
   });
 
+  it('is neither shown nor saved when the API credential appears in it as text', async () => {
+    em = await demoEmulator();
+    const dir = await mkdtemp(join(tmpdir(), 'ztsync-leak-'));
+    await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${STAGING}\n    organization: { login_design: { footer_text: "token ${SECRET_TOKEN}" } }\n`);
+    const file = join(dir, 'plan.json');
+    for (const format of ['json', 'text', 'markdown']) {
+      const result = await ztsync(em, ['plan', dir, '--format', format, '--out', file]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`refusing to show or save the plan: the API credential appears in it as text (in account ${STAGING}`);
+      expect(result.stdout + result.stderr).not.toContain(SECRET_TOKEN);
+    }
+    await expect(readFile(file, 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
   it('is applied when fresh, with no config paths, and the result converges', async () => {
     em = await demoEmulator();
     const file = await savePlan();

@@ -7,10 +7,10 @@ import { loadDesiredState } from '../../config/index.js';
 import { formatDiagnostic, type DesiredState } from '../../config/model.js';
 import { markOrigins } from '../../plan/baseline.js';
 import { CloudflareClient } from '../../cloudflare/client.js';
-import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
+import { credentialsFromEnv, DEFAULT_API_BASE, type Credentials } from '../../cloudflare/credentials.js';
 import { buildPlan, unmatchedFilters, type UnmatchedFilter } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
-import { sealPlan } from '../../plan/saved.js';
+import { sealPlan, targetsHoldingSecrets } from '../../plan/saved.js';
 import { checkSafety, DEFAULT_BUDGET, DEFAULT_BUDGET_MIN_TARGETS, parseBudget, type Allowance, type ChangeBudget } from '../../plan/safety.js';
 import { CHANGE_BUDGET_RULE, SAFETY_RULE_NAMES } from '../../resources/safety.js';
 import { closest } from '../../config/suggest.js';
@@ -111,6 +111,10 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   const checked = checkSafety(built, { allow: [...configAllows, ...safety.allow], budget: safety.budget });
   const base = options.baseline ? await baselineState(options.baseline, io) : null;
   const plan = base ? markOrigins(checked, base, options.baseline!) : checked;
+  const leaking = targetsHoldingSecrets(plan, secretsOf(credentialsFromEnv(io.env)));
+  if (leaking.length > 0) {
+    throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(', ')}: a config value or an API answer holds it); nothing was written`);
+  }
   return { plan: sealPlan(plan), client: api };
 }
 
@@ -130,6 +134,10 @@ async function baselineState(paths: string[], io: Io): Promise<DesiredState | nu
   const first = diagnostics[0] ? `; the first: ${formatDiagnostic(diagnostics[0])}` : '';
   io.stderr.write(`ztsync: --baseline: the base config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'}${first}); changes are not marked introduced or drift\n`);
   return null;
+}
+
+function secretsOf(credentials: Credentials): string[] {
+  return credentials.kind === 'token' ? [credentials.token] : [credentials.key];
 }
 
 /** The one API client of a command, from --api-base / CLOUDFLARE_BASE_URL, the credentials in the environment and --max-retries. */
