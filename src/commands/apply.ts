@@ -21,12 +21,12 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
   const command = new Command('apply')
     .summary('Make live settings match the config (or a saved plan), after showing the plan.')
     .description(
-      'Plan afresh from the config paths, or take a saved plan (--plan FILE, no config paths); show the plan,\n' +
-        'ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve\n' +
-        'is given. Each write reads the live object again first, sends its writable fields with the planned values\n' +
-        'laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n' +
-        'A saved plan is applied only where the live state is still exactly the snapshot it recorded.\n\n' +
-        'Exit codes: 0 everything applied or unchanged, 1 any target failed (or is stale), the config or plan file\n' +
+      'Plan afresh from the config paths, or take a saved plan (--plan FILE, no config paths); show the plan, ask for ' +
+        'confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each ' +
+        'write reads the live object again first, sends its writable fields with the planned values laid over them ' +
+        '(nothing the config does not manage is reset), then reads back to check the change took. A saved plan is ' +
+        'applied only where the live state is still exactly the snapshot it recorded.\n\n' +
+        'Exit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file ' +
         'is invalid; 3 a safety rule or the change budget blocks the plan (nothing is written).',
     )
     .usage('[options] <paths...>\n       ztsync apply [options] --plan <file>')

@@ -19,8 +19,8 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     .description(
       'Validate the config, read live state, and show the field-level changes apply would make.\n' +
         'Only fields present in the config are compared. Plan never writes to the API.\n\n' +
-        'Exit codes: 0 success, 1 error (invalid config, API failure for any target);\n' +
-        '3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode);\n' +
+        'Exit codes: 0 success; 1 error (invalid config, API failure for any target); ' +
+        '3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode); ' +
         'with --detailed-exitcode, 2 when there are changes and no errors.',
     )
     .addOption(new Option('--format <format>', 'output format').choices(PLAN_FORMATS).default('text'))
