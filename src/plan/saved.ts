@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import canonicalize from 'canonicalize';
-import { isPlainObject } from '../resources/fields.js';
+import { fieldByPath, isPlainObject, SCOPES } from '../resources/fields.js';
+import { RESOURCES, resourceSpec } from '../resources/index.js';
 import { READABLE_FORMAT_VERSIONS, type Plan } from './model.js';
 
 /** sha256 of the plan's canonical JSON (RFC 8785: sorted keys, no spaces), leaving out the checksum itself. */
@@ -47,7 +48,35 @@ export function readSavedPlan(text: string, file: string): Plan {
   if (plan.checksum !== expected) {
     throw new PlanFileError(`${file} was changed after it was saved (its checksum does not match its content): a saved plan is applied only as it was reviewed; plan again`);
   }
+  const malformed = shapeProblem(plan);
+  if (malformed) throw new PlanFileError(`${file} is not a plan this ztsync wrote: ${malformed}`);
   return plan;
+}
+
+const ACTIONS: readonly unknown[] = ['create', 'update', 'noop'];
+
+/**
+ * The first thing in a checksummed plan that is not shaped as ztsync writes it (a plan forged with a recomputed
+ * checksum, or made by a broken tool), so that apply never stumbles on it halfway.
+ */
+function shapeProblem(plan: Plan): string | undefined {
+  if (typeof plan.api_base !== 'string') return 'api_base is not a string';
+  if (!Array.isArray(plan.blocked) || !Array.isArray(plan.allowed)) return 'blocked and allowed are not lists';
+  for (const [i, target] of plan.targets.entries()) {
+    const at = `targets[${i}]`;
+    if (!isPlainObject(target) || !SCOPES.includes(target.scope) || typeof target.id !== 'string') return `${at} has no scope and id`;
+    if (!Array.isArray(target.resources)) return `${at}.resources is not a list`;
+    if (!isPlainObject(target.source) || (target.error !== null && !isPlainObject(target.error))) return `${at} has no source or error`;
+    for (const [j, resource] of target.resources.entries()) {
+      const rat = `${at}.resources[${j}]`;
+      if (!isPlainObject(resource) || !RESOURCES.some((r) => r.type === resource.type) || !ACTIONS.includes(resource.action)) return `${rat} has no known type and action`;
+      if (!Array.isArray(resource.changes) || !resource.changes.every((c) => isPlainObject(c) && typeof c.path === 'string' && fieldByPath(resourceSpec(resource.type), c.path))) {
+        return `${rat}.changes is not a list of changes of known fields`;
+      }
+      if (!isPlainObject(resource.desired) || (resource.live !== null && !isPlainObject(resource.live))) return `${rat} has no desired values or live snapshot`;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -32,6 +32,14 @@ async function outOfBand(method: string, path: string, body: unknown): Promise<v
 
 const stagingOrg = `/accounts/${STAGING}/access/organizations`;
 
+/** A plan changed by a tool that recomputes the checksum: it passes the checksum, not the shape check. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function forge(text: string, change: (plan: any) => void): string {
+  const plan = JSON.parse(text);
+  change(plan);
+  return JSON.stringify({ ...plan, checksum: checksumOf(plan) });
+}
+
 describe('a saved plan', () => {
   it('is self-contained: versions, api_base, created_at, checksum, desired values and the full live snapshot; no credential', async () => {
     em = await demoEmulator();
@@ -125,6 +133,8 @@ describe('a saved plan', () => {
       ['future format', text.replace('"format_version": "1"', '"format_version": "2"'), /format_version "2", which this ztsync cannot read/],
       ['not JSON', '### ztsync plan\n', /is not a ztsync plan: it is not JSON/],
       ['not a plan', '{"hello": 1}', /is not a ztsync plan/],
+      ['forged', forge(text, (p) => (p.targets[0].resources[0].action = 'destroy')), /is not a plan this ztsync wrote: targets\[0\]\.resources\[0\] has no known type and action/],
+      ['forged field', forge(text, (p) => (p.targets[0].resources[0].changes[0].path = 'no_such_field')), /targets\[0\]\.resources\[0\]\.changes is not a list of changes of known fields/],
     ];
     for (const [name, content, message] of variants) {
       const edited = join(tmpdir(), `ztsync-edited-${process.pid}-${name.replace(/ /g, '-')}.json`);
