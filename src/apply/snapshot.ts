@@ -27,7 +27,7 @@ export async function currentSnapshot(client: CloudflareClient, target: TargetPl
   return snapshot;
 }
 
-/** Every path that moved between the two snapshots, in document order, e.g. "organization.login_design.header_text". */
+/** Every path that moved between the two snapshots (in json-diff-ts order), e.g. "organization.login_design.header_text". */
 export function movedPaths(recorded: Snapshot, current: Snapshot): MovedPath[] {
   const moved = new Map<string, MovedPath>();
   for (const change of atomizeChangeset(diff(recorded, current))) {
