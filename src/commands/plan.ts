@@ -10,6 +10,7 @@ import { addReconcileOptions, planFromConfig, useColor, type ReconcileOptions } 
 interface PlanOptions extends ReconcileOptions {
   format: PlanFormat;
   out?: string;
+  markdownOut?: string;
   detailedExitcode?: boolean;
 }
 
@@ -25,6 +26,7 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     )
     .addOption(new Option('--format <format>', 'output format').choices(PLAN_FORMATS).default('text'))
     .option('--out <file>', 'write the rendered plan to this file (atomically; - for stdout) and print the summary line')
+    .option('--markdown-out <file>', 'also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)')
     .option('--detailed-exitcode', 'exit 2 when there are changes')
     .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read");
   return addReconcileOptions(command).action(async (paths: string[], options: PlanOptions) => {
@@ -32,6 +34,7 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     const out = options.out === '-' ? undefined : options.out;
     // Before reading any live state: a plan of many targets should not be read only to find it cannot be saved.
     if (out !== undefined) checkWritable(out);
+    if (options.markdownOut !== undefined) checkWritable(options.markdownOut);
     const planned = await planFromConfig(paths, options, io, { readOnly: true });
     if (!planned) return setExit(EXIT.error);
     const { plan } = planned;
@@ -43,6 +46,10 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
       io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${github.guard(out)}\n`);
     } else {
       io.stdout.write(options.format === 'text' ? github.guard(rendered) : rendered);
+    }
+    if (options.markdownOut !== undefined) {
+      writeFileAtomicSync(options.markdownOut, renderPlan(plan, 'markdown', { color: false, markdown: { fullPlanUrl: github.runUrl } }));
+      io.stdout.write(`Wrote the markdown plan to ${github.guard(options.markdownOut)}\n`);
     }
     await github.appendStepSummary(plan);
     if (plan.summary.error > 0) return setExit(EXIT.error);

@@ -188,3 +188,29 @@ describe('blocked changes in GitHub Actions', () => {
     expect(io.out).toEqual([]);
   });
 });
+
+describe('plan --markdown-out', () => {
+  it('writes the markdown next to the JSON plan, from the same live read', async () => {
+    em = await demoEmulator();
+    const dir = await workspace({});
+    const before = em.state.snapshot().counters.requests;
+    const result = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--out', join(dir, 'plan.json'), '--markdown-out', join(dir, 'plan.md')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      `Plan: 1 to create, 3 to update, 2 unchanged, 0 errors.\nWrote the json plan to ${join(dir, 'plan.json')}\nWrote the markdown plan to ${join(dir, 'plan.md')}\n`,
+    );
+    const once = Object.values(em.state.snapshot().counters.requests).reduce((a, b) => a + b, 0) - Object.values(before).reduce((a, b) => a + b, 0);
+    expect(once).toBe(6); // one GET per resource in the plan (1 create + 3 update + 2 unchanged): read once for both files
+    const markdown = await readFile(join(dir, 'plan.md'), 'utf8');
+    expect(markdown.startsWith(MARKDOWN_MARKER)).toBe(true);
+    expect(JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0 });
+  });
+
+  it('a directory that does not exist is refused before anything is read', async () => {
+    em = await demoEmulator();
+    const result = await ztsync(em, ['plan', EXAMPLES, '--markdown-out', '/nonexistent-dir/plan.md']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot write /nonexistent-dir/plan.md: the directory /nonexistent-dir does not exist');
+    expect(Object.keys(em.state.snapshot().counters.requests)).toEqual([]);
+  });
+});
