@@ -3,12 +3,14 @@
 import { Command, Option } from 'commander';
 import type { Io } from '../io.js';
 import {
+  ANSWER_STYLES,
   DEFAULT_HOST,
   DEFAULT_PORT,
   FAULT_KINDS,
   loadSeedFile,
   parseRateLimit,
   startEmulator,
+  type AnswerStyle,
   type EmulatorOptions,
   type FaultKind,
   type PutSemantics,
@@ -43,7 +45,7 @@ Admin endpoints (plain JSON; with --token they need it too):
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
   GET  /__emulator/config   the running settings
   POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
-                            (also faultKinds, putSemantics; "rateLimit": null turns the limit off)
+                            (also faultKinds, putSemantics, answerStyle; "rateLimit": null turns the limit off)
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
@@ -71,6 +73,11 @@ export function emulatorCommand(io: Io, setExit: (code: number) => void): Comman
     .option('--rate-limit-lockout <seconds>', 'how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)')
     .option('--token <token>', `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`)
     .addOption(new Option('--put-semantics <mode>', 'PUT without a field: replace unsets it, merge keeps it').choices(['replace', 'merge']).default('replace'))
+    .addOption(
+      new Option('--answer-style <style>', 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""')
+        .choices([...ANSWER_STYLES])
+        .default('sparse'),
+    )
     .addHelpText('after', HELP_AFTER)
     .action(async (opts: Record<string, string | undefined>) => {
       let options: EmulatorOptions;
@@ -100,6 +107,7 @@ async function toEmulatorOptions(opts: Record<string, string | undefined>, env: 
     latencyMs: number('--latency', opts.latency!, 0, 600_000),
     faultRate: number('--fault-rate', opts.faultRate!, 0, 1),
     putSemantics: opts.putSemantics as PutSemantics,
+    answerStyle: opts.answerStyle as AnswerStyle,
     statePath: opts.state,
     token: opts.token ?? (env[TOKEN_ENV] || undefined),
   };

@@ -8,6 +8,14 @@ import type { RateLimit } from './rate-limit.js';
 export type PutSemantics = 'replace' | 'merge';
 export const PUT_SEMANTICS: readonly PutSemantics[] = ['replace', 'merge'];
 
+/**
+ * How organization answers spell what is not set, both seen from Cloudflare: `sparse` leaves out false booleans and
+ * empty groups; `explicit` sends every field of the scope, false booleans as false, empty groups as {}, empty lists
+ * as [] and unset top-level text as "".
+ */
+export type AnswerStyle = 'sparse' | 'explicit';
+export const ANSWER_STYLES: readonly AnswerStyle[] = ['sparse', 'explicit'];
+
 export interface RuntimeConfig {
   latencyMs: number;
   faultRate: number;
@@ -15,9 +23,10 @@ export interface RuntimeConfig {
   /** Absent: no rate limit. */
   rateLimit?: RateLimit;
   putSemantics: PutSemantics;
+  answerStyle: AnswerStyle;
 }
 
-export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace' };
+export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace', answerStyle: 'sparse' };
 
 /** Why a setting's value is wrong, or undefined. */
 const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undefined } = {
@@ -39,6 +48,7 @@ const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undef
       ? undefined
       : 'must be { requests: a whole number ≥ 1, windowSeconds: a number > 0, lockoutSeconds?: a number ≥ 0 (default windowSeconds; 0: no lockout) }',
   putSemantics: (v) => ((PUT_SEMANTICS as readonly unknown[]).includes(v) ? undefined : `must be one of ${PUT_SEMANTICS.join(', ')}`),
+  answerStyle: (v) => ((ANSWER_STYLES as readonly unknown[]).includes(v) ? undefined : `must be one of ${ANSWER_STYLES.join(', ')}`),
 };
 
 export class ConfigError extends Error {}

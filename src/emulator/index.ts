@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkConfigChange, DEFAULT_CONFIG, type PutSemantics, type RuntimeConfig } from './config.js';
+import { checkConfigChange, DEFAULT_CONFIG, type AnswerStyle, type PutSemantics, type RuntimeConfig } from './config.js';
 import type { FaultKind } from './faults.js';
 import { seededRandom } from './random.js';
 import { SlidingWindow, type RateLimit } from './rate-limit.js';
@@ -13,7 +13,8 @@ import { generateAccounts, loadSeedFile, parseSeed, type Seed } from './seed.js'
 import { API_PREFIX, createRequestHandler, type ServerContext } from './server.js';
 import { EmulatorState } from './state.js';
 
-export type { PutSemantics, RuntimeConfig } from './config.js';
+export type { AnswerStyle, PutSemantics, RuntimeConfig } from './config.js';
+export { ANSWER_STYLES, PUT_SEMANTICS } from './config.js';
 export { FAULT_KINDS, type FaultKind } from './faults.js';
 export type { RateLimit } from './rate-limit.js';
 export { parseRateLimit } from './rate-limit.js';
@@ -43,6 +44,8 @@ export interface EmulatorOptions {
   token?: string;
   /** Default 'replace'. */
   putSemantics?: PutSemantics;
+  /** Default 'sparse'. */
+  answerStyle?: AnswerStyle;
   /** Injectable for deterministic fault draws; default Math.random (or seeded by faultSeed). */
   random?: () => number;
   /** Seed the fault draws, so that a run with faults repeats exactly. */
@@ -117,7 +120,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
 /** The options that are runtime settings, without the ones left unset. */
 function runtimeOptions(options: EmulatorOptions): Partial<RuntimeConfig> {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle };
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
 }
 

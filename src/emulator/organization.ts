@@ -1,7 +1,8 @@
 // The organization routes (accounts and zones): GET, POST (create) and PUT (update). revoke_user: revoke-user.ts.
 
-import { getPath } from '../resources/fields.js';
+import { getPath, setPath, type FieldSpec, type Scope } from '../resources/fields.js';
 import { organization as spec } from '../resources/organization.js';
+import type { AnswerStyle } from './config.js';
 import { ApiError, CODES, issueMessage, throwIssues } from './errors.js';
 import { applyAssignments, describe, isPlainObject, readFields, removePath, type JsonObject } from './field-checks.js';
 import { requireOwner, type Answer, type RequestContext } from './request.js';
@@ -17,7 +18,7 @@ const BOOLEAN_PATHS = spec.fields.filter((f) => f.type.kind === 'boolean').map((
 const ALWAYS_SET = spec.fields.filter((f) => f.requiredOnCreate).map((f) => f.path);
 
 export function getOrganization(ctx: RequestContext): Answer {
-  return { status: 200, result: render(requireOrganization(requireOwner(ctx))) };
+  return { status: 200, result: render(requireOrganization(requireOwner(ctx)), ctx) };
 }
 
 export function createOrganization(ctx: RequestContext): Answer {
@@ -31,7 +32,7 @@ export function createOrganization(ctx: RequestContext): Answer {
   checkWholeOrganization(ctx, owner, created);
   const stamp = ctx.now().toISOString();
   owner.organization = { ...created, created_at: stamp, updated_at: stamp };
-  return { status: 201, result: render(owner.organization) };
+  return { status: 201, result: render(owner.organization, ctx) };
 }
 
 export function updateOrganization(ctx: RequestContext): Answer {
@@ -45,7 +46,7 @@ export function updateOrganization(ctx: RequestContext): Answer {
   checkWholeOrganization(ctx, owner, next);
   const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutTimestamps(current)));
   owner.organization = { ...next, created_at: current.created_at, updated_at: changed ? ctx.now().toISOString() : current.updated_at };
-  return { status: 200, result: render(owner.organization) };
+  return { status: 200, result: render(owner.organization, ctx) };
 }
 
 export function requireOrganization(owner: Owner): Organization {
@@ -71,12 +72,42 @@ export function sameDomain(a: unknown, b: unknown): boolean {
   return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
 }
 
-/** The organization as the API answers: false or unset booleans and empty login_design / custom_pages left out, never null. */
-export function render(organization: Organization): JsonObject {
+/** The organization as the API answers, in the running answer style; never null. */
+export function render(organization: Organization, { scope, answerStyle }: { scope: Scope; answerStyle: AnswerStyle }): JsonObject {
+  return answerStyle === 'explicit' ? renderExplicit(organization, scope) : renderSparse(organization);
+}
+
+/** sparse: false or unset booleans and empty login_design / custom_pages left out. */
+function renderSparse(organization: Organization): JsonObject {
   const out = structuredClone(organization);
   for (const path of BOOLEAN_PATHS) if (getPath(out, path) !== true) removePath(out, path);
   for (const group of LEFT_OUT_WHEN_EMPTY) if (isPlainObject(out[group]) && Object.keys(out[group] as JsonObject).length === 0) delete out[group];
   return out;
+}
+
+/**
+ * explicit: every writable field of the scope — unset booleans false, lists [], top-level text "", every group at
+ * least {} (text inside a group stays left out, so an empty login_design is {}). Durations, enums and formatted text
+ * (uuid) have no empty spelling and stay left out when unset.
+ */
+function renderExplicit(organization: Organization, scope: Scope): JsonObject {
+  const out = structuredClone(organization);
+  for (const field of spec.fields) {
+    if (field.readOnly || !field.scopes.includes(scope) || getPath(out, field.path) !== undefined) continue;
+    const empty = emptyValue(field);
+    if (empty !== undefined) setPath(out, field.path, empty);
+  }
+  for (const group of spec.groups) {
+    if (out[group.path] === undefined && spec.fields.some((f) => f.path.startsWith(group.path + '.') && f.scopes.includes(scope))) out[group.path] = {};
+  }
+  return out;
+}
+
+function emptyValue(field: FieldSpec): unknown {
+  if (field.type.kind === 'boolean') return false;
+  if (field.type.kind === 'set') return [];
+  if (field.type.kind === 'string' && !field.type.format && !field.path.includes('.') && !field.requiredOnCreate) return '';
+  return undefined;
 }
 
 function withoutTimestamps(organization: Organization): JsonObject {

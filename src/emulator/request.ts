@@ -1,7 +1,7 @@
 // What a route handler gets and gives back.
 
 import type { Scope } from '../resources/fields.js';
-import type { PutSemantics } from './config.js';
+import type { AnswerStyle, PutSemantics } from './config.js';
 import { unknownIdentifier } from './errors.js';
 import type { JsonObject } from './field-checks.js';
 import type { EmulatorState, Owner } from './state.js';
@@ -16,6 +16,7 @@ export interface RequestContext {
   body: JsonObject;
   query: URLSearchParams;
   putSemantics: PutSemantics;
+  answerStyle: AnswerStyle;
   now: () => Date;
 }
 

@@ -83,6 +83,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       body: route.isWrite ? parseJsonBody(body, route.bodyRequired) : {},
       query: url!.searchParams,
       putSemantics: ctx.config.putSemantics,
+      answerStyle: ctx.config.answerStyle,
       now: ctx.now,
     });
     if (route.isWrite) ctx.state.recordWrite();

@@ -1,6 +1,6 @@
 // The reconciler's tests run the real CLI in-process against the real emulator, seeded like the demo.
 import { fileURLToPath } from 'node:url';
-import { loadSeedFile, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
+import { loadSeedFile, startEmulator, type AnswerStyle, type EmulatorOptions, type PutSemantics, type RunningEmulator } from '../../src/emulator/index.js';
 import type { Io } from '../../src/io.js';
 import { run, type CapturedRun } from './io.js';
 
@@ -15,8 +15,23 @@ export const ZONE = '699d98642c564d2e855e9661899b7252';
 /** A token distinctive enough that finding it anywhere in output is certainly a leak. */
 export const SECRET_TOKEN = 'ztsync-test-SECRET-7f3a9c1e5b2d4f6a8c0e';
 
+/**
+ * The emulator mode this end-to-end run plays. vitest.config.ts runs test/reconcile under every combination of PUT
+ * semantics and answer style (one project each), so every e2e test meets both shapes of answers and both PUTs.
+ */
+export const E2E_MODE: Pick<EmulatorOptions, 'putSemantics' | 'answerStyle'> = {
+  putSemantics: (process.env.ZTSYNC_E2E_PUT_SEMANTICS as PutSemantics | undefined) ?? 'replace',
+  answerStyle: (process.env.ZTSYNC_E2E_ANSWER_STYLE as AnswerStyle | undefined) ?? 'sparse',
+};
+
+/** An emulator in this run's mode, accepting SECRET_TOKEN; options win over the mode. */
+export function e2eEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  return startEmulator({ port: 0, token: SECRET_TOKEN, ...E2E_MODE, ...options });
+}
+
+/** The demo's seed, in this run's mode. */
 export async function demoEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulator({ port: 0, seed: await loadSeedFile(DEMO_SEED), token: SECRET_TOKEN, ...options });
+  return e2eEmulator({ seed: await loadSeedFile(DEMO_SEED), ...options });
 }
 
 export function envFor(em: RunningEmulator, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {

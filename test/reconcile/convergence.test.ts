@@ -3,8 +3,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { envFor, SECRET_TOKEN, writes, ztsync } from '../helpers/reconcile.js';
+import type { RunningEmulator } from '../../src/emulator/index.js';
+import { e2eEmulator, envFor, writes, ztsync } from '../helpers/reconcile.js';
 import { run } from '../helpers/io.js';
 
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
@@ -25,9 +25,7 @@ async function configDir(yaml: string): Promise<string> {
 
 describe('normalization against live state', () => {
   it('equal-in-meaning values plan as no change, and apply writes nothing', async () => {
-    em = await startEmulator({
-      port: 0,
-      token: SECRET_TOKEN,
+    em = await e2eEmulator({
       seed: {
         accounts: [
           {
@@ -75,7 +73,7 @@ describe('normalization against live state', () => {
 
 describe('zones', () => {
   it('creates a zone organization with the zone subset, then converges', async () => {
-    em = await startEmulator({ port: 0, token: SECRET_TOKEN, seed: { zones: [{ id: ZONE }] } });
+    em = await e2eEmulator({ seed: { zones: [{ id: ZONE }] } });
     const dir = await configDir(`defaults:
   organization: { session_duration: 8h, user_seat_expiration_inactive_time: 1460h }
 zones:
@@ -98,7 +96,7 @@ zones:
 
 describe('custom pages', () => {
   it('a new organization gets custom_pages through a PUT after the create (POST refuses them)', async () => {
-    em = await startEmulator({ port: 0, token: SECRET_TOKEN, seed: { accounts: [{ id: ACCOUNT }] } });
+    em = await e2eEmulator({ seed: { accounts: [{ id: ACCOUNT }] } });
     const dir = await configDir(`accounts:
   - account_id: ${ACCOUNT}
     organization:

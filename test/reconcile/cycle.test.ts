@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { EXAMPLES, PRODUCTION, RESEARCH, STAGING, ZONE, demoEmulator, liveAccount, liveZone, writes, ztsync } from '../helpers/reconcile.js';
+import { E2E_MODE, EXAMPLES, PRODUCTION, RESEARCH, STAGING, ZONE, demoEmulator, liveAccount, liveZone, writes, ztsync } from '../helpers/reconcile.js';
 
-for (const putSemantics of ['replace', 'merge'] as const) {
-  describe(`the full cycle under PUT semantics "${putSemantics}"`, () => {
+// Runs once per emulator mode (PUT semantics × answer style): see vitest.config.ts.
+{
+  describe(`the full cycle (PUT ${E2E_MODE.putSemantics}, ${E2E_MODE.answerStyle} answers)`, () => {
     let em: RunningEmulator;
     afterEach(async () => {
       await em?.close();
@@ -11,7 +12,7 @@ for (const putSemantics of ['replace', 'merge'] as const) {
     });
 
     it('validate → plan exits 2 → apply → plan exits 0', async () => {
-      em = await demoEmulator({ putSemantics });
+      em = await demoEmulator();
       expect((await ztsync(em, ['validate', EXAMPLES])).code).toBe(0);
 
       const first = await ztsync(em, ['plan', EXAMPLES, '--detailed-exitcode']);
@@ -30,7 +31,7 @@ for (const putSemantics of ['replace', 'merge'] as const) {
     });
 
     it('leaves every field the config does not manage as it was', async () => {
-      em = await demoEmulator({ putSemantics });
+      em = await demoEmulator();
       const before = em.state.snapshot();
       expect((await ztsync(em, ['apply', EXAMPLES, '--auto-approve'])).code).toBe(0);
 
@@ -47,7 +48,7 @@ for (const putSemantics of ['replace', 'merge'] as const) {
     });
 
     it('creates a missing organization with what the config says', async () => {
-      em = await demoEmulator({ putSemantics });
+      em = await demoEmulator();
       expect(liveAccount(em, RESEARCH).organization).toBeUndefined();
       expect((await ztsync(em, ['apply', EXAMPLES, '--auto-approve', '--account', RESEARCH])).code).toBe(0);
       const created = liveAccount(em, RESEARCH).organization!;
@@ -64,7 +65,7 @@ for (const putSemantics of ['replace', 'merge'] as const) {
     });
 
     it('replaces the DoH service token', async () => {
-      em = await demoEmulator({ putSemantics });
+      em = await demoEmulator();
       expect(liveAccount(em, PRODUCTION).doh?.service_token_id).toBe('5d2e8b1c-7a4f-4c3e-9b8d-1f0a2e3c4d5e');
       const plan = await ztsync(em, ['plan', EXAMPLES, '--account', PRODUCTION, '--format', 'json']);
       const doh = JSON.parse(plan.stdout).targets[0].resources.find((r: { type: string }) => r.type === 'doh');
@@ -75,7 +76,7 @@ for (const putSemantics of ['replace', 'merge'] as const) {
     });
 
     it('plan never writes, in any format', async () => {
-      em = await demoEmulator({ putSemantics });
+      em = await demoEmulator();
       for (const format of ['text', 'json', 'markdown']) {
         const result = await ztsync(em, ['plan', EXAMPLES, '--format', format, '--detailed-exitcode']);
         expect(result.code).toBe(2);
