@@ -10,6 +10,7 @@ import { reportCommand } from './commands/report.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { VERSION } from './version.js';
+import { maskedIo } from './commands/shared/output.js';
 
 export { VERSION };
 
@@ -27,7 +28,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 }
 
 /** Run the CLI with the given arguments (without node and script); resolves to the exit code. */
-export async function runCli(argv: string[], io: Io): Promise<number> {
+export async function runCli(argv: string[], rawIo: Io): Promise<number> {
+  // Credentials are masked out of everything printed, whatever its source.
+  const io = maskedIo(rawIo);
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (code) => {
     exitCode = code;

@@ -5,7 +5,7 @@
 
 import type { CloudflareClient } from '../cloudflare/client.js';
 import { createLive, readLive, updateLive, type LiveObject } from '../cloudflare/endpoints.js';
-import { CloudflareApiError } from '../cloudflare/errors.js';
+import { CloudflareApiError, CredentialRefusedError } from '../cloudflare/errors.js';
 import { liveValue } from '../plan/diff.js';
 import { show, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from '../plan/model.js';
 import { fieldByPath, setPath, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/fields.js';
@@ -13,7 +13,8 @@ import { resourceSpec } from '../resources/index.js';
 import { sameValue } from '../resources/normalize.js';
 import { mapLimit } from '../util/map-limit.js';
 
-export type Outcome = 'applied' | 'unchanged' | 'failed';
+/** skipped: not started, because the run was stopped (Ctrl-C, or the API refused the credential). */
+export type Outcome = 'applied' | 'unchanged' | 'failed' | 'skipped';
 
 export interface ResourceResult {
   type: ResourcePlan['type'];
@@ -37,7 +38,10 @@ export interface ApplyResult {
 }
 
 export interface ApplyOptions {
+  /** Targets written at once (default 4). */
   concurrency?: number;
+  /** Once aborted, no new target is started; targets in flight finish their writes and read-backs. */
+  signal?: AbortSignal;
   /** Called as each target finishes, for progress output. */
   onTarget?: (result: TargetResult) => void;
   /**
@@ -53,13 +57,25 @@ export class StalePlanError extends Error {
 
 export async function applyPlan(plan: Plan, client: CloudflareClient, options: ApplyOptions = {}): Promise<ApplyResult> {
   const targets = await mapLimit(plan.targets, options.concurrency ?? 4, async (target) => {
-    const result = await applyTarget(target, client, options);
+    const stopped = stopReason(client, options.signal);
+    const result = stopped ? skipped(target, stopped) : await applyTarget(target, client, options);
     options.onTarget?.(result);
     return result;
   });
-  const summary: Record<Outcome, number> = { applied: 0, unchanged: 0, failed: 0 };
+  const summary: Record<Outcome, number> = { applied: 0, unchanged: 0, failed: 0, skipped: 0 };
   for (const t of targets) summary[t.outcome]++;
   return { targets, summary };
+}
+
+function stopReason(client: CloudflareClient, signal: AbortSignal | undefined): string | undefined {
+  if (client.refusal) return 'the API refused the credential';
+  if (signal?.aborted) return `stopped (${String(signal.reason ?? 'interrupted')})`;
+  return undefined;
+}
+
+function skipped(target: TargetPlan, reason: string): TargetResult {
+  const resources = target.resources.map((r) => ({ type: r.type, action: r.action, outcome: 'skipped' as const, error: null }));
+  return { scope: target.scope, id: target.id, description: target.description, outcome: 'skipped', resources, error: `not started: ${reason}` };
 }
 
 async function applyTarget(target: TargetPlan, client: CloudflareClient, options: ApplyOptions): Promise<TargetResult> {
@@ -93,7 +109,9 @@ async function applyResource(client: CloudflareClient, target: TargetPlan, plan:
     await writer.verify(plan.changes);
     return { ...base, outcome: 'applied', error: null };
   } catch (err) {
-    return { ...base, outcome: 'failed', error: err instanceof Error ? err.message : String(err) };
+    // The refusal itself is explained once by the command, not once per target.
+    const error = err instanceof CredentialRefusedError ? 'the API refused the credential' : err instanceof Error ? err.message : String(err);
+    return { ...base, outcome: 'failed', error };
   }
 }
 

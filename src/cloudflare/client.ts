@@ -1,10 +1,12 @@
 // The one way ztsync talks to the Cloudflare API. got does the HTTP (its own retry off), p-retry owns the
 // policy: 429 (honouring Retry-After), 5xx, timeouts and connection errors are retried with jittered
-// exponential backoff; other 4xx never are. Every failure leaves as a CloudflareApiError.
+// exponential backoff; other 4xx never are. Every failure leaves as a CloudflareApiError, with the
+// credentials masked out of whatever text the server sent back. A refused credential (401/403) stops the
+// client: it makes no further request.
 
 import pRetry, { AbortError } from 'p-retry';
-import { authHeaders, checkedApiBase, type Credentials } from './credentials.js';
-import { CloudflareApiError, type CloudflareMessage } from './errors.js';
+import { apiUrl, authHeaders, checkedApiBase, maskSecrets, refusalAdvice, secretsOf, type Credentials } from './credentials.js';
+import { CloudflareApiError, CredentialRefusedError, type CloudflareMessage } from './errors.js';
 
 export type Method = 'GET' | 'POST' | 'PUT';
 
@@ -22,6 +24,8 @@ export interface ClientOptions {
   readOnly?: boolean;
   userAgent?: string;
   onRetry?: (event: RetryEvent) => void;
+  /** How Retry-After is waited out; tests pass one that records the wait instead of waiting. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RetryEvent {
@@ -59,6 +63,7 @@ export class CloudflareClient {
   readonly stats = { requests: 0, retries: 0 };
   // Private fields do not show in util.inspect or JSON.stringify of the client.
   readonly #credentials: Credentials;
+  #refusal: CredentialRefusedError | undefined;
   readonly #options: Required<Omit<ClientOptions, 'apiBase' | 'credentials' | 'onRetry'>> & Pick<ClientOptions, 'onRetry'>;
 
   constructor(options: ClientOptions) {
@@ -73,7 +78,18 @@ export class CloudflareClient {
       readOnly: options.readOnly ?? false,
       userAgent: options.userAgent ?? 'ztsync',
       onRetry: options.onRetry,
+      sleep: options.sleep ?? sleep,
     };
+  }
+
+  /** Set once the API refused the credential; every request after it fails with this error, unsent. */
+  get refusal(): CredentialRefusedError | undefined {
+    return this.#refusal;
+  }
+
+  /** Mask this client's credentials out of a text (server messages echo requests, headers included). */
+  mask(text: string): string {
+    return maskSecrets(text, secretsOf(this.#credentials));
   }
 
   get<T>(path: string): Promise<ApiResponse<T>> {
@@ -98,6 +114,7 @@ export class CloudflareClient {
     return pRetry(
       async () => {
         attempt++;
+        if (this.#refusal) throw new AbortError(this.#refusal);
         try {
           return await this.#send<T>(got, method, path, body);
         } catch (err) {
@@ -112,20 +129,22 @@ export class CloudflareClient {
         maxTimeout: maxBackoffMs,
         factor: 2,
         randomize: true,
-        onFailedAttempt: async ({ error }) => {
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          // p-retry calls this after the last attempt too: then there is nothing to wait for.
+          if (retriesLeft <= 0) return;
           const apiError = error as CloudflareApiError;
           // Retry-After is waited out here; p-retry's own (short) backoff follows it.
           const waitMs = Math.min(apiError.retryAfterMs ?? 0, this.#options.maxRetryAfterMs);
           this.stats.retries++;
           this.#options.onRetry?.({ method, path, attempt, error: apiError, waitMs });
-          if (waitMs > 0) await sleep(waitMs);
+          if (waitMs > 0) await this.#options.sleep(waitMs);
         },
       },
     );
   }
 
   async #send<T>(got: Got, method: Method, path: string, body: unknown): Promise<ApiResponse<T>> {
-    const url = this.apiBase.href + path;
+    const url = apiUrl(this.apiBase, path);
     this.stats.requests++;
     let response;
     try {
@@ -140,7 +159,7 @@ export class CloudflareClient {
         timeout: { request: this.#options.timeoutMs },
       });
     } catch (err) {
-      throw fromTransportError(err, method, path);
+      throw fromTransportError(err, method, path, (text) => this.mask(text));
     }
     const envelope = parseEnvelope(response.body);
     const status = response.statusCode;
@@ -148,31 +167,44 @@ export class CloudflareClient {
     if (status >= 200 && status < 300 && envelope && envelope.success !== false) {
       return { status, result: envelope.result as T };
     }
-    throw new CloudflareApiError({
-      kind: envelope || status >= 300 ? 'http' : 'invalid-response',
+    const init = {
+      kind: envelope || status >= 300 ? ('http' as const) : ('invalid-response' as const),
       method,
       path,
       status,
-      errors: envelope?.errors?.filter(isMessage),
-      cfRay,
+      errors: envelope?.errors?.filter(isMessage).map((m) => ({ code: m.code, message: this.mask(m.message) })),
+      cfRay: cfRay && this.mask(cfRay),
       retryAfterMs: parseRetryAfter(headerText(response.headers['retry-after'])),
-      detail: envelope ? undefined : `${status} with a body that is not a Cloudflare envelope`,
-    });
+      detail: envelope ? undefined : this.#notTheApi(status, headerText(response.headers['content-type'])),
+      fromEnvelope: Boolean(envelope),
+    };
+    if (envelope && (status === 401 || status === 403)) {
+      this.#refusal ??= new CredentialRefusedError(init, refusalAdvice(this.#credentials));
+      throw this.#refusal;
+    }
+    throw new CloudflareApiError(init);
+  }
+
+  /** An answer without Cloudflare's envelope: a proxy's error page, a web server, a mock at the wrong path. */
+  #notTheApi(status: number, contentType: string | undefined): string {
+    const what = contentType ? contentType.split(';')[0].trim() : 'no content type';
+    return `the answer does not look like the Cloudflare API (${what}, not its JSON envelope); check that ${this.apiBase.href} is the API base URL (--api-base or CLOUDFLARE_BASE_URL)`;
   }
 }
 
 function isWorthRetrying(error: unknown, idempotent: boolean): boolean {
   if (!(error instanceof CloudflareApiError) || !error.retryable) return false;
-  // A request that got no answer may have been carried out; only resend what is safe to do twice.
-  if (error.kind === 'network' || error.kind === 'timeout') return idempotent;
-  return true;
+  if (idempotent) return true;
+  // A request that got no answer, or a 5xx, may have been carried out: only a 429 says it was not. The caller
+  // of a non-idempotent request looks before sending it again.
+  return error.status === 429;
 }
 
-function fromTransportError(err: unknown, method: string, path: string): CloudflareApiError {
+function fromTransportError(err: unknown, method: string, path: string, mask: (text: string) => string): CloudflareApiError {
   const code = (err as { code?: string })?.code;
   const timedOut = code === 'ETIMEDOUT' || (err as { name?: string })?.name === 'TimeoutError';
   // Only the code and got's short message: the error object itself carries the request headers.
-  const message = err instanceof Error ? err.message : String(err);
+  const message = mask(err instanceof Error ? err.message : String(err));
   return new CloudflareApiError({ kind: timedOut ? 'timeout' : 'network', method, path, detail: code && !message.includes(code) ? `${code}: ${message}` : message });
 }
 
@@ -202,4 +234,4 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

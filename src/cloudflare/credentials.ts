@@ -1,5 +1,5 @@
-// Where the client's credentials and base URL come from, and the rule that they never travel in clear
-// text to anything but this machine.
+// Where the client's credentials and base URL come from, the rule that they never travel in clear text to
+// anything but this machine, and the masking that keeps them out of every text ztsync prints or writes.
 
 import { UsageError } from '../io.js';
 
@@ -7,20 +7,81 @@ export type Credentials = { kind: 'token'; token: string } | { kind: 'key'; emai
 
 export const DEFAULT_API_BASE = 'https://api.cloudflare.com/client/v4';
 
+/** The environment variables that hold secrets: their values are masked in all output. */
+export const SECRET_ENV = ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_API_KEY', 'CLOUDFLARE_EMAIL', 'ZTSYNC_EMULATOR_TOKEN'] as const;
+
 export function credentialsFromEnv(env: Record<string, string | undefined>): Credentials {
   const token = env.CLOUDFLARE_API_TOKEN?.trim();
-  if (token) return { kind: 'token', token };
+  if (token) return { kind: 'token', token: wellFormed('CLOUDFLARE_API_TOKEN', token) };
   const key = env.CLOUDFLARE_API_KEY?.trim();
   const email = env.CLOUDFLARE_EMAIL?.trim();
-  if (key && email) return { kind: 'key', email, key };
+  if (key && email) return { kind: 'key', email: wellFormed('CLOUDFLARE_EMAIL', email), key: wellFormed('CLOUDFLARE_API_KEY', key) };
   if (key || email) throw new UsageError('CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL go together: set both, or set CLOUDFLARE_API_TOKEN instead');
   throw new UsageError('no Cloudflare credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_KEY with CLOUDFLARE_EMAIL)');
+}
+
+/**
+ * A credential goes into a request header as it is: one word of visible ASCII. Anything else (a line break from
+ * a paste, a space, a quote character from a rich editor) cannot be a Cloudflare credential, and would only fail
+ * on every request; refuse it before any call, without ever printing it.
+ */
+function wellFormed(variable: string, value: string): string {
+  const bad = [...value].findIndex((ch) => !/^[\x21-\x7e]$/.test(ch));
+  if (bad < 0) return value;
+  const ch = value[bad];
+  const what = ch === '\n' || ch === '\r' ? 'a line break' : /\s/.test(ch) ? 'a space' : `the character U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  throw new UsageError(`${variable} is malformed: it contains ${what} at character ${bad + 1}; a credential is one word of visible ASCII characters (check for a stray paste or quotes)`);
 }
 
 export function authHeaders(credentials: Credentials): Record<string, string> {
   return credentials.kind === 'token'
     ? { authorization: `Bearer ${credentials.token}` }
     : { 'x-auth-email': credentials.email, 'x-auth-key': credentials.key };
+}
+
+export function secretsOf(credentials: Credentials): string[] {
+  return credentials.kind === 'token' ? [credentials.token] : [credentials.key, credentials.email];
+}
+
+/** The secret values in the environment (raw and trimmed), whether or not they turn out to be well-formed. */
+export function secretsFromEnv(env: Record<string, string | undefined>): string[] {
+  return SECRET_ENV.flatMap((name) => {
+    const value = env[name];
+    return value ? [value, value.trim()] : [];
+  });
+}
+
+/** Shorter values are not masked: they cannot be credentials, and masking them would garble every line. */
+const MIN_MASKED_LENGTH = 4;
+export const MASK = '***';
+
+/**
+ * Replace every occurrence of a secret in `text` — as it is, JSON-escaped, URL-encoded, and each of its lines —
+ * with ***. The last form catches a credential with a line break echoed back line by line.
+ */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    for (const form of [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), ...secret.split(/\r?\n/)]) {
+      if (form.trim().length >= MIN_MASKED_LENGTH) forms.add(form);
+    }
+  }
+  // Longest first, so that a secret containing another is masked whole.
+  let out = text;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join(MASK);
+  return out;
+}
+
+/** What to check when the API refuses the credential: said once, then the run stops. */
+export function refusalAdvice(credentials: Credentials): string {
+  const which =
+    credentials.kind === 'token'
+      ? 'CLOUDFLARE_API_TOKEN is the right API token, has not expired or been revoked (or limited to other IP addresses)'
+      : 'CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY are that user\'s email and Global API Key';
+  return (
+    `check that ${which}, and that it has "Access: Organizations, Identity Providers, and Groups" ` +
+    'Read (for plan) or Write (for apply) on every account and zone in the config'
+  );
 }
 
 /** A base URL that is safe to send credentials to: https anywhere, plain http only to loopback. */
@@ -33,12 +94,19 @@ export function checkedApiBase(raw: string | undefined): URL {
     throw new UsageError(`the API base URL "${text}" is not a URL`);
   }
   if (url.username || url.password) throw new UsageError('the API base URL must not carry a user name or password');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`the API base URL must be http(s), not ${url.protocol}`);
+  if (url.search || url.hash) throw new UsageError(`the API base URL must not carry a query or fragment: ${url.origin}${url.pathname}`);
   if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
     throw new UsageError(`refusing to send credentials over plain http to ${url.hostname}: use https, or a loopback address for the emulator`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`the API base URL must be http(s), not ${url.protocol}`);
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
+}
+
+/** The URL of an API path under the base: one slash between them, whether or not the base has a path. */
+export function apiUrl(base: URL, path: string): string {
+  const prefix = base.pathname.replace(/\/+$/, '');
+  return `${base.origin}${prefix}/${path.replace(/^\/+/, '')}`;
 }
 
 export function isLoopback(hostname: string): boolean {

@@ -21,13 +21,17 @@ export function resourcePath(type: ResourceType, scope: Scope, id: string): stri
   return ENDPOINTS[type].path(scope, encodeURIComponent(id));
 }
 
-/** The live object, or null when the resource is not set up (a 404, or an empty result). */
+/**
+ * The live object, or null when the resource is not set up: an empty result, or a 404 in Cloudflare's envelope
+ * that is not "no route". Any other 404 (a proxy's or a web server's page) is an error: taking it for "absent"
+ * would plan every setting as a create.
+ */
 export async function readLive(client: CloudflareClient, type: ResourceType, scope: Scope, id: string): Promise<LiveObject | null> {
   try {
     const { result } = await client.get<unknown>(resourcePath(type, scope, id));
     return isNonEmptyObject(result) ? result : null;
   } catch (err) {
-    if (err instanceof CloudflareApiError && err.status === 404 && !err.codes.includes(NO_ROUTE)) return null;
+    if (err instanceof CloudflareApiError && err.status === 404 && err.fromEnvelope && !err.codes.includes(NO_ROUTE)) return null;
     throw err;
   }
 }

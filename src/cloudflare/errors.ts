@@ -19,6 +19,8 @@ export interface CloudflareApiErrorInit {
   cfRay?: string;
   retryAfterMs?: number;
   detail?: string;
+  /** The answer was Cloudflare's JSON envelope (only then may a 404 mean "not set up"). */
+  fromEnvelope?: boolean;
 }
 
 export class CloudflareApiError extends Error {
@@ -30,6 +32,7 @@ export class CloudflareApiError extends Error {
   readonly errors: CloudflareMessage[];
   readonly cfRay?: string;
   readonly retryAfterMs?: number;
+  readonly fromEnvelope: boolean;
 
   constructor(init: CloudflareApiErrorInit) {
     super(describe(init));
@@ -40,6 +43,7 @@ export class CloudflareApiError extends Error {
     this.errors = init.errors ?? [];
     this.cfRay = init.cfRay;
     this.retryAfterMs = init.retryAfterMs;
+    this.fromEnvelope = init.fromEnvelope ?? false;
   }
 
   /** Worth another try: rate limited, a server error, or the request never got a clean answer. */
@@ -58,6 +62,25 @@ export class CloudflareApiError extends Error {
 
   [inspect.custom]() {
     return `${this.name}: ${this.message}`;
+  }
+}
+
+/**
+ * The API refused the credential (401/403). Said once, with what to check; the client makes no further request
+ * after it, so that a run stops instead of printing the same refusal for every target.
+ */
+export class CredentialRefusedError extends CloudflareApiError {
+  override name = 'CredentialRefusedError';
+  constructor(
+    init: CloudflareApiErrorInit,
+    readonly advice: string,
+  ) {
+    super(init);
+  }
+
+  /** The one message a command prints about it. */
+  get explanation(): string {
+    return `the Cloudflare API refused the credential (${this.message}): ${this.advice}`;
   }
 }
 

@@ -8,7 +8,7 @@ import { hasChanges, targetLabel, type Plan, type TargetPlan } from '../plan/mod
 import { renderText } from '../plan/render-text.js';
 import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
 import { githubActions } from './shared/github.js';
-import { addReconcileOptions, makeClient, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
+import { addReconcileOptions, concurrencyOf, makeClient, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
 
 interface ApplyOptions extends ReconcileOptions {
   autoApprove?: boolean;
@@ -98,15 +98,16 @@ async function applyLoaded({ plan, client, refuseTarget }: Loaded, options: Appl
 
   io.stdout.write('\n');
   const print = inPlanOrder(plan, (t) => io.stdout.write(github.guard(describeResult(t, c) + '\n')));
-  const result = await applyPlan(plan, client, { refuseTarget, onTarget: print });
-  const { applied, unchanged, failed } = result.summary;
-  const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed.`;
+  const result = await applyPlan(plan, client, { concurrency: concurrencyOf(options), refuseTarget, onTarget: print });
+  const { applied, unchanged, failed, skipped } = result.summary;
+  const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed${skipped ? `, ${skipped} not started` : ''}.`;
   io.stdout.write(`\n${outcome}\n`);
   const failedTargets = result.targets.filter((t) => t.outcome === 'failed');
   if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${failedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
+  if (client.refusal) io.stderr.write(`ztsync: ${client.refusal.explanation}. Stopped: no further target was started.\n`);
   github.annotateApply(plan, result.targets);
   await github.appendStepSummary(plan, `### ztsync apply\n\n${outcome}`);
-  return failed > 0 ? EXIT.error : EXIT.ok;
+  return failed + skipped > 0 ? EXIT.error : EXIT.ok;
 }
 
 /**
@@ -141,6 +142,7 @@ async function approved(io: Io, options: ApplyOptions): Promise<boolean> {
 function describeResult(target: TargetResult, c: Colors): string {
   const label = targetLabel(target);
   if (target.outcome === 'unchanged') return c.dim(`= ${label}: unchanged`);
+  if (target.outcome === 'skipped') return c.yellow(`- ${label}: ${target.error}`);
   const parts = target.resources.filter((r) => r.action !== 'noop').map((r) => (r.error ? `${r.type} failed: ${r.error}` : `${r.type} ${r.action}d`));
   if (target.error) parts.push(target.error);
   const line = `${label}: ${parts.join('; ')}`;

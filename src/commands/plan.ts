@@ -4,7 +4,8 @@ import { hasChanges } from '../plan/model.js';
 import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../plan/render.js';
 import { summaryLine } from '../plan/render-text.js';
 import { githubActions } from './shared/github.js';
-import { checkWritable, writeFileAtomicSync } from '../util/atomic-write.js';
+import { checkWritable } from '../util/atomic-write.js';
+import { writeOutputFile } from './shared/output.js';
 import { addReconcileOptions, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
 
 interface PlanOptions extends ReconcileOptions {
@@ -42,7 +43,7 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     github.annotatePlan(plan);
     const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
     if (out !== undefined) {
-      writeFileAtomicSync(out, rendered);
+      writeOutputFile(io, out, rendered);
       io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${github.guard(out)}\n`);
     } else {
       io.stdout.write(options.format === 'text' ? github.guard(rendered) : rendered);

@@ -103,7 +103,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
   });
   const { port } = server.address() as AddressInfo;
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Listening on every interface (0.0.0.0, ::) is not an address to connect to: hand out the loopback one.
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' || host === '[::]' ? '::1' : host.replace(/^\[|\]$/g, '');
+  const origin = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
   return {
     url: origin + API_PREFIX,
     origin,

@@ -5,6 +5,7 @@
 
 import { appendFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { maskSecrets, secretsFromEnv } from '../../cloudflare/credentials.js';
 import type { Diagnostic } from '../../config/model.js';
 import type { Io } from '../../io.js';
 import type { TargetResult } from '../../apply/apply.js';
@@ -83,7 +84,7 @@ export function githubActions(io: Io): GitHubActions {
       if (!path) return;
       const markdown = renderMarkdown(plan, { fullPlanUrl: runUrl });
       try {
-        await appendFile(path, (extra ? `${extra}\n\n` : '') + markdown + '\n');
+        await appendFile(path, maskSecrets((extra ? `${extra}\n\n` : '') + markdown + '\n', secretsFromEnv(env)));
       } catch (err) {
         annotate({ level: 'warning', title: 'ztsync', message: `could not write the step summary: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
       }

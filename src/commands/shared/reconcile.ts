@@ -7,7 +7,7 @@ import { loadDesiredState } from '../../config/index.js';
 import { formatDiagnostic, type DesiredState } from '../../config/model.js';
 import { markOrigins } from '../../plan/baseline.js';
 import { CloudflareClient } from '../../cloudflare/client.js';
-import { credentialsFromEnv, DEFAULT_API_BASE, type Credentials } from '../../cloudflare/credentials.js';
+import { credentialsFromEnv, DEFAULT_API_BASE, secretsOf } from '../../cloudflare/credentials.js';
 import { buildPlan, unmatchedFilters, type UnmatchedFilter } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
 import { sealPlan, targetsHoldingSecrets } from '../../plan/saved.js';
@@ -36,7 +36,7 @@ export interface ApiOptions {
 export function addApiOptions(command: Command): Command {
   return command
     .addOption(new Option('--api-base <url>', `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`))
-    .option('--concurrency <n>', 'targets read at once', '8')
+    .option('--concurrency <n>', 'targets read (and, in apply, written) at once; default 8 for reads, 4 for writes')
     .option('--max-retries <n>', 'retries of a failed API call (429, 5xx, timeouts, connection errors)', '4')
     .option('--allow <rule>', `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(', ')}`, collect)
     .option('--max-changed-targets <n>', `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
@@ -85,11 +85,13 @@ export function concurrencyOption(options: ApiOptions): number {
 export interface Planned {
   plan: Plan;
   client: CloudflareClient;
+  /** --concurrency when given. */
+  concurrency?: number;
 }
 
 /**
- * Validate the config, then read live state and diff. Returns null (diagnostics printed, exit 1 set) when
- * the config is invalid: nothing is read from the API then.
+ * Validate the config, then read live state and diff. Returns null (the reason printed) when the config is
+ * invalid — nothing is read from the API then — or when the API refused the credential.
  */
 export async function planFromConfig(paths: string[], options: ReconcileOptions, io: Io, client: { readOnly: boolean }): Promise<Planned | null> {
   const safety = safetyFromFlags(options);
@@ -105,8 +107,13 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   const unmatched = unmatchedFilters(state.targets, filters);
   if (unmatched.length > 0) throw new UsageError(unmatched.map(describeUnmatched).join('\n'));
   const api = makeClient(options, io, client);
-  const concurrency = wholeNumber('--concurrency', options.concurrency ?? '8', 1);
-  const built = await buildPlan(state, api, { ...filters, concurrency });
+  const concurrency = concurrencyOf(options);
+  const built = await buildPlan(state, api, { ...filters, concurrency: concurrency ?? 8 });
+  if (api.refusal) {
+    // Said once, not once per target: the client stopped at the first refusal.
+    io.stderr.write(`ztsync: ${api.refusal.explanation}. Stopped: nothing was changed.\n`);
+    return null;
+  }
   const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
   const checked = checkSafety(built, { allow: [...configAllows, ...safety.allow], budget: safety.budget });
   const base = options.baseline ? await baselineState(options.baseline, io) : null;
@@ -115,7 +122,12 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(', ')}: a config value or an API answer holds it); nothing was written`);
   }
-  return { plan: sealPlan(plan), client: api };
+  return { plan: sealPlan(plan), client: api, concurrency };
+}
+
+/** --concurrency when given: plan reads 8 targets at once by default, apply writes 4. */
+export function concurrencyOf(options: ReconcileOptions): number | undefined {
+  return options.concurrency === undefined ? undefined : wholeNumber('--concurrency', options.concurrency, 1);
 }
 
 /**
@@ -134,10 +146,6 @@ async function baselineState(paths: string[], io: Io): Promise<DesiredState | nu
   const first = diagnostics[0] ? `; the first: ${formatDiagnostic(diagnostics[0])}` : '';
   io.stderr.write(`ztsync: --baseline: the base config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'}${first}); changes are not marked introduced or drift\n`);
   return null;
-}
-
-function secretsOf(credentials: Credentials): string[] {
-  return credentials.kind === 'token' ? [credentials.token] : [credentials.key];
 }
 
 /** The one API client of a command, from --api-base / CLOUDFLARE_BASE_URL, the credentials in the environment and --max-retries. */
