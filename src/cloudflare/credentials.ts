@@ -56,20 +56,36 @@ const MIN_MASKED_LENGTH = 4;
 export const MASK = '***';
 
 /**
- * Replace every occurrence of a secret in `text` — as it is, JSON-escaped, URL-encoded, and each of its lines —
- * with ***. The last form catches a credential with a line break echoed back line by line.
+ * Replace every occurrence of a secret in `text` with ***: as it is, escaped by a renderer (a backslash before
+ * any character: JSON, Markdown), URL-encoded, and each of its lines (a credential with a line break echoed
+ * back line by line).
  */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
+  const pattern = secretPattern(secrets);
+  return pattern ? text.replace(pattern, MASK) : text;
+}
+
+const patterns = new Map<string, RegExp | null>();
+
+function secretPattern(secrets: readonly string[]): RegExp | null {
+  const key = JSON.stringify(secrets);
+  let pattern = patterns.get(key);
+  if (pattern !== undefined) return pattern;
   const forms = new Set<string>();
   for (const secret of secrets) {
-    for (const form of [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), ...secret.split(/\r?\n/)]) {
+    for (const form of [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/)]) {
       if (form.trim().length >= MIN_MASKED_LENGTH) forms.add(form);
     }
   }
   // Longest first, so that a secret containing another is masked whole.
-  let out = text;
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join(MASK);
-  return out;
+  const alternatives = [...forms].sort((a, b) => b.length - a.length).map((form) => [...form].map(escapeRegExp).join('\\\\?'));
+  pattern = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'g') : null;
+  patterns.set(key, pattern);
+  return pattern;
+}
+
+function escapeRegExp(ch: string): string {
+  return ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
 /** What to check when the API refuses the credential: said once, then the run stops. */

@@ -142,7 +142,7 @@ describe('credentials never appear', () => {
     ];
     for (const r of runs) expect(leaks(r.stdout + r.stderr)).toBe(false);
     expect(runs[4].code).toBe(1);
-    expect(runs[4].stdout).toContain('403');
+    expect(runs[4].stderr).toContain('403');
     expect(runs[6].code).toBe(1);
     expect(runs[7].code).toBe(1);
     expect(runs[7].stderr).toContain('refusing to send credentials over plain http to api.example.com');

@@ -108,10 +108,21 @@ describe('3. credentials are masked in everything printed or written', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ztsync-mask-'));
     await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${PRODUCTION}\n    description: "pasted by mistake: ${key}"\n    organization: { name: X }\n`);
     const result = await run(['plan', dir, '--format', 'markdown'], { env: { CLOUDFLARE_API_KEY: key, CLOUDFLARE_EMAIL: email, CLOUDFLARE_BASE_URL: server.url } });
-    expect(result.stdout).toContain('pasted by mistake: ***');
-    expect(result.stdout).toContain('"x-auth-key":"***"');
-    expect(result.stdout + result.stderr).not.toContain(key);
-    expect(result.stdout + result.stderr).not.toContain(email);
+    const unescaped = result.stdout.replace(/\\/g, '');
+    expect(unescaped).toContain('pasted by mistake: ***');
+    expect(unescaped).toContain('"x-auth-key":"***"');
+    expect(unescaped).toContain('"x-auth-email":"***"');
+    expect(unescaped + result.stderr).not.toContain(key);
+    expect(unescaped + result.stderr).not.toContain(email);
+  });
+
+  it('also when a renderer escaped it (Markdown puts a backslash before each "-")', async () => {
+    em = await demoEmulator();
+    const dir = await mkdtemp(join(tmpdir(), 'ztsync-mask-'));
+    await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${PRODUCTION}\n    description: "token ${SECRET_TOKEN}"\n    organization: { name: X }\n`);
+    const result = await ztsync(em, ['plan', dir, '--format', 'markdown']);
+    expect(result.stdout).toContain('token ***');
+    expect(result.stdout.replace(/\\/g, '')).not.toContain(SECRET_TOKEN);
   });
 });
 
