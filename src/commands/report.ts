@@ -5,7 +5,8 @@ import { renderHtml } from '../plan/render-html.js';
 import { summaryLine } from '../plan/render-text.js';
 import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
 import { VERSION } from '../version.js';
-import { checkWritable, writeFileAtomicSync } from '../util/atomic-write.js';
+import { checkWritable } from '../util/atomic-write.js';
+import { writeOutputFile } from './shared/output.js';
 import { githubActions } from './shared/github.js';
 import { addReconcileOptions, planFromConfig, type ReconcileOptions } from './shared/reconcile.js';
 
@@ -46,7 +47,7 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
     if (out === undefined) {
       io.stdout.write(html);
     } else {
-      writeFileAtomicSync(out, html);
+      writeOutputFile(io, out, html);
       const size = `${Math.ceil(Buffer.byteLength(html) / 1024)} KB`;
       io.stdout.write(`${summaryLine(plan)}\nWrote the HTML report to ${githubActions(io).guard(out)} (${plan.targets.length} targets, ${size})\n`);
     }
