@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudflareClient, type RetryEvent } from '../../src/cloudflare/client.js';
+import { maskSecrets } from '../../src/cloudflare/credentials.js';
 import { CredentialRefusedError } from '../../src/cloudflare/errors.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { answer, startProxy, startServer, type TestServer } from '../helpers/http.js';
@@ -101,28 +102,33 @@ describe('3. credentials are masked in everything printed or written', () => {
     for (const text of [shown.stdout, shown.stderr, written.stdout, written.stderr, file]) expect(text).not.toContain(SECRET_TOKEN);
   });
 
-  it('the email and key of the legacy pair, and text from any other source (a config description)', async () => {
+  it('the email and key of the legacy pair, echoed by the API', async () => {
     const key = 'c2547eb745079dac9320b638f5e225cf483cc5cfdda41';
     const email = 'ops-admin@widgetcorps.example';
     server = await startServer((req, res) => answer(res, 400, failure(10000, echoing(req))));
-    const dir = await mkdtemp(join(tmpdir(), 'ztsync-mask-'));
-    await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${PRODUCTION}\n    description: "pasted by mistake: ${key}"\n    organization: { name: X }\n`);
-    const result = await run(['plan', dir, '--format', 'markdown'], { env: { CLOUDFLARE_API_KEY: key, CLOUDFLARE_EMAIL: email, CLOUDFLARE_BASE_URL: server.url } });
+    const result = await run(['plan', EXAMPLES, '--format', 'markdown'], { env: { CLOUDFLARE_API_KEY: key, CLOUDFLARE_EMAIL: email, CLOUDFLARE_BASE_URL: server.url } });
     const unescaped = result.stdout.replace(/\\/g, '');
-    expect(unescaped).toContain('pasted by mistake: ***');
     expect(unescaped).toContain('"x-auth-key":"***"');
     expect(unescaped).toContain('"x-auth-email":"***"');
     expect(unescaped + result.stderr).not.toContain(key);
     expect(unescaped + result.stderr).not.toContain(email);
   });
 
-  it('also when a renderer escaped it (Markdown puts a backslash before each "-")', async () => {
-    em = await demoEmulator();
+  it('text from any other source: a config value quoted in a validation message', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ztsync-mask-'));
-    await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${PRODUCTION}\n    description: "token ${SECRET_TOKEN}"\n    organization: { name: X }\n`);
-    const result = await ztsync(em, ['plan', dir, '--format', 'markdown']);
-    expect(result.stdout).toContain('token ***');
-    expect(result.stdout.replace(/\\/g, '')).not.toContain(SECRET_TOKEN);
+    await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${PRODUCTION}\n    organization: { session_duration: "${SECRET_TOKEN}" }\n`);
+    const result = await run(['validate', dir], { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('***');
+    expect(result.stdout + result.stderr).not.toContain(SECRET_TOKEN);
+  });
+
+  it('as it is, escaped by a renderer (a backslash before any character), URL-encoded, or line by line', () => {
+    const secrets = ['ztsync-test-SECRET-7f3a', 'a+b/c=d?e', 'first-line\nsecond-line'];
+    expect(maskSecrets('x ztsync\\-test\\-SECRET\\-7f3a y ztsync-test-SECRET-7f3a', secrets)).toBe('x *** y ***');
+    expect(maskSecrets(`q=${encodeURIComponent('a+b/c=d?e')}`, secrets)).toBe('q=***');
+    expect(maskSecrets('echo: first-line / second-line', secrets)).toBe('echo: *** / ***');
+    expect(maskSecrets('a bc d', ['bc'])).toBe('a bc d');
   });
 });
 
