@@ -49,7 +49,7 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
       io.stdout.write(options.format === 'text' ? github.guard(rendered) : rendered);
     }
     if (options.markdownOut !== undefined) {
-      writeFileAtomicSync(options.markdownOut, renderPlan(plan, 'markdown', { color: false, markdown: { fullPlanUrl: github.runUrl } }));
+      writeOutputFile(io, options.markdownOut, renderPlan(plan, 'markdown', { color: false, markdown: { fullPlanUrl: github.runUrl } }));
       io.stdout.write(`Wrote the markdown plan to ${github.guard(options.markdownOut)}\n`);
     }
     await github.appendStepSummary(plan);
