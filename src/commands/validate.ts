@@ -28,7 +28,8 @@ export function validateCommand(io: Io, setExit: (code: number) => void): Comman
     .argument('<paths...>', 'config files or directories')
     .addHelpText('after', HELP)
     .action(async (paths: string[]) => {
-      const { state, diagnostics } = await loadDesiredState(paths, { env: io.env });
+      const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
+      for (const w of warnings) io.stderr.write(githubActions(io).guard(`${formatDiagnostic(w)}\n`));
       if (!state) {
         const github = githubActions(io);
         github.annotateDiagnostics(diagnostics);

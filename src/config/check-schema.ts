@@ -11,6 +11,9 @@ import { closest } from './suggest.js';
 
 let compiled: Promise<ValidateFunction> | undefined;
 
+/** A uuid as the API writes it (compared and sent in lowercase, so either case is accepted here). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * The schema validator, loaded and compiled on first use: importing ajv and compiling cost ~100 ms, which
  * `--help` and the emulator should not pay.
@@ -22,7 +25,9 @@ function schemaValidator(): Promise<ValidateFunction> {
 async function compileSchema(): Promise<ValidateFunction> {
   const [{ Ajv2020 }, { default: addFormats }] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats')]);
   const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
-  addFormats.default(ajv, { formats: ['uuid', 'hostname', 'uri'], keywords: true });
+  addFormats.default(ajv, { formats: ['hostname'], keywords: true });
+  // ajv-formats' uuid also takes a urn:uuid: prefix, which the API does not.
+  ajv.addFormat('uuid', UUID);
   for (const units of ['go', 'minutes-hours'] as const) {
     ajv.addFormat(DURATION_FORMAT[units], {
       type: 'string',
@@ -149,7 +154,6 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
         const hint = /^[0-9a-f]{32}$/i.test(String(data)) ? ' (write it in lowercase)' : '';
         return `${name} must be 32 lowercase hex digits, not ${JSON.stringify(data)}${hint}`;
       }
-      if (field?.type.kind === 'string' && field.type.format === 'color') return `${JSON.stringify(data)} is not a hex color such as "#c5ed1b"`;
       return `${JSON.stringify(data)} does not match ${String(error.params.pattern)}`;
     case 'format':
       return formatMessage(String(error.params.format), data);
@@ -200,9 +204,9 @@ function formatMessage(format: string, data: unknown): string {
   const shown = JSON.stringify(data);
   switch (format) {
     case 'uuid':
-      return String(data).endsWith('.access')
-        ? `${shown} looks like a service token's client_id; give the token's id (a uuid)`
-        : `${shown} is not a uuid (like f174e90a-fafe-4643-bbbc-4a0ed4fc8415)`;
+      if (String(data).endsWith('.access')) return `${shown} looks like a service token's client_id; give the token's id (a uuid)`;
+      if (/^urn:uuid:/i.test(String(data))) return `${shown} has a urn:uuid: prefix, which the API does not take; write the uuid alone`;
+      return `${shown} is not a uuid (like f174e90a-fafe-4643-bbbc-4a0ed4fc8415)`;
     case 'hostname':
       return `${shown} is not a hostname (like widgetcorps.cloudflareaccess.com)`;
     case 'uri':

@@ -1,6 +1,7 @@
 // From parsed files to the desired state: collect the accounts and zones, lay the defaults under each of them
 // field by field, and remember where every value was written.
 
+import { sentValue } from '../resources/normalize.js';
 import { getPath, isPlainObject, RESOURCES, writableFields, type ResourceSpec, type ResourceType, type Scope } from '../resources/index.js';
 import type { DesiredResource, DesiredTarget, Diagnostic, SourcePosition } from './model.js';
 import { describePath, keyPosition, valuePosition, type PathSegment, type YamlFile } from './positions.js';
@@ -113,7 +114,7 @@ function mergeTarget(f: YamlFile, scope: Scope, path: PathSegment[], entry: Reco
       const ownValue = own.get(field.path);
       const placed = ownValue ?? inherited.get(field.path);
       if (!placed) continue;
-      resource.values[field.path] = placed.value;
+      resource.values[field.path] = sentValue(field, placed.value);
       resource.positions[field.path] = placed.position;
       resource.via[field.path] = ownValue ? scope : 'defaults';
     }

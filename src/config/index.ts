@@ -6,7 +6,7 @@ import { interpolateFile, type Env } from './interpolate.js';
 import { findConfigFiles, loadYamlFile, parseYaml } from './load.js';
 import type { DesiredState, Diagnostic } from './model.js';
 import { fileDiagnostic, type YamlFile } from './positions.js';
-import { crossFieldDiagnostics } from './rules.js';
+import { adviceDiagnostics, crossFieldDiagnostics } from './rules.js';
 import { schemaDiagnostics } from './check-schema.js';
 
 export { formatDiagnostic } from './model.js';
@@ -22,7 +22,7 @@ export type { AllowEntry } from './allow.js';
 export async function loadDesiredState(
   paths: string[],
   { env = process.env }: { env?: Env } = {},
-): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[] }> {
+): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
   const found = await findConfigFiles(paths);
   return checkFiles(found.files.map((path) => ({ path, load: () => loadYamlFile(path) })), found.diagnostics, env);
 }
@@ -34,7 +34,7 @@ export async function loadDesiredState(
 export function checkConfigTexts(
   sources: readonly { path: string; text: string }[],
   { env = process.env }: { env?: Env } = {},
-): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[] }> {
+): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
   return checkFiles(sources.map(({ path, text }) => ({ path, load: async () => parseYaml(path, text) })), [], env);
 }
 
@@ -42,7 +42,7 @@ async function checkFiles(
   sources: readonly { path: string; load: () => Promise<{ file?: YamlFile; diagnostics: Diagnostic[] }> }[],
   found: readonly Diagnostic[],
   env: Env,
-): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[] }> {
+): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
   const diagnostics = [...found];
   const files: YamlFile[] = [];
   for (const { path, load } of sources) {
@@ -64,8 +64,9 @@ async function checkFiles(
   const merged = mergeTargets(files);
   const allowed = collectAllowEntries(files, merged.targets);
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics);
-  if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics) };
-  return { state: { files: sources.map((s) => s.path), targets: merged.targets.map((t) => t.target), allow: allowed.allow }, diagnostics: [] };
+  const warnings = sortDiagnostics(adviceDiagnostics(merged.targets));
+  if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings };
+  return { state: { files: sources.map((s) => s.path), targets: merged.targets.map((t) => t.target), allow: allowed.allow }, diagnostics: [], warnings };
 }
 
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {

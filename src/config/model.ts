@@ -46,9 +46,11 @@ export interface Diagnostic extends SourcePosition {
   message: string;
   /** JSON-pointer-like path inside the document, e.g. accounts[0].organization.session_duration. */
   path: string;
+  /** A warning does not make the config invalid (a value of a format the API does not define). */
+  severity?: 'warning';
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
   const place = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
-  return `${place}: ${d.message}${d.path ? ` (${d.path})` : ''}`;
+  return `${place}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}${d.path ? ` (${d.path})` : ''}`;
 }

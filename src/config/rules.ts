@@ -1,7 +1,8 @@
 // Rules that span fields, checked on each target after the defaults are merged: the API refuses these
 // combinations, so they are caught before any request.
 
-import { fieldByPath, missingRequirements, RESOURCES, type ResourceType } from '../resources/index.js';
+import { fieldByPath, missingRequirements, RESOURCES, resourceSpec, type ResourceType } from '../resources/index.js';
+import { formatAdvice } from '../resources/normalize.js';
 import type { Diagnostic, SourcePosition } from './model.js';
 import type { MergedTarget } from './desired.js';
 import { describePath } from './positions.js';
@@ -47,4 +48,25 @@ function dohRule(t: MergedTarget): Diagnostic[] {
   const from = section.fromDefaults ? ` (the doh section comes from the defaults at ${section.position.file}:${section.position.line}:${section.position.col})` : '';
   const message = `doh needs service_token_id: the API sets DoH settings only together with the service token${from}`;
   return [{ ...at, message, path: describePath([...t.path, 'doh']) }];
+}
+
+/**
+ * Warnings, not errors: values of a format the API does not define (colours, the logo path) that ztsync does not
+ * recognise. Each is reported once where it was written, though defaults reach many targets.
+ */
+export function adviceDiagnostics(targets: readonly MergedTarget[]): Diagnostic[] {
+  const seen = new Map<string, Diagnostic>();
+  for (const t of targets) {
+    for (const resource of t.target.resources) {
+      const spec = resourceSpec(resource.type);
+      for (const [path, value] of Object.entries(resource.values)) {
+        const advice = formatAdvice(fieldByPath(spec, path)!, value);
+        if (!advice) continue;
+        const at = resource.positions[path];
+        const from = t.own.get(resource.type)?.has(path) ? [...t.path, resource.type, ...path.split('.')] : ['defaults', resource.type, ...path.split('.')];
+        seen.set(`${at.file}:${at.line}:${at.col}`, { ...at, message: advice, path: describePath(from), severity: 'warning' });
+      }
+    }
+  }
+  return [...seen.values()];
 }

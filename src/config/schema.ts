@@ -1,15 +1,19 @@
 // The JSON Schema of a config file, generated from the resource tables so that it can never disagree with
 // them. Editors use it through the yaml-language-server modeline; the validator compiles the same object.
 
-import { RESOURCES, writableFields, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/index.js';
+import { RESOURCES, writableFields, type FieldSpec, type FieldType, type ResourceSpec, type Scope, type StringFormat } from '../resources/index.js';
 import type { DurationUnits } from '../resources/duration.js';
 import { SAFETY_RULE_NAMES, SAFETY_RULES } from '../resources/safety.js';
 
 /** Cloudflare account and zone ids: 32 lowercase hex digits. */
 export const ID_PATTERN = '^[0-9a-f]{32}$';
 
-/** Hex colors as the dashboard writes them (#rgb or #rrggbb); "" clears the color (it compares equal to unset). */
-export const COLOR_PATTERN = '^(?:#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}))?$';
+/** What is known of the formats the API does not define, said in each such field's description. */
+const FORMAT_NOTES: Partial<Record<StringFormat, string>> = {
+  color:
+    ' The API documents no format: the dashboard writes hex (#c5ed1b). Any CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name) is compared by meaning, in any case; anything else is accepted with a warning.',
+  uri: ' The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning.',
+};
 
 /** Go's time.ParseDuration syntax, so editors flag bad durations without knowing the custom format. */
 const DURATION_UNIT_PATTERN: Record<DurationUnits, string> = { go: '(?:ns|us|µs|μs|ms|s|m|h)', 'minutes-hours': '[mh]' };
@@ -130,7 +134,8 @@ function fieldSchema(field: FieldSpec): object {
   const examples = field.example === undefined ? {} : { examples: [field.example] };
   // What every organization (or DoH setting) must have can be changed, never emptied.
   const nonEmpty = field.requiredOnCreate && field.type.kind === 'string' ? { minLength: 1 } : {};
-  return { description: field.description, ...typeSchema(field.type), ...nonEmpty, ...examples };
+  const note = field.type.kind === 'string' && field.type.format ? (FORMAT_NOTES[field.type.format] ?? '') : '';
+  return { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
 }
 
 function typeSchema(type: FieldType): object {
@@ -140,8 +145,8 @@ function typeSchema(type: FieldType): object {
     case 'enum':
       return { type: 'string', enum: [...type.values] };
     case 'string':
-      if (type.format === 'color') return { type: 'string', pattern: COLOR_PATTERN };
-      return type.format ? { type: 'string', format: type.format } : { type: 'string' };
+      // Only the formats the API defines are checked; the others are described (FORMAT_NOTES) and warned about.
+      return type.format === 'uuid' || type.format === 'hostname' ? { type: 'string', format: type.format } : { type: 'string' };
     case 'duration':
       return {
         type: 'string',

@@ -6,9 +6,15 @@ import type { DurationUnits } from './duration.js';
 export type Scope = 'account' | 'zone';
 export const SCOPES: readonly Scope[] = ['account', 'zone'];
 
+/**
+ * What a string holds. uuid and hostname are checked strictly (the API defines them); the API gives no format for
+ * colours or the logo's path (color, uri), so those are compared by meaning and only warned about.
+ */
+export type StringFormat = 'uuid' | 'hostname' | 'color' | 'uri';
+
 export type FieldType =
   | { kind: 'boolean' }
-  | { kind: 'string'; format?: 'uuid' | 'hostname' | 'color' | 'uri' }
+  | { kind: 'string'; format?: StringFormat }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'duration'; units: DurationUnits; min?: string; max?: string }
   /** A list compared as a set (order and duplicates do not matter). */
@@ -69,7 +75,7 @@ export interface ResourceSpec {
 
 // Small constructors keep the tables one line a field.
 export const bool = (): FieldType => ({ kind: 'boolean' });
-export const str = (format?: 'uuid' | 'hostname' | 'color' | 'uri'): FieldType => ({ kind: 'string', format });
+export const str = (format?: StringFormat): FieldType => ({ kind: 'string', format });
 export const oneOf = (...values: string[]): FieldType => ({ kind: 'enum', values });
 export const duration = (units: DurationUnits = 'go', bounds: { min?: string; max?: string } = {}): FieldType => ({
   kind: 'duration',

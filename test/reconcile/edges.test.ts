@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { run } from '../helpers/io.js';
-import { EXAMPLES, PRODUCTION, RESEARCH, STAGING, ZONE, demoEmulator, envFor, writes, ztsync } from '../helpers/reconcile.js';
+import { EXAMPLES, PRODUCTION, RESEARCH, STAGING, ZONE, demoEmulator, envFor, liveAccount, writes, ztsync } from '../helpers/reconcile.js';
 
 let em: RunningEmulator;
 afterEach(async () => {
@@ -160,5 +160,48 @@ describe('the atomic write', () => {
     writeFileAtomicSync(long, 'a long name is fine');
     expect(readdirSync(dir).sort()).toEqual(['file', 'p'.repeat(250)]);
     expect(readFileSync(join(dir, 'file'), 'utf8')).toBe('kept');
+  });
+});
+
+describe('values that mean the same in any case', () => {
+  const OLD_TOKEN = '5d2e8b1c-7a4f-4c3e-9b8d-1f0a2e3c4d5e';
+  const NEW_TOKEN = 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415';
+  const AAGUID = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
+
+  function config(tokenId: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'ztsync-case-'));
+    const text = [
+      'accounts:',
+      `  - account_id: ${PRODUCTION}`,
+      '    organization:',
+      '      auth_domain: WidgetCorps.CloudflareAccess.com',
+      '      login_design: { background_color: "#C5ED1B" }',
+      `      mfa_config: { required_aaguids: ${AAGUID.toUpperCase()} }`,
+      `    doh: { service_token_id: ${tokenId.toUpperCase()} }`,
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'c.yaml'), text);
+    return dir;
+  }
+
+  it('plan no change for an uppercase auth_domain, colour or token id; apply sends uuids lowercase and converges', async () => {
+    em = await demoEmulator();
+    const dir = config(OLD_TOKEN);
+    const first = JSON.parse((await ztsync(em, ['plan', dir, '--format', 'json'])).stdout);
+    // Only the aaguid is new; the other three equal live state in meaning.
+    expect(first.targets[0].resources.map((r: { changes: unknown[] }) => r.changes)).toEqual([[{ ...first.targets[0].resources[0].changes[0], path: 'mfa_config.required_aaguids', before: null, after: AAGUID }], []]);
+    expect((await ztsync(em, ['apply', dir, '--auto-approve'])).code).toBe(0);
+    expect(liveAccount(em, PRODUCTION).organization?.mfa_config).toMatchObject({ required_aaguids: AAGUID });
+    const again = await ztsync(em, ['plan', dir, '--detailed-exitcode']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('No changes.');
+  });
+
+  it('an uppercase service token id is sent lowercase: no 12005', async () => {
+    em = await demoEmulator();
+    const applied = await ztsync(em, ['apply', config(NEW_TOKEN), '--auto-approve', '--allow', 'doh-token-replaced']);
+    expect(applied.stdout).not.toContain('12005');
+    expect(applied.code).toBe(0);
+    expect(liveAccount(em, PRODUCTION).doh?.service_token_id).toBe(NEW_TOKEN);
   });
 });

@@ -95,7 +95,8 @@ export interface Planned {
  */
 export async function planFromConfig(paths: string[], options: ReconcileOptions, io: Io, client: { readOnly: boolean }): Promise<Planned | null> {
   const safety = safetyFromFlags(options);
-  const { state, diagnostics } = await loadDesiredState(paths, { env: io.env });
+  const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
+  for (const w of warnings) io.stderr.write(githubActions(io).guard(formatDiagnostic(w) + '\n'));
   if (!state) {
     const github = githubActions(io);
     github.annotateDiagnostics(diagnostics);
