@@ -169,14 +169,15 @@ describe('nothing is written on any failure', () => {
 
   it('a live value the schema refuses fails the import at the place it would have been written, with or without --verify', async () => {
     const seed = everyFieldSeed();
-    seed.accounts![0].organization!.login_design = { background_color: 'red' };
+    // The emulator stores any string here; the config schema wants a uuid.
+    seed.accounts![0].organization!.mfa_config = { ...(seed.accounts![0].organization!.mfa_config as object), required_aaguids: 'not-a-uuid' };
     em = await startEmulator({ port: 0, token: SECRET_TOKEN, seed });
     const dir = await tempDir();
     const out = join(dir, 'all.yaml');
     for (const verify of [[], ['--verify']]) {
       const result = await ztsync(em, ['import', '--account', FULL_ACCOUNT, '--out', out, ...verify]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(new RegExp(`^${out}:\\d+:\\d+: .*\\(accounts\\[0\\]\\.organization\\.login_design\\.background_color\\)\\n`));
+      expect(result.stderr).toMatch(new RegExp(`^${out}:\\d+:\\d+: .*\\(accounts\\[0\\]\\.organization\\.mfa_config\\.required_aaguids\\)\\n`));
       expect(result.stderr).toContain('ztsync import: the live state cannot be written as valid config (1 problem above); nothing was written.\n');
       expect(await readdir(dir)).toEqual([]);
     }
