@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { EXIT, type Io } from '../io.js';
+import { EXIT, UsageError, type Io } from '../io.js';
 import { hasChanges } from '../plan/model.js';
 import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../plan/render.js';
 import { summaryLine } from '../plan/render-text.js';
@@ -35,6 +35,7 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     const out = options.out === '-' ? undefined : options.out;
     // Before reading any live state: a plan of many targets should not be read only to find it cannot be saved.
     if (out !== undefined) checkWritable(out);
+    if (options.markdownOut === '-') throw new UsageError('--markdown-out takes a file; for the markdown plan on stdout use --format markdown');
     if (options.markdownOut !== undefined) checkWritable(options.markdownOut);
     const planned = await planFromConfig(paths, options, io, { readOnly: true });
     if (!planned) return setExit(EXIT.error);

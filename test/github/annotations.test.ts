@@ -206,6 +206,13 @@ describe('plan --markdown-out', () => {
     expect(JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0 });
   });
 
+  it('- is refused (it would be a file named -, or mix with the summary on stdout)', async () => {
+    em = await demoEmulator();
+    const result = await ztsync(em, ['plan', EXAMPLES, '--markdown-out', '-']);
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: 'ztsync: --markdown-out takes a file; for the markdown plan on stdout use --format markdown\n' });
+    expect(Object.keys(em.state.snapshot().counters.requests)).toEqual([]);
+  });
+
   it('a directory that does not exist is refused before anything is read', async () => {
     em = await demoEmulator();
     const result = await ztsync(em, ['plan', EXAMPLES, '--markdown-out', '/nonexistent-dir/plan.md']);
