@@ -185,8 +185,7 @@ describe('markdown from the CLI against the emulator', () => {
     const accounts = seed.accounts!.map(
       (a, i) =>
         `  - account_id: "${a.id}"\n    description: Business unit ${i} of the Widget Corps group, managed from git\n` +
-        `    organization:\n      name: Widget Corps business unit ${i}\n      auth_domain: unit-${i}.cloudflareaccess.com\n` +
-        `      login_design: { footer_text: "Authorised use only: unit ${i}", header_text: "Unit ${i}" }\n      session_duration: 12h\n`,
+        `    organization:\n      name: Widget Corps business unit ${i}\n      auth_domain: unit-${i}.cloudflareaccess.com\n`,
     );
     await writeFile(join(dir, 'accounts.yaml'), `accounts:\n${accounts.join('')}`);
     const { stdout, code: exit } = await ztsync(em, ['plan', dir, '--format', 'markdown', '--concurrency', '16', '--max-changed-targets', '100%', '--allow', 'auth-domain-change'], {
