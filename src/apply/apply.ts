@@ -180,7 +180,10 @@ class ResourceWriter {
     throw new StalePlanError(`plan is stale: ${which.join('; ')}; run plan again`);
   }
 
-  /** The live writable fields of this scope, with the planned values laid over them. Never a null. */
+  /**
+   * The live writable fields of this scope, with the planned values laid over them. A null comes only from an
+   * explicit null in the config, and is sent as null: that is how the API unsets a field (Terraform does the same).
+   */
   private bodyOver(live: LiveObject, changes: FieldChange[]): LiveObject {
     const body: LiveObject = {};
     for (const field of writableFields(this.spec, this.scope)) {

@@ -2,11 +2,12 @@
 // problem at the exact place in the YAML (an unknown key points at the key, a bad value at the value).
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { isPair, isScalar, isSeq, visit, type Node } from 'yaml';
 import { RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/index.js';
 import { isBeyondGoRange, MAX_DURATION_TEXT, parseDuration, type DurationUnits } from '../resources/duration.js';
 import type { Diagnostic } from './model.js';
 import { commentInPlaceOfValue, describePath, keyPosition, pointerToPath, sourceText, valuePosition, type PathSegment, type YamlFile } from './positions.js';
-import { buildSchema, DEFAULT_DURATION_MIN, DURATION_FORMAT } from './schema.js';
+import { buildSchema, canBeUnset, DEFAULT_DURATION_MIN, DURATION_FORMAT } from './schema.js';
 import { closest } from './suggest.js';
 
 let compiled: Promise<ValidateFunction> | undefined;
@@ -24,7 +25,8 @@ function schemaValidator(): Promise<ValidateFunction> {
 
 async function compileSchema(): Promise<ValidateFunction> {
   const [{ Ajv2020 }, { default: addFormats }] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats')]);
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+  // Union types: optional fields take their type or null (null unsets the field).
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
   addFormats.default(ajv, { formats: ['hostname'], keywords: true });
   // ajv-formats' uuid also takes a urn:uuid: prefix, which the API does not.
   ajv.addFormat('uuid', UUID);
@@ -48,10 +50,10 @@ function compareDurations(a: string, b: string): number | undefined {
 
 export async function schemaDiagnostics(f: YamlFile): Promise<Diagnostic[]> {
   const validate = await schemaValidator();
-  if (validate(f.data)) return [];
+  if (validate(f.data)) return emptyValues(f);
   const errors = withoutNoise(validate.errors ?? []);
+  const diagnostics: Diagnostic[] = emptyValues(f);
   const seen = new Set<string>();
-  const diagnostics: Diagnostic[] = [];
   for (const error of errors) {
     const d = describeError(f, error);
     const key = `${d.line}:${d.col}:${d.message}`;
@@ -69,6 +71,45 @@ function withoutNoise(errors: ErrorObject[]): ErrorObject[] {
   const decisive = ['type', 'minLength'];
   const decided = new Map(errors.filter((e) => decisive.includes(e.keyword)).map((e) => [e.instancePath, e.keyword]));
   return errors.filter((e) => !decided.has(e.instancePath) || decided.get(e.instancePath) === e.keyword);
+}
+
+/**
+ * A key written with no value (`session_duration:`, or a `#` YAML reads as a comment) reads as null, which the
+ * schema allows on optional fields to unset them. Only an explicit `null` (or `~`) means that: an empty value
+ * is a mistake, reported as one.
+ */
+function emptyValues(f: YamlFile): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  visit(f.doc, {
+    Pair(_, pair, ancestry) {
+      const value = pair.value as Node | null;
+      if (value !== null && !(isScalar(value) && value.value === null && value.source === '')) return;
+      const path = dataPath([...ancestry, pair]);
+      const field = path && fieldAt(path);
+      if (!path || !field || !canBeUnset(field)) return;
+      const name = String(path[path.length - 1]);
+      const comment = commentInPlaceOfValue(f, path);
+      const message = comment
+        ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`
+        : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
+      found.push({ ...valuePosition(f, path), message, path: describePath(path) });
+    },
+  });
+  return found;
+}
+
+/** The data path of a pair from yaml's visit ancestry (maps give keys, sequences indexes). */
+function dataPath(ancestry: readonly unknown[]): PathSegment[] | undefined {
+  const path: PathSegment[] = [];
+  for (const [i, node] of ancestry.entries()) {
+    if (isPair(node)) {
+      if (!isScalar(node.key) || typeof node.key.value !== 'string') return undefined;
+      path.push(node.key.value);
+    } else if (isSeq(node)) {
+      path.push(node.items.indexOf(ancestry[i + 1] as never));
+    }
+  }
+  return path;
 }
 
 function describeError(f: YamlFile, error: ErrorObject): Diagnostic {
@@ -139,13 +180,14 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
   }
   switch (error.keyword) {
     case 'type':
-      return typeMessage(f, path, String(error.params.type), data, field);
+      // A field that may be unset is of its type or null: the message is about its type.
+      return typeMessage(f, path, String(error.params.type).replace(/,null$/, ''), data, field);
     case 'required':
       return `missing ${String(error.params.missingProperty)}`;
     case 'minLength':
       return `"${name}" cannot be empty: the API requires one, so it can be changed but not cleared`;
     case 'enum': {
-      const allowed = (error.params.allowedValues as unknown[]).map(String);
+      const allowed = (error.params.allowedValues as unknown[]).filter((v) => v !== null).map(String);
       const suggestion = typeof data === 'string' ? closest(data, allowed) : undefined;
       return `${JSON.stringify(data)} is not one of: ${allowed.join(', ')}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
     }
@@ -175,6 +217,8 @@ function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string
   if (path.length === 0) return 'a config file must be a mapping with the keys defaults, accounts, zones and allow';
   if (data === null) {
     if (typeof path[path.length - 1] === 'number') return 'empty list item';
+    const explicit = sourceText(f, path);
+    if (field && explicit) return `"${name}" cannot be unset (${explicit}): the API requires one, so it can be changed but not cleared`;
     const comment = commentInPlaceOfValue(f, path);
     if (comment) return `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`;
     if (name === 'account_id' || name === 'zone_id') return `${name} has no value: give the ${name.replace('_id', '')}'s id (32 hex digits)`;

@@ -135,7 +135,24 @@ function fieldSchema(field: FieldSpec): object {
   // What every organization (or DoH setting) must have can be changed, never emptied.
   const nonEmpty = field.requiredOnCreate && field.type.kind === 'string' ? { minLength: 1 } : {};
   const note = field.type.kind === 'string' && field.type.format ? (FORMAT_NOTES[field.type.format] ?? '') : '';
-  return { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
+  const schema = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
+  return canBeUnset(field) ? nullable(schema as TypeSchema) : schema;
+}
+
+/** Every optional writable field may be given as null, which unsets it; what every organization must have may not. */
+export function canBeUnset(field: FieldSpec): boolean {
+  return !field.requiredOnCreate;
+}
+
+type TypeSchema = { type: string; enum?: unknown[]; description: string };
+
+function nullable(schema: TypeSchema): object {
+  return {
+    ...schema,
+    description: `${schema.description} null unsets it.`,
+    type: [schema.type, 'null'],
+    ...(schema.enum ? { enum: [...schema.enum, null] } : {}),
+  };
 }
 
 function typeSchema(type: FieldType): object {

@@ -175,6 +175,11 @@ export function targetLabel(target: Pick<TargetPlan, 'scope' | 'id' | 'descripti
   return `${target.scope} ${target.id}${target.description ? ` (${target.description})` : ''}`;
 }
 
+/** An explicit null in the config: the field is to be unset (sent as null, the way the API clears a field). */
+export function isUnset(change: Pick<FieldChange, 'after'>): boolean {
+  return change.after === null;
+}
+
 /** A field value as plans print it: JSON, so strings are quoted and lists are visible as lists. */
 export function show(value: unknown): string {
   return JSON.stringify(value) ?? 'null';

@@ -7,7 +7,7 @@
 // GitHub: values go in code spans, exactly as they are; other text is escaped.
 
 import type { AllowedChange, BaselineReport, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
-import { show } from './model.js';
+import { isUnset, show } from './model.js';
 import { summaryLine } from './render-text.js';
 
 /** The first line of every markdown plan: a workflow finds its earlier comment by it. */
@@ -194,7 +194,7 @@ function renderResource(target: TargetPlan, resource: ResourcePlan, context: Tab
     `| ${columns.join(' | ')} |`,
     `| ${columns.map(() => '---').join(' | ')} |`,
     ...resource.changes.map((c) => {
-      const cells = [fieldCell(target, c, context), resource.action === 'create' ? '' : code(show(c.before)), code(show(c.after)), sourceCell(c)];
+      const cells = [fieldCell(target, c, context), resource.action === 'create' ? '' : code(show(c.before)), code(show(c.after)) + (isUnset(c) ? ' (unset)' : ''), sourceCell(c)];
       if (context.baseline) cells.push(c.origin ? ORIGIN_SHOWN[c.origin] : '');
       return `| ${cells.map(cell).join(' | ')} |`;
     }),

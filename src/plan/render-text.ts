@@ -3,7 +3,7 @@
 
 import pc from 'picocolors';
 import type { Action, AllowedChange, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
-import { show, targetLabel } from './model.js';
+import { isUnset, show, targetLabel } from './model.js';
 
 export interface TextOptions {
   color: boolean;
@@ -37,6 +37,7 @@ function renderResource(plan: Plan, target: TargetPlan, resource: ResourcePlan, 
 
 function renderChange(change: FieldChange, action: Action, c: Colors): string {
   if (action === 'create') return c.green(`      + ${change.path}: ${show(change.after)}`);
+  if (isUnset(change)) return c.red(`      - ${change.path}: ${show(change.before)} → null (unset)`);
   return `      ${c.yellow('~')} ${change.path}: ${c.red(show(change.before))} → ${c.green(show(change.after))}`;
 }
 

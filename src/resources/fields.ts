@@ -35,6 +35,8 @@ export interface FieldSpec {
   readonly requiredOnCreate?: boolean;
   /** Where the live API reports this field, when it differs from `path` (DoH: service_token_id ← id). */
   readonly liveKey?: string;
+  /** What the API reports once the field is unset, when that is a default rather than nothing (DoH: 24h). */
+  readonly unsetAs?: unknown;
   /** Managed-field example for docs and the schema. */
   readonly example?: unknown;
 }

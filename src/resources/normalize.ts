@@ -53,7 +53,10 @@ export function formatAdvice(field: FieldSpec, value: unknown): string | undefin
 
 /** The canonical form of a value: undefined stands for "absent or empty". */
 export function normalize(field: FieldSpec, value: unknown): unknown {
-  if (value === null || value === undefined) return field.type.kind === 'boolean' ? false : undefined;
+  if (value === null || value === undefined) {
+    if (field.unsetAs !== undefined) return normalize(field, field.unsetAs);
+    return field.type.kind === 'boolean' ? false : undefined;
+  }
   switch (field.type.kind) {
     case 'boolean':
       return value === true;

@@ -60,10 +60,13 @@ describe('the JSON Schema', () => {
 
   it('describes durations with a pattern, a custom format and their bounds', () => {
     const seat = defs.organization.properties.user_seat_expiration_inactive_time;
-    expect(seat).toMatchObject({ type: 'string', format: 'go-duration', formatMinimum: '730h', formatMaximum: '8760h' });
+    expect(seat).toMatchObject({ type: ['string', 'null'], format: 'go-duration', formatMinimum: '730h', formatMaximum: '8760h' });
     expect(defs.organization.properties.mfa_config.properties.session_duration).toMatchObject({ format: 'go-duration-mh', formatMinimum: '0m', formatMaximum: '720h' });
     expect(defs.doh.properties.doh_jwt_duration).toMatchObject({ format: 'go-duration', formatMinimum: '0s' });
     expect(defs.doh.properties.service_token_id).toMatchObject({ type: 'string', format: 'uuid' });
+    // Optional fields may be null (unset); what every organization must have may not.
+    expect(defs.organization.properties.name.type).toBe('string');
+    expect(defs.organization.properties.mfa_piv_key_requirements.properties.pin_policy.enum).toEqual(['never', 'once', 'always', null]);
     expect(defs.organization.properties.mfa_config.properties.allowed_authenticators.items.enum).toEqual(['totp', 'biometrics', 'security_key', 'piv_key', 'ssh_fido2_key']);
   });
 
