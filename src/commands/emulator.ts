@@ -40,10 +40,10 @@ Seed file (YAML or JSON):
   revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
   each call it answers to the owner's revocations (GET /__emulator/state).
 
-Admin endpoints (plain JSON; with --token they need it too):
+Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; with --token they need it too):
   GET  /__emulator/state    the whole state in the seed format, plus counters (requests by route, writes, rateLimited, faults)
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
-  GET  /__emulator/config   the running settings
+  GET  /__emulator/config   the running settings (no rateLimit key when there is no limit)
   POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
                             (also faultKinds, putSemantics, answerStyle; "rateLimit": null turns the limit off)
 

@@ -8,7 +8,9 @@ Checks, and reports every problem at once as file:line:col: message (path):
   - UTF-8 and YAML syntax (one document per file; duplicate keys included; keys must be strings; alias
     expansion is bounded)
   - the schema (schema/ztsync.schema.json): unknown keys (with the closest valid key), types, enums,
-    ids (32 lowercase hex digits, quoted if all digits), uuids, hostnames, colors
+    ids (32 lowercase hex digits, quoted if all digits), uuids (no urn:uuid: prefix), hostnames;
+    colours and logo paths the API may not take are warnings, not errors
+  - null unsets an optional field (not name or auth_domain); a key with no value is an error
   - Go durations, with each field's units and bounds (e.g. user_seat_expiration_inactive_time >= 730h)
     and Go's own limit (2562047h47m16.854775807s); name and auth_domain must not be empty
   - after laying the defaults under each target: allow_authenticate_via_warp needs

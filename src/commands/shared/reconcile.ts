@@ -73,8 +73,8 @@ export function addReconcileOptions(command: Command, { pathsOptional = false } 
   return addApiOptions(
     command
       .argument(pathsOptional ? '[paths...]' : '<paths...>', paths)
-      .option('--account <id...>', 'only these accounts (repeatable)')
-      .option('--zone <id...>', 'only these zones (repeatable)'),
+      .option('--account <id...>', 'only these accounts (repeatable; any case; one that matches no target is an error)')
+      .option('--zone <id...>', 'only these zones (repeatable; any case; one that matches no target is an error)'),
   );
 }
 
