@@ -9,6 +9,7 @@ const io: Io = {
   env: process.env,
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   stdinIsTTY: Boolean(process.stdin.isTTY),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
   async prompt(question) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {

@@ -7,6 +7,8 @@ export interface Io {
   /** Whether stdout is a terminal (colour) and stdin is one (confirmation prompts). */
   stdoutIsTTY: boolean;
   stdinIsTTY: boolean;
+  /** Whether stderr is a terminal (a live progress line); absent: not one. */
+  stderrIsTTY?: boolean;
   /** Ask a question on the terminal; only called when stdinIsTTY. */
   prompt(question: string): Promise<string>;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM); used by long-running commands. */

@@ -4,6 +4,7 @@
 // After each write it reads back and checks that the resource converged.
 
 import type { CloudflareClient } from '../cloudflare/client.js';
+import { clientFor, type Clients } from '../cloudflare/pool.js';
 import { createLive, readLive, updateLive, type LiveObject } from '../cloudflare/endpoints.js';
 import { CloudflareApiError, CredentialRefusedError } from '../cloudflare/errors.js';
 import { liveValue } from '../plan/diff.js';
@@ -21,6 +22,8 @@ export interface ResourceResult {
   action: ResourcePlan['action'];
   outcome: Outcome;
   error: string | null;
+  /** The failure was transient (rate limit, 5xx, timeout, lost connection): trying again later may succeed. */
+  transient?: boolean;
 }
 
 export interface TargetResult {
@@ -30,6 +33,8 @@ export interface TargetResult {
   outcome: Outcome;
   resources: ResourceResult[];
   error: string | null;
+  /** Failed only transiently (every failed resource's failure was transient). */
+  transient?: boolean;
 }
 
 export interface ApplyResult {
@@ -55,12 +60,24 @@ export class StalePlanError extends Error {
   override name = 'StalePlanError';
 }
 
-export async function applyPlan(plan: Plan, client: CloudflareClient, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const targets = await mapLimit(plan.targets, options.concurrency ?? 4, async (target) => {
+export async function applyPlan(plan: Plan, clients: Clients, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const concurrency = options.concurrency ?? 4;
+  const run = (target: TargetPlan, pass: ApplyOptions) => {
+    const client = clientFor(clients, target.credentials_env);
     const stopped = stopReason(client, options.signal);
-    const result = stopped ? skipped(target, stopped) : await applyTarget(target, client, options);
-    options.onTarget?.(result);
+    return stopped ? Promise.resolve(skipped(target, stopped)) : applyTarget(target, client, pass);
+  };
+  // First pass; a target that failed only transiently gets one more pass at the end, once the others are done.
+  const targets = await mapLimit(plan.targets, concurrency, async (target) => {
+    const result = await run(target, options);
+    if (!result.transient) options.onTarget?.(result);
     return result;
+  });
+  const again = targets.flatMap((t, i) => (t.transient ? [i] : []));
+  await mapLimit(again, concurrency, async (i) => {
+    // Not refused again: the first pass accepted the target, and its own partial writes are what moved.
+    targets[i] = await run(plan.targets[i], { ...options, refuseTarget: undefined });
+    options.onTarget?.(targets[i]);
   });
   const summary: Record<Outcome, number> = { applied: 0, unchanged: 0, failed: 0, skipped: 0 };
   for (const t of targets) summary[t.outcome]++;
@@ -92,12 +109,10 @@ async function applyTarget(target: TargetPlan, client: CloudflareClient, options
   // One failing resource does not stop the others of the target.
   const resources: ResourceResult[] = [];
   for (const resource of target.resources) resources.push(await applyResource(client, target, resource));
-  const outcome: Outcome = resources.some((r) => r.outcome === 'failed')
-    ? 'failed'
-    : resources.some((r) => r.outcome === 'applied')
-      ? 'applied'
-      : 'unchanged';
-  return { ...base, outcome, resources, error: null };
+  const failed = resources.filter((r) => r.outcome === 'failed');
+  const outcome: Outcome = failed.length > 0 ? 'failed' : resources.some((r) => r.outcome === 'applied') ? 'applied' : 'unchanged';
+  const transient = failed.length > 0 && failed.every((r) => r.transient);
+  return { ...base, outcome, resources, error: null, ...(transient ? { transient } : {}) };
 }
 
 async function applyResource(client: CloudflareClient, target: TargetPlan, plan: ResourcePlan): Promise<ResourceResult> {
@@ -111,7 +126,8 @@ async function applyResource(client: CloudflareClient, target: TargetPlan, plan:
   } catch (err) {
     // The refusal itself is explained once by the command, not once per target.
     const error = err instanceof CredentialRefusedError ? 'the API refused the credential' : err instanceof Error ? err.message : String(err);
-    return { ...base, outcome: 'failed', error };
+    const transient = err instanceof CloudflareApiError && err.retryable;
+    return { ...base, outcome: 'failed', error, ...(transient ? { transient } : {}) };
   }
 }
 
@@ -129,10 +145,15 @@ class ResourceWriter {
   }
 
   async create(changes: FieldChange[]): Promise<void> {
-    if ((await this.read()) !== null) throw new StalePlanError(`plan is stale: the ${this.spec.type} was created since the plan; run plan again`);
     const onCreate = changes.filter((c) => this.field(c.path).onCreate !== false);
     const afterCreate = changes.filter((c) => this.field(c.path).onCreate === false);
-    await this.createOnce(onCreate);
+    const existing = await this.read();
+    if (existing !== null) {
+      // Created by an earlier pass of this apply (its answer failed after the write): carry on from there.
+      if (!onCreate.every((c) => this.isLive(existing, c.after, c))) throw new StalePlanError(`plan is stale: the ${this.spec.type} was created since the plan; run plan again`);
+    } else {
+      await this.createOnce(onCreate);
+    }
     // What the create call does not take (custom_pages) goes in a PUT over what now exists.
     if (afterCreate.length > 0) await this.update(afterCreate, { checkStale: false });
   }
@@ -140,6 +161,8 @@ class ResourceWriter {
   async update(changes: FieldChange[], { checkStale = true } = {}): Promise<void> {
     const live = await this.read();
     if (live === null) throw new StalePlanError(`plan is stale: the ${this.spec.type} no longer exists; run plan again`);
+    // Already as planned (an earlier attempt's write went through before it failed): nothing to send.
+    if (changes.every((c) => this.isLive(live, c.after, c))) return;
     if (checkStale) this.assertNotStale(changes, live);
     await updateLive(this.client, this.spec.type, this.scope, this.id, this.bodyOver(live, changes));
   }
@@ -173,8 +196,13 @@ class ResourceWriter {
     }
   }
 
+  private isLive(live: LiveObject, value: unknown, change: FieldChange): boolean {
+    return sameValue(this.field(change.path), liveValue(this.field(change.path), live), value);
+  }
+
   private assertNotStale(changes: FieldChange[], live: LiveObject): void {
-    const moved = changes.filter((c) => !sameValue(this.field(c.path), liveValue(this.field(c.path), live), c.before));
+    // A field already at its planned value is not stale: an earlier pass of this apply wrote it.
+    const moved = changes.filter((c) => !this.isLive(live, c.before, c) && !this.isLive(live, c.after, c));
     if (moved.length === 0) return;
     const which = moved.map((c) => `${c.path} is now ${show(liveValue(this.field(c.path), live) ?? null)} (planned from ${show(c.before)})`);
     throw new StalePlanError(`plan is stale: ${which.join('; ')}; run plan again`);

@@ -2,13 +2,15 @@ import { Command } from 'commander';
 import pc from 'picocolors';
 import { applyPlan, type TargetResult } from '../apply/apply.js';
 import { currentSnapshot, describeMoved, movedPaths, recordedSnapshot } from '../apply/snapshot.js';
-import type { CloudflareClient } from '../cloudflare/client.js';
+import { clientFor, type ClientPool } from '../cloudflare/pool.js';
 import { EXIT, UsageError, type Io } from '../io.js';
 import { hasChanges, targetLabel, type Plan, type TargetPlan } from '../plan/model.js';
 import { renderText } from '../plan/render-text.js';
 import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
 import { githubActions } from './shared/github.js';
-import { addReconcileOptions, concurrencyOf, makeClient, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
+import { Progress, type ProgressCounts } from './shared/progress.js';
+import { addReconcileOptions, concurrencyOf, countsOf, makeClients, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
+import { applyEntry, planEntry, ResultsWriter } from './shared/results.js';
 
 interface ApplyOptions extends ReconcileOptions {
   autoApprove?: boolean;
@@ -41,7 +43,8 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
 
 interface Loaded {
   plan: Plan;
-  client: CloudflareClient;
+  clients: ClientPool;
+  counts: () => ProgressCounts;
   /** Only for saved plans: refuse a target whose live state moved since the plan. */
   refuseTarget?: (target: TargetPlan) => Promise<string | null>;
 }
@@ -54,7 +57,9 @@ async function freshPlan(paths: string[], options: ApplyOptions, io: Io): Promis
 async function savedPlan(paths: string[], options: ApplyOptions, io: Io): Promise<Loaded | null> {
   const file = options.plan!;
   if (paths.length > 0) throw new UsageError('apply --plan applies the saved plan as it is: give no config paths (or leave out --plan to plan afresh)');
-  if (options.account || options.zone) throw new UsageError('--account and --zone pick targets when planning; a saved plan is applied whole');
+  if (options.account || options.zone || options.shard || options.onlyFailed) {
+    throw new UsageError('--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole');
+  }
   if (options.allow || options.maxChangedTargets !== undefined) {
     throw new UsageError('--allow and --max-changed-targets are judged when planning: a saved plan is applied with the allowances it was reviewed with; plan again with them');
   }
@@ -66,20 +71,22 @@ async function savedPlan(paths: string[], options: ApplyOptions, io: Io): Promis
     io.stderr.write(`ztsync apply: ${err.message}; nothing was changed\n`);
     return null;
   }
-  const client = makeClient(options, io, { readOnly: false });
-  if (plan.api_base !== client.apiBase.href) {
-    io.stderr.write(`ztsync apply: ${file} was made against ${plan.api_base}, not ${client.apiBase.href}; nothing was changed\n`);
+  const clients = makeClients(options, io, { readOnly: false });
+  if (plan.api_base !== clients.apiBase.href) {
+    io.stderr.write(`ztsync apply: ${file} was made against ${plan.api_base}, not ${clients.apiBase.href}; nothing was changed\n`);
     return null;
   }
+  // Every credential the plan's targets name must be here before anything is written.
+  for (const target of plan.targets) clients.for(target.credentials_env);
   const refuseTarget = async (target: TargetPlan): Promise<string | null> => {
-    const moved = movedPaths(recordedSnapshot(target), await currentSnapshot(client, target));
+    const moved = movedPaths(recordedSnapshot(target), await currentSnapshot(clientFor(clients, target.credentials_env), target));
     if (moved.length === 0) return null;
     return [`refused: the live state moved since the plan, nothing was written; plan again`, ...describeMoved(moved)].join('\n    ');
   };
-  return { plan, client, refuseTarget };
+  return { plan, clients, counts: countsOf(clients), refuseTarget };
 }
 
-async function applyLoaded({ plan, client, refuseTarget }: Loaded, options: ApplyOptions, io: Io): Promise<number> {
+async function applyLoaded({ plan, clients, counts, refuseTarget }: Loaded, options: ApplyOptions, io: Io): Promise<number> {
   const color = useColor(io);
   const c = pc.createColors(color);
   const github = githubActions(io);
@@ -90,21 +97,49 @@ async function applyLoaded({ plan, client, refuseTarget }: Loaded, options: Appl
     await github.appendStepSummary(plan, '### ztsync apply\n\nNothing was applied: the plan is blocked.');
     return EXIT.blocked;
   }
+  // Until a target is applied it is pending (a killed run leaves it so); a target that could not be planned failed.
+  const results = options.results
+    ? new ResultsWriter(
+        options.results,
+        'apply',
+        plan.targets.map((t) => (t.error ? planEntry(t) : { scope: t.scope, id: t.id, outcome: planEntry(t).outcome === 'changes' ? 'pending' : 'unchanged' })),
+      )
+    : undefined;
   if (!hasChanges(plan)) {
+    await results?.finish();
     await github.appendStepSummary(plan, '### ztsync apply\n\nNothing to apply.');
     return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
   }
   if (!(await approved(io, options))) return EXIT.error;
+  await results?.write(false);
 
   io.stdout.write('\n');
   const print = inPlanOrder(plan, (t) => io.stdout.write(github.guard(describeResult(t, c) + '\n')));
-  const result = await applyPlan(plan, client, { concurrency: concurrencyOf(options), refuseTarget, onTarget: print });
+  const progress = new Progress(io, { label: 'apply', total: plan.targets.length, quiet: options.quiet, counts });
+  let result;
+  try {
+    result = await applyPlan(plan, clients, {
+      concurrency: concurrencyOf(options),
+      refuseTarget,
+      onTarget: (t) => {
+        progress.targetDone();
+        results?.set(applyEntry(t));
+        print(t);
+      },
+    });
+  } finally {
+    progress.stop();
+    await results?.finish();
+  }
   const { applied, unchanged, failed, skipped } = result.summary;
   const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed${skipped ? `, ${skipped} not started` : ''}.`;
   io.stdout.write(`\n${outcome}\n`);
   const failedTargets = result.targets.filter((t) => t.outcome === 'failed');
   if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${failedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
-  if (client.refusal) io.stderr.write(`ztsync: ${client.refusal.explanation}. Stopped: no further target was started.\n`);
+  if (failedTargets.length + skipped > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${options.results}\n`);
+  for (const client of clients.clients) {
+    if (client.refusal) io.stderr.write(`ztsync: ${client.refusal.explanation}. Stopped: no further target of that credential was started.\n`);
+  }
   github.annotateApply(plan, result.targets);
   await github.appendStepSummary(plan, `### ztsync apply\n\n${outcome}`);
   return failed + skipped > 0 ? EXIT.error : EXIT.ok;
@@ -148,3 +183,4 @@ function describeResult(target: TargetResult, c: Colors): string {
   const line = `${label}: ${parts.join('; ')}`;
   return target.outcome === 'failed' ? c.red(`✗ ${line}`) : c.green(`✓ ${line}`);
 }
+

@@ -7,6 +7,7 @@ import { githubActions } from './shared/github.js';
 import { checkWritable } from '../util/atomic-write.js';
 import { writeOutputFile } from './shared/output.js';
 import { addReconcileOptions, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
+import { planEntry, ResultsWriter } from './shared/results.js';
 
 interface PlanOptions extends ReconcileOptions {
   format: PlanFormat;
@@ -40,6 +41,7 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     const planned = await planFromConfig(paths, options, io, { readOnly: true });
     if (!planned) return setExit(EXIT.error);
     const { plan } = planned;
+    if (options.results) await new ResultsWriter(options.results, 'plan', plan.targets.map(planEntry)).finish();
     const github = githubActions(io);
     github.annotatePlan(plan);
     const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });

@@ -28,6 +28,7 @@ export interface MergedTarget {
 interface Defaults {
   leaves: Map<ResourceType, Map<string, Placed>>;
   sections: Map<ResourceType, SourcePosition>;
+  credentialsEnv?: Placed;
 }
 
 const SCOPE_LISTS: readonly { scope: Scope; key: 'accounts' | 'zones' }[] = [
@@ -68,6 +69,15 @@ function collectDefaults(files: readonly YamlFile[], diagnostics: Diagnostic[]):
   for (const f of files) {
     const section = isPlainObject(f.data) ? f.data.defaults : undefined;
     if (!isPlainObject(section)) continue;
+    if (typeof section.credentials_env === 'string') {
+      const placed = { value: section.credentials_env, position: valuePosition(f, ['defaults', 'credentials_env']) };
+      if (defaults.credentialsEnv) {
+        const { file, line, col } = defaults.credentialsEnv.position;
+        diagnostics.push({ ...placed.position, message: `a default credentials_env is given twice: also at ${file}:${line}:${col}`, path: 'defaults.credentials_env' });
+      } else {
+        defaults.credentialsEnv = placed;
+      }
+    }
     for (const spec of RESOURCES) {
       if (!isPlainObject(section[spec.type])) continue; // anything else is a schema error already
       if (!defaults.sections.has(spec.type)) defaults.sections.set(spec.type, keyPosition(f, ['defaults', spec.type]));
@@ -101,6 +111,9 @@ function leafValues(f: YamlFile, base: PathSegment[], section: unknown, spec: Re
 function mergeTarget(f: YamlFile, scope: Scope, path: PathSegment[], entry: Record<string, unknown>, id: string, defaults: Defaults): MergedTarget {
   const target: DesiredTarget = { scope, id, source: valuePosition(f, path), resources: [] };
   if (typeof entry.description === 'string') target.description = entry.description;
+  const credentials: Placed | undefined =
+    typeof entry.credentials_env === 'string' ? { value: entry.credentials_env, position: valuePosition(f, [...path, 'credentials_env']) } : defaults.credentialsEnv;
+  if (credentials) target.credentialsEnv = { name: credentials.value as string, position: credentials.position };
   const merged: MergedTarget = { target, path, own: new Map(), sections: new Map() };
   for (const spec of RESOURCES) {
     if (!spec.scopes.includes(scope)) continue;

@@ -7,6 +7,7 @@ import { findConfigFiles, loadYamlFile, parseYaml } from './load.js';
 import type { DesiredState, Diagnostic } from './model.js';
 import { fileDiagnostic, type YamlFile } from './positions.js';
 import { adviceDiagnostics, crossFieldDiagnostics } from './rules.js';
+export { credentialDiagnostics } from './rules.js';
 import { schemaDiagnostics } from './check-schema.js';
 
 export { formatDiagnostic } from './model.js';

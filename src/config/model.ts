@@ -29,6 +29,8 @@ export interface DesiredTarget {
   description?: string;
   source: SourcePosition;
   resources: DesiredResource[];
+  /** The environment variable holding this target's API token (its own, or from the defaults); absent: the default credentials. */
+  credentialsEnv?: { name: string; position: SourcePosition };
 }
 
 export interface DesiredState {

@@ -3,7 +3,7 @@
 
 import { fieldByPath, missingRequirements, RESOURCES, resourceSpec, type ResourceType } from '../resources/index.js';
 import { formatAdvice } from '../resources/normalize.js';
-import type { Diagnostic, SourcePosition } from './model.js';
+import type { DesiredTarget, Diagnostic, SourcePosition } from './model.js';
 import type { MergedTarget } from './desired.js';
 import { describePath } from './positions.js';
 
@@ -69,4 +69,22 @@ export function adviceDiagnostics(targets: readonly MergedTarget[]): Diagnostic[
     }
   }
   return [...seen.values()];
+}
+
+/**
+ * A credentials_env that names an unset (or empty) variable, reported once where it is written. The message
+ * names the variable, never a value.
+ */
+export function credentialDiagnostics(targets: readonly DesiredTarget[], env: Record<string, string | undefined>): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const { credentialsEnv } of targets) {
+    if (!credentialsEnv || env[credentialsEnv.name]?.trim()) continue;
+    const { file, line, col } = credentialsEnv.position;
+    const key = `${file}:${line}:${col}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ file, line, col, message: `credentials_env names the environment variable ${credentialsEnv.name}, which is not set (it should hold an API token)`, path: '' });
+  }
+  return out;
 }

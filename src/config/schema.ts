@@ -15,6 +15,9 @@ const FORMAT_NOTES: Partial<Record<StringFormat, string>> = {
   uri: ' The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning.',
 };
 
+/** An environment variable name, for credentials_env. */
+export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
 /** Go's time.ParseDuration syntax, so editors flag bad durations without knowing the custom format. */
 const DURATION_UNIT_PATTERN: Record<DurationUnits, string> = { go: '(?:ns|us|µs|μs|ms|s|m|h)', 'minutes-hours': '[mh]' };
 export function durationPattern(units: DurationUnits): string {
@@ -90,6 +93,12 @@ function targetSchema(description: string, idProperty: Record<string, object>, s
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties: Record<string, object> = { ...idProperty };
   if (!isDefaults) properties.description = { type: 'string', description: 'Free text, shown in plans.' };
+  properties.credentials_env = {
+    type: 'string',
+    pattern: ENV_NAME_PATTERN,
+    description: `The environment variable holding the API token for ${isDefaults ? 'every target without its own credentials_env' : 'this target'} (instead of CLOUDFLARE_API_TOKEN); each token gets a rate budget of its own.`,
+    examples: ['CF_TOKEN_EU'],
+  };
   for (const spec of RESOURCES) {
     if (spec.scopes.includes(scope)) properties[spec.type] = { $ref: `#/$defs/${defName(spec, scope)}` };
   }

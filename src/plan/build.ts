@@ -2,9 +2,11 @@
 // fails carries its error in the plan; the others are planned all the same.
 
 import type { DesiredResource, DesiredState, DesiredTarget } from '../config/model.js';
+import { createHash } from 'node:crypto';
 import type { CloudflareClient } from '../cloudflare/client.js';
 import { readLive } from '../cloudflare/endpoints.js';
 import { CloudflareApiError } from '../cloudflare/errors.js';
+import { clientFor, type Clients } from '../cloudflare/pool.js';
 import { resourceSpec, type Scope } from '../resources/index.js';
 import { mapLimit } from '../util/map-limit.js';
 import { diffResource } from './diff.js';
@@ -14,20 +16,50 @@ export interface PlanOptions {
   /** Only these accounts / zones (by id); when both are empty, every target. */
   accounts?: string[];
   zones?: string[];
+  /** Only the targets of shard `index` (1-based) of `count`. */
+  shard?: Shard;
+  /** Only these targets, as `scope:id` keys (e.g. the failed ones of an earlier run). */
+  only?: ReadonlySet<string>;
   concurrency?: number;
+  /** Called as each target is planned, for progress output. */
+  onTarget?: (target: TargetPlan) => void;
 }
 
-export async function buildPlan(desired: DesiredState, client: CloudflareClient, options: PlanOptions = {}): Promise<Plan> {
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export async function buildPlan(desired: DesiredState, clients: Clients, options: PlanOptions = {}): Promise<Plan> {
   const targets = selectTargets(desired.targets, options);
-  const planned = await mapLimit(targets, options.concurrency ?? 8, (target) => planTarget(target, client));
-  return makePlan(client.apiBase.href, planned);
+  const planned = await mapLimit(targets, options.concurrency ?? 8, async (target) => {
+    const plan = await planTarget(target, clientFor(clients, target.credentialsEnv?.name));
+    options.onTarget?.(plan);
+    return plan;
+  });
+  return makePlan(clients.apiBase.href, planned);
 }
 
-/** Ids are hex: a filter matches without regard to case. */
-export function selectTargets(targets: DesiredTarget[], { accounts = [], zones = [] }: PlanOptions): DesiredTarget[] {
-  if (accounts.length === 0 && zones.length === 0) return targets;
+/** The targets the filters keep, in config order. Ids are hex: an id filter matches without regard to case. */
+export function selectTargets<T extends Pick<DesiredTarget, 'scope' | 'id'>>(targets: T[], { accounts = [], zones = [], shard, only }: PlanOptions): T[] {
+  const byId = accounts.length > 0 || zones.length > 0;
   const wanted = { account: new Set(accounts.map(lower)), zone: new Set(zones.map(lower)) };
-  return targets.filter((t) => wanted[t.scope].has(lower(t.id)));
+  return targets.filter(
+    (t) => (!byId || wanted[t.scope].has(lower(t.id))) && (!shard || shardOf(t, shard.count) === shard.index) && (!only || only.has(targetKey(t))),
+  );
+}
+
+/** `account:ID` / `zone:ID`: how results files and --only-failed name a target. */
+export function targetKey(t: Pick<DesiredTarget, 'scope' | 'id'>): string {
+  return `${t.scope}:${t.id}`;
+}
+
+/**
+ * Which of `count` shards (1-based) a target belongs to: a hash of its scope and id, so the shards partition the
+ * fleet exactly, and a target stays in its shard however the config files are ordered or split.
+ */
+export function shardOf(t: Pick<DesiredTarget, 'scope' | 'id'>, count: number): number {
+  return (createHash('sha256').update(targetKey(t)).digest().readUInt32BE(0) % count) + 1;
 }
 
 /** A filter that picks no target of the config: planning it would check nothing and still look green. */
@@ -53,7 +85,13 @@ function lower(id: string): string {
 }
 
 async function planTarget(target: DesiredTarget, client: CloudflareClient): Promise<TargetPlan> {
-  const base = { scope: target.scope, id: target.id, description: target.description ?? null, source: target.source };
+  const base = {
+    scope: target.scope,
+    id: target.id,
+    description: target.description ?? null,
+    source: target.source,
+    ...(target.credentialsEnv ? { credentials_env: target.credentialsEnv.name } : {}),
+  };
   const resources: ResourcePlan[] = [];
   try {
     for (const desired of target.resources) {

@@ -58,6 +58,8 @@ export interface TargetPlan {
   id: string;
   description: string | null;
   source: SourcePosition;
+  /** The environment variable whose token reads and writes this target (never the token); absent: the default credentials. */
+  credentials_env?: string;
   resources: ResourcePlan[];
   error: PlanError | null;
 }

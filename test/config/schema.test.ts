@@ -51,11 +51,11 @@ describe('the JSON Schema', () => {
   it('gives zones the zone subset of the organization and no doh', () => {
     expect(leafPaths(defs.zone_organization).sort()).toEqual(writableFields(organization, 'zone').map((f) => f.path).sort());
     expect(leafPaths(defs.zone_organization)).not.toContain('session_duration');
-    expect(Object.keys(defs.zone.properties)).toEqual(['zone_id', 'description', 'organization']);
-    expect(Object.keys(defs.account.properties)).toEqual(['account_id', 'description', 'organization', 'doh']);
+    expect(Object.keys(defs.zone.properties)).toEqual(['zone_id', 'description', 'credentials_env', 'organization']);
+    expect(Object.keys(defs.account.properties)).toEqual(['account_id', 'description', 'credentials_env', 'organization', 'doh']);
     expect(defs.account.required).toEqual(['account_id']);
     expect(defs.id.pattern).toBe('^[0-9a-f]{32}$');
-    expect(Object.keys(defs.defaults.properties)).toEqual(['organization', 'doh']);
+    expect(Object.keys(defs.defaults.properties)).toEqual(['credentials_env', 'organization', 'doh']);
   });
 
   it('describes durations with a pattern, a custom format and their bounds', () => {

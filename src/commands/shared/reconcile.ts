@@ -3,12 +3,13 @@
 
 import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { loadDesiredState } from '../../config/index.js';
+import { credentialDiagnostics, loadDesiredState, sortDiagnostics } from '../../config/index.js';
 import { formatDiagnostic, type DesiredState } from '../../config/model.js';
 import { markOrigins } from '../../plan/baseline.js';
 import { CloudflareClient } from '../../cloudflare/client.js';
-import { credentialsFromEnv, DEFAULT_API_BASE, secretsOf } from '../../cloudflare/credentials.js';
-import { buildPlan, unmatchedFilters, type UnmatchedFilter } from '../../plan/build.js';
+import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
+import { ClientPool } from '../../cloudflare/pool.js';
+import { buildPlan, selectTargets, unmatchedFilters, type Shard, type UnmatchedFilter } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
 import { sealPlan, targetsHoldingSecrets } from '../../plan/saved.js';
 import { checkSafety, DEFAULT_BUDGET, DEFAULT_BUDGET_MIN_TARGETS, parseBudget, type Allowance, type ChangeBudget } from '../../plan/safety.js';
@@ -16,10 +17,16 @@ import { CHANGE_BUDGET_RULE, SAFETY_RULE_NAMES } from '../../resources/safety.js
 import { closest } from '../../config/suggest.js';
 import { UsageError, type Io } from '../../io.js';
 import { githubActions } from './github.js';
+import { Progress, type ProgressCounts } from './progress.js';
+import { readTargetsToRetry } from './results.js';
 
 export interface ReconcileOptions extends ApiOptions {
   account?: string[];
   zone?: string[];
+  shard?: string;
+  onlyFailed?: string;
+  results?: string;
+  quiet?: boolean;
 }
 
 /** The options of every command that talks to the API. */
@@ -74,7 +81,11 @@ export function addReconcileOptions(command: Command, { pathsOptional = false } 
     command
       .argument(pathsOptional ? '[paths...]' : '<paths...>', paths)
       .option('--account <id...>', 'only these accounts (repeatable; any case; one that matches no target is an error)')
-      .option('--zone <id...>', 'only these zones (repeatable; any case; one that matches no target is an error)'),
+      .option('--zone <id...>', 'only these zones (repeatable; any case; one that matches no target is an error)')
+      .option('--shard <k/n>', 'only shard K of N (1-based): a stable hash of each target\'s id spreads the fleet over N runs exactly')
+      .option('--only-failed <file>', 'only the targets a --results file lists as failed or pending (not reached)')
+      .option('--results <file>', 'write each target\'s outcome as JSON to this file (rewritten as the run goes, also when targets fail)')
+      .option('-q, --quiet', 'no progress line on stderr'),
   );
 }
 
@@ -84,9 +95,9 @@ export function concurrencyOption(options: ApiOptions): number {
 
 export interface Planned {
   plan: Plan;
-  client: CloudflareClient;
-  /** --concurrency when given. */
-  concurrency?: number;
+  clients: ClientPool;
+  /** Requests, retries and rate-budget waits of every client so far, for progress lines. */
+  counts: () => ProgressCounts;
 }
 
 /**
@@ -95,9 +106,14 @@ export interface Planned {
  */
 export async function planFromConfig(paths: string[], options: ReconcileOptions, io: Io, client: { readOnly: boolean }): Promise<Planned | null> {
   const safety = safetyFromFlags(options);
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  const only = options.onlyFailed === undefined ? undefined : await readTargetsToRetry(options.onlyFailed);
   const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
   for (const w of warnings) io.stderr.write(githubActions(io).guard(formatDiagnostic(w) + '\n'));
-  if (!state) {
+  // Each selected target's credentials_env must be set; targets of other shards may use tokens this run lacks.
+  const targets = state ? selectTargets(state.targets, { accounts: options.account, zones: options.zone, shard, only }) : [];
+  if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(targets, io.env)));
+  if (!state || diagnostics.length > 0) {
     const github = githubActions(io);
     github.annotateDiagnostics(diagnostics);
     for (const d of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d) + '\n'));
@@ -107,28 +123,46 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   const filters = { accounts: options.account, zones: options.zone };
   const unmatched = unmatchedFilters(state.targets, filters);
   if (unmatched.length > 0) throw new UsageError(unmatched.map(describeUnmatched).join('\n'));
-  const api = makeClient(options, io, client);
-  const concurrency = concurrencyOf(options);
-  const built = await buildPlan(state, api, { ...filters, concurrency: concurrency ?? 8 });
-  if (api.refusal) {
+  const clients = makeClients(options, io, client);
+  // Missing default credentials are a usage error before any request, when some target needs them.
+  if (targets.some((t) => !t.credentialsEnv)) clients.for(undefined);
+  const concurrency = concurrencyOf(options) ?? 8;
+  const counts = countsOf(clients);
+  const progress = new Progress(io, { label: 'plan', total: targets.length, quiet: options.quiet, counts });
+  let built: Plan;
+  try {
+    built = await buildPlan({ ...state, targets }, clients, { concurrency, onTarget: () => progress.targetDone() });
+  } finally {
+    progress.stop();
+  }
+  const refused = clients.clients.find((c) => c.refusal);
+  if (refused) {
     // Said once, not once per target: the client stopped at the first refusal.
-    io.stderr.write(`ztsync: ${api.refusal.explanation}. Stopped: nothing was changed.\n`);
+    io.stderr.write(`ztsync: ${refused.refusal!.explanation}. Stopped: nothing was changed.\n`);
     return null;
   }
   const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
   const checked = checkSafety(built, { allow: [...configAllows, ...safety.allow], budget: safety.budget });
   const base = options.baseline ? await baselineState(options.baseline, io) : null;
   const plan = base ? markOrigins(checked, base, options.baseline!) : checked;
-  const leaking = targetsHoldingSecrets(plan, secretsOf(credentialsFromEnv(io.env)));
+  const leaking = targetsHoldingSecrets(plan, clients.secrets());
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(', ')}: a config value or an API answer holds it); nothing was written`);
   }
-  return { plan: sealPlan(plan), client: api, concurrency };
+  return { plan: sealPlan(plan), clients, counts };
 }
 
 /** --concurrency when given: plan reads 8 targets at once by default, apply writes 4. */
 export function concurrencyOf(options: ReconcileOptions): number | undefined {
   return options.concurrency === undefined ? undefined : wholeNumber('--concurrency', options.concurrency, 1);
+}
+
+function clientOptions(options: ApiOptions, io: Io, { readOnly }: { readOnly: boolean }) {
+  return {
+    apiBase: options.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
+    readOnly,
+    retries: wholeNumber('--max-retries', options.maxRetries ?? '4', 0),
+  };
 }
 
 /**
@@ -150,13 +184,32 @@ async function baselineState(paths: string[], io: Io): Promise<DesiredState | nu
 }
 
 /** The one API client of a command, from --api-base / CLOUDFLARE_BASE_URL, the credentials in the environment and --max-retries. */
-export function makeClient(options: ApiOptions, io: Io, { readOnly }: { readOnly: boolean }): CloudflareClient {
-  return new CloudflareClient({
-    apiBase: options.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
-    credentials: credentialsFromEnv(io.env),
-    readOnly,
-    retries: wholeNumber('--max-retries', options.maxRetries ?? '4', 0),
-  });
+export function makeClient(options: ApiOptions, io: Io, access: { readOnly: boolean }): CloudflareClient {
+  return new CloudflareClient({ ...clientOptions(options, io, access), credentials: credentialsFromEnv(io.env) });
+}
+
+/** A client per credential (CLOUDFLARE_API_TOKEN …, or a target's credentials_env), made as targets need them. */
+export function makeClients(options: ApiOptions, io: Io, access: { readOnly: boolean }): ClientPool {
+  return new ClientPool({ ...clientOptions(options, io, access), env: io.env });
+}
+
+/** Requests, retries and rate-budget waits of every client of the pool so far. */
+export function countsOf(clients: ClientPool): () => ProgressCounts {
+  return () => {
+    const all = clients.clients.map((c) => c.stats as Partial<ProgressCounts>);
+    const sum = (key: keyof ProgressCounts) => all.reduce((total, c) => total + (c[key] ?? 0), 0);
+    return { requests: sum('requests'), retries: sum('retries'), waitMs: sum('waitMs') };
+  };
+}
+
+/** "2/5" → shard 2 of 5. */
+export function parseShard(text: string): Shard {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const shard = match && { index: Number(match[1]), count: Number(match[2]) };
+  if (!shard || shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
+    throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N (shard K of N, e.g. 2/4), not "${text}"`);
+  }
+  return shard;
 }
 
 function describeUnmatched({ scope, id, otherScope }: UnmatchedFilter): string {

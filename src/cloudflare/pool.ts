@@ -1,0 +1,76 @@
+// One client per credential: targets that name a token of their own (credentials_env) get a client, and so a
+// rate budget, of their own; targets that name the same token share one. Tokens are held by the clients only.
+
+import { createHash } from 'node:crypto';
+import { UsageError } from '../io.js';
+import { CloudflareClient, type ClientOptions } from './client.js';
+import { checkedApiBase, credentialsFromEnv, type Credentials } from './credentials.js';
+
+/** What plan and apply take: one client for every target, or a pool that picks each target's client. */
+export type Clients = CloudflareClient | ClientPool;
+
+export interface PoolOptions extends Omit<ClientOptions, 'credentials'> {
+  env: Record<string, string | undefined>;
+}
+
+export class ClientPool {
+  readonly apiBase: URL;
+  readonly #options: PoolOptions;
+  /** By a hash of the credential, so that two variables holding one token share its budget. */
+  readonly #clients = new Map<string, CloudflareClient>();
+  readonly #byName = new Map<string, CloudflareClient>();
+  readonly #secrets = new Set<string>();
+
+  constructor(options: PoolOptions) {
+    this.apiBase = checkedApiBase(options.apiBase);
+    this.#options = options;
+  }
+
+  /** The client of a target: its credentials_env's token, or the default credentials (CLOUDFLARE_API_TOKEN …). */
+  for(credentialsEnv?: string): CloudflareClient {
+    const name = credentialsEnv ?? '';
+    const known = this.#byName.get(name);
+    if (known) return known;
+    const credentials = credentialsEnv === undefined ? credentialsFromEnv(this.#options.env) : tokenFrom(this.#options.env, credentialsEnv);
+    const key = fingerprint(credentials);
+    let client = this.#clients.get(key);
+    if (!client) {
+      const { env: _env, ...clientOptions } = this.#options;
+      client = new CloudflareClient({ ...clientOptions, credentials });
+      this.#clients.set(key, client);
+      this.#secrets.add(credentials.kind === 'token' ? credentials.token : credentials.key);
+    }
+    this.#byName.set(name, client);
+    return client;
+  }
+
+  /** The secret of every credential in use (to make sure none ends up in a plan); never printed. */
+  secrets(): string[] {
+    return [...this.#secrets];
+  }
+
+  /** Every client made so far (one per distinct credential). */
+  get clients(): CloudflareClient[] {
+    return [...this.#clients.values()];
+  }
+}
+
+export function clientFor(clients: Clients, credentialsEnv?: string): CloudflareClient {
+  return clients instanceof ClientPool ? clients.for(credentialsEnv) : clients;
+}
+
+export function clientsOf(clients: Clients): CloudflareClient[] {
+  return clients instanceof ClientPool ? clients.clients : [clients];
+}
+
+function tokenFrom(env: Record<string, string | undefined>, name: string): Credentials {
+  const token = env[name]?.trim();
+  // Checked with the config already (at the credentials_env's position); this is the last line of defence.
+  if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);
+  return { kind: 'token', token };
+}
+
+function fingerprint(credentials: Credentials): string {
+  const text = credentials.kind === 'token' ? `token:${credentials.token}` : `key:${credentials.email}:${credentials.key}`;
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,82 @@
+// Progress of a long plan or apply, on stderr only (stdout carries the plan): on a terminal, one live line
+// redrawn in place; otherwise (CI logs) a plain line every few seconds. --quiet turns it off.
+
+import type { Io } from '../../io.js';
+
+export interface ProgressCounts {
+  requests: number;
+  retries: number;
+  /** Time requests spent waiting for the rate budget, summed over requests. */
+  waitMs: number;
+}
+
+export interface ProgressOptions {
+  /** "plan" or "apply". */
+  label: string;
+  total: number;
+  quiet?: boolean;
+  counts: () => ProgressCounts;
+}
+
+/** Seconds between lines without a terminal; ZTSYNC_PROGRESS_INTERVAL overrides it (0: a line per finished target). */
+export const DEFAULT_LOG_INTERVAL_SECONDS = 5;
+const TTY_REDRAW_MS = 200;
+
+export class Progress {
+  #done = 0;
+  #lines = 0;
+  #timer?: NodeJS.Timeout;
+  readonly #started = Date.now();
+  readonly #tty: boolean;
+  readonly #intervalMs: number;
+  readonly #enabled: boolean;
+
+  constructor(
+    private readonly io: Io,
+    private readonly options: ProgressOptions,
+  ) {
+    this.#tty = io.stderrIsTTY === true;
+    const configured = Number(io.env.ZTSYNC_PROGRESS_INTERVAL);
+    const seconds = io.env.ZTSYNC_PROGRESS_INTERVAL !== undefined && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LOG_INTERVAL_SECONDS;
+    this.#intervalMs = this.#tty ? TTY_REDRAW_MS : seconds * 1000;
+    this.#enabled = !options.quiet && options.total > 0;
+    if (this.#enabled && this.#intervalMs > 0) {
+      this.#timer = setInterval(() => this.draw(), this.#intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  targetDone(): void {
+    this.#done++;
+    if (this.#enabled && this.#intervalMs === 0) this.draw();
+  }
+
+  /** Stop: a terminal's live line is cleared; a log that got lines gets a last one. */
+  stop(): void {
+    clearInterval(this.#timer);
+    if (!this.#enabled) return;
+    if (this.#tty) {
+      if (this.#lines > 0) this.io.stderr.write('\r\x1b[2K');
+    } else if (this.#lines > 0 && this.#intervalMs > 0) {
+      this.draw();
+    }
+  }
+
+  line(): string {
+    const { label, total } = this.options;
+    const { requests, retries, waitMs } = this.options.counts();
+    const elapsedMs = Date.now() - this.#started;
+    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds(waitMs)} waiting for the rate budget`, `${seconds(elapsedMs)} elapsed`];
+    if (this.#done > 0 && this.#done < total) parts.push(`ETA ${seconds((elapsedMs / this.#done) * (total - this.#done))}`);
+    return parts.join(', ');
+  }
+
+  private draw(): void {
+    this.#lines++;
+    this.io.stderr.write(this.#tty ? `\r\x1b[2K${this.line()}` : `${this.line()}\n`);
+  }
+}
+
+function seconds(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}

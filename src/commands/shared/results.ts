@@ -1,0 +1,126 @@
+// --results FILE: each target's outcome as JSON, rewritten atomically as the run goes (so a killed run leaves
+// what it finished, the rest "pending"), and --only-failed FILE, which reads one back to pick the targets to retry.
+
+import { readFile } from 'node:fs/promises';
+import type { TargetResult } from '../../apply/apply.js';
+import type { TargetPlan } from '../../plan/model.js';
+import { targetKey } from '../../plan/build.js';
+import { UsageError } from '../../io.js';
+import { writeFileAtomicSync } from '../../util/atomic-write.js';
+
+export const RESULTS_VERSION = 1;
+
+/** plan: changes / no-changes / failed; apply: applied / unchanged / failed, and pending until a target is done. */
+export type ResultOutcome = 'pending' | 'applied' | 'unchanged' | 'failed' | 'skipped' | 'changes' | 'no-changes';
+
+/** Outcomes that --only-failed picks again: what failed, what a stopped run did not start, what a killed run never reached. */
+const TO_RETRY: readonly ResultOutcome[] = ['failed', 'pending', 'skipped'];
+
+export interface ResultEntry {
+  scope: TargetPlan['scope'];
+  id: string;
+  outcome: ResultOutcome;
+  error?: string;
+  /** The failure was transient (rate limit, 5xx, connection): a later run will likely succeed. */
+  transient?: boolean;
+}
+
+export interface ResultsFile {
+  ztsync_results: typeof RESULTS_VERSION;
+  command: 'plan' | 'apply';
+  /** False while the run is going: a file left with complete: false is from a run that was killed. */
+  complete: boolean;
+  updated_at: string;
+  summary: Partial<Record<ResultOutcome, number>>;
+  targets: ResultEntry[];
+}
+
+export function planEntry(target: TargetPlan): ResultEntry {
+  const base = { scope: target.scope, id: target.id };
+  if (target.error) return { ...base, outcome: 'failed', error: target.error.message };
+  return { ...base, outcome: target.resources.some((r) => r.action !== 'noop') ? 'changes' : 'no-changes' };
+}
+
+export function applyEntry(result: TargetResult): ResultEntry {
+  const base = { scope: result.scope, id: result.id, outcome: result.outcome };
+  if (result.outcome !== 'failed') return base;
+  const error = [...result.resources.filter((r) => r.error).map((r) => `${r.type}: ${r.error}`), ...(result.error ? [result.error] : [])].join('; ');
+  return { ...base, error, ...(result.transient ? { transient: true } : {}) };
+}
+
+/** Keeps the entries of one run and writes them: at once, at most about once a second while running, and at the end. */
+export class ResultsWriter {
+  readonly #entries = new Map<string, ResultEntry>();
+  #lastWrite = 0;
+  #dirty = false;
+
+  constructor(
+    readonly path: string,
+    readonly command: ResultsFile['command'],
+    entries: ResultEntry[],
+    private readonly intervalMs = 1000,
+  ) {
+    for (const entry of entries) this.#entries.set(targetKey(entry), entry);
+  }
+
+  /** Record an outcome; written within about a second (the file is rewritten whole, so not on every target). */
+  set(entry: ResultEntry): void {
+    this.#entries.set(targetKey(entry), entry);
+    this.#dirty = true;
+    // A failed write here is reported by finish(), which writes again.
+    if (Date.now() - this.#lastWrite >= this.intervalMs) this.write(false).catch(() => undefined);
+  }
+
+  /** Write now (atomically: a reader sees the previous file or this one). An unwritable path is a UsageError. */
+  async write(complete: boolean): Promise<void> {
+    this.#lastWrite = Date.now();
+    this.#dirty = false;
+    try {
+      writeFileAtomicSync(this.path, JSON.stringify(this.snapshot(complete), null, 2) + '\n');
+    } catch (err) {
+      throw new UsageError(`--results: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  async finish(): Promise<void> {
+    await this.write(true);
+  }
+
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  snapshot(complete: boolean): ResultsFile {
+    const targets = [...this.#entries.values()];
+    const summary: Partial<Record<ResultOutcome, number>> = {};
+    for (const t of targets) summary[t.outcome] = (summary[t.outcome] ?? 0) + 1;
+    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: new Date().toISOString(), summary, targets };
+  }
+}
+
+/** The targets a results file says failed or never finished, as `scope:id` keys. A bad file is a UsageError. */
+export async function readTargetsToRetry(path: string): Promise<Set<string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--only-failed: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--only-failed: ${path} is not JSON (${(err as Error).message}); expected a file written by --results`);
+  }
+  const file = data as Partial<ResultsFile> | null;
+  if (!file || typeof file !== 'object' || file.ztsync_results !== RESULTS_VERSION || !Array.isArray(file.targets)) {
+    throw new UsageError(`--only-failed: ${path} is not a ztsync results file (written by --results, with "ztsync_results": ${RESULTS_VERSION})`);
+  }
+  const keys = new Set<string>();
+  file.targets.forEach((t, i) => {
+    const ok = t && typeof t === 'object' && (t.scope === 'account' || t.scope === 'zone') && typeof t.id === 'string' && typeof t.outcome === 'string';
+    if (!ok) throw new UsageError(`--only-failed: ${path}: targets[${i}] needs scope (account or zone), id and outcome`);
+    if (TO_RETRY.includes(t.outcome)) keys.add(targetKey(t));
+  });
+  return keys;
+}
