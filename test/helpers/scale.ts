@@ -64,9 +64,13 @@ export function fleetEnv(fleet: Fleet, extra: Record<string, string | undefined>
   return { CLOUDFLARE_API_TOKEN: FLEET_TOKEN, CLOUDFLARE_BASE_URL: fleet.em.url, ...extra };
 }
 
-/** `ztsync ARGS` in-process against the fleet's emulator. */
+/**
+ * `ztsync ARGS` in-process against the fleet's emulator. A fleet changes most of its targets on purpose, so plan and
+ * apply get `--max-changed-targets 100%` unless the test gives its own.
+ */
 export function fleetRun(fleet: Fleet, argv: string[], io: Partial<Io> = {}, env: Record<string, string | undefined> = {}): Promise<CapturedRun> {
-  return run(argv, { env: fleetEnv(fleet, env), ...io });
+  const budget = ['plan', 'apply'].includes(argv[0]) && !argv.includes('--max-changed-targets') ? ['--max-changed-targets', '100%'] : [];
+  return run([...argv, ...budget], { env: fleetEnv(fleet, env), ...io });
 }
 
 /** Requests the emulator counted for routes matching `pattern`. */
