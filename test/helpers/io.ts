@@ -27,7 +27,8 @@ export function captureIo(overrides: Partial<Io> = {}): Io & { out: string[]; er
 
 /** Run `ztsync ARGS` in-process. */
 export async function run(argv: string[], overrides: Partial<Io> = {}): Promise<CapturedRun> {
-  const io = captureIo(overrides);
+  // Progress lines come with time (every few seconds without a terminal): off, unless a test sets the interval.
+  const io = captureIo({ ...overrides, env: { ZTSYNC_PROGRESS_INTERVAL: '86400', ...overrides.env } });
   const code = await runCli(argv, io);
   return { code, stdout: io.out.join(''), stderr: io.err.join('') };
 }
