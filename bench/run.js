@@ -14,8 +14,8 @@ const CHILD_TIMEOUT_MS = 120_000;
 const RESULT_MARK = '@bench-result ';
 
 const SIZES = {
-  full: { validate: 2000, plan: 1000, latency: 200, apply: 500, diff: 200_000, runs: 10 },
-  quick: { validate: 200, plan: 100, latency: 50, apply: 50, diff: 20_000, runs: 3 },
+  full: { validate: 2000, plan: 1000, latency: 200, apply: 500, diff: 200_000, runs: 10, report: 1000, reportRuns: 5 },
+  quick: { validate: 200, plan: 100, latency: 50, apply: 50, diff: 20_000, runs: 3, report: 100, reportRuns: 2 },
 };
 const FILES = 20;
 const LATENCY_MS = 20;
@@ -31,6 +31,8 @@ function scenarios(size, tmp) {
   }
   for (const concurrency of [4, 16]) list.push({ name: 'apply', kind: 'apply', params: { accounts: size.apply, concurrency } });
   list.push({ name: 'diff core', kind: 'diff', params: { iterations: size.diff } });
+  list.push({ name: 'report: render HTML', kind: 'reportRender', params: { accounts: size.report } });
+  list.push({ name: 'report: open in Chromium', kind: 'reportBrowser', params: { accounts: size.report, runs: size.reportRuns } });
   for (const command of ['node -e 0', 'ztsync --help', 'ztsync validate examples/config']) {
     list.push({ name: `cli: ${command}`, kind: 'cli', params: { command, runs: size.runs } });
   }

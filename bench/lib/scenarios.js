@@ -14,6 +14,7 @@ import { diffResource } from '../../dist/plan/diff.js';
 import { resourceSpec } from '../../dist/resources/index.js';
 import { desiredFor, expectedPlan, realisticAccount, writeConfig } from './fixtures.js';
 import { check, measure, median } from './measure.js';
+import { reportBrowser, reportRender } from './report.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** A throughput: `count` things in `ms`. */
@@ -183,4 +184,4 @@ export async function cli({ command, runs }) {
   };
 }
 
-export const SCENARIOS = { validate, plan, apply, diff, cli };
+export const SCENARIOS = { validate, plan, apply, diff, cli, reportRender, reportBrowser };

@@ -63,6 +63,7 @@ export function renderHtml(plan: Plan, options: HtmlOptions): string {
     filters(legendStates, plan),
     '<div class="scroll">',
     `<table class="matrix" id="matrix"><caption class="sr">One row per target, one column per setting that differs on any target</caption>`,
+    `<colgroup><col class="w-t"><col class="w-d"><col class="w-s">${'<col class="w-f">'.repeat(settings.length)}<col class="w-src"></colgroup>`,
     matrixHead(settings),
     '<tbody>',
     ...rows.map((r) => r.html),
@@ -73,7 +74,7 @@ export function renderHtml(plan: Plan, options: HtmlOptions): string {
     '<section aria-labelledby="targets-title">',
     '<h2 id="targets-title">Targets</h2>',
     '<p class="muted">Each target’s changes: the live value before, the value from the config after, and where that value was written.</p>',
-    ...plan.targets.map((target, index) => targetDetails(plan, target, index, rows[index]!.states)),
+    ...plan.targets.map((target, index) => targetDetails(plan, target, index, rows[index]!.states, base)),
     '</section>',
     `<footer>Written by ztsync ${escapeHtml(options.version)} at ${escapeHtml(options.generatedAt)}. The page works offline and without JavaScript; scripts only sort and filter.</footer>`,
     `<script>${REPORT_SCRIPT}</script>`,
@@ -181,7 +182,7 @@ function targetRow(plan: Plan, target: TargetPlan, index: number, settings: Sett
     `<tr data-target="t-${index}" data-scope="${escapeHtml(target.scope)}" data-states="${[...states].join(' ')}">`,
     `<th scope="row"><a href="#t-${index}"><code>${escapeHtml(target.id)}</code></a> <span class="muted">${escapeHtml(target.scope)}</span></th>`,
     `<td class="d">${escapeHtml(target.description ?? '')}</td>`,
-    `<td class="c s-${worst}">${CELL_STATES[worst].symbol}<span class="sr"> ${CELL_STATES[worst].label}</span></td>`,
+    stateCell(worst),
     ...cells.map(({ setting, state }) => matrixCell(target, setting, state)),
     `<td class="src"><code>${escapeHtml(source)}</code></td>`,
     '</tr>',
@@ -191,63 +192,64 @@ function targetRow(plan: Plan, target: TargetPlan, index: number, settings: Sett
 
 function matrixCell(target: TargetPlan, setting: Setting, state: CellState): string {
   const change = findChange(target, setting);
-  const title = change ? ` title="${escapeHtml(`${setting.type}.${setting.path}: ${describeChange(change)}`)}"` : '';
-  return `<td class="c s-${state}"${title}>${CELL_STATES[state].symbol}<span class="sr"> ${CELL_STATES[state].label}</span></td>`;
+  return stateCell(state, change ? `${setting.type}.${setting.path}: ${describeChange(change)}` : undefined);
 }
 
-function targetDetails(plan: Plan, target: TargetPlan, index: number, states: Set<CellState>): string {
+/**
+ * A matrix cell: its symbol as text, its state in words as the cell's accessible name (an attribute, not a hidden
+ * element: thousands of those made Chromium's layout of a 1000-target matrix twice as slow), and the values on hover.
+ */
+function stateCell(state: CellState, title?: string): string {
+  return `<td class="c s-${state}" aria-label="${CELL_STATES[state].label}"${title ? ` title="${escapeHtml(title)}"` : ''}>${CELL_STATES[state].symbol}</td>`;
+}
+
+function targetDetails(plan: Plan, target: TargetPlan, index: number, states: Set<CellState>, base: string): string {
+  // One line per element and few wrappers: a fleet has thousands of these, and every node costs the browser.
   const badges = SEVERITY.filter((s) => states.has(s)).map((s) => symbol(s, true));
-  const lines = [
-    `<details class="target" id="t-${index}" data-scope="${escapeHtml(target.scope)}">`,
-    `<summary>${badges.join(' ')} <code>${escapeHtml(`${target.scope} ${target.id}`)}</code>${target.description ? ` ${escapeHtml(target.description)}` : ''}</summary>`,
-    '<div class="body">',
-    `<dl class="facts"><dt>Scope</dt><dd>${escapeHtml(target.scope)}</dd><dt>Id</dt><dd><code>${escapeHtml(target.id)}</code></dd>` +
-      `<dt>Description</dt><dd>${escapeHtml(target.description ?? '—')}</dd><dt>Defined at</dt><dd><code>${escapeHtml(position(target.source))}</code></dd></dl>`,
+  const parts = [
+    `<details class="target" id="t-${index}"><summary>${badges.join(' ')} <code>${escapeHtml(`${target.scope} ${target.id}`)}</code>${target.description ? ` ${escapeHtml(target.description)}` : ''}</summary><div class="body">`,
+    `<p class="muted">Defined at <code>${escapeHtml(position(target.source, base))}</code></p>`,
   ];
   if (target.error) {
     const detail = [target.error.status ? `HTTP ${target.error.status}` : '', target.error.codes?.length ? `code ${target.error.codes.join(', ')}` : ''].filter(Boolean);
-    lines.push(`<p class="problem"><b>${CELL_STATES.error.symbol} Error:</b> ${escapeHtml(target.error.message)}${detail.length ? ` (${escapeHtml(detail.join('; '))})` : ''}</p>`);
+    parts.push(`<p class="problem"><b>${CELL_STATES.error.symbol} Error:</b> ${escapeHtml(target.error.message)}${detail.length ? ` (${escapeHtml(detail.join('; '))})` : ''}</p>`);
   }
   for (const b of targetBlocks(plan, target)) {
-    lines.push(`<p class="problem b"><b>${CELL_STATES.blocked.symbol} Blocked by <code>${escapeHtml(b.rule)}</code>${b.path ? ` on <code>${escapeHtml(b.path)}</code>` : ''}:</b> ${escapeHtml(b.message)}</p>`);
+    parts.push(`<p class="problem b"><b>${CELL_STATES.blocked.symbol} Blocked by <code>${escapeHtml(b.rule)}</code>${b.path ? ` on <code>${escapeHtml(b.path)}</code>` : ''}:</b> ${escapeHtml(b.message)}</p>`);
   }
   for (const a of plan.allowed.filter((a) => a.scope === target.scope && a.id === target.id)) {
-    lines.push(`<p class="muted">Allowed: <code>${escapeHtml(a.rule)}</code> on <code>${escapeHtml(a.path)}</code>${a.reason ? ` — ${escapeHtml(a.reason)}` : ''}${a.via === 'flag' ? ' (--allow)' : a.source ? ` (${escapeHtml(position(a.source))})` : ''}</p>`);
+    parts.push(`<p class="muted">Allowed: <code>${escapeHtml(a.rule)}</code> on <code>${escapeHtml(a.path)}</code>${a.reason ? ` — ${escapeHtml(a.reason)}` : ''}${a.via === 'flag' ? ' (--allow)' : a.source ? ` (${escapeHtml(position(a.source, base))})` : ''}</p>`);
   }
-  for (const resource of target.resources) lines.push(...resourceDetails(plan, target, resource));
-  if (target.resources.length === 0 && !target.error) lines.push('<p class="muted">Nothing is managed for this target.</p>');
-  lines.push('</div>', '</details>');
-  return lines.join('\n');
+  if (target.resources.length > 0) parts.push(changesTable(plan, target, base));
+  else if (!target.error) parts.push('<p class="muted">Nothing is managed for this target.</p>');
+  parts.push('</div></details>');
+  return parts.join('\n');
 }
 
-function resourceDetails(plan: Plan, target: TargetPlan, resource: ResourcePlan): string[] {
-  const changes = resource.changes;
-  const changed = new Set(changes.map((c) => c.path));
-  const inSync = resource.managed.filter((p) => !changed.has(p));
-  const out = [`<h3>${escapeHtml(resource.type)} <span class="muted">— ${escapeHtml(actionText(resource))}</span></h3>`];
-  if (changes.length > 0) {
-    const withOrigin = changes.some((c) => c.origin !== undefined);
-    out.push(
-      '<table class="changes">',
-      `<thead><tr><th scope="col">Field</th><th scope="col">State</th><th scope="col">Before (live)</th><th scope="col">After (config)</th><th scope="col">Value from</th>${withOrigin ? '<th scope="col">Origin</th>' : ''}</tr></thead>`,
-      '<tbody>',
-      ...changes.map((c) => {
-        const state = cellState(plan, target, { type: resource.type, path: c.path });
-        const before = resource.action === 'create' ? '<span class="muted">(does not exist)</span>' : `<span class="v">${escapeHtml(show(c.before))}</span>`;
-        return (
-          `<tr><th scope="row"><code>${escapeHtml(c.path)}</code></th><td>${symbol(state, true)}</td><td>${before}</td><td><span class="v">${escapeHtml(show(c.after))}</span></td>` +
-          `<td>${c.source ? `<code>${escapeHtml(position(c.source))}</code> <span class="muted">(${escapeHtml(c.source.via)})</span>` : '<span class="muted">—</span>'}</td>` +
-          `${withOrigin ? `<td>${escapeHtml(c.origin ?? '—')}</td>` : ''}</tr>`
-        );
-      }),
-      '</tbody></table>',
-    );
-  }
-  if (inSync.length > 0) {
-    const label = resource.action === 'create' ? 'Also managed (already the API’s default)' : 'In sync';
-    out.push(`<p><span class="muted">${label}:</span> ${inSync.map((p) => `<code>${escapeHtml(p)}</code>`).join(', ')}</p>`);
-  }
-  return out;
+/** One table for the target: a row group per resource (its action and the fields in sync), a row per change. */
+function changesTable(plan: Plan, target: TargetPlan, base: string): string {
+  const withOrigin = target.resources.some((r) => r.changes.some((c) => c.origin !== undefined));
+  const columns = ['Field', 'State', 'Before (live)', 'After (config)', 'Value from', ...(withOrigin ? ['Origin'] : [])];
+  const groups = target.resources.map((resource) => {
+    const changed = new Set(resource.changes.map((c) => c.path));
+    const inSync = resource.managed.filter((p) => !changed.has(p));
+    const syncLabel = resource.action === 'create' ? 'also managed (already the API’s default)' : 'in sync';
+    const head =
+      resource.action === 'noop'
+        ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(', '))}`
+        : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(', '))}</span>` : ''}`;
+    const rows = resource.changes.map((c) => {
+      const state = cellState(plan, target, { type: resource.type, path: c.path });
+      const before = resource.action === 'create' ? '<td class="muted">(does not exist)</td>' : `<td class="v">${escapeHtml(show(c.before))}</td>`;
+      const from = c.source ? `<td class="src">${escapeHtml(position(c.source, base))} (${escapeHtml(c.source.via)})</td>` : '<td class="muted">—</td>';
+      return (
+        `<tr><th scope="row" class="p">${escapeHtml(c.path)}</th><td class="st s-${state}">${CELL_STATES[state].symbol} ${CELL_STATES[state].label}</td>${before}` +
+        `<td class="v">${escapeHtml(show(c.after))}</td>${from}${withOrigin ? `<td>${escapeHtml(c.origin ?? '—')}</td>` : ''}</tr>`
+      );
+    });
+    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head}</th></tr>${rows.join('')}</tbody>`;
+  });
+  return `<table class="changes"><thead><tr>${columns.map((c) => `<th scope="col">${c}</th>`).join('')}</tr></thead>${groups.join('')}</table>`;
 }
 
 /** The settings that differ on at least one target (or fail, or are blocked), in the resource tables' order. */
@@ -327,8 +329,9 @@ function symbol(state: CellState, withLabel = false): string {
   return withLabel ? `<span class="sym s-${state}">${sym} ${label}</span>` : `<span class="sym s-${state}" aria-hidden="true">${sym}</span>`;
 }
 
-function position(p: SourcePosition): string {
-  return `${p.file}:${p.line}:${p.col}`;
+/** file:line:col, the file relative to `base` (the directory every config file is in, said once in the header). */
+function position(p: SourcePosition, base = ''): string {
+  return `${p.file.startsWith(base) ? p.file.slice(base.length) : p.file}:${p.line}:${p.col}`;
 }
 
 function count(n: number, noun: string): string {

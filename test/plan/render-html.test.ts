@@ -87,12 +87,22 @@ describe('renderHtml', () => {
   it('shows every change with its exact before and after values', () => {
     const details = [...doc.querySelectorAll('details.target')];
     plan.targets.forEach((t, i) => {
-      const shown = [...details[i]!.querySelectorAll('table.changes tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent));
+      const shown = [...details[i]!.querySelectorAll('table.changes tbody tr:not(.r)')].map((tr) => [...tr.children].map((c) => c.textContent));
       const expected = t.resources.flatMap((r) =>
         r.changes.map((c) => [c.path, r.action === 'create' ? '(does not exist)' : show(c.before), show(c.after)]),
       );
       expect(shown.map(([path, , before, after]) => [path, before, after])).toEqual(expected);
     });
+  });
+
+  it('heads the changes of each resource with its action and the fields already in sync', () => {
+    const heads = [...doc.querySelectorAll('details.target')].map((d) => [...d.querySelectorAll('table.changes tr.r')].map((tr) => tr.textContent));
+    expect(heads).toEqual([
+      ['organization — 2 fields to update · in sync: name', 'doh — in sync: service_token_id'],
+      ['organization — to create · also managed (already the API’s default): deny_unmatched_requests'],
+      [],
+      ['organization — in sync: name, session_duration'],
+    ]);
   });
 
   it('has a column for each setting that differs somewhere, and none for the rest', () => {
@@ -105,7 +115,7 @@ describe('renderHtml', () => {
   it('marks each cell by state with a symbol as well as a class', () => {
     const cell = (row: number, column: number) => {
       const td = rows[row]!.querySelectorAll('td.c')[column + 1]!; // after the State column
-      return { state: td.className.replace('c s-', ''), symbol: td.firstChild?.textContent, label: td.querySelector('.sr')?.textContent?.trim() };
+      return { state: td.className.replace('c s-', ''), symbol: td.textContent, label: td.getAttribute('aria-label') };
     };
     // Columns: name, auth_domain, login_design.header_text, session_duration.
     expect([0, 1, 2, 3].map((c) => cell(0, c).state)).toEqual(['sync', 'none', 'drift', 'drift']);
@@ -132,7 +142,7 @@ describe('renderHtml', () => {
     // The hostile values are there, verbatim, as text.
     expect(rows[1]!.querySelector('td.d')!.textContent).toBe(XSS);
     expect(rows[1]!.querySelector('td.src')!.textContent).toBe(`${ATTR}.yaml:9`); // the common config/ is said once, in the facts
-    expect(doc.querySelectorAll('details.target')[1]!.querySelector('.facts dd:nth-of-type(4)')!.textContent).toBe(`config/${ATTR}.yaml:9:1`);
+    expect(doc.querySelectorAll('details.target')[1]!.querySelector('.body p')!.textContent).toBe(`Defined at ${ATTR}.yaml:9:1`);
     expect(doc.querySelector('.facts dd:nth-of-type(3)')!.textContent).toBe(`https://api.example/${XSS}`);
     expect(doc.querySelector('details.target:nth-of-type(3) .problem')!.textContent).toContain(`forbidden ${XSS} (HTTP 403; code 10000)`);
     const titles = [...doc.querySelectorAll('td[title]')].map((td) => td.getAttribute('title'));
@@ -214,10 +224,10 @@ describe('renderHtml with safety rails and a baseline', () => {
 
   it('tells introduced changes from drift, and says where each desired value came from', () => {
     expect(rows[0]!.getAttribute('data-states')).toBe('introduced drift');
-    const changes = [...doc.querySelectorAll('details.target')[0]!.querySelectorAll('table.changes tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent));
+    const changes = [...doc.querySelectorAll('details.target')[0]!.querySelectorAll('table.changes tbody tr:not(.r)')].map((tr) => [...tr.children].map((c) => c.textContent));
     expect(changes).toEqual([
-      ['session_duration', '~ drift', '"24h"', '"12h"', 'config/defaults.yaml:2:21 (defaults)', 'drift'],
-      ['login_design.header_text', '★ introduced', '"a"', '"b"', 'config/a.yaml:7:9 (account)', 'introduced'],
+      ['session_duration', '~ drift', '"24h"', '"12h"', 'defaults.yaml:2:21 (defaults)', 'drift'],
+      ['login_design.header_text', '★ introduced', '"a"', '"b"', 'a.yaml:7:9 (account)', 'introduced'],
     ]);
     expect([...doc.querySelectorAll('.legend li b')].map((b) => b.textContent)).toContain('introduced');
     expect([...doc.querySelectorAll('select[name=state] option')].map((o) => o.getAttribute('value'))).toContain('introduced');
@@ -232,7 +242,7 @@ describe('renderHtml with safety rails and a baseline', () => {
     expect(blocked).toContain(`auth-domain-change — account ${'b'.repeat(32)}, auth_domain: auth_domain would change ${XSS}`);
     expect(blocked).toContain('max-changed-targets — the whole plan: 3 of 4 targets would change (limit 1)');
     expect(doc.querySelector('.counts li[data-count=blocked] b')!.textContent).toBe('1');
-    expect(doc.querySelectorAll('details.target')[0]!.textContent).toContain(`Allowed: mfa-weakened on session_duration — agreed ${XSS} (config/allow.yaml:3:5)`);
+    expect(doc.querySelectorAll('details.target')[0]!.textContent).toContain(`Allowed: mfa-weakened on session_duration — agreed ${XSS} (allow.yaml:3:5)`);
     expect(doc.querySelectorAll('script')).toHaveLength(1);
   });
 });

@@ -25,7 +25,7 @@ async function readReport(file: string) {
     states: tr.getAttribute('data-states'),
   }));
   const changes = [...doc.querySelectorAll('details.target')].map((d) =>
-    [...d.querySelectorAll('table.changes tbody tr')].map((tr) => `${tr.children[0]!.textContent}: ${tr.children[2]!.textContent} → ${tr.children[3]!.textContent}`),
+    [...d.querySelectorAll('table.changes tbody tr:not(.r)')].map((tr) => `${tr.children[0]!.textContent}: ${tr.children[2]!.textContent} → ${tr.children[3]!.textContent}`),
   );
   return { html, doc, rows, changes };
 }
