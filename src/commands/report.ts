@@ -23,14 +23,18 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
         'a matrix of every target against every setting that differs, filterable and sortable, and each\n' +
         "target's changes. It opens offline, from a CI artifact, under a strict Content-Security-Policy.\n\n" +
         'Exit codes: 0 report written; 1 error (invalid config or plan file, a target that could not be read —\n' +
-        'the report is still written then and shows it — or the file could not be written).',
+        'the report is still written then and shows it — or the file could not be written); 3 when planning\n' +
+        'and a safety rule blocks the plan (written all the same, showing what is blocked).',
     )
     .option('--out <file>', 'the HTML file to write, atomically (required; - for stdout)')
-    .option('--plan <file>', 'render this saved plan (from `plan --format json --out FILE`) instead of planning');
+    .option('--plan <file>', 'render this saved plan (from `plan --format json --out FILE`) instead of planning')
+    .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift");
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ReportOptions) => {
     if (!options.out) throw new UsageError('report needs --out FILE: the HTML page to write (--out - for stdout)');
     if (options.plan && paths.length > 0) throw new UsageError('give config paths to plan, or --plan FILE to render a saved plan, not both');
-    if (options.plan && (options.account || options.zone)) throw new UsageError('--account and --zone choose what to plan; a saved plan (--plan) is rendered whole');
+    if (options.plan && (options.account || options.zone || options.baseline)) {
+      throw new UsageError('--account, --zone and --baseline shape a new plan; a saved plan (--plan) is rendered as it was made');
+    }
     if (!options.plan && paths.length === 0) throw new UsageError('give config paths to plan, or --plan FILE to render a saved plan');
     const out = options.out === '-' ? undefined : options.out;
     // Before reading any live state: a fleet should not be read only to find the report cannot be saved.
@@ -51,7 +55,10 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
       const size = `${Math.ceil(Buffer.byteLength(html) / 1024)} KB`;
       io.stdout.write(`${summaryLine(plan)}\nWrote the HTML report to ${githubActions(io).guard(out)} (${plan.targets.length} targets, ${size})\n`);
     }
-    setExit(!options.plan && plan.summary.error > 0 ? EXIT.error : EXIT.ok);
+    // Like plan's exit codes when planning; a saved plan rendered is a success.
+    if (options.plan) return setExit(EXIT.ok);
+    if (plan.summary.error > 0) return setExit(EXIT.error);
+    setExit(plan.blocked.length > 0 ? EXIT.blocked : EXIT.ok);
   });
 }
 

@@ -97,6 +97,10 @@ function header(plan: Plan, options: HtmlOptions, rows: Row[], base: string): st
     ['Plan format', plan.format_version],
     ['Config', `${count(files, 'file')}${base ? ` in ${base}` : ''}, ${count(plan.targets.length, 'target')}`],
   ];
+  if (plan.baseline) {
+    const { paths, introduced, drift } = plan.baseline;
+    facts.push(['Baseline', `${paths.join(', ')}: ${count(introduced, 'change')} introduced by this config, ${drift} already drifted from the baseline`]);
+  }
   const counts: [string, number, string][] = [
     ['create', create, 'resources to create'],
     ['update', update, 'resources to update'],
@@ -123,7 +127,7 @@ function blockedSection(plan: Plan): string {
   if (blocked.length === 0) return '';
   const items = blocked.map(
     (b) =>
-      `<li><code>${escapeHtml(b.rule)}</code>${b.scope ? ` — ${escapeHtml(`${b.scope} ${b.id}`)}` : ' — the whole plan'}${b.path ? `, <code>${escapeHtml(b.path)}</code>` : ''}: ${escapeHtml(b.message)}</li>`,
+      `<li><code>${escapeHtml(b.rule)}</code>${b.scope ? ` — ${escapeHtml(`${b.scope} ${b.id}`)}` : ' — the whole plan'}${b.path ? `, <code>${escapeHtml(`${b.resource}.${b.path}`)}</code> ${escapeHtml(`${show(b.before)} → ${show(b.after)}`)}` : ''}: ${escapeHtml(b.message)}</li>`,
   );
   return ['<section class="problem b" aria-labelledby="blocked-title">', '<h2 id="blocked-title">Blocked</h2>', '<ul>', ...items, '</ul>', '</section>'].join('\n');
 }
@@ -179,7 +183,7 @@ function targetRow(plan: Plan, target: TargetPlan, index: number, settings: Sett
   const worst = SEVERITY.find((s) => states.has(s)) ?? 'sync';
   const source = `${target.source.file.slice(base.length)}:${target.source.line}`;
   const html = [
-    `<tr data-target="t-${index}" data-scope="${escapeHtml(target.scope)}" data-states="${[...states].join(' ')}">`,
+    `<tr data-target="t-${index}" data-scope="${escapeHtml(target.scope)}" data-states="${SEVERITY.filter((s) => states.has(s)).join(' ')}">`,
     `<th scope="row"><a href="#t-${index}"><code>${escapeHtml(target.id)}</code></a> <span class="muted">${escapeHtml(target.scope)}</span></th>`,
     `<td class="d">${escapeHtml(target.description ?? '')}</td>`,
     stateCell(worst),
@@ -259,8 +263,7 @@ function settingsThatDiffer(plan: Plan): Setting[] {
   for (const target of plan.targets) {
     for (const resource of target.resources) for (const change of resource.changes) add(resource.type, change.path);
     for (const b of targetBlocks(plan, target)) {
-      const at = b.path ? locate(target, b.path) : undefined;
-      if (at) add(at.type, at.path);
+      if (b.resource && b.path) add(b.resource, b.path);
     }
   }
   const order = (s: Setting) => {
@@ -278,7 +281,7 @@ function settingsThatDiffer(plan: Plan): Setting[] {
 function cellState(plan: Plan, target: TargetPlan, setting: Setting): CellState {
   const resource = target.resources.find((r) => r.type === setting.type);
   if (!resource) return target.error ? 'error' : 'none';
-  if (targetBlocks(plan, target).some((b) => b.path !== null && sameSetting(resource.type, b.path, setting))) return 'blocked';
+  if (targetBlocks(plan, target).some((b) => b.resource === setting.type && b.path === setting.path)) return 'blocked';
   const change = findChange(target, setting);
   if (resource.action === 'create' && resource.managed.includes(setting.path)) return 'create';
   if (change) return change.origin === 'introduced' ? 'introduced' : 'drift';
@@ -291,19 +294,6 @@ function findChange(target: TargetPlan, setting: Setting): FieldChange | undefin
 
 function targetBlocks(plan: Plan, target: TargetPlan): BlockedChange[] {
   return plan.blocked.filter((b) => b.scope === target.scope && b.id === target.id);
-}
-
-/** A blocked path names a field either as in the resource ("auth_domain") or with its type ("organization.auth_domain"). */
-function sameSetting(type: string, path: string, setting: Setting): boolean {
-  return setting.type === type && (path === setting.path || path === `${setting.type}.${setting.path}`);
-}
-
-function locate(target: TargetPlan, path: string): Setting | undefined {
-  for (const r of target.resources) {
-    const field = r.managed.find((p) => p === path || `${r.type}.${p}` === path);
-    if (field) return { type: r.type, path: field };
-  }
-  return undefined;
 }
 
 /** The directory every config file is in (with its trailing slash), so the matrix can show short file names. */

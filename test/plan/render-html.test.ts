@@ -190,6 +190,7 @@ describe('renderHtml with safety rails and a baseline', () => {
   const plan = {
     ...base,
     ztsync_version: '0.0.9',
+    baseline: { paths: ['base/config'], introduced: 1, drift: 1 },
     targets: [
       {
         ...first,
@@ -220,6 +221,7 @@ describe('renderHtml with safety rails and a baseline', () => {
   it('says so when the plan was made by another ztsync than the one writing the report', () => {
     const facts = Object.fromEntries([...doc.querySelectorAll('header .facts dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent]));
     expect(facts).toMatchObject({ 'Planned at': '2026-11-25T11:00:00.000Z', ztsync: `0.0.9 (report written by ${VERSION})` });
+    expect(facts.Baseline).toBe('base/config: 1 change introduced by this config, 1 already drifted from the baseline');
   });
 
   it('tells introduced changes from drift, and says where each desired value came from', () => {
@@ -236,10 +238,10 @@ describe('renderHtml with safety rails and a baseline', () => {
   it('marks blocked changes on their cell and target, and lists every block with its rule', () => {
     const authDomain = [...doc.querySelectorAll('#matrix thead th.f')].findIndex((th) => th.getAttribute('title') === 'organization.auth_domain');
     expect(rows[1]!.querySelectorAll('td.c')[authDomain + 1]!.className).toBe('c s-blocked');
-    expect(rows[1]!.getAttribute('data-states')).toBe('create blocked');
+    expect(rows[1]!.getAttribute('data-states')).toBe('blocked create');
     expect(rows[1]!.querySelector('td.c')!.className).toBe('c s-blocked');
     const blocked = doc.getElementById('blocked-title')!.parentElement!.textContent!;
-    expect(blocked).toContain(`auth-domain-change — account ${'b'.repeat(32)}, auth_domain: auth_domain would change ${XSS}`);
+    expect(blocked).toContain(`auth-domain-change — account ${'b'.repeat(32)}, organization.auth_domain "a.example" → "b.example": auth_domain would change ${XSS}`);
     expect(blocked).toContain('max-changed-targets — the whole plan: 3 of 4 targets would change (limit 1)');
     expect(doc.querySelector('.counts li[data-count=blocked] b')!.textContent).toBe('1');
     expect(doc.querySelectorAll('details.target')[0]!.textContent).toContain(`Allowed: mfa-weakened on session_duration — agreed ${XSS} (allow.yaml:3:5)`);

@@ -1,5 +1,5 @@
 // `ztsync report` end to end: the real CLI in-process against the demo emulator, the page read back with jsdom.
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
@@ -74,6 +74,38 @@ describe('ztsync report', () => {
     expect(Object.values(requests).reduce((x, y) => x + y, 0)).toBe(12); // two plans of 6 reads each (zones have no DoH); none for the saved plan
   });
 
+  it('with --baseline, tells the changes the config introduces from drift already there', async () => {
+    em = await demoEmulator();
+    const config = join(dir, 'config');
+    await cp(EXAMPLES, config, { recursive: true });
+    const staging = join(config, 'staging.yaml');
+    await writeFile(staging, (await readFile(staging, 'utf8')).replace('session_duration: 30m', 'session_duration: 15m'));
+    const out = join(dir, 'report.html');
+    const run = await ztsync(em, ['report', config, '--baseline', EXAMPLES, '--out', out]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const { doc, rows } = await readReport(out);
+    expect(rows.find((r) => r.id === STAGING)!.states).toBe('introduced drift');
+    expect(rows.find((r) => r.id === PRODUCTION)!.states).toBe('drift');
+    const stagingChanges = [...doc.querySelectorAll('details.target')[2]!.querySelectorAll('table.changes tbody tr:not(.r)')].map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent, tr.lastElementChild!.textContent]);
+    expect(stagingChanges).toEqual([
+      ['login_design.background_color', '~ drift', 'drift'],
+      ['mfa_config.session_duration', '★ introduced', 'introduced'],
+    ]);
+    const facts = Object.fromEntries([...doc.querySelectorAll('header .facts dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent]));
+    expect(facts.Baseline).toMatch(/^.*examples\/config: 1 change introduced by this config, \d+ already drifted from the baseline$/);
+  });
+
+  it('writes the report of a blocked plan, showing what is blocked, and exits 3 like plan', async () => {
+    em = await demoEmulator();
+    const out = join(dir, 'report.html');
+    const run = await ztsync(em, ['report', EXAMPLES, '--max-changed-targets', '1', '--out', out]);
+    expect(run.code).toBe(3);
+    const { doc } = await readReport(out);
+    expect(doc.getElementById('blocked-title')!.parentElement!.textContent).toContain('max-changed-targets — the whole plan: ');
+    expect(writes(em)).toBe(0);
+  });
+
   it('writes the page to stdout with --out -', async () => {
     em = await demoEmulator();
     const run = await ztsync(em, ['report', EXAMPLES, '--out', '-']);
@@ -115,7 +147,7 @@ describe('ztsync report', () => {
     [['report', '--plan', 'p.json'], 'report needs --out FILE: the HTML page to write (--out - for stdout)'],
     [['report', '--out', 'r.html'], 'give config paths to plan, or --plan FILE to render a saved plan'],
     [['report', 'config', '--plan', 'p.json', '--out', 'r.html'], 'give config paths to plan, or --plan FILE to render a saved plan, not both'],
-    [['report', '--plan', 'p.json', '--account', PRODUCTION, '--out', 'r.html'], '--account and --zone choose what to plan; a saved plan (--plan) is rendered whole'],
+    [['report', '--plan', 'p.json', '--account', PRODUCTION, '--out', 'r.html'], '--account, --zone and --baseline shape a new plan; a saved plan (--plan) is rendered as it was made'],
   ])('refuses %j with a clear message', async (argv, message) => {
     em = await demoEmulator();
     const run = await ztsync(em, argv);
