@@ -19,7 +19,8 @@ if (!chromiumPath) {
     ctx.skip(noChromium());
   });
 } else {
-  describe('the report in Chromium', () => {
+  // A real browser on a shared machine: generous timeouts (the suite's 20 s is for in-process tests); no timing is asserted.
+  describe('the report in Chromium', { timeout: 90_000 }, () => {
     let em: RunningEmulator;
     let browser: Browser;
     let fleet: Fleet;
@@ -38,7 +39,7 @@ if (!chromiumPath) {
       url = pathToFileURL(out).href;
       await mkdir(ARTIFACTS, { recursive: true });
       browser = await launchBrowser(chromiumPath);
-    }, 60_000);
+    }, 90_000);
 
     afterAll(async () => {
       await browser?.close();
