@@ -29,8 +29,9 @@ Seed file (YAML or JSON):
   accounts:
     - id: 023e105f4ecef8ad9ca31a8372d0c353          # at most 32 characters; quote all-digit ids
       organization: { name: Widget Corps, auth_domain: widget.cloudflareaccess.com, session_duration: 24h }
+      key_rotation_interval_days: 365              # 21-365 (absent: 365); doh_jwt_duration may not be longer
       service_tokens:
-        - { id: f174e90a-fafe-4643-bbbc-4a0ed4fc8415, client_id: 88bf3b6d86161464f6509f7219099e57.access, name: CI token, duration: 8760h }
+        - { id: f174e90a-fafe-4643-bbbc-4a0ed4fc8415, client_id: 88bf3b6d86161464f6509f7219099e57.access, name: CI token, duration: 8760h, enabled: true }
       doh: { service_token_id: f174e90a-fafe-4643-bbbc-4a0ed4fc8415, doh_jwt_duration: 24h }
       users: [{ email: alice@example.com, uid: 699d98642c564d2e855e9661899b7252 }]   # who revoke_user knows
   zones:
