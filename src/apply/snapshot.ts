@@ -6,6 +6,7 @@ import { atomizeChangeset, diff } from 'json-diff-ts';
 import type { CloudflareClient } from '../cloudflare/client.js';
 import { readLive } from '../cloudflare/endpoints.js';
 import { show, type LiveObject, type TargetPlan } from '../plan/model.js';
+import { RESOURCES } from '../resources/index.js';
 
 /** A path whose live value is not the one the plan recorded. `undefined` stands for "absent". */
 export interface MovedPath {
@@ -27,11 +28,18 @@ export async function currentSnapshot(client: CloudflareClient, target: TargetPl
   return snapshot;
 }
 
-/** Every path that moved between the two snapshots (in json-diff-ts order), e.g. "organization.login_design.header_text". */
+/** Fields that move by themselves (declared `volatile` in the resource tables), as snapshot paths: "doh.last_seen_at". */
+const VOLATILE_PATHS = new Set(RESOURCES.flatMap((spec) => spec.fields.filter((f) => f.volatile).map((f) => `${spec.type}.${f.liveKey ?? f.path}`)));
+
+/**
+ * Every path that moved between the two snapshots (in json-diff-ts order), e.g. "organization.login_design.header_text".
+ * Any field counts, known to ztsync or not, except those declared volatile.
+ */
 export function movedPaths(recorded: Snapshot, current: Snapshot): MovedPath[] {
   const moved = new Map<string, MovedPath>();
   for (const change of atomizeChangeset(diff(recorded, current))) {
     const path = change.path.replace(/^\$\./, '');
+    if (VOLATILE_PATHS.has(path)) continue;
     // A type change (or null ↔ object) arrives as a REMOVE and an ADD of the same path: one move.
     const entry = moved.get(path) ?? { path, recorded: undefined, current: undefined };
     if (change.type === 'UPDATE') Object.assign(entry, { recorded: change.oldValue, current: change.value });

@@ -17,7 +17,7 @@ export const doh: ResourceSpec = {
     { path: 'duration', type: str(), scopes: [], readOnly: true, description: 'The service token lifetime.' },
     { path: 'enabled', type: bool(), scopes: [], readOnly: true, description: 'Whether the service token is enabled; a disabled one cannot authenticate.' },
     { path: 'expires_at', type: str(), scopes: [], readOnly: true, description: 'When the service token expires.' },
-    { path: 'last_seen_at', type: str(), scopes: [], readOnly: true, description: 'When the service token was last used.' },
+    { path: 'last_seen_at', type: str(), scopes: [], readOnly: true, volatile: true, description: 'When the service token was last used.' },
     { path: 'created_at', type: str(), scopes: [], readOnly: true, description: 'When the service token was created.' },
     { path: 'updated_at', type: str(), scopes: [], readOnly: true, description: 'When the service token was last changed.' },
   ],

@@ -33,6 +33,11 @@ export interface FieldSpec {
   readonly onCreate?: boolean;
   /** Required by the create call. */
   readonly requiredOnCreate?: boolean;
+  /**
+   * Moves by itself, without anyone changing a setting (when a token was last used): a saved plan's staleness
+   * check does not count it as the live state moving.
+   */
+  readonly volatile?: boolean;
   /** Where the live API reports this field, when it differs from `path` (DoH: service_token_id ← id). */
   readonly liveKey?: string;
   /** What the API reports once the field is unset, when that is a default rather than nothing (DoH: 24h). */

@@ -123,6 +123,31 @@ describe('a saved plan', () => {
     expect(liveAccount(em, STAGING).organization?.session_duration).toBe('1h');
   });
 
+  it("does not count a volatile field as the live state moving (the DoH token's last use), but any other field of it", async () => {
+    em = await demoEmulator();
+    const file = await savePlan(['--account', PRODUCTION]);
+    const retouch = (change: (token: Record<string, unknown>) => void) => {
+      const state = em.state.snapshot();
+      const account = state.accounts!.find((a) => a.id === PRODUCTION)!;
+      const token = account.service_tokens!.find((t) => t.id === account.doh!.service_token_id)!;
+      change(token as unknown as Record<string, unknown>);
+      em.state.reset(state);
+    };
+    retouch((token) => (token.last_seen_at = '2026-11-25T09:00:00Z'));
+    retouch((token) => (token.name = 'Renamed in the dashboard'));
+    const renamed = await ztsync(em, ['apply', '--plan', file, '--auto-approve']);
+    expect(renamed.code).toBe(1);
+    expect(renamed.stdout).toContain('doh.name: "DoH token 2025" when planned, now "Renamed in the dashboard"');
+    expect(renamed.stdout).not.toContain('last_seen_at');
+    expect(writes(em)).toBe(0);
+
+    retouch((token) => (token.name = 'DoH token 2025'));
+    retouch((token) => (token.last_seen_at = '2026-11-25T10:00:00Z'));
+    const used = await ztsync(em, ['apply', '--plan', file, '--auto-approve']);
+    expect(used.stdout).toContain('Apply: 1 applied, 0 unchanged, 0 failed.');
+    expect(used.code).toBe(0);
+  });
+
   it('is refused whole when edited by hand, made for another api_base, or of an unknown format_version', async () => {
     em = await demoEmulator();
     const file = await savePlan();
@@ -200,5 +225,8 @@ describe('snapshot comparison', () => {
       doh: [null, { id: 't' }],
     });
     expect(movedPaths({ organization: { a: [1, 2] } }, { organization: { a: [1, 2] } })).toEqual([]);
+    // Declared volatile in the resource table: when the DoH token was last used.
+    expect(movedPaths({ doh: { id: 't', last_seen_at: '1' } }, { doh: { id: 't', last_seen_at: '2' } })).toEqual([]);
+    expect(movedPaths({ organization: { last_seen_at: '1' } }, { organization: { last_seen_at: '2' } })).toHaveLength(1);
   });
 });
