@@ -19,12 +19,10 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
   const command = new Command('report')
     .summary('Write the plan as one self-contained HTML page: a fleet matrix of drift (never writes to the API).')
     .description(
-      'Plan like `plan` (or read a saved JSON plan with --plan) and write one HTML file with everything inline:\n' +
-        'a matrix of every target against every setting that differs, filterable and sortable, and each\n' +
-        "target's changes. It opens offline, from a CI artifact, under a strict Content-Security-Policy.\n\n" +
-        'Exit codes: 0 report written; 1 error (invalid config or plan file, a target that could not be read —\n' +
-        'the report is still written then and shows it — or the file could not be written); 3 when planning\n' +
-        'and a safety rule blocks the plan (written all the same, showing what is blocked).',
+      [
+        'Plan like `plan` (or read a saved JSON plan with --plan) and write one HTML file with everything inline: a matrix of every target against every setting that differs, filterable and sortable, and each target’s changes. It opens offline, from a CI artifact, under a strict Content-Security-Policy.',
+        'Exit codes: 0 report written; 1 error (invalid config or plan file, a target that could not be read — the report is still written then and shows it — or the file could not be written); 3 when planning and a safety rule blocks the plan (written all the same, showing what is blocked).',
+      ].join('\n\n'),
     )
     .option('--out <file>', 'the HTML file to write, atomically (required; - for stdout)')
     .option('--plan <file>', 'render this saved plan (from `plan --format json --out FILE`) instead of planning')
