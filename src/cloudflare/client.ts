@@ -6,6 +6,7 @@
 
 import pRetry, { AbortError } from 'p-retry';
 import { apiUrl, authHeaders, checkedApiBase, maskSecrets, refusalAdvice, secretsOf, type Credentials } from './credentials.js';
+import type { RateBudget } from './budget.js';
 import { CloudflareApiError, CredentialRefusedError, type CloudflareMessage } from './errors.js';
 
 export type Method = 'GET' | 'POST' | 'PUT';
@@ -24,6 +25,8 @@ export interface ClientOptions {
   readOnly?: boolean;
   userAgent?: string;
   onRetry?: (event: RetryEvent) => void;
+  /** The credential's paced rate budget (shared by every request of this client); absent: unpaced. */
+  budget?: RateBudget;
   /** How Retry-After is waited out; tests pass one that records the wait instead of waiting. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -60,15 +63,26 @@ const loadGot = () => (gotModule ??= import('got').then((m) => m.default));
 
 export class CloudflareClient {
   readonly apiBase: URL;
-  readonly stats = { requests: 0, retries: 0 };
+  readonly stats = {
+    requests: 0,
+    retries: 0,
+    /** Time spent waiting for the rate budget, summed over requests. */
+    get waitMs(): number {
+      return 0;
+    },
+  };
+  readonly budget?: RateBudget;
   // Private fields do not show in util.inspect or JSON.stringify of the client.
   readonly #credentials: Credentials;
   #refusal: CredentialRefusedError | undefined;
-  readonly #options: Required<Omit<ClientOptions, 'apiBase' | 'credentials' | 'onRetry'>> & Pick<ClientOptions, 'onRetry'>;
+  readonly #options: Required<Omit<ClientOptions, 'apiBase' | 'credentials' | 'onRetry' | 'budget'>> & Pick<ClientOptions, 'onRetry'>;
 
   constructor(options: ClientOptions) {
     this.apiBase = checkedApiBase(options.apiBase);
     this.#credentials = options.credentials;
+    this.budget = options.budget;
+    const budget = options.budget;
+    if (budget) Object.defineProperty(this.stats, 'waitMs', { get: () => budget.waitMs, enumerable: true });
     this.#options = {
       retries: options.retries ?? 4,
       minBackoffMs: options.minBackoffMs ?? 500,
@@ -145,6 +159,7 @@ export class CloudflareClient {
 
   async #send<T>(got: Got, method: Method, path: string, body: unknown): Promise<ApiResponse<T>> {
     const url = apiUrl(this.apiBase, path);
+    const release = await this.budget?.acquire();
     this.stats.requests++;
     let response;
     try {
@@ -159,8 +174,10 @@ export class CloudflareClient {
         timeout: { request: this.#options.timeoutMs },
       });
     } catch (err) {
+      release?.();
       throw fromTransportError(err, method, path, (text) => this.mask(text));
     }
+    release?.(response.headers);
     const envelope = parseEnvelope(response.body);
     const status = response.statusCode;
     const cfRay = headerText(response.headers['cf-ray']);

@@ -3,14 +3,17 @@
 
 import { createHash } from 'node:crypto';
 import { UsageError } from '../io.js';
+import { RateBudget, type RateLimitSetting } from './budget.js';
 import { CloudflareClient, type ClientOptions } from './client.js';
 import { checkedApiBase, credentialsFromEnv, type Credentials } from './credentials.js';
 
 /** What plan and apply take: one client for every target, or a pool that picks each target's client. */
 export type Clients = CloudflareClient | ClientPool;
 
-export interface PoolOptions extends Omit<ClientOptions, 'credentials'> {
+export interface PoolOptions extends Omit<ClientOptions, 'credentials' | 'budget'> {
   env: Record<string, string | undefined>;
+  /** Each credential's paced budget; absent: unpaced. */
+  rateLimit?: RateLimitSetting;
 }
 
 export class ClientPool {
@@ -35,8 +38,8 @@ export class ClientPool {
     const key = fingerprint(credentials);
     let client = this.#clients.get(key);
     if (!client) {
-      const { env: _env, ...clientOptions } = this.#options;
-      client = new CloudflareClient({ ...clientOptions, credentials });
+      const { env: _env, rateLimit, ...clientOptions } = this.#options;
+      client = new CloudflareClient({ ...clientOptions, credentials, ...(rateLimit ? { budget: new RateBudget(rateLimit) } : {}) });
       this.#clients.set(key, client);
       this.#secrets.add(credentials.kind === 'token' ? credentials.token : credentials.key);
     }

@@ -85,7 +85,7 @@ describe('credentials_env', () => {
     // reads, so the plan passes without a 429 only if the two tokens' budgets are really separate.
     fleet = await startFleet(24, { rateLimit: { requests: 24, windowSeconds: 60 } }, { credentialsEnv: (i) => (i % 2 === 0 ? 'CF_TOKEN_EU' : undefined) });
     const { url, seen } = await recordingProxy(fleet);
-    const result = await fleetRun(fleet, ['plan', fleet.dir, '--format', 'json', '-q'], {}, { CF_TOKEN_EU: 'eu-SECRET-token', CLOUDFLARE_BASE_URL: url });
+    const result = await fleetRun(fleet, ['plan', fleet.dir, '--format', 'json', '-q', '--rate-limit', '24/60'], {}, { CF_TOKEN_EU: 'eu-SECRET-token', CLOUDFLARE_BASE_URL: url });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     fleet.ids.forEach((id, i) => expect([...seen.get(id)!], id).toEqual([i % 2 === 0 ? 'eu-SECRET-token' : FLEET_TOKEN]));
@@ -182,5 +182,28 @@ describe('progress', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^(\r\x1b\[2Kplan: \d+\/10 targets[^\n\r]*)+\r\x1b\[2K$/);
     expect(result.stdout).not.toContain('targets,');
+  });
+});
+
+describe('the paced rate budget', () => {
+  it('a plan under the emulator\'s lockout limit sends no request over it, and waits instead', async () => {
+    // 40 accounts need about 67 reads; the emulator allows 20 per second per token, then locks out for 30 s.
+    fleet = await startFleet(40, { rateLimit: { requests: 20, windowSeconds: 1, lockoutSeconds: 30 } });
+    const result = await fleetRun(fleet, ['plan', fleet.dir, '--format', 'json', '--rate-limit', '20/1'], {}, { ZTSYNC_PROGRESS_INTERVAL: '0' });
+    expect(result.code).toBe(0);
+    expect(fleet.em.state.snapshot().counters.rateLimited).toBe(0);
+    expect(JSON.parse(result.stdout).summary.error).toBe(0);
+    // Progress shows the time spent waiting for the budget (over 20 requests in 1 s means waiting).
+    const last = result.stderr.trim().split('\n').pop()!;
+    expect(last).toMatch(/^plan: 40\/40 targets, \d+ requests, 0 retries, [\d.]+ s waiting for the rate budget/);
+    expect(Number(/([\d.]+) s waiting/.exec(last)![1])).toBeGreaterThan(0);
+  });
+
+  it('refuses a malformed --rate-limit before any request', async () => {
+    fleet = await startFleet(2);
+    const result = await fleetRun(fleet, ['plan', fleet.dir, '--rate-limit', '1000']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--rate-limit takes N/SECONDS such as 1000/300, not "1000"');
+    expect(requestsTo(fleet.em, /./)).toBe(0);
   });
 });

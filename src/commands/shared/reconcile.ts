@@ -9,6 +9,7 @@ import { markOrigins } from '../../plan/baseline.js';
 import { CloudflareClient } from '../../cloudflare/client.js';
 import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
 import { ClientPool } from '../../cloudflare/pool.js';
+import { DEFAULT_RATE_LIMIT, parseRateLimitSetting } from '../../cloudflare/budget.js';
 import { buildPlan, selectTargets, unmatchedFilters, type Shard, type UnmatchedFilter } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
 import { sealPlan, targetsHoldingSecrets } from '../../plan/saved.js';
@@ -27,6 +28,7 @@ export interface ReconcileOptions extends ApiOptions {
   onlyFailed?: string;
   results?: string;
   quiet?: boolean;
+  rateLimit?: string;
 }
 
 /** The options of every command that talks to the API. */
@@ -85,7 +87,8 @@ export function addReconcileOptions(command: Command, { pathsOptional = false } 
       .option('--shard <k/n>', 'only shard K of N (1-based): a stable hash of each target\'s id spreads the fleet over N runs exactly')
       .option('--only-failed <file>', 'only the targets a --results file lists as failed or pending (not reached)')
       .option('--results <file>', 'write each target\'s outcome as JSON to this file (rewritten as the run goes, also when targets fail)')
-      .option('-q, --quiet', 'no progress line on stderr'),
+      .option('-q, --quiet', 'no progress line on stderr')
+      .option('--rate-limit <n/seconds>', `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`),
   );
 }
 
@@ -189,8 +192,11 @@ export function makeClient(options: ApiOptions, io: Io, access: { readOnly: bool
 }
 
 /** A client per credential (CLOUDFLARE_API_TOKEN …, or a target's credentials_env), made as targets need them. */
-export function makeClients(options: ApiOptions, io: Io, access: { readOnly: boolean }): ClientPool {
-  return new ClientPool({ ...clientOptions(options, io, access), env: io.env });
+export function makeClients(options: ReconcileOptions, io: Io, access: { readOnly: boolean }): ClientPool {
+  const text = options.rateLimit;
+  const rateLimit = text === undefined ? DEFAULT_RATE_LIMIT : parseRateLimitSetting(text);
+  if (!rateLimit) throw new UsageError(`--rate-limit takes N/SECONDS such as 1000/300, not "${text}"`);
+  return new ClientPool({ ...clientOptions(options, io, access), env: io.env, rateLimit });
 }
 
 /** Requests, retries and rate-budget waits of every client of the pool so far. */
