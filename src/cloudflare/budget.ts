@@ -49,9 +49,8 @@ export class RateBudget {
     const remaining = /\br=(\d+)/.exec(text);
     const reset = /\bt=(\d+)/.exec(text);
     // Used up (by someone else too): wait for the window to reset; the local count alone would send too early.
-    if (remaining && reset && Number(remaining[1]) === 0) this.pause(Number(reset[1]) * 1000);
-    const retryAfter = Number(headers['retry-after']);
-    if (Number.isFinite(retryAfter) && retryAfter > 0) this.pause(retryAfter * 1000);
+    // (A 429's retry-after pauses the credential from the client, when it is going to retry.)
+    if (remaining && reset && Number(remaining[1]) === 0 && headers['retry-after'] === undefined) this.pause(Number(reset[1]) * 1000);
   }
 
   #pump(): void {

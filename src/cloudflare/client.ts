@@ -151,6 +151,8 @@ export class CloudflareClient {
           const waitMs = Math.min(apiError.retryAfterMs ?? 0, this.#options.maxRetryAfterMs);
           this.stats.retries++;
           this.#options.onRetry?.({ method, path, attempt, error: apiError, waitMs });
+          // Every worker of this credential waits it out, not only this request.
+          if (waitMs > 0 && apiError.status === 429) this.budget?.pause(waitMs);
           if (waitMs > 0) await this.#options.sleep(waitMs);
         },
       },
