@@ -16,7 +16,8 @@ export interface Io {
 }
 
 /** Exit codes shared by every command. */
-export const EXIT = { ok: 0, error: 1, changes: 2, blocked: 3 } as const;
+/** interrupted: 128 + SIGINT, as shells report a run stopped with Ctrl-C. */
+export const EXIT = { ok: 0, error: 1, changes: 2, blocked: 3, interrupted: 130 } as const;
 
 /** An error whose message is meant for the user as it is: printed without a stack, exit 1. */
 export class UsageError extends Error {

@@ -1,7 +1,8 @@
-// Apply carries out a plan's changes, target by target. It reads live state again only to build a safe
-// request body (the live writable fields with the planned values laid over them, so that nothing the config
-// does not manage is ever reset, whatever the PUT semantics) and to notice that the plan went stale.
-// After each write it reads back and checks that the resource converged.
+// Apply carries out a plan, target by target. It reads live state again only to build a safe request body
+// (the fresh live object — unknown fields included — with every managed desired value of the plan laid over
+// it, so that nothing the config does not manage is ever reset and nothing it manages is left behind, whatever
+// the PUT semantics) and to notice that the plan went stale. After each write it reads back and checks that
+// every managed field holds its desired value.
 
 import type { CloudflareClient } from '../cloudflare/client.js';
 import { clientFor, type Clients } from '../cloudflare/pool.js';
@@ -9,13 +10,18 @@ import { createLive, readLive, updateLive, type LiveObject } from '../cloudflare
 import { CloudflareApiError, CredentialRefusedError } from '../cloudflare/errors.js';
 import { liveValue } from '../plan/diff.js';
 import { show, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from '../plan/model.js';
-import { fieldByPath, setPath, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/fields.js';
+import { fieldByPath, isPlainObject, setPath, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/fields.js';
 import { resourceSpec } from '../resources/index.js';
 import { sameValue } from '../resources/normalize.js';
 import { mapLimit } from '../util/map-limit.js';
 
-/** skipped: not started, because the run was stopped (Ctrl-C, or the API refused the credential). */
-export type Outcome = 'applied' | 'unchanged' | 'failed' | 'skipped';
+/**
+ * unconfirmed: written, but the read-back that would confirm it failed — the change most likely landed, so it
+ * is never counted as not applied. skipped: not started, because the run was stopped (Ctrl-C, or the API refused
+ * the credential).
+ */
+export type Outcome = 'applied' | 'unconfirmed' | 'unchanged' | 'failed' | 'skipped';
+export const OUTCOMES: readonly Outcome[] = ['applied', 'unconfirmed', 'unchanged', 'failed', 'skipped'];
 
 export interface ResourceResult {
   type: ResourcePlan['type'];
@@ -79,7 +85,7 @@ export async function applyPlan(plan: Plan, clients: Clients, options: ApplyOpti
     targets[i] = await run(plan.targets[i], { ...options, refuseTarget: undefined });
     options.onTarget?.(targets[i]);
   });
-  const summary: Record<Outcome, number> = { applied: 0, unchanged: 0, failed: 0, skipped: 0 };
+  const summary = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const t of targets) summary[t.outcome]++;
   return { targets, summary };
 }
@@ -110,7 +116,8 @@ async function applyTarget(target: TargetPlan, client: CloudflareClient, options
   const resources: ResourceResult[] = [];
   for (const resource of target.resources) resources.push(await applyResource(client, target, resource));
   const failed = resources.filter((r) => r.outcome === 'failed');
-  const outcome: Outcome = failed.length > 0 ? 'failed' : resources.some((r) => r.outcome === 'applied') ? 'applied' : 'unchanged';
+  // The worst outcome of its resources is the target's.
+  const outcome = (['failed', 'unconfirmed', 'applied'] as const).find((o) => resources.some((r) => r.outcome === o)) ?? 'unchanged';
   const transient = failed.length > 0 && failed.every((r) => r.transient);
   return { ...base, outcome, resources, error: null, ...(transient ? { transient } : {}) };
 }
@@ -118,17 +125,27 @@ async function applyTarget(target: TargetPlan, client: CloudflareClient, options
 async function applyResource(client: CloudflareClient, target: TargetPlan, plan: ResourcePlan): Promise<ResourceResult> {
   const base = { type: plan.type, action: plan.action };
   if (plan.action === 'noop') return { ...base, outcome: 'unchanged', error: null };
+  const writer = new ResourceWriter(client, resourceSpec(plan.type), target.scope, target.id, plan);
   try {
-    const writer = new ResourceWriter(client, resourceSpec(plan.type), target.scope, target.id);
-    await (plan.action === 'create' ? writer.create(plan.changes) : writer.update(plan.changes));
-    await writer.verify(plan.changes);
-    return { ...base, outcome: 'applied', error: null };
+    await (plan.action === 'create' ? writer.create() : writer.update());
   } catch (err) {
-    // The refusal itself is explained once by the command, not once per target.
-    const error = err instanceof CredentialRefusedError ? 'the API refused the credential' : err instanceof Error ? err.message : String(err);
     const transient = err instanceof CloudflareApiError && err.retryable;
-    return { ...base, outcome: 'failed', error, ...(transient ? { transient } : {}) };
+    return { ...base, outcome: 'failed', error: describeError(err), ...(transient ? { transient } : {}) };
   }
+  let live: LiveObject | null;
+  try {
+    live = await writer.read();
+  } catch (err) {
+    return { ...base, outcome: 'unconfirmed', error: `written, but not confirmed: reading it back failed: ${describeError(err)}` };
+  }
+  const diverged = writer.diverged(live);
+  return diverged ? { ...base, outcome: 'failed', error: diverged } : { ...base, outcome: 'applied', error: null };
+}
+
+function describeError(err: unknown): string {
+  // The refusal itself is explained once by the command, not once per target.
+  if (err instanceof CredentialRefusedError) return 'the API refused the credential';
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The writes of one resource of one target. */
@@ -138,13 +155,15 @@ class ResourceWriter {
     private readonly spec: ResourceSpec,
     private readonly scope: Scope,
     private readonly id: string,
+    private readonly plan: ResourcePlan,
   ) {}
 
-  private read(): Promise<LiveObject | null> {
+  read(): Promise<LiveObject | null> {
     return readLive(this.client, this.spec.type, this.scope, this.id);
   }
 
-  async create(changes: FieldChange[]): Promise<void> {
+  async create(): Promise<void> {
+    const changes = this.plan.changes;
     const onCreate = changes.filter((c) => this.field(c.path).onCreate !== false);
     const afterCreate = changes.filter((c) => this.field(c.path).onCreate === false);
     const existing = await this.read();
@@ -155,26 +174,28 @@ class ResourceWriter {
       await this.createOnce(onCreate);
     }
     // What the create call does not take (custom_pages) goes in a PUT over what now exists.
-    if (afterCreate.length > 0) await this.update(afterCreate, { checkStale: false });
+    if (afterCreate.length > 0) await this.update({ checkStale: false });
   }
 
-  async update(changes: FieldChange[], { checkStale = true } = {}): Promise<void> {
+  async update({ checkStale = true } = {}): Promise<void> {
     const live = await this.read();
     if (live === null) throw new StalePlanError(`plan is stale: the ${this.spec.type} no longer exists; run plan again`);
     // Already as planned (an earlier attempt's write went through before it failed): nothing to send.
-    if (changes.every((c) => this.isLive(live, c.after, c))) return;
-    if (checkStale) this.assertNotStale(changes, live);
-    await updateLive(this.client, this.spec.type, this.scope, this.id, this.bodyOver(live, changes));
+    if (Object.entries(this.desired()).every(([path, value]) => sameValue(this.field(path), liveValue(this.field(path), live), value))) return;
+    if (checkStale) this.assertNotStale(this.plan.changes, live);
+    await updateLive(this.client, this.spec.type, this.scope, this.id, this.bodyOver(live));
   }
 
-  /** Read back after writing: every planned value must now be live. */
-  async verify(changes: FieldChange[]): Promise<void> {
-    const live = await this.read();
-    const diverged = changes.filter((c) => !sameValue(this.field(c.path), liveValue(this.field(c.path), live), c.after));
-    if (diverged.length > 0) {
-      const which = diverged.map((c) => `${c.path} reads back as ${show(liveValue(this.field(c.path), live) ?? null)}`);
-      throw new Error(`did not converge after writing: ${which.join('; ')}`);
-    }
+  /** After writing: null when every managed field reads back as desired, else what did not. */
+  diverged(live: LiveObject | null): string | null {
+    const wrong = Object.entries(this.desired()).filter(([path, value]) => !sameValue(this.field(path), liveValue(this.field(path), live), value));
+    if (wrong.length === 0) return null;
+    return `did not converge after writing: ${wrong.map(([path]) => `${path} reads back as ${show(liveValue(this.field(path), live) ?? null)}`).join('; ')}`;
+  }
+
+  /** Every managed field's desired value (a plan made before `desired` existed: its changes). */
+  private desired(): Record<string, unknown> {
+    return this.plan.desired ?? Object.fromEntries(this.plan.changes.map((c) => [c.path, c.after]));
   }
 
   /**
@@ -209,16 +230,13 @@ class ResourceWriter {
   }
 
   /**
-   * The live writable fields of this scope, with the planned values laid over them. A null comes only from an
-   * explicit null in the config, and is sent as null: that is how the API unsets a field (Terraform does the same).
+   * The fresh live object as a request body, with every managed desired value laid over it — not only the changed
+   * ones: a managed field that moved since the plan is put back, never left disagreeing with the config. A null
+   * comes only from an explicit null in the config, and is sent as null: that is how the API unsets a field.
    */
-  private bodyOver(live: LiveObject, changes: FieldChange[]): LiveObject {
-    const body: LiveObject = {};
-    for (const field of writableFields(this.spec, this.scope)) {
-      const value = liveValue(field, live);
-      if (value !== undefined && value !== null) setPath(body, field.path, value);
-    }
-    for (const change of changes) setPath(body, change.path, change.after);
+  private bodyOver(live: LiveObject): LiveObject {
+    const body = liveBody(this.spec, this.scope, live);
+    for (const [path, value] of Object.entries(this.desired())) setPath(body, path, value);
     return body;
   }
 
@@ -227,6 +245,37 @@ class ResourceWriter {
     if (!field) throw new Error(`internal: ${this.spec.type} has no field ${path}`);
     return field;
   }
+}
+
+/**
+ * What of a live object goes back in a PUT: its writable fields of this scope and — for resources that declare
+ * it — every field the tables do not know, top-level or nested, unchanged (a newer API's setting, which a
+ * replacing PUT would otherwise reset). Read-only fields, fields of another scope and nulls stay out.
+ */
+export function liveBody(spec: ResourceSpec, scope: Scope, live: LiveObject): LiveObject {
+  const body: LiveObject = spec.keepsUnknownLiveFields ? unknownFields(spec, live) : {};
+  for (const field of writableFields(spec, scope)) {
+    const value = liveValue(field, live);
+    if (value !== undefined && value !== null) setPath(body, field.path, value);
+  }
+  return body;
+}
+
+/** The parts of `live` that are neither a declared field nor a declared group, at any depth. */
+function unknownFields(spec: ResourceSpec, live: LiveObject, prefix = ''): LiveObject {
+  const out: LiveObject = {};
+  for (const [key, value] of Object.entries(live)) {
+    const path = prefix + key;
+    if (value === null || value === undefined || fieldByPath(spec, path) || spec.fields.some((f) => f.liveKey === path)) continue;
+    if (spec.groups.some((g) => g.path === path)) {
+      if (!isPlainObject(value)) continue;
+      const nested = unknownFields(spec, value, path + '.');
+      if (Object.keys(nested).length > 0) out[key] = nested;
+      continue;
+    }
+    out[key] = structuredClone(value);
+  }
+  return out;
 }
 
 function bodyOf(changes: FieldChange[]): LiveObject {

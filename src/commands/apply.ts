@@ -114,6 +114,12 @@ async function applyLoaded({ plan, clients, counts, refuseTarget }: Loaded, opti
   await results?.write(false);
 
   io.stdout.write('\n');
+  // Ctrl-C: start no new target, let the writes in flight finish and read back, then report everything.
+  const stop = new AbortController();
+  void io.stopSignal().then((signal) => {
+    stop.abort(signal);
+    io.stderr.write(`\nztsync apply: ${signal}: starting no new target; finishing the writes in flight (again to abort at once)\n`);
+  });
   const print = inPlanOrder(plan, (t) => io.stdout.write(github.guard(describeResult(t, c) + '\n')));
   const progress = new Progress(io, { label: 'apply', total: plan.targets.length, quiet: options.quiet, counts });
   let result;
@@ -121,6 +127,7 @@ async function applyLoaded({ plan, clients, counts, refuseTarget }: Loaded, opti
     result = await applyPlan(plan, clients, {
       concurrency: concurrencyOf(options),
       refuseTarget,
+      signal: stop.signal,
       onTarget: (t) => {
         progress.targetDone();
         results?.set(applyEntry(t));
@@ -131,18 +138,22 @@ async function applyLoaded({ plan, clients, counts, refuseTarget }: Loaded, opti
     progress.stop();
     await results?.finish();
   }
-  const { applied, unchanged, failed, skipped } = result.summary;
-  const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed${skipped ? `, ${skipped} not started` : ''}.`;
+  const { applied, unconfirmed, unchanged, failed, skipped } = result.summary;
+  const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : '', skipped ? `${skipped} not started` : ''].filter(Boolean);
+  const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed${extra.map((e) => `, ${e}`).join('')}.`;
   io.stdout.write(`\n${outcome}\n`);
   const failedTargets = result.targets.filter((t) => t.outcome === 'failed');
   if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${failedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
+  const unconfirmedTargets = result.targets.filter((t) => t.outcome === 'unconfirmed');
+  if (unconfirmedTargets.length > 0) io.stdout.write(c.yellow(`Written but not confirmed (run plan to check): ${unconfirmedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
   if (failedTargets.length + skipped > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${options.results}\n`);
   for (const client of clients.clients) {
     if (client.refusal) io.stderr.write(`ztsync: ${client.refusal.explanation}. Stopped: no further target of that credential was started.\n`);
   }
   github.annotateApply(plan, result.targets);
   await github.appendStepSummary(plan, `### ztsync apply\n\n${outcome}`);
-  return failed + skipped > 0 ? EXIT.error : EXIT.ok;
+  if (stop.signal.aborted) return EXIT.interrupted;
+  return failed + unconfirmed + skipped > 0 ? EXIT.error : EXIT.ok;
 }
 
 /**
@@ -178,9 +189,12 @@ function describeResult(target: TargetResult, c: Colors): string {
   const label = targetLabel(target);
   if (target.outcome === 'unchanged') return c.dim(`= ${label}: unchanged`);
   if (target.outcome === 'skipped') return c.yellow(`- ${label}: ${target.error}`);
-  const parts = target.resources.filter((r) => r.action !== 'noop').map((r) => (r.error ? `${r.type} failed: ${r.error}` : `${r.type} ${r.action}d`));
+  const parts = target.resources
+    .filter((r) => r.action !== 'noop')
+    .map((r) => (r.outcome === 'unconfirmed' ? `${r.type} ${r.error}` : r.error ? `${r.type} failed: ${r.error}` : `${r.type} ${r.action}d`));
   if (target.error) parts.push(target.error);
   const line = `${label}: ${parts.join('; ')}`;
+  if (target.outcome === 'unconfirmed') return c.yellow(`? ${line}`);
   return target.outcome === 'failed' ? c.red(`✗ ${line}`) : c.green(`✓ ${line}`);
 }
 

@@ -78,6 +78,12 @@ export interface ResourceSpec {
    * defaults alone (it needs the account's own service token), so its defaults refine, they do not create.
    */
   readonly defaultsNeedOwnSection?: boolean;
+  /**
+   * A PUT carries every live field the tables do not know through unchanged (top-level and nested): the API may
+   * have settings newer than these tables, and a replacing PUT would reset them. Not for DoH, whose answer is
+   * the token record rather than the settings.
+   */
+  readonly keepsUnknownLiveFields?: boolean;
 }
 
 // Small constructors keep the tables one line a field.

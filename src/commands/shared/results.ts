@@ -11,10 +11,10 @@ import { writeFileAtomicSync } from '../../util/atomic-write.js';
 export const RESULTS_VERSION = 1;
 
 /** plan: changes / no-changes / failed; apply: applied / unchanged / failed, and pending until a target is done. */
-export type ResultOutcome = 'pending' | 'applied' | 'unchanged' | 'failed' | 'skipped' | 'changes' | 'no-changes';
+export type ResultOutcome = 'pending' | 'applied' | 'unconfirmed' | 'unchanged' | 'failed' | 'skipped' | 'changes' | 'no-changes';
 
 /** Outcomes that --only-failed picks again: what failed, what a stopped run did not start, what a killed run never reached. */
-const TO_RETRY: readonly ResultOutcome[] = ['failed', 'pending', 'skipped'];
+const TO_RETRY: readonly ResultOutcome[] = ['failed', 'unconfirmed', 'pending', 'skipped'];
 
 export interface ResultEntry {
   scope: TargetPlan['scope'];
