@@ -46,7 +46,7 @@ Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; wit
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
   GET  /__emulator/config   the running settings (no rateLimit key when there is no limit)
   POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
-                            (also faultKinds, putSemantics, answerStyle; "rateLimit": null turns the limit off)
+                            (also faultKinds, putSemantics, answerStyle, newerApi; "rateLimit": null turns the limit off)
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
@@ -79,6 +79,7 @@ export function emulatorCommand(io: Io, setExit: (code: number) => void): Comman
         .choices([...ANSWER_STYLES])
         .default('sparse'),
     )
+    .option('--newer-api', 'play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know')
     .addHelpText('after', HELP_AFTER)
     .action(async (opts: Record<string, string | undefined>) => {
       let options: EmulatorOptions;
@@ -109,6 +110,7 @@ async function toEmulatorOptions(opts: Record<string, string | undefined>, env: 
     faultRate: number('--fault-rate', opts.faultRate!, 0, 1),
     putSemantics: opts.putSemantics as PutSemantics,
     answerStyle: opts.answerStyle as AnswerStyle,
+    newerApi: Boolean(opts.newerApi),
     statePath: opts.state,
     token: opts.token ?? (env[TOKEN_ENV] || undefined),
   };

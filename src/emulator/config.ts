@@ -24,9 +24,11 @@ export interface RuntimeConfig {
   rateLimit?: RateLimit;
   putSemantics: PutSemantics;
   answerStyle: AnswerStyle;
+  /** Play a newer API: create and update take the organization fields of newer-api.ts, which ztsync's tables do not know. */
+  newerApi: boolean;
 }
 
-export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace', answerStyle: 'sparse' };
+export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace', answerStyle: 'sparse', newerApi: false };
 
 /** Why a setting's value is wrong, or undefined. */
 const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undefined } = {
@@ -48,6 +50,7 @@ const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undef
       ? undefined
       : 'must be { requests: a whole number ≥ 1, windowSeconds: a number > 0, lockoutSeconds?: a number ≥ 0 (default windowSeconds; 0: no lockout) }',
   putSemantics: (v) => ((PUT_SEMANTICS as readonly unknown[]).includes(v) ? undefined : `must be one of ${PUT_SEMANTICS.join(', ')}`),
+  newerApi: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   answerStyle: (v) => ((ANSWER_STYLES as readonly unknown[]).includes(v) ? undefined : `must be one of ${ANSWER_STYLES.join(', ')}`),
 };
 

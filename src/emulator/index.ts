@@ -44,6 +44,8 @@ export interface EmulatorOptions {
   token?: string;
   /** Default 'replace'. */
   putSemantics?: PutSemantics;
+  /** Play a newer API (see src/emulator/newer-api.ts); default false. */
+  newerApi?: boolean;
   /** Default 'sparse'. */
   answerStyle?: AnswerStyle;
   /** Injectable for deterministic fault draws; default Math.random (or seeded by faultSeed). */
@@ -122,7 +124,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
 /** The options that are runtime settings, without the ones left unset. */
 function runtimeOptions(options: EmulatorOptions): Partial<RuntimeConfig> {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi };
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
 }
 

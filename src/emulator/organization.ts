@@ -5,6 +5,7 @@ import { organization as spec } from '../resources/organization.js';
 import type { AnswerStyle } from './config.js';
 import { ApiError, CODES, issueMessage, throwIssues } from './errors.js';
 import { applyAssignments, describe, isPlainObject, readFields, removePath, type JsonObject } from './field-checks.js';
+import { newerOrganization } from './newer-api.js';
 import { requireOwner, type Answer, type RequestContext } from './request.js';
 import { organizationRuleIssues } from './rules.js';
 import type { Organization } from './seed.js';
@@ -26,7 +27,7 @@ export function createOrganization(ctx: RequestContext): Answer {
   if (owner.organization) {
     throw new ApiError(400, [{ code: CODES.organizationExists, message: 'access.api.error.conflict: a Zero Trust organization already exists for this ' + ctx.scope }]);
   }
-  const { assignments, issues } = readFields(spec, ctx.body, ctx.scope, 'create');
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : spec, ctx.body, ctx.scope, 'create');
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
   checkWholeOrganization(ctx, owner, created);
@@ -38,7 +39,7 @@ export function createOrganization(ctx: RequestContext): Answer {
 export function updateOrganization(ctx: RequestContext): Answer {
   const owner = requireOwner(ctx);
   const current = requireOrganization(owner);
-  const { assignments, issues } = readFields(spec, ctx.body, ctx.scope, 'update');
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : spec, ctx.body, ctx.scope, 'update');
   throwIssues(issues);
   // replace: what the body leaves out goes back to unset; merge: it keeps its value.
   const base = ctx.putSemantics === 'merge' ? withoutTimestamps(current) : pick(current, ALWAYS_SET);

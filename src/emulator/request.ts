@@ -17,6 +17,8 @@ export interface RequestContext {
   query: URLSearchParams;
   putSemantics: PutSemantics;
   answerStyle: AnswerStyle;
+  /** Create and update take the fields of src/emulator/newer-api.ts. */
+  newerApi: boolean;
   now: () => Date;
 }
 

@@ -21,7 +21,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { parseDuration } from '../resources/duration.js';
 import { doh as dohSpec } from '../resources/doh.js';
 import type { Scope } from '../resources/fields.js';
-import { organization as organizationSpec } from '../resources/organization.js';
+import { newerOrganization } from './newer-api.js';
 import { isEmail } from '../resources/revoke-user.js';
 import { dohDurationProblem, keyRotationDaysProblem } from './key-rotation.js';
 import { decodeUtf8 } from '../util/utf8.js';
@@ -209,7 +209,7 @@ function parseId(value: unknown, at: (string | number)[]): string {
 }
 
 function parseOrganization(value: unknown, scope: Scope, at: (string | number)[], stamp: string): Organization {
-  const { assignments, issues } = readFields(organizationSpec, objectAt(value, at), scope, 'seed');
+  const { assignments, issues } = readFields(newerOrganization, objectAt(value, at), scope, 'seed');
   const organization = applyAssignments({}, assignments);
   const problem = issues[0] ?? organizationRuleIssues(organization)[0];
   if (problem) throw new SeedError([...at, ...problem.path.split('.')], problem.detail);

@@ -84,6 +84,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       query: url!.searchParams,
       putSemantics: ctx.config.putSemantics,
       answerStyle: ctx.config.answerStyle,
+      newerApi: ctx.config.newerApi,
       now: ctx.now,
     });
     if (route.isWrite) ctx.state.recordWrite();

@@ -1,0 +1,167 @@
+// Issue #6, items 8, 9, 11 and 14: what apply sends, and what it reports, when the API knows more than the tables,
+// when a managed field moves between plan and apply, when a read-back fails, and on Ctrl-C.
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyPlan } from '../../src/apply/apply.js';
+import { CloudflareClient } from '../../src/cloudflare/client.js';
+import { loadDesiredState } from '../../src/config/index.js';
+import { loadSeedFile, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { buildPlan } from '../../src/plan/build.js';
+import { answer, startProxy, type Exchange, type TestServer } from '../helpers/http.js';
+import { run } from '../helpers/io.js';
+import { DEMO_SEED, EXAMPLES, PRODUCTION, SECRET_TOKEN, STAGING, demoEmulator, liveAccount } from '../helpers/reconcile.js';
+
+let em: RunningEmulator | undefined;
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  await em?.close();
+  em = server = undefined;
+});
+
+const ORG = `/accounts/${PRODUCTION}/access/organizations`;
+const env = (base: string) => ({ CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: base });
+const client = (base: string) => new CloudflareClient({ apiBase: base, credentials: { kind: 'token', token: SECRET_TOKEN }, minBackoffMs: 1, maxBackoffMs: 2 });
+
+async function configDir(yaml: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ztsync-writes-'));
+  await writeFile(join(dir, 'config.yaml'), yaml);
+  return dir;
+}
+
+describe('8. fields the tables do not know are carried through, under replace semantics', () => {
+  it('a newer API\'s settings (top-level and nested) survive apply; read-only fields are not sent', async () => {
+    const seed = await loadSeedFile(DEMO_SEED);
+    const production = seed.accounts!.find((a) => a.id === PRODUCTION)!;
+    Object.assign(production.organization!, { session_binding: true });
+    Object.assign(production.organization!.login_design as object, { font_family: 'Inter' });
+    Object.assign(production.organization!.mfa_config as object, { passkey_autofill: true });
+    em = await startEmulator({ port: 0, seed, token: SECRET_TOKEN, putSemantics: 'replace', newerApi: true });
+    server = await startProxy(em.url);
+    const result = await run(['apply', EXAMPLES, '--auto-approve'], { env: env(server.url) });
+    expect(result.code).toBe(0);
+    const puts = server.requests.filter((r) => r.method === 'PUT' && r.url === ORG).map((r: Exchange) => JSON.parse(r.body));
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({ session_binding: true, login_design: { font_family: 'Inter' }, mfa_config: { passkey_autofill: true } });
+    expect(puts[0]).not.toHaveProperty('created_at');
+    expect(puts[0]).not.toHaveProperty('updated_at');
+    const live = liveAccount(em, PRODUCTION).organization!;
+    expect(live).toMatchObject({ session_binding: true, login_design: { font_family: 'Inter', background_color: '#c5ed1b' }, mfa_config: { passkey_autofill: true } });
+    expect((await run(['plan', EXAMPLES, '--detailed-exitcode'], { env: env(em.url) })).code).toBe(0);
+  });
+
+  it('the emulator without --newer-api refuses those fields in a write, as the API the tables describe', async () => {
+    em = await demoEmulator();
+    const error = await client(em.url).put(ORG, { name: 'X', auth_domain: 'widgetcorps.cloudflareaccess.com', session_binding: true }).catch((e) => e);
+    expect(error.codes).toEqual([12000]);
+  });
+});
+
+describe('9. every managed value is laid over the fresh read, not only the changed ones', () => {
+  it('a managed field turned off in the dashboard between plan and apply is put back, not silently reverted', async () => {
+    em = await demoEmulator();
+    const api = client(em.url);
+    // Live: deny_unmatched_requests on, so the plan leaves it unchanged.
+    em.reconfigure({ putSemantics: 'merge' });
+    await api.put(ORG, { deny_unmatched_requests: true });
+    const dir = await configDir(`accounts:\n  - account_id: ${PRODUCTION}\n    organization: { name: Renamed, deny_unmatched_requests: true }\n`);
+    const { state } = await loadDesiredState([dir]);
+    const plan = await buildPlan(state!, api);
+    expect(plan.targets[0].resources[0].changes.map((c) => c.path)).toEqual(['name']);
+    // Someone turns it off in the dashboard before apply runs.
+    await api.put(ORG, { deny_unmatched_requests: false });
+    em.reconfigure({ putSemantics: 'replace' });
+    const result = await applyPlan(plan, api);
+    expect(result.summary.applied).toBe(1);
+    expect(liveAccount(em, PRODUCTION).organization).toMatchObject({ name: 'Renamed', deny_unmatched_requests: true });
+  });
+});
+
+describe('11. a write whose read-back failed is "written but not confirmed"', () => {
+  it('is its own outcome in the results and the summary, never "not applied"', async () => {
+    em = await demoEmulator();
+    let written = false;
+    server = await startProxy(em.url, (req, res) => {
+      if (req.method === 'PUT') written = true;
+      else if (written) return (answer(res, 503, { success: false, errors: [{ code: 10503, message: 'busy' }], messages: [], result: null }), true);
+      return false;
+    });
+    const dir = await configDir(`accounts:\n  - account_id: ${PRODUCTION}\n    organization: { name: Renamed }\n`);
+    const result = await run(['apply', dir, '--auto-approve', '--max-retries', '0'], { env: env(server.url) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`? account ${PRODUCTION}: organization written, but not confirmed: reading it back failed:`);
+    expect(result.stdout).toContain('Apply: 0 applied, 0 unchanged, 0 failed, 1 written but not confirmed.');
+    expect(result.stdout).toContain(`Written but not confirmed (run plan to check): account ${PRODUCTION}`);
+    expect(result.stdout).not.toContain('Failed:');
+    expect(liveAccount(em, PRODUCTION).organization?.name).toBe('Renamed');
+  });
+});
+
+describe('14. Ctrl-C during apply', () => {
+  /** A gateway that holds the first write until `release` is called, and says when it arrived. */
+  async function holdFirstWrite() {
+    em = await demoEmulator();
+    let arrived!: () => void;
+    const firstWrite = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let writes = 0;
+    server = await startProxy(em.url, async (req) => {
+      if (req.method !== 'GET' && writes++ === 0) {
+        arrived();
+        await released;
+      }
+      return false;
+    });
+    return { firstWrite, release };
+  }
+
+  it('in-process: no new target is started, the write in flight finishes and reads back, all is reported, exit 130', async () => {
+    const { firstWrite, release } = await holdFirstWrite();
+    let interrupt!: (signal: string) => void;
+    const stopSignal = new Promise<string>((resolve) => (interrupt = resolve));
+    const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { env: env(server!.url), stopSignal: () => stopSignal });
+    await firstWrite;
+    interrupt('SIGINT');
+    // Let the abort land before the write's answer comes back.
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('SIGINT: starting no new target');
+    expect(result.stdout).toContain(`✓ account ${PRODUCTION}`);
+    expect(result.stdout).toContain(`- account ${STAGING} (Staging): not started: stopped (SIGINT)`);
+    expect(result.stdout).toMatch(/Apply: 1 applied, \d+ unchanged, 0 failed, \d+ not started\./);
+    expect(server!.requests.filter((r) => r.method !== 'GET')).toHaveLength(2); // production's organization and DoH
+  });
+
+  // Once, not under every emulator mode: starting a process with tsx takes seconds.
+  const firstMode = (process.env.ZTSYNC_E2E_PUT_SEMANTICS ?? 'replace') === 'replace' && (process.env.ZTSYNC_E2E_ANSWER_STYLE ?? 'sparse') === 'sparse';
+  it.runIf(firstMode)('a real process and a real SIGINT', async () => {
+    const { firstWrite, release } = await holdFirstWrite();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], {
+      env: { ...process.env, ...env(server!.url), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await firstWrite;
+    child.kill('SIGINT');
+    // The child says it heard the signal before the write is let through.
+    await new Promise<void>((resolve) => {
+      const check = () => (err.includes('starting no new target') ? resolve() : setTimeout(check, 10));
+      check();
+    });
+    release();
+    expect(await exited).toBe(130);
+    expect(out).toContain(`✓ account ${PRODUCTION}`);
+    expect(out).toContain('not started: stopped (SIGINT)');
+    expect(out).toMatch(/Apply: 1 applied, \d+ unchanged, 0 failed, \d+ not started\./);
+  }, 20_000);
+});
