@@ -236,7 +236,10 @@ class ResourceWriter {
    */
   private bodyOver(live: LiveObject): LiveObject {
     const body = liveBody(this.spec, this.scope, live);
-    for (const [path, value] of Object.entries(this.desired())) setPath(body, path, value);
+    for (const [path, value] of Object.entries(this.desired())) {
+      // Equal in meaning (24h and 1440m): the live spelling stays, so nothing is rewritten for nothing.
+      if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
+    }
     return body;
   }
 
