@@ -14,7 +14,7 @@ export const RESULTS_VERSION = 1;
 export type ResultOutcome = 'pending' | 'applied' | 'unconfirmed' | 'unchanged' | 'failed' | 'skipped' | 'changes' | 'no-changes';
 
 /** Outcomes that --only-failed picks again: what failed, what a stopped run did not start, what a killed run never reached. */
-const TO_RETRY: readonly ResultOutcome[] = ['failed', 'unconfirmed', 'pending', 'skipped'];
+const TO_RETRY: readonly ResultOutcome[] = ['failed', 'pending', 'skipped'];
 
 export interface ResultEntry {
   scope: TargetPlan['scope'];
