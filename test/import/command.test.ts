@@ -260,6 +260,10 @@ describe('nothing is written on any failure', () => {
       expect(bad.stderr).toBe(message);
       expect(bad.code).toBe(1);
     }
+    // Import plans nothing to apply: the safety options of plan and apply are not its own.
+    const help = await ztsync(em, ['import', '--help']);
+    expect(help.stdout).toContain('--targets <file>');
+    expect(help.stdout).not.toMatch(/--allow|--max-changed-targets|--baseline/);
     const both = await ztsync(em, ['import', '--account', FULL_ACCOUNT, '--out', join(dir, 'a.yaml'), '--out-dir', dir]);
     expect(both.code).toBe(1);
     expect(both.stderr).toContain("option '--out <file>' cannot be used with option '--out-dir <dir>'");

@@ -29,6 +29,10 @@ export interface ReconcileOptions extends ApiOptions {
   results?: string;
   quiet?: boolean;
   rateLimit?: string;
+  allow?: string[];
+  maxChangedTargets?: string;
+  /** plan only: the base branch's config paths. */
+  baseline?: string[];
 }
 
 /** The options of every command that talks to the API. */
@@ -36,19 +40,16 @@ export interface ApiOptions {
   apiBase?: string;
   concurrency?: string;
   maxRetries?: string;
-  allow?: string[];
-  maxChangedTargets?: string;
-  /** plan only: the base branch's config paths. */
-  baseline?: string[];
 }
 
-export function addApiOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--api-base <url>', `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`))
-    .option('--concurrency <n>', 'targets read (and, in apply, written) at once; default 8 for reads, 4 for writes')
-    .option('--max-retries <n>', 'retries of a failed API call (429, 5xx, timeouts, connection errors)', '4')
-    .option('--allow <rule>', `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(', ')}`, collect)
-    .option('--max-changed-targets <n>', `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
+/**
+ * --api-base and --max-retries, and --concurrency (described as given) for commands that reach many targets.
+ * Its default is the command's own (plan reads 8 targets at once, apply writes 4).
+ */
+export function addApiOptions(command: Command, { concurrency = 'targets read at once (default 8)' as string | false } = {}): Command {
+  command.addOption(new Option('--api-base <url>', `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`));
+  if (concurrency) command.option('--concurrency <n>', concurrency);
+  return command.option('--max-retries <n>', 'retries of a failed API call (429, 5xx, timeouts, connection errors)', '4');
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -89,7 +90,10 @@ export function addReconcileOptions(command: Command, { pathsOptional = false } 
       .option('--results <file>', 'write each target\'s outcome as JSON to this file (rewritten as the run goes, also when targets fail)')
       .option('-q, --quiet', 'no progress line on stderr')
       .option('--rate-limit <n/seconds>', `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`),
-  );
+    { concurrency: 'targets read (and, in apply, written) at once; default 8 for reads, 4 for writes' },
+  )
+    .option('--allow <rule>', `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(', ')}`, collect)
+    .option('--max-changed-targets <n>', `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
 }
 
 export function concurrencyOption(options: ApiOptions): number {
