@@ -5,6 +5,7 @@ import { EXIT, UsageError, type Io } from './io.js';
 import { applyCommand } from './commands/apply.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { importCommand } from './commands/import.js';
+import { revokeUserCommand } from './commands/revoke-user.js';
 import { planCommand } from './commands/plan.js';
 import { reportCommand } from './commands/report.js';
 import { schemaCommand } from './commands/schema.js';
@@ -21,7 +22,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, importCommand, emulatorCommand, schemaCommand]) {
+  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, importCommand, revokeUserCommand, emulatorCommand, schemaCommand]) {
     program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
   }
   return program;

@@ -53,3 +53,32 @@ const NO_ROUTE = 7003;
 function isNonEmptyObject(value: unknown): value is LiveObject {
   return !!value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0;
 }
+
+/** What `POST …/access/organizations/revoke_user` takes: the body's fields and the `devices` query parameter. */
+export interface RevokeUserRequest {
+  email: string;
+  userUid?: string;
+  /** Revoke the user's devices too: sent both as the `devices` query parameter and the body's `devices`, where the reference pages document it. */
+  devices?: boolean;
+  warpSessionReauth?: boolean;
+}
+
+/** The path (with its query) and body of a revoke_user call: only what was asked for is sent. */
+export function revokeUserCall(scope: Scope, id: string, request: RevokeUserRequest): { path: string; body: LiveObject } {
+  const body: LiveObject = { email: request.email };
+  if (request.userUid !== undefined) body.user_uid = request.userUid;
+  if (request.devices !== undefined) body.devices = request.devices;
+  if (request.warpSessionReauth !== undefined) body.warp_session_reauth = request.warpSessionReauth;
+  const query = request.devices !== undefined ? `?devices=${request.devices}` : '';
+  return { path: `${resourcePath('organization', scope, id)}/revoke_user${query}`, body };
+}
+
+/**
+ * Revoke a user's Access tokens; the API's answer: true when it revoked something, false when it did not. Safe to
+ * resend after a lost answer (revoking twice revokes nothing more), so it is retried like a read.
+ */
+export async function revokeUser(client: CloudflareClient, scope: Scope, id: string, request: RevokeUserRequest): Promise<unknown> {
+  const { path, body } = revokeUserCall(scope, id, request);
+  const { result } = await client.post<unknown>(path, body, { idempotent: true });
+  return result;
+}
