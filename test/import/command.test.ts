@@ -89,6 +89,20 @@ describe('what import writes', () => {
     expect(text).toContain(`#   account ${EMPTY_ACCOUNT}\n#   zone ${EMPTY_ZONE}\n`);
   });
 
+  it("writes the same config whichever shape the API answers in (explicit: false, {} and [] spelled out)", async () => {
+    const texts: string[] = [];
+    for (const answerStyle of ['sparse', 'explicit'] as const) {
+      em = await startEmulator({ port: 0, token: SECRET_TOKEN, seed: everyFieldSeed(), answerStyle });
+      const out = join(await tempDir(), 'all.yaml');
+      expect((await ztsync(em, ['import', ...ALL, '--out', out])).code).toBe(0);
+      texts.push(await readFile(out, 'utf8'));
+      await em.close();
+      em = undefined;
+    }
+    expect(texts[1]).toBe(texts[0]);
+    expect(texts[0]).not.toMatch(/: false$|: \{\}$|: \[\]$|: ""$/m);
+  });
+
   it('--out-dir writes one file per target, a commented file for a target with nothing set, and defaults.yaml', async () => {
     const em = await everyField();
     const dir = await tempDir();

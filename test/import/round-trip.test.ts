@@ -21,6 +21,9 @@ const CASES: Case[] = [
   { name: "the examples' seed", start: async () => startEmulator({ port: 0, token: SECRET_TOKEN, seed: await loadSeedFile(DEMO_SEED) }), verify: true },
   { name: 'a generated fleet of 200 accounts', start: () => startEmulator({ port: 0, token: SECRET_TOKEN, accounts: 200 }), verify: false },
   { name: 'every writable field, zones, DoH set and unset', start: () => startEmulator({ port: 0, token: SECRET_TOKEN, seed: everyFieldSeed() }), verify: true },
+  // Cloudflare's other answer shape: false booleans, {} and [] spelled out. Import must leave them out all the same.
+  { name: "the examples' seed, explicit answers", start: async () => startEmulator({ port: 0, token: SECRET_TOKEN, seed: await loadSeedFile(DEMO_SEED), answerStyle: 'explicit' }), verify: true },
+  { name: 'every writable field, explicit answers', start: () => startEmulator({ port: 0, token: SECRET_TOKEN, seed: everyFieldSeed(), answerStyle: 'explicit' }), verify: true },
 ];
 
 const MODES = [
