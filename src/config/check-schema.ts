@@ -155,6 +155,7 @@ function unknownKeyMessage(path: readonly PathSegment[], key: string, candidates
     const accountOnly = writableFields(place.resource, 'account').some(names) && !writableFields(place.resource, 'zone').some(names);
     if (place.scope === 'zone' && accountOnly) return `zones do not accept "${place.fieldPath}": it is an account-only setting`;
     const field = place.resource.fields.find((f) => f.path === place.fieldPath);
+    if (field?.perTarget && path[0] === 'defaults') return `"${place.fieldPath}" cannot be a default: it names one target's own ${place.resource.type} setting (two targets cannot share it); set it on each account or zone`;
     if (field?.readOnly) return `"${key}" is read-only: the API sets it, so it cannot be configured`;
     const dotted = writableFields(place.resource, place.scope).find((f) => f.path === key);
     if (dotted && key.includes('.')) {

@@ -2,13 +2,41 @@
 // combinations, so they are caught before any request.
 
 import { fieldByPath, missingRequirements, RESOURCES, resourceSpec, type ResourceType } from '../resources/index.js';
-import { formatAdvice } from '../resources/normalize.js';
+import { formatAdvice, normalize } from '../resources/normalize.js';
 import type { DesiredTarget, Diagnostic, SourcePosition } from './model.js';
 import type { MergedTarget } from './desired.js';
 import { describePath } from './positions.js';
 
 export function crossFieldDiagnostics(targets: readonly MergedTarget[]): Diagnostic[] {
-  return targets.flatMap((t) => [...requirementRules(t), ...dohRule(t)]);
+  return [...targets.flatMap((t) => [...requirementRules(t), ...dohRule(t)]), ...perTargetClashes(targets)];
+}
+
+/**
+ * A field that names one target's own thing (perTarget: the login domain is globally unique, a DoH token
+ * belongs to one account) written with the same value, in meaning, on two targets: apply would change one
+ * organization and fail on the rest, so it is refused here, naming both places.
+ */
+function perTargetClashes(targets: readonly MergedTarget[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const spec of RESOURCES) {
+    for (const field of spec.fields.filter((f) => f.perTarget)) {
+      const firstSeen = new Map<string, { t: MergedTarget; at: SourcePosition }>();
+      for (const t of targets) {
+        const value = valuesOf(t, spec.type)[field.path];
+        if (typeof value !== 'string' || value === '') continue;
+        const key = JSON.stringify(normalize(field, value));
+        const at = t.target.resources.find((r) => r.type === spec.type)!.positions[field.path];
+        const earlier = firstSeen.get(key);
+        if (!earlier) {
+          firstSeen.set(key, { t, at });
+          continue;
+        }
+        const other = `${earlier.t.target.scope} ${earlier.t.target.id} at ${earlier.at.file}:${earlier.at.line}:${earlier.at.col}`;
+        diagnostics.push({ ...at, message: `${spec.type}.${field.path} ${JSON.stringify(value)} is also set for ${other}: each target needs its own`, path: describePath([...t.path, spec.type, ...field.path.split('.')]) });
+      }
+    }
+  }
+  return diagnostics;
 }
 
 function valuesOf(t: MergedTarget, type: ResourceType): Record<string, unknown> {

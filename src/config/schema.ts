@@ -36,8 +36,8 @@ export function idKey(scope: Scope): 'account_id' | 'zone_id' {
 }
 
 /** `$defs` name of a resource's settings object for a scope. */
-function defName(spec: ResourceSpec, scope: Scope): string {
-  return scope === 'account' ? spec.type : `${scope}_${spec.type}`;
+function defName(spec: ResourceSpec, scope: Scope, inDefaults = false): string {
+  return inDefaults ? `defaults_${spec.type}` : scope === 'account' ? spec.type : `${scope}_${spec.type}`;
 }
 
 export function buildSchema(): object {
@@ -54,6 +54,7 @@ export function buildSchema(): object {
   };
   for (const spec of RESOURCES) {
     for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
+    defs[defName(spec, 'account', true)] = resourceSchema(spec, 'account', true);
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -100,7 +101,7 @@ function targetSchema(description: string, idProperty: Record<string, object>, s
     examples: ['CF_TOKEN_EU'],
   };
   for (const spec of RESOURCES) {
-    if (spec.scopes.includes(scope)) properties[spec.type] = { $ref: `#/$defs/${defName(spec, scope)}` };
+    if (spec.scopes.includes(scope)) properties[spec.type] = { $ref: `#/$defs/${defName(spec, scope, isDefaults)}` };
   }
   return {
     type: 'object',
@@ -112,9 +113,10 @@ function targetSchema(description: string, idProperty: Record<string, object>, s
 }
 
 /** The settings object of one resource for one scope: its writable fields, nested into their groups. */
-function resourceSchema(spec: ResourceSpec, scope: Scope): object {
-  const root = objectSchema(scope === 'account' ? spec.description : `${spec.description} Zones accept only this subset.`);
-  for (const field of writableFields(spec, scope)) {
+function resourceSchema(spec: ResourceSpec, scope: Scope, inDefaults = false): object {
+  const note = inDefaults ? ' As defaults: without the fields that name one target\'s own thing (auth_domain, service_token_id).' : scope === 'account' ? '' : ' Zones accept only this subset.';
+  const root = objectSchema(spec.description + note);
+  for (const field of writableFields(spec, scope).filter((f) => !(inDefaults && f.perTarget))) {
     const keys = field.path.split('.');
     let parent = root;
     for (const [i, key] of keys.slice(0, -1).entries()) {

@@ -10,7 +10,7 @@ export const doh: ResourceSpec = {
   defaultsNeedOwnSection: true,
   groups: [],
   fields: [
-    { path: 'service_token_id', liveKey: 'id', type: str('uuid'), scopes: ACCOUNT, requiredOnCreate: true, description: 'The id (a uuid, not the client_id) of the service token that issues DoH JWTs. Setting another token replaces the current one.', example: 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415' },
+    { path: 'service_token_id', liveKey: 'id', type: str('uuid'), scopes: ACCOUNT, requiredOnCreate: true, perTarget: true, description: 'The id (a uuid, not the client_id) of the service token that issues DoH JWTs. Setting another token replaces the current one.', example: 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415' },
     { path: 'doh_jwt_duration', type: duration('go'), unsetAs: '24h', scopes: ACCOUNT, description: "How long a DoH JWT is valid: a Go duration; at most the account's key rotation period. The API's default is 24h.", example: '800h' },
     { path: 'client_id', type: str(), scopes: [], readOnly: true, description: 'The service token Client ID.' },
     { path: 'name', type: str(), scopes: [], readOnly: true, description: 'The service token name.' },

@@ -31,6 +31,8 @@ export interface FieldSpec {
   readonly readOnly?: boolean;
   /** Accepted by the create call (POST). Default true; custom_pages only goes through PUT. */
   readonly onCreate?: boolean;
+  /** Names one target's own thing (its login domain, its DoH token), so it cannot be a default for every target. */
+  readonly perTarget?: boolean;
   /** Required by the create call. */
   readonly requiredOnCreate?: boolean;
   /**

@@ -29,7 +29,7 @@ export const organization: ResourceSpec = {
   ],
   fields: [
     { path: 'name', type: str(), scopes: ALL, requiredOnCreate: true, description: 'The name of your Zero Trust organization.', example: 'Widget Corps Internal Applications' },
-    { path: 'auth_domain', type: str('hostname'), scopes: ALL, requiredOnCreate: true, description: 'The unique subdomain assigned to your Zero Trust organization.', example: 'widgetcorps.cloudflareaccess.com' },
+    { path: 'auth_domain', type: str('hostname'), scopes: ALL, requiredOnCreate: true, perTarget: true, description: 'The unique subdomain assigned to your Zero Trust organization.', example: 'widgetcorps.cloudflareaccess.com' },
     { path: 'allow_authenticate_via_warp', type: bool(), scopes: ACCOUNT, description: 'When set to true, users can authenticate via WARP for any application in your organization. Application settings will take precedence over this value. Needs warp_auth_session_duration.' },
     { path: 'auto_redirect_to_identity', type: bool(), scopes: ACCOUNT, description: 'When set to true, users skip the identity provider selection step during login.' },
     { path: 'custom_pages.forbidden', type: str(), scopes: ACCOUNT, onCreate: false, description: 'The uid of the custom page to use when a user is denied access after failing a non-identity rule.' },
