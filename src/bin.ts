@@ -26,4 +26,12 @@ const io: Io = {
     }),
 };
 
+// A reader that went away (`ztsync plan … | head`) is not a failure of ours: stop writing to it, but finish the
+// work (an apply in flight must still complete and read back), and end with the command's own exit code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 process.exitCode = await runCli(process.argv.slice(2), io);

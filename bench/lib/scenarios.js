@@ -90,7 +90,6 @@ export async function apply({ accounts, concurrency, tmp }) {
     const { summary } = m.value;
     check(summary.failed === 0, `${summary.failed} targets failed: ${m.value.targets.find((t) => t.outcome === 'failed')?.resources.find((r) => r.error)?.error}`);
     check(summary.applied === expected.changedTargets, `applied ${summary.applied} targets, expected ${expected.changedTargets}`);
-    check(c.stats.writes === expected.changedResources, `sent ${c.stats.writes} writes, expected one per changed resource (${expected.changedResources})`);
     check(em.state.counters.writes === expected.changedResources, `the emulator counted ${em.state.counters.writes} writes`);
     check(c.stats.retries === 0, `apply needed ${c.stats.retries} retries`);
     const noop = { create: 0, update: 0, noop: 2 * accounts, error: 0 };
@@ -98,9 +97,9 @@ export async function apply({ accounts, concurrency, tmp }) {
     return {
       size: `${accounts} accounts, c=${concurrency}`,
       ms: m.ms,
-      throughput: per(c.stats.writes, m.ms, 'writes/s'),
+      throughput: per(em.state.counters.writes, m.ms, 'writes/s'),
       extra: { value: c.stats.requests / expected.changedTargets, unit: 'req/changed target' },
-      notes: `${summary.applied} targets applied (${c.stats.writes} writes, ${c.stats.requests} requests); re-plan: 0 changes`,
+      notes: `${summary.applied} targets applied (${em.state.counters.writes} writes, ${c.stats.requests} requests); re-plan: 0 changes`,
       memory: m.memory,
     };
   });
