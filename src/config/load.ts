@@ -97,7 +97,11 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
   const at = (offset: number, message: string): Diagnostic => ({ ...positionAt(path, lines, offset), message, path: '' });
 
   // yaml's warnings (unresolved tags and the like) are errors here: a config should mean exactly one thing.
-  const syntax = [...doc.errors, ...doc.warnings].map((e) => at(e.pos[0], syntaxMessage(text, e)));
+  // yaml may report one problem twice at the same place: say it once.
+  const said = new Set<string>();
+  const syntax = [...doc.errors, ...doc.warnings]
+    .map((e) => at(e.pos[0], syntaxMessage(text, e)))
+    .filter((d) => !said.has(`${d.line}:${d.col}:${d.message}`) && said.add(`${d.line}:${d.col}:${d.message}`));
   // Running out of stack leaves a trail of follow-up errors: the first one says it all.
   const tooDeep = syntax.find((d) => d.message === TOO_DEEP);
   if (tooDeep) return { diagnostics: [tooDeep] };
@@ -127,7 +131,18 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
 function syntaxMessage(text: string, error: YAMLError): string {
   if (error.code === 'DUPLICATE_KEY') return `duplicate key ${JSON.stringify(keyText(text, error.pos))}: keys must be unique`;
   if (/call stack/i.test(error.message)) return TOO_DEEP;
+  if (/^Flow (?:map|sequence)/.test(error.message) && cutByComment(text, error.pos[0])) return FLOW_CUT_BY_COMMENT;
   return yamlSyntaxMessage(error);
+}
+
+const FLOW_CUT_BY_COMMENT = 'a { … } or [ … ] is cut short by a comment: # starts a comment in YAML, so quote values that hold it ("#c5ed1b")';
+
+/** Whether a flow collection opened before `offset` has an unquoted " #" after its opening bracket on that line. */
+function cutByComment(text: string, offset: number): boolean {
+  return text
+    .slice(0, offset)
+    .split('\n')
+    .some((line) => /[{[][^"'#]*\s#/.test(line));
 }
 
 /** The key a duplicate-key error points at: the text from there up to the colon, without quotes. */

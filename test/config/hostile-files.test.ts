@@ -6,7 +6,7 @@ import { formatDiagnostic, loadDesiredState } from '../../src/config/index.js';
 import { loadSeedFile } from '../../src/emulator/index.js';
 import { call, ORG_PATH, startTestEmulator } from '../helpers/emulator.js';
 import { run } from '../helpers/io.js';
-import { ACCOUNT, load } from './helpers.js';
+import { ACCOUNT, load, problems } from './helpers.js';
 
 const HOSTILE = fileURLToPath(new URL('../fixtures/hostile/', import.meta.url));
 const at = (name: string) => `${HOSTILE}${name}`;
@@ -105,5 +105,15 @@ describe('reading directories', () => {
     expect(state!.files.map((f) => f.slice(dir.length + 1))).toEqual(['accounts/prod.yaml']);
     const explicit = await loadDesiredState([`${dir}/.github`]);
     expect(explicit.diagnostics.map((d) => d.message)).toContain('unknown key "on"; expected one of: defaults, accounts, zones, allow');
+  });
+});
+
+describe('a colour left unquoted inside { … }', () => {
+  it('says once that # starts a comment, in ztsync\'s words', async () => {
+    const shown = await problems(
+      ['accounts:', '  - account_id: 023e105f4ecef8ad9ca31a8372d0c353', '    organization: { login_design: { background_color: #c5ed1b } }', ''].join('\n'),
+    );
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatch(/^c\.yaml:\d+:\d+: a \{ … \} or \[ … \] is cut short by a comment: # starts a comment in YAML, so quote values that hold it/);
   });
 });
