@@ -52,7 +52,12 @@ export interface Diagnostic extends SourcePosition {
   severity?: 'warning';
 }
 
+/** `file:line:col`, as messages name a place. */
+export function formatPosition({ file, line, col }: SourcePosition): string {
+  return `${file}:${line}:${col}`;
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
-  const place = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
+  const place = d.line > 0 ? formatPosition(d) : d.file;
   return `${place}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}${d.path ? ` (${d.path})` : ''}`;
 }

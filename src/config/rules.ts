@@ -1,9 +1,9 @@
 // Rules that span fields, checked on each target after the defaults are merged: the API refuses these
 // combinations, so they are caught before any request.
 
-import { fieldByPath, missingRequirements, RESOURCES, resourceSpec, type ResourceType } from '../resources/index.js';
+import { describeRequirement, fieldByPath, missingRequirements, RESOURCES, resourceSpec, type ResourceType } from '../resources/index.js';
 import { formatAdvice, normalize } from '../resources/normalize.js';
-import type { DesiredTarget, Diagnostic, SourcePosition } from './model.js';
+import { formatPosition, type DesiredTarget, type Diagnostic, type SourcePosition } from './model.js';
 import type { MergedTarget } from './desired.js';
 import { describePath } from './positions.js';
 
@@ -31,7 +31,7 @@ function perTargetClashes(targets: readonly MergedTarget[]): Diagnostic[] {
           firstSeen.set(key, { t, at });
           continue;
         }
-        const other = `${earlier.t.target.scope} ${earlier.t.target.id} at ${earlier.at.file}:${earlier.at.line}:${earlier.at.col}`;
+        const other = `${earlier.t.target.scope} ${earlier.t.target.id} at ${formatPosition(earlier.at)}`;
         diagnostics.push({ ...at, message: `${spec.type}.${field.path} ${JSON.stringify(value)} is also set for ${other}: each target needs its own`, path: describePath([...t.path, spec.type, ...field.path.split('.')]) });
       }
     }
@@ -51,20 +51,24 @@ function blame(t: MergedTarget, type: ResourceType, field: string): { at: Source
   const resource = t.target.resources.find((r) => r.type === type)!;
   const position = resource.positions[field];
   if (t.own.get(type)?.has(field)) return { at: position, from: '' };
-  return { at: t.target.source, from: ` (${field}: ${JSON.stringify(resource.values[field])} comes from the defaults at ${position.file}:${position.line}:${position.col})` };
+  return { at: t.target.source, from: ` (${field}: ${JSON.stringify(resource.values[field])} comes from the defaults at ${formatPosition(position)})` };
 }
 
-/** The rules each resource declares (a field that needs others), on the merged values of the target. */
+/**
+ * The rules each resource declares (a field that needs others), where the config alone decides them: the `when`
+ * field is true and a field it needs is cleared (null, "" or []). A field the config leaves out may be set live,
+ * so those are judged at plan time, on the config laid over the live state (plan/rules.ts).
+ */
 function requirementRules(t: MergedTarget): Diagnostic[] {
   return RESOURCES.flatMap((spec) => {
     const values = valuesOf(t, spec.type);
     return (spec.rules ?? []).flatMap((rule) => {
-      const missing = missingRequirements(rule, (path) => values[path]);
-      if (missing.length === 0) return [];
-      const needs = missing.map((path) => (fieldByPath(spec, path)?.type.kind === 'set' ? `at least one ${path}` : path)).join(' and ');
+      const cleared = missingRequirements(rule, (path) => values[path]).filter((path) => path in values);
+      if (cleared.length === 0) return [];
       const refusal = rule.apiError ? `; without it the API refuses the change (error ${rule.apiError.code})` : '';
       const { at, from } = blame(t, spec.type, rule.when);
-      return [{ ...at, message: `${rule.when}: true needs ${needs}${refusal}${from}`, path: describePath([...t.path, spec.type, ...rule.when.split('.')]) }];
+      const where = cleared.map((path) => `${path}: ${JSON.stringify(values[path])} at ${formatPosition(t.target.resources.find((r) => r.type === spec.type)!.positions[path])}`).join(', ');
+      return [{ ...at, message: `${describeRequirement(spec, rule, cleared)}, but the config clears ${cleared.length > 1 ? 'them' : 'it'} (${where})${refusal}${from}`, path: describePath([...t.path, spec.type, ...rule.when.split('.')]) }];
     });
   });
 }
@@ -73,7 +77,7 @@ function dohRule(t: MergedTarget): Diagnostic[] {
   const section = t.sections.get('doh');
   if (!section || valuesOf(t, 'doh').service_token_id !== undefined) return [];
   const at = section.fromDefaults ? t.target.source : section.position;
-  const from = section.fromDefaults ? ` (the doh section comes from the defaults at ${section.position.file}:${section.position.line}:${section.position.col})` : '';
+  const from = section.fromDefaults ? ` (the doh section comes from the defaults at ${formatPosition(section.position)})` : '';
   const message = `doh needs service_token_id: the API sets DoH settings only together with the service token${from}`;
   return [{ ...at, message, path: describePath([...t.path, 'doh']) }];
 }
@@ -92,7 +96,7 @@ export function adviceDiagnostics(targets: readonly MergedTarget[]): Diagnostic[
         if (!advice) continue;
         const at = resource.positions[path];
         const from = t.own.get(resource.type)?.has(path) ? [...t.path, resource.type, ...path.split('.')] : ['defaults', resource.type, ...path.split('.')];
-        seen.set(`${at.file}:${at.line}:${at.col}`, { ...at, message: advice, path: describePath(from), severity: 'warning' });
+        seen.set(formatPosition(at), { ...at, message: advice, path: describePath(from), severity: 'warning' });
       }
     }
   }

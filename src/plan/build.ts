@@ -10,6 +10,7 @@ import { clientFor, type Clients } from '../cloudflare/pool.js';
 import { resourceSpec, type Scope } from '../resources/index.js';
 import { mapLimit } from '../util/map-limit.js';
 import { diffResource } from './diff.js';
+import { ruleViolations } from './rules.js';
 import { makePlan, type Plan, type PlanError, type ResourcePlan, type TargetPlan } from './model.js';
 
 export interface PlanOptions {
@@ -93,6 +94,7 @@ async function planTarget(target: DesiredTarget, client: CloudflareClient): Prom
     ...(target.credentialsEnv ? { credentials_env: target.credentialsEnv.name } : {}),
   };
   const resources: ResourcePlan[] = [];
+  const broken: string[] = [];
   try {
     for (const desired of target.resources) {
       const live = await readLive(client, desired.type, target.scope, target.id);
@@ -100,9 +102,13 @@ async function planTarget(target: DesiredTarget, client: CloudflareClient): Prom
       if (missing.length > 0) {
         return { ...base, resources, error: { message: `${desired.type} does not exist yet; creating it needs ${missing.join(' and ')} in the config` } };
       }
-      resources.push(diffResource(resourceSpec(desired.type), desired, live));
+      const spec = resourceSpec(desired.type);
+      const planned = diffResource(spec, desired, live);
+      resources.push(planned);
+      // Nothing is written for a noop, so nothing the API could refuse.
+      if (planned.action !== 'noop') broken.push(...ruleViolations(spec, desired, live));
     }
-    return { ...base, resources, error: null };
+    return { ...base, resources, error: broken.length > 0 ? { message: broken.join('; ') } : null };
   } catch (err) {
     return { ...base, resources, error: planError(err) };
   }

@@ -137,11 +137,19 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
   cur[keys[keys.length - 1]] = value;
 }
 
-/** The fields a rule requires that are not set (absent, empty string or empty list) in `values`. */
+/** A value that counts as not set for a rule: absent, null (unset), an empty string or an empty list. */
+export function isUnsetForRule(value: unknown): boolean {
+  return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+}
+
+/** The fields a rule requires that are not set in `values` (nothing when its `when` field is not true). */
 export function missingRequirements(rule: RequiresRule, valueAt: (path: string) => unknown): string[] {
   if (valueAt(rule.when) !== true) return [];
-  return rule.requires.filter((path) => {
-    const value = valueAt(path);
-    return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
-  });
+  return rule.requires.filter((path) => isUnsetForRule(valueAt(path)));
+}
+
+/** "mfa_required_for_all_apps: true needs at least one mfa_config.allowed_authenticators and …": the rule, as said to people. */
+export function describeRequirement(spec: ResourceSpec, rule: RequiresRule, missing: readonly string[]): string {
+  const needs = missing.map((path) => (fieldByPath(spec, path)?.type.kind === 'set' ? `at least one ${path}` : path)).join(' and ');
+  return `${rule.when}: true needs ${needs}`;
 }
