@@ -72,8 +72,8 @@ export class RateBudget {
     // Full with every slot in flight: a release will pump again.
     if (full && finite.length === 0 && this.#pausedUntil <= now) return;
     const wakeAt = Math.max(this.#pausedUntil, full ? Math.min(...finite) : now);
+    // Not unref'd: a request is waiting for it, and the process must stay alive for that request.
     this.#timer = setTimeout(() => this.#pump(), Math.max(1, wakeAt - now));
-    this.#timer.unref();
   }
 }
 
