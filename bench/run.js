@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realisticAccount, writeConfig } from './lib/fixtures.js';
+import { writeOfflineFixture } from './lib/offline.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const CHILD_TIMEOUT_MS = 120_000;
@@ -18,6 +19,8 @@ const SIZES = {
   quick: { validate: 200, plan: 100, latency: 50, apply: 50, diff: 20_000, runs: 3, report: 100, reportRuns: 2 },
 };
 const FILES = 20;
+/** Accounts in the offline validate + diff row (issue #10's target: 10,000 in ≤ 2 s and ≤ 300 MB). */
+const OFFLINE_ACCOUNTS = { full: 10_000, quick: 1000 };
 const LATENCY_MS = 20;
 
 /** The rows of the table, in order: each is one child process running SCENARIOS[kind](params). */
@@ -31,6 +34,7 @@ function scenarios(size, tmp) {
   }
   for (const concurrency of [4, 16]) list.push({ name: 'apply', kind: 'apply', params: { accounts: size.apply, concurrency } });
   list.push({ name: 'diff core', kind: 'diff', params: { iterations: size.diff } });
+  list.push({ name: 'validate + diff (offline)', kind: 'offline', params: { dir: join(tmp, 'offline'), accounts: size.offline, files: FILES } });
   list.push({ name: 'report: render HTML', kind: 'reportRender', params: { accounts: size.report } });
   list.push({ name: 'report: open in Chromium', kind: 'reportBrowser', params: { accounts: size.report, runs: size.reportRuns } });
   for (const command of ['node -e 0', 'ztsync --help', 'ztsync validate examples/config']) {
@@ -97,13 +101,14 @@ async function main(argv) {
   if (unknown.length) throw new Error(`unknown arguments: ${unknown.join(' ')} (usage: node bench/run.js [--quick] [--json])`);
   const mode = argv.includes('--quick') ? 'quick' : 'full';
   const json = argv.includes('--json');
-  const size = SIZES[mode];
+  const size = { ...SIZES[mode], offline: OFFLINE_ACCOUNTS[mode] };
   const tmp = await mkdtemp(join(tmpdir(), 'ztsync-bench-'));
   const started = Date.now();
   const rows = [];
   try {
     const accounts = Array.from({ length: size.validate }, (_, i) => realisticAccount(i));
     await writeConfig(join(tmp, 'validate'), accounts, { fileCount: FILES });
+    await writeOfflineFixture(join(tmp, 'offline'), size.offline, FILES);
     for (const spec of scenarios(size, tmp)) {
       const row = await runChild(spec);
       rows.push(row);

@@ -35,7 +35,7 @@ export function realisticAccount(i) {
   return account;
 }
 
-const DEFAULTS = {
+export const DEFAULTS = {
   defaults: { organization: { user_seat_expiration_inactive_time: '730h', auto_redirect_to_identity: false, login_design: { footer_text: 'Authorised use only' } } },
 };
 

@@ -14,6 +14,7 @@ import { diffResource } from '../../dist/plan/diff.js';
 import { resourceSpec } from '../../dist/resources/index.js';
 import { desiredFor, expectedPlan, realisticAccount, writeConfig } from './fixtures.js';
 import { check, measure, median } from './measure.js';
+import { offline } from './offline.js';
 import { reportBrowser, reportRender } from './report.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,7 +22,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const per = (count, ms, unit) => ({ value: count / (ms / 1000), unit });
 
 /** loadDesiredState, failing loudly on any diagnostic. */
-async function loadOrFail(dir, targets) {
+export async function loadOrFail(dir, targets) {
   const { state, diagnostics } = await loadDesiredState([dir]);
   check(diagnostics.length === 0, `the generated config has ${diagnostics.length} diagnostics:\n  ${diagnostics.slice(0, 5).map(formatDiagnostic).join('\n  ')}`);
   check(state.targets.length === targets, `expected ${targets} targets, loaded ${state.targets.length}`);
@@ -183,4 +184,4 @@ export async function cli({ command, runs }) {
   };
 }
 
-export const SCENARIOS = { validate, plan, apply, diff, cli, reportRender, reportBrowser };
+export const SCENARIOS = { validate, plan, apply, diff, cli, reportRender, reportBrowser, offline };

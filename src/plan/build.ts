@@ -3,11 +3,10 @@
 
 import type { DesiredResource, DesiredState, DesiredTarget } from '../config/model.js';
 import { createHash } from 'node:crypto';
-import type { CloudflareClient } from '../cloudflare/client.js';
-import { readLive } from '../cloudflare/endpoints.js';
+import { readLive, type LiveObject } from '../cloudflare/endpoints.js';
 import { CloudflareApiError } from '../cloudflare/errors.js';
 import { clientFor, type Clients } from '../cloudflare/pool.js';
-import { resourceSpec, type Scope } from '../resources/index.js';
+import { resourceSpec, type ResourceType, type Scope } from '../resources/index.js';
 import { mapLimit } from '../util/map-limit.js';
 import { diffResource } from './diff.js';
 import { ruleViolations } from './rules.js';
@@ -32,13 +31,25 @@ export interface Shard {
 }
 
 export async function buildPlan(desired: DesiredState, clients: Clients, options: PlanOptions = {}): Promise<Plan> {
+  const read: LiveReader = (target) => {
+    const client = clientFor(clients, target.credentialsEnv?.name);
+    return (type) => readLive(client, type, target.scope, target.id);
+  };
+  return buildPlanFrom(desired, clients.apiBase.href, read, options);
+}
+
+/** Where live state comes from: per target, a reader of each of its resources (null: not set up). */
+export type LiveReader = (target: DesiredTarget) => (type: ResourceType) => Promise<LiveObject | null>;
+
+/** The plan against live state from `read`: the API (buildPlan), or state read earlier (the offline bench). */
+export async function buildPlanFrom(desired: DesiredState, apiBase: string, read: LiveReader, options: PlanOptions = {}): Promise<Plan> {
   const targets = selectTargets(desired.targets, options);
   const planned = await mapLimit(targets, options.concurrency ?? 8, async (target) => {
-    const plan = await planTarget(target, clientFor(clients, target.credentialsEnv?.name));
+    const plan = await planTarget(target, read(target));
     options.onTarget?.(plan);
     return plan;
   });
-  return makePlan(clients.apiBase.href, planned);
+  return makePlan(apiBase, planned);
 }
 
 /** The targets the filters keep, in config order. Ids are hex: an id filter matches without regard to case. */
@@ -85,7 +96,7 @@ function lower(id: string): string {
   return id.toLowerCase();
 }
 
-async function planTarget(target: DesiredTarget, client: CloudflareClient): Promise<TargetPlan> {
+async function planTarget(target: DesiredTarget, readResource: (type: ResourceType) => Promise<LiveObject | null>): Promise<TargetPlan> {
   const base = {
     scope: target.scope,
     id: target.id,
@@ -97,7 +108,7 @@ async function planTarget(target: DesiredTarget, client: CloudflareClient): Prom
   const broken: string[] = [];
   try {
     for (const desired of target.resources) {
-      const live = await readLive(client, desired.type, target.scope, target.id);
+      const live = await readResource(desired.type);
       const missing = live === null ? missingForCreate(desired) : [];
       if (missing.length > 0) {
         return { ...base, resources, error: { message: `${desired.type} does not exist yet; creating it needs ${missing.join(' and ')} in the config` } };
