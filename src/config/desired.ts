@@ -36,60 +36,124 @@ const SCOPE_LISTS: readonly { scope: Scope; key: 'accounts' | 'zones' }[] = [
   { scope: 'zone', key: 'zones' },
 ];
 
-export function mergeTargets(files: readonly YamlFile[]): { targets: MergedTarget[]; diagnostics: Diagnostic[] } {
+/** A resource section written as a mapping: where it starts, and its managed leaves in table order. */
+interface PlacedSection {
+  position: SourcePosition;
+  leaves: Map<string, Placed>;
+}
+
+/** A target entry as written in its file, each value with its position: the merge needs no document. */
+export interface PlacedEntry {
+  scope: Scope;
+  id: string;
+  /** Where the entry is in its document, e.g. ['accounts', 2]. */
+  path: PathSegment[];
+  source: SourcePosition;
+  description?: string;
+  credentialsEnv?: Placed;
+  sections: Map<ResourceType, PlacedSection>;
+}
+
+/** What one file gives the merge: its accounts, then its zones, in order, and its defaults section. */
+export interface PlacedFile {
+  entries: PlacedEntry[];
+  defaults: { credentialsEnv?: Placed; sections: Map<ResourceType, PlacedSection> };
+}
+
+/**
+ * One file's targets and defaults with the position of every value the desired state keeps. Computed while the
+ * file's document is at hand, so that it can be dropped before the next file is parsed.
+ */
+export function placeFile(f: YamlFile): PlacedFile {
+  const data = isPlainObject(f.data) ? f.data : {};
+  const entries: PlacedEntry[] = [];
+  for (const { scope, key } of SCOPE_LISTS) {
+    const list = data[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((entry, index) => {
+      const id = isPlainObject(entry) ? entry[idKey(scope)] : undefined;
+      if (isPlainObject(entry) && typeof id === 'string') entries.push(placeEntry(f, scope, [key, index], entry, id));
+    });
+  }
+  const section = data.defaults;
+  const defaults: PlacedFile['defaults'] = { sections: new Map() };
+  if (isPlainObject(section)) {
+    if (typeof section.credentials_env === 'string') defaults.credentialsEnv = placed(f, ['defaults', 'credentials_env'], section.credentials_env);
+    // Anything but a mapping is a schema error already.
+    for (const spec of RESOURCES) placeSection(f, ['defaults'], section, spec, 'account', defaults.sections);
+  }
+  return { entries, defaults };
+}
+
+function placeEntry(f: YamlFile, scope: Scope, path: PathSegment[], entry: Record<string, unknown>, id: string): PlacedEntry {
+  const placedEntry: PlacedEntry = { scope, id, path, source: valuePosition(f, path), sections: new Map() };
+  if (typeof entry.description === 'string') placedEntry.description = entry.description;
+  if (typeof entry.credentials_env === 'string') placedEntry.credentialsEnv = placed(f, [...path, 'credentials_env'], entry.credentials_env);
+  for (const spec of RESOURCES) if (spec.scopes.includes(scope)) placeSection(f, path, entry, spec, scope, placedEntry.sections);
+  return placedEntry;
+}
+
+function placed(f: YamlFile, path: readonly PathSegment[], value: unknown): Placed {
+  return { value, position: valuePosition(f, path) };
+}
+
+/** The resource section `spec.type` of `parent` (at `base`), if it is a mapping: its key's position and managed leaves. */
+function placeSection(f: YamlFile, base: PathSegment[], parent: Record<string, unknown>, spec: ResourceSpec, scope: Scope, into: Map<ResourceType, PlacedSection>): void {
+  const section = parent[spec.type];
+  if (!isPlainObject(section)) return;
+  const path = [...base, spec.type];
+  const leaves = new Map<string, Placed>();
+  for (const field of writableFields(spec, scope)) {
+    const value = getPath(section, field.path);
+    if (value !== undefined) leaves.set(field.path, placed(f, [...path, ...field.path.split('.')], value));
+  }
+  into.set(spec.type, { position: keyPosition(f, path), leaves });
+}
+
+export function mergeTargets(files: readonly PlacedFile[]): { targets: MergedTarget[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const defaults = collectDefaults(files, diagnostics);
   const targets: MergedTarget[] = [];
   const firstSeen = new Map<string, SourcePosition>();
   // Accounts first, then zones; each in file order.
-  for (const { scope, key } of SCOPE_LISTS) {
-    for (const f of files) {
-      const list = isPlainObject(f.data) ? f.data[key] : undefined;
-      if (!Array.isArray(list)) continue;
-      list.forEach((entry, index) => {
-        const id = isPlainObject(entry) ? entry[idKey(scope)] : undefined;
-        if (!isPlainObject(entry) || typeof id !== 'string') return;
-        const merged = mergeTarget(f, scope, [key, index], entry, id, defaults);
-        const earlier = firstSeen.get(`${scope}:${id}`);
-        if (earlier) {
-          const { file, line, col } = earlier;
-          diagnostics.push({ ...merged.target.source, message: `${scope} ${id} is defined twice: also at ${file}:${line}:${col}`, path: describePath(merged.path) });
-        } else {
-          firstSeen.set(`${scope}:${id}`, merged.target.source);
-        }
-        targets.push(merged);
-      });
+  for (const { scope } of SCOPE_LISTS) {
+    for (const entry of files.flatMap((f) => f.entries.filter((e) => e.scope === scope))) {
+      const merged = mergeTarget(entry, defaults);
+      const earlier = firstSeen.get(`${scope}:${entry.id}`);
+      if (earlier) {
+        const { file, line, col } = earlier;
+        diagnostics.push({ ...entry.source, message: `${scope} ${entry.id} is defined twice: also at ${file}:${line}:${col}`, path: describePath(entry.path) });
+      } else {
+        firstSeen.set(`${scope}:${entry.id}`, entry.source);
+      }
+      targets.push(merged);
     }
   }
   return { targets, diagnostics };
 }
 
-function collectDefaults(files: readonly YamlFile[], diagnostics: Diagnostic[]): Defaults {
+function collectDefaults(files: readonly PlacedFile[], diagnostics: Diagnostic[]): Defaults {
   const defaults: Defaults = { leaves: new Map(), sections: new Map() };
-  for (const f of files) {
-    const section = isPlainObject(f.data) ? f.data.defaults : undefined;
-    if (!isPlainObject(section)) continue;
-    if (typeof section.credentials_env === 'string') {
-      const placed = { value: section.credentials_env, position: valuePosition(f, ['defaults', 'credentials_env']) };
+  for (const { defaults: given } of files) {
+    if (given.credentialsEnv) {
       if (defaults.credentialsEnv) {
         const { file, line, col } = defaults.credentialsEnv.position;
-        diagnostics.push({ ...placed.position, message: `a default credentials_env is given twice: also at ${file}:${line}:${col}`, path: 'defaults.credentials_env' });
+        diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${file}:${line}:${col}`, path: 'defaults.credentials_env' });
       } else {
-        defaults.credentialsEnv = placed;
+        defaults.credentialsEnv = given.credentialsEnv;
       }
     }
-    for (const spec of RESOURCES) {
-      if (!isPlainObject(section[spec.type])) continue; // anything else is a schema error already
-      if (!defaults.sections.has(spec.type)) defaults.sections.set(spec.type, keyPosition(f, ['defaults', spec.type]));
-      const leaves = defaults.leaves.get(spec.type) ?? new Map<string, Placed>();
-      defaults.leaves.set(spec.type, leaves);
-      for (const [path, placed] of leafValues(f, ['defaults', spec.type], section[spec.type], spec, 'account')) {
+    for (const [type, section] of given.sections) {
+      if (!defaults.sections.has(type)) defaults.sections.set(type, section.position);
+      const leaves = defaults.leaves.get(type) ?? new Map<string, Placed>();
+      defaults.leaves.set(type, leaves);
+      for (const [path, placedValue] of section.leaves) {
         const earlier = leaves.get(path);
         if (earlier) {
           const { file, line, col } = earlier.position;
-          diagnostics.push({ ...placed.position, message: `a default for ${spec.type}.${path} is given twice: also at ${file}:${line}:${col}`, path: describePath(['defaults', spec.type, ...path.split('.')]) });
+          diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${file}:${line}:${col}`, path: describePath(['defaults', type, ...path.split('.')]) });
         } else {
-          leaves.set(path, placed);
+          leaves.set(path, placedValue);
         }
       }
     }
@@ -97,43 +161,32 @@ function collectDefaults(files: readonly YamlFile[], diagnostics: Diagnostic[]):
   return defaults;
 }
 
-/** The managed leaves of one resource section, in table order, keyed by dotted path. */
-function leafValues(f: YamlFile, base: PathSegment[], section: unknown, spec: ResourceSpec, scope: Scope): Map<string, Placed> {
-  const leaves = new Map<string, Placed>();
-  if (!isPlainObject(section)) return leaves;
-  for (const field of writableFields(spec, scope)) {
-    const value = getPath(section, field.path);
-    if (value !== undefined) leaves.set(field.path, { value, position: valuePosition(f, [...base, ...field.path.split('.')]) });
-  }
-  return leaves;
-}
-
-function mergeTarget(f: YamlFile, scope: Scope, path: PathSegment[], entry: Record<string, unknown>, id: string, defaults: Defaults): MergedTarget {
-  const target: DesiredTarget = { scope, id, source: valuePosition(f, path), resources: [] };
-  if (typeof entry.description === 'string') target.description = entry.description;
-  const credentials: Placed | undefined =
-    typeof entry.credentials_env === 'string' ? { value: entry.credentials_env, position: valuePosition(f, [...path, 'credentials_env']) } : defaults.credentialsEnv;
+function mergeTarget(entry: PlacedEntry, defaults: Defaults): MergedTarget {
+  const { scope, id, path } = entry;
+  const target: DesiredTarget = { scope, id, source: entry.source, resources: [] };
+  if (entry.description !== undefined) target.description = entry.description;
+  const credentials = entry.credentialsEnv ?? defaults.credentialsEnv;
   if (credentials) target.credentialsEnv = { name: credentials.value as string, position: credentials.position };
   const merged: MergedTarget = { target, path, own: new Map(), sections: new Map() };
   for (const spec of RESOURCES) {
     if (!spec.scopes.includes(scope)) continue;
-    const own = leafValues(f, [...path, spec.type], entry[spec.type], spec, scope);
-    const hasOwnSection = isPlainObject(entry[spec.type]);
-    const takesDefaults = hasOwnSection || !spec.defaultsNeedOwnSection;
+    const section = entry.sections.get(spec.type);
+    const own = section?.leaves ?? new Map<string, Placed>();
+    const takesDefaults = section !== undefined || !spec.defaultsNeedOwnSection;
     const inherited = (takesDefaults && defaults.leaves.get(spec.type)) || new Map<string, Placed>();
     const resource: DesiredResource = { type: spec.type, values: {}, positions: {}, via: {} };
     for (const field of writableFields(spec, scope)) {
       // Zones inherit only the fields they accept: writableFields(spec, 'zone') leaves out the rest.
       const ownValue = own.get(field.path);
-      const placed = ownValue ?? inherited.get(field.path);
-      if (!placed) continue;
-      resource.values[field.path] = sentValue(field, placed.value);
-      resource.positions[field.path] = placed.position;
+      const placedValue = ownValue ?? inherited.get(field.path);
+      if (!placedValue) continue;
+      resource.values[field.path] = sentValue(field, placedValue.value);
+      resource.positions[field.path] = placedValue.position;
       resource.via[field.path] = ownValue ? scope : 'defaults';
     }
     merged.own.set(spec.type, new Set(own.keys()));
     // A section that is not a mapping (e.g. `doh:` with no value) is a schema error already, not a given section.
-    if (hasOwnSection) merged.sections.set(spec.type, { position: keyPosition(f, [...path, spec.type]), fromDefaults: false });
+    if (section) merged.sections.set(spec.type, { position: section.position, fromDefaults: false });
     else if (takesDefaults && defaults.sections.has(spec.type)) merged.sections.set(spec.type, { position: defaults.sections.get(spec.type)!, fromDefaults: true });
     if (Object.keys(resource.values).length > 0) target.resources.push(resource);
   }

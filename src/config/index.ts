@@ -1,14 +1,14 @@
 // The config stage: YAML files in, the desired state (or every problem with it, each at file:line:col) out.
 
-import { collectAllowEntries } from './allow.js';
-import { mergeTargets } from './desired.js';
-import { interpolateFile, type Env } from './interpolate.js';
+import { resolveAllow, type AllowCandidate } from './allow.js';
+import { checkFile } from './check-file.js';
+import { mergeTargets, type PlacedFile } from './desired.js';
+import type { Env } from './interpolate.js';
 import { findConfigFiles, loadYamlFile, parseYaml } from './load.js';
 import type { DesiredState, Diagnostic } from './model.js';
-import { fileDiagnostic, type YamlFile } from './positions.js';
+import type { YamlFile } from './positions.js';
 import { adviceDiagnostics, crossFieldDiagnostics } from './rules.js';
 export { credentialDiagnostics } from './rules.js';
-import { schemaDiagnostics } from './check-schema.js';
 
 export { formatDiagnostic } from './model.js';
 export type { DesiredResource, DesiredState, DesiredTarget, Diagnostic, SourcePosition } from './model.js';
@@ -45,25 +45,16 @@ async function checkFiles(
   env: Env,
 ): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
   const diagnostics = [...found];
-  const files: YamlFile[] = [];
+  const placed: PlacedFile[] = [];
+  const candidates: AllowCandidate[] = [];
   for (const { path, load } of sources) {
-    try {
-      const loaded = await load();
-      diagnostics.push(...loaded.diagnostics);
-      if (!loaded.file) continue;
-      // Before the schema: a value read from the environment is checked like one written out (a reference that
-      // could not be read is reported once, not also as a bad value).
-      const unread = interpolateFile(loaded.file, env);
-      const unreadPaths = new Set(unread.map((d) => d.path));
-      diagnostics.push(...unread, ...(await schemaDiagnostics(loaded.file)).filter((d) => !unreadPaths.has(d.path)));
-      files.push(loaded.file);
-    } catch (err) {
-      // Whatever a hostile file still manages to break is reported against it, never as a crash.
-      diagnostics.push(fileDiagnostic(path, `could not be checked: ${err instanceof Error ? err.message : String(err)}`));
-    }
+    const checked = await checkFile(path, load, env);
+    diagnostics.push(...checked.diagnostics);
+    if (checked.placed) placed.push(checked.placed);
+    candidates.push(...checked.allow);
   }
-  const merged = mergeTargets(files);
-  const allowed = collectAllowEntries(files, merged.targets);
+  const merged = mergeTargets(placed);
+  const allowed = resolveAllow(candidates, merged.targets);
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics);
   const warnings = sortDiagnostics(adviceDiagnostics(merged.targets));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings };
