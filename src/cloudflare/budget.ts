@@ -1,8 +1,11 @@
 // One paced rate budget per credential, shared by every request of every worker that uses it: at most `requests`
 // in any `windowSeconds`. A request counts from the moment it is sent until `windowSeconds` after its answer
 // arrived (the server counts it somewhere in between), so latency never makes ztsync spend more than the limit.
-// A 429 pauses the whole credential until its retry-after; a `Ratelimit` answer whose remaining quota is used up
-// (someone else, e.g. the dashboard, spends from the same budget) pauses it until that window resets.
+// A 429 pauses the whole credential until its retry-after. Every answer's `Ratelimit` (r: requests left, t: seconds
+// until the window moves) bounds what is sent next, because someone else (the dashboard) may spend from the same
+// budget, or the server's limit may be lower than --rate-limit: at most r, less the requests still in flight (each
+// may take one), until t; after t, one request at a time until an answer says again how much is left. Waiting only
+// for r=0 was too late: the requests already in flight at concurrency 8 went over and locked the credential out.
 // No npm limiter fits: bottleneck and p-throttle count a request when it starts, which under varying latency
 // lets the server see more than N in a window, and neither can be paused from an answer.
 
@@ -22,6 +25,10 @@ export class RateBudget {
   #pausedUntil = 0;
   readonly #queue: ((release: Release) => void)[] = [];
   #timer?: NodeJS.Timeout;
+  /** Requests sent and not answered yet. */
+  #inFlight = 0;
+  /** What the server's last `Ratelimit` allows: `left` more requests until `until` (ms); absent: the server does not say. */
+  #server?: { left: number; until: number };
   /** Time requests spent waiting for the budget, summed. */
   waitMs = 0;
 
@@ -45,33 +52,48 @@ export class RateBudget {
   }
 
   #observe(headers: Record<string, string | string[] | undefined>): void {
+    // A 429's retry-after pauses the credential from the client, when it is going to retry (--max-retries 0: never).
+    if (headers['retry-after'] !== undefined) return;
     const text = String(headers['ratelimit'] ?? '');
     const remaining = /\br=(\d+)/.exec(text);
     const reset = /\bt=(\d+)/.exec(text);
-    // Used up (by someone else too): wait for the window to reset; the local count alone would send too early.
-    // (A 429's retry-after pauses the credential from the client, when it is going to retry.)
-    if (remaining && reset && Number(remaining[1]) === 0 && headers['retry-after'] === undefined) this.pause(Number(reset[1]) * 1000);
+    this.#server = remaining && reset ? { left: Number(remaining[1]) - this.#inFlight, until: Date.now() + Number(reset[1]) * 1000 } : undefined;
+  }
+
+  /** Whether the server's last word lets one more request go now; else when that may change (undefined: at an answer). */
+  #serverAllows(now: number): { ok: boolean; wakeAt?: number } {
+    const server = this.#server;
+    if (!server) return { ok: true };
+    if (now < server.until) return server.left > 0 ? { ok: true } : { ok: false, wakeAt: server.until };
+    return { ok: this.#inFlight === 0 }; // the window has moved by an unknown amount: one request finds out
   }
 
   #pump(): void {
     clearTimeout(this.#timer);
     const now = Date.now();
     for (let i = this.#slots.length - 1; i >= 0; i--) if (this.#slots[i].until <= now) this.#slots.splice(i, 1);
-    while (this.#queue.length > 0 && now >= this.#pausedUntil && this.#slots.length < this.limit.requests) {
+    while (this.#queue.length > 0 && now >= this.#pausedUntil && this.#slots.length < this.limit.requests && this.#serverAllows(now).ok) {
       const slot = { until: Infinity };
       this.#slots.push(slot);
+      this.#inFlight++;
+      if (this.#server) this.#server.left--;
       this.#queue.shift()!((headers) => {
         slot.until = Date.now() + this.limit.windowSeconds * 1000;
+        this.#inFlight--;
         if (headers) this.#observe(headers);
         this.#pump();
       });
     }
     if (this.#queue.length === 0) return;
+    // The latest time at which one of the conditions that hold the queue may clear; one that only an answer can
+    // clear (every slot in flight, a request finding out how much is left) needs no timer: the release pumps.
     const finite = this.#slots.map((s) => s.until).filter((t) => t !== Infinity);
     const full = this.#slots.length >= this.limit.requests;
-    // Full with every slot in flight: a release will pump again.
-    if (full && finite.length === 0 && this.#pausedUntil <= now) return;
-    const wakeAt = Math.max(this.#pausedUntil, full ? Math.min(...finite) : now);
+    const server = this.#serverAllows(now);
+    const clearAt = [now < this.#pausedUntil ? this.#pausedUntil : undefined, full && finite.length > 0 ? Math.min(...finite) : undefined, server.ok ? undefined : server.wakeAt];
+    const times = clearAt.filter((t): t is number => t !== undefined);
+    if (times.length === 0) return;
+    const wakeAt = Math.max(...times);
     // Not unref'd: a request is waiting for it, and the process must stay alive for that request.
     this.#timer = setTimeout(() => this.#pump(), Math.max(1, wakeAt - now));
   }

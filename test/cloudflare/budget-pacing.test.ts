@@ -1,16 +1,46 @@
-// The paced rate budget (src/cloudflare/budget.ts) as a real process lives with it.
+// The paced rate budget (src/cloudflare/budget.ts): what the server's Ratelimit answers make it do, and a real
+// process living with it. The emulator's lockout limit is the judge: a request over it is a 429 it counts.
 import { spawn } from 'node:child_process';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { answer, forward, startServer, type TestServer } from '../helpers/http.js';
 import { EXAMPLES, SECRET_TOKEN, demoEmulator } from '../helpers/reconcile.js';
+import { FLEET_TOKEN, fleetRun, startFleet, type Fleet } from '../helpers/scale.js';
 
 let em: RunningEmulator | undefined;
 let gateway: TestServer | undefined;
+let fleet: Fleet | undefined;
 afterEach(async () => {
   await gateway?.close();
   await em?.close();
-  em = gateway = undefined;
+  await fleet?.em.close();
+  em = gateway = fleet = undefined;
+});
+
+// 9 accounts: 15 reads (DoH is unmanaged on every third). A 2-second window keeps each test to a few seconds.
+const LOCKOUT = { windowSeconds: 2, lockoutSeconds: 60 };
+
+describe('the server\'s Ratelimit answers bound what is sent', () => {
+  it('a server limit lower than --rate-limit (the default 1000/300) is not gone over at concurrency 4', async () => {
+    fleet = await startFleet(9, { rateLimit: { requests: 6, ...LOCKOUT } });
+    const result = await fleetRun(fleet, ['plan', fleet.dir, '--format', 'json', '-q', '--concurrency', '4']);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).summary.error).toBe(0);
+    expect(fleet.em.state.snapshot().counters.rateLimited).toBe(0);
+  }, 20_000);
+
+  it('someone else spending from the same credential is not gone over either', async () => {
+    fleet = await startFleet(9, { rateLimit: { requests: 10, ...LOCKOUT } });
+    // The dashboard spends 5 of the token's 10 just before the plan starts.
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${fleet.em.url}/accounts/${fleet.ids[0]}/access/organizations`, { headers: { authorization: `Bearer ${FLEET_TOKEN}` } });
+      expect(res.status).toBe(200);
+    }
+    const result = await fleetRun(fleet, ['plan', fleet.dir, '--format', 'json', '-q', '--concurrency', '3', '--rate-limit', '10/2']);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).summary.error).toBe(0);
+    expect(fleet.em.state.snapshot().counters.rateLimited).toBe(0);
+  }, 20_000);
 });
 
 // One test starting a process with tsx (a few seconds): the event loop only empties in a real process.
