@@ -2,11 +2,11 @@
 // problem at the exact place in the YAML (an unknown key points at the key, a bad value at the value).
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isPair, isScalar, isSeq, visit, type Node } from 'yaml';
+import { isScalar, type Node } from 'yaml';
 import { RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/index.js';
 import { isBeyondGoRange, MAX_DURATION_TEXT, parseDuration, type DurationUnits } from '../resources/duration.js';
 import type { Diagnostic } from './model.js';
-import { commentInPlaceOfValue, describePath, keyPosition, pointerToPath, sourceText, valuePosition, type PathSegment, type YamlFile } from './positions.js';
+import { commentInPlaceOfValue, describePath, keyPosition, pointerToPath, sourceText, valuePosition, walkYaml, type PathSegment, type YamlFile } from './positions.js';
 import { buildSchema, canBeUnset, DEFAULT_DURATION_MIN, DURATION_FORMAT } from './schema.js';
 import { closest } from './suggest.js';
 
@@ -80,13 +80,14 @@ function withoutNoise(errors: ErrorObject[]): ErrorObject[] {
  */
 function emptyValues(f: YamlFile): Diagnostic[] {
   const found: Diagnostic[] = [];
-  visit(f.doc, {
-    Pair(_, pair, ancestry) {
+  walkYaml(f.doc.contents, {
+    pair(pair, at) {
       const value = pair.value as Node | null;
       if (value !== null && !(isScalar(value) && value.value === null && value.source === '')) return;
-      const path = dataPath([...ancestry, pair]);
-      const field = path && fieldAt(path);
-      if (!path || !field || !canBeUnset(field)) return;
+      if (at.includes(null)) return;
+      const path = at as PathSegment[];
+      const field = fieldAt(path);
+      if (!field || !canBeUnset(field)) return;
       const name = String(path[path.length - 1]);
       const comment = commentInPlaceOfValue(f, path);
       const message = comment
@@ -96,20 +97,6 @@ function emptyValues(f: YamlFile): Diagnostic[] {
     },
   });
   return found;
-}
-
-/** The data path of a pair from yaml's visit ancestry (maps give keys, sequences indexes). */
-function dataPath(ancestry: readonly unknown[]): PathSegment[] | undefined {
-  const path: PathSegment[] = [];
-  for (const [i, node] of ancestry.entries()) {
-    if (isPair(node)) {
-      if (!isScalar(node.key) || typeof node.key.value !== 'string') return undefined;
-      path.push(node.key.value);
-    } else if (isSeq(node)) {
-      path.push(node.items.indexOf(ancestry[i + 1] as never));
-    }
-  }
-  return path;
 }
 
 function describeError(f: YamlFile, error: ErrorObject): Diagnostic {

@@ -47,21 +47,28 @@ export function interpolate(text: string, env: Env): { value: string; problems: 
  */
 export function interpolateFile(file: YamlFile, env: Env): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const walk = (node: unknown, path: PathSegment[]): unknown => {
+  const path: PathSegment[] = []; // one stack, copied only for a problem: a copy per value cost ~5 % of a large validate
+  const walk = (node: unknown): unknown => {
     if (typeof node === 'string') {
       if (!node.includes('${')) return node;
       const { value, problems } = interpolate(node, env);
-      for (const message of problems) diagnostics.push({ ...valuePosition(file, path), message, path: describePath(path) });
+      for (const message of problems) diagnostics.push({ ...valuePosition(file, [...path]), message, path: describePath(path) });
       return value;
     }
+    const within = (key: PathSegment, value: unknown) => {
+      path.push(key);
+      const replaced = walk(value);
+      path.pop();
+      return replaced;
+    };
     if (Array.isArray(node)) {
-      node.forEach((item, i) => (node[i] = walk(item, [...path, i])));
+      node.forEach((item, i) => (node[i] = within(i, item)));
     } else if (node && typeof node === 'object') {
       const record = node as Record<string, unknown>;
-      for (const key of Object.keys(record)) record[key] = walk(record[key], [...path, key]);
+      for (const key of Object.keys(record)) record[key] = within(key, record[key]);
     }
     return node;
   };
-  file.data = walk(file.data, []);
+  file.data = walk(file.data);
   return diagnostics;
 }

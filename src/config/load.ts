@@ -7,7 +7,7 @@ import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, vi
 import { decodeUtf8 } from '../util/utf8.js';
 import { yamlSyntaxMessage } from '../util/yaml-messages.js';
 import type { Diagnostic } from './model.js';
-import { fileDiagnostic, positionAt, type YamlFile } from './positions.js';
+import { fileDiagnostic, positionAt, walkYaml, type YamlFile } from './positions.js';
 
 const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
 
@@ -160,11 +160,16 @@ function structuralProblems(doc: ReturnType<typeof parseDocument>, at: (node: No
   const problems: Diagnostic[] = [];
   const anchorsSoFar = new Set<string>();
   let aliases = 0;
-  visit(doc, {
-    Value(_, node) {
-      if (node.anchor) anchorsSoFar.add(node.anchor);
+  walkYaml(doc.contents, {
+    node(node) {
+      if (isAlias(node)) {
+        if (!anchorsSoFar.has(node.source)) problems.push(at(node, `unknown alias *${node.source}: no anchor &${node.source} before it`));
+        else if (++aliases === MAX_ALIAS_COUNT + 1) problems.push(at(node, TOO_MANY_ALIASES));
+      } else if (node.anchor) {
+        anchorsSoFar.add(node.anchor);
+      }
     },
-    Pair(_, pair) {
+    pair(pair) {
       const key = pair.key as Node | null;
       if (isScalar(key) && typeof key.value === 'string') return;
       if (!key || (isScalar(key) && key.value === null)) {
@@ -176,10 +181,6 @@ function structuralProblems(doc: ReturnType<typeof parseDocument>, at: (node: No
       } else if (isCollection(key) || isAlias(key)) {
         problems.push(at(key, 'keys must be plain strings, not lists, mappings or aliases'));
       }
-    },
-    Alias(_, alias) {
-      if (!anchorsSoFar.has(alias.source)) problems.push(at(alias, `unknown alias *${alias.source}: no anchor &${alias.source} before it`));
-      else if (++aliases === MAX_ALIAS_COUNT + 1) problems.push(at(alias, TOO_MANY_ALIASES));
     },
   });
   return problems;

@@ -1,6 +1,6 @@
 // From a path in the loaded data (as ajv and the merge see it) back to where it was written in the YAML file.
 
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import type { Diagnostic, SourcePosition } from './model.js';
 
 export type PathSegment = string | number;
@@ -85,6 +85,42 @@ export function commentInPlaceOfValue(f: YamlFile, path: readonly PathSegment[])
   if (!isEmpty || !key?.range) return undefined;
   const rest = f.text.slice(key.range[1]).split(/\r?\n/, 1)[0];
   return /^\s*:\s+(#.*?)\s*$/.exec(rest)?.[1];
+}
+
+export interface YamlWalker {
+  /** Each scalar, mapping, sequence and alias. */
+  node?(node: Node): void;
+  /** Each pair, with the data path of its value: its key last (null for a key that is not a string). */
+  pair?(pair: Pair, path: readonly (PathSegment | null)[]): void;
+}
+
+/**
+ * Every node in document order, a pair's key before its value; aliases are not followed. yaml's own visit() copies
+ * and freezes the ancestry at every node, which cost ~10 % of validating a large config. Recursion is safe: load.ts
+ * refuses documents nested deeper than MAX_DEPTH before anything walks them.
+ */
+export function walkYaml(root: unknown, walker: YamlWalker): void {
+  const path: (PathSegment | null)[] = [];
+  const walk = (node: unknown): void => {
+    if (!isNode(node)) return;
+    walker.node?.(node);
+    if (!isCollection(node)) return;
+    const inSeq = isSeq(node);
+    node.items.forEach((item, index) => {
+      if (inSeq) path.push(index);
+      if (isPair(item)) {
+        path.push(isScalar(item.key) && typeof item.key.value === 'string' ? item.key.value : null);
+        walker.pair?.(item, path);
+        walk(item.key);
+        walk(item.value);
+        path.pop();
+      } else {
+        walk(item);
+      }
+      if (inSeq) path.pop();
+    });
+  };
+  walk(root);
 }
 
 /** `accounts[0].organization.session_duration`: how diagnostics name a place in the document. */
