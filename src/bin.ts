@@ -18,11 +18,20 @@ const io: Io = {
       rl.close();
     }
   },
-  stopSignal: () =>
+  stopSignal: (until) =>
     new Promise((resolve) => {
-      const stop = (signal: string) => resolve(signal);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      // Heard once: a second Ctrl-C finds no listener and ends the process at once, as Node does by default.
+      const stop = (signal: string) => {
+        stopListening();
+        resolve(signal);
+      };
+      const stopListening = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      until?.addEventListener('abort', stopListening, { once: true });
     }),
 };
 

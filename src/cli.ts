@@ -1,7 +1,7 @@
 // The command line: one file per command under commands/, wired here.
 
 import { Command, CommanderError } from 'commander';
-import { EXIT, UsageError, type Io } from './io.js';
+import { EXIT, Interrupted, UsageError, type Io } from './io.js';
 import { applyCommand } from './commands/apply.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { importCommand } from './commands/import.js';
@@ -44,8 +44,8 @@ export async function runCli(argv: string[], rawIo: Io): Promise<number> {
       // --help and --version end through here with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? EXIT.ok : EXIT.error;
     }
-    io.stderr.write(`ztsync: ${err instanceof UsageError ? err.message : describeUnexpected(err)}\n`);
-    return EXIT.error;
+    io.stderr.write(`ztsync: ${err instanceof UsageError || err instanceof Interrupted ? err.message : describeUnexpected(err)}\n`);
+    return err instanceof Interrupted ? EXIT.interrupted : EXIT.error;
   }
 }
 

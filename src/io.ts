@@ -11,8 +11,11 @@ export interface Io {
   stderrIsTTY?: boolean;
   /** Ask a question on the terminal; only called when stdinIsTTY. */
   prompt(question: string): Promise<string>;
-  /** Resolves when the process is asked to stop (SIGINT/SIGTERM); used by long-running commands. */
-  stopSignal(): Promise<string>;
+  /**
+   * Resolves when the process is asked to stop (SIGINT/SIGTERM); used by long-running commands. Once `until` is
+   * aborted it stops listening (a phase that ended no longer keeps the signal from doing what it would otherwise do).
+   */
+  stopSignal(until?: AbortSignal): Promise<string>;
 }
 
 /** Exit codes shared by every command. */
@@ -22,4 +25,9 @@ export const EXIT = { ok: 0, error: 1, changes: 2, blocked: 3, interrupted: 130 
 /** An error whose message is meant for the user as it is: printed without a stack, exit 1. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** The run was asked to stop (Ctrl-C) and stopped cleanly; the message says what was (not) done. Exit 130. */
+export class Interrupted extends Error {
+  override name = 'Interrupted';
 }

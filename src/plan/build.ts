@@ -23,6 +23,8 @@ export interface PlanOptions {
   concurrency?: number;
   /** Called as each target is planned, for progress output. */
   onTarget?: (target: TargetPlan) => void;
+  /** Once aborted, no new target is read (those in flight finish) and the plan holds only the targets read. */
+  signal?: AbortSignal;
 }
 
 export interface Shard {
@@ -48,7 +50,7 @@ export async function buildPlanFrom(desired: DesiredState, apiBase: string, read
     const plan = await planTarget(target, read(target));
     options.onTarget?.(plan);
     return plan;
-  });
+  }, options.signal);
   return makePlan(apiBase, planned);
 }
 

@@ -100,24 +100,32 @@ describe('11. a write whose read-back failed is "written but not confirmed"', ()
   });
 });
 
+// The real-process tests run once, not under every emulator mode: starting a process with tsx takes seconds.
+const firstMode = (process.env.ZTSYNC_E2E_PUT_SEMANTICS ?? 'replace') === 'replace' && (process.env.ZTSYNC_E2E_ANSWER_STYLE ?? 'sparse') === 'sparse';
+
+/** A gateway in front of the demo emulator that holds the first request of a kind until `release` is called, and says when it arrived. */
+async function holdFirst(isHeld: (method: string) => boolean) {
+  em = await demoEmulator();
+  let arrive!: () => void;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held = 0;
+  server = await startProxy(em.url, async (req) => {
+    if (isHeld(req.method ?? '') && held++ === 0) {
+      arrive();
+      await released;
+    }
+    return false;
+  });
+  return { arrived, release };
+}
+
 describe('14. Ctrl-C during apply', () => {
-  /** A gateway that holds the first write until `release` is called, and says when it arrived. */
-  async function holdFirstWrite() {
-    em = await demoEmulator();
-    let arrived!: () => void;
-    const firstWrite = new Promise<void>((resolve) => (arrived = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let writes = 0;
-    server = await startProxy(em.url, async (req) => {
-      if (req.method !== 'GET' && writes++ === 0) {
-        arrived();
-        await released;
-      }
-      return false;
-    });
-    return { firstWrite, release };
-  }
+  const holdFirstWrite = async () => {
+    const { arrived, release } = await holdFirst((method) => method !== 'GET');
+    return { firstWrite: arrived, release };
+  };
 
   it('in-process: no new target is started, the write in flight finishes and reads back, all is reported, exit 130', async () => {
     const { firstWrite, release } = await holdFirstWrite();
@@ -138,8 +146,6 @@ describe('14. Ctrl-C during apply', () => {
     expect(server!.requests.filter((r) => r.method !== 'GET')).toHaveLength(2); // production's organization and DoH
   });
 
-  // Once, not under every emulator mode: starting a process with tsx takes seconds.
-  const firstMode = (process.env.ZTSYNC_E2E_PUT_SEMANTICS ?? 'replace') === 'replace' && (process.env.ZTSYNC_E2E_ANSWER_STYLE ?? 'sparse') === 'sparse';
   it.runIf(firstMode)('a real process and a real SIGINT', async () => {
     const { firstWrite, release } = await holdFirstWrite();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], {
@@ -164,4 +170,58 @@ describe('14. Ctrl-C during apply', () => {
     expect(out).toContain('not started: stopped (SIGINT)');
     expect(out).toMatch(/Apply: 1 applied, \d+ unchanged, 0 failed, \d+ not started\./);
   }, 20_000);
+});
+
+describe('Ctrl-C while apply (or plan) is still reading live state', () => {
+  const holdFirstRead = async () => {
+    const { arrived, release } = await holdFirst((method) => method === 'GET');
+    return { firstRead: arrived, release };
+  };
+
+  it('in-process: no new target is read, the read in flight ends, nothing is written, and it says so; exit 130', async () => {
+    const { firstRead, release } = await holdFirstRead();
+    let interrupt!: (signal: string) => void;
+    const stopSignal = new Promise<string>((resolve) => (interrupt = resolve));
+    const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { env: env(server!.url), stopSignal: () => stopSignal });
+    await firstRead;
+    interrupt('SIGINT');
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('SIGINT: reading no new target; finishing the reads in flight');
+    expect(result.stderr).toContain('ztsync: interrupted (SIGINT) while reading live state after 1 of 4 targets: nothing was changed');
+    expect(result.stdout).toBe('');
+    // The first target's reads (organization and DoH), and nothing else.
+    expect(server!.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
+  });
+
+  for (const signals of [1, 2]) {
+    it.runIf(firstMode)(`a real process: ${signals === 1 ? 'one SIGINT ends it cleanly with 130' : 'a second SIGINT ends it at once'}`, async () => {
+      const { firstRead, release } = await holdFirstRead();
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], {
+        env: { ...process.env, ...env(server!.url), NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (c) => (err += c));
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+      await firstRead;
+      child.kill('SIGINT');
+      await new Promise<void>((resolve) => {
+        const check = () => (err.includes('reading no new target') ? resolve() : setTimeout(check, 10));
+        check();
+      });
+      if (signals === 2) {
+        child.kill('SIGINT');
+        expect(await exited).toEqual({ code: null, signal: 'SIGINT' });
+        release();
+      } else {
+        release();
+        expect(await exited).toEqual({ code: 130, signal: null });
+        expect(err).toContain('nothing was changed');
+      }
+      expect(server!.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    }, 20_000);
+  }
 });

@@ -16,7 +16,7 @@ import { sealPlan, targetsHoldingSecrets } from '../../plan/saved.js';
 import { checkSafety, DEFAULT_BUDGET, DEFAULT_BUDGET_MIN_TARGETS, parseBudget, type Allowance, type ChangeBudget } from '../../plan/safety.js';
 import { CHANGE_BUDGET_RULE, SAFETY_RULE_NAMES } from '../../resources/safety.js';
 import { closest } from '../../config/suggest.js';
-import { UsageError, type Io } from '../../io.js';
+import { Interrupted, UsageError, type Io } from '../../io.js';
 import { githubActions } from './github.js';
 import { Progress, type ProgressCounts } from './progress.js';
 import { readTargetsToRetry } from './results.js';
@@ -137,11 +137,21 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   const counts = countsOf(clients);
   const progress = new Progress(io, { label: 'plan', total: targets.length, quiet: options.quiet, counts });
   let built: Plan;
+  // Ctrl-C while reading: nothing has been written yet, so start no new target, let the reads in flight end, and say so.
+  const reading = new AbortController();
+  const stop = new AbortController();
+  void io.stopSignal(reading.signal).then((signal) => {
+    if (reading.signal.aborted) return;
+    stop.abort(signal);
+    io.stderr.write(`\nztsync: ${signal}: reading no new target; finishing the reads in flight (again to stop at once)\n`);
+  });
   try {
-    built = await buildPlan({ ...state, targets }, clients, { concurrency, onTarget: () => progress.targetDone() });
+    built = await buildPlan({ ...state, targets }, clients, { concurrency, signal: stop.signal, onTarget: () => progress.targetDone() });
   } finally {
+    reading.abort();
     progress.stop();
   }
+  if (stop.signal.aborted) throw new Interrupted(`interrupted (${stop.signal.reason}) while reading live state after ${built.targets.length} of ${targets.length} targets: nothing was changed`);
   const refused = clients.clients.find((c) => c.refusal);
   if (refused) {
     // Said once, not once per target: the client stopped at the first refusal.
