@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline/promises';
 import { runCli } from './cli.js';
-import type { Io } from './io.js';
+import { Interrupted, type Io } from './io.js';
 
 const io: Io = {
   stdout: process.stdout,
@@ -14,6 +14,12 @@ const io: Io = {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
       return await rl.question(question);
+    } catch (err) {
+      // The terminal is in raw mode, so readline sees Ctrl-C (not a signal) and Ctrl-D, and rejects with either.
+      if ((err as { code?: string }).code !== 'ABORT_ERR') throw err;
+      if (/Ctrl\+C/.test((err as Error).message)) throw new Interrupted('cancelled with Ctrl-C at the prompt: nothing was changed');
+      return ''; // Ctrl-D: no answer, which is not "yes"
+
     } finally {
       rl.close();
     }

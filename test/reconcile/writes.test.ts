@@ -225,3 +225,28 @@ describe('Ctrl-C while apply (or plan) is still reading live state', () => {
     }, 20_000);
   }
 });
+
+describe('the confirmation prompt on a real terminal', () => {
+  // `script` (util-linux) gives the child a pseudo-terminal: readline puts it in raw mode, so Ctrl-C and Ctrl-D
+  // reach ztsync as keys, not as a signal — the case a terminal user meets, which no captured Io can play.
+  for (const [key, name, expected] of [
+    ['\x03', 'Ctrl-C', { code: 130, says: 'ztsync: cancelled with Ctrl-C at the prompt: nothing was changed' }],
+    ['\x04', 'Ctrl-D', { code: 1, says: 'Apply cancelled; nothing was changed.' }],
+  ] as const) {
+    it.runIf(firstMode)(`${name} at "Apply these changes?" writes nothing and says so, without a stack trace`, async () => {
+      em = await demoEmulator();
+      const command = `${JSON.stringify(process.execPath)} --import tsx src/bin.ts apply ${JSON.stringify(EXAMPLES)}`;
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, ...env(em.url), NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        if (out.includes('Only "yes" is accepted') && !child.stdin.writableEnded) child.stdin.end(key);
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(out).toContain(expected.says);
+      expect(out).not.toMatch(/AbortError|\n\s+at /);
+      expect(code).toBe(expected.code);
+      expect(em.state.snapshot().counters.writes).toBe(0);
+    }, 20_000);
+  }
+});
