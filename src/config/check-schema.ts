@@ -2,7 +2,8 @@
 // problem at the exact place in the YAML (an unknown key points at the key, a bad value at the value).
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isScalar, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { isScalar } from './yaml.js';
 import { RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/index.js';
 import { isBeyondGoRange, MAX_DURATION_TEXT, parseDuration, type DurationUnits } from '../resources/duration.js';
 import type { Diagnostic } from './model.js';

@@ -3,9 +3,10 @@
 
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit, type Node, type YAMLError } from 'yaml';
+import type { Node, YAMLError } from 'yaml';
 import { decodeUtf8 } from '../util/utf8.js';
 import { yamlSyntaxMessage } from '../util/yaml-messages.js';
+import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit } from './yaml.js';
 import type { Diagnostic } from './model.js';
 import { fileDiagnostic, positionAt, walkYaml, type YamlFile } from './positions.js';
 

@@ -1,6 +1,7 @@
 // From a path in the loaded data (as ajv and the merge see it) back to where it was written in the YAML file.
 
-import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import type { Document, LineCounter, Node, Pair } from 'yaml';
+import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq } from './yaml.js';
 import type { Diagnostic, SourcePosition } from './model.js';
 
 export type PathSegment = string | number;
