@@ -33,26 +33,29 @@ function client(em, options = {}) {
   return new CloudflareClient({ apiBase: em.url, credentials: { kind: 'token', token: 'bench' }, ...options });
 }
 
+/** The desired state for an emulator's generated accounts (its state in the seed format), and the plan it must give. */
+export async function desiredFromSnapshot(snapshot, accounts, tmp) {
+  const dir = await writeConfig(tmp, desiredFor(snapshot), { defaults: false });
+  return { desired: await loadOrFail(dir, accounts), expected: expectedPlan(snapshot) };
+}
+
 /** An emulator with `accounts` generated accounts and the desired state for them; closed after `fn`. */
 async function withEmulator({ accounts, latencyMs = 0, tmp }, fn) {
   const em = await startEmulator({ port: 0, accounts, latencyMs });
   try {
-    const snapshot = em.state.snapshot();
-    const dir = await writeConfig(tmp, desiredFor(snapshot), { defaults: false });
-    const desired = await loadOrFail(dir, accounts);
-    return await fn({ em, desired, expected: expectedPlan(snapshot) });
+    return await fn({ em, ...(await desiredFromSnapshot(em.state.snapshot(), accounts, tmp)) });
   } finally {
     await em.close();
   }
 }
 
-async function planChecked(desired, c, concurrency, expected) {
+export async function planChecked(desired, c, concurrency, expected) {
   const plan = await buildPlan(desired, c, { concurrency });
   check(isDeepStrictEqual(plan.summary, expected), `plan summary ${JSON.stringify(plan.summary)}, expected ${JSON.stringify(expected)}`);
   return plan;
 }
 
-const summaryText = (s) => Object.entries(s).map(([k, v]) => `${v} ${k}`).join(', ');
+export const summaryText = (s) => Object.entries(s).map(([k, v]) => `${v} ${k}`).join(', ');
 
 export async function validate({ dir, accounts, files }) {
   const m = await measure(() => loadOrFail(dir, accounts));
