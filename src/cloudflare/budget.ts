@@ -20,12 +20,15 @@ export const DEFAULT_RATE_LIMIT: RateLimitSetting = { requests: 1000, windowSeco
 type Release = (headers?: Record<string, string | string[] | undefined>) => void;
 
 export class RateBudget {
-  /** When each counted request stops counting (ms); Infinity while it is in flight. */
-  readonly #slots: { until: number }[] = [];
+  /**
+   * When each answered request stops counting (ms), oldest first: answers are appended as they arrive, each with the
+   * same window, so the list stays in order and expired ones leave from the front (no scan of a fleet's worth).
+   */
+  readonly #answered: number[] = [];
   #pausedUntil = 0;
   readonly #queue: ((release: Release) => void)[] = [];
   #timer?: NodeJS.Timeout;
-  /** Requests sent and not answered yet. */
+  /** Requests sent and not answered yet (they count too). */
   #inFlight = 0;
   /** What the server's last `Ratelimit` allows: `left` more requests until `until` (ms); absent: the server does not say. */
   #server?: { left: number; until: number };
@@ -71,14 +74,13 @@ export class RateBudget {
   #pump(): void {
     clearTimeout(this.#timer);
     const now = Date.now();
-    for (let i = this.#slots.length - 1; i >= 0; i--) if (this.#slots[i].until <= now) this.#slots.splice(i, 1);
-    while (this.#queue.length > 0 && now >= this.#pausedUntil && this.#slots.length < this.limit.requests && this.#serverAllows(now).ok) {
-      const slot = { until: Infinity };
-      this.#slots.push(slot);
+    while (this.#answered.length > 0 && this.#answered[0] <= now) this.#answered.shift();
+    const counted = () => this.#inFlight + this.#answered.length;
+    while (this.#queue.length > 0 && now >= this.#pausedUntil && counted() < this.limit.requests && this.#serverAllows(now).ok) {
       this.#inFlight++;
       if (this.#server) this.#server.left--;
       this.#queue.shift()!((headers) => {
-        slot.until = Date.now() + this.limit.windowSeconds * 1000;
+        this.#answered.push(Date.now() + this.limit.windowSeconds * 1000);
         this.#inFlight--;
         if (headers) this.#observe(headers);
         this.#pump();
@@ -87,10 +89,9 @@ export class RateBudget {
     if (this.#queue.length === 0) return;
     // The latest time at which one of the conditions that hold the queue may clear; one that only an answer can
     // clear (every slot in flight, a request finding out how much is left) needs no timer: the release pumps.
-    const finite = this.#slots.map((s) => s.until).filter((t) => t !== Infinity);
-    const full = this.#slots.length >= this.limit.requests;
+    const full = counted() >= this.limit.requests;
     const server = this.#serverAllows(now);
-    const clearAt = [now < this.#pausedUntil ? this.#pausedUntil : undefined, full && finite.length > 0 ? Math.min(...finite) : undefined, server.ok ? undefined : server.wakeAt];
+    const clearAt = [now < this.#pausedUntil ? this.#pausedUntil : undefined, full ? this.#answered[0] : undefined, server.ok ? undefined : server.wakeAt];
     const times = clearAt.filter((t): t is number => t !== undefined);
     if (times.length === 0) return;
     const wakeAt = Math.max(...times);
