@@ -14,6 +14,7 @@ import { fieldByPath, isPlainObject, setPath, writableFields, type FieldSpec, ty
 import { resourceSpec } from '../resources/index.js';
 import { sameValue } from '../resources/normalize.js';
 import { mapLimit } from '../util/map-limit.js';
+import { currentSnapshot, describeMoved, movedPaths, recordedSnapshot, type Snapshot } from './snapshot.js';
 
 /**
  * unconfirmed: written, but the read-back that would confirm it failed — the change most likely landed, so it
@@ -56,10 +57,11 @@ export interface ApplyOptions {
   /** Called as each target finishes, for progress output. */
   onTarget?: (result: TargetResult) => void;
   /**
-   * Checked before anything is written for a target that has changes (apply --plan: is the saved snapshot still
-   * live?). A refusal, returned as its reason, fails the target with nothing written for it.
+   * A saved plan (apply --plan): before anything is written for a target that has changes, its live state is read
+   * whole and compared with the snapshot the plan recorded; if anything moved, the target fails with nothing
+   * written. That read is also each write's fresh read, so the check costs no extra request.
    */
-  refuseTarget?: (target: TargetPlan) => Promise<string | null>;
+  checkSnapshot?: boolean;
 }
 
 export class StalePlanError extends Error {
@@ -81,8 +83,8 @@ export async function applyPlan(plan: Plan, clients: Clients, options: ApplyOpti
   });
   const again = targets.flatMap((t, i) => (t.transient ? [i] : []));
   await mapLimit(again, concurrency, async (i) => {
-    // Not refused again: the first pass accepted the target, and its own partial writes are what moved.
-    targets[i] = await run(plan.targets[i], { ...options, refuseTarget: undefined });
+    // Not checked again: the first pass accepted the target, and its own partial writes are what moved.
+    targets[i] = await run(plan.targets[i], { ...options, checkSnapshot: false });
     options.onTarget?.(targets[i]);
   });
   const summary = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
@@ -104,17 +106,22 @@ function skipped(target: TargetPlan, reason: string): TargetResult {
 async function applyTarget(target: TargetPlan, client: CloudflareClient, options: ApplyOptions): Promise<TargetResult> {
   const base = { scope: target.scope, id: target.id, description: target.description };
   if (target.error) return { ...base, outcome: 'failed', resources: [], error: `not applied: ${target.error.message}` };
-  if (options.refuseTarget && target.resources.some((r) => r.action !== 'noop')) {
+  let current: Snapshot | undefined;
+  if (options.checkSnapshot && target.resources.some((r) => r.action !== 'noop')) {
     try {
-      const refusal = await options.refuseTarget(target);
-      if (refusal) return { ...base, outcome: 'failed', resources: [], error: refusal };
+      current = await currentSnapshot(client, target);
     } catch (err) {
-      return { ...base, outcome: 'failed', resources: [], error: `not applied: ${err instanceof Error ? err.message : String(err)}` };
+      return { ...base, outcome: 'failed', resources: [], error: `not applied: ${describeError(err)}` };
+    }
+    const moved = movedPaths(recordedSnapshot(target), current);
+    if (moved.length > 0) {
+      const error = ['refused: the live state moved since the plan, nothing was written; plan again', ...describeMoved(moved)].join('\n    ');
+      return { ...base, outcome: 'failed', resources: [], error };
     }
   }
   // One failing resource does not stop the others of the target.
   const resources: ResourceResult[] = [];
-  for (const resource of target.resources) resources.push(await applyResource(client, target, resource));
+  for (const resource of target.resources) resources.push(await applyResource(client, target, resource, current?.[resource.type]));
   const failed = resources.filter((r) => r.outcome === 'failed');
   // The worst outcome of its resources is the target's.
   const outcome = (['failed', 'unconfirmed', 'applied'] as const).find((o) => resources.some((r) => r.outcome === o)) ?? 'unchanged';
@@ -122,10 +129,11 @@ async function applyTarget(target: TargetPlan, client: CloudflareClient, options
   return { ...base, outcome, resources, error: null, ...(transient ? { transient } : {}) };
 }
 
-async function applyResource(client: CloudflareClient, target: TargetPlan, plan: ResourcePlan): Promise<ResourceResult> {
+/** `justRead`: the live object as read a moment ago for this target (the snapshot check), used as the write's fresh read. */
+async function applyResource(client: CloudflareClient, target: TargetPlan, plan: ResourcePlan, justRead?: LiveObject | null): Promise<ResourceResult> {
   const base = { type: plan.type, action: plan.action };
   if (plan.action === 'noop') return { ...base, outcome: 'unchanged', error: null };
-  const writer = new ResourceWriter(client, resourceSpec(plan.type), target.scope, target.id, plan);
+  const writer = new ResourceWriter(client, resourceSpec(plan.type), target.scope, target.id, plan, justRead);
   try {
     await (plan.action === 'create' ? writer.create() : writer.update());
   } catch (err) {
@@ -156,10 +164,14 @@ class ResourceWriter {
     private readonly scope: Scope,
     private readonly id: string,
     private readonly plan: ResourcePlan,
+    /** Taken by the first read only; every later read (after a failed create, the read-back) goes to the API. */
+    private justRead?: LiveObject | null,
   ) {}
 
   read(): Promise<LiveObject | null> {
-    return readLive(this.client, this.spec.type, this.scope, this.id);
+    const taken = this.justRead;
+    this.justRead = undefined;
+    return taken !== undefined ? Promise.resolve(taken) : readLive(this.client, this.spec.type, this.scope, this.id);
   }
 
   async create(): Promise<void> {

@@ -1,10 +1,9 @@
 import { Command } from 'commander';
 import pc from 'picocolors';
 import { applyPlan, type TargetResult } from '../apply/apply.js';
-import { currentSnapshot, describeMoved, movedPaths, recordedSnapshot } from '../apply/snapshot.js';
-import { clientFor, type ClientPool } from '../cloudflare/pool.js';
+import type { ClientPool } from '../cloudflare/pool.js';
 import { EXIT, UsageError, type Io } from '../io.js';
-import { hasChanges, targetLabel, type Plan, type TargetPlan } from '../plan/model.js';
+import { hasChanges, targetLabel, type Plan } from '../plan/model.js';
 import { renderText } from '../plan/render-text.js';
 import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
 import { githubActions } from './shared/github.js';
@@ -46,7 +45,8 @@ interface Loaded {
   clients: ClientPool;
   counts: () => ProgressCounts;
   /** Only for saved plans: refuse a target whose live state moved since the plan. */
-  refuseTarget?: (target: TargetPlan) => Promise<string | null>;
+  /** A saved plan: each target's recorded snapshot must still be live before it is written. */
+  checkSnapshot?: boolean;
 }
 
 async function freshPlan(paths: string[], options: ApplyOptions, io: Io): Promise<Loaded | null> {
@@ -78,15 +78,10 @@ async function savedPlan(paths: string[], options: ApplyOptions, io: Io): Promis
   }
   // Every credential the plan's targets name must be here before anything is written.
   for (const target of plan.targets) clients.for(target.credentials_env);
-  const refuseTarget = async (target: TargetPlan): Promise<string | null> => {
-    const moved = movedPaths(recordedSnapshot(target), await currentSnapshot(clientFor(clients, target.credentials_env), target));
-    if (moved.length === 0) return null;
-    return [`refused: the live state moved since the plan, nothing was written; plan again`, ...describeMoved(moved)].join('\n    ');
-  };
-  return { plan, clients, counts: countsOf(clients), refuseTarget };
+  return { plan, clients, counts: countsOf(clients), checkSnapshot: true };
 }
 
-async function applyLoaded({ plan, clients, counts, refuseTarget }: Loaded, options: ApplyOptions, io: Io): Promise<number> {
+async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, options: ApplyOptions, io: Io): Promise<number> {
   const color = useColor(io);
   const c = pc.createColors(color);
   const github = githubActions(io);
@@ -126,7 +121,7 @@ async function applyLoaded({ plan, clients, counts, refuseTarget }: Loaded, opti
   try {
     result = await applyPlan(plan, clients, {
       concurrency: concurrencyOf(options),
-      refuseTarget,
+      checkSnapshot,
       signal: stop.signal,
       onTarget: (t) => {
         progress.targetDone();

@@ -92,6 +92,20 @@ describe('a saved plan', () => {
     expect(again.code).toBe(0);
   });
 
+  it('costs no extra request: the snapshot check is each write\'s fresh read', async () => {
+    em = await demoEmulator();
+    const file = await savePlan();
+    const plan = JSON.parse(await readFile(file, 'utf8')) as { targets: { resources: { action: string }[] }[] };
+    const changed = plan.targets.filter((t) => t.resources.some((r) => r.action !== 'noop'));
+    // Per target with changes: one read of each resource (the snapshot, then the body), one read-back per changed resource.
+    const expectedReads = changed.reduce((n, t) => n + t.resources.length + t.resources.filter((r) => r.action !== 'noop').length, 0);
+    const readsSoFar = () => Object.entries(em.state.snapshot().counters.requests).reduce((n, [route, count]) => (route.startsWith('GET ') ? n + count : n), 0);
+    const before = readsSoFar();
+    const apply = await ztsync(em, ['apply', '--plan', file, '--auto-approve']);
+    expect(apply.code).toBe(0);
+    expect(readsSoFar() - before).toBe(expectedReads);
+  });
+
   it('is refused for a target whose live state moved, naming each moved path with both values; nothing is written for it', async () => {
     em = await demoEmulator();
     const file = await savePlan(['--account', STAGING]);
