@@ -16,6 +16,11 @@ export interface Io {
    * aborted it stops listening (a phase that ended no longer keeps the signal from doing what it would otherwise do).
    */
   stopSignal(until?: AbortSignal): Promise<string>;
+  /**
+   * Shorter retry waits (ms) for API clients: tests set them so that injected faults and Retry-After cost no real
+   * time. Absent: the real ones (--retry-budget still decides how long a call is retried).
+   */
+  retryTiming?: { minBackoffMs?: number; maxBackoffMs?: number; maxRetryAfterMs?: number };
 }
 
 /** Exit codes shared by every command. */

@@ -6,7 +6,8 @@
 
 import type { CloudflareClient } from '../cloudflare/client.js';
 import { clientFor, type Clients } from '../cloudflare/pool.js';
-import { createLive, readLive, updateLive, type LiveObject } from '../cloudflare/endpoints.js';
+import { createLive, createMethod, readLive, resourcePath, updateLive, type LiveObject } from '../cloudflare/endpoints.js';
+import type { RetryRun } from '../cloudflare/client.js';
 import { CloudflareApiError, CredentialRefusedError } from '../cloudflare/errors.js';
 import { liveValue } from '../plan/diff.js';
 import { show, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from '../plan/model.js';
@@ -168,10 +169,10 @@ class ResourceWriter {
     private justRead?: LiveObject | null,
   ) {}
 
-  read(): Promise<LiveObject | null> {
+  read(retry?: RetryRun): Promise<LiveObject | null> {
     const taken = this.justRead;
     this.justRead = undefined;
-    return taken !== undefined ? Promise.resolve(taken) : readLive(this.client, this.spec.type, this.scope, this.id);
+    return taken !== undefined ? Promise.resolve(taken) : readLive(this.client, this.spec.type, this.scope, this.id, { retry });
   }
 
   async create(): Promise<void> {
@@ -213,18 +214,20 @@ class ResourceWriter {
   /**
    * Creation is not idempotent, and its answer can be lost after the API carried it out, so the client does
    * not resend it. After a failed create, look: if the resource now exists as planned, the create went
-   * through; if it still does not exist, trying again is safe.
+   * through; if it still does not exist, trying again is safe. The create, its looks and its resends spend one
+   * retry budget (--retry-budget), with the client's backoff between rounds.
    */
-  private async createOnce(changes: FieldChange[], attempts = 3): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+  private async createOnce(changes: FieldChange[]): Promise<void> {
+    const retry = this.client.retryRun(createMethod(this.spec.type), resourcePath(this.spec.type, this.scope, this.id));
+    for (;;) {
       try {
-        await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes));
+        await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
-        const live = await this.read();
+        const live = await this.read(retry);
         if (live !== null && changes.every((c) => sameValue(this.field(c.path), liveValue(this.field(c.path), live), c.after))) return;
-        if (live !== null || !err.retryable || attempt >= attempts) throw err;
+        if (live !== null || !err.retryable || !(await retry.again(err))) throw err;
       }
     }
   }

@@ -1,24 +1,39 @@
-// The one way ztsync talks to the Cloudflare API. got does the HTTP (its own retry off), p-retry owns the
-// policy: 429 (honouring Retry-After), 5xx, timeouts and connection errors are retried with jittered
-// exponential backoff; other 4xx never are. Every failure leaves as a CloudflareApiError, with the
-// credentials masked out of whatever text the server sent back. A refused credential (401/403) stops the
-// client: it makes no further request.
+// The one way ztsync talks to the Cloudflare API. got does the HTTP (its own retry off); the retry policy is
+// here: 429 (honouring Retry-After), 5xx, timeouts and connection errors are retried with jittered exponential
+// backoff until the request's time budget (--retry-budget) is spent; other 4xx never are. Every failure leaves
+// as a CloudflareApiError, with the credentials masked out of whatever text the server sent back. A refused
+// credential (401/403) stops the client: it makes no further request.
+//
+// Not p-retry: the budget must not count time a request spends queued for the shared rate budget, a
+// Retry-After the budget cannot cover must fail at once, a create's look-and-resend must spend the same budget,
+// and the clock and waits must be injectable so that tests of the budget are exact — p-retry measures its
+// maxRetryTime on its own clock and sleeps on its own timer.
 
-import pRetry, { AbortError } from 'p-retry';
 import { apiUrl, authHeaders, checkedApiBase, maskSecrets, refusalAdvice, secretsOf, type Credentials } from './credentials.js';
 import type { RateBudget } from './budget.js';
 import { CloudflareApiError, CredentialRefusedError, type CloudflareMessage } from './errors.js';
+
+/** How long a request may keep retrying transient failures, by default: two minutes. */
+export const DEFAULT_RETRY_BUDGET_MS = 120_000;
+/** Backoff between attempts: the n-th retry waits a random time in [ceiling/2, ceiling], ceiling = min(2 × MIN × 2^n, MAX). */
+export const DEFAULT_MIN_BACKOFF_MS = 500;
+export const DEFAULT_MAX_BACKOFF_MS = 10_000;
 
 export type Method = 'GET' | 'POST' | 'PUT';
 
 export interface ClientOptions {
   apiBase?: string;
   credentials: Credentials;
-  /** Retries after the first attempt. */
+  /**
+   * How long (ms) a request keeps retrying transient failures, from its first attempt; time spent queued for the
+   * rate budget does not count. Default DEFAULT_RETRY_BUDGET_MS; 0: no retry.
+   */
+  retryBudgetMs?: number;
+  /** At most this many retries as well (--max-retries); absent: only the budget limits them. */
   retries?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
-  /** The longest Retry-After the client waits out; a longer one is cut to this. */
+  /** Retry-After waits are cut to this (tests: so that a 429 costs no real time); default: not cut. */
   maxRetryAfterMs?: number;
   timeoutMs?: number;
   /** Refuse every write: what `plan` uses, so that a plan cannot change anything even by mistake. */
@@ -27,16 +42,24 @@ export interface ClientOptions {
   onRetry?: (event: RetryEvent) => void;
   /** The credential's paced rate budget (shared by every request of this client); absent: unpaced. */
   budget?: RateBudget;
-  /** How Retry-After is waited out; tests pass one that records the wait instead of waiting. */
+  /** How backoff and Retry-After are waited out; tests pass one that records the wait (and moves `now`). */
   sleep?: (ms: number) => Promise<void>;
+  /** The clock the retry budget is measured on (ms); default Date.now. */
+  now?: () => number;
+  /** Jitter's random source, values in [0, 1); default Math.random. */
+  random?: () => number;
 }
 
 export interface RetryEvent {
   method: Method;
   path: string;
+  /** The attempt that failed (1 for the first). */
   attempt: number;
   error: CloudflareApiError;
+  /** The wait before the next attempt: the backoff, or the Retry-After when that is longer. */
   waitMs: number;
+  /** The Retry-After honoured (0 without one). */
+  retryAfterMs: number;
 }
 
 export interface ApiResponse<T> {
@@ -48,6 +71,8 @@ export interface RequestOptions {
   body?: unknown;
   /** A POST that creates something is not safe to resend blindly after a lost answer: the caller looks first. */
   idempotent?: boolean;
+  /** Spend this retry budget (one started for a whole operation, e.g. a create with its look-first resends). */
+  retry?: RetryRun;
 }
 
 interface Envelope {
@@ -75,7 +100,7 @@ export class CloudflareClient {
   // Private fields do not show in util.inspect or JSON.stringify of the client.
   readonly #credentials: Credentials;
   #refusal: CredentialRefusedError | undefined;
-  readonly #options: Required<Omit<ClientOptions, 'apiBase' | 'credentials' | 'onRetry' | 'budget'>> & Pick<ClientOptions, 'onRetry'>;
+  readonly #options: Required<Omit<ClientOptions, 'apiBase' | 'credentials' | 'onRetry' | 'budget' | 'retries'>> & Pick<ClientOptions, 'onRetry' | 'retries'>;
 
   constructor(options: ClientOptions) {
     this.apiBase = checkedApiBase(options.apiBase);
@@ -84,15 +109,18 @@ export class CloudflareClient {
     const budget = options.budget;
     if (budget) Object.defineProperty(this.stats, 'waitMs', { get: () => budget.waitMs, enumerable: true });
     this.#options = {
-      retries: options.retries ?? 4,
-      minBackoffMs: options.minBackoffMs ?? 500,
-      maxBackoffMs: options.maxBackoffMs ?? 8_000,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? 300_000,
+      retryBudgetMs: options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS,
+      retries: options.retries,
+      minBackoffMs: options.minBackoffMs ?? DEFAULT_MIN_BACKOFF_MS,
+      maxBackoffMs: options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? Infinity,
       timeoutMs: options.timeoutMs ?? 30_000,
       readOnly: options.readOnly ?? false,
       userAgent: options.userAgent ?? 'ztsync',
       onRetry: options.onRetry,
       sleep: options.sleep ?? sleep,
+      now: options.now ?? Date.now,
+      random: options.random ?? Math.random,
     };
   }
 
@@ -118,50 +146,41 @@ export class CloudflareClient {
     return this.request<T>('POST', path, { body, idempotent: options.idempotent ?? false });
   }
 
-  async request<T>(method: Method, path: string, { body, idempotent = method !== 'POST' }: RequestOptions = {}): Promise<ApiResponse<T>> {
+  async request<T>(method: Method, path: string, { body, idempotent = method !== 'POST', retry }: RequestOptions = {}): Promise<ApiResponse<T>> {
     if (method !== 'GET' && this.#options.readOnly) {
       throw new Error(`internal: ${method} ${path} attempted by a read-only client (plan never writes)`);
     }
     const got = await loadGot();
-    const { retries, minBackoffMs, maxBackoffMs } = this.#options;
-    let attempt = 0;
-    return pRetry(
-      async () => {
-        attempt++;
-        if (this.#refusal) throw new AbortError(this.#refusal);
-        try {
-          return await this.#send<T>(got, method, path, body);
-        } catch (err) {
-          const error = err as CloudflareApiError;
-          if (!isWorthRetrying(error, idempotent)) throw new AbortError(error);
-          throw error;
-        }
-      },
-      {
-        retries,
-        minTimeout: minBackoffMs,
-        maxTimeout: maxBackoffMs,
-        factor: 2,
-        randomize: true,
-        onFailedAttempt: async ({ error, retriesLeft }) => {
-          // p-retry calls this after the last attempt too: then there is nothing to wait for.
-          if (retriesLeft <= 0) return;
-          const apiError = error as CloudflareApiError;
-          // Retry-After is waited out here; p-retry's own (short) backoff follows it.
-          const waitMs = Math.min(apiError.retryAfterMs ?? 0, this.#options.maxRetryAfterMs);
-          this.stats.retries++;
-          this.#options.onRetry?.({ method, path, attempt, error: apiError, waitMs });
-          // Every worker of this credential waits it out, not only this request.
-          if (waitMs > 0 && apiError.status === 429) this.budget?.pause(waitMs);
-          if (waitMs > 0) await this.#options.sleep(waitMs);
-        },
-      },
-    );
+    const run = retry ?? this.retryRun(method, path);
+    for (;;) {
+      if (this.#refusal) throw this.#refusal;
+      try {
+        return await this.#send<T>(got, method, path, body, run);
+      } catch (err) {
+        if (!isWorthRetrying(err, idempotent) || !(await run.again(err as CloudflareApiError))) throw err;
+      }
+    }
   }
 
-  async #send<T>(got: Got, method: Method, path: string, body: unknown): Promise<ApiResponse<T>> {
+  /** A retry budget starting now, for one request or for an operation of several (pass it as `retry`). */
+  retryRun(method: Method, path: string): RetryRun {
+    return new RetryRun(this.#options, {
+      method,
+      path,
+      onRetry: (event) => {
+        this.stats.retries++;
+        this.#options.onRetry?.(event);
+        // Every worker of this credential waits a 429 out, not only this request (only when a retry follows).
+        if (event.error.status === 429 && event.retryAfterMs > 0) this.budget?.pause(event.retryAfterMs);
+      },
+    });
+  }
+
+  async #send<T>(got: Got, method: Method, path: string, body: unknown, run: RetryRun): Promise<ApiResponse<T>> {
     const url = apiUrl(this.apiBase, path);
+    const queuedFrom = this.#options.now();
     const release = await this.budget?.acquire();
+    run.queued(this.#options.now() - queuedFrom);
     this.stats.requests++;
     let response;
     try {
@@ -251,6 +270,59 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+type RetryPolicy = Pick<Required<ClientOptions>, 'retryBudgetMs' | 'minBackoffMs' | 'maxBackoffMs' | 'maxRetryAfterMs' | 'sleep' | 'now' | 'random'> & Pick<ClientOptions, 'retries'>;
+
+/**
+ * The retries of one request (or of one operation of several requests): after each transient failure, wait and
+ * say whether to try again. The budget runs from the start, less the time spent queued for the rate budget.
+ */
+export class RetryRun {
+  readonly #started: number;
+  #queuedMs = 0;
+  #failures = 0;
+
+  constructor(
+    private readonly policy: RetryPolicy,
+    private readonly what: { method: Method; path: string; onRetry: (event: RetryEvent) => void },
+  ) {
+    this.#started = policy.now();
+  }
+
+  /** Time spent waiting for the rate budget: not spent from the retry budget. */
+  queued(ms: number): void {
+    this.#queuedMs += ms;
+  }
+
+  /** The budget left (ms). */
+  get remainingMs(): number {
+    return this.policy.retryBudgetMs - (this.policy.now() - this.#started - this.#queuedMs);
+  }
+
+  /**
+   * After a transient failure: wait (backoff, or Retry-After when longer) and resolve true to try again; false at
+   * once when the budget is spent, --max-retries is reached, or a Retry-After is longer than the budget left.
+   */
+  async again(error: CloudflareApiError): Promise<boolean> {
+    const { retries, sleep, maxRetryAfterMs, random } = this.policy;
+    const failures = ++this.#failures;
+    const remaining = this.remainingMs;
+    if (remaining <= 0 || (retries !== undefined && failures > retries)) return false;
+    const retryAfterMs = Math.min(error.retryAfterMs ?? 0, maxRetryAfterMs);
+    // The server said not before then: a wait the budget cannot cover is not started.
+    if (retryAfterMs > remaining) return false;
+    const waitMs = Math.min(Math.max(backoffMs(failures - 1, this.policy, random), retryAfterMs), remaining);
+    this.what.onRetry({ method: this.what.method, path: this.what.path, attempt: failures, error, waitMs, retryAfterMs });
+    if (waitMs > 0) await sleep(waitMs);
+    return true;
+  }
+}
+
+/** The wait before retry n (0-based): random in [ceiling/2, ceiling], ceiling = min(2 × min × 2^n, max) — jittered at the cap too. */
+export function backoffMs(retry: number, { minBackoffMs, maxBackoffMs }: Pick<RetryPolicy, 'minBackoffMs' | 'maxBackoffMs'>, random: () => number = Math.random): number {
+  const ceiling = Math.min(2 * minBackoffMs * 2 ** Math.min(retry, 30), maxBackoffMs);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,7 @@
 // Where each resource lives in the API and how it is read, created and updated.
 
 import type { ResourceType, Scope } from '../resources/fields.js';
-import type { CloudflareClient } from './client.js';
+import type { CloudflareClient, RetryRun } from './client.js';
 import { CloudflareApiError } from './errors.js';
 
 export type LiveObject = Record<string, unknown>;
@@ -17,6 +17,11 @@ const ENDPOINTS: Record<ResourceType, Endpoint> = {
   doh: { path: (_scope, id) => `/accounts/${id}/access/organizations/doh`, createMethod: 'PUT' },
 };
 
+/** How a resource is created: organizations by POST (not safe to resend blindly), DoH settings by PUT. */
+export function createMethod(type: ResourceType): 'POST' | 'PUT' {
+  return ENDPOINTS[type].createMethod;
+}
+
 export function resourcePath(type: ResourceType, scope: Scope, id: string): string {
   return ENDPOINTS[type].path(scope, encodeURIComponent(id));
 }
@@ -26,9 +31,9 @@ export function resourcePath(type: ResourceType, scope: Scope, id: string): stri
  * that is not "no route". Any other 404 (a proxy's or a web server's page) is an error: taking it for "absent"
  * would plan every setting as a create.
  */
-export async function readLive(client: CloudflareClient, type: ResourceType, scope: Scope, id: string): Promise<LiveObject | null> {
+export async function readLive(client: CloudflareClient, type: ResourceType, scope: Scope, id: string, options: { retry?: RetryRun } = {}): Promise<LiveObject | null> {
   try {
-    const { result } = await client.get<unknown>(resourcePath(type, scope, id));
+    const { result } = await client.request<unknown>('GET', resourcePath(type, scope, id), options);
     return isNonEmptyObject(result) ? result : null;
   } catch (err) {
     if (err instanceof CloudflareApiError && err.status === 404 && err.fromEnvelope && !err.codes.includes(NO_ROUTE)) return null;
@@ -36,9 +41,9 @@ export async function readLive(client: CloudflareClient, type: ResourceType, sco
   }
 }
 
-export async function createLive(client: CloudflareClient, type: ResourceType, scope: Scope, id: string, body: LiveObject): Promise<LiveObject> {
-  const path = resourcePath(type, scope, id);
-  const { result } = ENDPOINTS[type].createMethod === 'POST' ? await client.post<LiveObject>(path, body) : await client.put<LiveObject>(path, body);
+/** `retry`: the budget of the whole create (its look-first resends included). */
+export async function createLive(client: CloudflareClient, type: ResourceType, scope: Scope, id: string, body: LiveObject, options: { retry?: RetryRun } = {}): Promise<LiveObject> {
+  const { result } = await client.request<LiveObject>(createMethod(type), resourcePath(type, scope, id), { body, ...options });
   return result;
 }
 

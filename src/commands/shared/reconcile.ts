@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { credentialDiagnostics, loadDesiredState, sortDiagnostics } from '../../config/index.js';
 import { formatDiagnostic, type DesiredState } from '../../config/model.js';
 import { markOrigins } from '../../plan/baseline.js';
-import { CloudflareClient } from '../../cloudflare/client.js';
+import { CloudflareClient, DEFAULT_MAX_BACKOFF_MS, DEFAULT_MIN_BACKOFF_MS, DEFAULT_RETRY_BUDGET_MS } from '../../cloudflare/client.js';
 import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
 import { ClientPool } from '../../cloudflare/pool.js';
 import { DEFAULT_RATE_LIMIT, parseRateLimitSetting } from '../../cloudflare/budget.js';
@@ -16,6 +16,7 @@ import { sealPlan, targetsHoldingSecrets } from '../../plan/saved.js';
 import { checkSafety, DEFAULT_BUDGET, DEFAULT_BUDGET_MIN_TARGETS, parseBudget, type Allowance, type ChangeBudget } from '../../plan/safety.js';
 import { CHANGE_BUDGET_RULE, SAFETY_RULE_NAMES } from '../../resources/safety.js';
 import { closest } from '../../config/suggest.js';
+import { parseDuration } from '../../resources/duration.js';
 import { Interrupted, UsageError, type Io } from '../../io.js';
 import { githubActions } from './github.js';
 import { Progress, type ProgressCounts } from './progress.js';
@@ -40,16 +41,22 @@ export interface ApiOptions {
   apiBase?: string;
   concurrency?: string;
   maxRetries?: string;
+  retryBudget?: string;
 }
 
 /**
- * --api-base and --max-retries, and --concurrency (described as given) for commands that reach many targets.
- * Its default is the command's own (plan reads 8 targets at once, apply writes 4).
+ * --api-base, --retry-budget and --max-retries, and --concurrency (described as given) for commands that reach
+ * many targets. Its default is the command's own (plan reads 8 targets at once, apply writes 4).
  */
 export function addApiOptions(command: Command, { concurrency = 'targets read at once (default 8)' as string | false } = {}): Command {
   command.addOption(new Option('--api-base <url>', `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`));
   if (concurrency) command.option('--concurrency <n>', concurrency);
-  return command.option('--max-retries <n>', 'retries of a failed API call (429, 5xx, timeouts, connection errors)', '4');
+  return command
+    .option(
+      '--retry-budget <duration>',
+      `how long a failed API call (429, 5xx, timeout, lost connection) is retried, with jittered backoff of ${DEFAULT_MIN_BACKOFF_MS / 1000} s to ${DEFAULT_MAX_BACKOFF_MS / 1000} s: a duration (90s, 2m, 1m30s) or seconds (default ${DEFAULT_RETRY_BUDGET_MS / 60_000}m; 0: no retry)`,
+    )
+    .option('--max-retries <n>', 'also stop after N retries of a call (default: no count, only --retry-budget)');
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -178,8 +185,20 @@ function clientOptions(options: ApiOptions, io: Io, { readOnly }: { readOnly: bo
   return {
     apiBase: options.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
     readOnly,
-    retries: wholeNumber('--max-retries', options.maxRetries ?? '4', 0),
+    retryBudgetMs: options.retryBudget === undefined ? DEFAULT_RETRY_BUDGET_MS : parseRetryBudget(options.retryBudget),
+    ...(options.maxRetries === undefined ? {} : { retries: wholeNumber('--max-retries', options.maxRetries, 0) }),
+    ...io.retryTiming,
   };
+}
+
+/** --retry-budget: a Go duration (2m, 90s, 1m30s) or a number of seconds, in ms. */
+export function parseRetryBudget(text: string): number {
+  const trimmed = text.trim();
+  const seconds = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : undefined;
+  const nanos = seconds === undefined ? parseDuration(trimmed) : undefined;
+  if (seconds !== undefined) return Math.round(seconds * 1000);
+  if (nanos !== undefined && nanos >= 0n) return Number(nanos / 1_000_000n);
+  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text}"`);
 }
 
 /**
@@ -200,7 +219,7 @@ async function baselineState(paths: string[], io: Io): Promise<DesiredState | nu
   return null;
 }
 
-/** The one API client of a command, from --api-base / CLOUDFLARE_BASE_URL, the credentials in the environment and --max-retries. */
+/** The one API client of a command, from --api-base / CLOUDFLARE_BASE_URL, the credentials in the environment, --retry-budget and --max-retries. */
 export function makeClient(options: ApiOptions, io: Io, access: { readOnly: boolean }): CloudflareClient {
   return new CloudflareClient({ ...clientOptions(options, io, access), credentials: credentialsFromEnv(io.env) });
 }
