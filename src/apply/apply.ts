@@ -85,7 +85,9 @@ export async function applyPlan(plan: Plan, clients: Clients, options: ApplyOpti
   const again = targets.flatMap((t, i) => (t.transient ? [i] : []));
   await mapLimit(again, concurrency, async (i) => {
     // Not checked again: the first pass accepted the target, and its own partial writes are what moved.
-    targets[i] = await run(plan.targets[i], { ...options, checkSnapshot: false });
+    const second = await run(plan.targets[i], { ...options, checkSnapshot: false });
+    // Stopped meanwhile (Ctrl-C): the first pass's outcome stands — it was started, and may have written a part.
+    if (second.outcome !== 'skipped') targets[i] = second;
     options.onTarget?.(targets[i]);
   });
   const summary = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;

@@ -19,6 +19,20 @@ export const DEFAULT_RATE_LIMIT: RateLimitSetting = { requests: 1000, windowSeco
 
 type Release = (headers?: Record<string, string | string[] | undefined>) => void;
 
+/** Time as the budget sees it; tests pass a fake one, so that pacing is checked without waiting. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Not unref'd: a request is waiting for the timer, and the process must stay alive for that request. */
+export const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export class RateBudget {
   /**
    * When each answered request stops counting (ms), oldest first: answers are appended as they arrive, each with the
@@ -27,7 +41,7 @@ export class RateBudget {
   readonly #answered: number[] = [];
   #pausedUntil = 0;
   readonly #queue: ((release: Release) => void)[] = [];
-  #timer?: NodeJS.Timeout;
+  #timer?: unknown;
   /** Requests sent and not answered yet (they count too). */
   #inFlight = 0;
   /** What the server's last `Ratelimit` allows: `left` more requests until `until` (ms); absent: the server does not say. */
@@ -35,22 +49,48 @@ export class RateBudget {
   /** Time requests spent waiting for the budget, summed. */
   waitMs = 0;
 
-  constructor(readonly limit: RateLimitSetting) {}
+  constructor(
+    readonly limit: RateLimitSetting,
+    private readonly clock: Clock = SYSTEM_CLOCK,
+  ) {}
 
-  /** Wait for room, then count a request; call the returned function when its answer (or failure) arrives. */
-  async acquire(): Promise<Release> {
-    const started = Date.now();
-    const release = await new Promise<Release>((resolve) => {
-      this.#queue.push(resolve);
+  /** Requests waiting for room right now. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Wait for room, then count a request; call the returned function when its answer (or failure) arrives. When
+   * `signal` aborts (Ctrl-C) while the request waits, or before it came without room free, it leaves the queue
+   * uncounted and this rejects.
+   */
+  async acquire(signal?: AbortSignal): Promise<Release> {
+    const started = this.clock.now();
+    const release = await new Promise<Release>((resolve, reject) => {
+      const granted = (release: Release) => {
+        signal?.removeEventListener('abort', leave);
+        resolve(release);
+      };
+      const leave = () => {
+        const at = this.#queue.indexOf(granted);
+        if (at < 0) return; // granted already
+        this.#queue.splice(at, 1);
+        this.#pump(); // an empty queue needs no wake-up: its timer is cleared
+        reject(signal!.reason);
+      };
+      this.#queue.push(granted);
       this.#pump();
+      // Stopped already: only a request that got room at once goes (a write's read-back, say).
+      if (signal?.aborted) leave();
+      else signal?.addEventListener('abort', leave, { once: true });
     });
-    this.waitMs += Date.now() - started;
+    this.waitMs += this.clock.now() - started;
     return release;
   }
 
   /** Pause every request of this credential for this long (a 429's retry-after). */
   pause(ms: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + ms);
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.clock.now() + ms);
     this.#pump();
   }
 
@@ -60,7 +100,7 @@ export class RateBudget {
     const text = String(headers['ratelimit'] ?? '');
     const remaining = /\br=(\d+)/.exec(text);
     const reset = /\bt=(\d+)/.exec(text);
-    this.#server = remaining && reset ? { left: Number(remaining[1]) - this.#inFlight, until: Date.now() + Number(reset[1]) * 1000 } : undefined;
+    this.#server = remaining && reset ? { left: Number(remaining[1]) - this.#inFlight, until: this.clock.now() + Number(reset[1]) * 1000 } : undefined;
   }
 
   /** Whether the server's last word lets one more request go now; else when that may change (undefined: at an answer). */
@@ -72,15 +112,16 @@ export class RateBudget {
   }
 
   #pump(): void {
-    clearTimeout(this.#timer);
-    const now = Date.now();
+    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const now = this.clock.now();
     while (this.#answered.length > 0 && this.#answered[0] <= now) this.#answered.shift();
     const counted = () => this.#inFlight + this.#answered.length;
     while (this.#queue.length > 0 && now >= this.#pausedUntil && counted() < this.limit.requests && this.#serverAllows(now).ok) {
       this.#inFlight++;
       if (this.#server) this.#server.left--;
       this.#queue.shift()!((headers) => {
-        this.#answered.push(Date.now() + this.limit.windowSeconds * 1000);
+        this.#answered.push(this.clock.now() + this.limit.windowSeconds * 1000);
         this.#inFlight--;
         if (headers) this.#observe(headers);
         this.#pump();
@@ -95,8 +136,7 @@ export class RateBudget {
     const times = clearAt.filter((t): t is number => t !== undefined);
     if (times.length === 0) return;
     const wakeAt = Math.max(...times);
-    // Not unref'd: a request is waiting for it, and the process must stay alive for that request.
-    this.#timer = setTimeout(() => this.#pump(), Math.max(1, wakeAt - now));
+    this.#timer = this.clock.setTimeout(() => this.#pump(), Math.max(1, wakeAt - now));
   }
 }
 

@@ -97,6 +97,10 @@ export class CloudflareClient {
     },
   };
   readonly budget?: RateBudget;
+  /** Resolves when retries are stopped (Ctrl-C): no new retry starts, and a retry wait ends at once. */
+  readonly #stopped: Promise<void>;
+  #stop!: () => void;
+  #isStopped = false;
   // Private fields do not show in util.inspect or JSON.stringify of the client.
   readonly #credentials: Credentials;
   #refusal: CredentialRefusedError | undefined;
@@ -106,6 +110,7 @@ export class CloudflareClient {
     this.apiBase = checkedApiBase(options.apiBase);
     this.#credentials = options.credentials;
     this.budget = options.budget;
+    this.#stopped = new Promise<void>((resolve) => (this.#stop = resolve));
     const budget = options.budget;
     if (budget) Object.defineProperty(this.stats, 'waitMs', { get: () => budget.waitMs, enumerable: true });
     this.#options = {
@@ -122,6 +127,12 @@ export class CloudflareClient {
       now: options.now ?? Date.now,
       random: options.random ?? Math.random,
     };
+  }
+
+  /** Ctrl-C: start no new retry and end retry waits now (the attempts in flight still get their answers). */
+  stopRetrying(): void {
+    this.#isStopped = true;
+    this.#stop();
   }
 
   /** Set once the API refused the credential; every request after it fails with this error, unsent. */
@@ -167,6 +178,7 @@ export class CloudflareClient {
     return new RetryRun(this.#options, {
       method,
       path,
+      stopped: { now: () => this.#isStopped, promise: this.#stopped },
       onRetry: (event) => {
         this.stats.retries++;
         this.#options.onRetry?.(event);
@@ -285,7 +297,7 @@ export class RetryRun {
 
   constructor(
     private readonly policy: RetryPolicy,
-    private readonly what: { method: Method; path: string; onRetry: (event: RetryEvent) => void },
+    private readonly what: { method: Method; path: string; onRetry: (event: RetryEvent) => void; stopped?: { now: () => boolean; promise: Promise<void> } },
   ) {
     this.#started = policy.now();
   }
@@ -302,20 +314,22 @@ export class RetryRun {
 
   /**
    * After a transient failure: wait (backoff, or Retry-After when longer) and resolve true to try again; false at
-   * once when the budget is spent, --max-retries is reached, or a Retry-After is longer than the budget left.
+   * once when the budget is spent, --max-retries is reached, a Retry-After is longer than the budget left, or
+   * retries were stopped (then also as soon as they are, during the wait).
    */
   async again(error: CloudflareApiError): Promise<boolean> {
     const { retries, sleep, maxRetryAfterMs, random } = this.policy;
+    const { stopped } = this.what;
     const failures = ++this.#failures;
     const remaining = this.remainingMs;
-    if (remaining <= 0 || (retries !== undefined && failures > retries)) return false;
+    if (remaining <= 0 || (retries !== undefined && failures > retries) || stopped?.now()) return false;
     const retryAfterMs = Math.min(error.retryAfterMs ?? 0, maxRetryAfterMs);
     // The server said not before then: a wait the budget cannot cover is not started.
     if (retryAfterMs > remaining) return false;
     const waitMs = Math.min(Math.max(backoffMs(failures - 1, this.policy, random), retryAfterMs), remaining);
     this.what.onRetry({ method: this.what.method, path: this.what.path, attempt: failures, error, waitMs, retryAfterMs });
-    if (waitMs > 0) await sleep(waitMs);
-    return true;
+    if (waitMs > 0) await (stopped ? Promise.race([sleep(waitMs), stopped.promise]) : sleep(waitMs));
+    return !stopped?.now();
   }
 }
 

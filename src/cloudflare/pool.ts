@@ -23,6 +23,7 @@ export class ClientPool {
   readonly #clients = new Map<string, CloudflareClient>();
   readonly #byName = new Map<string, CloudflareClient>();
   readonly #secrets = new Set<string>();
+  #retriesStopped = false;
 
   constructor(options: PoolOptions) {
     this.apiBase = checkedApiBase(options.apiBase);
@@ -40,11 +41,18 @@ export class ClientPool {
     if (!client) {
       const { env: _env, rateLimit, ...clientOptions } = this.#options;
       client = new CloudflareClient({ ...clientOptions, credentials, ...(rateLimit ? { budget: new RateBudget(rateLimit) } : {}) });
+      if (this.#retriesStopped) client.stopRetrying();
       this.#clients.set(key, client);
       this.#secrets.add(credentials.kind === 'token' ? credentials.token : credentials.key);
     }
     this.#byName.set(name, client);
     return client;
+  }
+
+  /** Ctrl-C: every client, made or to be made, starts no new retry (see CloudflareClient.stopRetrying). */
+  stopRetrying(): void {
+    this.#retriesStopped = true;
+    for (const client of this.#clients.values()) client.stopRetrying();
   }
 
   /** The secret of every credential in use (to make sure none ends up in a plan); never printed. */

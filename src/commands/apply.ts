@@ -109,11 +109,13 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   await results?.write(false);
 
   io.stdout.write('\n');
-  // Ctrl-C: start no new target, let the writes in flight finish and read back, then report everything.
+  // Ctrl-C: start no new target and no new retry, let the requests in flight finish (writes read back), then
+  // report everything. Without stopping retries, a call in a long outage would hold the run for its whole budget.
   const stop = new AbortController();
   void io.stopSignal().then((signal) => {
     stop.abort(signal);
-    io.stderr.write(`\nztsync apply: ${signal}: starting no new target; finishing the writes in flight (again to abort at once)\n`);
+    clients.stopRetrying();
+    io.stderr.write(`\nztsync apply: ${signal}: starting no new target and no new retry; finishing the requests in flight (again to abort at once)\n`);
   });
   const print = inPlanOrder(plan, (t) => io.stdout.write(github.guard(describeResult(t, c) + '\n')));
   const progress = new Progress(io, { label: 'apply', total: plan.targets.length, quiet: options.quiet, counts });

@@ -10,7 +10,7 @@ import type { FaultKind } from './faults.js';
 import { seededRandom } from './random.js';
 import { SlidingWindow, type RateLimit } from './rate-limit.js';
 import { generateAccounts, loadSeedFile, parseSeed, type Seed } from './seed.js';
-import { API_PREFIX, createRequestHandler, type ServerContext } from './server.js';
+import { API_PREFIX, createRequestHandler, type EmulatorWrite, type ServerContext } from './server.js';
 import { EmulatorState } from './state.js';
 
 export type { AnswerStyle, PutSemantics, RuntimeConfig } from './config.js';
@@ -22,6 +22,7 @@ export { seededRandom } from './random.js';
 export { generateAccounts, loadSeedFile, parseSeed, SeedError, type DohSetting, type Organization, type Seed, type Revocation, type SeedAccount, type SeedUser, type SeedZone, type ServiceToken } from './seed.js';
 export { EmulatorState, type Counters, type StateSnapshot } from './state.js';
 export { CODES, WARP_MESSAGE } from './errors.js';
+export type { EmulatorWrite } from './server.js';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -56,6 +57,8 @@ export interface EmulatorOptions {
   now?: () => Date;
   /** Injectable wait for the latency (tests observe it instead of timing answers); default a timer. */
   sleep?: (ms: number) => Promise<void>;
+  /** Told of every write carried out and saved, before its answer goes out (tests: a write log, a kill at the N-th write). */
+  onWrite?: (write: EmulatorWrite) => void;
 }
 
 export interface RunningEmulator {
@@ -86,6 +89,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     random: options.random ?? (options.faultSeed !== undefined ? seededRandom(options.faultSeed) : Math.random),
     now,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
+    onWrite: options.onWrite,
     reconfigure(change) {
       Object.assign(config, change);
       if ('rateLimit' in change) {

@@ -29,8 +29,19 @@ export interface ServerContext {
   random: () => number;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
+  onWrite?: (write: EmulatorWrite) => void;
   /** Apply a configuration change (admin endpoint). */
   reconfigure(change: Partial<RuntimeConfig>): void;
+}
+
+/** A write the emulator carried out and saved, before its answer goes out. */
+export interface EmulatorWrite {
+  /** The route template, e.g. "POST /accounts/:id/access/organizations". */
+  route: string;
+  /** The account or zone id. */
+  id: string;
+  /** Whether its answer is about to be lost (an injected lost-answer fault). */
+  answerLost: boolean;
 }
 
 export function createRequestHandler(ctx: ServerContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -87,7 +98,10 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       newerApi: ctx.config.newerApi,
       now: ctx.now,
     });
-    if (route.isWrite) ctx.state.recordWrite();
+    if (route.isWrite) {
+      ctx.state.recordWrite();
+      ctx.onWrite?.({ route: route.key, id: route.id, answerLost: fault === 'lost-answer' });
+    }
     // The write is applied and saved; its answer is lost with the connection.
     if (fault === 'lost-answer') return void req.socket.destroy();
     sendJson(res, ray, answer.status, { success: true, errors: [], messages: [], result: answer.result }, rateHeaders);
