@@ -9,6 +9,8 @@
 // and the clock and waits must be injectable so that tests of the budget are exact — p-retry measures its
 // maxRetryTime on its own clock and sleeps on its own timer.
 
+import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { apiUrl, authHeaders, checkedApiBase, maskSecrets, refusalAdvice, secretsOf, type Credentials } from './credentials.js';
 import type { RateBudget } from './budget.js';
 import { CloudflareApiError, CredentialRefusedError, type CloudflareMessage } from './errors.js';
@@ -42,8 +44,8 @@ export interface ClientOptions {
   onRetry?: (event: RetryEvent) => void;
   /** The credential's paced rate budget (shared by every request of this client); absent: unpaced. */
   budget?: RateBudget;
-  /** How backoff and Retry-After are waited out; tests pass one that records the wait (and moves `now`). */
-  sleep?: (ms: number) => Promise<void>;
+  /** How backoff and Retry-After are waited out (ending early if `signal` aborts); tests pass one that records the wait (and moves `now`). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The clock the retry budget is measured on (ms); default Date.now. */
   now?: () => number;
   /** Jitter's random source, values in [0, 1); default Math.random. */
@@ -97,10 +99,8 @@ export class CloudflareClient {
     },
   };
   readonly budget?: RateBudget;
-  /** Resolves when retries are stopped (Ctrl-C): no new retry starts, and a retry wait ends at once. */
-  readonly #stopped: Promise<void>;
-  #stop!: () => void;
-  #isStopped = false;
+  /** Aborted when retries are stopped (Ctrl-C): no new retry starts, and a retry wait ends at once. */
+  readonly #stop = new AbortController();
   // Private fields do not show in util.inspect or JSON.stringify of the client.
   readonly #credentials: Credentials;
   #refusal: CredentialRefusedError | undefined;
@@ -110,7 +110,8 @@ export class CloudflareClient {
     this.apiBase = checkedApiBase(options.apiBase);
     this.#credentials = options.credentials;
     this.budget = options.budget;
-    this.#stopped = new Promise<void>((resolve) => (this.#stop = resolve));
+    // One listener per retry wait in progress: as many as the requests in flight.
+    setMaxListeners(0, this.#stop.signal);
     const budget = options.budget;
     if (budget) Object.defineProperty(this.stats, 'waitMs', { get: () => budget.waitMs, enumerable: true });
     this.#options = {
@@ -131,8 +132,7 @@ export class CloudflareClient {
 
   /** Ctrl-C: start no new retry and end retry waits now (the attempts in flight still get their answers). */
   stopRetrying(): void {
-    this.#isStopped = true;
-    this.#stop();
+    this.#stop.abort();
   }
 
   /** Set once the API refused the credential; every request after it fails with this error, unsent. */
@@ -178,7 +178,7 @@ export class CloudflareClient {
     return new RetryRun(this.#options, {
       method,
       path,
-      stopped: { now: () => this.#isStopped, promise: this.#stopped },
+      stopped: this.#stop.signal,
       onRetry: (event) => {
         this.stats.retries++;
         this.#options.onRetry?.(event);
@@ -191,7 +191,12 @@ export class CloudflareClient {
   async #send<T>(got: Got, method: Method, path: string, body: unknown, run: RetryRun): Promise<ApiResponse<T>> {
     const url = apiUrl(this.apiBase, path);
     const queuedFrom = this.#options.now();
-    const release = await this.budget?.acquire();
+    let release;
+    try {
+      release = await this.budget?.acquire(this.#stop.signal);
+    } catch {
+      throw new CloudflareApiError({ kind: 'stopped', method, path, detail: 'not sent: the run was stopped while this request waited for the rate budget' });
+    }
     run.queued(this.#options.now() - queuedFrom);
     this.stats.requests++;
     let response;
@@ -297,7 +302,7 @@ export class RetryRun {
 
   constructor(
     private readonly policy: RetryPolicy,
-    private readonly what: { method: Method; path: string; onRetry: (event: RetryEvent) => void; stopped?: { now: () => boolean; promise: Promise<void> } },
+    private readonly what: { method: Method; path: string; onRetry: (event: RetryEvent) => void; stopped?: AbortSignal },
   ) {
     this.#started = policy.now();
   }
@@ -322,14 +327,14 @@ export class RetryRun {
     const { stopped } = this.what;
     const failures = ++this.#failures;
     const remaining = this.remainingMs;
-    if (remaining <= 0 || (retries !== undefined && failures > retries) || stopped?.now()) return false;
+    if (remaining <= 0 || (retries !== undefined && failures > retries) || stopped?.aborted) return false;
     const retryAfterMs = Math.min(error.retryAfterMs ?? 0, maxRetryAfterMs);
     // The server said not before then: a wait the budget cannot cover is not started.
     if (retryAfterMs > remaining) return false;
     const waitMs = Math.min(Math.max(backoffMs(failures - 1, this.policy, random), retryAfterMs), remaining);
     this.what.onRetry({ method: this.what.method, path: this.what.path, attempt: failures, error, waitMs, retryAfterMs });
-    if (waitMs > 0) await (stopped ? Promise.race([sleep(waitMs), stopped.promise]) : sleep(waitMs));
-    return !stopped?.now();
+    if (waitMs > 0) await waitUnlessStopped(sleep, waitMs, stopped);
+    return !stopped?.aborted;
   }
 }
 
@@ -339,4 +344,16 @@ export function backoffMs(retry: number, { minBackoffMs, maxBackoffMs }: Pick<Re
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Wait, ending early when `stopped` aborts (its timer cleared too, so that nothing holds the process open). */
+async function waitUnlessStopped(wait: (ms: number, signal?: AbortSignal) => Promise<void>, ms: number, stopped: AbortSignal | undefined): Promise<void> {
+  if (!stopped) return wait(ms);
+  let onAbort!: () => void;
+  const aborted = new Promise<void>((resolve) => stopped.addEventListener('abort', (onAbort = () => resolve()), { once: true }));
+  try {
+    await Promise.race([wait(ms, stopped), aborted]);
+  } finally {
+    stopped.removeEventListener('abort', onAbort);
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);

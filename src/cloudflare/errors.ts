@@ -8,7 +8,8 @@ export interface CloudflareMessage {
   message: string;
 }
 
-export type FailureKind = 'http' | 'network' | 'timeout' | 'invalid-response';
+/** stopped: not sent, because the run was stopped (Ctrl-C) while the request waited for the rate budget. */
+export type FailureKind = 'http' | 'network' | 'timeout' | 'invalid-response' | 'stopped';
 
 export interface CloudflareApiErrorInit {
   kind: FailureKind;
@@ -48,6 +49,7 @@ export class CloudflareApiError extends Error {
 
   /** Worth another try: rate limited, a server error, or the request never got a clean answer. */
   get retryable(): boolean {
+    if (this.kind === 'stopped') return false;
     if (this.kind !== 'http') return this.kind !== 'invalid-response' || (this.status ?? 0) >= 500;
     return this.status === 429 || (this.status ?? 0) >= 500;
   }

@@ -209,6 +209,23 @@ describe('the paced rate budget (RateBudget)', () => {
     expect(budget.waitMs).toBe(30_000);
   });
 
+  it('a request still waiting when the run is stopped (Ctrl-C) leaves the queue uncounted, and no timer is left', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requests: 1, windowSeconds: 10 }, clock);
+    (await budget.acquire())();
+    const stop = new AbortController();
+    const waiting = budget.acquire(stop.signal).catch((reason) => reason);
+    await settle();
+    expect(budget.waiting).toBe(1);
+    expect(clock.pending).toBe(1);
+    stop.abort('SIGINT');
+    expect(await waiting).toBe('SIGINT');
+    expect(budget.waiting).toBe(0);
+    // Nothing left to hold a process open.
+    expect(clock.pending).toBe(0);
+    await expect(budget.acquire(stop.signal)).rejects.toBe('SIGINT');
+  });
+
   it('a 429 pauses every worker of the credential until its retry-after', async () => {
     // The first request is rate limited (retry-after 7 s); the second, sent by another worker while the first
     // waits, is held by the budget until the 7 s are over, and so is the first one's retry.
@@ -253,8 +270,12 @@ describe('Ctrl-C while a call is retrying', () => {
     // The target whose write was waiting is reported with its error (not as "not started"); the rest were not started.
     expect(result.stdout).toMatch(new RegExp(`✗ account ${PRODUCTION} \\(Production\\): .*429`));
     expect(result.stdout).toContain('not started: stopped (SIGINT)');
-    // One attempt each, no retry: production's organization and (its other resource, still tried once) DoH.
+    // No retry: production's organization written once; its DoH (the target's other resource) at most once — not at
+    // all when the stop came after the 429 had paused the credential (a request waiting for the budget is not sent).
     const writes = server.requests.filter((r) => r.method !== 'GET').map((r) => r.url);
-    expect(writes).toEqual([`/accounts/${PRODUCTION}/access/organizations`, `/accounts/${PRODUCTION}/access/organizations/doh`]);
+    expect([
+      [`/accounts/${PRODUCTION}/access/organizations`],
+      [`/accounts/${PRODUCTION}/access/organizations`, `/accounts/${PRODUCTION}/access/organizations/doh`],
+    ]).toContainEqual(writes);
   });
 });

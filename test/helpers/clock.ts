@@ -21,6 +21,11 @@ export class FakeClock implements Clock {
     this.#timers = this.#timers.filter((t) => t.id !== handle);
   };
 
+  /** Timers set and not yet fired or cleared. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
   /** Move time forward, firing the timers that fall due, in order. */
   advance(ms: number): void {
     const until = this.#now + ms;

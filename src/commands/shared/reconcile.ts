@@ -150,6 +150,8 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   void io.stopSignal(reading.signal).then((signal) => {
     if (reading.signal.aborted) return;
     stop.abort(signal);
+    // A read in a long outage would otherwise retry for its whole budget.
+    clients.stopRetrying();
     io.stderr.write(`\nztsync: ${signal}: reading no new target; finishing the reads in flight (again to stop at once)\n`);
   });
   try {
