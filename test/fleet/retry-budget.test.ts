@@ -254,6 +254,21 @@ describe('the paced rate budget (RateBudget)', () => {
 });
 
 describe('Ctrl-C while a call is retrying', () => {
+  it('while reading live state (plan): no new retry either; exit 130 at once, not after the 2-minute budget', async () => {
+    // Every read fails (503): each would be retried for two minutes, with real backoff.
+    server = await scripted(503);
+    let interrupt!: (signal: string) => void;
+    const stopSignal = new Promise<string>((resolve) => (interrupt = resolve));
+    const running = run(['plan', EXAMPLES, '--concurrency', '1'], { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: server.url }, stopSignal: () => stopSignal });
+    await until(() => server!.requests.length >= 1);
+    interrupt('SIGINT');
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('nothing was changed');
+    // The one read in flight, perhaps one retry already under way; no target after it.
+    expect(server.requests.length).toBeLessThanOrEqual(2);
+  });
+
   it('starts no new retry and ends the wait at once: the run reports and exits 130, not after the budget', async () => {
     em = await demoEmulator();
     // Every write is rate limited for a minute, which the default 2-minute budget would wait out.
