@@ -46,11 +46,14 @@ export class FakeClock implements Clock {
   };
 }
 
-/** Let pending promise callbacks and I/O run until `condition` holds (polled once per event-loop turn). */
-export async function until(condition: () => boolean, turns = 10_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
+/**
+ * Let pending callbacks and I/O run until `condition` holds: checked every event-loop turn, with a short timer now
+ * and then so that real I/O (a module loading, a socket) gets its turn. Fails after 10 s of real time.
+ */
+export async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (let turn = 1; !condition(); turn++) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((resolve) => (turn % 100 === 0 ? setTimeout(resolve, 5) : setImmediate(resolve)));
   }
-  throw new Error('condition not reached');
 }
