@@ -71,6 +71,17 @@ function judgeChange(target: TargetPlan, resource: ResourcePlan, change: FieldCh
   }
 }
 
+/**
+ * Config allow entries that let nothing through in this plan, on a target it planned: left in place after their
+ * change has landed, they would let a later change of that kind through unreviewed. (Entries for targets outside
+ * the plan — another shard, an --account filter — or whose target could not be planned are not judged.)
+ */
+export function unusedAllowances(plan: Plan, allow: readonly Allowance[]): Allowance[] {
+  const planned = new Set(plan.targets.filter((t) => !t.error).map((t) => `${t.scope}:${t.id}`));
+  const used = new Set(plan.allowed.filter((a) => a.via === 'config').map((a) => `${a.rule}@${a.scope}:${a.id}`));
+  return allow.filter((a) => a.target && planned.has(`${a.target.scope}:${a.target.id}`) && !used.has(`${a.rule}@${a.target.scope}:${a.target.id}`));
+}
+
 function judgeBudget(plan: Plan, given: ChangeBudget | undefined): { report: ChangeBudgetReport | null; blocked?: BlockedChange } {
   const targets = plan.targets.length;
   const budget = given ?? (targets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : undefined);

@@ -175,6 +175,30 @@ describe('config allow entries are validated with positions', () => {
   });
 });
 
+describe('an allow entry that lets nothing through', () => {
+  it('is a warning at its place once its change has landed, and only for targets the plan covers', async () => {
+    em = await startEmulator({ port: 0, token: SECRET_TOKEN, seed: strongSeed() });
+    const dir = await configDir({
+      'a.yaml': `accounts:\n${account('    organization: { is_ui_read_only: false }\n')}${account('    organization: { name: Org 2 }\n', OTHER)}`,
+      'b.yaml': ['allow:', `  - { rule: ui-read-only-off, account_id: "${ACCOUNT}", reason: unlocking for the migration }`, `  - { rule: warp-auth-off, account_id: "${OTHER}", reason: left over }`, ''].join('\n'),
+    });
+    const b = join(dir, 'b.yaml');
+    const warning = (line: number, rule: string, id: string) =>
+      `${b}:${line}:5: warning: allow ${rule} on account ${id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`;
+
+    const first = await ztsync(em, ['plan', dir]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe(`${warning(3, 'warp-auth-off', OTHER)}\n`);
+    // Filtered out: not judged.
+    expect((await ztsync(em, ['plan', dir, '--account', ACCOUNT])).stderr).toBe('');
+
+    expect((await ztsync(em, ['apply', dir, '--auto-approve'])).code).toBe(0);
+    const after = await ztsync(em, ['plan', dir, '--detailed-exitcode']);
+    expect(after.code).toBe(0);
+    expect(after.stderr).toBe(`${warning(2, 'ui-read-only-off', ACCOUNT)}\n${warning(3, 'warp-auth-off', OTHER)}\n`);
+  });
+});
+
 describe('the change budget', () => {
   const many = (n: number) => Array.from({ length: n }, (_, i) => `b${String(i).padStart(31, '0')}`);
   function seedOf(ids: string[]): Seed {

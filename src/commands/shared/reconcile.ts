@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { credentialDiagnostics, loadDesiredState, sortDiagnostics } from '../../config/index.js';
-import { formatDiagnostic, type DesiredState } from '../../config/model.js';
+import { formatDiagnostic, type DesiredState, type Diagnostic } from '../../config/model.js';
 import { markOrigins } from '../../plan/baseline.js';
 import { CloudflareClient, DEFAULT_MAX_BACKOFF_MS, DEFAULT_MIN_BACKOFF_MS, DEFAULT_RETRY_BUDGET_MS } from '../../cloudflare/client.js';
 import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
@@ -13,7 +13,7 @@ import { DEFAULT_RATE_LIMIT, parseRateLimitSetting } from '../../cloudflare/budg
 import { buildPlan, selectTargets, unmatchedFilters, type Shard, type UnmatchedFilter } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
 import { sealPlan, targetsHoldingSecrets } from '../../plan/saved.js';
-import { checkSafety, DEFAULT_BUDGET, DEFAULT_BUDGET_MIN_TARGETS, parseBudget, type Allowance, type ChangeBudget } from '../../plan/safety.js';
+import { checkSafety, unusedAllowances, DEFAULT_BUDGET, DEFAULT_BUDGET_MIN_TARGETS, parseBudget, type Allowance, type ChangeBudget } from '../../plan/safety.js';
 import { CHANGE_BUDGET_RULE, SAFETY_RULE_NAMES } from '../../resources/safety.js';
 import { closest } from '../../config/suggest.js';
 import { parseDuration } from '../../resources/duration.js';
@@ -169,6 +169,15 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   }
   const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
   const checked = checkSafety(built, { allow: [...configAllows, ...safety.allow], budget: safety.budget });
+  for (const unused of unusedAllowances(checked, configAllows)) {
+    const warning: Diagnostic = {
+      ...unused.source!,
+      message: `allow ${unused.rule} on ${unused.target!.scope} ${unused.target!.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
+      path: '',
+      severity: 'warning',
+    };
+    io.stderr.write(githubActions(io).guard(formatDiagnostic(warning) + '\n'));
+  }
   const base = options.baseline ? await baselineState(options.baseline, io) : null;
   const plan = base ? markOrigins(checked, base, options.baseline!) : checked;
   const leaking = targetsHoldingSecrets(plan, clients.secrets());
