@@ -25,12 +25,25 @@ const MIN_DURATION_NANOS = -(2n ** 63n);
 export const MAX_DURATION_TEXT = '2562047h47m16.854775807s';
 
 /**
+ * Durations already parsed, per units: a fleet's config repeats a handful of them thousands of times, and each is
+ * parsed by the validator (twice more for its bounds) and by the diff, in BigInt arithmetic. Bounded, since the
+ * emulator parses what requests send.
+ */
+const PARSED: Record<DurationUnits, Map<string, bigint | undefined>> = { go: new Map(), 'minutes-hours': new Map() };
+const MEMO_SIZE = 1024;
+
+/**
  * Nanoseconds, or undefined when the text is not a Go duration (with the given units) or is out of Go's range,
  * so that every duration field, in the validator and in the emulator, refuses what Go's ParseDuration refuses.
  */
 export function parseDuration(text: string, units: DurationUnits = 'go'): bigint | undefined {
+  const memo = PARSED[units];
+  if (memo.has(text)) return memo.get(text);
   const nanos = parseUnbounded(text, units);
-  return nanos !== undefined && nanos >= MIN_DURATION_NANOS && nanos <= MAX_DURATION_NANOS ? nanos : undefined;
+  const result = nanos !== undefined && nanos >= MIN_DURATION_NANOS && nanos <= MAX_DURATION_NANOS ? nanos : undefined;
+  if (memo.size >= MEMO_SIZE) memo.clear();
+  memo.set(text, result);
+  return result;
 }
 
 /** Whether the text is a well-formed duration that is only too long for Go (for a message that says so). */

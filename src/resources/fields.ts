@@ -117,6 +117,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** Read a dotted path out of a nested object. */
 export function getPath(obj: unknown, path: string): unknown {
+  // Most fields are top-level: no split (an array per call is garbage by the hundred thousand on a large config).
+  if (!path.includes('.')) return isPlainObject(obj) ? obj[path] : undefined;
   let cur: unknown = obj;
   for (const key of path.split('.')) {
     if (!isPlainObject(cur)) return undefined;
