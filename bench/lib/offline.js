@@ -1,6 +1,6 @@
 // Offline validate + diff (issue #10): a fleet's config loaded and validated as `ztsync validate` does, then diffed
-// by the plan builder against live state read from a JSON file, with no network. Budget: ≤ 2 s wall and ≤ 300 MB
-// peak RSS for 10,000 accounts; a row over budget fails.
+// by the plan builder against live state read from a JSON file, with no network. Target: ≤ 2 s wall and ≤ 300 MB
+// peak RSS (the child's maxRSS) for 10,000 accounts; a miss fails the full run (run.js), its figures shown.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -94,10 +94,14 @@ export async function writeOfflineFixture(dir, accounts, files) {
 /** Validate the config and diff it against live.json: the measured region is all of it, file reads included. */
 export async function offline({ dir, accounts, files }) {
   const expected = JSON.parse(await readFile(join(dir, 'expected.json'), 'utf8'));
+  let cpu;
   const m = await measure(async () => {
+    const start = process.cpuUsage();
     const desired = await loadOrFail(join(dir, 'config'), accounts);
     const live = JSON.parse(await readFile(join(dir, 'live.json'), 'utf8')).accounts;
-    return buildPlanFrom(desired, 'offline:', (target) => async (type) => live[target.id]?.[type] ?? null);
+    const plan = await buildPlanFrom(desired, 'offline:', (target) => async (type) => live[target.id]?.[type] ?? null);
+    cpu = process.cpuUsage(start); // on a shared machine, less swayed by the load than wall time
+    return plan;
   });
   const plan = m.value;
   const changes = plan.targets.reduce((n, t) => n + t.resources.reduce((k, r) => k + r.changes.length, 0), 0);
@@ -106,13 +110,13 @@ export async function offline({ dir, accounts, files }) {
   check(isDeepStrictEqual(plan.summary, expected.summary), `plan summary ${JSON.stringify(plan.summary)}, expected ${JSON.stringify(expected.summary)}`);
   check(changes === expected.changes, `the diff found ${changes} field changes, expected ${expected.changes}`);
   const peakMb = m.memory.processPeakMb;
-  check(m.ms <= MAX_MS && peakMb <= MAX_RSS_MB, `${accounts} accounts took ${m.ms.toFixed(0)} ms with a peak RSS of ${peakMb.toFixed(0)} MB (budget ${MAX_MS} ms, ${MAX_RSS_MB} MB)`);
   const s = plan.summary;
   return {
     size: `${accounts} accounts / ${files} files`,
     ms: m.ms,
     throughput: { value: accounts / (m.ms / 1000), unit: 'accounts/s' },
-    notes: `${s.create} create, ${s.update} update, ${s.noop} noop, ${changes} field changes; peak RSS ${peakMb.toFixed(0)} MB (budget 2 s, 300 MB)`,
+    target: { ok: m.ms <= MAX_MS && peakMb <= MAX_RSS_MB, text: `${(m.ms / 1000).toFixed(2)} s, peak RSS ${peakMb.toFixed(0)} MB (target ≤ ${MAX_MS / 1000} s, ≤ ${MAX_RSS_MB} MB)` },
+    notes: `CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s; summary ${s.create} create, ${s.update} update, ${s.noop} noop, ${s.error} error; ${changes} field changes`,
     memory: m.memory,
   };
 }
