@@ -86,15 +86,24 @@ export function placeFile(f: YamlFile): PlacedFile {
 }
 
 function placeEntry(f: YamlFile, scope: Scope, path: PathSegment[], entry: Record<string, unknown>, id: string): PlacedEntry {
-  const placedEntry: PlacedEntry = { scope, id, path, source: valuePosition(f, path), sections: new Map() };
-  if (typeof entry.description === 'string') placedEntry.description = entry.description;
+  const placedEntry: PlacedEntry = { scope, id: detached(id), path, source: valuePosition(f, path), sections: new Map() };
+  if (typeof entry.description === 'string') placedEntry.description = detached(entry.description);
   if (typeof entry.credentials_env === 'string') placedEntry.credentialsEnv = placed(f, [...path, 'credentials_env'], entry.credentials_env);
   for (const spec of RESOURCES) if (spec.scopes.includes(scope)) placeSection(f, path, entry, spec, scope, placedEntry.sections);
   return placedEntry;
 }
 
 function placed(f: YamlFile, path: readonly PathSegment[], value: unknown): Placed {
-  return { value, position: valuePosition(f, path) };
+  return { value: detached(value), position: valuePosition(f, path) };
+}
+
+/**
+ * The value with strings of its own. A string yaml reads is a slice of the file's text, and V8 keeps the whole
+ * text alive for as long as any slice of it is: kept in the desired state, a few names would hold every file.
+ */
+function detached<T>(value: T): T {
+  if (typeof value === 'string') return JSON.parse(JSON.stringify(value)) as T;
+  return (Array.isArray(value) ? value.map(detached) : value) as T;
 }
 
 /** The resource section `spec.type` of `parent` (at `base`), if it is a mapping: its key's position and managed leaves. */
