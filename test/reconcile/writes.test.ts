@@ -121,23 +121,26 @@ async function holdFirst(isHeld: (method: string) => boolean) {
   return { arrived, release };
 }
 
-describe('14. Ctrl-C during apply', () => {
-  const holdFirstWrite = async () => {
-    const { arrived, release } = await holdFirst((method) => method !== 'GET');
-    return { firstWrite: arrived, release };
-  };
+/** `apply` of the examples in-process, given SIGINT while the first request of a kind is held; how it ended. */
+async function applyInterruptedAt(isHeld: (method: string) => boolean) {
+  const { arrived, release } = await holdFirst(isHeld);
+  let interrupt!: (signal: string) => void;
+  const stopSignal = new Promise<string>((resolve) => (interrupt = resolve));
+  const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { env: env(server!.url), stopSignal: () => stopSignal });
+  await arrived;
+  interrupt('SIGINT');
+  // Let the abort land before the held request's answer comes back.
+  await new Promise((resolve) => setImmediate(resolve));
+  release();
+  return running;
+}
 
+const isWrite = (method: string) => method !== 'GET';
+const isRead = (method: string) => method === 'GET';
+
+describe('14. Ctrl-C during apply', () => {
   it('in-process: no new target is started, the write in flight finishes and reads back, all is reported, exit 130', async () => {
-    const { firstWrite, release } = await holdFirstWrite();
-    let interrupt!: (signal: string) => void;
-    const stopSignal = new Promise<string>((resolve) => (interrupt = resolve));
-    const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { env: env(server!.url), stopSignal: () => stopSignal });
-    await firstWrite;
-    interrupt('SIGINT');
-    // Let the abort land before the write's answer comes back.
-    await new Promise((resolve) => setImmediate(resolve));
-    release();
-    const result = await running;
+    const result = await applyInterruptedAt(isWrite);
     expect(result.code).toBe(130);
     expect(result.stderr).toContain('SIGINT: starting no new target');
     expect(result.stdout).toContain(`✓ account ${PRODUCTION}`);
@@ -147,7 +150,7 @@ describe('14. Ctrl-C during apply', () => {
   });
 
   it.runIf(firstMode)('a real process and a real SIGINT', async () => {
-    const { firstWrite, release } = await holdFirstWrite();
+    const { arrived: firstWrite, release } = await holdFirst(isWrite);
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], {
       env: { ...process.env, ...env(server!.url), NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -173,21 +176,8 @@ describe('14. Ctrl-C during apply', () => {
 });
 
 describe('Ctrl-C while apply (or plan) is still reading live state', () => {
-  const holdFirstRead = async () => {
-    const { arrived, release } = await holdFirst((method) => method === 'GET');
-    return { firstRead: arrived, release };
-  };
-
   it('in-process: no new target is read, the read in flight ends, nothing is written, and it says so; exit 130', async () => {
-    const { firstRead, release } = await holdFirstRead();
-    let interrupt!: (signal: string) => void;
-    const stopSignal = new Promise<string>((resolve) => (interrupt = resolve));
-    const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { env: env(server!.url), stopSignal: () => stopSignal });
-    await firstRead;
-    interrupt('SIGINT');
-    await new Promise((resolve) => setImmediate(resolve));
-    release();
-    const result = await running;
+    const result = await applyInterruptedAt(isRead);
     expect(result.code).toBe(130);
     expect(result.stderr).toContain('SIGINT: reading no new target; finishing the reads in flight');
     expect(result.stderr).toContain('ztsync: interrupted (SIGINT) while reading live state after 1 of 4 targets: nothing was changed');
@@ -198,7 +188,7 @@ describe('Ctrl-C while apply (or plan) is still reading live state', () => {
 
   for (const signals of [1, 2]) {
     it.runIf(firstMode)(`a real process: ${signals === 1 ? 'one SIGINT ends it cleanly with 130' : 'a second SIGINT ends it at once'}`, async () => {
-      const { firstRead, release } = await holdFirstRead();
+      const { arrived: firstRead, release } = await holdFirst(isRead);
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], {
         env: { ...process.env, ...env(server!.url), NO_COLOR: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
