@@ -7,13 +7,10 @@
 // in ten lost a target (seeds 1, 2 and 5 below, at concurrency 1, each lose one or two). The default budget of two
 // minutes holds at least 15 attempts with the longest backoff (test/fleet/retry-budget.test.ts): 0.2^15 ≈ 3·10⁻¹¹
 // per call. Here the waits are a few milliseconds, so the budget allows far more attempts than that.
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import type { EmulatorWrite } from '../../src/emulator/index.js';
 import { fleetRun, startFleet, type Fleet } from '../helpers/scale.js';
-import { unmanagedFields } from '../helpers/unmanaged.js';
+import { desiredEntries, unmanagedFields } from '../helpers/unmanaged.js';
 
 let fleet: Fleet | undefined;
 afterEach(async () => {
@@ -64,12 +61,6 @@ async function expectConverged(run: Run): Promise<void> {
   expect(plan.code).toBe(0);
 }
 
-/** The config's account entries, from the fleet's files. */
-async function desiredEntries(dir: string): Promise<Record<string, unknown>[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
-  const entries = await Promise.all(files.map(async (f) => parse(await readFile(join(dir, f), 'utf8')).accounts as Record<string, unknown>[]));
-  return entries.flat();
-}
 
 describe('apply of 300 accounts at a 20 % fault rate converges', () => {
   // Each run is about 1,500 calls and 300 faults, one call at a time: 5–10 s on this 2-core machine. At

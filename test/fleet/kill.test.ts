@@ -2,15 +2,14 @@
 // then a rerun converges; Ctrl-C while a call waits to retry ends the run at once. Started with tsx, as the SIGINT
 // test in test/reconcile/writes.test.ts: each process takes a few seconds to start on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import type { EmulatorWrite, RunningEmulator } from '../../src/emulator/index.js';
-import { answer, startProxy, type TestServer } from '../helpers/http.js';
+import { writesRateLimited, type TestServer } from '../helpers/http.js';
 import { EXAMPLES, PRODUCTION, SECRET_TOKEN, demoEmulator } from '../helpers/reconcile.js';
 import { fleetEnv, fleetRun, startFleet, type Fleet } from '../helpers/scale.js';
-import { unmanagedFields } from '../helpers/unmanaged.js';
+import { desiredEntries, unmanagedFields } from '../helpers/unmanaged.js';
 
 let fleet: Fleet | undefined;
 let em: RunningEmulator | undefined;
@@ -38,10 +37,6 @@ function ztsyncProcess(args: string[], env: Record<string, string | undefined>) 
   return { process: started, exited, output: () => stderr };
 }
 
-async function desiredEntries(dir: string): Promise<Record<string, unknown>[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
-  return (await Promise.all(files.map(async (f) => parse(await readFile(join(dir, f), 'utf8')).accounts as Record<string, unknown>[]))).flat();
-}
 
 describe('SIGKILL in the middle of an apply', () => {
   it('a rerun (--only-failed on the killed run\'s results) converges: every target applied once, no organization created twice', async () => {
@@ -92,11 +87,7 @@ describe('SIGKILL in the middle of an apply', () => {
 describe('Ctrl-C while a call waits to retry', () => {
   it('a real process ends at once with exit 130 and its report, not when the 60 s Retry-After is over', async () => {
     em = await demoEmulator();
-    server = await startProxy(em.url, (req, res) => {
-      if (req.method === 'GET') return false;
-      answer(res, 429, { success: false, errors: [{ code: 10429, message: 'rate limited' }], messages: [], result: null }, { 'retry-after': '60' });
-      return true;
-    });
+    server = await writesRateLimited(em.url, 60);
     const run = ztsyncProcess(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: server.url });
     await new Promise<void>((resolve) => {
       const check = () => (server!.requests.some((r) => r.method !== 'GET') ? resolve() : setTimeout(check, 10));

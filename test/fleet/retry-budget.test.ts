@@ -5,8 +5,8 @@ import { RateBudget } from '../../src/cloudflare/budget.js';
 import { backoffMs, CloudflareClient, DEFAULT_MAX_BACKOFF_MS, DEFAULT_MIN_BACKOFF_MS, DEFAULT_RETRY_BUDGET_MS, type ClientOptions, type RetryEvent } from '../../src/cloudflare/client.js';
 import { FakeClock, until } from '../helpers/clock.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { answer, startProxy, startServer, type TestServer } from '../helpers/http.js';
-import { run } from '../helpers/io.js';
+import { answer, startServer, writesRateLimited, type TestServer } from '../helpers/http.js';
+import { interruptible, run } from '../helpers/io.js';
 import { EXAMPLES, PRODUCTION, SECRET_TOKEN, demoEmulator } from '../helpers/reconcile.js';
 import { FLEET_TOKEN, fleetRun, requestsTo, startFleet, type Fleet } from '../helpers/scale.js';
 
@@ -257,9 +257,8 @@ describe('Ctrl-C while a call is retrying', () => {
   it('while reading live state (plan): no new retry either; exit 130 at once, not after the 2-minute budget', async () => {
     // Every read fails (503): each would be retried for two minutes, with real backoff.
     server = await scripted(503);
-    let interrupt!: (signal: string) => void;
-    const stopSignal = new Promise<string>((resolve) => (interrupt = resolve));
-    const running = run(['plan', EXAMPLES, '--concurrency', '1'], { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: server.url }, stopSignal: () => stopSignal });
+    const { stopSignal, interrupt } = interruptible();
+    const running = run(['plan', EXAMPLES, '--concurrency', '1'], { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: server.url }, stopSignal });
     await until(() => server!.requests.length >= 1);
     interrupt('SIGINT');
     const result = await running;
@@ -272,14 +271,9 @@ describe('Ctrl-C while a call is retrying', () => {
   it('starts no new retry and ends the wait at once: the run reports and exits 130, not after the budget', async () => {
     em = await demoEmulator();
     // Every write is rate limited for a minute, which the default 2-minute budget would wait out.
-    server = await startProxy(em.url, (req, res) => {
-      if (req.method === 'GET') return false;
-      answer(res, 429, failure(10429), { 'retry-after': '60' });
-      return true;
-    });
-    let interrupt!: (signal: string) => void;
-    const stopSignal = new Promise<string>((resolve) => (interrupt = resolve));
-    const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: server.url }, stopSignal: () => stopSignal });
+    server = await writesRateLimited(em.url, 60);
+    const { stopSignal, interrupt } = interruptible();
+    const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: server.url }, stopSignal });
     await until(() => server!.requests.some((r) => r.method !== 'GET'));
     interrupt('SIGINT');
     const result = await running;

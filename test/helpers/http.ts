@@ -69,3 +69,12 @@ export function startProxy(base: string, intercept: (request: Exchange, res: Ser
     answer(res, forwarded.status, forwarded.body, forwarded.headers);
   });
 }
+
+/** A proxy to `base` that forwards reads and answers every write 429 with this Retry-After (seconds). */
+export function writesRateLimited(base: string, retryAfterSeconds: number): Promise<TestServer> {
+  return startProxy(base, (request, res) => {
+    if (request.method === 'GET') return false;
+    answer(res, 429, { success: false, errors: [{ code: 10429, message: 'Rate limited' }], messages: [], result: null }, { 'retry-after': String(retryAfterSeconds) });
+    return true;
+  });
+}

@@ -32,3 +32,10 @@ export async function run(argv: string[], overrides: Partial<Io> = {}): Promise<
   const code = await runCli(argv, io);
   return { code, stdout: io.out.join(''), stderr: io.err.join('') };
 }
+
+/** A stop signal a test raises itself: pass `stopSignal` to run(), call `interrupt('SIGINT')` for Ctrl-C. */
+export function interruptible(): { stopSignal: () => Promise<string>; interrupt: (signal: string) => void } {
+  let interrupt!: (signal: string) => void;
+  const raised = new Promise<string>((resolve) => (interrupt = resolve));
+  return { stopSignal: () => raised, interrupt };
+}

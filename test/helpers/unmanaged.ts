@@ -1,5 +1,14 @@
 // What the config does not manage, as live: compared before and after an apply, it must not have moved.
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import type { StateSnapshot } from '../../src/emulator/index.js';
+
+/** The account entries of a fleet's config files (test/helpers/scale.ts writes them). */
+export async function desiredEntries(dir: string): Promise<Record<string, unknown>[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
+  return (await Promise.all(files.map(async (f) => parse(await readFile(join(dir, f), 'utf8')).accounts as Record<string, unknown>[]))).flat();
+}
 
 const TIMESTAMPS = new Set(['created_at', 'updated_at']);
 
