@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { buildPlanFrom } from '../../dist/plan/build.js';
 import { DEFAULTS, realisticAccount, writeConfig } from './fixtures.js';
 import { check, measure } from './measure.js';
-import { loadOrFail } from './scenarios.js';
+import { loadOrFail } from './load.js';
 
 export const MAX_MS = 2000;
 export const MAX_RSS_MB = 300;

@@ -7,27 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { applyPlan } from '../../dist/apply/apply.js';
 import { CloudflareClient } from '../../dist/cloudflare/client.js';
-import { formatDiagnostic, loadDesiredState } from '../../dist/config/index.js';
 import { startEmulator } from '../../dist/emulator/index.js';
 import { buildPlan } from '../../dist/plan/build.js';
 import { diffResource } from '../../dist/plan/diff.js';
 import { resourceSpec } from '../../dist/resources/index.js';
 import { desiredFor, expectedPlan, realisticAccount, writeConfig } from './fixtures.js';
 import { check, measure, median } from './measure.js';
-import { offline } from './offline.js';
+import { loadOrFail } from './load.js';
 import { reportBrowser, reportRender } from './report.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** A throughput: `count` things in `ms`. */
 const per = (count, ms, unit) => ({ value: count / (ms / 1000), unit });
-
-/** loadDesiredState, failing loudly on any diagnostic. */
-export async function loadOrFail(dir, targets) {
-  const { state, diagnostics } = await loadDesiredState([dir]);
-  check(diagnostics.length === 0, `the generated config has ${diagnostics.length} diagnostics:\n  ${diagnostics.slice(0, 5).map(formatDiagnostic).join('\n  ')}`);
-  check(state.targets.length === targets, `expected ${targets} targets, loaded ${state.targets.length}`);
-  return state;
-}
 
 function client(em, options = {}) {
   return new CloudflareClient({ apiBase: em.url, credentials: { kind: 'token', token: 'bench' }, ...options });
@@ -187,4 +178,4 @@ export async function cli({ command, runs }) {
   };
 }
 
-export const SCENARIOS = { validate, plan, apply, diff, cli, reportRender, reportBrowser, offline };
+export const SCENARIOS = { validate, plan, apply, diff, cli, reportRender, reportBrowser };
