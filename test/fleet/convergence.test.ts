@@ -75,6 +75,8 @@ describe('apply of 300 accounts at a 20 % fault rate converges', () => {
     await expectConverged(await applyUnderFaults(3, []));
   }, 60_000);
 
+  // The fault sequence of a seed depends on the requests apply makes: should a change to apply's requests make seed 1
+  // pass with 4 retries, pick the seeds anew (run the apply below for seeds 1–10; at 0.2, about a third lose a target).
   it('the defect it fixes, reproduced: fault seed 1 with 4 fixed retries (--max-retries 4) loses a target', async () => {
     const run = await applyUnderFaults(1, ['--concurrency', '1', '--max-retries', '4']);
     expect(run.code).toBe(1);
