@@ -154,6 +154,23 @@ describe('the workflows', () => {
     expect([...help.keys()].sort()).toEqual(['apply', 'plan', 'report', 'validate']);
   });
 
+  it('shards that run at once on one token split the rate budget between them', () => {
+    let sharded = 0;
+    for (const { path, wf } of parsed) {
+      for (const step of Object.values(wf.jobs).flatMap((job) => job.steps ?? [])) {
+        const args = String(step.with?.args ?? '');
+        const shards = /--shard (?:\$\{\{[^}]*\}\}|\S+)\/(\d+)/.exec(args);
+        if (!step.uses?.includes('/ztsync@') || !shards) continue;
+        sharded++;
+        const limit = /--rate-limit (\d+)\/(\d+)/.exec(args);
+        expect(limit, `${path}: --shard without --rate-limit`).not.toBeNull();
+        // Together no more than ztsync's default for one token: 1000 requests per 300 s.
+        expect((Number(shards[1]) * Number(limit![1])) / Number(limit![2]), path).toBeLessThanOrEqual(1000 / 300);
+      }
+    }
+    expect(sharded).toBeGreaterThanOrEqual(1);
+  });
+
   it('never cancel a running apply; apply jobs sit behind an environment', () => {
     for (const { path, wf } of parsed) {
       for (const [name, job] of Object.entries(wf.jobs)) {
