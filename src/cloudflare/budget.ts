@@ -46,8 +46,12 @@ export class RateBudget {
   #inFlight = 0;
   /** What the server's last `Ratelimit` allows: `left` more requests until `until` (ms); absent: the server does not say. */
   #server?: { left: number; until: number };
-  /** Time requests spent waiting for the budget, summed. */
+  /** Time requests spent waiting for the budget, summed (eight requests waiting one second: 8 s). */
   waitMs = 0;
+  /** Wall time during which at least one request waited, before the current stretch. */
+  #heldMs = 0;
+  /** Since when requests have been waiting, while some are. */
+  #heldSince?: number;
 
   constructor(
     readonly limit: RateLimitSetting,
@@ -57,6 +61,11 @@ export class RateBudget {
   /** Requests waiting for room right now. */
   get waiting(): number {
     return this.#queue.length;
+  }
+
+  /** Wall time during which some request waited for room: how much the budget has slowed the run (at most its length). */
+  get heldMs(): number {
+    return this.#heldMs + (this.#heldSince === undefined ? 0 : this.clock.now() - this.#heldSince);
   }
 
   /**
@@ -127,7 +136,12 @@ export class RateBudget {
         this.#pump();
       });
     }
-    if (this.#queue.length === 0) return;
+    if (this.#queue.length === 0) {
+      if (this.#heldSince !== undefined) this.#heldMs += now - this.#heldSince;
+      this.#heldSince = undefined;
+      return;
+    }
+    this.#heldSince ??= now;
     // The latest time at which one of the conditions that hold the queue may clear; one that only an answer can
     // clear (every slot in flight, a request finding out how much is left) needs no timer: the release pumps.
     const full = counted() >= this.limit.requests;

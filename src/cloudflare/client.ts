@@ -97,6 +97,10 @@ export class CloudflareClient {
     get waitMs(): number {
       return 0;
     },
+    /** Wall time during which some request waited for the rate budget. */
+    get heldMs(): number {
+      return 0;
+    },
   };
   readonly budget?: RateBudget;
   /** Aborted when retries are stopped (Ctrl-C): no new retry starts, and a retry wait ends at once. */
@@ -113,7 +117,10 @@ export class CloudflareClient {
     // One listener per retry wait in progress: as many as the requests in flight.
     setMaxListeners(0, this.#stop.signal);
     const budget = options.budget;
-    if (budget) Object.defineProperty(this.stats, 'waitMs', { get: () => budget.waitMs, enumerable: true });
+    if (budget) {
+      Object.defineProperty(this.stats, 'waitMs', { get: () => budget.waitMs, enumerable: true });
+      Object.defineProperty(this.stats, 'heldMs', { get: () => budget.heldMs, enumerable: true });
+    }
     this.#options = {
       retryBudgetMs: options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS,
       retries: options.retries,

@@ -209,6 +209,24 @@ describe('the paced rate budget (RateBudget)', () => {
     expect(budget.waitMs).toBe(30_000);
   });
 
+  it('reports how long it held the run back (wall time some request waited) apart from the waits summed over requests', async () => {
+    const clock = new FakeClock();
+    const budget = new RateBudget({ requests: 100, windowSeconds: 60 }, clock);
+    budget.pause(10_000);
+    const eight = Array.from({ length: 8 }, () => budget.acquire());
+    await until(() => budget.waiting === 8);
+    clock.advance(4_000);
+    expect(budget.heldMs).toBe(4_000); // while still held
+    clock.advance(6_000);
+    for (const release of await Promise.all(eight)) release();
+    expect(budget.waitMs).toBe(80_000);
+    expect(budget.heldMs).toBe(10_000);
+    // Room at once: nothing more held.
+    (await budget.acquire())();
+    clock.advance(5_000);
+    expect(budget.heldMs).toBe(10_000);
+  });
+
   it('a request still waiting when the run is stopped (Ctrl-C) leaves the queue uncounted, and no timer is left', async () => {
     const clock = new FakeClock();
     const budget = new RateBudget({ requests: 1, windowSeconds: 10 }, clock);

@@ -172,7 +172,7 @@ describe('progress', () => {
     expect(withoutTimes(loud.stdout)).toBe(withoutTimes(quiet.stdout));
     const lines = loud.stderr.trim().split('\n');
     expect(lines).toHaveLength(10);
-    expect(lines[9]).toMatch(/^plan: 10\/10 targets, \d+ requests, 0 retries, [\d.]+ s waiting for the rate budget, [\d.]+ s elapsed$/);
+    expect(lines[9]).toMatch(/^plan: 10\/10 targets, \d+ requests, 0 retries, [\d.]+ s held by the rate budget, [\d.]+ s elapsed$/);
     expect(lines[4]).toMatch(/^plan: 5\/10 targets, .*, ETA [\d.]+ s$/);
   });
 
@@ -195,8 +195,8 @@ describe('the paced rate budget', () => {
     expect(JSON.parse(result.stdout).summary.error).toBe(0);
     // Progress shows the time spent waiting for the budget (over 20 requests in 1 s means waiting).
     const last = result.stderr.trim().split('\n').pop()!;
-    expect(last).toMatch(/^plan: 40\/40 targets, \d+ requests, 0 retries, [\d.]+ s waiting for the rate budget/);
-    expect(Number(/([\d.]+) s waiting/.exec(last)![1])).toBeGreaterThan(0);
+    expect(last).toMatch(/^plan: 40\/40 targets, \d+ requests, 0 retries, [\d.]+ s held by the rate budget/);
+    expect(Number(/([\d.]+) s held by/.exec(last)![1])).toBeGreaterThan(0);
   });
 
   it('refuses a malformed --rate-limit before any request', async () => {

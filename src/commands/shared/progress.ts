@@ -6,8 +6,8 @@ import type { Io } from '../../io.js';
 export interface ProgressCounts {
   requests: number;
   retries: number;
-  /** Time requests spent waiting for the rate budget, summed over requests. */
-  waitMs: number;
+  /** Wall time during which requests were held back by the rate budget (not summed over requests: at most the run's length). */
+  heldMs: number;
 }
 
 export interface ProgressOptions {
@@ -64,9 +64,9 @@ export class Progress {
 
   line(): string {
     const { label, total } = this.options;
-    const { requests, retries, waitMs } = this.options.counts();
+    const { requests, retries, heldMs } = this.options.counts();
     const elapsedMs = Date.now() - this.#started;
-    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds(waitMs)} waiting for the rate budget`, `${seconds(elapsedMs)} elapsed`];
+    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds(heldMs)} held by the rate budget`, `${seconds(elapsedMs)} elapsed`];
     if (this.#done > 0 && this.#done < total) parts.push(`ETA ${seconds((elapsedMs / this.#done) * (total - this.#done))}`);
     return parts.join(', ');
   }

@@ -246,9 +246,10 @@ export function makeClients(options: ReconcileOptions, io: Io, access: { readOnl
 /** Requests, retries and rate-budget waits of every client of the pool so far. */
 export function countsOf(clients: ClientPool): () => ProgressCounts {
   return () => {
-    const all = clients.clients.map((c) => c.stats as Partial<ProgressCounts>);
-    const sum = (key: keyof ProgressCounts) => all.reduce((total, c) => total + (c[key] ?? 0), 0);
-    return { requests: sum('requests'), retries: sum('retries'), waitMs: sum('waitMs') };
+    const all = clients.clients.map((c) => c.stats);
+    const sum = (key: 'requests' | 'retries') => all.reduce((total, c) => total + c[key], 0);
+    // Each credential's budget holds its own requests; the one that held the run longest says how much it was slowed.
+    return { requests: sum('requests'), retries: sum('retries'), heldMs: Math.max(0, ...all.map((c) => c.heldMs)) };
   };
 }
 
