@@ -8,7 +8,7 @@ import { renderText } from '../plan/render-text.js';
 import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
 import { githubActions } from './shared/github.js';
 import { Progress, type ProgressCounts } from './shared/progress.js';
-import { addReconcileOptions, concurrencyOf, countsOf, makeClients, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
+import { addReconcileOptions, concurrencyOf, countsOf, makeClients, planFromConfig, stopOnInterrupt, useColor, type ReconcileOptions } from './shared/reconcile.js';
 import { applyEntry, planEntry, ResultsWriter } from './shared/results.js';
 
 interface ApplyOptions extends ReconcileOptions {
@@ -110,13 +110,8 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
 
   io.stdout.write('\n');
   // Ctrl-C: start no new target and no new retry, let the requests in flight finish (writes read back), then
-  // report everything. Without stopping retries, a call in a long outage would hold the run for its whole budget.
-  const stop = new AbortController();
-  void io.stopSignal().then((signal) => {
-    stop.abort(signal);
-    clients.stopRetrying();
-    io.stderr.write(`\nztsync apply: ${signal}: starting no new target and no new retry; finishing the requests in flight (again to abort at once)\n`);
-  });
+  // report everything.
+  const stop = stopOnInterrupt(io, clients, (signal) => `\nztsync apply: ${signal}: starting no new target and no new retry; finishing the requests in flight (again to abort at once)\n`);
   const print = inPlanOrder(plan, (t) => io.stdout.write(github.guard(describeResult(t, c) + '\n')));
   const progress = new Progress(io, { label: 'apply', total: plan.targets.length, quiet: options.quiet, counts });
   let result;

@@ -1,24 +1,23 @@
 // ztsync import off the happy path, and what it writes: quoting, layout, key order, comments, no overwrite,
 // nothing partial on any failure, --verify catching what does not round-trip.
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { organization, writableFields } from '../../src/resources/index.js';
+import { answer, startServer, type TestServer } from '../helpers/http.js';
 import { run } from '../helpers/io.js';
 import { SECRET_TOKEN, ztsync } from '../helpers/reconcile.js';
 import { DIGITS_ACCOUNT, DOH_ONLY_ACCOUNT, EMPTY_ACCOUNT, EMPTY_ZONE, everyFieldSeed, FULL_ACCOUNT, FULL_ZONE } from './seeds.js';
 
 let em: RunningEmulator | undefined;
-let server: Server | undefined;
+let server: TestServer | undefined;
 afterEach(async () => {
   await em?.close();
   em = undefined;
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await server?.close();
   server = undefined;
 });
 
@@ -200,19 +199,16 @@ describe('nothing is written on any failure', () => {
   it('--verify fails loudly when planning the imported config against live state shows a change', async () => {
     // A purpose-built API whose organization moves between import's read and the verifying plan.
     let reads = 0;
-    server = createServer((req, res) => {
-      res.setHeader('content-type', 'application/json');
+    server = await startServer((req, res) => {
       if (req.url === `/client/v4/accounts/${FULL_ACCOUNT}/access/organizations`) {
         reads++;
         const result = { name: 'Moving', auth_domain: 'moving.cloudflareaccess.com', session_duration: reads === 1 ? '24h' : '12h', is_ui_read_only: reads === 1 };
-        res.end(JSON.stringify({ success: true, errors: [], messages: [], result }));
+        answer(res, 200, { success: true, errors: [], messages: [], result });
       } else {
-        res.statusCode = 404;
-        res.end(JSON.stringify({ success: false, errors: [{ code: 12004, message: 'not set' }], messages: [], result: null }));
+        answer(res, 404, { success: false, errors: [{ code: 12004, message: 'not set' }], messages: [], result: null });
       }
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/client/v4`;
+    const base = `${server.url}/client/v4`;
     const dir = await tempDir();
     const out = join(dir, 'moving.yaml');
     const env = { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: base };

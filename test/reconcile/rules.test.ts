@@ -3,11 +3,10 @@
 // live organization, at plan time. Offline validation refuses only what the config alone decides
 // (test/config/validation.test.ts), so a config that relies on a live value plans and applies, and one that would
 // break a rule on the live organization is a plan error, never a write the API refuses.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Organization, RunningEmulator } from '../../src/emulator/index.js';
+import { accountWithOrg, writeConfig } from '../config/helpers.js';
 import { PRODUCTION, e2eEmulator, liveAccount, writes, ztsync } from '../helpers/reconcile.js';
 
 let em: RunningEmulator;
@@ -30,10 +29,8 @@ async function emulatorWith(organization: Organization | undefined) {
 
 /** A config directory with one account whose organization is written with these lines. */
 function config(...orgLines: string[]): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'ztsync-rules-'));
-  const file = join(dir, 'c.yaml');
-  writeFileSync(file, ['accounts:', `  - account_id: ${PRODUCTION}`, '    organization:', ...orgLines.map((l) => `      ${l}`), ''].join('\n'));
-  return { dir, file };
+  const dir = writeConfig({ 'c.yaml': accountWithOrg(...orgLines) });
+  return { dir, file: join(dir, 'c.yaml') };
 }
 
 /** validate, plan (JSON) and apply of one config; the plan's target error, if any. */

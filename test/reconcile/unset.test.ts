@@ -1,12 +1,9 @@
 // An explicit null in the config unsets a field: shown as such in every plan format, sent as null (the way the
 // API clears a field, and what Terraform sends), under both PUT semantics. Removing a line never touches a field.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PutSemantics, RunningEmulator } from '../../src/emulator/index.js';
 import { call } from '../helpers/emulator.js';
-import { problems } from '../config/helpers.js';
+import { accountWithOrg, problems, writeConfig } from '../config/helpers.js';
 import { PRODUCTION, SECRET_TOKEN, demoEmulator, liveAccount, ztsync } from '../helpers/reconcile.js';
 
 let em: RunningEmulator;
@@ -16,10 +13,7 @@ afterEach(async () => {
 });
 
 function config(...orgLines: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ztsync-unset-'));
-  const text = ['accounts:', `  - account_id: ${PRODUCTION}`, '    organization:', ...orgLines.map((l) => `      ${l}`), '    doh: { service_token_id: 5d2e8b1c-7a4f-4c3e-9b8d-1f0a2e3c4d5e, doh_jwt_duration: null }', ''];
-  writeFileSync(join(dir, 'c.yaml'), text.join('\n'));
-  return dir;
+  return writeConfig({ 'c.yaml': `${accountWithOrg(...orgLines)}    doh: { service_token_id: 5d2e8b1c-7a4f-4c3e-9b8d-1f0a2e3c4d5e, doh_jwt_duration: null }\n` });
 }
 
 describe('null in the config', () => {

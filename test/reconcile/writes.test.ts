@@ -1,9 +1,6 @@
 // Issue #6, items 8, 9, 11 and 14: what apply sends, and what it reports, when the API knows more than the tables,
 // when a managed field moves between plan and apply, when a read-back fails, and on Ctrl-C.
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
 import { CloudflareClient } from '../../src/cloudflare/client.js';
@@ -11,6 +8,7 @@ import { loadDesiredState } from '../../src/config/index.js';
 import { loadSeedFile, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { answer, startProxy, type Exchange, type TestServer } from '../helpers/http.js';
+import { writeConfig } from '../config/helpers.js';
 import { run } from '../helpers/io.js';
 import { DEMO_SEED, EXAMPLES, PRODUCTION, SECRET_TOKEN, STAGING, demoEmulator, liveAccount } from '../helpers/reconcile.js';
 
@@ -25,12 +23,6 @@ afterEach(async () => {
 const ORG = `/accounts/${PRODUCTION}/access/organizations`;
 const env = (base: string) => ({ CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: base });
 const client = (base: string) => new CloudflareClient({ apiBase: base, credentials: { kind: 'token', token: SECRET_TOKEN }, minBackoffMs: 1, maxBackoffMs: 2 });
-
-async function configDir(yaml: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'ztsync-writes-'));
-  await writeFile(join(dir, 'config.yaml'), yaml);
-  return dir;
-}
 
 describe('8. fields the tables do not know are carried through, under replace semantics', () => {
   it('a newer API\'s settings (top-level and nested) survive apply; read-only fields are not sent', async () => {
@@ -67,7 +59,7 @@ describe('9. every managed value is laid over the fresh read, not only the chang
     // Live: deny_unmatched_requests on, so the plan leaves it unchanged.
     em.reconfigure({ putSemantics: 'merge' });
     await api.put(ORG, { deny_unmatched_requests: true });
-    const dir = await configDir(`accounts:\n  - account_id: ${PRODUCTION}\n    organization: { name: Renamed, deny_unmatched_requests: true }\n`);
+    const dir = writeConfig({ 'config.yaml': `accounts:\n  - account_id: ${PRODUCTION}\n    organization: { name: Renamed, deny_unmatched_requests: true }\n` });
     const { state } = await loadDesiredState([dir]);
     const plan = await buildPlan(state!, api);
     expect(plan.targets[0].resources[0].changes.map((c) => c.path)).toEqual(['name']);
@@ -89,7 +81,7 @@ describe('11. a write whose read-back failed is "written but not confirmed"', ()
       else if (written) return (answer(res, 503, { success: false, errors: [{ code: 10503, message: 'busy' }], messages: [], result: null }), true);
       return false;
     });
-    const dir = await configDir(`accounts:\n  - account_id: ${PRODUCTION}\n    organization: { name: Renamed }\n`);
+    const dir = writeConfig({ 'config.yaml': `accounts:\n  - account_id: ${PRODUCTION}\n    organization: { name: Renamed }\n` });
     const result = await run(['apply', dir, '--auto-approve', '--max-retries', '0'], { env: env(server.url) });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`? account ${PRODUCTION}: organization written, but not confirmed: reading it back failed:`);

@@ -1,9 +1,8 @@
 // ztsync revoke-user against the emulator (revocations recorded in its state, seeded users answering true or
 // false) and against a purpose-built server that shows the exact request.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator, type Seed } from '../../src/emulator/index.js';
+import { answer, startServer, type Exchange, type TestServer } from '../helpers/http.js';
 import { run } from '../helpers/io.js';
 import { SECRET_TOKEN, ztsync } from '../helpers/reconcile.js';
 
@@ -23,11 +22,11 @@ function seed(): Seed {
 }
 
 let em: RunningEmulator | undefined;
-let server: Server | undefined;
+let server: TestServer | undefined;
 afterEach(async () => {
   await em?.close();
   em = undefined;
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await server?.close();
   server = undefined;
 });
 
@@ -129,24 +128,14 @@ describe('refused before any call', () => {
 });
 
 describe('the request on the wire', () => {
-  async function recordingServer(answer: (req: IncomingMessage) => { status: number; body: unknown }): Promise<{ base: string; seen: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] }> {
-    const seen: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => (body += chunk));
-      req.on('end', () => {
-        seen.push({ method: req.method, url: req.url, headers: req.headers, body });
-        const { status, body: reply } = answer(req);
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(reply));
-      });
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/client/v4`, seen };
+  /** A server answering every request with `result`, recording what it was sent. */
+  async function recordingServer(result: unknown): Promise<{ base: string; seen: Exchange[] }> {
+    server = await startServer((_, res) => answer(res, 200, { success: true, errors: [], messages: [], result }));
+    return { base: `${server.url}/client/v4`, seen: server.requests };
   }
 
   it('is one POST with a JSON body and the devices query parameter', async () => {
-    const { base, seen } = await recordingServer(() => ({ status: 200, body: { success: true, errors: [], messages: [], result: true } }));
+    const { base, seen } = await recordingServer(true);
     const env = { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: base };
     expect((await run(['revoke-user', '--zone', ZONE, '--email', 'bob@example.com', '--devices', '--yes'], { env })).code).toBe(0);
     expect((await run(['revoke-user', '--account', ACCOUNT, '--email', 'bob@example.com', '--user-uid', UID, '--yes'], { env })).code).toBe(0);
@@ -159,7 +148,7 @@ describe('the request on the wire', () => {
   });
 
   it('an answer that is neither true nor false is not taken for success', async () => {
-    const { base } = await recordingServer(() => ({ status: 200, body: { success: true, errors: [], messages: [], result: null } }));
+    const { base } = await recordingServer(null);
     const result = await run(['revoke-user', '--account', ACCOUNT, '--email', 'bob@example.com', '--yes'], { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: base } });
     expect(result.stderr).toBe('ztsync revoke-user: the API answered null, not true or false: whether anything was revoked is unknown.\n');
     expect(result.code).toBe(1);

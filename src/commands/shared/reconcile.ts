@@ -123,14 +123,13 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
   const only = options.onlyFailed === undefined ? undefined : await readTargetsToRetry(options.onlyFailed);
   const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
-  for (const w of warnings) io.stderr.write(githubActions(io).guard(formatDiagnostic(w) + '\n'));
+  printDiagnostics(io, warnings);
   // Each selected target's credentials_env must be set; targets of other shards may use tokens this run lacks.
   const targets = state ? selectTargets(state.targets, { accounts: options.account, zones: options.zone, shard, only }) : [];
   if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(targets, io.env)));
   if (!state || diagnostics.length > 0) {
-    const github = githubActions(io);
-    github.annotateDiagnostics(diagnostics);
-    for (const d of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d) + '\n'));
+    githubActions(io).annotateDiagnostics(diagnostics);
+    printDiagnostics(io, diagnostics);
     io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'} in the config; nothing was read or changed\n`);
     return null;
   }
@@ -145,19 +144,11 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   const progress = new Progress(io, { label: 'plan', total: targets.length, quiet: options.quiet, counts });
   let built: Plan;
   // Ctrl-C while reading: nothing has been written yet, so start no new target, let the reads in flight end, and say so.
-  const reading = new AbortController();
-  const stop = new AbortController();
-  void io.stopSignal(reading.signal).then((signal) => {
-    if (reading.signal.aborted) return;
-    stop.abort(signal);
-    // A read in a long outage would otherwise retry for its whole budget.
-    clients.stopRetrying();
-    io.stderr.write(`\nztsync: ${signal}: reading no new target; finishing the reads in flight (again to stop at once)\n`);
-  });
+  const stop = stopOnInterrupt(io, clients, (signal) => `\nztsync: ${signal}: reading no new target; finishing the reads in flight (again to stop at once)\n`);
   try {
     built = await buildPlan({ ...state, targets }, clients, { concurrency, signal: stop.signal, onTarget: () => progress.targetDone() });
   } finally {
-    reading.abort();
+    stop.end();
     progress.stop();
   }
   if (stop.signal.aborted) throw new Interrupted(`interrupted (${stop.signal.reason}) while reading live state after ${built.targets.length} of ${targets.length} targets: nothing was changed`);
@@ -169,15 +160,15 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   }
   const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
   const checked = checkSafety(built, { allow: [...configAllows, ...safety.allow], budget: safety.budget });
-  for (const unused of unusedAllowances(checked, configAllows)) {
-    const warning: Diagnostic = {
+  printDiagnostics(
+    io,
+    unusedAllowances(checked, configAllows).map((unused): Diagnostic => ({
       ...unused.source!,
       message: `allow ${unused.rule} on ${unused.target!.scope} ${unused.target!.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
       path: '',
       severity: 'warning',
-    };
-    io.stderr.write(githubActions(io).guard(formatDiagnostic(warning) + '\n'));
-  }
+    })),
+  );
   const base = options.baseline ? await baselineState(options.baseline, io) : null;
   const plan = base ? markOrigins(checked, base, options.baseline!) : checked;
   const leaking = targetsHoldingSecrets(plan, clients.secrets());
@@ -185,6 +176,29 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(', ')}: a config value or an API answer holds it); nothing was written`);
   }
   return { plan: sealPlan(plan), clients, counts };
+}
+
+/** Config problems and warnings on stderr, as `file:line:col: message (path)`. */
+function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[]): void {
+  const github = githubActions(io);
+  for (const d of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d) + '\n'));
+}
+
+/**
+ * Ctrl-C (SIGINT or SIGTERM) during one phase of a run: `signal` aborts at the first one, when every client also
+ * stops retrying (a call in a long outage would otherwise hold the run for its whole retry budget) and `saying`
+ * is printed. `end()` stops listening, so that a later Ctrl-C does what it would have done without this phase.
+ */
+export function stopOnInterrupt(io: Io, clients: ClientPool, saying: (signal: string) => string): { signal: AbortSignal; end(): void } {
+  const listening = new AbortController();
+  const stop = new AbortController();
+  void io.stopSignal(listening.signal).then((signal) => {
+    if (listening.signal.aborted) return;
+    stop.abort(signal);
+    clients.stopRetrying();
+    io.stderr.write(saying(signal));
+  });
+  return { signal: stop.signal, end: () => listening.abort() };
 }
 
 /** --concurrency when given: plan reads 8 targets at once by default, apply writes 4. */
