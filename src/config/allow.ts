@@ -5,7 +5,7 @@
 import { isPlainObject, type Scope } from '../resources/index.js';
 import type { MergedTarget } from './desired.js';
 import type { Diagnostic, SourcePosition } from './model.js';
-import { describePath, keyPosition, valuePosition, type PathSegment, type YamlFile } from './positions.js';
+import { describePath, keyPosition, valuePosition, type ConfigFile, type PathSegment } from './positions.js';
 
 export interface AllowEntry {
   rule: string;
@@ -28,7 +28,7 @@ export interface AllowCandidate {
  * One file's allow entries: the problems the file alone shows, and the entries to check against the defined
  * targets (positions computed while the document is at hand).
  */
-export function allowCandidates(f: YamlFile): { candidates: AllowCandidate[]; diagnostics: Diagnostic[] } {
+export function allowCandidates(f: ConfigFile): { candidates: AllowCandidate[]; diagnostics: Diagnostic[] } {
   const candidates: AllowCandidate[] = [];
   const diagnostics: Diagnostic[] = [];
   const list = isPlainObject(f.data) ? f.data.allow : undefined;

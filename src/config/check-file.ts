@@ -1,13 +1,20 @@
 // One config file checked on its own: parsed, read from the environment, validated against the schema, and
 // reduced to what the checks across files need (values with their positions). Its YAML document, ~25 KB of heap
 // per account, is dropped when this returns: a fleet's config is never held as documents all at once.
+//
+// A file in plain block style is first read by the block reader (block-yaml.ts, ~15 × faster than yaml). Only
+// when that file passes every check is that reading used; a file the reader declines, or in which any check
+// finds a problem, is read and checked again by yaml, whose document every message about a problem is drawn
+// from. So the messages are the same whichever reader ran, and the quick path never has to explain anything.
 
 import { allowCandidates, type AllowCandidate } from './allow.js';
-import { schemaDiagnostics } from './check-schema.js';
+import { readBlockYaml } from './block-yaml.js';
+import { passesSchema, schemaDiagnostics } from './check-schema.js';
 import { placeFile, type PlacedFile } from './desired.js';
 import { interpolateFile, type Env } from './interpolate.js';
+import { parseYaml } from './load.js';
 import type { Diagnostic } from './model.js';
-import { fileDiagnostic, type YamlFile } from './positions.js';
+import { blockLocator, fileDiagnostic, type ConfigFile } from './positions.js';
 
 export interface CheckedFile {
   /** Undefined when the file cannot be used at all (the diagnostics say why). */
@@ -16,19 +23,40 @@ export interface CheckedFile {
   diagnostics: Diagnostic[];
 }
 
-export async function checkFile(path: string, load: () => Promise<{ file?: YamlFile; diagnostics: Diagnostic[] }>, env: Env): Promise<CheckedFile> {
+/** A file's text, or why it could not be read. */
+export type ReadText = () => Promise<{ text: string } | { diagnostics: Diagnostic[] }>;
+
+export async function checkFile(path: string, read: ReadText, env: Env): Promise<CheckedFile> {
   try {
-    const loaded = await load();
-    if (!loaded.file) return { allow: [], diagnostics: loaded.diagnostics };
-    // Before the schema: a value read from the environment is checked like one written out (a reference that
-    // could not be read is reported once, not also as a bad value).
-    const unread = interpolateFile(loaded.file, env);
-    const unreadPaths = new Set(unread.map((d) => d.path));
-    const invalid = (await schemaDiagnostics(loaded.file)).filter((d) => !unreadPaths.has(d.path));
-    const allow = allowCandidates(loaded.file);
-    return { placed: placeFile(loaded.file), allow: allow.candidates, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+    const got = await read();
+    if ('diagnostics' in got) return { allow: [], diagnostics: got.diagnostics };
+    return (await checkSoundBlockFile(path, got.text, env)) ?? (await checkDocument(path, got.text, env));
   } catch (err) {
     // Whatever a hostile file still manages to break is reported against it, never as a crash.
     return { allow: [], diagnostics: [fileDiagnostic(path, `could not be checked: ${err instanceof Error ? err.message : String(err)}`)] };
   }
+}
+
+/** The file read by the block reader, if it can read it and no check finds a problem; otherwise undefined. */
+async function checkSoundBlockFile(path: string, text: string, env: Env): Promise<CheckedFile | undefined> {
+  const block = readBlockYaml(text);
+  if (!block) return undefined;
+  const file: ConfigFile = { file: path, data: block.data, where: blockLocator(path, block.data, block.positions) };
+  if (interpolateFile(file, env).length > 0 || !(await passesSchema(file.data))) return undefined;
+  const allow = allowCandidates(file);
+  if (allow.diagnostics.length > 0) return undefined;
+  return { placed: placeFile(file), allow: allow.candidates, diagnostics: [] };
+}
+
+/** The file read by yaml, with a message at file:line:col for each problem. */
+async function checkDocument(path: string, text: string, env: Env): Promise<CheckedFile> {
+  const loaded = parseYaml(path, text);
+  if (!loaded.file) return { allow: [], diagnostics: loaded.diagnostics };
+  // Before the schema: a value read from the environment is checked like one written out (a reference that
+  // could not be read is reported once, not also as a bad value).
+  const unread = interpolateFile(loaded.file, env);
+  const unreadPaths = new Set(unread.map((d) => d.path));
+  const invalid = (await schemaDiagnostics(loaded.file)).filter((d) => !unreadPaths.has(d.path));
+  const allow = allowCandidates(loaded.file);
+  return { placed: placeFile(loaded.file), allow: allow.candidates, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
 }

@@ -49,6 +49,11 @@ function compareDurations(a: string, b: string): number | undefined {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** Whether the data passes the schema: the whole check for a file read without its document (check-file.ts). */
+export async function passesSchema(data: unknown): Promise<boolean> {
+  return (await schemaValidator())(data);
+}
+
 export async function schemaDiagnostics(f: YamlFile): Promise<Diagnostic[]> {
   const validate = await schemaValidator();
   if (validate(f.data)) return emptyValues(f);

@@ -4,7 +4,7 @@
 import { sentValue } from '../resources/normalize.js';
 import { getPath, isPlainObject, RESOURCES, writableFields, type ResourceSpec, type ResourceType, type Scope } from '../resources/index.js';
 import type { DesiredResource, DesiredTarget, Diagnostic, SourcePosition } from './model.js';
-import { describePath, keyPosition, valuePosition, type PathSegment, type YamlFile } from './positions.js';
+import { describePath, keyPosition, valuePosition, type ConfigFile, type PathSegment } from './positions.js';
 import { idKey } from './schema.js';
 
 /** A value as written, and where. */
@@ -64,7 +64,7 @@ export interface PlacedFile {
  * One file's targets and defaults with the position of every value the desired state keeps. Computed while the
  * file's document is at hand, so that it can be dropped before the next file is parsed.
  */
-export function placeFile(f: YamlFile): PlacedFile {
+export function placeFile(f: ConfigFile): PlacedFile {
   const data = isPlainObject(f.data) ? f.data : {};
   const entries: PlacedEntry[] = [];
   for (const { scope, key } of SCOPE_LISTS) {
@@ -85,7 +85,7 @@ export function placeFile(f: YamlFile): PlacedFile {
   return { entries, defaults };
 }
 
-function placeEntry(f: YamlFile, scope: Scope, path: PathSegment[], entry: Record<string, unknown>, id: string): PlacedEntry {
+function placeEntry(f: ConfigFile, scope: Scope, path: PathSegment[], entry: Record<string, unknown>, id: string): PlacedEntry {
   const placedEntry: PlacedEntry = { scope, id: detached(id), path, source: valuePosition(f, path), sections: new Map() };
   if (typeof entry.description === 'string') placedEntry.description = detached(entry.description);
   if (typeof entry.credentials_env === 'string') placedEntry.credentialsEnv = placed(f, [...path, 'credentials_env'], entry.credentials_env);
@@ -93,7 +93,7 @@ function placeEntry(f: YamlFile, scope: Scope, path: PathSegment[], entry: Recor
   return placedEntry;
 }
 
-function placed(f: YamlFile, path: readonly PathSegment[], value: unknown): Placed {
+function placed(f: ConfigFile, path: readonly PathSegment[], value: unknown): Placed {
   return { value: detached(value), position: valuePosition(f, path) };
 }
 
@@ -107,7 +107,7 @@ function detached<T>(value: T): T {
 }
 
 /** The resource section `spec.type` of `parent` (at `base`), if it is a mapping: its key's position and managed leaves. */
-function placeSection(f: YamlFile, base: PathSegment[], parent: Record<string, unknown>, spec: ResourceSpec, scope: Scope, into: Map<ResourceType, PlacedSection>): void {
+function placeSection(f: ConfigFile, base: PathSegment[], parent: Record<string, unknown>, spec: ResourceSpec, scope: Scope, into: Map<ResourceType, PlacedSection>): void {
   const section = parent[spec.type];
   if (!isPlainObject(section)) return;
   const path = [...base, spec.type];

@@ -1,12 +1,11 @@
 // The config stage: YAML files in, the desired state (or every problem with it, each at file:line:col) out.
 
 import { resolveAllow, type AllowCandidate } from './allow.js';
-import { checkFile } from './check-file.js';
+import { checkFile, type ReadText } from './check-file.js';
 import { mergeTargets, type PlacedFile } from './desired.js';
 import type { Env } from './interpolate.js';
-import { findConfigFiles, loadYamlFile, parseYaml } from './load.js';
+import { findConfigFiles, readConfigText } from './load.js';
 import type { DesiredState, Diagnostic } from './model.js';
-import type { YamlFile } from './positions.js';
 import { adviceDiagnostics, crossFieldDiagnostics } from './rules.js';
 export { credentialDiagnostics } from './rules.js';
 
@@ -25,7 +24,7 @@ export async function loadDesiredState(
   { env = process.env }: { env?: Env } = {},
 ): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
   const found = await findConfigFiles(paths);
-  return checkFiles(found.files.map((path) => ({ path, load: () => loadYamlFile(path) })), found.diagnostics, env);
+  return checkFiles(found.files.map((path) => ({ path, read: () => readConfigText(path) })), found.diagnostics, env);
 }
 
 /**
@@ -36,19 +35,19 @@ export function checkConfigTexts(
   sources: readonly { path: string; text: string }[],
   { env = process.env }: { env?: Env } = {},
 ): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
-  return checkFiles(sources.map(({ path, text }) => ({ path, load: async () => parseYaml(path, text) })), [], env);
+  return checkFiles(sources.map(({ path, text }) => ({ path, read: async () => ({ text }) })), [], env);
 }
 
 async function checkFiles(
-  sources: readonly { path: string; load: () => Promise<{ file?: YamlFile; diagnostics: Diagnostic[] }> }[],
+  sources: readonly { path: string; read: ReadText }[],
   found: readonly Diagnostic[],
   env: Env,
 ): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
   const diagnostics = [...found];
   const placed: PlacedFile[] = [];
   const candidates: AllowCandidate[] = [];
-  for (const { path, load } of sources) {
-    const checked = await checkFile(path, load, env);
+  for (const { path, read } of sources) {
+    const checked = await checkFile(path, read, env);
     diagnostics.push(...checked.diagnostics);
     if (checked.placed) placed.push(checked.placed);
     candidates.push(...checked.allow);

@@ -5,7 +5,7 @@
 // emulator's token is refused too, although it has the prefix. Messages name variables, never their values.
 
 import type { Diagnostic } from './model.js';
-import { describePath, valuePosition, type PathSegment, type YamlFile } from './positions.js';
+import { describePath, valuePosition, type ConfigFile, type PathSegment } from './positions.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -45,7 +45,7 @@ export function interpolate(text: string, env: Env): { value: string; problems: 
  * Replace references in every string value of the file's data (keys are left alone), in place. Problems are
  * reported at the value's position; a file with problems keeps its text as written.
  */
-export function interpolateFile(file: YamlFile, env: Env): Diagnostic[] {
+export function interpolateFile(file: ConfigFile, env: Env): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const path: PathSegment[] = []; // one stack, copied only for a problem: a copy per value cost ~5 % of a large validate
   const walk = (node: unknown): unknown => {

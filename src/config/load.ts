@@ -8,7 +8,7 @@ import { decodeUtf8 } from '../util/utf8.js';
 import { yamlSyntaxMessage } from '../util/yaml-messages.js';
 import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit } from './yaml.js';
 import type { Diagnostic } from './model.js';
-import { fileDiagnostic, positionAt, walkYaml, type YamlFile } from './positions.js';
+import { documentLocator, fileDiagnostic, positionAt, walkYaml, type YamlFile } from './positions.js';
 
 const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
 
@@ -79,8 +79,8 @@ function describeFsError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Read and parse one file; `file` is undefined when it cannot be used (the diagnostics say why). */
-export async function loadYamlFile(path: string): Promise<{ file?: YamlFile; diagnostics: Diagnostic[] }> {
+/** One file's text, or why it cannot be read (it is missing, unreadable, or not UTF-8). */
+export async function readConfigText(path: string): Promise<{ text: string } | { diagnostics: Diagnostic[] }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -89,7 +89,7 @@ export async function loadYamlFile(path: string): Promise<{ file?: YamlFile; dia
   }
   const decoded = decodeUtf8(bytes);
   if ('error' in decoded) return { diagnostics: [{ file: path, line: decoded.line, col: decoded.col, message: decoded.error, path: '' }] };
-  return parseYaml(path, decoded.text);
+  return { text: decoded.text };
 }
 
 export function parseYaml(path: string, text: string): { file?: YamlFile; diagnostics: Diagnostic[] } {
@@ -126,7 +126,8 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
     return { diagnostics: [at(firstAlias?.range?.[0] ?? 0, message)] };
   }
   // An empty file (or one with only comments) is an empty config.
-  return { file: { file: path, text, doc, lines, data: data ?? {} }, diagnostics: [] };
+  const parsed = { file: path, text, doc, lines, data: data ?? {} };
+  return { file: { ...parsed, where: documentLocator(parsed) }, diagnostics: [] };
 }
 
 function syntaxMessage(text: string, error: YAMLError): string {

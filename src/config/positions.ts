@@ -1,18 +1,32 @@
 // From a path in the loaded data (as ajv and the merge see it) back to where it was written in the YAML file.
 
 import type { Document, LineCounter, Node, Pair } from 'yaml';
+import { LINE, type BlockPositions } from './block-yaml.js';
 import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq } from './yaml.js';
 import type { Diagnostic, SourcePosition } from './model.js';
 
 export type PathSegment = string | number;
 
-/** A parsed config file: the YAML document with its line index, and the plain data it holds. */
-export interface YamlFile {
+/** Where the keys and values of one file were written, by data path. */
+export interface Locator {
+  /** Where the value at `path` was written; an empty value (`key:`) points at its key. */
+  value(path: readonly PathSegment[]): SourcePosition;
+  /** Where the key of the entry at `path` was written (for unknown keys); falls back to the value. */
+  key(path: readonly PathSegment[]): SourcePosition;
+}
+
+/** A config file's data and where each value was written: all that the checks of a sound file need. */
+export interface ConfigFile {
   file: string;
+  data: unknown;
+  where: Locator;
+}
+
+/** A config file with its YAML document and text: what explaining a problem in it needs. */
+export interface YamlFile extends ConfigFile {
   text: string;
   doc: Document.Parsed;
   lines: LineCounter;
-  data: unknown;
 }
 
 export function positionAt(file: string, lines: LineCounter, offset: number): SourcePosition {
@@ -33,7 +47,7 @@ interface Located {
 }
 
 /** Walk the document along the path; stops at the deepest node that exists (aliases are followed to their anchor). */
-function locate(f: YamlFile, path: readonly PathSegment[]): Located {
+function locate(f: Omit<YamlFile, 'where'>, path: readonly PathSegment[]): Located {
   let here: Located = { value: f.doc.contents, key: null };
   for (const segment of path) {
     const node = resolve(f, here.value);
@@ -52,22 +66,71 @@ function locate(f: YamlFile, path: readonly PathSegment[]): Located {
   return here;
 }
 
-function resolve(f: YamlFile, node: Node | null): Node | null {
+function resolve(f: Omit<YamlFile, 'where'>, node: Node | null): Node | null {
   return isAlias(node) ? ((node.resolve(f.doc) as Node | undefined) ?? node) : node;
 }
 
-/** Where the value at `path` was written; an empty value (`key:`) points at its key. */
-export function valuePosition(f: YamlFile, path: readonly PathSegment[]): SourcePosition {
-  const { value, key } = locate(f, path);
-  const isEmpty = !value || (isScalar(value) && value.value === null && value.source === '');
-  const node = isEmpty ? key : value;
-  return positionAt(f.file, f.lines, node?.range?.[0] ?? 0);
+/** Positions found in the YAML document, for files the document was parsed for. */
+export function documentLocator(f: Omit<YamlFile, 'where'>): Locator {
+  return {
+    value(path) {
+      const { value, key } = locate(f, path);
+      const isEmpty = !value || (isScalar(value) && value.value === null && value.source === '');
+      const node = isEmpty ? key : value;
+      return positionAt(f.file, f.lines, node?.range?.[0] ?? 0);
+    },
+    key(path) {
+      const { value, key } = locate(f, path);
+      return positionAt(f.file, f.lines, (key ?? value)?.range?.[0] ?? 0);
+    },
+  };
 }
 
-/** Where the key of the entry at `path` was written (for unknown keys); falls back to the value. */
-export function keyPosition(f: YamlFile, path: readonly PathSegment[]): SourcePosition {
-  const { value, key } = locate(f, path);
-  return positionAt(f.file, f.lines, (key ?? value)?.range?.[0] ?? 0);
+/**
+ * Positions the block reader recorded, found by walking `root` (the data as read) along the path; a path it has
+ * none for points at its deepest ancestor that has one.
+ */
+export function blockLocator(file: string, root: object, positions: BlockPositions): Locator {
+  const find = (path: readonly PathSegment[], wantKey: boolean): SourcePosition => {
+    let value = 1 * LINE + 1;
+    let key: number | undefined;
+    let node: unknown = root;
+    for (const segment of path) {
+      const entries = typeof node === 'object' && node !== null ? positions.get(node) : undefined;
+      if (!entries) break;
+      if (Array.isArray(node)) {
+        const index = Number(segment);
+        if (!(index < entries.length)) break;
+        [value, key] = [entries[index], undefined];
+      } else {
+        const index = entryIndex(node as Record<string, unknown>, String(segment));
+        if (index < 0) break;
+        [key, value] = [entries[2 * index], entries[2 * index + 1]];
+      }
+      node = (node as Record<string, unknown>)[segment];
+    }
+    const at = wantKey ? (key ?? value) : value;
+    return { file, line: Math.floor(at / LINE), col: at % LINE };
+  };
+  return { value: (path) => find(path, false), key: (path) => find(path, true) };
+}
+
+/** The index of `key` among the keys of `object`, in their order, or -1. */
+function entryIndex(object: Record<string, unknown>, key: string): number {
+  let index = 0;
+  for (const k in object) {
+    if (k === key) return index;
+    index++;
+  }
+  return -1;
+}
+
+export function valuePosition(f: ConfigFile, path: readonly PathSegment[]): SourcePosition {
+  return f.where.value(path);
+}
+
+export function keyPosition(f: ConfigFile, path: readonly PathSegment[]): SourcePosition {
+  return f.where.key(path);
 }
 
 /** The source text of the value at `path`, e.g. the digits of an id YAML read as a number. */

@@ -11,4 +11,4 @@ import type * as Yaml from 'yaml';
 const nodeBuild = pathToFileURL(createRequire(import.meta.url).resolve('yaml')); // …/node_modules/yaml/dist/index.js
 const yaml: typeof Yaml = await import(new URL('../browser/dist/index.js', nodeBuild).href).catch(() => import('yaml'));
 
-export const { parseDocument, LineCounter, visit, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq } = yaml;
+export const { parseDocument, LineCounter, Schema, visit, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq } = yaml;
