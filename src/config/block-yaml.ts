@@ -34,6 +34,9 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const AFTER_QUOTED = /^(?: +#.*| *)$/;
 const JSON_ESCAPES = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
 
+/** The first characters of null (~, null), booleans and numbers (digits, + - .): any other text is a string. */
+const MAY_BE_TAGGED = new Set([...'~nNtTfF+-.0123456789'].map((c) => c.charCodeAt(0)));
+
 /** yaml's core schema: the tags a plain scalar is resolved by, in yaml's order. */
 const PLAIN_TAGS = new Schema({}).tags.filter((tag): tag is ScalarTag => tag.default === true && tag.test !== undefined);
 
@@ -271,6 +274,7 @@ function doubleQuoted(quoted: string): string {
 
 /** A plain scalar resolved as yaml's core schema does (null, booleans, numbers; otherwise the text). */
 function plainValue(text: string): unknown {
+  if (!MAY_BE_TAGGED.has(text.charCodeAt(0))) return text;
   const tag = PLAIN_TAGS.find((t) => t.test!.test(text));
   if (!tag) return text;
   let failed = false;

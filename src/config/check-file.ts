@@ -42,10 +42,15 @@ async function checkSoundBlockFile(path: string, text: string, env: Env): Promis
   const block = readBlockYaml(text);
   if (!block) return undefined;
   const file: ConfigFile = { file: path, data: block.data, where: blockLocator(path, block.data, block.positions) };
-  if (interpolateFile(file, env).length > 0 || !(await passesSchema(file.data))) return undefined;
+  if ((mayReference(text) && interpolateFile(file, env).length > 0) || !(await passesSchema(file.data))) return undefined;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return undefined;
   return { placed: placeFile(file), allow: allow.candidates, diagnostics: [] };
+}
+
+/** Whether a `${` can be in the file's values: written out, or spelled with an escape in a quoted string. */
+function mayReference(text: string): boolean {
+  return text.includes('$') || text.includes('\\');
 }
 
 /** The file read by yaml, with a message at file:line:col for each problem. */

@@ -91,25 +91,35 @@ export function documentLocator(f: Omit<YamlFile, 'where'>): Locator {
  * none for points at its deepest ancestor that has one.
  */
 export function blockLocator(file: string, root: object, positions: BlockPositions): Locator {
+  // Paths are asked for in document order, mostly siblings of the last: the walk resumes where the last one left
+  // the shared prefix rather than starting from the root every time.
+  let last: readonly PathSegment[] = [];
+  const nodes: unknown[] = [root];
+  const found: { key: number | undefined; value: number }[] = [];
   const find = (path: readonly PathSegment[], wantKey: boolean): SourcePosition => {
-    let value = 1 * LINE + 1;
-    let key: number | undefined;
-    let node: unknown = root;
-    for (const segment of path) {
+    let depth = 0;
+    while (depth < path.length && depth < last.length && depth < found.length && path[depth] === last[depth]) depth++;
+    found.length = depth;
+    nodes.length = depth + 1;
+    last = [...path]; // a copy: a caller may reuse its array
+    for (; depth < path.length; depth++) {
+      const node = nodes[depth];
       const entries = typeof node === 'object' && node !== null ? positions.get(node) : undefined;
       if (!entries) break;
+      const segment = path[depth];
       if (Array.isArray(node)) {
         const index = Number(segment);
         if (!(index < entries.length)) break;
-        [value, key] = [entries[index], undefined];
+        found.push({ key: undefined, value: entries[index] });
       } else {
         const index = entryIndex(node as Record<string, unknown>, String(segment));
         if (index < 0) break;
-        [key, value] = [entries[2 * index], entries[2 * index + 1]];
+        found.push({ key: entries[2 * index], value: entries[2 * index + 1] });
       }
-      node = (node as Record<string, unknown>)[segment];
+      nodes.push((node as Record<string, unknown>)[segment]);
     }
-    const at = wantKey ? (key ?? value) : value;
+    const deepest = found[found.length - 1] ?? { key: undefined, value: 1 * LINE + 1 };
+    const at = wantKey ? (deepest.key ?? deepest.value) : deepest.value;
     return { file, line: Math.floor(at / LINE), col: at % LINE };
   };
   return { value: (path) => find(path, false), key: (path) => find(path, true) };

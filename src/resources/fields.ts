@@ -102,12 +102,22 @@ export const setOf = (items: readonly (string | number)[] | 'string'): FieldType
 export const ALL: readonly Scope[] = SCOPES;
 export const ACCOUNT: readonly Scope[] = ['account'];
 
-export function writableFields(spec: ResourceSpec, scope?: Scope): FieldSpec[] {
-  return spec.fields.filter((f) => !f.readOnly && (scope === undefined || f.scopes.includes(scope)));
+/** Per resource table and scope, its writable fields: asked for per target and field, computed once. */
+const WRITABLE = new WeakMap<ResourceSpec, Map<Scope | undefined, readonly FieldSpec[]>>();
+const BY_PATH = new WeakMap<ResourceSpec, Map<string, FieldSpec>>();
+
+export function writableFields(spec: ResourceSpec, scope?: Scope): readonly FieldSpec[] {
+  let byScope = WRITABLE.get(spec);
+  if (!byScope) WRITABLE.set(spec, (byScope = new Map()));
+  let fields = byScope.get(scope);
+  if (!fields) byScope.set(scope, (fields = spec.fields.filter((f) => !f.readOnly && (scope === undefined || f.scopes.includes(scope)))));
+  return fields;
 }
 
 export function fieldByPath(spec: ResourceSpec, path: string): FieldSpec | undefined {
-  return spec.fields.find((f) => f.path === path);
+  let byPath = BY_PATH.get(spec);
+  if (!byPath) BY_PATH.set(spec, (byPath = new Map(spec.fields.map((f) => [f.path, f]))));
+  return byPath.get(path);
 }
 
 /** A JSON object (not null, not a list): what a mapping in YAML or an object in a request body is. */
@@ -115,12 +125,22 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** A dotted path's keys: the paths are the tables' few, split once each rather than on every read. */
+const SPLIT = new Map<string, readonly string[]>();
+
+export function pathKeys(path: string): readonly string[] {
+  let keys = SPLIT.get(path);
+  if (!keys) {
+    keys = path.split('.');
+    if (SPLIT.size < 10_000) SPLIT.set(path, keys);
+  }
+  return keys;
+}
+
 /** Read a dotted path out of a nested object. */
 export function getPath(obj: unknown, path: string): unknown {
-  // Most fields are top-level: no split (an array per call is garbage by the hundred thousand on a large config).
-  if (!path.includes('.')) return isPlainObject(obj) ? obj[path] : undefined;
   let cur: unknown = obj;
-  for (const key of path.split('.')) {
+  for (const key of pathKeys(path)) {
     if (!isPlainObject(cur)) return undefined;
     cur = (cur as Record<string, unknown>)[key];
   }

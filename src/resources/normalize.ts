@@ -19,6 +19,20 @@ interface FormatRule {
 
 const lower = (text: string) => text.toLowerCase();
 
+/** Colours parsed lately: a fleet's plan compares each colour a few times, and colord parses slowly. */
+const HEX = new Map<string, string | undefined>();
+const MEMO_SIZE = 4096;
+
+/** The colour as #rrggbb (or #rrggbbaa), or undefined when it is not one colord knows. */
+function hexColour(text: string): string | undefined {
+  if (HEX.has(text)) return HEX.get(text);
+  const colour = colord(text);
+  const hex = colour.isValid() ? colour.toHex() : undefined;
+  if (HEX.size >= MEMO_SIZE) HEX.clear();
+  HEX.set(text, hex);
+  return hex;
+}
+
 /** One rule per string format, so that no field needs a rule of its own. */
 const FORMATS: Record<StringFormat, FormatRule> = {
   uuid: { compared: lower, sent: lower },
@@ -26,9 +40,9 @@ const FORMATS: Record<StringFormat, FormatRule> = {
   hostname: { compared: (text) => lower(text).replace(/\.$/, '') },
   // #C5ED1B, #c5ed1bff and a colour word naming the same colour are one colour.
   color: {
-    compared: (text) => (colord(text).isValid() ? colord(text).toHex() : lower(text.trim())),
+    compared: (text) => hexColour(text) ?? lower(text.trim()),
     advice: (text) =>
-      colord(text).isValid() ? undefined : `${JSON.stringify(text)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`,
+      hexColour(text) !== undefined ? undefined : `${JSON.stringify(text)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`,
   },
   uri: {
     compared: (text) => text,
@@ -85,5 +99,10 @@ function compareScalars(a: unknown, b: unknown): number {
 }
 
 export function sameValue(field: FieldSpec, a: unknown, b: unknown): boolean {
-  return JSON.stringify(normalize(field, a)) === JSON.stringify(normalize(field, b));
+  const x = normalize(field, a);
+  const y = normalize(field, b);
+  if (x === y) return true;
+  // Sets are sorted arrays; anything else non-scalar is a value of the wrong shape, compared as JSON.
+  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((item, i) => item === y[i]);
+  return typeof x === 'object' && typeof y === 'object' && JSON.stringify(x) === JSON.stringify(y);
 }
