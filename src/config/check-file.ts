@@ -53,8 +53,8 @@ function mayReference(text: string): boolean {
   return text.includes('$') || text.includes('\\');
 }
 
-/** The file read by yaml, with a message at file:line:col for each problem. */
-async function checkDocument(path: string, text: string, env: Env): Promise<CheckedFile> {
+/** The file read by yaml, with a message at file:line:col for each problem (exported for the tests that hold the two readings equal). */
+export async function checkDocument(path: string, text: string, env: Env): Promise<CheckedFile> {
   const loaded = parseYaml(path, text);
   if (!loaded.file) return { allow: [], diagnostics: loaded.diagnostics };
   // Before the schema: a value read from the environment is checked like one written out (a reference that
