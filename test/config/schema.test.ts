@@ -78,6 +78,12 @@ describe('the JSON Schema', () => {
     }
   });
 
+  it('is a valid JSON Schema 2020-12 (ztsync compiles it without checking that, to start faster)', () => {
+    const ajv = new Ajv2020({ strict: false });
+    expect(ajv.validateSchema(schema), ajv.errorsText()).toBe(true);
+    expect(ajv.validateSchema({ ...schema, type: 'mapping' })).toBe(false); // the check can fail
+  });
+
   it('lets an editor (a plain validator without ztsync formats) catch bad values', () => {
     const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
     const validate = ajv.compile(schema);
