@@ -102,18 +102,29 @@ class BlockReader {
     return (this.index + 1) * LINE + col + 1;
   }
 
+  /**
+   * The line of the next entry of a block whose entries stand at `indent` (the current line for its first), or
+   * undefined where the block ends: at the end of the text or a line indented less.
+   */
+  private entryLine(indent: number, first: boolean): string | undefined {
+    if (!first && (!this.nextContent() || this.start < indent)) return undefined;
+    if (this.start !== indent) decline();
+    return this.lines[this.index];
+  }
+
+  /** The positions of a new mapping or sequence's entries, to be filled in as they are read. */
+  private track(collection: object, depth: number): number[] {
+    if (depth > MAX_DEPTH) decline();
+    const positions: number[] = [];
+    this.positions.set(collection, positions);
+    return positions;
+  }
+
   /** A block mapping whose keys stand at `indent`, starting on the current line. */
   private mapping(indent: number, depth: number): Record<string, unknown> {
-    if (depth > MAX_DEPTH) decline();
     const data: Record<string, unknown> = {};
-    const positions: number[] = [];
-    this.positions.set(data, positions);
-    let first = true;
-    while (first || this.nextContent()) {
-      if (!first && this.start < indent) break;
-      if (this.start !== indent) decline();
-      const line = this.lines[this.index];
-      first = false;
+    const positions = this.track(data, depth);
+    for (let line = this.entryLine(indent, true); line !== undefined; line = this.entryLine(indent, false)) {
       const colon = line.indexOf(':', indent);
       if (colon < 0) decline();
       const key = line.slice(indent, colon);
@@ -147,20 +158,13 @@ class BlockReader {
 
   /** A block sequence whose dashes stand at `indent`, starting on the current line. */
   private sequence(indent: number, depth: number, sameIndentAsKey: boolean): unknown[] {
-    if (depth > MAX_DEPTH) decline();
     const items: unknown[] = [];
-    const positions: number[] = [];
-    this.positions.set(items, positions);
-    let first = true;
-    while (first || this.nextContent()) {
-      if (!first && this.start < indent) break;
-      if (this.start !== indent) decline();
-      const line = this.lines[this.index];
+    const positions = this.track(items, depth);
+    for (let line = this.entryLine(indent, true); line !== undefined; line = this.entryLine(indent, false)) {
       if (line.charCodeAt(indent) !== 45 /* - */) {
         if (sameIndentAsKey) break; // the next key of the mapping this sequence is a value of
         decline();
       }
-      first = false;
       if (line.charCodeAt(indent + 1) !== 32) decline(); // `-` alone (item on the next lines) or `-x`
       const itemStart = skipSpaces(line, indent + 1);
       if (itemStart === line.length || line.charCodeAt(itemStart) === 35) decline();
@@ -209,8 +213,7 @@ class BlockReader {
   /** `[a, "b", c]` on one line: scalars only, no empty or trailing items. */
   private flowSequence(line: string, start: number): unknown[] {
     const items: unknown[] = [];
-    const positions: number[] = [];
-    this.positions.set(items, positions);
+    const positions = this.track(items, 0);
     let i = skipSpaces(line, start + 1);
     while (line[i] !== ']') {
       positions.push(this.at(i));
