@@ -42,7 +42,7 @@ const PLAIN_TAGS = new Schema({}).tags.filter((tag): tag is ScalarTag => tag.def
 
 /**
  * The document's data and positions, or undefined when the text is not in the subset (yaml must read it). The
- * document must be one mapping.
+ * document must be one mapping, or empty.
  */
 export function readBlockYaml(text: string): { data: Record<string, unknown>; positions: BlockPositions } | undefined {
   if (OUTSIDE_SUBSET_CHARS.test(text) || LONE_SURROGATE.test(text)) return undefined;
@@ -73,10 +73,12 @@ class BlockReader {
   }
 
   document(): { data: Record<string, unknown>; positions: BlockPositions } {
-    if (!this.nextContent(true)) decline(); // empty: yaml's null
+    // Nothing but comments (an empty config, as import writes for a target with nothing set): yaml's null, read as {}.
+    const empty = { data: {}, positions: this.positions };
+    if (!this.nextContent(true)) return empty;
     if (this.lines[this.index] === '---') {
       this.index++;
-      if (!this.nextContent()) decline();
+      if (!this.nextContent()) return empty;
     }
     const data = this.mapping(this.start, 0);
     if (this.nextContent()) decline(); // content left over: a dedent yaml would refuse, or a second document

@@ -133,7 +133,6 @@ describe('block reader', () => {
     ['a sequence in a sequence', 'a:\n  - - b\n'],
     ['a sequence at the top', '- a\n- b\n'],
     ['a scalar at the top', 'just text\n'],
-    ['an empty document', '# only a comment\n'],
     ['a dedent yaml refuses', 'a:\n    b: 1\n  c: 2\n'],
     ['an escape JSON does not share', 'a: "\\x41"\n'],
     ['a lone surrogate', 'a: "\ud800"\n'],
@@ -151,6 +150,9 @@ describe('block reader', () => {
     ['quotes', `a: 'it''s'\nb: "say \\"hi\\" \\u00e9"\nc: ""\n`],
     ['scalars of every core type', 'a: ~\nb: Null\nc: TRUE\nd: false\ne: 0o17\nf: +12\ng: 0x1F\nh: +.inf\ni: .NaN\nj: 1e3\nk: 1.\nl: 2026-11-25\nm: 1_000\n'],
     ['a sequence of mappings at the key indent', 'a:\n- b: 1\n  c: [x]\n- d: 2\ne: 3\n'],
+    ['an empty document', '# only a comment\n\n'],
+    ['an empty document after its start marker', '# a comment\n---\n# another\n'],
+    ['nothing at all', ''],
     ['comments and blank lines everywhere', '# top\n\na:   # after a key\n  # inside\n\n  b: 1 # after a value\n# at column 0\n  c:\n    - x   # item\n\n    - y\n'],
   ])('reads %s as yaml does', (_, text) => {
     expect(compareWithYaml(text)).toBe('same');

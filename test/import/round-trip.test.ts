@@ -1,9 +1,10 @@
 // import → validate → plan: the imported config plans with no changes, for every seeded state, written as one
 // file or one file per target, with and without defaults — against the emulator.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBlockYaml } from '../../src/config/block-yaml.js';
 import { loadSeedFile, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { organization, writableFields } from '../../src/resources/index.js';
 import { run } from '../helpers/io.js';
@@ -64,6 +65,11 @@ describe.each(CASES)('import round-trips $name', ({ start, verify }) => {
     expect(imported.code).toBe(0);
     if (verify) expect(imported.stdout).toContain('Verified: a plan of the imported config against live state shows no changes.');
     if (targets.skipped > 0) expect(imported.stdout).toContain(`Skipped ${targets.skipped} target`);
+
+    // Imported files are in the plain block style the config stage's fast reader takes (src/config/block-yaml.ts).
+    const files = layout === 'out' ? [config] : (await readdir(config, { recursive: true })).filter((name) => name.endsWith('.yaml')).map((name) => join(config, name));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(readBlockYaml(await readFile(file, 'utf8')), file).toBeDefined();
 
     const validated = await run(['validate', config]);
     expect(validated.stderr).toBe('');
