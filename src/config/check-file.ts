@@ -11,7 +11,7 @@ import { allowCandidates, type AllowCandidate } from './allow.js';
 import { readBlockYaml } from './block-yaml.js';
 import { passesSchema, schemaDiagnostics } from './check-schema.js';
 import { placeFile, type PlacedFile } from './desired.js';
-import { interpolateFile, type Env } from './interpolate.js';
+import { interpolateFile, type Env, type VariableRead } from './interpolate.js';
 import { parseYaml } from './load.js';
 import type { Diagnostic } from './model.js';
 import { blockLocator, fileDiagnostic, type ConfigFile } from './positions.js';
@@ -20,6 +20,8 @@ export interface CheckedFile {
   /** Undefined when the file cannot be used at all (the diagnostics say why). */
   placed?: PlacedFile;
   allow: AllowCandidate[];
+  /** The environment variables its values read. */
+  reads: VariableRead[];
   diagnostics: Diagnostic[];
 }
 
@@ -29,11 +31,11 @@ export type ReadText = () => Promise<{ text: string } | { diagnostics: Diagnosti
 export async function checkFile(path: string, read: ReadText, env: Env): Promise<CheckedFile> {
   try {
     const got = await read();
-    if ('diagnostics' in got) return { allow: [], diagnostics: got.diagnostics };
+    if ('diagnostics' in got) return { allow: [], reads: [], diagnostics: got.diagnostics };
     return (await checkSoundBlockFile(path, got.text, env)) ?? (await checkDocument(path, got.text, env));
   } catch (err) {
     // Whatever a hostile file still manages to break is reported against it, never as a crash.
-    return { allow: [], diagnostics: [fileDiagnostic(path, `could not be checked: ${err instanceof Error ? err.message : String(err)}`)] };
+    return { allow: [], reads: [], diagnostics: [fileDiagnostic(path, `could not be checked: ${err instanceof Error ? err.message : String(err)}`)] };
   }
 }
 
@@ -42,10 +44,11 @@ async function checkSoundBlockFile(path: string, text: string, env: Env): Promis
   const block = readBlockYaml(text);
   if (!block) return undefined;
   const file: ConfigFile = { file: path, data: block.data, where: blockLocator(path, block.data, block.positions) };
-  if ((mayReference(text) && interpolateFile(file, env).length > 0) || !(await passesSchema(file.data))) return undefined;
+  const interpolated = mayReference(text) ? interpolateFile(file, env) : { diagnostics: [], reads: [] };
+  if (interpolated.diagnostics.length > 0 || !(await passesSchema(file.data))) return undefined;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return undefined;
-  return { placed: placeFile(file), allow: allow.candidates, diagnostics: [] };
+  return { placed: placeFile(file), allow: allow.candidates, reads: interpolated.reads, diagnostics: [] };
 }
 
 /** Whether a `${` can be in the file's values: written out, or spelled with an escape in a quoted string. */
@@ -56,12 +59,12 @@ function mayReference(text: string): boolean {
 /** The file read by yaml, with a message at file:line:col for each problem (exported for the tests that hold the two readings equal). */
 export async function checkDocument(path: string, text: string, env: Env): Promise<CheckedFile> {
   const loaded = parseYaml(path, text);
-  if (!loaded.file) return { allow: [], diagnostics: loaded.diagnostics };
+  if (!loaded.file) return { allow: [], reads: [], diagnostics: loaded.diagnostics };
   // Before the schema: a value read from the environment is checked like one written out (a reference that
   // could not be read is reported once, not also as a bad value).
-  const unread = interpolateFile(loaded.file, env);
+  const { diagnostics: unread, reads } = interpolateFile(loaded.file, env);
   const unreadPaths = new Set(unread.map((d) => d.path));
   const invalid = (await schemaDiagnostics(loaded.file)).filter((d) => !unreadPaths.has(d.path));
   const allow = allowCandidates(loaded.file);
-  return { placed: placeFile(loaded.file), allow: allow.candidates, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+  return { placed: placeFile(loaded.file), allow: allow.candidates, reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
 }

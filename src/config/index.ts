@@ -3,7 +3,7 @@
 import { resolveAllow, type AllowCandidate } from './allow.js';
 import { checkFile, type ReadText } from './check-file.js';
 import { mergeTargets, type PlacedFile } from './desired.js';
-import type { Env } from './interpolate.js';
+import { credentialReads, type Env, type VariableRead } from './interpolate.js';
 import { findConfigFiles, readConfigText } from './load.js';
 import type { DesiredState, Diagnostic } from './model.js';
 import { adviceDiagnostics, crossFieldDiagnostics } from './rules.js';
@@ -46,18 +46,21 @@ async function checkFiles(
   const diagnostics = [...found];
   const placed: PlacedFile[] = [];
   const candidates: AllowCandidate[] = [];
+  const reads: VariableRead[] = [];
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
     diagnostics.push(...checked.diagnostics);
     if (checked.placed) placed.push(checked.placed);
     candidates.push(...checked.allow);
+    reads.push(...checked.reads);
   }
   const merged = mergeTargets(placed);
   const allowed = resolveAllow(candidates, merged.targets);
-  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics);
+  const targets = merged.targets.map((t) => t.target);
+  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, targets));
   const warnings = sortDiagnostics(adviceDiagnostics(merged.targets));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings };
-  return { state: { files: sources.map((s) => s.path), targets: merged.targets.map((t) => t.target), allow: allowed.allow }, diagnostics: [], warnings };
+  return { state: { files: sources.map((s) => s.path), targets, allow: allowed.allow }, diagnostics: [], warnings };
 }
 
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {

@@ -4,7 +4,7 @@
 // where everyone reads it, so `${CLOUDFLARE_API_TOKEN}` or `${GITHUB_TOKEN}` must never reach a plan. The
 // emulator's token is refused too, although it has the prefix. Messages name variables, never their values.
 
-import type { Diagnostic } from './model.js';
+import { formatPosition, type DesiredTarget, type Diagnostic, type SourcePosition } from './model.js';
 import { describePath, valuePosition, type ConfigFile, type PathSegment } from './positions.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -17,9 +17,10 @@ const REFUSED = new Set(['ZTSYNC_EMULATOR_TOKEN']);
 const REFERENCE = /\$\$\{|\$\{([^}]*)(\}?)/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** One string with its references replaced, or the problems with them. */
-export function interpolate(text: string, env: Env): { value: string; problems: string[] } {
+/** One string with its references replaced, or the problems with them; `read` names the variables read. */
+export function interpolate(text: string, env: Env): { value: string; problems: string[]; read: string[] } {
   const problems: string[] = [];
+  const read: string[] = [];
   const value = text.replace(REFERENCE, (match, name: string | undefined, closed: string) => {
     if (match === '$${') return '${';
     const shown = match.length > 60 ? `${match.slice(0, 57)}...` : match;
@@ -34,25 +35,35 @@ export function interpolate(text: string, env: Env): { value: string; problems: 
     } else if (env[name!] === undefined) {
       problems.push(`environment variable ${name} is not set`);
     } else {
+      read.push(name!);
       return env[name!]!;
     }
     return match;
   });
-  return { value, problems };
+  return { value, problems, read };
+}
+
+/** A variable a config value read, and where. */
+export interface VariableRead {
+  name: string;
+  position: SourcePosition;
+  path: string;
 }
 
 /**
  * Replace references in every string value of the file's data (keys are left alone), in place. Problems are
  * reported at the value's position; a file with problems keeps its text as written.
  */
-export function interpolateFile(file: ConfigFile, env: Env): Diagnostic[] {
+export function interpolateFile(file: ConfigFile, env: Env): { diagnostics: Diagnostic[]; reads: VariableRead[] } {
   const diagnostics: Diagnostic[] = [];
+  const reads: VariableRead[] = [];
   const path: PathSegment[] = []; // one stack, copied only for a problem: a copy per value cost ~5 % of a large validate
   const walk = (node: unknown): unknown => {
     if (typeof node === 'string') {
       if (!node.includes('${')) return node;
-      const { value, problems } = interpolate(node, env);
+      const { value, problems, read } = interpolate(node, env);
       for (const message of problems) diagnostics.push({ ...valuePosition(file, [...path]), message, path: describePath(path) });
+      for (const name of read) reads.push({ name, position: valuePosition(file, [...path]), path: describePath(path) });
       return value;
     }
     const within = (key: PathSegment, value: unknown) => {
@@ -70,5 +81,18 @@ export function interpolateFile(file: ConfigFile, env: Env): Diagnostic[] {
     return node;
   };
   file.data = walk(file.data);
-  return diagnostics;
+  return { diagnostics, reads };
+}
+
+/**
+ * Reads of a variable that a credentials_env names: it holds an API token, which a config value would carry into
+ * plans and pull-request comments (plan refuses to show such a plan; this says where, before any request).
+ */
+export function credentialReads(reads: readonly VariableRead[], targets: readonly DesiredTarget[]): Diagnostic[] {
+  const tokens = new Map<string, SourcePosition>();
+  for (const { credentialsEnv } of targets) if (credentialsEnv && !tokens.has(credentialsEnv.name)) tokens.set(credentialsEnv.name, credentialsEnv.position);
+  return reads.flatMap(({ name, position, path }) => {
+    const named = tokens.get(name);
+    return named ? [{ ...position, message: `\${${name}} cannot be read: it holds a credential (credentials_env names it at ${formatPosition(named)})`, path }] : [];
+  });
 }

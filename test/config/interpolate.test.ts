@@ -21,9 +21,9 @@ const org = (...lines: string[]) => ['accounts:', `  - account_id: ${ACCOUNT}`, 
 
 describe('interpolate', () => {
   it('replaces references, keeps $${ as a literal ${ and a lone $ as it is', () => {
-    expect(interpolate('${ZTSYNC_A}-${ZTSYNC_B}', { ZTSYNC_A: 'x', ZTSYNC_B: '' })).toEqual({ value: 'x-', problems: [] });
-    expect(interpolate('$${ZTSYNC_A} costs $5 ${ZTSYNC_A}', { ZTSYNC_A: 'x' })).toEqual({ value: '${ZTSYNC_A} costs $5 x', problems: [] });
-    expect(interpolate('$$${ZTSYNC_A}', { ZTSYNC_A: 'x' })).toEqual({ value: '$${ZTSYNC_A}', problems: [] });
+    expect(interpolate('${ZTSYNC_A}-${ZTSYNC_B}', { ZTSYNC_A: 'x', ZTSYNC_B: '' })).toEqual({ value: 'x-', problems: [], read: ['ZTSYNC_A', 'ZTSYNC_B'] });
+    expect(interpolate('$${ZTSYNC_A} costs $5 ${ZTSYNC_A}', { ZTSYNC_A: 'x' })).toEqual({ value: '${ZTSYNC_A} costs $5 x', problems: [], read: ['ZTSYNC_A'] });
+    expect(interpolate('$$${ZTSYNC_A}', { ZTSYNC_A: 'x' })).toEqual({ value: '$${ZTSYNC_A}', problems: [], read: [] });
     // The value of a variable is not read again for references.
     expect(interpolate('${ZTSYNC_A}', { ZTSYNC_A: '${ZTSYNC_B}', ZTSYNC_B: 'no' }).value).toBe('${ZTSYNC_B}');
   });
@@ -102,6 +102,21 @@ describe('${ZTSYNC_…} through the CLI', () => {
     expect(missing.stderr).toBe(`${join(dir, 'a.yaml')}:5:20: environment variable ZTSYNC_DOMAIN is not set (accounts[0].organization.auth_domain)\n1 problem found\n`);
     const ok = await run(['validate', dir], { env: { ZTSYNC_NAME: 'Widget', ZTSYNC_DOMAIN: 'widget.cloudflareaccess.com' } });
     expect(ok).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('a variable that a credentials_env names cannot be read into a value, from any file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ztsync-env-'));
+    await writeFile(join(dir, 'a.yaml'), ['defaults:', '  credentials_env: ZTSYNC_TOKEN_EU', ''].join('\n'));
+    await writeFile(join(dir, 'b.yaml'), org('name: Widget ${ZTSYNC_TOKEN_EU}', 'auth_domain: widget.cloudflareaccess.com'));
+    const env = { ZTSYNC_TOKEN_EU: 'token-value-never-shown' };
+    const refused = await run(['validate', dir], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `${join(dir, 'b.yaml')}:4:13: \${ZTSYNC_TOKEN_EU} cannot be read: it holds a credential (credentials_env names it at ${join(dir, 'a.yaml')}:2:20) (accounts[0].organization.name)\n1 problem found\n`,
+    );
+    // Any other ZTSYNC_ variable still reads; the same name used only as a credential is fine.
+    await writeFile(join(dir, 'b.yaml'), org('name: Widget ${ZTSYNC_NAME}', 'auth_domain: widget.cloudflareaccess.com'));
+    expect(await run(['validate', dir], { env: { ...env, ZTSYNC_NAME: 'EU' } })).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('plan shows the value read; a refused name reads nothing from the API', async () => {
