@@ -172,7 +172,7 @@ describe('Ctrl-C while apply (or plan) is still reading live state', () => {
     const result = await applyInterruptedAt(isRead);
     expect(result.code).toBe(130);
     expect(result.stderr).toContain('SIGINT: reading no new target; finishing the reads in flight');
-    expect(result.stderr).toContain('ztsync: interrupted (SIGINT) while reading live state after 1 of 4 targets: nothing was changed');
+    expect(result.stderr).toContain('ztsync: interrupted (SIGINT) with live state read for 1 of 4 targets: nothing was changed');
     expect(result.stdout).toBe('');
     // The first target's reads (organization and DoH), and nothing else.
     expect(server!.requests.map((r) => r.method)).toEqual(['GET', 'GET']);

@@ -151,7 +151,7 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
     stop.end();
     progress.stop();
   }
-  if (stop.signal.aborted) throw new Interrupted(`interrupted (${stop.signal.reason}) while reading live state after ${built.targets.length} of ${targets.length} targets: nothing was changed`);
+  if (stop.signal.aborted) throw new Interrupted(`interrupted (${stop.signal.reason}) with live state read for ${built.targets.length} of ${targets.length} targets: nothing was changed`); // true also when the last read had just ended
   const refused = clients.clients.find((c) => c.refusal);
   if (refused) {
     // Said once, not once per target: the client stopped at the first refusal.
