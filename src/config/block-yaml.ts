@@ -116,7 +116,7 @@ class BlockReader {
 
   /** The positions of a new mapping or sequence's entries, to be filled in as they are read. */
   private track(collection: object, depth: number): number[] {
-    if (depth > MAX_DEPTH) decline();
+    if (depth >= MAX_DEPTH) decline(); // load.ts refuses a collection at depth 64
     const positions: number[] = [];
     this.positions.set(collection, positions);
     return positions;
