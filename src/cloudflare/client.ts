@@ -237,7 +237,7 @@ export class CloudflareClient {
       errors: envelope?.errors?.filter(isMessage).map((m) => ({ code: m.code, message: this.mask(m.message) })),
       cfRay: cfRay && this.mask(cfRay),
       retryAfterMs: parseRetryAfter(headerText(response.headers['retry-after'])),
-      detail: envelope ? undefined : this.#notTheApi(status, headerText(response.headers['content-type'])),
+      detail: envelope ? undefined : this.#notTheApi(contentTypeOf(headerText(response.headers['content-type']))),
       fromEnvelope: Boolean(envelope),
     };
     if (envelope && (status === 401 || status === 403)) {
@@ -247,11 +247,30 @@ export class CloudflareClient {
     throw new CloudflareApiError(init);
   }
 
-  /** An answer without Cloudflare's envelope: a proxy's error page, a web server, a mock at the wrong path. */
-  #notTheApi(status: number, contentType: string | undefined): string {
-    const what = contentType ? contentType.split(';')[0].trim() : 'no content type';
-    return `the answer does not look like the Cloudflare API (${what}, not its JSON envelope); check that ${this.apiBase.href} is the API base URL (--api-base or CLOUDFLARE_BASE_URL)`;
+  /**
+   * A successful answer whose result is not what the call returns (a list, a string or a number where an object
+   * belongs): a mock or a server that only looks like the API. Never taken for "not set up", which would plan a create.
+   */
+  unexpectedResult(method: Method, path: string, status: number, result: unknown): CloudflareApiError {
+    const detail = this.#notTheApi(`its result is ${describeValue(result)}, not an object`);
+    return new CloudflareApiError({ kind: 'invalid-response', method, path, status, detail, fromEnvelope: true });
   }
+
+  /** An answer without Cloudflare's envelope: a proxy's error page, a web server, a mock at the wrong path. */
+  #notTheApi(what: string): string {
+    return `the answer does not look like the Cloudflare API (${what}); check that ${this.apiBase.href} is the API base URL (--api-base or CLOUDFLARE_BASE_URL)`;
+  }
+}
+
+function contentTypeOf(header: string | undefined): string {
+  return `${header ? header.split(';')[0].trim() : 'no content type'}, not its JSON envelope`;
+}
+
+/** What a JSON value is, in a few words (never the value itself: it may be long, or hold anything). */
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  return `a ${typeof value}`;
 }
 
 function isWorthRetrying(error: unknown, idempotent: boolean): boolean {

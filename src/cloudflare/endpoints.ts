@@ -27,14 +27,18 @@ export function resourcePath(type: ResourceType, scope: Scope, id: string): stri
 }
 
 /**
- * The live object, or null when the resource is not set up: an empty result, or a 404 in Cloudflare's envelope
- * that is not "no route". Any other 404 (a proxy's or a web server's page) is an error: taking it for "absent"
- * would plan every setting as a create.
+ * The live object, or null when the resource is not set up: an empty result (null, or {}), or a 404 in
+ * Cloudflare's envelope that is not "no route". Any other 404 (a proxy's or a web server's page), and a result
+ * that is not an object (a list, a string, a number), is an error: taking it for "absent" would plan every
+ * setting as a create.
  */
 export async function readLive(client: CloudflareClient, type: ResourceType, scope: Scope, id: string, options: { retry?: RetryRun } = {}): Promise<LiveObject | null> {
+  const path = resourcePath(type, scope, id);
   try {
-    const { result } = await client.request<unknown>('GET', resourcePath(type, scope, id), options);
-    return isNonEmptyObject(result) ? result : null;
+    const { status, result } = await client.request<unknown>('GET', path, options);
+    if (result === null || result === undefined) return null;
+    if (!isObject(result)) throw client.unexpectedResult('GET', path, status, result);
+    return Object.keys(result).length > 0 ? result : null;
   } catch (err) {
     if (err instanceof CloudflareApiError && err.status === 404 && err.fromEnvelope && !err.codes.includes(NO_ROUTE)) return null;
     throw err;
@@ -55,8 +59,8 @@ export async function updateLive(client: CloudflareClient, type: ResourceType, s
 /** Cloudflare's "No route for the URI": a wrong path or scope, not a missing resource. */
 const NO_ROUTE = 7003;
 
-function isNonEmptyObject(value: unknown): value is LiveObject {
-  return !!value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0;
+function isObject(value: unknown): value is LiveObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** What `POST …/access/organizations/revoke_user` takes: the body's fields and the `devices` query parameter. */
