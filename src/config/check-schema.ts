@@ -9,6 +9,7 @@ import { isBeyondGoRange, MAX_DURATION_TEXT, parseDuration, type DurationUnits }
 import type { Diagnostic } from './model.js';
 import { commentInPlaceOfValue, describePath, keyPosition, pointerToPath, sourceText, valuePosition, walkYaml, type PathSegment, type YamlFile } from './positions.js';
 import { buildSchema, canBeUnset, DEFAULT_DURATION_MIN, DURATION_FORMAT } from './schema.js';
+import { ODD_SPACE, oddSpaceName } from './odd-spaces.js';
 import { closest } from './suggest.js';
 
 let compiled: Promise<ValidateFunction> | undefined;
@@ -141,6 +142,8 @@ function fieldAt(path: readonly PathSegment[]): FieldSpec | undefined {
 
 function unknownKeyMessage(path: readonly PathSegment[], key: string, candidates: readonly string[]): string {
   if (key === '<<') return 'merge keys (<<) are not supported: use defaults, or write the values out';
+  const odd = ODD_SPACE.exec(key);
+  if (odd) return `unknown key ${JSON.stringify(key)}: it holds ${oddSpaceName(odd[0])}, which YAML does not read as a space; retype it as an ordinary space`;
   if (path[0] === 'zones' && path.length === 2 && RESOURCES.some((r) => r.type === key)) {
     return `zones do not accept "${key}": ${key === 'doh' ? 'DoH settings belong to an account' : 'it is account-only'}`;
   }
@@ -236,7 +239,7 @@ function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string
   if (expected === 'object' && typeof path[path.length - 1] === 'number') {
     return `each entry of ${String(path[0])} must be a mapping starting with ${path[0] === 'zones' ? 'zone_id' : 'account_id'}`;
   }
-  const actual = Array.isArray(data) ? 'a list' : typeof data === 'object' ? 'a mapping' : `${typeof data} ${JSON.stringify(data)}`;
+  const actual = Array.isArray(data) ? 'a list' : data instanceof Uint8Array ? 'binary data (!!binary)' : typeof data === 'object' ? 'a mapping' : `${typeof data} ${JSON.stringify(data)}`;
   return `must be ${TYPE_NAMES[expected] ?? expected}, not ${actual}`;
 }
 

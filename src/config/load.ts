@@ -5,6 +5,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { Node, YAMLError } from 'yaml';
 import { decodeUtf8 } from '../util/utf8.js';
+import { ODD_SPACE_IN_STRUCTURE, oddSpaceName } from './odd-spaces.js';
 import { yamlSyntaxMessage } from '../util/yaml-messages.js';
 import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit } from './yaml.js';
 import type { Diagnostic } from './model.js';
@@ -101,7 +102,8 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
   // yaml may report one problem twice at the same place: say it once.
   const said = new Set<string>();
   const syntax = [...doc.errors, ...doc.warnings]
-    .map((e) => at(e.pos[0], syntaxMessage(text, e)))
+    .map((e) => syntaxProblem(text, e))
+    .map(({ offset, message }) => at(offset, message))
     .filter((d) => !said.has(`${d.line}:${d.col}:${d.message}`) && said.add(`${d.line}:${d.col}:${d.message}`));
   // Running out of stack leaves a trail of follow-up errors: the first one says it all.
   const tooDeep = syntax.find((d) => d.message === TOO_DEEP);
@@ -130,21 +132,73 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
   return { file: { ...parsed, where: documentLocator(parsed) }, diagnostics: [] };
 }
 
-function syntaxMessage(text: string, error: YAMLError): string {
-  if (error.code === 'DUPLICATE_KEY') return `duplicate key ${JSON.stringify(keyText(text, error.pos))}: keys must be unique`;
-  if (/call stack/i.test(error.message)) return TOO_DEEP;
-  if (/^Flow (?:map|sequence)/.test(error.message) && cutByComment(text, error.pos[0])) return FLOW_CUT_BY_COMMENT;
-  return yamlSyntaxMessage(error);
+/** What a syntax error says, and where: at what to fix (an opening quote, the `#`), not where yaml noticed it. */
+function syntaxProblem(text: string, error: YAMLError): { offset: number; message: string } {
+  const noticed = error.pos[0];
+  if (error.code === 'DUPLICATE_KEY') return { offset: noticed, message: `duplicate key ${JSON.stringify(keyText(text, error.pos))}: keys must be unique` };
+  if (/call stack/i.test(error.message)) return { offset: noticed, message: TOO_DEEP };
+  const space = oddSpaceInStructure(text, noticed);
+  if (space) return space;
+  if (/^Flow (?:map|sequence)/.test(error.message)) {
+    const hash = commentCuttingFlow(text, noticed);
+    if (hash >= 0) return { offset: hash, message: FLOW_CUT_BY_COMMENT };
+  }
+  const unclosed = /^Missing closing (["'])quote/.exec(error.message);
+  if (unclosed) {
+    const quote = unclosed[1];
+    return { offset: openingQuote(text, noticed, quote), message: `this quoted value has no closing ${quote}: a quoted value runs on, over line ends, to its closing quote` };
+  }
+  return { offset: skipSpaces(text, noticed), message: yamlSyntaxMessage(error) };
 }
 
 const FLOW_CUT_BY_COMMENT = 'a { … } or [ … ] is cut short by a comment: # starts a comment in YAML, so quote values that hold it ("#c5ed1b")';
 
-/** Whether a flow collection opened before `offset` has an unquoted " #" after its opening bracket on that line. */
-function cutByComment(text: string, offset: number): boolean {
-  return text
-    .slice(0, offset)
-    .split('\n')
-    .some((line) => /[{[][^"'#]*\s#/.test(line));
+/**
+ * Where, in a flow collection opened before `offset`, an unquoted " #" starts a comment after its opening bracket
+ * on the same line (the last such line), or -1.
+ */
+function commentCuttingFlow(text: string, offset: number): number {
+  let found = -1;
+  let lineStart = 0;
+  for (const line of text.slice(0, offset).split('\n')) {
+    const cut = /[{[][^"'#]*\s(#)/.exec(line);
+    if (cut) found = lineStart + cut.index + cut[0].length - 1;
+    lineStart += line.length + 1;
+  }
+  return found;
+}
+
+/** The quote that opens the unclosed quoted value yaml gave up on at `offset` (escaped quotes inside are skipped). */
+function openingQuote(text: string, offset: number, quote: string): number {
+  let at = text.lastIndexOf(quote, offset - 1);
+  for (;;) {
+    if (at <= 0) return at < 0 ? offset : 0;
+    if (quote === '"' && /(?:^|[^\\])(?:\\\\)*\\$/.test(text.slice(Math.max(0, at - 64), at))) at = text.lastIndexOf(quote, at - 1); // \"
+    else if (quote === "'" && text[at - 1] === "'") at = text.lastIndexOf(quote, at - 2); // ''
+    else return at;
+  }
+}
+
+/** Past the spaces at `offset`, on its line: an error about indentation points at the key, not the margin. */
+function skipSpaces(text: string, offset: number): number {
+  let at = offset;
+  while (text[at] === ' ') at++;
+  return text[at] === '\n' || at >= text.length ? offset : at;
+}
+
+/**
+ * A space YAML does not read as one (pasted from a web page or a chat), where it breaks the structure of the line
+ * yaml stopped at: in the indentation, or right after a key's colon or a list's dash. Such a line reads as
+ * something else entirely, and yaml's message would not say why.
+ */
+function oddSpaceInStructure(text: string, offset: number): { offset: number; message: string } | undefined {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const lineEnd = text.indexOf('\n', offset);
+  const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+  const at = ODD_SPACE_IN_STRUCTURE.exec(line);
+  if (!at) return undefined;
+  const index = at.index + at[0].length - 1;
+  return { offset: lineStart + index, message: `${oddSpaceName(line[index])} here, which YAML does not read as a space: retype it as an ordinary space` };
 }
 
 /** The key a duplicate-key error points at: the text from there up to the colon, without quotes. */

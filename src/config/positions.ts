@@ -76,8 +76,12 @@ export function documentLocator(f: Omit<YamlFile, 'where'>): Locator {
     value(path) {
       const { value, key } = locate(f, path);
       const isEmpty = !value || (isScalar(value) && value.value === null && value.source === '');
-      const node = isEmpty ? key : value;
-      return positionAt(f.file, f.lines, node?.range?.[0] ?? 0);
+      if (!isEmpty) return positionAt(f.file, f.lines, value.range?.[0] ?? 0);
+      if (key) return positionAt(f.file, f.lines, key.range?.[0] ?? 0);
+      // An empty list item (a `-` and nothing after it): at its dash.
+      const after = value?.range?.[0];
+      const dash = after === undefined ? -1 : f.text.lastIndexOf('-', after - 1);
+      return positionAt(f.file, f.lines, dash >= 0 ? dash : (after ?? 0));
     },
     key(path) {
       const { value, key } = locate(f, path);

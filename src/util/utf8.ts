@@ -5,7 +5,10 @@ export type Decoded = { text: string } | { error: string; line: number; col: num
 const UTF16_BOMS = [Buffer.from([0xff, 0xfe]), Buffer.from([0xfe, 0xff])];
 
 /** The text of a UTF-8 file, or where its first byte that is not UTF-8 is (1-based line and column). */
-export function decodeUtf8(bytes: Buffer): Decoded {
+export function decodeUtf8(file: Buffer): Decoded {
+  // A byte order mark is not text: left in, it would count as a column of line 1 in every position reported.
+  const bom = file[0] === 0xef && file[1] === 0xbb && file[2] === 0xbf ? 3 : 0;
+  const bytes = file.subarray(bom);
   // A lenient decode maps each bad sequence to U+FFFD; the first U+FFFD not written as such (EF BF BD) is the bad byte.
   const text = bytes.toString('utf8');
   let byteOffset = 0;
@@ -21,7 +24,7 @@ export function decodeUtf8(bytes: Buffer): Decoded {
     const utf16 = UTF16_BOMS.some((bom) => bytes.subarray(0, 2).equals(bom));
     const error = utf16
       ? 'not UTF-8: the file looks like UTF-16; save it as UTF-8'
-      : `not UTF-8: byte ${hex} at byte offset ${byteOffset} is not valid UTF-8; save the file as UTF-8`;
+      : `not UTF-8: byte ${hex} at byte offset ${bom + byteOffset} is not valid UTF-8; save the file as UTF-8`;
     return { error, line, col };
   }
   return { text };

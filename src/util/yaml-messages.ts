@@ -13,6 +13,12 @@ const MESSAGES: Partial<Record<string, string>> = {
 export function yamlSyntaxMessage(error: YAMLError): string {
   const known = MESSAGES[error.code];
   if (known) return known;
+  if (/^All (?:mapping|collection) items must start at the same column/.test(error.message)) {
+    return 'not lined up with the entries before it: indent it with as many spaces as they have';
+  }
+  if (/^Unexpected (?:scalar|flow-seq-end|flow-map-end) at node end/.test(error.message)) {
+    return 'more text after a value on the same line: give each key a line of its own, or quote the whole value';
+  }
   const reserved = /^Plain value cannot start with (?:reserved|directive indicator) character (.)/.exec(error.message);
   if (reserved) return `a value cannot start with ${reserved[1]} unless quoted: write it in quotes`;
   // yaml's own messages are otherwise plain enough ("Missing closing "quote"); only the first line, without the excerpt.

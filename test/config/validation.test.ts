@@ -54,6 +54,50 @@ describe('YAML syntax', () => {
     expect(await problems(lines.join('\n') + '\n')).toEqual(['c.yaml:102:7: aliases expand to too much data (more than 100 alias expansions); write the values out']);
   });
 
+  it('reads a file that starts with a byte order mark, counting columns of line 1 without it', async () => {
+    expect(await problems('\ufeffacounts: []\n')).toEqual(['c.yaml:1:1: unknown key "acounts"; did you mean "accounts"? (acounts)']);
+    const { state } = await load({ 'c.yaml': `\ufeffaccounts: [{account_id: ${ACCOUNT}, description: d}]\n` });
+    expect(state!.targets[0].source).toMatchObject({ line: 1, col: 12 });
+  });
+
+  it('points at what to fix, not where yaml noticed the problem', async () => {
+    // An unclosed quote: at the quote that opens it, not where the file ends.
+    expect(await problems(accountWithOrg('name: x', 'login_design:', '  header_text: "Unclosed', '  text_color: "#000"', 'auth_domain: a.example'))).toEqual([
+      'c.yaml:6:22: this quoted value has no closing ": a quoted value runs on, over line ends, to its closing quote',
+    ]);
+    // A key indented one space less than the others: at the key, not at column 1.
+    expect(await problems(accountWithOrg('name: x').replace('      name: x', '      name: x\n     auth_domain: a.example'))).toEqual([
+      'c.yaml:5:6: not lined up with the entries before it: indent it with as many spaces as they have',
+    ]);
+    // A # that starts a comment inside { … }: at the #, on its line, not on the next one.
+    expect(await problems(accountWithOrg('login_design: {background_color: #fff, text_color: "#000"}', 'name: x'))).toEqual([
+      'c.yaml:4:40: a { … } or [ … ] is cut short by a comment: # starts a comment in YAML, so quote values that hold it ("#c5ed1b")',
+    ]);
+    expect(await problems(accountWithOrg('login_design:', '  background_color: "#fff" text_color', 'name: x'))).toEqual([
+      'c.yaml:5:34: more text after a value on the same line: give each key a line of its own, or quote the whole value',
+    ]);
+  });
+
+  it('names a space YAML does not read as one, where it breaks a line: after a colon, in the indentation', async () => {
+    expect(await problems(accountWithOrg('name: x', 'auth_domain:\u00a0a.example'))).toEqual([
+      'c.yaml:5:19: a no-break space (U+00A0) here, which YAML does not read as a space: retype it as an ordinary space',
+    ]);
+    expect(await problems(accountWithOrg('name: x', '\u3000auth_domain: a.example'))).toEqual([
+      'c.yaml:5:7: unknown key "\u3000auth_domain": it holds an ideographic space (U+3000), which YAML does not read as a space; retype it as an ordinary space (accounts[0].organization.\u3000auth_domain)',
+    ]);
+    expect(await problems(accountWithOrg('name: x', 'login_design:', '  header_text: x').replace('        header_text', '\u00a0       header_text'))).toContain(
+      'c.yaml:6:1: unknown key "\u00a0       header_text": it holds a no-break space (U+00A0), which YAML does not read as a space; retype it as an ordinary space (\u00a0       header_text)',
+    );
+  });
+
+  it('reports each empty list item at its dash', async () => {
+    const text = accountWithOrg('name: x', 'mfa_config:', '  allowed_authenticators:', '    - totp', '    -', 'deny_unmatched_requests_exempted_zone_names:', '  -', '  - a.example');
+    expect(await problems(text)).toEqual([
+      'c.yaml:8:11: empty list item (accounts[0].organization.mfa_config.allowed_authenticators[1])',
+      'c.yaml:10:9: empty list item (accounts[0].organization.deny_unmatched_requests_exempted_zone_names[0])',
+    ]);
+  });
+
   it('rejects an alias bomb, with a message', async () => {
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 9; i++) {
@@ -172,6 +216,12 @@ describe('durations', () => {
 });
 
 describe('types, enums and formats', () => {
+  it('says binary data (!!binary) is not a string', async () => {
+    expect(await problems(accountWithOrg('ui_read_only_toggle_reason: !!binary aGVsbG8='))).toEqual([
+      'c.yaml:4:44: must be a string, not binary data (!!binary) (accounts[0].organization.ui_read_only_toggle_reason)',
+    ]);
+  });
+
   it('gives one clear message per wrong value', async () => {
     const text = accountWithOrg(
       'is_ui_read_only: yes',
