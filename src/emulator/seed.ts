@@ -17,7 +17,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { parseDuration } from '../resources/duration.js';
 import { doh as dohSpec } from '../resources/doh.js';
 import type { Scope } from '../resources/fields.js';
@@ -104,6 +104,8 @@ export class SeedError extends Error {
   constructor(
     readonly path: (string | number)[],
     detail: string,
+    /** The problem is the key itself (an unknown key): point at it, not at its value. */
+    readonly atKey = false,
   ) {
     super(`${formatPath(path)}${path.length ? ': ' : ''}${detail}`);
   }
@@ -271,7 +273,7 @@ function listAt(obj: JsonObject, key: string, at: (string | number)[] = []): unk
 
 function rejectUnknownKeys(obj: JsonObject, known: string[], at: (string | number)[]): void {
   const unknown = Object.keys(obj).find((k) => !known.includes(k));
-  if (unknown !== undefined) throw new SeedError([...at, unknown], `is not a known key (expected one of ${known.join(', ')})`);
+  if (unknown !== undefined) throw new SeedError([...at, unknown], `is not a known key (expected one of ${known.join(', ')})`, true);
 }
 
 function rejectDuplicates(ids: string[], at: string | (string | number)[], what: string, key = 'id'): void {
@@ -327,9 +329,17 @@ export function parseSeedText(text: string, name: string, now?: () => Date): See
     return parseSeed(data, now);
   } catch (err) {
     if (!(err instanceof SeedError)) throw err;
-    const { line, col } = lineCounter.linePos(nodeOffset(doc, err.path));
+    const { line, col } = lineCounter.linePos((err.atKey ? keyOffset(doc, err.path) : undefined) ?? nodeOffset(doc, err.path));
     throw new Error(`${name}:${line}:${col}: ${err.message}`);
   }
+}
+
+/** Where the key at the end of a path was written, if it is a key of a mapping in the document. */
+function keyOffset(doc: ReturnType<typeof parseDocument>, path: (string | number)[]): number | undefined {
+  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[path.length - 1]));
+  return (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
 }
 
 /** Where the deepest existing node on a path starts (a missing key points at its parent). */

@@ -57,6 +57,10 @@ describe('seeds', () => {
     await writeFile(yamlPath, `accounts:\n  - id: 12345678901234567890\n`);
     await expect(loadSeedFile(yamlPath)).rejects.toThrow(/:2:9: accounts\[0\]\.id: must be a string: quote it/);
 
+    // An unknown key is reported at the key, not at its value.
+    await writeFile(yamlPath, `accounts:\n  - id: ${ACCOUNT}\n    organization:\n      bogus: 1\n`);
+    await expect(loadSeedFile(yamlPath)).rejects.toThrow(`${yamlPath}:4:7: accounts[0].organization.bogus: is not a known key`);
+
     await writeFile(yamlPath, `accounts: [\n`);
     await expect(loadSeedFile(yamlPath)).rejects.toThrow(new RegExp(`^${yamlPath}:\\d+:\\d+: `));
 
