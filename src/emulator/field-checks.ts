@@ -6,6 +6,9 @@ import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { FieldIssue } from './errors.js';
 import { fieldByPath, getPath, isPlainObject, setPath, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/fields.js';
 
+/** The detail of an issue with a key the table does not know (the problem is the key, not its value). */
+export const UNKNOWN_FIELD = 'is not a known field';
+
 /** What a body is for: the create call (POST), an update (PUT), or a seed file (which may carry read-only fields). */
 export type BodyUse = 'create' | 'update' | 'seed';
 
@@ -52,7 +55,7 @@ function readOne(spec: ResourceSpec, path: string, value: unknown, scope: Scope,
   const field = fieldByPath(spec, path);
   if (!field) {
     // The names the API reports a field under (DoH: `id` for service_token_id) are ignored when sent back, like read-only ones.
-    if (!spec.fields.some((f) => f.liveKey === path)) issues.push({ path, detail: 'is not a known field' });
+    if (!spec.fields.some((f) => f.liveKey === path)) issues.push({ path, detail: UNKNOWN_FIELD });
     return;
   }
   if (field.readOnly) {
@@ -92,7 +95,7 @@ function fieldRefusal(field: FieldSpec, scope: Scope, use: BodyUse): string | un
 function groupRefusal(members: FieldSpec[], scope: Scope, use: BodyUse): string | undefined {
   const writable = members.filter((f) => !f.readOnly);
   if (writable.some((f) => acceptedBy(f, scope, use))) return undefined;
-  return writable.length ? fieldRefusal(writable[0], scope, use) : 'is not a known field';
+  return writable.length ? fieldRefusal(writable[0], scope, use) : UNKNOWN_FIELD;
 }
 
 function missingRequired(spec: ResourceSpec, assignments: Assignment[]): FieldIssue[] {

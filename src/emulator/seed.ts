@@ -26,7 +26,7 @@ import { isEmail } from '../resources/revoke-user.js';
 import { dohDurationProblem, keyRotationDaysProblem } from './key-rotation.js';
 import { decodeUtf8 } from '../util/utf8.js';
 import { yamlSyntaxMessage } from '../util/yaml-messages.js';
-import { applyAssignments, describe, isPlainObject, readFields, type JsonObject } from './field-checks.js';
+import { applyAssignments, describe, isPlainObject, readFields, UNKNOWN_FIELD, type JsonObject } from './field-checks.js';
 import { organizationRuleIssues } from './rules.js';
 
 /** An organization in its API shape (nested groups), including created_at / updated_at. */
@@ -214,7 +214,7 @@ function parseOrganization(value: unknown, scope: Scope, at: (string | number)[]
   const { assignments, issues } = readFields(newerOrganization, objectAt(value, at), scope, 'seed');
   const organization = applyAssignments({}, assignments);
   const problem = issues[0] ?? organizationRuleIssues(organization)[0];
-  if (problem) throw new SeedError([...at, ...problem.path.split('.')], problem.detail);
+  if (problem) throw new SeedError([...at, ...problem.path.split('.')], problem.detail, problem.detail === UNKNOWN_FIELD);
   organization.created_at ??= stamp;
   organization.updated_at ??= organization.created_at;
   return organization;

@@ -59,7 +59,9 @@ describe('seeds', () => {
 
     // An unknown key is reported at the key, not at its value.
     await writeFile(yamlPath, `accounts:\n  - id: ${ACCOUNT}\n    organization:\n      bogus: 1\n`);
-    await expect(loadSeedFile(yamlPath)).rejects.toThrow(`${yamlPath}:4:7: accounts[0].organization.bogus: is not a known key`);
+    await expect(loadSeedFile(yamlPath)).rejects.toThrow(`${yamlPath}:4:7: accounts[0].organization.bogus: is not a known field`);
+    await writeFile(yamlPath, `accounts:\n  - id: ${ACCOUNT}\n    colour: red\n`);
+    await expect(loadSeedFile(yamlPath)).rejects.toThrow(`${yamlPath}:3:5: accounts[0].colour: is not a known key`);
 
     await writeFile(yamlPath, `accounts: [\n`);
     await expect(loadSeedFile(yamlPath)).rejects.toThrow(new RegExp(`^${yamlPath}:\\d+:\\d+: `));
