@@ -11,7 +11,7 @@ import { reportCommand } from './commands/report.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { VERSION } from './version.js';
-import { maskedIo } from './commands/shared/output.js';
+import { outputIo } from './commands/shared/output.js';
 
 export { VERSION };
 
@@ -30,8 +30,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
 /** Run the CLI with the given arguments (without node and script); resolves to the exit code. */
 export async function runCli(argv: string[], rawIo: Io): Promise<number> {
-  // Credentials are masked out of everything printed, whatever its source.
-  const io = maskedIo(rawIo);
+  // Credentials are masked out of everything printed, whatever its source; stderr's control characters are made visible.
+  const io = outputIo(rawIo);
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (code) => {
     exitCode = code;

@@ -2,7 +2,12 @@
 
 export interface Io {
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+  /**
+   * Messages for people. The CLI makes every control character written here visible (util/terminal.ts), newlines
+   * aside, whoever wrote the text; `control` is only for ztsync's own terminal sequences (redrawing the progress
+   * line) and writes them as they are (absent: `write`).
+   */
+  stderr: { write(text: string): unknown; control?(sequence: string): unknown };
   env: Record<string, string | undefined>;
   /** Whether stdout is a terminal (colour) and stdin is one (confirmation prompts). */
   stdoutIsTTY: boolean;

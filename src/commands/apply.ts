@@ -4,6 +4,7 @@ import { applyPlan, type TargetResult } from '../apply/apply.js';
 import type { ClientPool } from '../cloudflare/pool.js';
 import { EXIT, UsageError, type Io } from '../io.js';
 import { hasChanges, targetLabel, type Plan } from '../plan/model.js';
+import { visible } from '../util/terminal.js';
 import { renderText } from '../plan/render-text.js';
 import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
 import { githubActions } from './shared/github.js';
@@ -88,7 +89,7 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   github.annotatePlan(plan);
   io.stdout.write(github.guard(renderText(plan, { color })));
   if (plan.blocked.length > 0) {
-    io.stderr.write(c.red('Nothing was applied: the plan is blocked (see above).\n'));
+    io.stderr.write('Nothing was applied: the plan is blocked (see above).\n');
     await github.appendStepSummary(plan, '### ztsync apply\n\nNothing was applied: the plan is blocked.');
     return EXIT.blocked;
   }
@@ -180,12 +181,13 @@ async function approved(io: Io, options: ApplyOptions): Promise<boolean> {
 function describeResult(target: TargetResult, c: Colors): string {
   const label = targetLabel(target);
   if (target.outcome === 'unchanged') return c.dim(`= ${label}: unchanged`);
-  if (target.outcome === 'skipped') return c.yellow(`- ${label}: ${target.error}`);
+  if (target.outcome === 'skipped') return c.yellow(`- ${label}: ${visible(target.error ?? '')}`);
   const parts = target.resources
     .filter((r) => r.action !== 'noop')
     .map((r) => (r.outcome === 'unconfirmed' ? `${r.type} ${r.error}` : r.error ? `${r.type} failed: ${r.error}` : `${r.type} ${r.action}d`));
   if (target.error) parts.push(target.error);
-  const line = `${label}: ${parts.join('; ')}`;
+  // Errors quote the API's answers: made visible, on one line (stdout is not escaped at the writer, it carries colour).
+  const line = `${label}: ${visible(parts.join('; '))}`;
   if (target.outcome === 'unconfirmed') return c.yellow(`? ${line}`);
   return target.outcome === 'failed' ? c.red(`✗ ${line}`) : c.green(`✓ ${line}`);
 }

@@ -11,6 +11,7 @@ import { checkImportFiles, roundTripProblems } from '../import/verify.js';
 import { EXIT, UsageError, type Io } from '../io.js';
 import { existingPaths, writeFilesAtomicSync } from '../util/atomic-write.js';
 import { addApiOptions, concurrencyOption, makeClient, type ApiOptions } from './shared/reconcile.js';
+import { visible } from '../util/terminal.js';
 
 interface ImportOptions extends ApiOptions {
   account?: string[];
@@ -84,7 +85,7 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
   const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t) => t.error !== null);
   if (unreadable.length > 0) {
-    return fail([...unreadable.map((t) => `${t.scope} ${t.id}: ${t.error}`), `ztsync import: ${count(unreadable.length, 'target')} could not be read; nothing was written.`]);
+    return fail([...unreadable.map((t) => visible(`${t.scope} ${t.id}: ${t.error}`)), `ztsync import: ${count(unreadable.length, 'target')} could not be read; nothing was written.`]);
   }
 
   const model = buildImportModel(live.map((t) => ({ target: t, live: t.live })), { defaults: Boolean(options.defaults) });

@@ -6,6 +6,7 @@ import { EXIT, UsageError, type Io } from '../io.js';
 import type { Scope } from '../resources/fields.js';
 import { isEmail } from '../resources/revoke-user.js';
 import { addApiOptions, makeClient, type ApiOptions } from './shared/reconcile.js';
+import { visible } from '../util/terminal.js';
 
 interface RevokeOptions extends ApiOptions {
   account?: string;
@@ -64,7 +65,7 @@ async function runRevoke(options: RevokeOptions, io: Io): Promise<number> {
     answer = await revokeUser(client, scope, id, request);
   } catch (err) {
     if (!(err instanceof CloudflareApiError)) throw err;
-    io.stderr.write(`ztsync revoke-user: ${err.kind === 'http' ? 'the API refused' : 'the call failed'}: ${err.message}\n`);
+    io.stderr.write(`ztsync revoke-user: ${err.kind === 'http' ? 'the API refused' : 'the call failed'}: ${visible(err.message)}\n`);
     return EXIT.error;
   }
   if (answer === true) {

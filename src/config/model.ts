@@ -2,6 +2,7 @@
 
 import type { ResourceType, Scope } from '../resources/fields.js';
 import type { AllowEntry } from './allow.js';
+import { visible } from '../util/terminal.js';
 
 /** A place in a config file, 1-based. */
 export interface SourcePosition {
@@ -57,7 +58,8 @@ export function formatPosition({ file, line, col }: SourcePosition): string {
   return `${file}:${line}:${col}`;
 }
 
+/** One line: file names, keys and values it quotes are made visible (util/terminal.ts). */
 export function formatDiagnostic(d: Diagnostic): string {
   const place = d.line > 0 ? formatPosition(d) : d.file;
-  return `${place}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}${d.path ? ` (${d.path})` : ''}`;
+  return visible(`${place}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}${d.path ? ` (${d.path})` : ''}`);
 }

@@ -5,6 +5,7 @@
 import type { SourcePosition, Via } from '../config/model.js';
 import type { ResourceType, Scope } from '../resources/fields.js';
 import { VERSION } from '../version.js';
+import { visible } from '../util/terminal.js';
 
 export const PLAN_FORMAT_VERSION = '1';
 /** The plan formats this version of ztsync can read back (apply --plan). */
@@ -173,8 +174,9 @@ export function targetChanges(target: TargetPlan): boolean {
   return target.resources.some((r) => r.action !== 'noop');
 }
 
+/** "account ID (description)" on one line, its text from outside made visible (see util/terminal.ts). */
 export function targetLabel(target: Pick<TargetPlan, 'scope' | 'id' | 'description'>): string {
-  return `${target.scope} ${target.id}${target.description ? ` (${target.description})` : ''}`;
+  return visible(`${target.scope} ${target.id}${target.description ? ` (${target.description})` : ''}`);
 }
 
 /** An explicit null in the config: the field is to be unset (sent as null, the way the API clears a field). */
@@ -182,7 +184,10 @@ export function isUnset(change: Pick<FieldChange, 'after'>): boolean {
   return change.after === null;
 }
 
-/** A field value as plans print it: JSON, so strings are quoted and lists are visible as lists. */
+/**
+ * A field value as plans print it: JSON, so strings are quoted and lists are visible as lists. JSON escapes
+ * C0 controls; C1, bidi and other invisible characters are escaped as well (still JSON, the same value).
+ */
 export function show(value: unknown): string {
-  return JSON.stringify(value) ?? 'null';
+  return visible(JSON.stringify(value) ?? 'null');
 }

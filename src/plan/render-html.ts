@@ -8,6 +8,7 @@ import type { SourcePosition } from '../config/model.js';
 import type { BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { show } from './model.js';
 import { REPORT_CSP, REPORT_SCRIPT, REPORT_STYLE } from './report-assets.js';
+import { visible } from '../util/terminal.js';
 
 export interface HtmlOptions {
   /** When the report was written (ISO 8601); the plan's created_at says when live state was read. */
@@ -330,5 +331,6 @@ function count(n: number, noun: string): string {
 
 /** Text and attribute values alike: after this, nothing from a plan can open a tag, an attribute or an entity. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  // Control, bidi and invisible characters made visible too: a browser honours bidi overrides as a terminal would.
+  return visible(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -9,6 +9,7 @@
 import type { AllowedChange, BaselineReport, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { isUnset, show } from './model.js';
 import { summaryLine } from './render-text.js';
+import { visible } from '../util/terminal.js';
 
 /** The first line of every markdown plan: a workflow finds its earlier comment by it. */
 export const MARKDOWN_MARKER = '<!-- ztsync-plan -->';
@@ -227,10 +228,11 @@ function labelHtml(target: TargetPlan): string {
  * `text` as a code span, shown exactly: the fence is one backtick longer than the longest run of backticks
  * inside, with a space on each side when the text starts or ends with a backtick (CommonMark strips it).
  * Code spans are never read as HTML and GitHub mentions nobody inside them. A newline cannot be part of one
- * (plan values are JSON, so theirs are escaped already); a file name's would be shown as a space.
+ * (plan values are JSON, so theirs are escaped already); a file name's would be shown as a space. Control and
+ * bidi characters are made visible (values have them so already, from `show`).
  */
 export function code(text: string): string {
-  const flat = text.replace(/\r\n?|\n/g, ' ');
+  const flat = visible(text.replace(/\r\n?|\n/g, ' '));
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   const pad = flat.startsWith('`') || flat.endsWith('`') || (flat.startsWith(' ') && flat.endsWith(' ') && flat.trim() !== '') ? ' ' : '';
@@ -250,8 +252,9 @@ export function escapeText(text: string): string {
   return noMentions(oneLineText(text).replace(/[!-/:-@[-`{-~]/g, '\\$&'));
 }
 
+/** Line breaks as spaces; other control, bidi and invisible characters made visible (util/terminal.ts). */
 function oneLineText(text: string): string {
-  return text.replace(/\r\n?|\n|\u2028|\u2029/g, ' ');
+  return visible(text.replace(/\r\n?|\n|\u2028|\u2029/g, ' '));
 }
 
 /** A zero-width space after each `@` keeps GitHub from reading `@user` or `@org/team` as a mention. */

@@ -1,9 +1,11 @@
 // Terraform-like text: only what changes, one line a field with where its value was written, coloured on a
-// terminal; then what the safety rails blocked or let through.
+// terminal; then what the safety rails blocked or let through. Text from the config or the API is passed through
+// `visible` (values through `show`), so it cannot act on the terminal or break a line in two.
 
 import pc from 'picocolors';
 import type { Action, AllowedChange, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { isUnset, show, targetLabel } from './model.js';
+import { visible } from '../util/terminal.js';
 
 export interface TextOptions {
   color: boolean;
@@ -23,22 +25,22 @@ export function renderText(plan: Plan, { color }: TextOptions): string {
 }
 
 function renderTarget(plan: Plan, target: TargetPlan, c: Colors): string {
-  const lines = [c.bold(targetLabel(target)) + c.dim(`  ${target.source.file}:${target.source.line}`)];
+  const lines = [c.bold(targetLabel(target)) + c.dim(`  ${visible(target.source.file)}:${target.source.line}`)];
   for (const resource of target.resources) if (resource.action !== 'noop') lines.push(...renderResource(plan, target, resource, c));
-  if (target.error) lines.push(c.red(`  ! error: ${target.error.message}`));
+  if (target.error) lines.push(c.red(`  ! error: ${visible(target.error.message)}`));
   return lines.join('\n');
 }
 
 function renderResource(plan: Plan, target: TargetPlan, resource: ResourcePlan, c: Colors): string[] {
   const paint = resource.action === 'create' ? c.green : c.yellow;
-  const head = paint(`  ${MARK[resource.action]} ${resource.type}`) + c.dim(` (${resource.action === 'create' ? 'create' : 'update'})`);
+  const head = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c.dim(` (${resource.action === 'create' ? 'create' : 'update'})`);
   return [head, ...resource.changes.map((change) => renderChange(change, resource.action, c) + marks(plan, target, resource, change, c))];
 }
 
 function renderChange(change: FieldChange, action: Action, c: Colors): string {
-  if (action === 'create') return c.green(`      + ${change.path}: ${show(change.after)}`);
-  if (isUnset(change)) return c.red(`      - ${change.path}: ${show(change.before)} → null (unset)`);
-  return `      ${c.yellow('~')} ${change.path}: ${c.red(show(change.before))} → ${c.green(show(change.after))}`;
+  if (action === 'create') return c.green(`      + ${visible(change.path)}: ${show(change.after)}`);
+  if (isUnset(change)) return c.red(`      - ${visible(change.path)}: ${show(change.before)} → null (unset)`);
+  return `      ${c.yellow('~')} ${visible(change.path)}: ${c.red(show(change.before))} → ${c.green(show(change.after))}`;
 }
 
 /** Where the value was written, whether --baseline found it already pending, and what the safety rails said. */
@@ -46,20 +48,20 @@ function marks(plan: Plan, target: TargetPlan, resource: ResourcePlan, change: F
   const at = (x: { scope: unknown; id: unknown; resource: unknown; path: unknown }) =>
     x.scope === target.scope && x.id === target.id && x.resource === resource.type && x.path === change.path;
   const parts: string[] = [];
-  if (change.source) parts.push(c.dim(`# ${change.source.file}:${change.source.line}${change.source.via === 'defaults' ? ' (defaults)' : ''}`));
+  if (change.source) parts.push(c.dim(`# ${visible(change.source.file)}:${change.source.line}${change.source.via === 'defaults' ? ' (defaults)' : ''}`));
   if (change.origin) parts.push(change.origin === 'drift' ? c.dim('[drift]') : c.cyan('[introduced]'));
-  for (const b of plan.blocked.filter(at)) parts.push(c.red(`[blocked: ${b.rule}]`));
-  for (const a of plan.allowed.filter(at)) parts.push(c.yellow(`[allowed: ${a.rule}]`));
+  for (const b of plan.blocked.filter(at)) parts.push(c.red(`[blocked: ${visible(b.rule)}]`));
+  for (const a of plan.allowed.filter(at)) parts.push(c.yellow(`[allowed: ${visible(a.rule)}]`));
   return parts.length > 0 ? `  ${parts.join(' ')}` : '';
 }
 
 function place(x: BlockedChange | AllowedChange): string {
-  return x.scope ? `${x.scope} ${x.id} ${x.resource}.${x.path}` : 'the plan';
+  return x.scope ? visible(`${x.scope} ${x.id} ${x.resource}.${x.path}`) : 'the plan';
 }
 
 function renderBlocked(plan: Plan, c: Colors): string {
   const lines = [c.red(c.bold('Blocked by safety rails: nothing will be applied.'))];
-  for (const b of plan.blocked) lines.push(c.red(`  ✗ ${b.rule}: ${place(b)}: ${b.message}${b.path ? ` (${show(b.before)} → ${show(b.after)})` : ''}`));
+  for (const b of plan.blocked) lines.push(c.red(`  ✗ ${visible(b.rule)}: ${place(b)}: ${visible(b.message)}${b.path ? ` (${show(b.before)} → ${show(b.after)})` : ''}`));
   if (plan.blocked.some((b) => b.scope)) {
     lines.push(c.dim('  To go ahead, allow the rule with --allow RULE, or on one target in the config:'));
     lines.push(c.dim('    allow: [{ rule: RULE, account_id: ID, reason: "why" }]'));
@@ -70,8 +72,8 @@ function renderBlocked(plan: Plan, c: Colors): string {
 function renderAllowed(plan: Plan, c: Colors): string {
   const lines = [c.bold('Allowed by safety-rule exceptions:')];
   for (const a of plan.allowed) {
-    const why = a.via === 'config' ? `${JSON.stringify(a.reason)}${a.source ? ` (${a.source.file}:${a.source.line})` : ''}` : '--allow';
-    lines.push(c.yellow(`  ✓ ${a.rule}: ${place(a)} — ${why}`));
+    const why = a.via === 'config' ? `${show(a.reason)}${a.source ? ` (${visible(a.source.file)}:${a.source.line})` : ''}` : '--allow';
+    lines.push(c.yellow(`  ✓ ${visible(a.rule)}: ${place(a)} — ${why}`));
   }
   return lines.join('\n');
 }
@@ -80,12 +82,12 @@ function renderAllowed(plan: Plan, c: Colors): string {
 export function baselineLine(plan: Plan): string {
   const { introduced, drift } = plan.baseline!;
   const changes = (n: number) => `${n} ${n === 1 ? 'change' : 'changes'}`;
-  return `Against the baseline (${plan.baseline!.paths.join(', ')}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
+  return `Against the baseline (${visible(plan.baseline!.paths.join(', '))}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
 }
 
 export function summaryLine(plan: Plan, c: Colors = pc.createColors(false)): string {
   const { create, update, noop, error } = plan.summary;
-  const blocked = plan.blocked.length > 0 ? c.red(` Blocked by ${[...new Set(plan.blocked.map((b) => b.rule))].join(', ')}.`) : '';
+  const blocked = plan.blocked.length > 0 ? c.red(` Blocked by ${visible([...new Set(plan.blocked.map((b) => b.rule))].join(', '))}.`) : '';
   if (create + update + error === 0) return c.green(`No changes. ${noop} ${noop === 1 ? 'resource is' : 'resources are'} up to date.`) + blocked;
   const parts = [`${create} to create`, `${update} to update`, `${noop} unchanged`, `${error} ${error === 1 ? 'error' : 'errors'}`];
   return c.bold(`Plan: ${parts.join(', ')}.`) + blocked;

@@ -1,6 +1,7 @@
 import type { Plan } from './model.js';
 import { renderMarkdown, type MarkdownOptions } from './render-markdown.js';
 import { renderText } from './render-text.js';
+import { visibleLines } from '../util/terminal.js';
 
 export const PLAN_FORMATS = ['text', 'json', 'markdown'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -9,7 +10,9 @@ export type PlanFormat = (typeof PLAN_FORMATS)[number];
 export function renderPlan(plan: Plan, format: PlanFormat, options: { color: boolean; markdown?: MarkdownOptions }): string {
   switch (format) {
     case 'json':
-      return JSON.stringify(plan, null, 2) + '\n';
+      // JSON escapes C0 controls but not C1 (U+0080–U+009F, CSI to some terminals), bidi or invisible characters:
+      // those are escaped too, so a plan printed or `cat`ed is safe. Still JSON, the same values, the same checksum.
+      return visibleLines(JSON.stringify(plan, null, 2)) + '\n';
     case 'markdown':
       return renderMarkdown(plan, options.markdown);
     case 'text':

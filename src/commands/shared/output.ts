@@ -1,19 +1,25 @@
 // Everything a command prints or writes passes through here, so that no credential reaches a terminal, a log or
-// a file, whatever produced the text (a server echoing the request, an error from a library, a config value).
+// a file, whatever produced the text (a server echoing the request, an error from a library, a config value),
+// and no control character from such text reaches a terminal through stderr.
 
 import { maskSecrets, secretsFromEnv } from '../../cloudflare/credentials.js';
 import type { Io } from '../../io.js';
 import { writeFileAtomicSync } from '../../util/atomic-write.js';
+import { visibleLines } from '../../util/terminal.js';
 
-/** The same Io, with the credentials of its environment masked out of stdout and stderr. */
-export function maskedIo(io: Io): Io {
+/**
+ * The same Io, with the credentials of its environment masked out of stdout and stderr, and stderr made safe for
+ * a terminal: it carries only messages (errors, warnings, progress), which quote config values, file names and API
+ * answers, so every control character in it is made visible there, at one place (stdout carries exact outputs —
+ * JSON, YAML, HTML — and coloured text plans, whose renderers escape what they show).
+ */
+export function outputIo(io: Io): Io {
   const secrets = secretsFromEnv(io.env);
-  if (secrets.length === 0) return io;
-  const mask = (text: unknown) => maskSecrets(String(text), secrets);
+  const mask = (text: unknown) => (secrets.length === 0 ? String(text) : maskSecrets(String(text), secrets));
   return {
     ...io,
     stdout: { write: (text: string) => io.stdout.write(mask(text)) },
-    stderr: { write: (text: string) => io.stderr.write(mask(text)) },
+    stderr: { write: (text: string) => io.stderr.write(visibleLines(mask(text))), control: (sequence: string) => io.stderr.write(sequence) },
   };
 }
 

@@ -56,7 +56,7 @@ export class Progress {
     clearInterval(this.#timer);
     if (!this.#enabled) return;
     if (this.#tty) {
-      if (this.#lines > 0) this.io.stderr.write('\r\x1b[2K');
+      if (this.#lines > 0) this.clearLine();
     } else if (this.#lines > 0 && this.#intervalMs > 0) {
       this.draw();
     }
@@ -73,7 +73,15 @@ export class Progress {
 
   private draw(): void {
     this.#lines++;
-    this.io.stderr.write(this.#tty ? `\r\x1b[2K${this.line()}` : `${this.line()}\n`);
+    if (this.#tty) this.clearLine();
+    this.io.stderr.write(this.#tty ? this.line() : `${this.line()}\n`);
+  }
+
+  /** Back to the start of the live line, erased: a sequence of ztsync's own, so written as it is. */
+  private clearLine(): void {
+    const sequence = '\r\x1b[2K';
+    if (this.io.stderr.control) this.io.stderr.control(sequence);
+    else this.io.stderr.write(sequence);
   }
 }
 
