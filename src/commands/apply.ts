@@ -141,7 +141,7 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   if (unconfirmedTargets.length > 0) io.stdout.write(c.yellow(`Written but not confirmed (run plan to check): ${unconfirmedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
   if (failedTargets.length + skipped > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${options.results}\n`);
   for (const client of clients.clients) {
-    if (client.refusal) io.stderr.write(`ztsync: ${client.refusal.explanation}. Stopped: no further target of that credential was started.\n`);
+    if (client.refusal) io.stderr.write(`ztsync: ${visible(client.refusal.explanation)}. Stopped: no further target of that credential was started.\n`);
   }
   github.annotateApply(plan, result.targets);
   await github.appendStepSummary(plan, `### ztsync apply\n\n${outcome}`);

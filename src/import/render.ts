@@ -8,6 +8,7 @@ import { idKey } from '../config/schema.js';
 import { setPath, type ResourceType } from '../resources/index.js';
 import type { ImportModel, ImportedTarget, Leaves } from './model.js';
 import type { ImportTarget } from './targets.js';
+import { visible, visibleLines } from '../util/terminal.js';
 
 export interface ImportFile {
   /** Where it goes, as given (relative to the working directory or absolute); null for stdout. */
@@ -106,10 +107,12 @@ function yamlText(data: Record<string, unknown>, header: string[], trailer: stri
       // Config strings read ${ZTSYNC_…} from the environment: live text is kept literal ($${ is a literal ${).
       const text = scalar.value.replaceAll('${', () => '$${');
       scalar.value = text;
-      if (misread(text)) scalar.type = Scalar.QUOTE_DOUBLE;
+      if (misread(text) || visible(text) !== text) scalar.type = Scalar.QUOTE_DOUBLE;
     },
   });
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  // Live text with control, bidi or invisible characters is double-quoted (above), where yaml escapes C0 but writes
+  // the others as they are: escaped here, so the file is safe to print and to review (still the same value).
+  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
 }
 
 /**

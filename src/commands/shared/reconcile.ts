@@ -19,6 +19,7 @@ import { closest } from '../../config/suggest.js';
 import { parseDuration } from '../../resources/duration.js';
 import { Interrupted, UsageError, type Io } from '../../io.js';
 import { githubActions } from './github.js';
+import { visible } from '../../util/terminal.js';
 import { Progress, type ProgressCounts } from './progress.js';
 import { readTargetsToRetry } from './results.js';
 
@@ -155,7 +156,7 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   const refused = clients.clients.find((c) => c.refusal);
   if (refused) {
     // Said once, not once per target: the client stopped at the first refusal.
-    io.stderr.write(`ztsync: ${refused.refusal!.explanation}. Stopped: nothing was changed.\n`);
+    io.stderr.write(`ztsync: ${visible(refused.refusal!.explanation)}. Stopped: nothing was changed.\n`);
     return null;
   }
   const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
