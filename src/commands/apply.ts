@@ -136,10 +136,10 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed${extra.map((e) => `, ${e}`).join('')}.`;
   io.stdout.write(`\n${outcome}\n`);
   const failedTargets = result.targets.filter((t) => t.outcome === 'failed');
-  if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${failedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
+  if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${visible(failedTargets.map((t) => `${t.scope} ${t.id}`).join(', '))}\n`));
   const unconfirmedTargets = result.targets.filter((t) => t.outcome === 'unconfirmed');
-  if (unconfirmedTargets.length > 0) io.stdout.write(c.yellow(`Written but not confirmed (run plan to check): ${unconfirmedTargets.map((t) => `${t.scope} ${t.id}`).join(', ')}\n`));
-  if (failedTargets.length + skipped > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${options.results}\n`);
+  if (unconfirmedTargets.length > 0) io.stdout.write(c.yellow(`Written but not confirmed (run plan to check): ${visible(unconfirmedTargets.map((t) => `${t.scope} ${t.id}`).join(', '))}\n`));
+  if (failedTargets.length + skipped > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${visible(options.results)}\n`);
   for (const client of clients.clients) {
     if (client.refusal) io.stderr.write(`ztsync: ${visible(client.refusal.explanation)}. Stopped: no further target of that credential was started.\n`);
   }

@@ -101,7 +101,7 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
     }
   }
 
-  const where = options.outDir !== undefined ? `${count(files.length, 'file')} under ${options.outDir}` : (options.out ?? 'stdout');
+  const where = visible(options.outDir !== undefined ? `${count(files.length, 'file')} under ${options.outDir}` : (options.out ?? 'stdout'));
   const report = summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);

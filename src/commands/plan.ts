@@ -8,6 +8,7 @@ import { checkWritable } from '../util/atomic-write.js';
 import { writeOutputFile } from './shared/output.js';
 import { addReconcileOptions, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
 import { planEntry, ResultsWriter } from './shared/results.js';
+import { visible } from '../util/terminal.js';
 
 interface PlanOptions extends ReconcileOptions {
   format: PlanFormat;
@@ -47,13 +48,13 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
     if (out !== undefined) {
       writeOutputFile(io, out, rendered);
-      io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${github.guard(out)}\n`);
+      io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${github.guard(visible(out))}\n`);
     } else {
       io.stdout.write(options.format === 'text' ? github.guard(rendered) : rendered);
     }
     if (options.markdownOut !== undefined) {
       writeOutputFile(io, options.markdownOut, renderPlan(plan, 'markdown', { color: false, markdown: { fullPlanUrl: github.runUrl } }));
-      io.stdout.write(`Wrote the markdown plan to ${github.guard(options.markdownOut)}\n`);
+      io.stdout.write(`Wrote the markdown plan to ${github.guard(visible(options.markdownOut))}\n`);
     }
     await github.appendStepSummary(plan);
     if (plan.summary.error > 0) return setExit(EXIT.error);

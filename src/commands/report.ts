@@ -9,6 +9,7 @@ import { checkWritable } from '../util/atomic-write.js';
 import { writeOutputFile } from './shared/output.js';
 import { githubActions } from './shared/github.js';
 import { addReconcileOptions, planFromConfig, type ReconcileOptions } from './shared/reconcile.js';
+import { visible } from '../util/terminal.js';
 
 interface ReportOptions extends ReconcileOptions {
   out?: string;
@@ -51,7 +52,7 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
     } else {
       writeOutputFile(io, out, html);
       const size = `${Math.ceil(Buffer.byteLength(html) / 1024)} KB`;
-      io.stdout.write(`${summaryLine(plan)}\nWrote the HTML report to ${githubActions(io).guard(out)} (${plan.targets.length} targets, ${size})\n`);
+      io.stdout.write(`${summaryLine(plan)}\nWrote the HTML report to ${githubActions(io).guard(visible(out))} (${plan.targets.length} targets, ${size})\n`);
     }
     // Like plan's exit codes when planning; a saved plan rendered is a success.
     if (options.plan) return setExit(EXIT.ok);

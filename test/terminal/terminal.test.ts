@@ -117,6 +117,16 @@ describe('config text in plans', () => {
     expect(report.stdout).toContain('\\u202eevil');
   });
 
+  it('plan --out and --markdown-out name their files escaped', async () => {
+    em = await demoEmulator();
+    const dir = await hostileConfig();
+    const result = await ztsync(em, ['plan', dir, '--format', 'json', '--out', join(dir, 'p\u001b[2J.json'), '--markdown-out', join(dir, 'p\u202e.md')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(RAW);
+    expect(result.stdout).toContain(`Wrote the json plan to ${join(dir, 'p\\u001b[2J.json')}\n`);
+    expect(result.stdout).toContain(`Wrote the markdown plan to ${join(dir, 'p\\u202e.md')}\n`);
+  });
+
   it('import writes live text with such characters double-quoted and escaped, and it reads back the same (--verify)', async () => {
     em = await demoEmulator();
     expect((await ztsync(em, ['apply', await hostileConfig(), '--auto-approve'])).code).toBe(0);
