@@ -24,7 +24,8 @@ parameter and in the body, as the API reference documents it; the other flags go
 given is sent.
 
 It asks for confirmation on a terminal (only "yes" is accepted); without one it refuses unless --yes is given.
-A malformed email is refused before anything is sent.
+A malformed email or id is refused before anything is sent; an id may be given in any case, and is sent in
+lowercase.
 
 Exit codes: 0 the API answered true (tokens revoked); 1 the API answered false ("nothing revoked": no such
 user, or nothing to revoke), the API refused the call, or the confirmation was refused.
@@ -34,8 +35,8 @@ export function revokeUserCommand(io: Io, setExit: (code: number) => void): Comm
   const command = new Command('revoke-user')
     .summary("Revoke all of a user's Access tokens in an account or zone.")
     .description("Revoke a user's access across all applications of an account's or zone's Zero Trust organization.")
-    .addOption(new Option('--account <id>', 'the account').conflicts('zone'))
-    .option('--zone <id>', 'the zone')
+    .addOption(new Option('--account <id>', 'the account (32 hex digits, any case)').conflicts('zone'))
+    .option('--zone <id>', 'the zone (32 hex digits, any case)')
     .requiredOption('--email <address>', 'the email of the user to revoke')
     .option('--user-uid <uid>', 'the uid of the user to revoke')
     .option('--devices', "revoke the user's devices too")
@@ -83,9 +84,11 @@ async function runRevoke(options: RevokeOptions, io: Io): Promise<number> {
 function target(options: RevokeOptions): { scope: Scope; id: string } {
   const given = options.account !== undefined ? { scope: 'account' as const, id: options.account } : options.zone !== undefined ? { scope: 'zone' as const, id: options.zone } : undefined;
   if (!given) throw new UsageError('revoke-user needs a target: --account ID or --zone ID');
-  const problem = idProblem(given.id);
-  if (problem) throw new UsageError(`--${given.scope} ${problem}; nothing was sent`);
-  return given;
+  // Any case, as --account and --zone take on plan and apply; sent as Cloudflare writes ids (the emulator, like
+  // the config's schema, knows them only in lowercase).
+  const id = given.id.toLowerCase();
+  if (idProblem(id)) throw new UsageError(`--${given.scope} ${JSON.stringify(given.id)} is not a Cloudflare id (32 hex digits); nothing was sent`);
+  return { scope: given.scope, id };
 }
 
 function describe(request: RevokeUserRequest, scope: Scope, id: string): string {

@@ -58,6 +58,18 @@ describe('revoke-user against the emulator', () => {
     expect(revocations(em, 'zones', ZONE)).toEqual([{ email: 'carol@example.com', revoked: true, at: expect.any(String) }]);
   });
 
+  it('takes an id in any case, as plan and apply do, and sends it in lowercase', async () => {
+    const em = await emulator();
+    const result = await ztsync(em, ['revoke-user', '--account', ACCOUNT.toUpperCase(), '--email', 'bob@example.com', '--yes']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(`Revoked all Access tokens of bob@example.com in account ${ACCOUNT}: the API answered true.\n`);
+    expect(result.code).toBe(0);
+    expect(revocations(em, 'accounts', ACCOUNT)).toEqual([{ email: 'bob@example.com', revoked: true, at: expect.any(String) }]);
+    const mixed = ZONE.slice(0, 16).toUpperCase() + ZONE.slice(16);
+    expect((await ztsync(em, ['revoke-user', '--zone', mixed, '--email', 'carol@example.com', '--yes'])).code).toBe(0);
+    expect(revocations(em, 'zones', ZONE)).toEqual([{ email: 'carol@example.com', revoked: true, at: expect.any(String) }]);
+  });
+
   it('reports false plainly as "nothing revoked" and exits 1', async () => {
     const em = await emulator();
     const result = await ztsync(em, ['revoke-user', '--account', ACCOUNT, '--email', 'alice@example.com', '--yes']);
@@ -113,7 +125,8 @@ describe('refused before any call', () => {
     [['--account', ACCOUNT, '--email', 'bob smith@example.com'], 'ztsync: --email "bob smith@example.com" is not an email address; nothing was sent\n'],
     [['--account', ACCOUNT, '--email', 'bob@example'], 'ztsync: --email "bob@example" is not an email address; nothing was sent\n'],
     [['--account', ACCOUNT, '--email', ''], 'ztsync: --email "" is not an email address; nothing was sent\n'],
-    [['--account', 'ABC', '--email', 'bob@example.com'], 'ztsync: --account "ABC" is not a Cloudflare id (32 lowercase hex digits); nothing was sent\n'],
+    [['--account', 'ABC', '--email', 'bob@example.com'], 'ztsync: --account "ABC" is not a Cloudflare id (32 hex digits); nothing was sent\n'],
+    [['--zone', `${ZONE}0`, '--email', 'bob@example.com'], `ztsync: --zone "${ZONE}0" is not a Cloudflare id (32 hex digits); nothing was sent\n`],
     [['--account', ACCOUNT, '--email', 'bob@example.com', '--user-uid', ' '], 'ztsync: --user-uid is empty; nothing was sent\n'],
     [['--email', 'bob@example.com'], 'ztsync: revoke-user needs a target: --account ID or --zone ID\n'],
     [['--account', ACCOUNT], "error: required option '--email <address>' not specified\n"],
