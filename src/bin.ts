@@ -26,10 +26,12 @@ const io: Io = {
   },
   stopSignal: (until) =>
     new Promise((resolve) => {
-      // Heard once: a second Ctrl-C finds no listener and ends the process at once, as Node does by default.
+      // Heard once: unless the caller listens again, a second Ctrl-C finds no listener and ends the process at
+      // once, as Node does by default. The listeners go after the caller's own reaction to this one has run, so
+      // that a caller listening again leaves no moment with none (when Node would restore the default action).
       const stop = (signal: string) => {
-        stopListening();
         resolve(signal);
+        queueMicrotask(stopListening);
       };
       const stopListening = () => {
         process.off('SIGINT', stop);
@@ -39,6 +41,7 @@ const io: Io = {
       process.on('SIGTERM', stop);
       until?.addEventListener('abort', stopListening, { once: true });
     }),
+  exit: (code) => process.exit(code),
 };
 
 // A reader that went away (`ztsync plan … | head`) is not a failure of ours: stop writing to it, but finish the

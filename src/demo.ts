@@ -27,6 +27,7 @@ const io: Io = {
   stdinIsTTY: false,
   prompt: async () => '',
   stopSignal: () => new Promise(() => {}),
+  exit: (code) => process.exit(code),
 };
 
 const steps: Array<{ title: string; argv: string[]; expect: number }> = [

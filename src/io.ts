@@ -22,6 +22,11 @@ export interface Io {
    */
   stopSignal(until?: AbortSignal): Promise<string>;
   /**
+   * End the run at once with this exit code, abandoning whatever is in flight (a second Ctrl-C). The CLI exits
+   * the process; the test harness ends the run it awaits.
+   */
+  exit(code: number): void;
+  /**
    * Shorter retry waits (ms) for API clients: tests set them so that injected faults and Retry-After cost no real
    * time. Absent: the real ones (--retry-budget still decides how long a call is retried).
    */

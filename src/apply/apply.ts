@@ -58,6 +58,11 @@ export interface ApplyOptions {
   /** Called as each target finishes, for progress output. */
   onTarget?: (result: TargetResult) => void;
   /**
+   * Called just before each write (POST or PUT) of a target is sent: from then until the target's outcome is
+   * known, its live state may have changed without the run having said so.
+   */
+  onWrite?: (target: TargetPlan) => void;
+  /**
    * A saved plan (apply --plan): before anything is written for a target that has changes, its live state is read
    * whole and compared with the snapshot the plan recorded; if anything moved, the target fails with nothing
    * written. That read is also each write's fresh read, so the check costs no extra request.
@@ -73,7 +78,7 @@ export async function applyPlan(plan: Plan, clients: Clients, options: ApplyOpti
   const concurrency = options.concurrency ?? 4;
   const run = (target: TargetPlan, pass: ApplyOptions) => {
     const client = clientFor(clients, target.credentials_env);
-    const stopped = stopReason(client, options.signal);
+    const stopped = needsRequests(target) ? stopReason(client, options.signal) : undefined;
     return stopped ? Promise.resolve(skipped(target, stopped)) : applyTarget(target, client, pass);
   };
   // First pass; a target that failed only transiently gets one more pass at the end, once the others are done.
@@ -101,6 +106,14 @@ function stopReason(client: CloudflareClient, signal: AbortSignal | undefined): 
   return undefined;
 }
 
+/**
+ * Whether carrying the target out takes any request. One that takes none (nothing to change, or a plan error)
+ * ends the same way whether or not the run was stopped: unchanged, or failed — never "not started".
+ */
+function needsRequests(target: TargetPlan): boolean {
+  return !target.error && target.resources.some((r) => r.action !== 'noop');
+}
+
 function skipped(target: TargetPlan, reason: string): TargetResult {
   const resources = target.resources.map((r) => ({ type: r.type, action: r.action, outcome: 'skipped' as const, error: null }));
   return { scope: target.scope, id: target.id, description: target.description, outcome: 'skipped', resources, error: `not started: ${reason}` };
@@ -124,7 +137,8 @@ async function applyTarget(target: TargetPlan, client: CloudflareClient, options
   }
   // One failing resource does not stop the others of the target.
   const resources: ResourceResult[] = [];
-  for (const resource of target.resources) resources.push(await applyResource(client, target, resource, current?.[resource.type]));
+  const beforeWrite = () => options.onWrite?.(target);
+  for (const resource of target.resources) resources.push(await applyResource(client, target, resource, current?.[resource.type], beforeWrite));
   const failed = resources.filter((r) => r.outcome === 'failed');
   // The worst outcome of its resources is the target's.
   const outcome = (['failed', 'unconfirmed', 'applied'] as const).find((o) => resources.some((r) => r.outcome === o)) ?? 'unchanged';
@@ -133,10 +147,16 @@ async function applyTarget(target: TargetPlan, client: CloudflareClient, options
 }
 
 /** `justRead`: the live object as read a moment ago for this target (the snapshot check), used as the write's fresh read. */
-async function applyResource(client: CloudflareClient, target: TargetPlan, plan: ResourcePlan, justRead?: LiveObject | null): Promise<ResourceResult> {
+async function applyResource(
+  client: CloudflareClient,
+  target: TargetPlan,
+  plan: ResourcePlan,
+  justRead: LiveObject | null | undefined,
+  beforeWrite: () => void,
+): Promise<ResourceResult> {
   const base = { type: plan.type, action: plan.action };
   if (plan.action === 'noop') return { ...base, outcome: 'unchanged', error: null };
-  const writer = new ResourceWriter(client, resourceSpec(plan.type), target.scope, target.id, plan, justRead);
+  const writer = new ResourceWriter(client, resourceSpec(plan.type), target.scope, target.id, plan, beforeWrite, justRead);
   try {
     await (plan.action === 'create' ? writer.create() : writer.update());
   } catch (err) {
@@ -167,6 +187,8 @@ class ResourceWriter {
     private readonly scope: Scope,
     private readonly id: string,
     private readonly plan: ResourcePlan,
+    /** Told before each write request is sent. */
+    private readonly beforeWrite: () => void,
     /** Taken by the first read only; every later read (after a failed create, the read-back) goes to the API. */
     private justRead?: LiveObject | null,
   ) {}
@@ -198,6 +220,7 @@ class ResourceWriter {
     // Already as planned (an earlier attempt's write went through before it failed): nothing to send.
     if (Object.entries(this.desired()).every(([path, value]) => sameValue(this.field(path), liveValue(this.field(path), live), value))) return;
     if (checkStale) this.assertNotStale(this.plan.changes, live);
+    this.beforeWrite();
     await updateLive(this.client, this.spec.type, this.scope, this.id, this.bodyOver(live));
   }
 
@@ -223,6 +246,7 @@ class ResourceWriter {
     const retry = this.client.retryRun(createMethod(this.spec.type), resourcePath(this.spec.type, this.scope, this.id));
     for (;;) {
       try {
+        this.beforeWrite();
         await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes), { retry });
         return;
       } catch (err) {

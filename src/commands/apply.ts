@@ -110,17 +110,32 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   await results?.write(false);
 
   io.stdout.write('\n');
-  // Ctrl-C: start no new target and no new retry, let the requests in flight finish (writes read back), then
-  // report everything.
-  const stop = stopOnInterrupt(io, clients, (signal) => `\nztsync apply: ${signal}: starting no new target and no new retry; finishing the requests in flight (again to abort at once)\n`);
-  const print = inPlanOrder(plan, (t) => io.stdout.write(github.guard(describeResult(t, c) + '\n')));
+  // Targets a write was sent for whose outcome line is not printed yet: what a second Ctrl-C leaves unknown.
+  const unreported = new Set<string>();
+  const print = inPlanOrder(plan, (t) => {
+    unreported.delete(`${t.scope}:${t.id}`);
+    io.stdout.write(github.guard(describeResult(t, c) + '\n'));
+  });
   const progress = new Progress(io, { label: 'apply', total: plan.targets.length, quiet: options.quiet, counts });
+  // Ctrl-C: start no new target and no new retry, let the requests in flight finish (writes read back), then
+  // report everything. Again: stop at once, saying which targets may have been written unreported.
+  const stop = stopOnInterrupt(io, clients, {
+    first: (signal) => `\nztsync apply: ${signal}: starting no new target and no new retry; finishing the requests in flight (again to abort at once)\n`,
+    again: (signal) => {
+      progress.abandon();
+      // What finished is kept; the rest stays pending, so --only-failed takes it up again.
+      results?.writeNowQuietly(false);
+      const writing = plan.targets.filter((t) => unreported.has(`${t.scope}:${t.id}`)).map((t) => `${t.scope} ${t.id}`);
+      return `ztsync apply: ${signal} again: stopped at once; ${inFlightWrites(writing)}; run \`plan\` to see where things stand\n`;
+    },
+  });
   let result;
   try {
     result = await applyPlan(plan, clients, {
       concurrency: concurrencyOf(options),
       checkSnapshot,
       signal: stop.signal,
+      onWrite: (t) => unreported.add(`${t.scope}:${t.id}`),
       onTarget: (t) => {
         progress.targetDone();
         results?.set(applyEntry(t));
@@ -128,6 +143,7 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
       },
     });
   } finally {
+    stop.end();
     progress.stop();
     await results?.finish();
   }
@@ -147,6 +163,13 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   await github.appendStepSummary(plan, `### ztsync apply\n\n${outcome}`);
   if (stop.signal.aborted) return EXIT.interrupted;
   return failed + unconfirmed + skipped > 0 ? EXIT.error : EXIT.ok;
+}
+
+/** What a run stopped at once leaves unknown: which targets were being written, or that none was. */
+function inFlightWrites(targets: string[]): string {
+  if (targets.length === 0) return 'no write was in flight';
+  const names = targets.length === 1 ? targets[0] : `${targets.slice(0, -1).join(', ')} and ${targets.at(-1)}`;
+  return `a write may have been in flight for ${names}, and whether it landed is unknown`;
 }
 
 /**

@@ -1,6 +1,8 @@
 // Issue #6, items 8, 9, 11 and 14: what apply sends, and what it reports, when the API knows more than the tables,
 // when a managed field moves between plan and apply, when a read-back fails, and on Ctrl-C.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
 import { CloudflareClient } from '../../src/cloudflare/client.js';
@@ -9,8 +11,8 @@ import { loadSeedFile, startEmulator, type RunningEmulator } from '../../src/emu
 import { buildPlan } from '../../src/plan/build.js';
 import { answer, startProxy, type Exchange, type TestServer } from '../helpers/http.js';
 import { writeConfig } from '../config/helpers.js';
-import { run } from '../helpers/io.js';
-import { DEMO_SEED, EXAMPLES, PRODUCTION, SECRET_TOKEN, STAGING, demoEmulator, liveAccount } from '../helpers/reconcile.js';
+import { interruptible, run } from '../helpers/io.js';
+import { DEMO_SEED, EXAMPLES, PRODUCTION, RESEARCH, SECRET_TOKEN, STAGING, ZONE, demoEmulator, liveAccount } from '../helpers/reconcile.js';
 
 let em: RunningEmulator | undefined;
 let server: TestServer | undefined;
@@ -95,8 +97,11 @@ describe('11. a write whose read-back failed is "written but not confirmed"', ()
 // The real-process tests run once, not under every emulator mode: starting a process with tsx takes seconds.
 const firstMode = (process.env.ZTSYNC_E2E_PUT_SEMANTICS ?? 'replace') === 'replace' && (process.env.ZTSYNC_E2E_ANSWER_STYLE ?? 'sparse') === 'sparse';
 
-/** A gateway in front of the demo emulator that holds the first request of a kind until `release` is called, and says when it arrived. */
-async function holdFirst(isHeld: (method: string) => boolean) {
+/**
+ * A gateway in front of the demo emulator that holds the first `count` requests `isHeld` picks until `release` is
+ * called, and says when they have all arrived.
+ */
+async function holdFirst(isHeld: (request: Exchange) => boolean, count = 1) {
   em = await demoEmulator();
   let arrive!: () => void;
   const arrived = new Promise<void>((resolve) => (arrive = resolve));
@@ -104,8 +109,8 @@ async function holdFirst(isHeld: (method: string) => boolean) {
   const released = new Promise<void>((resolve) => (release = resolve));
   let held = 0;
   server = await startProxy(em.url, async (req) => {
-    if (isHeld(req.method ?? '') && held++ === 0) {
-      arrive();
+    if (isHeld(req) && held < count) {
+      if (++held === count) arrive();
       await released;
     }
     return false;
@@ -114,32 +119,123 @@ async function holdFirst(isHeld: (method: string) => boolean) {
 }
 
 /** `apply` of the examples in-process, given SIGINT while the first request of a kind is held; how it ended. */
-async function applyInterruptedAt(isHeld: (method: string) => boolean) {
+async function applyInterruptedAt(isHeld: (request: Exchange) => boolean, extraArgs: string[] = []) {
   const { arrived, release } = await holdFirst(isHeld);
-  let interrupt!: (signal: string) => void;
-  const stopSignal = new Promise<string>((resolve) => (interrupt = resolve));
-  const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { env: env(server!.url), stopSignal: () => stopSignal });
+  const { stopSignal, interrupt } = interruptible();
+  const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1', ...extraArgs], { env: env(server!.url), stopSignal });
   await arrived;
   interrupt('SIGINT');
   // Let the abort land before the held request's answer comes back.
-  await new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
   release();
   return running;
 }
 
-const isWrite = (method: string) => method !== 'GET';
-const isRead = (method: string) => method === 'GET';
+/** One turn of the event loop: what a signal (or an answer) set going has run, as between two real signals. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+const isWrite = (r: Exchange) => r.method !== 'GET';
+const isRead = (r: Exchange) => r.method === 'GET';
+const resultsIn = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { complete: boolean; targets: { scope: string; id: string; outcome: string }[] };
+const outcomes = (file: string) => Object.fromEntries(resultsIn(file).targets.map((t) => [t.id, t.outcome]));
 
 describe('14. Ctrl-C during apply', () => {
   it('in-process: no new target is started, the write in flight finishes and reads back, all is reported, exit 130', async () => {
-    const result = await applyInterruptedAt(isWrite);
+    const results = join(writeConfig({}), 'results.json');
+    const result = await applyInterruptedAt(isWrite, ['--results', results]);
     expect(result.code).toBe(130);
     expect(result.stderr).toContain('SIGINT: starting no new target');
     expect(result.stdout).toContain(`✓ account ${PRODUCTION}`);
     expect(result.stdout).toContain(`- account ${STAGING} (Staging): not started: stopped (SIGINT)`);
-    expect(result.stdout).toMatch(/Apply: 1 applied, \d+ unchanged, 0 failed, \d+ not started\./);
+    // The zone has nothing to change: unchanged, as in a run nobody stopped, not "not started".
+    expect(result.stdout).toContain(`= zone ${ZONE} (intranet.widgetcorps.example): unchanged`);
+    expect(result.stdout).toContain('Apply: 1 applied, 1 unchanged, 0 failed, 2 not started.');
     expect(server!.requests.filter((r) => r.method !== 'GET')).toHaveLength(2); // production's organization and DoH
+    // The results file says the same, so --only-failed takes up the two not started, and not the zone.
+    expect(resultsIn(results).complete).toBe(true);
+    expect(outcomes(results)).toEqual({ [PRODUCTION]: 'applied', [RESEARCH]: 'skipped', [STAGING]: 'skipped', [ZONE]: 'unchanged' });
+    const again = join(writeConfig({}), 'results.json');
+    const resumed = await run(['apply', EXAMPLES, '--auto-approve', '--only-failed', results, '--results', again], { env: env(em!.url) });
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('Apply: 2 applied, 0 unchanged, 0 failed.');
+    expect(outcomes(again)).toEqual({ [RESEARCH]: 'applied', [STAGING]: 'applied' });
   });
+
+  it('in-process: a second Ctrl-C stops at once, naming the targets whose writes may have landed unreported; --results keeps what finished', async () => {
+    // Two targets at a time; every write is held but research's create, which finishes while production's write
+    // is held (so its line waits for production's), and lets staging start its own.
+    const { arrived, release } = await holdFirst((r) => isWrite(r) && !r.url.includes(RESEARCH), 2);
+    const results = join(writeConfig({}), 'results.json');
+    const { stopSignal, interrupt } = interruptible();
+    const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '2', '--results', results], { env: env(server!.url), stopSignal });
+    try {
+      await arrived;
+      interrupt('SIGINT');
+      await nextTurn();
+      interrupt('SIGINT');
+      const result = await running;
+      expect(result.code).toBe(130);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines.at(-2)).toContain('SIGINT: starting no new target');
+      expect(lines.at(-1)).toBe(
+        `ztsync apply: SIGINT again: stopped at once; a write may have been in flight for account ${PRODUCTION}, account ${RESEARCH} and account ${STAGING}, ` +
+          'and whether it landed is unknown; run `plan` to see where things stand',
+      );
+      expect(result.stdout).not.toContain('Apply:');
+      expect(resultsIn(results).complete).toBe(false);
+      expect(outcomes(results)).toEqual({ [PRODUCTION]: 'pending', [RESEARCH]: 'applied', [STAGING]: 'pending', [ZONE]: 'unchanged' });
+    } finally {
+      release(); // the abandoned run (a real process would be gone) ends in the background
+    }
+  });
+
+  it('in-process: a second Ctrl-C while the targets in flight are still reading says no write was in flight', async () => {
+    // The second read of production's organization: apply's fresh read right before its write.
+    let orgReads = 0;
+    const { arrived, release } = await holdFirst((r) => r.method === 'GET' && r.url === ORG && ++orgReads === 2);
+    const { stopSignal, interrupt } = interruptible();
+    const running = run(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { env: env(server!.url), stopSignal });
+    try {
+      await arrived;
+      interrupt('SIGINT');
+      await nextTurn();
+      interrupt('SIGTERM');
+      const result = await running;
+      expect(result.code).toBe(130);
+      expect(result.stderr.trim().split('\n').at(-1)).toBe('ztsync apply: SIGTERM again: stopped at once; no write was in flight; run `plan` to see where things stand');
+      expect(server!.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    } finally {
+      release();
+    }
+  });
+
+  it.runIf(firstMode)('a real process: a second SIGINT during a write ends it at once with 130, saying which write may have landed', async () => {
+    const { arrived: firstWrite, release } = await holdFirst(isWrite);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], {
+      env: { ...process.env, ...env(server!.url), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    try {
+      await firstWrite;
+      child.kill('SIGINT');
+      await new Promise<void>((resolve) => {
+        const check = () => (err.includes('starting no new target') ? resolve() : setTimeout(check, 10));
+        check();
+      });
+      child.kill('SIGINT');
+      expect(await exited).toEqual({ code: 130, signal: null });
+      expect(err).toContain(`ztsync apply: SIGINT again: stopped at once; a write may have been in flight for account ${PRODUCTION}, and whether it landed is unknown; run \`plan\` to see where things stand\n`);
+      expect(out).not.toContain('Apply:');
+      expect(server!.requests.filter((r) => r.method !== 'GET')).toHaveLength(1); // production's organization, held
+    } finally {
+      release();
+    }
+  }, 20_000);
 
   it.runIf(firstMode)('a real process and a real SIGINT', async () => {
     const { arrived: firstWrite, release } = await holdFirst(isWrite);
@@ -167,6 +263,37 @@ describe('14. Ctrl-C during apply', () => {
   }, 20_000);
 });
 
+describe('a run stopped before a target starts', () => {
+  it('reports what needs no request as a run nobody stopped would: nothing to change is unchanged, a plan error failed', async () => {
+    em = await demoEmulator();
+    const api = client(em.url);
+    const unknown = '33333333333333333333333333333333';
+    const dir = writeConfig({
+      'config.yaml':
+        `accounts:\n  - account_id: ${PRODUCTION}\n    organization: { name: Renamed }\n  - account_id: "${unknown}"\n    organization: { name: Nobody }\n` +
+        `zones:\n  - zone_id: ${ZONE}\n    organization: { name: Widget Corps Intranet }\n`,
+    });
+    const { state } = await loadDesiredState([dir]);
+    const plan = await buildPlan(state!, api);
+    expect(plan.targets.map((t) => [t.id, Boolean(t.error), t.resources.map((r) => r.action)])).toEqual([
+      [PRODUCTION, false, ['update']],
+      [unknown, true, []],
+      [ZONE, false, ['noop']],
+    ]);
+    const requestsBefore = api.stats.requests;
+    const stopped = new AbortController();
+    stopped.abort('SIGINT');
+    const result = await applyPlan(plan, api, { signal: stopped.signal });
+    expect(result.targets.map((t) => [t.id, t.outcome, t.error])).toEqual([
+      [PRODUCTION, 'skipped', 'not started: stopped (SIGINT)'],
+      [unknown, 'failed', expect.stringMatching(/^not applied: /)],
+      [ZONE, 'unchanged', null],
+    ]);
+    expect(result.summary).toMatchObject({ skipped: 1, failed: 1, unchanged: 1 });
+    expect(api.stats.requests).toBe(requestsBefore);
+  });
+});
+
 describe('Ctrl-C while apply (or plan) is still reading live state', () => {
   it('in-process: no new target is read, the read in flight ends, nothing is written, and it says so; exit 130', async () => {
     const result = await applyInterruptedAt(isRead);
@@ -179,7 +306,7 @@ describe('Ctrl-C while apply (or plan) is still reading live state', () => {
   });
 
   for (const signals of [1, 2]) {
-    it.runIf(firstMode)(`a real process: ${signals === 1 ? 'one SIGINT ends it cleanly with 130' : 'a second SIGINT ends it at once'}`, async () => {
+    it.runIf(firstMode)(`a real process: ${signals === 1 ? 'one SIGINT ends it cleanly with 130' : 'a second SIGINT ends it at once, with 130, saying so'}`, async () => {
       const { arrived: firstRead, release } = await holdFirst(isRead);
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], {
         env: { ...process.env, ...env(server!.url), NO_COLOR: '1' },
@@ -196,7 +323,8 @@ describe('Ctrl-C while apply (or plan) is still reading live state', () => {
       });
       if (signals === 2) {
         child.kill('SIGINT');
-        expect(await exited).toEqual({ code: null, signal: 'SIGINT' });
+        expect(await exited).toEqual({ code: 130, signal: null });
+        expect(err).toContain('ztsync: SIGINT again: stopped at once while reading live state; nothing was changed\n');
         release();
       } else {
         release();

@@ -62,6 +62,12 @@ export class Progress {
     }
   }
 
+  /** Stop without a last line (the run is ending at once): only a terminal's live line is cleared. */
+  abandon(): void {
+    clearInterval(this.#timer);
+    if (this.#enabled && this.#tty && this.#lines > 0) this.io.stderr.write('\r\x1b[2K');
+  }
+
   line(): string {
     const { label, total } = this.options;
     const { requests, retries, heldMs } = this.options.counts();

@@ -17,7 +17,7 @@ import { checkSafety, unusedAllowances, DEFAULT_BUDGET, DEFAULT_BUDGET_MIN_TARGE
 import { CHANGE_BUDGET_RULE, SAFETY_RULE_NAMES } from '../../resources/safety.js';
 import { closest } from '../../config/suggest.js';
 import { parseDuration } from '../../resources/duration.js';
-import { Interrupted, UsageError, type Io } from '../../io.js';
+import { EXIT, Interrupted, UsageError, type Io } from '../../io.js';
 import { githubActions } from './github.js';
 import { visible } from '../../util/terminal.js';
 import { Progress, type ProgressCounts } from './progress.js';
@@ -94,7 +94,7 @@ export function addReconcileOptions(command: Command, { pathsOptional = false } 
       .option('--account <id...>', 'only these accounts (repeatable; any case; one that matches no target is an error)')
       .option('--zone <id...>', 'only these zones (repeatable; any case; one that matches no target is an error)')
       .option('--shard <k/n>', 'only shard K of N (1-based): a stable hash of each target\'s id spreads the fleet over N runs exactly')
-      .option('--only-failed <file>', 'only the targets a --results file lists as failed or pending (not reached)')
+      .option('--only-failed <file>', 'only the targets a --results file lists as failed, skipped (not started) or pending (not reached)')
       .option('--results <file>', 'write each target\'s outcome as JSON to this file (rewritten as the run goes, also when targets fail)')
       .option('-q, --quiet', 'no progress line on stderr')
       .option('--rate-limit <n/seconds>', `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`),
@@ -145,7 +145,13 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
   const progress = new Progress(io, { label: 'plan', total: targets.length, quiet: options.quiet, counts });
   let built: Plan;
   // Ctrl-C while reading: nothing has been written yet, so start no new target, let the reads in flight end, and say so.
-  const stop = stopOnInterrupt(io, clients, (signal) => `\nztsync: ${signal}: reading no new target; finishing the reads in flight (again to stop at once)\n`);
+  const stop = stopOnInterrupt(io, clients, {
+    first: (signal) => `\nztsync: ${signal}: reading no new target; finishing the reads in flight (again to stop at once)\n`,
+    again: (signal) => {
+      progress.abandon();
+      return `ztsync: ${signal} again: stopped at once while reading live state; nothing was changed\n`;
+    },
+  });
   try {
     built = await buildPlan({ ...state, targets }, clients, { concurrency, signal: stop.signal, onTarget: () => progress.targetDone() });
   } finally {
@@ -185,19 +191,31 @@ function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d) + '\n'));
 }
 
+/** What a phase says on Ctrl-C: at the first signal, and at a second one, just before the run ends at once. */
+export interface InterruptSaying {
+  first(signal: string): string;
+  again(signal: string): string;
+}
+
 /**
  * Ctrl-C (SIGINT or SIGTERM) during one phase of a run: `signal` aborts at the first one, when every client also
- * stops retrying (a call in a long outage would otherwise hold the run for its whole retry budget) and `saying`
- * is printed. `end()` stops listening, so that a later Ctrl-C does what it would have done without this phase.
+ * stops retrying (a call in a long outage would otherwise hold the run for its whole retry budget) and `first` is
+ * printed. A second one prints `again` (which may save what it must first) and ends the run at once, exit 130.
+ * `end()` stops listening, so that a later Ctrl-C does what it would have done without this phase.
  */
-export function stopOnInterrupt(io: Io, clients: ClientPool, saying: (signal: string) => string): { signal: AbortSignal; end(): void } {
+export function stopOnInterrupt(io: Io, clients: ClientPool, saying: InterruptSaying): { signal: AbortSignal; end(): void } {
   const listening = new AbortController();
   const stop = new AbortController();
   void io.stopSignal(listening.signal).then((signal) => {
     if (listening.signal.aborted) return;
     stop.abort(signal);
     clients.stopRetrying();
-    io.stderr.write(saying(signal));
+    io.stderr.write(saying.first(signal));
+    return io.stopSignal(listening.signal).then((again) => {
+      if (listening.signal.aborted) return;
+      io.stderr.write(saying.again(again));
+      io.exit(EXIT.interrupted);
+    });
   });
   return { signal: stop.signal, end: () => listening.abort() };
 }

@@ -73,6 +73,22 @@ export class ResultsWriter {
 
   /** Write now (atomically: a reader sees the previous file or this one). An unwritable path is a UsageError. */
   async write(complete: boolean): Promise<void> {
+    this.writeNow(complete);
+  }
+
+  /**
+   * Write before the run ends at once (a second Ctrl-C), synchronously. A failure is not reported: the path was
+   * written at the start of the run, so it is writable, and there is no run left to report it in.
+   */
+  writeNowQuietly(complete: boolean): void {
+    try {
+      this.writeNow(complete);
+    } catch {
+      // see above
+    }
+  }
+
+  private writeNow(complete: boolean): void {
     this.#lastWrite = Date.now();
     this.#dirty = false;
     try {
