@@ -10,7 +10,7 @@ import { CredentialRefusedError } from '../../src/cloudflare/errors.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { answer, startProxy, startServer, type TestServer } from '../helpers/http.js';
 import { run } from '../helpers/io.js';
-import { EXAMPLES, PRODUCTION, RESEARCH, SECRET_TOKEN, demoEmulator, envFor, liveAccount, writes, ztsync } from '../helpers/reconcile.js';
+import { EXAMPLES, PRODUCTION, RESEARCH, SECRET_TOKEN, ZONE, demoEmulator, envFor, liveAccount, writes, ztsync } from '../helpers/reconcile.js';
 
 let em: RunningEmulator | undefined;
 let server: TestServer | undefined;
@@ -228,8 +228,10 @@ describe('6. a refused credential is said once, with what to check, and the run 
     expect(result.code).toBe(1);
     expect(server.requests.filter((r) => r.method !== 'GET')).toHaveLength(1);
     expect(result.stderr.match(/refused the credential/g)).toHaveLength(1);
-    expect(result.stdout).toMatch(/0 applied, \d+ unchanged, 1 failed, 3 not started/);
+    // The zone needs no request (nothing to change): unchanged, as in any run, not "not started".
+    expect(result.stdout).toContain('Apply: 0 applied, 1 unchanged, 1 failed, 2 not started.');
     expect(result.stdout).toContain('not started: the API refused the credential');
+    expect(result.stdout).toContain(`= zone ${ZONE} (intranet.widgetcorps.example): unchanged`);
     expect(writes(em)).toBe(0);
   });
 
