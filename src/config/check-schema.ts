@@ -116,7 +116,10 @@ function describeError(f: YamlFile, error: ErrorObject): Diagnostic {
     const candidates = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
     return { ...keyPosition(f, keyPath), message: unknownKeyMessage(path, key, candidates), path: describePath(keyPath) };
   }
-  return { ...valuePosition(f, path), message: valueMessage(f, path, error), path: describePath(path) };
+  const odd = typeof error.data === 'string' ? ODD_SPACE.exec(error.data) : null;
+  // A value that looks right and is refused: say what cannot be seen.
+  const unseen = odd ? ` (it holds ${oddSpaceName(odd[0])}, which is not an ordinary space)` : '';
+  return { ...valuePosition(f, path), message: valueMessage(f, path, error) + unseen, path: describePath(path) };
 }
 
 /** Which setting a path in the document names: the resource, the scope it is written for and the dotted field path. */

@@ -5,7 +5,7 @@ import { checkFile, type ReadText } from './check-file.js';
 import { mergeTargets, type PlacedFile } from './desired.js';
 import { credentialReads, type Env, type VariableRead } from './interpolate.js';
 import { findConfigFiles, readConfigText } from './load.js';
-import type { DesiredState, Diagnostic } from './model.js';
+import { formatPosition, type DesiredState, type Diagnostic } from './model.js';
 import { adviceDiagnostics, crossFieldDiagnostics } from './rules.js';
 export { credentialDiagnostics } from './rules.js';
 
@@ -58,7 +58,9 @@ async function checkFiles(
   const allowed = resolveAllow(candidates, merged.targets);
   const targets = merged.targets.map((t) => t.target);
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, targets));
-  const warnings = sortDiagnostics(adviceDiagnostics(merged.targets));
+  // A value refused already needs no advice besides.
+  const refused = new Set(diagnostics.map(formatPosition));
+  const warnings = sortDiagnostics(adviceDiagnostics(merged.targets).filter((w) => !refused.has(formatPosition(w))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings };
   return { state: { files: sources.map((s) => s.path), targets, allow: allowed.allow }, diagnostics: [], warnings };
 }

@@ -12,6 +12,7 @@ const NAMES: Record<string, string> = {
   '\ufeff': 'a zero-width no-break space (U+FEFF)',
 };
 
+const ZERO_WIDTH = new Set(['\u200b', '\ufeff']);
 const ODD = '\\u00a0\\u1680\\u2000-\\u200b\\u202f\\u205f\\u3000\\ufeff';
 export const ODD_SPACE = new RegExp(`[${ODD}]`);
 /** In a line: an odd space in the indentation (group 1), or right after a colon or dash (group 2). */
@@ -19,4 +20,15 @@ export const ODD_SPACE_IN_STRUCTURE = new RegExp(`^[ ${ODD}]*?([${ODD}])|[:-]([$
 
 export function oddSpaceName(char: string): string {
   return NAMES[char] ?? `a typographic space (U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+}
+
+/** A warning for a config value that holds such a space: kept as written, it looks like a space, or like nothing. */
+export function oddSpaceAdvice(value: unknown): string | undefined {
+  for (const text of Array.isArray(value) ? value : [value]) {
+    const odd = typeof text === 'string' ? ODD_SPACE.exec(text) : null;
+    if (!odd) continue;
+    const fix = ZERO_WIDTH.has(odd[0]) ? 'remove it' : 'retype it as an ordinary space if a space was meant';
+    return `${JSON.stringify(text)} holds ${oddSpaceName(odd[0])}, which is kept as written: ${fix}`;
+  }
+  return undefined;
 }

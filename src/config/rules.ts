@@ -5,6 +5,7 @@ import { describeRequirement, fieldByPath, missingRequirements, RESOURCES, resou
 import { formatAdvice, normalize } from '../resources/normalize.js';
 import { formatPosition, type DesiredTarget, type Diagnostic, type SourcePosition } from './model.js';
 import type { MergedTarget } from './desired.js';
+import { oddSpaceAdvice } from './odd-spaces.js';
 import { describePath } from './positions.js';
 
 export function crossFieldDiagnostics(targets: readonly MergedTarget[]): Diagnostic[] {
@@ -84,7 +85,7 @@ function dohRule(t: MergedTarget): Diagnostic[] {
 
 /**
  * Warnings, not errors: values of a format the API does not define (colours, the logo path) that ztsync does not
- * recognise. Each is reported once where it was written, though defaults reach many targets.
+ * recognise, and values holding a space that is not an ordinary one. Each is reported once where it was written, though defaults reach many targets.
  */
 export function adviceDiagnostics(targets: readonly MergedTarget[]): Diagnostic[] {
   const seen = new Map<string, Diagnostic>();
@@ -92,7 +93,7 @@ export function adviceDiagnostics(targets: readonly MergedTarget[]): Diagnostic[
     for (const resource of t.target.resources) {
       const spec = resourceSpec(resource.type);
       for (const [path, value] of Object.entries(resource.values)) {
-        const advice = formatAdvice(fieldByPath(spec, path)!, value);
+        const advice = formatAdvice(fieldByPath(spec, path)!, value) ?? oddSpaceAdvice(value);
         if (!advice) continue;
         const at = resource.positions[path];
         const from = t.own.get(resource.type)?.has(path) ? [...t.path, resource.type, ...path.split('.')] : ['defaults', resource.type, ...path.split('.')];

@@ -1,5 +1,6 @@
 // Every validation rule, with the exact place it reports.
 import { describe, expect, it } from 'vitest';
+import { formatDiagnostic } from '../../src/config/index.js';
 import { ACCOUNT, accountWithOrg, load, problems, TOKEN, ZONE } from './helpers.js';
 
 describe('YAML syntax', () => {
@@ -88,6 +89,18 @@ describe('YAML syntax', () => {
     expect(await problems(accountWithOrg('name: x', 'login_design:', '  header_text: x').replace('        header_text', '\u00a0       header_text'))).toContain(
       'c.yaml:6:1: unknown key "\u00a0       header_text": it holds a no-break space (U+00A0), which YAML does not read as a space; retype it as an ordinary space (\u00a0       header_text)',
     );
+  });
+
+  it('warns of such a space in a value, and names it in the message about a value refused', async () => {
+    const { warnings } = await load({ 'c.yaml': accountWithOrg('name: Widget\u00a0Corps', 'auth_domain: a.example') });
+    expect(warnings.map(formatDiagnostic)).toEqual([
+      expect.stringMatching(/:4:13: warning: "Widget\u00a0Corps" holds a no-break space \(U\+00A0\), which is kept as written: retype it as an ordinary space if a space was meant \(accounts\[0\]\.organization\.name\)$/),
+    ]);
+    const refused = await load({ 'c.yaml': accountWithOrg('name: x', 'auth_domain: a.example', 'session_duration: "12h\u200b"') });
+    expect(refused.shown).toEqual([
+      'c.yaml:6:25: "12h\u200b" is not a Go duration (units: ns, us, µs, ms, s, m, h) (it holds a zero-width space (U+200B), which is not an ordinary space) (accounts[0].organization.session_duration)',
+    ]);
+    expect(refused.warnings).toEqual([]); // refused already: no advice besides
   });
 
   it('reports each empty list item at its dash', async () => {
