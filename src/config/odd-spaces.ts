@@ -24,11 +24,9 @@ export function oddSpaceName(char: string): string {
 
 /** A warning for a config value that holds such a space: kept as written, it looks like a space, or like nothing. */
 export function oddSpaceAdvice(value: unknown): string | undefined {
-  for (const text of Array.isArray(value) ? value : [value]) {
-    const odd = typeof text === 'string' ? ODD_SPACE.exec(text) : null;
-    if (!odd) continue;
-    const fix = ZERO_WIDTH.has(odd[0]) ? 'remove it' : 'retype it as an ordinary space if a space was meant';
-    return `${JSON.stringify(text)} holds ${oddSpaceName(odd[0])}, which is kept as written: ${fix}`;
-  }
-  return undefined;
+  if (Array.isArray(value)) return value.map(oddSpaceAdvice).find((advice) => advice !== undefined);
+  const odd = typeof value === 'string' ? ODD_SPACE.exec(value) : null;
+  if (!odd) return undefined;
+  const fix = ZERO_WIDTH.has(odd[0]) ? 'remove it' : 'retype it as an ordinary space if a space was meant';
+  return `${JSON.stringify(value)} holds ${oddSpaceName(odd[0])}, which is kept as written: ${fix}`;
 }
