@@ -98,7 +98,7 @@ describe('YAML syntax', () => {
     ]);
     const refused = await load({ 'c.yaml': accountWithOrg('name: x', 'auth_domain: a.example', 'session_duration: "12h\u200b"') });
     expect(refused.shown).toEqual([
-      'c.yaml:6:25: "12h\u200b" is not a Go duration (units: ns, us, µs, ms, s, m, h) (it holds a zero-width space (U+200B), which is not an ordinary space) (accounts[0].organization.session_duration)',
+      'c.yaml:6:25: "12h\\u200b" is not a Go duration (units: ns, us, µs, ms, s, m, h) (it holds a zero-width space (U+200B), which is not an ordinary space) (accounts[0].organization.session_duration)',
     ]);
     expect(refused.warnings).toEqual([]); // refused already: no advice besides
   });
