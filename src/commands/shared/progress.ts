@@ -65,7 +65,7 @@ export class Progress {
   /** Stop without a last line (the run is ending at once): only a terminal's live line is cleared. */
   abandon(): void {
     clearInterval(this.#timer);
-    if (this.#enabled && this.#tty && this.#lines > 0) this.io.stderr.write('\r\x1b[2K');
+    if (this.#enabled && this.#tty && this.#lines > 0) this.clearLine();
   }
 
   line(): string {
