@@ -8,7 +8,7 @@ import type { CloudflareClient } from '../cloudflare/client.js';
 import { clientFor, type Clients } from '../cloudflare/pool.js';
 import { createLive, createMethod, readLive, resourcePath, updateLive, type LiveObject } from '../cloudflare/endpoints.js';
 import type { RetryRun } from '../cloudflare/client.js';
-import { CloudflareApiError, CredentialRefusedError } from '../cloudflare/errors.js';
+import { CloudflareApiError, CredentialRefusedError, refusedToken } from '../cloudflare/errors.js';
 import { liveValue } from '../plan/diff.js';
 import { show, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from '../plan/model.js';
 import { fieldByPath, isPlainObject, setPath, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/fields.js';
@@ -78,7 +78,8 @@ export async function applyPlan(plan: Plan, clients: Clients, options: ApplyOpti
   const concurrency = options.concurrency ?? 4;
   const run = (target: TargetPlan, pass: ApplyOptions) => {
     const client = clientFor(clients, target.credentials_env);
-    const stopped = needsRequests(target) ? stopReason(client, options.signal) : undefined;
+    // A target that takes no request (nothing to change, or a plan error: a refused credentials_env token, named) ends with its own outcome.
+    const stopped = needsRequests(target) ? stopReason(client, target, options.signal) : undefined;
     return stopped ? Promise.resolve(skipped(target, stopped)) : applyTarget(target, client, pass);
   };
   // First pass; a target that failed only transiently gets one more pass at the end, once the others are done.
@@ -100,8 +101,8 @@ export async function applyPlan(plan: Plan, clients: Clients, options: ApplyOpti
   return { targets, summary };
 }
 
-function stopReason(client: CloudflareClient, signal: AbortSignal | undefined): string | undefined {
-  if (client.refusal) return 'the API refused the credential';
+function stopReason(client: CloudflareClient, target: TargetPlan, signal: AbortSignal | undefined): string | undefined {
+  if (client.refusal) return refusalOf(target);
   if (signal?.aborted) return `stopped (${String(signal.reason ?? 'interrupted')})`;
   return undefined;
 }
@@ -127,7 +128,7 @@ async function applyTarget(target: TargetPlan, client: CloudflareClient, options
     try {
       current = await currentSnapshot(client, target);
     } catch (err) {
-      return { ...base, outcome: 'failed', resources: [], error: `not applied: ${describeError(err)}` };
+      return { ...base, outcome: 'failed', resources: [], error: `not applied: ${describeError(err, target)}` };
     }
     const moved = movedPaths(recordedSnapshot(target), current);
     if (moved.length > 0) {
@@ -161,22 +162,27 @@ async function applyResource(
     await (plan.action === 'create' ? writer.create() : writer.update());
   } catch (err) {
     const transient = err instanceof CloudflareApiError && err.retryable;
-    return { ...base, outcome: 'failed', error: describeError(err), ...(transient ? { transient } : {}) };
+    return { ...base, outcome: 'failed', error: describeError(err, target), ...(transient ? { transient } : {}) };
   }
   let live: LiveObject | null;
   try {
     live = await writer.read();
   } catch (err) {
-    return { ...base, outcome: 'unconfirmed', error: `written, but not confirmed: reading it back failed: ${describeError(err)}` };
+    return { ...base, outcome: 'unconfirmed', error: `written, but not confirmed: reading it back failed: ${describeError(err, target)}` };
   }
   const diverged = writer.diverged(live);
   return diverged ? { ...base, outcome: 'failed', error: diverged } : { ...base, outcome: 'applied', error: null };
 }
 
-function describeError(err: unknown): string {
+function describeError(err: unknown, target: TargetPlan): string {
   // The refusal itself is explained once by the command, not once per target.
-  if (err instanceof CredentialRefusedError) return 'the API refused the credential';
+  if (err instanceof CredentialRefusedError) return refusalOf(target);
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A refusal as a target's error: a credentials_env token is named (never shown), the default credentials are not. */
+function refusalOf(target: TargetPlan): string {
+  return target.credentials_env ? refusedToken([{ name: target.credentials_env }]) : 'the API refused the credential';
 }
 
 /** The writes of one resource of one target. */

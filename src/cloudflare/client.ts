@@ -11,7 +11,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { apiUrl, authHeaders, checkedApiBase, maskSecrets, refusalAdvice, secretsOf, type Credentials } from './credentials.js';
+import { apiUrl, authHeaders, checkedApiBase, maskSecrets, secretsOf, type Credentials } from './credentials.js';
 import type { RateBudget } from './budget.js';
 import { CloudflareApiError, CredentialRefusedError, type CloudflareMessage } from './errors.js';
 
@@ -241,7 +241,7 @@ export class CloudflareClient {
       fromEnvelope: Boolean(envelope),
     };
     if (envelope && (status === 401 || status === 403)) {
-      this.#refusal ??= new CredentialRefusedError(init, refusalAdvice(this.#credentials));
+      this.#refusal ??= new CredentialRefusedError(init);
       throw this.#refusal;
     }
     throw new CloudflareApiError(init);

@@ -88,11 +88,15 @@ function escapeRegExp(ch: string): string {
   return ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-/** What to check when the API refuses the credential: said once, then the run stops. */
-export function refusalAdvice(credentials: Credentials): string {
+/**
+ * What to check when the API refuses the credential, said once. `variables`: the ones that hold the refused
+ * token, '' for CLOUDFLARE_API_TOKEN (a target's credentials_env may hold the same token as another's).
+ */
+export function refusalAdvice(credentials: Credentials, variables: readonly string[] = ['']): string {
+  const named = variables.map((v) => v || 'CLOUDFLARE_API_TOKEN');
   const which =
     credentials.kind === 'token'
-      ? 'CLOUDFLARE_API_TOKEN is the right API token, has not expired or been revoked (or limited to other IP addresses)'
+      ? `${named.length > 1 ? `the token in ${named.join(' and ')}` : named[0]} is the right API token, has not expired or been revoked (or limited to other IP addresses)`
       : 'CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY are that user\'s email and Global API Key';
   return (
     `check that ${which}, and that it has "Access: Organizations, Identity Providers, and Groups" ` +

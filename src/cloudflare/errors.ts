@@ -69,21 +69,24 @@ export class CloudflareApiError extends Error {
 
 /**
  * The API refused the credential (401/403). Said once, with what to check; the client makes no further request
- * after it, so that a run stops instead of printing the same refusal for every target.
+ * after it, so that a run stops (the default credentials) or fails the targets of that credentials_env token,
+ * instead of printing the same refusal for every target.
  */
 export class CredentialRefusedError extends CloudflareApiError {
   override name = 'CredentialRefusedError';
-  constructor(
-    init: CloudflareApiErrorInit,
-    readonly advice: string,
-  ) {
-    super(init);
-  }
+}
 
-  /** The one message a command prints about it. */
-  get explanation(): string {
-    return `the Cloudflare API refused the credential (${this.message}): ${this.advice}`;
-  }
+/** A token named by credentials_env, as errors name it: the variable and where the config names it, never the token. */
+export interface TokenVariable {
+  name: string;
+  /** file:line:col of the credentials_env that names it, when known. */
+  where?: string;
+}
+
+/** "the Cloudflare API refused the token in CF_TOKEN_EU (credentials_env at eu.yaml:4:5)". */
+export function refusedToken(variables: readonly TokenVariable[]): string {
+  const named = variables.map((v) => (v.where ? `${v.name} (credentials_env at ${v.where})` : v.name));
+  return `the Cloudflare API refused the token in ${named.join(' and ')}`;
 }
 
 function describe(init: CloudflareApiErrorInit): string {

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../io.js';
 import { RateBudget, type RateLimitSetting } from './budget.js';
 import { CloudflareClient, type ClientOptions } from './client.js';
-import { checkedApiBase, credentialsFromEnv, type Credentials } from './credentials.js';
+import { checkedApiBase, credentialsFromEnv, refusalAdvice, type Credentials } from './credentials.js';
+import { refusedToken, type CredentialRefusedError } from './errors.js';
 
 /** What plan and apply take: one client for every target, or a pool that picks each target's client. */
 export type Clients = CloudflareClient | ClientPool;
@@ -16,12 +17,33 @@ export interface PoolOptions extends Omit<ClientOptions, 'credentials' | 'budget
   rateLimit?: RateLimitSetting;
 }
 
+/** A credential the API refused, once however many targets use it. */
+export interface Refusal {
+  error: CredentialRefusedError;
+  /** The default credentials (CLOUDFLARE_API_TOKEN …) are among those refused: every target that uses them fails. */
+  byDefault: boolean;
+  /** The credentials_env variables that hold the refused token (several may hold one token). */
+  variables: string[];
+  /** What to check, naming those variables. */
+  advice: string;
+}
+
+/**
+ * The one message about a refusal: which credential (a credentials_env token by its variable and, from `where`, the
+ * place the config names it), the request refused, and what to check.
+ */
+export function explainRefusal(refusal: Refusal, where: (variable: string) => string | undefined = () => undefined): string {
+  const what = refusal.byDefault ? 'the Cloudflare API refused the credential' : refusedToken(refusal.variables.map((name) => ({ name, where: where(name) })));
+  return `${what} (${refusal.error.message}): ${refusal.advice}`;
+}
+
 export class ClientPool {
   readonly apiBase: URL;
   readonly #options: PoolOptions;
   /** By a hash of the credential, so that two variables holding one token share its budget. */
   readonly #clients = new Map<string, CloudflareClient>();
   readonly #byName = new Map<string, CloudflareClient>();
+  readonly #credentials = new Map<CloudflareClient, Credentials>();
   readonly #secrets = new Set<string>();
   #retriesStopped = false;
 
@@ -43,6 +65,7 @@ export class ClientPool {
       client = new CloudflareClient({ ...clientOptions, credentials, ...(rateLimit ? { budget: new RateBudget(rateLimit) } : {}) });
       if (this.#retriesStopped) client.stopRetrying();
       this.#clients.set(key, client);
+      this.#credentials.set(client, credentials);
       this.#secrets.add(credentials.kind === 'token' ? credentials.token : credentials.key);
     }
     this.#byName.set(name, client);
@@ -58,6 +81,15 @@ export class ClientPool {
   /** The secret of every credential in use (to make sure none ends up in a plan); never printed. */
   secrets(): string[] {
     return [...this.#secrets];
+  }
+
+  /** Each refused credential once, with the variables that hold it (in the order targets first named them). */
+  refusals(): Refusal[] {
+    return this.clients.flatMap((client) => {
+      if (!client.refusal) return [];
+      const names = [...this.#byName].filter(([, c]) => c === client).map(([name]) => name);
+      return [{ error: client.refusal, byDefault: names.includes(''), variables: names.filter(Boolean), advice: refusalAdvice(this.#credentials.get(client)!, names) }];
+    });
   }
 
   /** Every client made so far (one per distinct credential). */

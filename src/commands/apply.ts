@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import pc from 'picocolors';
 import { applyPlan, type TargetResult } from '../apply/apply.js';
-import type { ClientPool } from '../cloudflare/pool.js';
+import { explainRefusal, type ClientPool } from '../cloudflare/pool.js';
 import { EXIT, UsageError, type Io } from '../io.js';
 import { hasChanges, targetLabel, type Plan } from '../plan/model.js';
 import { visible } from '../util/terminal.js';
@@ -110,6 +110,7 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   await results?.write(false);
 
   io.stdout.write('\n');
+  const refusedWhilePlanning = new Set(clients.refusals().map((r) => r.error));
   // Targets a write was sent for whose outcome line is not printed yet: what a second Ctrl-C leaves unknown.
   const unreported = new Set<string>();
   const print = inPlanOrder(plan, (t) => {
@@ -156,8 +157,9 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   const unconfirmedTargets = result.targets.filter((t) => t.outcome === 'unconfirmed');
   if (unconfirmedTargets.length > 0) io.stdout.write(c.yellow(`Written but not confirmed (run plan to check): ${visible(unconfirmedTargets.map((t) => `${t.scope} ${t.id}`).join(', '))}\n`));
   if (failedTargets.length + skipped > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${visible(options.results)}\n`);
-  for (const client of clients.clients) {
-    if (client.refusal) io.stderr.write(`ztsync: ${visible(client.refusal.explanation)}. Stopped: no further target of that credential was started.\n`);
+  // Refusals met while planning were said then.
+  for (const refusal of clients.refusals().filter((r) => !refusedWhilePlanning.has(r.error))) {
+    io.stderr.write(`ztsync: ${visible(explainRefusal(refusal))}. Stopped: no further target of that credential was started.\n`);
   }
   github.annotateApply(plan, result.targets);
   await github.appendStepSummary(plan, `### ztsync apply\n\n${outcome}`);

@@ -1,10 +1,10 @@
 // Read live state for every desired target and diff it: the I/O edge of planning. A target whose read
 // fails carries its error in the plan; the others are planned all the same.
 
-import type { DesiredResource, DesiredState, DesiredTarget } from '../config/model.js';
+import { formatPosition, type DesiredResource, type DesiredState, type DesiredTarget } from '../config/model.js';
 import { createHash } from 'node:crypto';
 import { readLive, type LiveObject } from '../cloudflare/endpoints.js';
-import { CloudflareApiError } from '../cloudflare/errors.js';
+import { CloudflareApiError, CredentialRefusedError, refusedToken } from '../cloudflare/errors.js';
 import { clientFor, type Clients } from '../cloudflare/pool.js';
 import { resourceSpec, type ResourceType, type Scope } from '../resources/index.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -123,7 +123,7 @@ async function planTarget(target: DesiredTarget, readResource: (type: ResourceTy
     }
     return { ...base, resources, error: broken.length > 0 ? { message: broken.join('; ') } : null };
   } catch (err) {
-    return { ...base, resources, error: planError(err) };
+    return { ...base, resources, error: planError(err, target.credentialsEnv) };
   }
 }
 
@@ -133,7 +133,14 @@ function missingForCreate(desired: DesiredResource): string[] {
     .map((f) => f.path);
 }
 
-export function planError(err: unknown): PlanError {
+/**
+ * A target's error from a failed read. A refused credentials_env token is named (its variable and where the config
+ * names it): the request refused may be another target's, and what to check is said once, by the command.
+ */
+export function planError(err: unknown, credentialsEnv?: DesiredTarget['credentialsEnv']): PlanError {
+  if (err instanceof CredentialRefusedError && credentialsEnv) {
+    return { message: refusedToken([{ name: credentialsEnv.name, where: formatPosition(credentialsEnv.position) }]), status: err.status, codes: err.codes };
+  }
   if (err instanceof CloudflareApiError) return { message: err.message, status: err.status, codes: err.codes };
   return { message: err instanceof Error ? err.message : String(err) };
 }

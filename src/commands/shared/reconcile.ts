@@ -4,11 +4,12 @@
 import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { credentialDiagnostics, loadDesiredState, sortDiagnostics } from '../../config/index.js';
-import { formatDiagnostic, type DesiredState, type Diagnostic } from '../../config/model.js';
+import { formatDiagnostic, formatPosition, type DesiredState, type DesiredTarget, type Diagnostic } from '../../config/model.js';
 import { markOrigins } from '../../plan/baseline.js';
 import { CloudflareClient, DEFAULT_MAX_BACKOFF_MS, DEFAULT_MIN_BACKOFF_MS, DEFAULT_RETRY_BUDGET_MS } from '../../cloudflare/client.js';
 import { credentialsFromEnv, DEFAULT_API_BASE } from '../../cloudflare/credentials.js';
-import { ClientPool } from '../../cloudflare/pool.js';
+import { ClientPool, explainRefusal } from '../../cloudflare/pool.js';
+import { refusedToken } from '../../cloudflare/errors.js';
 import { DEFAULT_RATE_LIMIT, parseRateLimitSetting } from '../../cloudflare/budget.js';
 import { buildPlan, selectTargets, unmatchedFilters, type Shard, type UnmatchedFilter } from '../../plan/build.js';
 import type { Plan } from '../../plan/model.js';
@@ -117,7 +118,8 @@ export interface Planned {
 
 /**
  * Validate the config, then read live state and diff. Returns null (the reason printed) when the config is
- * invalid — nothing is read from the API then — or when the API refused the credential.
+ * invalid — nothing is read from the API then — or when the API refused the default credentials (a refused
+ * credentials_env token fails only its targets).
  */
 export async function planFromConfig(paths: string[], options: ReconcileOptions, io: Io, client: { readOnly: boolean }): Promise<Planned | null> {
   const safety = safetyFromFlags(options);
@@ -159,12 +161,7 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
     progress.stop();
   }
   if (stop.signal.aborted) throw new Interrupted(`interrupted (${stop.signal.reason}) with live state read for ${built.targets.length} of ${targets.length} targets: nothing was changed`); // true also when the last read had just ended
-  const refused = clients.clients.find((c) => c.refusal);
-  if (refused) {
-    // Said once, not once per target: the client stopped at the first refusal.
-    io.stderr.write(`ztsync: ${visible(refused.refusal!.explanation)}. Stopped: nothing was changed.\n`);
-    return null;
-  }
+  if (!reportRefusals(io, clients, built, targets)) return null;
   const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
   const checked = checkSafety(built, { allow: [...configAllows, ...safety.allow], budget: safety.budget });
   printDiagnostics(
@@ -183,6 +180,26 @@ export async function planFromConfig(paths: string[], options: ReconcileOptions,
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(', ')}: a config value or an API answer holds it); nothing was written`);
   }
   return { plan: sealPlan(plan), clients, counts };
+}
+
+/**
+ * Each refused credential said once (the client stopped at its first refusal), with what to check. The default
+ * credentials refused: false, the run stops. A credentials_env token refused: only its targets fail (the plan
+ * names the variable on each), the others are planned.
+ */
+function reportRefusals(io: Io, clients: ClientPool, plan: Plan, targets: readonly DesiredTarget[]): boolean {
+  const refusals = clients.refusals();
+  const stop = refusals.some((r) => r.byDefault);
+  const where = (name: string) => {
+    const named = targets.find((t) => t.credentialsEnv?.name === name)?.credentialsEnv;
+    return named && formatPosition(named.position);
+  };
+  for (const refusal of refusals) {
+    const failed = plan.targets.filter((t) => t.credentials_env !== undefined && refusal.variables.includes(t.credentials_env) && t.error?.message.startsWith(refusedToken([{ name: t.credentials_env }])));
+    const outcome = stop ? 'Stopped: nothing was changed' : `${failed.length} ${failed.length === 1 ? 'target' : 'targets'} using it could not be planned; the other targets were`;
+    io.stderr.write(`ztsync: ${visible(explainRefusal(refusal, where))}. ${outcome}.\n`);
+  }
+  return !stop;
 }
 
 /** Config problems and warnings on stderr, as `file:line:col: message (path)`. */

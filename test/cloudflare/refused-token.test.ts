@@ -1,0 +1,163 @@
+// A token named by credentials_env that the API refuses: the message names its variable and where the config
+// names it (never the token, never CLOUDFLARE_API_TOKEN), said once; only the targets that use it fail, the other
+// credentials' targets are planned and applied, and --results / --only-failed pick the failed ones up. The default
+// credentials refused still stop the whole run. The real CLI in-process against the emulator started with a token.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '../../src/emulator/index.js';
+import { answer, startProxy, type TestServer } from '../helpers/http.js';
+import { run } from '../helpers/io.js';
+import { PRODUCTION, RESEARCH, SECRET_TOKEN, STAGING, ZONE, demoEmulator, liveAccount, writes } from '../helpers/reconcile.js';
+
+let em: RunningEmulator | undefined;
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  await em?.close();
+  em = server = undefined;
+});
+
+const WRONG = 'eu-token-that-was-revoked-5c1d';
+const EU_TARGETS = [`account ${STAGING}`, `account ${RESEARCH}`, `zone ${ZONE}`];
+
+/**
+ * Staging, Research and the zone on CF_TOKEN_EU (each `credentials_env` at column 22 of lines 3, 6 and 12);
+ * Production on the default token. Every target has a change to make.
+ */
+async function fleetConfig(): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'ztsync-refused-'));
+  const file = join(dir, 'fleet.yaml');
+  await writeFile(
+    file,
+    [
+      'accounts:',
+      `  - account_id: ${STAGING}`,
+      '    credentials_env: CF_TOKEN_EU',
+      '    organization: {name: Widget Corps Staging EU, auth_domain: widgetcorps-staging.cloudflareaccess.com}',
+      `  - account_id: ${RESEARCH}`,
+      '    credentials_env: CF_TOKEN_EU',
+      '    organization: {name: Widget Corps Research, auth_domain: widgetcorps-research.cloudflareaccess.com}',
+      `  - account_id: ${PRODUCTION}`,
+      '    organization: {name: Widget Corps Internal Applications EU, auth_domain: widgetcorps.cloudflareaccess.com}',
+      'zones:',
+      `  - zone_id: ${ZONE}`,
+      '    credentials_env: CF_TOKEN_EU',
+      '    organization: {name: Widget Corps Intranet EU, auth_domain: widgetcorps-intranet.cloudflareaccess.com}',
+      '',
+    ].join('\n'),
+  );
+  return { dir, file };
+}
+
+const runWith = (base: string, argv: string[], env: Record<string, string>) => run(argv, { env: { CLOUDFLARE_BASE_URL: base, ...env } });
+interface PlannedTarget {
+  scope: string;
+  id: string;
+  error: unknown;
+}
+const targetOf = (plan: { targets: PlannedTarget[] }, label: string) => plan.targets.find((t) => `${t.scope} ${t.id}` === label)!;
+
+describe('a refused credentials_env token fails only its targets, and is named', () => {
+  it('plan: its targets carry an error naming the variable and its position; the others are planned; said once', async () => {
+    em = await demoEmulator();
+    const { dir, file } = await fleetConfig();
+    const results = join(dir, 'results.json');
+    const env = { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: WRONG };
+    const result = await runWith(em.url, ['plan', file, '--format', 'json', '--concurrency', '1', '--results', results], env);
+    expect(result.code).toBe(1);
+    const plan = JSON.parse(result.stdout);
+    const named = (line: number) => `the Cloudflare API refused the token in CF_TOKEN_EU (credentials_env at ${file}:${line}:22)`;
+    EU_TARGETS.forEach((label, i) => expect(targetOf(plan, label).error, label).toMatchObject({ message: named([3, 6, 12][i]), status: 403 }));
+    expect(targetOf(plan, `account ${PRODUCTION}`)).toMatchObject({ error: null, resources: [{ type: 'organization', action: 'update' }] });
+    expect(plan.summary).toMatchObject({ update: 1, error: 3 });
+
+    // One message for the credential, with the request refused and what to check; the later targets sent nothing.
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([expect.stringContaining(`ztsync: ${named(3)} (GET /accounts/${STAGING}/access/organizations → 403: [10000] Authentication error`)]);
+    expect(result.stderr).toContain('check that CF_TOKEN_EU is the right API token');
+    expect(result.stderr).toContain('3 targets using it could not be planned; the other targets were.');
+    expect(result.stderr).not.toContain('CLOUDFLARE_API_TOKEN');
+    expect(em.state.snapshot().counters.requests).toEqual({ 'GET /accounts/:id/access/organizations': 2 });
+    for (const text of [result.stdout, result.stderr, await readFile(results, 'utf8')]) expect(text).not.toContain(WRONG);
+
+    const written = JSON.parse(await readFile(results, 'utf8'));
+    expect(written.summary).toEqual({ failed: 3, changes: 1 });
+    expect(written.targets.find((t: { id: string }) => t.id === STAGING)).toMatchObject({ outcome: 'failed', error: named(3) });
+  });
+
+  it('apply: the other credential\'s targets are applied; --only-failed with the right token applies the rest', async () => {
+    em = await demoEmulator();
+    const { dir, file } = await fleetConfig();
+    const results = join(dir, 'results.json');
+    const first = await runWith(em.url, ['apply', file, '--auto-approve', '--results', results], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: WRONG });
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain(`✗ account ${STAGING}: not applied: the Cloudflare API refused the token in CF_TOKEN_EU (credentials_env at ${file}:3:22)`);
+    expect(first.stdout).toContain(`✓ account ${PRODUCTION}: organization updated`);
+    expect(first.stdout).toContain('Apply: 1 applied, 0 unchanged, 3 failed.');
+    // Said once, while planning: apply does not say it again.
+    expect(first.stderr.match(/refused the token in CF_TOKEN_EU/g)).toHaveLength(1);
+    expect(first.stdout + first.stderr).not.toContain(WRONG);
+    expect(liveAccount(em, PRODUCTION).organization?.name).toBe('Widget Corps Internal Applications EU');
+    expect(liveAccount(em, STAGING).organization?.name).toBe('Widget Corps Staging');
+    const written = JSON.parse(await readFile(results, 'utf8'));
+    expect(written.summary).toEqual({ failed: 3, applied: 1 });
+
+    // The token fixed: exactly the three failed targets are retried, and applied.
+    const retried = join(dir, 'retried.json');
+    const second = await runWith(em.url, ['apply', file, '--auto-approve', '--only-failed', results, '--results', retried], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: SECRET_TOKEN });
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    const again = JSON.parse(await readFile(retried, 'utf8'));
+    expect(again.targets.map((t: { scope: string; id: string }) => `${t.scope} ${t.id}`).sort()).toEqual([...EU_TARGETS].sort());
+    expect(again.summary).toEqual({ applied: 3 });
+  });
+
+  it('a token refused for writes only: its other targets are not started, named; the default token\'s are applied', async () => {
+    em = await demoEmulator({ token: undefined });
+    const readOnly = 'eu-read-only-token-93be';
+    server = await startProxy(em.url, (req, res) => {
+      if (req.method === 'GET' || req.headers.authorization !== `Bearer ${readOnly}`) return false;
+      answer(res, 403, { success: false, errors: [{ code: 10000, message: 'Authentication error' }], messages: [], result: null });
+      return true;
+    });
+    const { file } = await fleetConfig();
+    const result = await runWith(server.url, ['apply', file, '--auto-approve', '--concurrency', '1'], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: readOnly });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`✗ account ${STAGING}: organization failed: the Cloudflare API refused the token in CF_TOKEN_EU`);
+    expect(result.stdout).toContain(`- account ${RESEARCH}: not started: the Cloudflare API refused the token in CF_TOKEN_EU`);
+    expect(result.stdout).toContain(`- zone ${ZONE}: not started: the Cloudflare API refused the token in CF_TOKEN_EU`);
+    expect(result.stdout).toContain(`✓ account ${PRODUCTION}: organization updated`);
+    expect(server.requests.filter((r) => r.method !== 'GET' && r.headers.authorization === `Bearer ${readOnly}`)).toHaveLength(1);
+    const said = result.stderr.split('\n').filter(Boolean);
+    expect(said).toEqual([expect.stringContaining('ztsync: the Cloudflare API refused the token in CF_TOKEN_EU (PUT ')]);
+    expect(said[0]).toContain('check that CF_TOKEN_EU is the right API token');
+    expect(said[0]).toContain('Stopped: no further target of that credential was started.');
+    expect(result.stdout + result.stderr).not.toContain(readOnly);
+  });
+});
+
+describe('the default credentials refused still stop the run', () => {
+  it('one message naming CLOUDFLARE_API_TOKEN, no plan, nothing written, even though CF_TOKEN_EU works', async () => {
+    em = await demoEmulator();
+    const { file } = await fleetConfig();
+    const result = await runWith(em.url, ['apply', file, '--auto-approve'], { CLOUDFLARE_API_TOKEN: WRONG, CF_TOKEN_EU: SECRET_TOKEN });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const said = result.stderr.split('\n').filter(Boolean);
+    expect(said).toEqual([expect.stringContaining('ztsync: the Cloudflare API refused the credential (GET ')]);
+    expect(said[0]).toContain('check that CLOUDFLARE_API_TOKEN is the right API token');
+    expect(said[0]).toContain('Stopped: nothing was changed.');
+    expect(writes(em)).toBe(0);
+  });
+
+  it('a credentials_env variable holding the same refused token is named with it', async () => {
+    em = await demoEmulator();
+    const { file } = await fleetConfig();
+    const result = await runWith(em.url, ['plan', file], { CLOUDFLARE_API_TOKEN: WRONG, CF_TOKEN_EU: WRONG });
+    expect(result.code).toBe(1);
+    expect(result.stderr.match(/refused/g)).toHaveLength(1);
+    expect(result.stderr).toContain('check that the token in CLOUDFLARE_API_TOKEN and CF_TOKEN_EU is the right API token');
+    expect(result.stderr).not.toContain(WRONG);
+  });
+});
