@@ -107,9 +107,13 @@ function placeSection(f: ConfigFile, base: PathSegment[], parent: Record<string,
   if (!isPlainObject(section)) return;
   const path = [...base, spec.type];
   const leaves = new Map<string, Placed>();
+  const leafPath = [...path]; // one array for every leaf: locators do not keep the paths they are given
   for (const field of writableFields(spec, scope)) {
     const value = getPath(section, field.path);
-    if (value !== undefined) leaves.set(field.path, placed(f, [...path, ...pathKeys(field.path)], value));
+    if (value === undefined) continue;
+    leafPath.length = path.length;
+    leafPath.push(...pathKeys(field.path));
+    leaves.set(field.path, placed(f, leafPath, value));
   }
   into.set(spec.type, { position: keyPosition(f, path), leaves });
 }

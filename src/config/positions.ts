@@ -7,7 +7,8 @@ import type { Diagnostic, SourcePosition } from './model.js';
 
 export type PathSegment = string | number;
 
-/** Where the keys and values of one file were written, by data path. */
+
+/** Where the keys and values of one file were written. A locator keeps no path it is given: callers may reuse arrays. */
 export interface Locator {
   /** Where the value at `path` was written; an empty value (`key:`) points at its key. */
   value(path: readonly PathSegment[]): SourcePosition;
@@ -96,16 +97,17 @@ export function documentLocator(f: Omit<YamlFile, 'where'>): Locator {
  */
 export function blockLocator(file: string, root: object, positions: BlockPositions): Locator {
   // Paths are asked for in document order, mostly siblings of the last: the walk resumes where the last one left
-  // the shared prefix rather than starting from the root every time.
-  let last: readonly PathSegment[] = [];
+  // the shared prefix rather than starting from the root every time. Per depth walked: the segment, the node
+  // below it, and the position of its key (NO_KEY for a list item) and of its value.
+  const segments: PathSegment[] = [];
   const nodes: unknown[] = [root];
-  const found: { key: number | undefined; value: number }[] = [];
+  const keys: number[] = [];
+  const values: number[] = [];
   const find = (path: readonly PathSegment[], wantKey: boolean): SourcePosition => {
     let depth = 0;
-    while (depth < path.length && depth < last.length && depth < found.length && path[depth] === last[depth]) depth++;
-    found.length = depth;
+    while (depth < path.length && depth < segments.length && path[depth] === segments[depth]) depth++;
+    segments.length = keys.length = values.length = depth;
     nodes.length = depth + 1;
-    last = [...path]; // a copy: a caller may reuse its array
     for (; depth < path.length; depth++) {
       const node = nodes[depth];
       const entries = typeof node === 'object' && node !== null ? positions.get(node) : undefined;
@@ -114,20 +116,25 @@ export function blockLocator(file: string, root: object, positions: BlockPositio
       if (Array.isArray(node)) {
         const index = Number(segment);
         if (!(index < entries.length)) break;
-        found.push({ key: undefined, value: entries[index] });
+        keys.push(NO_KEY);
+        values.push(entries[index]);
       } else {
         const index = entryIndex(node as Record<string, unknown>, String(segment));
         if (index < 0) break;
-        found.push({ key: entries[2 * index], value: entries[2 * index + 1] });
+        keys.push(entries[2 * index]);
+        values.push(entries[2 * index + 1]);
       }
+      segments.push(segment);
       nodes.push((node as Record<string, unknown>)[segment]);
     }
-    const deepest = found[found.length - 1] ?? { key: undefined, value: 1 * LINE + 1 };
-    const at = wantKey ? (deepest.key ?? deepest.value) : deepest.value;
+    const deepest = values.length - 1;
+    const at = deepest < 0 ? 1 * LINE + 1 : wantKey && keys[deepest] !== NO_KEY ? keys[deepest] : values[deepest];
     return { file, line: Math.floor(at / LINE), col: at % LINE };
   };
   return { value: (path) => find(path, false), key: (path) => find(path, true) };
 }
+
+const NO_KEY = -1;
 
 /** The index of `key` among the keys of `object`, in their order, or -1. */
 function entryIndex(object: Record<string, unknown>, key: string): number {
