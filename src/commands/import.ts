@@ -124,7 +124,7 @@ async function chosenTargets(options: ImportOptions): Promise<{ targets: ImportT
     for (const id of ids) {
       const problem = idProblem(id);
       if (problem) problems.push(`ztsync import: --${scope} ${problem}`);
-      else given.push({ scope, id });
+      else given.push({ scope, id: id.toLowerCase() }); // as the config writes it
     }
   }
   if (options.targets !== undefined) {

@@ -15,10 +15,10 @@ export interface ImportTarget {
 const ID = new RegExp(ID_PATTERN);
 const LINE = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
 
-/** Why an id cannot be imported, or undefined when it can. */
+/** Why an id cannot be imported, or undefined when it can: any case (ids are hex), used in lowercase. */
 export function idProblem(id: string): string | undefined {
-  if (ID.test(id)) return undefined;
-  return `${JSON.stringify(id)} is not a Cloudflare id (32 lowercase hex digits)`;
+  if (ID.test(id.toLowerCase())) return undefined;
+  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
 }
 
 /** The targets a targets file lists, or every problem with it at file:line:col. */
@@ -35,7 +35,7 @@ export function parseTargetsFile(path: string, text: string): { targets: ImportT
     if (kind !== 'account' && kind !== 'zone') return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
     const problem = idProblem(id);
     if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
-    targets.push({ scope: kind, id });
+    targets.push({ scope: kind, id: id.toLowerCase() });
   });
   return { targets, diagnostics };
 }

@@ -249,18 +249,22 @@ describe('nothing is written on any failure', () => {
     await writeFile(targets, `# the fleet\naccount ${FULL_ACCOUNT}   # full\n\n  acount ${DIGITS_ACCOUNT}\nzone 123\naccount\naccount ${FULL_ACCOUNT}\n`);
     const result = await ztsync(em, ['import', '--targets', targets, '--account', 'ABC']);
     expect(result.stderr).toBe(
-      'ztsync import: --account "ABC" is not a Cloudflare id (32 lowercase hex digits)\n' +
+      'ztsync import: --account "ABC" is not a Cloudflare id (32 hex digits)\n' +
         `${targets}:4:3: expected "account" or "zone", not "acount"\n` +
-        `${targets}:5:6: "123" is not a Cloudflare id (32 lowercase hex digits)\n` +
+        `${targets}:5:6: "123" is not a Cloudflare id (32 hex digits)\n` +
         `${targets}:6:1: expected "account <id>" or "zone <id>"\n`,
     );
     expect(result.code).toBe(1);
     expect(em.state.snapshot().counters.requests).toEqual({});
 
-    await writeFile(targets, `account ${FULL_ACCOUNT}\nzone ${FULL_ZONE} # twice is once\nzone ${FULL_ZONE}\n`);
+    // Ids in any case (as plan, apply and revoke-user take them), written to the config in lowercase.
+    await writeFile(targets, `account ${FULL_ACCOUNT.toUpperCase()}\nzone ${FULL_ZONE} # twice is once\nzone ${FULL_ZONE.toUpperCase()}\n`);
     const ok = await ztsync(em, ['import', '--targets', targets]);
     expect(ok.stderr).toBe('Imported 1 account and 1 zone to stdout.\n');
     expect(parse(ok.stdout).zones).toHaveLength(1);
+    expect([parse(ok.stdout).accounts[0].account_id, parse(ok.stdout).zones[0].zone_id]).toEqual([FULL_ACCOUNT, FULL_ZONE]);
+    const upper = await ztsync(em, ['import', '--account', FULL_ACCOUNT.toUpperCase()]);
+    expect([upper.code, parse(upper.stdout).accounts[0].account_id]).toEqual([0, FULL_ACCOUNT]);
     for (const [args, message] of [
       [['--targets', join(dir, 'missing.txt')], `${join(dir, 'missing.txt')}: no such file\n`],
       [[], 'ztsync: import needs targets: --account ID, --zone ID or --targets FILE\n'],
