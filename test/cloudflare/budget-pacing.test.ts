@@ -1,9 +1,9 @@
 // The paced rate budget (src/cloudflare/budget.ts): what the server's Ratelimit answers make it do, and a real
 // process living with it. The emulator's lockout limit is the judge: a request over it is a 429 it counts.
-import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { answer, forward, startServer, type TestServer } from '../helpers/http.js';
+import { cliProcess } from '../helpers/process.js';
 import { EXAMPLES, SECRET_TOKEN, demoEmulator } from '../helpers/reconcile.js';
 import { FLEET_TOKEN, fleetRun, startFleet, type Fleet } from '../helpers/scale.js';
 
@@ -52,15 +52,10 @@ it('a plan waiting for its rate budget keeps the process alive until it is done'
     const forwarded = await forward(request, em!.url);
     answer(res, forwarded.status, forwarded.body, { ...forwarded.headers, connection: 'close' });
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'plan', EXAMPLES, '--format', 'json', '-q', '--rate-limit', '1/0.3'], {
-    env: { ...process.env, CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: gateway.url, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await cliProcess(['plan', EXAMPLES, '--format', 'json', '-q', '--rate-limit', '1/0.3'], {
+    CLOUDFLARE_API_TOKEN: SECRET_TOKEN,
+    CLOUDFLARE_BASE_URL: gateway.url,
+  }).exited;
   expect(stderr).toBe('');
   expect([0, 2]).toContain(code);
   const plan = JSON.parse(stdout);

@@ -1,12 +1,13 @@
 // A real ztsync process stopped in the middle of an apply: SIGKILL (nothing to clean up, a write's answer lost),
 // then a rerun converges; Ctrl-C while a call waits to retry ends the run at once. Started with tsx, as the SIGINT
 // test in test/reconcile/writes.test.ts: each process takes a few seconds to start on this machine.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorWrite, RunningEmulator } from '../../src/emulator/index.js';
 import { writesRateLimited, type TestServer } from '../helpers/http.js';
+import { cliProcess, eventually } from '../helpers/process.js';
 import { EXAMPLES, PRODUCTION, SECRET_TOKEN, demoEmulator } from '../helpers/reconcile.js';
 import { fleetEnv, fleetRun, startFleet, type Fleet } from '../helpers/scale.js';
 import { desiredEntries, unmanagedFields } from '../helpers/unmanaged.js';
@@ -23,20 +24,12 @@ afterEach(async () => {
   fleet = em = server = child = undefined;
 });
 
-/** `ztsync ARGS` as a process of its own; resolves with its exit code or signal and its output. */
+/** `ztsync ARGS` as a process of its own, killed after the test if it is still running. */
 function ztsyncProcess(args: string[], env: Record<string, string | undefined>) {
-  const started = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', ...args], { env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child = started;
-  let stdout = '';
-  let stderr = '';
-  started.stdout!.on('data', (c) => (stdout += c));
-  started.stderr!.on('data', (c) => (stderr += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    started.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { process: started, exited, output: () => stderr };
+  const started = cliProcess(args, env);
+  child = started.process;
+  return started;
 }
-
 
 describe('SIGKILL in the middle of an apply', () => {
   it('a rerun (--only-failed on the killed run\'s results) converges: every target applied once, no organization created twice', async () => {
@@ -89,10 +82,7 @@ describe('Ctrl-C while a call waits to retry', () => {
     em = await demoEmulator();
     server = await writesRateLimited(em.url, 60);
     const run = ztsyncProcess(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: server.url });
-    await new Promise<void>((resolve) => {
-      const check = () => (server!.requests.some((r) => r.method !== 'GET') ? resolve() : setTimeout(check, 10));
-      check();
-    });
+    await eventually(() => server!.requests.some((r) => r.method !== 'GET'));
     run.process.kill('SIGINT');
     const result = await run.exited;
     expect(result.code).toBe(130);

@@ -10,6 +10,7 @@ import { loadDesiredState } from '../../src/config/index.js';
 import { loadSeedFile, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { answer, startProxy, type Exchange, type TestServer } from '../helpers/http.js';
+import { cliProcess, eventually } from '../helpers/process.js';
 import { writeConfig } from '../config/helpers.js';
 import { interruptible, run } from '../helpers/io.js';
 import { DEMO_SEED, EXAMPLES, PRODUCTION, RESEARCH, SECRET_TOKEN, STAGING, ZONE, demoEmulator, liveAccount } from '../helpers/reconcile.js';
@@ -211,24 +212,14 @@ describe('14. Ctrl-C during apply', () => {
 
   it.runIf(firstMode)('a real process: a second SIGINT during a write ends it at once with 130, saying which write may have landed', async () => {
     const { arrived: firstWrite, release } = await holdFirst(isWrite);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], {
-      env: { ...process.env, ...env(server!.url), NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    const child = cliProcess(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], env(server!.url));
     try {
       await firstWrite;
-      child.kill('SIGINT');
-      await new Promise<void>((resolve) => {
-        const check = () => (err.includes('starting no new target') ? resolve() : setTimeout(check, 10));
-        check();
-      });
-      child.kill('SIGINT');
-      expect(await exited).toEqual({ code: 130, signal: null });
+      child.process.kill('SIGINT');
+      await eventually(() => child.stderr().includes('starting no new target'));
+      child.process.kill('SIGINT');
+      const { code, signal, stdout: out, stderr: err } = await child.exited;
+      expect({ code, signal }).toEqual({ code: 130, signal: null });
       expect(err).toContain(`ztsync apply: SIGINT again: stopped at once; a write may have been in flight for account ${PRODUCTION}, and whether it landed is unknown; run \`plan\` to see where things stand\n`);
       expect(out).not.toContain('Apply:');
       expect(server!.requests.filter((r) => r.method !== 'GET')).toHaveLength(1); // production's organization, held
@@ -239,24 +230,14 @@ describe('14. Ctrl-C during apply', () => {
 
   it.runIf(firstMode)('a real process and a real SIGINT', async () => {
     const { arrived: firstWrite, release } = await holdFirst(isWrite);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], {
-      env: { ...process.env, ...env(server!.url), NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const child = cliProcess(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], env(server!.url));
     await firstWrite;
-    child.kill('SIGINT');
+    child.process.kill('SIGINT');
     // The child says it heard the signal before the write is let through.
-    await new Promise<void>((resolve) => {
-      const check = () => (err.includes('starting no new target') ? resolve() : setTimeout(check, 10));
-      check();
-    });
+    await eventually(() => child.stderr().includes('starting no new target'));
     release();
-    expect(await exited).toBe(130);
+    const { code, stdout: out } = await child.exited;
+    expect(code).toBe(130);
     expect(out).toContain(`✓ account ${PRODUCTION}`);
     expect(out).toContain('not started: stopped (SIGINT)');
     expect(out).toMatch(/Apply: 1 applied, \d+ unchanged, 0 failed, \d+ not started\./);
@@ -308,28 +289,19 @@ describe('Ctrl-C while apply (or plan) is still reading live state', () => {
   for (const signals of [1, 2]) {
     it.runIf(firstMode)(`a real process: ${signals === 1 ? 'one SIGINT ends it cleanly with 130' : 'a second SIGINT ends it at once, with 130, saying so'}`, async () => {
       const { arrived: firstRead, release } = await holdFirst(isRead);
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', 'apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], {
-        env: { ...process.env, ...env(server!.url), NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let err = '';
-      child.stderr.on('data', (c) => (err += c));
-      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+      const child = cliProcess(['apply', EXAMPLES, '--auto-approve', '--concurrency', '1'], env(server!.url));
       await firstRead;
-      child.kill('SIGINT');
-      await new Promise<void>((resolve) => {
-        const check = () => (err.includes('reading no new target') ? resolve() : setTimeout(check, 10));
-        check();
-      });
+      child.process.kill('SIGINT');
+      await eventually(() => child.stderr().includes('reading no new target'));
       if (signals === 2) {
-        child.kill('SIGINT');
-        expect(await exited).toEqual({ code: 130, signal: null });
-        expect(err).toContain('ztsync: SIGINT again: stopped at once while reading live state; nothing was changed\n');
+        child.process.kill('SIGINT');
+        expect(await child.exited).toMatchObject({ code: 130, signal: null });
+        expect(child.stderr()).toContain('ztsync: SIGINT again: stopped at once while reading live state; nothing was changed\n');
         release();
       } else {
         release();
-        expect(await exited).toEqual({ code: 130, signal: null });
-        expect(err).toContain('nothing was changed');
+        expect(await child.exited).toMatchObject({ code: 130, signal: null });
+        expect(child.stderr()).toContain('nothing was changed');
       }
       expect(server!.requests.filter((r) => r.method !== 'GET')).toEqual([]);
     }, 20_000);
