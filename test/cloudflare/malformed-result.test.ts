@@ -3,11 +3,10 @@
 // look like the Cloudflare API, naming the request; nothing is ever written. Only an empty result (null, {}) and a
 // 404 in the envelope mean absent. Against purpose-built servers, and a proxy in front of the emulator for the
 // reads apply makes after the plan (its fresh read before a write, and its read-back).
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
+import { writeConfig } from '../config/helpers.js';
 import { answer, startProxy, startServer, type TestServer } from '../helpers/http.js';
 import { run } from '../helpers/io.js';
 import { SECRET_TOKEN, STAGING, demoEmulator, writes } from '../helpers/reconcile.js';
@@ -27,19 +26,14 @@ const notFound = (code: number) => ({ success: false, errors: [{ code, message: 
 
 /** One account with an organization (named `name`) and DoH settings, written to a fresh directory. */
 async function config(name = 'Widget Corps Staging'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'ztsync-malformed-'));
-  const file = join(dir, 'staging.yaml');
-  await writeFile(
-    file,
-    [
-      'accounts:',
-      `  - account_id: ${STAGING}`,
-      `    organization: {name: ${name}, auth_domain: widgetcorps-staging.cloudflareaccess.com}`,
-      '    doh: {service_token_id: 3c9a1f5e-2b7d-4e8a-9c6f-0d1e2f3a4b5c, doh_jwt_duration: 24h}',
-      '',
-    ].join('\n'),
-  );
-  return file;
+  const lines = [
+    'accounts:',
+    `  - account_id: ${STAGING}`,
+    `    organization: {name: ${name}, auth_domain: widgetcorps-staging.cloudflareaccess.com}`,
+    '    doh: {service_token_id: 3c9a1f5e-2b7d-4e8a-9c6f-0d1e2f3a4b5c, doh_jwt_duration: 24h}',
+    '',
+  ];
+  return join(writeConfig({ 'staging.yaml': lines.join('\n') }), 'staging.yaml');
 }
 
 const ztsyncAt = (base: string, argv: string[]) => run(argv, { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: base } });

@@ -2,11 +2,11 @@
 // names it (never the token, never CLOUDFLARE_API_TOKEN), said once; only the targets that use it fail, the other
 // credentials' targets are planned and applied, and --results / --only-failed pick the failed ones up. The default
 // credentials refused still stop the whole run. The real CLI in-process against the emulator started with a token.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
+import { writeConfig } from '../config/helpers.js';
 import { answer, startProxy, type TestServer } from '../helpers/http.js';
 import { run } from '../helpers/io.js';
 import { PRODUCTION, RESEARCH, SECRET_TOKEN, STAGING, ZONE, demoEmulator, liveAccount, writes } from '../helpers/reconcile.js';
@@ -27,28 +27,24 @@ const EU_TARGETS = [`account ${STAGING}`, `account ${RESEARCH}`, `zone ${ZONE}`]
  * Production on the default token. Every target has a change to make.
  */
 async function fleetConfig(): Promise<{ dir: string; file: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'ztsync-refused-'));
-  const file = join(dir, 'fleet.yaml');
-  await writeFile(
-    file,
-    [
-      'accounts:',
-      `  - account_id: ${STAGING}`,
-      '    credentials_env: CF_TOKEN_EU',
-      '    organization: {name: Widget Corps Staging EU, auth_domain: widgetcorps-staging.cloudflareaccess.com}',
-      `  - account_id: ${RESEARCH}`,
-      '    credentials_env: CF_TOKEN_EU',
-      '    organization: {name: Widget Corps Research, auth_domain: widgetcorps-research.cloudflareaccess.com}',
-      `  - account_id: ${PRODUCTION}`,
-      '    organization: {name: Widget Corps Internal Applications EU, auth_domain: widgetcorps.cloudflareaccess.com}',
-      'zones:',
-      `  - zone_id: ${ZONE}`,
-      '    credentials_env: CF_TOKEN_EU',
-      '    organization: {name: Widget Corps Intranet EU, auth_domain: widgetcorps-intranet.cloudflareaccess.com}',
-      '',
-    ].join('\n'),
-  );
-  return { dir, file };
+  const lines = [
+    'accounts:',
+    `  - account_id: ${STAGING}`,
+    '    credentials_env: CF_TOKEN_EU',
+    '    organization: {name: Widget Corps Staging EU, auth_domain: widgetcorps-staging.cloudflareaccess.com}',
+    `  - account_id: ${RESEARCH}`,
+    '    credentials_env: CF_TOKEN_EU',
+    '    organization: {name: Widget Corps Research, auth_domain: widgetcorps-research.cloudflareaccess.com}',
+    `  - account_id: ${PRODUCTION}`,
+    '    organization: {name: Widget Corps Internal Applications EU, auth_domain: widgetcorps.cloudflareaccess.com}',
+    'zones:',
+    `  - zone_id: ${ZONE}`,
+    '    credentials_env: CF_TOKEN_EU',
+    '    organization: {name: Widget Corps Intranet EU, auth_domain: widgetcorps-intranet.cloudflareaccess.com}',
+    '',
+  ];
+  const dir = writeConfig({ 'fleet.yaml': lines.join('\n') });
+  return { dir, file: join(dir, 'fleet.yaml') };
 }
 
 const runWith = (base: string, argv: string[], env: Record<string, string>) => run(argv, { env: { CLOUDFLARE_BASE_URL: base, ...env } });
