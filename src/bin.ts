@@ -19,7 +19,6 @@ const io: Io = {
       if ((err as { code?: string }).code !== 'ABORT_ERR') throw err;
       if (/Ctrl\+C/.test((err as Error).message)) throw new Interrupted('cancelled with Ctrl-C at the prompt: nothing was changed');
       return ''; // Ctrl-D: no answer, which is not "yes"
-
     } finally {
       rl.close();
     }

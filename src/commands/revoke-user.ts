@@ -84,11 +84,11 @@ async function runRevoke(options: RevokeOptions, io: Io): Promise<number> {
 function target(options: RevokeOptions): { scope: Scope; id: string } {
   const given = options.account !== undefined ? { scope: 'account' as const, id: options.account } : options.zone !== undefined ? { scope: 'zone' as const, id: options.zone } : undefined;
   if (!given) throw new UsageError('revoke-user needs a target: --account ID or --zone ID');
+  const problem = idProblem(given.id);
+  if (problem) throw new UsageError(`--${given.scope} ${problem}; nothing was sent`);
   // Any case, as --account and --zone take on plan and apply; sent as Cloudflare writes ids (the emulator, like
   // the config's schema, knows them only in lowercase).
-  const id = given.id.toLowerCase();
-  if (idProblem(id)) throw new UsageError(`--${given.scope} ${JSON.stringify(given.id)} is not a Cloudflare id (32 hex digits); nothing was sent`);
-  return { scope: given.scope, id };
+  return { scope: given.scope, id: given.id.toLowerCase() };
 }
 
 function describe(request: RevokeUserRequest, scope: Scope, id: string): string {

@@ -3,7 +3,7 @@
 
 import { sentValue } from '../resources/normalize.js';
 import { getPath, isPlainObject, pathKeys, RESOURCES, writableFields, type ResourceSpec, type ResourceType, type Scope } from '../resources/index.js';
-import type { DesiredResource, DesiredTarget, Diagnostic, SourcePosition } from './model.js';
+import { formatPosition, type DesiredResource, type DesiredTarget, type Diagnostic, type SourcePosition } from './model.js';
 import { describePath, keyPosition, valuePosition, type ConfigFile, type PathSegment } from './positions.js';
 import { idKey } from './schema.js';
 
@@ -62,7 +62,8 @@ export interface PlacedFile {
 
 /**
  * One file's targets and defaults with the position of every value the desired state keeps. Computed while the
- * file's document is at hand, so that it can be dropped before the next file is parsed.
+ * file's reading is at hand (yaml's document or the block reader's positions), so that it can be dropped before
+ * the next file is read.
  */
 export function placeFile(f: ConfigFile): PlacedFile {
   const data = isPlainObject(f.data) ? f.data : {};
@@ -129,8 +130,7 @@ export function mergeTargets(files: readonly PlacedFile[]): { targets: MergedTar
       const merged = mergeTarget(entry, defaults);
       const earlier = firstSeen.get(`${scope}:${entry.id}`);
       if (earlier) {
-        const { file, line, col } = earlier;
-        diagnostics.push({ ...entry.source, message: `${scope} ${entry.id} is defined twice: also at ${file}:${line}:${col}`, path: describePath(entry.path) });
+        diagnostics.push({ ...entry.source, message: `${scope} ${entry.id} is defined twice: also at ${formatPosition(earlier)}`, path: describePath(entry.path) });
       } else {
         firstSeen.set(`${scope}:${entry.id}`, entry.source);
       }
@@ -145,8 +145,7 @@ function collectDefaults(files: readonly PlacedFile[], diagnostics: Diagnostic[]
   for (const { defaults: given } of files) {
     if (given.credentialsEnv) {
       if (defaults.credentialsEnv) {
-        const { file, line, col } = defaults.credentialsEnv.position;
-        diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${file}:${line}:${col}`, path: 'defaults.credentials_env' });
+        diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${formatPosition(defaults.credentialsEnv.position)}`, path: 'defaults.credentials_env' });
       } else {
         defaults.credentialsEnv = given.credentialsEnv;
       }
@@ -158,8 +157,7 @@ function collectDefaults(files: readonly PlacedFile[], diagnostics: Diagnostic[]
       for (const [path, placedValue] of section.leaves) {
         const earlier = leaves.get(path);
         if (earlier) {
-          const { file, line, col } = earlier.position;
-          diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${file}:${line}:${col}`, path: describePath(['defaults', type, ...path.split('.')]) });
+          diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${formatPosition(earlier.position)}`, path: describePath(['defaults', type, ...path.split('.')]) });
         } else {
           leaves.set(path, placedValue);
         }

@@ -57,13 +57,13 @@ export interface VariableRead {
 export function interpolateFile(file: ConfigFile, env: Env): { diagnostics: Diagnostic[]; reads: VariableRead[] } {
   const diagnostics: Diagnostic[] = [];
   const reads: VariableRead[] = [];
-  const path: PathSegment[] = []; // one stack, copied only for a problem: a copy per value cost ~5 % of a large validate
+  const path: PathSegment[] = []; // one stack (locators keep no path): a copy per value cost ~5 % of a large validate
   const walk = (node: unknown): unknown => {
     if (typeof node === 'string') {
       if (!node.includes('${')) return node;
       const { value, problems, read } = interpolate(node, env);
-      for (const message of problems) diagnostics.push({ ...valuePosition(file, [...path]), message, path: describePath(path) });
-      for (const name of read) reads.push({ name, position: valuePosition(file, [...path]), path: describePath(path) });
+      for (const message of problems) diagnostics.push({ ...valuePosition(file, path), message, path: describePath(path) });
+      for (const name of read) reads.push({ name, position: valuePosition(file, path), path: describePath(path) });
       return value;
     }
     const within = (key: PathSegment, value: unknown) => {

@@ -7,7 +7,6 @@ import type { Diagnostic, SourcePosition } from './model.js';
 
 export type PathSegment = string | number;
 
-
 /** Where the keys and values of one file were written. A locator keeps no path it is given: callers may reuse arrays. */
 export interface Locator {
   /** Where the value at `path` was written; an empty value (`key:`) points at its key. */

@@ -113,11 +113,10 @@ export function credentialDiagnostics(targets: readonly DesiredTarget[], env: Re
   const out: Diagnostic[] = [];
   for (const { credentialsEnv } of targets) {
     if (!credentialsEnv || env[credentialsEnv.name]?.trim()) continue;
-    const { file, line, col } = credentialsEnv.position;
-    const key = `${file}:${line}:${col}`;
+    const key = formatPosition(credentialsEnv.position);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ file, line, col, message: `credentials_env names the environment variable ${credentialsEnv.name}, which is not set (it should hold an API token)`, path: '' });
+    out.push({ ...credentialsEnv.position, message: `credentials_env names the environment variable ${credentialsEnv.name}, which is not set (it should hold an API token)`, path: '' });
   }
   return out;
 }

@@ -255,9 +255,8 @@ function clientOptions(options: ApiOptions, io: Io, { readOnly }: { readOnly: bo
 /** --retry-budget: a Go duration (2m, 90s, 1m30s) or a number of seconds, in ms. */
 export function parseRetryBudget(text: string): number {
   const trimmed = text.trim();
-  const seconds = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : undefined;
-  const nanos = seconds === undefined ? parseDuration(trimmed) : undefined;
-  if (seconds !== undefined) return Math.round(seconds * 1000);
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const nanos = parseDuration(trimmed);
   if (nanos !== undefined && nanos >= 0n) return Number(nanos / 1_000_000n);
   throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text}"`);
 }
