@@ -10,7 +10,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import Cloudflare from 'cloudflare';
 import { VERSION as SDK_VERSION } from 'cloudflare/version';
-import { makeClients } from '../../dist/commands/shared/reconcile.js';
+import { apiSettings } from '../../dist/commands/shared/options/api.js';
+import { makeClients } from '../../dist/cloudflare/settings.js';
 import { buildPlan } from '../../dist/plan/build.js';
 import { desiredFromSnapshot, planChecked, summaryText } from './scenarios.js';
 import { check, measure } from './measure.js';
@@ -51,7 +52,8 @@ function emulatorCounts(snapshot) {
 
 /** The CLI's own clients (`plan --rate-limit … --max-retries …`) for a token in the environment. */
 function cliClients(url, rateLimit, token = TOKEN) {
-  return makeClients({ rateLimit }, { env: { CLOUDFLARE_API_TOKEN: token, CLOUDFLARE_BASE_URL: url } }, { readOnly: true });
+  const env = { CLOUDFLARE_API_TOKEN: token, CLOUDFLARE_BASE_URL: url };
+  return makeClients(apiSettings({ rateLimit }, { env }, { readOnly: true }), env);
 }
 
 /** Process CPU (user + system) spent while `fn` runs, in ms. */

@@ -147,7 +147,10 @@ async function applyTarget(target: TargetPlan, client: CloudflareClient, options
   return { ...base, outcome, resources, error: null, ...(transient ? { transient } : {}) };
 }
 
-/** `justRead`: the live object as read a moment ago for this target (the snapshot check), used as the write's fresh read. */
+/**
+ * One resource of one target, in explicit steps (ResourceWriter): the fresh read (known from the snapshot check,
+ * `justRead`, or read now), then the write (create, or update) from that read, then the read-back that confirms it.
+ */
 async function applyResource(
   client: CloudflareClient,
   target: TargetPlan,
@@ -157,16 +160,17 @@ async function applyResource(
 ): Promise<ResourceResult> {
   const base = { type: plan.type, action: plan.action };
   if (plan.action === 'noop') return { ...base, outcome: 'unchanged', error: null };
-  const writer = new ResourceWriter(client, resourceSpec(plan.type), target.scope, target.id, plan, beforeWrite, justRead);
+  const writer = new ResourceWriter(client, resourceSpec(plan.type), target.scope, target.id, plan, beforeWrite);
   try {
-    await (plan.action === 'create' ? writer.create() : writer.update());
+    const fresh: Fresh = justRead !== undefined ? { live: justRead } : await writer.readFresh();
+    await (plan.action === 'create' ? writer.create(fresh) : writer.update(fresh));
   } catch (err) {
     const transient = err instanceof CloudflareApiError && err.retryable;
     return { ...base, outcome: 'failed', error: describeError(err, target), ...(transient ? { transient } : {}) };
   }
   let live: LiveObject | null;
   try {
-    live = await writer.read();
+    live = await writer.readBack();
   } catch (err) {
     return { ...base, outcome: 'unconfirmed', error: `written, but not confirmed: reading it back failed: ${describeError(err, target)}` };
   }
@@ -185,7 +189,25 @@ function refusalOf(target: TargetPlan): string {
   return target.credentials_env ? refusedToken([{ name: target.credentials_env }]) : 'the API refused the credential';
 }
 
-/** The writes of one resource of one target. */
+/** The live object of a resource right before it is written (null: it does not exist). */
+interface Fresh {
+  live: LiveObject | null;
+}
+
+/** What the write step did: whether any write request was sent for the resource (the API may have found nothing to do). */
+interface Written {
+  sent: boolean;
+}
+
+/**
+ * The writes of one resource of one target, as steps that each take what they need:
+ *   readFresh   the live object right before writing (skipped when the snapshot check has just read it);
+ *   create      from a fresh read: POST what the create call takes (or find it created by an earlier pass), then,
+ *               for what the create call does not take, a new fresh read and an update over it;
+ *   update      from a fresh read: PUT the fresh object with every managed value laid over it, unless it is
+ *               already as planned (nothing is sent then);
+ *   readBack    after writing, always from the API: diverged() says whether every managed value took.
+ */
 class ResourceWriter {
   constructor(
     private readonly client: CloudflareClient,
@@ -195,39 +217,48 @@ class ResourceWriter {
     private readonly plan: ResourcePlan,
     /** Told before each write request is sent. */
     private readonly beforeWrite: () => void,
-    /** Taken by the first read only; every later read (after a failed create, the read-back) goes to the API. */
-    private justRead?: LiveObject | null,
   ) {}
 
-  read(retry?: RetryRun): Promise<LiveObject | null> {
-    const taken = this.justRead;
-    this.justRead = undefined;
-    return taken !== undefined ? Promise.resolve(taken) : readLive(this.client, this.spec.type, this.scope, this.id, { retry });
+  async readFresh(): Promise<Fresh> {
+    return { live: await this.readLive() };
   }
 
-  async create(): Promise<void> {
+  readBack(): Promise<LiveObject | null> {
+    return this.readLive();
+  }
+
+  async create(fresh: Fresh): Promise<Written> {
     const changes = this.plan.changes;
     const onCreate = changes.filter((c) => this.field(c.path).onCreate !== false);
     const afterCreate = changes.filter((c) => this.field(c.path).onCreate === false);
-    const existing = await this.read();
-    if (existing !== null) {
+    let sent = false;
+    if (fresh.live !== null) {
       // Created by an earlier pass of this apply (its answer failed after the write): carry on from there.
+      const existing = fresh.live;
       if (!onCreate.every((c) => this.isLive(existing, c.after, c))) throw new StalePlanError(`plan is stale: the ${this.spec.type} was created since the plan; run plan again`);
     } else {
       await this.createOnce(onCreate);
+      sent = true;
     }
-    // What the create call does not take (custom_pages) goes in a PUT over what now exists.
-    if (afterCreate.length > 0) await this.update({ checkStale: false });
+    if (afterCreate.length === 0) return { sent };
+    // What the create call does not take (custom_pages) goes in a PUT over what now exists, read afresh.
+    const updated = await this.update(await this.readFresh(), { checkStale: false });
+    return { sent: sent || updated.sent };
   }
 
-  async update({ checkStale = true } = {}): Promise<void> {
-    const live = await this.read();
+  async update(fresh: Fresh, { checkStale = true } = {}): Promise<Written> {
+    const live = fresh.live;
     if (live === null) throw new StalePlanError(`plan is stale: the ${this.spec.type} no longer exists; run plan again`);
     // Already as planned (an earlier attempt's write went through before it failed): nothing to send.
-    if (Object.entries(this.desired()).every(([path, value]) => sameValue(this.field(path), liveValue(this.field(path), live), value))) return;
+    if (Object.entries(this.desired()).every(([path, value]) => sameValue(this.field(path), liveValue(this.field(path), live), value))) return { sent: false };
     if (checkStale) this.assertNotStale(this.plan.changes, live);
     this.beforeWrite();
     await updateLive(this.client, this.spec.type, this.scope, this.id, this.bodyOver(live));
+    return { sent: true };
+  }
+
+  private readLive(retry?: RetryRun): Promise<LiveObject | null> {
+    return readLive(this.client, this.spec.type, this.scope, this.id, { retry });
   }
 
   /** After writing: null when every managed field reads back as desired, else what did not. */
@@ -257,7 +288,7 @@ class ResourceWriter {
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
-        const live = await this.read(retry);
+        const live = await this.readLive(retry);
         if (live !== null && changes.every((c) => sameValue(this.field(c.path), liveValue(this.field(c.path), live), c.after))) return;
         if (live !== null || !err.retryable || !(await retry.again(err))) throw err;
       }

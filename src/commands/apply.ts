@@ -8,13 +8,29 @@ import { visible } from '../util/terminal.js';
 import { renderText } from '../plan/render-text.js';
 import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
 import { githubActions } from './shared/github.js';
-import { Progress, type ProgressCounts } from './shared/progress.js';
-import { addReconcileOptions, concurrencyOf, countsOf, makeClients, planFromConfig, stopOnInterrupt, useColor, type ReconcileOptions } from './shared/reconcile.js';
+import { makeClients } from '../cloudflare/settings.js';
+import { stopOnInterrupt } from './shared/interrupt.js';
+import { apiSettings } from './shared/options/api.js';
+import { addReconcileOptions, reconcileSettings, type ReconcileFlags } from './shared/options/reconcile.js';
+import { setsSafety } from './shared/options/safety.js';
+import { selectsTargets } from './shared/options/selection.js';
+import { useColor } from './shared/output.js';
+import { planFromConfig } from './shared/plan-run.js';
+import { countsOf, Progress, type ProgressCounts } from './shared/progress.js';
 import { applyEntry, planEntry, ResultsWriter } from './shared/results.js';
 
-interface ApplyOptions extends ReconcileOptions {
+interface ApplyFlags extends ReconcileFlags {
   autoApprove?: boolean;
   plan?: string;
+}
+
+/** What apply was asked, as parsed. */
+interface ApplySettings {
+  autoApprove: boolean;
+  results?: string;
+  quiet: boolean;
+  /** Targets written at once; absent: apply's default. */
+  concurrency?: number;
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -34,10 +50,10 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
     .usage('[options] <paths...>\n       ztsync apply [options] --plan <file>')
     .option('--auto-approve', 'apply without asking')
     .option('--plan <file>', 'apply this saved plan (from plan --format json --out FILE) exactly, with no config paths');
-  return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ApplyOptions) => {
+  return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ApplyFlags) => {
     const loaded = options.plan ? await savedPlan(paths, options, io) : await freshPlan(paths, options, io);
     if (!loaded) return setExit(EXIT.error);
-    setExit(await applyLoaded(loaded, options, io));
+    setExit(await applyLoaded(loaded, loaded.settings, io));
   });
 }
 
@@ -45,25 +61,37 @@ interface Loaded {
   plan: Plan;
   clients: ClientPool;
   counts: () => ProgressCounts;
-  /** Only for saved plans: refuse a target whose live state moved since the plan. */
+  settings: ApplySettings;
   /** A saved plan: each target's recorded snapshot must still be live before it is written. */
   checkSnapshot?: boolean;
 }
 
-async function freshPlan(paths: string[], options: ApplyOptions, io: Io): Promise<Loaded | null> {
-  if (paths.length === 0) throw new UsageError('apply needs config paths, or --plan FILE to apply a saved plan');
-  return planFromConfig(paths, options, io, { readOnly: false });
+function applySettings(flags: ApplyFlags, concurrency: number | undefined): ApplySettings {
+  return {
+    autoApprove: flags.autoApprove === true,
+    ...(flags.results !== undefined ? { results: flags.results } : {}),
+    quiet: flags.quiet === true,
+    ...(concurrency === undefined ? {} : { concurrency }),
+  };
 }
 
-async function savedPlan(paths: string[], options: ApplyOptions, io: Io): Promise<Loaded | null> {
+async function freshPlan(paths: string[], options: ApplyFlags, io: Io): Promise<Loaded | null> {
+  if (paths.length === 0) throw new UsageError('apply needs config paths, or --plan FILE to apply a saved plan');
+  const settings = await reconcileSettings(paths, options, io, { readOnly: false });
+  const planned = await planFromConfig(settings, io);
+  return planned && { ...planned, settings: applySettings(options, settings.api.concurrency) };
+}
+
+async function savedPlan(paths: string[], options: ApplyFlags, io: Io): Promise<Loaded | null> {
   const file = options.plan!;
   if (paths.length > 0) throw new UsageError('apply --plan applies the saved plan as it is: give no config paths (or leave out --plan to plan afresh)');
-  if (options.account || options.zone || options.shard || options.onlyFailed) {
+  if (selectsTargets(options)) {
     throw new UsageError('--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole');
   }
-  if (options.allow || options.maxChangedTargets !== undefined) {
+  if (setsSafety(options)) {
     throw new UsageError('--allow and --max-changed-targets are judged when planning: a saved plan is applied with the allowances it was reviewed with; plan again with them');
   }
+  const api = apiSettings(options, io, { readOnly: false });
   let plan: Plan;
   try {
     plan = await loadSavedPlan(file);
@@ -72,17 +100,17 @@ async function savedPlan(paths: string[], options: ApplyOptions, io: Io): Promis
     io.stderr.write(`ztsync apply: ${err.message}; nothing was changed\n`);
     return null;
   }
-  const clients = makeClients(options, io, { readOnly: false });
+  const clients = makeClients(api, io.env);
   if (plan.api_base !== clients.apiBase.href) {
     io.stderr.write(`ztsync apply: ${file} was made against ${plan.api_base}, not ${clients.apiBase.href}; nothing was changed\n`);
     return null;
   }
   // Every credential the plan's targets name must be here before anything is written.
   for (const target of plan.targets) clients.for(target.credentials_env);
-  return { plan, clients, counts: countsOf(clients), checkSnapshot: true };
+  return { plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
 }
 
-async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, options: ApplyOptions, io: Io): Promise<number> {
+async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, options: ApplySettings, io: Io): Promise<number> {
   const color = useColor(io);
   const c = pc.createColors(color);
   const github = githubActions(io);
@@ -133,7 +161,7 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   let result;
   try {
     result = await applyPlan(plan, clients, {
-      concurrency: concurrencyOf(options),
+      concurrency: options.concurrency,
       checkSnapshot,
       signal: stop.signal,
       onWrite: (t) => unreported.add(`${t.scope}:${t.id}`),
@@ -191,7 +219,7 @@ function inPlanOrder(plan: Plan, print: (result: TargetResult) => void): (result
   };
 }
 
-async function approved(io: Io, options: ApplyOptions): Promise<boolean> {
+async function approved(io: Io, options: ApplySettings): Promise<boolean> {
   if (options.autoApprove) return true;
   if (!io.stdinIsTTY) {
     io.stderr.write('ztsync apply: refusing to apply without confirmation: no terminal to ask on; pass --auto-approve\n');

@@ -10,10 +10,11 @@ import { idProblem, orderTargets, parseTargetsFile, type ImportTarget } from '..
 import { checkImportFiles, roundTripProblems } from '../import/verify.js';
 import { EXIT, UsageError, type Io } from '../io.js';
 import { existingPaths, writeFilesAtomicSync } from '../util/atomic-write.js';
-import { addApiOptions, concurrencyOption, makeClient, type ApiOptions } from './shared/reconcile.js';
+import { makeClient } from '../cloudflare/settings.js';
+import { addApiOptions, apiSettings, type ApiFlags } from './shared/options/api.js';
 import { visible } from '../util/terminal.js';
 
-interface ImportOptions extends ApiOptions {
+interface ImportOptions extends ApiFlags {
   account?: string[];
   zone?: string[];
   targets?: string;
@@ -80,8 +81,9 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
     if (existing.length > 0) return fail([`ztsync import: ${existing.join(', ')} already ${existing.length === 1 ? 'exists' : 'exist'}; pass --force to overwrite. Nothing was read or written.`]);
   }
 
-  const client = makeClient(options, io, { readOnly: true });
-  const concurrency = concurrencyOption(options);
+  const api = apiSettings(options, io, { readOnly: true });
+  const client = makeClient(api, io.env);
+  const concurrency = api.concurrency ?? 8;
   const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t) => t.error !== null);
   if (unreadable.length > 0) {

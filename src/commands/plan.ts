@@ -5,12 +5,13 @@ import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../plan/render.js';
 import { summaryLine } from '../plan/render-text.js';
 import { githubActions } from './shared/github.js';
 import { checkWritable } from '../util/atomic-write.js';
-import { writeOutputFile } from './shared/output.js';
-import { addReconcileOptions, planFromConfig, useColor, type ReconcileOptions } from './shared/reconcile.js';
+import { useColor, writeOutputFile } from './shared/output.js';
+import { addReconcileOptions, reconcileSettings, type ReconcileFlags } from './shared/options/reconcile.js';
+import { planFromConfig } from './shared/plan-run.js';
 import { planEntry, ResultsWriter } from './shared/results.js';
 import { visible } from '../util/terminal.js';
 
-interface PlanOptions extends ReconcileOptions {
+interface PlanFlags extends ReconcileFlags {
   format: PlanFormat;
   out?: string;
   markdownOut?: string;
@@ -32,17 +33,18 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--markdown-out <file>', 'also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)')
     .option('--detailed-exitcode', 'exit 2 when there are changes')
     .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read");
-  return addReconcileOptions(command).action(async (paths: string[], options: PlanOptions) => {
+  return addReconcileOptions(command).action(async (paths: string[], options: PlanFlags) => {
     // `--out -` is stdout, as usual for command-line tools.
     const out = options.out === '-' ? undefined : options.out;
     // Before reading any live state: a plan of many targets should not be read only to find it cannot be saved.
     if (out !== undefined) checkWritable(out);
     if (options.markdownOut === '-') throw new UsageError('--markdown-out takes a file; for the markdown plan on stdout use --format markdown');
     if (options.markdownOut !== undefined) checkWritable(options.markdownOut);
-    const planned = await planFromConfig(paths, options, io, { readOnly: true });
+    const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+    const planned = await planFromConfig(settings, io);
     if (!planned) return setExit(EXIT.error);
     const { plan } = planned;
-    if (options.results) await new ResultsWriter(options.results, 'plan', plan.targets.map(planEntry)).finish();
+    if (settings.results) await new ResultsWriter(settings.results, 'plan', plan.targets.map(planEntry)).finish();
     const github = githubActions(io);
     github.annotatePlan(plan);
     const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });

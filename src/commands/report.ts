@@ -8,10 +8,11 @@ import { VERSION } from '../version.js';
 import { checkWritable } from '../util/atomic-write.js';
 import { writeOutputFile } from './shared/output.js';
 import { githubActions } from './shared/github.js';
-import { addReconcileOptions, planFromConfig, type ReconcileOptions } from './shared/reconcile.js';
+import { addReconcileOptions, reconcileSettings, type ReconcileFlags } from './shared/options/reconcile.js';
+import { planFromConfig } from './shared/plan-run.js';
 import { visible } from '../util/terminal.js';
 
-interface ReportOptions extends ReconcileOptions {
+interface ReportFlags extends ReconcileFlags {
   out?: string;
   plan?: string;
 }
@@ -28,7 +29,7 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
     .option('--out <file>', 'the HTML file to write, atomically (required; - for stdout)')
     .option('--plan <file>', 'render this saved plan (from `plan --format json --out FILE`) instead of planning')
     .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift");
-  return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ReportOptions) => {
+  return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ReportFlags) => {
     if (!options.out) throw new UsageError('report needs --out FILE: the HTML page to write (--out - for stdout)');
     if (options.plan && paths.length > 0) throw new UsageError('give config paths to plan, or --plan FILE to render a saved plan, not both');
     if (options.plan && (options.account || options.zone || options.baseline)) {
@@ -42,7 +43,7 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
     if (options.plan) {
       plan = await readPlanFile(options.plan);
     } else {
-      const planned = await planFromConfig(paths, options, io, { readOnly: true });
+      const planned = await planFromConfig(await reconcileSettings(paths, options, io, { readOnly: true }), io);
       if (!planned) return setExit(EXIT.error);
       plan = planned.plan;
     }

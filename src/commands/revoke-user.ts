@@ -5,10 +5,11 @@ import { idProblem } from '../import/targets.js';
 import { EXIT, UsageError, type Io } from '../io.js';
 import type { Scope } from '../resources/fields.js';
 import { isEmail } from '../resources/revoke-user.js';
-import { addApiOptions, makeClient, type ApiOptions } from './shared/reconcile.js';
+import { makeClient } from '../cloudflare/settings.js';
+import { addApiOptions, apiSettings, type ApiFlags } from './shared/options/api.js';
 import { visible } from '../util/terminal.js';
 
-interface RevokeOptions extends ApiOptions {
+interface RevokeOptions extends ApiFlags {
   account?: string;
   zone?: string;
   email: string;
@@ -57,7 +58,7 @@ async function runRevoke(options: RevokeOptions, io: Io): Promise<number> {
     ...(options.devices && { devices: true }),
     ...(options.warpSessionReauth && { warpSessionReauth: true }),
   };
-  const client = makeClient(options, io, { readOnly: false });
+  const client = makeClient(apiSettings(options, io, { readOnly: false }), io.env);
   const what = describe(request, scope, id);
   if (!(await confirmed(io, options, what))) return EXIT.error;
 

@@ -12,7 +12,8 @@ import { diffResource } from './diff.js';
 import { ruleViolations } from './rules.js';
 import { makePlan, type Plan, type PlanError, type ResourcePlan, type TargetPlan } from './model.js';
 
-export interface PlanOptions {
+/** Which targets of the config a run takes. */
+export interface Selection {
   /** Only these accounts / zones (by id); when both are empty, every target. */
   accounts?: string[];
   zones?: string[];
@@ -20,6 +21,9 @@ export interface PlanOptions {
   shard?: Shard;
   /** Only these targets, as `scope:id` keys (e.g. the failed ones of an earlier run). */
   only?: ReadonlySet<string>;
+}
+
+export interface PlanOptions extends Selection {
   concurrency?: number;
   /** Called as each target is planned, for progress output. */
   onTarget?: (target: TargetPlan) => void;
@@ -55,7 +59,7 @@ export async function buildPlanFrom(desired: DesiredState, apiBase: string, read
 }
 
 /** The targets the filters keep, in config order. Ids are hex: an id filter matches without regard to case. */
-export function selectTargets<T extends Pick<DesiredTarget, 'scope' | 'id'>>(targets: T[], { accounts = [], zones = [], shard, only }: PlanOptions): T[] {
+export function selectTargets<T extends Pick<DesiredTarget, 'scope' | 'id'>>(targets: T[], { accounts = [], zones = [], shard, only }: Selection): T[] {
   const byId = accounts.length > 0 || zones.length > 0;
   const wanted = { account: new Set(accounts.map(lower)), zone: new Set(zones.map(lower)) };
   return targets.filter(
@@ -84,7 +88,7 @@ export interface UnmatchedFilter {
   otherScope?: Scope;
 }
 
-export function unmatchedFilters(targets: readonly DesiredTarget[], { accounts = [], zones = [] }: PlanOptions): UnmatchedFilter[] {
+export function unmatchedFilters(targets: readonly DesiredTarget[], { accounts = [], zones = [] }: Selection): UnmatchedFilter[] {
   const has = (scope: Scope, id: string) => targets.some((t) => t.scope === scope && lower(t.id) === lower(id));
   const check = (scope: Scope, ids: string[]): UnmatchedFilter[] =>
     ids.filter((id) => !has(scope, id)).map((id) => {

@@ -27,3 +27,8 @@ export function outputIo(io: Io): Io {
 export function writeOutputFile(io: Io, path: string, text: string): void {
   writeFileAtomicSync(path, maskSecrets(text, secretsFromEnv(io.env)));
 }
+
+/** Colour only on a terminal, and never when NO_COLOR is set (to anything). */
+export function useColor(io: Io): boolean {
+  return io.stdoutIsTTY && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
+}

@@ -1,6 +1,7 @@
 // Progress of a long plan or apply, on stderr only (stdout carries the plan): on a terminal, one live line
 // redrawn in place; otherwise (CI logs) a plain line every few seconds. --quiet turns it off.
 
+import type { ClientPool } from '../../cloudflare/pool.js';
 import type { Io } from '../../io.js';
 
 export interface ProgressCounts {
@@ -93,4 +94,14 @@ export class Progress {
 
 function seconds(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** Requests, retries and rate-budget waits of every client of the pool so far. */
+export function countsOf(clients: ClientPool): () => ProgressCounts {
+  return () => {
+    const all = clients.clients.map((c) => c.stats);
+    const sum = (key: 'requests' | 'retries') => all.reduce((total, c) => total + c[key], 0);
+    // Each credential's budget holds its own requests; the one that held the run longest says how much it was slowed.
+    return { requests: sum('requests'), retries: sum('retries'), heldMs: Math.max(0, ...all.map((c) => c.heldMs)) };
+  };
 }

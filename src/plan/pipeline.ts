@@ -1,0 +1,138 @@
+// The plan stage end to end, for every command that plans from config (plan, apply, report): load → select →
+// read → diff → rules → safety → origins → seal. It takes settings the command parsed once, and a sink for what
+// it has to say along the way; it knows nothing of the command line. Each step runs once, on the targets of the
+// step before it, so that a policy is always judged on what the run will act on.
+
+import { stat } from 'node:fs/promises';
+import { credentialDiagnostics, loadDesiredState, sortDiagnostics } from '../config/index.js';
+import { formatDiagnostic, type DesiredState, type DesiredTarget, type Diagnostic } from '../config/model.js';
+import type { Env } from '../config/interpolate.js';
+import type { ClientPool, Refusal } from '../cloudflare/pool.js';
+import { makeClients, type ApiSettings } from '../cloudflare/settings.js';
+import { UsageError } from '../io.js';
+import { markOrigins } from './baseline.js';
+import { buildPlan, selectTargets, unmatchedFilters, type Selection, type UnmatchedFilter } from './build.js';
+import type { Plan } from './model.js';
+import { checkSafety, unusedAllowances, type Allowance, type SafetyOptions } from './safety.js';
+import { sealPlan, targetsHoldingSecrets } from './saved.js';
+
+/** What a run plans, as its command parsed it. */
+export interface PlanSettings {
+  /** Config files or directories. */
+  paths: string[];
+  selection: Selection;
+  safety: SafetyOptions;
+  api: ApiSettings;
+  /** The base branch's config paths: each change is marked introduced or drift. */
+  baseline?: string[];
+}
+
+/** Where the pipeline says what it has to say, and how the command watches the reads (progress, Ctrl-C). */
+export interface PlanSink {
+  env: Env;
+  /** Warnings about the config, as they are found. */
+  warnings(diagnostics: readonly Diagnostic[]): void;
+  /** A message for people. */
+  note(text: string): void;
+  /** Live state is about to be read for `total` targets with these clients. */
+  reading(total: number, clients: ClientPool): LiveRead;
+  /**
+   * The credentials the API refused while reading, each once. `stopped`: the default credentials were among them,
+   * and the pipeline ends here; otherwise only the targets of a refused credentials_env token failed.
+   */
+  refused(refusals: readonly Refusal[], context: { plan: Plan; targets: readonly DesiredTarget[]; stopped: boolean }): void;
+}
+
+/** The command's watch over the reads. */
+export interface LiveRead {
+  /** Once aborted, no new target is read; the reads in flight end. */
+  signal: AbortSignal;
+  targetDone(): void;
+  /** The reads are over (whether or not they all ran). */
+  end(): void;
+}
+
+export type PlanOutcome =
+  /** Planned, checked and sealed. */
+  | { kind: 'planned'; plan: Plan; clients: ClientPool }
+  /** The config has problems (warnings were said): nothing was read. */
+  | { kind: 'invalid'; diagnostics: Diagnostic[] }
+  /** An account or zone filter matches no target of the config: nothing was read. */
+  | { kind: 'unmatched'; unmatched: UnmatchedFilter[] }
+  /** The API refused the default credentials (said through the sink): `plan` holds what was read. */
+  | { kind: 'refused'; plan: Plan; clients: ClientPool }
+  /** The reads were stopped (`signal`, e.g. SIGINT): `plan` holds the targets read, of `total`. */
+  | { kind: 'interrupted'; signal: string; plan: Plan; total: number };
+
+export async function planPipeline(settings: PlanSettings, sink: PlanSink): Promise<PlanOutcome> {
+  // Load.
+  const { state, diagnostics, warnings } = await loadDesiredState(settings.paths, { env: sink.env });
+  sink.warnings(warnings);
+  // Select. Each selected target's credentials_env must be set; targets of other shards may use tokens this run lacks.
+  const targets = state ? selectTargets(state.targets, settings.selection) : [];
+  if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(targets, sink.env)));
+  if (!state || diagnostics.length > 0) return { kind: 'invalid', diagnostics };
+  const unmatched = unmatchedFilters(state.targets, settings.selection);
+  if (unmatched.length > 0) return { kind: 'unmatched', unmatched };
+
+  // Read, diff and the API's own rules, target by target.
+  const clients = makeClients(settings.api, sink.env);
+  // Missing default credentials are a usage error before any request, when some target needs them.
+  if (targets.some((t) => !t.credentialsEnv)) clients.for(undefined);
+  const read = sink.reading(targets.length, clients);
+  let built: Plan;
+  try {
+    built = await buildPlan({ ...state, targets }, clients, { concurrency: settings.api.concurrency ?? 8, signal: read.signal, onTarget: () => read.targetDone() });
+  } finally {
+    read.end();
+  }
+  // True also when the last read had just ended.
+  if (read.signal.aborted) return { kind: 'interrupted', signal: String(read.signal.reason), plan: built, total: targets.length };
+  const refusals = clients.refusals();
+  if (refusals.length > 0) {
+    const stopped = refusals.some((r) => r.byDefault);
+    sink.refused(refusals, { plan: built, targets, stopped });
+    if (stopped) return { kind: 'refused', plan: built, clients };
+  }
+
+  // Safety.
+  const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
+  const checked = checkSafety(built, { allow: [...configAllows, ...(settings.safety.allow ?? [])], budget: settings.safety.budget });
+  sink.warnings(
+    unusedAllowances(checked, configAllows).map((unused): Diagnostic => ({
+      ...unused.source!,
+      message: `allow ${unused.rule} on ${unused.target!.scope} ${unused.target!.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
+      path: '',
+      severity: 'warning',
+    })),
+  );
+
+  // Origins.
+  const base = settings.baseline ? await baselineState(settings.baseline, sink) : null;
+  const plan = base ? markOrigins(checked, base, settings.baseline!) : checked;
+
+  // Seal.
+  const leaking = targetsHoldingSecrets(plan, clients.secrets());
+  if (leaking.length > 0) {
+    throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(', ')}: a config value or an API answer holds it); nothing was written`);
+  }
+  return { kind: 'planned', plan: sealPlan(plan), clients };
+}
+
+/**
+ * The base branch's desired state. A path that does not exist is an empty base (a pull request that adds the
+ * first config introduces everything); a base config that does not validate marks nothing.
+ */
+async function baselineState(paths: string[], sink: PlanSink): Promise<DesiredState | null> {
+  const existing: string[] = [];
+  for (const path of paths) {
+    if (await stat(path).then(() => true, () => false)) existing.push(path);
+    else sink.note(`ztsync: --baseline ${path} does not exist: taken as an empty base config (its changes count as introduced)`);
+  }
+  if (existing.length === 0) return { files: [], targets: [], allow: [] };
+  const { state, diagnostics } = await loadDesiredState(existing, { env: sink.env });
+  if (state) return state;
+  const first = diagnostics[0] ? `; the first: ${formatDiagnostic(diagnostics[0])}` : '';
+  sink.note(`ztsync: --baseline: the base config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'}${first}); changes are not marked introduced or drift`);
+  return null;
+}
