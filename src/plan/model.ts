@@ -121,6 +121,27 @@ export interface BaselineReport {
   drift: number;
 }
 
+/**
+ * What a plan covers: the run's selection of targets (so that apply can select the same targets from the config
+ * again) and the config it was made from.
+ */
+export interface PlanCoverage {
+  /** --shard K/N as "K/N"; null: every shard. */
+  shard: string | null;
+  /** --account / --zone filters, in lowercase; empty: no filter. */
+  accounts: string[];
+  zones: string[];
+  /** --only-failed: the `scope:id` keys it picked, sorted; null: no such filter. */
+  only: string[] | null;
+  /** The git commit (HEAD) of the work tree holding the config; null outside a git work tree. */
+  config_commit: string | null;
+  /** The config paths have changes that commit does not hold (uncommitted or untracked files). */
+  config_dirty: boolean;
+}
+
+/** A plan of every target of the config, outside git (plans built without a selection, e.g. the offline bench). */
+export const WHOLE_CONFIG: PlanCoverage = { shard: null, accounts: [], zones: [], only: null, config_commit: null, config_dirty: false };
+
 export interface Plan {
   format_version: typeof PLAN_FORMAT_VERSION;
   /** The ztsync that made the plan. */
@@ -134,6 +155,7 @@ export interface Plan {
   allowed: AllowedChange[];
   /** The change budget the plan was judged by (null when none applies: fewer than 8 targets and no --max-changed-targets). */
   change_budget: ChangeBudgetReport | null;
+  coverage: PlanCoverage;
   /** With --baseline: the base branch's config paths, and how many changes it introduces or finds already pending. */
   baseline?: BaselineReport;
   summary: PlanSummary;
@@ -161,6 +183,7 @@ export function makePlan(apiBase: string, targets: TargetPlan[], createdAt: Date
     blocked: [],
     allowed: [],
     change_budget: null,
+    coverage: WHOLE_CONFIG,
     summary: summarize(targets),
   };
 }

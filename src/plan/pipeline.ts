@@ -4,6 +4,7 @@
 // step before it, so that a policy is always judged on what the run will act on.
 
 import { stat } from 'node:fs/promises';
+import { configCommit } from '../config/commit.js';
 import { credentialDiagnostics, loadDesiredState, sortDiagnostics } from '../config/index.js';
 import { formatDiagnostic, type DesiredState, type DesiredTarget, type Diagnostic } from '../config/model.js';
 import type { Env } from '../config/interpolate.js';
@@ -12,7 +13,7 @@ import { makeClients, type ApiSettings } from '../cloudflare/settings.js';
 import { UsageError } from '../io.js';
 import { markOrigins } from './baseline.js';
 import { buildPlan, selectTargets, unmatchedFilters, type Selection, type UnmatchedFilter } from './build.js';
-import type { Plan } from './model.js';
+import type { Plan, PlanCoverage } from './model.js';
 import { checkSafety, unusedAllowances, type Allowance, type SafetyOptions } from './safety.js';
 import { sealPlan, targetsHoldingSecrets } from './saved.js';
 
@@ -79,10 +80,11 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
   const clients = makeClients(settings.api, sink.env);
   // Missing default credentials are a usage error before any request, when some target needs them.
   if (targets.some((t) => !t.credentialsEnv)) clients.for(undefined);
+  const coverage = coverageOf(settings, await configCommit(settings.paths));
   const read = sink.reading(targets.length, clients);
   let built: Plan;
   try {
-    built = await buildPlan({ ...state, targets }, clients, { concurrency: settings.api.concurrency ?? 8, signal: read.signal, onTarget: () => read.targetDone() });
+    built = { ...(await buildPlan({ ...state, targets }, clients, { concurrency: settings.api.concurrency ?? 8, signal: read.signal, onTarget: () => read.targetDone() })), coverage };
   } finally {
     read.end();
   }
@@ -117,6 +119,19 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(', ')}: a config value or an API answer holds it); nothing was written`);
   }
   return { kind: 'planned', plan: sealPlan(plan), clients };
+}
+
+/** The selection as the plan records it: ids in lowercase, --only-failed's keys sorted. */
+function coverageOf({ selection }: PlanSettings, { commit, dirty }: { commit: string | null; dirty: boolean }): PlanCoverage {
+  const lower = (ids: readonly string[] = []) => ids.map((id) => id.toLowerCase());
+  return {
+    shard: selection.shard ? `${selection.shard.index}/${selection.shard.count}` : null,
+    accounts: lower(selection.accounts),
+    zones: lower(selection.zones),
+    only: selection.only ? [...selection.only].sort() : null,
+    config_commit: commit,
+    config_dirty: dirty,
+  };
 }
 
 /**

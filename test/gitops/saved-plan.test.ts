@@ -47,7 +47,7 @@ describe('a saved plan', () => {
     const text = await readFile(file, 'utf8');
     expect(text).not.toContain(SECRET_TOKEN);
     const plan = JSON.parse(text);
-    expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'change_budget', 'summary', 'checksum']);
+    expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'change_budget', 'coverage', 'summary', 'checksum']);
     expect(plan).toMatchObject({ format_version: '1', ztsync_version: '0.1.0', api_base: em.url });
     expect(Date.parse(plan.created_at)).not.toBeNaN();
     expect(plan.checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
