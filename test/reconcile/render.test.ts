@@ -37,7 +37,7 @@ describe('plan output', () => {
     const { stdout, code } = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--detailed-exitcode']);
     expect(code).toBe(2);
     const plan = JSON.parse(stdout);
-    expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'change_budget', 'summary', 'checksum']);
+    expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'change_budget', 'coverage', 'summary', 'checksum']);
     expect(plan.format_version).toBe('1');
     expect(plan.api_base).toBe(em.url);
     expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0 });
