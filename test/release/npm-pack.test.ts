@@ -1,7 +1,7 @@
-// The npm package as a user gets it: `npm pack` (prepack builds dist/ afresh) in a copy of this repository, then
-// `npm install -g` of the tarball into a temporary prefix, which installs its dependencies and never its
-// devDependencies; the installed `ztsync` answers --version and plans against the emulator. npm takes what it can
-// from its cache (--prefer-offline): the registry is asked only for what the cache lacks.
+// The npm package as a user gets it: the README's `npm install -g "./$(npm pack --silent)"`, run in a copy of this
+// repository with a temporary prefix. npm pack builds dist/ afresh (prepack); npm install -g of the tarball installs
+// its dependencies and never its devDependencies; the installed `ztsync` answers --version and plans against the
+// emulator. npm takes what it can from its cache (prefer-offline): the registry is asked only for what it lacks.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -21,6 +21,9 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   devDependencies: Record<string, string>;
 };
 
+/** How the README says to install the `ztsync` command from a clone. */
+const INSTALL = 'npm install -g "./$(npm pack --silent)"';
+
 /** npm as a user runs it: none of the npm_* settings an enclosing `npm test` hands down. */
 function npmEnv(): Record<string, string> {
   const env: Record<string, string> = {};
@@ -38,7 +41,7 @@ function run(file: string, args: string[], options: { cwd: string; env?: Record<
 
 let em: RunningEmulator;
 let tarball: string;
-let packed: { files: { path: string }[] };
+let packed: string[];
 let prefix: string;
 let installed: string;
 beforeAll(async () => {
@@ -49,25 +52,27 @@ beforeAll(async () => {
   const skip = new Set(['node_modules', 'dist', '.git', 'coverage', 'test-artifacts']);
   cpSync(ROOT, copy, { recursive: true, filter: (src) => !skip.has(src.slice(ROOT.length).split('/')[0]!) });
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
-  const out = await mkdtemp(join(tmpdir(), 'ztsync-pack-'));
-  const pack = await run('npm', ['pack', '--json', '--pack-destination', out], { cwd: copy });
-  expect(pack.code, pack.stderr).toBe(0);
-  // prepack's output comes first on stdout; the JSON report is the rest.
-  [packed] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[\n'))) as (typeof packed)[];
-  tarball = join(out, `${pkg.name}-${pkg.version}.tgz`);
+  tarball = join(copy, `${pkg.name}-${pkg.version}.tgz`);
 
+  // The README's command, as written, into a temporary prefix.
   prefix = await mkdtemp(join(tmpdir(), 'ztsync-prefix-'));
-  const install = await run('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', tarball], { cwd: out });
+  const install = await run('sh', ['-c', INSTALL], { cwd: copy, env: { ...npmEnv(), npm_config_prefix: prefix, npm_config_prefer_offline: 'true' } });
   expect(install.code, install.stderr).toBe(0);
   installed = join(prefix, 'lib/node_modules', pkg.name);
+  const listing = await run('tar', ['-tzf', tarball], { cwd: copy });
+  packed = listing.stdout.split('\n').filter(Boolean).map((path) => path.replace(/^package\//, ''));
 }, 180_000);
 afterAll(async () => {
   await em?.close();
 });
 
 describe('the npm package', () => {
+  it('is installed the way the README says', () => {
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(INSTALL);
+  });
+
   it('holds the built CLI, the schema and the docs a user reads; no sources, tests or the action bundle', () => {
-    const paths = packed.files.map((f) => f.path);
+    const paths = packed;
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'schema/ztsync.schema.json', pkg.bin.ztsync!, 'dist/cli.js']));
     expect(paths.filter((p) => !/^(dist\/.*\.js|schema\/ztsync\.schema\.json|package\.json|README\.md|CHANGELOG\.md)$/.test(p))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('dist/action/') || p === 'dist/demo.js')).toEqual([]);
