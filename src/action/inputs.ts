@@ -20,7 +20,7 @@ export interface ActionInputs {
 
 export type InputsOrProblem = { ok: true; inputs: ActionInputs } | { ok: false; problem: string };
 
-export function inputEnvName(name: (typeof INPUT_NAMES)[number]): string {
+function inputEnvName(name: (typeof INPUT_NAMES)[number]): string {
   return `INPUT_${name.toUpperCase()}`;
 }
 
