@@ -4883,9 +4883,9 @@ var init_p_cancelable = __esm({
     });
     PCancelable = class _PCancelable {
       static fn(userFunction) {
-        return (...arguments_) => new _PCancelable((resolve6, reject, onCancel) => {
+        return (...arguments_) => new _PCancelable((resolve7, reject, onCancel) => {
           arguments_.push(onCancel);
-          userFunction(...arguments_).then(resolve6, reject);
+          userFunction(...arguments_).then(resolve7, reject);
         });
       }
       #cancelHandlers = [];
@@ -4894,11 +4894,11 @@ var init_p_cancelable = __esm({
       #promise;
       #reject;
       constructor(executor) {
-        this.#promise = new Promise((resolve6, reject) => {
+        this.#promise = new Promise((resolve7, reject) => {
           this.#reject = reject;
           const onResolve = (value) => {
             if (this.#state !== promiseState.canceled || !onCancel.shouldReject) {
-              resolve6(value);
+              resolve7(value);
               this.#setState(promiseState.resolved);
             }
           };
@@ -7574,11 +7574,11 @@ var init_dist3 = __esm({
             let requestErrored = false;
             let requestErrorCallback = () => {
             };
-            const requestErrorPromise = new Promise((resolve6) => {
+            const requestErrorPromise = new Promise((resolve7) => {
               requestErrorCallback = () => {
                 if (!requestErrored) {
                   requestErrored = true;
-                  resolve6();
+                  resolve7();
                 }
               };
             });
@@ -7589,8 +7589,8 @@ var init_dist3 = __esm({
                 const revalidatedPolicy = originalPolicy.revalidatedPolicy(options_, response);
                 if (!revalidatedPolicy.modified) {
                   response.resume();
-                  await new Promise((resolve6) => {
-                    response.once("end", resolve6);
+                  await new Promise((resolve7) => {
+                    response.once("end", resolve7);
                   });
                   const headers = convertHeaders(revalidatedPolicy.policy.responseHeaders());
                   const originalHeaders = convertHeaders(originalPolicy.responseHeaders());
@@ -7629,8 +7629,8 @@ var init_dist3 = __esm({
                     const bodyPromise = getStreamAsBuffer(response);
                     await Promise.race([
                       requestErrorPromise,
-                      new Promise((resolve6) => response.once("end", resolve6)),
-                      new Promise((resolve6) => response.once("close", resolve6))
+                      new Promise((resolve7) => response.once("end", resolve7)),
+                      new Promise((resolve7) => response.once("close", resolve7))
                     ]);
                     const body = await bodyPromise;
                     let value = {
@@ -9374,12 +9374,12 @@ var require_agent = __commonJS({
         }
       }
       getSession(origin, options, listeners) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           if (Array.isArray(listeners) && listeners.length > 0) {
             listeners = [...listeners];
-            resolve6();
+            resolve7();
           } else {
-            listeners = [{ resolve: resolve6, reject }];
+            listeners = [{ resolve: resolve7, reject }];
           }
           try {
             if (typeof origin === "string") {
@@ -9703,14 +9703,14 @@ var require_agent = __commonJS({
         });
       }
       request(origin, options, headers, streamOptions) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           this.getSession(origin, options, [{
             reject,
             resolve: (session) => {
               try {
                 const stream2 = session.request(headers, streamOptions);
                 delayAsyncDestroy(stream2);
-                resolve6(stream2);
+                resolve7(stream2);
               } catch (error) {
                 reject(error);
               }
@@ -10488,7 +10488,7 @@ var require_resolve_alpn = __commonJS({
   "node_modules/resolve-alpn/index.js"(exports, module) {
     "use strict";
     var tls = __require("tls");
-    module.exports = (options = {}, connect = tls.connect) => new Promise((resolve6, reject) => {
+    module.exports = (options = {}, connect = tls.connect) => new Promise((resolve7, reject) => {
       let timeout = false;
       let socket;
       const callback = async () => {
@@ -10496,14 +10496,14 @@ var require_resolve_alpn = __commonJS({
         socket.off("timeout", onTimeout);
         socket.off("error", reject);
         if (options.resolveSocket) {
-          resolve6({ alpnProtocol: socket.alpnProtocol, socket, timeout });
+          resolve7({ alpnProtocol: socket.alpnProtocol, socket, timeout });
           if (timeout) {
             await Promise.resolve();
             socket.emit("timeout");
           }
         } else {
           socket.destroy();
-          resolve6({ alpnProtocol: socket.alpnProtocol, timeout });
+          resolve7({ alpnProtocol: socket.alpnProtocol, timeout });
         }
       };
       const onTimeout = async () => {
@@ -10933,11 +10933,11 @@ var require_h2_over_h2 = __commonJS({
     var { globalAgent } = require_agent();
     var Http2OverHttpX = require_h2_over_hx();
     var getAuthorizationHeaders = require_get_auth_headers();
-    var getStatusCode = (stream2) => new Promise((resolve6, reject) => {
+    var getStatusCode = (stream2) => new Promise((resolve7, reject) => {
       stream2.once("error", reject);
       stream2.once("response", (headers) => {
         stream2.off("error", reject);
-        resolve6(headers[":status"]);
+        resolve7(headers[":status"]);
       });
     });
     var Http2OverHttp2 = class extends Http2OverHttpX {
@@ -10966,11 +10966,11 @@ var require_h2_over_h1 = __commonJS({
     var https2 = __require("https");
     var Http2OverHttpX = require_h2_over_hx();
     var getAuthorizationHeaders = require_get_auth_headers();
-    var getStream = (request) => new Promise((resolve6, reject) => {
+    var getStream = (request) => new Promise((resolve7, reject) => {
       const onConnect = (response, socket, head) => {
         socket.unshift(head);
         request.off("error", reject);
-        resolve6([socket, response.statusCode, response.statusMessage]);
+        resolve7([socket, response.statusCode, response.statusMessage]);
       };
       request.once("error", reject);
       request.once("connect", onConnect);
@@ -13208,11 +13208,11 @@ var init_core = __esm({
               return;
             }
             if (backoff) {
-              await new Promise((resolve6) => {
-                const timeout = setTimeout(resolve6, backoff);
+              await new Promise((resolve7) => {
+                const timeout = setTimeout(resolve7, backoff);
                 this._stopRetry = () => {
                   clearTimeout(timeout);
-                  resolve6();
+                  resolve7();
                 };
               });
               if (this.destroyed) {
@@ -13697,13 +13697,13 @@ var init_core = __esm({
         this.emit("request", request);
       }
       async _asyncWrite(chunk2) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           super.write(chunk2, (error) => {
             if (error) {
               reject(error);
               return;
             }
-            resolve6();
+            resolve7();
           });
         });
       }
@@ -13814,7 +13814,7 @@ var init_core = __esm({
         cacheableStore.set(cache, cacheableRequest.request());
       }
       async _createCacheableRequest(url, options) {
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           Object.assign(options, urlToOptions(url));
           let request;
           const cacheRequest = cacheableStore.get(options.cache)(options, async (response) => {
@@ -13831,12 +13831,12 @@ var init_core = __esm({
               fix();
               (await request).emit("cacheableResponse", response);
             }
-            resolve6(response);
+            resolve7(response);
           });
           cacheRequest.once("error", reject);
           cacheRequest.once("request", async (requestOrPromise) => {
             request = requestOrPromise;
-            resolve6(request);
+            resolve7(request);
           });
         });
       }
@@ -14102,7 +14102,7 @@ function asPromise(firstRequest) {
   let normalizedOptions;
   const emitter = new EventEmitter2();
   let promiseSettled = false;
-  const promise = new PCancelable((resolve6, reject, onCancel) => {
+  const promise = new PCancelable((resolve7, reject, onCancel) => {
     onCancel(() => {
       globalRequest.destroy();
     });
@@ -14170,7 +14170,7 @@ function asPromise(firstRequest) {
         }
         request.destroy();
         promiseSettled = true;
-        resolve6(request.options.resolveBodyOnly ? response.body : response);
+        resolve7(request.options.resolveBodyOnly ? response.body : response);
       });
       let handledFinalError = false;
       const onError = (error) => {
@@ -14190,7 +14190,7 @@ function asPromise(firstRequest) {
         if (error instanceof HTTPError && !options.throwHttpErrors) {
           const { response } = error;
           request.destroy();
-          resolve6(request.options.resolveBodyOnly ? response.body : response);
+          resolve7(request.options.resolveBodyOnly ? response.body : response);
           return;
         }
         reject(error);
@@ -25474,7 +25474,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve6.call(this, root, ref);
+      let _sch = resolve7.call(this, root, ref);
       if (_sch === void 0) {
         const schema4 = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -25501,7 +25501,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve6(root, ref) {
+    function resolve7(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -26365,7 +26365,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve6(baseURI, relativeURI, options) {
+    function resolve7(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -26756,7 +26756,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize: normalize2,
-      resolve: resolve6,
+      resolve: resolve7,
       resolveComponent,
       equal,
       serialize,
@@ -30651,10 +30651,10 @@ var RateBudget = class {
    */
   async acquire(signal) {
     const started = this.clock.now();
-    const release = await new Promise((resolve6, reject) => {
+    const release = await new Promise((resolve7, reject) => {
       const granted = (release2) => {
         signal?.removeEventListener("abort", leave);
-        resolve6(release2);
+        resolve7(release2);
       };
       const leave = () => {
         const at = this.#queue.indexOf(granted);
@@ -31123,7 +31123,7 @@ function backoffMs(retry, { minBackoffMs, maxBackoffMs }, random = Math.random) 
 async function waitUnlessStopped(wait, ms, stopped) {
   if (!stopped) return wait(ms);
   let onAbort;
-  const aborted = new Promise((resolve6) => stopped.addEventListener("abort", onAbort = () => resolve6(), { once: true }));
+  const aborted = new Promise((resolve7) => stopped.addEventListener("abort", onAbort = () => resolve7(), { once: true }));
   try {
     await Promise.race([wait(ms, stopped), aborted]);
   } finally {
@@ -31739,6 +31739,7 @@ function visibleLines(text) {
 // src/plan/model.ts
 var PLAN_FORMAT_VERSION = "1";
 var READABLE_FORMAT_VERSIONS = [PLAN_FORMAT_VERSION];
+var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], only: null, config_commit: null, config_dirty: false };
 function summarize(targets) {
   const summary3 = { create: 0, update: 0, noop: 0, error: 0 };
   for (const target2 of targets) {
@@ -31757,6 +31758,7 @@ function makePlan(apiBase, targets, createdAt = /* @__PURE__ */ new Date()) {
     blocked: [],
     allowed: [],
     change_budget: null,
+    coverage: WHOLE_CONFIG,
     summary: summarize(targets)
   };
 }
@@ -31971,16 +31973,17 @@ async function applyTarget(target2, client, options) {
 async function applyResource(client, target2, plan, justRead, beforeWrite) {
   const base = { type: plan.type, action: plan.action };
   if (plan.action === "noop") return { ...base, outcome: "unchanged", error: null };
-  const writer = new ResourceWriter(client, resourceSpec(plan.type), target2.scope, target2.id, plan, beforeWrite, justRead);
+  const writer = new ResourceWriter(client, resourceSpec(plan.type), target2.scope, target2.id, plan, beforeWrite);
   try {
-    await (plan.action === "create" ? writer.create() : writer.update());
+    const fresh = justRead !== void 0 ? { live: justRead } : await writer.readFresh();
+    await (plan.action === "create" ? writer.create(fresh) : writer.update(fresh));
   } catch (err) {
     const transient = err instanceof CloudflareApiError && err.retryable;
     return { ...base, outcome: "failed", error: describeError(err, target2), ...transient ? { transient } : {} };
   }
   let live;
   try {
-    live = await writer.read();
+    live = await writer.readBack();
   } catch (err) {
     return { ...base, outcome: "unconfirmed", error: `written, but not confirmed: reading it back failed: ${describeError(err, target2)}` };
   }
@@ -31995,14 +31998,13 @@ function refusalOf(target2) {
   return target2.credentials_env ? refusedToken([{ name: target2.credentials_env }]) : "the API refused the credential";
 }
 var ResourceWriter = class {
-  constructor(client, spec, scope, id, plan, beforeWrite, justRead) {
+  constructor(client, spec, scope, id, plan, beforeWrite) {
     this.client = client;
     this.spec = spec;
     this.scope = scope;
     this.id = id;
     this.plan = plan;
     this.beforeWrite = beforeWrite;
-    this.justRead = justRead;
   }
   client;
   spec;
@@ -32010,31 +32012,39 @@ var ResourceWriter = class {
   id;
   plan;
   beforeWrite;
-  justRead;
-  read(retry) {
-    const taken = this.justRead;
-    this.justRead = void 0;
-    return taken !== void 0 ? Promise.resolve(taken) : readLive(this.client, this.spec.type, this.scope, this.id, { retry });
+  async readFresh() {
+    return { live: await this.readLive() };
   }
-  async create() {
+  readBack() {
+    return this.readLive();
+  }
+  async create(fresh) {
     const changes = this.plan.changes;
     const onCreate = changes.filter((c4) => this.field(c4.path).onCreate !== false);
     const afterCreate = changes.filter((c4) => this.field(c4.path).onCreate === false);
-    const existing = await this.read();
-    if (existing !== null) {
+    let sent = false;
+    if (fresh.live !== null) {
+      const existing = fresh.live;
       if (!onCreate.every((c4) => this.isLive(existing, c4.after, c4))) throw new StalePlanError(`plan is stale: the ${this.spec.type} was created since the plan; run plan again`);
     } else {
       await this.createOnce(onCreate);
+      sent = true;
     }
-    if (afterCreate.length > 0) await this.update({ checkStale: false });
+    if (afterCreate.length === 0) return { sent };
+    const updated = await this.update(await this.readFresh(), { checkStale: false });
+    return { sent: sent || updated.sent };
   }
-  async update({ checkStale = true } = {}) {
-    const live = await this.read();
+  async update(fresh, { checkStale = true } = {}) {
+    const live = fresh.live;
     if (live === null) throw new StalePlanError(`plan is stale: the ${this.spec.type} no longer exists; run plan again`);
-    if (Object.entries(this.desired()).every(([path, value]) => sameValue(this.field(path), liveValue(this.field(path), live), value))) return;
+    if (Object.entries(this.desired()).every(([path, value]) => sameValue(this.field(path), liveValue(this.field(path), live), value))) return { sent: false };
     if (checkStale) this.assertNotStale(this.plan.changes, live);
     this.beforeWrite();
     await updateLive(this.client, this.spec.type, this.scope, this.id, this.bodyOver(live));
+    return { sent: true };
+  }
+  readLive(retry) {
+    return readLive(this.client, this.spec.type, this.scope, this.id, { retry });
   }
   /** After writing: null when every managed field reads back as desired, else what did not. */
   diverged(live) {
@@ -32061,7 +32071,7 @@ var ResourceWriter = class {
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
-        const live = await this.read(retry);
+        const live = await this.readLive(retry);
         if (live !== null && changes.every((c4) => sameValue(this.field(c4.path), liveValue(this.field(c4.path), live), c4.after))) return;
         if (live !== null || !err.retryable || !await retry.again(err)) throw err;
       }
@@ -32622,78 +32632,664 @@ function workspaceRelative(file, workspace) {
   return inside.split(sep).join("/");
 }
 
-// src/commands/shared/progress.ts
-var DEFAULT_LOG_INTERVAL_SECONDS = 5;
-var TTY_REDRAW_MS = 200;
-var Progress = class {
-  constructor(io, options) {
-    this.io = io;
-    this.options = options;
-    this.#tty = io.stderrIsTTY === true;
-    const configured = Number(io.env.ZTSYNC_PROGRESS_INTERVAL);
-    const seconds3 = io.env.ZTSYNC_PROGRESS_INTERVAL !== void 0 && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LOG_INTERVAL_SECONDS;
-    this.#intervalMs = this.#tty ? TTY_REDRAW_MS : seconds3 * 1e3;
-    this.#enabled = !options.quiet && options.total > 0;
-    if (this.#enabled && this.#intervalMs > 0) {
-      this.#timer = setInterval(() => this.draw(), this.#intervalMs);
-      this.#timer.unref();
-    }
-  }
-  io;
-  options;
-  #done = 0;
-  #lines = 0;
-  #timer;
-  #started = Date.now();
-  #tty;
-  #intervalMs;
-  #enabled;
-  targetDone() {
-    this.#done++;
-    if (this.#enabled && this.#intervalMs === 0) this.draw();
-  }
-  /** Stop: a terminal's live line is cleared; a log that got lines gets a last one. */
-  stop() {
-    clearInterval(this.#timer);
-    if (!this.#enabled) return;
-    if (this.#tty) {
-      if (this.#lines > 0) this.clearLine();
-    } else if (this.#lines > 0 && this.#intervalMs > 0) {
-      this.draw();
-    }
-  }
-  /** Stop without a last line (the run is ending at once): only a terminal's live line is cleared. */
-  abandon() {
-    clearInterval(this.#timer);
-    if (this.#enabled && this.#tty && this.#lines > 0) this.clearLine();
-  }
-  line() {
-    const { label, total } = this.options;
-    const { requests, retries, heldMs } = this.options.counts();
-    const elapsedMs = Date.now() - this.#started;
-    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds(heldMs)} held by the rate budget`, `${seconds(elapsedMs)} elapsed`];
-    if (this.#done > 0 && this.#done < total) parts.push(`ETA ${seconds(elapsedMs / this.#done * (total - this.#done))}`);
-    return parts.join(", ");
-  }
-  draw() {
-    this.#lines++;
-    if (this.#tty) this.clearLine();
-    this.io.stderr.write(this.#tty ? this.line() : `${this.line()}
-`);
-  }
-  /** Back to the start of the live line, erased: a sequence of ztsync's own, so written as it is. */
-  clearLine() {
-    const sequence = "\r\x1B[2K";
-    if (this.io.stderr.control) this.io.stderr.control(sequence);
-    else this.io.stderr.write(sequence);
-  }
-};
-function seconds(ms) {
-  return ms < 6e4 ? `${(ms / 1e3).toFixed(1)} s` : `${Math.floor(ms / 6e4)} min ${Math.round(ms % 6e4 / 1e3)} s`;
+// src/cloudflare/settings.ts
+function clientOptions(api) {
+  return {
+    apiBase: api.apiBase,
+    readOnly: api.readOnly,
+    retryBudgetMs: api.retryBudgetMs,
+    ...api.retries === void 0 ? {} : { retries: api.retries },
+    ...api.timing
+  };
+}
+function makeClient(api, env) {
+  return new CloudflareClient({ ...clientOptions(api), credentials: credentialsFromEnv(env) });
+}
+function makeClients(api, env) {
+  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit });
 }
 
-// src/commands/shared/reconcile.ts
-import { stat as stat2 } from "node:fs/promises";
+// src/commands/shared/interrupt.ts
+function stopOnInterrupt(io, clients, saying) {
+  const listening = new AbortController();
+  const stop = new AbortController();
+  void io.stopSignal(listening.signal).then((signal) => {
+    if (listening.signal.aborted) return;
+    stop.abort(signal);
+    clients.stopRetrying();
+    io.stderr.write(saying.first(signal));
+    return io.stopSignal(listening.signal).then((again) => {
+      if (listening.signal.aborted) return;
+      io.stderr.write(saying.again(again));
+      io.exit(EXIT.interrupted);
+    });
+  });
+  return { signal: stop.signal, end: () => listening.abort() };
+}
+
+// src/commands/shared/options/api.ts
+function addApiOptions(command, { concurrency = "targets read at once (default 8)" } = {}) {
+  command.addOption(new Option("--api-base <url>", `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`));
+  if (concurrency) command.option("--concurrency <n>", concurrency);
+  return command.option(
+    "--retry-budget <duration>",
+    `how long a failed API call (429, 5xx, timeout, lost connection) is retried, with jittered backoff of ${DEFAULT_MIN_BACKOFF_MS / 1e3} s to ${DEFAULT_MAX_BACKOFF_MS / 1e3} s: a duration (90s, 2m, 1m30s) or seconds (default ${DEFAULT_RETRY_BUDGET_MS / 6e4}m; 0: no retry)`
+  ).option("--max-retries <n>", "also stop after N retries of a call (default: no count, only --retry-budget)");
+}
+function addRateLimitOption(command) {
+  return command.option(
+    "--rate-limit <n/seconds>",
+    `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`
+  );
+}
+function apiSettings(flags, io, { readOnly }) {
+  const rateLimit = flags.rateLimit === void 0 ? DEFAULT_RATE_LIMIT : parseRateLimitSetting(flags.rateLimit);
+  if (!rateLimit) throw new UsageError(`--rate-limit takes N/SECONDS such as 1000/300, not "${flags.rateLimit}"`);
+  return {
+    apiBase: flags.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
+    readOnly,
+    retryBudgetMs: flags.retryBudget === void 0 ? DEFAULT_RETRY_BUDGET_MS : parseRetryBudget(flags.retryBudget),
+    ...flags.maxRetries === void 0 ? {} : { retries: wholeNumber("--max-retries", flags.maxRetries, 0) },
+    rateLimit,
+    ...flags.concurrency === void 0 ? {} : { concurrency: wholeNumber("--concurrency", flags.concurrency, 1) },
+    ...io.retryTiming ? { timing: io.retryTiming } : {}
+  };
+}
+function parseRetryBudget(text) {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
+  const nanos = parseDuration(trimmed);
+  if (nanos !== void 0 && nanos >= 0n) return Number(nanos / 1000000n);
+  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text}"`);
+}
+function wholeNumber(option, text, min) {
+  const n3 = Number(text);
+  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text}"`);
+  return n3;
+}
+
+// src/config/suggest.ts
+function editDistance(a3, b2) {
+  const rows = a3.length + 1;
+  const cols = b2.length + 1;
+  const d2 = Array.from({ length: rows }, (_, i3) => Array.from({ length: cols }, (_2, j2) => i3 === 0 ? j2 : j2 === 0 ? i3 : 0));
+  for (let i3 = 1; i3 < rows; i3++) {
+    for (let j2 = 1; j2 < cols; j2++) {
+      const cost = a3[i3 - 1] === b2[j2 - 1] ? 0 : 1;
+      d2[i3][j2] = Math.min(d2[i3 - 1][j2] + 1, d2[i3][j2 - 1] + 1, d2[i3 - 1][j2 - 1] + cost);
+      if (i3 > 1 && j2 > 1 && a3[i3 - 1] === b2[j2 - 2] && a3[i3 - 2] === b2[j2 - 1]) d2[i3][j2] = Math.min(d2[i3][j2], d2[i3 - 2][j2 - 2] + 1);
+    }
+  }
+  return d2[a3.length][b2.length];
+}
+function closest(word, candidates) {
+  const lower3 = word.toLowerCase();
+  const limit = Math.max(2, Math.floor(word.length / 4));
+  let best;
+  for (const candidate of candidates) {
+    const distance = editDistance(lower3, candidate.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+// src/resources/safety.ts
+var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
+var replaced = (before) => isSet2(before);
+var turnedOff = (before, after) => before === true && after !== true;
+var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
+var longer = (before, after) => {
+  const was = typeof before === "string" ? parseDuration(before) : void 0;
+  if (was === void 0) return false;
+  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
+  return now === void 0 || now > was;
+};
+var SAFETY_RULES = [
+  {
+    name: "auth-domain-change",
+    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
+    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
+  },
+  {
+    name: "deny-unmatched-requests-off",
+    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
+  },
+  {
+    name: "ui-read-only-off",
+    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
+    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
+  },
+  {
+    name: "mfa-weakened",
+    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
+    triggers: [
+      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
+      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
+      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
+    ]
+  },
+  {
+    name: "warp-auth-off",
+    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
+    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
+  },
+  {
+    name: "doh-token-replaced",
+    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
+    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
+  }
+];
+var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
+var CHANGE_BUDGET_RULE = "max-changed-targets";
+
+// src/plan/safety.ts
+var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
+var DEFAULT_BUDGET_MIN_TARGETS = 8;
+function parseBudget(text) {
+  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text);
+  if (!m2) return void 0;
+  const n3 = Number(m2[1]);
+  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
+  return { kind: "count", count: n3 };
+}
+function checkSafety(plan, options = {}) {
+  const blocked = [];
+  const allowed = [];
+  for (const target2 of plan.targets) {
+    for (const resource of target2.resources) {
+      if (resource.action === "noop") continue;
+      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked, allowed);
+    }
+  }
+  const budget = judgeBudget(plan, options.budget);
+  if (budget.blocked) blocked.push(budget.blocked);
+  return { ...plan, blocked, allowed, change_budget: budget.report };
+}
+function judgeChange(target2, resource, change, allow, blocked, allowed) {
+  for (const rule of SAFETY_RULES) {
+    for (const trigger of rule.triggers) {
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
+      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
+      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
+      if (allowance) {
+        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
+      } else {
+        blocked.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
+      }
+    }
+  }
+}
+function unusedAllowances(plan, allow) {
+  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
+  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
+  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
+}
+function judgeBudget(plan, given) {
+  const targets = plan.targets.length;
+  const budget = given ?? (targets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
+  if (!budget) return { report: null };
+  const limit = budget.kind === "count" ? budget.count : Math.floor(targets * budget.percent / 100);
+  const changed = plan.targets.filter(targetChanges).length;
+  const max = budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
+  const report = { max, limit, changed, targets };
+  if (changed <= limit) return { report };
+  const of = budget.kind === "percent" ? `${max} of ${targets} targets, so at most ${limit}` : `${limit} ${limit === 1 ? "target" : "targets"}`;
+  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? "" : ", the default"}); if that is intended, raise it with --max-changed-targets N or N%`;
+  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
+}
+
+// src/commands/shared/options/safety.ts
+var DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === "percent" ? `${DEFAULT_BUDGET.percent}%` : String(DEFAULT_BUDGET.count);
+function addSafetyOptions(command) {
+  return command.option("--allow <rule>", `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(", ")}`, collect).option("--max-changed-targets <n>", `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
+}
+function setsSafety(flags) {
+  return flags.allow !== void 0 || flags.maxChangedTargets !== void 0;
+}
+function safetySettings(flags) {
+  const allow = (flags.allow ?? []).map((rule) => {
+    if (!SAFETY_RULE_NAMES.includes(rule)) {
+      const hint = rule === CHANGE_BUDGET_RULE ? "; the change budget is set with --max-changed-targets N or N%" : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
+      throw new UsageError(`--allow: unknown safety rule "${rule}"${hint}`);
+    }
+    return { rule, via: "flag", reason: null, source: null };
+  });
+  if (flags.maxChangedTargets === void 0) return { allow };
+  const budget = parseBudget(flags.maxChangedTargets);
+  if (!budget) throw new UsageError(`--max-changed-targets takes a whole number of targets (5) or a percentage up to 100% (25%), not "${flags.maxChangedTargets}"`);
+  return { allow, budget };
+}
+function collect(value, previous = []) {
+  return [...previous, value];
+}
+
+// src/commands/shared/results.ts
+import { readFile as readFile2 } from "node:fs/promises";
+
+// src/config/model.ts
+function formatPosition({ file, line, col }) {
+  return `${file}:${line}:${col}`;
+}
+function formatDiagnostic(d2) {
+  const place2 = d2.line > 0 ? formatPosition(d2) : d2.file;
+  return visible(`${place2}: ${d2.severity === "warning" ? "warning: " : ""}${d2.message}${d2.path ? ` (${d2.path})` : ""}`);
+}
+
+// src/plan/build.ts
+import { createHash as createHash3 } from "node:crypto";
+
+// src/plan/rules.ts
+function ruleViolations(spec, desired, live) {
+  const fromConfig = (path) => path in desired.values;
+  const valueAt = (path) => fromConfig(path) ? desired.values[path] : live === null ? void 0 : getPath(live, fieldByPath(spec, path)?.liveKey ?? path);
+  return (spec.rules ?? []).flatMap((rule) => {
+    const missing = missingRequirements(rule, valueAt);
+    if (missing.length === 0) return [];
+    const origins = [rule.when, ...missing].map((path) => {
+      if (fromConfig(path)) return `${path}: ${JSON.stringify(desired.values[path])}${desired.positions[path] ? ` at ${formatPosition(desired.positions[path])}` : " in the config"}`;
+      if (live === null) return `${path} is not in the config (the ${spec.type} does not exist yet)`;
+      return path === rule.when ? `${path} is true in the live ${spec.type}` : `${path} is not in the config and not set in the live ${spec.type}`;
+    });
+    const refusal = rule.apiError ? ` (error ${rule.apiError.code})` : "";
+    return [`${spec.type}: ${describeRequirement(spec, rule, missing)}: ${origins.join("; ")}; the API would refuse this write${refusal}`];
+  });
+}
+
+// src/plan/build.ts
+async function buildPlan(desired, clients, options = {}) {
+  const read = (target2) => {
+    const client = clientFor(clients, target2.credentialsEnv?.name);
+    return (type) => readLive(client, type, target2.scope, target2.id);
+  };
+  return buildPlanFrom(desired, clients.apiBase.href, read, options);
+}
+async function buildPlanFrom(desired, apiBase, read, options = {}) {
+  const targets = selectTargets(desired.targets, options);
+  const planned = await mapLimit(targets, options.concurrency ?? 8, async (target2) => {
+    const plan = await planTarget(target2, read(target2));
+    options.onTarget?.(plan);
+    return plan;
+  }, options.signal);
+  return makePlan(apiBase, planned);
+}
+function selectTargets(targets, { accounts = [], zones = [], shard, only }) {
+  const byId = accounts.length > 0 || zones.length > 0;
+  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
+  return targets.filter(
+    (t2) => (!byId || wanted[t2.scope].has(lower2(t2.id))) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
+  );
+}
+function targetKey(t2) {
+  return `${t2.scope}:${t2.id}`;
+}
+function shardOf(t2, count4) {
+  return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count4 + 1;
+}
+function unmatchedFilters(targets, { accounts = [], zones = [] }) {
+  const has = (scope, id) => targets.some((t2) => t2.scope === scope && lower2(t2.id) === lower2(id));
+  const check = (scope, ids) => ids.filter((id) => !has(scope, id)).map((id) => {
+    const other = scope === "account" ? "zone" : "account";
+    return has(other, id) ? { scope, id, otherScope: other } : { scope, id };
+  });
+  return [...check("account", accounts), ...check("zone", zones)];
+}
+function lower2(id) {
+  return id.toLowerCase();
+}
+async function planTarget(target2, readResource) {
+  const base = {
+    scope: target2.scope,
+    id: target2.id,
+    description: target2.description ?? null,
+    source: target2.source,
+    ...target2.credentialsEnv ? { credentials_env: target2.credentialsEnv.name } : {}
+  };
+  const resources = [];
+  const broken = [];
+  try {
+    for (const desired of target2.resources) {
+      const live = await readResource(desired.type);
+      const missing = live === null ? missingForCreate(desired) : [];
+      if (missing.length > 0) {
+        return { ...base, resources, error: { message: `${desired.type} does not exist yet; creating it needs ${missing.join(" and ")} in the config` } };
+      }
+      const spec = resourceSpec(desired.type);
+      const planned = diffResource(spec, desired, live);
+      resources.push(planned);
+      if (planned.action !== "noop") broken.push(...ruleViolations(spec, desired, live));
+    }
+    return { ...base, resources, error: broken.length > 0 ? { message: broken.join("; ") } : null };
+  } catch (err) {
+    return { ...base, resources, error: planError(err, target2.credentialsEnv) };
+  }
+}
+function missingForCreate(desired) {
+  return resourceSpec(desired.type).fields.filter((f2) => f2.requiredOnCreate && desired.values[f2.path] === void 0).map((f2) => f2.path);
+}
+function planError(err, credentialsEnv) {
+  if (err instanceof CredentialRefusedError && credentialsEnv) {
+    return { message: refusedToken([{ name: credentialsEnv.name, where: formatPosition(credentialsEnv.position) }]), status: err.status, codes: err.codes };
+  }
+  if (err instanceof CloudflareApiError) return { message: err.message, status: err.status, codes: err.codes };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+// src/util/atomic-write.ts
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join, resolve as resolve2 } from "node:path";
+var FileWriteError = class extends Error {
+  name = "FileWriteError";
+};
+function checkWritable(path) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  if (!isDirectory(dir)) {
+    const missing = !exists(dir);
+    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
+  }
+}
+function writeFileAtomicSync(path, text, { mode = 420 } = {}) {
+  const temporary = writeTemporary(path, text, mode);
+  try {
+    renameSync(temporary, path);
+  } catch (err) {
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
+  }
+}
+function existingPaths(paths) {
+  return paths.filter((path) => {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
+  if (!overwrite) {
+    const existing = existingPaths(files.map((f2) => f2.path));
+    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
+  }
+  const madeDirs = [];
+  const temporaries = [];
+  try {
+    for (const file of files) {
+      makeDirs(dirname(resolve2(file.path)), madeDirs, file.path);
+      temporaries.push(writeTemporary(file.path, file.text, mode));
+    }
+    for (const [i3, file] of files.entries()) {
+      try {
+        renameSync(temporaries[i3], file.path);
+      } catch (err) {
+        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
+      }
+    }
+  } catch (err) {
+    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
+    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
+    throw err;
+  }
+}
+function writeTemporary(path, text, mode) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  let fd;
+  try {
+    fd = openSync(temporary, "wx", mode);
+    writeSync(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    return temporary;
+  } catch (err) {
+    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
+  }
+}
+function makeDirs(dir, made, forPath) {
+  if (exists(dir)) return;
+  makeDirs(dirname(dir), made, forPath);
+  try {
+    mkdirSync(dir);
+    made.push(dir);
+  } catch (err) {
+    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
+  }
+}
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function exists(path) {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function ignoreErrors(action) {
+  try {
+    action();
+  } catch {
+  }
+}
+function reason(err, dir) {
+  switch (err.code) {
+    case "ENOENT":
+      return `the directory ${dir} does not exist`;
+    case "ENOTDIR":
+      return `${dir} is not a directory`;
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EROFS":
+      return "the file system is read-only";
+    default:
+      return err.code ?? "the write failed";
+  }
+}
+
+// src/commands/shared/results.ts
+var RESULTS_VERSION = 1;
+var TO_RETRY = ["failed", "pending", "skipped"];
+function planEntry(target2) {
+  const base = { scope: target2.scope, id: target2.id };
+  if (target2.error) return { ...base, outcome: "failed", error: target2.error.message };
+  return { ...base, outcome: target2.resources.some((r2) => r2.action !== "noop") ? "changes" : "no-changes" };
+}
+function applyEntry(result) {
+  const base = { scope: result.scope, id: result.id, outcome: result.outcome };
+  if (result.outcome !== "failed") return base;
+  const error = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`), ...result.error ? [result.error] : []].join("; ");
+  return { ...base, error, ...result.transient ? { transient: true } : {} };
+}
+var ResultsWriter = class {
+  constructor(path, command, entries2, intervalMs = 1e3) {
+    this.path = path;
+    this.command = command;
+    this.intervalMs = intervalMs;
+    for (const entry2 of entries2) this.#entries.set(targetKey(entry2), entry2);
+  }
+  path;
+  command;
+  intervalMs;
+  #entries = /* @__PURE__ */ new Map();
+  #lastWrite = 0;
+  #dirty = false;
+  /** Record an outcome; written within about a second (the file is rewritten whole, so not on every target). */
+  set(entry2) {
+    this.#entries.set(targetKey(entry2), entry2);
+    this.#dirty = true;
+    if (Date.now() - this.#lastWrite >= this.intervalMs) this.write(false).catch(() => void 0);
+  }
+  /** Write now (atomically: a reader sees the previous file or this one). An unwritable path is a UsageError. */
+  async write(complete) {
+    this.writeNow(complete);
+  }
+  /**
+   * Write before the run ends at once (a second Ctrl-C), synchronously. A failure is not reported: the path was
+   * written at the start of the run, so it is writable, and there is no run left to report it in.
+   */
+  writeNowQuietly(complete) {
+    try {
+      this.writeNow(complete);
+    } catch {
+    }
+  }
+  writeNow(complete) {
+    this.#lastWrite = Date.now();
+    this.#dirty = false;
+    try {
+      writeFileAtomicSync(this.path, JSON.stringify(this.snapshot(complete), null, 2) + "\n");
+    } catch (err) {
+      throw new UsageError(`--results: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  async finish() {
+    await this.write(true);
+  }
+  get dirty() {
+    return this.#dirty;
+  }
+  snapshot(complete) {
+    const targets = [...this.#entries.values()];
+    const summary3 = {};
+    for (const t2 of targets) summary3[t2.outcome] = (summary3[t2.outcome] ?? 0) + 1;
+    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets };
+  }
+};
+async function readTargetsToRetry(path) {
+  let text;
+  try {
+    text = await readFile2(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`--only-failed: cannot read ${path}: ${err.code ?? err.message}`);
+  }
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--only-failed: ${path} is not JSON (${err.message}); expected a file written by --results`);
+  }
+  const file = data;
+  if (!file || typeof file !== "object" || file.ztsync_results !== RESULTS_VERSION || !Array.isArray(file.targets)) {
+    throw new UsageError(`--only-failed: ${path} is not a ztsync results file (written by --results, with "ztsync_results": ${RESULTS_VERSION})`);
+  }
+  const keys = /* @__PURE__ */ new Set();
+  file.targets.forEach((t2, i3) => {
+    const ok = t2 && typeof t2 === "object" && (t2.scope === "account" || t2.scope === "zone") && typeof t2.id === "string" && typeof t2.outcome === "string";
+    if (!ok) throw new UsageError(`--only-failed: ${path}: targets[${i3}] needs scope (account or zone), id and outcome`);
+    if (TO_RETRY.includes(t2.outcome)) keys.add(targetKey(t2));
+  });
+  return keys;
+}
+
+// src/commands/shared/options/selection.ts
+function addSelectionOptions(command) {
+  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
+}
+function selectsTargets(flags) {
+  return Boolean(flags.account || flags.zone || flags.shard || flags.onlyFailed);
+}
+async function selectionSettings(flags) {
+  const shard = flags.shard === void 0 ? void 0 : parseShard(flags.shard);
+  const only = flags.onlyFailed === void 0 ? void 0 : await readTargetsToRetry(flags.onlyFailed);
+  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...shard ? { shard } : {}, ...only ? { only } : {} };
+}
+function parseShard(text) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const shard = match && { index: Number(match[1]), count: Number(match[2]) };
+  if (!shard || shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
+    throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N (shard K of N, e.g. 2/4), not "${text}"`);
+  }
+  return shard;
+}
+function unmatchedError(unmatched) {
+  return new UsageError(unmatched.map(describeUnmatched).join("\n"));
+}
+function describeUnmatched({ scope, id, otherScope }) {
+  const hint = otherScope ? `: it is ${otherScope === "account" ? "an" : "a"} ${otherScope} id; use --${otherScope} ${id}` : "; check the id, or run without the filter to plan every target";
+  return `--${scope} ${id} matches no ${scope} in the config${hint}`;
+}
+
+// src/commands/shared/options/reconcile.ts
+function addReconcileOptions(command, { pathsOptional = false } = {}) {
+  const paths = "YAML config files or directories (read recursively: *.yaml, *.yml)";
+  addSelectionOptions(command.argument(pathsOptional ? "[paths...]" : "<paths...>", paths));
+  command.option("--results <file>", "write each target's outcome as JSON to this file (rewritten as the run goes, also when targets fail)").option("-q, --quiet", "no progress line on stderr");
+  addRateLimitOption(command);
+  addApiOptions(command, { concurrency: "targets read (and, in apply, written) at once; default 8 for reads, 4 for writes" });
+  return addSafetyOptions(command);
+}
+async function reconcileSettings(paths, flags, io, access) {
+  const safety = safetySettings(flags);
+  const selection = await selectionSettings(flags);
+  return {
+    paths,
+    selection,
+    safety,
+    api: apiSettings(flags, io, access),
+    ...flags.baseline ? { baseline: flags.baseline } : {},
+    ...flags.results !== void 0 ? { results: flags.results } : {},
+    quiet: flags.quiet === true
+  };
+}
+
+// src/commands/shared/output.ts
+function outputIo(io) {
+  const secrets = secretsFromEnv(io.env);
+  const mask = (text) => secrets.length === 0 ? String(text) : maskSecrets(String(text), secrets);
+  return {
+    ...io,
+    stdout: { write: (text) => io.stdout.write(mask(text)) },
+    stderr: { write: (text) => io.stderr.write(visibleLines(mask(text))), control: (sequence) => io.stderr.write(sequence) }
+  };
+}
+function writeOutputFile(io, path, text) {
+  writeFileAtomicSync(path, maskSecrets(text, secretsFromEnv(io.env)));
+}
+function useColor(io) {
+  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
+}
+
+// src/plan/pipeline.ts
+import { stat as stat3 } from "node:fs/promises";
+
+// src/config/commit.ts
+import { execFile } from "node:child_process";
+import { stat } from "node:fs/promises";
+import { dirname as dirname2, resolve as resolve3 } from "node:path";
+var NONE = { commit: null, dirty: false };
+async function configCommit(paths) {
+  const first = paths[0];
+  if (first === void 0) return NONE;
+  const absolute = paths.map((p2) => resolve3(p2));
+  const info = await stat(absolute[0]).catch(() => null);
+  if (!info) return NONE;
+  const dir = info.isDirectory() ? absolute[0] : dirname2(absolute[0]);
+  const commit = await git(dir, ["rev-parse", "--verify", "--quiet", "HEAD"]);
+  if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return NONE;
+  const status = await git(dir, ["status", "--porcelain", "--untracked-files=all", "--", ...absolute]);
+  return { commit, dirty: status === void 0 || status !== "" };
+}
+function git(cwd, args) {
+  return new Promise((done) => {
+    execFile("git", args, { cwd, timeout: 1e4, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }, (error, stdout) => done(error ? void 0 : stdout.trim()));
+  });
+}
 
 // src/config/yaml.ts
 var yaml = true ? await Promise.resolve().then(() => (init_browser(), browser_exports)) : await fromNodeModules();
@@ -32940,7 +33536,7 @@ function fileDiagnostic(file, message) {
 function locate(f2, path) {
   let here = { value: f2.doc.contents, key: null };
   for (const segment of path) {
-    const node = resolve2(f2, here.value);
+    const node = resolve4(f2, here.value);
     if (isMap3(node)) {
       const pair = node.items.find((p2) => isScalar3(p2.key) && String(p2.key.value) === String(segment));
       if (!pair) break;
@@ -32955,7 +33551,7 @@ function locate(f2, path) {
   }
   return here;
 }
-function resolve2(f2, node) {
+function resolve4(f2, node) {
   return isAlias2(node) ? node.resolve(f2.doc) ?? node : node;
 }
 function documentLocator(f2) {
@@ -33099,56 +33695,6 @@ function resolveAllow(candidates, targets) {
   }
   return { allow, diagnostics };
 }
-
-// src/resources/safety.ts
-var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
-var replaced = (before) => isSet2(before);
-var turnedOff = (before, after) => before === true && after !== true;
-var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
-var longer = (before, after) => {
-  const was = typeof before === "string" ? parseDuration(before) : void 0;
-  if (was === void 0) return false;
-  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
-  return now === void 0 || now > was;
-};
-var SAFETY_RULES = [
-  {
-    name: "auth-domain-change",
-    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
-    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
-  },
-  {
-    name: "deny-unmatched-requests-off",
-    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
-  },
-  {
-    name: "ui-read-only-off",
-    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
-    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
-  },
-  {
-    name: "mfa-weakened",
-    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
-    triggers: [
-      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
-      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
-      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
-    ]
-  },
-  {
-    name: "warp-auth-off",
-    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
-    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
-  },
-  {
-    name: "doh-token-replaced",
-    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
-    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
-  }
-];
-var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
-var CHANGE_BUDGET_RULE = "max-changed-targets";
 
 // src/config/schema.ts
 var ID_PATTERN = "^[0-9a-f]{32}$";
@@ -33322,31 +33868,6 @@ function oddSpaceAdvice(value) {
   if (!odd) return void 0;
   const fix = ZERO_WIDTH.has(odd[0]) ? "remove it" : "retype it as an ordinary space if a space was meant";
   return `${JSON.stringify(value)} holds ${oddSpaceName(odd[0])}, which is kept as written: ${fix}`;
-}
-
-// src/config/suggest.ts
-function editDistance(a3, b2) {
-  const rows = a3.length + 1;
-  const cols = b2.length + 1;
-  const d2 = Array.from({ length: rows }, (_, i3) => Array.from({ length: cols }, (_2, j2) => i3 === 0 ? j2 : j2 === 0 ? i3 : 0));
-  for (let i3 = 1; i3 < rows; i3++) {
-    for (let j2 = 1; j2 < cols; j2++) {
-      const cost = a3[i3 - 1] === b2[j2 - 1] ? 0 : 1;
-      d2[i3][j2] = Math.min(d2[i3 - 1][j2] + 1, d2[i3][j2 - 1] + 1, d2[i3 - 1][j2 - 1] + cost);
-      if (i3 > 1 && j2 > 1 && a3[i3 - 1] === b2[j2 - 2] && a3[i3 - 2] === b2[j2 - 1]) d2[i3][j2] = Math.min(d2[i3][j2], d2[i3 - 2][j2 - 2] + 1);
-    }
-  }
-  return d2[a3.length][b2.length];
-}
-function closest(word, candidates) {
-  const lower3 = word.toLowerCase();
-  const limit = Math.max(2, Math.floor(word.length / 4));
-  let best;
-  for (const candidate of candidates) {
-    const distance = editDistance(lower3, candidate.toLowerCase());
-    if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance };
-  }
-  return best?.candidate;
 }
 
 // src/config/check-schema.ts
@@ -33572,15 +34093,6 @@ function durationMessage(text, units, min, max) {
   return `${JSON.stringify(text)} is not a valid duration here`;
 }
 
-// src/config/model.ts
-function formatPosition({ file, line, col }) {
-  return `${file}:${line}:${col}`;
-}
-function formatDiagnostic(d2) {
-  const place2 = d2.line > 0 ? formatPosition(d2) : d2.file;
-  return visible(`${place2}: ${d2.severity === "warning" ? "warning: " : ""}${d2.message}${d2.path ? ` (${d2.path})` : ""}`);
-}
-
 // src/config/desired.ts
 var SCOPE_LISTS = [
   { scope: "account", key: "accounts" },
@@ -33773,8 +34285,8 @@ function credentialReads(reads, targets) {
 }
 
 // src/config/load.ts
-import { readdir, readFile as readFile2, realpath, stat } from "node:fs/promises";
-import { extname, join, resolve as resolve3 } from "node:path";
+import { readdir, readFile as readFile3, realpath, stat as stat2 } from "node:fs/promises";
+import { extname, join as join2, resolve as resolve5 } from "node:path";
 
 // src/util/utf8.ts
 var UTF16_BOMS = [Buffer.from([255, 254]), Buffer.from([254, 255])];
@@ -33838,7 +34350,7 @@ async function findConfigFiles(paths) {
   for (const path of paths) {
     let info;
     try {
-      info = await stat(path);
+      info = await stat2(path);
     } catch (err) {
       diagnostics.push(fileDiagnostic(path, describeFsError(err)));
       continue;
@@ -33850,7 +34362,7 @@ async function findConfigFiles(paths) {
     } else if (!isYamlName(path)) {
       diagnostics.push(fileDiagnostic(path, "not a YAML file: config files end in .yaml or .yml"));
     } else {
-      found.set(resolve3(path), path);
+      found.set(resolve5(path), path);
     }
   }
   const files = [...found.values()].sort((a3, b2) => a3 < b2 ? -1 : a3 > b2 ? 1 : 0);
@@ -33861,11 +34373,11 @@ async function collectYaml(dir, found, seen) {
   if (seen.has(real)) return;
   seen.add(real);
   for (const entry2 of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry2.name);
-    const isDir = entry2.isDirectory() || entry2.isSymbolicLink() && (await stat(path).catch(() => null))?.isDirectory();
+    const path = join2(dir, entry2.name);
+    const isDir = entry2.isDirectory() || entry2.isSymbolicLink() && (await stat2(path).catch(() => null))?.isDirectory();
     if (isDir) {
       if (!isSkippedDirectory(entry2.name)) await collectYaml(path, found, seen);
-    } else if (isYamlName(entry2.name)) found.set(resolve3(path), path);
+    } else if (isYamlName(entry2.name)) found.set(resolve5(path), path);
   }
 }
 function describeFsError(err) {
@@ -33877,7 +34389,7 @@ function describeFsError(err) {
 async function readConfigText(path) {
   let bytes;
   try {
-    bytes = await readFile2(path);
+    bytes = await readFile3(path);
   } catch (err) {
     return { diagnostics: [fileDiagnostic(path, describeFsError(err))] };
   }
@@ -34194,468 +34706,35 @@ function baselineChanges(resource, desired) {
   return diffResource(resourceSpec(resource.type), desired, resource.live).changes;
 }
 
-// src/plan/build.ts
-import { createHash as createHash3 } from "node:crypto";
-
-// src/plan/rules.ts
-function ruleViolations(spec, desired, live) {
-  const fromConfig = (path) => path in desired.values;
-  const valueAt = (path) => fromConfig(path) ? desired.values[path] : live === null ? void 0 : getPath(live, fieldByPath(spec, path)?.liveKey ?? path);
-  return (spec.rules ?? []).flatMap((rule) => {
-    const missing = missingRequirements(rule, valueAt);
-    if (missing.length === 0) return [];
-    const origins = [rule.when, ...missing].map((path) => {
-      if (fromConfig(path)) return `${path}: ${JSON.stringify(desired.values[path])}${desired.positions[path] ? ` at ${formatPosition(desired.positions[path])}` : " in the config"}`;
-      if (live === null) return `${path} is not in the config (the ${spec.type} does not exist yet)`;
-      return path === rule.when ? `${path} is true in the live ${spec.type}` : `${path} is not in the config and not set in the live ${spec.type}`;
-    });
-    const refusal = rule.apiError ? ` (error ${rule.apiError.code})` : "";
-    return [`${spec.type}: ${describeRequirement(spec, rule, missing)}: ${origins.join("; ")}; the API would refuse this write${refusal}`];
-  });
-}
-
-// src/plan/build.ts
-async function buildPlan(desired, clients, options = {}) {
-  const read = (target2) => {
-    const client = clientFor(clients, target2.credentialsEnv?.name);
-    return (type) => readLive(client, type, target2.scope, target2.id);
-  };
-  return buildPlanFrom(desired, clients.apiBase.href, read, options);
-}
-async function buildPlanFrom(desired, apiBase, read, options = {}) {
-  const targets = selectTargets(desired.targets, options);
-  const planned = await mapLimit(targets, options.concurrency ?? 8, async (target2) => {
-    const plan = await planTarget(target2, read(target2));
-    options.onTarget?.(plan);
-    return plan;
-  }, options.signal);
-  return makePlan(apiBase, planned);
-}
-function selectTargets(targets, { accounts = [], zones = [], shard, only }) {
-  const byId = accounts.length > 0 || zones.length > 0;
-  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
-  return targets.filter(
-    (t2) => (!byId || wanted[t2.scope].has(lower2(t2.id))) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
-  );
-}
-function targetKey(t2) {
-  return `${t2.scope}:${t2.id}`;
-}
-function shardOf(t2, count4) {
-  return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count4 + 1;
-}
-function unmatchedFilters(targets, { accounts = [], zones = [] }) {
-  const has = (scope, id) => targets.some((t2) => t2.scope === scope && lower2(t2.id) === lower2(id));
-  const check = (scope, ids) => ids.filter((id) => !has(scope, id)).map((id) => {
-    const other = scope === "account" ? "zone" : "account";
-    return has(other, id) ? { scope, id, otherScope: other } : { scope, id };
-  });
-  return [...check("account", accounts), ...check("zone", zones)];
-}
-function lower2(id) {
-  return id.toLowerCase();
-}
-async function planTarget(target2, readResource) {
-  const base = {
-    scope: target2.scope,
-    id: target2.id,
-    description: target2.description ?? null,
-    source: target2.source,
-    ...target2.credentialsEnv ? { credentials_env: target2.credentialsEnv.name } : {}
-  };
-  const resources = [];
-  const broken = [];
-  try {
-    for (const desired of target2.resources) {
-      const live = await readResource(desired.type);
-      const missing = live === null ? missingForCreate(desired) : [];
-      if (missing.length > 0) {
-        return { ...base, resources, error: { message: `${desired.type} does not exist yet; creating it needs ${missing.join(" and ")} in the config` } };
-      }
-      const spec = resourceSpec(desired.type);
-      const planned = diffResource(spec, desired, live);
-      resources.push(planned);
-      if (planned.action !== "noop") broken.push(...ruleViolations(spec, desired, live));
-    }
-    return { ...base, resources, error: broken.length > 0 ? { message: broken.join("; ") } : null };
-  } catch (err) {
-    return { ...base, resources, error: planError(err, target2.credentialsEnv) };
-  }
-}
-function missingForCreate(desired) {
-  return resourceSpec(desired.type).fields.filter((f2) => f2.requiredOnCreate && desired.values[f2.path] === void 0).map((f2) => f2.path);
-}
-function planError(err, credentialsEnv) {
-  if (err instanceof CredentialRefusedError && credentialsEnv) {
-    return { message: refusedToken([{ name: credentialsEnv.name, where: formatPosition(credentialsEnv.position) }]), status: err.status, codes: err.codes };
-  }
-  if (err instanceof CloudflareApiError) return { message: err.message, status: err.status, codes: err.codes };
-  return { message: err instanceof Error ? err.message : String(err) };
-}
-
-// src/plan/safety.ts
-var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
-var DEFAULT_BUDGET_MIN_TARGETS = 8;
-function parseBudget(text) {
-  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text);
-  if (!m2) return void 0;
-  const n3 = Number(m2[1]);
-  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
-  return { kind: "count", count: n3 };
-}
-function checkSafety(plan, options = {}) {
-  const blocked = [];
-  const allowed = [];
-  for (const target2 of plan.targets) {
-    for (const resource of target2.resources) {
-      if (resource.action === "noop") continue;
-      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked, allowed);
-    }
-  }
-  const budget = judgeBudget(plan, options.budget);
-  if (budget.blocked) blocked.push(budget.blocked);
-  return { ...plan, blocked, allowed, change_budget: budget.report };
-}
-function judgeChange(target2, resource, change, allow, blocked, allowed) {
-  for (const rule of SAFETY_RULES) {
-    for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
-      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
-      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
-      if (allowance) {
-        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
-      } else {
-        blocked.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
-      }
-    }
-  }
-}
-function unusedAllowances(plan, allow) {
-  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
-  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
-  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
-}
-function judgeBudget(plan, given) {
-  const targets = plan.targets.length;
-  const budget = given ?? (targets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
-  if (!budget) return { report: null };
-  const limit = budget.kind === "count" ? budget.count : Math.floor(targets * budget.percent / 100);
-  const changed = plan.targets.filter(targetChanges).length;
-  const max = budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
-  const report = { max, limit, changed, targets };
-  if (changed <= limit) return { report };
-  const of = budget.kind === "percent" ? `${max} of ${targets} targets, so at most ${limit}` : `${limit} ${limit === 1 ? "target" : "targets"}`;
-  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? "" : ", the default"}); if that is intended, raise it with --max-changed-targets N or N%`;
-  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
-}
-
-// src/commands/shared/results.ts
-import { readFile as readFile3 } from "node:fs/promises";
-
-// src/util/atomic-write.ts
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { dirname, join as join2, resolve as resolve4 } from "node:path";
-var FileWriteError = class extends Error {
-  name = "FileWriteError";
-};
-function checkWritable(path) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  if (!isDirectory(dir)) {
-    const missing = !exists(dir);
-    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
-  }
-}
-function writeFileAtomicSync(path, text, { mode = 420 } = {}) {
-  const temporary = writeTemporary(path, text, mode);
-  try {
-    renameSync(temporary, path);
-  } catch (err) {
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
-  }
-}
-function existingPaths(paths) {
-  return paths.filter((path) => {
-    try {
-      lstatSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
-  if (!overwrite) {
-    const existing = existingPaths(files.map((f2) => f2.path));
-    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
-  }
-  const madeDirs = [];
-  const temporaries = [];
-  try {
-    for (const file of files) {
-      makeDirs(dirname(resolve4(file.path)), madeDirs, file.path);
-      temporaries.push(writeTemporary(file.path, file.text, mode));
-    }
-    for (const [i3, file] of files.entries()) {
-      try {
-        renameSync(temporaries[i3], file.path);
-      } catch (err) {
-        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
-      }
-    }
-  } catch (err) {
-    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
-    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
-    throw err;
-  }
-}
-function writeTemporary(path, text, mode) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  const temporary = join2(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  let fd;
-  try {
-    fd = openSync(temporary, "wx", mode);
-    writeSync(fd, text);
-    fsyncSync(fd);
-    closeSync(fd);
-    return temporary;
-  } catch (err) {
-    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
-  }
-}
-function makeDirs(dir, made, forPath) {
-  if (exists(dir)) return;
-  makeDirs(dirname(dir), made, forPath);
-  try {
-    mkdirSync(dir);
-    made.push(dir);
-  } catch (err) {
-    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
-  }
-}
-function isDirectory(path) {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-function exists(path) {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function ignoreErrors(action) {
-  try {
-    action();
-  } catch {
-  }
-}
-function reason(err, dir) {
-  switch (err.code) {
-    case "ENOENT":
-      return `the directory ${dir} does not exist`;
-    case "ENOTDIR":
-      return `${dir} is not a directory`;
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "it is a directory";
-    case "ENOSPC":
-      return "no space left on the device";
-    case "EROFS":
-      return "the file system is read-only";
-    default:
-      return err.code ?? "the write failed";
-  }
-}
-
-// src/commands/shared/results.ts
-var RESULTS_VERSION = 1;
-var TO_RETRY = ["failed", "pending", "skipped"];
-function planEntry(target2) {
-  const base = { scope: target2.scope, id: target2.id };
-  if (target2.error) return { ...base, outcome: "failed", error: target2.error.message };
-  return { ...base, outcome: target2.resources.some((r2) => r2.action !== "noop") ? "changes" : "no-changes" };
-}
-function applyEntry(result) {
-  const base = { scope: result.scope, id: result.id, outcome: result.outcome };
-  if (result.outcome !== "failed") return base;
-  const error = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`), ...result.error ? [result.error] : []].join("; ");
-  return { ...base, error, ...result.transient ? { transient: true } : {} };
-}
-var ResultsWriter = class {
-  constructor(path, command, entries2, intervalMs = 1e3) {
-    this.path = path;
-    this.command = command;
-    this.intervalMs = intervalMs;
-    for (const entry2 of entries2) this.#entries.set(targetKey(entry2), entry2);
-  }
-  path;
-  command;
-  intervalMs;
-  #entries = /* @__PURE__ */ new Map();
-  #lastWrite = 0;
-  #dirty = false;
-  /** Record an outcome; written within about a second (the file is rewritten whole, so not on every target). */
-  set(entry2) {
-    this.#entries.set(targetKey(entry2), entry2);
-    this.#dirty = true;
-    if (Date.now() - this.#lastWrite >= this.intervalMs) this.write(false).catch(() => void 0);
-  }
-  /** Write now (atomically: a reader sees the previous file or this one). An unwritable path is a UsageError. */
-  async write(complete) {
-    this.writeNow(complete);
-  }
-  /**
-   * Write before the run ends at once (a second Ctrl-C), synchronously. A failure is not reported: the path was
-   * written at the start of the run, so it is writable, and there is no run left to report it in.
-   */
-  writeNowQuietly(complete) {
-    try {
-      this.writeNow(complete);
-    } catch {
-    }
-  }
-  writeNow(complete) {
-    this.#lastWrite = Date.now();
-    this.#dirty = false;
-    try {
-      writeFileAtomicSync(this.path, JSON.stringify(this.snapshot(complete), null, 2) + "\n");
-    } catch (err) {
-      throw new UsageError(`--results: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  async finish() {
-    await this.write(true);
-  }
-  get dirty() {
-    return this.#dirty;
-  }
-  snapshot(complete) {
-    const targets = [...this.#entries.values()];
-    const summary3 = {};
-    for (const t2 of targets) summary3[t2.outcome] = (summary3[t2.outcome] ?? 0) + 1;
-    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets };
-  }
-};
-async function readTargetsToRetry(path) {
-  let text;
-  try {
-    text = await readFile3(path, "utf8");
-  } catch (err) {
-    throw new UsageError(`--only-failed: cannot read ${path}: ${err.code ?? err.message}`);
-  }
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--only-failed: ${path} is not JSON (${err.message}); expected a file written by --results`);
-  }
-  const file = data;
-  if (!file || typeof file !== "object" || file.ztsync_results !== RESULTS_VERSION || !Array.isArray(file.targets)) {
-    throw new UsageError(`--only-failed: ${path} is not a ztsync results file (written by --results, with "ztsync_results": ${RESULTS_VERSION})`);
-  }
-  const keys = /* @__PURE__ */ new Set();
-  file.targets.forEach((t2, i3) => {
-    const ok = t2 && typeof t2 === "object" && (t2.scope === "account" || t2.scope === "zone") && typeof t2.id === "string" && typeof t2.outcome === "string";
-    if (!ok) throw new UsageError(`--only-failed: ${path}: targets[${i3}] needs scope (account or zone), id and outcome`);
-    if (TO_RETRY.includes(t2.outcome)) keys.add(targetKey(t2));
-  });
-  return keys;
-}
-
-// src/commands/shared/reconcile.ts
-function addApiOptions(command, { concurrency = "targets read at once (default 8)" } = {}) {
-  command.addOption(new Option("--api-base <url>", `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`));
-  if (concurrency) command.option("--concurrency <n>", concurrency);
-  return command.option(
-    "--retry-budget <duration>",
-    `how long a failed API call (429, 5xx, timeout, lost connection) is retried, with jittered backoff of ${DEFAULT_MIN_BACKOFF_MS / 1e3} s to ${DEFAULT_MAX_BACKOFF_MS / 1e3} s: a duration (90s, 2m, 1m30s) or seconds (default ${DEFAULT_RETRY_BUDGET_MS / 6e4}m; 0: no retry)`
-  ).option("--max-retries <n>", "also stop after N retries of a call (default: no count, only --retry-budget)");
-}
-function collect(value, previous = []) {
-  return [...previous, value];
-}
-var DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === "percent" ? `${DEFAULT_BUDGET.percent}%` : String(DEFAULT_BUDGET.count);
-function safetyFromFlags(options) {
-  const allow = (options.allow ?? []).map((rule) => {
-    if (!SAFETY_RULE_NAMES.includes(rule)) {
-      const hint = rule === CHANGE_BUDGET_RULE ? "; the change budget is set with --max-changed-targets N or N%" : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
-      throw new UsageError(`--allow: unknown safety rule "${rule}"${hint}`);
-    }
-    return { rule, via: "flag", reason: null, source: null };
-  });
-  if (options.maxChangedTargets === void 0) return { allow };
-  const budget = parseBudget(options.maxChangedTargets);
-  if (!budget) throw new UsageError(`--max-changed-targets takes a whole number of targets (5) or a percentage up to 100% (25%), not "${options.maxChangedTargets}"`);
-  return { allow, budget };
-}
-function addReconcileOptions(command, { pathsOptional = false } = {}) {
-  const paths = "YAML config files or directories (read recursively: *.yaml, *.yml)";
-  return addApiOptions(
-    command.argument(pathsOptional ? "[paths...]" : "<paths...>", paths).option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)").option("--results <file>", "write each target's outcome as JSON to this file (rewritten as the run goes, also when targets fail)").option("-q, --quiet", "no progress line on stderr").option("--rate-limit <n/seconds>", `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`),
-    { concurrency: "targets read (and, in apply, written) at once; default 8 for reads, 4 for writes" }
-  ).option("--allow <rule>", `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(", ")}`, collect).option("--max-changed-targets <n>", `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
-}
-function concurrencyOption(options) {
-  return wholeNumber("--concurrency", options.concurrency ?? "8", 1);
-}
-async function planFromConfig(paths, options, io, client) {
-  const safety = safetyFromFlags(options);
-  const shard = options.shard === void 0 ? void 0 : parseShard(options.shard);
-  const only = options.onlyFailed === void 0 ? void 0 : await readTargetsToRetry(options.onlyFailed);
-  const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
-  printDiagnostics(io, warnings);
-  const targets = state ? selectTargets(state.targets, { accounts: options.account, zones: options.zone, shard, only }) : [];
-  if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(targets, io.env)));
-  if (!state || diagnostics.length > 0) {
-    githubActions(io).annotateDiagnostics(diagnostics);
-    printDiagnostics(io, diagnostics);
-    io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"} in the config; nothing was read or changed
-`);
-    return null;
-  }
-  const filters2 = { accounts: options.account, zones: options.zone };
-  const unmatched = unmatchedFilters(state.targets, filters2);
-  if (unmatched.length > 0) throw new UsageError(unmatched.map(describeUnmatched).join("\n"));
-  const clients = makeClients(options, io, client);
+// src/plan/pipeline.ts
+async function planPipeline(settings, sink) {
+  const { state, diagnostics, warnings } = await loadDesiredState(settings.paths, { env: sink.env });
+  sink.warnings(warnings);
+  const targets = state ? selectTargets(state.targets, settings.selection) : [];
+  if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(targets, sink.env)));
+  if (!state || diagnostics.length > 0) return { kind: "invalid", diagnostics };
+  const unmatched = unmatchedFilters(state.targets, settings.selection);
+  if (unmatched.length > 0) return { kind: "unmatched", unmatched };
+  const clients = makeClients(settings.api, sink.env);
   if (targets.some((t2) => !t2.credentialsEnv)) clients.for(void 0);
-  const concurrency = concurrencyOf(options) ?? 8;
-  const counts = countsOf(clients);
-  const progress = new Progress(io, { label: "plan", total: targets.length, quiet: options.quiet, counts });
+  const coverage = coverageOf(settings, await configCommit(settings.paths));
+  const read = sink.reading(targets.length, clients);
   let built;
-  const stop = stopOnInterrupt(io, clients, {
-    first: (signal) => `
-ztsync: ${signal}: reading no new target; finishing the reads in flight (again to stop at once)
-`,
-    again: (signal) => {
-      progress.abandon();
-      return `ztsync: ${signal} again: stopped at once while reading live state; nothing was changed
-`;
-    }
-  });
   try {
-    built = await buildPlan({ ...state, targets }, clients, { concurrency, signal: stop.signal, onTarget: () => progress.targetDone() });
+    built = { ...await buildPlan({ ...state, targets }, clients, { concurrency: settings.api.concurrency ?? 8, signal: read.signal, onTarget: () => read.targetDone() }), coverage };
   } finally {
-    stop.end();
-    progress.stop();
+    read.end();
   }
-  if (stop.signal.aborted) throw new Interrupted(`interrupted (${stop.signal.reason}) with live state read for ${built.targets.length} of ${targets.length} targets: nothing was changed`);
-  if (!reportRefusals(io, clients, built, targets)) return null;
+  if (read.signal.aborted) return { kind: "interrupted", signal: String(read.signal.reason), plan: built, total: targets.length };
+  const refusals = clients.refusals();
+  if (refusals.length > 0) {
+    const stopped = refusals.some((r2) => r2.byDefault);
+    sink.refused(refusals, { plan: built, targets, stopped });
+    if (stopped) return { kind: "refused", plan: built, clients };
+  }
   const configAllows = state.allow.map((a3) => ({ rule: a3.rule, target: { scope: a3.scope, id: a3.id }, via: "config", reason: a3.reason, source: a3.source }));
-  const checked = checkSafety(built, { allow: [...configAllows, ...safety.allow], budget: safety.budget });
-  printDiagnostics(
-    io,
+  const checked = checkSafety(built, { allow: [...configAllows, ...settings.safety.allow ?? []], budget: settings.safety.budget });
+  sink.warnings(
     unusedAllowances(checked, configAllows).map((unused) => ({
       ...unused.source,
       message: `allow ${unused.rule} on ${unused.target.scope} ${unused.target.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
@@ -34663,91 +34742,119 @@ ztsync: ${signal}: reading no new target; finishing the reads in flight (again t
       severity: "warning"
     }))
   );
-  const base = options.baseline ? await baselineState(options.baseline, io) : null;
-  const plan = base ? markOrigins(checked, base, options.baseline) : checked;
+  const base = settings.baseline ? await baselineState(settings.baseline, sink) : null;
+  const plan = base ? markOrigins(checked, base, settings.baseline) : checked;
   const leaking = targetsHoldingSecrets(plan, clients.secrets());
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(", ")}: a config value or an API answer holds it); nothing was written`);
   }
-  return { plan: sealPlan(plan), clients, counts };
+  return { kind: "planned", plan: sealPlan(plan), clients };
 }
-function reportRefusals(io, clients, plan, targets) {
-  const refusals = clients.refusals();
-  const stop = refusals.some((r2) => r2.byDefault);
-  const where = (name) => {
-    const named = targets.find((t2) => t2.credentialsEnv?.name === name)?.credentialsEnv;
-    return named && formatPosition(named.position);
+function coverageOf({ selection }, { commit, dirty }) {
+  const lower3 = (ids = []) => ids.map((id) => id.toLowerCase());
+  return {
+    shard: selection.shard ? `${selection.shard.index}/${selection.shard.count}` : null,
+    accounts: lower3(selection.accounts),
+    zones: lower3(selection.zones),
+    only: selection.only ? [...selection.only].sort() : null,
+    config_commit: commit,
+    config_dirty: dirty
   };
-  for (const refusal of refusals) {
-    const failed = plan.targets.filter((t2) => t2.credentials_env !== void 0 && refusal.variables.includes(t2.credentials_env) && t2.error?.message.startsWith(refusedToken([{ name: t2.credentials_env }])));
-    const outcome = stop ? "Stopped: nothing was changed" : `${failed.length} ${failed.length === 1 ? "target" : "targets"} using it could not be planned; the other targets were`;
-    io.stderr.write(`ztsync: ${visible(explainRefusal(refusal, where))}. ${outcome}.
-`);
-  }
-  return !stop;
 }
+async function baselineState(paths, sink) {
+  const existing = [];
+  for (const path of paths) {
+    if (await stat3(path).then(() => true, () => false)) existing.push(path);
+    else sink.note(`ztsync: --baseline ${path} does not exist: taken as an empty base config (its changes count as introduced)`);
+  }
+  if (existing.length === 0) return { files: [], targets: [], allow: [] };
+  const { state, diagnostics } = await loadDesiredState(existing, { env: sink.env });
+  if (state) return state;
+  const first = diagnostics[0] ? `; the first: ${formatDiagnostic(diagnostics[0])}` : "";
+  sink.note(`ztsync: --baseline: the base config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"}${first}); changes are not marked introduced or drift`);
+  return null;
+}
+
+// src/commands/shared/diagnostics.ts
 function printDiagnostics(io, diagnostics) {
   const github = githubActions(io);
   for (const d2 of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d2) + "\n"));
 }
-function stopOnInterrupt(io, clients, saying) {
-  const listening = new AbortController();
-  const stop = new AbortController();
-  void io.stopSignal(listening.signal).then((signal) => {
-    if (listening.signal.aborted) return;
-    stop.abort(signal);
-    clients.stopRetrying();
-    io.stderr.write(saying.first(signal));
-    return io.stopSignal(listening.signal).then((again) => {
-      if (listening.signal.aborted) return;
-      io.stderr.write(saying.again(again));
-      io.exit(EXIT.interrupted);
-    });
-  });
-  return { signal: stop.signal, end: () => listening.abort() };
+function reportInvalidConfig(io, diagnostics) {
+  githubActions(io).annotateDiagnostics(diagnostics);
+  printDiagnostics(io, diagnostics);
+  io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"} in the config; nothing was read or changed
+`);
 }
-function concurrencyOf(options) {
-  return options.concurrency === void 0 ? void 0 : wholeNumber("--concurrency", options.concurrency, 1);
-}
-function clientOptions(options, io, { readOnly }) {
-  return {
-    apiBase: options.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
-    readOnly,
-    retryBudgetMs: options.retryBudget === void 0 ? DEFAULT_RETRY_BUDGET_MS : parseRetryBudget(options.retryBudget),
-    ...options.maxRetries === void 0 ? {} : { retries: wholeNumber("--max-retries", options.maxRetries, 0) },
-    ...io.retryTiming
-  };
-}
-function parseRetryBudget(text) {
-  const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
-  const nanos = parseDuration(trimmed);
-  if (nanos !== void 0 && nanos >= 0n) return Number(nanos / 1000000n);
-  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text}"`);
-}
-async function baselineState(paths, io) {
-  const existing = [];
-  for (const path of paths) {
-    if (await stat2(path).then(() => true, () => false)) existing.push(path);
-    else io.stderr.write(`ztsync: --baseline ${path} does not exist: taken as an empty base config (its changes count as introduced)
+
+// src/commands/shared/progress.ts
+var DEFAULT_LOG_INTERVAL_SECONDS = 5;
+var TTY_REDRAW_MS = 200;
+var Progress = class {
+  constructor(io, options) {
+    this.io = io;
+    this.options = options;
+    this.#tty = io.stderrIsTTY === true;
+    const configured = Number(io.env.ZTSYNC_PROGRESS_INTERVAL);
+    const seconds3 = io.env.ZTSYNC_PROGRESS_INTERVAL !== void 0 && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LOG_INTERVAL_SECONDS;
+    this.#intervalMs = this.#tty ? TTY_REDRAW_MS : seconds3 * 1e3;
+    this.#enabled = !options.quiet && options.total > 0;
+    if (this.#enabled && this.#intervalMs > 0) {
+      this.#timer = setInterval(() => this.draw(), this.#intervalMs);
+      this.#timer.unref();
+    }
+  }
+  io;
+  options;
+  #done = 0;
+  #lines = 0;
+  #timer;
+  #started = Date.now();
+  #tty;
+  #intervalMs;
+  #enabled;
+  targetDone() {
+    this.#done++;
+    if (this.#enabled && this.#intervalMs === 0) this.draw();
+  }
+  /** Stop: a terminal's live line is cleared; a log that got lines gets a last one. */
+  stop() {
+    clearInterval(this.#timer);
+    if (!this.#enabled) return;
+    if (this.#tty) {
+      if (this.#lines > 0) this.clearLine();
+    } else if (this.#lines > 0 && this.#intervalMs > 0) {
+      this.draw();
+    }
+  }
+  /** Stop without a last line (the run is ending at once): only a terminal's live line is cleared. */
+  abandon() {
+    clearInterval(this.#timer);
+    if (this.#enabled && this.#tty && this.#lines > 0) this.clearLine();
+  }
+  line() {
+    const { label, total } = this.options;
+    const { requests, retries, heldMs } = this.options.counts();
+    const elapsedMs = Date.now() - this.#started;
+    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds(heldMs)} held by the rate budget`, `${seconds(elapsedMs)} elapsed`];
+    if (this.#done > 0 && this.#done < total) parts.push(`ETA ${seconds(elapsedMs / this.#done * (total - this.#done))}`);
+    return parts.join(", ");
+  }
+  draw() {
+    this.#lines++;
+    if (this.#tty) this.clearLine();
+    this.io.stderr.write(this.#tty ? this.line() : `${this.line()}
 `);
   }
-  if (existing.length === 0) return { files: [], targets: [], allow: [] };
-  const { state, diagnostics } = await loadDesiredState(existing, { env: io.env });
-  if (state) return state;
-  const first = diagnostics[0] ? `; the first: ${formatDiagnostic(diagnostics[0])}` : "";
-  io.stderr.write(`ztsync: --baseline: the base config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"}${first}); changes are not marked introduced or drift
-`);
-  return null;
-}
-function makeClient(options, io, access) {
-  return new CloudflareClient({ ...clientOptions(options, io, access), credentials: credentialsFromEnv(io.env) });
-}
-function makeClients(options, io, access) {
-  const text = options.rateLimit;
-  const rateLimit = text === void 0 ? DEFAULT_RATE_LIMIT : parseRateLimitSetting(text);
-  if (!rateLimit) throw new UsageError(`--rate-limit takes N/SECONDS such as 1000/300, not "${text}"`);
-  return new ClientPool({ ...clientOptions(options, io, access), env: io.env, rateLimit });
+  /** Back to the start of the live line, erased: a sequence of ztsync's own, so written as it is. */
+  clearLine() {
+    const sequence = "\r\x1B[2K";
+    if (this.io.stderr.control) this.io.stderr.control(sequence);
+    else this.io.stderr.write(sequence);
+  }
+};
+function seconds(ms) {
+  return ms < 6e4 ? `${(ms / 1e3).toFixed(1)} s` : `${Math.floor(ms / 6e4)} min ${Math.round(ms % 6e4 / 1e3)} s`;
 }
 function countsOf(clients) {
   return () => {
@@ -34756,25 +34863,67 @@ function countsOf(clients) {
     return { requests: sum("requests"), retries: sum("retries"), heldMs: Math.max(0, ...all2.map((c4) => c4.heldMs)) };
   };
 }
-function parseShard(text) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  const shard = match && { index: Number(match[1]), count: Number(match[2]) };
-  if (!shard || shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
-    throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N (shard K of N, e.g. 2/4), not "${text}"`);
+
+// src/commands/shared/refusals.ts
+function reportRefusals(io, refusals, { plan, targets, stopped }) {
+  const where = (name) => {
+    const named = targets.find((t2) => t2.credentialsEnv?.name === name)?.credentialsEnv;
+    return named && formatPosition(named.position);
+  };
+  for (const refusal of refusals) {
+    const failed = plan.targets.filter((t2) => t2.credentials_env !== void 0 && refusal.variables.includes(t2.credentials_env) && t2.error?.message.startsWith(refusedToken([{ name: t2.credentials_env }])));
+    const outcome = stopped ? "Stopped: nothing was changed" : `${failed.length} ${failed.length === 1 ? "target" : "targets"} using it could not be planned; the other targets were`;
+    io.stderr.write(`ztsync: ${visible(explainRefusal(refusal, where))}. ${outcome}.
+`);
   }
-  return shard;
 }
-function describeUnmatched({ scope, id, otherScope }) {
-  const hint = otherScope ? `: it is ${otherScope === "account" ? "an" : "a"} ${otherScope} id; use --${otherScope} ${id}` : "; check the id, or run without the filter to plan every target";
-  return `--${scope} ${id} matches no ${scope} in the config${hint}`;
+
+// src/commands/shared/plan-run.ts
+async function planFromConfig(settings, io) {
+  const outcome = await planPipeline(settings, commandSink(io, settings));
+  switch (outcome.kind) {
+    case "invalid":
+      reportInvalidConfig(io, outcome.diagnostics);
+      return null;
+    case "unmatched":
+      throw unmatchedError(outcome.unmatched);
+    case "interrupted":
+      throw new Interrupted(`interrupted (${outcome.signal}) with live state read for ${outcome.plan.targets.length} of ${outcome.total} targets: nothing was changed`);
+    case "refused":
+      return null;
+    case "planned":
+      return { plan: outcome.plan, clients: outcome.clients, counts: countsOf(outcome.clients) };
+  }
 }
-function useColor(io) {
-  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
-}
-function wholeNumber(option, text, min) {
-  const n3 = Number(text);
-  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text}"`);
-  return n3;
+function commandSink(io, settings) {
+  return {
+    env: io.env,
+    warnings: (diagnostics) => printDiagnostics(io, diagnostics),
+    note: (text) => io.stderr.write(`${text}
+`),
+    reading(total, clients) {
+      const progress = new Progress(io, { label: "plan", total, quiet: settings.quiet, counts: countsOf(clients) });
+      const stop = stopOnInterrupt(io, clients, {
+        first: (signal) => `
+ztsync: ${signal}: reading no new target; finishing the reads in flight (again to stop at once)
+`,
+        again: (signal) => {
+          progress.abandon();
+          return `ztsync: ${signal} again: stopped at once while reading live state; nothing was changed
+`;
+        }
+      });
+      return {
+        signal: stop.signal,
+        targetDone: () => progress.targetDone(),
+        end() {
+          stop.end();
+          progress.stop();
+        }
+      };
+    },
+    refused: (refusals, context) => reportRefusals(io, refusals, context)
+  };
 }
 
 // src/commands/apply.ts
@@ -34785,22 +34934,33 @@ function applyCommand(io, setExit) {
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
     const loaded = options.plan ? await savedPlan(paths, options, io) : await freshPlan(paths, options, io);
     if (!loaded) return setExit(EXIT.error);
-    setExit(await applyLoaded(loaded, options, io));
+    setExit(await applyLoaded(loaded, loaded.settings, io));
   });
+}
+function applySettings(flags, concurrency) {
+  return {
+    autoApprove: flags.autoApprove === true,
+    ...flags.results !== void 0 ? { results: flags.results } : {},
+    quiet: flags.quiet === true,
+    ...concurrency === void 0 ? {} : { concurrency }
+  };
 }
 async function freshPlan(paths, options, io) {
   if (paths.length === 0) throw new UsageError("apply needs config paths, or --plan FILE to apply a saved plan");
-  return planFromConfig(paths, options, io, { readOnly: false });
+  const settings = await reconcileSettings(paths, options, io, { readOnly: false });
+  const planned = await planFromConfig(settings, io);
+  return planned && { ...planned, settings: applySettings(options, settings.api.concurrency) };
 }
 async function savedPlan(paths, options, io) {
   const file = options.plan;
   if (paths.length > 0) throw new UsageError("apply --plan applies the saved plan as it is: give no config paths (or leave out --plan to plan afresh)");
-  if (options.account || options.zone || options.shard || options.onlyFailed) {
+  if (selectsTargets(options)) {
     throw new UsageError("--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole");
   }
-  if (options.allow || options.maxChangedTargets !== void 0) {
+  if (setsSafety(options)) {
     throw new UsageError("--allow and --max-changed-targets are judged when planning: a saved plan is applied with the allowances it was reviewed with; plan again with them");
   }
+  const api = apiSettings(options, io, { readOnly: false });
   let plan;
   try {
     plan = await loadSavedPlan(file);
@@ -34810,14 +34970,14 @@ async function savedPlan(paths, options, io) {
 `);
     return null;
   }
-  const clients = makeClients(options, io, { readOnly: false });
+  const clients = makeClients(api, io.env);
   if (plan.api_base !== clients.apiBase.href) {
     io.stderr.write(`ztsync apply: ${file} was made against ${plan.api_base}, not ${clients.apiBase.href}; nothing was changed
 `);
     return null;
   }
   for (const target2 of plan.targets) clients.for(target2.credentials_env);
-  return { plan, clients, counts: countsOf(clients), checkSnapshot: true };
+  return { plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
 }
 async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io) {
   const color = useColor(io);
@@ -34865,7 +35025,7 @@ ztsync apply: ${signal}: starting no new target and no new retry; finishing the 
   let result;
   try {
     result = await applyPlan(plan, clients, {
-      concurrency: concurrencyOf(options),
+      concurrency: options.concurrency,
       checkSnapshot,
       signal: stop.signal,
       onWrite: (t2) => unreported.add(`${t2.scope}:${t2.id}`),
@@ -35895,7 +36055,7 @@ function parseUrl(raw) {
   }
 }
 function readBody(req, limit) {
-  return new Promise((resolve6) => {
+  return new Promise((resolve7) => {
     const chunks = [];
     let size = 0;
     req.on("data", (chunk2) => {
@@ -35904,11 +36064,11 @@ function readBody(req, limit) {
       else if (size > DRAIN_LIMIT_BYTES) req.socket.destroy();
     });
     const done = () => {
-      if (size > limit) return resolve6({ text: "", tooLarge: true });
+      if (size > limit) return resolve7({ text: "", tooLarge: true });
       try {
-        resolve6({ text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks)), tooLarge: false });
+        resolve7({ text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks)), tooLarge: false });
       } catch {
-        resolve6({ text: "", tooLarge: false, notUtf8: true });
+        resolve7({ text: "", tooLarge: false, notUtf8: true });
       }
     };
     req.on("end", done);
@@ -36065,11 +36225,11 @@ async function startEmulator(options = {}) {
   };
   const server = createServer(createRequestHandler(ctx));
   const host = options.host ?? DEFAULT_HOST;
-  await new Promise((resolve6, reject) => {
+  await new Promise((resolve7, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_PORT, host, () => {
       server.off("error", reject);
-      resolve6();
+      resolve7();
     });
   });
   const { port } = server.address();
@@ -36081,8 +36241,8 @@ async function startEmulator(options = {}) {
     state,
     config,
     reconfigure: (change) => ctx.reconfigure(checkConfigChange(change)),
-    close: () => new Promise((resolve6, reject) => {
-      server.close((err) => err ? reject(err) : resolve6());
+    close: () => new Promise((resolve7, reject) => {
+      server.close((err) => err ? reject(err) : resolve7());
       server.closeAllConnections();
     })
   };
@@ -36221,7 +36381,7 @@ function describeStartError(err) {
 
 // src/commands/import.ts
 import { readFile as readFile5 } from "node:fs/promises";
-import { dirname as dirname2, extname as extname2, join as join3, relative as relative2, resolve as resolve5, sep as sep2 } from "node:path";
+import { dirname as dirname3, extname as extname2, join as join3, relative as relative2, resolve as resolve6, sep as sep2 } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/import/model.ts
@@ -36479,8 +36639,9 @@ async function runImport(options, io) {
     const existing = existingPaths(plannedPaths(targets, options));
     if (existing.length > 0) return fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was read or written.`]);
   }
-  const client = makeClient(options, io, { readOnly: true });
-  const concurrency = concurrencyOption(options);
+  const api = apiSettings(options, io, { readOnly: true });
+  const client = makeClient(api, io.env);
+  const concurrency = api.concurrency ?? 8;
   const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
@@ -36547,9 +36708,9 @@ function plannedPaths(targets, options) {
 }
 function schemaReference(given) {
   if (given !== void 0 && /^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return () => given;
-  const schema4 = resolve5(given ?? BUNDLED_SCHEMA);
+  const schema4 = resolve6(given ?? BUNDLED_SCHEMA);
   return (path) => {
-    const from = path === null ? process.cwd() : dirname2(resolve5(path));
+    const from = path === null ? process.cwd() : dirname3(resolve6(path));
     const ref = relative2(from, schema4).split(sep2).join("/");
     return ref.startsWith(".") ? ref : `./${ref}`;
   };
@@ -36594,7 +36755,7 @@ async function runRevoke(options, io) {
     ...options.devices && { devices: true },
     ...options.warpSessionReauth && { warpSessionReauth: true }
   };
-  const client = makeClient(options, io, { readOnly: false });
+  const client = makeClient(apiSettings(options, io, { readOnly: false }), io.env);
   const what = describe3(request, scope, id);
   if (!await confirmed(io, options, what)) return EXIT.error;
   let answer;
@@ -36656,20 +36817,6 @@ function renderPlan(plan, format, options) {
   }
 }
 
-// src/commands/shared/output.ts
-function outputIo(io) {
-  const secrets = secretsFromEnv(io.env);
-  const mask = (text) => secrets.length === 0 ? String(text) : maskSecrets(String(text), secrets);
-  return {
-    ...io,
-    stdout: { write: (text) => io.stdout.write(mask(text)) },
-    stderr: { write: (text) => io.stderr.write(visibleLines(mask(text))), control: (sequence) => io.stderr.write(sequence) }
-  };
-}
-function writeOutputFile(io, path, text) {
-  writeFileAtomicSync(path, maskSecrets(text, secretsFromEnv(io.env)));
-}
-
 // src/commands/plan.ts
 function planCommand(io, setExit) {
   const command = new Command("plan").summary("Show what apply would change, field by field (never writes).").description(
@@ -36680,10 +36827,11 @@ function planCommand(io, setExit) {
     if (out !== void 0) checkWritable(out);
     if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file; for the markdown plan on stdout use --format markdown");
     if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
-    const planned = await planFromConfig(paths, options, io, { readOnly: true });
+    const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+    const planned = await planFromConfig(settings, io);
     if (!planned) return setExit(EXIT.error);
     const { plan } = planned;
-    if (options.results) await new ResultsWriter(options.results, "plan", plan.targets.map(planEntry)).finish();
+    if (settings.results) await new ResultsWriter(settings.results, "plan", plan.targets.map(planEntry)).finish();
     const github = githubActions(io);
     github.annotatePlan(plan);
     const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
@@ -37173,7 +37321,7 @@ function reportCommand(io, setExit) {
     if (options.plan) {
       plan = await readPlanFile(options.plan);
     } else {
-      const planned = await planFromConfig(paths, options, io, { readOnly: true });
+      const planned = await planFromConfig(await reconcileSettings(paths, options, io, { readOnly: true }), io);
       if (!planned) return setExit(EXIT.error);
       plan = planned.plan;
     }
@@ -37317,9 +37465,9 @@ function processIo(exit = (code2) => process.exit(code2)) {
         rl.close();
       }
     },
-    stopSignal: (until) => new Promise((resolve6) => {
+    stopSignal: (until) => new Promise((resolve7) => {
       const stop = (signal) => {
-        resolve6(signal);
+        resolve7(signal);
         queueMicrotask(stopListening);
       };
       const stopListening = () => {
