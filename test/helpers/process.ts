@@ -1,5 +1,5 @@
 // The CLI from source as a process of its own: for what an in-process run cannot show (real signals, the
-// listener handoff in bin.ts, process.exit, timers that do or do not hold the process open).
+// listener handoff in src/process-io.ts, process.exit, timers that do or do not hold the process open).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 
