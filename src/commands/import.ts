@@ -10,8 +10,8 @@ import { idProblem, orderTargets, parseTargetsFile, type ImportTarget } from '..
 import { checkImportFiles, roundTripProblems } from '../import/verify.js';
 import { EXIT, UsageError, type Io } from '../io.js';
 import { existingPaths, writeFilesAtomicSync } from '../util/atomic-write.js';
-import { makeClient } from '../cloudflare/settings.js';
-import { addApiOptions, apiSettings, type ApiFlags } from './shared/options/api.js';
+import { makeClients } from '../cloudflare/settings.js';
+import { addApiOptions, addRateLimitOption, apiSettings, type ApiFlags } from './shared/options/api.js';
 import { visible } from '../util/terminal.js';
 
 interface ImportOptions extends ApiFlags {
@@ -61,7 +61,7 @@ export function importCommand(io: Io, setExit: (code: number) => void): Command 
     .option('--force', 'overwrite files that exist')
     .option('--schema <path-or-url>', 'what the yaml-language-server modeline points at (default: the schema of this ztsync)')
     .addHelpText('after', HELP);
-  return addApiOptions(command).action(async (options: ImportOptions) => setExit(await runImport(options, io)));
+  return addRateLimitOption(addApiOptions(command)).action(async (options: ImportOptions) => setExit(await runImport(options, io)));
 }
 
 async function runImport(options: ImportOptions, io: Io): Promise<number> {
@@ -82,7 +82,9 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
   }
 
   const api = apiSettings(options, io, { readOnly: true });
-  const client = makeClient(api, io.env);
+  // The same paced budget as plan and apply (--rate-limit, the server's Ratelimit answers, a 429 pausing every
+  // worker): a fleet's import must not lock the token, and everyone in the dashboard, out.
+  const client = makeClients(api, io.env).for();
   const concurrency = api.concurrency ?? 8;
   const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t) => t.error !== null);
