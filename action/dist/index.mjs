@@ -36620,7 +36620,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 `;
 function importCommand(io, setExit) {
   const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift values every target shares into a defaults section").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "what the yaml-language-server modeline points at (default: the schema of this ztsync)").addHelpText("after", HELP);
-  return addApiOptions(command).action(async (options) => setExit(await runImport(options, io)));
+  return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
   const fail2 = (lines) => {
@@ -36640,7 +36640,7 @@ async function runImport(options, io) {
     if (existing.length > 0) return fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was read or written.`]);
   }
   const api = apiSettings(options, io, { readOnly: true });
-  const client = makeClient(api, io.env);
+  const client = makeClients(api, io.env).for();
   const concurrency = api.concurrency ?? 8;
   const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t2) => t2.error !== null);
