@@ -111,6 +111,11 @@ export interface ChangeBudgetReport {
   /** Targets with changes, and targets in the plan. */
   changed: number;
   targets: number;
+  /**
+   * --shard K/N: the budget is judged on the whole selected fleet (fleet_targets, at most fleet_limit changing) and
+   * `limit` is this shard's share of it; null: no --shard.
+   */
+  shard: { index: number; count: number; fleet_targets: number; fleet_limit: number } | null;
 }
 
 export interface BaselineReport {

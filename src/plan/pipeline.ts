@@ -12,9 +12,9 @@ import type { ClientPool, Refusal } from '../cloudflare/pool.js';
 import { makeClients, type ApiSettings } from '../cloudflare/settings.js';
 import { UsageError } from '../io.js';
 import { markOrigins } from './baseline.js';
-import { buildPlan, selectTargets, unmatchedFilters, type Selection, type UnmatchedFilter } from './build.js';
+import { buildPlan, selectTargets, shardOf, unmatchedFilters, type Selection, type UnmatchedFilter } from './build.js';
 import type { Plan, PlanCoverage } from './model.js';
-import { checkSafety, unusedAllowances, type Allowance, type SafetyOptions } from './safety.js';
+import { checkSafety, unusedAllowances, type Allowance, type SafetyOptions, type ShardedFleet } from './safety.js';
 import { sealPlan, targetsHoldingSecrets } from './saved.js';
 
 /** What a run plans, as its command parsed it. */
@@ -99,7 +99,7 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
 
   // Safety.
   const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
-  const checked = checkSafety(built, { allow: [...configAllows, ...(settings.safety.allow ?? [])], budget: settings.safety.budget });
+  const checked = checkSafety(built, { allow: [...configAllows, ...(settings.safety.allow ?? [])], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
   sink.warnings(
     unusedAllowances(checked, configAllows).map((unused): Diagnostic => ({
       ...unused.source!,
@@ -119,6 +119,15 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(', ')}: a config value or an API answer holds it); nothing was written`);
   }
   return { kind: 'planned', plan: sealPlan(plan), clients };
+}
+
+/** With --shard: the selected fleet before sharding, by shard, for the change budget. */
+function shardedFleet(targets: readonly DesiredTarget[], selection: Selection): ShardedFleet | undefined {
+  const { shard } = selection;
+  if (!shard) return undefined;
+  const sizes = new Array<number>(shard.count).fill(0);
+  for (const target of selectTargets([...targets], { ...selection, shard: undefined })) sizes[shardOf(target, shard.count) - 1]++;
+  return { shard, sizes };
 }
 
 /** The selection as the plan records it: ids in lowercase, --only-failed's keys sorted. */

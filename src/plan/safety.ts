@@ -28,6 +28,14 @@ export interface SafetyOptions {
   allow?: readonly Allowance[];
   /** undefined: the default budget (25 % from 8 targets on). */
   budget?: ChangeBudget;
+  /** The plan is one shard of this fleet: the budget is the fleet's, and the plan gets its shard's share. */
+  fleet?: ShardedFleet;
+}
+
+/** The whole selected fleet before --shard: how many of its targets each shard holds (sizes[0]: shard 1). */
+export interface ShardedFleet {
+  shard: { index: number; count: number };
+  sizes: readonly number[];
 }
 
 /** "5" or "25%"; undefined when the text is neither. */
@@ -48,7 +56,7 @@ export function checkSafety(plan: Plan, options: SafetyOptions = {}): Plan {
       for (const change of resource.changes) judgeChange(target, resource, change, options.allow ?? [], blocked, allowed);
     }
   }
-  const budget = judgeBudget(plan, options.budget);
+  const budget = judgeBudget(plan, options.budget, options.fleet);
   if (budget.blocked) blocked.push(budget.blocked);
   return { ...plan, blocked, allowed, change_budget: budget.report };
 }
@@ -82,16 +90,35 @@ export function unusedAllowances(plan: Plan, allow: readonly Allowance[]): Allow
   return allow.filter((a) => a.target && planned.has(`${a.target.scope}:${a.target.id}`) && !used.has(`${a.rule}@${a.target.scope}:${a.target.id}`));
 }
 
-function judgeBudget(plan: Plan, given: ChangeBudget | undefined): { report: ChangeBudgetReport | null; blocked?: BlockedChange } {
-  const targets = plan.targets.length;
-  const budget = given ?? (targets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : undefined);
+function judgeBudget(plan: Plan, given: ChangeBudget | undefined, fleet: ShardedFleet | undefined): { report: ChangeBudgetReport | null; blocked?: BlockedChange } {
+  // The budget is the fleet's: a shard is judged on the whole selected fleet, and may spend only its share.
+  const fleetTargets = fleet ? fleet.sizes.reduce((a, b) => a + b, 0) : plan.targets.length;
+  const budget = given ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : undefined);
   if (!budget) return { report: null };
-  const limit = budget.kind === 'count' ? budget.count : Math.floor((targets * budget.percent) / 100);
+  const fleetLimit = budget.kind === 'count' ? budget.count : Math.floor((fleetTargets * budget.percent) / 100);
+  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
+  const targets = plan.targets.length;
   const changed = plan.targets.filter(targetChanges).length;
   const max = budget.kind === 'count' ? String(budget.count) : `${budget.percent}%`;
-  const report = { max, limit, changed, targets };
+  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
+  const report = { max, limit, changed, targets, shard };
   if (changed <= limit) return { report };
-  const of = budget.kind === 'percent' ? `${max} of ${targets} targets, so at most ${limit}` : `${limit} ${limit === 1 ? 'target' : 'targets'}`;
-  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? '' : ', the default'}); if that is intended, raise it with --max-changed-targets N or N%`;
+  const of = budget.kind === 'percent' ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? 'target' : 'targets'}`;
+  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : '';
+  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? '' : ', the default'}${share}); if that is intended, raise it with --max-changed-targets N or N%`;
   return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
+}
+
+/**
+ * `limit` split among shards of these sizes in proportion, by largest remainder (ties: the lower shard), so the
+ * shares add up to exactly `limit` and every shard computes the same split on its own.
+ */
+export function shares(limit: number, sizes: readonly number[]): number[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total === 0) return sizes.map(() => 0);
+  const quotas = sizes.map((size) => (limit * size) / total);
+  const result = quotas.map(Math.floor);
+  const byRemainder = quotas.map((q, i) => i).sort((a, b) => quotas[b] - result[b] - (quotas[a] - result[a]) || a - b);
+  for (let left = limit - result.reduce((a, b) => a + b, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
+  return result;
 }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator, type Seed } from '../../src/emulator/index.js';
 import { SAFETY_RULE_NAMES } from '../../src/resources/safety.js';
+import { shardOf } from '../../src/plan/build.js';
+import { shares } from '../../src/plan/safety.js';
 import { SECRET_TOKEN, liveAccount, writes, ztsync } from '../helpers/reconcile.js';
 
 let em: RunningEmulator;
@@ -217,7 +219,7 @@ describe('the change budget', () => {
 
     const withinDefault = await ztsync(em, ['plan', two, '--format', 'json']);
     expect(withinDefault.code).toBe(0);
-    expect(JSON.parse(withinDefault.stdout).change_budget).toEqual({ max: '25%', limit: 2, changed: 2, targets: 8 });
+    expect(JSON.parse(withinDefault.stdout).change_budget).toEqual({ max: '25%', limit: 2, changed: 2, targets: 8, shard: null });
 
     const over = await ztsync(em, ['plan', three, '--format', 'json', '--detailed-exitcode']);
     expect(over.code).toBe(3);
@@ -250,5 +252,40 @@ describe('the change budget', () => {
     expect(plan.code).toBe(0);
     expect(JSON.parse(plan.stdout).change_budget).toBeNull();
     expect((await ztsync(em, ['plan', all, '--max-changed-targets', '6'])).code).toBe(3);
+  });
+
+  it('is judged on the whole selected fleet before --shard: each shard takes its share of the fleet\'s limit', async () => {
+    const ids = many(8);
+    em = await startEmulator({ port: 0, seed: seedOf(ids), token: SECRET_TOKEN });
+    const all = await configDir({ 'a.yaml': configOf(ids, 8) });
+    const sizes = [1, 2].map((k) => ids.filter((id) => shardOf({ scope: 'account', id }, 2) === k).length);
+    expect(Math.min(...sizes)).toBeGreaterThan(0);
+    const limits: number[] = [];
+    for (const k of [1, 2]) {
+      // Each shard holds fewer than 8 targets: counted after sharding, it had no budget and changed every one.
+      const result = await ztsync(em, ['plan', all, '--shard', `${k}/2`, '--format', 'json', '--detailed-exitcode']);
+      expect(result.code).toBe(3);
+      const plan = JSON.parse(result.stdout);
+      expect(plan.change_budget).toEqual({ max: '25%', limit: expect.any(Number), changed: sizes[k - 1], targets: sizes[k - 1], shard: { index: k, count: 2, fleet_targets: 8, fleet_limit: 2 } });
+      expect(plan.blocked[0].message).toContain(`(25% of 8 targets, so at most 2, the default across 2 shards, of which shard ${k}/2 may change ${plan.change_budget.limit})`);
+      limits.push(plan.change_budget.limit);
+    }
+    expect(limits[0] + limits[1]).toBe(2);
+    expect(await ztsync(em, ['apply', all, '--shard', '1/2', '--auto-approve']).then((r) => r.code)).toBe(3);
+    expect(writes(em)).toBe(0);
+    // The fleet is the selection: four accounts picked by --account are below the default's 8 targets.
+    const picked = await ztsync(em, ['plan', all, '--shard', '1/2', '--format', 'json', ...ids.slice(0, 4).flatMap((id) => ['--account', id])]);
+    expect(picked.code).toBe(0);
+    expect(JSON.parse(picked.stdout).change_budget).toBeNull();
+  });
+});
+
+describe('shares of a sharded budget', () => {
+  it('add up to the limit, in proportion to the shards\' sizes', () => {
+    expect(shares(2, [4, 4])).toEqual([1, 1]);
+    expect(shares(5, [7, 7, 6])).toEqual([2, 2, 1]);
+    expect(shares(1, [3, 5])).toEqual([0, 1]);
+    expect(shares(3, [0, 0])).toEqual([0, 0]);
+    expect(shares(10, [1, 1])).toEqual([5, 5]);
   });
 });
