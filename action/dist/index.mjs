@@ -32802,7 +32802,7 @@ function checkSafety(plan, options = {}) {
       for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked, allowed);
     }
   }
-  const budget = judgeBudget(plan, options.budget);
+  const budget = judgeBudget(plan, options.budget, options.fleet);
   if (budget.blocked) blocked.push(budget.blocked);
   return { ...plan, blocked, allowed, change_budget: budget.report };
 }
@@ -32825,18 +32825,31 @@ function unusedAllowances(plan, allow) {
   const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
   return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
 }
-function judgeBudget(plan, given) {
-  const targets = plan.targets.length;
-  const budget = given ?? (targets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
+function judgeBudget(plan, given, fleet) {
+  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
+  const budget = given ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
   if (!budget) return { report: null };
-  const limit = budget.kind === "count" ? budget.count : Math.floor(targets * budget.percent / 100);
+  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
+  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
+  const targets = plan.targets.length;
   const changed = plan.targets.filter(targetChanges).length;
   const max = budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
-  const report = { max, limit, changed, targets };
+  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
+  const report = { max, limit, changed, targets, shard };
   if (changed <= limit) return { report };
-  const of = budget.kind === "percent" ? `${max} of ${targets} targets, so at most ${limit}` : `${limit} ${limit === 1 ? "target" : "targets"}`;
-  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? "" : ", the default"}); if that is intended, raise it with --max-changed-targets N or N%`;
+  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
+  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
+  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? "" : ", the default"}${share}); if that is intended, raise it with --max-changed-targets N or N%`;
   return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
+}
+function shares(limit, sizes) {
+  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
+  if (total === 0) return sizes.map(() => 0);
+  const quotas = sizes.map((size) => limit * size / total);
+  const result = quotas.map(Math.floor);
+  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
+  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
+  return result;
 }
 
 // src/commands/shared/options/safety.ts
@@ -34733,7 +34746,7 @@ async function planPipeline(settings, sink) {
     if (stopped) return { kind: "refused", plan: built, clients };
   }
   const configAllows = state.allow.map((a3) => ({ rule: a3.rule, target: { scope: a3.scope, id: a3.id }, via: "config", reason: a3.reason, source: a3.source }));
-  const checked = checkSafety(built, { allow: [...configAllows, ...settings.safety.allow ?? []], budget: settings.safety.budget });
+  const checked = checkSafety(built, { allow: [...configAllows, ...settings.safety.allow ?? []], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
   sink.warnings(
     unusedAllowances(checked, configAllows).map((unused) => ({
       ...unused.source,
@@ -34749,6 +34762,13 @@ async function planPipeline(settings, sink) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(", ")}: a config value or an API answer holds it); nothing was written`);
   }
   return { kind: "planned", plan: sealPlan(plan), clients };
+}
+function shardedFleet(targets, selection) {
+  const { shard } = selection;
+  if (!shard) return void 0;
+  const sizes = new Array(shard.count).fill(0);
+  for (const target2 of selectTargets([...targets], { ...selection, shard: void 0 })) sizes[shardOf(target2, shard.count) - 1]++;
+  return { shard, sizes };
 }
 function coverageOf({ selection }, { commit, dirty }) {
   const lower3 = (ids = []) => ids.map((id) => id.toLowerCase());
