@@ -7,11 +7,14 @@ import { RESOURCES, writableFields, type ResourceSpec, type ResourceType, type S
 import { normalize, sameValue } from '../resources/normalize.js';
 import type { LiveObject } from '../cloudflare/endpoints.js';
 import type { ImportTarget } from './targets.js';
+import { descriptionFrom } from './description.js';
 
 /** A resource's imported leaf values keyed by dotted path, in the order of its table. */
 export type Leaves = Record<string, unknown>;
 
 export interface ImportedTarget extends ImportTarget {
+  /** Written as the target's `description`: the live organization's name, else the account's (see description.ts). */
+  description?: string;
   /** The resources with something set, in the order of RESOURCES. */
   resources: { type: ResourceType; values: Leaves }[];
   /** The resources this scope has that are not set up yet. */
@@ -41,7 +44,8 @@ export function importedValues(spec: ResourceSpec, scope: Scope, live: LiveObjec
 }
 
 export function importTarget(target: ImportTarget, live: Partial<Record<ResourceType, LiveObject | null>>): ImportedTarget {
-  const imported: ImportedTarget = { scope: target.scope, id: target.id, resources: [], notSet: [] };
+  const description = descriptionFrom(live.organization?.name) ?? descriptionFrom(target.name);
+  const imported: ImportedTarget = { scope: target.scope, id: target.id, ...(description ? { description } : {}), resources: [], notSet: [] };
   for (const spec of RESOURCES) {
     if (!spec.scopes.includes(target.scope)) continue;
     const object = live[spec.type];

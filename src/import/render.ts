@@ -65,7 +65,7 @@ function skippedComment(skipped: readonly ImportTarget[]): string[] {
 }
 
 function entry(target: ImportedTarget): Record<string, unknown> {
-  return { [idKey(target.scope)]: target.id, ...sections(target.resources) };
+  return { [idKey(target.scope)]: target.id, ...(target.description ? { description: target.description } : {}), ...sections(target.resources) };
 }
 
 function sections(resources: readonly { type: ResourceType; values: Leaves }[]): Record<string, unknown> {

@@ -10,6 +10,8 @@ import type { Scope } from '../resources/fields.js';
 export interface ImportTarget {
   scope: Scope;
   id: string;
+  /** The account's name, when the API listed it (import --all-accounts): the description of last resort. */
+  name?: string;
 }
 
 const ID = new RegExp(ID_PATTERN);

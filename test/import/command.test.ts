@@ -79,7 +79,8 @@ describe('what import writes', () => {
     expect(full.ui_read_only_toggle_reason).toBe('Managed from git: $${ZTSYNC_REASON} and $$${literal}');
     expect(data.accounts[0].doh).toEqual({ service_token_id: 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415', doh_jwt_duration: '800h' });
     // The all-digit account: login_design {} and an empty list are server defaults, so they are left out.
-    expect(data.accounts[1]).toEqual({ account_id: DIGITS_ACCOUNT, organization: { name: '0777', auth_domain: 'digits.cloudflareaccess.com', session_duration: '24h' } });
+    // Each target's description is its live organization's name.
+    expect(data.accounts[1]).toEqual({ account_id: DIGITS_ACCOUNT, description: '0777', organization: { name: '0777', auth_domain: 'digits.cloudflareaccess.com', session_duration: '24h' } });
     // The DoH-only account says what is not set; the targets with nothing set are listed, not imported.
     expect(data.accounts[2]).toEqual({ account_id: DOH_ONLY_ACCOUNT, doh: { service_token_id: '0b1c9a52-6a77-4e09-9d0e-0d9c3e6a1d2f', doh_jwt_duration: '24h' } });
     expect(text).toMatch(new RegExp(`# not set yet: organization\\n  - account_id: ${DOH_ONLY_ACCOUNT}`));
@@ -123,7 +124,7 @@ describe('what import writes', () => {
     // are its own: the accounts share none of them.
     expect(parse(await readFile(join(out, 'defaults.yaml'), 'utf8'))).toEqual({ defaults: { organization: { session_duration: '24h0m0s' } } });
     const digits = parse(await readFile(join(out, 'accounts', `${DIGITS_ACCOUNT}.yaml`), 'utf8'));
-    expect(digits).toEqual({ accounts: [{ account_id: DIGITS_ACCOUNT, organization: { name: '0777', auth_domain: 'digits.cloudflareaccess.com' } }] });
+    expect(digits).toEqual({ accounts: [{ account_id: DIGITS_ACCOUNT, description: '0777', organization: { name: '0777', auth_domain: 'digits.cloudflareaccess.com' } }] });
     // The modeline points at this ztsync's schema, relative to the file.
     const modeline = (await readFile(join(out, 'accounts', `${DIGITS_ACCOUNT}.yaml`), 'utf8')).split('\n')[0];
     const ref = /^# yaml-language-server: \$schema=(\S+)$/.exec(modeline)![1];
@@ -215,8 +216,8 @@ describe('nothing is written on any failure', () => {
     const result = await run(['import', '--account', FULL_ACCOUNT, '--out', out, '--verify'], { env });
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      `account ${FULL_ACCOUNT}: organization.is_ui_read_only: live false, imported true\n` +
-        `account ${FULL_ACCOUNT}: organization.session_duration: live "12h", imported "24h"\n` +
+      `account ${FULL_ACCOUNT} (Moving): organization.is_ui_read_only: live false, imported true\n` +
+        `account ${FULL_ACCOUNT} (Moving): organization.session_duration: live "12h", imported "24h"\n` +
         'ztsync import: --verify: the imported config does not round-trip (2 differences above); nothing was written.\n',
     );
     expect(result.code).toBe(1);

@@ -1,14 +1,21 @@
-// Import of a fleet: the shared, paced rate budget (judged by the emulator's lockout-faithful limit).
-import { mkdtemp } from 'node:fs/promises';
+// Import of a fleet: the shared, paced rate budget (judged by the emulator's lockout-faithful limit), and what it
+// writes for each target.
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { DESCRIPTION_MAX_LENGTH } from '../../src/import/description.js';
+import { SECRET_TOKEN, ztsync } from '../helpers/reconcile.js';
 import { fleetRun, startFleet, type Fleet } from '../helpers/scale.js';
 
 let fleet: Fleet | undefined;
+let em: RunningEmulator | undefined;
 afterEach(async () => {
   await fleet?.em.close();
-  fleet = undefined;
+  await em?.close();
+  fleet = em = undefined;
 });
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'ztsync-import-fleet-'));
@@ -35,4 +42,23 @@ describe('import spends the same paced rate budget as plan and apply', () => {
     expect(result.code).toBe(0);
     expect(fleet.em.state.snapshot().counters.rateLimited).toBe(0);
   }, 30_000);
+});
+
+describe("import writes each target's description from its live organization's name", () => {
+  it('a long name with line breaks and bidi controls becomes one clean line within the cap, and the import verifies', async () => {
+    const id = '0123456789abcdef0123456789abcdef';
+    const name = `Widget\u202e Corps\n${'Research and Development '.repeat(12)}`;
+    em = await startEmulator({ port: 0, token: SECRET_TOKEN, seed: { accounts: [{ id, organization: { name, auth_domain: 'rd.cloudflareaccess.com' } }] } });
+    const out = join(await tempDir(), 'rd.yaml');
+    const result = await ztsync(em, ['import', '--account', id, '--out', out, '--verify']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const entry = parse(await readFile(out, 'utf8')).accounts[0];
+    expect(entry.organization.name).toBe(name);
+    expect([...entry.description].length).toBeLessThanOrEqual(DESCRIPTION_MAX_LENGTH);
+    expect(entry.description).toMatch(/^Widget Corps Research and Development Research .*…$/);
+    // Plans name the target by it.
+    const plan = JSON.parse((await ztsync(em, ['plan', out, '--format', 'json'])).stdout);
+    expect(plan.targets[0].description).toBe(entry.description);
+  });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildImportModel, type ImportModel } from '../../src/import/model.js';
 import type { ImportTarget } from '../../src/import/targets.js';
 import { orderTargets, parseTargetsFile } from '../../src/import/targets.js';
+import { DESCRIPTION_MAX_LENGTH, descriptionFrom } from '../../src/import/description.js';
 
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
@@ -87,5 +88,47 @@ describe('targets', () => {
     const parsed = parseTargetsFile('t.txt', `zone ${Z}\n# comment\naccount ${B} # trailing\r\n\naccount ${A}\naccount ${B}\n`);
     expect(parsed.diagnostics).toEqual([]);
     expect(orderTargets(parsed.targets)).toEqual([{ scope: 'account', id: B }, { scope: 'account', id: A }, { scope: 'zone', id: Z }]);
+  });
+});
+
+describe('description', () => {
+  it("is the live organization's name, else the account's listed name, else absent", () => {
+    const model = buildImportModel(
+      [
+        { target: { scope: 'account', id: A, name: 'Account A' }, live: { organization: org(1), doh: null } },
+        { target: { scope: 'account', id: B, name: 'Account B' }, live: { organization: null, doh: TOKEN } },
+        target('account', C, { organization: null, doh: TOKEN }),
+        target('zone', Z, { organization: org(2) }),
+      ],
+      { defaults: false },
+    );
+    expect(model.targets.map((t) => [t.id, t.description])).toEqual([[A, 'Org 1'], [B, 'Account B'], [C, undefined], [Z, 'Org 2']]);
+  });
+
+  it('is one clean line: controls and line breaks become spaces, bidi and zero-width characters go', () => {
+    expect(descriptionFrom('  Widget\nCorps\t\u0007(EU)\u202e\u200b  ')).toBe('Widget Corps (EU)');
+    expect(descriptionFrom(' \u200b\n ')).toBeUndefined();
+    expect(descriptionFrom(42)).toBeUndefined();
+  });
+
+  it('longer than the cap, is cut between graphemes and ends in "…", within the cap in code points', () => {
+    expect(descriptionFrom('x'.repeat(DESCRIPTION_MAX_LENGTH))).toBe('x'.repeat(DESCRIPTION_MAX_LENGTH));
+    const cut = descriptionFrom('x'.repeat(DESCRIPTION_MAX_LENGTH + 1))!;
+    expect(cut).toBe(`${'x'.repeat(DESCRIPTION_MAX_LENGTH - 1)}…`);
+    // An e with a combining accent (2 code points) and a thumb with a skin tone (2) are never split.
+    const accent = 'e\u0301';
+    const thumb = '\u{1F44D}\u{1F3FD}';
+    expect(descriptionFrom(accent.repeat(5), 8)).toBe(`${accent.repeat(3)}…`);
+    expect(descriptionFrom(`a${thumb.repeat(3)}`, 6)).toBe(`a${thumb.repeat(2)}…`);
+    expect(descriptionFrom(`ab${thumb}${thumb}`, 4)).toBe('ab…');
+    for (const name of [accent.repeat(150), thumb.repeat(150), `${'a'.repeat(199)}${accent}`]) {
+      const d = descriptionFrom(name)!;
+      expect([...d].length).toBeLessThanOrEqual(DESCRIPTION_MAX_LENGTH);
+      expect(d.endsWith('…')).toBe(true);
+      // Never half a character: what is kept is a whole-grapheme prefix of the name.
+      const kept = d.slice(0, -1);
+      expect(name.startsWith(kept)).toBe(true);
+      expect(name.slice(kept.length)).toMatch(/^(e\u0301|\u{1F44D}\u{1F3FD})/u);
+    }
   });
 });
