@@ -36404,6 +36404,32 @@ import { readFile as readFile5 } from "node:fs/promises";
 import { dirname as dirname3, extname as extname2, join as join3, relative as relative2, resolve as resolve6, sep as sep2 } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// src/import/description.ts
+var DESCRIPTION_MAX_LENGTH = 200;
+var ELLIPSIS = "…";
+var BREAKS = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
+var INVISIBLE = /[\p{Cf}\p{Cs}]/gu;
+function descriptionFrom(name, max = DESCRIPTION_MAX_LENGTH) {
+  if (typeof name !== "string") return void 0;
+  const text = name.replace(INVISIBLE, "").replace(BREAKS, " ").replace(/\s+/gu, " ").trim();
+  if (text === "") return void 0;
+  if (codePoints(text) <= max) return text;
+  let kept = "";
+  let length = 0;
+  for (const { segment } of new Intl.Segmenter(void 0, { granularity: "grapheme" }).segment(text)) {
+    const n3 = codePoints(segment);
+    if (length + n3 + 1 > max) break;
+    kept += segment;
+    length += n3;
+  }
+  return `${kept.trimEnd()}${ELLIPSIS}`;
+}
+function codePoints(text) {
+  let n3 = 0;
+  for (const _ of text) n3++;
+  return n3;
+}
+
 // src/import/model.ts
 function importedValues(spec, scope, live) {
   const values = {};
@@ -36416,7 +36442,8 @@ function importedValues(spec, scope, live) {
   return values;
 }
 function importTarget(target2, live) {
-  const imported = { scope: target2.scope, id: target2.id, resources: [], notSet: [] };
+  const description = descriptionFrom(live.organization?.name) ?? descriptionFrom(target2.name);
+  const imported = { scope: target2.scope, id: target2.id, ...description ? { description } : {}, resources: [], notSet: [] };
   for (const spec of RESOURCES) {
     if (!spec.scopes.includes(target2.scope)) continue;
     const object = live[spec.type];
@@ -36517,7 +36544,7 @@ function skippedComment(skipped2) {
   return ["Not imported, nothing set yet (no Zero Trust organization, and for accounts no DoH settings):", ...skipped2.map((t2) => `  ${t2.scope} ${t2.id}`)];
 }
 function entry(target2) {
-  return { [idKey(target2.scope)]: target2.id, ...sections(target2.resources) };
+  return { [idKey(target2.scope)]: target2.id, ...target2.description ? { description: target2.description } : {}, ...sections(target2.resources) };
 }
 function sections(resources) {
   return Object.fromEntries(resources.map((r2) => [r2.type, nest(r2.values)]));
