@@ -59,6 +59,7 @@ function scenarios(size, tmp) {
   for (const concurrency of [4, 16]) list.push({ name: 'apply', kind: 'apply', params: { accounts: size.apply, concurrency } });
   list.push({ name: 'diff core', kind: 'diff', params: { iterations: size.diff } });
   list.push({ name: 'validate + diff (offline)', kind: 'offline', params: { dir: join(tmp, 'offline'), accounts: size.offline, files: FILES } });
+  list.push({ name: 'validate: hostile lines', kind: 'hostileLines', params: { lineLength: 1024 * 1024, maxMs: 1000 } });
   list.push({ name: 'report: render HTML', kind: 'reportRender', params: { accounts: size.report } });
   list.push({ name: 'report: open in Chromium', kind: 'reportBrowser', params: { accounts: size.report, runs: size.reportRuns } });
   for (const command of ['node -e 0', 'ztsync --help', 'ztsync validate examples/config']) {
@@ -71,7 +72,8 @@ async function child(spec) {
   if (spec.kind === 'offline') return childRow(await (await import('./lib/offline.js')).offline(spec.params));
   const { SCENARIOS } = await import('./lib/scenarios.js');
   const fleet = await import('./lib/fleet.js');
-  const row = await ({ ...SCENARIOS, latencyBound: fleet.latencyBound, rateLimited: fleet.rateLimited })[spec.kind](spec.params);
+  const { hostileLines } = await import('./lib/hostile.js');
+  const row = await ({ ...SCENARIOS, latencyBound: fleet.latencyBound, rateLimited: fleet.rateLimited, hostileLines })[spec.kind](spec.params);
   childRow(row);
 }
 

@@ -3481,9 +3481,9 @@ var require_picocolors = __commonJS({
     var argv = p2.argv || [];
     var env = p2.env || {};
     var isColorSupported = !(!!env.NO_COLOR || argv.includes("--no-color")) && (!!env.FORCE_COLOR || argv.includes("--color") || p2.platform === "win32" || (p2.stdout || {}).isTTY && env.TERM !== "dumb" || !!env.CI);
-    var formatter = (open, close, replace = open) => (input) => {
-      let string2 = "" + input, index = string2.indexOf(close, open.length);
-      return ~index ? open + replaceClose(string2, close, replace, index) + close : open + string2 + close;
+    var formatter = (open2, close, replace = open2) => (input) => {
+      let string2 = "" + input, index = string2.indexOf(close, open2.length);
+      return ~index ? open2 + replaceClose(string2, close, replace, index) + close : open2 + string2 + close;
     };
     var replaceClose = (string2, close, replace, index) => {
       let result = "", cursor = 0;
@@ -11818,8 +11818,8 @@ var init_options = __esm({
           throw new Error("`url` must not start with a slash");
         }
         const valueString = value.toString();
-        const isAbsolute2 = distribution_default.urlInstance(value) || /^[a-z][a-z\d+.-]*:\/\//i.test(valueString);
-        const urlString = isAbsolute2 ? valueString : `${this.prefixUrl}${valueString}`;
+        const isAbsolute3 = distribution_default.urlInstance(value) || /^[a-z][a-z\d+.-]*:\/\//i.test(valueString);
+        const urlString = isAbsolute3 ? valueString : `${this.prefixUrl}${valueString}`;
         const url = new URL(urlString);
         this._internals.url = url;
         if (url.protocol === "unix:") {
@@ -19138,10 +19138,10 @@ function resolveBlockMap({ composeNode: composeNode2, composeEmptyNode: composeE
   let offset = bm.offset;
   let commentEnd = null;
   for (const collItem of bm.items) {
-    const { start, key, sep: sep3, value } = collItem;
+    const { start, key, sep: sep4, value } = collItem;
     const keyProps = resolveProps(start, {
       indicator: "explicit-key-ind",
-      next: key ?? sep3?.[0],
+      next: key ?? sep4?.[0],
       offset,
       onError,
       parentIndent: bm.indent,
@@ -19155,7 +19155,7 @@ function resolveBlockMap({ composeNode: composeNode2, composeEmptyNode: composeE
         else if ("indent" in key && key.indent !== bm.indent)
           onError(offset, "BAD_INDENT", startColMsg);
       }
-      if (!keyProps.anchor && !keyProps.tag && !sep3) {
+      if (!keyProps.anchor && !keyProps.tag && !sep4) {
         commentEnd = keyProps.end;
         if (keyProps.comment) {
           if (map2.comment)
@@ -19179,7 +19179,7 @@ function resolveBlockMap({ composeNode: composeNode2, composeEmptyNode: composeE
     ctx.atKey = false;
     if (mapIncludes(ctx, map2.items, keyNode))
       onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-    const valueProps = resolveProps(sep3 ?? [], {
+    const valueProps = resolveProps(sep4 ?? [], {
       indicator: "map-value-ind",
       next: value,
       offset: keyNode.range[2],
@@ -19195,7 +19195,7 @@ function resolveBlockMap({ composeNode: composeNode2, composeEmptyNode: composeE
         if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
           onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
       }
-      const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode2(ctx, offset, sep3, null, valueProps, onError);
+      const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : composeEmptyNode2(ctx, offset, sep4, null, valueProps, onError);
       if (ctx.schema.compat)
         flowIndentCheck(bm.indent, value, onError);
       offset = valueNode.range[2];
@@ -19290,7 +19290,7 @@ function resolveEnd(end, offset, reqSpace, onError) {
   let comment = "";
   if (end) {
     let hasSpace = false;
-    let sep3 = "";
+    let sep4 = "";
     for (const token of end) {
       const { source, type } = token;
       switch (type) {
@@ -19304,13 +19304,13 @@ function resolveEnd(end, offset, reqSpace, onError) {
           if (!comment)
             comment = cb;
           else
-            comment += sep3 + cb;
-          sep3 = "";
+            comment += sep4 + cb;
+          sep4 = "";
           break;
         }
         case "newline":
           if (comment)
-            sep3 += source;
+            sep4 += source;
           hasSpace = true;
           break;
         default:
@@ -19341,18 +19341,18 @@ function resolveFlowCollection({ composeNode: composeNode2, composeEmptyNode: co
   let offset = fc.offset + fc.start.source.length;
   for (let i3 = 0; i3 < fc.items.length; ++i3) {
     const collItem = fc.items[i3];
-    const { start, key, sep: sep3, value } = collItem;
+    const { start, key, sep: sep4, value } = collItem;
     const props = resolveProps(start, {
       flow: fcName,
       indicator: "explicit-key-ind",
-      next: key ?? sep3?.[0],
+      next: key ?? sep4?.[0],
       offset,
       onError,
       parentIndent: fc.indent,
       startOnNewline: false
     });
     if (!props.found) {
-      if (!props.anchor && !props.tag && !sep3 && !value) {
+      if (!props.anchor && !props.tag && !sep4 && !value) {
         if (i3 === 0 && props.comma)
           onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
         else if (i3 < fc.items.length - 1)
@@ -19406,8 +19406,8 @@ function resolveFlowCollection({ composeNode: composeNode2, composeEmptyNode: co
         }
       }
     }
-    if (!isMap4 && !sep3 && !props.found) {
-      const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode2(ctx, props.end, sep3, null, props, onError);
+    if (!isMap4 && !sep4 && !props.found) {
+      const valueNode = value ? composeNode2(ctx, value, props, onError) : composeEmptyNode2(ctx, props.end, sep4, null, props, onError);
       coll.items.push(valueNode);
       offset = valueNode.range[2];
       if (isBlock(value))
@@ -19419,7 +19419,7 @@ function resolveFlowCollection({ composeNode: composeNode2, composeEmptyNode: co
       if (isBlock(key))
         onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
       ctx.atKey = false;
-      const valueProps = resolveProps(sep3 ?? [], {
+      const valueProps = resolveProps(sep4 ?? [], {
         flow: fcName,
         indicator: "map-value-ind",
         next: value,
@@ -19430,8 +19430,8 @@ function resolveFlowCollection({ composeNode: composeNode2, composeEmptyNode: co
       });
       if (valueProps.found) {
         if (!isMap4 && !props.found && ctx.options.strict) {
-          if (sep3)
-            for (const st of sep3) {
+          if (sep4)
+            for (const st of sep4) {
               if (st === valueProps.found)
                 break;
               if (st.type === "newline") {
@@ -19448,7 +19448,7 @@ function resolveFlowCollection({ composeNode: composeNode2, composeEmptyNode: co
         else
           onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
       }
-      const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode2(ctx, valueProps.end, sep3, null, valueProps, onError) : null;
+      const valueNode = value ? composeNode2(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode2(ctx, valueProps.end, sep4, null, valueProps, onError) : null;
       if (valueNode) {
         if (isBlock(value))
           onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -19634,7 +19634,7 @@ function resolveBlockScalar(ctx, scalar, onError) {
       chompStart = i3 + 1;
   }
   let value = "";
-  let sep3 = "";
+  let sep4 = "";
   let prevMoreIndented = false;
   for (let i3 = 0; i3 < contentStart; ++i3)
     value += lines[i3][0].slice(trimIndent) + "\n";
@@ -19651,24 +19651,24 @@ function resolveBlockScalar(ctx, scalar, onError) {
       indent = "";
     }
     if (type === Scalar.BLOCK_LITERAL) {
-      value += sep3 + indent.slice(trimIndent) + content;
-      sep3 = "\n";
+      value += sep4 + indent.slice(trimIndent) + content;
+      sep4 = "\n";
     } else if (indent.length > trimIndent || content[0] === "	") {
-      if (sep3 === " ")
-        sep3 = "\n";
-      else if (!prevMoreIndented && sep3 === "\n")
-        sep3 = "\n\n";
-      value += sep3 + indent.slice(trimIndent) + content;
-      sep3 = "\n";
+      if (sep4 === " ")
+        sep4 = "\n";
+      else if (!prevMoreIndented && sep4 === "\n")
+        sep4 = "\n\n";
+      value += sep4 + indent.slice(trimIndent) + content;
+      sep4 = "\n";
       prevMoreIndented = true;
     } else if (content === "") {
-      if (sep3 === "\n")
+      if (sep4 === "\n")
         value += "\n";
       else
-        sep3 = "\n";
+        sep4 = "\n";
     } else {
-      value += sep3 + content;
-      sep3 = " ";
+      value += sep4 + content;
+      sep4 = " ";
       prevMoreIndented = false;
     }
   }
@@ -19848,25 +19848,25 @@ function unfoldLines(source) {
     trimBoth = /^[ \t]+|[ \t]+$/g;
   }
   let res = match[1].replace(trimEnd, "");
-  let sep3 = " ";
+  let sep4 = " ";
   let pos = line.lastIndex;
   while (match = line.exec(source)) {
     const lm = match[1].replace(trimBoth, "");
     if (lm === "") {
-      if (sep3 === "\n")
-        res += sep3;
+      if (sep4 === "\n")
+        res += sep4;
       else
-        sep3 = "\n";
+        sep4 = "\n";
     } else {
-      res += sep3 + lm;
-      sep3 = " ";
+      res += sep4 + lm;
+      sep4 = " ";
     }
     pos = line.lastIndex;
   }
   const last = /[ \t]*(.*)/sy;
   last.lastIndex = pos;
   match = last.exec(source);
-  return res + sep3 + (match?.[1] ?? "");
+  return res + sep4 + (match?.[1] ?? "");
 }
 function doubleQuotedValue(source, onError) {
   let res = "";
@@ -20660,14 +20660,14 @@ function stringifyToken(token) {
     }
   }
 }
-function stringifyItem({ start, key, sep: sep3, value }) {
+function stringifyItem({ start, key, sep: sep4, value }) {
   let res = "";
   for (const st of start)
     res += st.source;
   if (key)
     res += stringifyToken(key);
-  if (sep3)
-    for (const st of sep3)
+  if (sep4)
+    for (const st of sep4)
       res += st.source;
   if (value)
     res += stringifyToken(value);
@@ -21834,18 +21834,18 @@ var init_parser = __esm({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep3;
+          let sep4;
           if (scalar.end) {
-            sep3 = scalar.end;
-            sep3.push(this.sourceToken);
+            sep4 = scalar.end;
+            sep4.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep3 = [this.sourceToken];
+            sep4 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep3 }]
+            items: [{ start, key: scalar, sep: sep4 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -21998,15 +21998,15 @@ var init_parser = __esm({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep3 = it.sep;
-                  sep3.push(this.sourceToken);
+                  const sep4 = it.sep;
+                  sep4.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep3 }]
+                    items: [{ start: start2, key, sep: sep4 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -22200,13 +22200,13 @@ var init_parser = __esm({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep3 = fc.end.splice(1, fc.end.length);
-            sep3.push(this.sourceToken);
+            const sep4 = fc.end.splice(1, fc.end.length);
+            sep4.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep3 }]
+              items: [{ start, key: fc, sep: sep4 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -22900,11 +22900,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants);
+          this.rhs = optimizeExpr(this.rhs, names, constants2);
         return this;
       }
       get names() {
@@ -22921,10 +22921,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants);
+        this.rhs = optimizeExpr(this.rhs, names, constants2);
         return this;
       }
       get names() {
@@ -22985,8 +22985,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants) {
-        this.code = optimizeExpr(this.code, names, constants);
+      optimizeNames(names, constants2) {
+        this.code = optimizeExpr(this.code, names, constants2);
         return this;
       }
       get names() {
@@ -23015,12 +23015,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         const { nodes } = this;
         let i3 = nodes.length;
         while (i3--) {
           const n3 = nodes[i3];
-          if (n3.optimizeNames(names, constants))
+          if (n3.optimizeNames(names, constants2))
             continue;
           subtractNames(names, n3.names);
           nodes.splice(i3, 1);
@@ -23073,12 +23073,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
-        if (!(super.optimizeNames(names, constants) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants2);
+        if (!(super.optimizeNames(names, constants2) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants);
+        this.condition = optimizeExpr(this.condition, names, constants2);
         return this;
       }
       get names() {
@@ -23101,10 +23101,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names, constants2) {
+        if (!super.optimizeNames(names, constants2))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants);
+        this.iteration = optimizeExpr(this.iteration, names, constants2);
         return this;
       }
       get names() {
@@ -23140,10 +23140,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names, constants2) {
+        if (!super.optimizeNames(names, constants2))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants);
+        this.iterable = optimizeExpr(this.iterable, names, constants2);
         return this;
       }
       get names() {
@@ -23185,11 +23185,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         var _a, _b;
-        super.optimizeNames(names, constants);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants);
+        super.optimizeNames(names, constants2);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants2);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants2);
         return this;
       }
       get names() {
@@ -23490,7 +23490,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants) {
+    function optimizeExpr(expr, names, constants2) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -23505,14 +23505,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n3) {
-        const c4 = constants[n3.str];
+        const c4 = constants2[n3.str];
         if (c4 === void 0 || names[n3.str] !== 1)
           return n3;
         delete names[n3.str];
         return c4;
       }
       function canOptimize(e3) {
-        return e3 instanceof code_1._Code && e3._items.some((c4) => c4 instanceof code_1.Name && names[c4.str] === 1 && constants[c4.str] !== void 0);
+        return e3 instanceof code_1._Code && e3._items.some((c4) => c4 instanceof code_1.Name && names[c4.str] === 1 && constants2[c4.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -26401,50 +26401,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative3, options, skipNormalization) {
+    function resolveComponent(base, relative4, options, skipNormalization) {
       const target2 = {};
       if (!skipNormalization) {
         base = parse2(serialize(base, options), options);
-        relative3 = parse2(serialize(relative3, options), options);
+        relative4 = parse2(serialize(relative4, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative3.scheme) {
-        target2.scheme = relative3.scheme;
-        target2.userinfo = relative3.userinfo;
-        target2.host = relative3.host;
-        target2.port = relative3.port;
-        target2.path = removeDotSegments(relative3.path || "");
-        target2.query = relative3.query;
+      if (!options.tolerant && relative4.scheme) {
+        target2.scheme = relative4.scheme;
+        target2.userinfo = relative4.userinfo;
+        target2.host = relative4.host;
+        target2.port = relative4.port;
+        target2.path = removeDotSegments(relative4.path || "");
+        target2.query = relative4.query;
       } else {
-        if (relative3.userinfo !== void 0 || relative3.host !== void 0 || relative3.port !== void 0) {
-          target2.userinfo = relative3.userinfo;
-          target2.host = relative3.host;
-          target2.port = relative3.port;
-          target2.path = removeDotSegments(relative3.path || "");
-          target2.query = relative3.query;
+        if (relative4.userinfo !== void 0 || relative4.host !== void 0 || relative4.port !== void 0) {
+          target2.userinfo = relative4.userinfo;
+          target2.host = relative4.host;
+          target2.port = relative4.port;
+          target2.path = removeDotSegments(relative4.path || "");
+          target2.query = relative4.query;
         } else {
-          if (!relative3.path) {
+          if (!relative4.path) {
             target2.path = base.path;
-            if (relative3.query !== void 0) {
-              target2.query = relative3.query;
+            if (relative4.query !== void 0) {
+              target2.query = relative4.query;
             } else {
               target2.query = base.query;
             }
           } else {
-            if (relative3.path[0] === "/") {
-              target2.path = removeDotSegments(relative3.path);
+            if (relative4.path[0] === "/") {
+              target2.path = removeDotSegments(relative4.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target2.path = "/" + relative3.path;
+                target2.path = "/" + relative4.path;
               } else if (!base.path) {
-                target2.path = relative3.path;
+                target2.path = relative4.path;
               } else {
-                target2.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative3.path;
+                target2.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative4.path;
               }
               target2.path = base.scheme === void 0 && !baseHasAuthority && target2.path[0] !== "/" ? removeDotSegmentsRelative(target2.path) : removeDotSegments(target2.path);
             }
-            target2.query = relative3.query;
+            target2.query = relative4.query;
           }
           target2.userinfo = base.userinfo;
           target2.host = base.host;
@@ -26452,7 +26452,7 @@ var require_fast_uri = __commonJS({
         }
         target2.scheme = base.scheme;
       }
-      target2.fragment = relative3.fragment;
+      target2.fragment = relative4.fragment;
       return target2;
     }
     function equal(uriA, uriB, options) {
@@ -33642,8 +33642,15 @@ function commentInPlaceOfValue(f2, path) {
   const { value, key } = locate(f2, path);
   const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
   if (!isEmpty2 || !key?.range) return void 0;
-  const rest = f2.text.slice(key.range[1]).split(/\r?\n/, 1)[0];
-  return /^\s*:\s+(#.*?)\s*$/.exec(rest)?.[1];
+  const end = f2.text.indexOf("\n", key.range[1]);
+  return commentAfterColon(f2.text.slice(key.range[1], end < 0 ? void 0 : end));
+}
+function commentAfterColon(rest) {
+  const afterColon = rest.trimStart();
+  if (!afterColon.startsWith(":")) return void 0;
+  const comment = afterColon.slice(1).trimStart();
+  if (comment.length === afterColon.length - 1 || !comment.startsWith("#")) return void 0;
+  return comment.trimEnd();
 }
 function walkYaml(root, walker) {
   const path = [];
@@ -34298,8 +34305,9 @@ function credentialReads(reads, targets) {
 }
 
 // src/config/load.ts
-import { readdir, readFile as readFile3, realpath, stat as stat2 } from "node:fs/promises";
-import { extname, join as join2, resolve as resolve5 } from "node:path";
+import { constants } from "node:fs";
+import { open, readdir, realpath, stat as stat2 } from "node:fs/promises";
+import { dirname as dirname3, extname, isAbsolute as isAbsolute2, join as join2, relative as relative2, resolve as resolve5, sep as sep2 } from "node:path";
 
 // src/util/utf8.ts
 var UTF16_BOMS = [Buffer.from([255, 254]), Buffer.from([254, 255])];
@@ -34370,45 +34378,118 @@ async function findConfigFiles(paths) {
     }
     if (info.isDirectory()) {
       const before = found.size;
-      await collectYaml(path, found, /* @__PURE__ */ new Set());
-      if (found.size === before) diagnostics.push(fileDiagnostic(path, "no .yaml or .yml files in this directory"));
+      const root = await realpath(path);
+      await collectYaml(path, root, found, /* @__PURE__ */ new Set(), diagnostics);
+      if (found.size === before && diagnostics.every((d2) => !d2.file.startsWith(path))) diagnostics.push(fileDiagnostic(path, "no .yaml or .yml files in this directory"));
     } else if (!isYamlName(path)) {
       diagnostics.push(fileDiagnostic(path, "not a YAML file: config files end in .yaml or .yml"));
     } else {
-      found.set(resolve5(path), path);
+      const outside = await leadsOutside(path, await realpath(dirname3(path)));
+      if (outside) diagnostics.push(fileDiagnostic(path, outside));
+      else found.set(resolve5(path), path);
     }
   }
   const files = [...found.values()].sort((a3, b2) => a3 < b2 ? -1 : a3 > b2 ? 1 : 0);
   return { files, diagnostics };
 }
-async function collectYaml(dir, found, seen) {
+async function collectYaml(dir, root, found, seen, diagnostics) {
   const real = await realpath(dir);
   if (seen.has(real)) return;
   seen.add(real);
   for (const entry2 of await readdir(dir, { withFileTypes: true })) {
     const path = join2(dir, entry2.name);
-    const isDir = entry2.isDirectory() || entry2.isSymbolicLink() && (await stat2(path).catch(() => null))?.isDirectory();
-    if (isDir) {
-      if (!isSkippedDirectory(entry2.name)) await collectYaml(path, found, seen);
-    } else if (isYamlName(entry2.name)) found.set(resolve5(path), path);
+    const isLink = entry2.isSymbolicLink();
+    const isDir = entry2.isDirectory() || isLink && (await stat2(path).catch(() => null))?.isDirectory();
+    const wanted = isDir ? !isSkippedDirectory(entry2.name) : isYamlName(entry2.name);
+    if (!wanted) continue;
+    const outside = isLink ? await leadsOutside(path, root) : void 0;
+    if (outside) diagnostics.push(fileDiagnostic(path, outside));
+    else if (isDir) await collectYaml(path, root, found, seen, diagnostics);
+    else found.set(resolve5(path), path);
   }
+}
+async function leadsOutside(path, root) {
+  let target2;
+  try {
+    target2 = await realpath(path);
+  } catch {
+    return "a symlink that leads nowhere (its target does not exist)";
+  }
+  const inside = relative2(root, target2);
+  if (inside === "" || !inside.startsWith(`..${sep2}`) && inside !== ".." && !isAbsolute2(inside)) return void 0;
+  return `a symlink that leads outside ${root} (to ${target2}): config is read only from the paths given`;
 }
 function describeFsError(err) {
   const code2 = err.code;
   if (code2 === "ENOENT") return "no such file or directory";
   if (code2 === "EACCES") return "permission denied";
+  if (code2 === "ELOOP") return "a symlink loop";
   return err instanceof Error ? err.message : String(err);
 }
-async function readConfigText(path) {
+var MAX_FILE_BYTES = 16 * 1024 * 1024;
+var MAX_TOTAL_BYTES = 256 * 1024 * 1024;
+var MAX_LINE_LENGTH = 65536;
+async function readConfigText(path, budget = { bytes: 0 }) {
   let bytes;
+  let handle2;
   try {
-    bytes = await readFile3(path);
+    handle2 = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const info = await handle2.stat();
+    if (!info.isFile()) return { diagnostics: [fileDiagnostic(path, `not a regular file (${fileKind(info)}): config is read only from regular files`)] };
+    const cap = Math.min(MAX_FILE_BYTES, MAX_TOTAL_BYTES - budget.bytes) + 1;
+    const buffer = Buffer.alloc(Math.min(cap, Math.max(info.size, 0) + 1, MAX_FILE_BYTES + 1));
+    let length = 0;
+    for (; ; ) {
+      if (length === buffer.length) break;
+      const { bytesRead } = await handle2.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    bytes = buffer.subarray(0, length);
+    if (length === buffer.length && length < cap) bytes = await readRest(handle2, bytes, cap);
   } catch (err) {
     return { diagnostics: [fileDiagnostic(path, describeFsError(err))] };
+  } finally {
+    await handle2?.close();
   }
+  if (bytes.length > MAX_FILE_BYTES) return { diagnostics: [fileDiagnostic(path, `too large: a config file holds at most ${MAX_FILE_BYTES / 1024 / 1024} MiB; split it into several files`)] };
+  if (budget.bytes + bytes.length > MAX_TOTAL_BYTES) return { diagnostics: [fileDiagnostic(path, `too much config: the files read hold more than ${MAX_TOTAL_BYTES / 1024 / 1024} MiB in all`)] };
+  budget.bytes += bytes.length;
   const decoded = decodeUtf8(bytes);
   if ("error" in decoded) return { diagnostics: [{ file: path, line: decoded.line, col: decoded.col, message: decoded.error, path: "" }] };
   return { text: decoded.text };
+}
+async function readRest(handle2, start, cap) {
+  const chunks = [start];
+  let length = start.length;
+  const chunk2 = Buffer.alloc(64 * 1024);
+  while (length < cap) {
+    const { bytesRead } = await handle2.read(chunk2, 0, Math.min(chunk2.length, cap - length), length);
+    if (bytesRead === 0) break;
+    chunks.push(Buffer.from(chunk2.subarray(0, bytesRead)));
+    length += bytesRead;
+  }
+  return Buffer.concat(chunks);
+}
+function fileKind(info) {
+  if (info.isFIFO()) return "a FIFO";
+  if (info.isCharacterDevice() || info.isBlockDevice()) return "a device";
+  if (info.isSocket()) return "a socket";
+  if (info.isDirectory()) return "a directory";
+  return "not a file";
+}
+function overlongLine(path, text) {
+  let start = 0;
+  for (let line = 1; start <= text.length; line++) {
+    const end = text.indexOf("\n", start);
+    const stop = end < 0 ? text.length : end;
+    if (stop - start > MAX_LINE_LENGTH) {
+      return { file: path, line, col: MAX_LINE_LENGTH + 1, message: `line ${line} is ${stop - start} characters long: lines longer than ${MAX_LINE_LENGTH} characters are refused`, path: "" };
+    }
+    if (end < 0) return void 0;
+    start = end + 1;
+  }
+  return void 0;
 }
 function parseYaml(path, text) {
   const lines = new LineCounter2();
@@ -34455,12 +34536,28 @@ var FLOW_CUT_BY_COMMENT = 'a { … } or [ … ] is cut short by a comment: # sta
 function commentCuttingFlow(text, offset) {
   let found = -1;
   let lineStart = 0;
-  for (const line of text.slice(0, offset).split("\n")) {
-    const cut = /[{[][^"'#]*\s(#)/.exec(line);
-    if (cut) found = lineStart + cut.index + cut[0].length - 1;
-    lineStart += line.length + 1;
+  while (lineStart <= offset) {
+    const end = text.indexOf("\n", lineStart);
+    const lineEnd = end < 0 || end > offset ? offset : end;
+    const cut = flowCutInLine(text, lineStart, lineEnd);
+    if (cut >= 0) found = cut;
+    if (end < 0 || end >= offset) break;
+    lineStart = end + 1;
   }
   return found;
+}
+function flowCutInLine(text, start, end) {
+  let open2 = false;
+  for (let i3 = start; i3 < end; i3++) {
+    const c4 = text[i3];
+    if (c4 === "{" || c4 === "[") open2 = true;
+    else if (c4 === '"' || c4 === "'") open2 = false;
+    else if (c4 === "#") {
+      if (open2 && /\s/.test(text[i3 - 1])) return i3;
+      open2 = false;
+    }
+  }
+  return -1;
 }
 function openingQuote(text, offset, quote) {
   let at = text.lastIndexOf(quote, offset - 1);
@@ -34547,6 +34644,8 @@ async function checkFile(path, read, env) {
   try {
     const got2 = await read();
     if ("diagnostics" in got2) return { allow: [], reads: [], diagnostics: got2.diagnostics };
+    const overlong = overlongLine(path, got2.text);
+    if (overlong) return { allow: [], reads: [], diagnostics: [overlong] };
     return await checkSoundBlockFile(path, got2.text, env) ?? await checkDocument(path, got2.text, env);
   } catch (err) {
     return { allow: [], reads: [], diagnostics: [fileDiagnostic(path, `could not be checked: ${err instanceof Error ? err.message : String(err)}`)] };
@@ -34663,7 +34762,8 @@ function credentialDiagnostics(targets, env) {
 // src/config/index.ts
 async function loadDesiredState(paths, { env = process.env } = {}) {
   const found = await findConfigFiles(paths);
-  return checkFiles(found.files.map((path) => ({ path, read: () => readConfigText(path) })), found.diagnostics, env);
+  const budget = { bytes: 0 };
+  return checkFiles(found.files.map((path) => ({ path, read: () => readConfigText(path, budget) })), found.diagnostics, env);
 }
 function checkConfigTexts(sources, { env = process.env } = {}) {
   return checkFiles(sources.map(({ path, text }) => ({ path, read: async () => ({ text }) })), [], env);
@@ -35443,7 +35543,7 @@ function parseRateLimit(text) {
 // src/emulator/seed.ts
 init_browser();
 import { createHash as createHash4 } from "node:crypto";
-import { readFile as readFile4 } from "node:fs/promises";
+import { readFile as readFile3 } from "node:fs/promises";
 
 // src/emulator/newer-api.ts
 var NEWER_ORGANIZATION_FIELDS = [
@@ -35663,7 +35763,7 @@ function rejectSharedAuthDomains(owners) {
 async function loadSeedFile(path) {
   let bytes;
   try {
-    bytes = await readFile4(path);
+    bytes = await readFile3(path);
   } catch (err) {
     throw new Error(`cannot read seed file ${path}: ${err.code ?? err.message}`);
   }
@@ -36400,8 +36500,8 @@ function describeStartError(err) {
 }
 
 // src/commands/import.ts
-import { readFile as readFile5 } from "node:fs/promises";
-import { dirname as dirname3, extname as extname2, join as join3, relative as relative2, resolve as resolve6, sep as sep2 } from "node:path";
+import { readFile as readFile4 } from "node:fs/promises";
+import { dirname as dirname4, extname as extname2, join as join3, relative as relative3, resolve as resolve6, sep as sep3 } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/import/description.ts
@@ -36734,7 +36834,7 @@ async function chosenTargets(options) {
   if (options.targets !== void 0) {
     let text;
     try {
-      text = await readFile5(options.targets, "utf8");
+      text = await readFile4(options.targets, "utf8");
     } catch (err) {
       const code2 = err.code;
       return { problems: [`${options.targets}: ${code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "is a directory, not a targets file" : err.message}`] };
@@ -36757,8 +36857,8 @@ function schemaReference(given) {
   if (given !== void 0 && /^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return () => given;
   const schema4 = resolve6(given ?? BUNDLED_SCHEMA);
   return (path) => {
-    const from = path === null ? process.cwd() : dirname3(resolve6(path));
-    const ref = relative2(from, schema4).split(sep2).join("/");
+    const from = path === null ? process.cwd() : dirname4(resolve6(path));
+    const ref = relative3(from, schema4).split(sep3).join("/");
     return ref.startsWith(".") ? ref : `./${ref}`;
   };
 }

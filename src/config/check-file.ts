@@ -12,7 +12,7 @@ import { readBlockYaml } from './block-yaml.js';
 import { passesSchema, schemaDiagnostics } from './check-schema.js';
 import { placeFile, type PlacedFile } from './desired.js';
 import { interpolateFile, type Env, type VariableRead } from './interpolate.js';
-import { parseYaml } from './load.js';
+import { overlongLine, parseYaml } from './load.js';
 import type { Diagnostic } from './model.js';
 import { blockLocator, fileDiagnostic, type ConfigFile } from './positions.js';
 
@@ -32,6 +32,8 @@ export async function checkFile(path: string, read: ReadText, env: Env): Promise
   try {
     const got = await read();
     if ('diagnostics' in got) return { allow: [], reads: [], diagnostics: got.diagnostics };
+    const overlong = overlongLine(path, got.text);
+    if (overlong) return { allow: [], reads: [], diagnostics: [overlong] };
     return (await checkSoundBlockFile(path, got.text, env)) ?? (await checkDocument(path, got.text, env));
   } catch (err) {
     // Whatever a hostile file still manages to break is reported against it, never as a crash.

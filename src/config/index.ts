@@ -24,7 +24,8 @@ export async function loadDesiredState(
   { env = process.env }: { env?: Env } = {},
 ): Promise<{ state: DesiredState | null; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
   const found = await findConfigFiles(paths);
-  return checkFiles(found.files.map((path) => ({ path, read: () => readConfigText(path) })), found.diagnostics, env);
+  const budget = { bytes: 0 };
+  return checkFiles(found.files.map((path) => ({ path, read: () => readConfigText(path, budget) })), found.diagnostics, env);
 }
 
 /**

@@ -1,8 +1,9 @@
 // Finding config files and parsing them as YAML, keeping every node's position. Hostile input is bounded:
 // alias expansion is capped and only string keys are accepted.
 
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { constants, type Stats } from 'node:fs';
+import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Node, YAMLError } from 'yaml';
 import { decodeUtf8 } from '../util/utf8.js';
 import { yamlSyntaxMessage } from '../util/yaml-messages.js';
@@ -33,6 +34,10 @@ function isYamlName(name: string): boolean {
 /**
  * The YAML files named by the given paths: files as given, directories searched recursively for *.yaml and *.yml.
  * Sorted and without duplicates, so that the order of targets does not depend on how the paths were written.
+ *
+ * A pull request controls what the config folder holds, symlinks included: a file (or a folder) found through a
+ * symlink must lie, once resolved, inside the path it was found under (a file given by name: inside its folder).
+ * A link to /proc/self/environ or to a file elsewhere on the runner is refused, not read.
  */
 export async function findConfigFiles(paths: readonly string[]): Promise<{ files: string[]; diagnostics: Diagnostic[] }> {
   const found = new Map<string, string>(); // absolute path → path as shown
@@ -47,50 +52,141 @@ export async function findConfigFiles(paths: readonly string[]): Promise<{ files
     }
     if (info.isDirectory()) {
       const before = found.size;
-      await collectYaml(path, found, new Set());
-      if (found.size === before) diagnostics.push(fileDiagnostic(path, 'no .yaml or .yml files in this directory'));
+      const root = await realpath(path);
+      await collectYaml(path, root, found, new Set(), diagnostics);
+      if (found.size === before && diagnostics.every((d) => !d.file.startsWith(path))) diagnostics.push(fileDiagnostic(path, 'no .yaml or .yml files in this directory'));
     } else if (!isYamlName(path)) {
       diagnostics.push(fileDiagnostic(path, 'not a YAML file: config files end in .yaml or .yml'));
     } else {
-      found.set(resolve(path), path);
+      const outside = await leadsOutside(path, await realpath(dirname(path)));
+      if (outside) diagnostics.push(fileDiagnostic(path, outside));
+      else found.set(resolve(path), path);
     }
   }
   const files = [...found.values()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return { files, diagnostics };
 }
 
-async function collectYaml(dir: string, found: Map<string, string>, seen: Set<string>): Promise<void> {
+async function collectYaml(dir: string, root: string, found: Map<string, string>, seen: Set<string>, diagnostics: Diagnostic[]): Promise<void> {
   const real = await realpath(dir);
   if (seen.has(real)) return; // a symlink loop
   seen.add(real);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path).catch(() => null))?.isDirectory());
-    if (isDir) {
-      if (!isSkippedDirectory(entry.name)) await collectYaml(path, found, seen);
-    }
-    else if (isYamlName(entry.name)) found.set(resolve(path), path);
+    const isLink = entry.isSymbolicLink();
+    const isDir = entry.isDirectory() || (isLink && (await stat(path).catch(() => null))?.isDirectory());
+    const wanted = isDir ? !isSkippedDirectory(entry.name) : isYamlName(entry.name);
+    if (!wanted) continue;
+    const outside = isLink ? await leadsOutside(path, root) : undefined;
+    if (outside) diagnostics.push(fileDiagnostic(path, outside));
+    else if (isDir) await collectYaml(path, root, found, seen, diagnostics);
+    else found.set(resolve(path), path);
   }
+}
+
+/** Why a symlink at `path` is refused (it leads outside `root`, or nowhere), or undefined when it stays inside. */
+async function leadsOutside(path: string, root: string): Promise<string | undefined> {
+  let target: string;
+  try {
+    target = await realpath(path);
+  } catch {
+    return 'a symlink that leads nowhere (its target does not exist)';
+  }
+  const inside = relative(root, target);
+  if (inside === '' || (!inside.startsWith(`..${sep}`) && inside !== '..' && !isAbsolute(inside))) return undefined;
+  return `a symlink that leads outside ${root} (to ${target}): config is read only from the paths given`;
 }
 
 function describeFsError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'no such file or directory';
   if (code === 'EACCES') return 'permission denied';
+  if (code === 'ELOOP') return 'a symlink loop';
   return err instanceof Error ? err.message : String(err);
 }
 
-/** One file's text, or why it cannot be read (it is missing, unreadable, or not UTF-8). */
-export async function readConfigText(path: string): Promise<{ text: string } | { diagnostics: Diagnostic[] }> {
+/** The largest config file read, and the most read in all by one run: a config is text, not a disk image. */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+export const MAX_TOTAL_BYTES = 256 * 1024 * 1024;
+/** Longer lines are refused before parsing: no config needs one, and every later step stays linear in them. */
+export const MAX_LINE_LENGTH = 65_536;
+
+/** Bytes read so far by one run, against MAX_TOTAL_BYTES. */
+export interface ReadBudget {
+  bytes: number;
+}
+
+/**
+ * One file's text, or why it cannot be read (it is missing, unreadable, not a regular file, too large, or not
+ * UTF-8). Opened without blocking, then checked to be a regular file: a FIFO would block the read forever and
+ * /dev/zero never ends. At most MAX_FILE_BYTES + 1 bytes are read, whatever the file claims its size is.
+ */
+export async function readConfigText(path: string, budget: ReadBudget = { bytes: 0 }): Promise<{ text: string } | { diagnostics: Diagnostic[] }> {
   let bytes: Buffer;
+  let handle;
   try {
-    bytes = await readFile(path);
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const info = await handle.stat();
+    if (!info.isFile()) return { diagnostics: [fileDiagnostic(path, `not a regular file (${fileKind(info)}): config is read only from regular files`)] };
+    const cap = Math.min(MAX_FILE_BYTES, MAX_TOTAL_BYTES - budget.bytes) + 1;
+    const buffer = Buffer.alloc(Math.min(cap, Math.max(info.size, 0) + 1, MAX_FILE_BYTES + 1));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) break;
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    // A file that grew after its stat (or claims size 0, as /proc files do): read on, up to the cap.
+    bytes = buffer.subarray(0, length);
+    if (length === buffer.length && length < cap) bytes = await readRest(handle, bytes, cap);
   } catch (err) {
     return { diagnostics: [fileDiagnostic(path, describeFsError(err))] };
+  } finally {
+    await handle?.close();
   }
+  if (bytes.length > MAX_FILE_BYTES) return { diagnostics: [fileDiagnostic(path, `too large: a config file holds at most ${MAX_FILE_BYTES / 1024 / 1024} MiB; split it into several files`)] };
+  if (budget.bytes + bytes.length > MAX_TOTAL_BYTES) return { diagnostics: [fileDiagnostic(path, `too much config: the files read hold more than ${MAX_TOTAL_BYTES / 1024 / 1024} MiB in all`)] };
+  budget.bytes += bytes.length;
   const decoded = decodeUtf8(bytes);
   if ('error' in decoded) return { diagnostics: [{ file: path, line: decoded.line, col: decoded.col, message: decoded.error, path: '' }] };
   return { text: decoded.text };
+}
+
+async function readRest(handle: FileHandle, start: Buffer, cap: number): Promise<Buffer> {
+  const chunks = [start];
+  let length = start.length;
+  const chunk = Buffer.alloc(64 * 1024);
+  while (length < cap) {
+    const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, cap - length), length);
+    if (bytesRead === 0) break;
+    chunks.push(Buffer.from(chunk.subarray(0, bytesRead)));
+    length += bytesRead;
+  }
+  return Buffer.concat(chunks);
+}
+
+function fileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  if (info.isDirectory()) return 'a directory';
+  return 'not a file';
+}
+
+/** Where the first line longer than MAX_LINE_LENGTH is, found without splitting the text, or undefined. */
+export function overlongLine(path: string, text: string): Diagnostic | undefined {
+  let start = 0;
+  for (let line = 1; start <= text.length; line++) {
+    const end = text.indexOf('\n', start);
+    const stop = end < 0 ? text.length : end;
+    if (stop - start > MAX_LINE_LENGTH) {
+      return { file: path, line, col: MAX_LINE_LENGTH + 1, message: `line ${line} is ${stop - start} characters long: lines longer than ${MAX_LINE_LENGTH} characters are refused`, path: '' };
+    }
+    if (end < 0) return undefined;
+    start = end + 1;
+  }
+  return undefined;
 }
 
 export function parseYaml(path: string, text: string): { file?: YamlFile; diagnostics: Diagnostic[] } {
@@ -160,12 +256,33 @@ const FLOW_CUT_BY_COMMENT = 'a { … } or [ … ] is cut short by a comment: # s
 function commentCuttingFlow(text: string, offset: number): number {
   let found = -1;
   let lineStart = 0;
-  for (const line of text.slice(0, offset).split('\n')) {
-    const cut = /[{[][^"'#]*\s(#)/.exec(line);
-    if (cut) found = lineStart + cut.index + cut[0].length - 1;
-    lineStart += line.length + 1;
+  while (lineStart <= offset) {
+    const end = text.indexOf('\n', lineStart);
+    const lineEnd = end < 0 || end > offset ? offset : end;
+    const cut = flowCutInLine(text, lineStart, lineEnd);
+    if (cut >= 0) found = cut;
+    if (end < 0 || end >= offset) break;
+    lineStart = end + 1;
   }
   return found;
+}
+
+/**
+ * In text[start, end): the `#` of the first " #" that follows an opening bracket with no quote or `#` between
+ * them, or -1. One pass (a regex for it, /[{[][^"'#]*\s(#)/, backtracks quadratically on a line of brackets).
+ */
+export function flowCutInLine(text: string, start: number, end: number): number {
+  let open = false; // an opening bracket since the last quote or #
+  for (let i = start; i < end; i++) {
+    const c = text[i];
+    if (c === '{' || c === '[') open = true;
+    else if (c === '"' || c === "'") open = false;
+    else if (c === '#') {
+      if (open && /\s/.test(text[i - 1])) return i;
+      open = false;
+    }
+  }
+  return -1;
 }
 
 /** The quote that opens the unclosed quoted value yaml gave up on at `offset` (escaped quotes inside are skipped). */

@@ -167,8 +167,20 @@ export function commentInPlaceOfValue(f: YamlFile, path: readonly PathSegment[])
   const { value, key } = locate(f, path);
   const isEmpty = !value || (isScalar(value) && value.value === null && value.source === '');
   if (!isEmpty || !key?.range) return undefined;
-  const rest = f.text.slice(key.range[1]).split(/\r?\n/, 1)[0];
-  return /^\s*:\s+(#.*?)\s*$/.exec(rest)?.[1];
+  const end = f.text.indexOf('\n', key.range[1]);
+  return commentAfterColon(f.text.slice(key.range[1], end < 0 ? undefined : end));
+}
+
+/**
+ * `#…` in `rest` when it is a colon, spaces and a comment (trailing spaces dropped), or undefined. A scan: the
+ * regex it replaces, /^\s*:\s+(#.*?)\s*$/, is quadratic in the length of a line of spaces.
+ */
+export function commentAfterColon(rest: string): string | undefined {
+  const afterColon = rest.trimStart();
+  if (!afterColon.startsWith(':')) return undefined;
+  const comment = afterColon.slice(1).trimStart();
+  if (comment.length === afterColon.length - 1 || !comment.startsWith('#')) return undefined;
+  return comment.trimEnd();
 }
 
 export interface YamlWalker {
