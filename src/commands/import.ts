@@ -3,7 +3,8 @@ import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { formatDiagnostic } from '../config/index.js';
-import { buildImportModel, type ImportModel } from '../import/model.js';
+import { buildImportModel, type ImportModel, type Left } from '../import/model.js';
+import { show } from '../plan/model.js';
 import { readTargets } from '../import/read.js';
 import { filePerTarget, singleFile, type SchemaRef } from '../import/render.js';
 import { idProblem, orderTargets, parseTargetsFile, type ImportTarget } from '../import/targets.js';
@@ -39,7 +40,8 @@ Targets with nothing set yet are listed in a comment and not imported.
   --out FILE       one .yaml file with every target
   --out-dir DIR    one file per target: DIR/accounts/<id>.yaml, DIR/zones/<id>.yaml (and DIR/defaults.yaml)
                    with neither, the config is printed to stdout
-  --defaults       values shared by every target a default would reach go into a defaults section
+  --defaults       per field, the value most targets share goes into a defaults section; targets with
+                   another value (or none) keep theirs as overrides; what was lifted and left is reported
   --verify         plan the imported config against live state before writing: any change is an error
 
 Before anything is written, the config is checked as \`ztsync validate\` would; any failure (a target that
@@ -56,7 +58,7 @@ export function importCommand(io: Io, setExit: (code: number) => void): Command 
     .option('--targets <file>', 'a file listing the targets, one "account <id>" or "zone <id>" a line')
     .addOption(new Option('--out <file>', 'write one config file (.yaml or .yml)').conflicts('outDir'))
     .option('--out-dir <dir>', 'write one config file per target under this directory')
-    .option('--defaults', 'lift values every target shares into a defaults section')
+    .option('--defaults', 'lift, per field, the value most targets share into a defaults section (the others become overrides)')
     .option('--verify', 'plan the imported config against live state before writing; fail unless it shows no changes')
     .option('--force', 'overwrite files that exist')
     .option('--schema <path-or-url>', 'what the yaml-language-server modeline points at (default: the schema of this ztsync)')
@@ -174,9 +176,30 @@ function count(n: number, noun: string): string {
 function summary(model: ImportModel, where: string, verified: boolean): string {
   const accounts = model.targets.filter((t) => t.scope === 'account').length;
   const lines = [`Imported ${count(accounts, 'account')} and ${count(model.targets.length - accounts, 'zone')} to ${where}.`];
-  const lifted = model.defaults.reduce((n, d) => n + Object.keys(d.values).length, 0);
-  if (lifted > 0) lines.push(`${count(lifted, 'shared value')} went to defaults: ${model.defaults.flatMap((d) => Object.keys(d.values).map((p) => `${d.type}.${p}`)).join(', ')}.`);
+  lines.push(...defaultsReport(model));
   if (model.skipped.length > 0) lines.push(`Skipped ${count(model.skipped.length, 'target')} with nothing set yet: ${model.skipped.map((t) => `${t.scope} ${t.id}`).join(', ')}.`);
   if (verified) lines.push('Verified: a plan of the imported config against live state shows no changes.');
   return lines.join('\n') + '\n';
+}
+
+const LEFT_BECAUSE: Record<Left['reason'], (left: Left) => string> = {
+  'no-shared-value': (l) => `${l.distinct} different values, none shared by two targets`,
+  'mostly-unset': (l) => `${l.reached - l.set} of ${l.reached} targets leave it unset`,
+  'a-target-lacks-the-resource': (l) => `a target the default would reach has no ${l.type}`,
+};
+
+/** With --defaults: each field lifted (its value, how many targets share it, how many keep their own), and each left. */
+function defaultsReport(model: ImportModel): string[] {
+  if (!model.lifted || !model.left) return [];
+  const lines: string[] = [];
+  if (model.lifted.length === 0) lines.push('--defaults lifted nothing: no value is shared by most of the targets a default would reach.');
+  else {
+    lines.push(`--defaults lifted ${count(model.lifted.length, 'value')} into defaults (the value most targets share; the others keep their own as overrides):`);
+    for (const l of model.lifted) lines.push(visible(`  ${l.type}.${l.path}: ${show(l.value)}, shared by ${l.shared} of ${l.reached} targets, ${count(l.overrides, 'override')}`));
+  }
+  if (model.left.length > 0) {
+    lines.push(`Left with each target, ${count(model.left.length, 'field')}:`);
+    for (const l of model.left) lines.push(`  ${l.type}.${l.path}: set on ${l.set} of ${l.reached} targets, ${LEFT_BECAUSE[l.reason](l)}`);
+  }
+  return lines;
 }

@@ -113,18 +113,38 @@ describe('what import writes', () => {
     expect(imported.code).toBe(0);
     expect(imported.stdout).toBe(
       `Imported 2 accounts and 1 zone to 6 files under ${out}.\n` +
-        '1 shared value went to defaults: organization.session_duration.\n' +
+        '--defaults lifted 4 values into defaults (the value most targets share; the others keep their own as overrides):\n' +
+        '  organization.deny_unmatched_requests: true, shared by 2 of 3 targets, 1 override\n' +
+        '  organization.is_ui_read_only: true, shared by 2 of 3 targets, 1 override\n' +
+        '  organization.session_duration: "24h0m0s", shared by 2 of 2 targets, 0 overrides\n' +
+        '  organization.user_seat_expiration_inactive_time: "43800m", shared by 2 of 3 targets, 1 override\n' +
+        'Left with each target, 7 fields:\n' +
+        '  organization.deny_unmatched_requests_exempted_zone_names: set on 2 of 3 targets, 2 different values, none shared by two targets\n' +
+        '  organization.ui_read_only_toggle_reason: set on 2 of 3 targets, 2 different values, none shared by two targets\n' +
+        ['background_color', 'footer_text', 'header_text', 'logo_path', 'text_color'].map((f) => `  organization.login_design.${f}: set on 2 of 3 targets, 2 different values, none shared by two targets\n`).join('') +
         `Skipped 2 targets with nothing set yet: account ${EMPTY_ACCOUNT}, zone ${EMPTY_ZONE}.\n`,
     );
     expect(await listFiles(out)).toEqual(
       ['defaults.yaml', ...[FULL_ACCOUNT, DIGITS_ACCOUNT, EMPTY_ACCOUNT].map((id) => `accounts/${id}.yaml`), ...[FULL_ZONE, EMPTY_ZONE].map((id) => `zones/${id}.yaml`)].sort(),
     );
     expect(await readFile(join(out, 'zones', `${EMPTY_ZONE}.yaml`), 'utf8')).toMatch(/^# yaml-language-server: \$schema=\S+\n# zone 3{32} has nothing set yet \(no Zero Trust organization\): nothing to import\.\n$/);
-    // Both accounts have a 24h session (spelled 24h0m0s and 24h); zones do not take the field. The zone's values
-    // are its own: the accounts share none of them.
-    expect(parse(await readFile(join(out, 'defaults.yaml'), 'utf8'))).toEqual({ defaults: { organization: { session_duration: '24h0m0s' } } });
+    // Both accounts have a 24h session (spelled 24h0m0s and 24h, so the first spelling is written); zones do not
+    // take the field. The full account and the zone share three more values: the all-digit account, which leaves
+    // them unset, keeps that as overrides (false, or null: unset), so that it plans no change.
+    expect(parse(await readFile(join(out, 'defaults.yaml'), 'utf8'))).toEqual({
+      defaults: { organization: { deny_unmatched_requests: true, is_ui_read_only: true, session_duration: '24h0m0s', user_seat_expiration_inactive_time: '43800m' } },
+    });
     const digits = parse(await readFile(join(out, 'accounts', `${DIGITS_ACCOUNT}.yaml`), 'utf8'));
-    expect(digits).toEqual({ accounts: [{ account_id: DIGITS_ACCOUNT, description: '0777', organization: { name: '0777', auth_domain: 'digits.cloudflareaccess.com' } }] });
+    expect(digits).toEqual({
+      accounts: [
+        {
+          account_id: DIGITS_ACCOUNT,
+          description: '0777',
+          organization: { name: '0777', auth_domain: 'digits.cloudflareaccess.com', deny_unmatched_requests: false, is_ui_read_only: false, user_seat_expiration_inactive_time: null },
+        },
+      ],
+    });
+    expect((await ztsync(em, ['plan', out])).stdout).toMatch(/^No changes\./);
     // The modeline points at this ztsync's schema, relative to the file.
     const modeline = (await readFile(join(out, 'accounts', `${DIGITS_ACCOUNT}.yaml`), 'utf8')).split('\n')[0];
     const ref = /^# yaml-language-server: \$schema=(\S+)$/.exec(modeline)![1];

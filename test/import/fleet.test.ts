@@ -9,6 +9,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js
 import { DESCRIPTION_MAX_LENGTH } from '../../src/import/description.js';
 import { SECRET_TOKEN, ztsync } from '../helpers/reconcile.js';
 import { fleetRun, startFleet, type Fleet } from '../helpers/scale.js';
+import { disagreeingFleetSeed, fleetId } from './seeds.js';
 
 let fleet: Fleet | undefined;
 let em: RunningEmulator | undefined;
@@ -60,5 +61,28 @@ describe("import writes each target's description from its live organization's n
     // Plans name the target by it.
     const plan = JSON.parse((await ztsync(em, ['plan', out, '--format', 'json'])).stdout);
     expect(plan.targets[0].description).toBe(entry.description);
+  });
+});
+
+describe('--defaults on a fleet that does not agree', () => {
+  it('lifts the value most targets share, reports what it lifted and left, and the config plans zero changes', async () => {
+    em = await startEmulator({ port: 0, token: SECRET_TOKEN, seed: disagreeingFleetSeed(20) });
+    const dir = join(await tempDir(), 'config');
+    const imported = await ztsync(em, ['import', '--account', ...Array.from({ length: 20 }, (_, i) => fleetId(i)), '--zone', `${'f'.repeat(31)}0`, `${'f'.repeat(31)}1`, '--out-dir', dir, '--defaults', '--verify']);
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    const defaults = parse(await readFile(join(dir, 'defaults.yaml'), 'utf8')).defaults;
+    expect(defaults.organization).toMatchObject({ session_duration: '24h', login_design: { footer_text: 'Widget Corps — authorised use only' } });
+    expect(defaults.doh).toEqual({ doh_jwt_duration: '24h' });
+    // 20 accounts: 12h on 4 (i % 5 === 4), none on 2 (i % 7 === 6); 24h, spelled 24h or 1440m, on the other 14.
+    expect(imported.stdout).toContain('  organization.session_duration: "24h", shared by 14 of 20 targets, 6 overrides\n');
+    expect(imported.stdout).toContain('  doh.doh_jwt_duration: "24h", shared by 17 of 20 targets, 3 overrides\n');
+    // WARP authentication is on for 6 of the 20 accounts (zones do not take it): left with each of them.
+    expect(imported.stdout).toContain('  organization.allow_authenticate_via_warp: set on 6 of 20 targets, 14 of 20 targets leave it unset\n');
+    const unit6 = parse(await readFile(join(dir, 'accounts', `${fleetId(6)}.yaml`), 'utf8')).accounts[0];
+    expect(unit6.organization.session_duration).toBeNull();
+    const plan = await ztsync(em, ['plan', dir, '--detailed-exitcode']);
+    expect(plan.stdout).toMatch(/^No changes\./);
+    expect(plan.code).toBe(0);
   });
 });

@@ -58,8 +58,10 @@ describe('--defaults', () => {
       ],
       { defaults: true },
     );
-    expect(defaultsOf(model)).toEqual({ organization: { is_ui_read_only: true, session_duration: '24h' }, doh: { doh_jwt_duration: '24h' } });
-    expect(valuesOf(model, A, 'organization')).toEqual({ name: 'Same', auth_domain: 'org-1.cloudflareaccess.com', warp_auth_session_duration: '1h' });
+    // warp_auth_session_duration: 1h on A and C, 2h on B, which keeps its own.
+    expect(defaultsOf(model)).toEqual({ organization: { is_ui_read_only: true, session_duration: '24h', warp_auth_session_duration: '1h' }, doh: { doh_jwt_duration: '24h' } });
+    expect(valuesOf(model, A, 'organization')).toEqual({ name: 'Same', auth_domain: 'org-1.cloudflareaccess.com' });
+    expect(valuesOf(model, B, 'organization')).toEqual({ name: 'Same', auth_domain: 'org-2.cloudflareaccess.com', warp_auth_session_duration: '2h' });
     expect(valuesOf(model, Z, 'organization')).toEqual({ name: 'Same', auth_domain: 'org-4.cloudflareaccess.com' });
     // DoH defaults reach only accounts with a doh section of their own: A and B keep theirs, with the token.
     expect(valuesOf(model, A, 'doh')).toEqual({ service_token_id: TOKEN.id });
@@ -80,6 +82,48 @@ describe('--defaults', () => {
     expect(valuesOf(model, B, 'organization')).toEqual({ ...org(2), session_duration: '24h' });
     const alone = buildImportModel([target('account', A, { organization: org(1, { session_duration: '24h' }), doh: null })], { defaults: true });
     expect(alone.defaults).toEqual([]);
+  });
+});
+
+describe('--defaults on a fleet that does not agree', () => {
+  const fleet = (sessions: (string | undefined)[], extra: (i: number) => Record<string, unknown> = () => ({})) =>
+    buildImportModel(
+      sessions.map((session, i) => target('account', i.toString(16).padStart(32, '0'), { organization: org(i, { ...(session ? { session_duration: session } : {}), ...extra(i) }), doh: null })),
+      { defaults: true },
+    );
+  const i = (n: number) => n.toString(16).padStart(32, '0');
+
+  it('lifts the value most targets share, in meaning, written in its most common spelling; the others keep theirs', () => {
+    const model = fleet(['24h', '1440m', '24h', '12h', '24h0m0s', '8h', '24h']);
+    expect(defaultsOf(model)).toEqual({ organization: { session_duration: '24h' } });
+    expect([0, 1, 2, 3, 4, 5, 6].map((n) => valuesOf(model, i(n), 'organization')!.session_duration)).toEqual([undefined, undefined, undefined, '12h', undefined, '8h', undefined]);
+    expect(model.lifted).toEqual([{ type: 'organization', path: 'session_duration', value: '24h', reached: 7, shared: 5, overrides: 2 }]);
+    expect(model.left).toEqual([]);
+  });
+
+  it('breaks a tie by the canonical spelling, the same whatever the order of the targets', () => {
+    const one = fleet(['8h', '12h', '8h', '12h']);
+    const other = fleet(['12h', '8h', '12h', '8h']);
+    // Canonical spellings 12h0m0s and 8h0m0s: "1" sorts before "8".
+    expect(defaultsOf(one)).toEqual({ organization: { session_duration: '12h' } });
+    expect(defaultsOf(other)).toEqual(defaultsOf(one));
+  });
+
+  it('writes targets that leave the field unset as overrides (false or null) in table order, and lifts nothing that as many leave unset', () => {
+    const model = fleet(['24h', '24h', undefined], (n) => (n < 2 ? { allow_authenticate_via_warp: true } : { auto_redirect_to_identity: true }));
+    expect(defaultsOf(model)).toEqual({ organization: { allow_authenticate_via_warp: true, session_duration: '24h' } });
+    expect(Object.entries(valuesOf(model, i(2), 'organization')!)).toEqual([
+      ['name', 'Org 2'],
+      ['auth_domain', 'org-2.cloudflareaccess.com'],
+      ['allow_authenticate_via_warp', false],
+      ['auto_redirect_to_identity', true],
+      ['session_duration', null],
+    ]);
+    const half = fleet(['24h', '24h', undefined, undefined]);
+    expect(half.defaults).toEqual([]);
+    expect(half.left).toEqual([{ type: 'organization', path: 'session_duration', reached: 4, set: 2, distinct: 1, reason: 'mostly-unset' }]);
+    const scattered = fleet(['1h', '2h', '3h']);
+    expect(scattered.left).toEqual([{ type: 'organization', path: 'session_duration', reached: 3, set: 3, distinct: 3, reason: 'no-shared-value' }]);
   });
 });
 

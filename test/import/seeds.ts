@@ -1,5 +1,5 @@
 // Live states for the import tests, in the emulator's seed format.
-import type { Seed } from '../../src/emulator/index.js';
+import type { Seed, SeedAccount } from '../../src/emulator/index.js';
 
 export const FULL_ACCOUNT = '0123456789abcdef0123456789abcdef';
 export const DIGITS_ACCOUNT = '11111111111111111111111111111111';
@@ -66,4 +66,35 @@ export function everyFieldSeed(): Seed {
     ],
     zones: [{ id: FULL_ZONE, organization: structuredClone(EVERY_ZONE_FIELD) }, { id: EMPTY_ZONE }],
   };
+}
+
+/**
+ * A fleet as it grows in the dashboard: accounts that mostly agree and sometimes do not. Account i (id from i):
+ * session 24h (spelled 24h or 1440m) on most, 12h on every 5th, none on every 7th; a shared footer on most,
+ * its own on every 4th; WARP authentication on every 3rd; DoH with a 24h JWT on most, 48h on every 6th, each
+ * with its own token. `dohOnly`: the last account has DoH settings and no organization. 2 zones.
+ */
+export function disagreeingFleetSeed(count: number, { dohOnly = false } = {}): Seed {
+  const accounts: SeedAccount[] = [];
+  for (let i = 0; i < count; i++) {
+    const token = `${String(i).padStart(8, '0')}-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    const account: SeedAccount = { id: fleetId(i), service_tokens: [{ id: token, client_id: `${String(i).padStart(32, '0')}.access`, name: `DoH ${i}` }] };
+    if (!(dohOnly && i === count - 1)) {
+      account.organization = {
+        name: `Widget Corps unit ${i}`,
+        auth_domain: `unit-${i}.cloudflareaccess.com`,
+        ...(i % 7 === 6 ? {} : { session_duration: i % 5 === 4 ? '12h' : i % 2 === 0 ? '24h' : '1440m' }),
+        login_design: { footer_text: i % 4 === 3 ? `Unit ${i} only` : 'Widget Corps — authorised use only' },
+        ...(i % 3 === 2 ? { allow_authenticate_via_warp: true, warp_auth_session_duration: '12h' } : {}),
+      };
+    }
+    account.doh = { service_token_id: token, doh_jwt_duration: i % 6 === 5 ? '48h' : '24h' };
+    accounts.push(account);
+  }
+  const zones = [0, 1].map((z) => ({ id: `${'f'.repeat(31)}${z}`, organization: { name: `Zone ${z}`, auth_domain: `zone-${z}.cloudflareaccess.com`, user_seat_expiration_inactive_time: '730h' } }));
+  return { accounts, zones };
+}
+
+export function fleetId(i: number): string {
+  return `a${String(i).padStart(31, '0')}`;
 }
