@@ -36565,26 +36565,69 @@ function buildImportModel(targets, options) {
 function liftDefaults(model) {
   const targets = model.targets.map((t2) => ({ ...t2, resources: t2.resources.map((r2) => ({ type: r2.type, values: { ...r2.values } })) }));
   const defaults2 = [];
+  const lifted = [];
+  const left = [];
   for (const spec of RESOURCES) {
-    const lifted = {};
+    const values = {};
     for (const field of writableFields(spec, "account")) {
-      if (field.requiredOnCreate) continue;
+      if (field.requiredOnCreate || field.perTarget) continue;
       const reached = targets.filter(
         (t2) => spec.scopes.includes(t2.scope) && field.scopes.includes(t2.scope) && (!spec.defaultsNeedOwnSection || t2.resources.some((r2) => r2.type === spec.type))
       );
-      if (reached.length < 2) continue;
-      const values = reached.map((t2) => t2.resources.find((r2) => r2.type === spec.type)?.values);
-      const first = values[0]?.[field.path];
-      if (first === void 0 || !values.every((v2) => v2 !== void 0 && field.path in v2 && sameValue(field, v2[field.path], first))) continue;
-      lifted[field.path] = first;
-      for (const v2 of values) delete v2[field.path];
+      const sections2 = reached.map((t2) => t2.resources.find((r2) => r2.type === spec.type)?.values);
+      const given = sections2.filter((v2) => v2 !== void 0 && field.path in v2).map((v2) => v2[field.path]);
+      if (given.length < 2) continue;
+      const groups = groupByMeaning(field, given);
+      const winner = groups[0];
+      const at = { type: spec.type, path: field.path, reached: reached.length };
+      const unset = reached.length - given.length;
+      if (sections2.some((v2) => v2 === void 0)) {
+        left.push({ ...at, set: given.length, distinct: groups.length, reason: "a-target-lacks-the-resource" });
+        continue;
+      }
+      if (winner.members.length < 2 || unset >= winner.members.length) {
+        left.push({ ...at, set: given.length, distinct: groups.length, reason: winner.members.length < 2 ? "no-shared-value" : "mostly-unset" });
+        continue;
+      }
+      values[field.path] = winner.spelling;
+      for (const v2 of sections2) {
+        if (field.path in v2 && sameValue(field, v2[field.path], winner.spelling)) delete v2[field.path];
+        else if (!(field.path in v2)) v2[field.path] = field.type.kind === "boolean" ? false : null;
+      }
+      lifted.push({ ...at, value: winner.spelling, shared: winner.members.length, overrides: reached.length - winner.members.length });
     }
-    if (Object.keys(lifted).length > 0) defaults2.push({ type: spec.type, values: lifted });
+    if (Object.keys(values).length > 0) defaults2.push({ type: spec.type, values });
   }
   for (const t2 of targets) {
     t2.resources = t2.resources.filter((r2) => Object.keys(r2.values).length > 0 || RESOURCES.find((s2) => s2.type === r2.type).defaultsNeedOwnSection);
   }
-  return { ...model, defaults: defaults2, targets };
+  for (const t2 of targets) for (const r2 of t2.resources) r2.values = inTableOrder(r2.type, t2.scope, r2.values);
+  return { ...model, defaults: defaults2, targets, lifted, left };
+}
+function groupByMeaning(field, values) {
+  const groups = [];
+  for (const value of values) {
+    const group = groups.find((g2) => sameValue(field, g2.members[0], value));
+    if (group) group.members.push(value);
+    else groups.push({ members: [value], spelling: value, canonical: JSON.stringify(normalize(field, value)) ?? "" });
+  }
+  for (const group of groups) {
+    const counts = /* @__PURE__ */ new Map();
+    for (const member of group.members) {
+      const key = JSON.stringify(member);
+      const entry2 = counts.get(key) ?? { value: member, n: 0 };
+      entry2.n++;
+      counts.set(key, entry2);
+    }
+    group.spelling = [...counts.values()].reduce((best, c4) => c4.n > best.n ? c4 : best).value;
+  }
+  return groups.sort((a3, b2) => b2.members.length - a3.members.length || (a3.canonical < b2.canonical ? -1 : a3.canonical > b2.canonical ? 1 : 0));
+}
+function inTableOrder(type, scope, values) {
+  const spec = RESOURCES.find((s2) => s2.type === type);
+  const ordered = {};
+  for (const field of writableFields(spec, scope)) if (field.path in values) ordered[field.path] = values[field.path];
+  return ordered;
 }
 
 // src/import/read.ts
@@ -36758,7 +36801,8 @@ Targets with nothing set yet are listed in a comment and not imported.
   --out FILE       one .yaml file with every target
   --out-dir DIR    one file per target: DIR/accounts/<id>.yaml, DIR/zones/<id>.yaml (and DIR/defaults.yaml)
                    with neither, the config is printed to stdout
-  --defaults       values shared by every target a default would reach go into a defaults section
+  --defaults       per field, the value most targets share goes into a defaults section; targets with
+                   another value (or none) keep theirs as overrides; what was lifted and left is reported
   --verify         plan the imported config against live state before writing: any change is an error
 
 Before anything is written, the config is checked as \`ztsync validate\` would; any failure (a target that
@@ -36766,7 +36810,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift values every target shares into a defaults section").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "what the yaml-language-server modeline points at (default: the schema of this ztsync)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "what the yaml-language-server modeline points at (default: the schema of this ztsync)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -36868,11 +36912,29 @@ function count(n3, noun) {
 function summary(model, where, verified) {
   const accounts = model.targets.filter((t2) => t2.scope === "account").length;
   const lines = [`Imported ${count(accounts, "account")} and ${count(model.targets.length - accounts, "zone")} to ${where}.`];
-  const lifted = model.defaults.reduce((n3, d2) => n3 + Object.keys(d2.values).length, 0);
-  if (lifted > 0) lines.push(`${count(lifted, "shared value")} went to defaults: ${model.defaults.flatMap((d2) => Object.keys(d2.values).map((p2) => `${d2.type}.${p2}`)).join(", ")}.`);
+  lines.push(...defaultsReport(model));
   if (model.skipped.length > 0) lines.push(`Skipped ${count(model.skipped.length, "target")} with nothing set yet: ${model.skipped.map((t2) => `${t2.scope} ${t2.id}`).join(", ")}.`);
   if (verified) lines.push("Verified: a plan of the imported config against live state shows no changes.");
   return lines.join("\n") + "\n";
+}
+var LEFT_BECAUSE = {
+  "no-shared-value": (l2) => `${l2.distinct} different values, none shared by two targets`,
+  "mostly-unset": (l2) => `${l2.reached - l2.set} of ${l2.reached} targets leave it unset`,
+  "a-target-lacks-the-resource": (l2) => `a target the default would reach has no ${l2.type}`
+};
+function defaultsReport(model) {
+  if (!model.lifted || !model.left) return [];
+  const lines = [];
+  if (model.lifted.length === 0) lines.push("--defaults lifted nothing: no value is shared by most of the targets a default would reach.");
+  else {
+    lines.push(`--defaults lifted ${count(model.lifted.length, "value")} into defaults (the value most targets share; the others keep their own as overrides):`);
+    for (const l2 of model.lifted) lines.push(visible(`  ${l2.type}.${l2.path}: ${show(l2.value)}, shared by ${l2.shared} of ${l2.reached} targets, ${count(l2.overrides, "override")}`));
+  }
+  if (model.left.length > 0) {
+    lines.push(`Left with each target, ${count(model.left.length, "field")}:`);
+    for (const l2 of model.left) lines.push(`  ${l2.type}.${l2.path}: set on ${l2.set} of ${l2.reached} targets, ${LEFT_BECAUSE[l2.reason](l2)}`);
+  }
+  return lines;
 }
 
 // src/commands/revoke-user.ts
