@@ -2,7 +2,8 @@
 // here: 429 (honouring Retry-After), 5xx, timeouts and connection errors are retried with jittered exponential
 // backoff until the request's time budget (--retry-budget) is spent; other 4xx never are. Every failure leaves
 // as a CloudflareApiError, with the credentials masked out of whatever text the server sent back. A refused
-// credential (401/403) stops the client: it makes no further request.
+// credential (401) stops the client: it makes no further request. A 403 fails that request alone: Cloudflare
+// answers it when a scoped token lacks permission on one account or zone, which says nothing of the others.
 //
 // Not p-retry: the budget must not count time a request spends queued for the shared rate budget, a
 // Retry-After the budget cannot cover must fail at once, a create's look-and-resend must spend the same budget,
@@ -13,7 +14,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { apiUrl, authHeaders, checkedApiBase, maskSecrets, secretsOf, type Credentials } from './credentials.js';
 import type { RateBudget } from './budget.js';
-import { CloudflareApiError, CredentialRefusedError, type CloudflareMessage } from './errors.js';
+import { CloudflareApiError, CredentialRefusedError, forbiddenHint, type CloudflareMessage } from './errors.js';
 
 /** How long a request may keep retrying transient failures, by default: two minutes. */
 export const DEFAULT_RETRY_BUDGET_MS = 120_000;
@@ -240,10 +241,11 @@ export class CloudflareClient {
       detail: envelope ? undefined : this.#notTheApi(contentTypeOf(headerText(response.headers['content-type']))),
       fromEnvelope: Boolean(envelope),
     };
-    if (envelope && (status === 401 || status === 403)) {
+    if (envelope && status === 401) {
       this.#refusal ??= new CredentialRefusedError(init);
       throw this.#refusal;
     }
+    if (envelope && status === 403) throw new CloudflareApiError({ ...init, hint: forbiddenHint(method, path) });
     throw new CloudflareApiError(init);
   }
 

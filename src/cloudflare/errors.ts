@@ -22,6 +22,8 @@ export interface CloudflareApiErrorInit {
   detail?: string;
   /** The answer was Cloudflare's JSON envelope (only then may a 404 mean "not set up"). */
   fromEnvelope?: boolean;
+  /** What to check, said after the server's messages. */
+  hint?: string;
 }
 
 export class CloudflareApiError extends Error {
@@ -68,9 +70,9 @@ export class CloudflareApiError extends Error {
 }
 
 /**
- * The API refused the credential (401/403). Said once, with what to check; the client makes no further request
+ * The API refused the credential (401). Said once, with what to check; the client makes no further request
  * after it, so that a run stops (the default credentials) or fails the targets of that credentials_env token,
- * instead of printing the same refusal for every target.
+ * instead of printing the same refusal for every target. (A 403 is about one account or zone: see forbiddenHint.)
  */
 export class CredentialRefusedError extends CloudflareApiError {
   override name = 'CredentialRefusedError';
@@ -89,11 +91,23 @@ export function refusedToken(variables: readonly TokenVariable[]): string {
   return `the Cloudflare API refused the token in ${named.join(' and ')}`;
 }
 
+/**
+ * A 403 is the answer for a token scoped away from one account or zone (routine while token scopes lag account
+ * onboarding): what to check there. Only that target fails; the credential is not refused for the run.
+ */
+export function forbiddenHint(method: string, path: string): string {
+  const place = /^\/?(account|zone)s\/([^/?]+)/.exec(path);
+  const where = place ? `${place[1]} ${place[2]}` : 'this account or zone';
+  const access = method === 'GET' ? 'Read' : 'Write';
+  return `the token may not reach ${where}: check that it has "Access: Organizations, Identity Providers, and Groups ${access}" on ${where}`;
+}
+
 function describe(init: CloudflareApiErrorInit): string {
   const where = `${init.method} ${init.path}`;
   const status = init.status ? ` → ${init.status}` : '';
   const messages = (init.errors ?? []).map((e) => `[${e.code}] ${e.message}`).join('; ');
   const what = messages || init.detail || init.kind;
   const ray = init.cfRay ? ` (cf-ray ${init.cfRay})` : '';
-  return `${where}${status}: ${what}${ray}`;
+  const hint = init.hint ? `; ${init.hint}` : '';
+  return `${where}${status}: ${what}${ray}${hint}`;
 }

@@ -72,6 +72,7 @@ export function emulatorCommand(io: Io, setExit: (code: number) => void): Comman
     .option('--fault-seed <n>', 'seed the fault draws (a whole number), so that a run with faults repeats exactly')
     .option('--rate-limit <n/seconds>', 'limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout')
     .option('--rate-limit-lockout <seconds>', 'how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)')
+    .option('--forbidden <ids>', 'comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them')
     .option('--token <token>', `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`)
     .addOption(new Option('--put-semantics <mode>', 'PUT without a field: replace unsets it, merge keeps it').choices(['replace', 'merge']).default('replace'))
     .addOption(
@@ -125,6 +126,7 @@ async function toEmulatorOptions(opts: Record<string, string | undefined>, env: 
     if (!options.rateLimit) throw new Error('--rate-limit-lockout needs --rate-limit');
     options.rateLimit.lockoutSeconds = number('--rate-limit-lockout', opts.rateLimitLockout, 0, 86_400);
   }
+  if (opts.forbidden !== undefined) options.forbidden = opts.forbidden.split(',').map((id) => id.trim()).filter(Boolean);
   if (opts.seed !== undefined) options.seed = await loadSeedFile(opts.seed);
   return options;
 }

@@ -2,7 +2,7 @@
 //   GET  /__emulator/state   the whole state in the seed format, plus counters
 //   POST /__emulator/reset   body: a seed (JSON); replaces the state, counters back to zero; answers the new state
 //   GET  /__emulator/config  the running settings
-//   POST /__emulator/config  change latencyMs, faultRate, faultKinds, rateLimit ({requests, windowSeconds} or null), putSemantics, answerStyle
+//   POST /__emulator/config  change latencyMs, faultRate, faultKinds, rateLimit ({requests, windowSeconds} or null), putSemantics, answerStyle, forbidden
 // Successes answer plain JSON; failures the Cloudflare envelope. With --token they need that bearer token too.
 
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';

@@ -26,9 +26,14 @@ export interface RuntimeConfig {
   answerStyle: AnswerStyle;
   /** Play a newer API: create and update take the organization fields of newer-api.ts, which ztsync's tables do not know. */
   newerApi: boolean;
+  /**
+   * Account and zone ids every credential gets `403 [10000] Authentication error` for, as a token scoped away from
+   * them does (token scopes lagging account onboarding); the other ids answer as usual.
+   */
+  forbidden: string[];
 }
 
-export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace', answerStyle: 'sparse', newerApi: false };
+export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace', answerStyle: 'sparse', newerApi: false, forbidden: [] };
 
 /** Why a setting's value is wrong, or undefined. */
 const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undefined } = {
@@ -51,6 +56,7 @@ const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undef
       : 'must be { requests: a whole number ≥ 1, windowSeconds: a number > 0, lockoutSeconds?: a number ≥ 0 (default windowSeconds; 0: no lockout) }',
   putSemantics: (v) => ((PUT_SEMANTICS as readonly unknown[]).includes(v) ? undefined : `must be one of ${PUT_SEMANTICS.join(', ')}`),
   newerApi: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
+  forbidden: (v) => (Array.isArray(v) && v.length <= 100_000 && v.every((id) => typeof id === 'string' && /^[0-9a-zA-Z]{1,64}$/.test(id)) ? undefined : 'must be a list of account or zone ids'),
   answerStyle: (v) => ((ANSWER_STYLES as readonly unknown[]).includes(v) ? undefined : `must be one of ${ANSWER_STYLES.join(', ')}`),
 };
 

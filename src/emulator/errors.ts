@@ -3,7 +3,7 @@
 //
 //   code   status  when
 //   7003   404     no route for the URI (unknown path, wrong method, DoH on a zone), or an account/zone id that is not seeded
-//   10000  401/403 authentication error: credentials missing (401) or not accepted (403)
+//   10000  401/403 authentication error: credentials missing or not accepted (401), or an id the forbidden setting lists (403)
 //   10001  400     the request body is not JSON, or not a JSON object
 //   10002  400     the request body is larger than 1 MiB
 //   10003  400     a query parameter has the wrong type

@@ -49,6 +49,8 @@ export interface EmulatorOptions {
   newerApi?: boolean;
   /** Default 'sparse'. */
   answerStyle?: AnswerStyle;
+  /** Account and zone ids that answer 403 to every credential (a token scoped away from them). */
+  forbidden?: string[];
   /** Injectable for deterministic fault draws; default Math.random (or seeded by faultSeed). */
   random?: () => number;
   /** Seed the fault draws, so that a run with faults repeats exactly. */
@@ -128,7 +130,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
 /** The options that are runtime settings, without the ones left unset. */
 function runtimeOptions(options: EmulatorOptions): Partial<RuntimeConfig> {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden };
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
 }
 

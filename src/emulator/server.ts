@@ -78,6 +78,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       ctx.state.counters.rateLimited++;
       throw rateLimitedAnswer(decision.retryAfterSeconds);
     }
+    if (route && ctx.config.forbidden.some((id) => id.toLowerCase() === route.id.toLowerCase())) throw authenticationError(403);
     fault = drawFault(ctx.config.faultRate, ctx.config.faultKinds, route?.isWrite ?? false, ctx.random);
     if (fault) ctx.state.countFault(fault);
     if (fault === 'reset') return void req.socket.destroy();
@@ -189,7 +190,8 @@ export function parseJsonBody(body: RawBody, required = false): JsonObject {
 }
 
 /**
- * `Authorization: Bearer …` or X-Auth-Email + X-Auth-Key; missing → 401, not accepted → 403.
+ * `Authorization: Bearer …` or X-Auth-Email + X-Auth-Key; missing or not accepted → 401, as Cloudflare answers for a
+ * credential it does not know (403 is for a known token without permission on the account: the forbidden setting).
  * Returns a hash of the credential (the rate-limit key); the credential itself is never kept.
  */
 export function authenticate(headers: IncomingHttpHeaders, token: string | undefined): string {
@@ -199,13 +201,13 @@ export function authenticate(headers: IncomingHttpHeaders, token: string | undef
   if (authorization !== undefined) {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
     if (!bearer) throw authenticationError(401);
-    if (token !== undefined && !sameSecret(bearer, token)) throw authenticationError(403);
+    if (token !== undefined && !sameSecret(bearer, token)) throw authenticationError(401);
     return hash(`token:${bearer}`);
   }
   if (email || key) {
     if (!email || !key) throw authenticationError(401);
     // With --token only that token is accepted.
-    if (token !== undefined) throw authenticationError(403);
+    if (token !== undefined) throw authenticationError(401);
     return hash(`key:${email}:${key}`);
   }
   throw authenticationError(401);

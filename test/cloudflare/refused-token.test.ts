@@ -51,7 +51,7 @@ const runWith = (base: string, argv: string[], env: Record<string, string>) => r
 interface PlannedTarget {
   scope: string;
   id: string;
-  error: unknown;
+  error: { message: string } | null;
 }
 const targetOf = (plan: { targets: PlannedTarget[] }, label: string) => plan.targets.find((t) => `${t.scope} ${t.id}` === label)!;
 
@@ -65,12 +65,12 @@ describe('a refused credentials_env token fails only its targets, and is named',
     expect(result.code).toBe(1);
     const plan = JSON.parse(result.stdout);
     const named = (line: number) => `the Cloudflare API refused the token in CF_TOKEN_EU (credentials_env at ${file}:${line}:22)`;
-    EU_TARGETS.forEach((label, i) => expect(targetOf(plan, label).error, label).toMatchObject({ message: named([3, 6, 12][i]), status: 403 }));
+    EU_TARGETS.forEach((label, i) => expect(targetOf(plan, label).error, label).toMatchObject({ message: named([3, 6, 12][i]), status: 401 }));
     expect(targetOf(plan, `account ${PRODUCTION}`)).toMatchObject({ error: null, resources: [{ type: 'organization', action: 'update' }] });
     expect(plan.summary).toMatchObject({ update: 1, error: 3 });
 
     // One message for the credential, with the request refused and what to check; the later targets sent nothing.
-    expect(result.stderr.split('\n').filter(Boolean)).toEqual([expect.stringContaining(`ztsync: ${named(3)} (GET /accounts/${STAGING}/access/organizations → 403: [10000] Authentication error`)]);
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([expect.stringContaining(`ztsync: ${named(3)} (GET /accounts/${STAGING}/access/organizations → 401: [10000] Authentication error`)]);
     expect(result.stderr).toContain('check that CF_TOKEN_EU is the right API token');
     expect(result.stderr).toContain('3 targets using it could not be planned; the other targets were.');
     expect(result.stderr).not.toContain('CLOUDFLARE_API_TOKEN');
@@ -109,27 +109,75 @@ describe('a refused credentials_env token fails only its targets, and is named',
     expect(again.summary).toEqual({ applied: 3 });
   });
 
-  it('a token refused for writes only: its other targets are not started, named; the default token\'s are applied', async () => {
+  it('a token refused (401) at its first write: its other targets are not started, named; the default token\'s are applied', async () => {
     em = await demoEmulator({ token: undefined });
-    const readOnly = 'eu-read-only-token-93be';
+    const revoked = 'eu-token-revoked-meanwhile-93be';
     server = await startProxy(em.url, (req, res) => {
-      if (req.method === 'GET' || req.headers.authorization !== `Bearer ${readOnly}`) return false;
-      answer(res, 403, { success: false, errors: [{ code: 10000, message: 'Authentication error' }], messages: [], result: null });
+      if (req.method === 'GET' || req.headers.authorization !== `Bearer ${revoked}`) return false;
+      answer(res, 401, { success: false, errors: [{ code: 10000, message: 'Authentication error' }], messages: [], result: null });
       return true;
     });
     const { file } = await fleetConfig();
-    const result = await runWith(server.url, ['apply', file, '--auto-approve', '--concurrency', '1'], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: readOnly });
+    const result = await runWith(server.url, ['apply', file, '--auto-approve', '--concurrency', '1'], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: revoked });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`✗ account ${STAGING}: organization failed: the Cloudflare API refused the token in CF_TOKEN_EU`);
     expect(result.stdout).toContain(`- account ${RESEARCH}: not started: the Cloudflare API refused the token in CF_TOKEN_EU`);
     expect(result.stdout).toContain(`- zone ${ZONE}: not started: the Cloudflare API refused the token in CF_TOKEN_EU`);
     expect(result.stdout).toContain(`✓ account ${PRODUCTION}: organization updated`);
-    expect(server.requests.filter((r) => r.method !== 'GET' && r.headers.authorization === `Bearer ${readOnly}`)).toHaveLength(1);
+    expect(server.requests.filter((r) => r.method !== 'GET' && r.headers.authorization === `Bearer ${revoked}`)).toHaveLength(1);
     const said = result.stderr.split('\n').filter(Boolean);
     expect(said).toEqual([expect.stringContaining('ztsync: the Cloudflare API refused the token in CF_TOKEN_EU (PUT ')]);
     expect(said[0]).toContain('check that CF_TOKEN_EU is the right API token');
     expect(said[0]).toContain('Stopped: no further target of that credential was started.');
-    expect(result.stdout + result.stderr).not.toContain(readOnly);
+    expect(result.stdout + result.stderr).not.toContain(revoked);
+  });
+});
+
+describe('a 403 is about one account or zone: that target fails alone, the credential is not refused', () => {
+  const permission = (scope: string, id: string, access: string) =>
+    `; the token may not reach ${scope} ${id}: check that it has "Access: Organizations, Identity Providers, and Groups ${access}" on ${scope} ${id}`;
+
+  it('plan and apply: the account the token is scoped away from fails, naming it and the permission; every other target, same token too, goes on', async () => {
+    // The token reaches every account but Staging (Research and the zone use the same token through CF_TOKEN_EU).
+    em = await demoEmulator({ forbidden: [STAGING] });
+    const { dir, file } = await fleetConfig();
+    const env = { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: SECRET_TOKEN };
+    const plan = await runWith(em.url, ['plan', file, '--format', 'json', '--concurrency', '1'], env);
+    expect(plan.code).toBe(1);
+    const planned = JSON.parse(plan.stdout);
+    expect(targetOf(planned, `account ${STAGING}`).error).toMatchObject({ status: 403, codes: [10000], message: expect.stringMatching(/→ 403: \[10000\] Authentication error/) });
+    expect(targetOf(planned, `account ${STAGING}`).error.message).toContain(permission('account', STAGING, 'Read'));
+    for (const label of [`account ${RESEARCH}`, `account ${PRODUCTION}`, `zone ${ZONE}`]) expect(targetOf(planned, label).error, label).toBeNull();
+    expect(planned.summary).toMatchObject({ create: 1, update: 2, error: 1 });
+    expect(plan.stderr).not.toContain('refused');
+
+    const results = join(dir, 'results.json');
+    const apply = await runWith(em.url, ['apply', file, '--auto-approve', '--concurrency', '1', '--results', results], env);
+    expect(apply.code).toBe(1);
+    expect(apply.stdout).toContain(`✗ account ${STAGING}: not applied: GET /accounts/${STAGING}/access/organizations → 403`);
+    expect(apply.stdout).toContain(permission('account', STAGING, 'Read'));
+    expect(apply.stdout).toContain('Apply: 3 applied, 0 unchanged, 1 failed.');
+    expect(apply.stderr).not.toContain('refused');
+    expect(liveAccount(em, RESEARCH).organization?.name).toBe('Widget Corps Research');
+    expect(JSON.parse(await readFile(results, 'utf8')).summary).toEqual({ failed: 1, applied: 3 });
+    expect(apply.stdout + apply.stderr).not.toContain(SECRET_TOKEN);
+  });
+
+  it('a 403 on one target\'s write fails that target, naming Write; the same token\'s later targets are applied', async () => {
+    em = await demoEmulator({ token: undefined });
+    server = await startProxy(em.url, (req, res) => {
+      if (req.method === 'GET' || !req.url?.includes(STAGING)) return false;
+      answer(res, 403, { success: false, errors: [{ code: 10000, message: 'Authentication error' }], messages: [], result: null });
+      return true;
+    });
+    const { file } = await fleetConfig();
+    const result = await runWith(server.url, ['apply', file, '--auto-approve', '--concurrency', '1'], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: 'eu-token-0c9a' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`✗ account ${STAGING}: organization failed: PUT /accounts/${STAGING}/access/organizations → 403: [10000] Authentication error${permission('account', STAGING, 'Write')}`);
+    expect(result.stdout).toContain(`✓ account ${RESEARCH}: organization created`);
+    expect(result.stdout).toContain(`✓ zone ${ZONE}: organization updated`);
+    expect(result.stdout).toContain('Apply: 3 applied, 0 unchanged, 1 failed.');
+    expect(result.stderr).toBe('');
   });
 });
 

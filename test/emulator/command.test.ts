@@ -48,11 +48,13 @@ describe('ztsync emulator (in-process)', () => {
   });
 
   it('--token: only that token is accepted', async () => {
-    const { first, stop, finished } = await startCommand(['--port', '0', '--accounts', '1', '--token', 'cli-secret']);
+    const { first, stop, finished } = await startCommand(['--port', '0', '--accounts', '1', '--token', 'cli-secret', '--forbidden', 'f0f0']);
     const [, url] = LISTENING.exec(first)!;
     const path = '/accounts/x/access/organizations';
-    expect((await fetch(url + path, { headers: { authorization: 'Bearer wrong' } })).status).toBe(403);
+    expect((await fetch(url + path, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await fetch(url + path, { headers: { authorization: 'Bearer cli-secret' } })).status).toBe(404);
+    // --forbidden: that account answers 403 even to the right token.
+    expect((await fetch(url + '/accounts/F0F0/access/organizations', { headers: { authorization: 'Bearer cli-secret' } })).status).toBe(403);
     stop('SIGINT');
     expect((await finished).code).toBe(0);
   });

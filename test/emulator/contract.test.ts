@@ -92,7 +92,10 @@ describe.each(ANSWER_STYLES)('%s answers', (answerStyle) => {
     it('the same failures for every operation: 401, 403, unknown id, rate limit, every status fault', async () => {
       for (const [method, path, body] of OPERATIONS) {
         expect((await checked(method, path, { body, headers: { authorization: '' } })).status).toBe(401);
-        expect((await checked(method, path, { body, headers: { authorization: 'Bearer wrong' } })).status).toBe(403);
+        expect((await checked(method, path, { body, headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+        em.reconfigure({ forbidden: [/(?:accounts|zones)\/(\w+)/.exec(path)![1]] });
+        expect((await checked(method, path, { body })).status).toBe(403);
+        em.reconfigure({ forbidden: [] });
         expect((await checked(method, path.replace(/accounts\/\w+/, 'accounts/ffffffffffffffffffffffffffffffff'), { body })).status).toBe(404);
 
         em.reconfigure({ rateLimit: { requests: 1, windowSeconds: 300 } });

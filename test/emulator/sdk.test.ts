@@ -69,7 +69,10 @@ describe('official cloudflare SDK against the emulator', () => {
     expect(noOrganization).toBeInstanceOf(Cloudflare.NotFoundError);
 
     const stranger = new Cloudflare({ apiToken: 'not-the-token', baseURL: em.url, maxRetries: 0 });
-    await expect(stranger.zeroTrust.organizations.list({ account_id: ACCOUNT })).rejects.toBeInstanceOf(Cloudflare.PermissionDeniedError);
+    await expect(stranger.zeroTrust.organizations.list({ account_id: ACCOUNT })).rejects.toBeInstanceOf(Cloudflare.AuthenticationError);
+    em.reconfigure({ forbidden: [ACCOUNT] });
+    await expect(client.zeroTrust.organizations.list({ account_id: ACCOUNT })).rejects.toBeInstanceOf(Cloudflare.PermissionDeniedError);
+    em.reconfigure({ forbidden: [] });
   });
 
   it('the SDK\'s own retry recovers from an injected 503 and counts it', async () => {

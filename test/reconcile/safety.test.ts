@@ -131,7 +131,7 @@ describe('credentials never appear', () => {
       await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--out', out]),
       await ztsync(em, ['plan', EXAMPLES, '--format', 'markdown']),
       await ztsync(em, ['apply', EXAMPLES, '--auto-approve']),
-      // Wrong token: 403 from the emulator.
+      // Wrong token: 401 from the emulator.
       await run(['plan', EXAMPLES], { env: envFor(em, { CLOUDFLARE_API_TOKEN: SECRET_TOKEN + 'x' }) }),
       // Legacy key pair, refused too.
       await run(['plan', EXAMPLES], { env: envFor(em, { CLOUDFLARE_API_TOKEN: undefined, CLOUDFLARE_API_KEY: SECRET_TOKEN, CLOUDFLARE_EMAIL: 'a@example.com' }) }),
@@ -142,7 +142,7 @@ describe('credentials never appear', () => {
     ];
     for (const r of runs) expect(leaks(r.stdout + r.stderr)).toBe(false);
     expect(runs[4].code).toBe(1);
-    expect(runs[4].stderr).toContain('403');
+    expect(runs[4].stderr).toContain('401');
     expect(runs[6].code).toBe(1);
     expect(runs[7].code).toBe(1);
     expect(runs[7].stderr).toContain('refusing to send credentials over plain http to api.example.com');

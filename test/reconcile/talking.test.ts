@@ -206,7 +206,7 @@ describe('5. a POST answered 5xx is not resent before a read', () => {
   });
 });
 
-describe('6. a refused credential is said once, with what to check, and the run stops', () => {
+describe('6. a refused credential (401) is said once, with what to check, and the run stops; a 403 fails one target', () => {
   it('plan: one message, no per-target repeats, no retries; with --concurrency 1 exactly one request', async () => {
     em = await demoEmulator();
     const env = envFor(em, { CLOUDFLARE_API_TOKEN: 'a-token-that-was-revoked' });
@@ -221,16 +221,19 @@ describe('6. a refused credential is said once, with what to check, and the run 
     expect(parallel.stderr.match(/refused the credential/g)).toHaveLength(1);
   });
 
-  it('apply with a read-only token: the first refused write stops the run; no new target is started', async () => {
+  it('apply with a read-only token: each write answered 403 fails its own target, naming it and Write; the credential is not refused', async () => {
     em = await demoEmulator();
     server = await startProxy(em.url, (req, res) => (req.method !== 'GET' ? (answer(res, 403, failure(10000, 'Authentication error')), true) : false));
     const result = await against(server.url, ['apply', EXAMPLES, '--auto-approve', '--concurrency', '1']);
     expect(result.code).toBe(1);
-    expect(server.requests.filter((r) => r.method !== 'GET')).toHaveLength(1);
-    expect(result.stderr.match(/refused the credential/g)).toHaveLength(1);
-    // The zone needs no request (nothing to change): unchanged, as in any run, not "not started".
-    expect(result.stdout).toContain('Apply: 0 applied, 1 unchanged, 1 failed, 2 not started.');
-    expect(result.stdout).toContain('not started: the API refused the credential');
+    const writesSent = server.requests.filter((r) => r.method !== 'GET');
+    // Every change was tried (a 403 is about one account, not the token: Production's organization and DoH and
+    // two more targets), none twice (no retry).
+    expect(writesSent).toHaveLength(4);
+    expect(new Set(writesSent.map((r) => r.url)).size).toBe(4);
+    expect(result.stderr).not.toContain('refused the credential');
+    expect(result.stdout).toContain('Apply: 0 applied, 1 unchanged, 3 failed.');
+    expect(result.stdout).toContain(`; the token may not reach account ${PRODUCTION}: check that it has "Access: Organizations, Identity Providers, and Groups Write" on account ${PRODUCTION}`);
     expect(result.stdout).toContain(`= zone ${ZONE} (intranet.widgetcorps.example): unchanged`);
     expect(writes(em)).toBe(0);
   });

@@ -88,7 +88,7 @@ describe('revoke-user against the emulator', () => {
     expect(unknown.stderr).toContain('→ 404: [7003] ');
     expect(unknown.code).toBe(1);
     const denied = await run(['revoke-user', '--account', ACCOUNT, '--email', 'bob@example.com', '--yes'], { env: { CLOUDFLARE_API_TOKEN: 'not-the-token', CLOUDFLARE_BASE_URL: em.url } });
-    expect(denied.stderr).toContain('→ 403: [10000] Authentication error');
+    expect(denied.stderr).toContain('→ 401: [10000] Authentication error');
     expect(denied.code).toBe(1);
     for (const r of [noOrg, unknown, denied]) expect(r.stdout + r.stderr).not.toContain(SECRET_TOKEN);
     expect(revocations(em, 'accounts', ACCOUNT)).toEqual([]);

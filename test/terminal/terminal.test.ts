@@ -155,7 +155,7 @@ describe('stderr', () => {
   const shownError = 'Authentication error\\u001b[2J\\u001b[31m\\r\\u202eok\\u009b1A\\nNext line';
 
   it('an API message with control characters: the refused credential on stderr, a failed target in the plan, both on one line', async () => {
-    server = await startServer((req, res) => answer(res, req.url.includes(PRODUCTION) ? 403 : 400, failure(req.url.includes(PRODUCTION) ? 10000 : 12345)));
+    server = await startServer((req, res) => answer(res, req.url.includes(PRODUCTION) ? 401 : 400, failure(req.url.includes(PRODUCTION) ? 10000 : 12345)));
     const env = { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: server.url };
     const dir = await hostileConfig();
     const refused = await run(['plan', dir, '--account', PRODUCTION], { env });
