@@ -146,7 +146,7 @@ describe('a 403 is about one account or zone: that target fails alone, the crede
     expect(plan.code).toBe(1);
     const planned = JSON.parse(plan.stdout);
     expect(targetOf(planned, `account ${STAGING}`).error).toMatchObject({ status: 403, codes: [10000], message: expect.stringMatching(/→ 403: \[10000\] Authentication error/) });
-    expect(targetOf(planned, `account ${STAGING}`).error.message).toContain(permission('account', STAGING, 'Read'));
+    expect(targetOf(planned, `account ${STAGING}`).error!.message).toContain(permission('account', STAGING, 'Read'));
     for (const label of [`account ${RESEARCH}`, `account ${PRODUCTION}`, `zone ${ZONE}`]) expect(targetOf(planned, label).error, label).toBeNull();
     expect(planned.summary).toMatchObject({ create: 1, update: 2, error: 1 });
     expect(plan.stderr).not.toContain('refused');
