@@ -132,7 +132,8 @@ async function applyTarget(target: TargetPlan, client: CloudflareClient, options
     }
     const moved = movedPaths(recordedSnapshot(target), current);
     if (moved.length > 0) {
-      const error = ['refused: the live state moved since the plan, nothing was written; plan again', ...describeMoved(moved)].join('\n    ');
+      // One line, readable in a log: each moved path, then how to go on.
+      const error = `refused: the live state moved since the plan, nothing was written: ${describeMoved(moved).join('; ')}; plan again (a new plan shows these values)`;
       return { ...base, outcome: 'failed', resources: [], error };
     }
   }

@@ -50,7 +50,11 @@ export function movedPaths(recorded: Snapshot, current: Snapshot): MovedPath[] {
   return [...moved.values()];
 }
 
+/** Fields the API sets on every write (updated_at): named only when nothing else moved. */
+const STAMP_PATHS = new Set(RESOURCES.flatMap((spec) => spec.fields.filter((f) => f.stamp).map((f) => `${spec.type}.${f.liveKey ?? f.path}`)));
+
 export function describeMoved(moved: readonly MovedPath[]): string[] {
   const shown = (value: unknown) => (value === undefined ? '(absent)' : show(value));
-  return moved.map((m) => `${m.path}: ${shown(m.recorded)} when planned, now ${shown(m.current)}`);
+  const settings = moved.filter((m) => !STAMP_PATHS.has(m.path));
+  return (settings.length > 0 ? settings : moved).map((m) => `${m.path}: ${shown(m.recorded)} when planned, now ${shown(m.current)}`);
 }

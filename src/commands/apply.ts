@@ -12,8 +12,17 @@ import { makeClients } from '../cloudflare/settings.js';
 import { stopOnInterrupt } from './shared/interrupt.js';
 import { apiSettings } from './shared/options/api.js';
 import { addReconcileOptions, reconcileSettings, type ReconcileFlags } from './shared/options/reconcile.js';
-import { setsSafety } from './shared/options/safety.js';
+import { safetySettings } from './shared/options/safety.js';
 import { selectsTargets } from './shared/options/selection.js';
+import { printDiagnostics, reportInvalidConfig } from './shared/diagnostics.js';
+import { reviewSavedPlan, selectionOf, type ConfigGiven } from '../apply/review.js';
+import { configCommit } from '../config/commit.js';
+import { credentialDiagnostics, loadDesiredState, sortDiagnostics } from '../config/index.js';
+import { selectTargets } from '../plan/build.js';
+import { configAllowances, shardedFleet } from '../plan/pipeline.js';
+import type { SafetyOptions } from '../plan/safety.js';
+import { parseDuration } from '../resources/duration.js';
+import { VERSION } from '../version.js';
 import { useColor } from './shared/output.js';
 import { planFromConfig } from './shared/plan-run.js';
 import { countsOf, Progress, type ProgressCounts } from './shared/progress.js';
@@ -22,7 +31,11 @@ import { applyEntry, planEntry, ResultsWriter } from './shared/results.js';
 interface ApplyFlags extends ReconcileFlags {
   autoApprove?: boolean;
   plan?: string;
+  maxPlanAge?: string;
 }
+
+/** How old a saved plan may be: the live check already refuses one whose targets moved; this bounds the rest. */
+const DEFAULT_MAX_PLAN_AGE = '7d';
 
 /** What apply was asked, as parsed. */
 interface ApplySettings {
@@ -39,17 +52,23 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
   const command = new Command('apply')
     .summary('Make live settings match the config (or a saved plan), after showing the plan.')
     .description(
-      'Plan afresh from the config paths, or take a saved plan (--plan FILE, no config paths); show the plan, ask for ' +
-        'confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each ' +
-        'write reads the live object again first, sends its writable fields with the planned values laid over them ' +
-        '(nothing the config does not manage is reset), then reads back to check the change took. A saved plan is ' +
-        'applied only where the live state is still exactly the snapshot it recorded.\n\n' +
+      'Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then ' +
+        'apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the ' +
+        'live object again first, sends its writable fields with the planned values laid over them (nothing the config ' +
+        'does not manage is reset), then reads back to check the change took.\n\n' +
+        'A saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ' +
+        'ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does ' +
+        'not know, or when its changes are not what its desired values make against its recorded live state; the safety ' +
+        'rules and the budget are judged again with the allowances of this run (config and flags, never the file), and ' +
+        'credentials come from this run only. Given config paths too, the plan must be exactly what that config asks ' +
+        'for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\n' +
         'Exit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file ' +
-        'is invalid; 3 a safety rule or the change budget blocks the plan (nothing is written).',
+        'is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written).',
     )
-    .usage('[options] <paths...>\n       ztsync apply [options] --plan <file>')
+    .usage('[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]')
     .option('--auto-approve', 'apply without asking')
-    .option('--plan <file>', 'apply this saved plan (from plan --format json --out FILE) exactly, with no config paths');
+    .option('--plan <file>', 'apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for')
+    .option('--max-plan-age <duration>', `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ApplyFlags) => {
     const loaded = options.plan ? await savedPlan(paths, options, io) : await freshPlan(paths, options, io);
     if (!loaded) return setExit(EXIT.error);
@@ -84,30 +103,54 @@ async function freshPlan(paths: string[], options: ApplyFlags, io: Io): Promise<
 
 async function savedPlan(paths: string[], options: ApplyFlags, io: Io): Promise<Loaded | null> {
   const file = options.plan!;
-  if (paths.length > 0) throw new UsageError('apply --plan applies the saved plan as it is: give no config paths (or leave out --plan to plan afresh)');
   if (selectsTargets(options)) {
-    throw new UsageError('--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole');
+    throw new UsageError('--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole (with config paths, the targets its coverage records)');
   }
-  if (setsSafety(options)) {
-    throw new UsageError('--allow and --max-changed-targets are judged when planning: a saved plan is applied with the allowances it was reviewed with; plan again with them');
-  }
+  const maxAgeMs = parseMaxPlanAge(options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE);
+  const safety = safetySettings(options);
   const api = apiSettings(options, io, { readOnly: false });
+  const refuse = (why: string) => {
+    io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed\n`);
+    return null;
+  };
   let plan: Plan;
   try {
     plan = await loadSavedPlan(file);
   } catch (err) {
     if (!(err instanceof PlanFileError)) throw err;
-    io.stderr.write(`ztsync apply: ${err.message}; nothing was changed\n`);
-    return null;
+    return refuse(err.message);
   }
+  // With config paths: the config as it is now (the merged commit) says which targets and values may be applied,
+  // which token writes each, and which allowances hold.
+  let config: ConfigGiven | undefined;
+  let judged: SafetyOptions = safety;
+  if (paths.length > 0) {
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
+    printDiagnostics(io, warnings);
+    if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(selectTargets(state.targets, selectionOf(plan.coverage)), io.env)));
+    if (!state || diagnostics.length > 0) {
+      reportInvalidConfig(io, diagnostics);
+      return null;
+    }
+    config = { targets: state.targets, commit: (await configCommit(paths)).commit };
+    // The budget of a shard's plan is its share of the whole selected fleet, as when it was planned.
+    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
+  }
+  const review = await reviewSavedPlan(plan, { version: VERSION, now: new Date(), maxAgeMs, safety: judged, ...(config ? { config } : {}) });
+  if (!review.ok) return refuse(`refusing the saved plan ${file}: ${review.reason}`);
   const clients = makeClients(api, io.env);
-  if (plan.api_base !== clients.apiBase.href) {
-    io.stderr.write(`ztsync apply: ${file} was made against ${plan.api_base}, not ${clients.apiBase.href}; nothing was changed\n`);
-    return null;
-  }
-  // Every credential the plan's targets name must be here before anything is written.
-  for (const target of plan.targets) clients.for(target.credentials_env);
-  return { plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
+  if (plan.api_base !== clients.apiBase.href) return refuse(`${file} was made against ${plan.api_base}, not ${clients.apiBase.href}`);
+  // Every credential the targets take (from the config, never the file) must be here before anything is written.
+  for (const target of review.plan.targets) clients.for(target.credentials_env);
+  return { plan: review.plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
+}
+
+/** "7d", "36h", "90m" or a Go duration ("1h30m"); a malformed one is a UsageError. */
+export function parseMaxPlanAge(text: string): number {
+  const days = /^\s*(\d+)d\s*$/.exec(text);
+  const nanos = days ? BigInt(days[1]) * 86_400n * 1_000_000_000n : parseDuration(text.trim(), 'go');
+  if (nanos === undefined || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text}"`);
+  return Number(nanos / 1_000_000n);
 }
 
 async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, options: ApplySettings, io: Io): Promise<number> {

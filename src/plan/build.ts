@@ -102,7 +102,11 @@ function lower(id: string): string {
   return id.toLowerCase();
 }
 
-async function planTarget(target: DesiredTarget, readResource: (type: ResourceType) => Promise<LiveObject | null>): Promise<TargetPlan> {
+/**
+ * One target's plan against its live objects from `readResource`: the diff and the API's own rules. Also how apply
+ * --plan re-derives a saved plan's changes from its desired values and recorded snapshot.
+ */
+export async function planTarget(target: DesiredTarget, readResource: (type: ResourceType) => Promise<LiveObject | null>): Promise<TargetPlan> {
   const base = {
     scope: target.scope,
     id: target.id,

@@ -219,3 +219,18 @@ export function isUnset(change: Pick<FieldChange, 'after'>): boolean {
 export function show(value: unknown): string {
   return visible(JSON.stringify(value) ?? 'null');
 }
+
+/**
+ * Every key ztsync writes in a saved plan, per level: apply --plan refuses a plan with any other (a field this
+ * ztsync does not know could mean something it would not honour). Typed against the interfaces, so a field added
+ * to the plan does not compile until it is listed here.
+ */
+type Keys<T> = { readonly [K in keyof Required<T>]: true };
+export const PLAN_KEYS: Keys<Plan> = {
+  format_version: true, ztsync_version: true, api_base: true, created_at: true, targets: true, blocked: true, allowed: true,
+  change_budget: true, coverage: true, baseline: true, summary: true, checksum: true,
+};
+export const COVERAGE_KEYS: Keys<PlanCoverage> = { shard: true, accounts: true, zones: true, only: true, config_commit: true, config_dirty: true };
+export const TARGET_KEYS: Keys<TargetPlan> = { scope: true, id: true, description: true, source: true, credentials_env: true, resources: true, error: true };
+export const RESOURCE_KEYS: Keys<ResourcePlan> = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
+export const CHANGE_KEYS: Keys<FieldChange> = { path: true, before: true, after: true, source: true, origin: true };

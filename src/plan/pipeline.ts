@@ -5,7 +5,7 @@
 
 import { stat } from 'node:fs/promises';
 import { configCommit } from '../config/commit.js';
-import { credentialDiagnostics, loadDesiredState, sortDiagnostics } from '../config/index.js';
+import { credentialDiagnostics, loadDesiredState, sortDiagnostics, type AllowEntry } from '../config/index.js';
 import { formatDiagnostic, type DesiredState, type DesiredTarget, type Diagnostic } from '../config/model.js';
 import type { Env } from '../config/interpolate.js';
 import type { ClientPool, Refusal } from '../cloudflare/pool.js';
@@ -98,7 +98,7 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
   }
 
   // Safety.
-  const configAllows = state.allow.map((a): Allowance => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
+  const configAllows = configAllowances(state.allow);
   const checked = checkSafety(built, { allow: [...configAllows, ...(settings.safety.allow ?? [])], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
   sink.warnings(
     unusedAllowances(checked, configAllows).map((unused): Diagnostic => ({
@@ -121,13 +121,18 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
   return { kind: 'planned', plan: sealPlan(plan), clients };
 }
 
-/** With --shard: the selected fleet before sharding, by shard, for the change budget. */
-function shardedFleet(targets: readonly DesiredTarget[], selection: Selection): ShardedFleet | undefined {
+/** With --shard: the selected fleet before sharding, by shard, for the change budget (apply --plan judges it again so). */
+export function shardedFleet(targets: readonly DesiredTarget[], selection: Selection): ShardedFleet | undefined {
   const { shard } = selection;
   if (!shard) return undefined;
   const sizes = new Array<number>(shard.count).fill(0);
   for (const target of selectTargets([...targets], { ...selection, shard: undefined })) sizes[shardOf(target, shard.count) - 1]++;
   return { shard, sizes };
+}
+
+/** The config's allow entries as allowances (apply --plan judges a saved plan again with them). */
+export function configAllowances(allow: readonly AllowEntry[]): Allowance[] {
+  return allow.map((a) => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
 }
 
 /** The selection as the plan records it: ids in lowercase, --only-failed's keys sorted. */

@@ -19,6 +19,6 @@ export const doh: ResourceSpec = {
     { path: 'expires_at', type: str(), scopes: [], readOnly: true, description: 'When the service token expires.' },
     { path: 'last_seen_at', type: str(), scopes: [], readOnly: true, volatile: true, description: 'When the service token was last used.' },
     { path: 'created_at', type: str(), scopes: [], readOnly: true, description: 'When the service token was created.' },
-    { path: 'updated_at', type: str(), scopes: [], readOnly: true, description: 'When the service token was last changed.' },
+    { path: 'updated_at', type: str(), scopes: [], readOnly: true, stamp: true, description: 'When the service token was last changed.' },
   ],
 };

@@ -40,6 +40,11 @@ export interface FieldSpec {
    * check does not count it as the live state moving.
    */
   readonly volatile?: boolean;
+  /**
+   * Set by the API on every write (updated_at): it moves whenever anything else does, so a stale plan's refusal
+   * names the settings that moved and leaves this out (unless nothing else moved).
+   */
+  readonly stamp?: boolean;
   /** Where the live API reports this field, when it differs from `path` (DoH: service_token_id ← id). */
   readonly liveKey?: string;
   /** What the API reports once the field is unset, when that is a default rather than nothing (DoH: 24h). */

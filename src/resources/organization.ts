@@ -58,6 +58,6 @@ export const organization: ResourceSpec = {
     { path: 'warp_auth_session_duration', type: duration('minutes-hours'), scopes: ACCOUNT, description: 'How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.', example: '24h' },
     { path: 'warp_auth_non_browser_401', type: bool(), scopes: ACCOUNT, description: 'Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page.' },
     { path: 'created_at', type: str(), scopes: [], readOnly: true, description: 'When the organization was created.' },
-    { path: 'updated_at', type: str(), scopes: [], readOnly: true, description: 'When the organization was last changed.' },
+    { path: 'updated_at', type: str(), scopes: [], readOnly: true, stamp: true, description: 'When the organization was last changed.' },
   ],
 };

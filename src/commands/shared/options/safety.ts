@@ -21,11 +21,6 @@ export function addSafetyOptions(command: Command): Command {
     .option('--max-changed-targets <n>', `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
 }
 
-/** Whether any safety option was given (a saved plan keeps the allowances it was reviewed with, and takes none). */
-export function setsSafety(flags: SafetyFlags): boolean {
-  return flags.allow !== undefined || flags.maxChangedTargets !== undefined;
-}
-
 export function safetySettings(flags: SafetyFlags): Required<Pick<SafetyOptions, 'allow'>> & Pick<SafetyOptions, 'budget'> {
   const allow = (flags.allow ?? []).map((rule): Allowance => {
     if (!SAFETY_RULE_NAMES.includes(rule)) {
