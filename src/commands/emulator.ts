@@ -8,6 +8,7 @@ import {
   DEFAULT_PORT,
   FAULT_KINDS,
   loadSeedFile,
+  loadTokensFile,
   parseRateLimit,
   startEmulator,
   type AnswerStyle,
@@ -48,6 +49,16 @@ Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; wit
   POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
                             (also faultKinds, putSemantics, answerStyle, newerApi; "rateLimit": null turns the limit off)
 
+Dashboard edits (a change made in the Cloudflare dashboard, by the person named; checked like an API write,
+merged into what is there, and recorded in the audit log):
+  PATCH /__emulator/accounts/{id}/organization, /__emulator/zones/{id}/organization, /__emulator/accounts/{id}/doh
+        body: {"actor":{"email":"alice@example.com"},"set":{"session_duration":"12h"}}
+  GET   /__emulator/audit   every audit log entry, oldest first
+
+Audit log (Audit Logs v2): GET /client/v4/accounts/{id}/logs/audit?since=…&before=… records every write, API and
+dashboard; --tokens names the tokens (their label is the actor). tokens/verify: GET /user/tokens/verify (user-owned
+tokens), GET /accounts/{id}/tokens/verify (account-owned tokens).
+
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
 
@@ -74,6 +85,7 @@ export function emulatorCommand(io: Io, setExit: (code: number) => void): Comman
     .option('--rate-limit-lockout <seconds>', 'how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)')
     .option('--forbidden <ids>', 'comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them')
     .option('--token <token>', `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`)
+    .option('--tokens <file>', 'named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted')
     .addOption(new Option('--put-semantics <mode>', 'PUT without a field: replace unsets it, merge keeps it').choices(['replace', 'merge']).default('replace'))
     .addOption(
       new Option('--answer-style <style>', 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""')
@@ -128,6 +140,7 @@ async function toEmulatorOptions(opts: Record<string, string | undefined>, env: 
   }
   if (opts.forbidden !== undefined) options.forbidden = opts.forbidden.split(',').map((id) => id.trim()).filter(Boolean);
   if (opts.seed !== undefined) options.seed = await loadSeedFile(opts.seed);
+  if (opts.tokens !== undefined) options.tokens = loadTokensFile(opts.tokens);
   return options;
 }
 

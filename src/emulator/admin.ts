@@ -2,11 +2,14 @@
 //   GET  /__emulator/state   the whole state in the seed format, plus counters
 //   POST /__emulator/reset   body: a seed (JSON); replaces the state, counters back to zero; answers the new state
 //   GET  /__emulator/config  the running settings
-//   POST /__emulator/config  change latencyMs, faultRate, faultKinds, rateLimit ({requests, windowSeconds} or null), putSemantics, answerStyle, forbidden
+//   POST /__emulator/config  change latencyMs, faultRate, faultKinds, rateLimit ({requests, windowSeconds} or null), putSemantics, answerStyle, forbidden, auditCursorStyle
+//   GET  /__emulator/audit   every audit log entry, oldest first
+//   PATCH /__emulator/{accounts|zones}/{id}/organization, /__emulator/accounts/{id}/doh   a dashboard edit (dashboard.ts)
 // Successes answer plain JSON; failures the Cloudflare envelope. With --token they need that bearer token too.
 
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { checkConfigChange, ConfigError } from './config.js';
+import { dashboardEdit, isDashboardEdit } from './dashboard.js';
 import { ApiError, CODES, noRoute } from './errors.js';
 import { SeedError } from './seed.js';
 import { authenticate, parseJsonBody, sendEnvelope, sendJson, type RawBody, type ServerContext } from './server.js';
@@ -24,7 +27,7 @@ const RAY = '0000000000000000-EMU';
 export async function handleAdmin(ctx: ServerContext, req: AdminRequest, res: ServerResponse): Promise<void> {
   const body = await req.body;
   try {
-    if (ctx.token !== undefined) authenticate(req.headers, ctx.token);
+    if (ctx.token !== undefined || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
     const route = `${req.method} ${req.path}`;
     if (route === 'GET /state') return sendJson(res, RAY, 200, ctx.state.snapshot());
     if (route === 'GET /config') return sendJson(res, RAY, 200, ctx.config);
@@ -36,6 +39,8 @@ export async function handleAdmin(ctx: ServerContext, req: AdminRequest, res: Se
       ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
       return sendJson(res, RAY, 200, ctx.config);
     }
+    if (route === 'GET /audit') return sendJson(res, RAY, 200, ctx.state.audit.all());
+    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
     throw noRoute();
   } catch (err) {
     if (err instanceof SeedError || err instanceof ConfigError) {

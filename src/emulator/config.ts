@@ -16,6 +16,13 @@ export const PUT_SEMANTICS: readonly PutSemantics[] = ['replace', 'merge'];
 export type AnswerStyle = 'sparse' | 'explicit';
 export const ANSWER_STYLES: readonly AnswerStyle[] = ['sparse', 'explicit'];
 
+/**
+ * Where audit log answers put the next page's cursor: `cursors` in result_info.cursors.after (as the cloudflare
+ * SDK reads it), `cursor` in result_info.cursor (as the reference pages show it).
+ */
+export type AuditCursorStyle = 'cursors' | 'cursor';
+export const AUDIT_CURSOR_STYLES: readonly AuditCursorStyle[] = ['cursors', 'cursor'];
+
 export interface RuntimeConfig {
   latencyMs: number;
   faultRate: number;
@@ -31,9 +38,10 @@ export interface RuntimeConfig {
    * them does (token scopes lagging account onboarding); the other ids answer as usual.
    */
   forbidden: string[];
+  auditCursorStyle: AuditCursorStyle;
 }
 
-export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace', answerStyle: 'sparse', newerApi: false, forbidden: [] };
+export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace', answerStyle: 'sparse', newerApi: false, forbidden: [], auditCursorStyle: 'cursors' };
 
 /** Why a setting's value is wrong, or undefined. */
 const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undefined } = {
@@ -57,6 +65,7 @@ const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undef
   putSemantics: (v) => ((PUT_SEMANTICS as readonly unknown[]).includes(v) ? undefined : `must be one of ${PUT_SEMANTICS.join(', ')}`),
   newerApi: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   forbidden: (v) => (Array.isArray(v) && v.length <= 100_000 && v.every((id) => typeof id === 'string' && /^[0-9a-zA-Z]{1,64}$/.test(id)) ? undefined : 'must be a list of account or zone ids'),
+  auditCursorStyle: (v) => ((AUDIT_CURSOR_STYLES as readonly unknown[]).includes(v) ? undefined : `must be one of ${AUDIT_CURSOR_STYLES.join(', ')}`),
   answerStyle: (v) => ((ANSWER_STYLES as readonly unknown[]).includes(v) ? undefined : `must be one of ${ANSWER_STYLES.join(', ')}`),
 };
 

@@ -2,6 +2,7 @@
 // (7003, 10000, 12130); the others are the emulator's picks in the 1xxxx (request) and 12xxx (Access) ranges.
 //
 //   code   status  when
+//   1000   401     tokens/verify with a credential that is not a token of that kind (Cloudflare's "Invalid API Token")
 //   7003   404     no route for the URI (unknown path, wrong method, DoH on a zone), or an account/zone id that is not seeded
 //   10000  401/403 authentication error: credentials missing or not accepted (401), or an id the forbidden setting lists (403)
 //   10001  400     the request body is not JSON, or not a JSON object

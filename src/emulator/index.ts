@@ -5,13 +5,14 @@ import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkConfigChange, DEFAULT_CONFIG, type AnswerStyle, type PutSemantics, type RuntimeConfig } from './config.js';
+import { checkConfigChange, DEFAULT_CONFIG, type AnswerStyle, type AuditCursorStyle, type PutSemantics, type RuntimeConfig } from './config.js';
 import type { FaultKind } from './faults.js';
 import { seededRandom } from './random.js';
 import { SlidingWindow, type RateLimit } from './rate-limit.js';
 import { generateAccounts, loadSeedFile, parseSeed, type Seed } from './seed.js';
 import { API_PREFIX, createRequestHandler, type EmulatorWrite, type ServerContext } from './server.js';
 import { EmulatorState } from './state.js';
+import type { NamedToken } from './identities.js';
 
 export type { AnswerStyle, PutSemantics, RuntimeConfig } from './config.js';
 export { ANSWER_STYLES, PUT_SEMANTICS } from './config.js';
@@ -23,6 +24,9 @@ export { generateAccounts, loadSeedFile, parseSeed, SeedError, type DohSetting, 
 export { EmulatorState, type Counters, type StateSnapshot } from './state.js';
 export { CODES, WARP_MESSAGE } from './errors.js';
 export type { EmulatorWrite } from './server.js';
+export { loadTokensFile, parseTokens, tokenId, TokensError, type NamedToken, type AuditActor } from './identities.js';
+export { RETENTION_MONTHS, type AuditEntry } from './audit.js';
+export { AUDIT_CURSOR_STYLES, type AuditCursorStyle } from './config.js';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -41,8 +45,10 @@ export interface EmulatorOptions {
   /** Restrict the mix of injected faults (default: all kinds). */
   faultKinds?: FaultKind[];
   rateLimit?: RateLimit;
-  /** Only this bearer token is accepted. */
+  /** Only this bearer token is accepted (with `tokens`, if given). */
   token?: string;
+  /** Tokens known by name (their label is the audit log's actor); when given, only they (and `token`) are accepted. */
+  tokens?: NamedToken[];
   /** Default 'replace'. */
   putSemantics?: PutSemantics;
   /** Play a newer API (see src/emulator/newer-api.ts); default false. */
@@ -51,6 +57,8 @@ export interface EmulatorOptions {
   answerStyle?: AnswerStyle;
   /** Account and zone ids that answer 403 to every credential (a token scoped away from them). */
   forbidden?: string[];
+  /** Where audit log answers put the next cursor; default 'cursors' (result_info.cursors.after). */
+  auditCursorStyle?: AuditCursorStyle;
   /** Injectable for deterministic fault draws; default Math.random (or seeded by faultSeed). */
   random?: () => number;
   /** Seed the fault draws, so that a run with faults repeats exactly. */
@@ -88,6 +96,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     config,
     limiter: config.rateLimit && new SlidingWindow(config.rateLimit, () => now().getTime()),
     token: options.token,
+    tokens: options.tokens,
     random: options.random ?? (options.faultSeed !== undefined ? seededRandom(options.faultSeed) : Math.random),
     now,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
@@ -130,7 +139,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
 /** The options that are runtime settings, without the ones left unset. */
 function runtimeOptions(options: EmulatorOptions): Partial<RuntimeConfig> {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle };
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
 }
 

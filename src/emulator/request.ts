@@ -1,9 +1,10 @@
 // What a route handler gets and gives back.
 
 import type { Scope } from '../resources/fields.js';
-import type { AnswerStyle, PutSemantics } from './config.js';
+import type { AnswerStyle, AuditCursorStyle, PutSemantics } from './config.js';
 import { unknownIdentifier } from './errors.js';
 import type { JsonObject } from './field-checks.js';
+import type { Identity } from './identities.js';
 import type { EmulatorState, Owner } from './state.js';
 
 export interface RequestContext {
@@ -20,12 +21,17 @@ export interface RequestContext {
   /** Create and update take the fields of src/emulator/newer-api.ts. */
   newerApi: boolean;
   now: () => Date;
+  /** Who sent the request (absent for the admin interface's dashboard edits). */
+  identity?: Identity;
+  auditCursorStyle?: AuditCursorStyle;
 }
 
 /** A success: its status and the envelope's `result`. */
 export interface Answer {
   status: number;
   result: unknown;
+  /** The envelope's result_info, for lists. */
+  resultInfo?: Record<string, unknown>;
 }
 
 /** The seeded account or zone the path names; an id that was never seeded is a 404 envelope. */

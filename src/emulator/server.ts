@@ -1,14 +1,15 @@
 // HTTP: reading bodies within a limit, authentication, rate limit, fault injection, routing, and the envelope.
 // Every answer under /client/v4 is {success, errors, messages, result}; nothing a client sends can crash it.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { matchAccountRoute } from './account-routes.js';
 import { handleAdmin } from './admin.js';
 import type { RuntimeConfig } from './config.js';
 import { ApiError, authenticationError, bodyTooLarge, CODES, malformedBody, noRoute } from './errors.js';
 import { drawFault, faultAnswer, rateLimitedAnswer, type FaultKind } from './faults.js';
 import { describe, isPlainObject, type JsonObject } from './field-checks.js';
 import { hostileBodyProblem } from './hostile.js';
+import { identify, type Identity, type NamedToken } from './identities.js';
 import type { SlidingWindow } from './rate-limit.js';
 import { matchRoute, unmatchedKey } from './routes.js';
 import type { EmulatorState } from './state.js';
@@ -24,8 +25,10 @@ export interface ServerContext {
   state: EmulatorState;
   config: RuntimeConfig;
   limiter?: SlidingWindow;
-  /** Only this bearer token is accepted, when set. */
+  /** Only this bearer token (and the named tokens) is accepted, when set. */
   token?: string;
+  /** Tokens known by name: the audit log records their label as the actor; when given, only they (and `token`) are accepted. */
+  tokens?: readonly NamedToken[];
   random: () => number;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
@@ -64,15 +67,17 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     return handleAdmin(ctx, { method, path: url.pathname.slice(ADMIN_PREFIX.length), headers: req.headers, body: bodyPromise }, res);
   }
   const apiPath = url && url.pathname.startsWith(API_PREFIX + '/') ? url.pathname.slice(API_PREFIX.length) : undefined;
-  const route = apiPath === undefined ? undefined : matchRoute(method, apiPath);
+  const route = apiPath === undefined ? undefined : (matchRoute(method, apiPath) ?? matchAccountRoute(method, apiPath));
   ctx.state.countRequest(route?.key ?? unmatchedKey(method));
   if (ctx.config.latencyMs > 0) await ctx.sleep(ctx.config.latencyMs);
   let fault: FaultKind | undefined;
   // Every answer of a rate-limited credential says how much of its budget is left.
   let rateHeaders: Record<string, string> = {};
+  // Set once the request reaches its handler: from then on a write is recorded in the audit log, failed or not.
+  let audited: Omit<AuditedWrite, 'status'> | undefined;
   try {
-    const credential = authenticate(req.headers, ctx.token);
-    const decision = ctx.limiter?.take(credential);
+    const identity = identify(req.headers, ctx, req.socket.remoteAddress);
+    const decision = ctx.limiter?.take(identity.key);
     if (decision) rateHeaders = ctx.limiter!.headers(decision.status);
     if (decision && !decision.allowed) {
       ctx.state.counters.rateLimited++;
@@ -86,28 +91,35 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     if (injected) throw injected;
     if (!route) throw noRoute();
     const body = await bodyPromise;
+    if (route.isWrite) audited = { route: route.key, id: route.id, identity, uri: url!.pathname, ray, userAgent: single(req.headers['user-agent']) };
     if (route.isWrite) checkContentType(req.headers['content-type'], body);
+    const parsedBody = route.isWrite ? parseJsonBody(body, route.bodyRequired) : {};
+    if (audited) audited.request = parsedBody;
     const answer = route.handler({
       state: ctx.state,
       scope: route.scope,
       id: route.id,
       path: apiPath!,
-      body: route.isWrite ? parseJsonBody(body, route.bodyRequired) : {},
+      body: parsedBody,
       query: url!.searchParams,
       putSemantics: ctx.config.putSemantics,
       answerStyle: ctx.config.answerStyle,
       newerApi: ctx.config.newerApi,
       now: ctx.now,
+      identity,
+      auditCursorStyle: ctx.config.auditCursorStyle,
     });
     if (route.isWrite) {
+      recordAudit(ctx, { ...audited!, status: answer.status, response: answer.result });
       ctx.state.recordWrite();
       ctx.onWrite?.({ route: route.key, id: route.id, answerLost: fault === 'lost-answer' });
     }
     // The write is applied and saved; its answer is lost with the connection.
     if (fault === 'lost-answer') return void req.socket.destroy();
-    sendJson(res, ray, answer.status, { success: true, errors: [], messages: [], result: answer.result }, rateHeaders);
+    sendJson(res, ray, answer.status, { success: true, errors: [], messages: [], result: answer.result, ...(answer.resultInfo ? { result_info: answer.resultInfo } : {}) }, rateHeaders);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
+    if (audited) recordAudit(ctx, { ...audited, status: err.status });
     // An injected lost answer drops the connection whatever the outcome.
     if (fault === 'lost-answer') return void req.socket.destroy();
     await bodyPromise; // answer only once the body is read, so the client is not cut off mid-upload
@@ -190,39 +202,48 @@ export function parseJsonBody(body: RawBody, required = false): JsonObject {
 }
 
 /**
- * `Authorization: Bearer …` or X-Auth-Email + X-Auth-Key; missing or not accepted → 401, as Cloudflare answers for a
- * credential it does not know (403 is for a known token without permission on the account: the forbidden setting).
- * Returns a hash of the credential (the rate-limit key); the credential itself is never kept.
+ * Only the --token and named tokens, when given; otherwise any credential. Missing or not accepted → 401, as
+ * Cloudflare answers for a credential it does not know (403 is for a known token without permission on the
+ * account: the forbidden setting).
  */
-export function authenticate(headers: IncomingHttpHeaders, token: string | undefined): string {
-  const authorization = headers.authorization;
-  const email = single(headers['x-auth-email']);
-  const key = single(headers['x-auth-key']);
-  if (authorization !== undefined) {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-    if (!bearer) throw authenticationError(401);
-    if (token !== undefined && !sameSecret(bearer, token)) throw authenticationError(401);
-    return hash(`token:${bearer}`);
-  }
-  if (email || key) {
-    if (!email || !key) throw authenticationError(401);
-    // With --token only that token is accepted.
-    if (token !== undefined) throw authenticationError(401);
-    return hash(`key:${email}:${key}`);
-  }
-  throw authenticationError(401);
+export function authenticate(headers: IncomingHttpHeaders, accepted: { token?: string; tokens?: readonly NamedToken[] }): Identity {
+  return identify(headers, accepted);
+}
+
+interface AuditedWrite {
+  route: string;
+  id: string;
+  identity: Identity;
+  uri: string;
+  ray: string;
+  userAgent?: string;
+  request?: unknown;
+  response?: unknown;
+  status: number;
+}
+
+/** An API write, as the audit log records it: the credential is the actor. */
+function recordAudit(ctx: ServerContext, write: AuditedWrite): void {
+  const [method] = write.route.split(' ');
+  const resource = write.route.endsWith('/doh') ? 'doh' : write.route.endsWith('/revoke_user') ? 'revoke_user' : 'organization';
+  ctx.state.audit.record({
+    scope: write.route.includes('/zones/') ? 'zone' : 'account',
+    ownerId: write.id,
+    resource,
+    actor: write.identity.actor,
+    method,
+    uri: write.uri,
+    status: write.status,
+    ray: write.ray,
+    userAgent: write.userAgent,
+    request: write.request,
+    response: write.response,
+    time: ctx.now(),
+  });
 }
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 }
 
 export function sendEnvelope(res: ServerResponse, ray: string, err: ApiError, headers: Record<string, string> = {}): void {

@@ -3,6 +3,7 @@
 
 import type { Scope } from '../resources/fields.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
+import { AuditLog } from './audit.js';
 import type { FaultKind } from './faults.js';
 import { parseSeed, type Organization, type Seed, type SeedAccount, type SeedZone } from './seed.js';
 
@@ -31,6 +32,8 @@ function emptyCounters(): Counters {
 
 export class EmulatorState {
   counters: Counters = emptyCounters();
+  /** Every write's audit entry (in memory only: not in the state file). */
+  readonly audit = new AuditLog();
   private accounts = new Map<string, SeedAccount>();
   private zones = new Map<string, SeedZone>();
 
@@ -42,10 +45,11 @@ export class EmulatorState {
     this.load(seed);
   }
 
-  /** Replace everything with a seed (checked like a seed file) and zero the counters. */
+  /** Replace everything with a seed (checked like a seed file), zero the counters and empty the audit log. */
   reset(seed: unknown = {}): void {
     this.load(parseSeed(seed, this.now));
     this.counters = emptyCounters();
+    this.audit.clear();
     this.persist();
   }
 

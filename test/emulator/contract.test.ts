@@ -151,7 +151,7 @@ describe.each(ANSWER_STYLES)('%s answers', (answerStyle) => {
     });
 
     it('unknown routes answer the common failure schema', async () => {
-      for (const [method, path] of [['GET', '/zones/abc/access/organizations/doh'], ['DELETE', ORG_PATH], ['GET', '/user/tokens/verify']]) {
+      for (const [method, path] of [['GET', '/zones/abc/access/organizations/doh'], ['DELETE', ORG_PATH], ['GET', '/user/tokens']]) {
         const reply = await call(em, method, path, { headers: AUTH });
         expect(reply.status).toBe(404);
         const validate = failureValidator();

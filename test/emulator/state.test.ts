@@ -149,7 +149,7 @@ describe('admin endpoints', () => {
     em = await startTestEmulator();
     const reply = await call(em, 'POST', '/__emulator/config', { body: { latencyMs: 0, faultRate: 1, faultKinds: ['503'], rateLimit: { requests: 100, windowSeconds: 10 }, putSemantics: 'merge' } });
     expect(reply.status).toBe(200);
-    expect(reply.body).toEqual({ latencyMs: 0, faultRate: 1, faultKinds: ['503'], rateLimit: { requests: 100, windowSeconds: 10 }, putSemantics: 'merge', answerStyle: 'sparse', newerApi: false, forbidden: [] });
+    expect(reply.body).toEqual({ latencyMs: 0, faultRate: 1, faultKinds: ['503'], rateLimit: { requests: 100, windowSeconds: 10 }, putSemantics: 'merge', answerStyle: 'sparse', newerApi: false, forbidden: [], auditCursorStyle: 'cursors' });
     expect((await call(em, 'GET', ORG_PATH)).status).toBe(503);
     await call(em, 'POST', '/__emulator/config', { body: { faultRate: 0, rateLimit: null } });
     expect((await call(em, 'GET', '/__emulator/config')).body).not.toHaveProperty('rateLimit');
