@@ -30864,13 +30864,20 @@ function refusedToken(variables) {
   const named = variables.map((v2) => v2.where ? `${v2.name} (credentials_env at ${v2.where})` : v2.name);
   return `the Cloudflare API refused the token in ${named.join(" and ")}`;
 }
+function forbiddenHint(method, path) {
+  const place2 = /^\/?(account|zone)s\/([^/?]+)/.exec(path);
+  const where = place2 ? `${place2[1]} ${place2[2]}` : "this account or zone";
+  const access = method === "GET" ? "Read" : "Write";
+  return `the token may not reach ${where}: check that it has "Access: Organizations, Identity Providers, and Groups ${access}" on ${where}`;
+}
 function describe(init2) {
   const where = `${init2.method} ${init2.path}`;
   const status = init2.status ? ` → ${init2.status}` : "";
   const messages = (init2.errors ?? []).map((e3) => `[${e3.code}] ${e3.message}`).join("; ");
   const what = messages || init2.detail || init2.kind;
   const ray = init2.cfRay ? ` (cf-ray ${init2.cfRay})` : "";
-  return `${where}${status}: ${what}${ray}`;
+  const hint = init2.hint ? `; ${init2.hint}` : "";
+  return `${where}${status}: ${what}${ray}${hint}`;
 }
 
 // src/cloudflare/client.ts
@@ -31019,10 +31026,11 @@ var CloudflareClient = class {
       detail: envelope ? void 0 : this.#notTheApi(contentTypeOf(headerText(response.headers["content-type"]))),
       fromEnvelope: Boolean(envelope)
     };
-    if (envelope && (status === 401 || status === 403)) {
+    if (envelope && status === 401) {
       this.#refusal ??= new CredentialRefusedError(init2);
       throw this.#refusal;
     }
+    if (envelope && status === 403) throw new CloudflareApiError({ ...init2, hint: forbiddenHint(method, path) });
     throw new CloudflareApiError(init2);
   }
   /**
@@ -35450,7 +35458,7 @@ function removePath(target2, path) {
 var PUT_SEMANTICS = ["replace", "merge"];
 var ANSWER_STYLES = ["sparse", "explicit"];
 var AUDIT_CURSOR_STYLES = ["cursors", "cursor"];
-var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, auditCursorStyle: "cursors" };
+var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], auditCursorStyle: "cursors" };
 var CHECKS = {
   latencyMs: (v2) => typeof v2 === "number" && Number.isFinite(v2) && v2 >= 0 && v2 <= 6e5 ? void 0 : "must be a number of milliseconds from 0 to 600000",
   faultRate: (v2) => typeof v2 === "number" && v2 >= 0 && v2 <= 1 ? void 0 : "must be a number from 0 to 1",
@@ -35458,6 +35466,7 @@ var CHECKS = {
   rateLimit: (v2) => v2 === void 0 || isPlainObject3(v2) && Object.keys(v2).every((k) => ["requests", "windowSeconds", "lockoutSeconds"].includes(k)) && Number.isInteger(v2.requests) && v2.requests >= 1 && typeof v2.windowSeconds === "number" && v2.windowSeconds > 0 && (v2.lockoutSeconds === void 0 || typeof v2.lockoutSeconds === "number" && v2.lockoutSeconds >= 0) ? void 0 : "must be { requests: a whole number ≥ 1, windowSeconds: a number > 0, lockoutSeconds?: a number ≥ 0 (default windowSeconds; 0: no lockout) }",
   putSemantics: (v2) => PUT_SEMANTICS.includes(v2) ? void 0 : `must be one of ${PUT_SEMANTICS.join(", ")}`,
   newerApi: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
+  forbidden: (v2) => Array.isArray(v2) && v2.length <= 1e5 && v2.every((id) => typeof id === "string" && /^[0-9a-zA-Z]{1,64}$/.test(id)) ? void 0 : "must be a list of account or zone ids",
   auditCursorStyle: (v2) => AUDIT_CURSOR_STYLES.includes(v2) ? void 0 : `must be one of ${AUDIT_CURSOR_STYLES.join(", ")}`,
   answerStyle: (v2) => ANSWER_STYLES.includes(v2) ? void 0 : `must be one of ${ANSWER_STYLES.join(", ")}`
 };
@@ -35917,13 +35926,13 @@ function identify(headers, accepted, ip) {
       if (owner === "user") actor.email = named.email;
       return { key: hash(`token:${bearer}`), actor, token: { id: id2, owner, ...named.permissions ? { permissions: named.permissions } : {} } };
     }
-    if (restricted && !(accepted.token !== void 0 && sameSecret(bearer, accepted.token))) throw authenticationError(403);
+    if (restricted && !(accepted.token !== void 0 && sameSecret(bearer, accepted.token))) throw authenticationError(401);
     const id = tokenId({ token: bearer });
     return { key: hash(`token:${bearer}`), actor: { type: "account", context: "api_token", token_id: id, ...where }, token: { id, owner: "account" } };
   }
   if (email || key) {
     if (!email || !key) throw authenticationError(401);
-    if (restricted) throw authenticationError(403);
+    if (restricted) throw authenticationError(401);
     return { key: hash(`key:${email}:${key}`), actor: { type: "user", context: "api_key", email, ...where } };
   }
   throw authenticationError(401);
@@ -36367,6 +36376,7 @@ async function handle(ctx, req, res, ray) {
       ctx.state.counters.rateLimited++;
       throw rateLimitedAnswer(decision.retryAfterSeconds);
     }
+    if (route2 && ctx.config.forbidden.some((id) => id.toLowerCase() === route2.id.toLowerCase())) throw authenticationError(403);
     fault = drawFault(ctx.config.faultRate, ctx.config.faultKinds, route2?.isWrite ?? false, ctx.random);
     if (fault) ctx.state.countFault(fault);
     if (fault === "reset") return void req.socket.destroy();
@@ -36756,7 +36766,7 @@ async function startEmulator(options = {}) {
   };
 }
 function runtimeOptions(options) {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, auditCursorStyle: options.auditCursorStyle };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle };
   return Object.fromEntries(Object.entries(picked).filter(([, v2]) => v2 !== void 0));
 }
 async function initialSeed(options, now) {
@@ -36824,7 +36834,7 @@ of that credential gets 429 with retry-after. Every answer of the credential car
 In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"lockoutSeconds":30}.
 `;
 function emulatorCommand(io, setExit) {
-  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
+  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
     new Option("--answer-style <style>", 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""').choices([...ANSWER_STYLES]).default("sparse")
   ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").addHelpText("after", HELP_AFTER).action(async (opts) => {
     let options;
@@ -36871,6 +36881,7 @@ async function toEmulatorOptions(opts, env) {
     if (!options.rateLimit) throw new Error("--rate-limit-lockout needs --rate-limit");
     options.rateLimit.lockoutSeconds = number("--rate-limit-lockout", opts.rateLimitLockout, 0, 86400);
   }
+  if (opts.forbidden !== void 0) options.forbidden = opts.forbidden.split(",").map((id) => id.trim()).filter(Boolean);
   if (opts.seed !== void 0) options.seed = await loadSeedFile(opts.seed);
   if (opts.tokens !== void 0) options.tokens = loadTokensFile(opts.tokens);
   return options;
