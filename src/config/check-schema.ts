@@ -77,6 +77,8 @@ export async function schemaDiagnostics(f: YamlFile): Promise<Diagnostic[]> {
  * Likewise an empty value that must not be empty is only that, not also a bad uuid.
  */
 function withoutNoise(errors: ErrorObject[]): ErrorObject[] {
+  // propertyNames repeats the key's own error ("property name must be valid").
+  errors = errors.filter((e) => e.keyword !== 'propertyNames');
   const decisive = ['type', 'minLength'];
   const decided = new Map(errors.filter((e) => decisive.includes(e.keyword)).map((e) => [e.instancePath, e.keyword]));
   return errors.filter((e) => !decided.has(e.instancePath) || decided.get(e.instancePath) === e.keyword);
@@ -110,6 +112,11 @@ function emptyValues(f: YamlFile): Diagnostic[] {
 
 function describeError(f: YamlFile, error: ErrorObject): Diagnostic {
   const path = pointerToPath(error.instancePath);
+  if (error.propertyName !== undefined) {
+    // A label key (or a selector's) of the wrong spelling: said at the key.
+    const keyPath = [...path, error.propertyName];
+    return { ...keyPosition(f, keyPath), message: `label key ${JSON.stringify(error.propertyName)}: write label keys with letters and digits (and - _ . / inside), at most 63 characters`, path: describePath(keyPath) };
+  }
   if (error.keyword === 'additionalProperties') {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
@@ -120,6 +127,12 @@ function describeError(f: YamlFile, error: ErrorObject): Diagnostic {
   // A value that looks right and is refused: say what cannot be seen.
   const unseen = odd ? ` (it holds ${oddSpaceName(odd[0])}, which is not an ordinary space)` : '';
   return { ...valuePosition(f, path), message: valueMessage(f, path, error) + unseen, path: describePath(path) };
+}
+
+/** A value inside labels, or inside a selector (`select:` of a scoped default or an allow entry). */
+function isLabelPlace(path: readonly PathSegment[]): boolean {
+  const parent = path[path.length - 2];
+  return parent === 'labels' || parent === 'select';
 }
 
 /** Which setting a path in the document names: the resource, the scope it is written for and the dotted field path. */
@@ -194,6 +207,7 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
       return `${JSON.stringify(data)} is not one of: ${allowed.join(', ')}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
     }
     case 'pattern':
+      if (typeof data === 'string' && isLabelPlace(path)) return `label value ${JSON.stringify(data)}: write label values with letters and digits (and - _ . inside), at most 63 characters`;
       if (name === 'account_id' || name === 'zone_id') {
         const hint = /^[0-9a-f]{32}$/i.test(String(data)) ? ' (write it in lowercase)' : '';
         return `${name} must be 32 lowercase hex digits, not ${JSON.stringify(data)}${hint}`;

@@ -5,6 +5,7 @@ import { sentValue } from '../resources/normalize.js';
 import { getPath, isPlainObject, pathKeys, RESOURCES, writableFields, type ResourceSpec, type ResourceType, type Scope } from '../resources/index.js';
 import { formatPosition, type DesiredResource, type DesiredTarget, type Diagnostic, type SourcePosition } from './model.js';
 import { describePath, keyPosition, valuePosition, type ConfigFile, type PathSegment } from './positions.js';
+import { readLabels, type Labels } from './labels.js';
 import { idKey } from './schema.js';
 
 /** A value as written, and where. */
@@ -50,6 +51,7 @@ export interface PlacedEntry {
   path: PathSegment[];
   source: SourcePosition;
   description?: string;
+  labels?: Labels;
   credentialsEnv?: Placed;
   sections: Map<ResourceType, PlacedSection>;
 }
@@ -89,6 +91,8 @@ export function placeFile(f: ConfigFile): PlacedFile {
 function placeEntry(f: ConfigFile, scope: Scope, path: PathSegment[], entry: Record<string, unknown>, id: string): PlacedEntry {
   const placedEntry: PlacedEntry = { scope, id, path, source: valuePosition(f, path), sections: new Map() };
   if (typeof entry.description === 'string') placedEntry.description = entry.description;
+  const labels = readLabels(entry.labels);
+  if (labels && Object.keys(labels).length > 0) placedEntry.labels = labels;
   if (typeof entry.credentials_env === 'string') placedEntry.credentialsEnv = placed(f, [...path, 'credentials_env'], entry.credentials_env);
   for (const spec of RESOURCES) if (spec.scopes.includes(scope)) placeSection(f, path, entry, spec, scope, placedEntry.sections);
   return placedEntry;
@@ -171,6 +175,7 @@ function mergeTarget(entry: PlacedEntry, defaults: Defaults): MergedTarget {
   const { scope, id, path } = entry;
   const target: DesiredTarget = { scope, id, source: entry.source, resources: [] };
   if (entry.description !== undefined) target.description = entry.description;
+  if (entry.labels) target.labels = entry.labels;
   const credentials = entry.credentialsEnv ?? defaults.credentialsEnv;
   if (credentials) target.credentialsEnv = { name: credentials.value as string, position: credentials.position };
   const merged: MergedTarget = { target, path, own: new Map(), sections: new Map() };

@@ -2,6 +2,7 @@
 
 import type { ResourceType, Scope } from '../resources/fields.js';
 import type { AllowEntry } from './allow.js';
+import type { Labels } from './labels.js';
 import { visible } from '../util/terminal.js';
 
 /** A place in a config file, 1-based. */
@@ -28,6 +29,8 @@ export interface DesiredTarget {
   scope: Scope;
   id: string;
   description?: string;
+  /** The target's labels (`env: prod`), which selectors match; absent when it has none. */
+  labels?: Labels;
   source: SourcePosition;
   resources: DesiredResource[];
   /** The environment variable holding this target's API token (its own, or from the defaults); absent: the default credentials. */

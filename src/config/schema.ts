@@ -4,6 +4,7 @@
 import { RESOURCES, writableFields, type FieldSpec, type FieldType, type ResourceSpec, type Scope, type StringFormat } from '../resources/index.js';
 import type { DurationUnits } from '../resources/duration.js';
 import { SAFETY_RULE_NAMES, SAFETY_RULES } from '../resources/safety.js';
+import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, MAX_LABELS } from './labels.js';
 
 /** Cloudflare account and zone ids: 32 lowercase hex digits. */
 export const ID_PATTERN = '^[0-9a-f]{32}$';
@@ -51,6 +52,8 @@ export function buildSchema(): object {
       zone_id: { $ref: '#/$defs/id', description: 'The Cloudflare zone id.' },
     }, 'zone'),
     allow: allowSchema(),
+    labels: labelsSchema('Labels of this target (env: prod, region: eu): selectors (--select, scoped defaults, allow entries) choose targets by them.'),
+    selector: labelsSchema('A selector: the labels a target must all carry (env: prod) to be chosen.'),
   };
   for (const spec of RESOURCES) {
     for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
@@ -89,11 +92,24 @@ function allowSchema(): object {
   };
 }
 
+/** Labels, or a selector: string keys to string values, both in a plain spelling selectors can name on the command line. */
+function labelsSchema(description: string): object {
+  return {
+    type: 'object',
+    description,
+    maxProperties: MAX_LABELS,
+    propertyNames: { pattern: LABEL_KEY_PATTERN },
+    additionalProperties: { type: 'string', pattern: LABEL_VALUE_PATTERN },
+    examples: [{ env: 'prod', region: 'eu' }],
+  };
+}
+
 /** An account, a zone or the defaults: the id (not for defaults), a description and one object per resource. */
 function targetSchema(description: string, idProperty: Record<string, object>, scope: Scope): object {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties: Record<string, object> = { ...idProperty };
   if (!isDefaults) properties.description = { type: 'string', description: 'Free text, shown in plans.' };
+  if (!isDefaults) properties.labels = { $ref: '#/$defs/labels' };
   properties.credentials_env = {
     type: 'string',
     pattern: ENV_NAME_PATTERN,

@@ -1,6 +1,7 @@
 // Read live state for every desired target and diff it: the I/O edge of planning. A target whose read
 // fails carries its error in the plan; the others are planned all the same.
 
+import { matchesSelector, type Labels } from '../config/labels.js';
 import { formatPosition, type DesiredResource, type DesiredState, type DesiredTarget } from '../config/model.js';
 import { createHash } from 'node:crypto';
 import { readLive, type LiveObject } from '../cloudflare/endpoints.js';
@@ -21,6 +22,8 @@ export interface Selection {
   shard?: Shard;
   /** Only these targets, as `scope:id` keys (e.g. the failed ones of an earlier run). */
   only?: ReadonlySet<string>;
+  /** Only the targets whose labels match this selector (--select key=value, repeatable: all must match). */
+  select?: Labels;
 }
 
 export interface PlanOptions extends Selection {
@@ -59,12 +62,19 @@ export async function buildPlanFrom(desired: DesiredState, apiBase: string, read
 }
 
 /** The targets the filters keep, in config order. Ids are hex: an id filter matches without regard to case. */
-export function selectTargets<T extends Pick<DesiredTarget, 'scope' | 'id'>>(targets: T[], { accounts = [], zones = [], shard, only }: Selection): T[] {
-  const byId = accounts.length > 0 || zones.length > 0;
-  const wanted = { account: new Set(accounts.map(lower)), zone: new Set(zones.map(lower)) };
+export function selectTargets<T extends Pick<DesiredTarget, 'scope' | 'id' | 'labels'>>(targets: T[], selection: Selection): T[] {
+  const { shard, only, select } = selection;
+  const byId = idFilter(selection);
   return targets.filter(
-    (t) => (!byId || wanted[t.scope].has(lower(t.id))) && (!shard || shardOf(t, shard.count) === shard.index) && (!only || only.has(targetKey(t))),
+    (t) => byId(t) && (!select || matchesSelector(t.labels, select)) && (!shard || shardOf(t, shard.count) === shard.index) && (!only || only.has(targetKey(t))),
   );
+}
+
+/** Whether --account / --zone keep a target (both empty: every target). */
+function idFilter({ accounts = [], zones = [] }: Selection): (t: Pick<DesiredTarget, 'scope' | 'id'>) => boolean {
+  if (accounts.length === 0 && zones.length === 0) return () => true;
+  const wanted = { account: new Set(accounts.map(lower)), zone: new Set(zones.map(lower)) };
+  return (t) => wanted[t.scope].has(lower(t.id));
 }
 
 /** `account:ID` / `zone:ID`: how results files and --only-failed name a target. */
@@ -81,21 +91,39 @@ export function shardOf(t: Pick<DesiredTarget, 'scope' | 'id'>, count: number): 
 }
 
 /** A filter that picks no target of the config: planning it would check nothing and still look green. */
-export interface UnmatchedFilter {
-  scope: Scope;
-  id: string;
-  /** The scope of a target with this id, when the id names one of the other scope. */
-  otherScope?: Scope;
-}
+export type UnmatchedFilter =
+  | {
+      scope: Scope;
+      id: string;
+      /** The scope of a target with this id, when the id names one of the other scope. */
+      otherScope?: Scope;
+    }
+  | {
+      /** --select matches no target (of those --account / --zone pick, when given). */
+      select: Labels;
+      /** Whether it matches targets of the config that --account / --zone leave out. */
+      outsideIds: boolean;
+      /** The labels the config's targets carry, as key=value, for the message. */
+      known: string[];
+    };
 
-export function unmatchedFilters(targets: readonly DesiredTarget[], { accounts = [], zones = [] }: Selection): UnmatchedFilter[] {
+export function unmatchedFilters(targets: readonly DesiredTarget[], selection: Selection): UnmatchedFilter[] {
+  const { accounts = [], zones = [], select } = selection;
   const has = (scope: Scope, id: string) => targets.some((t) => t.scope === scope && lower(t.id) === lower(id));
   const check = (scope: Scope, ids: string[]): UnmatchedFilter[] =>
     ids.filter((id) => !has(scope, id)).map((id) => {
       const other: Scope = scope === 'account' ? 'zone' : 'account';
       return has(other, id) ? { scope, id, otherScope: other } : { scope, id };
     });
-  return [...check('account', accounts), ...check('zone', zones)];
+  const unmatched: UnmatchedFilter[] = [...check('account', accounts), ...check('zone', zones)];
+  if (select && unmatched.length === 0) {
+    const byId = idFilter(selection);
+    if (!targets.some((t) => byId(t) && matchesSelector(t.labels, select))) {
+      const known = [...new Set(targets.flatMap((t) => Object.entries(t.labels ?? {}).map(([k, v]) => `${k}=${v}`)))].sort();
+      unmatched.push({ select, outsideIds: targets.some((t) => matchesSelector(t.labels, select)), known });
+    }
+  }
+  return unmatched;
 }
 
 function lower(id: string): string {
@@ -111,6 +139,7 @@ export async function planTarget(target: DesiredTarget, readResource: (type: Res
     scope: target.scope,
     id: target.id,
     description: target.description ?? null,
+    ...(target.labels ? { labels: { ...target.labels } } : {}),
     source: target.source,
     ...(target.credentialsEnv ? { credentials_env: target.credentialsEnv.name } : {}),
   };

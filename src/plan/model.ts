@@ -58,6 +58,8 @@ export interface TargetPlan {
   scope: Scope;
   id: string;
   description: string | null;
+  /** The target's labels, as the config gives them; absent when it has none. */
+  labels?: Record<string, string>;
   source: SourcePosition;
   /** The environment variable whose token reads and writes this target (never the token); absent: the default credentials. */
   credentials_env?: string;
@@ -136,6 +138,8 @@ export interface PlanCoverage {
   /** --account / --zone filters, in lowercase; empty: no filter. */
   accounts: string[];
   zones: string[];
+  /** --select: the labels every planned target carries; null: no such filter. */
+  select: Record<string, string> | null;
   /** --only-failed: the `scope:id` keys it picked, sorted; null: no such filter. */
   only: string[] | null;
   /** The git commit (HEAD) of the work tree holding the config; null outside a git work tree. */
@@ -145,7 +149,7 @@ export interface PlanCoverage {
 }
 
 /** A plan of every target of the config, outside git (plans built without a selection, e.g. the offline bench). */
-export const WHOLE_CONFIG: PlanCoverage = { shard: null, accounts: [], zones: [], only: null, config_commit: null, config_dirty: false };
+export const WHOLE_CONFIG: PlanCoverage = { shard: null, accounts: [], zones: [], select: null, only: null, config_commit: null, config_dirty: false };
 
 export interface Plan {
   format_version: typeof PLAN_FORMAT_VERSION;

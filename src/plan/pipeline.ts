@@ -142,6 +142,7 @@ function coverageOf({ selection }: PlanSettings, { commit, dirty }: { commit: st
     shard: selection.shard ? `${selection.shard.index}/${selection.shard.count}` : null,
     accounts: lower(selection.accounts),
     zones: lower(selection.zones),
+    select: selection.select ? { ...selection.select } : null,
     only: selection.only ? [...selection.only].sort() : null,
     config_commit: commit,
     config_dirty: dirty,

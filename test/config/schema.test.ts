@@ -34,7 +34,9 @@ describe('the JSON Schema', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     const objects = objectSchemas(schema);
     expect(objects.length).toBeGreaterThan(10);
-    for (const [path, s] of objects) expect(s.additionalProperties, path).toBe(false);
+    // Labels and selectors are maps: any key of the label spelling, each value a string.
+    const maps = ['#/$defs/labels', '#/$defs/selector'];
+    for (const [path, s] of objects) expect(s.additionalProperties, path).toEqual(maps.includes(path) ? { type: 'string', pattern: expect.any(String) } : false);
   });
 
   it('declares every writable field of the tables with its description, and no read-only field', () => {
@@ -51,8 +53,8 @@ describe('the JSON Schema', () => {
   it('gives zones the zone subset of the organization and no doh', () => {
     expect(leafPaths(defs.zone_organization).sort()).toEqual(writableFields(organization, 'zone').map((f) => f.path).sort());
     expect(leafPaths(defs.zone_organization)).not.toContain('session_duration');
-    expect(Object.keys(defs.zone.properties)).toEqual(['zone_id', 'description', 'credentials_env', 'organization']);
-    expect(Object.keys(defs.account.properties)).toEqual(['account_id', 'description', 'credentials_env', 'organization', 'doh']);
+    expect(Object.keys(defs.zone.properties)).toEqual(['zone_id', 'description', 'labels', 'credentials_env', 'organization']);
+    expect(Object.keys(defs.account.properties)).toEqual(['account_id', 'description', 'labels', 'credentials_env', 'organization', 'doh']);
     expect(defs.account.required).toEqual(['account_id']);
     expect(defs.id.pattern).toBe('^[0-9a-f]{32}$');
     expect(Object.keys(defs.defaults.properties)).toEqual(['credentials_env', 'organization', 'doh']);

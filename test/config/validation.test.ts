@@ -135,7 +135,7 @@ describe('hostile YAML', () => {
   it('rejects __proto__ and merge keys as unknown keys without touching prototypes', async () => {
     const text = ['accounts:', `  - account_id: ${ACCOUNT}`, '    __proto__: { polluted: true }', '    organization:', '      <<: { name: x }', ''].join('\n');
     expect(await problems(text)).toEqual([
-      'c.yaml:3:5: unknown key "__proto__"; expected one of: account_id, description, credentials_env, organization, doh (accounts[0].__proto__)',
+      'c.yaml:3:5: unknown key "__proto__"; expected one of: account_id, description, labels, credentials_env, organization, doh (accounts[0].__proto__)',
       'c.yaml:5:7: merge keys (<<) are not supported: use defaults, or write the values out (accounts[0].organization.<<)',
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -164,7 +164,7 @@ describe('unknown keys', () => {
     expect(await problems(text)).toEqual([
       'c.yaml:1:1: unknown key "acounts"; did you mean "accounts"? (acounts)',
       'c.yaml:3:3: unknown key "organisation"; did you mean "organization"? (defaults.organisation)',
-      'c.yaml:6:5: unknown key "colour"; expected one of: account_id, description, credentials_env, organization, doh (accounts[0].colour)',
+      'c.yaml:6:5: unknown key "colour"; expected one of: account_id, description, labels, credentials_env, organization, doh (accounts[0].colour)',
       'c.yaml:8:23: unknown key "backgound_color"; did you mean "background_color"? (accounts[0].organization.login_design.backgound_color)',
     ]);
   });
@@ -331,7 +331,7 @@ describe('zones', () => {
       'c.yaml:5:7: zones do not accept "session_duration": it is an account-only setting (zones[0].organization.session_duration)',
       'c.yaml:6:7: zones do not accept "mfa_config": it is an account-only setting (zones[0].organization.mfa_config)',
       'c.yaml:7:5: zones do not accept "doh": DoH settings belong to an account (zones[0].doh)',
-      'c.yaml:8:5: unknown key "organization.login_design.text_color"; expected one of: zone_id, description, credentials_env, organization (zones[0].organization.login_design.text_color)',
+      'c.yaml:8:5: unknown key "organization.login_design.text_color"; expected one of: zone_id, description, labels, credentials_env, organization (zones[0].organization.login_design.text_color)',
     ]);
     const zoneField = ['zones:', `  - zone_id: ${ZONE}`, '    organization:', '      login_design.text_color: "#fff"', ''].join('\n');
     expect(await problems(zoneField)).toEqual([

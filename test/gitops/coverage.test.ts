@@ -28,11 +28,12 @@ describe('plan coverage', () => {
     em = await demoEmulator();
     const config = await mkdtemp(join(tmpdir(), 'ztsync-nogit-'));
     await cp(EXAMPLES, config, { recursive: true });
-    expect(await coverage([config])).toEqual({ shard: null, accounts: [], zones: [], only: null, config_commit: null, config_dirty: false });
+    expect(await coverage([config])).toEqual({ shard: null, accounts: [], zones: [], select: null, only: null, config_commit: null, config_dirty: false });
     expect(await coverage([config, '--account', PRODUCTION.toUpperCase(), '--zone', ZONE, '--shard', '1/1'])).toEqual({
       shard: '1/1',
       accounts: [PRODUCTION],
       zones: [ZONE],
+      select: null,
       only: null,
       config_commit: null,
       config_dirty: false,
