@@ -42,7 +42,7 @@ describe('plan output', () => {
     expect(plan.api_base).toBe(em.url);
     expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0 });
     const production = plan.targets.find((t: { id: string }) => t.id === PRODUCTION);
-    expect(Object.keys(production)).toEqual(['scope', 'id', 'description', 'source', 'resources', 'error']);
+    expect(Object.keys(production)).toEqual(['scope', 'id', 'description', 'labels', 'source', 'resources', 'error']);
     expect(production).toMatchObject({ scope: 'account', description: 'Production', error: null, source: { file: join(EXAMPLES, 'production.yaml'), line: 4, col: 5 } });
     expect(production.resources.map((r: { type: string; action: string }) => `${r.type}:${r.action}`)).toEqual(['organization:update', 'doh:update']);
     expect(production.resources[0].changes).toContainEqual(expect.objectContaining({ path: 'mfa_config.allowed_authenticators', before: ['totp'], after: ['totp', 'security_key'] }));
