@@ -120,6 +120,7 @@ function coverageProblem(coverage: unknown): string | undefined {
     (coverage.shard === null || (typeof coverage.shard === 'string' && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard))) &&
     strings(coverage.accounts) &&
     strings(coverage.zones) &&
+    (coverage.select === null || coverage.select === undefined || (isPlainObject(coverage.select) && Object.values(coverage.select).every((v) => typeof v === 'string'))) &&
     (coverage.only === null || strings(coverage.only)) &&
     (coverage.config_commit === null || typeof coverage.config_commit === 'string') &&
     typeof coverage.config_dirty === 'boolean';
@@ -164,6 +165,7 @@ async function rederive(target: TargetPlan): Promise<TargetPlan> {
     scope: target.scope,
     id: target.id,
     ...(target.description ? { description: target.description } : {}),
+    ...(target.labels ? { labels: target.labels } : {}),
     source: target.source,
     resources: target.resources.map(desiredOf),
   };
@@ -272,6 +274,7 @@ export function selectionOf(coverage: PlanCoverage | undefined): Selection {
   return {
     accounts: coverage.accounts ?? [],
     zones: coverage.zones ?? [],
+    ...(coverage.select ? { select: coverage.select } : {}),
     ...(shard ? { shard: { index: Number(shard[1]), count: Number(shard[2]) } } : {}),
     ...(coverage.only ? { only: new Set(coverage.only) } : {}),
   };

@@ -234,7 +234,7 @@ export const PLAN_KEYS: Keys<Plan> = {
   format_version: true, ztsync_version: true, api_base: true, created_at: true, targets: true, blocked: true, allowed: true,
   change_budget: true, coverage: true, baseline: true, summary: true, checksum: true,
 };
-export const COVERAGE_KEYS: Keys<PlanCoverage> = { shard: true, accounts: true, zones: true, only: true, config_commit: true, config_dirty: true };
-export const TARGET_KEYS: Keys<TargetPlan> = { scope: true, id: true, description: true, source: true, credentials_env: true, resources: true, error: true };
+export const COVERAGE_KEYS: Keys<PlanCoverage> = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
+export const TARGET_KEYS: Keys<TargetPlan> = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true };
 export const RESOURCE_KEYS: Keys<ResourcePlan> = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
 export const CHANGE_KEYS: Keys<FieldChange> = { path: true, before: true, after: true, source: true, origin: true };
