@@ -1,6 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { formatDiagnostic } from '../config/index.js';
 import { buildImportModel, type ImportModel, type Left } from '../import/model.js';
@@ -26,9 +26,6 @@ interface ImportOptions extends ApiFlags {
   force?: boolean;
   schema?: string;
 }
-
-/** The schema of this installation of ztsync (src/commands or dist/commands → the package root). */
-const BUNDLED_SCHEMA = fileURLToPath(new URL('../../schema/ztsync.schema.json', import.meta.url));
 
 const HELP = `
 Reads the live organization (and, for accounts, the DoH settings) of each target and writes config that
@@ -61,7 +58,7 @@ export function importCommand(io: Io, setExit: (code: number) => void): Command 
     .option('--defaults', 'lift, per field, the value most targets share into a defaults section (the others become overrides)')
     .option('--verify', 'plan the imported config against live state before writing; fail unless it shows no changes')
     .option('--force', 'overwrite files that exist')
-    .option('--schema <path-or-url>', 'what the yaml-language-server modeline points at (default: the schema of this ztsync)')
+    .option('--schema <path-or-url>', 'write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)')
     .addHelpText('after', HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options: ImportOptions) => setExit(await runImport(options, io)));
 }
@@ -76,6 +73,9 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
   const targets = chosen.targets;
   if (options.out !== undefined && !['.yaml', '.yml'].includes(extname(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
+  }
+  if (options.schema !== undefined && !isUrl(options.schema) && !existsSync(options.schema)) {
+    throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
   if (!options.force) {
@@ -158,15 +158,23 @@ function plannedPaths(targets: readonly ImportTarget[], options: ImportOptions):
   return options.defaults ? [...files, join(options.outDir, 'defaults.yaml')] : files;
 }
 
-/** A URL is used as it is; a path (default: the bundled schema) is made relative to each file's directory. */
+/**
+ * Where each file's modeline points: a URL as given; a path made relative to each file's directory (as
+ * yaml-language-server resolves it); without --schema, nowhere (see render.ts: the header names the schema's $id).
+ */
 function schemaReference(given: string | undefined): SchemaRef {
-  if (given !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return () => given;
-  const schema = resolve(given ?? BUNDLED_SCHEMA);
+  if (given === undefined) return () => null;
+  if (isUrl(given)) return () => given;
+  const schema = resolve(given);
   return (path) => {
     const from = path === null ? process.cwd() : dirname(resolve(path));
     const ref = relative(from, schema).split(sep).join('/');
     return ref.startsWith('.') ? ref : `./${ref}`;
   };
+}
+
+function isUrl(text: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
 }
 
 function count(n: number, noun: string): string {

@@ -41,6 +41,13 @@ function defName(spec: ResourceSpec, scope: Scope, inDefaults = false): string {
   return inDefaults ? `defaults_${spec.type}` : scope === 'account' ? spec.type : `${scope}_${spec.type}`;
 }
 
+/**
+ * The schema's identity: which config format a file follows, the same wherever ztsync is installed and for every
+ * release that reads this format (v1). A name, not a location: the project has no host of its own to serve the
+ * schema from, and a URL on a host it does not control would let whoever holds that host serve editors a schema.
+ */
+export const SCHEMA_ID = 'urn:ztsync:schema:config:v1';
+
 export function buildSchema(): object {
   const defs: Record<string, object> = {
     id: { type: 'string', pattern: ID_PATTERN, description: 'A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits.' },
@@ -61,6 +68,7 @@ export function buildSchema(): object {
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: SCHEMA_ID,
     title: 'ztsync configuration',
     description: 'Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.',
     type: 'object',

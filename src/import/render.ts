@@ -4,7 +4,7 @@
 
 import { posix } from 'node:path';
 import { Document, isScalar, Scalar, visit } from 'yaml';
-import { idKey } from '../config/schema.js';
+import { idKey, SCHEMA_ID } from '../config/schema.js';
 import { setPath, type ResourceType } from '../resources/index.js';
 import type { ImportModel, ImportedTarget, Leaves } from './model.js';
 import type { ImportTarget } from './targets.js';
@@ -16,10 +16,26 @@ export interface ImportFile {
   text: string;
 }
 
-/** The `$schema` reference a file at `path` (null: stdout, read from the working directory) should carry. */
-export type SchemaRef = (path: string | null) => string;
+/**
+ * The `$schema` reference the modeline of a file at `path` (null: stdout, read from the working directory) carries;
+ * null: no modeline.
+ */
+export type SchemaRef = (path: string | null) => string | null;
 
 const HEADER = 'Written by `ztsync import` from the live state. Only the fields written here are managed.';
+
+/**
+ * Without --schema, the file names its schema by its $id instead of a modeline: yaml-language-server takes a
+ * modeline that is not an http(s) or file URL for a path next to the file, and a modeline overrides the editor's
+ * own schema settings, so a modeline of the $id would break editors rather than help them.
+ */
+const NAMED_SCHEMA = `Config schema ${SCHEMA_ID} (\`ztsync schema\` prints it; \`ztsync import --schema FILE\` writes an editor modeline).`;
+
+/** The first comment lines of a file at `path`: the modeline, or the schema's name. */
+function head(schemaRef: SchemaRef, path: string | null): string[] {
+  const ref = schemaRef(path);
+  return ref === null ? [NAMED_SCHEMA] : [modeline(ref)];
+}
 
 export function singleFile(model: ImportModel, path: string | null, schemaRef: SchemaRef): ImportFile {
   const data: Record<string, unknown> = {};
@@ -29,7 +45,7 @@ export function singleFile(model: ImportModel, path: string | null, schemaRef: S
   if (accounts.length > 0) data.accounts = accounts.map(entry);
   if (zones.length > 0) data.zones = zones.map(entry);
   const trailer = model.skipped.length > 0 ? skippedComment(model.skipped) : [];
-  return { path, text: yamlText(data, [modeline(schemaRef(path)), HEADER], trailer, model.targets) };
+  return { path, text: yamlText(data, [...head(schemaRef, path), HEADER], trailer, model.targets) };
 }
 
 /** One file per target under `dir`: accounts/<id>.yaml and zones/<id>.yaml, and defaults.yaml when there are defaults. */
@@ -38,16 +54,16 @@ export function filePerTarget(model: ImportModel, dir: string, schemaRef: Schema
   const join = (...parts: string[]) => posix.join(dir.split('\\').join('/'), ...parts);
   if (model.defaults.length > 0) {
     const path = join('defaults.yaml');
-    const text = yamlText({ defaults: sections(model.defaults) }, [modeline(schemaRef(path)), HEADER, 'Laid under every target: values all the imported targets share.'], [], []);
+    const text = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, 'Laid under every target: the value most imported targets share; the others override it.'], [], []);
     files.push({ path, text });
   }
   for (const target of model.targets) {
     const path = join(`${target.scope}s`, `${target.id}.yaml`);
-    files.push({ path, text: yamlText({ [`${target.scope}s`]: [entry(target)] }, [modeline(schemaRef(path)), HEADER], [], [target]) });
+    files.push({ path, text: yamlText({ [`${target.scope}s`]: [entry(target)] }, [...head(schemaRef, path), HEADER], [], [target]) });
   }
   for (const target of model.skipped) {
     const path = join(`${target.scope}s`, `${target.id}.yaml`);
-    files.push({ path, text: commentLines([modeline(schemaRef(path)), `${target.scope} ${target.id} has nothing set yet (${nothingSet(target)}): nothing to import.`]) });
+    files.push({ path, text: commentLines([...head(schemaRef, path), `${target.scope} ${target.id} has nothing set yet (${nothingSet(target)}): nothing to import.`]) });
   }
   return files;
 }

@@ -2,11 +2,12 @@
 // nothing partial on any failure, --verify catching what does not round-trip.
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { organization, writableFields } from '../../src/resources/index.js';
+import { SCHEMA_ID } from '../../src/config/schema.js';
 import { answer, startServer, type TestServer } from '../helpers/http.js';
 import { run } from '../helpers/io.js';
 import { SECRET_TOKEN, ztsync } from '../helpers/reconcile.js';
@@ -67,7 +68,7 @@ describe('what import writes', () => {
     const out = join(dir, 'all.yaml');
     expect((await ztsync(em, ['import', ...ALL, '--out', out])).code).toBe(0);
     const text = await readFile(out, 'utf8');
-    expect(text.startsWith('# yaml-language-server: $schema=')).toBe(true);
+    expect(text.startsWith(`# Config schema ${SCHEMA_ID} (`)).toBe(true);
     for (const readOnly of ['created_at', 'updated_at', 'client_id', 'expires_at', 'duration: 8760h', 'name: DoH']) expect(text).not.toContain(readOnly);
     const data = parse(text);
     const full = data.accounts[0].organization;
@@ -127,7 +128,7 @@ describe('what import writes', () => {
     expect(await listFiles(out)).toEqual(
       ['defaults.yaml', ...[FULL_ACCOUNT, DIGITS_ACCOUNT, EMPTY_ACCOUNT].map((id) => `accounts/${id}.yaml`), ...[FULL_ZONE, EMPTY_ZONE].map((id) => `zones/${id}.yaml`)].sort(),
     );
-    expect(await readFile(join(out, 'zones', `${EMPTY_ZONE}.yaml`), 'utf8')).toMatch(/^# yaml-language-server: \$schema=\S+\n# zone 3{32} has nothing set yet \(no Zero Trust organization\): nothing to import\.\n$/);
+    expect(await readFile(join(out, 'zones', `${EMPTY_ZONE}.yaml`), 'utf8')).toMatch(/^# Config schema urn:ztsync:schema:config:v1 .*\n# zone 3{32} has nothing set yet \(no Zero Trust organization\): nothing to import\.\n$/);
     // Both accounts have a 24h session (spelled 24h0m0s and 24h, so the first spelling is written); zones do not
     // take the field. The full account and the zone share three more values: the all-digit account, which leaves
     // them unset, keeps that as overrides (false, or null: unset), so that it plans no change.
@@ -145,10 +146,40 @@ describe('what import writes', () => {
       ],
     });
     expect((await ztsync(em, ['plan', out])).stdout).toMatch(/^No changes\./);
-    // The modeline points at this ztsync's schema, relative to the file.
-    const modeline = (await readFile(join(out, 'accounts', `${DIGITS_ACCOUNT}.yaml`), 'utf8')).split('\n')[0];
-    const ref = /^# yaml-language-server: \$schema=(\S+)$/.exec(modeline)![1];
-    expect(JSON.parse(await readFile(resolve(out, 'accounts', ref), 'utf8')).title).toBe('ztsync configuration');
+  });
+
+  it('names the schema by its $id, wherever ztsync is installed; --schema FILE writes a modeline relative to each file', async () => {
+    const em = await everyField();
+    const dir = await tempDir();
+    const out = join(dir, 'config');
+    expect((await ztsync(em, ['import', ...ALL, '--out-dir', out, '--defaults'])).code).toBe(0);
+    for (const file of await listFiles(out)) {
+      const text = await readFile(join(out, file), 'utf8');
+      expect(text.split('\n')[0]).toBe(`# Config schema ${SCHEMA_ID} (\`ztsync schema\` prints it; \`ztsync import --schema FILE\` writes an editor modeline).`);
+      // Nothing in the files depends on where this ztsync is (its clone, a global install, a temporary prefix).
+      expect(text).not.toContain('yaml-language-server');
+      expect(text).not.toContain(resolve(__dirname, '../..'));
+    }
+    // The schema's $id is in the schema itself, so an editor or a validator can tell the format from either side.
+    expect(JSON.parse(await readFile(resolve(__dirname, '../../schema/ztsync.schema.json'), 'utf8')).$id).toBe(SCHEMA_ID);
+
+    // --schema FILE: the file as yaml-language-server resolves it (relative to the YAML file's directory).
+    const schemaFile = join(dir, 'schema', 'ztsync.schema.json');
+    await mkdir(dirname(schemaFile), { recursive: true });
+    await writeFile(schemaFile, (await run(['schema'])).stdout);
+    expect((await ztsync(em, ['import', ...ALL, '--out-dir', out, '--defaults', '--force', '--schema', schemaFile])).code).toBe(0);
+    for (const file of await listFiles(out)) {
+      const modeline = (await readFile(join(out, file), 'utf8')).split('\n')[0];
+      const ref = /^# yaml-language-server: \$schema=(\S+)$/.exec(modeline)![1];
+      expect(ref.startsWith('../')).toBe(true);
+      expect(resolve(out, dirname(file), ref)).toBe(schemaFile);
+    }
+    // A URL as given; a path that does not exist is refused before anything is read.
+    const url = 'https://example.com/ztsync.schema.json';
+    expect((await ztsync(em, ['import', '--zone', FULL_ZONE, '--schema', url])).stdout.split('\n')[0]).toBe(`# yaml-language-server: $schema=${url}`);
+    const missing = await ztsync(em, ['import', '--zone', FULL_ZONE, '--schema', join(dir, 'nope.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no such file; write it first (ztsync schema > ');
   });
 
   it('a re-import is byte for byte the same (it diffs cleanly in git)', async () => {
