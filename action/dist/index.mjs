@@ -10967,8 +10967,8 @@ var require_h2_over_h1 = __commonJS({
     var Http2OverHttpX = require_h2_over_hx();
     var getAuthorizationHeaders = require_get_auth_headers();
     var getStream = (request) => new Promise((resolve7, reject) => {
-      const onConnect = (response, socket, head) => {
-        socket.unshift(head);
+      const onConnect = (response, socket, head2) => {
+        socket.unshift(head2);
         request.off("error", reject);
         resolve7([socket, response.statusCode, response.statusMessage]);
       };
@@ -20678,10 +20678,10 @@ function createScalarToken(value, context) {
     case "|":
     case ">": {
       const he = source.indexOf("\n");
-      const head = source.substring(0, he);
+      const head2 = source.substring(0, he);
       const body = source.substring(he + 1) + "\n";
       const props = [
-        { type: "block-scalar-header", offset, indent, source: head }
+        { type: "block-scalar-header", offset, indent, source: head2 }
       ];
       if (!addEndtoBlockProps(props, end))
         props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -20741,19 +20741,19 @@ function setScalarValue(token, value, context = {}) {
 }
 function setBlockScalarValue(token, source) {
   const he = source.indexOf("\n");
-  const head = source.substring(0, he);
+  const head2 = source.substring(0, he);
   const body = source.substring(he + 1) + "\n";
   if (token.type === "block-scalar") {
     const header2 = token.props[0];
     if (header2.type !== "block-scalar-header")
       throw new Error("Invalid block scalar header");
-    header2.source = head;
+    header2.source = head2;
     token.source = body;
   } else {
     const { offset } = token;
     const indent = "indent" in token ? token.indent : -1;
     const props = [
-      { type: "block-scalar-header", offset, indent, source: head }
+      { type: "block-scalar-header", offset, indent, source: head2 }
     ];
     if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
       props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -25883,9 +25883,9 @@ var require_utils = __commonJS({
         }
       }
       if (bestLength < 2) return hextets.join(":");
-      const head = hextets.slice(0, bestStart).join(":");
+      const head2 = hextets.slice(0, bestStart).join(":");
       const tail = hextets.slice(bestStart + bestLength).join(":");
-      return head + "::" + tail;
+      return head2 + "::" + tail;
     }
     function normalizeIPv6Address(input) {
       const compression = input.indexOf("::");
@@ -32181,8 +32181,8 @@ function renderTarget(plan, target2, c4) {
 }
 function renderResource(plan, target2, resource, c4) {
   const paint = resource.action === "create" ? c4.green : c4.yellow;
-  const head = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
-  return [head, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
+  const head2 = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
+  return [head2, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
 }
 function renderChange(change, action, c4) {
   if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
@@ -32392,7 +32392,7 @@ var GITHUB_COMMENT_LIMIT = 65536;
 function renderMarkdown(plan, options = {}) {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
   const { create: create2, update, noop: noop4, error } = plan.summary;
-  const head = [
+  const head2 = [
     MARKDOWN_MARKER,
     "### ztsync plan",
     "",
@@ -32403,8 +32403,8 @@ function renderMarkdown(plan, options = {}) {
     `| ${create2} | ${update} | ${noop4} | ${error} |`
   ].join("\n");
   const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head];
-  let length = head.length;
+  const blocks = [head2];
+  let length = head2.length;
   for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
     if (!block) continue;
     blocks.push(block);
@@ -32477,7 +32477,7 @@ function baselineMarkdown({ paths, introduced, drift }) {
 }
 function renderBlocked2(blocked, room) {
   if (blocked.length === 0) return null;
-  const head = [
+  const head2 = [
     "> [!CAUTION]",
     `> **Blocked: nothing will be applied.** ${blocked.length} ${plural(blocked.length, "change")} ${blocked.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
     ""
@@ -32488,17 +32488,17 @@ function renderBlocked2(blocked, room) {
     const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
     return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
   });
-  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
 }
 function renderAllowed2(allowed, room) {
   if (allowed.length === 0) return null;
-  const head = ["**Allowed** (safety rules let through for this plan):", ""];
+  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
   const lines = allowed.map((a3) => {
     const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
     const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
     return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
   });
-  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
 }
 function fitLines(lines, room, more) {
   const kept = [];
@@ -33508,6 +33508,7 @@ function idKey(scope) {
 function defName(spec, scope, inDefaults = false) {
   return inDefaults ? `defaults_${spec.type}` : scope === "account" ? spec.type : `${scope}_${spec.type}`;
 }
+var SCHEMA_ID = "urn:ztsync:schema:config:v1";
 function buildSchema() {
   const defs = {
     id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
@@ -33528,6 +33529,7 @@ function buildSchema() {
   }
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: SCHEMA_ID,
     title: "ztsync configuration",
     description: "Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.",
     type: "object",
@@ -37223,9 +37225,9 @@ function describeStartError(err) {
 }
 
 // src/commands/import.ts
+import { existsSync as existsSync2 } from "node:fs";
 import { readFile as readFile4 } from "node:fs/promises";
 import { dirname as dirname4, extname as extname2, join as join3, relative as relative3, resolve as resolve6, sep as sep3 } from "node:path";
-import { fileURLToPath } from "node:url";
 
 // src/import/description.ts
 var DESCRIPTION_MAX_LENGTH = 200;
@@ -37372,6 +37374,11 @@ async function readTargets(client, targets, concurrency) {
 init_browser();
 import { posix } from "node:path";
 var HEADER = "Written by `ztsync import` from the live state. Only the fields written here are managed.";
+var NAMED_SCHEMA = `Config schema ${SCHEMA_ID} (\`ztsync schema\` prints it; \`ztsync import --schema FILE\` writes an editor modeline).`;
+function head(schemaRef, path) {
+  const ref = schemaRef(path);
+  return ref === null ? [NAMED_SCHEMA] : [modeline(ref)];
+}
 function singleFile(model, path, schemaRef) {
   const data = {};
   if (model.defaults.length > 0) data.defaults = sections(model.defaults);
@@ -37380,23 +37387,23 @@ function singleFile(model, path, schemaRef) {
   if (accounts.length > 0) data.accounts = accounts.map(entry);
   if (zones.length > 0) data.zones = zones.map(entry);
   const trailer = model.skipped.length > 0 ? skippedComment(model.skipped) : [];
-  return { path, text: yamlText(data, [modeline(schemaRef(path)), HEADER], trailer, model.targets) };
+  return { path, text: yamlText(data, [...head(schemaRef, path), HEADER], trailer, model.targets) };
 }
 function filePerTarget(model, dir, schemaRef) {
   const files = [];
   const join4 = (...parts) => posix.join(dir.split("\\").join("/"), ...parts);
   if (model.defaults.length > 0) {
     const path = join4("defaults.yaml");
-    const text = yamlText({ defaults: sections(model.defaults) }, [modeline(schemaRef(path)), HEADER, "Laid under every target: values all the imported targets share."], [], []);
+    const text = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, "Laid under every target: the value most imported targets share; the others override it."], [], []);
     files.push({ path, text });
   }
   for (const target2 of model.targets) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [modeline(schemaRef(path)), HEADER], [], [target2]) });
+    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [...head(schemaRef, path), HEADER], [], [target2]) });
   }
   for (const target2 of model.skipped) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: commentLines([modeline(schemaRef(path)), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
+    files.push({ path, text: commentLines([...head(schemaRef, path), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
   }
   return files;
 }
@@ -37513,7 +37520,6 @@ async function roundTripProblems(state, client, concurrency) {
 }
 
 // src/commands/import.ts
-var BUNDLED_SCHEMA = fileURLToPath(new URL("../../schema/ztsync.schema.json", import.meta.url));
 var HELP = `
 Reads the live organization (and, for accounts, the DoH settings) of each target and writes config that
 plans with no changes: writable fields only, in the order of the schema; values the API reports as its
@@ -37533,7 +37539,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "what the yaml-language-server modeline points at (default: the schema of this ztsync)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -37547,6 +37553,9 @@ async function runImport(options, io) {
   const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
+  }
+  if (options.schema !== void 0 && !isUrl(options.schema) && !existsSync2(options.schema)) {
+    throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
   if (!options.force) {
@@ -37621,13 +37630,17 @@ function plannedPaths(targets, options) {
   return options.defaults ? [...files, join3(options.outDir, "defaults.yaml")] : files;
 }
 function schemaReference(given) {
-  if (given !== void 0 && /^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return () => given;
-  const schema4 = resolve6(given ?? BUNDLED_SCHEMA);
+  if (given === void 0) return () => null;
+  if (isUrl(given)) return () => given;
+  const schema4 = resolve6(given);
   return (path) => {
     const from = path === null ? process.cwd() : dirname4(resolve6(path));
     const ref = relative3(from, schema4).split(sep3).join("/");
     return ref.startsWith(".") ? ref : `./${ref}`;
   };
+}
+function isUrl(text) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
 }
 function count(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
@@ -38158,14 +38171,14 @@ function changesTable(plan, target2, base) {
     const changed = new Set(resource.changes.map((c4) => c4.path));
     const inSync = resource.managed.filter((p2) => !changed.has(p2));
     const syncLabel = resource.action === "create" ? "also managed (already the API’s default)" : "in sync";
-    const head = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
+    const head2 = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
     const rows = resource.changes.map((c4) => {
       const state = cellState(plan, target2, { type: resource.type, path: c4.path });
       const before = resource.action === "create" ? '<td class="muted">(does not exist)</td>' : `<td class="v">${escapeHtml(show(c4.before))}</td>`;
       const from = c4.source ? `<td class="src">${escapeHtml(position(c4.source, base))} (${escapeHtml(c4.source.via)})</td>` : '<td class="muted">—</td>';
       return `<tr><th scope="row" class="p">${escapeHtml(c4.path)}</th><td class="st s-${state}">${CELL_STATES[state].symbol} ${CELL_STATES[state].label}</td>${before}<td class="v">${escapeHtml(show(c4.after))}</td>${from}${withOrigin2 ? `<td>${escapeHtml(c4.origin ?? "—")}</td>` : ""}</tr>`;
     });
-    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head}</th></tr>${rows.join("")}</tbody>`;
+    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head2}</th></tr>${rows.join("")}</tbody>`;
   });
   return `<table class="changes"><thead><tr>${columns.map((c4) => `<th scope="col">${c4}</th>`).join("")}</tr></thead>${groups.join("")}</table>`;
 }
