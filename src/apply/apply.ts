@@ -11,7 +11,8 @@ import type { RetryRun } from '../cloudflare/client.js';
 import { CloudflareApiError, CredentialRefusedError, refusedToken } from '../cloudflare/errors.js';
 import { liveValue } from '../plan/diff.js';
 import { show, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from '../plan/model.js';
-import { fieldByPath, isPlainObject, setPath, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/fields.js';
+import { fieldByPath, setPath, type FieldSpec, type ResourceSpec, type Scope } from '../resources/fields.js';
+import { createBody, finishBody, liveBody } from './body.js';
 import { resourceSpec } from '../resources/index.js';
 import { sameValue } from '../resources/normalize.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -285,7 +286,7 @@ class ResourceWriter {
     for (;;) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, changes.map((c) => ({ path: c.path, value: c.after }))), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -319,7 +320,7 @@ class ResourceWriter {
       // Equal in meaning (24h and 1440m): the live spelling stays, so nothing is rewritten for nothing.
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return body;
+    return finishBody(this.spec, body);
   }
 
   private field(path: string): FieldSpec {
@@ -327,41 +328,4 @@ class ResourceWriter {
     if (!field) throw new Error(`internal: ${this.spec.type} has no field ${path}`);
     return field;
   }
-}
-
-/**
- * What of a live object goes back in a PUT: its writable fields of this scope and — for resources that declare
- * it — every field the tables do not know, top-level or nested, unchanged (a newer API's setting, which a
- * replacing PUT would otherwise reset). Read-only fields, fields of another scope and nulls stay out.
- */
-export function liveBody(spec: ResourceSpec, scope: Scope, live: LiveObject): LiveObject {
-  const body: LiveObject = spec.keepsUnknownLiveFields ? unknownFields(spec, live) : {};
-  for (const field of writableFields(spec, scope)) {
-    const value = liveValue(field, live);
-    if (value !== undefined && value !== null) setPath(body, field.path, value);
-  }
-  return body;
-}
-
-/** The parts of `live` that are neither a declared field nor a declared group, at any depth. */
-function unknownFields(spec: ResourceSpec, live: LiveObject, prefix = ''): LiveObject {
-  const out: LiveObject = {};
-  for (const [key, value] of Object.entries(live)) {
-    const path = prefix + key;
-    if (value === null || value === undefined || fieldByPath(spec, path) || spec.fields.some((f) => f.liveKey === path)) continue;
-    if (spec.groups.some((g) => g.path === path)) {
-      if (!isPlainObject(value)) continue;
-      const nested = unknownFields(spec, value, path + '.');
-      if (Object.keys(nested).length > 0) out[key] = nested;
-      continue;
-    }
-    out[key] = structuredClone(value);
-  }
-  return out;
-}
-
-function bodyOf(changes: FieldChange[]): LiveObject {
-  const body: LiveObject = {};
-  for (const change of changes) setPath(body, change.path, change.after);
-  return body;
 }

@@ -47,7 +47,7 @@ Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; wit
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
   GET  /__emulator/config   the running settings (no rateLimit key when there is no limit)
   POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
-                            (also faultKinds, putSemantics, answerStyle, newerApi; "rateLimit": null turns the limit off)
+                            (also faultKinds, putSemantics, answerStyle, newerApi, strict; "rateLimit": null turns the limit off)
 
 Dashboard edits (a change made in the Cloudflare dashboard, by the person named; checked like an API write,
 merged into what is there, and recorded in the audit log):
@@ -93,6 +93,7 @@ export function emulatorCommand(io: Io, setExit: (code: number) => void): Comman
         .default('sparse'),
     )
     .option('--newer-api', 'play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know')
+    .option('--strict', 'refuse (400) a write that carries a read-only field (trusted_accounts, created_at, …) instead of ignoring it')
     .addHelpText('after', HELP_AFTER)
     .action(async (opts: Record<string, string | undefined>) => {
       let options: EmulatorOptions;
@@ -124,6 +125,7 @@ async function toEmulatorOptions(opts: Record<string, string | undefined>, env: 
     putSemantics: opts.putSemantics as PutSemantics,
     answerStyle: opts.answerStyle as AnswerStyle,
     newerApi: Boolean(opts.newerApi),
+    strict: Boolean(opts.strict),
     statePath: opts.state,
     token: opts.token ?? (env[TOKEN_ENV] || undefined),
   };

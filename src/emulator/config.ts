@@ -39,9 +39,14 @@ export interface RuntimeConfig {
    */
   forbidden: string[];
   auditCursorStyle: AuditCursorStyle;
+  /**
+   * Strict mode: a write (POST or PUT) that carries a field the API only reports (trusted_accounts, created_at, any
+   * read-only field, DoH's `id`) is refused with a 400 (12000) instead of being ignored.
+   */
+  strict: boolean;
 }
 
-export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace', answerStyle: 'sparse', newerApi: false, forbidden: [], auditCursorStyle: 'cursors' };
+export const DEFAULT_CONFIG: RuntimeConfig = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: 'replace', answerStyle: 'sparse', newerApi: false, forbidden: [], auditCursorStyle: 'cursors', strict: false };
 
 /** Why a setting's value is wrong, or undefined. */
 const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undefined } = {
@@ -66,6 +71,7 @@ const CHECKS: { [K in keyof RuntimeConfig]-?: (value: unknown) => string | undef
   newerApi: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   forbidden: (v) => (Array.isArray(v) && v.length <= 100_000 && v.every((id) => typeof id === 'string' && /^[0-9a-zA-Z]{1,64}$/.test(id)) ? undefined : 'must be a list of account or zone ids'),
   auditCursorStyle: (v) => ((AUDIT_CURSOR_STYLES as readonly unknown[]).includes(v) ? undefined : `must be one of ${AUDIT_CURSOR_STYLES.join(', ')}`),
+  strict: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
   answerStyle: (v) => ((ANSWER_STYLES as readonly unknown[]).includes(v) ? undefined : `must be one of ${ANSWER_STYLES.join(', ')}`),
 };
 

@@ -18,9 +18,9 @@ export function getDoh(ctx: RequestContext): Answer {
 
 export function updateDoh(ctx: RequestContext): Answer {
   const account = requireOwner(ctx) as SeedAccount;
-  const { assignments, issues } = readFields(spec, ctx.body, 'account', 'update');
+  const { assignments, issues } = readFields(spec, ctx.body, 'account', 'update', { strict: ctx.strict });
   throwIssues(issues);
-  const given = Object.fromEntries(assignments.map((a) => [a.field.path, a.value]));
+  const given = Object.fromEntries(assignments.map((a) => [a.path, a.value]));
   // merge: what the body leaves out keeps its value; replace: it goes back to unset (the default duration).
   const kept: Partial<DohSetting> = ctx.putSemantics === 'merge' ? (account.doh ?? {}) : {};
   const serviceTokenId = (given.service_token_id ?? kept.service_token_id) as string | undefined;

@@ -12,10 +12,24 @@ export const UNKNOWN_FIELD = 'is not a known field';
 /** What a body is for: the create call (POST), an update (PUT), or a seed file (which may carry read-only fields). */
 export type BodyUse = 'create' | 'update' | 'seed';
 
-/** One field set by a body; `null` unsets it. */
+/** One field set by a body; `null` unsets it. `field` is absent for a field outside the tables that the object already holds. */
 export interface Assignment {
-  field: FieldSpec;
+  path: string;
   value: unknown;
+  field?: FieldSpec;
+}
+
+export interface ReadOptions {
+  /**
+   * Strict mode: a write that carries a read-only field (or the name the API reports a field under, DoH's `id`) is
+   * refused; otherwise such fields are ignored.
+   */
+  strict?: boolean;
+  /**
+   * The object as stored. A write may carry a field outside the tables that it holds (a real organization's
+   * field the tables do not know, loaded from a seed): it is taken as given.
+   */
+  held?: JsonObject;
 }
 
 
@@ -28,14 +42,18 @@ export type JsonObject = Record<string, unknown>;
 
 export { isPlainObject };
 
-/** Read a body's fields against a resource table, for a scope and a use; unknown fields are issues, read-only ones are ignored. */
-export function readFields(spec: ResourceSpec, body: JsonObject, scope: Scope, use: BodyUse): ReadResult {
+/**
+ * Read a body's fields against a resource table, for a scope and a use. Unknown fields are issues (a seed's are
+ * kept as given, and so are a write's that the stored object holds); read-only ones are ignored, or refused in
+ * strict mode.
+ */
+export function readFields(spec: ResourceSpec, body: JsonObject, scope: Scope, use: BodyUse, options: ReadOptions = {}): ReadResult {
   const assignments: Assignment[] = [];
   const issues: FieldIssue[] = [];
   const groups = new Set(spec.groups.map((g) => g.path));
   for (const [key, value] of Object.entries(body)) {
     if (!groups.has(key)) {
-      readOne(spec, key, value, scope, use, assignments, issues);
+      readOne(spec, key, value, scope, use, options, assignments, issues);
       continue;
     }
     const members = spec.fields.filter((f) => f.path.startsWith(key + '.'));
@@ -43,27 +61,47 @@ export function readFields(spec: ResourceSpec, body: JsonObject, scope: Scope, u
     if (refusal) issues.push({ path: key, detail: refusal });
     else if (value === null) {
       // A null group unsets every field in it (as Terraform's explicit nulls do).
-      if (use !== 'create') for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ field, value: null });
+      if (use !== 'create') for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
     } else if (!isPlainObject(value)) issues.push({ path: key, detail: `must be an object, not ${describe(value)}` });
-    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, assignments, issues);
+    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
   }
   if (use !== 'update') issues.push(...missingRequired(spec, assignments));
   return { assignments, issues };
 }
 
-function readOne(spec: ResourceSpec, path: string, value: unknown, scope: Scope, use: BodyUse, assignments: Assignment[], issues: FieldIssue[]): void {
+/** Whether the object has the dotted path as its own keys (never what it inherits: `constructor` is no field). */
+function holds(obj: JsonObject, path: string): boolean {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) {
+    if (!isPlainObject(cur) || !Object.hasOwn(cur, key)) return false;
+    cur = cur[key];
+  }
+  return cur !== undefined && cur !== null;
+}
+
+/** What strict mode says of a write carrying a field the API only reports. */
+export const READ_ONLY_FIELD = 'is read-only: the API sets it, and a write may not carry it';
+
+function readOne(spec: ResourceSpec, path: string, value: unknown, scope: Scope, use: BodyUse, options: ReadOptions, assignments: Assignment[], issues: FieldIssue[]): void {
   const field = fieldByPath(spec, path);
+  const writing = use !== 'seed';
   if (!field) {
     // The names the API reports a field under (DoH: `id` for service_token_id) are ignored when sent back, like read-only ones.
-    if (!spec.fields.some((f) => f.liveKey === path)) issues.push({ path, detail: UNKNOWN_FIELD });
+    if (spec.fields.some((f) => f.liveKey === path)) {
+      if (writing && options.strict) issues.push({ path, detail: READ_ONLY_FIELD });
+    } else if (!path.split('.').includes('__proto__') && (!writing || (options.held && holds(options.held, path)))) {
+      // A real organization's field outside the tables: a seed may hold it, and a write may carry it back.
+      if (value !== undefined) assignments.push({ path, value });
+    } else issues.push({ path, detail: UNKNOWN_FIELD });
     return;
   }
   if (field.readOnly) {
+    if (writing && options.strict && value !== undefined) issues.push({ path, detail: READ_ONLY_FIELD });
     // A seed (or a state file) carries them so that a restart keeps created_at and updated_at.
     if (use === 'seed' && value !== null && value !== undefined) {
       const problem = checkValue(field.type, value) ?? checkTimestamp(path, value as string);
       if (problem) issues.push({ path, detail: problem });
-      else assignments.push({ field, value });
+      else assignments.push({ path, field, value });
     }
     return;
   }
@@ -71,13 +109,13 @@ function readOne(spec: ResourceSpec, path: string, value: unknown, scope: Scope,
   if (refusal) return void issues.push({ path, detail: refusal });
   if (value === null) {
     if (field.requiredOnCreate) issues.push({ path, detail: 'cannot be unset' });
-    else if (use !== 'create') assignments.push({ field, value: null });
+    else if (use !== 'create') assignments.push({ path, field, value: null });
     return;
   }
   // A field every organization has cannot be emptied either.
   const problem = field.requiredOnCreate && value === '' ? 'must not be empty' : checkValue(field.type, value);
   if (problem) issues.push({ path, detail: problem });
-  else assignments.push({ field, value });
+  else assignments.push({ path, field, value });
 }
 
 function acceptedBy(field: FieldSpec, scope: Scope, use: BodyUse): boolean {
@@ -99,7 +137,7 @@ function groupRefusal(members: FieldSpec[], scope: Scope, use: BodyUse): string 
 }
 
 function missingRequired(spec: ResourceSpec, assignments: Assignment[]): FieldIssue[] {
-  const given = new Set(assignments.map((a) => a.field.path));
+  const given = new Set(assignments.map((a) => a.path));
   return spec.fields.filter((f) => f.requiredOnCreate && !given.has(f.path)).map((f) => ({ path: f.path, detail: 'is required' }));
 }
 
@@ -167,9 +205,9 @@ export function describe(value: unknown): string {
 
 /** Lay assignments over an object: values are set (copied), nulls remove the field and any group they leave empty. */
 export function applyAssignments(target: JsonObject, assignments: Assignment[]): JsonObject {
-  for (const { field, value } of assignments) {
-    if (value === null) removePath(target, field.path);
-    else setPath(target, field.path, structuredClone(value));
+  for (const { path, value } of assignments) {
+    if (value === null) removePath(target, path);
+    else setPath(target, path, structuredClone(value));
   }
   return target;
 }

@@ -53,6 +53,8 @@ export interface EmulatorOptions {
   putSemantics?: PutSemantics;
   /** Play a newer API (see src/emulator/newer-api.ts); default false. */
   newerApi?: boolean;
+  /** Refuse (400) a write that carries a read-only field, instead of ignoring it; default false. */
+  strict?: boolean;
   /** Default 'sparse'. */
   answerStyle?: AnswerStyle;
   /** Account and zone ids that answer 403 to every credential (a token scoped away from them). */
@@ -139,7 +141,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
 /** The options that are runtime settings, without the ones left unset. */
 function runtimeOptions(options: EmulatorOptions): Partial<RuntimeConfig> {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle, strict: options.strict };
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
 }
 

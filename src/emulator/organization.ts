@@ -11,7 +11,8 @@ import { organizationRuleIssues } from './rules.js';
 import type { Organization } from './seed.js';
 import type { Owner } from './state.js';
 
-const TIMESTAMPS = ['created_at', 'updated_at'];
+/** What the API sets: no write changes it (a replacing PUT keeps it too). */
+const READ_ONLY = spec.fields.filter((f) => f.readOnly).map((f) => f.path);
 /** Groups the real API leaves out of its answers when they are empty. */
 const LEFT_OUT_WHEN_EMPTY = ['login_design', 'custom_pages'];
 const BOOLEAN_PATHS = spec.fields.filter((f) => f.type.kind === 'boolean').map((f) => f.path);
@@ -27,7 +28,7 @@ export function createOrganization(ctx: RequestContext): Answer {
   if (owner.organization) {
     throw new ApiError(400, [{ code: CODES.organizationExists, message: 'access.api.error.conflict: a Zero Trust organization already exists for this ' + ctx.scope }]);
   }
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : spec, ctx.body, ctx.scope, 'create');
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : spec, ctx.body, ctx.scope, 'create', { strict: ctx.strict });
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
   checkWholeOrganization(ctx, owner, created);
@@ -39,14 +40,14 @@ export function createOrganization(ctx: RequestContext): Answer {
 export function updateOrganization(ctx: RequestContext): Answer {
   const owner = requireOwner(ctx);
   const current = requireOrganization(owner);
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : spec, ctx.body, ctx.scope, 'update');
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : spec, ctx.body, ctx.scope, 'update', { strict: ctx.strict, held: current });
   throwIssues(issues);
   // replace: what the body leaves out goes back to unset; merge: it keeps its value.
-  const base = ctx.putSemantics === 'merge' ? withoutTimestamps(current) : pick(current, ALWAYS_SET);
+  const base = ctx.putSemantics === 'merge' ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
   const next = applyAssignments(base, assignments);
   checkWholeOrganization(ctx, owner, next);
-  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutTimestamps(current)));
-  owner.organization = { ...next, created_at: current.created_at, updated_at: changed ? ctx.now().toISOString() : current.updated_at };
+  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
+  owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
   return { status: 200, result: render(owner.organization, ctx) };
 }
 
@@ -111,9 +112,9 @@ function emptyValue(field: FieldSpec): unknown {
   return undefined;
 }
 
-function withoutTimestamps(organization: Organization): JsonObject {
+function withoutReadOnly(organization: Organization): JsonObject {
   const copy = structuredClone(organization);
-  for (const key of TIMESTAMPS) delete copy[key];
+  for (const key of READ_ONLY) delete copy[key];
   return copy;
 }
 

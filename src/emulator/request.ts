@@ -20,6 +20,8 @@ export interface RequestContext {
   answerStyle: AnswerStyle;
   /** Create and update take the fields of src/emulator/newer-api.ts. */
   newerApi: boolean;
+  /** A write carrying a read-only field is refused (400) rather than ignored. */
+  strict: boolean;
   now: () => Date;
   /** Who sent the request (absent for the admin interface's dashboard edits). */
   identity?: Identity;

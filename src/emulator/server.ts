@@ -105,6 +105,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       putSemantics: ctx.config.putSemantics,
       answerStyle: ctx.config.answerStyle,
       newerApi: ctx.config.newerApi,
+      strict: ctx.config.strict,
       now: ctx.now,
       identity,
       auditCursorStyle: ctx.config.auditCursorStyle,

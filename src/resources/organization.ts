@@ -57,6 +57,7 @@ export const organization: ResourceSpec = {
     { path: 'user_seat_expiration_inactive_time', type: duration('go', { min: '730h', max: '8760h' }), scopes: ALL, description: 'How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).', example: '730h' },
     { path: 'warp_auth_session_duration', type: duration('minutes-hours'), scopes: ACCOUNT, description: 'How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.', example: '24h' },
     { path: 'warp_auth_non_browser_401', type: bool(), scopes: ACCOUNT, description: 'Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page.' },
+    { path: 'trusted_accounts', type: setOf('string'), scopes: [], readOnly: true, description: 'The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer).' },
     { path: 'created_at', type: str(), scopes: [], readOnly: true, description: 'When the organization was created.' },
     { path: 'updated_at', type: str(), scopes: [], readOnly: true, stamp: true, description: 'When the organization was last changed.' },
   ],

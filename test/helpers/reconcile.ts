@@ -24,9 +24,12 @@ export const E2E_MODE: Pick<EmulatorOptions, 'putSemantics' | 'answerStyle'> = {
   answerStyle: (process.env.ZTSYNC_E2E_ANSWER_STYLE as AnswerStyle | undefined) ?? 'sparse',
 };
 
-/** An emulator in this run's mode, accepting SECRET_TOKEN; options win over the mode. */
+/**
+ * An emulator in this run's mode, accepting SECRET_TOKEN, in strict mode (a write carrying a read-only field is
+ * refused: ztsync must never send one); options win over the mode.
+ */
 export function e2eEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulator({ port: 0, token: SECRET_TOKEN, ...E2E_MODE, ...options });
+  return startEmulator({ port: 0, token: SECRET_TOKEN, strict: true, ...E2E_MODE, ...options });
 }
 
 /** The demo's seed, in this run's mode. */

@@ -34,7 +34,7 @@ describe('8. fields the tables do not know are carried through, under replace se
     Object.assign(production.organization!, { session_binding: true });
     Object.assign(production.organization!.login_design as object, { font_family: 'Inter' });
     Object.assign(production.organization!.mfa_config as object, { passkey_autofill: true });
-    em = await startEmulator({ port: 0, seed, token: SECRET_TOKEN, putSemantics: 'replace', newerApi: true });
+    em = await startEmulator({ port: 0, seed, token: SECRET_TOKEN, putSemantics: 'replace', newerApi: true, strict: true });
     server = await startProxy(em.url);
     const result = await run(['apply', EXAMPLES, '--auto-approve'], { env: env(server.url) });
     expect(result.code).toBe(0);
