@@ -10967,8 +10967,8 @@ var require_h2_over_h1 = __commonJS({
     var Http2OverHttpX = require_h2_over_hx();
     var getAuthorizationHeaders = require_get_auth_headers();
     var getStream = (request) => new Promise((resolve7, reject) => {
-      const onConnect = (response, socket, head2) => {
-        socket.unshift(head2);
+      const onConnect = (response, socket, head) => {
+        socket.unshift(head);
         request.off("error", reject);
         resolve7([socket, response.statusCode, response.statusMessage]);
       };
@@ -15314,209 +15314,6 @@ var require_dist = __commonJS({
       }
       return applyChangelist(enrich(oldObject), atomizeChangeset2(diff2(oldObject, newObject)));
     };
-  }
-});
-
-// node_modules/ajv-formats/dist/formats.js
-var require_formats = __commonJS({
-  "node_modules/ajv-formats/dist/formats.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate, compare) {
-      return { validate, compare };
-    }
-    exports.fullFormats = {
-      // date: http://tools.ietf.org/html/rfc3339#section-5.6
-      date: fmtDef(date, compareDate),
-      // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
-      time: fmtDef(getTime(true), compareTime),
-      "date-time": fmtDef(getDateTime(true), compareDateTime),
-      "iso-time": fmtDef(getTime(), compareIsoTime),
-      "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
-      // duration: https://tools.ietf.org/html/rfc3339#appendix-A
-      duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
-      uri,
-      "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
-      // uri-template: https://tools.ietf.org/html/rfc6570
-      "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
-      // For the source: https://gist.github.com/dperini/729294
-      // For test cases: https://mathiasbynens.be/demo/url-regex
-      url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
-      email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
-      hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
-      // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
-      ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
-      ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
-      regex,
-      // uuid: http://tools.ietf.org/html/rfc4122
-      uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
-      // JSON-pointer: https://tools.ietf.org/html/rfc6901
-      // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
-      "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
-      "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
-      // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
-      "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
-      // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
-      // byte: https://github.com/miguelmota/is-base64
-      byte,
-      // signed 32 bit integer
-      int32: { type: "number", validate: validateInt32 },
-      // signed 64 bit integer
-      int64: { type: "number", validate: validateInt64 },
-      // C-type float
-      float: { type: "number", validate: validateNumber },
-      // C-type double
-      double: { type: "number", validate: validateNumber },
-      // hint to the UI to hide input strings
-      password: true,
-      // unchecked string payload
-      binary: true
-    };
-    exports.fastFormats = {
-      ...exports.fullFormats,
-      date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
-      time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
-      "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
-      "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
-      "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
-      // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
-      uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
-      "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
-      // email (sources from jsen validator):
-      // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
-      // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
-      email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
-    };
-    exports.formatNames = Object.keys(exports.fullFormats);
-    function isLeapYear(year) {
-      return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-    }
-    var DATE2 = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
-    var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    function date(str2) {
-      const matches = DATE2.exec(str2);
-      if (!matches)
-        return false;
-      const year = +matches[1];
-      const month = +matches[2];
-      const day = +matches[3];
-      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
-    }
-    function compareDate(d1, d2) {
-      if (!(d1 && d2))
-        return void 0;
-      if (d1 > d2)
-        return 1;
-      if (d1 < d2)
-        return -1;
-      return 0;
-    }
-    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
-    function getTime(strictTimeZone) {
-      return function time2(str2) {
-        const matches = TIME.exec(str2);
-        if (!matches)
-          return false;
-        const hr = +matches[1];
-        const min = +matches[2];
-        const sec = +matches[3];
-        const tz = matches[4];
-        const tzSign = matches[5] === "-" ? -1 : 1;
-        const tzH = +(matches[6] || 0);
-        const tzM = +(matches[7] || 0);
-        if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
-          return false;
-        if (hr <= 23 && min <= 59 && sec < 60)
-          return true;
-        const utcMin = min - tzM * tzSign;
-        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
-        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
-      };
-    }
-    function compareTime(s1, s2) {
-      if (!(s1 && s2))
-        return void 0;
-      const t1 = (/* @__PURE__ */ new Date("2020-01-01T" + s1)).valueOf();
-      const t2 = (/* @__PURE__ */ new Date("2020-01-01T" + s2)).valueOf();
-      if (!(t1 && t2))
-        return void 0;
-      return t1 - t2;
-    }
-    function compareIsoTime(t1, t2) {
-      if (!(t1 && t2))
-        return void 0;
-      const a1 = TIME.exec(t1);
-      const a22 = TIME.exec(t2);
-      if (!(a1 && a22))
-        return void 0;
-      t1 = a1[1] + a1[2] + a1[3];
-      t2 = a22[1] + a22[2] + a22[3];
-      if (t1 > t2)
-        return 1;
-      if (t1 < t2)
-        return -1;
-      return 0;
-    }
-    var DATE_TIME_SEPARATOR = /t|\s/i;
-    function getDateTime(strictTimeZone) {
-      const time2 = getTime(strictTimeZone);
-      return function date_time(str2) {
-        const dateTime = str2.split(DATE_TIME_SEPARATOR);
-        return dateTime.length === 2 && date(dateTime[0]) && time2(dateTime[1]);
-      };
-    }
-    function compareDateTime(dt1, dt2) {
-      if (!(dt1 && dt2))
-        return void 0;
-      const d1 = new Date(dt1).valueOf();
-      const d2 = new Date(dt2).valueOf();
-      if (!(d1 && d2))
-        return void 0;
-      return d1 - d2;
-    }
-    function compareIsoDateTime(dt1, dt2) {
-      if (!(dt1 && dt2))
-        return void 0;
-      const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
-      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
-      const res = compareDate(d1, d2);
-      if (res === void 0)
-        return void 0;
-      return res || compareTime(t1, t2);
-    }
-    var NOT_URI_FRAGMENT = /\/|:/;
-    var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-    function uri(str2) {
-      return NOT_URI_FRAGMENT.test(str2) && URI.test(str2);
-    }
-    var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
-    function byte(str2) {
-      BYTE.lastIndex = 0;
-      return BYTE.test(str2);
-    }
-    var MIN_INT32 = -(2 ** 31);
-    var MAX_INT32 = 2 ** 31 - 1;
-    function validateInt32(value) {
-      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
-    }
-    function validateInt64(value) {
-      return Number.isInteger(value);
-    }
-    function validateNumber() {
-      return true;
-    }
-    var Z_ANCHOR = /[^\\]\\Z/;
-    function regex(str2) {
-      if (Z_ANCHOR.test(str2))
-        return false;
-      try {
-        new RegExp(str2);
-        return true;
-      } catch (e3) {
-        return false;
-      }
-    }
   }
 });
 
@@ -20678,10 +20475,10 @@ function createScalarToken(value, context) {
     case "|":
     case ">": {
       const he = source.indexOf("\n");
-      const head2 = source.substring(0, he);
+      const head = source.substring(0, he);
       const body = source.substring(he + 1) + "\n";
       const props = [
-        { type: "block-scalar-header", offset, indent, source: head2 }
+        { type: "block-scalar-header", offset, indent, source: head }
       ];
       if (!addEndtoBlockProps(props, end))
         props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -20741,19 +20538,19 @@ function setScalarValue(token, value, context = {}) {
 }
 function setBlockScalarValue(token, source) {
   const he = source.indexOf("\n");
-  const head2 = source.substring(0, he);
+  const head = source.substring(0, he);
   const body = source.substring(he + 1) + "\n";
   if (token.type === "block-scalar") {
     const header2 = token.props[0];
     if (header2.type !== "block-scalar-header")
       throw new Error("Invalid block scalar header");
-    header2.source = head2;
+    header2.source = head;
     token.source = body;
   } else {
     const { offset } = token;
     const indent = "indent" in token ? token.indent : -1;
     const props = [
-      { type: "block-scalar-header", offset, indent, source: head2 }
+      { type: "block-scalar-header", offset, indent, source: head }
     ];
     if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
       props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -25883,9 +25680,9 @@ var require_utils = __commonJS({
         }
       }
       if (bestLength < 2) return hextets.join(":");
-      const head2 = hextets.slice(0, bestStart).join(":");
+      const head = hextets.slice(0, bestStart).join(":");
       const tail = hextets.slice(bestStart + bestLength).join(":");
-      return head2 + "::" + tail;
+      return head + "::" + tail;
     }
     function normalizeIPv6Address(input) {
       const compression = input.indexOf("::");
@@ -30206,6 +30003,209 @@ var require__ = __commonJS({
   }
 });
 
+// node_modules/ajv-formats/dist/formats.js
+var require_formats = __commonJS({
+  "node_modules/ajv-formats/dist/formats.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
+    function fmtDef(validate, compare) {
+      return { validate, compare };
+    }
+    exports.fullFormats = {
+      // date: http://tools.ietf.org/html/rfc3339#section-5.6
+      date: fmtDef(date, compareDate),
+      // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
+      time: fmtDef(getTime(true), compareTime),
+      "date-time": fmtDef(getDateTime(true), compareDateTime),
+      "iso-time": fmtDef(getTime(), compareIsoTime),
+      "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
+      // duration: https://tools.ietf.org/html/rfc3339#appendix-A
+      duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
+      uri,
+      "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
+      // uri-template: https://tools.ietf.org/html/rfc6570
+      "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
+      // For the source: https://gist.github.com/dperini/729294
+      // For test cases: https://mathiasbynens.be/demo/url-regex
+      url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
+      email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
+      hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
+      // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
+      ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
+      ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
+      regex,
+      // uuid: http://tools.ietf.org/html/rfc4122
+      uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
+      // JSON-pointer: https://tools.ietf.org/html/rfc6901
+      // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
+      "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
+      "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
+      // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
+      "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
+      // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
+      // byte: https://github.com/miguelmota/is-base64
+      byte,
+      // signed 32 bit integer
+      int32: { type: "number", validate: validateInt32 },
+      // signed 64 bit integer
+      int64: { type: "number", validate: validateInt64 },
+      // C-type float
+      float: { type: "number", validate: validateNumber },
+      // C-type double
+      double: { type: "number", validate: validateNumber },
+      // hint to the UI to hide input strings
+      password: true,
+      // unchecked string payload
+      binary: true
+    };
+    exports.fastFormats = {
+      ...exports.fullFormats,
+      date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
+      time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
+      "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
+      "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
+      "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
+      // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
+      uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
+      "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
+      // email (sources from jsen validator):
+      // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
+      // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
+      email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
+    };
+    exports.formatNames = Object.keys(exports.fullFormats);
+    function isLeapYear(year) {
+      return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    }
+    var DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
+    var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    function date(str2) {
+      const matches = DATE.exec(str2);
+      if (!matches)
+        return false;
+      const year = +matches[1];
+      const month = +matches[2];
+      const day = +matches[3];
+      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
+    }
+    function compareDate(d1, d2) {
+      if (!(d1 && d2))
+        return void 0;
+      if (d1 > d2)
+        return 1;
+      if (d1 < d2)
+        return -1;
+      return 0;
+    }
+    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+    function getTime(strictTimeZone) {
+      return function time(str2) {
+        const matches = TIME.exec(str2);
+        if (!matches)
+          return false;
+        const hr = +matches[1];
+        const min = +matches[2];
+        const sec = +matches[3];
+        const tz = matches[4];
+        const tzSign = matches[5] === "-" ? -1 : 1;
+        const tzH = +(matches[6] || 0);
+        const tzM = +(matches[7] || 0);
+        if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
+          return false;
+        if (hr <= 23 && min <= 59 && sec < 60)
+          return true;
+        const utcMin = min - tzM * tzSign;
+        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
+        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
+      };
+    }
+    function compareTime(s1, s2) {
+      if (!(s1 && s2))
+        return void 0;
+      const t1 = (/* @__PURE__ */ new Date("2020-01-01T" + s1)).valueOf();
+      const t2 = (/* @__PURE__ */ new Date("2020-01-01T" + s2)).valueOf();
+      if (!(t1 && t2))
+        return void 0;
+      return t1 - t2;
+    }
+    function compareIsoTime(t1, t2) {
+      if (!(t1 && t2))
+        return void 0;
+      const a1 = TIME.exec(t1);
+      const a22 = TIME.exec(t2);
+      if (!(a1 && a22))
+        return void 0;
+      t1 = a1[1] + a1[2] + a1[3];
+      t2 = a22[1] + a22[2] + a22[3];
+      if (t1 > t2)
+        return 1;
+      if (t1 < t2)
+        return -1;
+      return 0;
+    }
+    var DATE_TIME_SEPARATOR = /t|\s/i;
+    function getDateTime(strictTimeZone) {
+      const time = getTime(strictTimeZone);
+      return function date_time(str2) {
+        const dateTime = str2.split(DATE_TIME_SEPARATOR);
+        return dateTime.length === 2 && date(dateTime[0]) && time(dateTime[1]);
+      };
+    }
+    function compareDateTime(dt1, dt2) {
+      if (!(dt1 && dt2))
+        return void 0;
+      const d1 = new Date(dt1).valueOf();
+      const d2 = new Date(dt2).valueOf();
+      if (!(d1 && d2))
+        return void 0;
+      return d1 - d2;
+    }
+    function compareIsoDateTime(dt1, dt2) {
+      if (!(dt1 && dt2))
+        return void 0;
+      const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
+      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
+      const res = compareDate(d1, d2);
+      if (res === void 0)
+        return void 0;
+      return res || compareTime(t1, t2);
+    }
+    var NOT_URI_FRAGMENT = /\/|:/;
+    var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+    function uri(str2) {
+      return NOT_URI_FRAGMENT.test(str2) && URI.test(str2);
+    }
+    var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
+    function byte(str2) {
+      BYTE.lastIndex = 0;
+      return BYTE.test(str2);
+    }
+    var MIN_INT32 = -(2 ** 31);
+    var MAX_INT32 = 2 ** 31 - 1;
+    function validateInt32(value) {
+      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
+    }
+    function validateInt64(value) {
+      return Number.isInteger(value);
+    }
+    function validateNumber() {
+      return true;
+    }
+    var Z_ANCHOR = /[^\\]\\Z/;
+    function regex(str2) {
+      if (Z_ANCHOR.test(str2))
+        return false;
+      try {
+        new RegExp(str2);
+        return true;
+      } catch (e3) {
+        return false;
+      }
+    }
+  }
+});
+
 // node_modules/ajv/dist/vocabularies/draft7.js
 var require_draft7 = __commonJS({
   "node_modules/ajv/dist/vocabularies/draft7.js"(exports) {
@@ -30864,20 +30864,13 @@ function refusedToken(variables) {
   const named = variables.map((v2) => v2.where ? `${v2.name} (credentials_env at ${v2.where})` : v2.name);
   return `the Cloudflare API refused the token in ${named.join(" and ")}`;
 }
-function forbiddenHint(method, path) {
-  const place2 = /^\/?(account|zone)s\/([^/?]+)/.exec(path);
-  const where = place2 ? `${place2[1]} ${place2[2]}` : "this account or zone";
-  const access = method === "GET" ? "Read" : "Write";
-  return `the token may not reach ${where}: check that it has "Access: Organizations, Identity Providers, and Groups ${access}" on ${where}`;
-}
 function describe(init2) {
   const where = `${init2.method} ${init2.path}`;
   const status = init2.status ? ` → ${init2.status}` : "";
   const messages = (init2.errors ?? []).map((e3) => `[${e3.code}] ${e3.message}`).join("; ");
   const what = messages || init2.detail || init2.kind;
   const ray = init2.cfRay ? ` (cf-ray ${init2.cfRay})` : "";
-  const hint = init2.hint ? `; ${init2.hint}` : "";
-  return `${where}${status}: ${what}${ray}${hint}`;
+  return `${where}${status}: ${what}${ray}`;
 }
 
 // src/cloudflare/client.ts
@@ -31026,11 +31019,10 @@ var CloudflareClient = class {
       detail: envelope ? void 0 : this.#notTheApi(contentTypeOf(headerText(response.headers["content-type"]))),
       fromEnvelope: Boolean(envelope)
     };
-    if (envelope && status === 401) {
+    if (envelope && (status === 401 || status === 403)) {
       this.#refusal ??= new CredentialRefusedError(init2);
       throw this.#refusal;
     }
-    if (envelope && status === 403) throw new CloudflareApiError({ ...init2, hint: forbiddenHint(method, path) });
     throw new CloudflareApiError(init2);
   }
   /**
@@ -31747,7 +31739,7 @@ function visibleLines(text) {
 // src/plan/model.ts
 var PLAN_FORMAT_VERSION = "1";
 var READABLE_FORMAT_VERSIONS = [PLAN_FORMAT_VERSION];
-var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], select: null, only: null, config_commit: null, config_dirty: false };
+var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], only: null, config_commit: null, config_dirty: false };
 function summarize(targets) {
   const summary3 = { create: 0, update: 0, noop: 0, error: 0 };
   for (const target2 of targets) {
@@ -31785,24 +31777,59 @@ function isUnset(change) {
 function show(value) {
   return visible(JSON.stringify(value) ?? "null");
 }
-var PLAN_KEYS = {
-  format_version: true,
-  ztsync_version: true,
-  api_base: true,
-  created_at: true,
-  targets: true,
-  blocked: true,
-  allowed: true,
-  change_budget: true,
-  coverage: true,
-  baseline: true,
-  summary: true,
-  checksum: true
-};
-var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
-var TARGET_KEYS = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true };
-var RESOURCE_KEYS = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
-var CHANGE_KEYS = { path: true, before: true, after: true, source: true, origin: true };
+
+// src/apply/body.ts
+var REPORTED_ONLY = /* @__PURE__ */ new WeakMap();
+function reportedOnlyPaths(spec) {
+  let paths = REPORTED_ONLY.get(spec);
+  if (!paths) {
+    const readOnly = spec.fields.filter((f2) => f2.readOnly).map((f2) => f2.liveKey ?? f2.path);
+    const reportedAs = spec.fields.filter((f2) => !f2.readOnly && f2.liveKey && f2.liveKey !== f2.path).map((f2) => f2.liveKey);
+    REPORTED_ONLY.set(spec, paths = [.../* @__PURE__ */ new Set([...readOnly, ...reportedAs])]);
+  }
+  return paths;
+}
+function finishBody(spec, body) {
+  for (const path of reportedOnlyPaths(spec)) removeAt(body, pathKeys(path));
+  return body;
+}
+function removeAt(obj, keys) {
+  const [key, ...rest] = keys;
+  if (!(key in obj)) return;
+  if (rest.length === 0) return void delete obj[key];
+  const next = obj[key];
+  if (!isPlainObject3(next)) return;
+  removeAt(next, rest);
+  if (Object.keys(next).length === 0) delete obj[key];
+}
+function liveBody(spec, scope, live) {
+  const body = spec.keepsUnknownLiveFields ? unknownFields(spec, live) : {};
+  for (const field of writableFields(spec, scope)) {
+    const value = liveValue(field, live);
+    if (value !== void 0 && value !== null) setPath(body, field.path, value);
+  }
+  return finishBody(spec, body);
+}
+function unknownFields(spec, live, prefix = "") {
+  const out = {};
+  for (const [key, value] of Object.entries(live)) {
+    const path = prefix + key;
+    if (value === null || value === void 0 || fieldByPath(spec, path) || spec.fields.some((f2) => f2.liveKey === path)) continue;
+    if (spec.groups.some((g2) => g2.path === path)) {
+      if (!isPlainObject3(value)) continue;
+      const nested = unknownFields(spec, value, path + ".");
+      if (Object.keys(nested).length > 0) out[key] = nested;
+      continue;
+    }
+    out[key] = structuredClone(value);
+  }
+  return out;
+}
+function createBody(spec, values) {
+  const body = {};
+  for (const { path, value } of values) setPath(body, path, value);
+  return finishBody(spec, body);
+}
 
 // src/resources/doh.ts
 var doh = {
@@ -31821,7 +31848,7 @@ var doh = {
     { path: "expires_at", type: str(), scopes: [], readOnly: true, description: "When the service token expires." },
     { path: "last_seen_at", type: str(), scopes: [], readOnly: true, volatile: true, description: "When the service token was last used." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the service token was created." },
-    { path: "updated_at", type: str(), scopes: [], readOnly: true, stamp: true, description: "When the service token was last changed." }
+    { path: "updated_at", type: str(), scopes: [], readOnly: true, description: "When the service token was last changed." }
   ]
 };
 
@@ -31877,8 +31904,9 @@ var organization = {
     { path: "user_seat_expiration_inactive_time", type: duration("go", { min: "730h", max: "8760h" }), scopes: ALL2, description: "How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).", example: "730h" },
     { path: "warp_auth_session_duration", type: duration("minutes-hours"), scopes: ACCOUNT, description: "How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.", example: "24h" },
     { path: "warp_auth_non_browser_401", type: bool(), scopes: ACCOUNT, description: "Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page." },
+    { path: "trusted_accounts", type: setOf("string"), scopes: [], readOnly: true, description: "The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer)." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the organization was created." },
-    { path: "updated_at", type: str(), scopes: [], readOnly: true, stamp: true, description: "When the organization was last changed." }
+    { path: "updated_at", type: str(), scopes: [], readOnly: true, description: "When the organization was last changed." }
   ]
 };
 
@@ -31928,11 +31956,9 @@ function movedPaths(recorded, current) {
   }
   return [...moved.values()];
 }
-var STAMP_PATHS = new Set(RESOURCES.flatMap((spec) => spec.fields.filter((f2) => f2.stamp).map((f2) => `${spec.type}.${f2.liveKey ?? f2.path}`)));
 function describeMoved(moved) {
   const shown = (value) => value === void 0 ? "(absent)" : show(value);
-  const settings = moved.filter((m2) => !STAMP_PATHS.has(m2.path));
-  return (settings.length > 0 ? settings : moved).map((m2) => `${m2.path}: ${shown(m2.recorded)} when planned, now ${shown(m2.current)}`);
+  return moved.map((m2) => `${m2.path}: ${shown(m2.recorded)} when planned, now ${shown(m2.current)}`);
 }
 
 // src/apply/apply.ts
@@ -31986,7 +32012,7 @@ async function applyTarget(target2, client, options) {
     }
     const moved = movedPaths(recordedSnapshot(target2), current);
     if (moved.length > 0) {
-      const error = `refused: the live state moved since the plan, nothing was written: ${describeMoved(moved).join("; ")}; plan again (a new plan shows these values)`;
+      const error = ["refused: the live state moved since the plan, nothing was written; plan again", ...describeMoved(moved)].join("\n    ");
       return { ...base, outcome: "failed", resources: [], error };
     }
   }
@@ -32095,7 +32121,7 @@ var ResourceWriter = class {
     for (; ; ) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, changes.map((c4) => ({ path: c4.path, value: c4.after }))), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -32124,7 +32150,7 @@ var ResourceWriter = class {
     for (const [path, value] of Object.entries(this.desired())) {
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return body;
+    return finishBody(this.spec, body);
   }
   field(path) {
     const field = fieldByPath(this.spec, path);
@@ -32132,34 +32158,6 @@ var ResourceWriter = class {
     return field;
   }
 };
-function liveBody(spec, scope, live) {
-  const body = spec.keepsUnknownLiveFields ? unknownFields(spec, live) : {};
-  for (const field of writableFields(spec, scope)) {
-    const value = liveValue(field, live);
-    if (value !== void 0 && value !== null) setPath(body, field.path, value);
-  }
-  return body;
-}
-function unknownFields(spec, live, prefix = "") {
-  const out = {};
-  for (const [key, value] of Object.entries(live)) {
-    const path = prefix + key;
-    if (value === null || value === void 0 || fieldByPath(spec, path) || spec.fields.some((f2) => f2.liveKey === path)) continue;
-    if (spec.groups.some((g2) => g2.path === path)) {
-      if (!isPlainObject3(value)) continue;
-      const nested = unknownFields(spec, value, path + ".");
-      if (Object.keys(nested).length > 0) out[key] = nested;
-      continue;
-    }
-    out[key] = structuredClone(value);
-  }
-  return out;
-}
-function bodyOf(changes) {
-  const body = {};
-  for (const change of changes) setPath(body, change.path, change.after);
-  return body;
-}
 
 // src/plan/render-text.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
@@ -32181,8 +32179,8 @@ function renderTarget(plan, target2, c4) {
 }
 function renderResource(plan, target2, resource, c4) {
   const paint = resource.action === "create" ? c4.green : c4.yellow;
-  const head2 = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
-  return [head2, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
+  const head = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
+  return [head, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
 }
 function renderChange(change, action, c4) {
   if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
@@ -32362,13 +32360,13 @@ function shapeProblem(plan) {
 function targetsHoldingSecrets(plan, secrets) {
   const telling = secrets.filter((s2) => s2.length >= 8);
   if (telling.length === 0) return [];
-  const holds = (value) => {
+  const holds2 = (value) => {
     const text = JSON.stringify(value);
     return telling.some((s2) => text.includes(s2) || text.includes(JSON.stringify(s2).slice(1, -1)));
   };
-  const found = plan.targets.filter(holds).map((t2) => `${t2.scope} ${t2.id}`);
+  const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
   const { targets: _targets, ...rest } = plan;
-  if (holds(rest)) found.push("the plan header");
+  if (holds2(rest)) found.push("the plan header");
   return found;
 }
 async function loadSavedPlan(file) {
@@ -32392,7 +32390,7 @@ var GITHUB_COMMENT_LIMIT = 65536;
 function renderMarkdown(plan, options = {}) {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
   const { create: create2, update, noop: noop4, error } = plan.summary;
-  const head2 = [
+  const head = [
     MARKDOWN_MARKER,
     "### ztsync plan",
     "",
@@ -32403,8 +32401,8 @@ function renderMarkdown(plan, options = {}) {
     `| ${create2} | ${update} | ${noop4} | ${error} |`
   ].join("\n");
   const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head2];
-  let length = head2.length;
+  const blocks = [head];
+  let length = head.length;
   for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
     if (!block) continue;
     blocks.push(block);
@@ -32427,16 +32425,16 @@ function renderMarkdown(plan, options = {}) {
   }
   if (next === shown.length) return blocks.join("\n\n") + "\n";
   add(cutNote(shown.length - next));
-  const listed2 = [];
+  const listed = [];
   let listedLength = -1;
   let rest = next;
   for (; rest < shown.length; rest++) {
     const line = `- ${oneLine(shown[rest])}`;
     if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
-    listed2.push(line);
+    listed.push(line);
     listedLength += 1 + line.length;
   }
-  if (listed2.length > 0) add(listed2.join("\n"));
+  if (listed.length > 0) add(listed.join("\n"));
   if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
   return blocks.join("\n\n") + "\n";
 }
@@ -32477,7 +32475,7 @@ function baselineMarkdown({ paths, introduced, drift }) {
 }
 function renderBlocked2(blocked, room) {
   if (blocked.length === 0) return null;
-  const head2 = [
+  const head = [
     "> [!CAUTION]",
     `> **Blocked: nothing will be applied.** ${blocked.length} ${plural(blocked.length, "change")} ${blocked.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
     ""
@@ -32488,17 +32486,17 @@ function renderBlocked2(blocked, room) {
     const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
     return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
   });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
 }
 function renderAllowed2(allowed, room) {
   if (allowed.length === 0) return null;
-  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
+  const head = ["**Allowed** (safety rules let through for this plan):", ""];
   const lines = allowed.map((a3) => {
     const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
     const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
     return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
   });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
 }
 function fitLines(lines, room, more) {
   const kept = [];
@@ -32885,6 +32883,9 @@ var DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === "percent" ? `${DEFAULT_BUDGET.
 function addSafetyOptions(command) {
   return command.option("--allow <rule>", `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(", ")}`, collect).option("--max-changed-targets <n>", `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
 }
+function setsSafety(flags) {
+  return flags.allow !== void 0 || flags.maxChangedTargets !== void 0;
+}
 function safetySettings(flags) {
   const allow = (flags.allow ?? []).map((rule) => {
     if (!SAFETY_RULE_NAMES.includes(rule)) {
@@ -32900,24 +32901,6 @@ function safetySettings(flags) {
 }
 function collect(value, previous = []) {
   return [...previous, value];
-}
-
-// src/config/labels.ts
-var LABEL_KEY_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_./-]{0,61}[A-Za-z0-9])?$";
-var LABEL_VALUE_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$";
-var MAX_LABELS = 32;
-function matchesSelector(labels, selector) {
-  for (const [key, value] of Object.entries(selector)) if (labels?.[key] !== value) return false;
-  return true;
-}
-function describeSelector(selector) {
-  return Object.keys(selector).sort().map((key) => `${key}=${selector[key]}`).join(",");
-}
-function readLabels(value) {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return void 0;
-  const entries2 = Object.entries(value);
-  if (!entries2.every(([, v2]) => typeof v2 === "string")) return void 0;
-  return Object.fromEntries(entries2);
 }
 
 // src/commands/shared/results.ts
@@ -32969,17 +32952,12 @@ async function buildPlanFrom(desired, apiBase, read, options = {}) {
   }, options.signal);
   return makePlan(apiBase, planned);
 }
-function selectTargets(targets, selection) {
-  const { shard, only, select } = selection;
-  const byId = idFilter(selection);
-  return targets.filter(
-    (t2) => byId(t2) && (!select || matchesSelector(t2.labels, select)) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
-  );
-}
-function idFilter({ accounts = [], zones = [] }) {
-  if (accounts.length === 0 && zones.length === 0) return () => true;
+function selectTargets(targets, { accounts = [], zones = [], shard, only }) {
+  const byId = accounts.length > 0 || zones.length > 0;
   const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
-  return (t2) => wanted[t2.scope].has(lower2(t2.id));
+  return targets.filter(
+    (t2) => (!byId || wanted[t2.scope].has(lower2(t2.id))) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
+  );
 }
 function targetKey(t2) {
   return `${t2.scope}:${t2.id}`;
@@ -32987,22 +32965,13 @@ function targetKey(t2) {
 function shardOf(t2, count4) {
   return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count4 + 1;
 }
-function unmatchedFilters(targets, selection) {
-  const { accounts = [], zones = [], select } = selection;
+function unmatchedFilters(targets, { accounts = [], zones = [] }) {
   const has = (scope, id) => targets.some((t2) => t2.scope === scope && lower2(t2.id) === lower2(id));
   const check = (scope, ids) => ids.filter((id) => !has(scope, id)).map((id) => {
     const other = scope === "account" ? "zone" : "account";
     return has(other, id) ? { scope, id, otherScope: other } : { scope, id };
   });
-  const unmatched = [...check("account", accounts), ...check("zone", zones)];
-  if (select && unmatched.length === 0) {
-    const byId = idFilter(selection);
-    if (!targets.some((t2) => byId(t2) && matchesSelector(t2.labels, select))) {
-      const known = [...new Set(targets.flatMap((t2) => Object.entries(t2.labels ?? {}).map(([k, v2]) => `${k}=${v2}`)))].sort();
-      unmatched.push({ select, outsideIds: targets.some((t2) => matchesSelector(t2.labels, select)), known });
-    }
-  }
-  return unmatched;
+  return [...check("account", accounts), ...check("zone", zones)];
 }
 function lower2(id) {
   return id.toLowerCase();
@@ -33012,7 +32981,6 @@ async function planTarget(target2, readResource) {
     scope: target2.scope,
     id: target2.id,
     description: target2.description ?? null,
-    ...target2.labels ? { labels: { ...target2.labels } } : {},
     source: target2.source,
     ...target2.credentialsEnv ? { credentials_env: target2.credentialsEnv.name } : {}
   };
@@ -33270,35 +33238,15 @@ async function readTargetsToRetry(path) {
 
 // src/commands/shared/options/selection.ts
 function addSelectionOptions(command) {
-  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--select <key=value>", "only the targets carrying this label (repeatable: all must match; combined with the other filters, a target must pass all; matching no target is an error)", collect2).option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
+  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
 }
 function selectsTargets(flags) {
-  return Boolean(flags.account || flags.zone || flags.select || flags.shard || flags.onlyFailed);
+  return Boolean(flags.account || flags.zone || flags.shard || flags.onlyFailed);
 }
 async function selectionSettings(flags) {
   const shard = flags.shard === void 0 ? void 0 : parseShard(flags.shard);
   const only = flags.onlyFailed === void 0 ? void 0 : await readTargetsToRetry(flags.onlyFailed);
-  const select = flags.select === void 0 ? void 0 : parseSelect(flags.select);
-  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...select ? { select } : {}, ...shard ? { shard } : {}, ...only ? { only } : {} };
-}
-function parseSelect(given) {
-  const selector = {};
-  for (const text of given) {
-    const at = text.indexOf("=");
-    const key = at < 0 ? text : text.slice(0, at);
-    const value = at < 0 ? "" : text.slice(at + 1);
-    if (at < 0 || !new RegExp(LABEL_KEY_PATTERN).test(key) || !new RegExp(LABEL_VALUE_PATTERN).test(value)) {
-      throw new UsageError(`--select takes a label as key=value (e.g. --select env=prod; letters, digits, - _ . inside), not ${JSON.stringify(text)}`);
-    }
-    if (selector[key] !== void 0 && selector[key] !== value) {
-      throw new UsageError(`--select ${key}=${selector[key]} and --select ${key}=${value}: a target has one value per label, so together they match nothing`);
-    }
-    selector[key] = value;
-  }
-  return selector;
-}
-function collect2(value, previous = []) {
-  return [...previous, value];
+  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...shard ? { shard } : {}, ...only ? { only } : {} };
 }
 function parseShard(text) {
   const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
@@ -33311,14 +33259,7 @@ function parseShard(text) {
 function unmatchedError(unmatched) {
   return new UsageError(unmatched.map(describeUnmatched).join("\n"));
 }
-function describeUnmatched(filter) {
-  if ("select" in filter) {
-    const given = `--select ${describeSelector(filter.select)}`;
-    if (filter.outsideIds) return `${given} matches none of the targets --account / --zone pick: together they select nothing`;
-    const known = filter.known.length > 0 ? `the labels in the config are ${filter.known.join(", ")}` : "no target in the config has labels (give them as labels: { env: prod })";
-    return `${given} matches no target in the config; ${known}`;
-  }
-  const { scope, id, otherScope } = filter;
+function describeUnmatched({ scope, id, otherScope }) {
   const hint = otherScope ? `: it is ${otherScope === "account" ? "an" : "a"} ${otherScope} id; use --${otherScope} ${id}` : "; check the id, or run without the filter to plan every target";
   return `--${scope} ${id} matches no ${scope} in the config${hint}`;
 }
@@ -33346,497 +33287,25 @@ async function reconcileSettings(paths, flags, io, access) {
   };
 }
 
-// src/commands/shared/diagnostics.ts
-function printDiagnostics(io, diagnostics) {
-  const github = githubActions(io);
-  for (const d2 of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d2) + "\n"));
+// src/commands/shared/output.ts
+function outputIo(io) {
+  const secrets = secretsFromEnv(io.env);
+  const mask = (text) => secrets.length === 0 ? String(text) : maskSecrets(String(text), secrets);
+  return {
+    ...io,
+    stdout: { write: (text) => io.stdout.write(mask(text)) },
+    stderr: { write: (text) => io.stderr.write(visibleLines(mask(text))), control: (sequence) => io.stderr.write(sequence) }
+  };
 }
-function reportInvalidConfig(io, diagnostics) {
-  githubActions(io).annotateDiagnostics(diagnostics);
-  printDiagnostics(io, diagnostics);
-  io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"} in the config; nothing was read or changed
-`);
+function writeOutputFile(io, path, text) {
+  writeFileAtomicSync(path, maskSecrets(text, secretsFromEnv(io.env)));
+}
+function useColor(io) {
+  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
 }
 
-// src/emulator/field-checks.ts
-var import_formats = __toESM(require_formats(), 1);
-var UNKNOWN_FIELD = "is not a known field";
-function readFields(spec, body, scope, use) {
-  const assignments = [];
-  const issues = [];
-  const groups = new Set(spec.groups.map((g2) => g2.path));
-  for (const [key, value] of Object.entries(body)) {
-    if (!groups.has(key)) {
-      readOne(spec, key, value, scope, use, assignments, issues);
-      continue;
-    }
-    const members = spec.fields.filter((f2) => f2.path.startsWith(key + "."));
-    const refusal = groupRefusal(members, scope, use);
-    if (refusal) issues.push({ path: key, detail: refusal });
-    else if (value === null) {
-      if (use !== "create") {
-        for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ field, value: null });
-      }
-    } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
-    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, assignments, issues);
-  }
-  if (use !== "update") issues.push(...missingRequired(spec, assignments));
-  return { assignments, issues };
-}
-function readOne(spec, path, value, scope, use, assignments, issues) {
-  const field = fieldByPath(spec, path);
-  if (!field) {
-    if (!spec.fields.some((f2) => f2.liveKey === path)) issues.push({ path, detail: UNKNOWN_FIELD });
-    return;
-  }
-  if (field.readOnly) {
-    if (use === "seed" && value !== null && value !== void 0) {
-      const problem2 = checkValue(field.type, value) ?? checkTimestamp(path, value);
-      if (problem2) issues.push({ path, detail: problem2 });
-      else assignments.push({ field, value });
-    }
-    return;
-  }
-  const refusal = fieldRefusal(field, scope, use);
-  if (refusal) return void issues.push({ path, detail: refusal });
-  if (value === null) {
-    if (field.requiredOnCreate) issues.push({ path, detail: "cannot be unset" });
-    else if (use !== "create") assignments.push({ field, value: null });
-    return;
-  }
-  const problem = field.requiredOnCreate && value === "" ? "must not be empty" : checkValue(field.type, value);
-  if (problem) issues.push({ path, detail: problem });
-  else assignments.push({ field, value });
-}
-function acceptedBy(field, scope, use) {
-  return fieldRefusal(field, scope, use) === void 0;
-}
-function fieldRefusal(field, scope, use) {
-  if (!field.scopes.includes(scope)) return `is not accepted for ${scope === "zone" ? "a zone" : "an account"}`;
-  if (use === "create" && field.onCreate === false) return "is not accepted when creating an organization; set it with an update (PUT)";
-  return void 0;
-}
-function groupRefusal(members, scope, use) {
-  const writable = members.filter((f2) => !f2.readOnly);
-  if (writable.some((f2) => acceptedBy(f2, scope, use))) return void 0;
-  return writable.length ? fieldRefusal(writable[0], scope, use) : UNKNOWN_FIELD;
-}
-function missingRequired(spec, assignments) {
-  const given = new Set(assignments.map((a3) => a3.field.path));
-  return spec.fields.filter((f2) => f2.requiredOnCreate && !given.has(f2.path)).map((f2) => ({ path: f2.path, detail: "is required" }));
-}
-var HOSTNAME = import_formats.fullFormats.hostname;
-var MAX_LIST_ITEMS = 1e3;
-function checkValue(type, value) {
-  switch (type.kind) {
-    case "boolean":
-      return typeof value === "boolean" ? void 0 : `must be a boolean, not ${describe2(value)}`;
-    case "string":
-      if (typeof value !== "string") return `must be a string, not ${describe2(value)}`;
-      if (type.format === "hostname" && !HOSTNAME.test(value)) return `${describe2(value)} is not a hostname`;
-      return void 0;
-    case "enum":
-      return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
-    case "duration":
-      return checkDuration(type, value);
-    case "set": {
-      if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
-      if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
-      const allowed = type.items;
-      const bad = value.find((item) => allowed === "string" ? typeof item !== "string" : !allowed.includes(item));
-      if (bad === void 0) return void 0;
-      return allowed === "string" ? `items must be strings, not ${describe2(bad)}` : `${describe2(bad)} is not one of ${allowed.join(", ")}`;
-    }
-  }
-}
-function checkDuration(type, value) {
-  if (typeof value !== "string") return `must be a duration string such as "24h", not ${describe2(value)}`;
-  const nanos = parseDuration(value, type.units);
-  if (nanos === void 0) {
-    if (isBeyondGoRange(value, type.units)) return `${describe2(value)} is longer than the longest duration (${MAX_DURATION_TEXT})`;
-    return type.units === "minutes-hours" && parseDuration(value) !== void 0 ? `${describe2(value)} must be in minutes (m) or hours (h)` : `${describe2(value)} is not a valid duration`;
-  }
-  if (nanos < 0n) return `${describe2(value)} must not be negative`;
-  if (type.min !== void 0 && nanos < parseDuration(type.min)) return `${describe2(value)} is less than the minimum ${type.min}`;
-  if (type.max !== void 0 && nanos > parseDuration(type.max)) return `${describe2(value)} is more than the maximum ${type.max}`;
-  return void 0;
-}
-function checkTimestamp(path, value) {
-  return path.endsWith("_at") && Number.isNaN(Date.parse(value)) ? `${describe2(value)} is not a timestamp` : void 0;
-}
-function describe2(value) {
-  let text;
-  try {
-    text = value === void 0 ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
-  } catch {
-    text = Array.isArray(value) ? "a list" : "an object";
-  }
-  return text.length > 60 ? text.slice(0, 57) + "..." : text;
-}
-function applyAssignments(target2, assignments) {
-  for (const { field, value } of assignments) {
-    if (value === null) removePath(target2, field.path);
-    else setPath(target2, field.path, structuredClone(value));
-  }
-  return target2;
-}
-function removePath(target2, path) {
-  const keys = path.split(".");
-  const parent = keys.length > 1 ? getPath(target2, keys.slice(0, -1).join(".")) : target2;
-  if (!isPlainObject3(parent)) return;
-  delete parent[keys[keys.length - 1]];
-  if (keys.length > 1 && Object.keys(parent).length === 0) delete target2[keys[0]];
-}
-
-// src/config/schema.ts
-var ID_PATTERN = "^[0-9a-f]{32}$";
-var FORMAT_NOTES = {
-  color: " The API documents no format: the dashboard writes hex (#c5ed1b). Any CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name) is compared by meaning, in any case; anything else is accepted with a warning.",
-  uri: " The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning."
-};
-var ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
-var DURATION_UNIT_PATTERN = { go: "(?:ns|us|µs|μs|ms|s|m|h)", "minutes-hours": "[mh]" };
-function durationPattern(units) {
-  return `^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)${DURATION_UNIT_PATTERN[units]})+)$`;
-}
-var DURATION_FORMAT = { go: "go-duration", "minutes-hours": "go-duration-mh" };
-var DEFAULT_DURATION_MIN = "0s";
-var TARGET_KEYS2 = { account: "account_id", zone: "zone_id" };
-function idKey(scope) {
-  return TARGET_KEYS2[scope];
-}
-function defName(spec, scope, inDefaults = false) {
-  return inDefaults ? `defaults_${spec.type}` : scope === "account" ? spec.type : `${scope}_${spec.type}`;
-}
-var SCHEMA_ID = "urn:ztsync:schema:config:v1";
-function buildSchema() {
-  const defs = {
-    id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
-    defaults: targetSchema("Settings laid under every account (and under every zone, for the fields zones accept); DoH defaults reach only accounts with a doh section of their own. A target's own value wins, field by field.", {}, "account"),
-    account: targetSchema("A Cloudflare account whose settings ztsync manages.", {
-      account_id: { $ref: "#/$defs/id", description: "The Cloudflare account id." }
-    }, "account"),
-    zone: targetSchema("A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).", {
-      zone_id: { $ref: "#/$defs/id", description: "The Cloudflare zone id." }
-    }, "zone"),
-    allow: allowSchema(),
-    labels: labelsSchema("Labels of this target (env: prod, region: eu): selectors (--select, scoped defaults, allow entries) choose targets by them."),
-    selector: labelsSchema("A selector: the labels a target must all carry (env: prod) to be chosen.")
-  };
-  for (const spec of RESOURCES) {
-    for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
-    defs[defName(spec, "account", true)] = resourceSchema(spec, "account", true);
-  }
-  return {
-    $schema: "https://json-schema.org/draft/2020-12/schema",
-    $id: SCHEMA_ID,
-    title: "ztsync configuration",
-    description: "Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.",
-    type: "object",
-    additionalProperties: false,
-    properties: {
-      defaults: { $ref: "#/$defs/defaults" },
-      accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
-      zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
-      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
-    },
-    $defs: defs
-  };
-}
-function allowSchema() {
-  const rules = SAFETY_RULES.map((r2) => `${r2.name}: ${r2.description}`).join(" ");
-  return {
-    type: "object",
-    description: "Allow changes that a safety rule blocks, on one account or zone (give account_id or zone_id).",
-    additionalProperties: false,
-    required: ["rule", "reason"],
-    properties: {
-      rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
-      account_id: { $ref: "#/$defs/id", description: "The account the rule is allowed on." },
-      zone_id: { $ref: "#/$defs/id", description: "The zone the rule is allowed on." },
-      reason: { type: "string", description: "Why the change is allowed: shown in the plan for reviewers." }
-    }
-  };
-}
-function labelsSchema(description) {
-  return {
-    type: "object",
-    description,
-    maxProperties: MAX_LABELS,
-    propertyNames: { pattern: LABEL_KEY_PATTERN },
-    additionalProperties: { type: "string", pattern: LABEL_VALUE_PATTERN },
-    examples: [{ env: "prod", region: "eu" }]
-  };
-}
-function targetSchema(description, idProperty, scope) {
-  const isDefaults = Object.keys(idProperty).length === 0;
-  const properties = { ...idProperty };
-  if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
-  if (!isDefaults) properties.labels = { $ref: "#/$defs/labels" };
-  properties.credentials_env = {
-    type: "string",
-    pattern: ENV_NAME_PATTERN,
-    description: `The environment variable holding the API token for ${isDefaults ? "every target without its own credentials_env" : "this target"} (instead of CLOUDFLARE_API_TOKEN); each token gets a rate budget of its own.`,
-    examples: ["CF_TOKEN_EU"]
-  };
-  for (const spec of RESOURCES) {
-    if (spec.scopes.includes(scope)) properties[spec.type] = { $ref: `#/$defs/${defName(spec, scope, isDefaults)}` };
-  }
-  return {
-    type: "object",
-    description,
-    additionalProperties: false,
-    ...isDefaults ? {} : { required: Object.keys(idProperty) },
-    properties
-  };
-}
-function resourceSchema(spec, scope, inDefaults = false) {
-  const note = inDefaults ? " As defaults: without the fields that name one target's own thing (auth_domain, service_token_id)." : scope === "account" ? "" : " Zones accept only this subset.";
-  const root = objectSchema(spec.description + note);
-  for (const field of writableFields(spec, scope).filter((f2) => !(inDefaults && f2.perTarget))) {
-    const keys = field.path.split(".");
-    let parent = root;
-    for (const [i3, key] of keys.slice(0, -1).entries()) {
-      const groupPath = keys.slice(0, i3 + 1).join(".");
-      const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
-      parent.properties[key] ??= objectSchema(description);
-      parent = parent.properties[key];
-    }
-    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
-  }
-  return root;
-}
-function objectSchema(description) {
-  return { type: "object", description, additionalProperties: false, properties: {} };
-}
-function fieldSchema(field) {
-  const examples = field.example === void 0 ? {} : { examples: [field.example] };
-  const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
-  const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
-  const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
-  return canBeUnset(field) ? nullable(schema4) : schema4;
-}
-function canBeUnset(field) {
-  return !field.requiredOnCreate;
-}
-function nullable(schema4) {
-  return {
-    ...schema4,
-    description: `${schema4.description} null unsets it.`,
-    type: [schema4.type, "null"],
-    ...schema4.enum ? { enum: [...schema4.enum, null] } : {}
-  };
-}
-function typeSchema(type) {
-  switch (type.kind) {
-    case "boolean":
-      return { type: "boolean" };
-    case "enum":
-      return { type: "string", enum: [...type.values] };
-    case "string":
-      return type.format === "uuid" || type.format === "hostname" ? { type: "string", format: type.format } : { type: "string" };
-    case "duration":
-      return {
-        type: "string",
-        pattern: durationPattern(type.units),
-        format: DURATION_FORMAT[type.units],
-        formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
-        ...type.max ? { formatMaximum: type.max } : {}
-      };
-    case "set": {
-      if (type.items === "string") return { type: "array", items: { type: "string" } };
-      const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
-      return { type: "array", items: { type: itemType, enum: [...type.items] } };
-    }
-  }
-}
-
-// src/apply/review.ts
-var CLOCK_SKEW_MS = 5 * 6e4;
-var SHOWN = 5;
-async function reviewSavedPlan(plan, context) {
-  const refusal = versionProblem(plan, context.version) ?? ageProblem(plan, context.now, context.maxAgeMs) ?? unknownKeys(plan) ?? coverageProblem(plan.coverage) ?? unknownDesired(plan) ?? (context.config ? configDifferences(plan, context.config) : credentialsFromFile(plan));
-  if (refusal) return { ok: false, reason: refusal };
-  const targets = [];
-  const mismatches = [];
-  for (const target2 of plan.targets) {
-    const rederived = await rederive(target2);
-    mismatches.push(...changesMismatch(target2, rederived));
-    targets.push(withCredentials(rederived, context.config));
-  }
-  if (mismatches.length > 0) return { ok: false, reason: `its changes are not what its desired values make against its recorded live state: ${listed(mismatches)}` };
-  const judged = checkSafety({ ...plan, targets, blocked: [], allowed: [], change_budget: null, summary: summarize(targets) }, context.safety);
-  return { ok: true, plan: judged };
-}
-function versionProblem(plan, version) {
-  if (plan.ztsync_version === version) return void 0;
-  return `it was made by ztsync ${show(plan.ztsync_version)}, and this is ztsync ${version}: a plan is applied only by the version that made it; plan again with this one`;
-}
-function ageProblem(plan, now, maxAgeMs) {
-  const made = typeof plan.created_at === "string" ? Date.parse(plan.created_at) : NaN;
-  if (Number.isNaN(made)) return `its created_at ${show(plan.created_at)} is not a time`;
-  const age = now.getTime() - made;
-  if (age < -CLOCK_SKEW_MS) return `it says it was made at ${plan.created_at}, which is in the future`;
-  if (age > maxAgeMs) return `it was made at ${plan.created_at}, ${formatAge(age)} ago, longer ago than --max-plan-age (${formatAge(maxAgeMs)}); plan again`;
-  return void 0;
-}
-function formatAge(ms) {
-  if (ms < 6e4) return `${Math.round(ms / 1e3)}s`;
-  const minutes = Math.round(ms / 6e4);
-  const [d2, h3, m2] = [Math.floor(minutes / 1440), Math.floor(minutes % 1440 / 60), minutes % 60];
-  const parts = [d2 ? `${d2}d` : "", h3 ? `${h3}h` : "", m2 && !d2 ? `${m2}m` : ""].filter(Boolean);
-  return parts.join(" ") || "0m";
-}
-function unknownKeys(plan) {
-  const extra = (value, known, at) => {
-    if (!isPlainObject3(value)) return void 0;
-    const key = Object.keys(value).find((k) => !Object.hasOwn(known, k));
-    return key === void 0 ? void 0 : `${at}${at ? "." : ""}${visible(key)}`;
-  };
-  const found = extra(plan, PLAN_KEYS, "") ?? extra(plan.coverage, COVERAGE_KEYS, "coverage") ?? plan.targets.map((t2, i3) => extra(t2, TARGET_KEYS, `targets[${i3}]`) ?? t2.resources.map((r2, j2) => extra(r2, RESOURCE_KEYS, `targets[${i3}].resources[${j2}]`) ?? r2.changes.map((c4, k) => extra(c4, CHANGE_KEYS, `targets[${i3}].resources[${j2}].changes[${k}]`)).find(Boolean)).find(Boolean)).find(Boolean);
-  return found ? `it has a field this ztsync does not know: ${found}` : void 0;
-}
-function coverageProblem(coverage) {
-  const strings = (v2) => Array.isArray(v2) && v2.every((x2) => typeof x2 === "string");
-  const ok = isPlainObject3(coverage) && (coverage.shard === null || typeof coverage.shard === "string" && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard)) && strings(coverage.accounts) && strings(coverage.zones) && (coverage.select === null || coverage.select === void 0 || isPlainObject3(coverage.select) && Object.values(coverage.select).every((v2) => typeof v2 === "string")) && (coverage.only === null || strings(coverage.only)) && (coverage.config_commit === null || typeof coverage.config_commit === "string") && typeof coverage.config_dirty === "boolean";
-  return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
-}
-function unknownDesired(plan) {
-  for (const target2 of plan.targets) {
-    const seen = /* @__PURE__ */ new Set();
-    for (const resource of target2.resources) {
-      const at = `${target2.scope} ${visible(target2.id)} ${resource.type}`;
-      const spec = resourceSpec(resource.type);
-      if (!spec.scopes.includes(target2.scope)) return `${at}: a ${target2.scope} has no ${resource.type}`;
-      if (seen.has(resource.type)) return `${at} is there twice`;
-      seen.add(resource.type);
-      for (const [path, value] of Object.entries(resource.desired)) {
-        const field = fieldByPath(spec, path);
-        if (!field || field.readOnly || !field.scopes.includes(target2.scope)) return `${at}: desired ${visible(path)} is not a field ztsync writes for a ${target2.scope}`;
-        const problem = value === null ? canBeUnset(field) ? void 0 : "cannot be unset" : checkValue(field.type, value);
-        if (problem) return `${at}: desired ${path} ${visible(problem)}`;
-      }
-      if (!Array.isArray(resource.managed) || canonicalize([...resource.managed].sort()) !== canonicalize(Object.keys(resource.desired).sort())) return `${at}: its managed fields are not its desired ones`;
-    }
-  }
-  return void 0;
-}
-function credentialsFromFile(plan) {
-  const named = plan.targets.find((t2) => t2.credentials_env !== void 0);
-  if (!named) return void 0;
-  return `${named.scope} ${visible(named.id)} names credentials_env ${show(named.credentials_env)}: which token writes a target is taken from the config, never from a plan file; give the config paths (apply --plan FILE <config paths>)`;
-}
-async function rederive(target2) {
-  if (target2.error) return target2;
-  const snapshot = new Map(target2.resources.map((r2) => [r2.type, r2.live]));
-  const desired = {
-    scope: target2.scope,
-    id: target2.id,
-    ...target2.description ? { description: target2.description } : {},
-    ...target2.labels ? { labels: target2.labels } : {},
-    source: target2.source,
-    resources: target2.resources.map(desiredOf)
-  };
-  const made = await planTarget(desired, async (type) => snapshot.get(type) ?? null);
-  const resources = made.resources.map((r2, i3) => ({ ...r2, changes: r2.changes.map((c4) => withOrigin(c4, target2.resources[i3]?.changes)) }));
-  return { ...made, resources };
-}
-function desiredOf(resource) {
-  const positions = {};
-  const via = {};
-  for (const change of resource.changes) {
-    if (!isPlainObject3(change.source)) continue;
-    const { file, line, col } = change.source;
-    positions[change.path] = { file, line, col };
-    via[change.path] = change.source.via;
-  }
-  return { type: resource.type, values: resource.desired, positions, via };
-}
-function withOrigin(change, shown) {
-  const origin = shown?.find((c4) => c4.path === change.path)?.origin;
-  return origin ? { ...change, origin } : change;
-}
-function changesMismatch(shown, made) {
-  const at = `${shown.scope} ${visible(shown.id)}`;
-  if ((shown.error?.message ?? null) !== (made.error?.message ?? null)) return [`${at}: it shows ${shown.error ? "an error" : "no error"}, its desired values make ${made.error ? `the error ${show(made.error.message)}` : "none"}`];
-  if (shown.resources.length !== made.resources.length) return [`${at}: it shows ${shown.resources.length} resources, its desired values make ${made.resources.length}`];
-  const out = [];
-  for (const [i3, resource] of shown.resources.entries()) {
-    const again = made.resources[i3];
-    const where = `${at} ${resource.type}`;
-    if (resource.action !== again.action) out.push(`${where}: it shows ${resource.action}, its desired values make ${again.action}`);
-    const byPath = (changes) => new Map(changes.map((c4) => [c4.path, canonicalize([c4.before, c4.after])]));
-    const [a3, b2] = [byPath(resource.changes), byPath(again.changes)];
-    for (const path of /* @__PURE__ */ new Set([...a3.keys(), ...b2.keys()])) {
-      if (a3.get(path) === b2.get(path)) continue;
-      const change = again.changes.find((c4) => c4.path === path);
-      const old = resource.changes.find((c4) => c4.path === path);
-      out.push(`${where}.${visible(path)}: it shows ${old ? `${show(old.before)} → ${show(old.after)}` : "no change"}, its desired values make ${change ? `${show(change.before)} → ${show(change.after)}` : "no change"}`);
-    }
-    if (resource.changes.length !== new Set(resource.changes.map((c4) => c4.path)).size) out.push(`${where}: it shows a field's change twice`);
-  }
-  return out;
-}
-function withCredentials(target2, config) {
-  const { credentials_env: _fromFile, ...rest } = target2;
-  const fromConfig = config?.targets.find((t2) => t2.scope === target2.scope && t2.id === target2.id)?.credentialsEnv?.name;
-  return fromConfig ? { ...rest, credentials_env: fromConfig } : rest;
-}
-function configDifferences(plan, config) {
-  const wanted = selectTargets([...config.targets], selectionOf(plan.coverage));
-  const inConfig = new Map(wanted.map((t2) => [targetKey(t2), t2]));
-  const inPlan = new Map(plan.targets.map((t2) => [targetKey(t2), t2]));
-  const out = [];
-  for (const target2 of plan.targets) {
-    const label = `${target2.scope} ${visible(target2.id)}`;
-    const asked = inConfig.get(targetKey(target2));
-    if (!asked) {
-      out.push(`${label} is in the plan, not in the config`);
-      continue;
-    }
-    if ((target2.credentials_env ?? null) !== (asked.credentialsEnv?.name ?? null)) {
-      out.push(`${label}: the plan names credentials_env ${show(target2.credentials_env ?? null)}, the config ${show(asked.credentialsEnv?.name ?? null)}`);
-    }
-    out.push(...desiredDifferences(label, target2.resources, asked.resources));
-  }
-  for (const target2 of wanted) if (!inPlan.has(targetKey(target2))) out.push(`${target2.scope} ${visible(target2.id)} is in the config, not in the plan`);
-  if (out.length === 0) return void 0;
-  const commits = plan.coverage?.config_commit && config.commit && plan.coverage.config_commit !== config.commit ? ` (the plan was made from commit ${plan.coverage.config_commit.slice(0, 12)}, the config is at ${config.commit.slice(0, 12)})` : "";
-  return `it is not what the config asks for${commits}: ${listed(out)}; plan again from this config`;
-}
-function desiredDifferences(label, planned, asked) {
-  const out = [];
-  const types2 = /* @__PURE__ */ new Set([...planned.map((r2) => r2.type), ...asked.map((r2) => r2.type)]);
-  for (const type of types2) {
-    const a3 = planned.find((r2) => r2.type === type)?.desired;
-    const b2 = asked.find((r2) => r2.type === type)?.values;
-    if (!a3 || !b2) {
-      out.push(`${label} ${type} is ${a3 ? "in the plan, not in the config" : "in the config, not in the plan"}`);
-      continue;
-    }
-    for (const path of /* @__PURE__ */ new Set([...Object.keys(a3), ...Object.keys(b2)])) {
-      if (canonicalize(a3[path] ?? null) === canonicalize(b2[path] ?? null) && Object.hasOwn(a3, path) === Object.hasOwn(b2, path)) continue;
-      const value = (v2) => Object.hasOwn(v2, path) ? show(v2[path]) : "not managed";
-      out.push(`${label} ${type}.${visible(path)}: the plan has ${value(a3)}, the config ${value(b2)}`);
-    }
-  }
-  return out;
-}
-function selectionOf(coverage) {
-  if (!coverage) return {};
-  const shard = typeof coverage.shard === "string" ? /^(\d+)\/(\d+)$/.exec(coverage.shard) : null;
-  return {
-    accounts: coverage.accounts ?? [],
-    zones: coverage.zones ?? [],
-    ...coverage.select ? { select: coverage.select } : {},
-    ...shard ? { shard: { index: Number(shard[1]), count: Number(shard[2]) } } : {},
-    ...coverage.only ? { only: new Set(coverage.only) } : {}
-  };
-}
-function listed(items) {
-  const more = items.length > SHOWN ? `; and ${items.length - SHOWN} more` : "";
-  return items.slice(0, SHOWN).join("; ") + more;
-}
+// src/plan/pipeline.ts
+import { stat as stat3 } from "node:fs/promises";
 
 // src/config/commit.ts
 import { execFile } from "node:child_process";
@@ -34273,6 +33742,154 @@ function resolveAllow(candidates, targets) {
   return { allow, diagnostics };
 }
 
+// src/config/schema.ts
+var ID_PATTERN = "^[0-9a-f]{32}$";
+var FORMAT_NOTES = {
+  color: " The API documents no format: the dashboard writes hex (#c5ed1b). Any CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name) is compared by meaning, in any case; anything else is accepted with a warning.",
+  uri: " The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning."
+};
+var ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
+var DURATION_UNIT_PATTERN = { go: "(?:ns|us|µs|μs|ms|s|m|h)", "minutes-hours": "[mh]" };
+function durationPattern(units) {
+  return `^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)${DURATION_UNIT_PATTERN[units]})+)$`;
+}
+var DURATION_FORMAT = { go: "go-duration", "minutes-hours": "go-duration-mh" };
+var DEFAULT_DURATION_MIN = "0s";
+var TARGET_KEYS = { account: "account_id", zone: "zone_id" };
+function idKey(scope) {
+  return TARGET_KEYS[scope];
+}
+function defName(spec, scope, inDefaults = false) {
+  return inDefaults ? `defaults_${spec.type}` : scope === "account" ? spec.type : `${scope}_${spec.type}`;
+}
+function buildSchema() {
+  const defs = {
+    id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
+    defaults: targetSchema("Settings laid under every account (and under every zone, for the fields zones accept); DoH defaults reach only accounts with a doh section of their own. A target's own value wins, field by field.", {}, "account"),
+    account: targetSchema("A Cloudflare account whose settings ztsync manages.", {
+      account_id: { $ref: "#/$defs/id", description: "The Cloudflare account id." }
+    }, "account"),
+    zone: targetSchema("A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).", {
+      zone_id: { $ref: "#/$defs/id", description: "The Cloudflare zone id." }
+    }, "zone"),
+    allow: allowSchema()
+  };
+  for (const spec of RESOURCES) {
+    for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
+    defs[defName(spec, "account", true)] = resourceSchema(spec, "account", true);
+  }
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    title: "ztsync configuration",
+    description: "Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.",
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      defaults: { $ref: "#/$defs/defaults" },
+      accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
+      zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
+      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
+    },
+    $defs: defs
+  };
+}
+function allowSchema() {
+  const rules = SAFETY_RULES.map((r2) => `${r2.name}: ${r2.description}`).join(" ");
+  return {
+    type: "object",
+    description: "Allow changes that a safety rule blocks, on one account or zone (give account_id or zone_id).",
+    additionalProperties: false,
+    required: ["rule", "reason"],
+    properties: {
+      rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
+      account_id: { $ref: "#/$defs/id", description: "The account the rule is allowed on." },
+      zone_id: { $ref: "#/$defs/id", description: "The zone the rule is allowed on." },
+      reason: { type: "string", description: "Why the change is allowed: shown in the plan for reviewers." }
+    }
+  };
+}
+function targetSchema(description, idProperty, scope) {
+  const isDefaults = Object.keys(idProperty).length === 0;
+  const properties = { ...idProperty };
+  if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
+  properties.credentials_env = {
+    type: "string",
+    pattern: ENV_NAME_PATTERN,
+    description: `The environment variable holding the API token for ${isDefaults ? "every target without its own credentials_env" : "this target"} (instead of CLOUDFLARE_API_TOKEN); each token gets a rate budget of its own.`,
+    examples: ["CF_TOKEN_EU"]
+  };
+  for (const spec of RESOURCES) {
+    if (spec.scopes.includes(scope)) properties[spec.type] = { $ref: `#/$defs/${defName(spec, scope, isDefaults)}` };
+  }
+  return {
+    type: "object",
+    description,
+    additionalProperties: false,
+    ...isDefaults ? {} : { required: Object.keys(idProperty) },
+    properties
+  };
+}
+function resourceSchema(spec, scope, inDefaults = false) {
+  const note = inDefaults ? " As defaults: without the fields that name one target's own thing (auth_domain, service_token_id)." : scope === "account" ? "" : " Zones accept only this subset.";
+  const root = objectSchema(spec.description + note);
+  for (const field of writableFields(spec, scope).filter((f2) => !(inDefaults && f2.perTarget))) {
+    const keys = field.path.split(".");
+    let parent = root;
+    for (const [i3, key] of keys.slice(0, -1).entries()) {
+      const groupPath = keys.slice(0, i3 + 1).join(".");
+      const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
+      parent.properties[key] ??= objectSchema(description);
+      parent = parent.properties[key];
+    }
+    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
+  }
+  return root;
+}
+function objectSchema(description) {
+  return { type: "object", description, additionalProperties: false, properties: {} };
+}
+function fieldSchema(field) {
+  const examples = field.example === void 0 ? {} : { examples: [field.example] };
+  const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
+  const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
+  const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
+  return canBeUnset(field) ? nullable(schema4) : schema4;
+}
+function canBeUnset(field) {
+  return !field.requiredOnCreate;
+}
+function nullable(schema4) {
+  return {
+    ...schema4,
+    description: `${schema4.description} null unsets it.`,
+    type: [schema4.type, "null"],
+    ...schema4.enum ? { enum: [...schema4.enum, null] } : {}
+  };
+}
+function typeSchema(type) {
+  switch (type.kind) {
+    case "boolean":
+      return { type: "boolean" };
+    case "enum":
+      return { type: "string", enum: [...type.values] };
+    case "string":
+      return type.format === "uuid" || type.format === "hostname" ? { type: "string", format: type.format } : { type: "string" };
+    case "duration":
+      return {
+        type: "string",
+        pattern: durationPattern(type.units),
+        format: DURATION_FORMAT[type.units],
+        formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
+        ...type.max ? { formatMaximum: type.max } : {}
+      };
+    case "set": {
+      if (type.items === "string") return { type: "array", items: { type: "string" } };
+      const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
+      return { type: "array", items: { type: itemType, enum: [...type.items] } };
+    }
+  }
+}
+
 // src/config/odd-spaces.ts
 var NAMES = {
   " ": "a no-break space (U+00A0)",
@@ -34344,7 +33961,6 @@ async function schemaDiagnostics(f2) {
   return diagnostics;
 }
 function withoutNoise(errors) {
-  errors = errors.filter((e3) => e3.keyword !== "propertyNames");
   const decisive = ["type", "minLength"];
   const decided = new Map(errors.filter((e3) => decisive.includes(e3.keyword)).map((e3) => [e3.instancePath, e3.keyword]));
   return errors.filter((e3) => !decided.has(e3.instancePath) || decided.get(e3.instancePath) === e3.keyword);
@@ -34369,10 +33985,6 @@ function emptyValues(f2) {
 }
 function describeError2(f2, error) {
   const path = pointerToPath(error.instancePath);
-  if (error.propertyName !== void 0) {
-    const keyPath = [...path, error.propertyName];
-    return { ...keyPosition(f2, keyPath), message: `label key ${JSON.stringify(error.propertyName)}: write label keys with letters and digits (and - _ . / inside), at most 63 characters`, path: describePath(keyPath) };
-  }
   if (error.keyword === "additionalProperties") {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
@@ -34382,10 +33994,6 @@ function describeError2(f2, error) {
   const odd = typeof error.data === "string" ? ODD_SPACE.exec(error.data) : null;
   const unseen = odd ? ` (it holds ${oddSpaceName(odd[0])}, which is not an ordinary space)` : "";
   return { ...valuePosition(f2, path), message: valueMessage(f2, path, error) + unseen, path: describePath(path) };
-}
-function isLabelPlace(path) {
-  const parent = path[path.length - 2];
-  return parent === "labels" || parent === "select";
 }
 function settingAt(path) {
   const [top, second] = path;
@@ -34448,7 +34056,6 @@ function valueMessage(f2, path, error) {
       return `${JSON.stringify(data)} is not one of: ${allowed.join(", ")}${suggestion ? `; did you mean "${suggestion}"?` : ""}`;
     }
     case "pattern":
-      if (typeof data === "string" && isLabelPlace(path)) return `label value ${JSON.stringify(data)}: write label values with letters and digits (and - _ . inside), at most 63 characters`;
       if (name === "account_id" || name === "zone_id") {
         const hint = /^[0-9a-f]{32}$/i.test(String(data)) ? " (write it in lowercase)" : "";
         return `${name} must be 32 lowercase hex digits, not ${JSON.stringify(data)}${hint}`;
@@ -34559,8 +34166,6 @@ function placeFile(f2) {
 function placeEntry(f2, scope, path, entry2, id) {
   const placedEntry = { scope, id, path, source: valuePosition(f2, path), sections: /* @__PURE__ */ new Map() };
   if (typeof entry2.description === "string") placedEntry.description = entry2.description;
-  const labels = readLabels(entry2.labels);
-  if (labels && Object.keys(labels).length > 0) placedEntry.labels = labels;
   if (typeof entry2.credentials_env === "string") placedEntry.credentialsEnv = placed(f2, [...path, "credentials_env"], entry2.credentials_env);
   for (const spec of RESOURCES) if (spec.scopes.includes(scope)) placeSection(f2, path, entry2, spec, scope, placedEntry.sections);
   return placedEntry;
@@ -34632,7 +34237,6 @@ function mergeTarget(entry2, defaults2) {
   const { scope, id, path } = entry2;
   const target2 = { scope, id, source: entry2.source, resources: [] };
   if (entry2.description !== void 0) target2.description = entry2.description;
-  if (entry2.labels) target2.labels = entry2.labels;
   const credentials = entry2.credentialsEnv ?? defaults2.credentialsEnv;
   if (credentials) target2.credentialsEnv = { name: credentials.value, position: credentials.position };
   const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
@@ -35216,9 +34820,6 @@ function sortDiagnostics(diagnostics) {
   return [...diagnostics].sort((a3, b2) => byText(a3.file, b2.file) || a3.line - b2.line || a3.col - b2.col || byText(a3.message, b2.message));
 }
 
-// src/plan/pipeline.ts
-import { stat as stat3 } from "node:fs/promises";
-
 // src/plan/baseline.ts
 function markOrigins(plan, baseline, paths) {
   let introduced = 0;
@@ -35270,7 +34871,7 @@ async function planPipeline(settings, sink) {
     sink.refused(refusals, { plan: built, targets, stopped });
     if (stopped) return { kind: "refused", plan: built, clients };
   }
-  const configAllows = configAllowances(state.allow);
+  const configAllows = state.allow.map((a3) => ({ rule: a3.rule, target: { scope: a3.scope, id: a3.id }, via: "config", reason: a3.reason, source: a3.source }));
   const checked = checkSafety(built, { allow: [...configAllows, ...settings.safety.allow ?? []], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
   sink.warnings(
     unusedAllowances(checked, configAllows).map((unused) => ({
@@ -35295,16 +34896,12 @@ function shardedFleet(targets, selection) {
   for (const target2 of selectTargets([...targets], { ...selection, shard: void 0 })) sizes[shardOf(target2, shard.count) - 1]++;
   return { shard, sizes };
 }
-function configAllowances(allow) {
-  return allow.map((a3) => ({ rule: a3.rule, target: { scope: a3.scope, id: a3.id }, via: "config", reason: a3.reason, source: a3.source }));
-}
 function coverageOf({ selection }, { commit, dirty }) {
   const lower3 = (ids = []) => ids.map((id) => id.toLowerCase());
   return {
     shard: selection.shard ? `${selection.shard.index}/${selection.shard.count}` : null,
     accounts: lower3(selection.accounts),
     zones: lower3(selection.zones),
-    select: selection.select ? { ...selection.select } : null,
     only: selection.only ? [...selection.only].sort() : null,
     config_commit: commit,
     config_dirty: dirty
@@ -35324,21 +34921,16 @@ async function baselineState(paths, sink) {
   return null;
 }
 
-// src/commands/shared/output.ts
-function outputIo(io) {
-  const secrets = secretsFromEnv(io.env);
-  const mask = (text) => secrets.length === 0 ? String(text) : maskSecrets(String(text), secrets);
-  return {
-    ...io,
-    stdout: { write: (text) => io.stdout.write(mask(text)) },
-    stderr: { write: (text) => io.stderr.write(visibleLines(mask(text))), control: (sequence) => io.stderr.write(sequence) }
-  };
+// src/commands/shared/diagnostics.ts
+function printDiagnostics(io, diagnostics) {
+  const github = githubActions(io);
+  for (const d2 of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d2) + "\n"));
 }
-function writeOutputFile(io, path, text) {
-  writeFileAtomicSync(path, maskSecrets(text, secretsFromEnv(io.env)));
-}
-function useColor(io) {
-  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
+function reportInvalidConfig(io, diagnostics) {
+  githubActions(io).annotateDiagnostics(diagnostics);
+  printDiagnostics(io, diagnostics);
+  io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"} in the config; nothing was read or changed
+`);
 }
 
 // src/commands/shared/progress.ts
@@ -35481,11 +35073,10 @@ ztsync: ${signal}: reading no new target; finishing the reads in flight (again t
 }
 
 // src/commands/apply.ts
-var DEFAULT_MAX_PLAN_AGE = "7d";
 function applyCommand(io, setExit) {
   const command = new Command("apply").summary("Make live settings match the config (or a saved plan), after showing the plan.").description(
-    "Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n\nA saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does not know, or when its changes are not what its desired values make against its recorded live state; the safety rules and the budget are judged again with the allowances of this run (config and flags, never the file), and credentials come from this run only. Given config paths too, the plan must be exactly what that config asks for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written)."
-  ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for").option("--max-plan-age <duration>", `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
+    "Plan afresh from the config paths, or take a saved plan (--plan FILE, no config paths); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took. A saved plan is applied only where the live state is still exactly the snapshot it recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid; 3 a safety rule or the change budget blocks the plan (nothing is written)."
+  ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file>").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly, with no config paths");
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
     const loaded = options.plan ? await savedPlan(paths, options, io) : await freshPlan(paths, options, io);
     if (!loaded) return setExit(EXIT.error);
@@ -35508,49 +35099,31 @@ async function freshPlan(paths, options, io) {
 }
 async function savedPlan(paths, options, io) {
   const file = options.plan;
+  if (paths.length > 0) throw new UsageError("apply --plan applies the saved plan as it is: give no config paths (or leave out --plan to plan afresh)");
   if (selectsTargets(options)) {
-    throw new UsageError("--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole (with config paths, the targets its coverage records)");
+    throw new UsageError("--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole");
   }
-  const maxAgeMs = parseMaxPlanAge(options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE);
-  const safety = safetySettings(options);
+  if (setsSafety(options)) {
+    throw new UsageError("--allow and --max-changed-targets are judged when planning: a saved plan is applied with the allowances it was reviewed with; plan again with them");
+  }
   const api = apiSettings(options, io, { readOnly: false });
-  const refuse = (why) => {
-    io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed
-`);
-    return null;
-  };
   let plan;
   try {
     plan = await loadSavedPlan(file);
   } catch (err) {
     if (!(err instanceof PlanFileError)) throw err;
-    return refuse(err.message);
+    io.stderr.write(`ztsync apply: ${err.message}; nothing was changed
+`);
+    return null;
   }
-  let config;
-  let judged = safety;
-  if (paths.length > 0) {
-    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
-    printDiagnostics(io, warnings);
-    if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(selectTargets(state.targets, selectionOf(plan.coverage)), io.env)));
-    if (!state || diagnostics.length > 0) {
-      reportInvalidConfig(io, diagnostics);
-      return null;
-    }
-    config = { targets: state.targets, commit: (await configCommit(paths)).commit };
-    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
-  }
-  const review = await reviewSavedPlan(plan, { version: VERSION, now: /* @__PURE__ */ new Date(), maxAgeMs, safety: judged, ...config ? { config } : {} });
-  if (!review.ok) return refuse(`refusing the saved plan ${file}: ${review.reason}`);
   const clients = makeClients(api, io.env);
-  if (plan.api_base !== clients.apiBase.href) return refuse(`${file} was made against ${plan.api_base}, not ${clients.apiBase.href}`);
-  for (const target2 of review.plan.targets) clients.for(target2.credentials_env);
-  return { plan: review.plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
-}
-function parseMaxPlanAge(text) {
-  const days = /^\s*(\d+)d\s*$/.exec(text);
-  const nanos = days ? BigInt(days[1]) * 86400n * 1000000000n : parseDuration(text.trim(), "go");
-  if (nanos === void 0 || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text}"`);
-  return Number(nanos / 1000000n);
+  if (plan.api_base !== clients.apiBase.href) {
+    io.stderr.write(`ztsync apply: ${file} was made against ${plan.api_base}, not ${clients.apiBase.href}; nothing was changed
+`);
+    return null;
+  }
+  for (const target2 of plan.targets) clients.for(target2.credentials_env);
+  return { plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
 }
 async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io) {
   const color = useColor(io);
@@ -35769,11 +35342,155 @@ function rateLimitedAnswer(retryAfterSeconds) {
   return new ApiError(429, [{ ...STATUS_FAULTS["429"] }], { "retry-after": String(retryAfterSeconds) });
 }
 
+// src/emulator/field-checks.ts
+var import_formats = __toESM(require_formats(), 1);
+var UNKNOWN_FIELD = "is not a known field";
+function readFields(spec, body, scope, use, options = {}) {
+  const assignments = [];
+  const issues = [];
+  const groups = new Set(spec.groups.map((g2) => g2.path));
+  for (const [key, value] of Object.entries(body)) {
+    if (!groups.has(key)) {
+      readOne(spec, key, value, scope, use, options, assignments, issues);
+      continue;
+    }
+    const members = spec.fields.filter((f2) => f2.path.startsWith(key + "."));
+    const refusal = groupRefusal(members, scope, use);
+    if (refusal) issues.push({ path: key, detail: refusal });
+    else if (value === null) {
+      if (use !== "create") {
+        for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
+      }
+    } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
+    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
+  }
+  if (use !== "update") issues.push(...missingRequired(spec, assignments));
+  return { assignments, issues };
+}
+function holds(obj, path) {
+  let cur = obj;
+  for (const key of path.split(".")) {
+    if (!isPlainObject3(cur) || !Object.hasOwn(cur, key)) return false;
+    cur = cur[key];
+  }
+  return cur !== void 0 && cur !== null;
+}
+var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
+function readOne(spec, path, value, scope, use, options, assignments, issues) {
+  const field = fieldByPath(spec, path);
+  const writing = use !== "seed";
+  if (!field) {
+    if (spec.fields.some((f2) => f2.liveKey === path)) {
+      if (writing && options.strict) issues.push({ path, detail: READ_ONLY_FIELD });
+    } else if (!path.split(".").includes("__proto__") && (!writing || options.held && holds(options.held, path))) {
+      if (value !== void 0) assignments.push({ path, value });
+    } else issues.push({ path, detail: UNKNOWN_FIELD });
+    return;
+  }
+  if (field.readOnly) {
+    if (writing && options.strict && value !== void 0) issues.push({ path, detail: READ_ONLY_FIELD });
+    if (use === "seed" && value !== null && value !== void 0) {
+      const problem2 = checkValue(field.type, value) ?? checkTimestamp(path, value);
+      if (problem2) issues.push({ path, detail: problem2 });
+      else assignments.push({ path, field, value });
+    }
+    return;
+  }
+  const refusal = fieldRefusal(field, scope, use);
+  if (refusal) return void issues.push({ path, detail: refusal });
+  if (value === null) {
+    if (field.requiredOnCreate) issues.push({ path, detail: "cannot be unset" });
+    else if (use !== "create") assignments.push({ path, field, value: null });
+    return;
+  }
+  const problem = field.requiredOnCreate && value === "" ? "must not be empty" : checkValue(field.type, value);
+  if (problem) issues.push({ path, detail: problem });
+  else assignments.push({ path, field, value });
+}
+function acceptedBy(field, scope, use) {
+  return fieldRefusal(field, scope, use) === void 0;
+}
+function fieldRefusal(field, scope, use) {
+  if (!field.scopes.includes(scope)) return `is not accepted for ${scope === "zone" ? "a zone" : "an account"}`;
+  if (use === "create" && field.onCreate === false) return "is not accepted when creating an organization; set it with an update (PUT)";
+  return void 0;
+}
+function groupRefusal(members, scope, use) {
+  const writable = members.filter((f2) => !f2.readOnly);
+  if (writable.some((f2) => acceptedBy(f2, scope, use))) return void 0;
+  return writable.length ? fieldRefusal(writable[0], scope, use) : UNKNOWN_FIELD;
+}
+function missingRequired(spec, assignments) {
+  const given = new Set(assignments.map((a3) => a3.path));
+  return spec.fields.filter((f2) => f2.requiredOnCreate && !given.has(f2.path)).map((f2) => ({ path: f2.path, detail: "is required" }));
+}
+var HOSTNAME = import_formats.fullFormats.hostname;
+var MAX_LIST_ITEMS = 1e3;
+function checkValue(type, value) {
+  switch (type.kind) {
+    case "boolean":
+      return typeof value === "boolean" ? void 0 : `must be a boolean, not ${describe2(value)}`;
+    case "string":
+      if (typeof value !== "string") return `must be a string, not ${describe2(value)}`;
+      if (type.format === "hostname" && !HOSTNAME.test(value)) return `${describe2(value)} is not a hostname`;
+      return void 0;
+    case "enum":
+      return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
+    case "duration":
+      return checkDuration(type, value);
+    case "set": {
+      if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
+      if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
+      const allowed = type.items;
+      const bad = value.find((item) => allowed === "string" ? typeof item !== "string" : !allowed.includes(item));
+      if (bad === void 0) return void 0;
+      return allowed === "string" ? `items must be strings, not ${describe2(bad)}` : `${describe2(bad)} is not one of ${allowed.join(", ")}`;
+    }
+  }
+}
+function checkDuration(type, value) {
+  if (typeof value !== "string") return `must be a duration string such as "24h", not ${describe2(value)}`;
+  const nanos = parseDuration(value, type.units);
+  if (nanos === void 0) {
+    if (isBeyondGoRange(value, type.units)) return `${describe2(value)} is longer than the longest duration (${MAX_DURATION_TEXT})`;
+    return type.units === "minutes-hours" && parseDuration(value) !== void 0 ? `${describe2(value)} must be in minutes (m) or hours (h)` : `${describe2(value)} is not a valid duration`;
+  }
+  if (nanos < 0n) return `${describe2(value)} must not be negative`;
+  if (type.min !== void 0 && nanos < parseDuration(type.min)) return `${describe2(value)} is less than the minimum ${type.min}`;
+  if (type.max !== void 0 && nanos > parseDuration(type.max)) return `${describe2(value)} is more than the maximum ${type.max}`;
+  return void 0;
+}
+function checkTimestamp(path, value) {
+  return path.endsWith("_at") && Number.isNaN(Date.parse(value)) ? `${describe2(value)} is not a timestamp` : void 0;
+}
+function describe2(value) {
+  let text;
+  try {
+    text = value === void 0 ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+  } catch {
+    text = Array.isArray(value) ? "a list" : "an object";
+  }
+  return text.length > 60 ? text.slice(0, 57) + "..." : text;
+}
+function applyAssignments(target2, assignments) {
+  for (const { path, value } of assignments) {
+    if (value === null) removePath(target2, path);
+    else setPath(target2, path, structuredClone(value));
+  }
+  return target2;
+}
+function removePath(target2, path) {
+  const keys = path.split(".");
+  const parent = keys.length > 1 ? getPath(target2, keys.slice(0, -1).join(".")) : target2;
+  if (!isPlainObject3(parent)) return;
+  delete parent[keys[keys.length - 1]];
+  if (keys.length > 1 && Object.keys(parent).length === 0) delete target2[keys[0]];
+}
+
 // src/emulator/config.ts
 var PUT_SEMANTICS = ["replace", "merge"];
 var ANSWER_STYLES = ["sparse", "explicit"];
-var AUDIT_CURSOR_STYLES = ["cursors", "cursor"];
-var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], auditCursorStyle: "cursors" };
+var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, strict: false };
 var CHECKS = {
   latencyMs: (v2) => typeof v2 === "number" && Number.isFinite(v2) && v2 >= 0 && v2 <= 6e5 ? void 0 : "must be a number of milliseconds from 0 to 600000",
   faultRate: (v2) => typeof v2 === "number" && v2 >= 0 && v2 <= 1 ? void 0 : "must be a number from 0 to 1",
@@ -35781,8 +35498,7 @@ var CHECKS = {
   rateLimit: (v2) => v2 === void 0 || isPlainObject3(v2) && Object.keys(v2).every((k) => ["requests", "windowSeconds", "lockoutSeconds"].includes(k)) && Number.isInteger(v2.requests) && v2.requests >= 1 && typeof v2.windowSeconds === "number" && v2.windowSeconds > 0 && (v2.lockoutSeconds === void 0 || typeof v2.lockoutSeconds === "number" && v2.lockoutSeconds >= 0) ? void 0 : "must be { requests: a whole number ≥ 1, windowSeconds: a number > 0, lockoutSeconds?: a number ≥ 0 (default windowSeconds; 0: no lockout) }",
   putSemantics: (v2) => PUT_SEMANTICS.includes(v2) ? void 0 : `must be one of ${PUT_SEMANTICS.join(", ")}`,
   newerApi: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
-  forbidden: (v2) => Array.isArray(v2) && v2.length <= 1e5 && v2.every((id) => typeof id === "string" && /^[0-9a-zA-Z]{1,64}$/.test(id)) ? void 0 : "must be a list of account or zone ids",
-  auditCursorStyle: (v2) => AUDIT_CURSOR_STYLES.includes(v2) ? void 0 : `must be one of ${AUDIT_CURSOR_STYLES.join(", ")}`,
+  strict: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
   answerStyle: (v2) => ANSWER_STYLES.includes(v2) ? void 0 : `must be one of ${ANSWER_STYLES.join(", ")}`
 };
 var ConfigError = class extends Error {
@@ -36156,114 +35872,65 @@ function hex(text) {
   return createHash4("md5").update(`ztsync-emulator:${text}`).digest("hex");
 }
 
-// src/emulator/identities.ts
+// src/emulator/server.ts
 import { createHash as createHash5, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
-var AUDIT_READ_PERMISSIONS = ["Account Settings Read", "Account Settings Write"];
-var TokensError = class extends Error {
-};
-var TOKEN_KEYS2 = ["token", "name", "id", "owner", "email", "permissions"];
-function parseTokens(input) {
-  if (!Array.isArray(input)) throw new TokensError(`the tokens must be a JSON list of { token, name, id?, owner?, email?, permissions? }, not ${describe2(input)}`);
-  const tokens = input.map((item, i3) => {
-    const at = `tokens[${i3}]`;
-    if (!isPlainObject3(item)) throw new TokensError(`${at}: must be an object, not ${describe2(item)}`);
-    const unknown = Object.keys(item).find((k) => !TOKEN_KEYS2.includes(k));
-    if (unknown !== void 0) throw new TokensError(`${at}.${unknown}: is not a known key (expected ${TOKEN_KEYS2.join(", ")})`);
-    const text = (key, required) => {
-      const value = item[key];
-      if (value === void 0 && !required) return void 0;
-      if (typeof value !== "string" || value.trim() === "" || value.length > 1e3) throw new TokensError(`${at}.${key}: must be a non-empty text${key === "token" ? "" : `, not ${describe2(value)}`}`);
-      return value;
-    };
-    const token = { token: text("token", true), name: text("name", true) };
-    if (/\s/.test(token.token)) throw new TokensError(`${at}.token: must not contain spaces`);
-    const id = text("id", false);
-    if (id !== void 0) token.id = id;
-    if (item.owner !== void 0) {
-      if (item.owner !== "account" && item.owner !== "user") throw new TokensError(`${at}.owner: must be account or user, not ${describe2(item.owner)}`);
-      token.owner = item.owner;
-    }
-    const email = text("email", false);
-    if (email !== void 0) token.email = email;
-    if (token.owner === "user" && token.email === void 0) throw new TokensError(`${at}.email: a user-owned token needs its user's email`);
-    if (item.permissions !== void 0) {
-      if (!Array.isArray(item.permissions) || !item.permissions.every((p2) => typeof p2 === "string")) throw new TokensError(`${at}.permissions: must be a list of permission names`);
-      token.permissions = [...item.permissions];
-    }
-    return token;
-  });
-  const seen = /* @__PURE__ */ new Set();
-  for (const [i3, t2] of tokens.entries()) {
-    for (const key of [`secret:${t2.token}`, `id:${tokenId(t2)}`]) {
-      if (seen.has(key)) throw new TokensError(`tokens[${i3}]: ${key.startsWith("secret") ? "the same token is listed twice" : `the id ${describe2(tokenId(t2))} is listed twice`}`);
-      seen.add(key);
-    }
-  }
-  return tokens;
-}
-function loadTokensFile(path) {
-  let text;
+
+// src/emulator/admin.ts
+var RAY = "0000000000000000-EMU";
+async function handleAdmin(ctx, req, res) {
+  const body = await req.body;
   try {
-    text = readFileSync(path, "utf8");
+    if (ctx.token !== void 0) authenticate(req.headers, ctx.token);
+    const route = `${req.method} ${req.path}`;
+    if (route === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
+    if (route === "GET /config") return sendJson(res, RAY, 200, ctx.config);
+    if (route === "POST /reset") {
+      ctx.state.reset(parseJsonBody(body));
+      return sendJson(res, RAY, 200, ctx.state.snapshot());
+    }
+    if (route === "POST /config") {
+      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
+      return sendJson(res, RAY, 200, ctx.config);
+    }
+    throw noRoute();
   } catch (err) {
-    throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
-  }
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new TokensError(`--tokens ${path}: is not JSON`);
-  }
-  try {
-    return parseTokens(value);
-  } catch (err) {
-    throw new TokensError(`--tokens ${path}: ${err.message}`);
-  }
-}
-function tokenId(token) {
-  return token.id ?? hash(`token-id:${token.token}`).slice(0, 32);
-}
-function identify(headers, accepted, ip) {
-  const authorization = headers.authorization;
-  const email = single(headers["x-auth-email"]);
-  const key = single(headers["x-auth-key"]);
-  const restricted = accepted.token !== void 0 || (accepted.tokens?.length ?? 0) > 0;
-  const where = ip ? { ip_address: ip } : {};
-  if (authorization !== void 0) {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-    if (!bearer) throw authenticationError(401);
-    const named = accepted.tokens?.find((t2) => sameSecret(bearer, t2.token));
-    if (named) {
-      const owner = named.owner ?? "account";
-      const id2 = tokenId(named);
-      const actor = { type: owner, context: "api_token", token_id: id2, token_name: named.name, ...where };
-      if (owner === "user") actor.email = named.email;
-      return { key: hash(`token:${bearer}`), actor, token: { id: id2, owner, ...named.permissions ? { permissions: named.permissions } : {} } };
+    if (err instanceof SeedError || err instanceof ConfigError) {
+      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
     }
-    if (restricted && !(accepted.token !== void 0 && sameSecret(bearer, accepted.token))) throw authenticationError(401);
-    const id = tokenId({ token: bearer });
-    return { key: hash(`token:${bearer}`), actor: { type: "account", context: "api_token", token_id: id, ...where }, token: { id, owner: "account" } };
+    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
+    throw err;
   }
-  if (email || key) {
-    if (!email || !key) throw authenticationError(401);
-    if (restricted) throw authenticationError(401);
-    return { key: hash(`key:${email}:${key}`), actor: { type: "user", context: "api_key", email, ...where } };
+}
+
+// src/emulator/hostile.ts
+var MAX_BODY_DEPTH = 20;
+function hostileBodyProblem(body) {
+  const stack = [[body, 0]];
+  while (stack.length) {
+    const [value, depth] = stack.pop();
+    if (typeof value === "string") {
+      const problem = textProblem(value);
+      if (problem) return problem;
+    } else if (typeof value === "number") {
+      if (!Number.isFinite(value)) return "the request body holds a number out of range";
+    } else if (value !== null && typeof value === "object") {
+      if (depth >= MAX_BODY_DEPTH) return `the request body is nested more than ${MAX_BODY_DEPTH} levels deep`;
+      if (Array.isArray(value)) for (const item of value) stack.push([item, depth + 1]);
+      else
+        for (const [key, item] of Object.entries(value)) {
+          const problem = textProblem(key);
+          if (problem) return problem;
+          stack.push([item, depth + 1]);
+        }
+    }
   }
-  throw authenticationError(401);
+  return void 0;
 }
-function hasPermission(identity, accepted) {
-  const granted = identity.token?.permissions;
-  return granted === void 0 || granted.some((p2) => accepted.includes(p2));
-}
-function single(value) {
-  return Array.isArray(value) ? value[0] : value;
-}
-function hash(text) {
-  return createHash5("sha256").update(text).digest("hex");
-}
-function sameSecret(given, expected) {
-  return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
+var LONE_SURROGATE2 = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function textProblem(text) {
+  if (LONE_SURROGATE2.test(text)) return "the request body holds text that is not valid Unicode (a lone surrogate)";
+  if (text.includes("\0")) return "the request body holds a NUL character";
+  return void 0;
 }
 
 // src/emulator/request.ts
@@ -36271,44 +35938,6 @@ function requireOwner(ctx) {
   const owner = ctx.state.owner(ctx.scope, ctx.id);
   if (!owner) throw unknownIdentifier(ctx.path);
   return owner;
-}
-
-// src/emulator/account-routes.ts
-var INVALID_TOKEN = 1e3;
-function matchAccountRoute(method, path) {
-  if (method !== "GET") return void 0;
-  if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
-  const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
-  if (!match) return void 0;
-  let id;
-  try {
-    id = decodeURIComponent(match[1]);
-  } catch {
-    return void 0;
-  }
-  return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
-}
-function route(key, id, handler) {
-  return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
-}
-function listAuditLog(ctx) {
-  requireOwner(ctx);
-  if (!ctx.identity || !hasPermission(ctx.identity, AUDIT_READ_PERMISSIONS)) {
-    throw new ApiError(403, [{ code: 1e4, message: `Authentication error: the token lacks the ${AUDIT_READ_PERMISSIONS[0]} permission` }]);
-  }
-  const { result, result_info } = ctx.state.audit.list(ctx.id, ctx.query, ctx.now(), ctx.auditCursorStyle ?? "cursors");
-  return { status: 200, result, resultInfo: result_info };
-}
-function verifyUserToken(ctx) {
-  return verified(ctx.identity, "user");
-}
-function verifyAccountToken(ctx) {
-  requireOwner(ctx);
-  return verified(ctx.identity, "account");
-}
-function verified(identity, owner) {
-  if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
-  return { status: 200, result: { id: identity.token.id, status: "active" } };
 }
 
 // src/emulator/doh.ts
@@ -36321,9 +35950,9 @@ function getDoh(ctx) {
 }
 function updateDoh(ctx) {
   const account = requireOwner(ctx);
-  const { assignments, issues } = readFields(doh, ctx.body, "account", "update");
+  const { assignments, issues } = readFields(doh, ctx.body, "account", "update", { strict: ctx.strict });
   throwIssues(issues);
-  const given = Object.fromEntries(assignments.map((a3) => [a3.field.path, a3.value]));
+  const given = Object.fromEntries(assignments.map((a3) => [a3.path, a3.value]));
   const kept = ctx.putSemantics === "merge" ? account.doh ?? {} : {};
   const serviceTokenId = given.service_token_id ?? kept.service_token_id;
   if (serviceTokenId === void 0) throwIssues([{ path: "service_token_id", detail: "is required" }]);
@@ -36347,7 +35976,7 @@ function dohAnswer(token, setting) {
 }
 
 // src/emulator/organization.ts
-var TIMESTAMPS = ["created_at", "updated_at"];
+var READ_ONLY = organization.fields.filter((f2) => f2.readOnly).map((f2) => f2.path);
 var LEFT_OUT_WHEN_EMPTY = ["login_design", "custom_pages"];
 var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean").map((f2) => f2.path);
 var ALWAYS_SET = organization.fields.filter((f2) => f2.requiredOnCreate).map((f2) => f2.path);
@@ -36359,7 +35988,7 @@ function createOrganization(ctx) {
   if (owner.organization) {
     throw new ApiError(400, [{ code: CODES.organizationExists, message: "access.api.error.conflict: a Zero Trust organization already exists for this " + ctx.scope }]);
   }
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create");
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create", { strict: ctx.strict });
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
   checkWholeOrganization(ctx, owner, created);
@@ -36370,13 +35999,13 @@ function createOrganization(ctx) {
 function updateOrganization(ctx) {
   const owner = requireOwner(ctx);
   const current = requireOrganization(owner);
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "update");
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "update", { strict: ctx.strict, held: current });
   throwIssues(issues);
-  const base = ctx.putSemantics === "merge" ? withoutTimestamps(current) : pick(current, ALWAYS_SET);
+  const base = ctx.putSemantics === "merge" ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
   const next = applyAssignments(base, assignments);
   checkWholeOrganization(ctx, owner, next);
-  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutTimestamps(current)));
-  owner.organization = { ...next, created_at: current.created_at, updated_at: changed ? ctx.now().toISOString() : current.updated_at };
+  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
+  owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
   return { status: 200, result: render(owner.organization, ctx) };
 }
 function requireOrganization(owner) {
@@ -36424,9 +36053,9 @@ function emptyValue(field) {
   if (field.type.kind === "string" && !field.type.format && !field.path.includes(".") && !field.requiredOnCreate) return "";
   return void 0;
 }
-function withoutTimestamps(organization2) {
+function withoutReadOnly(organization2) {
   const copy = structuredClone(organization2);
-  for (const key of TIMESTAMPS) delete copy[key];
+  for (const key of READ_ONLY) delete copy[key];
   return copy;
 }
 function pick(organization2, keys) {
@@ -36436,149 +36065,6 @@ function canonical(value) {
   if (Array.isArray(value)) return value.map(canonical);
   if (!isPlainObject3(value)) return value;
   return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical(value[k])]));
-}
-
-// src/emulator/dashboard.ts
-var PATH = /^\/(accounts|zones)\/([^/]+)\/(organization|doh)$/;
-var ACTOR_KEYS = ["email", "type", "context", "id", "ip_address"];
-var ACTOR_TYPES = ["user", "account", "cloudflare_admin", "system"];
-var ACTOR_CONTEXTS = ["dash", "api_token", "api_key", "api", "oauth"];
-var EMAIL = /^[^\s@]+@[^\s@]+$/;
-var rays = 0;
-function isDashboardEdit(path) {
-  return PATH.test(path);
-}
-function dashboardEdit(ctx, method, path, body) {
-  const match = PATH.exec(path);
-  const [, collection, rawId, what] = match;
-  if (method !== "PATCH" || what === "doh" && collection === "zones") throw noRoute();
-  let id;
-  try {
-    id = decodeURIComponent(rawId);
-  } catch {
-    throw noRoute();
-  }
-  const unknown = Object.keys(body).find((k) => k !== "actor" && k !== "set");
-  if (unknown !== void 0) throw malformedBody(`${unknown}: is not a key of a dashboard edit (expected actor and set)`);
-  const actor = readActor(body.actor);
-  if (!isPlainObject3(body.set) || Object.keys(body.set).length === 0) throw malformedBody(`set: must be an object with the fields to change, not ${describe2(body.set)}`);
-  const scope = collection === "accounts" ? "account" : "zone";
-  const uri = `/client/v4/${collection}/${encodeURIComponent(id)}/access/organizations${what === "doh" ? "/doh" : ""}`;
-  const request = {
-    state: ctx.state,
-    scope,
-    id,
-    path: uri,
-    body: body.set,
-    query: new URLSearchParams(),
-    // What the dashboard's form leaves alone keeps its value.
-    putSemantics: "merge",
-    answerStyle: ctx.config.answerStyle,
-    newerApi: ctx.config.newerApi,
-    now: ctx.now
-  };
-  const owner = requireOwner(request);
-  const creating = what === "organization" && !owner.organization;
-  const answer = what === "doh" ? updateDoh(request) : creating ? createOrganization(request) : updateOrganization(request);
-  ctx.state.persist();
-  const entry2 = ctx.state.audit.record({
-    scope,
-    ownerId: id,
-    resource: what === "doh" ? "doh" : "organization",
-    actor,
-    method: creating ? "POST" : "PATCH",
-    uri,
-    status: answer.status,
-    ray: `${(++rays).toString(16).padStart(16, "0")}-DASH`,
-    userAgent: "Mozilla/5.0 (the Cloudflare dashboard, played by ztsync emulator)",
-    request: body.set,
-    response: answer.result,
-    time: ctx.now()
-  });
-  return { result: answer.result, audit: entry2 };
-}
-function readActor(value) {
-  if (!isPlainObject3(value)) throw malformedBody(`actor: must be an object naming who made the change, e.g. {"email":"alice@example.com"}, not ${describe2(value)}`);
-  const unknown = Object.keys(value).find((k) => !ACTOR_KEYS.includes(k));
-  if (unknown !== void 0) throw malformedBody(`actor.${unknown}: is not a known key (expected ${ACTOR_KEYS.join(", ")})`);
-  const type = value.type ?? "user";
-  if (!ACTOR_TYPES.includes(type)) throw malformedBody(`actor.type: must be one of ${ACTOR_TYPES.join(", ")}, not ${describe2(value.type)}`);
-  const context = value.context ?? "dash";
-  if (!ACTOR_CONTEXTS.includes(context)) throw malformedBody(`actor.context: must be one of ${ACTOR_CONTEXTS.join(", ")}, not ${describe2(value.context)}`);
-  const actor = { type, context };
-  if (value.email !== void 0) {
-    if (typeof value.email !== "string" || !EMAIL.test(value.email) || value.email.length > 254) throw malformedBody(`actor.email: must be an email address, not ${describe2(value.email)}`);
-    actor.email = value.email;
-  } else if (type === "user" || type === "cloudflare_admin") {
-    throw malformedBody(`actor.email: a ${type} is named by an email address`);
-  }
-  for (const key of ["id", "ip_address"]) {
-    const text = value[key];
-    if (text === void 0) continue;
-    if (typeof text !== "string" || text === "" || text.length > 100) throw new ApiError(400, [{ code: CODES.malformedBody, message: `actor.${key}: must be a short text, not ${describe2(text)}` }]);
-    actor[key] = text;
-  }
-  return actor;
-}
-
-// src/emulator/admin.ts
-var RAY = "0000000000000000-EMU";
-async function handleAdmin(ctx, req, res) {
-  const body = await req.body;
-  try {
-    if (ctx.token !== void 0 || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
-    const route2 = `${req.method} ${req.path}`;
-    if (route2 === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
-    if (route2 === "GET /config") return sendJson(res, RAY, 200, ctx.config);
-    if (route2 === "POST /reset") {
-      ctx.state.reset(parseJsonBody(body));
-      return sendJson(res, RAY, 200, ctx.state.snapshot());
-    }
-    if (route2 === "POST /config") {
-      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
-      return sendJson(res, RAY, 200, ctx.config);
-    }
-    if (route2 === "GET /audit") return sendJson(res, RAY, 200, ctx.state.audit.all());
-    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
-    throw noRoute();
-  } catch (err) {
-    if (err instanceof SeedError || err instanceof ConfigError) {
-      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
-    }
-    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
-    throw err;
-  }
-}
-
-// src/emulator/hostile.ts
-var MAX_BODY_DEPTH = 20;
-function hostileBodyProblem(body) {
-  const stack = [[body, 0]];
-  while (stack.length) {
-    const [value, depth] = stack.pop();
-    if (typeof value === "string") {
-      const problem = textProblem(value);
-      if (problem) return problem;
-    } else if (typeof value === "number") {
-      if (!Number.isFinite(value)) return "the request body holds a number out of range";
-    } else if (value !== null && typeof value === "object") {
-      if (depth >= MAX_BODY_DEPTH) return `the request body is nested more than ${MAX_BODY_DEPTH} levels deep`;
-      if (Array.isArray(value)) for (const item of value) stack.push([item, depth + 1]);
-      else
-        for (const [key, item] of Object.entries(value)) {
-          const problem = textProblem(key);
-          if (problem) return problem;
-          stack.push([item, depth + 1]);
-        }
-    }
-  }
-  return void 0;
-}
-var LONE_SURROGATE2 = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-function textProblem(text) {
-  if (LONE_SURROGATE2.test(text)) return "the request body holds text that is not valid Unicode (a lone surrogate)";
-  if (text.includes("\0")) return "the request body holds a NUL character";
-  return void 0;
 }
 
 // src/emulator/revoke-user.ts
@@ -36632,16 +36118,16 @@ var ROUTES = [
   { method: "GET", suffix: "/doh", scopes: doh.scopes, handler: getDoh },
   { method: "PUT", suffix: "/doh", scopes: doh.scopes, handler: updateDoh }
 ];
-var PATH2 = /^\/(accounts|zones)\/([^/]+)\/access\/organizations(\/revoke_user|\/doh)?$/;
+var PATH = /^\/(accounts|zones)\/([^/]+)\/access\/organizations(\/revoke_user|\/doh)?$/;
 function matchRoute(method, path) {
-  const match = PATH2.exec(path);
+  const match = PATH.exec(path);
   if (!match) return void 0;
   const [, collection, rawId, suffix = ""] = match;
   const scope = collection === "accounts" ? "account" : "zone";
-  const route2 = ROUTES.find((r2) => r2.method === method && r2.suffix === suffix && r2.scopes.includes(scope));
+  const route = ROUTES.find((r2) => r2.method === method && r2.suffix === suffix && r2.scopes.includes(scope));
   const id = safeDecode(rawId);
-  if (!route2 || id === void 0) return void 0;
-  return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route2.handler, isWrite: method !== "GET", bodyRequired: route2.bodyRequired ?? false };
+  if (!route || id === void 0) return void 0;
+  return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route.handler, isWrite: method !== "GET", bodyRequired: route.bodyRequired ?? false };
 }
 function unmatchedKey(method) {
   return `${method} (no route)`;
@@ -36660,9 +36146,9 @@ var ADMIN_PREFIX = "/__emulator";
 var BODY_LIMIT_BYTES = 1024 * 1024;
 var DRAIN_LIMIT_BYTES = 16 * BODY_LIMIT_BYTES;
 function createRequestHandler(ctx) {
-  let rays2 = 0;
+  let rays = 0;
   return (req, res) => {
-    const ray = `${(++rays2).toString(16).padStart(16, "0")}-EMU`;
+    const ray = `${(++rays).toString(16).padStart(16, "0")}-EMU`;
     handle(ctx, req, res, ray).catch((err) => {
       if (!res.headersSent) sendEnvelope(res, ray, new ApiError(500, [{ code: CODES.internal, message: `Internal server error: ${err?.message ?? err}` }]));
       else res.destroy();
@@ -36677,56 +36163,48 @@ async function handle(ctx, req, res, ray) {
     return handleAdmin(ctx, { method, path: url.pathname.slice(ADMIN_PREFIX.length), headers: req.headers, body: bodyPromise }, res);
   }
   const apiPath = url && url.pathname.startsWith(API_PREFIX + "/") ? url.pathname.slice(API_PREFIX.length) : void 0;
-  const route2 = apiPath === void 0 ? void 0 : matchRoute(method, apiPath) ?? matchAccountRoute(method, apiPath);
-  ctx.state.countRequest(route2?.key ?? unmatchedKey(method));
+  const route = apiPath === void 0 ? void 0 : matchRoute(method, apiPath);
+  ctx.state.countRequest(route?.key ?? unmatchedKey(method));
   if (ctx.config.latencyMs > 0) await ctx.sleep(ctx.config.latencyMs);
   let fault;
   let rateHeaders = {};
-  let audited;
   try {
-    const identity = identify(req.headers, ctx, req.socket.remoteAddress);
-    const decision = ctx.limiter?.take(identity.key);
+    const credential = authenticate(req.headers, ctx.token);
+    const decision = ctx.limiter?.take(credential);
     if (decision) rateHeaders = ctx.limiter.headers(decision.status);
     if (decision && !decision.allowed) {
       ctx.state.counters.rateLimited++;
       throw rateLimitedAnswer(decision.retryAfterSeconds);
     }
-    if (route2 && ctx.config.forbidden.some((id) => id.toLowerCase() === route2.id.toLowerCase())) throw authenticationError(403);
-    fault = drawFault(ctx.config.faultRate, ctx.config.faultKinds, route2?.isWrite ?? false, ctx.random);
+    fault = drawFault(ctx.config.faultRate, ctx.config.faultKinds, route?.isWrite ?? false, ctx.random);
     if (fault) ctx.state.countFault(fault);
     if (fault === "reset") return void req.socket.destroy();
     const injected = fault && faultAnswer(fault);
     if (injected) throw injected;
-    if (!route2) throw noRoute();
+    if (!route) throw noRoute();
     const body = await bodyPromise;
-    if (route2.isWrite) audited = { route: route2.key, id: route2.id, identity, uri: url.pathname, ray, userAgent: single2(req.headers["user-agent"]) };
-    if (route2.isWrite) checkContentType(req.headers["content-type"], body);
-    const parsedBody = route2.isWrite ? parseJsonBody(body, route2.bodyRequired) : {};
-    if (audited) audited.request = parsedBody;
-    const answer = route2.handler({
+    if (route.isWrite) checkContentType(req.headers["content-type"], body);
+    const answer = route.handler({
       state: ctx.state,
-      scope: route2.scope,
-      id: route2.id,
+      scope: route.scope,
+      id: route.id,
       path: apiPath,
-      body: parsedBody,
+      body: route.isWrite ? parseJsonBody(body, route.bodyRequired) : {},
       query: url.searchParams,
       putSemantics: ctx.config.putSemantics,
       answerStyle: ctx.config.answerStyle,
       newerApi: ctx.config.newerApi,
-      now: ctx.now,
-      identity,
-      auditCursorStyle: ctx.config.auditCursorStyle
+      strict: ctx.config.strict,
+      now: ctx.now
     });
-    if (route2.isWrite) {
-      recordAudit(ctx, { ...audited, status: answer.status, response: answer.result });
+    if (route.isWrite) {
       ctx.state.recordWrite();
-      ctx.onWrite?.({ route: route2.key, id: route2.id, answerLost: fault === "lost-answer" });
+      ctx.onWrite?.({ route: route.key, id: route.id, answerLost: fault === "lost-answer" });
     }
     if (fault === "lost-answer") return void req.socket.destroy();
-    sendJson(res, ray, answer.status, { success: true, errors: [], messages: [], result: answer.result, ...answer.resultInfo ? { result_info: answer.resultInfo } : {} }, rateHeaders);
+    sendJson(res, ray, answer.status, { success: true, errors: [], messages: [], result: answer.result }, rateHeaders);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    if (audited) recordAudit(ctx, { ...audited, status: err.status });
     if (fault === "lost-answer") return void req.socket.destroy();
     await bodyPromise;
     sendEnvelope(res, ray, err, rateHeaders);
@@ -36788,29 +36266,31 @@ function parseJsonBody(body, required = false) {
   if (problem) throw malformedBody(problem);
   return value;
 }
-function authenticate(headers, accepted) {
-  return identify(headers, accepted);
+function authenticate(headers, token) {
+  const authorization = headers.authorization;
+  const email = single(headers["x-auth-email"]);
+  const key = single(headers["x-auth-key"]);
+  if (authorization !== void 0) {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    if (!bearer) throw authenticationError(401);
+    if (token !== void 0 && !sameSecret(bearer, token)) throw authenticationError(403);
+    return hash(`token:${bearer}`);
+  }
+  if (email || key) {
+    if (!email || !key) throw authenticationError(401);
+    if (token !== void 0) throw authenticationError(403);
+    return hash(`key:${email}:${key}`);
+  }
+  throw authenticationError(401);
 }
-function recordAudit(ctx, write) {
-  const [method] = write.route.split(" ");
-  const resource = write.route.endsWith("/doh") ? "doh" : write.route.endsWith("/revoke_user") ? "revoke_user" : "organization";
-  ctx.state.audit.record({
-    scope: write.route.includes("/zones/") ? "zone" : "account",
-    ownerId: write.id,
-    resource,
-    actor: write.identity.actor,
-    method,
-    uri: write.uri,
-    status: write.status,
-    ray: write.ray,
-    userAgent: write.userAgent,
-    request: write.request,
-    response: write.response,
-    time: ctx.now()
-  });
-}
-function single2(value) {
+function single(value) {
   return Array.isArray(value) ? value[0] : value;
+}
+function hash(text) {
+  return createHash5("sha256").update(text).digest("hex");
+}
+function sameSecret(given, expected) {
+  return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
 }
 function sendEnvelope(res, ray, err, headers = {}) {
   sendJson(res, ray, err.status, { success: false, errors: err.errors, messages: [], result: null }, { ...headers, ...err.headers });
@@ -36819,152 +36299,6 @@ function sendJson(res, ray, status, body, headers = {}) {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cf-ray": ray, ...headers });
   res.end(text);
-}
-
-// src/emulator/audit.ts
-var RETENTION_MONTHS = 18;
-var MAX_LIMIT = 1e3;
-var DEFAULT_LIMIT = 100;
-var DESCRIPTIONS = {
-  organization: "Zero Trust organization",
-  doh: "Zero Trust DoH settings",
-  revoke_user: "Zero Trust user tokens revoked"
-};
-var AuditLog = class {
-  #entries = [];
-  #sequence = 0;
-  record(write) {
-    const type = write.resource === "revoke_user" || write.method === "POST" ? "create" : "update";
-    const ok = write.status >= 200 && write.status < 300;
-    const entry2 = {
-      id: `00000000-0000-4000-8000-${(++this.#sequence).toString(16).padStart(12, "0")}`,
-      ...write.scope === "account" ? { account: { id: write.ownerId } } : {},
-      action: { description: `${type === "create" ? "Create" : "Update"} ${DESCRIPTIONS[write.resource]}`, result: ok ? "success" : "failure", time: write.time.toISOString(), type },
-      actor: structuredClone(write.actor),
-      raw: { cf_ray_id: write.ray, method: write.method, status_code: write.status, uri: write.uri, ...write.userAgent ? { user_agent: write.userAgent } : {} },
-      resource: {
-        id: write.ownerId,
-        product: "access",
-        ...write.request !== void 0 ? { request: structuredClone(write.request) } : {},
-        ...write.response !== void 0 ? { response: structuredClone(write.response) } : {},
-        scope: write.scope === "account" ? "accounts" : "zones",
-        type: write.resource === "doh" ? "access.doh" : "access.organization"
-      },
-      ...write.scope === "zone" ? { zone: { id: write.ownerId } } : {}
-    };
-    this.#entries.push(entry2);
-    return entry2;
-  }
-  /** Every entry, oldest first (GET /__emulator/audit). */
-  all() {
-    return structuredClone(this.#entries);
-  }
-  clear() {
-    this.#entries = [];
-  }
-  /** GET /accounts/{id}/logs/audit: one page, and where the next starts. */
-  list(accountId, query, now, style) {
-    const params = readQuery(query);
-    const oldest = retentionStart(now).getTime();
-    const matching = this.#entries.filter(
-      (e3) => e3.account?.id === accountId && inWindow(e3, params, oldest) && params.filters.every((f2) => f2.matches(e3))
-    );
-    if (params.direction === "desc") matching.reverse();
-    const start = params.cursor === void 0 ? 0 : startAfter(matching, params.cursor);
-    const page = matching.slice(start, start + params.limit);
-    const more = start + params.limit < matching.length;
-    const next = more ? encodeCursor(page[page.length - 1].id) : void 0;
-    const info = { count: page.length };
-    if (style === "cursor") info.cursor = next ?? "";
-    else info.cursors = next ? { after: next } : {};
-    return { result: structuredClone(page), result_info: info };
-  }
-};
-function retentionStart(now) {
-  const start = new Date(now.getTime());
-  start.setUTCMonth(start.getUTCMonth() - RETENTION_MONTHS);
-  return start;
-}
-var FILTERS = {
-  id: (e3) => e3.id,
-  audit_log_id: (e3) => e3.id,
-  account_name: (e3) => e3.account?.name,
-  action_result: (e3) => e3.action.result,
-  action_type: (e3) => e3.action.type,
-  actor_context: (e3) => e3.actor.context,
-  actor_email: (e3) => e3.actor.email,
-  actor_id: (e3) => e3.actor.id,
-  actor_ip_address: (e3) => e3.actor.ip_address,
-  actor_token_id: (e3) => e3.actor.token_id,
-  actor_token_name: (e3) => e3.actor.token_name,
-  actor_type: (e3) => e3.actor.type,
-  raw_cf_ray_id: (e3) => e3.raw.cf_ray_id,
-  raw_method: (e3) => e3.raw.method,
-  raw_status_code: (e3) => e3.raw.status_code,
-  raw_uri: (e3) => e3.raw.uri,
-  resource_id: (e3) => e3.resource.id,
-  resource_product: (e3) => e3.resource.product,
-  resource_scope: (e3) => e3.resource.scope,
-  resource_type: (e3) => e3.resource.type,
-  zone_id: (e3) => e3.zone?.id,
-  zone_name: (e3) => e3.zone?.name
-};
-var CASELESS = /* @__PURE__ */ new Set(["actor_email", "raw_method"]);
-var SCALARS = /* @__PURE__ */ new Set(["since", "before", "limit", "direction", "cursor"]);
-function badQuery(detail) {
-  return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
-}
-function readQuery(query) {
-  for (const name of new Set(query.keys())) {
-    const base = name.replace(/(\[\])$/, "").replace(/(\.not|\[not\])$/, "");
-    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery(`${name} is not a parameter of this endpoint`);
-  }
-  const since = time(query, "since");
-  const before = time(query, "before");
-  if (since >= before) throw badQuery("since must be earlier than before");
-  const limitText = query.get("limit");
-  const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
-  const direction = query.get("direction") ?? "desc";
-  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
-  const cursor = query.get("cursor") ?? void 0;
-  const filters2 = [];
-  for (const [name, value] of Object.entries(FILTERS)) {
-    const caseless = CASELESS.has(name);
-    const norm = (v2) => v2 === void 0 ? void 0 : caseless ? String(v2).toLowerCase() : String(v2);
-    const wanted = [...query.getAll(name), ...query.getAll(`${name}[]`)].map(norm);
-    const unwanted = [...query.getAll(`${name}.not`), ...query.getAll(`${name}[not]`), ...query.getAll(`${name}[not][]`)].map(norm);
-    if (wanted.length) filters2.push({ matches: (e3) => wanted.includes(norm(value(e3))) });
-    if (unwanted.length) filters2.push({ matches: (e3) => !unwanted.includes(norm(value(e3))) });
-  }
-  return { since, before, limit, direction, cursor, filters: filters2 };
-}
-var DATE = /^\d{4}-\d{2}-\d{2}$/;
-var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-function time(query, name) {
-  const text = query.get(name);
-  if (text === null || text === "") throw badQuery(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
-  const ms = DATE.test(text) ? Date.parse(`${text}T00:00:00Z`) : RFC3339.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) throw badQuery(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text)}`);
-  return ms;
-}
-function inWindow(entry2, params, oldest) {
-  const at = Date.parse(entry2.action.time);
-  return at >= params.since && at < params.before && at >= oldest;
-}
-function encodeCursor(lastId) {
-  return Buffer.from(JSON.stringify({ after: lastId })).toString("base64url");
-}
-function startAfter(entries2, cursor) {
-  let after;
-  try {
-    after = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")).after;
-  } catch {
-    after = void 0;
-  }
-  const index = typeof after === "string" ? entries2.findIndex((e3) => e3.id === after) : -1;
-  if (index < 0) throw badQuery("cursor is not one this query handed out");
-  return index + 1;
 }
 
 // src/emulator/state.ts
@@ -36980,15 +36314,12 @@ var EmulatorState = class {
   statePath;
   now;
   counters = emptyCounters();
-  /** Every write's audit entry (in memory only: not in the state file). */
-  audit = new AuditLog();
   accounts = /* @__PURE__ */ new Map();
   zones = /* @__PURE__ */ new Map();
-  /** Replace everything with a seed (checked like a seed file), zero the counters and empty the audit log. */
+  /** Replace everything with a seed (checked like a seed file) and zero the counters. */
   reset(seed = {}) {
     this.load(parseSeed(seed, this.now));
     this.counters = emptyCounters();
-    this.audit.clear();
     this.persist();
   }
   load(seed) {
@@ -37043,7 +36374,6 @@ async function startEmulator(options = {}) {
     config,
     limiter: config.rateLimit && new SlidingWindow(config.rateLimit, () => now().getTime()),
     token: options.token,
-    tokens: options.tokens,
     random: options.random ?? (options.faultSeed !== void 0 ? seededRandom(options.faultSeed) : Math.random),
     now,
     sleep: options.sleep ?? ((ms) => sleep2(ms)),
@@ -37081,7 +36411,7 @@ async function startEmulator(options = {}) {
   };
 }
 function runtimeOptions(options) {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, strict: options.strict };
   return Object.fromEntries(Object.entries(picked).filter(([, v2]) => v2 !== void 0));
 }
 async function initialSeed(options, now) {
@@ -37127,17 +36457,7 @@ Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; wit
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
   GET  /__emulator/config   the running settings (no rateLimit key when there is no limit)
   POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
-                            (also faultKinds, putSemantics, answerStyle, newerApi; "rateLimit": null turns the limit off)
-
-Dashboard edits (a change made in the Cloudflare dashboard, by the person named; checked like an API write,
-merged into what is there, and recorded in the audit log):
-  PATCH /__emulator/accounts/{id}/organization, /__emulator/zones/{id}/organization, /__emulator/accounts/{id}/doh
-        body: {"actor":{"email":"alice@example.com"},"set":{"session_duration":"12h"}}
-  GET   /__emulator/audit   every audit log entry, oldest first
-
-Audit log (Audit Logs v2): GET /client/v4/accounts/{id}/logs/audit?since=…&before=… records every write, API and
-dashboard; --tokens names the tokens (their label is the actor). tokens/verify: GET /user/tokens/verify (user-owned
-tokens), GET /accounts/{id}/tokens/verify (account-owned tokens).
+                            (also faultKinds, putSemantics, answerStyle, newerApi, strict; "rateLimit": null turns the limit off)
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
@@ -37149,9 +36469,9 @@ of that credential gets 429 with retry-after. Every answer of the credential car
 In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"lockoutSeconds":30}.
 `;
 function emulatorCommand(io, setExit) {
-  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
+  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
     new Option("--answer-style <style>", 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""').choices([...ANSWER_STYLES]).default("sparse")
-  ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").addHelpText("after", HELP_AFTER).action(async (opts) => {
+  ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").option("--strict", "refuse (400) a write that carries a read-only field (trusted_accounts, created_at, …) instead of ignoring it").addHelpText("after", HELP_AFTER).action(async (opts) => {
     let options;
     let emulator;
     try {
@@ -37182,6 +36502,7 @@ async function toEmulatorOptions(opts, env) {
     putSemantics: opts.putSemantics,
     answerStyle: opts.answerStyle,
     newerApi: Boolean(opts.newerApi),
+    strict: Boolean(opts.strict),
     statePath: opts.state,
     token: opts.token ?? (env[TOKEN_ENV] || void 0)
   };
@@ -37196,9 +36517,7 @@ async function toEmulatorOptions(opts, env) {
     if (!options.rateLimit) throw new Error("--rate-limit-lockout needs --rate-limit");
     options.rateLimit.lockoutSeconds = number("--rate-limit-lockout", opts.rateLimitLockout, 0, 86400);
   }
-  if (opts.forbidden !== void 0) options.forbidden = opts.forbidden.split(",").map((id) => id.trim()).filter(Boolean);
   if (opts.seed !== void 0) options.seed = await loadSeedFile(opts.seed);
-  if (opts.tokens !== void 0) options.tokens = loadTokensFile(opts.tokens);
   return options;
 }
 function number(option, text, min, max) {
@@ -37225,9 +36544,9 @@ function describeStartError(err) {
 }
 
 // src/commands/import.ts
-import { existsSync as existsSync2 } from "node:fs";
 import { readFile as readFile4 } from "node:fs/promises";
 import { dirname as dirname4, extname as extname2, join as join3, relative as relative3, resolve as resolve6, sep as sep3 } from "node:path";
+import { fileURLToPath } from "node:url";
 
 // src/import/description.ts
 var DESCRIPTION_MAX_LENGTH = 200;
@@ -37374,11 +36693,6 @@ async function readTargets(client, targets, concurrency) {
 init_browser();
 import { posix } from "node:path";
 var HEADER = "Written by `ztsync import` from the live state. Only the fields written here are managed.";
-var NAMED_SCHEMA = `Config schema ${SCHEMA_ID} (\`ztsync schema\` prints it; \`ztsync import --schema FILE\` writes an editor modeline).`;
-function head(schemaRef, path) {
-  const ref = schemaRef(path);
-  return ref === null ? [NAMED_SCHEMA] : [modeline(ref)];
-}
 function singleFile(model, path, schemaRef) {
   const data = {};
   if (model.defaults.length > 0) data.defaults = sections(model.defaults);
@@ -37387,23 +36701,23 @@ function singleFile(model, path, schemaRef) {
   if (accounts.length > 0) data.accounts = accounts.map(entry);
   if (zones.length > 0) data.zones = zones.map(entry);
   const trailer = model.skipped.length > 0 ? skippedComment(model.skipped) : [];
-  return { path, text: yamlText(data, [...head(schemaRef, path), HEADER], trailer, model.targets) };
+  return { path, text: yamlText(data, [modeline(schemaRef(path)), HEADER], trailer, model.targets) };
 }
 function filePerTarget(model, dir, schemaRef) {
   const files = [];
   const join4 = (...parts) => posix.join(dir.split("\\").join("/"), ...parts);
   if (model.defaults.length > 0) {
     const path = join4("defaults.yaml");
-    const text = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, "Laid under every target: the value most imported targets share; the others override it."], [], []);
+    const text = yamlText({ defaults: sections(model.defaults) }, [modeline(schemaRef(path)), HEADER, "Laid under every target: values all the imported targets share."], [], []);
     files.push({ path, text });
   }
   for (const target2 of model.targets) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [...head(schemaRef, path), HEADER], [], [target2]) });
+    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [modeline(schemaRef(path)), HEADER], [], [target2]) });
   }
   for (const target2 of model.skipped) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: commentLines([...head(schemaRef, path), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
+    files.push({ path, text: commentLines([modeline(schemaRef(path)), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
   }
   return files;
 }
@@ -37520,6 +36834,7 @@ async function roundTripProblems(state, client, concurrency) {
 }
 
 // src/commands/import.ts
+var BUNDLED_SCHEMA = fileURLToPath(new URL("../../schema/ztsync.schema.json", import.meta.url));
 var HELP = `
 Reads the live organization (and, for accounts, the DoH settings) of each target and writes config that
 plans with no changes: writable fields only, in the order of the schema; values the API reports as its
@@ -37539,7 +36854,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "what the yaml-language-server modeline points at (default: the schema of this ztsync)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -37553,9 +36868,6 @@ async function runImport(options, io) {
   const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
-  }
-  if (options.schema !== void 0 && !isUrl(options.schema) && !existsSync2(options.schema)) {
-    throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
   if (!options.force) {
@@ -37630,27 +36942,23 @@ function plannedPaths(targets, options) {
   return options.defaults ? [...files, join3(options.outDir, "defaults.yaml")] : files;
 }
 function schemaReference(given) {
-  if (given === void 0) return () => null;
-  if (isUrl(given)) return () => given;
-  const schema4 = resolve6(given);
+  if (given !== void 0 && /^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return () => given;
+  const schema4 = resolve6(given ?? BUNDLED_SCHEMA);
   return (path) => {
     const from = path === null ? process.cwd() : dirname4(resolve6(path));
     const ref = relative3(from, schema4).split(sep3).join("/");
     return ref.startsWith(".") ? ref : `./${ref}`;
   };
 }
-function isUrl(text) {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
-}
 function count(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
-function summary(model, where, verified2) {
+function summary(model, where, verified) {
   const accounts = model.targets.filter((t2) => t2.scope === "account").length;
   const lines = [`Imported ${count(accounts, "account")} and ${count(model.targets.length - accounts, "zone")} to ${where}.`];
   lines.push(...defaultsReport(model));
   if (model.skipped.length > 0) lines.push(`Skipped ${count(model.skipped.length, "target")} with nothing set yet: ${model.skipped.map((t2) => `${t2.scope} ${t2.id}`).join(", ")}.`);
-  if (verified2) lines.push("Verified: a plan of the imported config against live state shows no changes.");
+  if (verified) lines.push("Verified: a plan of the imported config against live state shows no changes.");
   return lines.join("\n") + "\n";
 }
 var LEFT_BECAUSE = {
@@ -38165,20 +37473,20 @@ function targetDetails(plan, target2, index, states, base) {
   return parts.join("\n");
 }
 function changesTable(plan, target2, base) {
-  const withOrigin2 = target2.resources.some((r2) => r2.changes.some((c4) => c4.origin !== void 0));
-  const columns = ["Field", "State", "Before (live)", "After (config)", "Value from", ...withOrigin2 ? ["Origin"] : []];
+  const withOrigin = target2.resources.some((r2) => r2.changes.some((c4) => c4.origin !== void 0));
+  const columns = ["Field", "State", "Before (live)", "After (config)", "Value from", ...withOrigin ? ["Origin"] : []];
   const groups = target2.resources.map((resource) => {
     const changed = new Set(resource.changes.map((c4) => c4.path));
     const inSync = resource.managed.filter((p2) => !changed.has(p2));
     const syncLabel = resource.action === "create" ? "also managed (already the API’s default)" : "in sync";
-    const head2 = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
+    const head = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
     const rows = resource.changes.map((c4) => {
       const state = cellState(plan, target2, { type: resource.type, path: c4.path });
       const before = resource.action === "create" ? '<td class="muted">(does not exist)</td>' : `<td class="v">${escapeHtml(show(c4.before))}</td>`;
       const from = c4.source ? `<td class="src">${escapeHtml(position(c4.source, base))} (${escapeHtml(c4.source.via)})</td>` : '<td class="muted">—</td>';
-      return `<tr><th scope="row" class="p">${escapeHtml(c4.path)}</th><td class="st s-${state}">${CELL_STATES[state].symbol} ${CELL_STATES[state].label}</td>${before}<td class="v">${escapeHtml(show(c4.after))}</td>${from}${withOrigin2 ? `<td>${escapeHtml(c4.origin ?? "—")}</td>` : ""}</tr>`;
+      return `<tr><th scope="row" class="p">${escapeHtml(c4.path)}</th><td class="st s-${state}">${CELL_STATES[state].symbol} ${CELL_STATES[state].label}</td>${before}<td class="v">${escapeHtml(show(c4.after))}</td>${from}${withOrigin ? `<td>${escapeHtml(c4.origin ?? "—")}</td>` : ""}</tr>`;
     });
-    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head2}</th></tr>${rows.join("")}</tbody>`;
+    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head}</th></tr>${rows.join("")}</tbody>`;
   });
   return `<table class="changes"><thead><tr>${columns.map((c4) => `<th scope="col">${c4}</th>`).join("")}</tr></thead>${groups.join("")}</table>`;
 }
