@@ -30,7 +30,8 @@ describe('null in the config', () => {
     it(`the emulator unsets a field given as null (${putSemantics})`, async () => {
       em = await demoEmulator({ putSemantics });
       const path = `/accounts/${PRODUCTION}/access/organizations`;
-      const live = (await call(em, 'GET', path, { headers: { authorization: `Bearer ${SECRET_TOKEN}` } })).body.result;
+      // What the API answers, less what it only reports (the emulator runs strict: a write may not carry those).
+      const { created_at: _created, updated_at: _updated, ...live } = (await call(em, 'GET', path, { headers: { authorization: `Bearer ${SECRET_TOKEN}` } })).body.result;
       const reply = await call(em, 'PUT', path, { body: { ...live, session_duration: null, login_design: { ...live.login_design, footer_text: null } }, headers: { authorization: `Bearer ${SECRET_TOKEN}` } });
       expect(reply.status).toBe(200);
       expect(reply.body.result.session_duration).toBeUndefined();
