@@ -15317,6 +15317,209 @@ var require_dist = __commonJS({
   }
 });
 
+// node_modules/ajv-formats/dist/formats.js
+var require_formats = __commonJS({
+  "node_modules/ajv-formats/dist/formats.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
+    function fmtDef(validate, compare) {
+      return { validate, compare };
+    }
+    exports.fullFormats = {
+      // date: http://tools.ietf.org/html/rfc3339#section-5.6
+      date: fmtDef(date, compareDate),
+      // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
+      time: fmtDef(getTime(true), compareTime),
+      "date-time": fmtDef(getDateTime(true), compareDateTime),
+      "iso-time": fmtDef(getTime(), compareIsoTime),
+      "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
+      // duration: https://tools.ietf.org/html/rfc3339#appendix-A
+      duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
+      uri,
+      "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
+      // uri-template: https://tools.ietf.org/html/rfc6570
+      "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
+      // For the source: https://gist.github.com/dperini/729294
+      // For test cases: https://mathiasbynens.be/demo/url-regex
+      url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
+      email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
+      hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
+      // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
+      ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
+      ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
+      regex,
+      // uuid: http://tools.ietf.org/html/rfc4122
+      uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
+      // JSON-pointer: https://tools.ietf.org/html/rfc6901
+      // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
+      "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
+      "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
+      // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
+      "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
+      // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
+      // byte: https://github.com/miguelmota/is-base64
+      byte,
+      // signed 32 bit integer
+      int32: { type: "number", validate: validateInt32 },
+      // signed 64 bit integer
+      int64: { type: "number", validate: validateInt64 },
+      // C-type float
+      float: { type: "number", validate: validateNumber },
+      // C-type double
+      double: { type: "number", validate: validateNumber },
+      // hint to the UI to hide input strings
+      password: true,
+      // unchecked string payload
+      binary: true
+    };
+    exports.fastFormats = {
+      ...exports.fullFormats,
+      date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
+      time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
+      "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
+      "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
+      "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
+      // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
+      uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
+      "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
+      // email (sources from jsen validator):
+      // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
+      // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
+      email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
+    };
+    exports.formatNames = Object.keys(exports.fullFormats);
+    function isLeapYear(year) {
+      return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    }
+    var DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
+    var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    function date(str2) {
+      const matches = DATE.exec(str2);
+      if (!matches)
+        return false;
+      const year = +matches[1];
+      const month = +matches[2];
+      const day = +matches[3];
+      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
+    }
+    function compareDate(d1, d2) {
+      if (!(d1 && d2))
+        return void 0;
+      if (d1 > d2)
+        return 1;
+      if (d1 < d2)
+        return -1;
+      return 0;
+    }
+    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+    function getTime(strictTimeZone) {
+      return function time(str2) {
+        const matches = TIME.exec(str2);
+        if (!matches)
+          return false;
+        const hr = +matches[1];
+        const min = +matches[2];
+        const sec = +matches[3];
+        const tz = matches[4];
+        const tzSign = matches[5] === "-" ? -1 : 1;
+        const tzH = +(matches[6] || 0);
+        const tzM = +(matches[7] || 0);
+        if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
+          return false;
+        if (hr <= 23 && min <= 59 && sec < 60)
+          return true;
+        const utcMin = min - tzM * tzSign;
+        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
+        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
+      };
+    }
+    function compareTime(s1, s2) {
+      if (!(s1 && s2))
+        return void 0;
+      const t1 = (/* @__PURE__ */ new Date("2020-01-01T" + s1)).valueOf();
+      const t2 = (/* @__PURE__ */ new Date("2020-01-01T" + s2)).valueOf();
+      if (!(t1 && t2))
+        return void 0;
+      return t1 - t2;
+    }
+    function compareIsoTime(t1, t2) {
+      if (!(t1 && t2))
+        return void 0;
+      const a1 = TIME.exec(t1);
+      const a22 = TIME.exec(t2);
+      if (!(a1 && a22))
+        return void 0;
+      t1 = a1[1] + a1[2] + a1[3];
+      t2 = a22[1] + a22[2] + a22[3];
+      if (t1 > t2)
+        return 1;
+      if (t1 < t2)
+        return -1;
+      return 0;
+    }
+    var DATE_TIME_SEPARATOR = /t|\s/i;
+    function getDateTime(strictTimeZone) {
+      const time = getTime(strictTimeZone);
+      return function date_time(str2) {
+        const dateTime = str2.split(DATE_TIME_SEPARATOR);
+        return dateTime.length === 2 && date(dateTime[0]) && time(dateTime[1]);
+      };
+    }
+    function compareDateTime(dt1, dt2) {
+      if (!(dt1 && dt2))
+        return void 0;
+      const d1 = new Date(dt1).valueOf();
+      const d2 = new Date(dt2).valueOf();
+      if (!(d1 && d2))
+        return void 0;
+      return d1 - d2;
+    }
+    function compareIsoDateTime(dt1, dt2) {
+      if (!(dt1 && dt2))
+        return void 0;
+      const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
+      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
+      const res = compareDate(d1, d2);
+      if (res === void 0)
+        return void 0;
+      return res || compareTime(t1, t2);
+    }
+    var NOT_URI_FRAGMENT = /\/|:/;
+    var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+    function uri(str2) {
+      return NOT_URI_FRAGMENT.test(str2) && URI.test(str2);
+    }
+    var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
+    function byte(str2) {
+      BYTE.lastIndex = 0;
+      return BYTE.test(str2);
+    }
+    var MIN_INT32 = -(2 ** 31);
+    var MAX_INT32 = 2 ** 31 - 1;
+    function validateInt32(value) {
+      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
+    }
+    function validateInt64(value) {
+      return Number.isInteger(value);
+    }
+    function validateNumber() {
+      return true;
+    }
+    var Z_ANCHOR = /[^\\]\\Z/;
+    function regex(str2) {
+      if (Z_ANCHOR.test(str2))
+        return false;
+      try {
+        new RegExp(str2);
+        return true;
+      } catch (e3) {
+        return false;
+      }
+    }
+  }
+});
+
 // node_modules/yaml/browser/dist/nodes/identity.js
 function isCollection(node) {
   if (node && typeof node === "object")
@@ -30003,209 +30206,6 @@ var require__ = __commonJS({
   }
 });
 
-// node_modules/ajv-formats/dist/formats.js
-var require_formats = __commonJS({
-  "node_modules/ajv-formats/dist/formats.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate, compare) {
-      return { validate, compare };
-    }
-    exports.fullFormats = {
-      // date: http://tools.ietf.org/html/rfc3339#section-5.6
-      date: fmtDef(date, compareDate),
-      // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
-      time: fmtDef(getTime(true), compareTime),
-      "date-time": fmtDef(getDateTime(true), compareDateTime),
-      "iso-time": fmtDef(getTime(), compareIsoTime),
-      "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
-      // duration: https://tools.ietf.org/html/rfc3339#appendix-A
-      duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
-      uri,
-      "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
-      // uri-template: https://tools.ietf.org/html/rfc6570
-      "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
-      // For the source: https://gist.github.com/dperini/729294
-      // For test cases: https://mathiasbynens.be/demo/url-regex
-      url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
-      email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
-      hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
-      // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
-      ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
-      ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
-      regex,
-      // uuid: http://tools.ietf.org/html/rfc4122
-      uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
-      // JSON-pointer: https://tools.ietf.org/html/rfc6901
-      // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
-      "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
-      "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
-      // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
-      "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
-      // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
-      // byte: https://github.com/miguelmota/is-base64
-      byte,
-      // signed 32 bit integer
-      int32: { type: "number", validate: validateInt32 },
-      // signed 64 bit integer
-      int64: { type: "number", validate: validateInt64 },
-      // C-type float
-      float: { type: "number", validate: validateNumber },
-      // C-type double
-      double: { type: "number", validate: validateNumber },
-      // hint to the UI to hide input strings
-      password: true,
-      // unchecked string payload
-      binary: true
-    };
-    exports.fastFormats = {
-      ...exports.fullFormats,
-      date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
-      time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
-      "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
-      "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
-      "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
-      // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
-      uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
-      "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
-      // email (sources from jsen validator):
-      // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
-      // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
-      email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
-    };
-    exports.formatNames = Object.keys(exports.fullFormats);
-    function isLeapYear(year) {
-      return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-    }
-    var DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
-    var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    function date(str2) {
-      const matches = DATE.exec(str2);
-      if (!matches)
-        return false;
-      const year = +matches[1];
-      const month = +matches[2];
-      const day = +matches[3];
-      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
-    }
-    function compareDate(d1, d2) {
-      if (!(d1 && d2))
-        return void 0;
-      if (d1 > d2)
-        return 1;
-      if (d1 < d2)
-        return -1;
-      return 0;
-    }
-    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
-    function getTime(strictTimeZone) {
-      return function time(str2) {
-        const matches = TIME.exec(str2);
-        if (!matches)
-          return false;
-        const hr = +matches[1];
-        const min = +matches[2];
-        const sec = +matches[3];
-        const tz = matches[4];
-        const tzSign = matches[5] === "-" ? -1 : 1;
-        const tzH = +(matches[6] || 0);
-        const tzM = +(matches[7] || 0);
-        if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
-          return false;
-        if (hr <= 23 && min <= 59 && sec < 60)
-          return true;
-        const utcMin = min - tzM * tzSign;
-        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
-        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
-      };
-    }
-    function compareTime(s1, s2) {
-      if (!(s1 && s2))
-        return void 0;
-      const t1 = (/* @__PURE__ */ new Date("2020-01-01T" + s1)).valueOf();
-      const t2 = (/* @__PURE__ */ new Date("2020-01-01T" + s2)).valueOf();
-      if (!(t1 && t2))
-        return void 0;
-      return t1 - t2;
-    }
-    function compareIsoTime(t1, t2) {
-      if (!(t1 && t2))
-        return void 0;
-      const a1 = TIME.exec(t1);
-      const a22 = TIME.exec(t2);
-      if (!(a1 && a22))
-        return void 0;
-      t1 = a1[1] + a1[2] + a1[3];
-      t2 = a22[1] + a22[2] + a22[3];
-      if (t1 > t2)
-        return 1;
-      if (t1 < t2)
-        return -1;
-      return 0;
-    }
-    var DATE_TIME_SEPARATOR = /t|\s/i;
-    function getDateTime(strictTimeZone) {
-      const time = getTime(strictTimeZone);
-      return function date_time(str2) {
-        const dateTime = str2.split(DATE_TIME_SEPARATOR);
-        return dateTime.length === 2 && date(dateTime[0]) && time(dateTime[1]);
-      };
-    }
-    function compareDateTime(dt1, dt2) {
-      if (!(dt1 && dt2))
-        return void 0;
-      const d1 = new Date(dt1).valueOf();
-      const d2 = new Date(dt2).valueOf();
-      if (!(d1 && d2))
-        return void 0;
-      return d1 - d2;
-    }
-    function compareIsoDateTime(dt1, dt2) {
-      if (!(dt1 && dt2))
-        return void 0;
-      const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
-      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
-      const res = compareDate(d1, d2);
-      if (res === void 0)
-        return void 0;
-      return res || compareTime(t1, t2);
-    }
-    var NOT_URI_FRAGMENT = /\/|:/;
-    var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-    function uri(str2) {
-      return NOT_URI_FRAGMENT.test(str2) && URI.test(str2);
-    }
-    var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
-    function byte(str2) {
-      BYTE.lastIndex = 0;
-      return BYTE.test(str2);
-    }
-    var MIN_INT32 = -(2 ** 31);
-    var MAX_INT32 = 2 ** 31 - 1;
-    function validateInt32(value) {
-      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
-    }
-    function validateInt64(value) {
-      return Number.isInteger(value);
-    }
-    function validateNumber() {
-      return true;
-    }
-    var Z_ANCHOR = /[^\\]\\Z/;
-    function regex(str2) {
-      if (Z_ANCHOR.test(str2))
-        return false;
-      try {
-        new RegExp(str2);
-        return true;
-      } catch (e3) {
-        return false;
-      }
-    }
-  }
-});
-
 // node_modules/ajv/dist/vocabularies/draft7.js
 var require_draft7 = __commonJS({
   "node_modules/ajv/dist/vocabularies/draft7.js"(exports) {
@@ -30864,13 +30864,20 @@ function refusedToken(variables) {
   const named = variables.map((v2) => v2.where ? `${v2.name} (credentials_env at ${v2.where})` : v2.name);
   return `the Cloudflare API refused the token in ${named.join(" and ")}`;
 }
+function forbiddenHint(method, path) {
+  const place2 = /^\/?(account|zone)s\/([^/?]+)/.exec(path);
+  const where = place2 ? `${place2[1]} ${place2[2]}` : "this account or zone";
+  const access = method === "GET" ? "Read" : "Write";
+  return `the token may not reach ${where}: check that it has "Access: Organizations, Identity Providers, and Groups ${access}" on ${where}`;
+}
 function describe(init2) {
   const where = `${init2.method} ${init2.path}`;
   const status = init2.status ? ` → ${init2.status}` : "";
   const messages = (init2.errors ?? []).map((e3) => `[${e3.code}] ${e3.message}`).join("; ");
   const what = messages || init2.detail || init2.kind;
   const ray = init2.cfRay ? ` (cf-ray ${init2.cfRay})` : "";
-  return `${where}${status}: ${what}${ray}`;
+  const hint = init2.hint ? `; ${init2.hint}` : "";
+  return `${where}${status}: ${what}${ray}${hint}`;
 }
 
 // src/cloudflare/client.ts
@@ -31019,10 +31026,11 @@ var CloudflareClient = class {
       detail: envelope ? void 0 : this.#notTheApi(contentTypeOf(headerText(response.headers["content-type"]))),
       fromEnvelope: Boolean(envelope)
     };
-    if (envelope && (status === 401 || status === 403)) {
+    if (envelope && status === 401) {
       this.#refusal ??= new CredentialRefusedError(init2);
       throw this.#refusal;
     }
+    if (envelope && status === 403) throw new CloudflareApiError({ ...init2, hint: forbiddenHint(method, path) });
     throw new CloudflareApiError(init2);
   }
   /**
@@ -31777,6 +31785,24 @@ function isUnset(change) {
 function show(value) {
   return visible(JSON.stringify(value) ?? "null");
 }
+var PLAN_KEYS = {
+  format_version: true,
+  ztsync_version: true,
+  api_base: true,
+  created_at: true,
+  targets: true,
+  blocked: true,
+  allowed: true,
+  change_budget: true,
+  coverage: true,
+  baseline: true,
+  summary: true,
+  checksum: true
+};
+var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, only: true, config_commit: true, config_dirty: true };
+var TARGET_KEYS = { scope: true, id: true, description: true, source: true, credentials_env: true, resources: true, error: true };
+var RESOURCE_KEYS = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
+var CHANGE_KEYS = { path: true, before: true, after: true, source: true, origin: true };
 
 // src/apply/body.ts
 var REPORTED_ONLY = /* @__PURE__ */ new WeakMap();
@@ -31848,7 +31874,7 @@ var doh = {
     { path: "expires_at", type: str(), scopes: [], readOnly: true, description: "When the service token expires." },
     { path: "last_seen_at", type: str(), scopes: [], readOnly: true, volatile: true, description: "When the service token was last used." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the service token was created." },
-    { path: "updated_at", type: str(), scopes: [], readOnly: true, description: "When the service token was last changed." }
+    { path: "updated_at", type: str(), scopes: [], readOnly: true, stamp: true, description: "When the service token was last changed." }
   ]
 };
 
@@ -31906,7 +31932,7 @@ var organization = {
     { path: "warp_auth_non_browser_401", type: bool(), scopes: ACCOUNT, description: "Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page." },
     { path: "trusted_accounts", type: setOf("string"), scopes: [], readOnly: true, description: "The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer)." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the organization was created." },
-    { path: "updated_at", type: str(), scopes: [], readOnly: true, description: "When the organization was last changed." }
+    { path: "updated_at", type: str(), scopes: [], readOnly: true, stamp: true, description: "When the organization was last changed." }
   ]
 };
 
@@ -31956,9 +31982,11 @@ function movedPaths(recorded, current) {
   }
   return [...moved.values()];
 }
+var STAMP_PATHS = new Set(RESOURCES.flatMap((spec) => spec.fields.filter((f2) => f2.stamp).map((f2) => `${spec.type}.${f2.liveKey ?? f2.path}`)));
 function describeMoved(moved) {
   const shown = (value) => value === void 0 ? "(absent)" : show(value);
-  return moved.map((m2) => `${m2.path}: ${shown(m2.recorded)} when planned, now ${shown(m2.current)}`);
+  const settings = moved.filter((m2) => !STAMP_PATHS.has(m2.path));
+  return (settings.length > 0 ? settings : moved).map((m2) => `${m2.path}: ${shown(m2.recorded)} when planned, now ${shown(m2.current)}`);
 }
 
 // src/apply/apply.ts
@@ -32012,7 +32040,7 @@ async function applyTarget(target2, client, options) {
     }
     const moved = movedPaths(recordedSnapshot(target2), current);
     if (moved.length > 0) {
-      const error = ["refused: the live state moved since the plan, nothing was written; plan again", ...describeMoved(moved)].join("\n    ");
+      const error = `refused: the live state moved since the plan, nothing was written: ${describeMoved(moved).join("; ")}; plan again (a new plan shows these values)`;
       return { ...base, outcome: "failed", resources: [], error };
     }
   }
@@ -32425,16 +32453,16 @@ function renderMarkdown(plan, options = {}) {
   }
   if (next === shown.length) return blocks.join("\n\n") + "\n";
   add(cutNote(shown.length - next));
-  const listed = [];
+  const listed2 = [];
   let listedLength = -1;
   let rest = next;
   for (; rest < shown.length; rest++) {
     const line = `- ${oneLine(shown[rest])}`;
     if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
-    listed.push(line);
+    listed2.push(line);
     listedLength += 1 + line.length;
   }
-  if (listed.length > 0) add(listed.join("\n"));
+  if (listed2.length > 0) add(listed2.join("\n"));
   if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
   return blocks.join("\n\n") + "\n";
 }
@@ -32883,9 +32911,6 @@ var DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === "percent" ? `${DEFAULT_BUDGET.
 function addSafetyOptions(command) {
   return command.option("--allow <rule>", `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(", ")}`, collect).option("--max-changed-targets <n>", `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
 }
-function setsSafety(flags) {
-  return flags.allow !== void 0 || flags.maxChangedTargets !== void 0;
-}
 function safetySettings(flags) {
   const allow = (flags.allow ?? []).map((rule) => {
     if (!SAFETY_RULE_NAMES.includes(rule)) {
@@ -33287,25 +33312,495 @@ async function reconcileSettings(paths, flags, io, access) {
   };
 }
 
-// src/commands/shared/output.ts
-function outputIo(io) {
-  const secrets = secretsFromEnv(io.env);
-  const mask = (text) => secrets.length === 0 ? String(text) : maskSecrets(String(text), secrets);
-  return {
-    ...io,
-    stdout: { write: (text) => io.stdout.write(mask(text)) },
-    stderr: { write: (text) => io.stderr.write(visibleLines(mask(text))), control: (sequence) => io.stderr.write(sequence) }
-  };
+// src/commands/shared/diagnostics.ts
+function printDiagnostics(io, diagnostics) {
+  const github = githubActions(io);
+  for (const d2 of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d2) + "\n"));
 }
-function writeOutputFile(io, path, text) {
-  writeFileAtomicSync(path, maskSecrets(text, secretsFromEnv(io.env)));
-}
-function useColor(io) {
-  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
+function reportInvalidConfig(io, diagnostics) {
+  githubActions(io).annotateDiagnostics(diagnostics);
+  printDiagnostics(io, diagnostics);
+  io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"} in the config; nothing was read or changed
+`);
 }
 
-// src/plan/pipeline.ts
-import { stat as stat3 } from "node:fs/promises";
+// src/emulator/field-checks.ts
+var import_formats = __toESM(require_formats(), 1);
+var UNKNOWN_FIELD = "is not a known field";
+function readFields(spec, body, scope, use, options = {}) {
+  const assignments = [];
+  const issues = [];
+  const groups = new Set(spec.groups.map((g2) => g2.path));
+  for (const [key, value] of Object.entries(body)) {
+    if (!groups.has(key)) {
+      readOne(spec, key, value, scope, use, options, assignments, issues);
+      continue;
+    }
+    const members = spec.fields.filter((f2) => f2.path.startsWith(key + "."));
+    const refusal = groupRefusal(members, scope, use);
+    if (refusal) issues.push({ path: key, detail: refusal });
+    else if (value === null) {
+      if (use !== "create") {
+        for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
+      }
+    } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
+    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
+  }
+  if (use !== "update") issues.push(...missingRequired(spec, assignments));
+  return { assignments, issues };
+}
+function holds(obj, path) {
+  let cur = obj;
+  for (const key of path.split(".")) {
+    if (!isPlainObject3(cur) || !Object.hasOwn(cur, key)) return false;
+    cur = cur[key];
+  }
+  return cur !== void 0 && cur !== null;
+}
+var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
+function readOne(spec, path, value, scope, use, options, assignments, issues) {
+  const field = fieldByPath(spec, path);
+  const writing = use !== "seed";
+  if (!field) {
+    if (spec.fields.some((f2) => f2.liveKey === path)) {
+      if (writing && options.strict) issues.push({ path, detail: READ_ONLY_FIELD });
+    } else if (!path.split(".").includes("__proto__") && (!writing || options.held && holds(options.held, path))) {
+      if (value !== void 0) assignments.push({ path, value });
+    } else issues.push({ path, detail: UNKNOWN_FIELD });
+    return;
+  }
+  if (field.readOnly) {
+    if (writing && options.strict && value !== void 0) issues.push({ path, detail: READ_ONLY_FIELD });
+    if (use === "seed" && value !== null && value !== void 0) {
+      const problem2 = checkValue(field.type, value) ?? checkTimestamp(path, value);
+      if (problem2) issues.push({ path, detail: problem2 });
+      else assignments.push({ path, field, value });
+    }
+    return;
+  }
+  const refusal = fieldRefusal(field, scope, use);
+  if (refusal) return void issues.push({ path, detail: refusal });
+  if (value === null) {
+    if (field.requiredOnCreate) issues.push({ path, detail: "cannot be unset" });
+    else if (use !== "create") assignments.push({ path, field, value: null });
+    return;
+  }
+  const problem = field.requiredOnCreate && value === "" ? "must not be empty" : checkValue(field.type, value);
+  if (problem) issues.push({ path, detail: problem });
+  else assignments.push({ path, field, value });
+}
+function acceptedBy(field, scope, use) {
+  return fieldRefusal(field, scope, use) === void 0;
+}
+function fieldRefusal(field, scope, use) {
+  if (!field.scopes.includes(scope)) return `is not accepted for ${scope === "zone" ? "a zone" : "an account"}`;
+  if (use === "create" && field.onCreate === false) return "is not accepted when creating an organization; set it with an update (PUT)";
+  return void 0;
+}
+function groupRefusal(members, scope, use) {
+  const writable = members.filter((f2) => !f2.readOnly);
+  if (writable.some((f2) => acceptedBy(f2, scope, use))) return void 0;
+  return writable.length ? fieldRefusal(writable[0], scope, use) : UNKNOWN_FIELD;
+}
+function missingRequired(spec, assignments) {
+  const given = new Set(assignments.map((a3) => a3.path));
+  return spec.fields.filter((f2) => f2.requiredOnCreate && !given.has(f2.path)).map((f2) => ({ path: f2.path, detail: "is required" }));
+}
+var HOSTNAME = import_formats.fullFormats.hostname;
+var MAX_LIST_ITEMS = 1e3;
+function checkValue(type, value) {
+  switch (type.kind) {
+    case "boolean":
+      return typeof value === "boolean" ? void 0 : `must be a boolean, not ${describe2(value)}`;
+    case "string":
+      if (typeof value !== "string") return `must be a string, not ${describe2(value)}`;
+      if (type.format === "hostname" && !HOSTNAME.test(value)) return `${describe2(value)} is not a hostname`;
+      return void 0;
+    case "enum":
+      return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
+    case "duration":
+      return checkDuration(type, value);
+    case "set": {
+      if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
+      if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
+      const allowed = type.items;
+      const bad = value.find((item) => allowed === "string" ? typeof item !== "string" : !allowed.includes(item));
+      if (bad === void 0) return void 0;
+      return allowed === "string" ? `items must be strings, not ${describe2(bad)}` : `${describe2(bad)} is not one of ${allowed.join(", ")}`;
+    }
+  }
+}
+function checkDuration(type, value) {
+  if (typeof value !== "string") return `must be a duration string such as "24h", not ${describe2(value)}`;
+  const nanos = parseDuration(value, type.units);
+  if (nanos === void 0) {
+    if (isBeyondGoRange(value, type.units)) return `${describe2(value)} is longer than the longest duration (${MAX_DURATION_TEXT})`;
+    return type.units === "minutes-hours" && parseDuration(value) !== void 0 ? `${describe2(value)} must be in minutes (m) or hours (h)` : `${describe2(value)} is not a valid duration`;
+  }
+  if (nanos < 0n) return `${describe2(value)} must not be negative`;
+  if (type.min !== void 0 && nanos < parseDuration(type.min)) return `${describe2(value)} is less than the minimum ${type.min}`;
+  if (type.max !== void 0 && nanos > parseDuration(type.max)) return `${describe2(value)} is more than the maximum ${type.max}`;
+  return void 0;
+}
+function checkTimestamp(path, value) {
+  return path.endsWith("_at") && Number.isNaN(Date.parse(value)) ? `${describe2(value)} is not a timestamp` : void 0;
+}
+function describe2(value) {
+  let text;
+  try {
+    text = value === void 0 ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+  } catch {
+    text = Array.isArray(value) ? "a list" : "an object";
+  }
+  return text.length > 60 ? text.slice(0, 57) + "..." : text;
+}
+function applyAssignments(target2, assignments) {
+  for (const { path, value } of assignments) {
+    if (value === null) removePath(target2, path);
+    else setPath(target2, path, structuredClone(value));
+  }
+  return target2;
+}
+function removePath(target2, path) {
+  const keys = path.split(".");
+  const parent = keys.length > 1 ? getPath(target2, keys.slice(0, -1).join(".")) : target2;
+  if (!isPlainObject3(parent)) return;
+  delete parent[keys[keys.length - 1]];
+  if (keys.length > 1 && Object.keys(parent).length === 0) delete target2[keys[0]];
+}
+
+// src/config/schema.ts
+var ID_PATTERN = "^[0-9a-f]{32}$";
+var FORMAT_NOTES = {
+  color: " The API documents no format: the dashboard writes hex (#c5ed1b). Any CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name) is compared by meaning, in any case; anything else is accepted with a warning.",
+  uri: " The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning."
+};
+var ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
+var DURATION_UNIT_PATTERN = { go: "(?:ns|us|µs|μs|ms|s|m|h)", "minutes-hours": "[mh]" };
+function durationPattern(units) {
+  return `^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)${DURATION_UNIT_PATTERN[units]})+)$`;
+}
+var DURATION_FORMAT = { go: "go-duration", "minutes-hours": "go-duration-mh" };
+var DEFAULT_DURATION_MIN = "0s";
+var TARGET_KEYS2 = { account: "account_id", zone: "zone_id" };
+function idKey(scope) {
+  return TARGET_KEYS2[scope];
+}
+function defName(spec, scope, inDefaults = false) {
+  return inDefaults ? `defaults_${spec.type}` : scope === "account" ? spec.type : `${scope}_${spec.type}`;
+}
+function buildSchema() {
+  const defs = {
+    id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
+    defaults: targetSchema("Settings laid under every account (and under every zone, for the fields zones accept); DoH defaults reach only accounts with a doh section of their own. A target's own value wins, field by field.", {}, "account"),
+    account: targetSchema("A Cloudflare account whose settings ztsync manages.", {
+      account_id: { $ref: "#/$defs/id", description: "The Cloudflare account id." }
+    }, "account"),
+    zone: targetSchema("A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).", {
+      zone_id: { $ref: "#/$defs/id", description: "The Cloudflare zone id." }
+    }, "zone"),
+    allow: allowSchema()
+  };
+  for (const spec of RESOURCES) {
+    for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
+    defs[defName(spec, "account", true)] = resourceSchema(spec, "account", true);
+  }
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    title: "ztsync configuration",
+    description: "Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.",
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      defaults: { $ref: "#/$defs/defaults" },
+      accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
+      zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
+      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
+    },
+    $defs: defs
+  };
+}
+function allowSchema() {
+  const rules = SAFETY_RULES.map((r2) => `${r2.name}: ${r2.description}`).join(" ");
+  return {
+    type: "object",
+    description: "Allow changes that a safety rule blocks, on one account or zone (give account_id or zone_id).",
+    additionalProperties: false,
+    required: ["rule", "reason"],
+    properties: {
+      rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
+      account_id: { $ref: "#/$defs/id", description: "The account the rule is allowed on." },
+      zone_id: { $ref: "#/$defs/id", description: "The zone the rule is allowed on." },
+      reason: { type: "string", description: "Why the change is allowed: shown in the plan for reviewers." }
+    }
+  };
+}
+function targetSchema(description, idProperty, scope) {
+  const isDefaults = Object.keys(idProperty).length === 0;
+  const properties = { ...idProperty };
+  if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
+  properties.credentials_env = {
+    type: "string",
+    pattern: ENV_NAME_PATTERN,
+    description: `The environment variable holding the API token for ${isDefaults ? "every target without its own credentials_env" : "this target"} (instead of CLOUDFLARE_API_TOKEN); each token gets a rate budget of its own.`,
+    examples: ["CF_TOKEN_EU"]
+  };
+  for (const spec of RESOURCES) {
+    if (spec.scopes.includes(scope)) properties[spec.type] = { $ref: `#/$defs/${defName(spec, scope, isDefaults)}` };
+  }
+  return {
+    type: "object",
+    description,
+    additionalProperties: false,
+    ...isDefaults ? {} : { required: Object.keys(idProperty) },
+    properties
+  };
+}
+function resourceSchema(spec, scope, inDefaults = false) {
+  const note = inDefaults ? " As defaults: without the fields that name one target's own thing (auth_domain, service_token_id)." : scope === "account" ? "" : " Zones accept only this subset.";
+  const root = objectSchema(spec.description + note);
+  for (const field of writableFields(spec, scope).filter((f2) => !(inDefaults && f2.perTarget))) {
+    const keys = field.path.split(".");
+    let parent = root;
+    for (const [i3, key] of keys.slice(0, -1).entries()) {
+      const groupPath = keys.slice(0, i3 + 1).join(".");
+      const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
+      parent.properties[key] ??= objectSchema(description);
+      parent = parent.properties[key];
+    }
+    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
+  }
+  return root;
+}
+function objectSchema(description) {
+  return { type: "object", description, additionalProperties: false, properties: {} };
+}
+function fieldSchema(field) {
+  const examples = field.example === void 0 ? {} : { examples: [field.example] };
+  const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
+  const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
+  const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
+  return canBeUnset(field) ? nullable(schema4) : schema4;
+}
+function canBeUnset(field) {
+  return !field.requiredOnCreate;
+}
+function nullable(schema4) {
+  return {
+    ...schema4,
+    description: `${schema4.description} null unsets it.`,
+    type: [schema4.type, "null"],
+    ...schema4.enum ? { enum: [...schema4.enum, null] } : {}
+  };
+}
+function typeSchema(type) {
+  switch (type.kind) {
+    case "boolean":
+      return { type: "boolean" };
+    case "enum":
+      return { type: "string", enum: [...type.values] };
+    case "string":
+      return type.format === "uuid" || type.format === "hostname" ? { type: "string", format: type.format } : { type: "string" };
+    case "duration":
+      return {
+        type: "string",
+        pattern: durationPattern(type.units),
+        format: DURATION_FORMAT[type.units],
+        formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
+        ...type.max ? { formatMaximum: type.max } : {}
+      };
+    case "set": {
+      if (type.items === "string") return { type: "array", items: { type: "string" } };
+      const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
+      return { type: "array", items: { type: itemType, enum: [...type.items] } };
+    }
+  }
+}
+
+// src/apply/review.ts
+var CLOCK_SKEW_MS = 5 * 6e4;
+var SHOWN = 5;
+async function reviewSavedPlan(plan, context) {
+  const refusal = versionProblem(plan, context.version) ?? ageProblem(plan, context.now, context.maxAgeMs) ?? unknownKeys(plan) ?? coverageProblem(plan.coverage) ?? unknownDesired(plan) ?? (context.config ? configDifferences(plan, context.config) : credentialsFromFile(plan));
+  if (refusal) return { ok: false, reason: refusal };
+  const targets = [];
+  const mismatches = [];
+  for (const target2 of plan.targets) {
+    const rederived = await rederive(target2);
+    mismatches.push(...changesMismatch(target2, rederived));
+    targets.push(withCredentials(rederived, context.config));
+  }
+  if (mismatches.length > 0) return { ok: false, reason: `its changes are not what its desired values make against its recorded live state: ${listed(mismatches)}` };
+  const judged = checkSafety({ ...plan, targets, blocked: [], allowed: [], change_budget: null, summary: summarize(targets) }, context.safety);
+  return { ok: true, plan: judged };
+}
+function versionProblem(plan, version) {
+  if (plan.ztsync_version === version) return void 0;
+  return `it was made by ztsync ${show(plan.ztsync_version)}, and this is ztsync ${version}: a plan is applied only by the version that made it; plan again with this one`;
+}
+function ageProblem(plan, now, maxAgeMs) {
+  const made = typeof plan.created_at === "string" ? Date.parse(plan.created_at) : NaN;
+  if (Number.isNaN(made)) return `its created_at ${show(plan.created_at)} is not a time`;
+  const age = now.getTime() - made;
+  if (age < -CLOCK_SKEW_MS) return `it says it was made at ${plan.created_at}, which is in the future`;
+  if (age > maxAgeMs) return `it was made at ${plan.created_at}, ${formatAge(age)} ago, longer ago than --max-plan-age (${formatAge(maxAgeMs)}); plan again`;
+  return void 0;
+}
+function formatAge(ms) {
+  if (ms < 6e4) return `${Math.round(ms / 1e3)}s`;
+  const minutes = Math.round(ms / 6e4);
+  const [d2, h3, m2] = [Math.floor(minutes / 1440), Math.floor(minutes % 1440 / 60), minutes % 60];
+  const parts = [d2 ? `${d2}d` : "", h3 ? `${h3}h` : "", m2 && !d2 ? `${m2}m` : ""].filter(Boolean);
+  return parts.join(" ") || "0m";
+}
+function unknownKeys(plan) {
+  const extra = (value, known, at) => {
+    if (!isPlainObject3(value)) return void 0;
+    const key = Object.keys(value).find((k) => !Object.hasOwn(known, k));
+    return key === void 0 ? void 0 : `${at}${at ? "." : ""}${visible(key)}`;
+  };
+  const found = extra(plan, PLAN_KEYS, "") ?? extra(plan.coverage, COVERAGE_KEYS, "coverage") ?? plan.targets.map((t2, i3) => extra(t2, TARGET_KEYS, `targets[${i3}]`) ?? t2.resources.map((r2, j2) => extra(r2, RESOURCE_KEYS, `targets[${i3}].resources[${j2}]`) ?? r2.changes.map((c4, k) => extra(c4, CHANGE_KEYS, `targets[${i3}].resources[${j2}].changes[${k}]`)).find(Boolean)).find(Boolean)).find(Boolean);
+  return found ? `it has a field this ztsync does not know: ${found}` : void 0;
+}
+function coverageProblem(coverage) {
+  const strings = (v2) => Array.isArray(v2) && v2.every((x2) => typeof x2 === "string");
+  const ok = isPlainObject3(coverage) && (coverage.shard === null || typeof coverage.shard === "string" && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard)) && strings(coverage.accounts) && strings(coverage.zones) && (coverage.only === null || strings(coverage.only)) && (coverage.config_commit === null || typeof coverage.config_commit === "string") && typeof coverage.config_dirty === "boolean";
+  return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
+}
+function unknownDesired(plan) {
+  for (const target2 of plan.targets) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const resource of target2.resources) {
+      const at = `${target2.scope} ${visible(target2.id)} ${resource.type}`;
+      const spec = resourceSpec(resource.type);
+      if (!spec.scopes.includes(target2.scope)) return `${at}: a ${target2.scope} has no ${resource.type}`;
+      if (seen.has(resource.type)) return `${at} is there twice`;
+      seen.add(resource.type);
+      for (const [path, value] of Object.entries(resource.desired)) {
+        const field = fieldByPath(spec, path);
+        if (!field || field.readOnly || !field.scopes.includes(target2.scope)) return `${at}: desired ${visible(path)} is not a field ztsync writes for a ${target2.scope}`;
+        const problem = value === null ? canBeUnset(field) ? void 0 : "cannot be unset" : checkValue(field.type, value);
+        if (problem) return `${at}: desired ${path} ${visible(problem)}`;
+      }
+      if (!Array.isArray(resource.managed) || canonicalize([...resource.managed].sort()) !== canonicalize(Object.keys(resource.desired).sort())) return `${at}: its managed fields are not its desired ones`;
+    }
+  }
+  return void 0;
+}
+function credentialsFromFile(plan) {
+  const named = plan.targets.find((t2) => t2.credentials_env !== void 0);
+  if (!named) return void 0;
+  return `${named.scope} ${visible(named.id)} names credentials_env ${show(named.credentials_env)}: which token writes a target is taken from the config, never from a plan file; give the config paths (apply --plan FILE <config paths>)`;
+}
+async function rederive(target2) {
+  if (target2.error) return target2;
+  const snapshot = new Map(target2.resources.map((r2) => [r2.type, r2.live]));
+  const desired = {
+    scope: target2.scope,
+    id: target2.id,
+    ...target2.description ? { description: target2.description } : {},
+    source: target2.source,
+    resources: target2.resources.map(desiredOf)
+  };
+  const made = await planTarget(desired, async (type) => snapshot.get(type) ?? null);
+  const resources = made.resources.map((r2, i3) => ({ ...r2, changes: r2.changes.map((c4) => withOrigin(c4, target2.resources[i3]?.changes)) }));
+  return { ...made, resources };
+}
+function desiredOf(resource) {
+  const positions = {};
+  const via = {};
+  for (const change of resource.changes) {
+    if (!isPlainObject3(change.source)) continue;
+    const { file, line, col } = change.source;
+    positions[change.path] = { file, line, col };
+    via[change.path] = change.source.via;
+  }
+  return { type: resource.type, values: resource.desired, positions, via };
+}
+function withOrigin(change, shown) {
+  const origin = shown?.find((c4) => c4.path === change.path)?.origin;
+  return origin ? { ...change, origin } : change;
+}
+function changesMismatch(shown, made) {
+  const at = `${shown.scope} ${visible(shown.id)}`;
+  if ((shown.error?.message ?? null) !== (made.error?.message ?? null)) return [`${at}: it shows ${shown.error ? "an error" : "no error"}, its desired values make ${made.error ? `the error ${show(made.error.message)}` : "none"}`];
+  if (shown.resources.length !== made.resources.length) return [`${at}: it shows ${shown.resources.length} resources, its desired values make ${made.resources.length}`];
+  const out = [];
+  for (const [i3, resource] of shown.resources.entries()) {
+    const again = made.resources[i3];
+    const where = `${at} ${resource.type}`;
+    if (resource.action !== again.action) out.push(`${where}: it shows ${resource.action}, its desired values make ${again.action}`);
+    const byPath = (changes) => new Map(changes.map((c4) => [c4.path, canonicalize([c4.before, c4.after])]));
+    const [a3, b2] = [byPath(resource.changes), byPath(again.changes)];
+    for (const path of /* @__PURE__ */ new Set([...a3.keys(), ...b2.keys()])) {
+      if (a3.get(path) === b2.get(path)) continue;
+      const change = again.changes.find((c4) => c4.path === path);
+      const old = resource.changes.find((c4) => c4.path === path);
+      out.push(`${where}.${visible(path)}: it shows ${old ? `${show(old.before)} → ${show(old.after)}` : "no change"}, its desired values make ${change ? `${show(change.before)} → ${show(change.after)}` : "no change"}`);
+    }
+    if (resource.changes.length !== new Set(resource.changes.map((c4) => c4.path)).size) out.push(`${where}: it shows a field's change twice`);
+  }
+  return out;
+}
+function withCredentials(target2, config) {
+  const { credentials_env: _fromFile, ...rest } = target2;
+  const fromConfig = config?.targets.find((t2) => t2.scope === target2.scope && t2.id === target2.id)?.credentialsEnv?.name;
+  return fromConfig ? { ...rest, credentials_env: fromConfig } : rest;
+}
+function configDifferences(plan, config) {
+  const wanted = selectTargets([...config.targets], selectionOf(plan.coverage));
+  const inConfig = new Map(wanted.map((t2) => [targetKey(t2), t2]));
+  const inPlan = new Map(plan.targets.map((t2) => [targetKey(t2), t2]));
+  const out = [];
+  for (const target2 of plan.targets) {
+    const label = `${target2.scope} ${visible(target2.id)}`;
+    const asked = inConfig.get(targetKey(target2));
+    if (!asked) {
+      out.push(`${label} is in the plan, not in the config`);
+      continue;
+    }
+    if ((target2.credentials_env ?? null) !== (asked.credentialsEnv?.name ?? null)) {
+      out.push(`${label}: the plan names credentials_env ${show(target2.credentials_env ?? null)}, the config ${show(asked.credentialsEnv?.name ?? null)}`);
+    }
+    out.push(...desiredDifferences(label, target2.resources, asked.resources));
+  }
+  for (const target2 of wanted) if (!inPlan.has(targetKey(target2))) out.push(`${target2.scope} ${visible(target2.id)} is in the config, not in the plan`);
+  if (out.length === 0) return void 0;
+  const commits = plan.coverage?.config_commit && config.commit && plan.coverage.config_commit !== config.commit ? ` (the plan was made from commit ${plan.coverage.config_commit.slice(0, 12)}, the config is at ${config.commit.slice(0, 12)})` : "";
+  return `it is not what the config asks for${commits}: ${listed(out)}; plan again from this config`;
+}
+function desiredDifferences(label, planned, asked) {
+  const out = [];
+  const types2 = /* @__PURE__ */ new Set([...planned.map((r2) => r2.type), ...asked.map((r2) => r2.type)]);
+  for (const type of types2) {
+    const a3 = planned.find((r2) => r2.type === type)?.desired;
+    const b2 = asked.find((r2) => r2.type === type)?.values;
+    if (!a3 || !b2) {
+      out.push(`${label} ${type} is ${a3 ? "in the plan, not in the config" : "in the config, not in the plan"}`);
+      continue;
+    }
+    for (const path of /* @__PURE__ */ new Set([...Object.keys(a3), ...Object.keys(b2)])) {
+      if (canonicalize(a3[path] ?? null) === canonicalize(b2[path] ?? null) && Object.hasOwn(a3, path) === Object.hasOwn(b2, path)) continue;
+      const value = (v2) => Object.hasOwn(v2, path) ? show(v2[path]) : "not managed";
+      out.push(`${label} ${type}.${visible(path)}: the plan has ${value(a3)}, the config ${value(b2)}`);
+    }
+  }
+  return out;
+}
+function selectionOf(coverage) {
+  if (!coverage) return {};
+  const shard = typeof coverage.shard === "string" ? /^(\d+)\/(\d+)$/.exec(coverage.shard) : null;
+  return {
+    accounts: coverage.accounts ?? [],
+    zones: coverage.zones ?? [],
+    ...shard ? { shard: { index: Number(shard[1]), count: Number(shard[2]) } } : {},
+    ...coverage.only ? { only: new Set(coverage.only) } : {}
+  };
+}
+function listed(items) {
+  const more = items.length > SHOWN ? `; and ${items.length - SHOWN} more` : "";
+  return items.slice(0, SHOWN).join("; ") + more;
+}
 
 // src/config/commit.ts
 import { execFile } from "node:child_process";
@@ -33740,154 +34235,6 @@ function resolveAllow(candidates, targets) {
     else diagnostics.push({ ...idPosition, message: `allow ${entry2.rule}: no ${entry2.scope} ${entry2.id} in the config`, path: idPath });
   }
   return { allow, diagnostics };
-}
-
-// src/config/schema.ts
-var ID_PATTERN = "^[0-9a-f]{32}$";
-var FORMAT_NOTES = {
-  color: " The API documents no format: the dashboard writes hex (#c5ed1b). Any CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name) is compared by meaning, in any case; anything else is accepted with a warning.",
-  uri: " The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning."
-};
-var ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
-var DURATION_UNIT_PATTERN = { go: "(?:ns|us|µs|μs|ms|s|m|h)", "minutes-hours": "[mh]" };
-function durationPattern(units) {
-  return `^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)${DURATION_UNIT_PATTERN[units]})+)$`;
-}
-var DURATION_FORMAT = { go: "go-duration", "minutes-hours": "go-duration-mh" };
-var DEFAULT_DURATION_MIN = "0s";
-var TARGET_KEYS = { account: "account_id", zone: "zone_id" };
-function idKey(scope) {
-  return TARGET_KEYS[scope];
-}
-function defName(spec, scope, inDefaults = false) {
-  return inDefaults ? `defaults_${spec.type}` : scope === "account" ? spec.type : `${scope}_${spec.type}`;
-}
-function buildSchema() {
-  const defs = {
-    id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
-    defaults: targetSchema("Settings laid under every account (and under every zone, for the fields zones accept); DoH defaults reach only accounts with a doh section of their own. A target's own value wins, field by field.", {}, "account"),
-    account: targetSchema("A Cloudflare account whose settings ztsync manages.", {
-      account_id: { $ref: "#/$defs/id", description: "The Cloudflare account id." }
-    }, "account"),
-    zone: targetSchema("A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).", {
-      zone_id: { $ref: "#/$defs/id", description: "The Cloudflare zone id." }
-    }, "zone"),
-    allow: allowSchema()
-  };
-  for (const spec of RESOURCES) {
-    for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
-    defs[defName(spec, "account", true)] = resourceSchema(spec, "account", true);
-  }
-  return {
-    $schema: "https://json-schema.org/draft/2020-12/schema",
-    title: "ztsync configuration",
-    description: "Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.",
-    type: "object",
-    additionalProperties: false,
-    properties: {
-      defaults: { $ref: "#/$defs/defaults" },
-      accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
-      zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
-      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
-    },
-    $defs: defs
-  };
-}
-function allowSchema() {
-  const rules = SAFETY_RULES.map((r2) => `${r2.name}: ${r2.description}`).join(" ");
-  return {
-    type: "object",
-    description: "Allow changes that a safety rule blocks, on one account or zone (give account_id or zone_id).",
-    additionalProperties: false,
-    required: ["rule", "reason"],
-    properties: {
-      rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
-      account_id: { $ref: "#/$defs/id", description: "The account the rule is allowed on." },
-      zone_id: { $ref: "#/$defs/id", description: "The zone the rule is allowed on." },
-      reason: { type: "string", description: "Why the change is allowed: shown in the plan for reviewers." }
-    }
-  };
-}
-function targetSchema(description, idProperty, scope) {
-  const isDefaults = Object.keys(idProperty).length === 0;
-  const properties = { ...idProperty };
-  if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
-  properties.credentials_env = {
-    type: "string",
-    pattern: ENV_NAME_PATTERN,
-    description: `The environment variable holding the API token for ${isDefaults ? "every target without its own credentials_env" : "this target"} (instead of CLOUDFLARE_API_TOKEN); each token gets a rate budget of its own.`,
-    examples: ["CF_TOKEN_EU"]
-  };
-  for (const spec of RESOURCES) {
-    if (spec.scopes.includes(scope)) properties[spec.type] = { $ref: `#/$defs/${defName(spec, scope, isDefaults)}` };
-  }
-  return {
-    type: "object",
-    description,
-    additionalProperties: false,
-    ...isDefaults ? {} : { required: Object.keys(idProperty) },
-    properties
-  };
-}
-function resourceSchema(spec, scope, inDefaults = false) {
-  const note = inDefaults ? " As defaults: without the fields that name one target's own thing (auth_domain, service_token_id)." : scope === "account" ? "" : " Zones accept only this subset.";
-  const root = objectSchema(spec.description + note);
-  for (const field of writableFields(spec, scope).filter((f2) => !(inDefaults && f2.perTarget))) {
-    const keys = field.path.split(".");
-    let parent = root;
-    for (const [i3, key] of keys.slice(0, -1).entries()) {
-      const groupPath = keys.slice(0, i3 + 1).join(".");
-      const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
-      parent.properties[key] ??= objectSchema(description);
-      parent = parent.properties[key];
-    }
-    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
-  }
-  return root;
-}
-function objectSchema(description) {
-  return { type: "object", description, additionalProperties: false, properties: {} };
-}
-function fieldSchema(field) {
-  const examples = field.example === void 0 ? {} : { examples: [field.example] };
-  const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
-  const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
-  const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
-  return canBeUnset(field) ? nullable(schema4) : schema4;
-}
-function canBeUnset(field) {
-  return !field.requiredOnCreate;
-}
-function nullable(schema4) {
-  return {
-    ...schema4,
-    description: `${schema4.description} null unsets it.`,
-    type: [schema4.type, "null"],
-    ...schema4.enum ? { enum: [...schema4.enum, null] } : {}
-  };
-}
-function typeSchema(type) {
-  switch (type.kind) {
-    case "boolean":
-      return { type: "boolean" };
-    case "enum":
-      return { type: "string", enum: [...type.values] };
-    case "string":
-      return type.format === "uuid" || type.format === "hostname" ? { type: "string", format: type.format } : { type: "string" };
-    case "duration":
-      return {
-        type: "string",
-        pattern: durationPattern(type.units),
-        format: DURATION_FORMAT[type.units],
-        formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
-        ...type.max ? { formatMaximum: type.max } : {}
-      };
-    case "set": {
-      if (type.items === "string") return { type: "array", items: { type: "string" } };
-      const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
-      return { type: "array", items: { type: itemType, enum: [...type.items] } };
-    }
-  }
 }
 
 // src/config/odd-spaces.ts
@@ -34820,6 +35167,9 @@ function sortDiagnostics(diagnostics) {
   return [...diagnostics].sort((a3, b2) => byText(a3.file, b2.file) || a3.line - b2.line || a3.col - b2.col || byText(a3.message, b2.message));
 }
 
+// src/plan/pipeline.ts
+import { stat as stat3 } from "node:fs/promises";
+
 // src/plan/baseline.ts
 function markOrigins(plan, baseline, paths) {
   let introduced = 0;
@@ -34871,7 +35221,7 @@ async function planPipeline(settings, sink) {
     sink.refused(refusals, { plan: built, targets, stopped });
     if (stopped) return { kind: "refused", plan: built, clients };
   }
-  const configAllows = state.allow.map((a3) => ({ rule: a3.rule, target: { scope: a3.scope, id: a3.id }, via: "config", reason: a3.reason, source: a3.source }));
+  const configAllows = configAllowances(state.allow);
   const checked = checkSafety(built, { allow: [...configAllows, ...settings.safety.allow ?? []], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
   sink.warnings(
     unusedAllowances(checked, configAllows).map((unused) => ({
@@ -34895,6 +35245,9 @@ function shardedFleet(targets, selection) {
   const sizes = new Array(shard.count).fill(0);
   for (const target2 of selectTargets([...targets], { ...selection, shard: void 0 })) sizes[shardOf(target2, shard.count) - 1]++;
   return { shard, sizes };
+}
+function configAllowances(allow) {
+  return allow.map((a3) => ({ rule: a3.rule, target: { scope: a3.scope, id: a3.id }, via: "config", reason: a3.reason, source: a3.source }));
 }
 function coverageOf({ selection }, { commit, dirty }) {
   const lower3 = (ids = []) => ids.map((id) => id.toLowerCase());
@@ -34921,16 +35274,21 @@ async function baselineState(paths, sink) {
   return null;
 }
 
-// src/commands/shared/diagnostics.ts
-function printDiagnostics(io, diagnostics) {
-  const github = githubActions(io);
-  for (const d2 of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d2) + "\n"));
+// src/commands/shared/output.ts
+function outputIo(io) {
+  const secrets = secretsFromEnv(io.env);
+  const mask = (text) => secrets.length === 0 ? String(text) : maskSecrets(String(text), secrets);
+  return {
+    ...io,
+    stdout: { write: (text) => io.stdout.write(mask(text)) },
+    stderr: { write: (text) => io.stderr.write(visibleLines(mask(text))), control: (sequence) => io.stderr.write(sequence) }
+  };
 }
-function reportInvalidConfig(io, diagnostics) {
-  githubActions(io).annotateDiagnostics(diagnostics);
-  printDiagnostics(io, diagnostics);
-  io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"} in the config; nothing was read or changed
-`);
+function writeOutputFile(io, path, text) {
+  writeFileAtomicSync(path, maskSecrets(text, secretsFromEnv(io.env)));
+}
+function useColor(io) {
+  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
 }
 
 // src/commands/shared/progress.ts
@@ -35073,10 +35431,11 @@ ztsync: ${signal}: reading no new target; finishing the reads in flight (again t
 }
 
 // src/commands/apply.ts
+var DEFAULT_MAX_PLAN_AGE = "7d";
 function applyCommand(io, setExit) {
   const command = new Command("apply").summary("Make live settings match the config (or a saved plan), after showing the plan.").description(
-    "Plan afresh from the config paths, or take a saved plan (--plan FILE, no config paths); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took. A saved plan is applied only where the live state is still exactly the snapshot it recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid; 3 a safety rule or the change budget blocks the plan (nothing is written)."
-  ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file>").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly, with no config paths");
+    "Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n\nA saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does not know, or when its changes are not what its desired values make against its recorded live state; the safety rules and the budget are judged again with the allowances of this run (config and flags, never the file), and credentials come from this run only. Given config paths too, the plan must be exactly what that config asks for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written)."
+  ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for").option("--max-plan-age <duration>", `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
     const loaded = options.plan ? await savedPlan(paths, options, io) : await freshPlan(paths, options, io);
     if (!loaded) return setExit(EXIT.error);
@@ -35099,31 +35458,49 @@ async function freshPlan(paths, options, io) {
 }
 async function savedPlan(paths, options, io) {
   const file = options.plan;
-  if (paths.length > 0) throw new UsageError("apply --plan applies the saved plan as it is: give no config paths (or leave out --plan to plan afresh)");
   if (selectsTargets(options)) {
-    throw new UsageError("--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole");
+    throw new UsageError("--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole (with config paths, the targets its coverage records)");
   }
-  if (setsSafety(options)) {
-    throw new UsageError("--allow and --max-changed-targets are judged when planning: a saved plan is applied with the allowances it was reviewed with; plan again with them");
-  }
+  const maxAgeMs = parseMaxPlanAge(options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE);
+  const safety = safetySettings(options);
   const api = apiSettings(options, io, { readOnly: false });
+  const refuse = (why) => {
+    io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed
+`);
+    return null;
+  };
   let plan;
   try {
     plan = await loadSavedPlan(file);
   } catch (err) {
     if (!(err instanceof PlanFileError)) throw err;
-    io.stderr.write(`ztsync apply: ${err.message}; nothing was changed
-`);
-    return null;
+    return refuse(err.message);
   }
+  let config;
+  let judged = safety;
+  if (paths.length > 0) {
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
+    printDiagnostics(io, warnings);
+    if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(selectTargets(state.targets, selectionOf(plan.coverage)), io.env)));
+    if (!state || diagnostics.length > 0) {
+      reportInvalidConfig(io, diagnostics);
+      return null;
+    }
+    config = { targets: state.targets, commit: (await configCommit(paths)).commit };
+    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
+  }
+  const review = await reviewSavedPlan(plan, { version: VERSION, now: /* @__PURE__ */ new Date(), maxAgeMs, safety: judged, ...config ? { config } : {} });
+  if (!review.ok) return refuse(`refusing the saved plan ${file}: ${review.reason}`);
   const clients = makeClients(api, io.env);
-  if (plan.api_base !== clients.apiBase.href) {
-    io.stderr.write(`ztsync apply: ${file} was made against ${plan.api_base}, not ${clients.apiBase.href}; nothing was changed
-`);
-    return null;
-  }
-  for (const target2 of plan.targets) clients.for(target2.credentials_env);
-  return { plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
+  if (plan.api_base !== clients.apiBase.href) return refuse(`${file} was made against ${plan.api_base}, not ${clients.apiBase.href}`);
+  for (const target2 of review.plan.targets) clients.for(target2.credentials_env);
+  return { plan: review.plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
+}
+function parseMaxPlanAge(text) {
+  const days = /^\s*(\d+)d\s*$/.exec(text);
+  const nanos = days ? BigInt(days[1]) * 86400n * 1000000000n : parseDuration(text.trim(), "go");
+  if (nanos === void 0 || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text}"`);
+  return Number(nanos / 1000000n);
 }
 async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io) {
   const color = useColor(io);
@@ -35342,155 +35719,10 @@ function rateLimitedAnswer(retryAfterSeconds) {
   return new ApiError(429, [{ ...STATUS_FAULTS["429"] }], { "retry-after": String(retryAfterSeconds) });
 }
 
-// src/emulator/field-checks.ts
-var import_formats = __toESM(require_formats(), 1);
-var UNKNOWN_FIELD = "is not a known field";
-function readFields(spec, body, scope, use, options = {}) {
-  const assignments = [];
-  const issues = [];
-  const groups = new Set(spec.groups.map((g2) => g2.path));
-  for (const [key, value] of Object.entries(body)) {
-    if (!groups.has(key)) {
-      readOne(spec, key, value, scope, use, options, assignments, issues);
-      continue;
-    }
-    const members = spec.fields.filter((f2) => f2.path.startsWith(key + "."));
-    const refusal = groupRefusal(members, scope, use);
-    if (refusal) issues.push({ path: key, detail: refusal });
-    else if (value === null) {
-      if (use !== "create") {
-        for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
-      }
-    } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
-    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
-  }
-  if (use !== "update") issues.push(...missingRequired(spec, assignments));
-  return { assignments, issues };
-}
-function holds(obj, path) {
-  let cur = obj;
-  for (const key of path.split(".")) {
-    if (!isPlainObject3(cur) || !Object.hasOwn(cur, key)) return false;
-    cur = cur[key];
-  }
-  return cur !== void 0 && cur !== null;
-}
-var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
-function readOne(spec, path, value, scope, use, options, assignments, issues) {
-  const field = fieldByPath(spec, path);
-  const writing = use !== "seed";
-  if (!field) {
-    if (spec.fields.some((f2) => f2.liveKey === path)) {
-      if (writing && options.strict) issues.push({ path, detail: READ_ONLY_FIELD });
-    } else if (!path.split(".").includes("__proto__") && (!writing || options.held && holds(options.held, path))) {
-      if (value !== void 0) assignments.push({ path, value });
-    } else issues.push({ path, detail: UNKNOWN_FIELD });
-    return;
-  }
-  if (field.readOnly) {
-    if (writing && options.strict && value !== void 0) issues.push({ path, detail: READ_ONLY_FIELD });
-    if (use === "seed" && value !== null && value !== void 0) {
-      const problem2 = checkValue(field.type, value) ?? checkTimestamp(path, value);
-      if (problem2) issues.push({ path, detail: problem2 });
-      else assignments.push({ path, field, value });
-    }
-    return;
-  }
-  const refusal = fieldRefusal(field, scope, use);
-  if (refusal) return void issues.push({ path, detail: refusal });
-  if (value === null) {
-    if (field.requiredOnCreate) issues.push({ path, detail: "cannot be unset" });
-    else if (use !== "create") assignments.push({ path, field, value: null });
-    return;
-  }
-  const problem = field.requiredOnCreate && value === "" ? "must not be empty" : checkValue(field.type, value);
-  if (problem) issues.push({ path, detail: problem });
-  else assignments.push({ path, field, value });
-}
-function acceptedBy(field, scope, use) {
-  return fieldRefusal(field, scope, use) === void 0;
-}
-function fieldRefusal(field, scope, use) {
-  if (!field.scopes.includes(scope)) return `is not accepted for ${scope === "zone" ? "a zone" : "an account"}`;
-  if (use === "create" && field.onCreate === false) return "is not accepted when creating an organization; set it with an update (PUT)";
-  return void 0;
-}
-function groupRefusal(members, scope, use) {
-  const writable = members.filter((f2) => !f2.readOnly);
-  if (writable.some((f2) => acceptedBy(f2, scope, use))) return void 0;
-  return writable.length ? fieldRefusal(writable[0], scope, use) : UNKNOWN_FIELD;
-}
-function missingRequired(spec, assignments) {
-  const given = new Set(assignments.map((a3) => a3.path));
-  return spec.fields.filter((f2) => f2.requiredOnCreate && !given.has(f2.path)).map((f2) => ({ path: f2.path, detail: "is required" }));
-}
-var HOSTNAME = import_formats.fullFormats.hostname;
-var MAX_LIST_ITEMS = 1e3;
-function checkValue(type, value) {
-  switch (type.kind) {
-    case "boolean":
-      return typeof value === "boolean" ? void 0 : `must be a boolean, not ${describe2(value)}`;
-    case "string":
-      if (typeof value !== "string") return `must be a string, not ${describe2(value)}`;
-      if (type.format === "hostname" && !HOSTNAME.test(value)) return `${describe2(value)} is not a hostname`;
-      return void 0;
-    case "enum":
-      return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
-    case "duration":
-      return checkDuration(type, value);
-    case "set": {
-      if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
-      if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
-      const allowed = type.items;
-      const bad = value.find((item) => allowed === "string" ? typeof item !== "string" : !allowed.includes(item));
-      if (bad === void 0) return void 0;
-      return allowed === "string" ? `items must be strings, not ${describe2(bad)}` : `${describe2(bad)} is not one of ${allowed.join(", ")}`;
-    }
-  }
-}
-function checkDuration(type, value) {
-  if (typeof value !== "string") return `must be a duration string such as "24h", not ${describe2(value)}`;
-  const nanos = parseDuration(value, type.units);
-  if (nanos === void 0) {
-    if (isBeyondGoRange(value, type.units)) return `${describe2(value)} is longer than the longest duration (${MAX_DURATION_TEXT})`;
-    return type.units === "minutes-hours" && parseDuration(value) !== void 0 ? `${describe2(value)} must be in minutes (m) or hours (h)` : `${describe2(value)} is not a valid duration`;
-  }
-  if (nanos < 0n) return `${describe2(value)} must not be negative`;
-  if (type.min !== void 0 && nanos < parseDuration(type.min)) return `${describe2(value)} is less than the minimum ${type.min}`;
-  if (type.max !== void 0 && nanos > parseDuration(type.max)) return `${describe2(value)} is more than the maximum ${type.max}`;
-  return void 0;
-}
-function checkTimestamp(path, value) {
-  return path.endsWith("_at") && Number.isNaN(Date.parse(value)) ? `${describe2(value)} is not a timestamp` : void 0;
-}
-function describe2(value) {
-  let text;
-  try {
-    text = value === void 0 ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
-  } catch {
-    text = Array.isArray(value) ? "a list" : "an object";
-  }
-  return text.length > 60 ? text.slice(0, 57) + "..." : text;
-}
-function applyAssignments(target2, assignments) {
-  for (const { path, value } of assignments) {
-    if (value === null) removePath(target2, path);
-    else setPath(target2, path, structuredClone(value));
-  }
-  return target2;
-}
-function removePath(target2, path) {
-  const keys = path.split(".");
-  const parent = keys.length > 1 ? getPath(target2, keys.slice(0, -1).join(".")) : target2;
-  if (!isPlainObject3(parent)) return;
-  delete parent[keys[keys.length - 1]];
-  if (keys.length > 1 && Object.keys(parent).length === 0) delete target2[keys[0]];
-}
-
 // src/emulator/config.ts
 var PUT_SEMANTICS = ["replace", "merge"];
 var ANSWER_STYLES = ["sparse", "explicit"];
-var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, strict: false };
+var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], strict: false };
 var CHECKS = {
   latencyMs: (v2) => typeof v2 === "number" && Number.isFinite(v2) && v2 >= 0 && v2 <= 6e5 ? void 0 : "must be a number of milliseconds from 0 to 600000",
   faultRate: (v2) => typeof v2 === "number" && v2 >= 0 && v2 <= 1 ? void 0 : "must be a number from 0 to 1",
@@ -35498,6 +35730,7 @@ var CHECKS = {
   rateLimit: (v2) => v2 === void 0 || isPlainObject3(v2) && Object.keys(v2).every((k) => ["requests", "windowSeconds", "lockoutSeconds"].includes(k)) && Number.isInteger(v2.requests) && v2.requests >= 1 && typeof v2.windowSeconds === "number" && v2.windowSeconds > 0 && (v2.lockoutSeconds === void 0 || typeof v2.lockoutSeconds === "number" && v2.lockoutSeconds >= 0) ? void 0 : "must be { requests: a whole number ≥ 1, windowSeconds: a number > 0, lockoutSeconds?: a number ≥ 0 (default windowSeconds; 0: no lockout) }",
   putSemantics: (v2) => PUT_SEMANTICS.includes(v2) ? void 0 : `must be one of ${PUT_SEMANTICS.join(", ")}`,
   newerApi: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
+  forbidden: (v2) => Array.isArray(v2) && v2.length <= 1e5 && v2.every((id) => typeof id === "string" && /^[0-9a-zA-Z]{1,64}$/.test(id)) ? void 0 : "must be a list of account or zone ids",
   strict: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
   answerStyle: (v2) => ANSWER_STYLES.includes(v2) ? void 0 : `must be one of ${ANSWER_STYLES.join(", ")}`
 };
@@ -36176,6 +36409,7 @@ async function handle(ctx, req, res, ray) {
       ctx.state.counters.rateLimited++;
       throw rateLimitedAnswer(decision.retryAfterSeconds);
     }
+    if (route && ctx.config.forbidden.some((id) => id.toLowerCase() === route.id.toLowerCase())) throw authenticationError(403);
     fault = drawFault(ctx.config.faultRate, ctx.config.faultKinds, route?.isWrite ?? false, ctx.random);
     if (fault) ctx.state.countFault(fault);
     if (fault === "reset") return void req.socket.destroy();
@@ -36273,12 +36507,12 @@ function authenticate(headers, token) {
   if (authorization !== void 0) {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
     if (!bearer) throw authenticationError(401);
-    if (token !== void 0 && !sameSecret(bearer, token)) throw authenticationError(403);
+    if (token !== void 0 && !sameSecret(bearer, token)) throw authenticationError(401);
     return hash(`token:${bearer}`);
   }
   if (email || key) {
     if (!email || !key) throw authenticationError(401);
-    if (token !== void 0) throw authenticationError(403);
+    if (token !== void 0) throw authenticationError(401);
     return hash(`key:${email}:${key}`);
   }
   throw authenticationError(401);
@@ -36411,7 +36645,7 @@ async function startEmulator(options = {}) {
   };
 }
 function runtimeOptions(options) {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, strict: options.strict };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, strict: options.strict };
   return Object.fromEntries(Object.entries(picked).filter(([, v2]) => v2 !== void 0));
 }
 async function initialSeed(options, now) {
@@ -36469,7 +36703,7 @@ of that credential gets 429 with retry-after. Every answer of the credential car
 In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"lockoutSeconds":30}.
 `;
 function emulatorCommand(io, setExit) {
-  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
+  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
     new Option("--answer-style <style>", 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""').choices([...ANSWER_STYLES]).default("sparse")
   ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").option("--strict", "refuse (400) a write that carries a read-only field (trusted_accounts, created_at, …) instead of ignoring it").addHelpText("after", HELP_AFTER).action(async (opts) => {
     let options;
@@ -36517,6 +36751,7 @@ async function toEmulatorOptions(opts, env) {
     if (!options.rateLimit) throw new Error("--rate-limit-lockout needs --rate-limit");
     options.rateLimit.lockoutSeconds = number("--rate-limit-lockout", opts.rateLimitLockout, 0, 86400);
   }
+  if (opts.forbidden !== void 0) options.forbidden = opts.forbidden.split(",").map((id) => id.trim()).filter(Boolean);
   if (opts.seed !== void 0) options.seed = await loadSeedFile(opts.seed);
   return options;
 }
@@ -37473,8 +37708,8 @@ function targetDetails(plan, target2, index, states, base) {
   return parts.join("\n");
 }
 function changesTable(plan, target2, base) {
-  const withOrigin = target2.resources.some((r2) => r2.changes.some((c4) => c4.origin !== void 0));
-  const columns = ["Field", "State", "Before (live)", "After (config)", "Value from", ...withOrigin ? ["Origin"] : []];
+  const withOrigin2 = target2.resources.some((r2) => r2.changes.some((c4) => c4.origin !== void 0));
+  const columns = ["Field", "State", "Before (live)", "After (config)", "Value from", ...withOrigin2 ? ["Origin"] : []];
   const groups = target2.resources.map((resource) => {
     const changed = new Set(resource.changes.map((c4) => c4.path));
     const inSync = resource.managed.filter((p2) => !changed.has(p2));
@@ -37484,7 +37719,7 @@ function changesTable(plan, target2, base) {
       const state = cellState(plan, target2, { type: resource.type, path: c4.path });
       const before = resource.action === "create" ? '<td class="muted">(does not exist)</td>' : `<td class="v">${escapeHtml(show(c4.before))}</td>`;
       const from = c4.source ? `<td class="src">${escapeHtml(position(c4.source, base))} (${escapeHtml(c4.source.via)})</td>` : '<td class="muted">—</td>';
-      return `<tr><th scope="row" class="p">${escapeHtml(c4.path)}</th><td class="st s-${state}">${CELL_STATES[state].symbol} ${CELL_STATES[state].label}</td>${before}<td class="v">${escapeHtml(show(c4.after))}</td>${from}${withOrigin ? `<td>${escapeHtml(c4.origin ?? "—")}</td>` : ""}</tr>`;
+      return `<tr><th scope="row" class="p">${escapeHtml(c4.path)}</th><td class="st s-${state}">${CELL_STATES[state].symbol} ${CELL_STATES[state].label}</td>${before}<td class="v">${escapeHtml(show(c4.after))}</td>${from}${withOrigin2 ? `<td>${escapeHtml(c4.origin ?? "—")}</td>` : ""}</tr>`;
     });
     return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head}</th></tr>${rows.join("")}</tbody>`;
   });
