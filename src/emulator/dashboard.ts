@@ -55,6 +55,7 @@ export function dashboardEdit(ctx: ServerContext, method: string, path: string, 
     putSemantics: 'merge',
     answerStyle: ctx.config.answerStyle,
     newerApi: ctx.config.newerApi,
+    strict: ctx.config.strict,
     now: ctx.now,
   };
   const owner = requireOwner(request);
