@@ -10967,8 +10967,8 @@ var require_h2_over_h1 = __commonJS({
     var Http2OverHttpX = require_h2_over_hx();
     var getAuthorizationHeaders = require_get_auth_headers();
     var getStream = (request) => new Promise((resolve7, reject) => {
-      const onConnect = (response, socket, head) => {
-        socket.unshift(head);
+      const onConnect = (response, socket, head2) => {
+        socket.unshift(head2);
         request.off("error", reject);
         resolve7([socket, response.statusCode, response.statusMessage]);
       };
@@ -15392,10 +15392,10 @@ var require_formats = __commonJS({
     function isLeapYear(year) {
       return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
     }
-    var DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
+    var DATE2 = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
     var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     function date(str2) {
-      const matches = DATE.exec(str2);
+      const matches = DATE2.exec(str2);
       if (!matches)
         return false;
       const year = +matches[1];
@@ -15414,7 +15414,7 @@ var require_formats = __commonJS({
     }
     var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
     function getTime(strictTimeZone) {
-      return function time(str2) {
+      return function time2(str2) {
         const matches = TIME.exec(str2);
         if (!matches)
           return false;
@@ -15460,10 +15460,10 @@ var require_formats = __commonJS({
     }
     var DATE_TIME_SEPARATOR = /t|\s/i;
     function getDateTime(strictTimeZone) {
-      const time = getTime(strictTimeZone);
+      const time2 = getTime(strictTimeZone);
       return function date_time(str2) {
         const dateTime = str2.split(DATE_TIME_SEPARATOR);
-        return dateTime.length === 2 && date(dateTime[0]) && time(dateTime[1]);
+        return dateTime.length === 2 && date(dateTime[0]) && time2(dateTime[1]);
       };
     }
     function compareDateTime(dt1, dt2) {
@@ -20678,10 +20678,10 @@ function createScalarToken(value, context) {
     case "|":
     case ">": {
       const he = source.indexOf("\n");
-      const head = source.substring(0, he);
+      const head2 = source.substring(0, he);
       const body = source.substring(he + 1) + "\n";
       const props = [
-        { type: "block-scalar-header", offset, indent, source: head }
+        { type: "block-scalar-header", offset, indent, source: head2 }
       ];
       if (!addEndtoBlockProps(props, end))
         props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -20741,19 +20741,19 @@ function setScalarValue(token, value, context = {}) {
 }
 function setBlockScalarValue(token, source) {
   const he = source.indexOf("\n");
-  const head = source.substring(0, he);
+  const head2 = source.substring(0, he);
   const body = source.substring(he + 1) + "\n";
   if (token.type === "block-scalar") {
     const header2 = token.props[0];
     if (header2.type !== "block-scalar-header")
       throw new Error("Invalid block scalar header");
-    header2.source = head;
+    header2.source = head2;
     token.source = body;
   } else {
     const { offset } = token;
     const indent = "indent" in token ? token.indent : -1;
     const props = [
-      { type: "block-scalar-header", offset, indent, source: head }
+      { type: "block-scalar-header", offset, indent, source: head2 }
     ];
     if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
       props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -25883,9 +25883,9 @@ var require_utils = __commonJS({
         }
       }
       if (bestLength < 2) return hextets.join(":");
-      const head = hextets.slice(0, bestStart).join(":");
+      const head2 = hextets.slice(0, bestStart).join(":");
       const tail = hextets.slice(bestStart + bestLength).join(":");
-      return head + "::" + tail;
+      return head2 + "::" + tail;
     }
     function normalizeIPv6Address(input) {
       const compression = input.indexOf("::");
@@ -31747,7 +31747,7 @@ function visibleLines(text) {
 // src/plan/model.ts
 var PLAN_FORMAT_VERSION = "1";
 var READABLE_FORMAT_VERSIONS = [PLAN_FORMAT_VERSION];
-var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], only: null, config_commit: null, config_dirty: false };
+var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], select: null, only: null, config_commit: null, config_dirty: false };
 function summarize(targets) {
   const summary3 = { create: 0, update: 0, noop: 0, error: 0 };
   for (const target2 of targets) {
@@ -31799,8 +31799,8 @@ var PLAN_KEYS = {
   summary: true,
   checksum: true
 };
-var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, only: true, config_commit: true, config_dirty: true };
-var TARGET_KEYS = { scope: true, id: true, description: true, source: true, credentials_env: true, resources: true, error: true };
+var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
+var TARGET_KEYS = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true };
 var RESOURCE_KEYS = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
 var CHANGE_KEYS = { path: true, before: true, after: true, source: true, origin: true };
 
@@ -32207,8 +32207,8 @@ function renderTarget(plan, target2, c4) {
 }
 function renderResource(plan, target2, resource, c4) {
   const paint = resource.action === "create" ? c4.green : c4.yellow;
-  const head = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
-  return [head, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
+  const head2 = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
+  return [head2, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
 }
 function renderChange(change, action, c4) {
   if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
@@ -32418,7 +32418,7 @@ var GITHUB_COMMENT_LIMIT = 65536;
 function renderMarkdown(plan, options = {}) {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
   const { create: create2, update, noop: noop4, error } = plan.summary;
-  const head = [
+  const head2 = [
     MARKDOWN_MARKER,
     "### ztsync plan",
     "",
@@ -32429,8 +32429,8 @@ function renderMarkdown(plan, options = {}) {
     `| ${create2} | ${update} | ${noop4} | ${error} |`
   ].join("\n");
   const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head];
-  let length = head.length;
+  const blocks = [head2];
+  let length = head2.length;
   for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
     if (!block) continue;
     blocks.push(block);
@@ -32503,7 +32503,7 @@ function baselineMarkdown({ paths, introduced, drift }) {
 }
 function renderBlocked2(blocked, room) {
   if (blocked.length === 0) return null;
-  const head = [
+  const head2 = [
     "> [!CAUTION]",
     `> **Blocked: nothing will be applied.** ${blocked.length} ${plural(blocked.length, "change")} ${blocked.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
     ""
@@ -32514,17 +32514,17 @@ function renderBlocked2(blocked, room) {
     const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
     return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
   });
-  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
 }
 function renderAllowed2(allowed, room) {
   if (allowed.length === 0) return null;
-  const head = ["**Allowed** (safety rules let through for this plan):", ""];
+  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
   const lines = allowed.map((a3) => {
     const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
     const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
     return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
   });
-  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
 }
 function fitLines(lines, room, more) {
   const kept = [];
@@ -32928,6 +32928,24 @@ function collect(value, previous = []) {
   return [...previous, value];
 }
 
+// src/config/labels.ts
+var LABEL_KEY_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_./-]{0,61}[A-Za-z0-9])?$";
+var LABEL_VALUE_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$";
+var MAX_LABELS = 32;
+function matchesSelector(labels, selector) {
+  for (const [key, value] of Object.entries(selector)) if (labels?.[key] !== value) return false;
+  return true;
+}
+function describeSelector(selector) {
+  return Object.keys(selector).sort().map((key) => `${key}=${selector[key]}`).join(",");
+}
+function readLabels(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return void 0;
+  const entries2 = Object.entries(value);
+  if (!entries2.every(([, v2]) => typeof v2 === "string")) return void 0;
+  return Object.fromEntries(entries2);
+}
+
 // src/commands/shared/results.ts
 import { readFile as readFile2 } from "node:fs/promises";
 
@@ -32977,12 +32995,17 @@ async function buildPlanFrom(desired, apiBase, read, options = {}) {
   }, options.signal);
   return makePlan(apiBase, planned);
 }
-function selectTargets(targets, { accounts = [], zones = [], shard, only }) {
-  const byId = accounts.length > 0 || zones.length > 0;
-  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
+function selectTargets(targets, selection) {
+  const { shard, only, select } = selection;
+  const byId = idFilter(selection);
   return targets.filter(
-    (t2) => (!byId || wanted[t2.scope].has(lower2(t2.id))) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
+    (t2) => byId(t2) && (!select || matchesSelector(t2.labels, select)) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
   );
+}
+function idFilter({ accounts = [], zones = [] }) {
+  if (accounts.length === 0 && zones.length === 0) return () => true;
+  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
+  return (t2) => wanted[t2.scope].has(lower2(t2.id));
 }
 function targetKey(t2) {
   return `${t2.scope}:${t2.id}`;
@@ -32990,13 +33013,22 @@ function targetKey(t2) {
 function shardOf(t2, count4) {
   return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count4 + 1;
 }
-function unmatchedFilters(targets, { accounts = [], zones = [] }) {
+function unmatchedFilters(targets, selection) {
+  const { accounts = [], zones = [], select } = selection;
   const has = (scope, id) => targets.some((t2) => t2.scope === scope && lower2(t2.id) === lower2(id));
   const check = (scope, ids) => ids.filter((id) => !has(scope, id)).map((id) => {
     const other = scope === "account" ? "zone" : "account";
     return has(other, id) ? { scope, id, otherScope: other } : { scope, id };
   });
-  return [...check("account", accounts), ...check("zone", zones)];
+  const unmatched = [...check("account", accounts), ...check("zone", zones)];
+  if (select && unmatched.length === 0) {
+    const byId = idFilter(selection);
+    if (!targets.some((t2) => byId(t2) && matchesSelector(t2.labels, select))) {
+      const known = [...new Set(targets.flatMap((t2) => Object.entries(t2.labels ?? {}).map(([k, v2]) => `${k}=${v2}`)))].sort();
+      unmatched.push({ select, outsideIds: targets.some((t2) => matchesSelector(t2.labels, select)), known });
+    }
+  }
+  return unmatched;
 }
 function lower2(id) {
   return id.toLowerCase();
@@ -33006,6 +33038,7 @@ async function planTarget(target2, readResource) {
     scope: target2.scope,
     id: target2.id,
     description: target2.description ?? null,
+    ...target2.labels ? { labels: { ...target2.labels } } : {},
     source: target2.source,
     ...target2.credentialsEnv ? { credentials_env: target2.credentialsEnv.name } : {}
   };
@@ -33263,15 +33296,35 @@ async function readTargetsToRetry(path) {
 
 // src/commands/shared/options/selection.ts
 function addSelectionOptions(command) {
-  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
+  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--select <key=value>", "only the targets carrying this label (repeatable: all must match; combined with the other filters, a target must pass all; matching no target is an error)", collect2).option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
 }
 function selectsTargets(flags) {
-  return Boolean(flags.account || flags.zone || flags.shard || flags.onlyFailed);
+  return Boolean(flags.account || flags.zone || flags.select || flags.shard || flags.onlyFailed);
 }
 async function selectionSettings(flags) {
   const shard = flags.shard === void 0 ? void 0 : parseShard(flags.shard);
   const only = flags.onlyFailed === void 0 ? void 0 : await readTargetsToRetry(flags.onlyFailed);
-  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...shard ? { shard } : {}, ...only ? { only } : {} };
+  const select = flags.select === void 0 ? void 0 : parseSelect(flags.select);
+  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...select ? { select } : {}, ...shard ? { shard } : {}, ...only ? { only } : {} };
+}
+function parseSelect(given) {
+  const selector = {};
+  for (const text of given) {
+    const at = text.indexOf("=");
+    const key = at < 0 ? text : text.slice(0, at);
+    const value = at < 0 ? "" : text.slice(at + 1);
+    if (at < 0 || !new RegExp(LABEL_KEY_PATTERN).test(key) || !new RegExp(LABEL_VALUE_PATTERN).test(value)) {
+      throw new UsageError(`--select takes a label as key=value (e.g. --select env=prod; letters, digits, - _ . inside), not ${JSON.stringify(text)}`);
+    }
+    if (selector[key] !== void 0 && selector[key] !== value) {
+      throw new UsageError(`--select ${key}=${selector[key]} and --select ${key}=${value}: a target has one value per label, so together they match nothing`);
+    }
+    selector[key] = value;
+  }
+  return selector;
+}
+function collect2(value, previous = []) {
+  return [...previous, value];
 }
 function parseShard(text) {
   const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
@@ -33284,7 +33337,14 @@ function parseShard(text) {
 function unmatchedError(unmatched) {
   return new UsageError(unmatched.map(describeUnmatched).join("\n"));
 }
-function describeUnmatched({ scope, id, otherScope }) {
+function describeUnmatched(filter) {
+  if ("select" in filter) {
+    const given = `--select ${describeSelector(filter.select)}`;
+    if (filter.outsideIds) return `${given} matches none of the targets --account / --zone pick: together they select nothing`;
+    const known = filter.known.length > 0 ? `the labels in the config are ${filter.known.join(", ")}` : "no target in the config has labels (give them as labels: { env: prod })";
+    return `${given} matches no target in the config; ${known}`;
+  }
+  const { scope, id, otherScope } = filter;
   const hint = otherScope ? `: it is ${otherScope === "account" ? "an" : "a"} ${otherScope} id; use --${otherScope} ${id}` : "; check the id, or run without the filter to plan every target";
   return `--${scope} ${id} matches no ${scope} in the config${hint}`;
 }
@@ -33489,6 +33549,7 @@ function idKey(scope) {
 function defName(spec, scope, inDefaults = false) {
   return inDefaults ? `defaults_${spec.type}` : scope === "account" ? spec.type : `${scope}_${spec.type}`;
 }
+var SCHEMA_ID = "urn:ztsync:schema:config:v1";
 function buildSchema() {
   const defs = {
     id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
@@ -33499,7 +33560,9 @@ function buildSchema() {
     zone: targetSchema("A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).", {
       zone_id: { $ref: "#/$defs/id", description: "The Cloudflare zone id." }
     }, "zone"),
-    allow: allowSchema()
+    allow: allowSchema(),
+    labels: labelsSchema("Labels of this target (env: prod, region: eu): selectors (--select, scoped defaults, allow entries) choose targets by them."),
+    selector: labelsSchema("A selector: the labels a target must all carry (env: prod) to be chosen.")
   };
   for (const spec of RESOURCES) {
     for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
@@ -33507,6 +33570,7 @@ function buildSchema() {
   }
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: SCHEMA_ID,
     title: "ztsync configuration",
     description: "Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.",
     type: "object",
@@ -33535,10 +33599,21 @@ function allowSchema() {
     }
   };
 }
+function labelsSchema(description) {
+  return {
+    type: "object",
+    description,
+    maxProperties: MAX_LABELS,
+    propertyNames: { pattern: LABEL_KEY_PATTERN },
+    additionalProperties: { type: "string", pattern: LABEL_VALUE_PATTERN },
+    examples: [{ env: "prod", region: "eu" }]
+  };
+}
 function targetSchema(description, idProperty, scope) {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties = { ...idProperty };
   if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
+  if (!isDefaults) properties.labels = { $ref: "#/$defs/labels" };
   properties.credentials_env = {
     type: "string",
     pattern: ENV_NAME_PATTERN,
@@ -33664,7 +33739,7 @@ function unknownKeys(plan) {
 }
 function coverageProblem(coverage) {
   const strings = (v2) => Array.isArray(v2) && v2.every((x2) => typeof x2 === "string");
-  const ok = isPlainObject3(coverage) && (coverage.shard === null || typeof coverage.shard === "string" && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard)) && strings(coverage.accounts) && strings(coverage.zones) && (coverage.only === null || strings(coverage.only)) && (coverage.config_commit === null || typeof coverage.config_commit === "string") && typeof coverage.config_dirty === "boolean";
+  const ok = isPlainObject3(coverage) && (coverage.shard === null || typeof coverage.shard === "string" && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard)) && strings(coverage.accounts) && strings(coverage.zones) && (coverage.select === null || coverage.select === void 0 || isPlainObject3(coverage.select) && Object.values(coverage.select).every((v2) => typeof v2 === "string")) && (coverage.only === null || strings(coverage.only)) && (coverage.config_commit === null || typeof coverage.config_commit === "string") && typeof coverage.config_dirty === "boolean";
   return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
 }
 function unknownDesired(plan) {
@@ -33699,6 +33774,7 @@ async function rederive(target2) {
     scope: target2.scope,
     id: target2.id,
     ...target2.description ? { description: target2.description } : {},
+    ...target2.labels ? { labels: target2.labels } : {},
     source: target2.source,
     resources: target2.resources.map(desiredOf)
   };
@@ -33793,6 +33869,7 @@ function selectionOf(coverage) {
   return {
     accounts: coverage.accounts ?? [],
     zones: coverage.zones ?? [],
+    ...coverage.select ? { select: coverage.select } : {},
     ...shard ? { shard: { index: Number(shard[1]), count: Number(shard[2]) } } : {},
     ...coverage.only ? { only: new Set(coverage.only) } : {}
   };
@@ -34308,6 +34385,7 @@ async function schemaDiagnostics(f2) {
   return diagnostics;
 }
 function withoutNoise(errors) {
+  errors = errors.filter((e3) => e3.keyword !== "propertyNames");
   const decisive = ["type", "minLength"];
   const decided = new Map(errors.filter((e3) => decisive.includes(e3.keyword)).map((e3) => [e3.instancePath, e3.keyword]));
   return errors.filter((e3) => !decided.has(e3.instancePath) || decided.get(e3.instancePath) === e3.keyword);
@@ -34332,6 +34410,10 @@ function emptyValues(f2) {
 }
 function describeError2(f2, error) {
   const path = pointerToPath(error.instancePath);
+  if (error.propertyName !== void 0) {
+    const keyPath = [...path, error.propertyName];
+    return { ...keyPosition(f2, keyPath), message: `label key ${JSON.stringify(error.propertyName)}: write label keys with letters and digits (and - _ . / inside), at most 63 characters`, path: describePath(keyPath) };
+  }
   if (error.keyword === "additionalProperties") {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
@@ -34341,6 +34423,10 @@ function describeError2(f2, error) {
   const odd = typeof error.data === "string" ? ODD_SPACE.exec(error.data) : null;
   const unseen = odd ? ` (it holds ${oddSpaceName(odd[0])}, which is not an ordinary space)` : "";
   return { ...valuePosition(f2, path), message: valueMessage(f2, path, error) + unseen, path: describePath(path) };
+}
+function isLabelPlace(path) {
+  const parent = path[path.length - 2];
+  return parent === "labels" || parent === "select";
 }
 function settingAt(path) {
   const [top, second] = path;
@@ -34403,6 +34489,7 @@ function valueMessage(f2, path, error) {
       return `${JSON.stringify(data)} is not one of: ${allowed.join(", ")}${suggestion ? `; did you mean "${suggestion}"?` : ""}`;
     }
     case "pattern":
+      if (typeof data === "string" && isLabelPlace(path)) return `label value ${JSON.stringify(data)}: write label values with letters and digits (and - _ . inside), at most 63 characters`;
       if (name === "account_id" || name === "zone_id") {
         const hint = /^[0-9a-f]{32}$/i.test(String(data)) ? " (write it in lowercase)" : "";
         return `${name} must be 32 lowercase hex digits, not ${JSON.stringify(data)}${hint}`;
@@ -34513,6 +34600,8 @@ function placeFile(f2) {
 function placeEntry(f2, scope, path, entry2, id) {
   const placedEntry = { scope, id, path, source: valuePosition(f2, path), sections: /* @__PURE__ */ new Map() };
   if (typeof entry2.description === "string") placedEntry.description = entry2.description;
+  const labels = readLabels(entry2.labels);
+  if (labels && Object.keys(labels).length > 0) placedEntry.labels = labels;
   if (typeof entry2.credentials_env === "string") placedEntry.credentialsEnv = placed(f2, [...path, "credentials_env"], entry2.credentials_env);
   for (const spec of RESOURCES) if (spec.scopes.includes(scope)) placeSection(f2, path, entry2, spec, scope, placedEntry.sections);
   return placedEntry;
@@ -34584,6 +34673,7 @@ function mergeTarget(entry2, defaults2) {
   const { scope, id, path } = entry2;
   const target2 = { scope, id, source: entry2.source, resources: [] };
   if (entry2.description !== void 0) target2.description = entry2.description;
+  if (entry2.labels) target2.labels = entry2.labels;
   const credentials = entry2.credentialsEnv ?? defaults2.credentialsEnv;
   if (credentials) target2.credentialsEnv = { name: credentials.value, position: credentials.position };
   const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
@@ -35255,6 +35345,7 @@ function coverageOf({ selection }, { commit, dirty }) {
     shard: selection.shard ? `${selection.shard.index}/${selection.shard.count}` : null,
     accounts: lower3(selection.accounts),
     zones: lower3(selection.zones),
+    select: selection.select ? { ...selection.select } : null,
     only: selection.only ? [...selection.only].sort() : null,
     config_commit: commit,
     config_dirty: dirty
@@ -35722,7 +35813,8 @@ function rateLimitedAnswer(retryAfterSeconds) {
 // src/emulator/config.ts
 var PUT_SEMANTICS = ["replace", "merge"];
 var ANSWER_STYLES = ["sparse", "explicit"];
-var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], strict: false };
+var AUDIT_CURSOR_STYLES = ["cursors", "cursor"];
+var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], auditCursorStyle: "cursors", strict: false };
 var CHECKS = {
   latencyMs: (v2) => typeof v2 === "number" && Number.isFinite(v2) && v2 >= 0 && v2 <= 6e5 ? void 0 : "must be a number of milliseconds from 0 to 600000",
   faultRate: (v2) => typeof v2 === "number" && v2 >= 0 && v2 <= 1 ? void 0 : "must be a number from 0 to 1",
@@ -35731,6 +35823,7 @@ var CHECKS = {
   putSemantics: (v2) => PUT_SEMANTICS.includes(v2) ? void 0 : `must be one of ${PUT_SEMANTICS.join(", ")}`,
   newerApi: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
   forbidden: (v2) => Array.isArray(v2) && v2.length <= 1e5 && v2.every((id) => typeof id === "string" && /^[0-9a-zA-Z]{1,64}$/.test(id)) ? void 0 : "must be a list of account or zone ids",
+  auditCursorStyle: (v2) => AUDIT_CURSOR_STYLES.includes(v2) ? void 0 : `must be one of ${AUDIT_CURSOR_STYLES.join(", ")}`,
   strict: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
   answerStyle: (v2) => ANSWER_STYLES.includes(v2) ? void 0 : `must be one of ${ANSWER_STYLES.join(", ")}`
 };
@@ -36105,65 +36198,114 @@ function hex(text) {
   return createHash4("md5").update(`ztsync-emulator:${text}`).digest("hex");
 }
 
-// src/emulator/server.ts
+// src/emulator/identities.ts
 import { createHash as createHash5, timingSafeEqual } from "node:crypto";
-
-// src/emulator/admin.ts
-var RAY = "0000000000000000-EMU";
-async function handleAdmin(ctx, req, res) {
-  const body = await req.body;
+import { readFileSync } from "node:fs";
+var AUDIT_READ_PERMISSIONS = ["Account Settings Read", "Account Settings Write"];
+var TokensError = class extends Error {
+};
+var TOKEN_KEYS2 = ["token", "name", "id", "owner", "email", "permissions"];
+function parseTokens(input) {
+  if (!Array.isArray(input)) throw new TokensError(`the tokens must be a JSON list of { token, name, id?, owner?, email?, permissions? }, not ${describe2(input)}`);
+  const tokens = input.map((item, i3) => {
+    const at = `tokens[${i3}]`;
+    if (!isPlainObject3(item)) throw new TokensError(`${at}: must be an object, not ${describe2(item)}`);
+    const unknown = Object.keys(item).find((k) => !TOKEN_KEYS2.includes(k));
+    if (unknown !== void 0) throw new TokensError(`${at}.${unknown}: is not a known key (expected ${TOKEN_KEYS2.join(", ")})`);
+    const text = (key, required) => {
+      const value = item[key];
+      if (value === void 0 && !required) return void 0;
+      if (typeof value !== "string" || value.trim() === "" || value.length > 1e3) throw new TokensError(`${at}.${key}: must be a non-empty text${key === "token" ? "" : `, not ${describe2(value)}`}`);
+      return value;
+    };
+    const token = { token: text("token", true), name: text("name", true) };
+    if (/\s/.test(token.token)) throw new TokensError(`${at}.token: must not contain spaces`);
+    const id = text("id", false);
+    if (id !== void 0) token.id = id;
+    if (item.owner !== void 0) {
+      if (item.owner !== "account" && item.owner !== "user") throw new TokensError(`${at}.owner: must be account or user, not ${describe2(item.owner)}`);
+      token.owner = item.owner;
+    }
+    const email = text("email", false);
+    if (email !== void 0) token.email = email;
+    if (token.owner === "user" && token.email === void 0) throw new TokensError(`${at}.email: a user-owned token needs its user's email`);
+    if (item.permissions !== void 0) {
+      if (!Array.isArray(item.permissions) || !item.permissions.every((p2) => typeof p2 === "string")) throw new TokensError(`${at}.permissions: must be a list of permission names`);
+      token.permissions = [...item.permissions];
+    }
+    return token;
+  });
+  const seen = /* @__PURE__ */ new Set();
+  for (const [i3, t2] of tokens.entries()) {
+    for (const key of [`secret:${t2.token}`, `id:${tokenId(t2)}`]) {
+      if (seen.has(key)) throw new TokensError(`tokens[${i3}]: ${key.startsWith("secret") ? "the same token is listed twice" : `the id ${describe2(tokenId(t2))} is listed twice`}`);
+      seen.add(key);
+    }
+  }
+  return tokens;
+}
+function loadTokensFile(path) {
+  let text;
   try {
-    if (ctx.token !== void 0) authenticate(req.headers, ctx.token);
-    const route = `${req.method} ${req.path}`;
-    if (route === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
-    if (route === "GET /config") return sendJson(res, RAY, 200, ctx.config);
-    if (route === "POST /reset") {
-      ctx.state.reset(parseJsonBody(body));
-      return sendJson(res, RAY, 200, ctx.state.snapshot());
-    }
-    if (route === "POST /config") {
-      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
-      return sendJson(res, RAY, 200, ctx.config);
-    }
-    throw noRoute();
+    text = readFileSync(path, "utf8");
   } catch (err) {
-    if (err instanceof SeedError || err instanceof ConfigError) {
-      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
-    }
-    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
-    throw err;
+    throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
+  }
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new TokensError(`--tokens ${path}: is not JSON`);
+  }
+  try {
+    return parseTokens(value);
+  } catch (err) {
+    throw new TokensError(`--tokens ${path}: ${err.message}`);
   }
 }
-
-// src/emulator/hostile.ts
-var MAX_BODY_DEPTH = 20;
-function hostileBodyProblem(body) {
-  const stack = [[body, 0]];
-  while (stack.length) {
-    const [value, depth] = stack.pop();
-    if (typeof value === "string") {
-      const problem = textProblem(value);
-      if (problem) return problem;
-    } else if (typeof value === "number") {
-      if (!Number.isFinite(value)) return "the request body holds a number out of range";
-    } else if (value !== null && typeof value === "object") {
-      if (depth >= MAX_BODY_DEPTH) return `the request body is nested more than ${MAX_BODY_DEPTH} levels deep`;
-      if (Array.isArray(value)) for (const item of value) stack.push([item, depth + 1]);
-      else
-        for (const [key, item] of Object.entries(value)) {
-          const problem = textProblem(key);
-          if (problem) return problem;
-          stack.push([item, depth + 1]);
-        }
-    }
-  }
-  return void 0;
+function tokenId(token) {
+  return token.id ?? hash(`token-id:${token.token}`).slice(0, 32);
 }
-var LONE_SURROGATE2 = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-function textProblem(text) {
-  if (LONE_SURROGATE2.test(text)) return "the request body holds text that is not valid Unicode (a lone surrogate)";
-  if (text.includes("\0")) return "the request body holds a NUL character";
-  return void 0;
+function identify(headers, accepted, ip) {
+  const authorization = headers.authorization;
+  const email = single(headers["x-auth-email"]);
+  const key = single(headers["x-auth-key"]);
+  const restricted = accepted.token !== void 0 || (accepted.tokens?.length ?? 0) > 0;
+  const where = ip ? { ip_address: ip } : {};
+  if (authorization !== void 0) {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    if (!bearer) throw authenticationError(401);
+    const named = accepted.tokens?.find((t2) => sameSecret(bearer, t2.token));
+    if (named) {
+      const owner = named.owner ?? "account";
+      const id2 = tokenId(named);
+      const actor = { type: owner, context: "api_token", token_id: id2, token_name: named.name, ...where };
+      if (owner === "user") actor.email = named.email;
+      return { key: hash(`token:${bearer}`), actor, token: { id: id2, owner, ...named.permissions ? { permissions: named.permissions } : {} } };
+    }
+    if (restricted && !(accepted.token !== void 0 && sameSecret(bearer, accepted.token))) throw authenticationError(401);
+    const id = tokenId({ token: bearer });
+    return { key: hash(`token:${bearer}`), actor: { type: "account", context: "api_token", token_id: id, ...where }, token: { id, owner: "account" } };
+  }
+  if (email || key) {
+    if (!email || !key) throw authenticationError(401);
+    if (restricted) throw authenticationError(401);
+    return { key: hash(`key:${email}:${key}`), actor: { type: "user", context: "api_key", email, ...where } };
+  }
+  throw authenticationError(401);
+}
+function hasPermission(identity, accepted) {
+  const granted = identity.token?.permissions;
+  return granted === void 0 || granted.some((p2) => accepted.includes(p2));
+}
+function single(value) {
+  return Array.isArray(value) ? value[0] : value;
+}
+function hash(text) {
+  return createHash5("sha256").update(text).digest("hex");
+}
+function sameSecret(given, expected) {
+  return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
 }
 
 // src/emulator/request.ts
@@ -36171,6 +36313,44 @@ function requireOwner(ctx) {
   const owner = ctx.state.owner(ctx.scope, ctx.id);
   if (!owner) throw unknownIdentifier(ctx.path);
   return owner;
+}
+
+// src/emulator/account-routes.ts
+var INVALID_TOKEN = 1e3;
+function matchAccountRoute(method, path) {
+  if (method !== "GET") return void 0;
+  if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
+  const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
+  if (!match) return void 0;
+  let id;
+  try {
+    id = decodeURIComponent(match[1]);
+  } catch {
+    return void 0;
+  }
+  return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
+}
+function route(key, id, handler) {
+  return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
+}
+function listAuditLog(ctx) {
+  requireOwner(ctx);
+  if (!ctx.identity || !hasPermission(ctx.identity, AUDIT_READ_PERMISSIONS)) {
+    throw new ApiError(403, [{ code: 1e4, message: `Authentication error: the token lacks the ${AUDIT_READ_PERMISSIONS[0]} permission` }]);
+  }
+  const { result, result_info } = ctx.state.audit.list(ctx.id, ctx.query, ctx.now(), ctx.auditCursorStyle ?? "cursors");
+  return { status: 200, result, resultInfo: result_info };
+}
+function verifyUserToken(ctx) {
+  return verified(ctx.identity, "user");
+}
+function verifyAccountToken(ctx) {
+  requireOwner(ctx);
+  return verified(ctx.identity, "account");
+}
+function verified(identity, owner) {
+  if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
+  return { status: 200, result: { id: identity.token.id, status: "active" } };
 }
 
 // src/emulator/doh.ts
@@ -36300,6 +36480,150 @@ function canonical(value) {
   return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical(value[k])]));
 }
 
+// src/emulator/dashboard.ts
+var PATH = /^\/(accounts|zones)\/([^/]+)\/(organization|doh)$/;
+var ACTOR_KEYS = ["email", "type", "context", "id", "ip_address"];
+var ACTOR_TYPES = ["user", "account", "cloudflare_admin", "system"];
+var ACTOR_CONTEXTS = ["dash", "api_token", "api_key", "api", "oauth"];
+var EMAIL = /^[^\s@]+@[^\s@]+$/;
+var rays = 0;
+function isDashboardEdit(path) {
+  return PATH.test(path);
+}
+function dashboardEdit(ctx, method, path, body) {
+  const match = PATH.exec(path);
+  const [, collection, rawId, what] = match;
+  if (method !== "PATCH" || what === "doh" && collection === "zones") throw noRoute();
+  let id;
+  try {
+    id = decodeURIComponent(rawId);
+  } catch {
+    throw noRoute();
+  }
+  const unknown = Object.keys(body).find((k) => k !== "actor" && k !== "set");
+  if (unknown !== void 0) throw malformedBody(`${unknown}: is not a key of a dashboard edit (expected actor and set)`);
+  const actor = readActor(body.actor);
+  if (!isPlainObject3(body.set) || Object.keys(body.set).length === 0) throw malformedBody(`set: must be an object with the fields to change, not ${describe2(body.set)}`);
+  const scope = collection === "accounts" ? "account" : "zone";
+  const uri = `/client/v4/${collection}/${encodeURIComponent(id)}/access/organizations${what === "doh" ? "/doh" : ""}`;
+  const request = {
+    state: ctx.state,
+    scope,
+    id,
+    path: uri,
+    body: body.set,
+    query: new URLSearchParams(),
+    // What the dashboard's form leaves alone keeps its value.
+    putSemantics: "merge",
+    answerStyle: ctx.config.answerStyle,
+    newerApi: ctx.config.newerApi,
+    strict: ctx.config.strict,
+    now: ctx.now
+  };
+  const owner = requireOwner(request);
+  const creating = what === "organization" && !owner.organization;
+  const answer = what === "doh" ? updateDoh(request) : creating ? createOrganization(request) : updateOrganization(request);
+  ctx.state.persist();
+  const entry2 = ctx.state.audit.record({
+    scope,
+    ownerId: id,
+    resource: what === "doh" ? "doh" : "organization",
+    actor,
+    method: creating ? "POST" : "PATCH",
+    uri,
+    status: answer.status,
+    ray: `${(++rays).toString(16).padStart(16, "0")}-DASH`,
+    userAgent: "Mozilla/5.0 (the Cloudflare dashboard, played by ztsync emulator)",
+    request: body.set,
+    response: answer.result,
+    time: ctx.now()
+  });
+  return { result: answer.result, audit: entry2 };
+}
+function readActor(value) {
+  if (!isPlainObject3(value)) throw malformedBody(`actor: must be an object naming who made the change, e.g. {"email":"alice@example.com"}, not ${describe2(value)}`);
+  const unknown = Object.keys(value).find((k) => !ACTOR_KEYS.includes(k));
+  if (unknown !== void 0) throw malformedBody(`actor.${unknown}: is not a known key (expected ${ACTOR_KEYS.join(", ")})`);
+  const type = value.type ?? "user";
+  if (!ACTOR_TYPES.includes(type)) throw malformedBody(`actor.type: must be one of ${ACTOR_TYPES.join(", ")}, not ${describe2(value.type)}`);
+  const context = value.context ?? "dash";
+  if (!ACTOR_CONTEXTS.includes(context)) throw malformedBody(`actor.context: must be one of ${ACTOR_CONTEXTS.join(", ")}, not ${describe2(value.context)}`);
+  const actor = { type, context };
+  if (value.email !== void 0) {
+    if (typeof value.email !== "string" || !EMAIL.test(value.email) || value.email.length > 254) throw malformedBody(`actor.email: must be an email address, not ${describe2(value.email)}`);
+    actor.email = value.email;
+  } else if (type === "user" || type === "cloudflare_admin") {
+    throw malformedBody(`actor.email: a ${type} is named by an email address`);
+  }
+  for (const key of ["id", "ip_address"]) {
+    const text = value[key];
+    if (text === void 0) continue;
+    if (typeof text !== "string" || text === "" || text.length > 100) throw new ApiError(400, [{ code: CODES.malformedBody, message: `actor.${key}: must be a short text, not ${describe2(text)}` }]);
+    actor[key] = text;
+  }
+  return actor;
+}
+
+// src/emulator/admin.ts
+var RAY = "0000000000000000-EMU";
+async function handleAdmin(ctx, req, res) {
+  const body = await req.body;
+  try {
+    if (ctx.token !== void 0 || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
+    const route2 = `${req.method} ${req.path}`;
+    if (route2 === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
+    if (route2 === "GET /config") return sendJson(res, RAY, 200, ctx.config);
+    if (route2 === "POST /reset") {
+      ctx.state.reset(parseJsonBody(body));
+      return sendJson(res, RAY, 200, ctx.state.snapshot());
+    }
+    if (route2 === "POST /config") {
+      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
+      return sendJson(res, RAY, 200, ctx.config);
+    }
+    if (route2 === "GET /audit") return sendJson(res, RAY, 200, ctx.state.audit.all());
+    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
+    throw noRoute();
+  } catch (err) {
+    if (err instanceof SeedError || err instanceof ConfigError) {
+      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
+    }
+    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
+    throw err;
+  }
+}
+
+// src/emulator/hostile.ts
+var MAX_BODY_DEPTH = 20;
+function hostileBodyProblem(body) {
+  const stack = [[body, 0]];
+  while (stack.length) {
+    const [value, depth] = stack.pop();
+    if (typeof value === "string") {
+      const problem = textProblem(value);
+      if (problem) return problem;
+    } else if (typeof value === "number") {
+      if (!Number.isFinite(value)) return "the request body holds a number out of range";
+    } else if (value !== null && typeof value === "object") {
+      if (depth >= MAX_BODY_DEPTH) return `the request body is nested more than ${MAX_BODY_DEPTH} levels deep`;
+      if (Array.isArray(value)) for (const item of value) stack.push([item, depth + 1]);
+      else
+        for (const [key, item] of Object.entries(value)) {
+          const problem = textProblem(key);
+          if (problem) return problem;
+          stack.push([item, depth + 1]);
+        }
+    }
+  }
+  return void 0;
+}
+var LONE_SURROGATE2 = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function textProblem(text) {
+  if (LONE_SURROGATE2.test(text)) return "the request body holds text that is not valid Unicode (a lone surrogate)";
+  if (text.includes("\0")) return "the request body holds a NUL character";
+  return void 0;
+}
+
 // src/emulator/revoke-user.ts
 function revokeUser2(ctx) {
   const owner = requireOwner(ctx);
@@ -36351,16 +36675,16 @@ var ROUTES = [
   { method: "GET", suffix: "/doh", scopes: doh.scopes, handler: getDoh },
   { method: "PUT", suffix: "/doh", scopes: doh.scopes, handler: updateDoh }
 ];
-var PATH = /^\/(accounts|zones)\/([^/]+)\/access\/organizations(\/revoke_user|\/doh)?$/;
+var PATH2 = /^\/(accounts|zones)\/([^/]+)\/access\/organizations(\/revoke_user|\/doh)?$/;
 function matchRoute(method, path) {
-  const match = PATH.exec(path);
+  const match = PATH2.exec(path);
   if (!match) return void 0;
   const [, collection, rawId, suffix = ""] = match;
   const scope = collection === "accounts" ? "account" : "zone";
-  const route = ROUTES.find((r2) => r2.method === method && r2.suffix === suffix && r2.scopes.includes(scope));
+  const route2 = ROUTES.find((r2) => r2.method === method && r2.suffix === suffix && r2.scopes.includes(scope));
   const id = safeDecode(rawId);
-  if (!route || id === void 0) return void 0;
-  return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route.handler, isWrite: method !== "GET", bodyRequired: route.bodyRequired ?? false };
+  if (!route2 || id === void 0) return void 0;
+  return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route2.handler, isWrite: method !== "GET", bodyRequired: route2.bodyRequired ?? false };
 }
 function unmatchedKey(method) {
   return `${method} (no route)`;
@@ -36379,9 +36703,9 @@ var ADMIN_PREFIX = "/__emulator";
 var BODY_LIMIT_BYTES = 1024 * 1024;
 var DRAIN_LIMIT_BYTES = 16 * BODY_LIMIT_BYTES;
 function createRequestHandler(ctx) {
-  let rays = 0;
+  let rays2 = 0;
   return (req, res) => {
-    const ray = `${(++rays).toString(16).padStart(16, "0")}-EMU`;
+    const ray = `${(++rays2).toString(16).padStart(16, "0")}-EMU`;
     handle(ctx, req, res, ray).catch((err) => {
       if (!res.headersSent) sendEnvelope(res, ray, new ApiError(500, [{ code: CODES.internal, message: `Internal server error: ${err?.message ?? err}` }]));
       else res.destroy();
@@ -36396,49 +36720,57 @@ async function handle(ctx, req, res, ray) {
     return handleAdmin(ctx, { method, path: url.pathname.slice(ADMIN_PREFIX.length), headers: req.headers, body: bodyPromise }, res);
   }
   const apiPath = url && url.pathname.startsWith(API_PREFIX + "/") ? url.pathname.slice(API_PREFIX.length) : void 0;
-  const route = apiPath === void 0 ? void 0 : matchRoute(method, apiPath);
-  ctx.state.countRequest(route?.key ?? unmatchedKey(method));
+  const route2 = apiPath === void 0 ? void 0 : matchRoute(method, apiPath) ?? matchAccountRoute(method, apiPath);
+  ctx.state.countRequest(route2?.key ?? unmatchedKey(method));
   if (ctx.config.latencyMs > 0) await ctx.sleep(ctx.config.latencyMs);
   let fault;
   let rateHeaders = {};
+  let audited;
   try {
-    const credential = authenticate(req.headers, ctx.token);
-    const decision = ctx.limiter?.take(credential);
+    const identity = identify(req.headers, ctx, req.socket.remoteAddress);
+    const decision = ctx.limiter?.take(identity.key);
     if (decision) rateHeaders = ctx.limiter.headers(decision.status);
     if (decision && !decision.allowed) {
       ctx.state.counters.rateLimited++;
       throw rateLimitedAnswer(decision.retryAfterSeconds);
     }
-    if (route && ctx.config.forbidden.some((id) => id.toLowerCase() === route.id.toLowerCase())) throw authenticationError(403);
-    fault = drawFault(ctx.config.faultRate, ctx.config.faultKinds, route?.isWrite ?? false, ctx.random);
+    if (route2 && ctx.config.forbidden.some((id) => id.toLowerCase() === route2.id.toLowerCase())) throw authenticationError(403);
+    fault = drawFault(ctx.config.faultRate, ctx.config.faultKinds, route2?.isWrite ?? false, ctx.random);
     if (fault) ctx.state.countFault(fault);
     if (fault === "reset") return void req.socket.destroy();
     const injected = fault && faultAnswer(fault);
     if (injected) throw injected;
-    if (!route) throw noRoute();
+    if (!route2) throw noRoute();
     const body = await bodyPromise;
-    if (route.isWrite) checkContentType(req.headers["content-type"], body);
-    const answer = route.handler({
+    if (route2.isWrite) audited = { route: route2.key, id: route2.id, identity, uri: url.pathname, ray, userAgent: single2(req.headers["user-agent"]) };
+    if (route2.isWrite) checkContentType(req.headers["content-type"], body);
+    const parsedBody = route2.isWrite ? parseJsonBody(body, route2.bodyRequired) : {};
+    if (audited) audited.request = parsedBody;
+    const answer = route2.handler({
       state: ctx.state,
-      scope: route.scope,
-      id: route.id,
+      scope: route2.scope,
+      id: route2.id,
       path: apiPath,
-      body: route.isWrite ? parseJsonBody(body, route.bodyRequired) : {},
+      body: parsedBody,
       query: url.searchParams,
       putSemantics: ctx.config.putSemantics,
       answerStyle: ctx.config.answerStyle,
       newerApi: ctx.config.newerApi,
       strict: ctx.config.strict,
-      now: ctx.now
+      now: ctx.now,
+      identity,
+      auditCursorStyle: ctx.config.auditCursorStyle
     });
-    if (route.isWrite) {
+    if (route2.isWrite) {
+      recordAudit(ctx, { ...audited, status: answer.status, response: answer.result });
       ctx.state.recordWrite();
-      ctx.onWrite?.({ route: route.key, id: route.id, answerLost: fault === "lost-answer" });
+      ctx.onWrite?.({ route: route2.key, id: route2.id, answerLost: fault === "lost-answer" });
     }
     if (fault === "lost-answer") return void req.socket.destroy();
-    sendJson(res, ray, answer.status, { success: true, errors: [], messages: [], result: answer.result }, rateHeaders);
+    sendJson(res, ray, answer.status, { success: true, errors: [], messages: [], result: answer.result, ...answer.resultInfo ? { result_info: answer.resultInfo } : {} }, rateHeaders);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
+    if (audited) recordAudit(ctx, { ...audited, status: err.status });
     if (fault === "lost-answer") return void req.socket.destroy();
     await bodyPromise;
     sendEnvelope(res, ray, err, rateHeaders);
@@ -36500,31 +36832,29 @@ function parseJsonBody(body, required = false) {
   if (problem) throw malformedBody(problem);
   return value;
 }
-function authenticate(headers, token) {
-  const authorization = headers.authorization;
-  const email = single(headers["x-auth-email"]);
-  const key = single(headers["x-auth-key"]);
-  if (authorization !== void 0) {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-    if (!bearer) throw authenticationError(401);
-    if (token !== void 0 && !sameSecret(bearer, token)) throw authenticationError(401);
-    return hash(`token:${bearer}`);
-  }
-  if (email || key) {
-    if (!email || !key) throw authenticationError(401);
-    if (token !== void 0) throw authenticationError(401);
-    return hash(`key:${email}:${key}`);
-  }
-  throw authenticationError(401);
+function authenticate(headers, accepted) {
+  return identify(headers, accepted);
 }
-function single(value) {
+function recordAudit(ctx, write) {
+  const [method] = write.route.split(" ");
+  const resource = write.route.endsWith("/doh") ? "doh" : write.route.endsWith("/revoke_user") ? "revoke_user" : "organization";
+  ctx.state.audit.record({
+    scope: write.route.includes("/zones/") ? "zone" : "account",
+    ownerId: write.id,
+    resource,
+    actor: write.identity.actor,
+    method,
+    uri: write.uri,
+    status: write.status,
+    ray: write.ray,
+    userAgent: write.userAgent,
+    request: write.request,
+    response: write.response,
+    time: ctx.now()
+  });
+}
+function single2(value) {
   return Array.isArray(value) ? value[0] : value;
-}
-function hash(text) {
-  return createHash5("sha256").update(text).digest("hex");
-}
-function sameSecret(given, expected) {
-  return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
 }
 function sendEnvelope(res, ray, err, headers = {}) {
   sendJson(res, ray, err.status, { success: false, errors: err.errors, messages: [], result: null }, { ...headers, ...err.headers });
@@ -36533,6 +36863,152 @@ function sendJson(res, ray, status, body, headers = {}) {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cf-ray": ray, ...headers });
   res.end(text);
+}
+
+// src/emulator/audit.ts
+var RETENTION_MONTHS = 18;
+var MAX_LIMIT = 1e3;
+var DEFAULT_LIMIT = 100;
+var DESCRIPTIONS = {
+  organization: "Zero Trust organization",
+  doh: "Zero Trust DoH settings",
+  revoke_user: "Zero Trust user tokens revoked"
+};
+var AuditLog = class {
+  #entries = [];
+  #sequence = 0;
+  record(write) {
+    const type = write.resource === "revoke_user" || write.method === "POST" ? "create" : "update";
+    const ok = write.status >= 200 && write.status < 300;
+    const entry2 = {
+      id: `00000000-0000-4000-8000-${(++this.#sequence).toString(16).padStart(12, "0")}`,
+      ...write.scope === "account" ? { account: { id: write.ownerId } } : {},
+      action: { description: `${type === "create" ? "Create" : "Update"} ${DESCRIPTIONS[write.resource]}`, result: ok ? "success" : "failure", time: write.time.toISOString(), type },
+      actor: structuredClone(write.actor),
+      raw: { cf_ray_id: write.ray, method: write.method, status_code: write.status, uri: write.uri, ...write.userAgent ? { user_agent: write.userAgent } : {} },
+      resource: {
+        id: write.ownerId,
+        product: "access",
+        ...write.request !== void 0 ? { request: structuredClone(write.request) } : {},
+        ...write.response !== void 0 ? { response: structuredClone(write.response) } : {},
+        scope: write.scope === "account" ? "accounts" : "zones",
+        type: write.resource === "doh" ? "access.doh" : "access.organization"
+      },
+      ...write.scope === "zone" ? { zone: { id: write.ownerId } } : {}
+    };
+    this.#entries.push(entry2);
+    return entry2;
+  }
+  /** Every entry, oldest first (GET /__emulator/audit). */
+  all() {
+    return structuredClone(this.#entries);
+  }
+  clear() {
+    this.#entries = [];
+  }
+  /** GET /accounts/{id}/logs/audit: one page, and where the next starts. */
+  list(accountId, query, now, style) {
+    const params = readQuery(query);
+    const oldest = retentionStart(now).getTime();
+    const matching = this.#entries.filter(
+      (e3) => e3.account?.id === accountId && inWindow(e3, params, oldest) && params.filters.every((f2) => f2.matches(e3))
+    );
+    if (params.direction === "desc") matching.reverse();
+    const start = params.cursor === void 0 ? 0 : startAfter(matching, params.cursor);
+    const page = matching.slice(start, start + params.limit);
+    const more = start + params.limit < matching.length;
+    const next = more ? encodeCursor(page[page.length - 1].id) : void 0;
+    const info = { count: page.length };
+    if (style === "cursor") info.cursor = next ?? "";
+    else info.cursors = next ? { after: next } : {};
+    return { result: structuredClone(page), result_info: info };
+  }
+};
+function retentionStart(now) {
+  const start = new Date(now.getTime());
+  start.setUTCMonth(start.getUTCMonth() - RETENTION_MONTHS);
+  return start;
+}
+var FILTERS = {
+  id: (e3) => e3.id,
+  audit_log_id: (e3) => e3.id,
+  account_name: (e3) => e3.account?.name,
+  action_result: (e3) => e3.action.result,
+  action_type: (e3) => e3.action.type,
+  actor_context: (e3) => e3.actor.context,
+  actor_email: (e3) => e3.actor.email,
+  actor_id: (e3) => e3.actor.id,
+  actor_ip_address: (e3) => e3.actor.ip_address,
+  actor_token_id: (e3) => e3.actor.token_id,
+  actor_token_name: (e3) => e3.actor.token_name,
+  actor_type: (e3) => e3.actor.type,
+  raw_cf_ray_id: (e3) => e3.raw.cf_ray_id,
+  raw_method: (e3) => e3.raw.method,
+  raw_status_code: (e3) => e3.raw.status_code,
+  raw_uri: (e3) => e3.raw.uri,
+  resource_id: (e3) => e3.resource.id,
+  resource_product: (e3) => e3.resource.product,
+  resource_scope: (e3) => e3.resource.scope,
+  resource_type: (e3) => e3.resource.type,
+  zone_id: (e3) => e3.zone?.id,
+  zone_name: (e3) => e3.zone?.name
+};
+var CASELESS = /* @__PURE__ */ new Set(["actor_email", "raw_method"]);
+var SCALARS = /* @__PURE__ */ new Set(["since", "before", "limit", "direction", "cursor"]);
+function badQuery(detail) {
+  return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
+}
+function readQuery(query) {
+  for (const name of new Set(query.keys())) {
+    const base = name.replace(/(\[\])$/, "").replace(/(\.not|\[not\])$/, "");
+    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery(`${name} is not a parameter of this endpoint`);
+  }
+  const since = time(query, "since");
+  const before = time(query, "before");
+  if (since >= before) throw badQuery("since must be earlier than before");
+  const limitText = query.get("limit");
+  const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
+  const direction = query.get("direction") ?? "desc";
+  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  const cursor = query.get("cursor") ?? void 0;
+  const filters2 = [];
+  for (const [name, value] of Object.entries(FILTERS)) {
+    const caseless = CASELESS.has(name);
+    const norm = (v2) => v2 === void 0 ? void 0 : caseless ? String(v2).toLowerCase() : String(v2);
+    const wanted = [...query.getAll(name), ...query.getAll(`${name}[]`)].map(norm);
+    const unwanted = [...query.getAll(`${name}.not`), ...query.getAll(`${name}[not]`), ...query.getAll(`${name}[not][]`)].map(norm);
+    if (wanted.length) filters2.push({ matches: (e3) => wanted.includes(norm(value(e3))) });
+    if (unwanted.length) filters2.push({ matches: (e3) => !unwanted.includes(norm(value(e3))) });
+  }
+  return { since, before, limit, direction, cursor, filters: filters2 };
+}
+var DATE = /^\d{4}-\d{2}-\d{2}$/;
+var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+function time(query, name) {
+  const text = query.get(name);
+  if (text === null || text === "") throw badQuery(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
+  const ms = DATE.test(text) ? Date.parse(`${text}T00:00:00Z`) : RFC3339.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(ms)) throw badQuery(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text)}`);
+  return ms;
+}
+function inWindow(entry2, params, oldest) {
+  const at = Date.parse(entry2.action.time);
+  return at >= params.since && at < params.before && at >= oldest;
+}
+function encodeCursor(lastId) {
+  return Buffer.from(JSON.stringify({ after: lastId })).toString("base64url");
+}
+function startAfter(entries2, cursor) {
+  let after;
+  try {
+    after = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")).after;
+  } catch {
+    after = void 0;
+  }
+  const index = typeof after === "string" ? entries2.findIndex((e3) => e3.id === after) : -1;
+  if (index < 0) throw badQuery("cursor is not one this query handed out");
+  return index + 1;
 }
 
 // src/emulator/state.ts
@@ -36548,12 +37024,15 @@ var EmulatorState = class {
   statePath;
   now;
   counters = emptyCounters();
+  /** Every write's audit entry (in memory only: not in the state file). */
+  audit = new AuditLog();
   accounts = /* @__PURE__ */ new Map();
   zones = /* @__PURE__ */ new Map();
-  /** Replace everything with a seed (checked like a seed file) and zero the counters. */
+  /** Replace everything with a seed (checked like a seed file), zero the counters and empty the audit log. */
   reset(seed = {}) {
     this.load(parseSeed(seed, this.now));
     this.counters = emptyCounters();
+    this.audit.clear();
     this.persist();
   }
   load(seed) {
@@ -36608,6 +37087,7 @@ async function startEmulator(options = {}) {
     config,
     limiter: config.rateLimit && new SlidingWindow(config.rateLimit, () => now().getTime()),
     token: options.token,
+    tokens: options.tokens,
     random: options.random ?? (options.faultSeed !== void 0 ? seededRandom(options.faultSeed) : Math.random),
     now,
     sleep: options.sleep ?? ((ms) => sleep2(ms)),
@@ -36645,7 +37125,7 @@ async function startEmulator(options = {}) {
   };
 }
 function runtimeOptions(options) {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, strict: options.strict };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle, strict: options.strict };
   return Object.fromEntries(Object.entries(picked).filter(([, v2]) => v2 !== void 0));
 }
 async function initialSeed(options, now) {
@@ -36693,6 +37173,16 @@ Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; wit
   POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
                             (also faultKinds, putSemantics, answerStyle, newerApi, strict; "rateLimit": null turns the limit off)
 
+Dashboard edits (a change made in the Cloudflare dashboard, by the person named; checked like an API write,
+merged into what is there, and recorded in the audit log):
+  PATCH /__emulator/accounts/{id}/organization, /__emulator/zones/{id}/organization, /__emulator/accounts/{id}/doh
+        body: {"actor":{"email":"alice@example.com"},"set":{"session_duration":"12h"}}
+  GET   /__emulator/audit   every audit log entry, oldest first
+
+Audit log (Audit Logs v2): GET /client/v4/accounts/{id}/logs/audit?since=…&before=… records every write, API and
+dashboard; --tokens names the tokens (their label is the actor). tokens/verify: GET /user/tokens/verify (user-owned
+tokens), GET /accounts/{id}/tokens/verify (account-owned tokens).
+
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
 
@@ -36703,7 +37193,7 @@ of that credential gets 429 with retry-after. Every answer of the credential car
 In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"lockoutSeconds":30}.
 `;
 function emulatorCommand(io, setExit) {
-  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
+  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
     new Option("--answer-style <style>", 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""').choices([...ANSWER_STYLES]).default("sparse")
   ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").option("--strict", "refuse (400) a write that carries a read-only field (trusted_accounts, created_at, …) instead of ignoring it").addHelpText("after", HELP_AFTER).action(async (opts) => {
     let options;
@@ -36753,6 +37243,7 @@ async function toEmulatorOptions(opts, env) {
   }
   if (opts.forbidden !== void 0) options.forbidden = opts.forbidden.split(",").map((id) => id.trim()).filter(Boolean);
   if (opts.seed !== void 0) options.seed = await loadSeedFile(opts.seed);
+  if (opts.tokens !== void 0) options.tokens = loadTokensFile(opts.tokens);
   return options;
 }
 function number(option, text, min, max) {
@@ -36779,9 +37270,9 @@ function describeStartError(err) {
 }
 
 // src/commands/import.ts
+import { existsSync as existsSync2 } from "node:fs";
 import { readFile as readFile4 } from "node:fs/promises";
 import { dirname as dirname4, extname as extname2, join as join3, relative as relative3, resolve as resolve6, sep as sep3 } from "node:path";
-import { fileURLToPath } from "node:url";
 
 // src/import/description.ts
 var DESCRIPTION_MAX_LENGTH = 200;
@@ -36928,6 +37419,11 @@ async function readTargets(client, targets, concurrency) {
 init_browser();
 import { posix } from "node:path";
 var HEADER = "Written by `ztsync import` from the live state. Only the fields written here are managed.";
+var NAMED_SCHEMA = `Config schema ${SCHEMA_ID} (\`ztsync schema\` prints it; \`ztsync import --schema FILE\` writes an editor modeline).`;
+function head(schemaRef, path) {
+  const ref = schemaRef(path);
+  return ref === null ? [NAMED_SCHEMA] : [modeline(ref)];
+}
 function singleFile(model, path, schemaRef) {
   const data = {};
   if (model.defaults.length > 0) data.defaults = sections(model.defaults);
@@ -36936,23 +37432,23 @@ function singleFile(model, path, schemaRef) {
   if (accounts.length > 0) data.accounts = accounts.map(entry);
   if (zones.length > 0) data.zones = zones.map(entry);
   const trailer = model.skipped.length > 0 ? skippedComment(model.skipped) : [];
-  return { path, text: yamlText(data, [modeline(schemaRef(path)), HEADER], trailer, model.targets) };
+  return { path, text: yamlText(data, [...head(schemaRef, path), HEADER], trailer, model.targets) };
 }
 function filePerTarget(model, dir, schemaRef) {
   const files = [];
   const join4 = (...parts) => posix.join(dir.split("\\").join("/"), ...parts);
   if (model.defaults.length > 0) {
     const path = join4("defaults.yaml");
-    const text = yamlText({ defaults: sections(model.defaults) }, [modeline(schemaRef(path)), HEADER, "Laid under every target: values all the imported targets share."], [], []);
+    const text = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, "Laid under every target: the value most imported targets share; the others override it."], [], []);
     files.push({ path, text });
   }
   for (const target2 of model.targets) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [modeline(schemaRef(path)), HEADER], [], [target2]) });
+    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [...head(schemaRef, path), HEADER], [], [target2]) });
   }
   for (const target2 of model.skipped) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: commentLines([modeline(schemaRef(path)), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
+    files.push({ path, text: commentLines([...head(schemaRef, path), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
   }
   return files;
 }
@@ -37069,7 +37565,6 @@ async function roundTripProblems(state, client, concurrency) {
 }
 
 // src/commands/import.ts
-var BUNDLED_SCHEMA = fileURLToPath(new URL("../../schema/ztsync.schema.json", import.meta.url));
 var HELP = `
 Reads the live organization (and, for accounts, the DoH settings) of each target and writes config that
 plans with no changes: writable fields only, in the order of the schema; values the API reports as its
@@ -37089,7 +37584,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "what the yaml-language-server modeline points at (default: the schema of this ztsync)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -37103,6 +37598,9 @@ async function runImport(options, io) {
   const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
+  }
+  if (options.schema !== void 0 && !isUrl(options.schema) && !existsSync2(options.schema)) {
+    throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
   if (!options.force) {
@@ -37177,23 +37675,27 @@ function plannedPaths(targets, options) {
   return options.defaults ? [...files, join3(options.outDir, "defaults.yaml")] : files;
 }
 function schemaReference(given) {
-  if (given !== void 0 && /^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return () => given;
-  const schema4 = resolve6(given ?? BUNDLED_SCHEMA);
+  if (given === void 0) return () => null;
+  if (isUrl(given)) return () => given;
+  const schema4 = resolve6(given);
   return (path) => {
     const from = path === null ? process.cwd() : dirname4(resolve6(path));
     const ref = relative3(from, schema4).split(sep3).join("/");
     return ref.startsWith(".") ? ref : `./${ref}`;
   };
 }
+function isUrl(text) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+}
 function count(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
-function summary(model, where, verified) {
+function summary(model, where, verified2) {
   const accounts = model.targets.filter((t2) => t2.scope === "account").length;
   const lines = [`Imported ${count(accounts, "account")} and ${count(model.targets.length - accounts, "zone")} to ${where}.`];
   lines.push(...defaultsReport(model));
   if (model.skipped.length > 0) lines.push(`Skipped ${count(model.skipped.length, "target")} with nothing set yet: ${model.skipped.map((t2) => `${t2.scope} ${t2.id}`).join(", ")}.`);
-  if (verified) lines.push("Verified: a plan of the imported config against live state shows no changes.");
+  if (verified2) lines.push("Verified: a plan of the imported config against live state shows no changes.");
   return lines.join("\n") + "\n";
 }
 var LEFT_BECAUSE = {
@@ -37714,14 +38216,14 @@ function changesTable(plan, target2, base) {
     const changed = new Set(resource.changes.map((c4) => c4.path));
     const inSync = resource.managed.filter((p2) => !changed.has(p2));
     const syncLabel = resource.action === "create" ? "also managed (already the API’s default)" : "in sync";
-    const head = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
+    const head2 = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
     const rows = resource.changes.map((c4) => {
       const state = cellState(plan, target2, { type: resource.type, path: c4.path });
       const before = resource.action === "create" ? '<td class="muted">(does not exist)</td>' : `<td class="v">${escapeHtml(show(c4.before))}</td>`;
       const from = c4.source ? `<td class="src">${escapeHtml(position(c4.source, base))} (${escapeHtml(c4.source.via)})</td>` : '<td class="muted">—</td>';
       return `<tr><th scope="row" class="p">${escapeHtml(c4.path)}</th><td class="st s-${state}">${CELL_STATES[state].symbol} ${CELL_STATES[state].label}</td>${before}<td class="v">${escapeHtml(show(c4.after))}</td>${from}${withOrigin2 ? `<td>${escapeHtml(c4.origin ?? "—")}</td>` : ""}</tr>`;
     });
-    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head}</th></tr>${rows.join("")}</tbody>`;
+    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head2}</th></tr>${rows.join("")}</tbody>`;
   });
   return `<table class="changes"><thead><tr>${columns.map((c4) => `<th scope="col">${c4}</th>`).join("")}</tr></thead>${groups.join("")}</table>`;
 }
