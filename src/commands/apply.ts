@@ -26,7 +26,7 @@ import { VERSION } from '../version.js';
 import { useColor } from './shared/output.js';
 import { planFromConfig } from './shared/plan-run.js';
 import { countsOf, Progress, type ProgressCounts } from './shared/progress.js';
-import { applyEntry, planEntry, ResultsWriter } from './shared/results.js';
+import { applyEntry, planEntry, recordingRun, type RunRecord } from './shared/results.js';
 
 interface ApplyFlags extends ReconcileFlags {
   autoApprove?: boolean;
@@ -70,9 +70,13 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--plan <file>', 'apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for')
     .option('--max-plan-age <duration>', `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ApplyFlags) => {
-    const loaded = options.plan ? await savedPlan(paths, options, io) : await freshPlan(paths, options, io);
-    if (!loaded) return setExit(EXIT.error);
-    setExit(await applyLoaded(loaded, loaded.settings, io));
+    setExit(
+      await recordingRun(options.results, 'apply', async (record) => {
+        const loaded = options.plan ? await savedPlan(paths, options, io, record) : await freshPlan(paths, options, io, record);
+        if (!loaded) return EXIT.error;
+        return applyLoaded(loaded, loaded.settings, io, record);
+      }),
+    );
   });
 }
 
@@ -94,14 +98,14 @@ function applySettings(flags: ApplyFlags, concurrency: number | undefined): Appl
   };
 }
 
-async function freshPlan(paths: string[], options: ApplyFlags, io: Io): Promise<Loaded | null> {
+async function freshPlan(paths: string[], options: ApplyFlags, io: Io, record: RunRecord | undefined): Promise<Loaded | null> {
   if (paths.length === 0) throw new UsageError('apply needs config paths, or --plan FILE to apply a saved plan');
   const settings = await reconcileSettings(paths, options, io, { readOnly: false });
-  const planned = await planFromConfig(settings, io);
+  const planned = await planFromConfig(settings, io, record);
   return planned && { ...planned, settings: applySettings(options, settings.api.concurrency) };
 }
 
-async function savedPlan(paths: string[], options: ApplyFlags, io: Io): Promise<Loaded | null> {
+async function savedPlan(paths: string[], options: ApplyFlags, io: Io, record: RunRecord | undefined): Promise<Loaded | null> {
   const file = options.plan!;
   if (selectsTargets(options)) {
     throw new UsageError('--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole (with config paths, the targets its coverage records)');
@@ -111,6 +115,7 @@ async function savedPlan(paths: string[], options: ApplyFlags, io: Io): Promise<
   const api = apiSettings(options, io, { readOnly: false });
   const refuse = (why: string) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed\n`);
+    record?.stop('invalid', 'the saved plan was refused (said on stderr): nothing was changed');
     return null;
   };
   let plan: Plan;
@@ -130,6 +135,7 @@ async function savedPlan(paths: string[], options: ApplyFlags, io: Io): Promise<
     if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(selectTargets(state.targets, selectionOf(plan.coverage)), io.env)));
     if (!state || diagnostics.length > 0) {
       reportInvalidConfig(io, diagnostics);
+      record?.stop('invalid', `the config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'}, said on stderr): nothing was read or changed`);
       return null;
     }
     config = { targets: state.targets, commit: (await configCommit(paths)).commit };
@@ -153,7 +159,7 @@ export function parseMaxPlanAge(text: string): number {
   return Number(nanos / 1_000_000n);
 }
 
-async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, options: ApplySettings, io: Io): Promise<number> {
+async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, options: ApplySettings, io: Io, record: RunRecord | undefined): Promise<number> {
   const color = useColor(io);
   const c = pc.createColors(color);
   const github = githubActions(io);
@@ -161,23 +167,24 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   io.stdout.write(github.guard(renderText(plan, { color })));
   if (plan.blocked.length > 0) {
     io.stderr.write('Nothing was applied: the plan is blocked (see above).\n');
+    record?.stop('blocked', `the plan is blocked (${plan.blocked.map((b) => b.rule).join(', ')}): nothing was applied`, plan);
     await github.appendStepSummary(plan, '### ztsync apply\n\nNothing was applied: the plan is blocked.');
     return EXIT.blocked;
   }
   // Until a target is applied it is pending (a killed run leaves it so); a target that could not be planned failed.
-  const results = options.results
-    ? new ResultsWriter(
-        options.results,
-        'apply',
-        plan.targets.map((t) => (t.error ? planEntry(t) : { scope: t.scope, id: t.id, outcome: planEntry(t).outcome === 'changes' ? 'pending' : 'unchanged' })),
-      )
-    : undefined;
+  const results = record?.writer(
+    plan.targets.map((t) => (t.error ? planEntry(t) : { scope: t.scope, id: t.id, outcome: planEntry(t).outcome === 'changes' ? 'pending' : 'unchanged' })),
+  );
   if (!hasChanges(plan)) {
     await results?.finish();
+    record?.done();
     await github.appendStepSummary(plan, '### ztsync apply\n\nNothing to apply.');
     return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
   }
-  if (!(await approved(io, options))) return EXIT.error;
+  if (!(await approved(io, options))) {
+    record?.stop('cancelled', 'the changes were not confirmed: nothing was applied', plan);
+    return EXIT.error;
+  }
   await results?.write(false);
 
   io.stdout.write('\n');
@@ -218,6 +225,7 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
     stop.end();
     progress.stop();
     await results?.finish();
+    record?.done();
   }
   const { applied, unconfirmed, unchanged, failed, skipped } = result.summary;
   const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : '', skipped ? `${skipped} not started` : ''].filter(Boolean);

@@ -8,7 +8,7 @@ import { checkWritable } from '../util/atomic-write.js';
 import { useColor, writeOutputFile } from './shared/output.js';
 import { addReconcileOptions, reconcileSettings, type ReconcileFlags } from './shared/options/reconcile.js';
 import { planFromConfig } from './shared/plan-run.js';
-import { planEntry, ResultsWriter } from './shared/results.js';
+import { planEntry, recordingRun, type RunRecord } from './shared/results.js';
 import { visible } from '../util/terminal.js';
 
 interface PlanFlags extends ReconcileFlags {
@@ -34,33 +34,40 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--detailed-exitcode', 'exit 2 when there are changes')
     .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read");
   return addReconcileOptions(command).action(async (paths: string[], options: PlanFlags) => {
-    // `--out -` is stdout, as usual for command-line tools.
-    const out = options.out === '-' ? undefined : options.out;
-    // Before reading any live state: a plan of many targets should not be read only to find it cannot be saved.
-    if (out !== undefined) checkWritable(out);
-    if (options.markdownOut === '-') throw new UsageError('--markdown-out takes a file; for the markdown plan on stdout use --format markdown');
-    if (options.markdownOut !== undefined) checkWritable(options.markdownOut);
-    const settings = await reconcileSettings(paths, options, io, { readOnly: true });
-    const planned = await planFromConfig(settings, io);
-    if (!planned) return setExit(EXIT.error);
-    const { plan } = planned;
-    if (settings.results) await new ResultsWriter(settings.results, 'plan', plan.targets.map(planEntry)).finish();
-    const github = githubActions(io);
-    github.annotatePlan(plan);
-    const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
-    if (out !== undefined) {
-      writeOutputFile(io, out, rendered);
-      io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${github.guard(visible(out))}\n`);
-    } else {
-      io.stdout.write(options.format === 'text' ? github.guard(rendered) : rendered);
-    }
-    if (options.markdownOut !== undefined) {
-      writeOutputFile(io, options.markdownOut, renderPlan(plan, 'markdown', { color: false, markdown: { fullPlanUrl: github.runUrl } }));
-      io.stdout.write(`Wrote the markdown plan to ${github.guard(visible(options.markdownOut))}\n`);
-    }
-    await github.appendStepSummary(plan);
-    if (plan.summary.error > 0) return setExit(EXIT.error);
-    if (plan.blocked.length > 0) return setExit(EXIT.blocked);
-    setExit(options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok);
+    setExit(await recordingRun(options.results, 'plan', (record) => runPlan(paths, options, io, record)));
   });
+}
+
+async function runPlan(paths: string[], options: PlanFlags, io: Io, record: RunRecord | undefined): Promise<number> {
+  // `--out -` is stdout, as usual for command-line tools.
+  const out = options.out === '-' ? undefined : options.out;
+  // Before reading any live state: a plan of many targets should not be read only to find it cannot be saved.
+  if (out !== undefined) checkWritable(out);
+  if (options.markdownOut === '-') throw new UsageError('--markdown-out takes a file; for the markdown plan on stdout use --format markdown');
+  if (options.markdownOut !== undefined) checkWritable(options.markdownOut);
+  const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+  const planned = await planFromConfig(settings, io, record);
+  if (!planned) return EXIT.error;
+  const { plan } = planned;
+  if (record) {
+    await record.writer(plan.targets.map(planEntry)).finish();
+    record.done();
+  }
+  const github = githubActions(io);
+  github.annotatePlan(plan);
+  const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
+  if (out !== undefined) {
+    writeOutputFile(io, out, rendered);
+    io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${github.guard(visible(out))}\n`);
+  } else {
+    io.stdout.write(options.format === 'text' ? github.guard(rendered) : rendered);
+  }
+  if (options.markdownOut !== undefined) {
+    writeOutputFile(io, options.markdownOut, renderPlan(plan, 'markdown', { color: false, markdown: { fullPlanUrl: github.runUrl } }));
+    io.stdout.write(`Wrote the markdown plan to ${github.guard(visible(options.markdownOut))}\n`);
+  }
+  await github.appendStepSummary(plan);
+  if (plan.summary.error > 0) return EXIT.error;
+  if (plan.blocked.length > 0) return EXIT.blocked;
+  return options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
 }

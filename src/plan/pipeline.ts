@@ -12,7 +12,7 @@ import type { ClientPool, Refusal } from '../cloudflare/pool.js';
 import { makeClients, type ApiSettings } from '../cloudflare/settings.js';
 import { UsageError } from '../io.js';
 import { markOrigins } from './baseline.js';
-import { buildPlan, selectTargets, shardOf, unmatchedFilters, type Selection, type UnmatchedFilter } from './build.js';
+import { buildPlan, selectTargets, shardOf, targetKey, unmatchedFilters, type Selection, type UnmatchedFilter } from './build.js';
 import type { Plan, PlanCoverage } from './model.js';
 import { checkSafety, unusedAllowances, type Allowance, type SafetyOptions, type ShardedFleet } from './safety.js';
 import { sealPlan, targetsHoldingSecrets } from './saved.js';
@@ -60,6 +60,8 @@ export type PlanOutcome =
   | { kind: 'invalid'; diagnostics: Diagnostic[] }
   /** An account or zone filter matches no target of the config: nothing was read. */
   | { kind: 'unmatched'; unmatched: UnmatchedFilter[] }
+  /** --only-failed lists `listed` targets to retry and none of them is in the config: nothing was read. */
+  | { kind: 'nothing-to-retry'; listed: number }
   /** The API refused the default credentials (said through the sink): `plan` holds what was read. */
   | { kind: 'refused'; plan: Plan; clients: ClientPool }
   /** The reads were stopped (`signal`, e.g. SIGINT): `plan` holds the targets read, of `total`. */
@@ -75,6 +77,9 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
   if (!state || diagnostics.length > 0) return { kind: 'invalid', diagnostics };
   const unmatched = unmatchedFilters(state.targets, settings.selection);
   if (unmatched.length > 0) return { kind: 'unmatched', unmatched };
+  // Judged on the whole config: a shard may well hold none of them.
+  const only = settings.selection.only;
+  if (only && !state.targets.some((t) => only.has(targetKey(t)))) return { kind: 'nothing-to-retry', listed: only.size };
 
   // Read, diff and the API's own rules, target by target.
   const clients = makeClients(settings.api, sink.env);

@@ -1,7 +1,7 @@
 // Issue #6, items 8, 9, 11 and 14: what apply sends, and what it reports, when the API knows more than the tables,
 // when a managed field moves between plan and apply, when a read-back fails, and on Ctrl-C.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
@@ -284,6 +284,16 @@ describe('Ctrl-C while apply (or plan) is still reading live state', () => {
     expect(result.stdout).toBe('');
     // The first target's reads (organization and DoH), and nothing else.
     expect(server!.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
+  });
+
+  it('the --results file an earlier run left is replaced by a record of the interruption: what was read, nothing applied', async () => {
+    const results = join(writeConfig({}), 'results.json');
+    writeFileSync(results, JSON.stringify({ ztsync_results: 1, command: 'apply', complete: true, summary: { failed: 1 }, targets: [{ scope: 'account', id: STAGING, outcome: 'failed' }] }));
+    const result = await applyInterruptedAt(isRead, ['--results', results]);
+    expect(result.code).toBe(130);
+    const written = JSON.parse(readFileSync(results, 'utf8'));
+    expect(written.stopped).toEqual({ reason: 'interrupted', message: 'interrupted (SIGINT) with live state read for 1 of 4 targets: nothing was changed' });
+    expect(written.targets).toEqual([{ scope: 'account', id: PRODUCTION, outcome: 'skipped' }]);
   });
 
   for (const signals of [1, 2]) {

@@ -2,7 +2,7 @@
 // refusals are said here, in the command's words.
 
 import type { ClientPool } from '../../cloudflare/pool.js';
-import { Interrupted, type Io } from '../../io.js';
+import { Interrupted, UsageError, type Io } from '../../io.js';
 import type { Plan } from '../../plan/model.js';
 import { planPipeline, type PlanSink } from '../../plan/pipeline.js';
 import { printDiagnostics, reportInvalidConfig } from './diagnostics.js';
@@ -11,6 +11,7 @@ import type { ReconcileSettings } from './options/reconcile.js';
 import { unmatchedError } from './options/selection.js';
 import { countsOf, Progress, type ProgressCounts } from './progress.js';
 import { reportRefusals } from './refusals.js';
+import type { RunRecord } from './results.js';
 
 export interface Planned {
   plan: Plan;
@@ -24,17 +25,26 @@ export interface Planned {
  * invalid — nothing is read from the API then — or when the API refused the default credentials (a refused
  * credentials_env token fails only its targets).
  */
-export async function planFromConfig(settings: ReconcileSettings, io: Io): Promise<Planned | null> {
+export async function planFromConfig(settings: ReconcileSettings, io: Io, record?: RunRecord): Promise<Planned | null> {
   const outcome = await planPipeline(settings, commandSink(io, settings));
   switch (outcome.kind) {
-    case 'invalid':
+    case 'invalid': {
       reportInvalidConfig(io, outcome.diagnostics);
+      const n = outcome.diagnostics.length;
+      record?.stop('invalid', `the config is not valid (${n} ${n === 1 ? 'error' : 'errors'}, said on stderr): nothing was read or changed`);
       return null;
+    }
     case 'unmatched':
       throw unmatchedError(outcome.unmatched);
-    case 'interrupted':
-      throw new Interrupted(`interrupted (${outcome.signal}) with live state read for ${outcome.plan.targets.length} of ${outcome.total} targets: nothing was changed`);
+    case 'nothing-to-retry':
+      throw new UsageError(`--only-failed: none of the ${outcome.listed} ${outcome.listed === 1 ? 'target' : 'targets'} the results file lists to retry is in the config: nothing to retry`);
+    case 'interrupted': {
+      const message = `interrupted (${outcome.signal}) with live state read for ${outcome.plan.targets.length} of ${outcome.total} targets: nothing was changed`;
+      record?.stop('interrupted', message, outcome.plan);
+      throw new Interrupted(message);
+    }
     case 'refused':
+      record?.stop('refused', 'the API refused the credentials (said on stderr): nothing was changed', outcome.plan);
       return null;
     case 'planned':
       return { plan: outcome.plan, clients: outcome.clients, counts: countsOf(outcome.clients) };

@@ -3,9 +3,9 @@
 
 import { readFile } from 'node:fs/promises';
 import type { TargetResult } from '../../apply/apply.js';
-import type { TargetPlan } from '../../plan/model.js';
+import type { Plan, TargetPlan } from '../../plan/model.js';
 import { targetKey } from '../../plan/build.js';
-import { UsageError } from '../../io.js';
+import { Interrupted, UsageError } from '../../io.js';
 import { writeFileAtomicSync } from '../../util/atomic-write.js';
 
 export const RESULTS_VERSION = 1;
@@ -33,6 +33,17 @@ export interface ResultsFile {
   updated_at: string;
   summary: Partial<Record<ResultOutcome, number>>;
   targets: ResultEntry[];
+  /** The run ended before every target had an outcome: why. Absent when it did not. */
+  stopped?: RunStop;
+}
+
+/** Why a run ended early: the config did not validate, the API refused the credentials, Ctrl-C, a blocked plan, no confirmation, an error. */
+export const STOP_REASONS = ['invalid', 'refused', 'interrupted', 'blocked', 'cancelled', 'error'] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
+export interface RunStop {
+  reason: StopReason;
+  message: string;
 }
 
 export function planEntry(target: TargetPlan): ResultEntry {
@@ -106,12 +117,89 @@ export class ResultsWriter {
     return this.#dirty;
   }
 
-  snapshot(complete: boolean): ResultsFile {
+  snapshot(complete: boolean, stopped?: RunStop): ResultsFile {
     const targets = [...this.#entries.values()];
     const summary: Partial<Record<ResultOutcome, number>> = {};
     for (const t of targets) summary[t.outcome] = (summary[t.outcome] ?? 0) + 1;
-    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: new Date().toISOString(), summary, targets };
+    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: new Date().toISOString(), summary, targets, ...(stopped ? { stopped } : {}) };
   }
+
+  /** The run ends here, before every target had its outcome: say why (synchronously, atomically). */
+  writeStopped(stopped: RunStop): void {
+    try {
+      writeFileAtomicSync(this.path, JSON.stringify(this.snapshot(true, stopped), null, 2) + '\n');
+    } catch (err) {
+      throw new UsageError(`--results: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+/**
+ * The --results file of one run, kept true on every way the run can end: the run's own results once written
+ * (`done`), otherwise a record of why it stopped — so that a file from an earlier run is never left for
+ * --only-failed to trust.
+ */
+export class RunRecord {
+  #done = false;
+
+  constructor(
+    readonly path: string,
+    readonly command: ResultsFile['command'],
+  ) {}
+
+  /** The writer of the run's own results; call done() once it has finished. */
+  writer(entries: ResultEntry[]): ResultsWriter {
+    return new ResultsWriter(this.path, this.command, entries);
+  }
+
+  done(): void {
+    this.#done = true;
+  }
+
+  get isDone(): boolean {
+    return this.#done;
+  }
+
+  /**
+   * The run stops before its targets are carried out, with the plan so far when there is one: for apply, each
+   * target it would have written is `skipped` (not started, so --only-failed picks it up), one without changes
+   * `unchanged`; for plan, what the plan found.
+   */
+  stop(reason: StopReason, message: string, plan?: Pick<Plan, 'targets'>): void {
+    const entries = (plan?.targets ?? []).map((t): ResultEntry => {
+      const entry = planEntry(t);
+      if (this.command === 'plan' || entry.outcome === 'failed') return entry;
+      return { scope: t.scope, id: t.id, outcome: entry.outcome === 'changes' ? 'skipped' : 'unchanged' };
+    });
+    new ResultsWriter(this.path, this.command, entries).writeStopped({ reason, message });
+    this.#done = true;
+  }
+}
+
+/**
+ * Run a command's body with its --results file (if any) recorded on every way out: a return without the run's own
+ * results, or a throw, writes why it stopped. A failure to write that record does not hide the body's own error.
+ */
+export async function recordingRun(path: string | undefined, command: ResultsFile['command'], body: (record: RunRecord | undefined) => Promise<number>): Promise<number> {
+  const record = path === undefined ? undefined : new RunRecord(path, command);
+  let code: number;
+  try {
+    code = await body(record);
+  } catch (err) {
+    if (record && !record.isDone) {
+      const reason = err instanceof Interrupted ? 'interrupted' : 'error';
+      // Only our own messages: an unexpected error's text is not for a file that CI may publish.
+      const message = err instanceof UsageError || err instanceof Interrupted ? err.message : 'an unexpected error (said on stderr)';
+      try {
+        record.stop(reason, message);
+      } catch {
+        // the body's error is the one to report
+      }
+    }
+    throw err;
+  }
+  if (record && !record.isDone) record.stop('error', `the run ended (exit code ${code}) before its targets had outcomes (said on stderr)`);
+  return code;
 }
 
 /** The targets a results file says failed or never finished, as `scope:id` keys. A bad file is a UsageError. */
@@ -138,5 +226,15 @@ export async function readTargetsToRetry(path: string): Promise<Set<string>> {
     if (!ok) throw new UsageError(`--only-failed: ${path}: targets[${i}] needs scope (account or zone), id and outcome`);
     if (TO_RETRY.includes(t.outcome)) keys.add(targetKey(t));
   });
+  // Retrying nothing would be a green run that did nothing: say why there is nothing to retry instead.
+  if (keys.size === 0) {
+    const reason = file.stopped && typeof file.stopped === 'object' ? file.stopped.reason : undefined;
+    const stopped = STOP_REASONS.find((r) => r === reason);
+    throw new UsageError(
+      stopped
+        ? `--only-failed: ${path} records a run that stopped (${stopped}) before it tried any target: nothing to retry; run again without --only-failed`
+        : `--only-failed: ${path} lists no failed, skipped or pending target: nothing to retry`,
+    );
+  }
   return keys;
 }
