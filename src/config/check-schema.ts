@@ -78,7 +78,8 @@ export async function schemaDiagnostics(f: YamlFile): Promise<Diagnostic[]> {
  */
 function withoutNoise(errors: ErrorObject[]): ErrorObject[] {
   // propertyNames repeats the key's own error ("property name must be valid").
-  errors = errors.filter((e) => e.keyword !== 'propertyNames');
+  // `if` only says which branch (defaults as a mapping or a list) failed: the branch's own errors say what.
+  errors = errors.filter((e) => e.keyword !== 'propertyNames' && e.keyword !== 'if');
   const decisive = ['type', 'minLength'];
   const decided = new Map(errors.filter((e) => decisive.includes(e.keyword)).map((e) => [e.instancePath, e.keyword]));
   return errors.filter((e) => !decided.has(e.instancePath) || decided.get(e.instancePath) === e.keyword);
@@ -145,7 +146,8 @@ interface SettingPlace {
 function settingAt(path: readonly PathSegment[]): SettingPlace | undefined {
   const [top, second] = path;
   const scope: Scope | undefined = top === 'defaults' || top === 'accounts' ? 'account' : top === 'zones' ? 'zone' : undefined;
-  const rest = top === 'defaults' ? path.slice(1) : typeof second === 'number' ? path.slice(2) : [];
+  // defaults.organization…, defaults[2].organization… (a scoped layer), accounts[0].organization…
+  const rest = top === 'defaults' && typeof second !== 'number' ? path.slice(1) : typeof second === 'number' ? path.slice(2) : [];
   const resource = RESOURCES.find((r) => r.type === rest[0]);
   if (!scope || !resource || rest.length < 2) return undefined;
   return { resource, scope, fieldPath: rest.slice(1).filter((s) => typeof s === 'string').join('.') };

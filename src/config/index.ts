@@ -61,7 +61,7 @@ async function checkFiles(
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, targets));
   // A value refused already needs no advice besides.
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics(adviceDiagnostics(merged.targets).filter((w) => !refused.has(formatPosition(w))));
+  const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w) => !refused.has(formatPosition(w))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings };
   return { state: { files: sources.map((s) => s.path), targets, allow: allowed.allow }, diagnostics: [], warnings };
 }

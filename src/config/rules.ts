@@ -96,7 +96,8 @@ export function adviceDiagnostics(targets: readonly MergedTarget[]): Diagnostic[
         const advice = formatAdvice(fieldByPath(spec, path)!, value) ?? oddSpaceAdvice(value);
         if (!advice) continue;
         const at = resource.positions[path];
-        const from = t.own.get(resource.type)?.has(path) ? [...t.path, resource.type, ...path.split('.')] : ['defaults', resource.type, ...path.split('.')];
+        const layer = t.inherited.get(resource.type)?.get(path) ?? t.path;
+        const from = [...layer, resource.type, ...path.split('.')];
         seen.set(formatPosition(at), { ...at, message: advice, path: describePath(from), severity: 'warning' });
       }
     }

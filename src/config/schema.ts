@@ -51,7 +51,8 @@ export const SCHEMA_ID = 'urn:ztsync:schema:config:v1';
 export function buildSchema(): object {
   const defs: Record<string, object> = {
     id: { type: 'string', pattern: ID_PATTERN, description: 'A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits.' },
-    defaults: targetSchema('Settings laid under every account (and under every zone, for the fields zones accept); DoH defaults reach only accounts with a doh section of their own. A target\'s own value wins, field by field.', {}, 'account'),
+    defaults: targetSchema('Settings laid under every target that has the resource: organization defaults reach only accounts and zones with an organization section of their own (zones take only the fields they accept), DoH defaults only accounts with a doh section. A target\'s own value wins, field by field.', {}, 'account'),
+    defaults_layer: targetSchema('A layer of defaults: with select, laid only under the targets whose labels match it (over the unscoped defaults); without, unscoped. Two scoped layers may not set the same field for one target.', {}, 'account', true),
     account: targetSchema('A Cloudflare account whose settings ztsync manages.', {
       account_id: { $ref: '#/$defs/id', description: 'The Cloudflare account id.' },
     }, 'account'),
@@ -74,7 +75,12 @@ export function buildSchema(): object {
     type: 'object',
     additionalProperties: false,
     properties: {
-      defaults: { $ref: '#/$defs/defaults' },
+      defaults: {
+        description: 'Defaults: a mapping (laid under every target), or a list of layers, each scoped to the targets a select matches (or unscoped, without select).',
+        if: { type: 'array' },
+        then: { type: 'array', items: { $ref: '#/$defs/defaults_layer' } },
+        else: { $ref: '#/$defs/defaults' },
+      },
       accounts: { type: 'array', description: 'The accounts to manage.', items: { $ref: '#/$defs/account' } },
       zones: { type: 'array', description: 'The zones to manage (zone-scoped organizations).', items: { $ref: '#/$defs/zone' } },
       allow: { type: 'array', description: 'Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).', items: { $ref: '#/$defs/allow' } },
@@ -113,9 +119,10 @@ function labelsSchema(description: string): object {
 }
 
 /** An account, a zone or the defaults: the id (not for defaults), a description and one object per resource. */
-function targetSchema(description: string, idProperty: Record<string, object>, scope: Scope): object {
+function targetSchema(description: string, idProperty: Record<string, object>, scope: Scope, scoped = false): object {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties: Record<string, object> = { ...idProperty };
+  if (scoped) properties.select = { $ref: '#/$defs/selector' };
   if (!isDefaults) properties.description = { type: 'string', description: 'Free text, shown in plans.' };
   if (!isDefaults) properties.labels = { $ref: '#/$defs/labels' };
   properties.credentials_env = {

@@ -81,8 +81,9 @@ export interface ResourceSpec {
   readonly fields: readonly FieldSpec[];
   readonly rules?: readonly RequiresRule[];
   /**
-   * Defaults reach only targets that have a section of their own for this resource. DoH cannot be set up from
-   * defaults alone (it needs the account's own service token), so its defaults refine, they do not create.
+   * Defaults reach only targets that have a section of their own for this resource: they refine a resource the
+   * target has, they never create one. DoH cannot be set up from defaults alone (it needs the account's own
+   * service token); an organization needs its own name and auth_domain, and a DoH-only account has none.
    */
   readonly defaultsNeedOwnSection?: boolean;
   /**

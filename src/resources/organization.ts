@@ -15,6 +15,7 @@ export const organization: ResourceSpec = {
   type: 'organization',
   description: 'Zero Trust organization settings: login design, sessions, MFA, WARP authentication, unmatched-request policy and the dashboard lock.',
   scopes: ALL,
+  defaultsNeedOwnSection: true,
   keepsUnknownLiveFields: true,
   groups: [
     { path: 'login_design', description: 'How the Access login page looks.' },

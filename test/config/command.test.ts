@@ -10,7 +10,7 @@ const STACK = /\n\s+at |Error:|node_modules/;
 describe('ztsync validate', () => {
   it('exits 0 with a summary on stdout when the config is valid', async () => {
     const result = await run(['validate', 'examples/config']);
-    expect(result).toEqual({ code: 0, stdout: 'ok: 5 files, 3 accounts, 1 zone\n', stderr: '' });
+    expect(result).toEqual({ code: 0, stdout: 'ok: 6 files, 3 accounts, 1 zone\n', stderr: '' });
   });
 
   it('uses singular and plural in the summary', async () => {

@@ -36,7 +36,7 @@ describe('examples/config', () => {
 
   it('carries the yaml-language-server modeline with a working relative path in every file', () => {
     const files = readdirSync(examples).filter((f) => f.endsWith('.yaml'));
-    expect(files.length).toBe(5);
+    expect(files.length).toBe(6);
     for (const file of files) {
       const first = readFileSync(join(examples, file), 'utf8').split('\n')[0];
       expect(first, file).toBe('# yaml-language-server: $schema=../../schema/ztsync.schema.json');

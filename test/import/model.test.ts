@@ -73,13 +73,17 @@ describe('--defaults', () => {
       [
         target('account', A, { organization: org(1, { session_duration: '24h' }), doh: TOKEN }),
         target('account', B, { organization: org(2, { session_duration: '24h' }), doh: null }),
-        // No organization: organization defaults would reach it and plan a create.
+        // No organization: organization defaults do not reach it (defaults reach only targets with the resource).
         target('account', C, { organization: null, doh: { ...TOKEN, id: '0b1c9a52-6a77-4e09-9d0e-0d9c3e6a1d2f' } }),
       ],
       { defaults: true },
     );
-    expect(model.defaults).toEqual([{ type: 'doh', values: { doh_jwt_duration: '24h' } }]);
-    expect(valuesOf(model, B, 'organization')).toEqual({ ...org(2), session_duration: '24h' });
+    expect(model.defaults).toEqual([
+      { type: 'organization', values: { session_duration: '24h' } },
+      { type: 'doh', values: { doh_jwt_duration: '24h' } },
+    ]);
+    expect(valuesOf(model, B, 'organization')).toEqual(org(2));
+    expect(model.targets.find((t) => t.id === C)!.resources.map((r) => r.type)).toEqual(['doh']);
     const alone = buildImportModel([target('account', A, { organization: org(1, { session_duration: '24h' }), doh: null })], { defaults: true });
     expect(alone.defaults).toEqual([]);
   });

@@ -48,7 +48,7 @@ describe('--select key=value', () => {
     em = await demoEmulator();
     const none = await ztsync(em, ['plan', EXAMPLES, '--select', 'env=prdo']);
     expect(none.code).toBe(1);
-    expect(none.stderr).toContain('--select env=prdo matches no target in the config; the labels in the config are env=prod, env=research, env=staging');
+    expect(none.stderr).toContain('--select env=prdo matches no target in the config; the labels in the config are env=prod, env=research, env=staging, tier=nonprod');
     const disjoint = await ztsync(em, ['plan', EXAMPLES, '--select', 'env=prod', '--account', STAGING]);
     expect(disjoint.code).toBe(1);
     expect(disjoint.stderr).toContain('--select env=prod matches none of the targets --account / --zone pick');
