@@ -31888,6 +31888,7 @@ var organization = {
   type: "organization",
   description: "Zero Trust organization settings: login design, sessions, MFA, WARP authentication, unmatched-request policy and the dashboard lock.",
   scopes: ALL2,
+  defaultsNeedOwnSection: true,
   keepsUnknownLiveFields: true,
   groups: [
     { path: "login_design", description: "How the Access login page looks." },
@@ -33621,7 +33622,8 @@ var SCHEMA_ID = "urn:ztsync:schema:config:v1";
 function buildSchema() {
   const defs = {
     id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
-    defaults: targetSchema("Settings laid under every account (and under every zone, for the fields zones accept); DoH defaults reach only accounts with a doh section of their own. A target's own value wins, field by field.", {}, "account"),
+    defaults: targetSchema("Settings laid under every target that has the resource: organization defaults reach only accounts and zones with an organization section of their own (zones take only the fields they accept), DoH defaults only accounts with a doh section. A target's own value wins, field by field.", {}, "account"),
+    defaults_layer: targetSchema("A layer of defaults: with select, laid only under the targets whose labels match it (over the unscoped defaults); without, unscoped. Two scoped layers may not set the same field for one target.", {}, "account", true),
     account: targetSchema("A Cloudflare account whose settings ztsync manages.", {
       account_id: { $ref: "#/$defs/id", description: "The Cloudflare account id." }
     }, "account"),
@@ -33644,7 +33646,12 @@ function buildSchema() {
     type: "object",
     additionalProperties: false,
     properties: {
-      defaults: { $ref: "#/$defs/defaults" },
+      defaults: {
+        description: "Defaults: a mapping (laid under every target), or a list of layers, each scoped to the targets a select matches (or unscoped, without select).",
+        if: { type: "array" },
+        then: { type: "array", items: { $ref: "#/$defs/defaults_layer" } },
+        else: { $ref: "#/$defs/defaults" }
+      },
       accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
       zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
       allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
@@ -33677,9 +33684,10 @@ function labelsSchema(description) {
     examples: [{ env: "prod", region: "eu" }]
   };
 }
-function targetSchema(description, idProperty, scope) {
+function targetSchema(description, idProperty, scope, scoped = false) {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties = { ...idProperty };
+  if (scoped) properties.select = { $ref: "#/$defs/selector" };
   if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
   if (!isDefaults) properties.labels = { $ref: "#/$defs/labels" };
   properties.credentials_env = {
@@ -34453,7 +34461,7 @@ async function schemaDiagnostics(f2) {
   return diagnostics;
 }
 function withoutNoise(errors) {
-  errors = errors.filter((e3) => e3.keyword !== "propertyNames");
+  errors = errors.filter((e3) => e3.keyword !== "propertyNames" && e3.keyword !== "if");
   const decisive = ["type", "minLength"];
   const decided = new Map(errors.filter((e3) => decisive.includes(e3.keyword)).map((e3) => [e3.instancePath, e3.keyword]));
   return errors.filter((e3) => !decided.has(e3.instancePath) || decided.get(e3.instancePath) === e3.keyword);
@@ -34499,7 +34507,7 @@ function isLabelPlace(path) {
 function settingAt(path) {
   const [top, second] = path;
   const scope = top === "defaults" || top === "accounts" ? "account" : top === "zones" ? "zone" : void 0;
-  const rest = top === "defaults" ? path.slice(1) : typeof second === "number" ? path.slice(2) : [];
+  const rest = top === "defaults" && typeof second !== "number" ? path.slice(1) : typeof second === "number" ? path.slice(2) : [];
   const resource = RESOURCES.find((r2) => r2.type === rest[0]);
   if (!scope || !resource || rest.length < 2) return void 0;
   return { resource, scope, fieldPath: rest.slice(1).filter((s2) => typeof s2 === "string").join(".") };
@@ -34657,13 +34665,22 @@ function placeFile(f2) {
       if (isPlainObject3(entry2) && typeof id === "string") entries2.push(placeEntry(f2, scope, [key, index], entry2, id));
     });
   }
-  const section = data.defaults;
-  const defaults2 = { sections: /* @__PURE__ */ new Map() };
-  if (isPlainObject3(section)) {
-    if (typeof section.credentials_env === "string") defaults2.credentialsEnv = placed(f2, ["defaults", "credentials_env"], section.credentials_env);
-    for (const spec of RESOURCES) placeSection(f2, ["defaults"], section, spec, "account", defaults2.sections);
-  }
+  const given = data.defaults;
+  const defaults2 = [];
+  if (isPlainObject3(given)) defaults2.push(placeDefaults(f2, ["defaults"], given));
+  else if (Array.isArray(given)) given.forEach((layer, index) => isPlainObject3(layer) && defaults2.push(placeDefaults(f2, ["defaults", index], layer)));
   return { entries: entries2, defaults: defaults2 };
+}
+function placeDefaults(f2, path, layer) {
+  const placedLayer = { path, sections: /* @__PURE__ */ new Map() };
+  const select = readLabels(layer.select);
+  if (select) {
+    placedLayer.select = select;
+    placedLayer.selectPosition = keyPosition(f2, [...path, "select"]);
+  }
+  if (typeof layer.credentials_env === "string") placedLayer.credentialsEnv = placed(f2, [...path, "credentials_env"], layer.credentials_env);
+  for (const spec of RESOURCES) placeSection(f2, path, layer, spec, "account", placedLayer.sections);
+  return placedLayer;
 }
 function placeEntry(f2, scope, path, entry2, id) {
   const placedEntry = { scope, id, path, source: valuePosition(f2, path), sections: /* @__PURE__ */ new Map() };
@@ -34695,11 +34712,13 @@ function placeSection(f2, base, parent, spec, scope, into) {
 function mergeTargets(files) {
   const diagnostics = [];
   const defaults2 = collectDefaults(files, diagnostics);
+  const watch = { received: /* @__PURE__ */ new Set(), clashes: /* @__PURE__ */ new Map() };
   const targets = [];
+  const entries2 = [];
   const firstSeen = /* @__PURE__ */ new Map();
   for (const { scope } of SCOPE_LISTS) {
     for (const entry2 of files.flatMap((f2) => f2.entries.filter((e3) => e3.scope === scope))) {
-      const merged = mergeTarget(entry2, defaults2);
+      const merged = mergeTarget(entry2, defaults2, watch);
       const earlier = firstSeen.get(`${scope}:${entry2.id}`);
       if (earlier) {
         diagnostics.push({ ...entry2.source, message: `${scope} ${entry2.id} is defined twice: also at ${formatPosition(earlier)}`, path: describePath(entry2.path) });
@@ -34707,65 +34726,141 @@ function mergeTargets(files) {
         firstSeen.set(`${scope}:${entry2.id}`, entry2.source);
       }
       targets.push(merged);
+      entries2.push(entry2);
     }
   }
-  return { targets, diagnostics };
+  diagnostics.push(...watch.clashes.values());
+  return { targets, diagnostics, warnings: unreceivedDefaults(defaults2, entries2, watch.received) };
+}
+function emptyLayer(path) {
+  return { path, leaves: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
 }
 function collectDefaults(files, diagnostics) {
-  const defaults2 = { leaves: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
-  for (const { defaults: given } of files) {
-    if (given.credentialsEnv) {
-      if (defaults2.credentialsEnv) {
-        diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${formatPosition(defaults2.credentialsEnv.position)}`, path: "defaults.credentials_env" });
-      } else {
-        defaults2.credentialsEnv = given.credentialsEnv;
+  const unscoped = emptyLayer(["defaults"]);
+  const scoped = [];
+  for (const file of files) {
+    for (const given of file.defaults) {
+      if (given.select) {
+        const layer = { ...emptyLayer(given.path), select: given.select, selectPosition: given.selectPosition };
+        if (given.credentialsEnv) layer.credentialsEnv = given.credentialsEnv;
+        for (const [type, section] of given.sections) {
+          layer.sections.set(type, section.position);
+          layer.leaves.set(type, section.leaves);
+        }
+        scoped.push(layer);
+        continue;
       }
-    }
-    for (const [type, section] of given.sections) {
-      if (!defaults2.sections.has(type)) defaults2.sections.set(type, section.position);
-      const leaves = defaults2.leaves.get(type) ?? /* @__PURE__ */ new Map();
-      defaults2.leaves.set(type, leaves);
-      for (const [path, placedValue] of section.leaves) {
-        const earlier = leaves.get(path);
-        if (earlier) {
-          diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${formatPosition(earlier.position)}`, path: describePath(["defaults", type, ...path.split(".")]) });
+      if (given.credentialsEnv) {
+        if (unscoped.credentialsEnv) {
+          diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${formatPosition(unscoped.credentialsEnv.position)}`, path: describePath([...given.path, "credentials_env"]) });
         } else {
-          leaves.set(path, placedValue);
+          unscoped.credentialsEnv = given.credentialsEnv;
+        }
+      }
+      for (const [type, section] of given.sections) {
+        if (!unscoped.sections.has(type)) unscoped.sections.set(type, section.position);
+        const leaves = unscoped.leaves.get(type) ?? /* @__PURE__ */ new Map();
+        unscoped.leaves.set(type, leaves);
+        for (const [path, placedValue] of section.leaves) {
+          const earlier = leaves.get(path);
+          if (earlier) {
+            diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${formatPosition(earlier.position)}`, path: describePath([...given.path, type, ...path.split(".")]) });
+          } else {
+            leaves.set(path, placedValue);
+          }
         }
       }
     }
   }
-  return defaults2;
+  return { unscoped, scoped };
 }
-function mergeTarget(entry2, defaults2) {
+function fromLayers(layers, unscoped, give, entry2, what, watch) {
+  let found;
+  for (const layer of layers) {
+    const placedValue2 = give(layer);
+    if (!placedValue2) continue;
+    if (!found) {
+      found = { placed: placedValue2, layer };
+      continue;
+    }
+    const key = `${formatPosition(found.placed.position)}|${formatPosition(placedValue2.position)}`;
+    if (!watch.clashes.has(key)) {
+      const message = `${what} is set by two scoped defaults for ${entry2.scope} ${entry2.id}: here (select ${describeSelector(layer.select)}) and at ${formatPosition(found.placed.position)} (select ${describeSelector(found.layer.select)}); set it in one of them, or on the ${entry2.scope}`;
+      watch.clashes.set(key, { ...placedValue2.position, message, path: describePath([...layer.path, ...what.split(".")]) });
+    }
+  }
+  if (found) return found;
+  const placedValue = give(unscoped);
+  return placedValue ? { placed: placedValue, layer: unscoped } : void 0;
+}
+function mergeTarget(entry2, defaults2, watch) {
   const { scope, id, path } = entry2;
   const target2 = { scope, id, source: entry2.source, resources: [] };
   if (entry2.description !== void 0) target2.description = entry2.description;
   if (entry2.labels) target2.labels = entry2.labels;
-  const credentials = entry2.credentialsEnv ?? defaults2.credentialsEnv;
-  if (credentials) target2.credentialsEnv = { name: credentials.value, position: credentials.position };
-  const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
+  const layers = defaults2.scoped.length === 0 ? [] : defaults2.scoped.filter((l2) => matchesSelector(entry2.labels, l2.select));
+  const credentials = entry2.credentialsEnv ?? fromLayers(layers, defaults2.unscoped, (l2) => l2.credentialsEnv, entry2, "credentials_env", watch)?.placed;
+  if (credentials) {
+    target2.credentialsEnv = { name: credentials.value, position: credentials.position };
+    watch.received.add(credentials);
+  }
+  const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map(), inherited: /* @__PURE__ */ new Map() };
   for (const spec of RESOURCES) {
     if (!spec.scopes.includes(scope)) continue;
     const section = entry2.sections.get(spec.type);
     const own = section?.leaves ?? /* @__PURE__ */ new Map();
     const takesDefaults = section !== void 0 || !spec.defaultsNeedOwnSection;
-    const inherited = takesDefaults && defaults2.leaves.get(spec.type) || /* @__PURE__ */ new Map();
     const resource = { type: spec.type, values: {}, positions: {}, via: {} };
+    const inherited = /* @__PURE__ */ new Map();
     for (const field of writableFields(spec, scope)) {
       const ownValue = own.get(field.path);
-      const placedValue = ownValue ?? inherited.get(field.path);
+      const fromDefaults = ownValue || !takesDefaults ? void 0 : fromLayers(layers, defaults2.unscoped, (l2) => l2.leaves.get(spec.type)?.get(field.path), entry2, `${spec.type}.${field.path}`, watch);
+      const placedValue = ownValue ?? fromDefaults?.placed;
       if (!placedValue) continue;
       resource.values[field.path] = sentValue(field, placedValue.value);
       resource.positions[field.path] = placedValue.position;
       resource.via[field.path] = ownValue ? scope : "defaults";
+      if (fromDefaults) {
+        watch.received.add(fromDefaults.placed);
+        inherited.set(field.path, fromDefaults.layer.path);
+      }
     }
     merged.own.set(spec.type, new Set(own.keys()));
+    if (inherited.size > 0) merged.inherited.set(spec.type, inherited);
+    const defaultsSection = takesDefaults ? (layers.find((l2) => l2.sections.has(spec.type)) ?? defaults2.unscoped).sections.get(spec.type) : void 0;
     if (section) merged.sections.set(spec.type, { position: section.position, fromDefaults: false });
-    else if (takesDefaults && defaults2.sections.has(spec.type)) merged.sections.set(spec.type, { position: defaults2.sections.get(spec.type), fromDefaults: true });
+    else if (defaultsSection) merged.sections.set(spec.type, { position: defaultsSection, fromDefaults: true });
     if (Object.keys(resource.values).length > 0) target2.resources.push(resource);
   }
   return merged;
+}
+function unreceivedDefaults(defaults2, entries2, received) {
+  const warnings = [];
+  for (const layer of [defaults2.unscoped, ...defaults2.scoped]) {
+    const reached = layer.select ? entries2.filter((e3) => matchesSelector(e3.labels, layer.select)) : entries2;
+    if (layer.select && reached.length === 0) {
+      const known = [...new Set(entries2.flatMap((e3) => Object.entries(e3.labels ?? {}).map(([k, v2]) => `${k}=${v2}`)))].sort();
+      const labels = known.length > 0 ? `the labels in the config are ${known.join(", ")}` : "no target has labels";
+      warnings.push({ ...layer.selectPosition, message: `these defaults reach no target: no account or zone matches select ${describeSelector(layer.select)} (${labels})`, path: describePath([...layer.path, "select"]), severity: "warning" });
+      continue;
+    }
+    const unused = (placedValue) => placedValue !== void 0 && !received.has(placedValue);
+    if (unused(layer.credentialsEnv)) {
+      warnings.push({ ...layer.credentialsEnv.position, message: "this default credentials_env reaches no target: every target it applies to names its own", path: describePath([...layer.path, "credentials_env"]), severity: "warning" });
+    }
+    for (const [type, leaves] of layer.leaves) {
+      const spec = resourceSpec(type);
+      for (const [fieldPath, placedValue] of leaves) {
+        const field = fieldByPath(spec, fieldPath);
+        if (!unused(placedValue) || field.perTarget) continue;
+        const accepting = reached.filter((e3) => spec.scopes.includes(e3.scope) && field.scopes.includes(e3.scope));
+        const withSection = spec.defaultsNeedOwnSection ? accepting.filter((e3) => e3.sections.has(type)) : accepting;
+        const why = accepting.length === 0 ? `no target it applies to takes ${type}.${fieldPath}` : withSection.length === 0 ? `no target it applies to has ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} section (defaults reach only targets that have the resource)` : `every target it reaches sets its own ${type}.${fieldPath}`;
+        warnings.push({ ...placedValue.position, message: `this default reaches no target: ${why}`, path: describePath([...layer.path, type, ...fieldPath.split(".")]), severity: "warning" });
+      }
+    }
+  }
+  return warnings;
 }
 
 // src/config/interpolate.ts
@@ -35270,7 +35365,8 @@ function adviceDiagnostics(targets) {
         const advice = formatAdvice(fieldByPath(spec, path), value) ?? oddSpaceAdvice(value);
         if (!advice) continue;
         const at = resource.positions[path];
-        const from = t2.own.get(resource.type)?.has(path) ? [...t2.path, resource.type, ...path.split(".")] : ["defaults", resource.type, ...path.split(".")];
+        const layer = t2.inherited.get(resource.type)?.get(path) ?? t2.path;
+        const from = [...layer, resource.type, ...path.split(".")];
         seen.set(formatPosition(at), { ...at, message: advice, path: describePath(from), severity: "warning" });
       }
     }
@@ -35316,7 +35412,7 @@ async function checkFiles(sources, found, env) {
   const targets = merged.targets.map((t2) => t2.target);
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, targets));
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics(adviceDiagnostics(merged.targets).filter((w2) => !refused.has(formatPosition(w2))));
+  const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings };
   return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow }, diagnostics: [], warnings };
 }
