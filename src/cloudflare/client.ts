@@ -68,6 +68,8 @@ export interface RetryEvent {
 export interface ApiResponse<T> {
   status: number;
   result: T;
+  /** The envelope's result_info (lists: counts, cursors), when it has one. */
+  resultInfo?: unknown;
 }
 
 export interface RequestOptions {
@@ -76,12 +78,18 @@ export interface RequestOptions {
   idempotent?: boolean;
   /** Spend this retry budget (one started for a whole operation, e.g. a create with its look-first resends). */
   retry?: RetryRun;
+  /**
+   * A 401 answers this request alone and does not stop the client: tokens/verify at the wrong kind of endpoint
+   * (an account-owned token at /user/tokens/verify) is refused with 401 although the token is fine.
+   */
+  probe?: boolean;
 }
 
 interface Envelope {
   success?: boolean;
   errors?: CloudflareMessage[];
   result?: unknown;
+  result_info?: unknown;
 }
 
 type Got = typeof import('got').default;
@@ -148,6 +156,11 @@ export class CloudflareClient {
     return this.#refusal;
   }
 
+  /** Which kind of credential this client holds, and for a Global API key its email (never the secret). */
+  get principal(): { kind: 'token' } | { kind: 'key'; email: string } {
+    return this.#credentials.kind === 'token' ? { kind: 'token' } : { kind: 'key', email: this.#credentials.email };
+  }
+
   /** Mask this client's credentials out of a text (server messages echo requests, headers included). */
   mask(text: string): string {
     return maskSecrets(text, secretsOf(this.#credentials));
@@ -165,7 +178,7 @@ export class CloudflareClient {
     return this.request<T>('POST', path, { body, idempotent: options.idempotent ?? false });
   }
 
-  async request<T>(method: Method, path: string, { body, idempotent = method !== 'POST', retry }: RequestOptions = {}): Promise<ApiResponse<T>> {
+  async request<T>(method: Method, path: string, { body, idempotent = method !== 'POST', retry, probe = false }: RequestOptions = {}): Promise<ApiResponse<T>> {
     if (method !== 'GET' && this.#options.readOnly) {
       throw new Error(`internal: ${method} ${path} attempted by a read-only client (plan never writes)`);
     }
@@ -174,7 +187,7 @@ export class CloudflareClient {
     for (;;) {
       if (this.#refusal) throw this.#refusal;
       try {
-        return await this.#send<T>(got, method, path, body, run);
+        return await this.#send<T>(got, method, path, body, run, probe);
       } catch (err) {
         if (!isWorthRetrying(err, idempotent) || !(await run.again(err as CloudflareApiError))) throw err;
       }
@@ -196,7 +209,7 @@ export class CloudflareClient {
     });
   }
 
-  async #send<T>(got: Got, method: Method, path: string, body: unknown, run: RetryRun): Promise<ApiResponse<T>> {
+  async #send<T>(got: Got, method: Method, path: string, body: unknown, run: RetryRun, probe = false): Promise<ApiResponse<T>> {
     const url = apiUrl(this.apiBase, path);
     const queuedFrom = this.#options.now();
     let release;
@@ -228,7 +241,7 @@ export class CloudflareClient {
     const status = response.statusCode;
     const cfRay = headerText(response.headers['cf-ray']);
     if (status >= 200 && status < 300 && envelope && envelope.success !== false) {
-      return { status, result: envelope.result as T };
+      return { status, result: envelope.result as T, ...(envelope.result_info !== undefined ? { resultInfo: envelope.result_info } : {}) };
     }
     const init = {
       kind: envelope || status >= 300 ? ('http' as const) : ('invalid-response' as const),
@@ -241,7 +254,7 @@ export class CloudflareClient {
       detail: envelope ? undefined : this.#notTheApi(contentTypeOf(headerText(response.headers['content-type']))),
       fromEnvelope: Boolean(envelope),
     };
-    if (envelope && status === 401) {
+    if (envelope && status === 401 && !probe) {
       this.#refusal ??= new CredentialRefusedError(init);
       throw this.#refusal;
     }

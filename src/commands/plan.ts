@@ -16,6 +16,7 @@ interface PlanFlags extends ReconcileFlags {
   out?: string;
   markdownOut?: string;
   detailedExitcode?: boolean;
+  attribute?: boolean;
 }
 
 export function planCommand(io: Io, setExit: (code: number) => void): Command {
@@ -32,7 +33,8 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--out <file>', 'write the rendered plan to this file (atomically; - for stdout) and print the summary line')
     .option('--markdown-out <file>', 'also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)')
     .option('--detailed-exitcode', 'exit 2 when there are changes')
-    .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read");
+    .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read")
+    .option('--attribute', "for each drifted target, who last changed it, from its account's audit log (one query a drifted target; needs Account Settings Read)");
   return addReconcileOptions(command).action(async (paths: string[], options: PlanFlags) => {
     setExit(await recordingRun(options.results, 'plan', (record) => runPlan(paths, options, io, record)));
   });
@@ -45,7 +47,7 @@ async function runPlan(paths: string[], options: PlanFlags, io: Io, record: RunR
   if (out !== undefined) checkWritable(out);
   if (options.markdownOut === '-') throw new UsageError('--markdown-out takes a file; for the markdown plan on stdout use --format markdown');
   if (options.markdownOut !== undefined) checkWritable(options.markdownOut);
-  const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+  const settings = { ...(await reconcileSettings(paths, options, io, { readOnly: true })), ...(options.attribute ? { attribute: true } : {}) };
   const planned = await planFromConfig(settings, io, record);
   if (!planned) return EXIT.error;
   const { plan } = planned;

@@ -15,6 +15,7 @@ import { visible } from '../util/terminal.js';
 interface ReportFlags extends ReconcileFlags {
   out?: string;
   plan?: string;
+  attribute?: boolean;
 }
 
 export function reportCommand(io: Io, setExit: (code: number) => void): Command {
@@ -28,12 +29,13 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
     )
     .option('--out <file>', 'the HTML file to write, atomically (required; - for stdout)')
     .option('--plan <file>', 'render this saved plan (from `plan --format json --out FILE`) instead of planning')
-    .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift");
+    .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift")
+    .option('--attribute', "when planning: for each drifted target, who last changed it, from its account's audit log (as plan --attribute)");
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ReportFlags) => {
     if (!options.out) throw new UsageError('report needs --out FILE: the HTML page to write (--out - for stdout)');
     if (options.plan && paths.length > 0) throw new UsageError('give config paths to plan, or --plan FILE to render a saved plan, not both');
-    if (options.plan && (options.account || options.zone || options.baseline)) {
-      throw new UsageError('--account, --zone and --baseline shape a new plan; a saved plan (--plan) is rendered as it was made');
+    if (options.plan && (options.account || options.zone || options.baseline || options.attribute)) {
+      throw new UsageError('--account, --zone, --baseline and --attribute shape a new plan; a saved plan (--plan) is rendered as it was made');
     }
     if (!options.plan && paths.length === 0) throw new UsageError('give config paths to plan, or --plan FILE to render a saved plan');
     const out = options.out === '-' ? undefined : options.out;
@@ -43,7 +45,8 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
     if (options.plan) {
       plan = await readPlanFile(options.plan);
     } else {
-      const planned = await planFromConfig(await reconcileSettings(paths, options, io, { readOnly: true }), io);
+      const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+      const planned = await planFromConfig(options.attribute ? { ...settings, attribute: true } : settings, io);
       if (!planned) return setExit(EXIT.error);
       plan = planned.plan;
     }

@@ -65,7 +65,37 @@ export interface TargetPlan {
   credentials_env?: string;
   resources: ResourcePlan[];
   error: PlanError | null;
+  /** With --attribute, on drifted targets: who last changed them, from the account's audit log. */
+  attribution?: Attribution;
 }
+
+/** The most recent write to one drifted resource of a target, as the audit log records it. */
+export interface AttributedChange {
+  resource: ResourceType;
+  /** When (ISO 8601, UTC). */
+  at: string;
+  /** The audit log's actor.type: user, account (an account-owned token), cloudflare_admin, system… */
+  actor_type: string;
+  /** The person's email (in the dashboard, or with their own token or key); null when the log has none. */
+  email: string | null;
+  /** For a change made with an API token: its name (its id when the log has no name); else null. */
+  token: string | null;
+  /** How they authenticated (actor.context): dash, api_token, api_key, oauth… */
+  context: string | null;
+  /** The request's method: PUT, POST or PATCH. */
+  method: string;
+  ray_id: string | null;
+  /** Made with a credential this run of ztsync uses. */
+  by_ztsync: boolean;
+}
+
+/**
+ * plan --attribute: `found` with the newest change of each drifted resource that the audit log holds since `since`,
+ * or `unavailable` and why (no permission, an error, nothing in the log since the window start, past retention).
+ */
+export type Attribution =
+  | { status: 'found'; since: string; changes: AttributedChange[] }
+  | { status: 'unavailable'; reason: string };
 
 export interface PlanSummary {
   create: number;
@@ -235,6 +265,44 @@ export const PLAN_KEYS: Keys<Plan> = {
   change_budget: true, coverage: true, baseline: true, summary: true, checksum: true,
 };
 export const COVERAGE_KEYS: Keys<PlanCoverage> = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
-export const TARGET_KEYS: Keys<TargetPlan> = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true };
+export const TARGET_KEYS: Keys<TargetPlan> = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true, attribution: true };
 export const RESOURCE_KEYS: Keys<ResourcePlan> = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
 export const CHANGE_KEYS: Keys<FieldChange> = { path: true, before: true, after: true, source: true, origin: true };
+
+const CONTEXTS: Record<string, string> = {
+  dash: 'in the dashboard',
+  api_token: 'with an API token',
+  api_key: 'with a Global API key',
+  oauth: 'through OAuth',
+  api: 'through the API',
+  origin_ca_key: 'with an Origin CA key',
+};
+
+/**
+ * One attributed change in words, e.g. "changed by alice@example.com in the dashboard, 2026-12-01 14:03 UTC";
+ * shared by the renderers so that they say the same thing. Text from the audit log is made visible.
+ */
+export function describeAttributedChange(change: AttributedChange): string {
+  const how = change.by_ztsync || !change.context ? '' : ` ${CONTEXTS[change.context] ?? `via ${change.context}`}`;
+  return visible(`changed by ${whoChanged(change)}${how}, ${utcMinute(change.at)}`);
+}
+
+function whoChanged({ by_ztsync, actor_type, email, token }: AttributedChange): string {
+  const tokenName = token === null ? null : `token ${JSON.stringify(token)}`;
+  if (by_ztsync) return `ztsync (${tokenName ?? email ?? 'its own credential'})`;
+  if (actor_type === 'system') return 'Cloudflare (system)';
+  if (actor_type === 'cloudflare_admin') return `Cloudflare staff${email ? ` (${email})` : ''}`;
+  return email ?? tokenName ?? `an unnamed ${actor_type}`;
+}
+
+/** "2026-12-01 14:03 UTC" (the text as it is when it is not a time). */
+export function utcMinute(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The attribution of a target in one line: each drifted resource's change, or why there is none. */
+export function attributionLine(attribution: Attribution): string {
+  if (attribution.status === 'unavailable') return visible(`attribution unavailable: ${attribution.reason}`);
+  return attribution.changes.map((c) => `${c.resource}: ${describeAttributedChange(c)}`).join('; ');
+}

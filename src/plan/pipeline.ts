@@ -11,6 +11,7 @@ import type { Env } from '../config/interpolate.js';
 import type { ClientPool, Refusal } from '../cloudflare/pool.js';
 import { makeClients, type ApiSettings } from '../cloudflare/settings.js';
 import { UsageError } from '../io.js';
+import { attributePlan } from './attribute.js';
 import { markOrigins } from './baseline.js';
 import { buildPlan, selectTargets, shardOf, targetKey, unmatchedFilters, type Selection, type UnmatchedFilter } from './build.js';
 import type { Plan, PlanCoverage } from './model.js';
@@ -26,6 +27,8 @@ export interface PlanSettings {
   api: ApiSettings;
   /** The base branch's config paths: each change is marked introduced or drift. */
   baseline?: string[];
+  /** Look up who last changed each drifted target in its account's audit log (plan --attribute). */
+  attribute?: boolean;
 }
 
 /** Where the pipeline says what it has to say, and how the command watches the reads (progress, Ctrl-C). */
@@ -116,7 +119,10 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
 
   // Origins.
   const base = settings.baseline ? await baselineState(settings.baseline, sink) : null;
-  const plan = base ? markOrigins(checked, base, settings.baseline!) : checked;
+  const marked = base ? markOrigins(checked, base, settings.baseline!) : checked;
+
+  // Attribution: one audit log query a drifted target, with its own client.
+  const plan = settings.attribute ? await attributePlan(marked, clients, { now: new Date(marked.created_at), concurrency: settings.api.concurrency }) : marked;
 
   // Seal.
   const leaking = targetsHoldingSecrets(plan, clients.secrets());

@@ -6,7 +6,7 @@
 import { RESOURCES } from '../resources/index.js';
 import type { SourcePosition } from '../config/model.js';
 import type { BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
-import { show } from './model.js';
+import { attributionLine, describeAttributedChange, show, type Attribution } from './model.js';
 import { REPORT_CSP, REPORT_SCRIPT, REPORT_STYLE } from './report-assets.js';
 import { visible } from '../util/terminal.js';
 
@@ -219,6 +219,7 @@ function targetDetails(plan: Plan, target: TargetPlan, index: number, states: Se
     const detail = [target.error.status ? `HTTP ${target.error.status}` : '', target.error.codes?.length ? `code ${target.error.codes.join(', ')}` : ''].filter(Boolean);
     parts.push(`<p class="problem"><b>${CELL_STATES.error.symbol} Error:</b> ${escapeHtml(target.error.message)}${detail.length ? ` (${escapeHtml(detail.join('; '))})` : ''}</p>`);
   }
+  if (target.attribution) parts.push(attributionHtml(target.attribution));
   for (const b of targetBlocks(plan, target)) {
     parts.push(`<p class="problem b"><b>${CELL_STATES.blocked.symbol} Blocked by <code>${escapeHtml(b.rule)}</code>${b.path ? ` on <code>${escapeHtml(b.path)}</code>` : ''}:</b> ${escapeHtml(b.message)}</p>`);
   }
@@ -229,6 +230,13 @@ function targetDetails(plan: Plan, target: TargetPlan, index: number, states: Se
   else if (!target.error) parts.push('<p class="muted">Nothing is managed for this target.</p>');
   parts.push('</div></details>');
   return parts.join('\n');
+}
+
+/** plan --attribute: who made each drifted resource's newest change (with its ray id), or why that is not known. */
+function attributionHtml(attribution: Attribution): string {
+  if (attribution.status === 'unavailable') return `<p class="muted attribution">${escapeHtml(attributionLine(attribution))}</p>`;
+  const items = attribution.changes.map((c) => `<b>${escapeHtml(c.resource)}</b> ${escapeHtml(describeAttributedChange(c))}${c.ray_id ? ` <span class="muted">(ray <code>${escapeHtml(c.ray_id)}</code>)</span>` : ''}`);
+  return `<p class="attribution">${items.join('<br>')}</p>`;
 }
 
 /** One table for the target: a row group per resource (its action and the fields in sync), a row per change. */

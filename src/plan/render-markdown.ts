@@ -7,7 +7,7 @@
 // GitHub: values go in code spans, exactly as they are; other text is escaped.
 
 import type { AllowedChange, BaselineReport, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
-import { isUnset, show } from './model.js';
+import { attributionLine, describeAttributedChange, isUnset, show, type Attribution } from './model.js';
 import { summaryLine } from './render-text.js';
 import { visible } from '../util/terminal.js';
 
@@ -113,8 +113,16 @@ function renderTarget(target: TargetPlan, context: TableContext): string {
   const lines = [`<details><summary><b>${labelHtml(target)}</b> — ${actions.join(', ')}</summary>`, ''];
   if (target.error) lines.push(`> **Error:** ${escapeText(target.error.message)}`, '');
   for (const resource of target.resources) if (resource.action !== 'noop') lines.push(...renderResource(target, resource, context), '');
+  if (target.attribution) lines.push(attributionMarkdown(target.attribution), '');
   lines.push(`Source: ${code(`${target.source.file}:${target.source.line}`)}`, '', '</details>');
   return lines.join('\n');
+}
+
+/** plan --attribute: who made each drifted resource's newest change (with its ray id), or why that is not known. */
+function attributionMarkdown(attribution: Attribution): string {
+  if (attribution.status === 'unavailable') return `> ${escapeText(attributionLine(attribution))}`;
+  const lines = attribution.changes.map((c) => `**${escapeText(c.resource)}** ${escapeText(describeAttributedChange(c))}${c.ray_id ? ` (ray ${code(c.ray_id)})` : ''}`);
+  return `> ${lines.join('<br>\n> ')}`;
 }
 
 interface TableContext {

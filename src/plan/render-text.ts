@@ -4,7 +4,7 @@
 
 import pc from 'picocolors';
 import type { Action, AllowedChange, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
-import { isUnset, show, targetLabel } from './model.js';
+import { attributionLine, describeAttributedChange, isUnset, show, targetLabel, type Attribution } from './model.js';
 import { visible } from '../util/terminal.js';
 
 export interface TextOptions {
@@ -27,6 +27,7 @@ export function renderText(plan: Plan, { color }: TextOptions): string {
 function renderTarget(plan: Plan, target: TargetPlan, c: Colors): string {
   const lines = [c.bold(targetLabel(target)) + c.dim(`  ${visible(target.source.file)}:${target.source.line}`)];
   for (const resource of target.resources) if (resource.action !== 'noop') lines.push(...renderResource(plan, target, resource, c));
+  if (target.attribution) lines.push(...renderAttribution(target.attribution, c));
   if (target.error) lines.push(c.red(`  ! error: ${visible(target.error.message)}`));
   return lines.join('\n');
 }
@@ -53,6 +54,12 @@ function marks(plan: Plan, target: TargetPlan, resource: ResourcePlan, change: F
   for (const b of plan.blocked.filter(at)) parts.push(c.red(`[blocked: ${visible(b.rule)}]`));
   for (const a of plan.allowed.filter(at)) parts.push(c.yellow(`[allowed: ${visible(a.rule)}]`));
   return parts.length > 0 ? `  ${parts.join(' ')}` : '';
+}
+
+/** plan --attribute: who made each drifted resource's newest change, or why that is not known. */
+function renderAttribution(attribution: Attribution, c: Colors): string[] {
+  if (attribution.status === 'unavailable') return [c.dim(`  ? ${attributionLine(attribution)}`)];
+  return attribution.changes.map((change) => c.cyan(`  ↳ ${visible(change.resource)} ${describeAttributedChange(change)}${change.ray_id ? c.dim(` (ray ${visible(change.ray_id)})`) : ''}`));
 }
 
 function place(x: BlockedChange | AllowedChange): string {

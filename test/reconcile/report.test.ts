@@ -147,7 +147,7 @@ describe('ztsync report', () => {
     [['report', '--plan', 'p.json'], 'report needs --out FILE: the HTML page to write (--out - for stdout)'],
     [['report', '--out', 'r.html'], 'give config paths to plan, or --plan FILE to render a saved plan'],
     [['report', 'config', '--plan', 'p.json', '--out', 'r.html'], 'give config paths to plan, or --plan FILE to render a saved plan, not both'],
-    [['report', '--plan', 'p.json', '--account', PRODUCTION, '--out', 'r.html'], '--account, --zone and --baseline shape a new plan; a saved plan (--plan) is rendered as it was made'],
+    [['report', '--plan', 'p.json', '--account', PRODUCTION, '--out', 'r.html'], '--account, --zone, --baseline and --attribute shape a new plan; a saved plan (--plan) is rendered as it was made'],
   ])('refuses %j with a clear message', async (argv, message) => {
     em = await demoEmulator();
     const run = await ztsync(em, argv);
