@@ -31835,6 +31835,59 @@ function attributionLine(attribution) {
   return attribution.changes.map((c4) => `${c4.resource}: ${describeAttributedChange(c4)}`).join("; ");
 }
 
+// src/apply/body.ts
+var REPORTED_ONLY = /* @__PURE__ */ new WeakMap();
+function reportedOnlyPaths(spec) {
+  let paths = REPORTED_ONLY.get(spec);
+  if (!paths) {
+    const readOnly = spec.fields.filter((f2) => f2.readOnly).map((f2) => f2.liveKey ?? f2.path);
+    const reportedAs = spec.fields.filter((f2) => !f2.readOnly && f2.liveKey && f2.liveKey !== f2.path).map((f2) => f2.liveKey);
+    REPORTED_ONLY.set(spec, paths = [.../* @__PURE__ */ new Set([...readOnly, ...reportedAs])]);
+  }
+  return paths;
+}
+function finishBody(spec, body) {
+  for (const path of reportedOnlyPaths(spec)) removeAt(body, pathKeys(path));
+  return body;
+}
+function removeAt(obj, keys) {
+  const [key, ...rest] = keys;
+  if (!(key in obj)) return;
+  if (rest.length === 0) return void delete obj[key];
+  const next = obj[key];
+  if (!isPlainObject3(next)) return;
+  removeAt(next, rest);
+  if (Object.keys(next).length === 0) delete obj[key];
+}
+function liveBody(spec, scope, live) {
+  const body = spec.keepsUnknownLiveFields ? unknownFields(spec, live) : {};
+  for (const field of writableFields(spec, scope)) {
+    const value = liveValue(field, live);
+    if (value !== void 0 && value !== null) setPath(body, field.path, value);
+  }
+  return finishBody(spec, body);
+}
+function unknownFields(spec, live, prefix = "") {
+  const out = {};
+  for (const [key, value] of Object.entries(live)) {
+    const path = prefix + key;
+    if (value === null || value === void 0 || fieldByPath(spec, path) || spec.fields.some((f2) => f2.liveKey === path)) continue;
+    if (spec.groups.some((g2) => g2.path === path)) {
+      if (!isPlainObject3(value)) continue;
+      const nested = unknownFields(spec, value, path + ".");
+      if (Object.keys(nested).length > 0) out[key] = nested;
+      continue;
+    }
+    out[key] = structuredClone(value);
+  }
+  return out;
+}
+function createBody(spec, values) {
+  const body = {};
+  for (const { path, value } of values) setPath(body, path, value);
+  return finishBody(spec, body);
+}
+
 // src/resources/doh.ts
 var doh = {
   type: "doh",
@@ -31909,6 +31962,7 @@ var organization = {
     { path: "user_seat_expiration_inactive_time", type: duration("go", { min: "730h", max: "8760h" }), scopes: ALL2, description: "How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).", example: "730h" },
     { path: "warp_auth_session_duration", type: duration("minutes-hours"), scopes: ACCOUNT, description: "How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.", example: "24h" },
     { path: "warp_auth_non_browser_401", type: bool(), scopes: ACCOUNT, description: "Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page." },
+    { path: "trusted_accounts", type: setOf("string"), scopes: [], readOnly: true, description: "The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer)." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the organization was created." },
     { path: "updated_at", type: str(), scopes: [], readOnly: true, stamp: true, description: "When the organization was last changed." }
   ]
@@ -32127,7 +32181,7 @@ var ResourceWriter = class {
     for (; ; ) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, changes.map((c4) => ({ path: c4.path, value: c4.after }))), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -32156,7 +32210,7 @@ var ResourceWriter = class {
     for (const [path, value] of Object.entries(this.desired())) {
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return body;
+    return finishBody(this.spec, body);
   }
   field(path) {
     const field = fieldByPath(this.spec, path);
@@ -32164,34 +32218,6 @@ var ResourceWriter = class {
     return field;
   }
 };
-function liveBody(spec, scope, live) {
-  const body = spec.keepsUnknownLiveFields ? unknownFields(spec, live) : {};
-  for (const field of writableFields(spec, scope)) {
-    const value = liveValue(field, live);
-    if (value !== void 0 && value !== null) setPath(body, field.path, value);
-  }
-  return body;
-}
-function unknownFields(spec, live, prefix = "") {
-  const out = {};
-  for (const [key, value] of Object.entries(live)) {
-    const path = prefix + key;
-    if (value === null || value === void 0 || fieldByPath(spec, path) || spec.fields.some((f2) => f2.liveKey === path)) continue;
-    if (spec.groups.some((g2) => g2.path === path)) {
-      if (!isPlainObject3(value)) continue;
-      const nested = unknownFields(spec, value, path + ".");
-      if (Object.keys(nested).length > 0) out[key] = nested;
-      continue;
-    }
-    out[key] = structuredClone(value);
-  }
-  return out;
-}
-function bodyOf(changes) {
-  const body = {};
-  for (const change of changes) setPath(body, change.path, change.after);
-  return body;
-}
 
 // src/plan/render-text.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
@@ -32399,13 +32425,13 @@ function shapeProblem(plan) {
 function targetsHoldingSecrets(plan, secrets) {
   const telling = secrets.filter((s2) => s2.length >= 8);
   if (telling.length === 0) return [];
-  const holds = (value) => {
+  const holds2 = (value) => {
     const text2 = JSON.stringify(value);
     return telling.some((s2) => text2.includes(s2) || text2.includes(JSON.stringify(s2).slice(1, -1)));
   };
-  const found = plan.targets.filter(holds).map((t2) => `${t2.scope} ${t2.id}`);
+  const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
   const { targets: _targets, ...rest } = plan;
-  if (holds(rest)) found.push("the plan header");
+  if (holds2(rest)) found.push("the plan header");
   return found;
 }
 async function loadSavedPlan(file) {
@@ -33404,13 +33430,13 @@ function reportInvalidConfig(io, diagnostics) {
 // src/emulator/field-checks.ts
 var import_formats = __toESM(require_formats(), 1);
 var UNKNOWN_FIELD = "is not a known field";
-function readFields(spec, body, scope, use) {
+function readFields(spec, body, scope, use, options = {}) {
   const assignments = [];
   const issues = [];
   const groups = new Set(spec.groups.map((g2) => g2.path));
   for (const [key, value] of Object.entries(body)) {
     if (!groups.has(key)) {
-      readOne(spec, key, value, scope, use, assignments, issues);
+      readOne(spec, key, value, scope, use, options, assignments, issues);
       continue;
     }
     const members = spec.fields.filter((f2) => f2.path.startsWith(key + "."));
@@ -33418,25 +33444,40 @@ function readFields(spec, body, scope, use) {
     if (refusal) issues.push({ path: key, detail: refusal });
     else if (value === null) {
       if (use !== "create") {
-        for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ field, value: null });
+        for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
       }
     } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
-    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, assignments, issues);
+    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
   }
   if (use !== "update") issues.push(...missingRequired(spec, assignments));
   return { assignments, issues };
 }
-function readOne(spec, path, value, scope, use, assignments, issues) {
+function holds(obj, path) {
+  let cur = obj;
+  for (const key of path.split(".")) {
+    if (!isPlainObject3(cur) || !Object.hasOwn(cur, key)) return false;
+    cur = cur[key];
+  }
+  return cur !== void 0 && cur !== null;
+}
+var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
+function readOne(spec, path, value, scope, use, options, assignments, issues) {
   const field = fieldByPath(spec, path);
+  const writing = use !== "seed";
   if (!field) {
-    if (!spec.fields.some((f2) => f2.liveKey === path)) issues.push({ path, detail: UNKNOWN_FIELD });
+    if (spec.fields.some((f2) => f2.liveKey === path)) {
+      if (writing && options.strict) issues.push({ path, detail: READ_ONLY_FIELD });
+    } else if (!path.split(".").includes("__proto__") && (!writing || options.held && holds(options.held, path))) {
+      if (value !== void 0) assignments.push({ path, value });
+    } else issues.push({ path, detail: UNKNOWN_FIELD });
     return;
   }
   if (field.readOnly) {
+    if (writing && options.strict && value !== void 0) issues.push({ path, detail: READ_ONLY_FIELD });
     if (use === "seed" && value !== null && value !== void 0) {
       const problem2 = checkValue(field.type, value) ?? checkTimestamp(path, value);
       if (problem2) issues.push({ path, detail: problem2 });
-      else assignments.push({ field, value });
+      else assignments.push({ path, field, value });
     }
     return;
   }
@@ -33444,12 +33485,12 @@ function readOne(spec, path, value, scope, use, assignments, issues) {
   if (refusal) return void issues.push({ path, detail: refusal });
   if (value === null) {
     if (field.requiredOnCreate) issues.push({ path, detail: "cannot be unset" });
-    else if (use !== "create") assignments.push({ field, value: null });
+    else if (use !== "create") assignments.push({ path, field, value: null });
     return;
   }
   const problem = field.requiredOnCreate && value === "" ? "must not be empty" : checkValue(field.type, value);
   if (problem) issues.push({ path, detail: problem });
-  else assignments.push({ field, value });
+  else assignments.push({ path, field, value });
 }
 function acceptedBy(field, scope, use) {
   return fieldRefusal(field, scope, use) === void 0;
@@ -33465,7 +33506,7 @@ function groupRefusal(members, scope, use) {
   return writable.length ? fieldRefusal(writable[0], scope, use) : UNKNOWN_FIELD;
 }
 function missingRequired(spec, assignments) {
-  const given = new Set(assignments.map((a3) => a3.field.path));
+  const given = new Set(assignments.map((a3) => a3.path));
   return spec.fields.filter((f2) => f2.requiredOnCreate && !given.has(f2.path)).map((f2) => ({ path: f2.path, detail: "is required" }));
 }
 var HOSTNAME = import_formats.fullFormats.hostname;
@@ -33517,9 +33558,9 @@ function describe2(value) {
   return text2.length > 60 ? text2.slice(0, 57) + "..." : text2;
 }
 function applyAssignments(target2, assignments) {
-  for (const { field, value } of assignments) {
-    if (value === null) removePath(target2, field.path);
-    else setPath(target2, field.path, structuredClone(value));
+  for (const { path, value } of assignments) {
+    if (value === null) removePath(target2, path);
+    else setPath(target2, path, structuredClone(value));
   }
   return target2;
 }
@@ -36066,7 +36107,7 @@ function rateLimitedAnswer(retryAfterSeconds) {
 var PUT_SEMANTICS = ["replace", "merge"];
 var ANSWER_STYLES = ["sparse", "explicit"];
 var AUDIT_CURSOR_STYLES = ["cursors", "cursor"];
-var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], auditCursorStyle: "cursors" };
+var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], auditCursorStyle: "cursors", strict: false };
 var CHECKS = {
   latencyMs: (v2) => typeof v2 === "number" && Number.isFinite(v2) && v2 >= 0 && v2 <= 6e5 ? void 0 : "must be a number of milliseconds from 0 to 600000",
   faultRate: (v2) => typeof v2 === "number" && v2 >= 0 && v2 <= 1 ? void 0 : "must be a number from 0 to 1",
@@ -36076,6 +36117,7 @@ var CHECKS = {
   newerApi: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
   forbidden: (v2) => Array.isArray(v2) && v2.length <= 1e5 && v2.every((id) => typeof id === "string" && /^[0-9a-zA-Z]{1,64}$/.test(id)) ? void 0 : "must be a list of account or zone ids",
   auditCursorStyle: (v2) => AUDIT_CURSOR_STYLES.includes(v2) ? void 0 : `must be one of ${AUDIT_CURSOR_STYLES.join(", ")}`,
+  strict: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
   answerStyle: (v2) => ANSWER_STYLES.includes(v2) ? void 0 : `must be one of ${ANSWER_STYLES.join(", ")}`
 };
 var ConfigError = class extends Error {
@@ -36614,9 +36656,9 @@ function getDoh(ctx) {
 }
 function updateDoh(ctx) {
   const account = requireOwner(ctx);
-  const { assignments, issues } = readFields(doh, ctx.body, "account", "update");
+  const { assignments, issues } = readFields(doh, ctx.body, "account", "update", { strict: ctx.strict });
   throwIssues(issues);
-  const given = Object.fromEntries(assignments.map((a3) => [a3.field.path, a3.value]));
+  const given = Object.fromEntries(assignments.map((a3) => [a3.path, a3.value]));
   const kept = ctx.putSemantics === "merge" ? account.doh ?? {} : {};
   const serviceTokenId = given.service_token_id ?? kept.service_token_id;
   if (serviceTokenId === void 0) throwIssues([{ path: "service_token_id", detail: "is required" }]);
@@ -36640,7 +36682,7 @@ function dohAnswer(token, setting) {
 }
 
 // src/emulator/organization.ts
-var TIMESTAMPS = ["created_at", "updated_at"];
+var READ_ONLY = organization.fields.filter((f2) => f2.readOnly).map((f2) => f2.path);
 var LEFT_OUT_WHEN_EMPTY = ["login_design", "custom_pages"];
 var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean").map((f2) => f2.path);
 var ALWAYS_SET = organization.fields.filter((f2) => f2.requiredOnCreate).map((f2) => f2.path);
@@ -36652,7 +36694,7 @@ function createOrganization(ctx) {
   if (owner.organization) {
     throw new ApiError(400, [{ code: CODES.organizationExists, message: "access.api.error.conflict: a Zero Trust organization already exists for this " + ctx.scope }]);
   }
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create");
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create", { strict: ctx.strict });
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
   checkWholeOrganization(ctx, owner, created);
@@ -36663,13 +36705,13 @@ function createOrganization(ctx) {
 function updateOrganization(ctx) {
   const owner = requireOwner(ctx);
   const current = requireOrganization(owner);
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "update");
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "update", { strict: ctx.strict, held: current });
   throwIssues(issues);
-  const base = ctx.putSemantics === "merge" ? withoutTimestamps(current) : pick(current, ALWAYS_SET);
+  const base = ctx.putSemantics === "merge" ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
   const next = applyAssignments(base, assignments);
   checkWholeOrganization(ctx, owner, next);
-  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutTimestamps(current)));
-  owner.organization = { ...next, created_at: current.created_at, updated_at: changed ? ctx.now().toISOString() : current.updated_at };
+  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
+  owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
   return { status: 200, result: render(owner.organization, ctx) };
 }
 function requireOrganization(owner) {
@@ -36717,9 +36759,9 @@ function emptyValue(field) {
   if (field.type.kind === "string" && !field.type.format && !field.path.includes(".") && !field.requiredOnCreate) return "";
   return void 0;
 }
-function withoutTimestamps(organization2) {
+function withoutReadOnly(organization2) {
   const copy = structuredClone(organization2);
-  for (const key of TIMESTAMPS) delete copy[key];
+  for (const key of READ_ONLY) delete copy[key];
   return copy;
 }
 function pick(organization2, keys) {
@@ -36768,6 +36810,7 @@ function dashboardEdit(ctx, method, path, body) {
     putSemantics: "merge",
     answerStyle: ctx.config.answerStyle,
     newerApi: ctx.config.newerApi,
+    strict: ctx.config.strict,
     now: ctx.now
   };
   const owner = requireOwner(request);
@@ -37006,6 +37049,7 @@ async function handle(ctx, req, res, ray) {
       putSemantics: ctx.config.putSemantics,
       answerStyle: ctx.config.answerStyle,
       newerApi: ctx.config.newerApi,
+      strict: ctx.config.strict,
       now: ctx.now,
       identity,
       auditCursorStyle: ctx.config.auditCursorStyle
@@ -37374,7 +37418,7 @@ async function startEmulator(options = {}) {
   };
 }
 function runtimeOptions(options) {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle, strict: options.strict };
   return Object.fromEntries(Object.entries(picked).filter(([, v2]) => v2 !== void 0));
 }
 async function initialSeed(options, now) {
@@ -37420,7 +37464,7 @@ Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; wit
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
   GET  /__emulator/config   the running settings (no rateLimit key when there is no limit)
   POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
-                            (also faultKinds, putSemantics, answerStyle, newerApi; "rateLimit": null turns the limit off)
+                            (also faultKinds, putSemantics, answerStyle, newerApi, strict; "rateLimit": null turns the limit off)
 
 Dashboard edits (a change made in the Cloudflare dashboard, by the person named; checked like an API write,
 merged into what is there, and recorded in the audit log):
@@ -37444,7 +37488,7 @@ In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"loc
 function emulatorCommand(io, setExit) {
   return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
     new Option("--answer-style <style>", 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""').choices([...ANSWER_STYLES]).default("sparse")
-  ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").addHelpText("after", HELP_AFTER).action(async (opts) => {
+  ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").option("--strict", "refuse (400) a write that carries a read-only field (trusted_accounts, created_at, …) instead of ignoring it").addHelpText("after", HELP_AFTER).action(async (opts) => {
     let options;
     let emulator;
     try {
@@ -37475,6 +37519,7 @@ async function toEmulatorOptions(opts, env) {
     putSemantics: opts.putSemantics,
     answerStyle: opts.answerStyle,
     newerApi: Boolean(opts.newerApi),
+    strict: Boolean(opts.strict),
     statePath: opts.state,
     token: opts.token ?? (env[TOKEN_ENV] || void 0)
   };
