@@ -21,10 +21,10 @@ import { currentSnapshot, describeMoved, movedPaths, recordedSnapshot, type Snap
 /**
  * unconfirmed: written, but the read-back that would confirm it failed — the change most likely landed, so it
  * is never counted as not applied. skipped: not started, because the run was stopped (Ctrl-C, or the API refused
- * the credential).
+ * the credential). blocked: not started, because a safety rule blocks one of its changes (apply --skip-blocked).
  */
-export type Outcome = 'applied' | 'unconfirmed' | 'unchanged' | 'failed' | 'skipped';
-export const OUTCOMES: readonly Outcome[] = ['applied', 'unconfirmed', 'unchanged', 'failed', 'skipped'];
+export type Outcome = 'applied' | 'unconfirmed' | 'unchanged' | 'failed' | 'skipped' | 'blocked';
+export const OUTCOMES: readonly Outcome[] = ['applied', 'unconfirmed', 'unchanged', 'failed', 'skipped', 'blocked'];
 
 export interface ResourceResult {
   type: ResourcePlan['type'];
@@ -69,6 +69,11 @@ export interface ApplyOptions {
    * written. That read is also each write's fresh read, so the check costs no extra request.
    */
   checkSnapshot?: boolean;
+  /**
+   * apply --skip-blocked: targets a safety rule blocks (`scope:id` → what blocks them) are not started, and end
+   * `blocked`; the others are applied.
+   */
+  blocked?: ReadonlyMap<string, string>;
 }
 
 export class StalePlanError extends Error {
@@ -78,6 +83,8 @@ export class StalePlanError extends Error {
 export async function applyPlan(plan: Plan, clients: Clients, options: ApplyOptions = {}): Promise<ApplyResult> {
   const concurrency = options.concurrency ?? 4;
   const run = (target: TargetPlan, pass: ApplyOptions) => {
+    const blockedBy = options.blocked?.get(`${target.scope}:${target.id}`);
+    if (blockedBy !== undefined) return Promise.resolve(blocked(target, blockedBy));
     const client = clientFor(clients, target.credentials_env);
     // A target that takes no request (nothing to change, or a plan error: a refused credentials_env token, named) ends with its own outcome.
     const stopped = needsRequests(target) ? stopReason(client, target, options.signal) : undefined;
@@ -114,6 +121,22 @@ function stopReason(client: CloudflareClient, target: TargetPlan, signal: AbortS
  */
 function needsRequests(target: TargetPlan): boolean {
   return !target.error && target.resources.some((r) => r.action !== 'noop');
+}
+
+function blocked(target: TargetPlan, reason: string): TargetResult {
+  const resources = target.resources.map((r) => ({ type: r.type, action: r.action, outcome: 'blocked' as const, error: null }));
+  return { scope: target.scope, id: target.id, description: target.description, outcome: 'blocked', resources, error: `not applied: blocked by ${reason}` };
+}
+
+/** Per target a safety rule blocks, `scope:id` → the rules and fields that block it ("ui-read-only-off (organization.is_ui_read_only)"). */
+export function blockedTargets(plan: Plan): Map<string, string> {
+  const byTarget = new Map<string, string[]>();
+  for (const b of plan.blocked) {
+    if (b.scope === null || b.id === null) continue;
+    const key = `${b.scope}:${b.id}`;
+    byTarget.set(key, [...(byTarget.get(key) ?? []), `${b.rule} (${b.resource}.${b.path})`]);
+  }
+  return new Map([...byTarget].map(([key, rules]) => [key, rules.join(', ')]));
 }
 
 function skipped(target: TargetPlan, reason: string): TargetResult {

@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import pc from 'picocolors';
-import { applyPlan, type TargetResult } from '../apply/apply.js';
+import { applyPlan, blockedTargets, type TargetResult } from '../apply/apply.js';
+import { applySummaryMarkdown } from './shared/apply-summary.js';
+import { escapeText } from '../plan/render-markdown.js';
 import { explainRefusal, type ClientPool } from '../cloudflare/pool.js';
 import { EXIT, UsageError, type Io } from '../io.js';
-import { hasChanges, targetLabel, type Plan } from '../plan/model.js';
+import { hasChanges, targetChanges, targetLabel, type Plan } from '../plan/model.js';
 import { visible } from '../util/terminal.js';
 import { renderText } from '../plan/render-text.js';
 import { loadSavedPlan, PlanFileError } from '../plan/saved.js';
@@ -32,6 +34,7 @@ interface ApplyFlags extends ReconcileFlags {
   autoApprove?: boolean;
   plan?: string;
   maxPlanAge?: string;
+  skipBlocked?: boolean;
 }
 
 /** How old a saved plan may be: the live check already refuses one whose targets moved; this bounds the rest. */
@@ -44,6 +47,8 @@ interface ApplySettings {
   quiet: boolean;
   /** Targets written at once; absent: apply's default. */
   concurrency?: number;
+  /** Apply the targets no safety rule blocks; the blocked ones end `blocked` (exit 3). */
+  skipBlocked: boolean;
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -63,11 +68,13 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
         'credentials come from this run only. Given config paths too, the plan must be exactly what that config asks ' +
         'for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\n' +
         'Exit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file ' +
-        'is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written).',
+        'is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written; with ' +
+        '--skip-blocked, the targets no rule blocks are applied).',
     )
     .usage('[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]')
     .option('--auto-approve', 'apply without asking')
     .option('--plan <file>', 'apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for')
+    .option('--skip-blocked', 'apply every target no safety rule blocks, report the blocked ones, and exit 3 if any was blocked (the change budget still stops the whole plan)')
     .option('--max-plan-age <duration>', `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths: string[], options: ApplyFlags) => {
     setExit(
@@ -94,6 +101,7 @@ function applySettings(flags: ApplyFlags, concurrency: number | undefined): Appl
     autoApprove: flags.autoApprove === true,
     ...(flags.results !== undefined ? { results: flags.results } : {}),
     quiet: flags.quiet === true,
+    skipBlocked: flags.skipBlocked === true,
     ...(concurrency === undefined ? {} : { concurrency }),
   };
 }
@@ -115,7 +123,7 @@ async function savedPlan(paths: string[], options: ApplyFlags, io: Io, record: R
   const api = apiSettings(options, io, { readOnly: false });
   const refuse = (why: string) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed\n`);
-    record?.stop('invalid', 'the saved plan was refused (said on stderr): nothing was changed');
+    record?.stop('invalid', `${visible(why)}; nothing was changed`);
     return null;
   };
   let plan: Plan;
@@ -165,11 +173,20 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   const github = githubActions(io);
   github.annotatePlan(plan);
   io.stdout.write(github.guard(renderText(plan, { color })));
+  let blocked: Map<string, string> | undefined;
   if (plan.blocked.length > 0) {
-    io.stderr.write('Nothing was applied: the plan is blocked (see above).\n');
-    record?.stop('blocked', `the plan is blocked (${plan.blocked.map((b) => b.rule).join(', ')}): nothing was applied`, plan);
-    await github.appendStepSummary(plan, '### ztsync apply\n\nNothing was applied: the plan is blocked.');
-    return EXIT.blocked;
+    // The change budget is about the plan as a whole: no target can be skipped out of it.
+    const wholePlan = plan.blocked.some((b) => b.scope === null);
+    if (!options.skipBlocked || wholePlan) {
+      const why = options.skipBlocked ? ': the change budget blocks the plan as a whole (--skip-blocked skips only targets a safety rule blocks)' : '';
+      io.stderr.write(`Nothing was applied: the plan is blocked (see above)${why}.\n`);
+      record?.stop('blocked', `the plan is blocked (${plan.blocked.map((b) => b.rule).join(', ')}): nothing was applied`, plan);
+      await github.appendSummary(applySummaryMarkdown(`Nothing was applied: the plan is blocked${why}. ${escapeText(blockedList(plan))}`, []));
+      return EXIT.blocked;
+    }
+    blocked = blockedTargets(plan);
+    const names = plan.targets.filter((t) => blocked!.has(`${t.scope}:${t.id}`)).map((t) => targetLabel(t));
+    io.stderr.write(`--skip-blocked: not applying ${names.length} blocked ${names.length === 1 ? 'target' : 'targets'} (${names.join(', ')}); applying the others.\n`);
   }
   // Until a target is applied it is pending (a killed run leaves it so); a target that could not be planned failed.
   const results = record?.writer(
@@ -178,10 +195,12 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   if (!hasChanges(plan)) {
     await results?.finish();
     record?.done();
-    await github.appendStepSummary(plan, '### ztsync apply\n\nNothing to apply.');
+    await github.appendSummary(applySummaryMarkdown('Nothing to apply.', []));
     return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
   }
-  if (!(await approved(io, options))) {
+  // With every change in a blocked target, nothing is written: nothing to confirm.
+  const writes = plan.targets.some((t) => !t.error && targetChanges(t) && !blocked?.has(`${t.scope}:${t.id}`));
+  if (writes && !(await approved(io, options))) {
     record?.stop('cancelled', 'the changes were not confirmed: nothing was applied', plan);
     return EXIT.error;
   }
@@ -213,6 +232,7 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
     result = await applyPlan(plan, clients, {
       concurrency: options.concurrency,
       checkSnapshot,
+      ...(blocked ? { blocked } : {}),
       signal: stop.signal,
       onWrite: (t) => unreported.add(`${t.scope}:${t.id}`),
       onTarget: (t) => {
@@ -227,8 +247,8 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
     await results?.finish();
     record?.done();
   }
-  const { applied, unconfirmed, unchanged, failed, skipped } = result.summary;
-  const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : '', skipped ? `${skipped} not started` : ''].filter(Boolean);
+  const { applied, unconfirmed, unchanged, failed, skipped, blocked: blockedCount } = result.summary;
+  const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : '', skipped ? `${skipped} not started` : '', blockedCount ? `${blockedCount} blocked` : ''].filter(Boolean);
   const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed${extra.map((e) => `, ${e}`).join('')}.`;
   io.stdout.write(`\n${outcome}\n`);
   const failedTargets = result.targets.filter((t) => t.outcome === 'failed');
@@ -241,9 +261,15 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
     io.stderr.write(`ztsync: ${visible(explainRefusal(refusal))}. Stopped: no further target of that credential was started.\n`);
   }
   github.annotateApply(plan, result.targets);
-  await github.appendStepSummary(plan, `### ztsync apply\n\n${outcome}`);
+  await github.appendSummary(applySummaryMarkdown(outcome, result.targets));
   if (stop.signal.aborted) return EXIT.interrupted;
-  return failed + unconfirmed + skipped > 0 ? EXIT.error : EXIT.ok;
+  if (failed + unconfirmed + skipped > 0) return EXIT.error;
+  return blockedCount > 0 ? EXIT.blocked : EXIT.ok;
+}
+
+/** The blocked changes, one short sentence each, for the step summary. */
+function blockedList(plan: Plan): string {
+  return plan.blocked.map((b) => `${b.rule}${b.scope ? ` on ${b.scope} ${b.id} ${b.resource}.${b.path}` : ''}: ${b.message}.`).join(' ');
 }
 
 /** What a run stopped at once leaves unknown: which targets were being written, or that none was. */
@@ -286,6 +312,7 @@ function describeResult(target: TargetResult, c: Colors): string {
   const label = targetLabel(target);
   if (target.outcome === 'unchanged') return c.dim(`= ${label}: unchanged`);
   if (target.outcome === 'skipped') return c.yellow(`- ${label}: ${visible(target.error ?? '')}`);
+  if (target.outcome === 'blocked') return c.red(`⛔ ${label}: ${visible(target.error ?? '')}`);
   const parts = target.resources
     .filter((r) => r.action !== 'noop')
     .map((r) => (r.outcome === 'unconfirmed' ? `${r.type} ${r.error}` : r.error ? `${r.type} failed: ${r.error}` : `${r.type} ${r.action}d`));

@@ -137,7 +137,7 @@ describe('plan in GitHub Actions', () => {
 });
 
 describe('apply in GitHub Actions', () => {
-  it('records the outcome and the plan in the step summary, and annotates a failed target', async () => {
+  it('records each target\'s outcome in the step summary (the failed one with its reason, first), not the plan again, and annotates a failed target', async () => {
     em = await demoEmulator();
     // Research has no organization yet; creating it with Staging's auth_domain fails (auth_domain is unique).
     const dir = await workspace({
@@ -150,7 +150,13 @@ describe('apply in GitHub Actions', () => {
     expect(annotations).toHaveLength(1);
     expect(annotations[0]).toMatch(new RegExp(`^::error file=a\\.yaml,line=2,col=5,title=ztsync%3A account ${RESEARCH} could not be applied::account ${RESEARCH}: organization failed: .*auth_domain`));
     const summary = await readFile(join(dir, 'summary.md'), 'utf8');
-    expect(summary.startsWith(`### ztsync apply\n\nApply: 1 applied, 0 unchanged, 1 failed.\n\n${MARKDOWN_MARKER}\n`)).toBe(true);
+    expect(summary.startsWith('### ztsync apply\n\nApply: 1 applied, 0 unchanged, 1 failed.\n\n| Target | Outcome | Reason |\n| --- | --- | --- |\n')).toBe(true);
+    const rows = summary.split('\n').filter((l) => l.startsWith('| account'));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(new RegExp(`^\\| account ${RESEARCH} \\| ✗ failed \\| \`organization: .*auth_domain.*\` \\|$`));
+    expect(rows[1]).toBe(`| account ${STAGING} | ✓ applied |  |`);
+    // The plan is in the log and in the plan run's summary, not repeated here.
+    expect(summary).not.toContain(MARKDOWN_MARKER);
   });
 });
 

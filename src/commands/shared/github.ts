@@ -38,6 +38,8 @@ export interface GitHubActions {
   guard(text: string): string;
   /** Append the plan, as markdown, to the job's step summary; `extra` (markdown) goes first. */
   appendStepSummary(plan: Plan, extra?: string): Promise<void>;
+  /** Append this markdown (and no plan) to the job's step summary. */
+  appendSummary(markdown: string): Promise<void>;
   /** The workflow run's page, where its artifacts (the full plan) are. */
   readonly runUrl: string | undefined;
 }
@@ -48,6 +50,15 @@ export function githubActions(io: Io): GitHubActions {
   const annotate = (a: Annotation) => io.stderr.write(annotationCommand(a, env.GITHUB_WORKSPACE) + '\n');
   const runUrl =
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+  const summary = async (markdown: string) => {
+    const path = env.GITHUB_STEP_SUMMARY;
+    if (!path) return;
+    try {
+      await appendFile(path, maskSecrets(markdown + '\n', secretsFromEnv(env)));
+    } catch (err) {
+      annotate({ level: 'warning', title: 'ztsync', message: `could not write the step summary: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    }
+  };
   return {
     enabled: true,
     runUrl,
@@ -80,15 +91,9 @@ export function githubActions(io: Io): GitHubActions {
     },
     guard: defuseCommands,
     async appendStepSummary(plan, extra) {
-      const path = env.GITHUB_STEP_SUMMARY;
-      if (!path) return;
-      const markdown = renderMarkdown(plan, { fullPlanUrl: runUrl });
-      try {
-        await appendFile(path, maskSecrets((extra ? `${extra}\n\n` : '') + markdown + '\n', secretsFromEnv(env)));
-      } catch (err) {
-        annotate({ level: 'warning', title: 'ztsync', message: `could not write the step summary: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-      }
+      await summary((extra ? `${extra}\n\n` : '') + renderMarkdown(plan, { fullPlanUrl: runUrl }));
     },
+    appendSummary: (markdown) => summary(markdown),
   };
 }
 
@@ -100,6 +105,7 @@ const OUTSIDE: GitHubActions = {
   annotateApply() {},
   guard: (text) => text,
   async appendStepSummary() {},
+  async appendSummary() {},
 };
 
 export function defuseCommands(text: string): string {

@@ -11,7 +11,7 @@ import { writeFileAtomicSync } from '../../util/atomic-write.js';
 export const RESULTS_VERSION = 1;
 
 /** plan: changes / no-changes / failed; apply: applied / unchanged / failed, and pending until a target is done. */
-export type ResultOutcome = 'pending' | 'applied' | 'unconfirmed' | 'unchanged' | 'failed' | 'skipped' | 'changes' | 'no-changes';
+export type ResultOutcome = 'pending' | 'applied' | 'unconfirmed' | 'unchanged' | 'failed' | 'skipped' | 'blocked' | 'changes' | 'no-changes';
 
 /** Outcomes that --only-failed picks again: what failed, what a stopped run did not start, what a killed run never reached. */
 const TO_RETRY: readonly ResultOutcome[] = ['failed', 'pending', 'skipped'];
@@ -54,6 +54,7 @@ export function planEntry(target: TargetPlan): ResultEntry {
 
 export function applyEntry(result: TargetResult): ResultEntry {
   const base = { scope: result.scope, id: result.id, outcome: result.outcome };
+  if (result.outcome === 'blocked') return { ...base, error: result.error ?? 'blocked' };
   if (result.outcome !== 'failed') return base;
   const error = [...result.resources.filter((r) => r.error).map((r) => `${r.type}: ${r.error}`), ...(result.error ? [result.error] : [])].join('; ');
   return { ...base, error, ...(result.transient ? { transient: true } : {}) };
