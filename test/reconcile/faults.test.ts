@@ -120,7 +120,7 @@ describe('apply under faults', () => {
     em.reconfigure({ faultRate: 1, faultKinds: ['lost-answer'] });
     const result = await applyPlan(plan, api);
     em.reconfigure({ faultRate: 0 });
-    expect(result.summary).toEqual({ applied: 1, unchanged: 0, failed: 0, skipped: 0, unconfirmed: 0 });
+    expect(result.summary).toEqual({ applied: 1, unchanged: 0, failed: 0, skipped: 0, unconfirmed: 0, blocked: 0 });
     expect(writes(em)).toBe(1);
   });
 
@@ -132,7 +132,7 @@ describe('apply under faults', () => {
     // The read before writing passes; the POST draws a fault (0) of the only kind (0); everything after passes.
     script.push(0.999, 0, 0);
     const result = await applyPlan(plan, api);
-    expect(result.summary).toEqual({ applied: 1, unchanged: 0, failed: 0, skipped: 0, unconfirmed: 0 });
+    expect(result.summary).toEqual({ applied: 1, unchanged: 0, failed: 0, skipped: 0, unconfirmed: 0, blocked: 0 });
     expect(em.state.snapshot().counters.faults).toBe(1);
     expect(em.state.snapshot().counters.requests).toMatchObject({ 'POST /accounts/:id/access/organizations': 2 });
     expect(writes(em)).toBe(1);
@@ -155,7 +155,7 @@ describe('apply under faults', () => {
       const plan = await buildPlan(await desired(), api, { concurrency: 1 });
       expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0 });
       const result = await applyPlan(plan, api, { concurrency: 1 });
-      expect(result.summary).toEqual({ applied: 3, unchanged: 1, failed: 0, skipped: 0, unconfirmed: 0 });
+      expect(result.summary).toEqual({ applied: 3, unchanged: 1, failed: 0, skipped: 0, unconfirmed: 0, blocked: 0 });
       em.reconfigure({ faultRate: 0 });
       const again = await ztsync(em, ['plan', EXAMPLES, '--detailed-exitcode']);
       expect(again.code).toBe(0);
