@@ -10967,8 +10967,8 @@ var require_h2_over_h1 = __commonJS({
     var Http2OverHttpX = require_h2_over_hx();
     var getAuthorizationHeaders = require_get_auth_headers();
     var getStream = (request) => new Promise((resolve7, reject) => {
-      const onConnect = (response, socket, head) => {
-        socket.unshift(head);
+      const onConnect = (response, socket, head2) => {
+        socket.unshift(head2);
         request.off("error", reject);
         resolve7([socket, response.statusCode, response.statusMessage]);
       };
@@ -20678,10 +20678,10 @@ function createScalarToken(value, context) {
     case "|":
     case ">": {
       const he = source.indexOf("\n");
-      const head = source.substring(0, he);
+      const head2 = source.substring(0, he);
       const body = source.substring(he + 1) + "\n";
       const props = [
-        { type: "block-scalar-header", offset, indent, source: head }
+        { type: "block-scalar-header", offset, indent, source: head2 }
       ];
       if (!addEndtoBlockProps(props, end))
         props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -20741,19 +20741,19 @@ function setScalarValue(token, value, context = {}) {
 }
 function setBlockScalarValue(token, source) {
   const he = source.indexOf("\n");
-  const head = source.substring(0, he);
+  const head2 = source.substring(0, he);
   const body = source.substring(he + 1) + "\n";
   if (token.type === "block-scalar") {
     const header2 = token.props[0];
     if (header2.type !== "block-scalar-header")
       throw new Error("Invalid block scalar header");
-    header2.source = head;
+    header2.source = head2;
     token.source = body;
   } else {
     const { offset } = token;
     const indent = "indent" in token ? token.indent : -1;
     const props = [
-      { type: "block-scalar-header", offset, indent, source: head }
+      { type: "block-scalar-header", offset, indent, source: head2 }
     ];
     if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
       props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -25883,9 +25883,9 @@ var require_utils = __commonJS({
         }
       }
       if (bestLength < 2) return hextets.join(":");
-      const head = hextets.slice(0, bestStart).join(":");
+      const head2 = hextets.slice(0, bestStart).join(":");
       const tail = hextets.slice(bestStart + bestLength).join(":");
-      return head + "::" + tail;
+      return head2 + "::" + tail;
     }
     function normalizeIPv6Address(input) {
       const compression = input.indexOf("::");
@@ -31747,7 +31747,7 @@ function visibleLines(text) {
 // src/plan/model.ts
 var PLAN_FORMAT_VERSION = "1";
 var READABLE_FORMAT_VERSIONS = [PLAN_FORMAT_VERSION];
-var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], only: null, config_commit: null, config_dirty: false };
+var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], select: null, only: null, config_commit: null, config_dirty: false };
 function summarize(targets) {
   const summary3 = { create: 0, update: 0, noop: 0, error: 0 };
   for (const target2 of targets) {
@@ -31799,8 +31799,8 @@ var PLAN_KEYS = {
   summary: true,
   checksum: true
 };
-var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, only: true, config_commit: true, config_dirty: true };
-var TARGET_KEYS = { scope: true, id: true, description: true, source: true, credentials_env: true, resources: true, error: true };
+var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
+var TARGET_KEYS = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true };
 var RESOURCE_KEYS = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
 var CHANGE_KEYS = { path: true, before: true, after: true, source: true, origin: true };
 
@@ -32222,8 +32222,8 @@ function renderTarget(plan, target2, c4) {
 }
 function renderResource(plan, target2, resource, c4) {
   const paint = resource.action === "create" ? c4.green : c4.yellow;
-  const head = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
-  return [head, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
+  const head2 = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
+  return [head2, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
 }
 function renderChange(change, action, c4) {
   if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
@@ -32278,7 +32278,7 @@ var GITHUB_COMMENT_LIMIT = 65536;
 function renderMarkdown(plan, options = {}) {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
   const { create: create2, update, noop: noop4, error } = plan.summary;
-  const head = [
+  const head2 = [
     MARKDOWN_MARKER,
     "### ztsync plan",
     "",
@@ -32289,8 +32289,8 @@ function renderMarkdown(plan, options = {}) {
     `| ${create2} | ${update} | ${noop4} | ${error} |`
   ].join("\n");
   const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head];
-  let length = head.length;
+  const blocks = [head2];
+  let length = head2.length;
   for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
     if (!block) continue;
     blocks.push(block);
@@ -32363,7 +32363,7 @@ function baselineMarkdown({ paths, introduced, drift }) {
 }
 function renderBlocked2(blocked2, room) {
   if (blocked2.length === 0) return null;
-  const head = [
+  const head2 = [
     "> [!CAUTION]",
     `> **Blocked: nothing will be applied.** ${blocked2.length} ${plural(blocked2.length, "change")} ${blocked2.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
     ""
@@ -32374,17 +32374,17 @@ function renderBlocked2(blocked2, room) {
     const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
     return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
   });
-  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
 }
 function renderAllowed2(allowed, room) {
   if (allowed.length === 0) return null;
-  const head = ["**Allowed** (safety rules let through for this plan):", ""];
+  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
   const lines = allowed.map((a3) => {
     const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
     const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
     return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
   });
-  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
 }
 function fitLines(lines, room, more) {
   const kept = [];
@@ -32975,6 +32975,24 @@ function collect(value, previous = []) {
   return [...previous, value];
 }
 
+// src/config/labels.ts
+var LABEL_KEY_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_./-]{0,61}[A-Za-z0-9])?$";
+var LABEL_VALUE_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$";
+var MAX_LABELS = 32;
+function matchesSelector(labels, selector) {
+  for (const [key, value] of Object.entries(selector)) if (labels?.[key] !== value) return false;
+  return true;
+}
+function describeSelector(selector) {
+  return Object.keys(selector).sort().map((key) => `${key}=${selector[key]}`).join(",");
+}
+function readLabels(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return void 0;
+  const entries2 = Object.entries(value);
+  if (!entries2.every(([, v2]) => typeof v2 === "string")) return void 0;
+  return Object.fromEntries(entries2);
+}
+
 // src/commands/shared/results.ts
 import { readFile as readFile2 } from "node:fs/promises";
 
@@ -33024,12 +33042,17 @@ async function buildPlanFrom(desired, apiBase, read, options = {}) {
   }, options.signal);
   return makePlan(apiBase, planned);
 }
-function selectTargets(targets, { accounts = [], zones = [], shard, only }) {
-  const byId = accounts.length > 0 || zones.length > 0;
-  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
+function selectTargets(targets, selection) {
+  const { shard, only, select } = selection;
+  const byId = idFilter(selection);
   return targets.filter(
-    (t2) => (!byId || wanted[t2.scope].has(lower2(t2.id))) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
+    (t2) => byId(t2) && (!select || matchesSelector(t2.labels, select)) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
   );
+}
+function idFilter({ accounts = [], zones = [] }) {
+  if (accounts.length === 0 && zones.length === 0) return () => true;
+  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
+  return (t2) => wanted[t2.scope].has(lower2(t2.id));
 }
 function targetKey(t2) {
   return `${t2.scope}:${t2.id}`;
@@ -33037,13 +33060,22 @@ function targetKey(t2) {
 function shardOf(t2, count4) {
   return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count4 + 1;
 }
-function unmatchedFilters(targets, { accounts = [], zones = [] }) {
+function unmatchedFilters(targets, selection) {
+  const { accounts = [], zones = [], select } = selection;
   const has = (scope, id) => targets.some((t2) => t2.scope === scope && lower2(t2.id) === lower2(id));
   const check = (scope, ids) => ids.filter((id) => !has(scope, id)).map((id) => {
     const other = scope === "account" ? "zone" : "account";
     return has(other, id) ? { scope, id, otherScope: other } : { scope, id };
   });
-  return [...check("account", accounts), ...check("zone", zones)];
+  const unmatched = [...check("account", accounts), ...check("zone", zones)];
+  if (select && unmatched.length === 0) {
+    const byId = idFilter(selection);
+    if (!targets.some((t2) => byId(t2) && matchesSelector(t2.labels, select))) {
+      const known = [...new Set(targets.flatMap((t2) => Object.entries(t2.labels ?? {}).map(([k, v2]) => `${k}=${v2}`)))].sort();
+      unmatched.push({ select, outsideIds: targets.some((t2) => matchesSelector(t2.labels, select)), known });
+    }
+  }
+  return unmatched;
 }
 function lower2(id) {
   return id.toLowerCase();
@@ -33053,6 +33085,7 @@ async function planTarget(target2, readResource) {
     scope: target2.scope,
     id: target2.id,
     description: target2.description ?? null,
+    ...target2.labels ? { labels: { ...target2.labels } } : {},
     source: target2.source,
     ...target2.credentialsEnv ? { credentials_env: target2.credentialsEnv.name } : {}
   };
@@ -33311,15 +33344,35 @@ async function readTargetsToRetry(path) {
 
 // src/commands/shared/options/selection.ts
 function addSelectionOptions(command) {
-  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
+  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--select <key=value>", "only the targets carrying this label (repeatable: all must match; combined with the other filters, a target must pass all; matching no target is an error)", collect2).option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
 }
 function selectsTargets(flags) {
-  return Boolean(flags.account || flags.zone || flags.shard || flags.onlyFailed);
+  return Boolean(flags.account || flags.zone || flags.select || flags.shard || flags.onlyFailed);
 }
 async function selectionSettings(flags) {
   const shard = flags.shard === void 0 ? void 0 : parseShard(flags.shard);
   const only = flags.onlyFailed === void 0 ? void 0 : await readTargetsToRetry(flags.onlyFailed);
-  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...shard ? { shard } : {}, ...only ? { only } : {} };
+  const select = flags.select === void 0 ? void 0 : parseSelect(flags.select);
+  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...select ? { select } : {}, ...shard ? { shard } : {}, ...only ? { only } : {} };
+}
+function parseSelect(given) {
+  const selector = {};
+  for (const text of given) {
+    const at = text.indexOf("=");
+    const key = at < 0 ? text : text.slice(0, at);
+    const value = at < 0 ? "" : text.slice(at + 1);
+    if (at < 0 || !new RegExp(LABEL_KEY_PATTERN).test(key) || !new RegExp(LABEL_VALUE_PATTERN).test(value)) {
+      throw new UsageError(`--select takes a label as key=value (e.g. --select env=prod; letters, digits, - _ . inside), not ${JSON.stringify(text)}`);
+    }
+    if (selector[key] !== void 0 && selector[key] !== value) {
+      throw new UsageError(`--select ${key}=${selector[key]} and --select ${key}=${value}: a target has one value per label, so together they match nothing`);
+    }
+    selector[key] = value;
+  }
+  return selector;
+}
+function collect2(value, previous = []) {
+  return [...previous, value];
 }
 function parseShard(text) {
   const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
@@ -33332,7 +33385,14 @@ function parseShard(text) {
 function unmatchedError(unmatched) {
   return new UsageError(unmatched.map(describeUnmatched).join("\n"));
 }
-function describeUnmatched({ scope, id, otherScope }) {
+function describeUnmatched(filter) {
+  if ("select" in filter) {
+    const given = `--select ${describeSelector(filter.select)}`;
+    if (filter.outsideIds) return `${given} matches none of the targets --account / --zone pick: together they select nothing`;
+    const known = filter.known.length > 0 ? `the labels in the config are ${filter.known.join(", ")}` : "no target in the config has labels (give them as labels: { env: prod })";
+    return `${given} matches no target in the config; ${known}`;
+  }
+  const { scope, id, otherScope } = filter;
   const hint = otherScope ? `: it is ${otherScope === "account" ? "an" : "a"} ${otherScope} id; use --${otherScope} ${id}` : "; check the id, or run without the filter to plan every target";
   return `--${scope} ${id} matches no ${scope} in the config${hint}`;
 }
@@ -33537,6 +33597,7 @@ function idKey(scope) {
 function defName(spec, scope, inDefaults = false) {
   return inDefaults ? `defaults_${spec.type}` : scope === "account" ? spec.type : `${scope}_${spec.type}`;
 }
+var SCHEMA_ID = "urn:ztsync:schema:config:v1";
 function buildSchema() {
   const defs = {
     id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
@@ -33547,7 +33608,9 @@ function buildSchema() {
     zone: targetSchema("A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).", {
       zone_id: { $ref: "#/$defs/id", description: "The Cloudflare zone id." }
     }, "zone"),
-    allow: allowSchema()
+    allow: allowSchema(),
+    labels: labelsSchema("Labels of this target (env: prod, region: eu): selectors (--select, scoped defaults, allow entries) choose targets by them."),
+    selector: labelsSchema("A selector: the labels a target must all carry (env: prod) to be chosen.")
   };
   for (const spec of RESOURCES) {
     for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
@@ -33555,6 +33618,7 @@ function buildSchema() {
   }
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: SCHEMA_ID,
     title: "ztsync configuration",
     description: "Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.",
     type: "object",
@@ -33583,10 +33647,21 @@ function allowSchema() {
     }
   };
 }
+function labelsSchema(description) {
+  return {
+    type: "object",
+    description,
+    maxProperties: MAX_LABELS,
+    propertyNames: { pattern: LABEL_KEY_PATTERN },
+    additionalProperties: { type: "string", pattern: LABEL_VALUE_PATTERN },
+    examples: [{ env: "prod", region: "eu" }]
+  };
+}
 function targetSchema(description, idProperty, scope) {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties = { ...idProperty };
   if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
+  if (!isDefaults) properties.labels = { $ref: "#/$defs/labels" };
   properties.credentials_env = {
     type: "string",
     pattern: ENV_NAME_PATTERN,
@@ -33712,7 +33787,7 @@ function unknownKeys(plan) {
 }
 function coverageProblem(coverage) {
   const strings = (v2) => Array.isArray(v2) && v2.every((x2) => typeof x2 === "string");
-  const ok = isPlainObject3(coverage) && (coverage.shard === null || typeof coverage.shard === "string" && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard)) && strings(coverage.accounts) && strings(coverage.zones) && (coverage.only === null || strings(coverage.only)) && (coverage.config_commit === null || typeof coverage.config_commit === "string") && typeof coverage.config_dirty === "boolean";
+  const ok = isPlainObject3(coverage) && (coverage.shard === null || typeof coverage.shard === "string" && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard)) && strings(coverage.accounts) && strings(coverage.zones) && (coverage.select === null || coverage.select === void 0 || isPlainObject3(coverage.select) && Object.values(coverage.select).every((v2) => typeof v2 === "string")) && (coverage.only === null || strings(coverage.only)) && (coverage.config_commit === null || typeof coverage.config_commit === "string") && typeof coverage.config_dirty === "boolean";
   return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
 }
 function unknownDesired(plan) {
@@ -33747,6 +33822,7 @@ async function rederive(target2) {
     scope: target2.scope,
     id: target2.id,
     ...target2.description ? { description: target2.description } : {},
+    ...target2.labels ? { labels: target2.labels } : {},
     source: target2.source,
     resources: target2.resources.map(desiredOf)
   };
@@ -33841,6 +33917,7 @@ function selectionOf(coverage) {
   return {
     accounts: coverage.accounts ?? [],
     zones: coverage.zones ?? [],
+    ...coverage.select ? { select: coverage.select } : {},
     ...shard ? { shard: { index: Number(shard[1]), count: Number(shard[2]) } } : {},
     ...coverage.only ? { only: new Set(coverage.only) } : {}
   };
@@ -34356,6 +34433,7 @@ async function schemaDiagnostics(f2) {
   return diagnostics;
 }
 function withoutNoise(errors) {
+  errors = errors.filter((e3) => e3.keyword !== "propertyNames");
   const decisive = ["type", "minLength"];
   const decided = new Map(errors.filter((e3) => decisive.includes(e3.keyword)).map((e3) => [e3.instancePath, e3.keyword]));
   return errors.filter((e3) => !decided.has(e3.instancePath) || decided.get(e3.instancePath) === e3.keyword);
@@ -34380,6 +34458,10 @@ function emptyValues(f2) {
 }
 function describeError2(f2, error) {
   const path = pointerToPath(error.instancePath);
+  if (error.propertyName !== void 0) {
+    const keyPath = [...path, error.propertyName];
+    return { ...keyPosition(f2, keyPath), message: `label key ${JSON.stringify(error.propertyName)}: write label keys with letters and digits (and - _ . / inside), at most 63 characters`, path: describePath(keyPath) };
+  }
   if (error.keyword === "additionalProperties") {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
@@ -34389,6 +34471,10 @@ function describeError2(f2, error) {
   const odd = typeof error.data === "string" ? ODD_SPACE.exec(error.data) : null;
   const unseen = odd ? ` (it holds ${oddSpaceName(odd[0])}, which is not an ordinary space)` : "";
   return { ...valuePosition(f2, path), message: valueMessage(f2, path, error) + unseen, path: describePath(path) };
+}
+function isLabelPlace(path) {
+  const parent = path[path.length - 2];
+  return parent === "labels" || parent === "select";
 }
 function settingAt(path) {
   const [top, second] = path;
@@ -34451,6 +34537,7 @@ function valueMessage(f2, path, error) {
       return `${JSON.stringify(data)} is not one of: ${allowed.join(", ")}${suggestion ? `; did you mean "${suggestion}"?` : ""}`;
     }
     case "pattern":
+      if (typeof data === "string" && isLabelPlace(path)) return `label value ${JSON.stringify(data)}: write label values with letters and digits (and - _ . inside), at most 63 characters`;
       if (name === "account_id" || name === "zone_id") {
         const hint = /^[0-9a-f]{32}$/i.test(String(data)) ? " (write it in lowercase)" : "";
         return `${name} must be 32 lowercase hex digits, not ${JSON.stringify(data)}${hint}`;
@@ -34561,6 +34648,8 @@ function placeFile(f2) {
 function placeEntry(f2, scope, path, entry2, id) {
   const placedEntry = { scope, id, path, source: valuePosition(f2, path), sections: /* @__PURE__ */ new Map() };
   if (typeof entry2.description === "string") placedEntry.description = entry2.description;
+  const labels = readLabels(entry2.labels);
+  if (labels && Object.keys(labels).length > 0) placedEntry.labels = labels;
   if (typeof entry2.credentials_env === "string") placedEntry.credentialsEnv = placed(f2, [...path, "credentials_env"], entry2.credentials_env);
   for (const spec of RESOURCES) if (spec.scopes.includes(scope)) placeSection(f2, path, entry2, spec, scope, placedEntry.sections);
   return placedEntry;
@@ -34632,6 +34721,7 @@ function mergeTarget(entry2, defaults2) {
   const { scope, id, path } = entry2;
   const target2 = { scope, id, source: entry2.source, resources: [] };
   if (entry2.description !== void 0) target2.description = entry2.description;
+  if (entry2.labels) target2.labels = entry2.labels;
   const credentials = entry2.credentialsEnv ?? defaults2.credentialsEnv;
   if (credentials) target2.credentialsEnv = { name: credentials.value, position: credentials.position };
   const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
@@ -35303,6 +35393,7 @@ function coverageOf({ selection }, { commit, dirty }) {
     shard: selection.shard ? `${selection.shard.index}/${selection.shard.count}` : null,
     accounts: lower3(selection.accounts),
     zones: lower3(selection.zones),
+    select: selection.select ? { ...selection.select } : null,
     only: selection.only ? [...selection.only].sort() : null,
     config_commit: commit,
     config_dirty: dirty
@@ -37243,9 +37334,9 @@ function describeStartError(err) {
 }
 
 // src/commands/import.ts
+import { existsSync as existsSync2 } from "node:fs";
 import { readFile as readFile4 } from "node:fs/promises";
 import { dirname as dirname4, extname as extname2, join as join3, relative as relative3, resolve as resolve6, sep as sep3 } from "node:path";
-import { fileURLToPath } from "node:url";
 
 // src/import/description.ts
 var DESCRIPTION_MAX_LENGTH = 200;
@@ -37392,6 +37483,11 @@ async function readTargets(client, targets, concurrency) {
 init_browser();
 import { posix } from "node:path";
 var HEADER = "Written by `ztsync import` from the live state. Only the fields written here are managed.";
+var NAMED_SCHEMA = `Config schema ${SCHEMA_ID} (\`ztsync schema\` prints it; \`ztsync import --schema FILE\` writes an editor modeline).`;
+function head(schemaRef, path) {
+  const ref = schemaRef(path);
+  return ref === null ? [NAMED_SCHEMA] : [modeline(ref)];
+}
 function singleFile(model, path, schemaRef) {
   const data = {};
   if (model.defaults.length > 0) data.defaults = sections(model.defaults);
@@ -37400,23 +37496,23 @@ function singleFile(model, path, schemaRef) {
   if (accounts.length > 0) data.accounts = accounts.map(entry);
   if (zones.length > 0) data.zones = zones.map(entry);
   const trailer = model.skipped.length > 0 ? skippedComment(model.skipped) : [];
-  return { path, text: yamlText(data, [modeline(schemaRef(path)), HEADER], trailer, model.targets) };
+  return { path, text: yamlText(data, [...head(schemaRef, path), HEADER], trailer, model.targets) };
 }
 function filePerTarget(model, dir, schemaRef) {
   const files = [];
   const join4 = (...parts) => posix.join(dir.split("\\").join("/"), ...parts);
   if (model.defaults.length > 0) {
     const path = join4("defaults.yaml");
-    const text = yamlText({ defaults: sections(model.defaults) }, [modeline(schemaRef(path)), HEADER, "Laid under every target: values all the imported targets share."], [], []);
+    const text = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, "Laid under every target: the value most imported targets share; the others override it."], [], []);
     files.push({ path, text });
   }
   for (const target2 of model.targets) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [modeline(schemaRef(path)), HEADER], [], [target2]) });
+    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [...head(schemaRef, path), HEADER], [], [target2]) });
   }
   for (const target2 of model.skipped) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: commentLines([modeline(schemaRef(path)), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
+    files.push({ path, text: commentLines([...head(schemaRef, path), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
   }
   return files;
 }
@@ -37533,7 +37629,6 @@ async function roundTripProblems(state, client, concurrency) {
 }
 
 // src/commands/import.ts
-var BUNDLED_SCHEMA = fileURLToPath(new URL("../../schema/ztsync.schema.json", import.meta.url));
 var HELP = `
 Reads the live organization (and, for accounts, the DoH settings) of each target and writes config that
 plans with no changes: writable fields only, in the order of the schema; values the API reports as its
@@ -37553,7 +37648,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "what the yaml-language-server modeline points at (default: the schema of this ztsync)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -37567,6 +37662,9 @@ async function runImport(options, io) {
   const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
+  }
+  if (options.schema !== void 0 && !isUrl(options.schema) && !existsSync2(options.schema)) {
+    throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
   if (!options.force) {
@@ -37641,13 +37739,17 @@ function plannedPaths(targets, options) {
   return options.defaults ? [...files, join3(options.outDir, "defaults.yaml")] : files;
 }
 function schemaReference(given) {
-  if (given !== void 0 && /^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return () => given;
-  const schema4 = resolve6(given ?? BUNDLED_SCHEMA);
+  if (given === void 0) return () => null;
+  if (isUrl(given)) return () => given;
+  const schema4 = resolve6(given);
   return (path) => {
     const from = path === null ? process.cwd() : dirname4(resolve6(path));
     const ref = relative3(from, schema4).split(sep3).join("/");
     return ref.startsWith(".") ? ref : `./${ref}`;
   };
+}
+function isUrl(text) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
 }
 function count(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
@@ -38178,14 +38280,14 @@ function changesTable(plan, target2, base) {
     const changed = new Set(resource.changes.map((c4) => c4.path));
     const inSync = resource.managed.filter((p2) => !changed.has(p2));
     const syncLabel = resource.action === "create" ? "also managed (already the API’s default)" : "in sync";
-    const head = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
+    const head2 = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
     const rows = resource.changes.map((c4) => {
       const state = cellState(plan, target2, { type: resource.type, path: c4.path });
       const before = resource.action === "create" ? '<td class="muted">(does not exist)</td>' : `<td class="v">${escapeHtml(show(c4.before))}</td>`;
       const from = c4.source ? `<td class="src">${escapeHtml(position(c4.source, base))} (${escapeHtml(c4.source.via)})</td>` : '<td class="muted">—</td>';
       return `<tr><th scope="row" class="p">${escapeHtml(c4.path)}</th><td class="st s-${state}">${CELL_STATES[state].symbol} ${CELL_STATES[state].label}</td>${before}<td class="v">${escapeHtml(show(c4.after))}</td>${from}${withOrigin2 ? `<td>${escapeHtml(c4.origin ?? "—")}</td>` : ""}</tr>`;
     });
-    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head}</th></tr>${rows.join("")}</tbody>`;
+    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head2}</th></tr>${rows.join("")}</tbody>`;
   });
   return `<table class="changes"><thead><tr>${columns.map((c4) => `<th scope="col">${c4}</th>`).join("")}</tr></thead>${groups.join("")}</table>`;
 }
