@@ -33249,6 +33249,7 @@ function reason(err, dir) {
 // src/commands/shared/results.ts
 var RESULTS_VERSION = 1;
 var TO_RETRY = ["failed", "pending", "skipped"];
+var STOP_REASONS = ["invalid", "refused", "interrupted", "blocked", "cancelled", "error"];
 function planEntry(target2) {
   const base = { scope: target2.scope, id: target2.id };
   if (target2.error) return { ...base, outcome: "failed", error: target2.error.message };
@@ -33309,13 +33310,73 @@ var ResultsWriter = class {
   get dirty() {
     return this.#dirty;
   }
-  snapshot(complete) {
+  snapshot(complete, stopped) {
     const targets = [...this.#entries.values()];
     const summary3 = {};
     for (const t2 of targets) summary3[t2.outcome] = (summary3[t2.outcome] ?? 0) + 1;
-    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets };
+    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets, ...stopped ? { stopped } : {} };
+  }
+  /** The run ends here, before every target had its outcome: say why (synchronously, atomically). */
+  writeStopped(stopped) {
+    try {
+      writeFileAtomicSync(this.path, JSON.stringify(this.snapshot(true, stopped), null, 2) + "\n");
+    } catch (err) {
+      throw new UsageError(`--results: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 };
+var RunRecord = class {
+  constructor(path, command) {
+    this.path = path;
+    this.command = command;
+  }
+  path;
+  command;
+  #done = false;
+  /** The writer of the run's own results; call done() once it has finished. */
+  writer(entries2) {
+    return new ResultsWriter(this.path, this.command, entries2);
+  }
+  done() {
+    this.#done = true;
+  }
+  get isDone() {
+    return this.#done;
+  }
+  /**
+   * The run stops before its targets are carried out, with the plan so far when there is one: for apply, each
+   * target it would have written is `skipped` (not started, so --only-failed picks it up), one without changes
+   * `unchanged`; for plan, what the plan found.
+   */
+  stop(reason2, message, plan) {
+    const entries2 = (plan?.targets ?? []).map((t2) => {
+      const entry2 = planEntry(t2);
+      if (this.command === "plan" || entry2.outcome === "failed") return entry2;
+      return { scope: t2.scope, id: t2.id, outcome: entry2.outcome === "changes" ? "skipped" : "unchanged" };
+    });
+    new ResultsWriter(this.path, this.command, entries2).writeStopped({ reason: reason2, message });
+    this.#done = true;
+  }
+};
+async function recordingRun(path, command, body) {
+  const record = path === void 0 ? void 0 : new RunRecord(path, command);
+  let code2;
+  try {
+    code2 = await body(record);
+  } catch (err) {
+    if (record && !record.isDone) {
+      const reason2 = err instanceof Interrupted ? "interrupted" : "error";
+      const message = err instanceof UsageError || err instanceof Interrupted ? err.message : "an unexpected error (said on stderr)";
+      try {
+        record.stop(reason2, message);
+      } catch {
+      }
+    }
+    throw err;
+  }
+  if (record && !record.isDone) record.stop("error", `the run ended (exit code ${code2}) before its targets had outcomes (said on stderr)`);
+  return code2;
+}
 async function readTargetsToRetry(path) {
   let text;
   try {
@@ -33339,6 +33400,13 @@ async function readTargetsToRetry(path) {
     if (!ok) throw new UsageError(`--only-failed: ${path}: targets[${i3}] needs scope (account or zone), id and outcome`);
     if (TO_RETRY.includes(t2.outcome)) keys.add(targetKey(t2));
   });
+  if (keys.size === 0) {
+    const reason2 = file.stopped && typeof file.stopped === "object" ? file.stopped.reason : void 0;
+    const stopped = STOP_REASONS.find((r2) => r2 === reason2);
+    throw new UsageError(
+      stopped ? `--only-failed: ${path} records a run that stopped (${stopped}) before it tried any target: nothing to retry; run again without --only-failed` : `--only-failed: ${path} lists no failed, skipped or pending target: nothing to retry`
+    );
+  }
   return keys;
 }
 
@@ -35342,6 +35410,8 @@ async function planPipeline(settings, sink) {
   if (!state || diagnostics.length > 0) return { kind: "invalid", diagnostics };
   const unmatched = unmatchedFilters(state.targets, settings.selection);
   if (unmatched.length > 0) return { kind: "unmatched", unmatched };
+  const only = settings.selection.only;
+  if (only && !state.targets.some((t2) => only.has(targetKey(t2)))) return { kind: "nothing-to-retry", listed: only.size };
   const clients = makeClients(settings.api, sink.env);
   if (targets.some((t2) => !t2.credentialsEnv)) clients.for(void 0);
   const coverage = coverageOf(settings, await configCommit(settings.paths));
@@ -35522,17 +35592,26 @@ function reportRefusals(io, refusals, { plan, targets, stopped }) {
 }
 
 // src/commands/shared/plan-run.ts
-async function planFromConfig(settings, io) {
+async function planFromConfig(settings, io, record) {
   const outcome = await planPipeline(settings, commandSink(io, settings));
   switch (outcome.kind) {
-    case "invalid":
+    case "invalid": {
       reportInvalidConfig(io, outcome.diagnostics);
+      const n3 = outcome.diagnostics.length;
+      record?.stop("invalid", `the config is not valid (${n3} ${n3 === 1 ? "error" : "errors"}, said on stderr): nothing was read or changed`);
       return null;
+    }
     case "unmatched":
       throw unmatchedError(outcome.unmatched);
-    case "interrupted":
-      throw new Interrupted(`interrupted (${outcome.signal}) with live state read for ${outcome.plan.targets.length} of ${outcome.total} targets: nothing was changed`);
+    case "nothing-to-retry":
+      throw new UsageError(`--only-failed: none of the ${outcome.listed} ${outcome.listed === 1 ? "target" : "targets"} the results file lists to retry is in the config: nothing to retry`);
+    case "interrupted": {
+      const message = `interrupted (${outcome.signal}) with live state read for ${outcome.plan.targets.length} of ${outcome.total} targets: nothing was changed`;
+      record?.stop("interrupted", message, outcome.plan);
+      throw new Interrupted(message);
+    }
     case "refused":
+      record?.stop("refused", "the API refused the credentials (said on stderr): nothing was changed", outcome.plan);
       return null;
     case "planned":
       return { plan: outcome.plan, clients: outcome.clients, counts: countsOf(outcome.clients) };
@@ -35576,9 +35655,13 @@ function applyCommand(io, setExit) {
     "Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n\nA saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does not know, or when its changes are not what its desired values make against its recorded live state; the safety rules and the budget are judged again with the allowances of this run (config and flags, never the file), and credentials come from this run only. Given config paths too, the plan must be exactly what that config asks for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written; with --skip-blocked, the targets no rule blocks are applied)."
   ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for").option("--skip-blocked", "apply every target no safety rule blocks, report the blocked ones, and exit 3 if any was blocked (the change budget still stops the whole plan)").option("--max-plan-age <duration>", `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
-    const loaded = options.plan ? await savedPlan(paths, options, io) : await freshPlan(paths, options, io);
-    if (!loaded) return setExit(EXIT.error);
-    setExit(await applyLoaded(loaded, loaded.settings, io));
+    setExit(
+      await recordingRun(options.results, "apply", async (record) => {
+        const loaded = options.plan ? await savedPlan(paths, options, io, record) : await freshPlan(paths, options, io, record);
+        if (!loaded) return EXIT.error;
+        return applyLoaded(loaded, loaded.settings, io, record);
+      })
+    );
   });
 }
 function applySettings(flags, concurrency) {
@@ -35590,13 +35673,13 @@ function applySettings(flags, concurrency) {
     ...concurrency === void 0 ? {} : { concurrency }
   };
 }
-async function freshPlan(paths, options, io) {
+async function freshPlan(paths, options, io, record) {
   if (paths.length === 0) throw new UsageError("apply needs config paths, or --plan FILE to apply a saved plan");
   const settings = await reconcileSettings(paths, options, io, { readOnly: false });
-  const planned = await planFromConfig(settings, io);
+  const planned = await planFromConfig(settings, io, record);
   return planned && { ...planned, settings: applySettings(options, settings.api.concurrency) };
 }
-async function savedPlan(paths, options, io) {
+async function savedPlan(paths, options, io, record) {
   const file = options.plan;
   if (selectsTargets(options)) {
     throw new UsageError("--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole (with config paths, the targets its coverage records)");
@@ -35607,6 +35690,7 @@ async function savedPlan(paths, options, io) {
   const refuse = (why) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed
 `);
+    record?.stop("invalid", `${visible(why)}; nothing was changed`);
     return null;
   };
   let plan;
@@ -35624,6 +35708,7 @@ async function savedPlan(paths, options, io) {
     if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(selectTargets(state.targets, selectionOf(plan.coverage)), io.env)));
     if (!state || diagnostics.length > 0) {
       reportInvalidConfig(io, diagnostics);
+      record?.stop("invalid", `the config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"}, said on stderr): nothing was read or changed`);
       return null;
     }
     config = { targets: state.targets, commit: (await configCommit(paths)).commit };
@@ -35642,7 +35727,7 @@ function parseMaxPlanAge(text) {
   if (nanos === void 0 || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text}"`);
   return Number(nanos / 1000000n);
 }
-async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io) {
+async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io, record) {
   const color = useColor(io);
   const c4 = import_picocolors2.default.createColors(color);
   const github = githubActions(io);
@@ -35655,6 +35740,7 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io
       const why = options.skipBlocked ? ": the change budget blocks the plan as a whole (--skip-blocked skips only targets a safety rule blocks)" : "";
       io.stderr.write(`Nothing was applied: the plan is blocked (see above)${why}.
 `);
+      record?.stop("blocked", `the plan is blocked (${plan.blocked.map((b2) => b2.rule).join(", ")}): nothing was applied`, plan);
       await github.appendSummary(applySummaryMarkdown(`Nothing was applied: the plan is blocked${why}. ${escapeText(blockedList(plan))}`, []));
       return EXIT.blocked;
     }
@@ -35663,18 +35749,20 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io
     io.stderr.write(`--skip-blocked: not applying ${names.length} blocked ${names.length === 1 ? "target" : "targets"} (${names.join(", ")}); applying the others.
 `);
   }
-  const results = options.results ? new ResultsWriter(
-    options.results,
-    "apply",
+  const results = record?.writer(
     plan.targets.map((t2) => t2.error ? planEntry(t2) : { scope: t2.scope, id: t2.id, outcome: planEntry(t2).outcome === "changes" ? "pending" : "unchanged" })
-  ) : void 0;
+  );
   if (!hasChanges(plan)) {
     await results?.finish();
+    record?.done();
     await github.appendSummary(applySummaryMarkdown("Nothing to apply.", []));
     return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
   }
   const writes = plan.targets.some((t2) => !t2.error && targetChanges(t2) && !blocked2?.has(`${t2.scope}:${t2.id}`));
-  if (writes && !await approved(io, options)) return EXIT.error;
+  if (writes && !await approved(io, options)) {
+    record?.stop("cancelled", "the changes were not confirmed: nothing was applied", plan);
+    return EXIT.error;
+  }
   await results?.write(false);
   io.stdout.write("\n");
   const refusedWhilePlanning = new Set(clients.refusals().map((r2) => r2.error));
@@ -35714,6 +35802,7 @@ ztsync apply: ${signal}: starting no new target and no new retry; finishing the 
     stop.end();
     progress.stop();
     await results?.finish();
+    record?.done();
   }
   const { applied, unconfirmed, unchanged, failed, skipped: skipped2, blocked: blockedCount } = result.summary;
   const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : "", skipped2 ? `${skipped2} not started` : "", blockedCount ? `${blockedCount} blocked` : ""].filter(Boolean);
@@ -37877,36 +37966,42 @@ function planCommand(io, setExit) {
     "Validate the config, read live state, and show the field-level changes apply would make.\nOnly fields present in the config are compared. Plan never writes to the API.\n\nExit codes: 0 success; 1 error (invalid config, API failure for any target); 3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode); with --detailed-exitcode, 2 when there are changes and no errors."
   ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read");
   return addReconcileOptions(command).action(async (paths, options) => {
-    const out = options.out === "-" ? void 0 : options.out;
-    if (out !== void 0) checkWritable(out);
-    if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file; for the markdown plan on stdout use --format markdown");
-    if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
-    const settings = await reconcileSettings(paths, options, io, { readOnly: true });
-    const planned = await planFromConfig(settings, io);
-    if (!planned) return setExit(EXIT.error);
-    const { plan } = planned;
-    if (settings.results) await new ResultsWriter(settings.results, "plan", plan.targets.map(planEntry)).finish();
-    const github = githubActions(io);
-    github.annotatePlan(plan);
-    const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
-    if (out !== void 0) {
-      writeOutputFile(io, out, rendered);
-      io.stdout.write(`${summaryLine(plan)}
+    setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record)));
+  });
+}
+async function runPlan(paths, options, io, record) {
+  const out = options.out === "-" ? void 0 : options.out;
+  if (out !== void 0) checkWritable(out);
+  if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file; for the markdown plan on stdout use --format markdown");
+  if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
+  const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+  const planned = await planFromConfig(settings, io, record);
+  if (!planned) return EXIT.error;
+  const { plan } = planned;
+  if (record) {
+    await record.writer(plan.targets.map(planEntry)).finish();
+    record.done();
+  }
+  const github = githubActions(io);
+  github.annotatePlan(plan);
+  const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
+  if (out !== void 0) {
+    writeOutputFile(io, out, rendered);
+    io.stdout.write(`${summaryLine(plan)}
 Wrote the ${options.format} plan to ${github.guard(visible(out))}
 `);
-    } else {
-      io.stdout.write(options.format === "text" ? github.guard(rendered) : rendered);
-    }
-    if (options.markdownOut !== void 0) {
-      writeOutputFile(io, options.markdownOut, renderPlan(plan, "markdown", { color: false, markdown: { fullPlanUrl: github.runUrl } }));
-      io.stdout.write(`Wrote the markdown plan to ${github.guard(visible(options.markdownOut))}
+  } else {
+    io.stdout.write(options.format === "text" ? github.guard(rendered) : rendered);
+  }
+  if (options.markdownOut !== void 0) {
+    writeOutputFile(io, options.markdownOut, renderPlan(plan, "markdown", { color: false, markdown: { fullPlanUrl: github.runUrl } }));
+    io.stdout.write(`Wrote the markdown plan to ${github.guard(visible(options.markdownOut))}
 `);
-    }
-    await github.appendStepSummary(plan);
-    if (plan.summary.error > 0) return setExit(EXIT.error);
-    if (plan.blocked.length > 0) return setExit(EXIT.blocked);
-    setExit(options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok);
-  });
+  }
+  await github.appendStepSummary(plan);
+  if (plan.summary.error > 0) return EXIT.error;
+  if (plan.blocked.length > 0) return EXIT.blocked;
+  return options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
 }
 
 // src/plan/report-assets.ts
