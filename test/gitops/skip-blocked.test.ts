@@ -63,8 +63,8 @@ describe('apply --skip-blocked', () => {
     // --only-failed does not pick a blocked target up again: retrying cannot unblock it.
     const before = writes(em);
     const retry = await ztsync(em, ['apply', dir, '--auto-approve', '--only-failed', results]);
-    expect(retry.stdout).not.toContain(STAGING);
-    expect(retry.code).toBe(0);
+    expect(retry.code).toBe(1);
+    expect(retry.stderr).toMatch(/--only-failed.*nothing/);
     expect(writes(em)).toBe(before);
   });
 
