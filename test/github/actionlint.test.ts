@@ -93,7 +93,9 @@ describe('the workflows', () => {
   }
 
   it('set least permissions: read-only contents at the top, each job only what it needs', () => {
-    const allowedWrites: Record<string, string[]> = { 'pull-requests': ['plan'], issues: ['report'] };
+    // The sticky plan comment (a job that runs no ztsync), the comment on a merged pull request whose plan could not
+    // be applied, the drift issue.
+    const allowedWrites: Record<string, string[]> = { 'pull-requests': ['comment', 'apply-reviewed'], issues: ['report'] };
     for (const { path, wf } of parsed) {
       expect(wf.permissions, path).toEqual({ contents: 'read' });
       for (const [name, job] of Object.entries(wf.jobs)) {
@@ -204,5 +206,58 @@ describe('the workflows', () => {
         expect(concurrency, `${path} ${name}`).toMatchObject({ group: expect.stringMatching(/^ztsync-apply/), 'cancel-in-progress': false });
       }
     }
+  });
+});
+
+describe('the GitOps loop: apply exactly what was reviewed', () => {
+  const planWf = read(`${EXAMPLES}/ztsync-plan.yml`);
+  const applyWf = read(`${EXAMPLES}/ztsync-apply.yml`);
+  type Step = { name?: string; uses?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string>; run?: string };
+  type Job = { if?: string; environment?: string; permissions?: Record<string, string>; steps: Step[]; needs?: string };
+  const jobs = (text: string) => (parse(text) as { jobs: Record<string, Job> }).jobs;
+  const ztsyncSteps = (job: Job) => job.steps.filter((s) => s.uses?.includes('/ztsync@'));
+
+  it('plan: writes to $RUNNER_TEMP, uploads the saved plan named by PR number and head commit, only when ztsync wrote it', () => {
+    const { plan } = jobs(planWf);
+    const step = ztsyncSteps(plan!).find((s) => s.with?.command === 'plan')!;
+    expect(String(step.with?.args)).toContain('--out ${{ runner.temp }}/ztsync-plan/plan.json');
+    expect(String(step.with?.args)).toContain('--markdown-out ${{ runner.temp }}/ztsync-plan/plan.md');
+    // The plan step gets the read token only; the job has no write permission at all.
+    expect(step.env).toEqual({ CLOUDFLARE_API_TOKEN: '${{ secrets.CLOUDFLARE_API_TOKEN_READ }}' });
+    expect(plan!.permissions).toEqual({ contents: 'read' });
+    const upload = plan!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    expect(upload.with?.name).toBe('ztsync-plan-pr${{ github.event.pull_request.number }}-${{ github.event.pull_request.head.sha }}');
+    expect(upload.if).toContain('steps.plan.outputs.exit-code');
+    // Nothing from the checkout (which the pull request controls) is posted or uploaded.
+    expect(planWf).not.toMatch(/hashFiles\('plan\.(json|md)'\)|path: plan\.(json|md)|readFileSync\('plan\.md'/);
+  });
+
+  it('plan: the sticky comment is found by the bot\'s login, replaced when validation fails, and fork PRs are told they get no secrets', () => {
+    const { comment } = jobs(planWf);
+    expect(ztsyncSteps(comment!)).toEqual([]);
+    expect(planWf).toContain("c.user?.login === 'github-actions[bot]'");
+    expect(planWf).not.toContain("type === 'Bot'");
+    expect(planWf).toContain('validation failed at ${HEAD_SHA}: see the annotations');
+    expect(planWf).toMatch(/fork: GitHub gives its runs no secrets/);
+  });
+
+  it('apply: on the default branch only, behind the environment, applies the merged PR\'s artifact with the config paths', () => {
+    const all = jobs(applyWf);
+    for (const [name, job] of Object.entries(all)) {
+      if (!job.environment) continue;
+      expect(job.environment, name).toBe('cloudflare-zero-trust');
+      expect(job.if, name).toContain("format('refs/heads/{0}', github.event.repository.default_branch)");
+      expect(ztsyncSteps(job).map((s) => String(s.with?.args)), name).toEqual([expect.stringMatching(/^--plan \$\{\{ runner\.temp \}\}\/\w+\/plan\.json config --auto-approve/)]);
+    }
+    const reviewed = all['apply-reviewed']!;
+    const find = reviewed.steps.find((s) => s.run?.includes('/pulls'))!;
+    expect(find.run).toContain('gh api "repos/$REPO/commits/$SHA/pulls"');
+    expect(find.run).toContain('name="ztsync-plan-pr${number}-${head}"');
+    expect(find.run).toContain('actions/artifacts?name=$name');
+    const download = reviewed.steps.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+    expect(download.with).toMatchObject({ name: '${{ steps.find.outputs.name }}', 'run-id': '${{ steps.find.outputs.run-id }}', 'github-token': '${{ github.token }}' });
+    // The manual path: a plan job (read token, summary) hands its saved plan to the apply job behind the environment.
+    expect(ztsyncSteps(all.plan!)[0]!.env).toEqual({ CLOUDFLARE_API_TOKEN: '${{ secrets.CLOUDFLARE_API_TOKEN_READ }}' });
+    expect(all.apply!.needs).toBe('plan');
   });
 });
