@@ -10,6 +10,27 @@ export const DEFAULT_API_BASE = 'https://api.cloudflare.com/client/v4';
 /** The environment variables that hold secrets: their values are masked in all output. */
 export const SECRET_ENV = ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_API_KEY', 'CLOUDFLARE_EMAIL', 'ZTSYNC_EMULATOR_TOKEN'] as const;
 
+/** A variable whose name starts so may hold a per-target token without being declared (--credentials-env). */
+export const CREDENTIAL_PREFIX = 'CLOUDFLARE_API_TOKEN_';
+
+/**
+ * Whether a credentials_env may name this variable: CLOUDFLARE_API_TOKEN, a name starting with CREDENTIAL_PREFIX,
+ * or one the run declared (`declared`, from --credentials-env). Any other variable of the runner (GITHUB_TOKEN, a
+ * deploy key) would otherwise be sent to the API base as a bearer token because a pull request named it.
+ */
+export function mayHoldToken(name: string, declared: readonly string[]): boolean {
+  return name === 'CLOUDFLARE_API_TOKEN' || (name.startsWith(CREDENTIAL_PREFIX) && name.length > CREDENTIAL_PREFIX.length) || declared.includes(name);
+}
+
+/** A per-target token from the variable a credentials_env names: declared, set, and well-formed. */
+export function tokenFromEnv(env: Record<string, string | undefined>, name: string, declared: readonly string[]): Credentials {
+  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}, or declare it with --credentials-env ${name})`);
+  const token = env[name]?.trim();
+  // Checked with the config already (at the credentials_env's position); this is the last line of defence.
+  if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);
+  return { kind: 'token', token: wellFormed(name, token) };
+}
+
 export function credentialsFromEnv(env: Record<string, string | undefined>): Credentials {
   const token = env.CLOUDFLARE_API_TOKEN?.trim();
   if (token) return { kind: 'token', token: wellFormed('CLOUDFLARE_API_TOKEN', token) };
@@ -25,12 +46,19 @@ export function credentialsFromEnv(env: Record<string, string | undefined>): Cre
  * a paste, a space, a quote character from a rich editor) cannot be a Cloudflare credential, and would only fail
  * on every request; refuse it before any call, without ever printing it.
  */
-function wellFormed(variable: string, value: string): string {
+export function wellFormed(variable: string, value: string): string {
+  const wrong = malformation(value);
+  if (wrong) throw new UsageError(`${variable} is malformed: ${wrong}`);
+  return value;
+}
+
+/** What makes `value` no credential (a space, a line break, a character that is not visible ASCII), or undefined. */
+export function malformation(value: string): string | undefined {
   const bad = [...value].findIndex((ch) => !/^[\x21-\x7e]$/.test(ch));
-  if (bad < 0) return value;
-  const ch = value[bad];
+  if (bad < 0) return undefined;
+  const ch = [...value][bad];
   const what = ch === '\n' || ch === '\r' ? 'a line break' : /\s/.test(ch) ? 'a space' : `the character U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  throw new UsageError(`${variable} is malformed: it contains ${what} at character ${bad + 1}; a credential is one word of visible ASCII characters (check for a stray paste or quotes)`);
+  return `it contains ${what} at character ${bad + 1}; a credential is one word of visible ASCII characters (check for a stray paste or quotes)`;
 }
 
 export function authHeaders(credentials: Credentials): Record<string, string> {

@@ -1,11 +1,11 @@
-// One client per credential: targets that name a token of their own (credentials_env) get a client, and so a
-// rate budget, of their own; targets that name the same token share one. Tokens are held by the clients only.
+// One client per credential variable: targets that name a token of their own (credentials_env) get a client, and
+// a rate budget, of their own; variables that hold the same token share its budget. Tokens are held by the
+// clients only.
 
 import { createHash } from 'node:crypto';
-import { UsageError } from '../io.js';
 import { RateBudget, type RateLimitSetting } from './budget.js';
 import { CloudflareClient, type ClientOptions } from './client.js';
-import { checkedApiBase, credentialsFromEnv, refusalAdvice, type Credentials } from './credentials.js';
+import { checkedApiBase, credentialsFromEnv, refusalAdvice, tokenFromEnv, type Credentials } from './credentials.js';
 import { refusedToken, type CredentialRefusedError } from './errors.js';
 
 /** What plan and apply take: one client for every target, or a pool that picks each target's client. */
@@ -15,6 +15,8 @@ export interface PoolOptions extends Omit<ClientOptions, 'credentials' | 'budget
   env: Record<string, string | undefined>;
   /** Each credential's paced budget; absent: unpaced. */
   rateLimit?: RateLimitSetting;
+  /** Variables declared to hold a per-target token (--credentials-env), besides CLOUDFLARE_API_TOKEN_…. */
+  credentialVariables?: readonly string[];
 }
 
 /** A credential the API refused, once however many targets use it. */
@@ -40,9 +42,10 @@ export function explainRefusal(refusal: Refusal, where: (variable: string) => st
 export class ClientPool {
   readonly apiBase: URL;
   readonly #options: PoolOptions;
-  /** By a hash of the credential, so that two variables holding one token share its budget. */
+  /** By variable ('' for the default credentials): each variable's client fails or is refused on its own. */
   readonly #clients = new Map<string, CloudflareClient>();
-  readonly #byName = new Map<string, CloudflareClient>();
+  /** By a hash of the credential, so that two variables holding one token share its paced budget. */
+  readonly #budgets = new Map<string, RateBudget>();
   readonly #credentials = new Map<CloudflareClient, Credentials>();
   readonly #secrets = new Set<string>();
   #retriesStopped = false;
@@ -52,23 +55,28 @@ export class ClientPool {
     this.#options = options;
   }
 
-  /** The client of a target: its credentials_env's token, or the default credentials (CLOUDFLARE_API_TOKEN …). */
+  /**
+   * The client of a target: its credentials_env's token, or the default credentials (CLOUDFLARE_API_TOKEN …).
+   * One client per variable, so that what one client meets (a refusal, a failure) never says that two variables
+   * hold the same token; the budget they spend is one, as the API counts it.
+   */
   for(credentialsEnv?: string): CloudflareClient {
     const name = credentialsEnv ?? '';
-    const known = this.#byName.get(name);
+    const known = this.#clients.get(name);
     if (known) return known;
-    const credentials = credentialsEnv === undefined ? credentialsFromEnv(this.#options.env) : tokenFrom(this.#options.env, credentialsEnv);
-    const key = fingerprint(credentials);
-    let client = this.#clients.get(key);
-    if (!client) {
-      const { env: _env, rateLimit, ...clientOptions } = this.#options;
-      client = new CloudflareClient({ ...clientOptions, credentials, ...(rateLimit ? { budget: new RateBudget(rateLimit) } : {}) });
-      if (this.#retriesStopped) client.stopRetrying();
-      this.#clients.set(key, client);
-      this.#credentials.set(client, credentials);
-      this.#secrets.add(credentials.kind === 'token' ? credentials.token : credentials.key);
+    const credentials = credentialsEnv === undefined ? credentialsFromEnv(this.#options.env) : tokenFromEnv(this.#options.env, credentialsEnv, this.#options.credentialVariables ?? []);
+    const { env: _env, rateLimit, credentialVariables: _declared, ...clientOptions } = this.#options;
+    let budget: RateBudget | undefined;
+    if (rateLimit) {
+      const key = fingerprint(credentials);
+      budget = this.#budgets.get(key) ?? new RateBudget(rateLimit);
+      this.#budgets.set(key, budget);
     }
-    this.#byName.set(name, client);
+    const client = new CloudflareClient({ ...clientOptions, credentials, ...(budget ? { budget } : {}) });
+    if (this.#retriesStopped) client.stopRetrying();
+    this.#clients.set(name, client);
+    this.#credentials.set(client, credentials);
+    this.#secrets.add(credentials.kind === 'token' ? credentials.token : credentials.key);
     return client;
   }
 
@@ -83,16 +91,15 @@ export class ClientPool {
     return [...this.#secrets];
   }
 
-  /** Each refused credential once, with the variables that hold it (in the order targets first named them). */
+  /** Each refused variable's credential once (the default credentials as ''), in the order targets first named them. */
   refusals(): Refusal[] {
-    return this.clients.flatMap((client) => {
+    return [...this.#clients].flatMap(([name, client]) => {
       if (!client.refusal) return [];
-      const names = [...this.#byName].filter(([, c]) => c === client).map(([name]) => name);
-      return [{ error: client.refusal, byDefault: names.includes(''), variables: names.filter(Boolean), advice: refusalAdvice(this.#credentials.get(client)!, names) }];
+      return [{ error: client.refusal, byDefault: name === '', variables: name ? [name] : [], advice: refusalAdvice(this.#credentials.get(client)!, [name]) }];
     });
   }
 
-  /** Every client made so far (one per distinct credential). */
+  /** Every client made so far (one per variable). */
   get clients(): CloudflareClient[] {
     return [...this.#clients.values()];
   }
@@ -104,13 +111,6 @@ export function clientFor(clients: Clients, credentialsEnv?: string): Cloudflare
 
 export function clientsOf(clients: Clients): CloudflareClient[] {
   return clients instanceof ClientPool ? clients.clients : [clients];
-}
-
-function tokenFrom(env: Record<string, string | undefined>, name: string): Credentials {
-  const token = env[name]?.trim();
-  // Checked with the config already (at the credentials_env's position); this is the last line of defence.
-  if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);
-  return { kind: 'token', token };
 }
 
 function fingerprint(credentials: Credentials): string {

@@ -21,6 +21,8 @@ export interface ApiSettings {
   concurrency?: number;
   /** Shorter retry waits (tests); absent: the real ones. */
   timing?: Pick<ClientOptions, 'minBackoffMs' | 'maxBackoffMs' | 'maxRetryAfterMs'>;
+  /** Variables declared to hold a per-target token (--credentials-env), besides CLOUDFLARE_API_TOKEN_…. */
+  credentialVariables?: readonly string[];
 }
 
 /** The settings of a run that sets nothing: Cloudflare's API, the default retry and rate budgets. */
@@ -45,5 +47,5 @@ export function makeClient(api: ApiSettings, env: Record<string, string | undefi
 
 /** A client per credential (CLOUDFLARE_API_TOKEN …, or a target's credentials_env), made as targets need them. */
 export function makeClients(api: ApiSettings, env: Record<string, string | undefined>): ClientPool {
-  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit });
+  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit, credentialVariables: api.credentialVariables ?? [] });
 }

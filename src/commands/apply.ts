@@ -14,6 +14,7 @@ import { makeClients } from '../cloudflare/settings.js';
 import { stopOnInterrupt } from './shared/interrupt.js';
 import { apiSettings } from './shared/options/api.js';
 import { addReconcileOptions, reconcileSettings, type ReconcileFlags } from './shared/options/reconcile.js';
+import { environmentSettings } from './shared/options/environment.js';
 import { safetySettings } from './shared/options/safety.js';
 import { selectsTargets } from './shared/options/selection.js';
 import { printDiagnostics, reportInvalidConfig } from './shared/diagnostics.js';
@@ -120,7 +121,8 @@ async function savedPlan(paths: string[], options: ApplyFlags, io: Io, record: R
   }
   const maxAgeMs = parseMaxPlanAge(options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE);
   const safety = safetySettings(options);
-  const api = apiSettings(options, io, { readOnly: false });
+  const environment = environmentSettings(options, io.env);
+  const api = { ...apiSettings(options, io, { readOnly: false }), credentialVariables: environment.credentials };
   const refuse = (why: string) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed\n`);
     record?.stop('invalid', `${visible(why)}; nothing was changed`);
@@ -138,7 +140,7 @@ async function savedPlan(paths: string[], options: ApplyFlags, io: Io, record: R
   let config: ConfigGiven | undefined;
   let judged: SafetyOptions = safety;
   if (paths.length > 0) {
-    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy: environment });
     printDiagnostics(io, warnings);
     if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(selectTargets(state.targets, selectionOf(plan.coverage)), io.env)));
     if (!state || diagnostics.length > 0) {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { formatDiagnostic, loadDesiredState, type DesiredState } from '../config/index.js';
 import { EXIT, type Io } from '../io.js';
 import { githubActions } from './shared/github.js';
+import { addEnvironmentOptions, environmentSettings, type EnvironmentFlags } from './shared/options/environment.js';
 
 const HELP = `
 Checks, and reports every problem at once as file:line:col: message (path):
@@ -17,7 +18,9 @@ Checks, and reports every problem at once as file:line:col: message (path):
     warp_auth_session_duration; mfa_required_for_all_apps needs MFA authenticators and a session duration;
     a doh section needs service_token_id; zones take only zone settings and no doh
   - an account or zone defined twice, across all files
-  - \${ZTSYNC_NAME} in string values: the variable must be set; only names starting with ZTSYNC_ are read
+  - \${ZTSYNC_NAME} in string values: only variables the run allows (--env-allow, ZTSYNC_ENV_ALLOW) are
+    read, never a credential, and they must be set
+  - credentials_env names only CLOUDFLARE_API_TOKEN_… or a variable declared with --credentials-env
 
 Directories are searched recursively for *.yaml and *.yml, skipping dot-directories (.github, .git)
 and node_modules unless named. Exit code 0 when valid, 1 otherwise.
@@ -25,25 +28,25 @@ It reads no live state: nothing is sent to Cloudflare.
 `;
 
 export function validateCommand(io: Io, setExit: (code: number) => void): Command {
-  return new Command('validate')
+  const command = new Command('validate')
     .description('Validate config files without contacting Cloudflare.')
     .argument('<paths...>', 'config files or directories')
-    .addHelpText('after', HELP)
-    .action(async (paths: string[]) => {
-      const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
-      for (const w of warnings) io.stderr.write(githubActions(io).guard(`${formatDiagnostic(w)}\n`));
-      if (!state) {
-        const github = githubActions(io);
-        github.annotateDiagnostics(diagnostics);
-        for (const d of diagnostics) io.stderr.write(github.guard(`${formatDiagnostic(d)}\n`));
-        const n = diagnostics.length;
-        io.stderr.write(`${n} ${n === 1 ? 'problem' : 'problems'} found\n`);
-        setExit(EXIT.error);
-        return;
-      }
-      io.stdout.write(`ok: ${summary(state)}\n`);
-      setExit(EXIT.ok);
-    });
+    .addHelpText('after', HELP);
+  return addEnvironmentOptions(command).action(async (paths: string[], flags: EnvironmentFlags) => {
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy: environmentSettings(flags, io.env) });
+    for (const w of warnings) io.stderr.write(githubActions(io).guard(`${formatDiagnostic(w)}\n`));
+    if (!state) {
+      const github = githubActions(io);
+      github.annotateDiagnostics(diagnostics);
+      for (const d of diagnostics) io.stderr.write(github.guard(`${formatDiagnostic(d)}\n`));
+      const n = diagnostics.length;
+      io.stderr.write(`${n} ${n === 1 ? 'problem' : 'problems'} found\n`);
+      setExit(EXIT.error);
+      return;
+    }
+    io.stdout.write(`ok: ${summary(state)}\n`);
+    setExit(EXIT.ok);
+  });
 }
 
 function count(n: number, noun: string): string {

@@ -11,7 +11,7 @@ import { allowCandidates, type AllowCandidate } from './allow.js';
 import { readBlockYaml } from './block-yaml.js';
 import { passesSchema, schemaDiagnostics } from './check-schema.js';
 import { placeFile, type PlacedFile } from './desired.js';
-import { interpolateFile, type Env, type VariableRead } from './interpolate.js';
+import { interpolateFile, type ConfigEnv, type VariableRead } from './interpolate.js';
 import { overlongLine, parseYaml } from './load.js';
 import type { Diagnostic } from './model.js';
 import { blockLocator, fileDiagnostic, type ConfigFile } from './positions.js';
@@ -28,7 +28,7 @@ export interface CheckedFile {
 /** A file's text, or why it could not be read. */
 export type ReadText = () => Promise<{ text: string } | { diagnostics: Diagnostic[] }>;
 
-export async function checkFile(path: string, read: ReadText, env: Env): Promise<CheckedFile> {
+export async function checkFile(path: string, read: ReadText, env: ConfigEnv): Promise<CheckedFile> {
   try {
     const got = await read();
     if ('diagnostics' in got) return { allow: [], reads: [], diagnostics: got.diagnostics };
@@ -42,7 +42,7 @@ export async function checkFile(path: string, read: ReadText, env: Env): Promise
 }
 
 /** The file read by the block reader, if it can read it and no check finds a problem; otherwise undefined. */
-async function checkSoundBlockFile(path: string, text: string, env: Env): Promise<CheckedFile | undefined> {
+async function checkSoundBlockFile(path: string, text: string, env: ConfigEnv): Promise<CheckedFile | undefined> {
   const block = readBlockYaml(text);
   if (!block) return undefined;
   const file: ConfigFile = { file: path, data: block.data, where: blockLocator(path, block.data, block.positions) };
@@ -59,7 +59,7 @@ function mayReference(text: string): boolean {
 }
 
 /** The file read by yaml, with a message at file:line:col for each problem (exported for the tests that hold the two readings equal). */
-export async function checkDocument(path: string, text: string, env: Env): Promise<CheckedFile> {
+export async function checkDocument(path: string, text: string, env: ConfigEnv): Promise<CheckedFile> {
   const loaded = parseYaml(path, text);
   if (!loaded.file) return { allow: [], reads: [], diagnostics: loaded.diagnostics };
   // Before the schema: a value read from the environment is checked like one written out (a reference that

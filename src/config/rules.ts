@@ -1,6 +1,7 @@
 // Rules that span fields, checked on each target after the defaults are merged: the API refuses these
 // combinations, so they are caught before any request.
 
+import { malformation } from '../cloudflare/credentials.js';
 import { describeRequirement, fieldByPath, missingRequirements, RESOURCES, resourceSpec, type ResourceType } from '../resources/index.js';
 import { formatAdvice, normalize } from '../resources/normalize.js';
 import { formatPosition, type DesiredTarget, type Diagnostic, type SourcePosition } from './model.js';
@@ -113,11 +114,17 @@ export function credentialDiagnostics(targets: readonly DesiredTarget[], env: Re
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const { credentialsEnv } of targets) {
-    if (!credentialsEnv || env[credentialsEnv.name]?.trim()) continue;
+    if (!credentialsEnv) continue;
+    const value = env[credentialsEnv.name]?.trim();
+    const wrong = value ? malformation(value) : undefined;
+    if (value && !wrong) continue;
     const key = formatPosition(credentialsEnv.position);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ ...credentialsEnv.position, message: `credentials_env names the environment variable ${credentialsEnv.name}, which is not set (it should hold an API token)`, path: '' });
+    const message = wrong
+      ? `credentials_env names the environment variable ${credentialsEnv.name}, which is malformed: ${wrong}`
+      : `credentials_env names the environment variable ${credentialsEnv.name}, which is not set (it should hold an API token)`;
+    out.push({ ...credentialsEnv.position, message, path: '' });
   }
   return out;
 }

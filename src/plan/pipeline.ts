@@ -5,9 +5,9 @@
 
 import { stat } from 'node:fs/promises';
 import { configCommit } from '../config/commit.js';
-import { credentialDiagnostics, loadDesiredState, sortDiagnostics, type AllowEntry } from '../config/index.js';
+import { credentialDiagnostics, loadDesiredState, sortDiagnostics, type AllowEntry, type Loaded } from '../config/index.js';
 import { formatDiagnostic, type DesiredState, type DesiredTarget, type Diagnostic } from '../config/model.js';
-import type { Env } from '../config/interpolate.js';
+import type { Env, EnvPolicy } from '../config/interpolate.js';
 import type { ClientPool, Refusal } from '../cloudflare/pool.js';
 import { makeClients, type ApiSettings } from '../cloudflare/settings.js';
 import { UsageError } from '../io.js';
@@ -29,6 +29,8 @@ export interface PlanSettings {
   baseline?: string[];
   /** Look up who last changed each drifted target in its account's audit log (plan --attribute). */
   attribute?: boolean;
+  /** What the config may reach in the environment. */
+  environment: EnvPolicy;
 }
 
 /** Where the pipeline says what it has to say, and how the command watches the reads (progress, Ctrl-C). */
@@ -71,8 +73,9 @@ export type PlanOutcome =
   | { kind: 'interrupted'; signal: string; plan: Plan; total: number };
 
 export async function planPipeline(settings: PlanSettings, sink: PlanSink): Promise<PlanOutcome> {
-  // Load.
-  const { state, diagnostics, warnings } = await loadDesiredState(settings.paths, { env: sink.env });
+  // Load. The base config first: no variable its credentials_env names may be read by the config either.
+  const { state: base, credentialNames } = settings.baseline ? await baselineState(settings.baseline, settings.environment, sink) : { state: null, credentialNames: [] };
+  const { state, diagnostics, warnings } = await loadDesiredState(settings.paths, { env: sink.env, policy: settings.environment, credentialNames });
   sink.warnings(warnings);
   // Select. Each selected target's credentials_env must be set; targets of other shards may use tokens this run lacks.
   const targets = state ? selectTargets(state.targets, settings.selection) : [];
@@ -118,7 +121,6 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
   );
 
   // Origins.
-  const base = settings.baseline ? await baselineState(settings.baseline, sink) : null;
   const marked = base ? markOrigins(checked, base, settings.baseline!) : checked;
 
   // Attribution: one audit log query a drifted target, with its own client.
@@ -164,16 +166,16 @@ function coverageOf({ selection }: PlanSettings, { commit, dirty }: { commit: st
  * The base branch's desired state. A path that does not exist is an empty base (a pull request that adds the
  * first config introduces everything); a base config that does not validate marks nothing.
  */
-async function baselineState(paths: string[], sink: PlanSink): Promise<DesiredState | null> {
+async function baselineState(paths: string[], policy: EnvPolicy, sink: PlanSink): Promise<Pick<Loaded, 'state' | 'credentialNames'>> {
   const existing: string[] = [];
   for (const path of paths) {
     if (await stat(path).then(() => true, () => false)) existing.push(path);
     else sink.note(`ztsync: --baseline ${path} does not exist: taken as an empty base config (its changes count as introduced)`);
   }
-  if (existing.length === 0) return { files: [], targets: [], allow: [] };
-  const { state, diagnostics } = await loadDesiredState(existing, { env: sink.env });
-  if (state) return state;
+  if (existing.length === 0) return { state: { files: [], targets: [], allow: [] }, credentialNames: [] };
+  const { state, diagnostics, credentialNames } = await loadDesiredState(existing, { env: sink.env, policy });
+  if (state) return { state, credentialNames };
   const first = diagnostics[0] ? `; the first: ${formatDiagnostic(diagnostics[0])}` : '';
   sink.note(`ztsync: --baseline: the base config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? 'error' : 'errors'}${first}); changes are not marked introduced or drift`);
-  return null;
+  return { state: null, credentialNames };
 }

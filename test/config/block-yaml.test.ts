@@ -217,7 +217,7 @@ describe('block reader', () => {
 });
 
 describe('a config file checked through the block reader', () => {
-  const env = { ZTSYNC_TEAM: 'Widget' };
+  const env = { values: { ZTSYNC_TEAM: 'Widget' }, policy: { readable: ['ZTSYNC_TEAM'], credentials: [] } };
   const examples = new URL('../../examples/config/', import.meta.url);
   const texts: [string, string][] = [
     ...readdirSync(examples).map((name): [string, string] => [name, readFileSync(new URL(name, examples), 'utf8')]),

@@ -83,33 +83,33 @@ describe('credentials_env', () => {
   it('each target is read with its own token, from its own entry or the defaults; each token has its own budget', async () => {
     // A budget of 12 requests per minute per token at the emulator (with lockout): 24 accounts need about 40
     // reads, so the plan passes without a 429 only if the two tokens' budgets are really separate.
-    fleet = await startFleet(24, { rateLimit: { requests: 24, windowSeconds: 60 } }, { credentialsEnv: (i) => (i % 2 === 0 ? 'CF_TOKEN_EU' : undefined) });
+    fleet = await startFleet(24, { rateLimit: { requests: 24, windowSeconds: 60 } }, { credentialsEnv: (i) => (i % 2 === 0 ? 'CLOUDFLARE_API_TOKEN_EU' : undefined) });
     const { url, seen } = await recordingProxy(fleet);
-    const result = await fleetRun(fleet, ['plan', fleet.dir, '--format', 'json', '-q', '--rate-limit', '24/60'], {}, { CF_TOKEN_EU: 'eu-SECRET-token', CLOUDFLARE_BASE_URL: url });
+    const result = await fleetRun(fleet, ['plan', fleet.dir, '--format', 'json', '-q', '--rate-limit', '24/60'], {}, { CLOUDFLARE_API_TOKEN_EU: 'eu-SECRET-token', CLOUDFLARE_BASE_URL: url });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     fleet.ids.forEach((id, i) => expect([...seen.get(id)!], id).toEqual([i % 2 === 0 ? 'eu-SECRET-token' : FLEET_TOKEN]));
     expect(fleet.em.state.snapshot().counters.rateLimited).toBe(0);
     // The plan names the variable, never the token.
     const plan = JSON.parse(result.stdout);
-    expect(plan.targets.filter((t: { credentials_env?: string }) => t.credentials_env === 'CF_TOKEN_EU')).toHaveLength(12);
+    expect(plan.targets.filter((t: { credentials_env?: string }) => t.credentials_env === 'CLOUDFLARE_API_TOKEN_EU')).toHaveLength(12);
     expect(result.stdout).not.toContain('eu-SECRET-token');
   });
 
   it('an unset variable is a config error at its position, naming the variable and not any token; nothing is read', async () => {
-    fleet = await startFleet(4, {}, { credentialsEnv: (i) => (i === 2 ? 'CF_TOKEN_APAC' : undefined), files: 1 });
-    const result = await fleetRun(fleet, ['plan', fleet.dir], {}, { CF_TOKEN_APAC: '  ' });
+    fleet = await startFleet(4, {}, { credentialsEnv: (i) => (i === 2 ? 'CLOUDFLARE_API_TOKEN_APAC' : undefined), files: 1 });
+    const result = await fleetRun(fleet, ['plan', fleet.dir], {}, { CLOUDFLARE_API_TOKEN_APAC: '  ' });
     expect(result.code).toBe(1);
     const text = await readFile(join(fleet.dir, 'fleet-0.yaml'), 'utf8');
     const line = text.split('\n').findIndex((l) => l.includes('credentials_env')) + 1;
     expect(result.stderr).toContain(`${join(fleet.dir, 'fleet-0.yaml')}:${line}:`);
-    expect(result.stderr).toContain('credentials_env names the environment variable CF_TOKEN_APAC, which is not set');
+    expect(result.stderr).toContain('credentials_env names the environment variable CLOUDFLARE_API_TOKEN_APAC, which is not set');
     expect(result.stderr).not.toContain(FLEET_TOKEN);
     expect(requestsTo(fleet.em, /./)).toBe(0);
   });
 
   it('the variable of a target outside the shard need not be set', async () => {
-    fleet = await startFleet(12, {}, { credentialsEnv: (i) => (i % 2 === 0 ? 'CF_TOKEN_EU' : undefined) });
+    fleet = await startFleet(12, {}, { credentialsEnv: (i) => (i % 2 === 0 ? 'CLOUDFLARE_API_TOKEN_EU' : undefined) });
     // Every target of this shard uses the default token: --account picks one.
     const result = await fleetRun(fleet, ['plan', fleet.dir, '--account', fleet.ids[1], '-q']);
     expect(result.code).toBe(0);

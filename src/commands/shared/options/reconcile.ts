@@ -6,11 +6,12 @@ import type { Command } from 'commander';
 import type { Io } from '../../../io.js';
 import type { PlanSettings } from '../../../plan/pipeline.js';
 import { addApiOptions, addRateLimitOption, apiSettings, type ApiFlags } from './api.js';
+import { addEnvironmentOptions, environmentSettings, type EnvironmentFlags } from './environment.js';
 import { addSafetyOptions, safetySettings, type SafetyFlags } from './safety.js';
 import { addSelectionOptions, selectionSettings, type SelectionFlags } from './selection.js';
 
 /** The options as commander gives them. */
-export interface ReconcileFlags extends ApiFlags, SelectionFlags, SafetyFlags {
+export interface ReconcileFlags extends ApiFlags, SelectionFlags, SafetyFlags, EnvironmentFlags {
   results?: string;
   quiet?: boolean;
   /** plan and report only: the base branch's config paths. */
@@ -31,6 +32,7 @@ export function addReconcileOptions(command: Command, { pathsOptional = false } 
   command
     .option('--results <file>', 'write each target\'s outcome as JSON to this file (rewritten as the run goes, also when targets fail)')
     .option('-q, --quiet', 'no progress line on stderr');
+  addEnvironmentOptions(command);
   addRateLimitOption(command);
   addApiOptions(command, { concurrency: 'targets read (and, in apply, written) at once; default 8 for reads, 4 for writes' });
   return addSafetyOptions(command);
@@ -40,11 +42,13 @@ export function addReconcileOptions(command: Command, { pathsOptional = false } 
 export async function reconcileSettings(paths: string[], flags: ReconcileFlags, io: Pick<Io, 'env' | 'retryTiming'>, access: { readOnly: boolean }): Promise<ReconcileSettings> {
   const safety = safetySettings(flags);
   const selection = await selectionSettings(flags);
+  const environment = environmentSettings(flags, io.env);
   return {
     paths,
     selection,
     safety,
-    api: apiSettings(flags, io, access),
+    environment,
+    api: { ...apiSettings(flags, io, access), credentialVariables: environment.credentials },
     ...(flags.baseline ? { baseline: flags.baseline } : {}),
     ...(flags.results !== undefined ? { results: flags.results } : {}),
     quiet: flags.quiet === true,
