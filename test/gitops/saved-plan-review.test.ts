@@ -199,13 +199,13 @@ describe('apply --plan FILE <config paths>', () => {
     const changed = await tempDir();
     await cp(EXAMPLES, changed, { recursive: true });
     const staging = join(changed, 'staging.yaml');
-    await writeFile(staging, (await readFile(staging, 'utf8')).replace('description: Staging', 'description: Staging\n    credentials_env: STAGING_TOKEN'));
+    await writeFile(staging, (await readFile(staging, 'utf8')).replace('description: Staging', 'description: Staging\n    credentials_env: CLOUDFLARE_API_TOKEN_STAGING'));
     await writeFile(join(changed, 'research.yaml'), '# gone\n');
     const { file } = await savePlan();
     const before = writes(em);
-    const apply = await run(['apply', '--plan', file, changed, '--auto-approve'], { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: em.url, STAGING_TOKEN: SECRET_TOKEN } });
+    const apply = await run(['apply', '--plan', file, changed, '--auto-approve'], { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: em.url, CLOUDFLARE_API_TOKEN_STAGING: SECRET_TOKEN } });
     expect(apply.code).toBe(1);
-    expect(apply.stderr).toContain(`account ${STAGING}: the plan names credentials_env null, the config "STAGING_TOKEN"`);
+    expect(apply.stderr).toContain(`account ${STAGING}: the plan names credentials_env null, the config "CLOUDFLARE_API_TOKEN_STAGING"`);
     expect(apply.stderr).toContain(`account ${RESEARCH} is in the plan, not in the config`);
     expect(apply.stderr).toContain('plan again from this config; nothing was changed');
     expect(writes(em)).toBe(before);
