@@ -3213,9 +3213,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
           helpWidth: context.helpWidth,
           outputHasColors: context.hasColors
         });
-        const text = helper.formatHelp(this, helper);
-        if (context.hasColors) return text;
-        return this._outputConfiguration.stripColor(text);
+        const text2 = helper.formatHelp(this, helper);
+        if (context.hasColors) return text2;
+        return this._outputConfiguration.stripColor(text2);
       }
       /**
        * @typedef HelpContext
@@ -3375,7 +3375,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {(string | Function)} text - string to add, or a function returning a string
        * @return {Command} `this` command for chaining
        */
-      addHelpText(position2, text) {
+      addHelpText(position2, text2) {
         const allowedValues = ["beforeAll", "before", "after", "afterAll"];
         if (!allowedValues.includes(position2)) {
           throw new Error(`Unexpected value for position to addHelpText.
@@ -3384,10 +3384,10 @@ Expecting one of '${allowedValues.join("', '")}'`);
         const helpEvent = `${position2}Help`;
         this.on(helpEvent, (context) => {
           let helpStr;
-          if (typeof text === "function") {
-            helpStr = text({ error: context.error, command: context.command });
+          if (typeof text2 === "function") {
+            helpStr = text2({ error: context.error, command: context.command });
           } else {
-            helpStr = text;
+            helpStr = text2;
           }
           if (helpStr) {
             context.write(`${helpStr}
@@ -16239,14 +16239,14 @@ var init_stringifyComment = __esm({
 });
 
 // node_modules/yaml/browser/dist/stringify/foldFlowLines.js
-function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
   if (!lineWidth || lineWidth < 0)
-    return text;
+    return text2;
   if (lineWidth < minContentWidth)
     minContentWidth = 0;
   const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-  if (text.length <= endStep)
-    return text;
+  if (text2.length <= endStep)
+    return text2;
   const folds = [];
   const escapedFolds = {};
   let end = lineWidth - indent.length;
@@ -16263,14 +16263,14 @@ function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth =
   let escStart = -1;
   let escEnd = -1;
   if (mode === FOLD_BLOCK) {
-    i3 = consumeMoreIndentedLines(text, i3, indent.length);
+    i3 = consumeMoreIndentedLines(text2, i3, indent.length);
     if (i3 !== -1)
       end = i3 + endStep;
   }
-  for (let ch; ch = text[i3 += 1]; ) {
+  for (let ch; ch = text2[i3 += 1]; ) {
     if (mode === FOLD_QUOTED && ch === "\\") {
       escStart = i3;
-      switch (text[i3 + 1]) {
+      switch (text2[i3 + 1]) {
         case "x":
           i3 += 3;
           break;
@@ -16287,12 +16287,12 @@ function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth =
     }
     if (ch === "\n") {
       if (mode === FOLD_BLOCK)
-        i3 = consumeMoreIndentedLines(text, i3, indent.length);
+        i3 = consumeMoreIndentedLines(text2, i3, indent.length);
       end = i3 + indent.length + endStep;
       split = void 0;
     } else {
       if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-        const next = text[i3 + 1];
+        const next = text2[i3 + 1];
         if (next && next !== " " && next !== "\n" && next !== "	")
           split = i3;
       }
@@ -16304,12 +16304,12 @@ function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth =
         } else if (mode === FOLD_QUOTED) {
           while (prev === " " || prev === "	") {
             prev = ch;
-            ch = text[i3 += 1];
+            ch = text2[i3 += 1];
             overflow = true;
           }
           const j2 = i3 > escEnd + 1 ? i3 - 2 : escStart - 1;
           if (escapedFolds[j2])
-            return text;
+            return text2;
           folds.push(j2);
           escapedFolds[j2] = true;
           end = j2 + endStep;
@@ -16324,39 +16324,39 @@ function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth =
   if (overflow && onOverflow)
     onOverflow();
   if (folds.length === 0)
-    return text;
+    return text2;
   if (onFold)
     onFold();
-  let res = text.slice(0, folds[0]);
+  let res = text2.slice(0, folds[0]);
   for (let i4 = 0; i4 < folds.length; ++i4) {
     const fold = folds[i4];
-    const end2 = folds[i4 + 1] || text.length;
+    const end2 = folds[i4 + 1] || text2.length;
     if (fold === 0)
       res = `
-${indent}${text.slice(0, end2)}`;
+${indent}${text2.slice(0, end2)}`;
     else {
       if (mode === FOLD_QUOTED && escapedFolds[fold])
-        res += `${text[fold]}\\`;
+        res += `${text2[fold]}\\`;
       res += `
-${indent}${text.slice(fold + 1, end2)}`;
+${indent}${text2.slice(fold + 1, end2)}`;
     }
   }
   return res;
 }
-function consumeMoreIndentedLines(text, i3, indent) {
+function consumeMoreIndentedLines(text2, i3, indent) {
   let end = i3;
   let start = i3 + 1;
-  let ch = text[start];
+  let ch = text2[start];
   while (ch === " " || ch === "	") {
     if (i3 < start + indent) {
-      ch = text[++i3];
+      ch = text2[++i3];
     } else {
       do {
-        ch = text[++i3];
+        ch = text2[++i3];
       } while (ch && ch !== "\n");
       end = i3;
       start = i3 + 1;
-      ch = text[start];
+      ch = text2[start];
     }
   }
   return end;
@@ -27374,7 +27374,7 @@ var require_core = __commonJS({
       errorsText(errors = this.errors, { separator = ", ", dataVar = "data" } = {}) {
         if (!errors || errors.length === 0)
           return "No errors";
-        return errors.map((e3) => `${dataVar}${e3.instancePath} ${e3.message}`).reduce((text, msg) => text + separator + msg);
+        return errors.map((e3) => `${dataVar}${e3.instancePath} ${e3.message}`).reduce((text2, msg) => text2 + separator + msg);
       }
       $dataMetaSchema(metaSchema, keywordsJsonPointers) {
         const rules = this.RULES.all;
@@ -30678,9 +30678,9 @@ var RateBudget = class {
   }
   #observe(headers) {
     if (headers["retry-after"] !== void 0) return;
-    const text = String(headers["ratelimit"] ?? "");
-    const remaining = /\br=(\d+)/.exec(text);
-    const reset = /\bt=(\d+)/.exec(text);
+    const text2 = String(headers["ratelimit"] ?? "");
+    const remaining = /\br=(\d+)/.exec(text2);
+    const reset = /\bt=(\d+)/.exec(text2);
     this.#server = remaining && reset ? { left: Number(remaining[1]) - this.#inFlight, until: this.clock.now() + Number(reset[1]) * 1e3 } : void 0;
   }
   /** Whether the server's last word lets one more request go now; else when that may change (undefined: at an answer). */
@@ -30721,8 +30721,8 @@ var RateBudget = class {
     this.#timer = this.clock.setTimeout(() => this.#pump(), Math.max(1, wakeAt - now));
   }
 };
-function parseRateLimitSetting(text) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+function parseRateLimitSetting(text2) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
   const limit = match && { requests: Number(match[1]), windowSeconds: Number(match[2]) };
   return limit && limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
 }
@@ -30779,9 +30779,9 @@ function secretsFromEnv(env) {
 }
 var MIN_MASKED_LENGTH = 4;
 var MASK = "***";
-function maskSecrets(text, secrets) {
+function maskSecrets(text2, secrets) {
   const pattern = secretPattern(secrets);
-  return pattern ? text.replace(pattern, MASK) : text;
+  return pattern ? text2.replace(pattern, MASK) : text2;
 }
 var patterns = /* @__PURE__ */ new Map();
 function secretPattern(secrets) {
@@ -30808,12 +30808,12 @@ function refusalAdvice(credentials, variables = [""]) {
   return `check that ${which}, and that it has "Access: Organizations, Identity Providers, and Groups" Read (for plan) or Write (for apply) on every account and zone in the config`;
 }
 function checkedApiBase(raw) {
-  const text = (raw ?? "").trim() || DEFAULT_API_BASE;
+  const text2 = (raw ?? "").trim() || DEFAULT_API_BASE;
   let url;
   try {
-    url = new URL(text);
+    url = new URL(text2);
   } catch {
-    throw new UsageError(`the API base URL "${text}" is not a URL`);
+    throw new UsageError(`the API base URL "${text2}" is not a URL`);
   }
   if (url.username || url.password) throw new UsageError("the API base URL must not carry a user name or password");
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`the API base URL must be http(s), not ${url.protocol}`);
@@ -30955,9 +30955,13 @@ var CloudflareClient = class {
   get refusal() {
     return this.#refusal;
   }
+  /** Which kind of credential this client holds, and for a Global API key its email (never the secret). */
+  get principal() {
+    return this.#credentials.kind === "token" ? { kind: "token" } : { kind: "key", email: this.#credentials.email };
+  }
   /** Mask this client's credentials out of a text (server messages echo requests, headers included). */
-  mask(text) {
-    return maskSecrets(text, secretsOf(this.#credentials));
+  mask(text2) {
+    return maskSecrets(text2, secretsOf(this.#credentials));
   }
   get(path) {
     return this.request("GET", path);
@@ -30968,7 +30972,7 @@ var CloudflareClient = class {
   post(path, body, options = {}) {
     return this.request("POST", path, { body, idempotent: options.idempotent ?? false });
   }
-  async request(method, path, { body, idempotent = method !== "POST", retry } = {}) {
+  async request(method, path, { body, idempotent = method !== "POST", retry, probe = false } = {}) {
     if (method !== "GET" && this.#options.readOnly) {
       throw new Error(`internal: ${method} ${path} attempted by a read-only client (plan never writes)`);
     }
@@ -30977,7 +30981,7 @@ var CloudflareClient = class {
     for (; ; ) {
       if (this.#refusal) throw this.#refusal;
       try {
-        return await this.#send(got2, method, path, body, run);
+        return await this.#send(got2, method, path, body, run, probe);
       } catch (err) {
         if (!isWorthRetrying(err, idempotent) || !await run.again(err)) throw err;
       }
@@ -30996,7 +31000,7 @@ var CloudflareClient = class {
       }
     });
   }
-  async #send(got2, method, path, body, run) {
+  async #send(got2, method, path, body, run, probe = false) {
     const url = apiUrl(this.apiBase, path);
     const queuedFrom = this.#options.now();
     let release;
@@ -31021,14 +31025,14 @@ var CloudflareClient = class {
       });
     } catch (err) {
       release?.();
-      throw fromTransportError(err, method, path, (text) => this.mask(text));
+      throw fromTransportError(err, method, path, (text2) => this.mask(text2));
     }
     release?.(response.headers);
     const envelope = parseEnvelope(response.body);
     const status = response.statusCode;
     const cfRay = headerText(response.headers["cf-ray"]);
     if (status >= 200 && status < 300 && envelope && envelope.success !== false) {
-      return { status, result: envelope.result };
+      return { status, result: envelope.result, ...envelope.result_info !== void 0 ? { resultInfo: envelope.result_info } : {} };
     }
     const init2 = {
       kind: envelope || status >= 300 ? "http" : "invalid-response",
@@ -31041,7 +31045,7 @@ var CloudflareClient = class {
       detail: envelope ? void 0 : this.#notTheApi(contentTypeOf(headerText(response.headers["content-type"]))),
       fromEnvelope: Boolean(envelope)
     };
-    if (envelope && status === 401) {
+    if (envelope && status === 401 && !probe) {
       this.#refusal ??= new CredentialRefusedError(init2);
       throw this.#refusal;
     }
@@ -31223,8 +31227,8 @@ function clientFor(clients, credentialsEnv) {
   return clients instanceof ClientPool ? clients.for(credentialsEnv) : clients;
 }
 function fingerprint(credentials) {
-  const text = credentials.kind === "token" ? `token:${credentials.token}` : `key:${credentials.email}:${credentials.key}`;
-  return createHash("sha256").update(text).digest("hex");
+  const text2 = credentials.kind === "token" ? `token:${credentials.token}` : `key:${credentials.email}:${credentials.key}`;
+  return createHash("sha256").update(text2).digest("hex");
 }
 
 // src/cloudflare/endpoints.ts
@@ -31575,21 +31579,21 @@ var MIN_DURATION_NANOS = -(2n ** 63n);
 var MAX_DURATION_TEXT = "2562047h47m16.854775807s";
 var PARSED = { go: /* @__PURE__ */ new Map(), "minutes-hours": /* @__PURE__ */ new Map() };
 var MEMO_SIZE = 1024;
-function parseDuration(text, units = "go") {
+function parseDuration(text2, units = "go") {
   const memo = PARSED[units];
-  if (memo.has(text)) return memo.get(text);
-  const nanos = parseUnbounded(text, units);
+  if (memo.has(text2)) return memo.get(text2);
+  const nanos = parseUnbounded(text2, units);
   const result = nanos !== void 0 && nanos >= MIN_DURATION_NANOS && nanos <= MAX_DURATION_NANOS ? nanos : void 0;
   if (memo.size >= MEMO_SIZE) memo.clear();
-  memo.set(text, result);
+  memo.set(text2, result);
   return result;
 }
-function isBeyondGoRange(text, units = "go") {
-  return parseUnbounded(text, units) !== void 0 && parseDuration(text, units) === void 0;
+function isBeyondGoRange(text2, units = "go") {
+  return parseUnbounded(text2, units) !== void 0 && parseDuration(text2, units) === void 0;
 }
-function parseUnbounded(text, units) {
-  if (typeof text !== "string") return void 0;
-  let rest = text;
+function parseUnbounded(text2, units) {
+  if (typeof text2 !== "string") return void 0;
+  let rest = text2;
   let sign = 1n;
   if (rest.startsWith("-") || rest.startsWith("+")) {
     if (rest[0] === "-") sign = -1n;
@@ -31645,29 +31649,29 @@ function decimal(n3, size) {
 
 // src/resources/normalize.ts
 D([e2]);
-var lower = (text) => text.toLowerCase();
+var lower = (text2) => text2.toLowerCase();
 var HEX = /* @__PURE__ */ new Map();
 var MEMO_SIZE2 = 4096;
-function hexColour(text) {
-  if (HEX.has(text)) return HEX.get(text);
-  const colour = q(text);
+function hexColour(text2) {
+  if (HEX.has(text2)) return HEX.get(text2);
+  const colour = q(text2);
   const hex2 = colour.isValid() ? colour.toHex() : void 0;
   if (HEX.size >= MEMO_SIZE2) HEX.clear();
-  HEX.set(text, hex2);
+  HEX.set(text2, hex2);
   return hex2;
 }
 var FORMATS = {
   uuid: { compared: lower, sent: lower },
   // DNS names are case-insensitive, and a trailing dot names the same host.
-  hostname: { compared: (text) => lower(text).replace(/\.$/, "") },
+  hostname: { compared: (text2) => lower(text2).replace(/\.$/, "") },
   // #C5ED1B, #c5ed1bff and a colour word naming the same colour are one colour.
   color: {
-    compared: (text) => hexColour(text) ?? lower(text.trim()),
-    advice: (text) => hexColour(text) !== void 0 ? void 0 : `${JSON.stringify(text)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`
+    compared: (text2) => hexColour(text2) ?? lower(text2.trim()),
+    advice: (text2) => hexColour(text2) !== void 0 ? void 0 : `${JSON.stringify(text2)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`
   },
   uri: {
-    compared: (text) => text,
-    advice: (text) => /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^https?:\/\//i.test(text) ? `${JSON.stringify(text)} is neither an http(s) URL nor a path; the API may refuse it` : void 0
+    compared: (text2) => text2,
+    advice: (text2) => /^[a-z][a-z0-9+.-]*:/i.test(text2) && !/^https?:\/\//i.test(text2) ? `${JSON.stringify(text2)} is neither an http(s) URL nor a path; the API may refuse it` : void 0
   }
 };
 function sentValue(field, value) {
@@ -31752,11 +31756,11 @@ var SHORT = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
 function escape2(char) {
   return SHORT[char] ?? [...Array(char.length).keys()].map((i3) => `\\u${char.charCodeAt(i3).toString(16).padStart(4, "0")}`).join("");
 }
-function visible(text) {
-  return text.replace(UNSAFE, escape2);
+function visible(text2) {
+  return text2.replace(UNSAFE, escape2);
 }
-function visibleLines(text) {
-  return text.replace(UNSAFE_BUT_NEWLINE, escape2);
+function visibleLines(text2) {
+  return text2.replace(UNSAFE_BUT_NEWLINE, escape2);
 }
 
 // src/plan/model.ts
@@ -31815,9 +31819,36 @@ var PLAN_KEYS = {
   checksum: true
 };
 var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
-var TARGET_KEYS = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true };
+var TARGET_KEYS = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true, attribution: true };
 var RESOURCE_KEYS = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
 var CHANGE_KEYS = { path: true, before: true, after: true, source: true, origin: true };
+var CONTEXTS = {
+  dash: "in the dashboard",
+  api_token: "with an API token",
+  api_key: "with a Global API key",
+  oauth: "through OAuth",
+  api: "through the API",
+  origin_ca_key: "with an Origin CA key"
+};
+function describeAttributedChange(change) {
+  const how = change.by_ztsync || !change.context ? "" : ` ${CONTEXTS[change.context] ?? `via ${change.context}`}`;
+  return visible(`changed by ${whoChanged(change)}${how}, ${utcMinute(change.at)}`);
+}
+function whoChanged({ by_ztsync, actor_type, email, token }) {
+  const tokenName = token === null ? null : `token ${JSON.stringify(token)}`;
+  if (by_ztsync) return `ztsync (${tokenName ?? email ?? "its own credential"})`;
+  if (actor_type === "system") return "Cloudflare (system)";
+  if (actor_type === "cloudflare_admin") return `Cloudflare staff${email ? ` (${email})` : ""}`;
+  return email ?? tokenName ?? `an unnamed ${actor_type}`;
+}
+function utcMinute(iso) {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+function attributionLine(attribution) {
+  if (attribution.status === "unavailable") return visible(`attribution unavailable: ${attribution.reason}`);
+  return attribution.changes.map((c4) => `${c4.resource}: ${describeAttributedChange(c4)}`).join("; ");
+}
 
 // src/apply/body.ts
 var REPORTED_ONLY = /* @__PURE__ */ new WeakMap();
@@ -31903,6 +31934,7 @@ var organization = {
   type: "organization",
   description: "Zero Trust organization settings: login design, sessions, MFA, WARP authentication, unmatched-request policy and the dashboard lock.",
   scopes: ALL2,
+  defaultsNeedOwnSection: true,
   keepsUnknownLiveFields: true,
   groups: [
     { path: "login_design", description: "How the Access login page looks." },
@@ -32005,13 +32037,15 @@ function describeMoved(moved) {
 }
 
 // src/apply/apply.ts
-var OUTCOMES = ["applied", "unconfirmed", "unchanged", "failed", "skipped"];
+var OUTCOMES = ["applied", "unconfirmed", "unchanged", "failed", "skipped", "blocked"];
 var StalePlanError = class extends Error {
   name = "StalePlanError";
 };
 async function applyPlan(plan, clients, options = {}) {
   const concurrency = options.concurrency ?? 4;
   const run = (target2, pass) => {
+    const blockedBy = options.blocked?.get(`${target2.scope}:${target2.id}`);
+    if (blockedBy !== void 0) return Promise.resolve(blocked(target2, blockedBy));
     const client = clientFor(clients, target2.credentials_env);
     const stopped = needsRequests(target2) ? stopReason(client, target2, options.signal) : void 0;
     return stopped ? Promise.resolve(skipped(target2, stopped)) : applyTarget(target2, client, pass);
@@ -32038,6 +32072,19 @@ function stopReason(client, target2, signal) {
 }
 function needsRequests(target2) {
   return !target2.error && target2.resources.some((r2) => r2.action !== "noop");
+}
+function blocked(target2, reason2) {
+  const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "blocked", error: null }));
+  return { scope: target2.scope, id: target2.id, description: target2.description, outcome: "blocked", resources, error: `not applied: blocked by ${reason2}` };
+}
+function blockedTargets(plan) {
+  const byTarget = /* @__PURE__ */ new Map();
+  for (const b2 of plan.blocked) {
+    if (b2.scope === null || b2.id === null) continue;
+    const key = `${b2.scope}:${b2.id}`;
+    byTarget.set(key, [...byTarget.get(key) ?? [], `${b2.rule} (${b2.resource}.${b2.path})`]);
+  }
+  return new Map([...byTarget].map(([key, rules]) => [key, rules.join(", ")]));
 }
 function skipped(target2, reason2) {
   const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "skipped", error: null }));
@@ -32217,6 +32264,7 @@ ${baselineLine(plan)}` : summaryLine(plan, c4);
 function renderTarget(plan, target2, c4) {
   const lines = [c4.bold(targetLabel(target2)) + c4.dim(`  ${visible(target2.source.file)}:${target2.source.line}`)];
   for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource(plan, target2, resource, c4));
+  if (target2.attribution) lines.push(...renderAttribution(target2.attribution, c4));
   if (target2.error) lines.push(c4.red(`  ! error: ${visible(target2.error.message)}`));
   return lines.join("\n");
 }
@@ -32238,6 +32286,10 @@ function marks(plan, target2, resource, change, c4) {
   for (const b2 of plan.blocked.filter(at)) parts.push(c4.red(`[blocked: ${visible(b2.rule)}]`));
   for (const a3 of plan.allowed.filter(at)) parts.push(c4.yellow(`[allowed: ${visible(a3.rule)}]`));
   return parts.length > 0 ? `  ${parts.join(" ")}` : "";
+}
+function renderAttribution(attribution, c4) {
+  if (attribution.status === "unavailable") return [c4.dim(`  ? ${attributionLine(attribution)}`)];
+  return attribution.changes.map((change) => c4.cyan(`  ↳ ${visible(change.resource)} ${describeAttributedChange(change)}${change.ray_id ? c4.dim(` (ray ${visible(change.ray_id)})`) : ""}`));
 }
 function place(x2) {
   return x2.scope ? visible(`${x2.scope} ${x2.id} ${x2.resource}.${x2.path}`) : "the plan";
@@ -32266,10 +32318,229 @@ function baselineLine(plan) {
 }
 function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
   const { create: create2, update, noop: noop4, error } = plan.summary;
-  const blocked = plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "";
-  if (create2 + update + error === 0) return c4.green(`No changes. ${noop4} ${noop4 === 1 ? "resource is" : "resources are"} up to date.`) + blocked;
+  const blocked2 = plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "";
+  if (create2 + update + error === 0) return c4.green(`No changes. ${noop4} ${noop4 === 1 ? "resource is" : "resources are"} up to date.`) + blocked2;
   const parts = [`${create2} to create`, `${update} to update`, `${noop4} unchanged`, `${error} ${error === 1 ? "error" : "errors"}`];
-  return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked;
+  return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked2;
+}
+
+// src/plan/render-markdown.ts
+var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
+var GITHUB_COMMENT_LIMIT = 65536;
+function renderMarkdown(plan, options = {}) {
+  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
+  const { create: create2, update, noop: noop4, error } = plan.summary;
+  const head2 = [
+    MARKDOWN_MARKER,
+    "### ztsync plan",
+    "",
+    summaryLine(plan),
+    "",
+    "| create | update | unchanged | errors |",
+    "| ---: | ---: | ---: | ---: |",
+    `| ${create2} | ${update} | ${noop4} | ${error} |`
+  ].join("\n");
+  const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
+  const blocks = [head2];
+  let length = head2.length;
+  for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
+    if (!block) continue;
+    blocks.push(block);
+    length += 2 + block.length;
+  }
+  const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
+  const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
+  const add = (block) => {
+    blocks.push(block);
+    length += 2 + block.length;
+  };
+  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
+  const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
+  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
+  let next = 0;
+  for (; next < shown.length; next++) {
+    const section = renderTarget2(shown[next], context);
+    if (!fits(section, reserve)) break;
+    add(section);
+  }
+  if (next === shown.length) return blocks.join("\n\n") + "\n";
+  add(cutNote(shown.length - next));
+  const listed2 = [];
+  let listedLength = -1;
+  let rest = next;
+  for (; rest < shown.length; rest++) {
+    const line = `- ${oneLine(shown[rest])}`;
+    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
+    listed2.push(line);
+    listedLength += 1 + line.length;
+  }
+  if (listed2.length > 0) add(listed2.join("\n"));
+  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
+  return blocks.join("\n\n") + "\n";
+}
+var UNLISTED_NOTE_ROOM = 160;
+function unlistedNote(unlisted) {
+  let create2 = 0;
+  let update = 0;
+  let errors = 0;
+  for (const target2 of unlisted) {
+    if (target2.error) errors++;
+    for (const resource of target2.resources) {
+      if (resource.action === "create") create2++;
+      else if (resource.action === "update") update++;
+    }
+  }
+  return `…and ${unlisted.length} more ${plural(unlisted.length, "target")} (${create2} ${plural(create2, "resource")} to create, ${update} to update, ${errors} ${plural(errors, "error")}).`;
+}
+function renderTarget2(target2, context) {
+  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
+  if (target2.error) actions.push("error");
+  if (context.blocked.some((b2) => b2.scope === target2.scope && b2.id === target2.id)) actions.push("blocked");
+  const lines = [`<details><summary><b>${labelHtml(target2)}</b> — ${actions.join(", ")}</summary>`, ""];
+  if (target2.error) lines.push(`> **Error:** ${escapeText(target2.error.message)}`, "");
+  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource2(target2, resource, context), "");
+  if (target2.attribution) lines.push(attributionMarkdown(target2.attribution), "");
+  lines.push(`Source: ${code(`${target2.source.file}:${target2.source.line}`)}`, "", "</details>");
+  return lines.join("\n");
+}
+function attributionMarkdown(attribution) {
+  if (attribution.status === "unavailable") return `> ${escapeText(attributionLine(attribution))}`;
+  const lines = attribution.changes.map((c4) => `**${escapeText(c4.resource)}** ${escapeText(describeAttributedChange(c4))}${c4.ray_id ? ` (ray ${code(c4.ray_id)})` : ""}`);
+  return `> ${lines.join("<br>\n> ")}`;
+}
+function hasBaseline(plan) {
+  return plan.baseline !== void 0;
+}
+var ORIGIN_SHOWN = { introduced: "introduced", drift: "drift" };
+function renderOrigins(plan) {
+  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
+}
+function baselineMarkdown({ paths, introduced, drift }) {
+  const changes = (n3) => `${n3} ${plural(n3, "change")}`;
+  return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
+}
+function renderBlocked2(blocked2, room) {
+  if (blocked2.length === 0) return null;
+  const head2 = [
+    "> [!CAUTION]",
+    `> **Blocked: nothing will be applied.** ${blocked2.length} ${plural(blocked2.length, "change")} ${blocked2.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
+    ""
+  ];
+  const lines = blocked2.map((b2) => {
+    const field = b2.path ? ` ${code(b2.resource ? `${b2.resource}.${b2.path}` : b2.path)}` : "";
+    const where = b2.scope && b2.id ? `${b2.scope} ${code(b2.id)}${field}` : "the whole plan";
+    const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
+    return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
+  });
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+}
+function renderAllowed2(allowed, room) {
+  if (allowed.length === 0) return null;
+  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
+  const lines = allowed.map((a3) => {
+    const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
+    const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
+    return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
+  });
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+}
+function fitLines(lines, room, more) {
+  const kept = [];
+  let used = 0;
+  for (const line of lines) {
+    if (used + line.length + 1 + 120 > room) break;
+    kept.push(line);
+    used += line.length + 1;
+  }
+  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
+  return kept;
+}
+function oneLine(target2) {
+  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
+  if (target2.error) actions.push("error");
+  const description = target2.description ? ` (${escapeText(target2.description)})` : "";
+  return `${target2.scope} ${code(target2.id)}${description} — ${actions.join(", ")}`;
+}
+function renderResource2(target2, resource, context) {
+  const columns = ["field", "before", "after", "source", ...context.baseline ? ["origin"] : []];
+  return [
+    `**${resource.type}** (${resource.action})`,
+    "",
+    `| ${columns.join(" | ")} |`,
+    `| ${columns.map(() => "---").join(" | ")} |`,
+    ...resource.changes.map((c4) => {
+      const cells = [fieldCell(target2, c4, context), resource.action === "create" ? "" : code(show(c4.before)), code(show(c4.after)) + (isUnset(c4) ? " (unset)" : ""), sourceCell(c4)];
+      if (context.baseline) cells.push(c4.origin ? ORIGIN_SHOWN[c4.origin] : "");
+      return `| ${cells.map(cell).join(" | ")} |`;
+    })
+  ];
+}
+function fieldCell(target2, change, context) {
+  const rules = context.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.path === change.path).map((b2) => code(b2.rule));
+  return rules.length > 0 ? `⛔ ${code(change.path)} (blocked: ${rules.join(", ")})` : code(change.path);
+}
+function sourceCell(change) {
+  if (!change.source) return "";
+  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === "defaults" ? " (defaults)" : "");
+}
+function labelHtml(target2) {
+  const text2 = `${target2.scope} ${target2.id}${target2.description ? ` (${target2.description})` : ""}`;
+  const escaped = oneLineText(text2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/#/g, "&#35;");
+  return noMentions(escaped);
+}
+function code(text2) {
+  const flat = visible(text2.replace(/\r\n?|\n/g, " "));
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") || flat.startsWith(" ") && flat.endsWith(" ") && flat.trim() !== "" ? " " : "";
+  return fence + pad + flat + pad + fence;
+}
+function cell(markdown) {
+  return markdown.replace(/\|/g, "\\|");
+}
+function escapeText(text2) {
+  return noMentions(oneLineText(text2).replace(/[!-/:-@[-`{-~]/g, "\\$&"));
+}
+function oneLineText(text2) {
+  return visible(text2.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
+}
+function noMentions(text2) {
+  return text2.replace(/@/g, "@&#8203;");
+}
+function escapeLinkDestination(url) {
+  return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+function plural(n3, noun) {
+  return n3 === 1 ? noun : `${noun}s`;
+}
+
+// src/commands/shared/apply-summary.ts
+var SHOWN = {
+  failed: "✗ failed",
+  unconfirmed: "? written, not confirmed",
+  blocked: "⛔ blocked",
+  skipped: "– not started",
+  applied: "✓ applied",
+  unchanged: "= unchanged"
+};
+var ORDER = ["failed", "unconfirmed", "blocked", "skipped", "applied", "unchanged"];
+var MAX_ROWS = 2e3;
+function applySummaryMarkdown(headline, results) {
+  const lines = ["### ztsync apply", "", headline];
+  if (results.length === 0) return lines.join("\n");
+  const rows = [...results].sort((a3, b2) => ORDER.indexOf(a3.outcome) - ORDER.indexOf(b2.outcome));
+  lines.push("", "| Target | Outcome | Reason |", "| --- | --- | --- |");
+  for (const result of rows.slice(0, MAX_ROWS)) {
+    const reason2 = reasonOf(result);
+    lines.push(`| ${escapeText(targetLabel(result))} | ${SHOWN[result.outcome]} | ${reason2 ? code(reason2).replace(/\|/g, "\\|") : ""} |`);
+  }
+  if (rows.length > MAX_ROWS) lines.push("", escapeText(`and ${rows.length - MAX_ROWS} more targets (see the log, or --results)`));
+  return lines.join("\n");
+}
+function reasonOf(result) {
+  const parts = result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`);
+  if (result.error) parts.push(result.error);
+  return parts.join("; ");
 }
 
 // src/plan/saved.ts
@@ -32354,10 +32625,10 @@ function sealPlan(plan) {
 var PlanFileError = class extends Error {
   name = "PlanFileError";
 };
-function readSavedPlan(text, file) {
+function readSavedPlan(text2, file) {
   let data;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text2);
   } catch {
     throw new PlanFileError(`${file} is not a ztsync plan: it is not JSON (save plans with plan --format json --out FILE)`);
   }
@@ -32404,8 +32675,8 @@ function targetsHoldingSecrets(plan, secrets) {
   const telling = secrets.filter((s2) => s2.length >= 8);
   if (telling.length === 0) return [];
   const holds2 = (value) => {
-    const text = JSON.stringify(value);
-    return telling.some((s2) => text.includes(s2) || text.includes(JSON.stringify(s2).slice(1, -1)));
+    const text2 = JSON.stringify(value);
+    return telling.some((s2) => text2.includes(s2) || text2.includes(JSON.stringify(s2).slice(1, -1)));
   };
   const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
   const { targets: _targets, ...rest } = plan;
@@ -32413,210 +32684,33 @@ function targetsHoldingSecrets(plan, secrets) {
   return found;
 }
 async function loadSavedPlan(file) {
-  let text;
+  let text2;
   try {
-    text = await readFile(file, "utf8");
+    text2 = await readFile(file, "utf8");
   } catch (err) {
     const code2 = err.code;
     throw new PlanFileError(`cannot read the plan ${file}: ${code2 === "ENOENT" ? "no such file" : err instanceof Error ? err.message : String(err)}`);
   }
-  return readSavedPlan(text, file);
+  return readSavedPlan(text2, file);
 }
 
 // src/commands/shared/github.ts
 import { appendFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-
-// src/plan/render-markdown.ts
-var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
-var GITHUB_COMMENT_LIMIT = 65536;
-function renderMarkdown(plan, options = {}) {
-  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
-  const { create: create2, update, noop: noop4, error } = plan.summary;
-  const head2 = [
-    MARKDOWN_MARKER,
-    "### ztsync plan",
-    "",
-    summaryLine(plan),
-    "",
-    "| create | update | unchanged | errors |",
-    "| ---: | ---: | ---: | ---: |",
-    `| ${create2} | ${update} | ${noop4} | ${error} |`
-  ].join("\n");
-  const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head2];
-  let length = head2.length;
-  for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
-    if (!block) continue;
-    blocks.push(block);
-    length += 2 + block.length;
-  }
-  const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
-  const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
-  const add = (block) => {
-    blocks.push(block);
-    length += 2 + block.length;
-  };
-  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
-  const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
-  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
-  let next = 0;
-  for (; next < shown.length; next++) {
-    const section = renderTarget2(shown[next], context);
-    if (!fits(section, reserve)) break;
-    add(section);
-  }
-  if (next === shown.length) return blocks.join("\n\n") + "\n";
-  add(cutNote(shown.length - next));
-  const listed2 = [];
-  let listedLength = -1;
-  let rest = next;
-  for (; rest < shown.length; rest++) {
-    const line = `- ${oneLine(shown[rest])}`;
-    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
-    listed2.push(line);
-    listedLength += 1 + line.length;
-  }
-  if (listed2.length > 0) add(listed2.join("\n"));
-  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
-  return blocks.join("\n\n") + "\n";
-}
-var UNLISTED_NOTE_ROOM = 160;
-function unlistedNote(unlisted) {
-  let create2 = 0;
-  let update = 0;
-  let errors = 0;
-  for (const target2 of unlisted) {
-    if (target2.error) errors++;
-    for (const resource of target2.resources) {
-      if (resource.action === "create") create2++;
-      else if (resource.action === "update") update++;
-    }
-  }
-  return `…and ${unlisted.length} more ${plural(unlisted.length, "target")} (${create2} ${plural(create2, "resource")} to create, ${update} to update, ${errors} ${plural(errors, "error")}).`;
-}
-function renderTarget2(target2, context) {
-  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
-  if (target2.error) actions.push("error");
-  if (context.blocked.some((b2) => b2.scope === target2.scope && b2.id === target2.id)) actions.push("blocked");
-  const lines = [`<details><summary><b>${labelHtml(target2)}</b> — ${actions.join(", ")}</summary>`, ""];
-  if (target2.error) lines.push(`> **Error:** ${escapeText(target2.error.message)}`, "");
-  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource2(target2, resource, context), "");
-  lines.push(`Source: ${code(`${target2.source.file}:${target2.source.line}`)}`, "", "</details>");
-  return lines.join("\n");
-}
-function hasBaseline(plan) {
-  return plan.baseline !== void 0;
-}
-var ORIGIN_SHOWN = { introduced: "introduced", drift: "drift" };
-function renderOrigins(plan) {
-  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
-}
-function baselineMarkdown({ paths, introduced, drift }) {
-  const changes = (n3) => `${n3} ${plural(n3, "change")}`;
-  return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
-}
-function renderBlocked2(blocked, room) {
-  if (blocked.length === 0) return null;
-  const head2 = [
-    "> [!CAUTION]",
-    `> **Blocked: nothing will be applied.** ${blocked.length} ${plural(blocked.length, "change")} ${blocked.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
-    ""
-  ];
-  const lines = blocked.map((b2) => {
-    const field = b2.path ? ` ${code(b2.resource ? `${b2.resource}.${b2.path}` : b2.path)}` : "";
-    const where = b2.scope && b2.id ? `${b2.scope} ${code(b2.id)}${field}` : "the whole plan";
-    const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
-    return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
-  });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
-}
-function renderAllowed2(allowed, room) {
-  if (allowed.length === 0) return null;
-  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
-  const lines = allowed.map((a3) => {
-    const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
-    const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
-    return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
-  });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
-}
-function fitLines(lines, room, more) {
-  const kept = [];
-  let used = 0;
-  for (const line of lines) {
-    if (used + line.length + 1 + 120 > room) break;
-    kept.push(line);
-    used += line.length + 1;
-  }
-  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
-  return kept;
-}
-function oneLine(target2) {
-  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
-  if (target2.error) actions.push("error");
-  const description = target2.description ? ` (${escapeText(target2.description)})` : "";
-  return `${target2.scope} ${code(target2.id)}${description} — ${actions.join(", ")}`;
-}
-function renderResource2(target2, resource, context) {
-  const columns = ["field", "before", "after", "source", ...context.baseline ? ["origin"] : []];
-  return [
-    `**${resource.type}** (${resource.action})`,
-    "",
-    `| ${columns.join(" | ")} |`,
-    `| ${columns.map(() => "---").join(" | ")} |`,
-    ...resource.changes.map((c4) => {
-      const cells = [fieldCell(target2, c4, context), resource.action === "create" ? "" : code(show(c4.before)), code(show(c4.after)) + (isUnset(c4) ? " (unset)" : ""), sourceCell(c4)];
-      if (context.baseline) cells.push(c4.origin ? ORIGIN_SHOWN[c4.origin] : "");
-      return `| ${cells.map(cell).join(" | ")} |`;
-    })
-  ];
-}
-function fieldCell(target2, change, context) {
-  const rules = context.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.path === change.path).map((b2) => code(b2.rule));
-  return rules.length > 0 ? `⛔ ${code(change.path)} (blocked: ${rules.join(", ")})` : code(change.path);
-}
-function sourceCell(change) {
-  if (!change.source) return "";
-  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === "defaults" ? " (defaults)" : "");
-}
-function labelHtml(target2) {
-  const text = `${target2.scope} ${target2.id}${target2.description ? ` (${target2.description})` : ""}`;
-  const escaped = oneLineText(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/#/g, "&#35;");
-  return noMentions(escaped);
-}
-function code(text) {
-  const flat = visible(text.replace(/\r\n?|\n/g, " "));
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longest + 1);
-  const pad = flat.startsWith("`") || flat.endsWith("`") || flat.startsWith(" ") && flat.endsWith(" ") && flat.trim() !== "" ? " " : "";
-  return fence + pad + flat + pad + fence;
-}
-function cell(markdown) {
-  return markdown.replace(/\|/g, "\\|");
-}
-function escapeText(text) {
-  return noMentions(oneLineText(text).replace(/[!-/:-@[-`{-~]/g, "\\$&"));
-}
-function oneLineText(text) {
-  return visible(text.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
-}
-function noMentions(text) {
-  return text.replace(/@/g, "@&#8203;");
-}
-function escapeLinkDestination(url) {
-  return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-}
-function plural(n3, noun) {
-  return n3 === 1 ? noun : `${noun}s`;
-}
-
-// src/commands/shared/github.ts
 function githubActions(io) {
   const env = io.env;
   if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
   const annotate = (a3) => io.stderr.write(annotationCommand(a3, env.GITHUB_WORKSPACE) + "\n");
   const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0;
+  const summary3 = async (markdown) => {
+    const path = env.GITHUB_STEP_SUMMARY;
+    if (!path) return;
+    try {
+      await appendFile(path, maskSecrets(markdown + "\n", secretsFromEnv(env)));
+    } catch (err) {
+      annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
+    }
+  };
   return {
     enabled: true,
     runUrl,
@@ -32630,12 +32724,12 @@ function githubActions(io) {
         if (!target2.error) continue;
         annotate({ level: "error", title: `ztsync: ${target2.scope} ${target2.id} could not be planned`, message: `${targetLabel(target2)}: ${target2.error.message}`, ...placeOf(target2.source) });
       }
-      for (const blocked of plan.blocked) {
-        const target2 = plan.targets.find((t2) => t2.scope === blocked.scope && t2.id === blocked.id);
-        const change = target2?.resources.flatMap((r2) => r2.changes).find((c4) => c4.path === blocked.path);
+      for (const blocked2 of plan.blocked) {
+        const target2 = plan.targets.find((t2) => t2.scope === blocked2.scope && t2.id === blocked2.id);
+        const change = target2?.resources.flatMap((r2) => r2.changes).find((c4) => c4.path === blocked2.path);
         const place2 = change?.source ?? target2?.source;
-        const what = blocked.scope && blocked.id ? ` (${blocked.scope} ${blocked.id}${blocked.path ? `, ${blocked.path}` : ""})` : "";
-        annotate({ level: "error", title: `ztsync: blocked by ${blocked.rule}`, message: `${blocked.message}${what}`, ...place2 ? placeOf(place2) : {} });
+        const what = blocked2.scope && blocked2.id ? ` (${blocked2.scope} ${blocked2.id}${blocked2.path ? `, ${blocked2.path}` : ""})` : "";
+        annotate({ level: "error", title: `ztsync: blocked by ${blocked2.rule}`, message: `${blocked2.message}${what}`, ...place2 ? placeOf(place2) : {} });
       }
     },
     annotateApply(plan, results) {
@@ -32648,17 +32742,11 @@ function githubActions(io) {
     },
     guard: defuseCommands,
     async appendStepSummary(plan, extra) {
-      const path = env.GITHUB_STEP_SUMMARY;
-      if (!path) return;
-      const markdown = renderMarkdown(plan, { fullPlanUrl: runUrl });
-      try {
-        await appendFile(path, maskSecrets((extra ? `${extra}
+      await summary3((extra ? `${extra}
 
-` : "") + markdown + "\n", secretsFromEnv(env)));
-      } catch (err) {
-        annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
-      }
-    }
+` : "") + renderMarkdown(plan, { fullPlanUrl: runUrl }));
+    },
+    appendSummary: (markdown) => summary3(markdown)
   };
 }
 var OUTSIDE = {
@@ -32670,12 +32758,14 @@ var OUTSIDE = {
   },
   annotateApply() {
   },
-  guard: (text) => text,
+  guard: (text2) => text2,
   async appendStepSummary() {
+  },
+  async appendSummary() {
   }
 };
-function defuseCommands(text) {
-  return text.replace(/^(\s*):(?=:)/gm, "$1:​").replace(/##\[/g, "#​#[");
+function defuseCommands(text2) {
+  return text2.replace(/^(\s*):(?=:)/gm, "$1:​").replace(/##\[/g, "#​#[");
 }
 function placeOf(position2) {
   return position2.line > 0 ? { file: position2.file, line: position2.line, col: position2.col } : { file: position2.file };
@@ -32688,11 +32778,11 @@ function annotationCommand(a3, workspace) {
   if (a3.title !== void 0) properties.push(`title=${escapeProperty(a3.title)}`);
   return `::${a3.level}${properties.length ? " " + properties.join(",") : ""}::${escapeData(a3.message)}`;
 }
-function escapeData(text) {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+function escapeData(text2) {
+  return text2.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
-function escapeProperty(text) {
-  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+function escapeProperty(text2) {
+  return escapeData(text2).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 function workspaceRelative(file, workspace) {
   if (!workspace) return file;
@@ -32764,16 +32854,16 @@ function apiSettings(flags, io, { readOnly }) {
     ...io.retryTiming ? { timing: io.retryTiming } : {}
   };
 }
-function parseRetryBudget(text) {
-  const trimmed = text.trim();
+function parseRetryBudget(text2) {
+  const trimmed = text2.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
   const nanos = parseDuration(trimmed);
   if (nanos !== void 0 && nanos >= 0n) return Number(nanos / 1000000n);
-  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text}"`);
+  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text2}"`);
 }
-function wholeNumber(option, text, min) {
-  const n3 = Number(text);
-  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text}"`);
+function wholeNumber(option, text2, min) {
+  const n3 = Number(text2);
+  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text2}"`);
   return n3;
 }
 
@@ -32802,10 +32892,10 @@ var AFTER_QUOTED = /^(?: +#.*| *)$/;
 var JSON_ESCAPES = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
 var MAY_BE_TAGGED = new Set([..."~nNtTfF+-.0123456789"].map((c4) => c4.charCodeAt(0)));
 var PLAIN_TAGS = new Schema2({}).tags.filter((tag) => tag.default === true && tag.test !== void 0);
-function readBlockYaml(text) {
-  if (OUTSIDE_SUBSET_CHARS.test(text) || LONE_SURROGATE.test(text)) return void 0;
+function readBlockYaml(text2) {
+  if (OUTSIDE_SUBSET_CHARS.test(text2) || LONE_SURROGATE.test(text2)) return void 0;
   try {
-    return new BlockReader(text).document();
+    return new BlockReader(text2).document();
   } catch {
     return void 0;
   }
@@ -32821,8 +32911,8 @@ var BlockReader = class {
   positions = /* @__PURE__ */ new Map();
   /** Keys already found plain (a fleet's files repeat a handful of keys thousands of times). */
   plainKeys = /* @__PURE__ */ new Set();
-  constructor(text) {
-    this.lines = text.split("\n");
+  constructor(text2) {
+    this.lines = text2.split("\n");
     if (this.lines.some((line) => line.length >= LINE)) decline();
   }
   document() {
@@ -32949,9 +33039,9 @@ var BlockReader = class {
     }
     if (INDICATORS.has(c4)) decline();
     const comment = line.indexOf(" #", start);
-    const text = line.slice(start, endOfSpaces(line, start, comment < 0 ? line.length : comment));
-    if (text.includes(": ") || text.endsWith(":")) decline();
-    return plainValue2(text);
+    const text2 = line.slice(start, endOfSpaces(line, start, comment < 0 ? line.length : comment));
+    if (text2.includes(": ") || text2.endsWith(":")) decline();
+    return plainValue2(text2);
   }
   /** `[a, "b", c]` on one line: scalars only, no empty or trailing items. */
   flowSequence(line, start) {
@@ -32968,9 +33058,9 @@ var BlockReader = class {
       } else {
         let end = i3;
         while (end < line.length && line[end] !== "," && line[end] !== "]") end++;
-        const text = line.slice(i3, endOfSpaces(line, i3, end));
-        if (text === "" || INDICATORS.has(text[0]) || /[[\]{}#:]/.test(text)) decline();
-        items.push(plainValue2(text));
+        const text2 = line.slice(i3, endOfSpaces(line, i3, end));
+        if (text2 === "" || INDICATORS.has(text2[0]) || /[[\]{}#:]/.test(text2)) decline();
+        items.push(plainValue2(text2));
         i3 = end;
       }
       if (line[i3] === ",") {
@@ -33010,12 +33100,12 @@ function doubleQuoted(quoted) {
   if (quoted.replace(JSON_ESCAPES, "").includes("\\")) decline();
   return JSON.parse(quoted);
 }
-function plainValue2(text) {
-  if (!MAY_BE_TAGGED.has(text.charCodeAt(0))) return text;
-  const tag = PLAIN_TAGS.find((t2) => t2.test.test(text));
-  if (!tag) return text;
+function plainValue2(text2) {
+  if (!MAY_BE_TAGGED.has(text2.charCodeAt(0))) return text2;
+  const tag = PLAIN_TAGS.find((t2) => t2.test.test(text2));
+  if (!tag) return text2;
   let failed = false;
-  const resolved = tag.resolve(text, () => failed = true, { intAsBigInt: false });
+  const resolved = tag.resolve(text2, () => failed = true, { intAsBigInt: false });
   if (failed) decline();
   return isScalar3(resolved) ? resolved.value : resolved;
 }
@@ -33176,10 +33266,10 @@ function holdsCredential(name, policy) {
   return SECRET_ENV.includes(name) || isCredentialVariable(name, policy);
 }
 var REFERENCE = /\$\$\{|\$\{([^}]*)(\}?)/g;
-function interpolate(text, { values, policy }) {
+function interpolate(text2, { values, policy }) {
   const problems = [];
   const read = [];
-  const value = text.replace(REFERENCE, (match, name, closed) => {
+  const value = text2.replace(REFERENCE, (match, name, closed) => {
     if (match === "$${") return "${";
     const shown = match.length > 60 ? `${match.slice(0, 57)}...` : match;
     if (!closed) {
@@ -33367,27 +33457,27 @@ var CHANGE_BUDGET_RULE = "max-changed-targets";
 // src/plan/safety.ts
 var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
 var DEFAULT_BUDGET_MIN_TARGETS = 8;
-function parseBudget(text) {
-  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text);
+function parseBudget(text2) {
+  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
   if (!m2) return void 0;
   const n3 = Number(m2[1]);
   if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
   return { kind: "count", count: n3 };
 }
 function checkSafety(plan, options = {}) {
-  const blocked = [];
+  const blocked2 = [];
   const allowed = [];
   for (const target2 of plan.targets) {
     for (const resource of target2.resources) {
       if (resource.action === "noop") continue;
-      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked, allowed);
+      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
     }
   }
   const budget = judgeBudget(plan, options.budget, options.fleet);
-  if (budget.blocked) blocked.push(budget.blocked);
-  return { ...plan, blocked, allowed, change_budget: budget.report };
+  if (budget.blocked) blocked2.push(budget.blocked);
+  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
 }
-function judgeChange(target2, resource, change, allow, blocked, allowed) {
+function judgeChange(target2, resource, change, allow, blocked2, allowed) {
   for (const rule of SAFETY_RULES) {
     for (const trigger of rule.triggers) {
       if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
@@ -33396,7 +33486,7 @@ function judgeChange(target2, resource, change, allow, blocked, allowed) {
       if (allowance) {
         allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
       } else {
-        blocked.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
+        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
       }
     }
   }
@@ -33605,8 +33695,8 @@ function checkWritable(path) {
     throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
   }
 }
-function writeFileAtomicSync(path, text, { mode = 420 } = {}) {
-  const temporary = writeTemporary(path, text, mode);
+function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
+  const temporary = writeTemporary(path, text2, mode);
   try {
     renameSync(temporary, path);
   } catch (err) {
@@ -33649,14 +33739,14 @@ function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
     throw err;
   }
 }
-function writeTemporary(path, text, mode) {
+function writeTemporary(path, text2, mode) {
   if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
   const dir = dirname(path);
   const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   let fd;
   try {
     fd = openSync(temporary, "wx", mode);
-    writeSync(fd, text);
+    writeSync(fd, text2);
     fsyncSync(fd);
     closeSync(fd);
     return temporary;
@@ -33728,6 +33818,7 @@ function planEntry(target2) {
 }
 function applyEntry(result) {
   const base = { scope: result.scope, id: result.id, outcome: result.outcome };
+  if (result.outcome === "blocked") return { ...base, error: result.error ?? "blocked" };
   if (result.outcome !== "failed") return base;
   const error = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`), ...result.error ? [result.error] : []].join("; ");
   return { ...base, error, ...result.transient ? { transient: true } : {} };
@@ -33848,15 +33939,15 @@ async function recordingRun(path, command, body) {
   return code2;
 }
 async function readTargetsToRetry(path) {
-  let text;
+  let text2;
   try {
-    text = await readFile2(path, "utf8");
+    text2 = await readFile2(path, "utf8");
   } catch (err) {
     throw new UsageError(`--only-failed: cannot read ${path}: ${err.code ?? err.message}`);
   }
   let data;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text2);
   } catch (err) {
     throw new UsageError(`--only-failed: ${path} is not JSON (${err.message}); expected a file written by --results`);
   }
@@ -33895,12 +33986,12 @@ async function selectionSettings(flags) {
 }
 function parseSelect(given) {
   const selector = {};
-  for (const text of given) {
-    const at = text.indexOf("=");
-    const key = at < 0 ? text : text.slice(0, at);
-    const value = at < 0 ? "" : text.slice(at + 1);
+  for (const text2 of given) {
+    const at = text2.indexOf("=");
+    const key = at < 0 ? text2 : text2.slice(0, at);
+    const value = at < 0 ? "" : text2.slice(at + 1);
     if (at < 0 || !new RegExp(LABEL_KEY_PATTERN).test(key) || !new RegExp(LABEL_VALUE_PATTERN).test(value)) {
-      throw new UsageError(`--select takes a label as key=value (e.g. --select env=prod; letters, digits, - _ . inside), not ${JSON.stringify(text)}`);
+      throw new UsageError(`--select takes a label as key=value (e.g. --select env=prod; letters, digits, - _ . inside), not ${JSON.stringify(text2)}`);
     }
     if (selector[key] !== void 0 && selector[key] !== value) {
       throw new UsageError(`--select ${key}=${selector[key]} and --select ${key}=${value}: a target has one value per label, so together they match nothing`);
@@ -33912,11 +34003,11 @@ function parseSelect(given) {
 function collect2(value, previous = []) {
   return [...previous, value];
 }
-function parseShard(text) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+function parseShard(text2) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text2);
   const shard = match && { index: Number(match[1]), count: Number(match[2]) };
   if (!shard || shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
-    throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N (shard K of N, e.g. 2/4), not "${text}"`);
+    throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N (shard K of N, e.g. 2/4), not "${text2}"`);
   }
   return shard;
 }
@@ -34095,13 +34186,13 @@ function checkTimestamp(path, value) {
   return path.endsWith("_at") && Number.isNaN(Date.parse(value)) ? `${describe2(value)} is not a timestamp` : void 0;
 }
 function describe2(value) {
-  let text;
+  let text2;
   try {
-    text = value === void 0 ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+    text2 = value === void 0 ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
   } catch {
-    text = Array.isArray(value) ? "a list" : "an object";
+    text2 = Array.isArray(value) ? "a list" : "an object";
   }
-  return text.length > 60 ? text.slice(0, 57) + "..." : text;
+  return text2.length > 60 ? text2.slice(0, 57) + "..." : text2;
 }
 function applyAssignments(target2, assignments) {
   for (const { path, value } of assignments) {
@@ -34142,7 +34233,8 @@ var SCHEMA_ID = "urn:ztsync:schema:config:v1";
 function buildSchema() {
   const defs = {
     id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
-    defaults: targetSchema("Settings laid under every account (and under every zone, for the fields zones accept); DoH defaults reach only accounts with a doh section of their own. A target's own value wins, field by field.", {}, "account"),
+    defaults: targetSchema("Settings laid under every target that has the resource: organization defaults reach only accounts and zones with an organization section of their own (zones take only the fields they accept), DoH defaults only accounts with a doh section. A target's own value wins, field by field.", {}, "account"),
+    defaults_layer: targetSchema("A layer of defaults: with select, laid only under the targets whose labels match it (over the unscoped defaults); without, unscoped. Two scoped layers may not set the same field for one target.", {}, "account", true),
     account: targetSchema("A Cloudflare account whose settings ztsync manages.", {
       account_id: { $ref: "#/$defs/id", description: "The Cloudflare account id." }
     }, "account"),
@@ -34165,7 +34257,12 @@ function buildSchema() {
     type: "object",
     additionalProperties: false,
     properties: {
-      defaults: { $ref: "#/$defs/defaults" },
+      defaults: {
+        description: "Defaults: a mapping (laid under every target), or a list of layers, each scoped to the targets a select matches (or unscoped, without select).",
+        if: { type: "array" },
+        then: { type: "array", items: { $ref: "#/$defs/defaults_layer" } },
+        else: { $ref: "#/$defs/defaults" }
+      },
       accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
       zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
       allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
@@ -34198,9 +34295,10 @@ function labelsSchema(description) {
     examples: [{ env: "prod", region: "eu" }]
   };
 }
-function targetSchema(description, idProperty, scope) {
+function targetSchema(description, idProperty, scope, scoped = false) {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties = { ...idProperty };
+  if (scoped) properties.select = { $ref: "#/$defs/selector" };
   if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
   if (!isDefaults) properties.labels = { $ref: "#/$defs/labels" };
   properties.credentials_env = {
@@ -34283,7 +34381,7 @@ function typeSchema(type) {
 
 // src/apply/review.ts
 var CLOCK_SKEW_MS = 5 * 6e4;
-var SHOWN = 5;
+var SHOWN2 = 5;
 async function reviewSavedPlan(plan, context) {
   const refusal = versionProblem(plan, context.version) ?? ageProblem(plan, context.now, context.maxAgeMs) ?? unknownKeys(plan) ?? coverageProblem(plan.coverage) ?? unknownDesired(plan) ?? (context.config ? configDifferences(plan, context.config) : credentialsFromFile(plan));
   if (refusal) return { ok: false, reason: refusal };
@@ -34464,8 +34562,8 @@ function selectionOf(coverage) {
   };
 }
 function listed(items) {
-  const more = items.length > SHOWN ? `; and ${items.length - SHOWN} more` : "";
-  return items.slice(0, SHOWN).join("; ") + more;
+  const more = items.length > SHOWN2 ? `; and ${items.length - SHOWN2} more` : "";
+  return items.slice(0, SHOWN2).join("; ") + more;
 }
 
 // src/config/commit.ts
@@ -34564,7 +34662,7 @@ async function compileSchema() {
   for (const units of ["go", "minutes-hours"]) {
     ajv.addFormat(DURATION_FORMAT[units], {
       type: "string",
-      validate: (text) => parseDuration(text, units) !== void 0,
+      validate: (text2) => parseDuration(text2, units) !== void 0,
       // Bounds are written with any Go unit (0s), so compare with Go's full syntax; the units are checked by validate.
       compare: (a3, b2) => compareDurations(a3, b2)
     });
@@ -34595,7 +34693,7 @@ async function schemaDiagnostics(f2) {
   return diagnostics;
 }
 function withoutNoise(errors) {
-  errors = errors.filter((e3) => e3.keyword !== "propertyNames");
+  errors = errors.filter((e3) => e3.keyword !== "propertyNames" && e3.keyword !== "if");
   const decisive = ["type", "minLength"];
   const decided = new Map(errors.filter((e3) => decisive.includes(e3.keyword)).map((e3) => [e3.instancePath, e3.keyword]));
   return errors.filter((e3) => !decided.has(e3.instancePath) || decided.get(e3.instancePath) === e3.keyword);
@@ -34641,7 +34739,7 @@ function isLabelPlace(path) {
 function settingAt(path) {
   const [top, second] = path;
   const scope = top === "defaults" || top === "accounts" ? "account" : top === "zones" ? "zone" : void 0;
-  const rest = top === "defaults" ? path.slice(1) : typeof second === "number" ? path.slice(2) : [];
+  const rest = top === "defaults" && typeof second !== "number" ? path.slice(1) : typeof second === "number" ? path.slice(2) : [];
   const resource = RESOURCES.find((r2) => r2.type === rest[0]);
   if (!scope || !resource || rest.length < 2) return void 0;
   return { resource, scope, fieldPath: rest.slice(1).filter((s2) => typeof s2 === "string").join(".") };
@@ -34738,8 +34836,8 @@ function typeMessage(f2, path, expected, data, field) {
     return `${sourceText(f2, path) ?? data} has no unit: a duration needs one, ${UNIT_EXAMPLES[field.type.units]}`;
   }
   if (expected === "string" && (typeof data === "number" || typeof data === "boolean")) {
-    const text = sourceText(f2, path) ?? String(data);
-    return `must be a string, and YAML reads ${text} as a ${typeof data}; quote it: "${text}"`;
+    const text2 = sourceText(f2, path) ?? String(data);
+    return `must be a string, and YAML reads ${text2} as a ${typeof data}; quote it: "${text2}"`;
   }
   if (expected === "boolean" && typeof data === "string") return `must be true or false, not the string ${JSON.stringify(data)}`;
   if (expected === "array" && field?.type.kind === "set") return `must be a list, e.g. [${JSON.stringify(data)}]`;
@@ -34772,15 +34870,15 @@ var UNITS_TEXT = {
   go: "is not a Go duration (units: ns, us, µs, ms, s, m, h)",
   "minutes-hours": "is not a duration in minutes or hours (units: m, h; e.g. 30m, 2h45m)"
 };
-function durationMessage(text, units, min, max) {
-  const nanos = parseDuration(text, units);
+function durationMessage(text2, units, min, max) {
+  const nanos = parseDuration(text2, units);
   if (nanos === void 0) {
-    if (isBeyondGoRange(text, units)) return `${JSON.stringify(text)} is longer than the longest Go duration (${MAX_DURATION_TEXT})`;
-    return `${JSON.stringify(text)} ${UNITS_TEXT[units]}`;
+    if (isBeyondGoRange(text2, units)) return `${JSON.stringify(text2)} is longer than the longest Go duration (${MAX_DURATION_TEXT})`;
+    return `${JSON.stringify(text2)} ${UNITS_TEXT[units]}`;
   }
-  if (nanos < parseDuration(min)) return min === DEFAULT_DURATION_MIN ? `${JSON.stringify(text)} is negative` : `must be at least ${min}`;
+  if (nanos < parseDuration(min)) return min === DEFAULT_DURATION_MIN ? `${JSON.stringify(text2)} is negative` : `must be at least ${min}`;
   if (max !== void 0 && nanos > parseDuration(max)) return `must be at most ${max}`;
-  return `${JSON.stringify(text)} is not a valid duration here`;
+  return `${JSON.stringify(text2)} is not a valid duration here`;
 }
 
 // src/config/desired.ts
@@ -34799,13 +34897,22 @@ function placeFile(f2) {
       if (isPlainObject3(entry2) && typeof id === "string") entries2.push(placeEntry(f2, scope, [key, index], entry2, id));
     });
   }
-  const section = data.defaults;
-  const defaults2 = { sections: /* @__PURE__ */ new Map() };
-  if (isPlainObject3(section)) {
-    if (typeof section.credentials_env === "string") defaults2.credentialsEnv = placed(f2, ["defaults", "credentials_env"], section.credentials_env);
-    for (const spec of RESOURCES) placeSection(f2, ["defaults"], section, spec, "account", defaults2.sections);
-  }
+  const given = data.defaults;
+  const defaults2 = [];
+  if (isPlainObject3(given)) defaults2.push(placeDefaults(f2, ["defaults"], given));
+  else if (Array.isArray(given)) given.forEach((layer, index) => isPlainObject3(layer) && defaults2.push(placeDefaults(f2, ["defaults", index], layer)));
   return { entries: entries2, defaults: defaults2 };
+}
+function placeDefaults(f2, path, layer) {
+  const placedLayer = { path, sections: /* @__PURE__ */ new Map() };
+  const select = readLabels(layer.select);
+  if (select) {
+    placedLayer.select = select;
+    placedLayer.selectPosition = keyPosition(f2, [...path, "select"]);
+  }
+  if (typeof layer.credentials_env === "string") placedLayer.credentialsEnv = placed(f2, [...path, "credentials_env"], layer.credentials_env);
+  for (const spec of RESOURCES) placeSection(f2, path, layer, spec, "account", placedLayer.sections);
+  return placedLayer;
 }
 function placeEntry(f2, scope, path, entry2, id) {
   const placedEntry = { scope, id, path, source: valuePosition(f2, path), sections: /* @__PURE__ */ new Map() };
@@ -34837,11 +34944,13 @@ function placeSection(f2, base, parent, spec, scope, into) {
 function mergeTargets(files) {
   const diagnostics = [];
   const defaults2 = collectDefaults(files, diagnostics);
+  const watch = { received: /* @__PURE__ */ new Set(), clashes: /* @__PURE__ */ new Map() };
   const targets = [];
+  const entries2 = [];
   const firstSeen = /* @__PURE__ */ new Map();
   for (const { scope } of SCOPE_LISTS) {
     for (const entry2 of files.flatMap((f2) => f2.entries.filter((e3) => e3.scope === scope))) {
-      const merged = mergeTarget(entry2, defaults2);
+      const merged = mergeTarget(entry2, defaults2, watch);
       const earlier = firstSeen.get(`${scope}:${entry2.id}`);
       if (earlier) {
         diagnostics.push({ ...entry2.source, message: `${scope} ${entry2.id} is defined twice: also at ${formatPosition(earlier)}`, path: describePath(entry2.path) });
@@ -34849,65 +34958,141 @@ function mergeTargets(files) {
         firstSeen.set(`${scope}:${entry2.id}`, entry2.source);
       }
       targets.push(merged);
+      entries2.push(entry2);
     }
   }
-  return { targets, diagnostics };
+  diagnostics.push(...watch.clashes.values());
+  return { targets, diagnostics, warnings: unreceivedDefaults(defaults2, entries2, watch.received) };
+}
+function emptyLayer(path) {
+  return { path, leaves: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
 }
 function collectDefaults(files, diagnostics) {
-  const defaults2 = { leaves: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
-  for (const { defaults: given } of files) {
-    if (given.credentialsEnv) {
-      if (defaults2.credentialsEnv) {
-        diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${formatPosition(defaults2.credentialsEnv.position)}`, path: "defaults.credentials_env" });
-      } else {
-        defaults2.credentialsEnv = given.credentialsEnv;
+  const unscoped = emptyLayer(["defaults"]);
+  const scoped = [];
+  for (const file of files) {
+    for (const given of file.defaults) {
+      if (given.select) {
+        const layer = { ...emptyLayer(given.path), select: given.select, selectPosition: given.selectPosition };
+        if (given.credentialsEnv) layer.credentialsEnv = given.credentialsEnv;
+        for (const [type, section] of given.sections) {
+          layer.sections.set(type, section.position);
+          layer.leaves.set(type, section.leaves);
+        }
+        scoped.push(layer);
+        continue;
       }
-    }
-    for (const [type, section] of given.sections) {
-      if (!defaults2.sections.has(type)) defaults2.sections.set(type, section.position);
-      const leaves = defaults2.leaves.get(type) ?? /* @__PURE__ */ new Map();
-      defaults2.leaves.set(type, leaves);
-      for (const [path, placedValue] of section.leaves) {
-        const earlier = leaves.get(path);
-        if (earlier) {
-          diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${formatPosition(earlier.position)}`, path: describePath(["defaults", type, ...path.split(".")]) });
+      if (given.credentialsEnv) {
+        if (unscoped.credentialsEnv) {
+          diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${formatPosition(unscoped.credentialsEnv.position)}`, path: describePath([...given.path, "credentials_env"]) });
         } else {
-          leaves.set(path, placedValue);
+          unscoped.credentialsEnv = given.credentialsEnv;
+        }
+      }
+      for (const [type, section] of given.sections) {
+        if (!unscoped.sections.has(type)) unscoped.sections.set(type, section.position);
+        const leaves = unscoped.leaves.get(type) ?? /* @__PURE__ */ new Map();
+        unscoped.leaves.set(type, leaves);
+        for (const [path, placedValue] of section.leaves) {
+          const earlier = leaves.get(path);
+          if (earlier) {
+            diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${formatPosition(earlier.position)}`, path: describePath([...given.path, type, ...path.split(".")]) });
+          } else {
+            leaves.set(path, placedValue);
+          }
         }
       }
     }
   }
-  return defaults2;
+  return { unscoped, scoped };
 }
-function mergeTarget(entry2, defaults2) {
+function fromLayers(layers, unscoped, give, entry2, what, watch) {
+  let found;
+  for (const layer of layers) {
+    const placedValue2 = give(layer);
+    if (!placedValue2) continue;
+    if (!found) {
+      found = { placed: placedValue2, layer };
+      continue;
+    }
+    const key = `${formatPosition(found.placed.position)}|${formatPosition(placedValue2.position)}`;
+    if (!watch.clashes.has(key)) {
+      const message = `${what} is set by two scoped defaults for ${entry2.scope} ${entry2.id}: here (select ${describeSelector(layer.select)}) and at ${formatPosition(found.placed.position)} (select ${describeSelector(found.layer.select)}); set it in one of them, or on the ${entry2.scope}`;
+      watch.clashes.set(key, { ...placedValue2.position, message, path: describePath([...layer.path, ...what.split(".")]) });
+    }
+  }
+  if (found) return found;
+  const placedValue = give(unscoped);
+  return placedValue ? { placed: placedValue, layer: unscoped } : void 0;
+}
+function mergeTarget(entry2, defaults2, watch) {
   const { scope, id, path } = entry2;
   const target2 = { scope, id, source: entry2.source, resources: [] };
   if (entry2.description !== void 0) target2.description = entry2.description;
   if (entry2.labels) target2.labels = entry2.labels;
-  const credentials = entry2.credentialsEnv ?? defaults2.credentialsEnv;
-  if (credentials) target2.credentialsEnv = { name: credentials.value, position: credentials.position };
-  const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
+  const layers = defaults2.scoped.length === 0 ? [] : defaults2.scoped.filter((l2) => matchesSelector(entry2.labels, l2.select));
+  const credentials = entry2.credentialsEnv ?? fromLayers(layers, defaults2.unscoped, (l2) => l2.credentialsEnv, entry2, "credentials_env", watch)?.placed;
+  if (credentials) {
+    target2.credentialsEnv = { name: credentials.value, position: credentials.position };
+    watch.received.add(credentials);
+  }
+  const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map(), inherited: /* @__PURE__ */ new Map() };
   for (const spec of RESOURCES) {
     if (!spec.scopes.includes(scope)) continue;
     const section = entry2.sections.get(spec.type);
     const own = section?.leaves ?? /* @__PURE__ */ new Map();
     const takesDefaults = section !== void 0 || !spec.defaultsNeedOwnSection;
-    const inherited = takesDefaults && defaults2.leaves.get(spec.type) || /* @__PURE__ */ new Map();
     const resource = { type: spec.type, values: {}, positions: {}, via: {} };
+    const inherited = /* @__PURE__ */ new Map();
     for (const field of writableFields(spec, scope)) {
       const ownValue = own.get(field.path);
-      const placedValue = ownValue ?? inherited.get(field.path);
+      const fromDefaults = ownValue || !takesDefaults ? void 0 : fromLayers(layers, defaults2.unscoped, (l2) => l2.leaves.get(spec.type)?.get(field.path), entry2, `${spec.type}.${field.path}`, watch);
+      const placedValue = ownValue ?? fromDefaults?.placed;
       if (!placedValue) continue;
       resource.values[field.path] = sentValue(field, placedValue.value);
       resource.positions[field.path] = placedValue.position;
       resource.via[field.path] = ownValue ? scope : "defaults";
+      if (fromDefaults) {
+        watch.received.add(fromDefaults.placed);
+        inherited.set(field.path, fromDefaults.layer.path);
+      }
     }
     merged.own.set(spec.type, new Set(own.keys()));
+    if (inherited.size > 0) merged.inherited.set(spec.type, inherited);
+    const defaultsSection = takesDefaults ? (layers.find((l2) => l2.sections.has(spec.type)) ?? defaults2.unscoped).sections.get(spec.type) : void 0;
     if (section) merged.sections.set(spec.type, { position: section.position, fromDefaults: false });
-    else if (takesDefaults && defaults2.sections.has(spec.type)) merged.sections.set(spec.type, { position: defaults2.sections.get(spec.type), fromDefaults: true });
+    else if (defaultsSection) merged.sections.set(spec.type, { position: defaultsSection, fromDefaults: true });
     if (Object.keys(resource.values).length > 0) target2.resources.push(resource);
   }
   return merged;
+}
+function unreceivedDefaults(defaults2, entries2, received) {
+  const warnings = [];
+  for (const layer of [defaults2.unscoped, ...defaults2.scoped]) {
+    const reached = layer.select ? entries2.filter((e3) => matchesSelector(e3.labels, layer.select)) : entries2;
+    if (layer.select && reached.length === 0) {
+      const known = [...new Set(entries2.flatMap((e3) => Object.entries(e3.labels ?? {}).map(([k, v2]) => `${k}=${v2}`)))].sort();
+      const labels = known.length > 0 ? `the labels in the config are ${known.join(", ")}` : "no target has labels";
+      warnings.push({ ...layer.selectPosition, message: `these defaults reach no target: no account or zone matches select ${describeSelector(layer.select)} (${labels})`, path: describePath([...layer.path, "select"]), severity: "warning" });
+      continue;
+    }
+    const unused = (placedValue) => placedValue !== void 0 && !received.has(placedValue);
+    if (unused(layer.credentialsEnv)) {
+      warnings.push({ ...layer.credentialsEnv.position, message: "this default credentials_env reaches no target: every target it applies to names its own", path: describePath([...layer.path, "credentials_env"]), severity: "warning" });
+    }
+    for (const [type, leaves] of layer.leaves) {
+      const spec = resourceSpec(type);
+      for (const [fieldPath, placedValue] of leaves) {
+        const field = fieldByPath(spec, fieldPath);
+        if (!unused(placedValue) || field.perTarget) continue;
+        const accepting = reached.filter((e3) => spec.scopes.includes(e3.scope) && field.scopes.includes(e3.scope));
+        const withSection = spec.defaultsNeedOwnSection ? accepting.filter((e3) => e3.sections.has(type)) : accepting;
+        const why = accepting.length === 0 ? `no target it applies to takes ${type}.${fieldPath}` : withSection.length === 0 ? `no target it applies to has ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} section (defaults reach only targets that have the resource)` : `every target it reaches sets its own ${type}.${fieldPath}`;
+        warnings.push({ ...placedValue.position, message: `this default reaches no target: ${why}`, path: describePath([...layer.path, type, ...fieldPath.split(".")]), severity: "warning" });
+      }
+    }
+  }
+  return warnings;
 }
 
 // src/config/load.ts
@@ -34920,14 +35105,14 @@ var UTF16_BOMS = [Buffer.from([255, 254]), Buffer.from([254, 255])];
 function decodeUtf8(file) {
   const bom = file[0] === 239 && file[1] === 187 && file[2] === 191 ? 3 : 0;
   const bytes = file.subarray(bom);
-  const text = bytes.toString("utf8");
+  const text2 = bytes.toString("utf8");
   let byteOffset = 0;
   let charOffset = 0;
-  for (let at = text.indexOf("�"); at !== -1; at = text.indexOf("�", at + 1)) {
-    byteOffset += Buffer.byteLength(text.slice(charOffset, at));
+  for (let at = text2.indexOf("�"); at !== -1; at = text2.indexOf("�", at + 1)) {
+    byteOffset += Buffer.byteLength(text2.slice(charOffset, at));
     charOffset = at;
     if (bytes[byteOffset] === 239 && bytes[byteOffset + 1] === 191 && bytes[byteOffset + 2] === 189) continue;
-    const before = text.slice(0, at);
+    const before = text2.slice(0, at);
     const line = before.split("\n").length;
     const col = at - before.lastIndexOf("\n");
     const hex2 = `0x${bytes[byteOffset].toString(16).padStart(2, "0")}`;
@@ -34935,7 +35120,7 @@ function decodeUtf8(file) {
     const error = utf16 ? "not UTF-8: the file looks like UTF-16; save it as UTF-8" : `not UTF-8: byte ${hex2} at byte offset ${bom + byteOffset} is not valid UTF-8; save the file as UTF-8`;
     return { error, line, col };
   }
-  return { text };
+  return { text: text2 };
 }
 
 // src/util/yaml-messages.ts
@@ -35084,11 +35269,11 @@ function fileKind(info) {
   if (info.isDirectory()) return "a directory";
   return "not a file";
 }
-function overlongLine(path, text) {
+function overlongLine(path, text2) {
   let start = 0;
-  for (let line = 1; start <= text.length; line++) {
-    const end = text.indexOf("\n", start);
-    const stop = end < 0 ? text.length : end;
+  for (let line = 1; start <= text2.length; line++) {
+    const end = text2.indexOf("\n", start);
+    const stop = end < 0 ? text2.length : end;
     if (stop - start > MAX_LINE_LENGTH) {
       return { file: path, line, col: MAX_LINE_LENGTH + 1, message: `line ${line} is ${stop - start} characters long: lines longer than ${MAX_LINE_LENGTH} characters are refused`, path: "" };
     }
@@ -35097,12 +35282,12 @@ function overlongLine(path, text) {
   }
   return void 0;
 }
-function parseYaml(path, text) {
+function parseYaml(path, text2) {
   const lines = new LineCounter2();
-  const doc = parseDocument2(text, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true });
+  const doc = parseDocument2(text2, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true });
   const at = (offset, message) => ({ ...positionAt(path, lines, offset), message, path: "" });
   const said = /* @__PURE__ */ new Set();
-  const syntax = [...doc.errors, ...doc.warnings].map((e3) => syntaxProblem(text, e3)).map(({ offset, message }) => at(offset, message)).filter((d2) => !said.has(`${d2.line}:${d2.col}:${d2.message}`) && said.add(`${d2.line}:${d2.col}:${d2.message}`));
+  const syntax = [...doc.errors, ...doc.warnings].map((e3) => syntaxProblem(text2, e3)).map(({ offset, message }) => at(offset, message)).filter((d2) => !said.has(`${d2.line}:${d2.col}:${d2.message}`) && said.add(`${d2.line}:${d2.col}:${d2.message}`));
   const tooDeep = syntax.find((d2) => d2.message === TOO_DEEP);
   if (tooDeep) return { diagnostics: [tooDeep] };
   if (syntax.length > 0) return { diagnostics: syntax };
@@ -35118,78 +35303,78 @@ function parseYaml(path, text) {
     const message = /alias count/i.test(String(err.message)) ? TOO_MANY_ALIASES : err.message;
     return { diagnostics: [at(firstAlias?.range?.[0] ?? 0, message)] };
   }
-  const parsed = { file: path, text, doc, lines, data: data ?? {} };
+  const parsed = { file: path, text: text2, doc, lines, data: data ?? {} };
   return { file: { ...parsed, where: documentLocator(parsed) }, diagnostics: [] };
 }
-function syntaxProblem(text, error) {
+function syntaxProblem(text2, error) {
   const noticed = error.pos[0];
-  if (error.code === "DUPLICATE_KEY") return { offset: noticed, message: `duplicate key ${JSON.stringify(keyText(text, error.pos))}: keys must be unique` };
+  if (error.code === "DUPLICATE_KEY") return { offset: noticed, message: `duplicate key ${JSON.stringify(keyText(text2, error.pos))}: keys must be unique` };
   if (/call stack/i.test(error.message)) return { offset: noticed, message: TOO_DEEP };
-  const space = oddSpaceInStructure(text, noticed);
+  const space = oddSpaceInStructure(text2, noticed);
   if (space) return space;
   if (/^Flow (?:map|sequence)/.test(error.message)) {
-    const hash2 = commentCuttingFlow(text, noticed);
+    const hash2 = commentCuttingFlow(text2, noticed);
     if (hash2 >= 0) return { offset: hash2, message: FLOW_CUT_BY_COMMENT };
   }
   const unclosed = /^Missing closing (["'])quote/.exec(error.message);
   if (unclosed) {
     const quote = unclosed[1];
-    return { offset: openingQuote(text, noticed, quote), message: `this quoted value has no closing ${quote}: a quoted value runs on, over line ends, to its closing quote` };
+    return { offset: openingQuote(text2, noticed, quote), message: `this quoted value has no closing ${quote}: a quoted value runs on, over line ends, to its closing quote` };
   }
-  return { offset: skipSpaces2(text, noticed), message: yamlSyntaxMessage(error) };
+  return { offset: skipSpaces2(text2, noticed), message: yamlSyntaxMessage(error) };
 }
 var FLOW_CUT_BY_COMMENT = 'a { … } or [ … ] is cut short by a comment: # starts a comment in YAML, so quote values that hold it ("#c5ed1b")';
-function commentCuttingFlow(text, offset) {
+function commentCuttingFlow(text2, offset) {
   let found = -1;
   let lineStart = 0;
   while (lineStart <= offset) {
-    const end = text.indexOf("\n", lineStart);
+    const end = text2.indexOf("\n", lineStart);
     const lineEnd = end < 0 || end > offset ? offset : end;
-    const cut = flowCutInLine(text, lineStart, lineEnd);
+    const cut = flowCutInLine(text2, lineStart, lineEnd);
     if (cut >= 0) found = cut;
     if (end < 0 || end >= offset) break;
     lineStart = end + 1;
   }
   return found;
 }
-function flowCutInLine(text, start, end) {
+function flowCutInLine(text2, start, end) {
   let open2 = false;
   for (let i3 = start; i3 < end; i3++) {
-    const c4 = text[i3];
+    const c4 = text2[i3];
     if (c4 === "{" || c4 === "[") open2 = true;
     else if (c4 === '"' || c4 === "'") open2 = false;
     else if (c4 === "#") {
-      if (open2 && /\s/.test(text[i3 - 1])) return i3;
+      if (open2 && /\s/.test(text2[i3 - 1])) return i3;
       open2 = false;
     }
   }
   return -1;
 }
-function openingQuote(text, offset, quote) {
-  let at = text.lastIndexOf(quote, offset - 1);
+function openingQuote(text2, offset, quote) {
+  let at = text2.lastIndexOf(quote, offset - 1);
   for (; ; ) {
     if (at <= 0) return at < 0 ? offset : 0;
-    if (quote === '"' && /(?:^|[^\\])(?:\\\\)*\\$/.test(text.slice(Math.max(0, at - 64), at))) at = text.lastIndexOf(quote, at - 1);
-    else if (quote === "'" && text[at - 1] === "'") at = text.lastIndexOf(quote, at - 2);
+    if (quote === '"' && /(?:^|[^\\])(?:\\\\)*\\$/.test(text2.slice(Math.max(0, at - 64), at))) at = text2.lastIndexOf(quote, at - 1);
+    else if (quote === "'" && text2[at - 1] === "'") at = text2.lastIndexOf(quote, at - 2);
     else return at;
   }
 }
-function skipSpaces2(text, offset) {
+function skipSpaces2(text2, offset) {
   let at = offset;
-  while (text[at] === " ") at++;
-  return text[at] === "\n" || at >= text.length ? offset : at;
+  while (text2[at] === " ") at++;
+  return text2[at] === "\n" || at >= text2.length ? offset : at;
 }
-function oddSpaceInStructure(text, offset) {
-  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
-  const lineEnd = text.indexOf("\n", offset);
-  const line = text.slice(lineStart, lineEnd < 0 ? void 0 : lineEnd);
+function oddSpaceInStructure(text2, offset) {
+  const lineStart = text2.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = text2.indexOf("\n", offset);
+  const line = text2.slice(lineStart, lineEnd < 0 ? void 0 : lineEnd);
   const at = ODD_SPACE_IN_STRUCTURE.exec(line);
   if (!at) return void 0;
   const index = at.index + at[0].length - 1;
   return { offset: lineStart + index, message: `${oddSpaceName(line[index])} here, which YAML does not read as a space: retype it as an ordinary space` };
 }
-function keyText(text, [start]) {
-  const raw = /^(?:"[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(start))?.[0].trim() ?? "";
+function keyText(text2, [start]) {
+  const raw = /^(?:"[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text2.slice(start))?.[0].trim() ?? "";
   return raw.replace(/^(["'])(.*)\1$/, "$2");
 }
 function structuralProblems(doc, at) {
@@ -35257,21 +35442,21 @@ async function checkFile(path, read, env) {
     return { allow: [], reads: [], diagnostics: [fileDiagnostic(path, `could not be checked: ${err instanceof Error ? err.message : String(err)}`)] };
   }
 }
-async function checkSoundBlockFile(path, text, env) {
-  const block = readBlockYaml(text);
+async function checkSoundBlockFile(path, text2, env) {
+  const block = readBlockYaml(text2);
   if (!block) return void 0;
   const file = { file: path, data: block.data, where: blockLocator(path, block.data, block.positions) };
-  const interpolated = mayReference(text) ? interpolateFile(file, env) : { diagnostics: [], reads: [] };
+  const interpolated = mayReference(text2) ? interpolateFile(file, env) : { diagnostics: [], reads: [] };
   if (interpolated.diagnostics.length > 0 || !await passesSchema(file.data)) return void 0;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return void 0;
   return { placed: placeFile(file), allow: allow.candidates, reads: interpolated.reads, diagnostics: [] };
 }
-function mayReference(text) {
-  return text.includes("$") || text.includes("\\");
+function mayReference(text2) {
+  return text2.includes("$") || text2.includes("\\");
 }
-async function checkDocument(path, text, env) {
-  const loaded = parseYaml(path, text);
+async function checkDocument(path, text2, env) {
+  const loaded = parseYaml(path, text2);
   if (!loaded.file) return { allow: [], reads: [], diagnostics: loaded.diagnostics };
   const { diagnostics: unread, reads } = interpolateFile(loaded.file, env);
   const unreadPaths = new Set(unread.map((d2) => d2.path));
@@ -35345,7 +35530,8 @@ function adviceDiagnostics(targets) {
         const advice = formatAdvice(fieldByPath(spec, path), value) ?? oddSpaceAdvice(value);
         if (!advice) continue;
         const at = resource.positions[path];
-        const from = t2.own.get(resource.type)?.has(path) ? [...t2.path, resource.type, ...path.split(".")] : ["defaults", resource.type, ...path.split(".")];
+        const layer = t2.inherited.get(resource.type)?.get(path) ?? t2.path;
+        const from = [...layer, resource.type, ...path.split(".")];
         seen.set(formatPosition(at), { ...at, message: advice, path: describePath(from), severity: "warning" });
       }
     }
@@ -35376,7 +35562,7 @@ async function loadDesiredState(paths, { env = process.env, policy = NO_ENV, cre
   return checkFiles(found.files.map((path) => ({ path, read: () => readConfigText(path, budget) })), found.diagnostics, { values: env, policy }, credentialNames);
 }
 function checkConfigTexts(sources, { env = process.env, policy = NO_ENV } = {}) {
-  return checkFiles(sources.map(({ path, text }) => ({ path, read: async () => ({ text }) })), [], { values: env, policy }, []);
+  return checkFiles(sources.map(({ path, text: text2 }) => ({ path, read: async () => ({ text: text2 }) })), [], { values: env, policy }, []);
 }
 async function checkFiles(sources, found, env, credentialNames) {
   const diagnostics = [...found];
@@ -35397,7 +35583,7 @@ async function checkFiles(sources, found, env, credentialNames) {
   const named = [...own, ...credentialNames];
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy));
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics(adviceDiagnostics(merged.targets).filter((w2) => !refused.has(formatPosition(w2))));
+  const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
   return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow }, diagnostics: [], warnings, reads, credentialNames: own };
 }
@@ -35408,6 +35594,160 @@ function sortDiagnostics(diagnostics) {
 
 // src/plan/pipeline.ts
 import { stat as stat3 } from "node:fs/promises";
+
+// src/cloudflare/audit.ts
+var AUDIT_PAGE_LIMIT = 1e3;
+var AUDIT_RETENTION_MONTHS = 18;
+async function newestWrites(client, accountId, window) {
+  const query = new URLSearchParams({ since: window.since, before: window.before, limit: String(AUDIT_PAGE_LIMIT), direction: "desc" });
+  for (const method of ["PUT", "POST", "PATCH"]) query.append("raw_method", method);
+  const path = `/accounts/${encodeURIComponent(accountId)}/logs/audit?${query}`;
+  const { status, result, resultInfo } = await client.request("GET", path);
+  if (!Array.isArray(result)) throw client.unexpectedResult("GET", path, status, result);
+  return { entries: result.filter(isObject3), more: nextCursor(resultInfo) !== void 0 };
+}
+function nextCursor(resultInfo) {
+  if (!isObject3(resultInfo)) return void 0;
+  const after = isObject3(resultInfo.cursors) ? resultInfo.cursors.after : void 0;
+  const cursor = typeof after === "string" && after !== "" ? after : resultInfo.cursor;
+  return typeof cursor === "string" && cursor !== "" ? cursor : void 0;
+}
+async function verifiedTokenId(client, accountId) {
+  for (const path of [`/accounts/${encodeURIComponent(accountId)}/tokens/verify`, "/user/tokens/verify"]) {
+    try {
+      const { result } = await client.request("GET", path, { probe: true });
+      if (isObject3(result) && typeof result.id === "string") return result.id;
+    } catch (err) {
+      if (!(err instanceof CloudflareApiError) || err.status !== 401 && err.status !== 403 && err.status !== 404) throw err;
+    }
+  }
+  return void 0;
+}
+function isObject3(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// src/plan/attribute.ts
+var WRITE_METHODS = /* @__PURE__ */ new Set(["PUT", "POST", "PATCH"]);
+var RETENTION_MARGIN_MS = 60 * 60 * 1e3;
+async function attributePlan(plan, clients, options) {
+  const window = auditWindow(options.now);
+  const ownIds = /* @__PURE__ */ new Map();
+  const targets = await mapLimit(plan.targets, options.concurrency ?? 8, async (target2) => {
+    const drifted = driftedResources(target2);
+    if (drifted.length === 0) return target2;
+    const client = clientFor(clients, target2.credentials_env);
+    const own = (accountId) => {
+      if (!ownIds.has(client)) ownIds.set(client, verifiedTokenId(client, accountId).catch(() => void 0));
+      return ownIds.get(client);
+    };
+    return { ...target2, attribution: await attributeTarget(target2, drifted, client, window, own) };
+  });
+  return { ...plan, targets };
+}
+function driftedResources(target2) {
+  if (target2.error) return [];
+  return target2.resources.filter((r2) => r2.action !== "noop" && r2.changes.some((c4) => c4.origin !== "introduced"));
+}
+function auditWindow(now) {
+  const since = new Date(now.getTime());
+  since.setUTCMonth(since.getUTCMonth() - AUDIT_RETENTION_MONTHS);
+  return { since: new Date(since.getTime() + RETENTION_MARGIN_MS).toISOString(), before: new Date(now.getTime() + 6e4).toISOString() };
+}
+async function attributeTarget(target2, drifted, client, window, ownTokenId) {
+  if (target2.scope === "zone") {
+    return { status: "unavailable", reason: "a zone's changes are in its account's audit log, and the config does not say which account owns this zone" };
+  }
+  const recent = drifted.filter((r2) => !lastChangedBefore(r2, window.since));
+  if (recent.length === 0) {
+    return { status: "unavailable", reason: `the last change is older than the audit log's ${AUDIT_RETENTION_MONTHS} months of history` };
+  }
+  let page;
+  try {
+    page = await newestWrites(client, target2.id, window);
+  } catch (err) {
+    return { status: "unavailable", reason: failureReason(err) };
+  }
+  const found = recent.flatMap((r2) => {
+    const entry2 = newestMatching(page.entries, r2.type, target2.id, r2);
+    return entry2 ? [{ resource: r2.type, entry: entry2 }] : [];
+  });
+  const since = window.since.slice(0, 10);
+  if (found.length === 0) {
+    const among = page.more ? " among its 1000 newest writes" : "";
+    return { status: "unavailable", reason: `no change to this ${target2.scope}'s ${recent.map((r2) => r2.type).join(" or ")} settings in the audit log since ${since}${among}` };
+  }
+  const needsId = found.some(({ entry: entry2 }) => entry2.actor?.token_id !== void 0);
+  const ownId = needsId ? await ownTokenId(target2.id) : void 0;
+  const principal = client.principal;
+  const changes = found.map(({ resource, entry: entry2 }) => attributedChange(resource, entry2, (e3) => isOwn(e3, ownId, principal)));
+  return { status: "found", since: window.since, changes };
+}
+function lastChangedBefore(resource, since) {
+  const updated = resource.live?.updated_at;
+  return typeof updated === "string" && !Number.isNaN(Date.parse(updated)) && Date.parse(updated) < Date.parse(since);
+}
+function newestMatching(entries2, type, accountId, drift) {
+  const suffix = resourcePath(type, "account", accountId).toLowerCase();
+  const writes = entries2.filter(
+    (entry2) => WRITE_METHODS.has(String(entry2.raw?.method ?? "").toUpperCase()) && requestPath(entry2.raw?.uri).endsWith(suffix) && entry2.action?.result !== "failure" && !(typeof entry2.raw?.status_code === "number" && (entry2.raw.status_code < 200 || entry2.raw.status_code > 299))
+  );
+  const setDrift = drift ? writes.filter((entry2) => setsDriftedValue(entry2, drift)) : [];
+  return newest(setDrift.length > 0 ? setDrift : writes);
+}
+function newest(entries2) {
+  return entries2.reduce((best, entry2) => !best || timeOf(entry2) > timeOf(best) ? entry2 : best, void 0);
+}
+function setsDriftedValue(entry2, { changes, live }) {
+  const request = entry2.resource?.request;
+  if (!live || typeof request !== "object" || request === null || Array.isArray(request)) return false;
+  return changes.some((c4) => {
+    const sent = getPath(request, c4.path);
+    return sent !== void 0 && JSON.stringify(sent) === JSON.stringify(getPath(live, c4.path));
+  });
+}
+function requestPath(uri) {
+  if (typeof uri !== "string") return "";
+  let path = uri;
+  try {
+    path = new URL(uri, "https://api.cloudflare.com").pathname;
+  } catch {
+    path = uri.split("?")[0];
+  }
+  return path.replace(/\/+$/, "").toLowerCase();
+}
+function timeOf(entry2) {
+  const ms = Date.parse(entry2.action?.time ?? "");
+  return Number.isNaN(ms) ? -Infinity : ms;
+}
+function attributedChange(resource, entry2, own) {
+  const actor = entry2.actor ?? {};
+  const viaToken = actor.context === "api_token" || actor.context === "oauth";
+  return {
+    resource,
+    at: entry2.action?.time ?? "",
+    actor_type: text(actor.type) ?? "unknown",
+    email: text(actor.email),
+    token: viaToken ? text(actor.token_name) ?? text(actor.token_id) : null,
+    context: text(actor.context),
+    method: String(entry2.raw?.method ?? "").toUpperCase(),
+    ray_id: text(entry2.raw?.cf_ray_id),
+    by_ztsync: own(entry2)
+  };
+}
+function isOwn(entry2, ownTokenId, principal) {
+  const actor = entry2.actor ?? {};
+  if (ownTokenId !== void 0 && actor.token_id === ownTokenId) return true;
+  return principal.kind === "key" && actor.context === "api_key" && typeof actor.email === "string" && actor.email.toLowerCase() === principal.email.toLowerCase();
+}
+function failureReason(err) {
+  if (err instanceof CloudflareApiError && err.status === 403) return "the credential lacks the Account Settings Read permission the audit log needs (403)";
+  if (err instanceof CloudflareApiError && err.status === 404) return "the audit log is not available for this account (404)";
+  return `the audit log could not be read: ${err instanceof Error ? err.message : String(err)}`;
+}
+function text(value) {
+  return typeof value === "string" && value !== "" ? value : null;
+}
 
 // src/plan/baseline.ts
 function markOrigins(plan, baseline, paths) {
@@ -35473,7 +35813,8 @@ async function planPipeline(settings, sink) {
       severity: "warning"
     }))
   );
-  const plan = base ? markOrigins(checked, base, settings.baseline) : checked;
+  const marked = base ? markOrigins(checked, base, settings.baseline) : checked;
+  const plan = settings.attribute ? await attributePlan(marked, clients, { now: new Date(marked.created_at), concurrency: settings.api.concurrency }) : marked;
   const leaking = targetsHoldingSecrets(plan, clients.secrets());
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(", ")}: a config value or an API answer holds it); nothing was written`);
@@ -35519,15 +35860,15 @@ async function baselineState(paths, policy, sink) {
 // src/commands/shared/output.ts
 function outputIo(io) {
   const secrets = secretsFromEnv(io.env);
-  const mask = (text) => secrets.length === 0 ? String(text) : maskSecrets(String(text), secrets);
+  const mask = (text2) => secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
   return {
     ...io,
-    stdout: { write: (text) => io.stdout.write(mask(text)) },
-    stderr: { write: (text) => io.stderr.write(visibleLines(mask(text))), control: (sequence) => io.stderr.write(sequence) }
+    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
+    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
   };
 }
-function writeOutputFile(io, path, text) {
-  writeFileAtomicSync(path, maskSecrets(text, secretsFromEnv(io.env)));
+function writeOutputFile(io, path, text2) {
+  writeFileAtomicSync(path, maskSecrets(text2, secretsFromEnv(io.env)));
 }
 function useColor(io) {
   return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
@@ -35654,7 +35995,7 @@ function commandSink(io, settings) {
   return {
     env: io.env,
     warnings: (diagnostics) => printDiagnostics(io, diagnostics),
-    note: (text) => io.stderr.write(`${text}
+    note: (text2) => io.stderr.write(`${text2}
 `),
     reading(total, clients) {
       const progress = new Progress(io, { label: "plan", total, quiet: settings.quiet, counts: countsOf(clients) });
@@ -35685,8 +36026,8 @@ ztsync: ${signal}: reading no new target; finishing the reads in flight (again t
 var DEFAULT_MAX_PLAN_AGE = "7d";
 function applyCommand(io, setExit) {
   const command = new Command("apply").summary("Make live settings match the config (or a saved plan), after showing the plan.").description(
-    "Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n\nA saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does not know, or when its changes are not what its desired values make against its recorded live state; the safety rules and the budget are judged again with the allowances of this run (config and flags, never the file), and credentials come from this run only. Given config paths too, the plan must be exactly what that config asks for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written)."
-  ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for").option("--max-plan-age <duration>", `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
+    "Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n\nA saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does not know, or when its changes are not what its desired values make against its recorded live state; the safety rules and the budget are judged again with the allowances of this run (config and flags, never the file), and credentials come from this run only. Given config paths too, the plan must be exactly what that config asks for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written; with --skip-blocked, the targets no rule blocks are applied)."
+  ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for").option("--skip-blocked", "apply every target no safety rule blocks, report the blocked ones, and exit 3 if any was blocked (the change budget still stops the whole plan)").option("--max-plan-age <duration>", `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
     setExit(
       await recordingRun(options.results, "apply", async (record) => {
@@ -35702,6 +36043,7 @@ function applySettings(flags, concurrency) {
     autoApprove: flags.autoApprove === true,
     ...flags.results !== void 0 ? { results: flags.results } : {},
     quiet: flags.quiet === true,
+    skipBlocked: flags.skipBlocked === true,
     ...concurrency === void 0 ? {} : { concurrency }
   };
 }
@@ -35723,7 +36065,7 @@ async function savedPlan(paths, options, io, record) {
   const refuse = (why) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed
 `);
-    record?.stop("invalid", "the saved plan was refused (said on stderr): nothing was changed");
+    record?.stop("invalid", `${visible(why)}; nothing was changed`);
     return null;
   };
   let plan;
@@ -35754,10 +36096,10 @@ async function savedPlan(paths, options, io, record) {
   for (const target2 of review.plan.targets) clients.for(target2.credentials_env);
   return { plan: review.plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
 }
-function parseMaxPlanAge(text) {
-  const days = /^\s*(\d+)d\s*$/.exec(text);
-  const nanos = days ? BigInt(days[1]) * 86400n * 1000000000n : parseDuration(text.trim(), "go");
-  if (nanos === void 0 || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text}"`);
+function parseMaxPlanAge(text2) {
+  const days = /^\s*(\d+)d\s*$/.exec(text2);
+  const nanos = days ? BigInt(days[1]) * 86400n * 1000000000n : parseDuration(text2.trim(), "go");
+  if (nanos === void 0 || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text2}"`);
   return Number(nanos / 1000000n);
 }
 async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io, record) {
@@ -35766,11 +36108,21 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io
   const github = githubActions(io);
   github.annotatePlan(plan);
   io.stdout.write(github.guard(renderText(plan, { color })));
+  let blocked2;
   if (plan.blocked.length > 0) {
-    io.stderr.write("Nothing was applied: the plan is blocked (see above).\n");
-    record?.stop("blocked", `the plan is blocked (${plan.blocked.map((b2) => b2.rule).join(", ")}): nothing was applied`, plan);
-    await github.appendStepSummary(plan, "### ztsync apply\n\nNothing was applied: the plan is blocked.");
-    return EXIT.blocked;
+    const wholePlan = plan.blocked.some((b2) => b2.scope === null);
+    if (!options.skipBlocked || wholePlan) {
+      const why = options.skipBlocked ? ": the change budget blocks the plan as a whole (--skip-blocked skips only targets a safety rule blocks)" : "";
+      io.stderr.write(`Nothing was applied: the plan is blocked (see above)${why}.
+`);
+      record?.stop("blocked", `the plan is blocked (${plan.blocked.map((b2) => b2.rule).join(", ")}): nothing was applied`, plan);
+      await github.appendSummary(applySummaryMarkdown(`Nothing was applied: the plan is blocked${why}. ${escapeText(blockedList(plan))}`, []));
+      return EXIT.blocked;
+    }
+    blocked2 = blockedTargets(plan);
+    const names = plan.targets.filter((t2) => blocked2.has(`${t2.scope}:${t2.id}`)).map((t2) => targetLabel(t2));
+    io.stderr.write(`--skip-blocked: not applying ${names.length} blocked ${names.length === 1 ? "target" : "targets"} (${names.join(", ")}); applying the others.
+`);
   }
   const results = record?.writer(
     plan.targets.map((t2) => t2.error ? planEntry(t2) : { scope: t2.scope, id: t2.id, outcome: planEntry(t2).outcome === "changes" ? "pending" : "unchanged" })
@@ -35778,10 +36130,11 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io
   if (!hasChanges(plan)) {
     await results?.finish();
     record?.done();
-    await github.appendStepSummary(plan, "### ztsync apply\n\nNothing to apply.");
+    await github.appendSummary(applySummaryMarkdown("Nothing to apply.", []));
     return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
   }
-  if (!await approved(io, options)) {
+  const writes = plan.targets.some((t2) => !t2.error && targetChanges(t2) && !blocked2?.has(`${t2.scope}:${t2.id}`));
+  if (writes && !await approved(io, options)) {
     record?.stop("cancelled", "the changes were not confirmed: nothing was applied", plan);
     return EXIT.error;
   }
@@ -35811,6 +36164,7 @@ ztsync apply: ${signal}: starting no new target and no new retry; finishing the 
     result = await applyPlan(plan, clients, {
       concurrency: options.concurrency,
       checkSnapshot,
+      ...blocked2 ? { blocked: blocked2 } : {},
       signal: stop.signal,
       onWrite: (t2) => unreported.add(`${t2.scope}:${t2.id}`),
       onTarget: (t2) => {
@@ -35825,8 +36179,8 @@ ztsync apply: ${signal}: starting no new target and no new retry; finishing the 
     await results?.finish();
     record?.done();
   }
-  const { applied, unconfirmed, unchanged, failed, skipped: skipped2 } = result.summary;
-  const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : "", skipped2 ? `${skipped2} not started` : ""].filter(Boolean);
+  const { applied, unconfirmed, unchanged, failed, skipped: skipped2, blocked: blockedCount } = result.summary;
+  const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : "", skipped2 ? `${skipped2} not started` : "", blockedCount ? `${blockedCount} blocked` : ""].filter(Boolean);
   const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed${extra.map((e3) => `, ${e3}`).join("")}.`;
   io.stdout.write(`
 ${outcome}
@@ -35844,11 +36198,13 @@ ${outcome}
 `);
   }
   github.annotateApply(plan, result.targets);
-  await github.appendStepSummary(plan, `### ztsync apply
-
-${outcome}`);
+  await github.appendSummary(applySummaryMarkdown(outcome, result.targets));
   if (stop.signal.aborted) return EXIT.interrupted;
-  return failed + unconfirmed + skipped2 > 0 ? EXIT.error : EXIT.ok;
+  if (failed + unconfirmed + skipped2 > 0) return EXIT.error;
+  return blockedCount > 0 ? EXIT.blocked : EXIT.ok;
+}
+function blockedList(plan) {
+  return plan.blocked.map((b2) => `${b2.rule}${b2.scope ? ` on ${b2.scope} ${b2.id} ${b2.resource}.${b2.path}` : ""}: ${b2.message}.`).join(" ");
 }
 function inFlightWrites(targets) {
   if (targets.length === 0) return "no write was in flight";
@@ -35882,6 +36238,7 @@ function describeResult(target2, c4) {
   const label = targetLabel(target2);
   if (target2.outcome === "unchanged") return c4.dim(`= ${label}: unchanged`);
   if (target2.outcome === "skipped") return c4.yellow(`- ${label}: ${visible(target2.error ?? "")}`);
+  if (target2.outcome === "blocked") return c4.red(`⛔ ${label}: ${visible(target2.error ?? "")}`);
   const parts = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => r2.outcome === "unconfirmed" ? `${r2.type} ${r2.error}` : r2.error ? `${r2.type} failed: ${r2.error}` : `${r2.type} ${r2.action}d`);
   if (target2.error) parts.push(target2.error);
   const line = `${label}: ${visible(parts.join("; "))}`;
@@ -36072,8 +36429,8 @@ var SlidingWindow = class {
 function seconds2(ms) {
   return Math.max(1, Math.ceil(ms / 1e3));
 }
-function parseRateLimit(text) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+function parseRateLimit(text2) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
   if (!match) return void 0;
   const limit = { requests: Number(match[1]), windowSeconds: Number(match[2]) };
   return limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
@@ -36101,8 +36458,8 @@ var REVOKE_USER_BODY = /* @__PURE__ */ new Map([
   ["warp_session_reauth", "boolean"]
 ]);
 var MAX_EMAIL_LENGTH = 254;
-function isEmail(text) {
-  return typeof text === "string" && text.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(text);
+function isEmail(text2) {
+  return typeof text2 === "string" && text2.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(text2);
 }
 
 // src/emulator/key-rotation.ts
@@ -36310,9 +36667,9 @@ async function loadSeedFile(path) {
   if ("error" in decoded) throw new Error(`${path}:${decoded.line}:${decoded.col}: ${decoded.error}`);
   return parseSeedText(decoded.text, path);
 }
-function parseSeedText(text, name, now) {
+function parseSeedText(text2, name, now) {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text2, { lineCounter, prettyErrors: false });
   const syntax = doc.errors[0];
   if (syntax) {
     const { line, col } = lineCounter.linePos(syntax.pos[0]);
@@ -36365,8 +36722,8 @@ function generateAccounts(count4) {
   }
   return parseSeed({ accounts }, () => new Date(stamp));
 }
-function hex(text) {
-  return createHash4("md5").update(`ztsync-emulator:${text}`).digest("hex");
+function hex(text2) {
+  return createHash4("md5").update(`ztsync-emulator:${text2}`).digest("hex");
 }
 
 // src/emulator/identities.ts
@@ -36383,21 +36740,21 @@ function parseTokens(input) {
     if (!isPlainObject3(item)) throw new TokensError(`${at}: must be an object, not ${describe2(item)}`);
     const unknown = Object.keys(item).find((k) => !TOKEN_KEYS2.includes(k));
     if (unknown !== void 0) throw new TokensError(`${at}.${unknown}: is not a known key (expected ${TOKEN_KEYS2.join(", ")})`);
-    const text = (key, required) => {
+    const text2 = (key, required) => {
       const value = item[key];
       if (value === void 0 && !required) return void 0;
       if (typeof value !== "string" || value.trim() === "" || value.length > 1e3) throw new TokensError(`${at}.${key}: must be a non-empty text${key === "token" ? "" : `, not ${describe2(value)}`}`);
       return value;
     };
-    const token = { token: text("token", true), name: text("name", true) };
+    const token = { token: text2("token", true), name: text2("name", true) };
     if (/\s/.test(token.token)) throw new TokensError(`${at}.token: must not contain spaces`);
-    const id = text("id", false);
+    const id = text2("id", false);
     if (id !== void 0) token.id = id;
     if (item.owner !== void 0) {
       if (item.owner !== "account" && item.owner !== "user") throw new TokensError(`${at}.owner: must be account or user, not ${describe2(item.owner)}`);
       token.owner = item.owner;
     }
-    const email = text("email", false);
+    const email = text2("email", false);
     if (email !== void 0) token.email = email;
     if (token.owner === "user" && token.email === void 0) throw new TokensError(`${at}.email: a user-owned token needs its user's email`);
     if (item.permissions !== void 0) {
@@ -36416,15 +36773,15 @@ function parseTokens(input) {
   return tokens;
 }
 function loadTokensFile(path) {
-  let text;
+  let text2;
   try {
-    text = readFileSync(path, "utf8");
+    text2 = readFileSync(path, "utf8");
   } catch (err) {
     throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
   }
   let value;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text2);
   } catch {
     throw new TokensError(`--tokens ${path}: is not JSON`);
   }
@@ -36472,8 +36829,8 @@ function hasPermission(identity, accepted) {
 function single(value) {
   return Array.isArray(value) ? value[0] : value;
 }
-function hash(text) {
-  return createHash5("sha256").update(text).digest("hex");
+function hash(text2) {
+  return createHash5("sha256").update(text2).digest("hex");
 }
 function sameSecret(given, expected) {
   return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
@@ -36727,10 +37084,10 @@ function readActor(value) {
     throw malformedBody(`actor.email: a ${type} is named by an email address`);
   }
   for (const key of ["id", "ip_address"]) {
-    const text = value[key];
-    if (text === void 0) continue;
-    if (typeof text !== "string" || text === "" || text.length > 100) throw new ApiError(400, [{ code: CODES.malformedBody, message: `actor.${key}: must be a short text, not ${describe2(text)}` }]);
-    actor[key] = text;
+    const text2 = value[key];
+    if (text2 === void 0) continue;
+    if (typeof text2 !== "string" || text2 === "" || text2.length > 100) throw new ApiError(400, [{ code: CODES.malformedBody, message: `actor.${key}: must be a short text, not ${describe2(text2)}` }]);
+    actor[key] = text2;
   }
   return actor;
 }
@@ -36789,9 +37146,9 @@ function hostileBodyProblem(body) {
   return void 0;
 }
 var LONE_SURROGATE2 = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-function textProblem(text) {
-  if (LONE_SURROGATE2.test(text)) return "the request body holds text that is not valid Unicode (a lone surrogate)";
-  if (text.includes("\0")) return "the request body holds a NUL character";
+function textProblem(text2) {
+  if (LONE_SURROGATE2.test(text2)) return "the request body holds text that is not valid Unicode (a lone surrogate)";
+  if (text2.includes("\0")) return "the request body holds a NUL character";
   return void 0;
 }
 
@@ -36860,9 +37217,9 @@ function matchRoute(method, path) {
 function unmatchedKey(method) {
   return `${method} (no route)`;
 }
-function safeDecode(text) {
+function safeDecode(text2) {
   try {
-    return decodeURIComponent(text);
+    return decodeURIComponent(text2);
   } catch {
     return void 0;
   }
@@ -37031,9 +37388,9 @@ function sendEnvelope(res, ray, err, headers = {}) {
   sendJson(res, ray, err.status, { success: false, errors: err.errors, messages: [], result: null }, { ...headers, ...err.headers });
 }
 function sendJson(res, ray, status, body, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cf-ray": ray, ...headers });
-  res.end(text);
+  const text2 = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text2), "cf-ray": ray, ...headers });
+  res.end(text2);
 }
 
 // src/emulator/audit.ts
@@ -37157,10 +37514,10 @@ function readQuery(query) {
 var DATE = /^\d{4}-\d{2}-\d{2}$/;
 var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 function time(query, name) {
-  const text = query.get(name);
-  if (text === null || text === "") throw badQuery(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
-  const ms = DATE.test(text) ? Date.parse(`${text}T00:00:00Z`) : RFC3339.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) throw badQuery(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text)}`);
+  const text2 = query.get(name);
+  if (text2 === null || text2 === "") throw badQuery(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
+  const ms = DATE.test(text2) ? Date.parse(`${text2}T00:00:00Z`) : RFC3339.test(text2) ? Date.parse(text2) : NaN;
+  if (Number.isNaN(ms)) throw badQuery(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
   return ms;
 }
 function inWindow(entry2, params, oldest) {
@@ -37417,18 +37774,18 @@ async function toEmulatorOptions(opts, env) {
   if (opts.tokens !== void 0) options.tokens = loadTokensFile(opts.tokens);
   return options;
 }
-function number(option, text, min, max) {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < min || value > max) throw new Error(`${option}: expected a number from ${min} to ${max}, not "${text}"`);
+function number(option, text2, min, max) {
+  const value = Number(text2);
+  if (text2.trim() === "" || !Number.isFinite(value) || value < min || value > max) throw new Error(`${option}: expected a number from ${min} to ${max}, not "${text2}"`);
   return value;
 }
-function wholeNumber2(option, text, max) {
-  const value = number(option, text, 0, max);
-  if (!Number.isInteger(value)) throw new Error(`${option}: expected a whole number from 0 to ${max}, not "${text}"`);
+function wholeNumber2(option, text2, max) {
+  const value = number(option, text2, 0, max);
+  if (!Number.isInteger(value)) throw new Error(`${option}: expected a whole number from 0 to ${max}, not "${text2}"`);
   return value;
 }
-function faultKinds(text) {
-  const kinds = text.split(",").map((k) => k.trim());
+function faultKinds(text2) {
+  const kinds = text2.split(",").map((k) => k.trim());
   const unknown = kinds.find((k) => !FAULT_KINDS.includes(k));
   if (unknown !== void 0) throw new Error(`--fault-kinds: "${unknown}" is not one of ${FAULT_KINDS.join(", ")}`);
   return kinds;
@@ -37452,12 +37809,12 @@ var BREAKS = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
 var INVISIBLE = /[\p{Cf}\p{Cs}]/gu;
 function descriptionFrom(name, max = DESCRIPTION_MAX_LENGTH) {
   if (typeof name !== "string") return void 0;
-  const text = name.replace(INVISIBLE, "").replace(BREAKS, " ").replace(/\s+/gu, " ").trim();
-  if (text === "") return void 0;
-  if (codePoints(text) <= max) return text;
+  const text2 = name.replace(INVISIBLE, "").replace(BREAKS, " ").replace(/\s+/gu, " ").trim();
+  if (text2 === "") return void 0;
+  if (codePoints(text2) <= max) return text2;
   let kept = "";
   let length = 0;
-  for (const { segment } of new Intl.Segmenter(void 0, { granularity: "grapheme" }).segment(text)) {
+  for (const { segment } of new Intl.Segmenter(void 0, { granularity: "grapheme" }).segment(text2)) {
     const n3 = codePoints(segment);
     if (length + n3 + 1 > max) break;
     kept += segment;
@@ -37465,9 +37822,9 @@ function descriptionFrom(name, max = DESCRIPTION_MAX_LENGTH) {
   }
   return `${kept.trimEnd()}${ELLIPSIS}`;
 }
-function codePoints(text) {
+function codePoints(text2) {
   let n3 = 0;
-  for (const _ of text) n3++;
+  for (const _ of text2) n3++;
   return n3;
 }
 
@@ -37610,8 +37967,8 @@ function filePerTarget(model, dir, schemaRef) {
   const join4 = (...parts) => posix.join(dir.split("\\").join("/"), ...parts);
   if (model.defaults.length > 0) {
     const path = join4("defaults.yaml");
-    const text = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, "Laid under every target: the value most imported targets share; the others override it."], [], []);
-    files.push({ path, text });
+    const text2 = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, "Laid under every target: the value most imported targets share; the others override it."], [], []);
+    files.push({ path, text: text2 });
   }
   for (const target2 of model.targets) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
@@ -37665,9 +38022,9 @@ function yamlText(data, header2, trailer, targets) {
     },
     Scalar(_, scalar) {
       if (typeof scalar.value !== "string") return;
-      const text = scalar.value.replaceAll("${", () => "$${");
-      scalar.value = text;
-      if (misread(text) || visible(text) !== text) scalar.type = Scalar.QUOTE_DOUBLE;
+      const text2 = scalar.value.replaceAll("${", () => "$${");
+      scalar.value = text2;
+      if (misread(text2) || visible(text2) !== text2) scalar.type = Scalar.QUOTE_DOUBLE;
     }
   });
   return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
@@ -37675,8 +38032,8 @@ function yamlText(data, header2, trailer, targets) {
 var NOT_A_STRING = ["1.1", "1.2"].flatMap(
   (version) => new Document(null, { version }).schema.tags.flatMap((tag) => "test" in tag && tag.test instanceof RegExp ? [tag.test] : [])
 );
-function misread(text) {
-  return text.includes("\n") || NOT_A_STRING.some((pattern) => pattern.test(text));
+function misread(text2) {
+  return text2.includes("\n") || NOT_A_STRING.some((pattern) => pattern.test(text2));
 }
 
 // src/import/targets.ts
@@ -37686,10 +38043,10 @@ function idProblem(id) {
   if (ID2.test(id.toLowerCase())) return void 0;
   return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
 }
-function parseTargetsFile(path, text) {
+function parseTargetsFile(path, text2) {
   const targets = [];
   const diagnostics = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
+  text2.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.replace(/(^|\s)#.*$/, "");
     if (line.trim() === "") return;
     const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
@@ -37824,14 +38181,14 @@ async function chosenTargets(options) {
     }
   }
   if (options.targets !== void 0) {
-    let text;
+    let text2;
     try {
-      text = await readFile4(options.targets, "utf8");
+      text2 = await readFile4(options.targets, "utf8");
     } catch (err) {
       const code2 = err.code;
       return { problems: [`${options.targets}: ${code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "is a directory, not a targets file" : err.message}`] };
     }
-    const parsed = parseTargetsFile(options.targets, text);
+    const parsed = parseTargetsFile(options.targets, text2);
     problems.push(...parsed.diagnostics.map(formatDiagnostic));
     given.push(...parsed.targets);
   }
@@ -37855,8 +38212,8 @@ function schemaReference(given) {
     return ref.startsWith(".") ? ref : `./${ref}`;
   };
 }
-function isUrl(text) {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+function isUrl(text2) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text2);
 }
 function count(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
@@ -37982,7 +38339,7 @@ function renderPlan(plan, format, options) {
 function planCommand(io, setExit) {
   const command = new Command("plan").summary("Show what apply would change, field by field (never writes).").description(
     "Validate the config, read live state, and show the field-level changes apply would make.\nOnly fields present in the config are compared. Plan never writes to the API.\n\nExit codes: 0 success; 1 error (invalid config, API failure for any target); 3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode); with --detailed-exitcode, 2 when there are changes and no errors."
-  ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read");
+  ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read").option("--attribute", "for each drifted target, who last changed it, from its account's audit log (one query a drifted target; needs Account Settings Read)");
   return addReconcileOptions(command).action(async (paths, options) => {
     setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record)));
   });
@@ -37992,7 +38349,7 @@ async function runPlan(paths, options, io, record) {
   if (out !== void 0) checkWritable(out);
   if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file; for the markdown plan on stdout use --format markdown");
   if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
-  const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+  const settings = { ...await reconcileSettings(paths, options, io, { readOnly: true }), ...options.attribute ? { attribute: true } : {} };
   const planned = await planFromConfig(settings, io, record);
   if (!planned) return EXIT.error;
   const { plan } = planned;
@@ -38191,8 +38548,8 @@ var REPORT_SCRIPT = `
   doc.documentElement.setAttribute('data-ready', '');
 })();
 `;
-function cspHash(text) {
-  return `'sha256-${createHash6("sha256").update(text, "utf8").digest("base64")}'`;
+function cspHash(text2) {
+  return `'sha256-${createHash6("sha256").update(text2, "utf8").digest("base64")}'`;
 }
 var REPORT_CSP = [
   "default-src 'none'",
@@ -38265,7 +38622,7 @@ function renderHtml(plan, options) {
 function header(plan, options, rows, base) {
   const { create: create2, update, noop: noop4, error } = plan.summary;
   const drifted = rows.filter((r2) => r2.states.has("drift") || r2.states.has("introduced")).length;
-  const blocked = new Set(plan.blocked.filter((b2) => b2.scope !== null).map((b2) => `${b2.scope} ${b2.id}`)).size;
+  const blocked2 = new Set(plan.blocked.filter((b2) => b2.scope !== null).map((b2) => `${b2.scope} ${b2.id}`)).size;
   const files = new Set(plan.targets.map((t2) => t2.source.file)).size;
   const facts = [
     ["Planned at", plan.created_at],
@@ -38284,7 +38641,7 @@ function header(plan, options, rows, base) {
     ["update", update, "resources to update"],
     ["noop", noop4, "resources in sync"],
     ["error", error, "targets with an error"],
-    ["blocked", blocked, "targets blocked"]
+    ["blocked", blocked2, "targets blocked"]
   ];
   return [
     "<header>",
@@ -38300,9 +38657,9 @@ function header(plan, options, rows, base) {
   ].join("\n");
 }
 function blockedSection(plan) {
-  const blocked = plan.blocked;
-  if (blocked.length === 0) return "";
-  const items = blocked.map(
+  const blocked2 = plan.blocked;
+  if (blocked2.length === 0) return "";
+  const items = blocked2.map(
     (b2) => `<li><code>${escapeHtml(b2.rule)}</code>${b2.scope ? ` — ${escapeHtml(`${b2.scope} ${b2.id}`)}` : " — the whole plan"}${b2.path ? `, <code>${escapeHtml(`${b2.resource}.${b2.path}`)}</code> ${escapeHtml(`${show(b2.before)} → ${show(b2.after)}`)}` : ""}: ${escapeHtml(b2.message)}</li>`
   );
   return ['<section class="problem b" aria-labelledby="blocked-title">', '<h2 id="blocked-title">Blocked</h2>', "<ul>", ...items, "</ul>", "</section>"].join("\n");
@@ -38375,6 +38732,7 @@ function targetDetails(plan, target2, index, states, base) {
     const detail = [target2.error.status ? `HTTP ${target2.error.status}` : "", target2.error.codes?.length ? `code ${target2.error.codes.join(", ")}` : ""].filter(Boolean);
     parts.push(`<p class="problem"><b>${CELL_STATES.error.symbol} Error:</b> ${escapeHtml(target2.error.message)}${detail.length ? ` (${escapeHtml(detail.join("; "))})` : ""}</p>`);
   }
+  if (target2.attribution) parts.push(attributionHtml(target2.attribution));
   for (const b2 of targetBlocks(plan, target2)) {
     parts.push(`<p class="problem b"><b>${CELL_STATES.blocked.symbol} Blocked by <code>${escapeHtml(b2.rule)}</code>${b2.path ? ` on <code>${escapeHtml(b2.path)}</code>` : ""}:</b> ${escapeHtml(b2.message)}</p>`);
   }
@@ -38385,6 +38743,11 @@ function targetDetails(plan, target2, index, states, base) {
   else if (!target2.error) parts.push('<p class="muted">Nothing is managed for this target.</p>');
   parts.push("</div></details>");
   return parts.join("\n");
+}
+function attributionHtml(attribution) {
+  if (attribution.status === "unavailable") return `<p class="muted attribution">${escapeHtml(attributionLine(attribution))}</p>`;
+  const items = attribution.changes.map((c4) => `<b>${escapeHtml(c4.resource)}</b> ${escapeHtml(describeAttributedChange(c4))}${c4.ray_id ? ` <span class="muted">(ray <code>${escapeHtml(c4.ray_id)}</code>)</span>` : ""}`);
+  return `<p class="attribution">${items.join("<br>")}</p>`;
 }
 function changesTable(plan, target2, base) {
   const withOrigin2 = target2.resources.some((r2) => r2.changes.some((c4) => c4.origin !== void 0));
@@ -38463,8 +38826,8 @@ function position(p2, base = "") {
 function count2(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
-function escapeHtml(text) {
-  return visible(text).replace(/[&<>"']/g, (c4) => `&#${c4.charCodeAt(0)};`);
+function escapeHtml(text2) {
+  return visible(text2).replace(/[&<>"']/g, (c4) => `&#${c4.charCodeAt(0)};`);
 }
 
 // src/commands/report.ts
@@ -38474,12 +38837,12 @@ function reportCommand(io, setExit) {
       "Plan like `plan` (or read a saved JSON plan with --plan) and write one HTML file with everything inline: a matrix of every target against every setting that differs, filterable and sortable, and each target’s changes. It opens offline, from a CI artifact, under a strict Content-Security-Policy.",
       "Exit codes: 0 report written; 1 error (invalid config or plan file, a target that could not be read — the report is still written then and shows it — or the file could not be written); 3 when planning and a safety rule blocks the plan (written all the same, showing what is blocked)."
     ].join("\n\n")
-  ).option("--out <file>", "the HTML file to write, atomically (required; - for stdout)").option("--plan <file>", "render this saved plan (from `plan --format json --out FILE`) instead of planning").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift");
+  ).option("--out <file>", "the HTML file to write, atomically (required; - for stdout)").option("--plan <file>", "render this saved plan (from `plan --format json --out FILE`) instead of planning").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift").option("--attribute", "when planning: for each drifted target, who last changed it, from its account's audit log (as plan --attribute)");
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
     if (!options.out) throw new UsageError("report needs --out FILE: the HTML page to write (--out - for stdout)");
     if (options.plan && paths.length > 0) throw new UsageError("give config paths to plan, or --plan FILE to render a saved plan, not both");
-    if (options.plan && (options.account || options.zone || options.baseline)) {
-      throw new UsageError("--account, --zone and --baseline shape a new plan; a saved plan (--plan) is rendered as it was made");
+    if (options.plan && (options.account || options.zone || options.baseline || options.attribute)) {
+      throw new UsageError("--account, --zone, --baseline and --attribute shape a new plan; a saved plan (--plan) is rendered as it was made");
     }
     if (!options.plan && paths.length === 0) throw new UsageError("give config paths to plan, or --plan FILE to render a saved plan");
     const out = options.out === "-" ? void 0 : options.out;
@@ -38488,7 +38851,8 @@ function reportCommand(io, setExit) {
     if (options.plan) {
       plan = await readPlanFile(options.plan);
     } else {
-      const planned = await planFromConfig(await reconcileSettings(paths, options, io, { readOnly: true }), io);
+      const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+      const planned = await planFromConfig(options.attribute ? { ...settings, attribute: true } : settings, io);
       if (!planned) return setExit(EXIT.error);
       plan = planned.plan;
     }
@@ -38664,8 +39028,8 @@ var ACTION_COMMANDS = ["validate", "plan", "apply", "report"];
 function inputEnvName(name) {
   return `INPUT_${name.toUpperCase()}`;
 }
-function splitWords(text) {
-  return text.split(/[ \t\r\n]+/).filter((word) => word !== "");
+function splitWords(text2) {
+  return text2.split(/[ \t\r\n]+/).filter((word) => word !== "");
 }
 function readInputs(env) {
   const input = (name, fallback) => env[inputEnvName(name)] ?? fallback;
