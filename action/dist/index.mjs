@@ -36191,8 +36191,11 @@ ${outcome}
   const unconfirmedTargets = result.targets.filter((t2) => t2.outcome === "unconfirmed");
   if (unconfirmedTargets.length > 0) io.stdout.write(c4.yellow(`Written but not confirmed (run plan to check): ${visible(unconfirmedTargets.map((t2) => `${t2.scope} ${t2.id}`).join(", "))}
 `));
-  if (failedTargets.length + skipped2 > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${visible(options.results)}
+  if (failedTargets.length + skipped2 > 0 && options.results) {
+    const hint = checkSnapshot ? `Plan just those again, to review before applying: plan <config paths> --only-failed ${visible(options.results)}` : `Retry just those with --only-failed ${visible(options.results)}`;
+    io.stdout.write(`${hint}
 `);
+  }
   for (const refusal of clients.refusals().filter((r2) => !refusedWhilePlanning.has(r2.error))) {
     io.stderr.write(`ztsync: ${visible(explainRefusal(refusal))}. Stopped: no further target of that credential was started.
 `);

@@ -257,7 +257,11 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${visible(failedTargets.map((t) => `${t.scope} ${t.id}`).join(', '))}\n`));
   const unconfirmedTargets = result.targets.filter((t) => t.outcome === 'unconfirmed');
   if (unconfirmedTargets.length > 0) io.stdout.write(c.yellow(`Written but not confirmed (run plan to check): ${visible(unconfirmedTargets.map((t) => `${t.scope} ${t.id}`).join(', '))}\n`));
-  if (failedTargets.length + skipped > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${visible(options.results)}\n`);
+  if (failedTargets.length + skipped > 0 && options.results) {
+    // A saved plan is applied only as reviewed: what it could not apply is planned and reviewed again, never retried blind.
+    const hint = checkSnapshot ? `Plan just those again, to review before applying: plan <config paths> --only-failed ${visible(options.results)}` : `Retry just those with --only-failed ${visible(options.results)}`;
+    io.stdout.write(`${hint}\n`);
+  }
   // Refusals met while planning were said then.
   for (const refusal of clients.refusals().filter((r) => !refusedWhilePlanning.has(r.error))) {
     io.stderr.write(`ztsync: ${visible(explainRefusal(refusal))}. Stopped: no further target of that credential was started.\n`);

@@ -220,8 +220,8 @@ describe('the GitOps loop: apply exactly what was reviewed', () => {
   it('plan: writes to $RUNNER_TEMP, uploads the saved plan named by PR number and head commit, only when ztsync wrote it', () => {
     const { plan } = jobs(planWf);
     const step = ztsyncSteps(plan!).find((s) => s.with?.command === 'plan')!;
-    expect(String(step.with?.args)).toContain('--out ${{ runner.temp }}/ztsync-plan/plan.json');
-    expect(String(step.with?.args)).toContain('--markdown-out ${{ runner.temp }}/ztsync-plan/plan.md');
+    expect(String(step.with?.args)).toContain('--out ${{ runner.temp }}/plan.json');
+    expect(String(step.with?.args)).toContain('--markdown-out ${{ runner.temp }}/plan.md');
     // The plan step gets the read token only; the job has no write permission at all.
     expect(step.env).toEqual({ CLOUDFLARE_API_TOKEN: '${{ secrets.CLOUDFLARE_API_TOKEN_READ }}' });
     expect(plan!.permissions).toEqual({ contents: 'read' });
