@@ -6,6 +6,8 @@ import { formatDiagnostic } from '../config/index.js';
 import { buildImportModel, type ImportModel, type Left } from '../import/model.js';
 import { show } from '../plan/model.js';
 import { readTargets } from '../import/read.js';
+import { listAccounts, type Discovered } from '../import/discover.js';
+import { planError } from '../plan/build.js';
 import { filePerTarget, singleFile, type SchemaRef } from '../import/render.js';
 import { idProblem, orderTargets, parseTargetsFile, type ImportTarget } from '../import/targets.js';
 import { checkImportFiles, roundTripProblems } from '../import/verify.js';
@@ -25,6 +27,7 @@ interface ImportOptions extends ApiFlags {
   verify?: boolean;
   force?: boolean;
   schema?: string;
+  allAccounts?: boolean;
 }
 
 const HELP = `
@@ -34,6 +37,7 @@ defaults (false, empty strings, lists and login_design) left out; doh.service_to
 Targets with nothing set yet are listed in a comment and not imported.
 
   --targets FILE   one target a line, "account <id>" or "zone <id>"; blank lines and # comments ignored
+  --all-accounts   every account the token can see (Cloudflare's GET /accounts, paged), with the targets given
   --out FILE       one .yaml file with every target
   --out-dir DIR    one file per target: DIR/accounts/<id>.yaml, DIR/zones/<id>.yaml (and DIR/defaults.yaml)
                    with neither, the config is printed to stdout
@@ -53,6 +57,7 @@ export function importCommand(io: Io, setExit: (code: number) => void): Command 
     .option('--account <id...>', 'accounts to import (repeatable)')
     .option('--zone <id...>', 'zones to import (repeatable)')
     .option('--targets <file>', 'a file listing the targets, one "account <id>" or "zone <id>" a line')
+    .option('--all-accounts', 'also every account the token can see (GET /accounts)')
     .addOption(new Option('--out <file>', 'write one config file (.yaml or .yml)').conflicts('outDir'))
     .option('--out-dir <dir>', 'write one config file per target under this directory')
     .option('--defaults', 'lift, per field, the value most targets share into a defaults section (the others become overrides)')
@@ -70,7 +75,6 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
   };
   const chosen = await chosenTargets(options);
   if ('problems' in chosen) return fail(chosen.problems);
-  const targets = chosen.targets;
   if (options.out !== undefined && !['.yaml', '.yml'].includes(extname(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
   }
@@ -78,15 +82,30 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
     throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
-  if (!options.force) {
-    const existing = existingPaths(plannedPaths(targets, options));
-    if (existing.length > 0) return fail([`ztsync import: ${existing.join(', ')} already ${existing.length === 1 ? 'exists' : 'exist'}; pass --force to overwrite. Nothing was read or written.`]);
-  }
+  const inTheWay = (targets: readonly ImportTarget[], read: boolean) => {
+    const existing = options.force ? [] : existingPaths(plannedPaths(targets, options));
+    return existing.length === 0 ? null : fail([`ztsync import: ${existing.join(', ')} already ${existing.length === 1 ? 'exists' : 'exist'}; pass --force to overwrite. Nothing was ${read ? '' : 'read or '}written.`]);
+  };
+  const refused = inTheWay(chosen.targets, false);
+  if (refused !== null) return refused;
 
   const api = apiSettings(options, io, { readOnly: true });
   // The same paced budget as plan and apply (--rate-limit, the server's Ratelimit answers, a 429 pausing every
   // worker): a fleet's import must not lock the token, and everyone in the dashboard, out.
   const client = makeClients(api, io.env).for();
+  let targets = chosen.targets;
+  let found: Discovered | undefined;
+  if (options.allAccounts) {
+    try {
+      found = await listAccounts(client);
+    } catch (err) {
+      return fail([visible(`GET /accounts: ${planError(err).message}`), 'ztsync import: --all-accounts: the accounts the token can see could not be listed; nothing was written.']);
+    }
+    targets = withDiscovered(targets, found.accounts);
+    const refusedNow = inTheWay(targets, true);
+    if (refusedNow !== null) return refusedNow;
+    if (targets.length === 0) return fail(['ztsync import: --all-accounts: the token sees no account, and no other target was given; nothing was written.']);
+  }
   const concurrency = api.concurrency ?? 8;
   const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t) => t.error !== null);
@@ -108,7 +127,7 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
   }
 
   const where = visible(options.outDir !== undefined ? `${count(files.length, 'file')} under ${options.outDir}` : (options.out ?? 'stdout'));
-  const report = summary(model, where, Boolean(options.verify));
+  const report = (found ? discoveredLine(found) : '') + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -121,6 +140,18 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
   }
   io.stdout.write(report);
   return EXIT.ok;
+}
+
+/** The targets given, with the accounts GET /accounts listed (each with its name: the description of last resort). */
+function withDiscovered(given: readonly ImportTarget[], discovered: readonly ImportTarget[]): ImportTarget[] {
+  const names = new Map(discovered.map((t) => [t.id, t.name]));
+  const named = given.map((t) => (t.scope === 'account' && names.get(t.id) !== undefined ? { ...t, name: names.get(t.id) } : t));
+  return orderTargets([...named, ...discovered]);
+}
+
+function discoveredLine(found: Discovered): string {
+  const ignored = found.ignored > 0 ? ` (${count(found.ignored, 'entry', 'entries')} without a Cloudflare id ignored)` : '';
+  return `--all-accounts: the token sees ${count(found.accounts.length, 'account')} (GET /accounts, ${count(found.pages, 'page')})${ignored}.\n`;
 }
 
 async function chosenTargets(options: ImportOptions): Promise<{ targets: ImportTarget[] } | { problems: string[] }> {
@@ -146,7 +177,7 @@ async function chosenTargets(options: ImportOptions): Promise<{ targets: ImportT
     given.push(...parsed.targets);
   }
   if (problems.length > 0) return { problems };
-  if (given.length === 0) throw new UsageError('import needs targets: --account ID, --zone ID or --targets FILE');
+  if (given.length === 0 && !options.allAccounts) throw new UsageError('import needs targets: --account ID, --zone ID, --targets FILE or --all-accounts');
   return { targets: orderTargets(given) };
 }
 
@@ -177,8 +208,8 @@ function isUrl(text: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
 }
 
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
 }
 
 function summary(model: ImportModel, where: string, verified: boolean): string {

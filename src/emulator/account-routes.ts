@@ -1,6 +1,8 @@
-// The routes outside Zero Trust that ztsync's attribution reads: the account audit log (Audit Logs v2) and
-// tokens/verify (which token am I). Matched after the organization routes (routes.ts).
+// The routes outside Zero Trust that ztsync reads: the account audit log (Audit Logs v2) and tokens/verify (which
+// token am I) for attribution, and the account list (GET /accounts) for import --all-accounts. Matched after the
+// organization routes (routes.ts).
 
+import { listAccounts } from './accounts-list.js';
 import { ApiError } from './errors.js';
 import { AUDIT_READ_PERMISSIONS, hasPermission, type Identity } from './identities.js';
 import { requireOwner, type Answer, type RequestContext } from './request.js';
@@ -12,6 +14,7 @@ const INVALID_TOKEN = 1000;
 export function matchAccountRoute(method: string, path: string): MatchedRoute | undefined {
   if (method !== 'GET') return undefined;
   if (path === '/user/tokens/verify') return route('GET /user/tokens/verify', '', verifyUserToken);
+  if (path === '/accounts') return route('GET /accounts', '', listAccounts);
   const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
   if (!match) return undefined;
   let id: string;

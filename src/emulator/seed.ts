@@ -2,6 +2,8 @@
 //
 //   accounts:
 //     - id: 023e105f4ecef8ad9ca31a8372d0c353          # at most 32 characters (32 hex in practice)
+//       name: Widget Corps                            # the account's name (GET /accounts); absent: "Account <id's first 8>"
+//       created_on: 2024-01-01T00:00:00.000000Z      # GET /accounts; absent: that date
 //       organization: { name: ..., auth_domain: ... }  # API shape; absent: no organization yet
 //       key_rotation_interval_days: 365              # 21–365 (absent: 365); bounds doh_jwt_duration
 //       service_tokens: [{ id, client_id, name, duration, enabled }]   # enabled: default true
@@ -83,6 +85,9 @@ interface SeedOwner {
 }
 
 export interface SeedAccount extends SeedOwner {
+  /** The account's name, as GET /accounts lists it. */
+  name?: string;
+  created_on?: string;
   /** The Access key rotation period, 21–365 days (unset: 365); the DoH JWT duration may not be longer. */
   key_rotation_interval_days?: number;
   service_tokens?: ServiceToken[];
@@ -137,8 +142,15 @@ export function parseSeed(input: unknown, now: () => Date = () => new Date()): S
 
 function parseAccount(item: unknown, at: (string | number)[], stamp: string): SeedAccount {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ['id', 'organization', 'key_rotation_interval_days', 'service_tokens', 'doh', ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ['id', 'name', 'created_on', 'organization', 'key_rotation_interval_days', 'service_tokens', 'doh', ...OWNER_LISTS], at);
   const account: SeedAccount = { id: parseId(obj.id, [...at, 'id']) };
+  for (const key of ['name', 'created_on'] as const) {
+    const value = obj[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' || value.trim() === '') throw new SeedError([...at, key], `must be a non-empty string, not ${describe(value)}`);
+    if (key === 'created_on' && Number.isNaN(Date.parse(value))) throw new SeedError([...at, key], `must be a timestamp, not ${describe(value)}`);
+    account[key] = value;
+  }
   if (obj.organization !== undefined && obj.organization !== null) account.organization = parseOrganization(obj.organization, 'account', [...at, 'organization'], stamp);
   if (obj.key_rotation_interval_days !== undefined && obj.key_rotation_interval_days !== null) {
     const problem = keyRotationDaysProblem(obj.key_rotation_interval_days);

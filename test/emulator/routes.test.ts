@@ -211,7 +211,7 @@ describe('DoH routes', () => {
 describe('routing and auth', () => {
   it('unknown routes and methods answer 404 with code 7003', async () => {
     em = await startTestEmulator();
-    for (const [method, path] of [['GET', '/accounts'], ['DELETE', ORG_PATH], ['GET', `${ORG_PATH}/`], ['PATCH', DOH_PATH]]) {
+    for (const [method, path] of [['GET', '/zones'], ['POST', '/accounts'], ['DELETE', ORG_PATH], ['GET', `${ORG_PATH}/`], ['PATCH', DOH_PATH]]) {
       const reply = await call(em, method, path);
       expect(reply.status, `${method} ${path}`).toBe(404);
       expect(codes(reply)).toEqual([7003]);

@@ -319,7 +319,7 @@ describe('nothing is written on any failure', () => {
     expect([upper.code, parse(upper.stdout).accounts[0].account_id]).toEqual([0, FULL_ACCOUNT]);
     for (const [args, message] of [
       [['--targets', join(dir, 'missing.txt')], `${join(dir, 'missing.txt')}: no such file\n`],
-      [[], 'ztsync: import needs targets: --account ID, --zone ID or --targets FILE\n'],
+      [[], 'ztsync: import needs targets: --account ID, --zone ID, --targets FILE or --all-accounts\n'],
       [['--account', FULL_ACCOUNT, '--out', join(dir, 'x.json')], `ztsync: --out ${join(dir, 'x.json')}: config files end in .yaml or .yml\n`],
     ] as const) {
       const bad = await ztsync(em, ['import', ...args]);
