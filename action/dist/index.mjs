@@ -9271,12 +9271,12 @@ var require_agent = __commonJS({
       "sessionIdContext",
       "ticketKeys"
     ];
-    var getSortedIndex = (array, value, compare) => {
+    var getSortedIndex = (array, value, compare2) => {
       let low = 0;
       let high = array.length;
       while (low < high) {
         const mid = low + high >>> 1;
-        if (compare(array[mid], value)) {
+        if (compare2(array[mid], value)) {
           low = mid + 1;
         } else {
           high = mid;
@@ -14544,7 +14544,7 @@ var require_dist = __commonJS({
       applyChangelist: () => applyChangelist,
       applyChangeset: () => applyChangeset,
       atomizeChangeset: () => atomizeChangeset2,
-      compare: () => compare2,
+      compare: () => compare22,
       createContainer: () => createContainer,
       createValue: () => createValue,
       diff: () => diff2,
@@ -14628,7 +14628,7 @@ var require_dist = __commonJS({
           Object.entries(embeddedObjKeys).map(([key, value]) => [key.replace(/^\./, ""), value])
         );
       }
-      return compare(oldObj, newObj, [], [], {
+      return compare2(oldObj, newObj, [], [], {
         embeddedObjKeys,
         keysToSkip: keysToSkip ?? [],
         treatTypeChangeAsReplace: treatTypeChangeAsReplace ?? true
@@ -14820,7 +14820,7 @@ var require_dist = __commonJS({
       const left = path.at(-1);
       return left ?? "$root";
     };
-    var compare = (oldObj, newObj, path, keyPath, options) => {
+    var compare2 = (oldObj, newObj, path, keyPath, options) => {
       let changes = [];
       const currentPath = keyPath.join(".");
       if (options.keysToSkip?.some((skipPath) => {
@@ -14933,7 +14933,7 @@ var require_dist = __commonJS({
       for (k of intersectionKeys) {
         newPath = path.concat([k]);
         newKeyPath = skipPath ? keyPath : keyPath.concat([k]);
-        const diffs = compare(oldObj[k], newObj[k], newPath, newKeyPath, options);
+        const diffs = compare2(oldObj[k], newObj[k], newPath, newKeyPath, options);
         if (diffs.length) {
           changes = changes.concat(diffs);
         }
@@ -15303,7 +15303,7 @@ var require_dist = __commonJS({
       return object;
     };
     var ARRAY_WRAPPER_KEY = "_$arr";
-    var compare2 = (oldObject, newObject) => {
+    var compare22 = (oldObject, newObject) => {
       if (Array.isArray(oldObject) || Array.isArray(newObject)) {
         const wrappedOld = { [ARRAY_WRAPPER_KEY]: oldObject };
         const wrappedNew = { [ARRAY_WRAPPER_KEY]: newObject };
@@ -22529,8 +22529,8 @@ var require_formats = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate, compare) {
-      return { validate, compare };
+    function fmtDef(validate, compare2) {
+      return { validate, compare: compare2 };
     }
     exports.fullFormats = {
       // date: http://tools.ietf.org/html/rfc3339#section-5.6
@@ -31616,8 +31616,8 @@ function parseUnbounded(text2, units) {
   return sign * total;
 }
 function scaled(number2, scale) {
-  const [whole, fraction = ""] = number2.split(".");
-  const wholePart = BigInt(whole || "0") * scale;
+  const [whole2, fraction = ""] = number2.split(".");
+  const wholePart = BigInt(whole2 || "0") * scale;
   if (!fraction) return wholePart;
   const denominator = 10n ** BigInt(fraction.length);
   return wholePart + BigInt(fraction) * scale / denominator;
@@ -31640,11 +31640,11 @@ function formatDuration(nanos) {
   return negative ? "-" + out : out;
 }
 function decimal(n3, size) {
-  const whole = n3 / size;
+  const whole2 = n3 / size;
   const rest = n3 % size;
-  if (rest === 0n) return String(whole);
+  if (rest === 0n) return String(whole2);
   const digits = String(size).length - 1;
-  return `${whole}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
+  return `${whole2}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
 }
 
 // src/resources/normalize.ts
@@ -36519,8 +36519,15 @@ function parseSeed(input, now = () => /* @__PURE__ */ new Date()) {
 }
 function parseAccount(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "name", "created_on", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
   const account = { id: parseId(obj.id, [...at, "id"]) };
+  for (const key of ["name", "created_on"]) {
+    const value = obj[key];
+    if (value === void 0 || value === null) continue;
+    if (typeof value !== "string" || value.trim() === "") throw new SeedError([...at, key], `must be a non-empty string, not ${describe2(value)}`);
+    if (key === "created_on" && Number.isNaN(Date.parse(value))) throw new SeedError([...at, key], `must be a timestamp, not ${describe2(value)}`);
+    account[key] = value;
+  }
   if (obj.organization !== void 0 && obj.organization !== null) account.organization = parseOrganization(obj.organization, "account", [...at, "organization"], stamp);
   if (obj.key_rotation_interval_days !== void 0 && obj.key_rotation_interval_days !== null) {
     const problem = keyRotationDaysProblem(obj.key_rotation_interval_days);
@@ -36729,6 +36736,46 @@ function hex(text2) {
   return createHash4("md5").update(`ztsync-emulator:${text2}`).digest("hex");
 }
 
+// src/emulator/accounts-list.ts
+var ACCOUNTS_PER_PAGE = { min: 5, max: 50, default: 20 };
+var QUERY = /* @__PURE__ */ new Set(["page", "per_page", "direction", "name"]);
+function accountName(account) {
+  return account.name ?? `Account ${account.id.slice(0, 8)}`;
+}
+function listAccounts(ctx) {
+  const { page, perPage, direction, name } = accountsQuery(ctx.query);
+  const accounts = (ctx.state.snapshot().accounts ?? []).map((a3) => ({ id: a3.id, name: accountName(a3), type: "standard", created_on: a3.created_on ?? "2024-01-01T00:00:00.000000Z", settings: { enforce_twofactor: false, abuse_contact_email: null } })).filter((a3) => name === void 0 || a3.name === name).sort((a3, b2) => compare(a3.name, b2.name) || compare(a3.id, b2.id));
+  if (direction === "desc") accounts.reverse();
+  const result = accounts.slice((page - 1) * perPage, page * perPage);
+  return {
+    status: 200,
+    result,
+    resultInfo: { page, per_page: perPage, count: result.length, total_count: accounts.length, total_pages: Math.ceil(accounts.length / perPage) }
+  };
+}
+function compare(a3, b2) {
+  return a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
+}
+function accountsQuery(query) {
+  for (const key of query.keys()) if (!QUERY.has(key)) throw badQuery(`unknown parameter ${JSON.stringify(key)} (page, per_page, direction, name)`);
+  const page = whole(query, "page", 1, Number.MAX_SAFE_INTEGER, 1);
+  const perPage = whole(query, "per_page", ACCOUNTS_PER_PAGE.min, ACCOUNTS_PER_PAGE.max, ACCOUNTS_PER_PAGE.default);
+  const direction = query.get("direction") ?? "asc";
+  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  const name = query.get("name") ?? void 0;
+  return { page, perPage, direction, ...name === void 0 ? {} : { name } };
+}
+function whole(query, key, min, max, fallback) {
+  const text2 = query.get(key);
+  if (text2 === null) return fallback;
+  const n3 = Number(text2);
+  if (!/^\d+$/.test(text2) || n3 < min || n3 > max) throw badQuery(`${key} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text2)}`);
+  return n3;
+}
+function badQuery(detail) {
+  return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
+}
+
 // src/emulator/identities.ts
 import { createHash as createHash5, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -36851,6 +36898,7 @@ var INVALID_TOKEN = 1e3;
 function matchAccountRoute(method, path) {
   if (method !== "GET") return void 0;
   if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
+  if (path === "/accounts") return route("GET /accounts", "", listAccounts);
   const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
   if (!match) return void 0;
   let id;
@@ -37486,22 +37534,22 @@ var FILTERS = {
 };
 var CASELESS = /* @__PURE__ */ new Set(["actor_email", "raw_method"]);
 var SCALARS = /* @__PURE__ */ new Set(["since", "before", "limit", "direction", "cursor"]);
-function badQuery(detail) {
+function badQuery2(detail) {
   return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
 }
 function readQuery(query) {
   for (const name of new Set(query.keys())) {
     const base = name.replace(/(\[\])$/, "").replace(/(\.not|\[not\])$/, "");
-    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery(`${name} is not a parameter of this endpoint`);
+    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery2(`${name} is not a parameter of this endpoint`);
   }
   const since = time(query, "since");
   const before = time(query, "before");
-  if (since >= before) throw badQuery("since must be earlier than before");
+  if (since >= before) throw badQuery2("since must be earlier than before");
   const limitText = query.get("limit");
   const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery2(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
   const direction = query.get("direction") ?? "desc";
-  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  if (direction !== "asc" && direction !== "desc") throw badQuery2(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
   const cursor = query.get("cursor") ?? void 0;
   const filters2 = [];
   for (const [name, value] of Object.entries(FILTERS)) {
@@ -37518,9 +37566,9 @@ var DATE = /^\d{4}-\d{2}-\d{2}$/;
 var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 function time(query, name) {
   const text2 = query.get(name);
-  if (text2 === null || text2 === "") throw badQuery(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
+  if (text2 === null || text2 === "") throw badQuery2(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
   const ms = DATE.test(text2) ? Date.parse(`${text2}T00:00:00Z`) : RFC3339.test(text2) ? Date.parse(text2) : NaN;
-  if (Number.isNaN(ms)) throw badQuery(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
+  if (Number.isNaN(ms)) throw badQuery2(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
   return ms;
 }
 function inWindow(entry2, params, oldest) {
@@ -37538,7 +37586,7 @@ function startAfter(entries2, cursor) {
     after = void 0;
   }
   const index = typeof after === "string" ? entries2.findIndex((e3) => e3.id === after) : -1;
-  if (index < 0) throw badQuery("cursor is not one this query handed out");
+  if (index < 0) throw badQuery2("cursor is not one this query handed out");
   return index + 1;
 }
 
@@ -37946,6 +37994,63 @@ async function readTargets(client, targets, concurrency) {
   });
 }
 
+// src/import/targets.ts
+var ID2 = new RegExp(ID_PATTERN);
+var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
+function idProblem(id) {
+  if (ID2.test(id.toLowerCase())) return void 0;
+  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
+}
+function parseTargetsFile(path, text2) {
+  const targets = [];
+  const diagnostics = [];
+  text2.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.replace(/(^|\s)#.*$/, "");
+    if (line.trim() === "") return;
+    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
+    const match = LINE2.exec(line);
+    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
+    const [, indent, kind, gap, id] = match;
+    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
+    const problem = idProblem(id);
+    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
+    targets.push({ scope: kind, id: id.toLowerCase() });
+  });
+  return { targets, diagnostics };
+}
+function firstNonBlank(line) {
+  return line.length - line.trimStart().length + 1;
+}
+function orderTargets(targets) {
+  const seen = /* @__PURE__ */ new Set();
+  const unique3 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
+  return [...unique3.filter((t2) => t2.scope === "account"), ...unique3.filter((t2) => t2.scope === "zone")];
+}
+
+// src/import/discover.ts
+var ACCOUNTS_PER_PAGE2 = 50;
+async function listAccounts2(client) {
+  const seen = /* @__PURE__ */ new Map();
+  let ignored = 0;
+  for (let page = 1; ; page++) {
+    const answer = await client.get(`/accounts?page=${page}&per_page=${ACCOUNTS_PER_PAGE2}&direction=asc`);
+    if (!Array.isArray(answer.result)) throw client.unexpectedResult("GET", "/accounts", answer.status, answer.result);
+    let fresh = 0;
+    for (const item of answer.result) {
+      const id = isPlainObject3(item) && typeof item.id === "string" && !idProblem(item.id) ? item.id.toLowerCase() : void 0;
+      if (id === void 0) {
+        ignored++;
+        continue;
+      }
+      if (seen.has(id)) continue;
+      fresh++;
+      seen.set(id, { scope: "account", id, ...typeof item.name === "string" ? { name: item.name } : {} });
+    }
+    const totalPages = isPlainObject3(answer.resultInfo) && typeof answer.resultInfo.total_pages === "number" ? answer.resultInfo.total_pages : void 0;
+    if (answer.result.length === 0 || fresh === 0 || totalPages !== void 0 && page >= totalPages) return { accounts: [...seen.values()], ignored, pages: page };
+  }
+}
+
 // src/import/render.ts
 init_browser();
 import { posix } from "node:path";
@@ -38039,39 +38144,6 @@ function misread(text2) {
   return text2.includes("\n") || NOT_A_STRING.some((pattern) => pattern.test(text2));
 }
 
-// src/import/targets.ts
-var ID2 = new RegExp(ID_PATTERN);
-var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
-function idProblem(id) {
-  if (ID2.test(id.toLowerCase())) return void 0;
-  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
-}
-function parseTargetsFile(path, text2) {
-  const targets = [];
-  const diagnostics = [];
-  text2.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.replace(/(^|\s)#.*$/, "");
-    if (line.trim() === "") return;
-    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
-    const match = LINE2.exec(line);
-    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
-    const [, indent, kind, gap, id] = match;
-    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
-    const problem = idProblem(id);
-    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
-    targets.push({ scope: kind, id: id.toLowerCase() });
-  });
-  return { targets, diagnostics };
-}
-function firstNonBlank(line) {
-  return line.length - line.trimStart().length + 1;
-}
-function orderTargets(targets) {
-  const seen = /* @__PURE__ */ new Set();
-  const unique3 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
-  return [...unique3.filter((t2) => t2.scope === "account"), ...unique3.filter((t2) => t2.scope === "zone")];
-}
-
 // src/import/verify.ts
 var STDOUT_NAME = "<stdout>";
 async function checkImportFiles(files) {
@@ -38103,6 +38175,7 @@ defaults (false, empty strings, lists and login_design) left out; doh.service_to
 Targets with nothing set yet are listed in a comment and not imported.
 
   --targets FILE   one target a line, "account <id>" or "zone <id>"; blank lines and # comments ignored
+  --all-accounts   every account the token can see (Cloudflare's GET /accounts, paged), with the targets given
   --out FILE       one .yaml file with every target
   --out-dir DIR    one file per target: DIR/accounts/<id>.yaml, DIR/zones/<id>.yaml (and DIR/defaults.yaml)
                    with neither, the config is printed to stdout
@@ -38115,7 +38188,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -38126,7 +38199,6 @@ async function runImport(options, io) {
   };
   const chosen = await chosenTargets(options);
   if ("problems" in chosen) return fail2(chosen.problems);
-  const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
   }
@@ -38134,12 +38206,27 @@ async function runImport(options, io) {
     throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
-  if (!options.force) {
-    const existing = existingPaths(plannedPaths(targets, options));
-    if (existing.length > 0) return fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was read or written.`]);
-  }
+  const inTheWay = (targets2, read) => {
+    const existing = options.force ? [] : existingPaths(plannedPaths(targets2, options));
+    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read ? "" : "read or "}written.`]);
+  };
+  const refused = inTheWay(chosen.targets, false);
+  if (refused !== null) return refused;
   const api = apiSettings(options, io, { readOnly: true });
   const client = makeClients(api, io.env).for();
+  let targets = chosen.targets;
+  let found;
+  if (options.allAccounts) {
+    try {
+      found = await listAccounts2(client);
+    } catch (err) {
+      return fail2([visible(`GET /accounts: ${planError(err).message}`), "ztsync import: --all-accounts: the accounts the token can see could not be listed; nothing was written."]);
+    }
+    targets = withDiscovered(targets, found.accounts);
+    const refusedNow = inTheWay(targets, true);
+    if (refusedNow !== null) return refusedNow;
+    if (targets.length === 0) return fail2(["ztsync import: --all-accounts: the token sees no account, and no other target was given; nothing was written."]);
+  }
   const concurrency = api.concurrency ?? 8;
   const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t2) => t2.error !== null);
@@ -38159,7 +38246,7 @@ async function runImport(options, io) {
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const report = summary(model, where, Boolean(options.verify));
+  const report = (found ? discoveredLine(found) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -38172,6 +38259,16 @@ async function runImport(options, io) {
   }
   io.stdout.write(report);
   return EXIT.ok;
+}
+function withDiscovered(given, discovered) {
+  const names = new Map(discovered.map((t2) => [t2.id, t2.name]));
+  const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
+  return orderTargets([...named, ...discovered]);
+}
+function discoveredLine(found) {
+  const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
+  return `--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.
+`;
 }
 async function chosenTargets(options) {
   const given = [];
@@ -38196,7 +38293,7 @@ async function chosenTargets(options) {
     given.push(...parsed.targets);
   }
   if (problems.length > 0) return { problems };
-  if (given.length === 0) throw new UsageError("import needs targets: --account ID, --zone ID or --targets FILE");
+  if (given.length === 0 && !options.allAccounts) throw new UsageError("import needs targets: --account ID, --zone ID, --targets FILE or --all-accounts");
   return { targets: orderTargets(given) };
 }
 function plannedPaths(targets, options) {
@@ -38218,8 +38315,8 @@ function schemaReference(given) {
 function isUrl(text2) {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(text2);
 }
-function count(n3, noun) {
-  return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
+function count(n3, noun, plural2 = `${noun}s`) {
+  return `${n3} ${n3 === 1 ? noun : plural2}`;
 }
 function summary(model, where, verified2) {
   const accounts = model.targets.filter((t2) => t2.scope === "account").length;
