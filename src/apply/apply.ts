@@ -88,7 +88,9 @@ export async function applyPlan(plan: Plan, clients: Clients, options: ApplyOpti
     const client = clientFor(clients, target.credentials_env);
     // A target that takes no request (nothing to change, or a plan error: a refused credentials_env token, named) ends with its own outcome.
     const stopped = needsRequests(target) ? stopReason(client, target, options.signal) : undefined;
-    return stopped ? Promise.resolve(skipped(target, stopped)) : applyTarget(target, client, pass);
+    if (stopped) return Promise.resolve(skipped(target, stopped));
+    // Whatever goes wrong in one target is that target's failure: the others, and their writes in flight, go on.
+    return applyTarget(target, client, pass).catch((err: unknown) => crashed(target, err));
   };
   // First pass; a target that failed only transiently gets one more pass at the end, once the others are done.
   const targets = await mapLimit(plan.targets, concurrency, async (target) => {
@@ -137,6 +139,13 @@ export function blockedTargets(plan: Plan): Map<string, string> {
     byTarget.set(key, [...(byTarget.get(key) ?? []), `${b.rule} (${b.resource}.${b.path})`]);
   }
   return new Map([...byTarget].map(([key, rules]) => [key, rules.join(', ')]));
+}
+
+/** A target whose apply threw: failed, saying so; whether a write of it landed is not known. */
+function crashed(target: TargetPlan, err: unknown): TargetResult {
+  const resources = target.resources.map((r) => ({ type: r.type, action: r.action, outcome: r.action === 'noop' ? ('unchanged' as const) : ('failed' as const), error: null }));
+  const what = err instanceof Error ? err.message : String(err);
+  return { scope: target.scope, id: target.id, description: target.description, outcome: 'failed', resources, error: `failed unexpectedly (${what}); run plan to see whether anything was written` };
 }
 
 function skipped(target: TargetPlan, reason: string): TargetResult {

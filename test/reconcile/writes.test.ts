@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
+import { mapLimit } from '../../src/util/map-limit.js';
 import { CloudflareClient } from '../../src/cloudflare/client.js';
 import { loadDesiredState } from '../../src/config/index.js';
 import { loadSeedFile, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
@@ -243,6 +244,65 @@ describe('14. Ctrl-C during apply', () => {
     expect(out).toMatch(/Apply: 1 applied, \d+ unchanged, 0 failed, \d+ not started\./);
   }, 20_000);
 });
+
+describe('an exception in one target\'s apply', () => {
+  it('is that target\'s failure: the write in flight for another target is waited for, and every outcome is reported', async () => {
+    // Staging's write is held at the proxy; Production's apply throws before any write (a plan naming a resource
+    // type this ztsync does not know: an internal error, as any bug would be).
+    const { arrived, release } = await holdFirst((r) => isWrite(r) && r.url.includes(STAGING));
+    const { state } = await loadDesiredState([EXAMPLES]);
+    const api = client(server!.url);
+    const plan = await buildPlan(state!, api);
+    const production = plan.targets.find((t) => t.id === PRODUCTION)!;
+    production.resources[0] = { ...production.resources[0], type: 'bogus' as never };
+    let settled = false;
+    const applying = applyPlan(plan, api, { concurrency: 4 }).finally(() => (settled = true));
+    await arrived;
+    await nextTurn();
+    // Production has thrown, and Staging's write is still in flight: apply is not over.
+    expect(settled).toBe(false);
+    release();
+    const result = await applying;
+    const outcome = Object.fromEntries(result.targets.map((t) => [t.id, [t.outcome, t.error]]));
+    expect(outcome[PRODUCTION]).toEqual(['failed', 'failed unexpectedly (unknown resource type bogus); run plan to see whether anything was written']);
+    expect(outcome[STAGING]).toEqual(['applied', null]);
+    expect(result.targets).toHaveLength(plan.targets.length);
+    expect(result.summary.failed).toBe(1);
+    // Staging's write landed and was confirmed: planned again, it has nothing left to change.
+    const again = await buildPlan(state!, api);
+    expect(again.targets.find((t) => t.id === STAGING)!.resources.every((r) => r.action === 'noop')).toBe(true);
+  });
+});
+
+describe('mapLimit', () => {
+  it('settles every call in flight before it throws the first error, and starts none after it', async () => {
+    const gates = [deferred(), deferred(), deferred()];
+    const started: number[] = [];
+    let done = false;
+    const mapping = mapLimit([0, 1, 2, 3], 2, async (i) => {
+      started.push(i);
+      await gates[i]?.promise;
+      if (i === 0) throw new Error('first');
+      return i;
+    }).then(
+      () => 'resolved',
+      (err: Error) => err.message,
+    ).finally(() => (done = true));
+    gates[0].resolve();
+    await nextTurn();
+    // Item 0 has thrown; item 1 is still running: mapLimit is not over, and has started nothing new.
+    expect([done, started]).toEqual([false, [0, 1]]);
+    gates[1].resolve();
+    expect(await mapping).toBe('first');
+    expect(started).toEqual([0, 1]);
+  });
+});
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 describe('a run stopped before a target starts', () => {
   it('reports what needs no request as a run nobody stopped would: nothing to change is unchanged, a plan error failed', async () => {
