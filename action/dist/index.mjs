@@ -31995,13 +31995,19 @@ function resourceSpec(type) {
 async function mapLimit(items, limit, fn, signal) {
   const results = new Array(items.length);
   let next = 0;
+  let failure;
   const worker = async () => {
-    while (next < items.length && !signal?.aborted) {
+    while (next < items.length && !signal?.aborted && !failure) {
       const index = next++;
-      results[index] = await fn(items[index], index);
+      try {
+        results[index] = await fn(items[index], index);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
   return signal?.aborted ? results.filter((_, index) => index in results) : results;
 }
 
@@ -32048,7 +32054,8 @@ async function applyPlan(plan, clients, options = {}) {
     if (blockedBy !== void 0) return Promise.resolve(blocked(target2, blockedBy));
     const client = clientFor(clients, target2.credentials_env);
     const stopped = needsRequests(target2) ? stopReason(client, target2, options.signal) : void 0;
-    return stopped ? Promise.resolve(skipped(target2, stopped)) : applyTarget(target2, client, pass);
+    if (stopped) return Promise.resolve(skipped(target2, stopped));
+    return applyTarget(target2, client, pass).catch((err) => crashed(target2, err));
   };
   const targets = await mapLimit(plan.targets, concurrency, async (target2) => {
     const result = await run(target2, options);
@@ -32085,6 +32092,11 @@ function blockedTargets(plan) {
     byTarget.set(key, [...byTarget.get(key) ?? [], `${b2.rule} (${b2.resource}.${b2.path})`]);
   }
   return new Map([...byTarget].map(([key, rules]) => [key, rules.join(", ")]));
+}
+function crashed(target2, err) {
+  const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: r2.action === "noop" ? "unchanged" : "failed", error: null }));
+  const what = err instanceof Error ? err.message : String(err);
+  return { scope: target2.scope, id: target2.id, description: target2.description, outcome: "failed", resources, error: `failed unexpectedly (${what}); run plan to see whether anything was written` };
 }
 function skipped(target2, reason2) {
   const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "skipped", error: null }));
