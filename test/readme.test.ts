@@ -70,7 +70,7 @@ describe('README and help agree with behaviour', () => {
     const account = ['accounts:', '  - account_id: 023e105f4ecef8ad9ca31a8372d0c353'];
     expect(await problems([...account, '    organization: &org { session_duration: 12h }', '  - account_id: 1a2b3c4d5e6f708192a3b4c5d6e7f801', '    organization: *org', ''].join('\n'))).toEqual([]);
     expect(await problems(['x-common: &c { session_duration: 12h }', ...account, '    organization: *c', ''].join('\n'))).toEqual([
-      'c.yaml:1:1: unknown key "x-common"; expected one of: defaults, accounts, zones, allow (x-common)',
+      'c.yaml:1:1: unknown key "x-common"; expected one of: defaults, accounts, zones, allow, budget (x-common)',
     ]);
     expect(await problems(['defaults:', '  organization: &c { session_duration: 12h }', ...account, '    organization: { <<: *c }', ''].join('\n'))).toEqual([
       'c.yaml:5:21: merge keys (<<) are not supported: use defaults, or write the values out (accounts[0].organization.<<)',

@@ -9,6 +9,7 @@
 
 import { allowCandidates, type AllowCandidate } from './allow.js';
 import { readBlockYaml } from './block-yaml.js';
+import { configBudget, type ConfigBudget } from './budget.js';
 import { passesSchema, schemaDiagnostics } from './check-schema.js';
 import { placeFile, type PlacedFile } from './desired.js';
 import { interpolateFile, type ConfigEnv, type VariableRead } from './interpolate.js';
@@ -20,6 +21,8 @@ export interface CheckedFile {
   /** Undefined when the file cannot be used at all (the diagnostics say why). */
   placed?: PlacedFile;
   allow: AllowCandidate[];
+  /** Its `budget`, if it sets one. */
+  budget?: ConfigBudget;
   /** The environment variables its values read. */
   reads: VariableRead[];
   diagnostics: Diagnostic[];
@@ -50,7 +53,7 @@ async function checkSoundBlockFile(path: string, text: string, env: ConfigEnv): 
   if (interpolated.diagnostics.length > 0 || !(await passesSchema(file.data))) return undefined;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return undefined;
-  return { placed: placeFile(file), allow: allow.candidates, reads: interpolated.reads, diagnostics: [] };
+  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, diagnostics: [] };
 }
 
 /** Whether a `${` can be in the file's values: written out, or spelled with an escape in a quoted string. */
@@ -68,5 +71,10 @@ export async function checkDocument(path: string, text: string, env: ConfigEnv):
   const unreadPaths = new Set(unread.map((d) => d.path));
   const invalid = (await schemaDiagnostics(loaded.file)).filter((d) => !unreadPaths.has(d.path));
   const allow = allowCandidates(loaded.file);
-  return { placed: placeFile(loaded.file), allow: allow.candidates, reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+}
+
+function budgetOf(file: ConfigFile): { budget?: ConfigBudget } {
+  const budget = configBudget(file);
+  return budget ? { budget } : {};
 }

@@ -192,6 +192,10 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
   const field = fieldAt(path);
   const name = String(path[path.length - 1] ?? '');
   const data: unknown = error.data;
+  if (path[0] === 'budget' && name === 'max_changed_targets') {
+    return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f, path) ?? JSON.stringify(data)}`;
+  }
+  if (path[0] === 'budget' && name === 'reason' && error.keyword === 'minLength') return 'the budget\'s reason cannot be empty: reviewers read it in every plan';
   if (field?.type.kind === 'duration' && ['pattern', 'format', 'formatMinimum', 'formatMaximum'].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }
@@ -232,7 +236,7 @@ const TYPE_NAMES: Record<string, string> = {
 
 function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string, data: unknown, field: FieldSpec | undefined): string {
   const name = String(path[path.length - 1] ?? '');
-  if (path.length === 0) return 'a config file must be a mapping with the keys defaults, accounts, zones and allow';
+  if (path.length === 0) return 'a config file must be a mapping with the keys defaults, accounts, zones, allow and budget';
   if (data === null) {
     if (typeof path[path.length - 1] === 'number') return 'empty list item';
     const explicit = sourceText(f, path);

@@ -1,6 +1,7 @@
 // The config stage: YAML files in, the desired state (or every problem with it, each at file:line:col) out.
 
 import { resolveAllow, type AllowCandidate } from './allow.js';
+import type { ConfigBudget } from './budget.js';
 import { checkFile, type ReadText } from './check-file.js';
 import { mergeTargets, type PlacedFile } from './desired.js';
 import { credentialReads, NO_ENV, undeclaredCredentials, type ConfigEnv, type Env, type EnvPolicy, type VariableRead } from './interpolate.js';
@@ -62,9 +63,14 @@ async function checkFiles(
   const placed: PlacedFile[] = [];
   const candidates: AllowCandidate[] = [];
   const reads: VariableRead[] = [];
+  let budget: ConfigBudget | undefined;
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
     diagnostics.push(...checked.diagnostics);
+    if (checked.budget && budget) {
+      diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: 'budget' });
+    }
+    budget ??= checked.budget;
     if (checked.placed) placed.push(checked.placed);
     candidates.push(...checked.allow);
     reads.push(...checked.reads);
@@ -79,7 +85,7 @@ async function checkFiles(
   const refused = new Set(diagnostics.map(formatPosition));
   const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w) => !refused.has(formatPosition(w))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
-  return { state: { files: sources.map((s) => s.path), targets, allow: allowed.allow }, diagnostics: [], warnings, reads, credentialNames: own };
+  return { state: { files: sources.map((s) => s.path), targets, allow: allowed.allow, ...(budget ? { budget } : {}) }, diagnostics: [], warnings, reads, credentialNames: own };
 }
 
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {

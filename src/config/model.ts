@@ -3,6 +3,7 @@
 import type { ResourceType, Scope } from '../resources/fields.js';
 import type { AllowEntry } from './allow.js';
 import type { Labels } from './labels.js';
+import type { ConfigBudget } from './budget.js';
 import { visible } from '../util/terminal.js';
 
 /** A place in a config file, 1-based. */
@@ -42,6 +43,8 @@ export interface DesiredState {
   targets: DesiredTarget[];
   /** The config's allow entries (safety rules allowed on one target, with a reason). */
   allow: AllowEntry[];
+  /** The config's change budget (`budget:`), when a file sets one. */
+  budget?: ConfigBudget;
 }
 
 /**

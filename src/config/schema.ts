@@ -84,6 +84,16 @@ export function buildSchema(): object {
       accounts: { type: 'array', description: 'The accounts to manage.', items: { $ref: '#/$defs/account' } },
       zones: { type: 'array', description: 'The zones to manage (zone-scoped organizations).', items: { $ref: '#/$defs/zone' } },
       allow: { type: 'array', description: 'Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).', items: { $ref: '#/$defs/allow' } },
+      budget: {
+        type: 'object',
+        description: 'The change budget: a plan that would change more targets than this is blocked (exit 3). Set at most once across the files; shown in every plan with its reason. Without it, plans of 8 targets or more may change 25 % of them.',
+        additionalProperties: false,
+        required: ['max_changed_targets', 'reason'],
+        properties: {
+          max_changed_targets: { type: ['string', 'integer'], pattern: '^(?:100|[1-9]?[0-9])%$', minimum: 0, description: 'At most this many targets (12), or this percentage of the plan\'s targets ("40%"), may change.', examples: ['40%', 12] },
+          reason: { type: 'string', minLength: 1, description: 'Why the budget is what it is: shown in every plan for reviewers.' },
+        },
+      },
     },
     $defs: defs,
   };

@@ -148,6 +148,14 @@ export interface ChangeBudgetReport {
    * `limit` is this shard's share of it; null: no --shard.
    */
   shard: { index: number; count: number; fleet_targets: number; fleet_limit: number } | null;
+  /** Who set the budget: the default, --max-changed-targets, or the config's `budget` (then with its reason and place). */
+  set_by: 'default' | 'flag' | 'config';
+  reason: string | null;
+  source: SourcePosition | null;
+  /** "introduced": with --baseline, only targets with a change the config under review brings count; "all": every changed target. */
+  counts: 'all' | 'introduced';
+  /** With counts "introduced": the changed targets whose changes are all drift (reported, not counted); else null. */
+  drift_only: number | null;
 }
 
 export interface BaselineReport {

@@ -108,9 +108,18 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
     if (stopped) return { kind: 'refused', plan: built, clients };
   }
 
+  // Origins: before safety, since with a baseline the budget counts the changes the config under review introduces.
+  const marked = base ? markOrigins(built, base, settings.baseline!) : built;
+
   // Safety.
   const configAllows = configAllowances(state.allow);
-  const checked = checkSafety(built, { allow: [...configAllows, ...(settings.safety.allow ?? [])], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
+  const checked = checkSafety(marked, {
+    allow: [...configAllows, ...(settings.safety.allow ?? [])],
+    budget: settings.safety.budget,
+    ...(state.budget ? { configBudget: state.budget } : {}),
+    countIntroduced: base !== null,
+    fleet: shardedFleet(state.targets, settings.selection),
+  });
   sink.warnings(
     unusedAllowances(checked, configAllows).map((unused): Diagnostic => ({
       ...unused.source!,
@@ -120,11 +129,8 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
     })),
   );
 
-  // Origins.
-  const marked = base ? markOrigins(checked, base, settings.baseline!) : checked;
-
   // Attribution: one audit log query a drifted target, with its own client.
-  const plan = settings.attribute ? await attributePlan(marked, clients, { now: new Date(marked.created_at), concurrency: settings.api.concurrency }) : marked;
+  const plan = settings.attribute ? await attributePlan(checked, clients, { now: new Date(checked.created_at), concurrency: settings.api.concurrency }) : checked;
 
   // Seal.
   const leaking = targetsHoldingSecrets(plan, clients.secrets());

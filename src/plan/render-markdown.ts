@@ -8,7 +8,7 @@
 
 import type { AllowedChange, BaselineReport, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { attributionLine, describeAttributedChange, isUnset, show, type Attribution } from './model.js';
-import { summaryLine } from './render-text.js';
+import { budgetText, summaryLine } from './render-text.js';
 import { visible } from '../util/terminal.js';
 
 /** The first line of every markdown plan: a workflow finds its earlier comment by it. */
@@ -36,6 +36,8 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     '| create | update | unchanged | errors |',
     '| ---: | ---: | ---: | ---: |',
     `| ${create} | ${update} | ${noop} | ${error} |`,
+    // The budget's place and reason are config text: in a code span and escaped, like every other text from a pull request.
+    ...(plan.change_budget ? ['', budgetText(plan, (at) => code(at), (reason) => escapeText(reason))] : []),
   ].join('\n');
 
   const shown = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop'));

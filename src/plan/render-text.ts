@@ -5,6 +5,8 @@
 import pc from 'picocolors';
 import type { Action, AllowedChange, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { attributionLine, describeAttributedChange, isUnset, show, targetLabel, type Attribution } from './model.js';
+import { formatPosition } from '../config/model.js';
+import { budgetOrigin, DEFAULT_BUDGET_MIN_TARGETS } from './safety.js';
 import { visible } from '../util/terminal.js';
 
 export interface TextOptions {
@@ -20,7 +22,7 @@ export function renderText(plan: Plan, { color }: TextOptions): string {
   const blocks = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop')).map((t) => renderTarget(plan, t, c));
   if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c));
   if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c));
-  const summary = plan.baseline ? `${summaryLine(plan, c)}\n${baselineLine(plan)}` : summaryLine(plan, c);
+  const summary = [summaryLine(plan, c), ...(plan.baseline ? [baselineLine(plan)] : []), ...(plan.change_budget ? [budgetLine(plan)] : [])].join('\n');
   return [...blocks, summary].join('\n\n') + '\n';
 }
 
@@ -90,6 +92,26 @@ export function baselineLine(plan: Plan): string {
   const { introduced, drift } = plan.baseline!;
   const changes = (n: number) => `${n} ${n === 1 ? 'change' : 'changes'}`;
   return `Against the baseline (${visible(plan.baseline!.paths.join(', '))}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
+}
+
+/**
+ * The change budget the plan was judged by, whether or not it blocks: how many targets change, how many may,
+ * and who set the budget (the default, --max-changed-targets, or the config, with its place and reason).
+ */
+export function budgetLine(plan: Plan): string {
+  return visible(budgetText(plan, (file) => file, (reason) => JSON.stringify(reason)));
+}
+
+/** The budget line's words, with the config's place and reason as the format shows them (escaped in markdown). */
+export function budgetText(plan: Plan, place: (at: string) => string, reason: (text: string) => string): string {
+  const b = plan.change_budget;
+  if (!b) return `Change budget: none below ${DEFAULT_BUDGET_MIN_TARGETS} targets (set one in the config: budget: { max_changed_targets: N or "N%", reason: "…" }).`;
+  const fleet = b.shard ? b.shard.fleet_targets : b.targets;
+  const max = b.max.endsWith('%') ? `${b.max} of ${fleet} ${fleet === 1 ? 'target' : 'targets'}` : `${b.max} ${b.max === '1' ? 'target' : 'targets'}`;
+  const share = b.shard ? `, shard ${b.shard.index}/${b.shard.count}'s share of ${b.shard.fleet_limit}` : '';
+  const counted = b.counts === 'introduced' ? ` by what this config introduces (${b.drift_only} more by drift alone, not counted)` : '';
+  const origin = b.set_by === 'config' && b.source ? `set at ${place(formatPosition(b.source))}: ${reason(b.reason ?? '')}` : budgetOrigin(b);
+  return `Change budget: ${b.changed} of ${b.targets} targets change${counted}; at most ${b.limit} may (${max}${share}, ${origin}).`;
 }
 
 export function summaryLine(plan: Plan, c: Colors = pc.createColors(false)): string {

@@ -2,7 +2,8 @@
 // the change budget judged on how many targets change. Pure: the plan in, the plan with `blocked`, `allowed`
 // and `change_budget` filled in out. Renderers and apply only read those.
 
-import type { SourcePosition } from '../config/model.js';
+import { formatBudget, type ChangeBudget, type ConfigBudget } from '../config/budget.js';
+import { formatPosition, type SourcePosition } from '../config/model.js';
 import type { Scope } from '../resources/fields.js';
 import { CHANGE_BUDGET_RULE, SAFETY_RULES } from '../resources/safety.js';
 import { targetChanges, type AllowedChange, type BlockedChange, type ChangeBudgetReport, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from './model.js';
@@ -17,8 +18,7 @@ export interface Allowance {
   source: SourcePosition | null;
 }
 
-/** --max-changed-targets N (targets) or N% (of the plan's targets). */
-export type ChangeBudget = { kind: 'count'; count: number } | { kind: 'percent'; percent: number };
+export { parseBudget, type ChangeBudget } from '../config/budget.js';
 
 /** Without --max-changed-targets, a plan of at least this many targets may change at most 25 % of them. */
 export const DEFAULT_BUDGET: ChangeBudget = { kind: 'percent', percent: 25 };
@@ -26,8 +26,15 @@ export const DEFAULT_BUDGET_MIN_TARGETS = 8;
 
 export interface SafetyOptions {
   allow?: readonly Allowance[];
-  /** undefined: the default budget (25 % from 8 targets on). */
+  /** --max-changed-targets; undefined: the config's budget, else the default (25 % from 8 targets on). */
   budget?: ChangeBudget;
+  /** The config's `budget` (with its reason and place); --max-changed-targets wins over it for one run. */
+  configBudget?: ConfigBudget;
+  /**
+   * With --baseline: the budget counts the targets the pull request changes (an introduced change); targets that
+   * change by drift alone are reported beside it. Runs without a baseline (the drift correction) count every change.
+   */
+  countIntroduced?: boolean;
   /** The plan is one shard of this fleet: the budget is the fleet's, and the plan gets its shard's share. */
   fleet?: ShardedFleet;
 }
@@ -38,14 +45,6 @@ export interface ShardedFleet {
   sizes: readonly number[];
 }
 
-/** "5" or "25%"; undefined when the text is neither. */
-export function parseBudget(text: string): ChangeBudget | undefined {
-  const m = /^\s*(\d+)\s*(%?)\s*$/.exec(text);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  if (m[2]) return n <= 100 ? { kind: 'percent', percent: n } : undefined;
-  return { kind: 'count', count: n };
-}
 
 export function checkSafety(plan: Plan, options: SafetyOptions = {}): Plan {
   const blocked: BlockedChange[] = [];
@@ -56,7 +55,7 @@ export function checkSafety(plan: Plan, options: SafetyOptions = {}): Plan {
       for (const change of resource.changes) judgeChange(target, resource, change, options.allow ?? [], blocked, allowed);
     }
   }
-  const budget = judgeBudget(plan, options.budget, options.fleet);
+  const budget = judgeBudget(plan, options);
   if (budget.blocked) blocked.push(budget.blocked);
   return { ...plan, blocked, allowed, change_budget: budget.report };
 }
@@ -90,23 +89,55 @@ export function unusedAllowances(plan: Plan, allow: readonly Allowance[]): Allow
   return allow.filter((a) => a.target && planned.has(`${a.target.scope}:${a.target.id}`) && !used.has(`${a.rule}@${a.target.scope}:${a.target.id}`));
 }
 
-function judgeBudget(plan: Plan, given: ChangeBudget | undefined, fleet: ShardedFleet | undefined): { report: ChangeBudgetReport | null; blocked?: BlockedChange } {
+function judgeBudget(plan: Plan, options: SafetyOptions): { report: ChangeBudgetReport | null; blocked?: BlockedChange } {
+  const { fleet, configBudget } = options;
   // The budget is the fleet's: a shard is judged on the whole selected fleet, and may spend only its share.
   const fleetTargets = fleet ? fleet.sizes.reduce((a, b) => a + b, 0) : plan.targets.length;
-  const budget = given ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : undefined);
+  const setBy: ChangeBudgetReport['set_by'] = options.budget ? 'flag' : configBudget ? 'config' : 'default';
+  const budget = options.budget ?? configBudget?.budget ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : undefined);
   if (!budget) return { report: null };
   const fleetLimit = budget.kind === 'count' ? budget.count : Math.floor((fleetTargets * budget.percent) / 100);
   const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
   const targets = plan.targets.length;
-  const changed = plan.targets.filter(targetChanges).length;
-  const max = budget.kind === 'count' ? String(budget.count) : `${budget.percent}%`;
+  const changing = plan.targets.filter(targetChanges);
+  const introduced = options.countIntroduced && plan.baseline ? changing.filter(introducesChange) : null;
+  const changed = (introduced ?? changing).length;
+  const max = formatBudget(budget);
   const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
-  const report = { max, limit, changed, targets, shard };
+  const report: ChangeBudgetReport = {
+    max,
+    limit,
+    changed,
+    targets,
+    shard,
+    set_by: setBy,
+    reason: setBy === 'config' ? configBudget!.reason : null,
+    source: setBy === 'config' ? configBudget!.source : null,
+    counts: introduced ? 'introduced' : 'all',
+    drift_only: introduced ? changing.length - introduced.length : null,
+  };
   if (changed <= limit) return { report };
   const of = budget.kind === 'percent' ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? 'target' : 'targets'}`;
   const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : '';
-  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? '' : ', the default'}${share}); if that is intended, raise it with --max-changed-targets N or N%`;
+  const what = introduced ? `${changed} of ${targets} targets would change by what this config introduces` : `${changed} of ${targets} targets would change`;
+  const message = `${what}, more than the change budget (${of}, ${budgetOrigin(report)}${share}); ${BUDGET_LIFT}`;
   return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
+}
+
+/** How to lift the budget, said wherever it blocks. */
+export const BUDGET_LIFT =
+  'if that is intended, raise it in the config, where the pull request shows it to reviewers — budget: { max_changed_targets: "N%", reason: "why" } — or for one run with --max-changed-targets N or N%';
+
+/** A target with a change the pull request brings (not only drift). */
+function introducesChange(target: TargetPlan): boolean {
+  return target.resources.some((r) => r.action !== 'noop' && r.changes.some((c) => c.origin !== 'drift'));
+}
+
+/** "the default", "set with --max-changed-targets" or "set at policy.yaml:3: "reason"". */
+export function budgetOrigin(report: Pick<ChangeBudgetReport, 'set_by' | 'reason' | 'source'>): string {
+  if (report.set_by === 'flag') return 'set with --max-changed-targets';
+  if (report.set_by === 'config') return `set at ${report.source ? formatPosition(report.source) : 'the config'}: ${JSON.stringify(report.reason)}`;
+  return 'the default';
 }
 
 /**

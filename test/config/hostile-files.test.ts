@@ -104,7 +104,7 @@ describe('reading directories', () => {
     expect(problems).toEqual([]);
     expect(state!.files.map((f) => f.slice(dir.length + 1))).toEqual(['accounts/prod.yaml']);
     const explicit = await loadDesiredState([`${dir}/.github`]);
-    expect(explicit.diagnostics.map((d) => d.message)).toContain('unknown key "on"; expected one of: defaults, accounts, zones, allow');
+    expect(explicit.diagnostics.map((d) => d.message)).toContain('unknown key "on"; expected one of: defaults, accounts, zones, allow, budget');
   });
 });
 

@@ -129,7 +129,7 @@ describe('hostile YAML', () => {
     expect(shown).toHaveLength(1);
     expect(shown[0]).toMatch(/^c\.yaml:1:\d+: nested too deeply to read/);
     expect(await problems(`a: ${'['.repeat(65)}${']'.repeat(65)}\n`)).toEqual(['c.yaml:1:67: nested too deeply to read (more than 64 levels)']);
-    expect(await problems(`a: ${'['.repeat(63)}${']'.repeat(63)}\n`)).toEqual(['c.yaml:1:1: unknown key "a"; expected one of: defaults, accounts, zones, allow (a)']);
+    expect(await problems(`a: ${'['.repeat(63)}${']'.repeat(63)}\n`)).toEqual(['c.yaml:1:1: unknown key "a"; expected one of: defaults, accounts, zones, allow, budget (a)']);
   });
 
   it('rejects __proto__ and merge keys as unknown keys without touching prototypes', async () => {
@@ -274,7 +274,7 @@ describe('types, enums and formats', () => {
   });
 
   it('wants a mapping at the top and for each entry', async () => {
-    expect(await problems('- a\n- b\n')).toEqual(['c.yaml:1:1: a config file must be a mapping with the keys defaults, accounts, zones and allow']);
+    expect(await problems('- a\n- b\n')).toEqual(['c.yaml:1:1: a config file must be a mapping with the keys defaults, accounts, zones, allow and budget']);
     expect(await problems('accounts:\n  - just a string\n')).toEqual([
       'c.yaml:2:5: each entry of accounts must be a mapping starting with account_id (accounts[0])',
     ]);

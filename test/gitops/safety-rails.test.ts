@@ -219,7 +219,7 @@ describe('the change budget', () => {
 
     const withinDefault = await ztsync(em, ['plan', two, '--format', 'json']);
     expect(withinDefault.code).toBe(0);
-    expect(JSON.parse(withinDefault.stdout).change_budget).toEqual({ max: '25%', limit: 2, changed: 2, targets: 8, shard: null });
+    expect(JSON.parse(withinDefault.stdout).change_budget).toEqual({ max: '25%', limit: 2, changed: 2, targets: 8, shard: null, set_by: 'default', reason: null, source: null, counts: 'all', drift_only: null });
 
     const over = await ztsync(em, ['plan', three, '--format', 'json', '--detailed-exitcode']);
     expect(over.code).toBe(3);
@@ -266,7 +266,7 @@ describe('the change budget', () => {
       const result = await ztsync(em, ['plan', all, '--shard', `${k}/2`, '--format', 'json', '--detailed-exitcode']);
       expect(result.code).toBe(3);
       const plan = JSON.parse(result.stdout);
-      expect(plan.change_budget).toEqual({ max: '25%', limit: expect.any(Number), changed: sizes[k - 1], targets: sizes[k - 1], shard: { index: k, count: 2, fleet_targets: 8, fleet_limit: 2 } });
+      expect(plan.change_budget).toEqual({ max: '25%', limit: expect.any(Number), changed: sizes[k - 1], targets: sizes[k - 1], shard: { index: k, count: 2, fleet_targets: 8, fleet_limit: 2 }, set_by: 'default', reason: null, source: null, counts: 'all', drift_only: null });
       expect(plan.blocked[0].message).toContain(`(25% of 8 targets, so at most 2, the default across 2 shards, of which shard ${k}/2 may change ${plan.change_budget.limit})`);
       limits.push(plan.change_budget.limit);
     }

@@ -26,7 +26,7 @@ export function safetySettings(flags: SafetyFlags): Required<Pick<SafetyOptions,
     if (!SAFETY_RULE_NAMES.includes(rule)) {
       const hint =
         rule === CHANGE_BUDGET_RULE
-          ? '; the change budget is set with --max-changed-targets N or N%'
+          ? '; the change budget is not a rule: raise it in the config (budget: { max_changed_targets: "N%", reason: "why" }) or for one run with --max-changed-targets N or N%'
           : closest(rule, SAFETY_RULE_NAMES)
             ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?`
             : `; the rules are ${SAFETY_RULE_NAMES.join(', ')}`;
