@@ -140,7 +140,7 @@ describe('each safety rule', () => {
     expect(typo.code).toBe(1);
     expect(typo.stderr).toBe('ztsync: --allow: unknown safety rule "ui-readonly-off"; did you mean "ui-read-only-off"?\n');
     const budget = await ztsync(em, ['apply', dir, '--allow', 'max-changed-targets']);
-    expect(budget.stderr).toContain('the change budget is set with --max-changed-targets');
+    expect(budget.stderr).toContain('the change budget is not a rule: raise it in the config (budget: { max_changed_targets: "N%", reason: "why" }) or for one run with --max-changed-targets');
     expect(em.state.snapshot().counters.requests).toEqual({});
   });
 });
