@@ -16,6 +16,7 @@ import { existingPaths, writeFilesAtomicSync } from '../util/atomic-write.js';
 import { makeClients } from '../cloudflare/settings.js';
 import { addApiOptions, addRateLimitOption, apiSettings, type ApiFlags } from './shared/options/api.js';
 import { visible } from '../util/terminal.js';
+import { Progress } from './shared/progress.js';
 
 interface ImportOptions extends ApiFlags {
   account?: string[];
@@ -28,6 +29,7 @@ interface ImportOptions extends ApiFlags {
   force?: boolean;
   schema?: string;
   allAccounts?: boolean;
+  quiet?: boolean;
 }
 
 const HELP = `
@@ -63,6 +65,7 @@ export function importCommand(io: Io, setExit: (code: number) => void): Command 
     .option('--defaults', 'lift, per field, the value most targets share into a defaults section (the others become overrides)')
     .option('--verify', 'plan the imported config against live state before writing; fail unless it shows no changes')
     .option('--force', 'overwrite files that exist')
+    .option('-q, --quiet', 'no progress line on stderr')
     .option('--schema <path-or-url>', 'write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)')
     .addHelpText('after', HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options: ImportOptions) => setExit(await runImport(options, io)));
@@ -107,7 +110,11 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
     if (targets.length === 0) return fail(['ztsync import: --all-accounts: the token sees no account, and no other target was given; nothing was written.']);
   }
   const concurrency = api.concurrency ?? 8;
-  const live = await readTargets(client, targets, concurrency);
+  // Progress on stderr as plan shows it: a fleet's reads may wait minutes for the rate budget.
+  const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
+  const progress = (label: string, total: number) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
+  const reading = progress('import', targets.length);
+  const live = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
   const unreadable = live.filter((t) => t.error !== null);
   if (unreadable.length > 0) {
     return fail([...unreadable.map((t) => visible(`${t.scope} ${t.id}: ${t.error}`)), `ztsync import: ${count(unreadable.length, 'target')} could not be read; nothing was written.`]);
@@ -120,7 +127,8 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
     return fail([...checked.problems, `ztsync import: the live state cannot be written as valid config (${count(checked.problems.length, 'problem')} above); nothing was written.`]);
   }
   if (options.verify) {
-    const problems = await roundTripProblems(checked.state, client, concurrency);
+    const verifying = progress('import --verify', checked.state.targets.length);
+    const problems = await roundTripProblems(checked.state, client, concurrency, () => verifying.targetDone()).finally(() => verifying.stop());
     if (problems.length > 0) {
       return fail([...problems, `ztsync import: --verify: the imported config does not round-trip (${count(problems.length, 'difference')} above); nothing was written.`]);
     }

@@ -14,16 +14,24 @@ export interface LiveTarget extends ImportTarget {
   error: string | null;
 }
 
-export async function readTargets(client: CloudflareClient, targets: readonly ImportTarget[], concurrency: number): Promise<LiveTarget[]> {
+export async function readTargets(client: CloudflareClient, targets: readonly ImportTarget[], concurrency: number, onDone: () => void = () => {}): Promise<LiveTarget[]> {
   return mapLimit(targets, concurrency, async (target) => {
-    const live: LiveTarget['live'] = {};
     try {
-      for (const spec of RESOURCES) {
-        if (spec.scopes.includes(target.scope)) live[spec.type] = await readLive(client, spec.type, target.scope, target.id);
-      }
-      return { ...target, live, error: null };
-    } catch (err) {
-      return { ...target, live, error: planError(err).message };
+      return await readTarget(client, target);
+    } finally {
+      onDone();
     }
   });
+}
+
+async function readTarget(client: CloudflareClient, target: ImportTarget): Promise<LiveTarget> {
+  const live: LiveTarget['live'] = {};
+  try {
+    for (const spec of RESOURCES) {
+      if (spec.scopes.includes(target.scope)) live[spec.type] = await readLive(client, spec.type, target.scope, target.id);
+    }
+    return { ...target, live, error: null };
+  } catch (err) {
+    return { ...target, live, error: planError(err).message };
+  }
 }

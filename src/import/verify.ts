@@ -19,8 +19,8 @@ export async function checkImportFiles(files: readonly ImportFile[]): Promise<{ 
 }
 
 /** Every change or error a plan of the imported config shows against live state: empty when it round-trips. */
-export async function roundTripProblems(state: DesiredState, client: CloudflareClient, concurrency: number): Promise<string[]> {
-  const plan = await buildPlan(state, client, { concurrency });
+export async function roundTripProblems(state: DesiredState, client: CloudflareClient, concurrency: number, onTarget: () => void = () => {}): Promise<string[]> {
+  const plan = await buildPlan(state, client, { concurrency, onTarget });
   const problems: string[] = [];
   for (const target of plan.targets) {
     const label = targetLabel(target);

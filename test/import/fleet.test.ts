@@ -45,6 +45,26 @@ describe('import spends the same paced rate budget as plan and apply', () => {
   }, 30_000);
 });
 
+describe('import shows its progress, as plan does', () => {
+  it('a line per target read and verified (held by the rate budget counted), and none with --quiet', async () => {
+    fleet = await startFleet(4, { rateLimit: { requests: 4, ...LOCKOUT } });
+    const dir = await tempDir();
+    const args = ['import', '--account', ...fleet.ids, '--verify', '--rate-limit', '4/2', '--retry-budget', '0'];
+    const shown = await fleetRun(fleet, [...args, '--out', join(dir, 'a.yaml')], {}, { ZTSYNC_PROGRESS_INTERVAL: '0' });
+    expect(shown.code).toBe(0);
+    const lines = shown.stderr.trimEnd().split('\n');
+    expect(lines.filter((l) => l.startsWith('import: '))).toHaveLength(4);
+    expect(lines.filter((l) => l.startsWith('import --verify: '))).toHaveLength(4);
+    expect(lines).toContainEqual(expect.stringMatching(/^import: 4\/4 targets, 8 requests, 0 retries, [1-9][\d.]* s held by the rate budget, /));
+    // A new process knows nothing of the last one's spending until the server's first answer: let the window pass.
+    await new Promise((resolve) => setTimeout(resolve, LOCKOUT.windowSeconds * 1000 + 100));
+    const quiet = await fleetRun(fleet, [...args, '--out', join(dir, 'b.yaml'), '-q'], {}, { ZTSYNC_PROGRESS_INTERVAL: '0' });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(fleet.em.state.snapshot().counters.rateLimited).toBe(0);
+  }, 30_000);
+});
+
 describe("import writes each target's description from its live organization's name", () => {
   it('a long name with line breaks and bidi controls becomes one clean line within the cap, and the import verifies', async () => {
     const id = '0123456789abcdef0123456789abcdef';
