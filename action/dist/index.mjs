@@ -38075,18 +38075,26 @@ function inTableOrder(type, scope, values) {
 }
 
 // src/import/read.ts
-async function readTargets(client, targets, concurrency) {
+async function readTargets(client, targets, concurrency, onDone = () => {
+}) {
   return mapLimit(targets, concurrency, async (target2) => {
-    const live = {};
     try {
-      for (const spec of RESOURCES) {
-        if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
-      }
-      return { ...target2, live, error: null };
-    } catch (err) {
-      return { ...target2, live, error: planError(err).message };
+      return await readTarget(client, target2);
+    } finally {
+      onDone();
     }
   });
+}
+async function readTarget(client, target2) {
+  const live = {};
+  try {
+    for (const spec of RESOURCES) {
+      if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
+    }
+    return { ...target2, live, error: null };
+  } catch (err) {
+    return { ...target2, live, error: planError(err).message };
+  }
 }
 
 // src/import/targets.ts
@@ -38246,8 +38254,9 @@ async function checkImportFiles(files) {
   const { state, diagnostics } = await checkConfigTexts(sources, { env: {} });
   return { state, problems: diagnostics.map(formatDiagnostic) };
 }
-async function roundTripProblems(state, client, concurrency) {
-  const plan = await buildPlan(state, client, { concurrency });
+async function roundTripProblems(state, client, concurrency, onTarget = () => {
+}) {
+  const plan = await buildPlan(state, client, { concurrency, onTarget });
   const problems = [];
   for (const target2 of plan.targets) {
     const label = targetLabel(target2);
@@ -38283,7 +38292,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("-q, --quiet", "no progress line on stderr").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -38323,7 +38332,10 @@ async function runImport(options, io) {
     if (targets.length === 0) return fail2(["ztsync import: --all-accounts: the token sees no account, and no other target was given; nothing was written."]);
   }
   const concurrency = api.concurrency ?? 8;
-  const live = await readTargets(client, targets, concurrency);
+  const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
+  const progress = (label, total) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
+  const reading = progress("import", targets.length);
+  const live = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
     return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count(unreadable.length, "target")} could not be read; nothing was written.`]);
@@ -38335,7 +38347,8 @@ async function runImport(options, io) {
     return fail2([...checked.problems, `ztsync import: the live state cannot be written as valid config (${count(checked.problems.length, "problem")} above); nothing was written.`]);
   }
   if (options.verify) {
-    const problems = await roundTripProblems(checked.state, client, concurrency);
+    const verifying = progress("import --verify", checked.state.targets.length);
+    const problems = await roundTripProblems(checked.state, client, concurrency, () => verifying.targetDone()).finally(() => verifying.stop());
     if (problems.length > 0) {
       return fail2([...problems, `ztsync import: --verify: the imported config does not round-trip (${count(problems.length, "difference")} above); nothing was written.`]);
     }
