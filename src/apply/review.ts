@@ -129,7 +129,11 @@ function coverageProblem(coverage: unknown): string | undefined {
 
 /** A desired key or value the resource tables do not take for the target's scope (and each resource once). */
 function unknownDesired(plan: Plan): string | undefined {
+  const targets = new Set<string>();
   for (const target of plan.targets) {
+    const key = `${target.scope}:${String(target.id).toLowerCase()}`;
+    if (targets.has(key)) return `${target.scope} ${visible(target.id)} is there twice`;
+    targets.add(key);
     const seen = new Set<string>();
     for (const resource of target.resources) {
       const at = `${target.scope} ${visible(target.id)} ${resource.type}`;

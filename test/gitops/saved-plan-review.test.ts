@@ -146,6 +146,7 @@ describe('apply --plan: a forged plan is refused whole, nothing written', () => 
       ['desired key', (p) => (target(p, STAGING).resources[0].desired.no_such_setting = true), `account ${STAGING} organization: desired no_such_setting is not a field ztsync writes for a account`],
       ['read-only key', (p) => (target(p, STAGING).resources[0].desired.created_at = 'x'), 'desired created_at is not a field ztsync writes'],
       ['desired type', (p) => (target(p, STAGING).resources[0].desired.session_duration = 12), 'desired session_duration must be a duration string'],
+      ['a target twice', (p) => p.targets.push(structuredClone(target(p, STAGING))), `account ${STAGING} is there twice`],
       ['DoH on a zone', (p) => p.targets.find((t: { scope: string }) => t.scope === 'zone').resources.push({ ...target(p, STAGING).resources[1] }), 'a zone has no doh'],
     ];
     for (const [name, change, reason] of cases) {
