@@ -34506,7 +34506,11 @@ function coverageProblem(coverage) {
   return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
 }
 function unknownDesired(plan) {
+  const targets = /* @__PURE__ */ new Set();
   for (const target2 of plan.targets) {
+    const key = `${target2.scope}:${String(target2.id).toLowerCase()}`;
+    if (targets.has(key)) return `${target2.scope} ${visible(target2.id)} is there twice`;
+    targets.add(key);
     const seen = /* @__PURE__ */ new Set();
     for (const resource of target2.resources) {
       const at = `${target2.scope} ${visible(target2.id)} ${resource.type}`;
