@@ -114,7 +114,11 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
   const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
   const progress = (label: string, total: number) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
   const reading = progress('import', targets.length);
-  const live = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
+  const read = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
+  // An account --all-accounts found that the token may not read (403: its Access permission is scoped to other
+  // accounts, routine on a fleet) is left out and reported; a target the user named still fails the import.
+  const forbidden = read.filter((t) => t.error !== null && t.status === 403 && t.discovered);
+  const live = read.filter((t) => !forbidden.includes(t));
   const unreadable = live.filter((t) => t.error !== null);
   if (unreadable.length > 0) {
     return fail([...unreadable.map((t) => visible(`${t.scope} ${t.id}: ${t.error}`)), `ztsync import: ${count(unreadable.length, 'target')} could not be read; nothing was written.`]);
@@ -135,7 +139,7 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
   }
 
   const where = visible(options.outDir !== undefined ? `${count(files.length, 'file')} under ${options.outDir}` : (options.out ?? 'stdout'));
-  const report = (found ? discoveredLine(found) : '') + summary(model, where, Boolean(options.verify));
+  const report = (found ? discoveredLine(found, forbidden) : '') + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -157,9 +161,13 @@ function withDiscovered(given: readonly ImportTarget[], discovered: readonly Imp
   return orderTargets([...named, ...discovered]);
 }
 
-function discoveredLine(found: Discovered): string {
+function discoveredLine(found: Discovered, forbidden: readonly ImportTarget[]): string {
   const ignored = found.ignored > 0 ? ` (${count(found.ignored, 'entry', 'entries')} without a Cloudflare id ignored)` : '';
-  return `--all-accounts: the token sees ${count(found.accounts.length, 'account')} (GET /accounts, ${count(found.pages, 'page')})${ignored}.\n`;
+  const lines = [`--all-accounts: the token sees ${count(found.accounts.length, 'account')} (GET /accounts, ${count(found.pages, 'page')})${ignored}.`];
+  if (forbidden.length > 0) {
+    lines.push(`Left out ${count(forbidden.length, 'account')} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? 'it' : 'them'}): ${forbidden.map((t) => t.id).join(', ')}.`);
+  }
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 async function chosenTargets(options: ImportOptions): Promise<{ targets: ImportTarget[] } | { problems: string[] }> {

@@ -31,7 +31,7 @@ export async function listAccounts(client: CloudflareClient): Promise<Discovered
       }
       if (seen.has(id)) continue;
       fresh++;
-      seen.set(id, { scope: 'account', id, ...(typeof item.name === 'string' ? { name: item.name } : {}) });
+      seen.set(id, { scope: 'account', id, discovered: true, ...(typeof item.name === 'string' ? { name: item.name } : {}) });
     }
     const totalPages = isPlainObject(answer.resultInfo) && typeof answer.resultInfo.total_pages === 'number' ? answer.resultInfo.total_pages : undefined;
     if (answer.result.length === 0 || fresh === 0 || (totalPages !== undefined && page >= totalPages)) return { accounts: [...seen.values()], ignored, pages: page };

@@ -12,6 +12,8 @@ export interface LiveTarget extends ImportTarget {
   /** Each resource the scope has, as the API reported it; null when it is not set up. */
   live: Partial<Record<ResourceType, LiveObject | null>>;
   error: string | null;
+  /** The HTTP status of the failed read, when it got one (403: the token may not reach this target). */
+  status?: number;
 }
 
 export async function readTargets(client: CloudflareClient, targets: readonly ImportTarget[], concurrency: number, onDone: () => void = () => {}): Promise<LiveTarget[]> {
@@ -32,6 +34,7 @@ async function readTarget(client: CloudflareClient, target: ImportTarget): Promi
     }
     return { ...target, live, error: null };
   } catch (err) {
-    return { ...target, live, error: planError(err).message };
+    const failure = planError(err);
+    return { ...target, live, error: failure.message, ...(failure.status === undefined ? {} : { status: failure.status }) };
   }
 }

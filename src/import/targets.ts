@@ -12,6 +12,8 @@ export interface ImportTarget {
   id: string;
   /** The account's name, when the API listed it (import --all-accounts): the description of last resort. */
   name?: string;
+  /** Found by --all-accounts only, not named by the user (a 403 on it skips it instead of failing the import). */
+  discovered?: boolean;
 }
 
 const ID = new RegExp(ID_PATTERN);
@@ -46,7 +48,7 @@ function firstNonBlank(line: string): number {
   return line.length - line.trimStart().length + 1;
 }
 
-/** Accounts first, then zones, each in the order given, without repeats. */
+/** Accounts first, then zones, each in the order given, without repeats (the first of a repeat is kept). */
 export function orderTargets(targets: readonly ImportTarget[]): ImportTarget[] {
   const seen = new Set<string>();
   const unique = targets.filter((t) => !seen.has(`${t.scope}:${t.id}`) && seen.add(`${t.scope}:${t.id}`));

@@ -54,6 +54,22 @@ describe('import --all-accounts', () => {
     expect(again.stderr).toMatch(/already exist; pass --force to overwrite\. Nothing was written\.\n$/);
   });
 
+  it('leaves out an account the token sees but may not read (403), and says so; a named one still fails the import', async () => {
+    em = await startEmulator({ port: 0, token: SECRET_TOKEN, seed: disagreeingFleetSeed(4) });
+    em.reconfigure({ forbidden: [fleetId(2)] });
+    const dir = join(await tempDir(), 'config');
+    const imported = await ztsync(em, ['import', '--all-accounts', '--out-dir', dir]);
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain(
+      `Left out 1 account the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import it): ${fleetId(2)}.\nImported 3 accounts and 0 zones to 3 files`,
+    );
+    expect((await readdir(join(dir, 'accounts'))).sort()).toEqual([0, 1, 3].map((i) => `${fleetId(i)}.yaml`));
+    const named = await ztsync(em, ['import', '--all-accounts', '--account', fleetId(2), '--out-dir', join(dir, 'again')]);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toContain(`account ${fleetId(2)}: GET /accounts/${fleetId(2)}/access/organizations → 403`);
+  });
+
   it('reads a hostile account list safely: junk entries ignored, a list that repeats itself ends, a non-list refused', async () => {
     const good = (i: number) => ({ id: fleetId(i).toUpperCase(), name: `Unit ${i}` });
     const junk = [null, 'x', { id: '../../zones' }, { id: 42 }, { name: 'no id' }];
