@@ -77,7 +77,8 @@ describe.each(CASES)('import round-trips $name', ({ start, verify }) => {
 
     const plan = await ztsync(em, ['plan', config, '--detailed-exitcode', '--concurrency', '16']);
     expect(plan.stderr).toBe('');
-    expect(plan.stdout).toBe(`No changes. ${targets.setResources} resources are up to date.\n`);
+    // A fleet's plan also says which change budget was in force: 0 targets change under it.
+    expect(plan.stdout).toMatch(new RegExp(`^No changes\\. ${targets.setResources} resources are up to date\\.\\n(Change budget: 0 of \\d+ targets change; .*\\n)?$`));
     expect(plan.code).toBe(0);
     // Import and plan only read.
     expect(em.state.snapshot().counters.writes).toBe(before);
