@@ -318,7 +318,7 @@ class ResourceWriter {
     for (;;) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, changes.map((c) => ({ path: c.path, value: c.after }))), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, this.scope, changes.map((c) => ({ path: c.path, value: c.after })), this.desired()), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -352,7 +352,7 @@ class ResourceWriter {
       // Equal in meaning (24h and 1440m): the live spelling stays, so nothing is rewritten for nothing.
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return finishBody(this.spec, body);
+    return finishBody(this.spec, body, this.scope, this.desired());
   }
 
   private field(path: string): FieldSpec {

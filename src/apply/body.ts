@@ -1,11 +1,12 @@
 // Write bodies: what a POST or PUT of a resource carries. Every body goes through finishBody, the one place that
 // makes sure a field the API only reports (declared read-only: trusted_accounts, the timestamps; or the name the
 // API reports a writable field under, DoH's `id`) is never sent — also when a PUT keeps live fields the tables do
-// not know.
+// not know — that a group the config unsets whole is sent as null, and that a group the API takes only whole
+// (service_token_inactivity) is sent whole.
 
 import { liveValue } from '../plan/diff.js';
 import type { LiveObject } from '../plan/model.js';
-import { fieldByPath, isPlainObject, pathKeys, setPath, writableFields, type ResourceSpec, type Scope } from '../resources/fields.js';
+import { fieldByPath, groupFields, isPlainObject, pathKeys, setPath, writableFields, type ResourceSpec, type Scope } from '../resources/fields.js';
 
 /** The paths a write never carries, per resource table: its read-only fields and the names writable fields are reported under. */
 const REPORTED_ONLY = new WeakMap<ResourceSpec, readonly string[]>();
@@ -20,9 +21,30 @@ export function reportedOnlyPaths(spec: ResourceSpec): readonly string[] {
   return paths;
 }
 
-/** The body with every reported-only path taken out (a group it leaves empty goes too). Changes `body` and returns it. */
-export function finishBody(spec: ResourceSpec, body: LiveObject): LiveObject {
+/**
+ * The body made ready to send (changes `body` and returns it): every reported-only path taken out (and a group it
+ * leaves empty); a group whose every field of the scope `desired` unsets sent as null; a group the API takes only
+ * whole completed from `desired`, an absent boolean of it being false.
+ */
+export function finishBody(spec: ResourceSpec, body: LiveObject, scope?: Scope, desired: Record<string, unknown> = {}): LiveObject {
   for (const path of reportedOnlyPaths(spec)) removeAt(body, pathKeys(path));
+  if (scope === undefined) return body;
+  for (const group of spec.groups) {
+    const members = groupFields(spec, group.path, scope);
+    if (members.length === 0) continue;
+    if (members.every((f) => f.path in desired && desired[f.path] === null)) {
+      body[group.path] = null;
+      continue;
+    }
+    const given = body[group.path];
+    if (!group.whole || !isPlainObject(given)) continue;
+    for (const field of members) {
+      const key = pathKeys(field.path).slice(1).join('.');
+      if (given[key] !== undefined && given[key] !== null) continue;
+      if (desired[field.path] !== undefined && desired[field.path] !== null) given[key] = desired[field.path];
+      else if (field.type.kind === 'boolean') given[key] = false;
+    }
+  }
   return body;
 }
 
@@ -47,7 +69,7 @@ export function liveBody(spec: ResourceSpec, scope: Scope, live: LiveObject): Li
     const value = liveValue(field, live);
     if (value !== undefined && value !== null) setPath(body, field.path, value);
   }
-  return finishBody(spec, body);
+  return finishBody(spec, body, scope);
 }
 
 /** The parts of `live` that are neither a declared field nor a declared group, at any depth. */
@@ -67,9 +89,10 @@ function unknownFields(spec: ResourceSpec, live: LiveObject, prefix = ''): LiveO
   return out;
 }
 
-/** A create body: the given values at their paths. */
-export function createBody(spec: ResourceSpec, values: readonly { path: string; value: unknown }[]): LiveObject {
+/** A create body: the given values at their paths, finished against the desired values of the scope. */
+export function createBody(spec: ResourceSpec, scope: Scope, values: readonly { path: string; value: unknown }[], desired: Record<string, unknown> = {}): LiveObject {
   const body: LiveObject = {};
   for (const { path, value } of values) setPath(body, path, value);
-  return finishBody(spec, body);
+  // Nothing exists yet to unset: a group the config unsets is not sent at all (POST may not even take it).
+  return finishBody(spec, body, scope, Object.fromEntries(Object.entries(desired).filter(([, v]) => v !== null)));
 }

@@ -4,7 +4,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Node } from 'yaml';
 import { isScalar } from './yaml.js';
-import { RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/index.js';
+import { groupOf, RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/index.js';
 import { isBeyondGoRange, MAX_DURATION_TEXT, parseDuration, type DurationUnits } from '../resources/duration.js';
 import type { Diagnostic } from './model.js';
 import { commentInPlaceOfValue, describePath, keyPosition, pointerToPath, sourceText, valuePosition, walkYaml, type PathSegment, type YamlFile } from './positions.js';
@@ -99,12 +99,16 @@ function emptyValues(f: YamlFile): Diagnostic[] {
       if (at.includes(null)) return;
       const path = at as PathSegment[];
       const field = fieldAt(path);
-      if (!field || !canBeUnset(field)) return;
+      const group = field ? undefined : groupAt(path);
+      // A field that cannot be null is refused by the schema itself, with its own message.
+      if (!group && (!field || !canBeUnset(field) || wholeGroupAt(path))) return;
       const name = String(path[path.length - 1]);
       const comment = commentInPlaceOfValue(f, path);
       const message = comment
         ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`
-        : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
+        : group
+          ? `"${name}" has no value: give it settings, write null to unset the whole group, or remove the key`
+          : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
       found.push({ ...valuePosition(f, path), message, path: describePath(path) });
     },
   });
@@ -156,6 +160,20 @@ function settingAt(path: readonly PathSegment[]): SettingPlace | undefined {
 function fieldAt(path: readonly PathSegment[]): FieldSpec | undefined {
   const place = settingAt(path);
   return place && place.resource.fields.find((f) => f.path === place.fieldPath);
+}
+
+/** The group a path names (e.g. accounts[0].organization.custom_pages), if it names one. */
+function groupAt(path: readonly PathSegment[]): string | undefined {
+  const place = settingAt(path);
+  return place?.resource.groups.find((g) => g.path === place.fieldPath)?.path;
+}
+
+/** The group the API takes only whole that a path's field belongs to, if any. */
+function wholeGroupAt(path: readonly PathSegment[]): string | undefined {
+  const place = settingAt(path);
+  const field = place && place.resource.fields.find((f) => f.path === place.fieldPath);
+  const group = place && field ? groupOf(place.resource, field) : undefined;
+  return group?.whole ? group.path : undefined;
 }
 
 function unknownKeyMessage(path: readonly PathSegment[], key: string, candidates: readonly string[]): string {
@@ -221,6 +239,9 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
       return `${JSON.stringify(data)} does not match ${String(error.params.pattern)}`;
     case 'format':
       return formatMessage(String(error.params.format), data);
+    case 'minimum':
+    case 'maximum':
+      return field?.type.kind === 'integer' ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : (error.message ?? 'out of range');
     default:
       return error.message ?? `invalid (${error.keyword})`;
   }
@@ -240,6 +261,8 @@ function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string
   if (data === null) {
     if (typeof path[path.length - 1] === 'number') return 'empty list item';
     const explicit = sourceText(f, path);
+    const whole = wholeGroupAt(path);
+    if (field && explicit && whole) return `"${name}" cannot be unset alone (${explicit}): the API takes ${whole} only whole; to unset it, remove the line and write ${whole}: null`;
     if (field && explicit) return `"${name}" cannot be unset (${explicit}): the API requires one, so it can be changed but not cleared`;
     const comment = commentInPlaceOfValue(f, path);
     if (comment) return `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`;

@@ -158,10 +158,17 @@ function placeSection(f: ConfigFile, base: PathSegment[], parent: Record<string,
   const leaves = new Map<string, Placed>();
   const leafPath = [...path]; // one array for every leaf: locators do not keep the paths they are given
   for (const field of writableFields(spec, scope)) {
-    const value = getPath(section, field.path);
-    if (value === undefined) continue;
+    const keys = pathKeys(field.path);
+    let value = getPath(section, field.path);
     leafPath.length = path.length;
-    leafPath.push(...pathKeys(field.path));
+    // A group given as null unsets each of its fields: each is placed as null, where the group's null was written.
+    if (value === undefined && keys.length > 1 && section[keys[0]] === null) {
+      value = null;
+      leafPath.push(keys[0]);
+    } else {
+      if (value === undefined) continue;
+      leafPath.push(...keys);
+    }
     leaves.set(field.path, placed(f, leafPath, value));
   }
   into.set(spec.type, { position: keyPosition(f, path), leaves });

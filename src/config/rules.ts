@@ -2,7 +2,7 @@
 // combinations, so they are caught before any request.
 
 import { malformation } from '../cloudflare/credentials.js';
-import { describeRequirement, fieldByPath, missingRequirements, RESOURCES, resourceSpec, type ResourceType } from '../resources/index.js';
+import { describeRequirement, fieldByPath, groupFields, missingRequirements, RESOURCES, resourceSpec, type ResourceType } from '../resources/index.js';
 import { formatAdvice, normalize } from '../resources/normalize.js';
 import { formatPosition, type DesiredTarget, type Diagnostic, type SourcePosition } from './model.js';
 import type { MergedTarget } from './desired.js';
@@ -10,7 +10,31 @@ import { oddSpaceAdvice } from './odd-spaces.js';
 import { describePath } from './positions.js';
 
 export function crossFieldDiagnostics(targets: readonly MergedTarget[]): Diagnostic[] {
-  return [...targets.flatMap((t) => [...requirementRules(t), ...dohRule(t)]), ...perTargetClashes(targets)];
+  return [...targets.flatMap((t) => [...requirementRules(t), ...wholeGroups(t), ...dohRule(t)]), ...perTargetClashes(targets)];
+}
+
+/**
+ * A group the API takes only whole (service_token_inactivity) is managed whole: a target that sets one of its
+ * fields (itself or through the defaults) sets them all, or unsets the group with null.
+ */
+function wholeGroups(t: MergedTarget): Diagnostic[] {
+  return RESOURCES.flatMap((spec) => {
+    const resource = t.target.resources.find((r) => r.type === spec.type);
+    if (!resource) return [];
+    return spec.groups.filter((g) => g.whole).flatMap((group) => {
+      const members = groupFields(spec, group.path, t.target.scope).map((f) => f.path);
+      const given = members.filter((path) => path in resource.values);
+      if (given.length === 0) return [];
+      const missing = members.filter((path) => !(path in resource.values));
+      const nulls = given.filter((path) => resource.values[path] === null);
+      if (missing.length === 0 && (nulls.length === 0 || nulls.length === members.length)) return [];
+      const { at, from } = blame(t, spec.type, given[0]);
+      const leaf = (path: string) => path.slice(group.path.length + 1);
+      const what = missing.length > 0 ? `add ${missing.map(leaf).join(' and ')}` : `give ${nulls.map(leaf).join(' and ')} a value`;
+      const message = `${group.path} is taken only whole (${members.map(leaf).join(', ')} together): ${what}, or write ${group.path}: null to unset it${from}`;
+      return [{ ...at, message, path: describePath([...t.path, spec.type, ...group.path.split('.')]) }];
+    });
+  });
 }
 
 /**

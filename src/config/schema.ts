@@ -1,7 +1,7 @@
 // The JSON Schema of a config file, generated from the resource tables so that it can never disagree with
 // them. Editors use it through the yaml-language-server modeline; the validator compiles the same object.
 
-import { RESOURCES, writableFields, type FieldSpec, type FieldType, type ResourceSpec, type Scope, type StringFormat } from '../resources/index.js';
+import { groupOf, RESOURCES, writableFields, type FieldSpec, type FieldType, type ResourceSpec, type Scope, type StringFormat } from '../resources/index.js';
 import type { DurationUnits } from '../resources/duration.js';
 import { SAFETY_RULE_NAMES, SAFETY_RULES } from '../resources/safety.js';
 import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, MAX_LABELS } from './labels.js';
@@ -163,16 +163,17 @@ function resourceSchema(spec: ResourceSpec, scope: Scope, inDefaults = false): o
     for (const [i, key] of keys.slice(0, -1).entries()) {
       const groupPath = keys.slice(0, i + 1).join('.');
       const description = spec.groups.find((g) => g.path === groupPath)?.description ?? groupPath;
-      parent.properties[key] ??= objectSchema(description);
+      // A group may be null: that unsets every field of it (a group always holds optional fields only).
+      parent.properties[key] ??= { ...objectSchema(`${description} null unsets the whole group.`), type: ['object', 'null'] };
       parent = parent.properties[key] as ObjectSchema;
     }
-    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
+    parent.properties[keys[keys.length - 1]] = fieldSchema(field, groupOf(spec, field)?.whole === true);
   }
   return root;
 }
 
 interface ObjectSchema {
-  type: 'object';
+  type: 'object' | ['object', 'null'];
   description: string;
   additionalProperties: false;
   properties: Record<string, object>;
@@ -182,13 +183,14 @@ function objectSchema(description: string): ObjectSchema {
   return { type: 'object', description, additionalProperties: false, properties: {} };
 }
 
-function fieldSchema(field: FieldSpec): object {
+/** A field's schema; a field of a group the API takes only whole cannot be unset alone. */
+function fieldSchema(field: FieldSpec, inWholeGroup: boolean): object {
   const examples = field.example === undefined ? {} : { examples: [field.example] };
   // What every organization (or DoH setting) must have can be changed, never emptied.
   const nonEmpty = field.requiredOnCreate && field.type.kind === 'string' ? { minLength: 1 } : {};
   const note = field.type.kind === 'string' && field.type.format ? (FORMAT_NOTES[field.type.format] ?? '') : '';
   const schema = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
-  return canBeUnset(field) ? nullable(schema as TypeSchema) : schema;
+  return canBeUnset(field) && !inWholeGroup ? nullable(schema as TypeSchema) : schema;
 }
 
 /** Every optional writable field may be given as null, which unsets it; what every organization must have may not. */
@@ -224,6 +226,8 @@ function typeSchema(type: FieldType): object {
         formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
         ...(type.max ? { formatMaximum: type.max } : {}),
       };
+    case 'integer':
+      return { type: 'integer', ...(type.min !== undefined ? { minimum: type.min } : {}), ...(type.max !== undefined ? { maximum: type.max } : {}) };
     case 'set': {
       if (type.items === 'string') return { type: 'array', items: { type: 'string' } };
       const itemType = type.items.every((v) => typeof v === 'number') ? 'integer' : 'string';

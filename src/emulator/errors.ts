@@ -20,6 +20,7 @@
 //   12005  400     DoH PUT with a service_token_id that is not the id of a service token of the account
 //   12130  400     allow_authenticate_via_warp without a WARP auth session duration (Cloudflare's code and message)
 //   12131  400     a field set without the fields it needs (mfa_required_for_all_apps without authenticators and an MFA session duration)
+//   12132  400     strict_service_token_auth turned off on an organization created on or after 2026-10-05 (declared with the rule, src/resources/organization.ts)
 
 import { WARP_SESSION_REQUIRED } from '../resources/organization.js';
 

@@ -4,7 +4,7 @@
 import { isBeyondGoRange, MAX_DURATION_TEXT, parseDuration } from '../resources/duration.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { FieldIssue } from './errors.js';
-import { fieldByPath, getPath, isPlainObject, setPath, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/fields.js';
+import { fieldByPath, getPath, groupFields, isPlainObject, setPath, type FieldSpec, type FieldType, type ResourceSpec, type Scope } from '../resources/fields.js';
 
 /** The detail of an issue with a key the table does not know (the problem is the key, not its value). */
 export const UNKNOWN_FIELD = 'is not a known field';
@@ -63,6 +63,7 @@ export function readFields(spec: ResourceSpec, body: JsonObject, scope: Scope, u
       // A null group unsets every field in it (as Terraform's explicit nulls do).
       if (use !== 'create') for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
     } else if (!isPlainObject(value)) issues.push({ path: key, detail: `must be an object, not ${describe(value)}` });
+    else if (wholeGroupMissing(spec, key, value, scope)) issues.push({ path: key, detail: wholeGroupMissing(spec, key, value, scope)! });
     else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
   }
   if (use !== 'update') issues.push(...missingRequired(spec, assignments));
@@ -77,6 +78,14 @@ function holds(obj: JsonObject, path: string): boolean {
     cur = cur[key];
   }
   return cur !== undefined && cur !== null;
+}
+
+/** For a group the API takes only whole: what it lacks, said as an issue; undefined when it is whole (or not such a group). */
+function wholeGroupMissing(spec: ResourceSpec, group: string, value: JsonObject, scope: Scope): string | undefined {
+  if (!spec.groups.find((g) => g.path === group)?.whole) return undefined;
+  const members = groupFields(spec, group, scope).map((f) => f.path.slice(group.length + 1));
+  const missing = members.filter((key) => value[key] === undefined || value[key] === null);
+  return missing.length === 0 ? undefined : `must have ${members.join(', ')} (the group is taken only whole), not without ${missing.join(' and ')}`;
 }
 
 /** What strict mode says of a write carrying a field the API only reports. */
@@ -161,6 +170,10 @@ export function checkValue(type: FieldType, value: unknown): string | undefined 
       return typeof value === 'string' && type.values.includes(value) ? undefined : `${describe(value)} is not one of ${type.values.join(', ')}`;
     case 'duration':
       return checkDuration(type, value);
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return `must be a whole number, not ${describe(value)}`;
+      if ((type.min !== undefined && value < type.min) || (type.max !== undefined && value > type.max)) return `${value} is not from ${type.min ?? '-∞'} to ${type.max ?? '∞'}`;
+      return undefined;
     case 'set': {
       if (!Array.isArray(value)) return `must be a list, not ${describe(value)}`;
       if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;

@@ -1,10 +1,11 @@
 // The organization routes (accounts and zones): GET, POST (create) and PUT (update). revoke_user: revoke-user.ts.
 
-import { getPath, setPath, type FieldSpec, type Scope } from '../resources/fields.js';
+import { fieldByPath, getPath, groupOf, lockedFor, setPath, type FieldSpec, type Scope } from '../resources/fields.js';
+import { sameValue } from '../resources/normalize.js';
 import { organization as spec } from '../resources/organization.js';
 import type { AnswerStyle } from './config.js';
 import { ApiError, CODES, issueMessage, throwIssues } from './errors.js';
-import { applyAssignments, describe, isPlainObject, readFields, removePath, type JsonObject } from './field-checks.js';
+import { applyAssignments, type Assignment, describe, isPlainObject, readFields, removePath, type JsonObject } from './field-checks.js';
 import { newerOrganization } from './newer-api.js';
 import { requireOwner, type Answer, type RequestContext } from './request.js';
 import { organizationRuleIssues } from './rules.js';
@@ -15,7 +16,8 @@ import type { Owner } from './state.js';
 const READ_ONLY = spec.fields.filter((f) => f.readOnly).map((f) => f.path);
 /** Groups the real API leaves out of its answers when they are empty. */
 const LEFT_OUT_WHEN_EMPTY = ['login_design', 'custom_pages'];
-const BOOLEAN_PATHS = spec.fields.filter((f) => f.type.kind === 'boolean').map((f) => f.path);
+/** Booleans the sparse style leaves out when false: not those of a group taken only whole, which is answered whole. */
+const BOOLEAN_PATHS = spec.fields.filter((f) => f.type.kind === 'boolean' && !groupOf(spec, f)?.whole).map((f) => f.path);
 /** Fields an organization always has: leaving them out of a PUT never unsets them. */
 const ALWAYS_SET = spec.fields.filter((f) => f.requiredOnCreate).map((f) => f.path);
 
@@ -31,8 +33,9 @@ export function createOrganization(ctx: RequestContext): Answer {
   const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : spec, ctx.body, ctx.scope, 'create', { strict: ctx.strict });
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
-  checkWholeOrganization(ctx, owner, created);
   const stamp = ctx.now().toISOString();
+  applyLocks(created, assignments, stamp, undefined);
+  checkWholeOrganization(ctx, owner, created);
   owner.organization = { ...created, created_at: stamp, updated_at: stamp };
   return { status: 201, result: render(owner.organization, ctx) };
 }
@@ -45,6 +48,7 @@ export function updateOrganization(ctx: RequestContext): Answer {
   // replace: what the body leaves out goes back to unset; merge: it keeps its value.
   const base = ctx.putSemantics === 'merge' ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
   const next = applyAssignments(base, assignments);
+  applyLocks(next, assignments, current.created_at, current);
   checkWholeOrganization(ctx, owner, next);
   const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
   owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
@@ -56,6 +60,25 @@ export function requireOrganization(owner: Owner): Organization {
     throw new ApiError(404, [{ code: CODES.organizationNotFound, message: 'access.api.error.not_found: no Zero Trust organization exists yet; create one with POST' }]);
   }
   return owner.organization;
+}
+
+/**
+ * Values an organization created on or after a date cannot take (strict_service_token_auth: false): a create that
+ * sets one, or an update that would turn the locked value off (setting it or unsetting the field), is refused, and a
+ * replacing PUT that leaves the field out does not turn it off. (The emulator does not switch it on by itself: an
+ * organization is answered as created or seeded.)
+ */
+function applyLocks(next: JsonObject, assignments: Assignment[], createdAt: unknown, current: Organization | undefined): void {
+  for (const rule of spec.locked ?? []) {
+    if (!lockedFor(rule, createdAt)) continue;
+    const field = fieldByPath(spec, rule.field)!;
+    const given = assignments.find((a) => a.path === rule.field);
+    const turnsOff = current === undefined || getPath(current, rule.field) === rule.lockedAs;
+    if (given && turnsOff && sameValue(field, given.value, rule.refused)) {
+      throw new ApiError(400, [issueMessage({ path: rule.field, detail: rule.why, code: rule.apiError.code, message: rule.apiError.message })]);
+    }
+    if (!given && current !== undefined && getPath(current, rule.field) === rule.lockedAs) setPath(next, rule.field, rule.lockedAs);
+  }
 }
 
 /** Rules on the organization a write would leave: cross-field rules, and auth_domain unique across all organizations. */
@@ -100,6 +123,11 @@ function renderExplicit(organization: Organization, scope: Scope): JsonObject {
     if (empty !== undefined) setPath(out, field.path, empty);
   }
   for (const group of spec.groups) {
+    // A group taken only whole has no empty spelling (its members are required): unset, it is left out.
+    if (group.whole) {
+      if (organization[group.path] === undefined) for (const f of spec.fields) if (f.path.startsWith(group.path + '.')) removePath(out, f.path);
+      continue;
+    }
     if (out[group.path] === undefined && spec.fields.some((f) => f.path.startsWith(group.path + '.') && f.scopes.includes(scope))) out[group.path] = {};
   }
   return out;

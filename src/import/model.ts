@@ -3,7 +3,7 @@
 // compares absent and empty alike; a field reported under another key (DoH's token `id`) is read from there.
 
 import { liveValue } from '../plan/diff.js';
-import { RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type ResourceType, type Scope } from '../resources/index.js';
+import { groupFields, RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type ResourceType, type Scope } from '../resources/index.js';
 import { normalize, sameValue } from '../resources/normalize.js';
 import type { LiveObject } from '../cloudflare/endpoints.js';
 import type { ImportTarget } from './targets.js';
@@ -43,7 +43,20 @@ export function importedValues(spec: ResourceSpec, scope: Scope, live: LiveObjec
     // (a value that is not a valid value of its field is kept as it is, for validation to name).
     values[field.path] = field.type.kind === 'set' && Array.isArray(canonical) ? canonical : reported;
   }
-  return values;
+  // A group the API takes only whole is imported whole (its false booleans too), as the config must write it.
+  for (const group of spec.groups.filter((g) => g.whole)) {
+    const members = groupFields(spec, group.path, scope);
+    if (!members.some((f) => f.path in values)) continue;
+    for (const field of members) values[field.path] ??= liveValue(field, live) ?? (field.type.kind === 'boolean' ? false : undefined);
+  }
+  return orderedAsTable(spec, scope, values);
+}
+
+/** The values in the order of the table (whole groups fill theirs in after the others). */
+function orderedAsTable(spec: ResourceSpec, scope: Scope, values: Leaves): Leaves {
+  const ordered: Leaves = {};
+  for (const field of writableFields(spec, scope)) if (values[field.path] !== undefined) ordered[field.path] = values[field.path];
+  return ordered;
 }
 
 export function importTarget(target: ImportTarget, live: Partial<Record<ResourceType, LiveObject | null>>): ImportedTarget {

@@ -5,7 +5,9 @@
 import { formatBudget, type ChangeBudget, type ConfigBudget } from '../config/budget.js';
 import { formatPosition, type SourcePosition } from '../config/model.js';
 import type { Scope } from '../resources/fields.js';
-import { CHANGE_BUDGET_RULE, SAFETY_RULES } from '../resources/safety.js';
+import { CHANGE_BUDGET_RULE, SAFETY_RULES, type Around } from '../resources/safety.js';
+import { fieldByPath, resourceSpec } from '../resources/index.js';
+import { liveValue } from './diff.js';
 import { targetChanges, type AllowedChange, type BlockedChange, type ChangeBudgetReport, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from './model.js';
 
 /** Permission to make changes a rule would block: everywhere (--allow RULE) or on one target (a config `allow` entry). */
@@ -60,10 +62,20 @@ export function checkSafety(plan: Plan, options: SafetyOptions = {}): Plan {
   return { ...plan, blocked, allowed, change_budget: budget.report };
 }
 
+/** The resource's fields before (live) and after the write (the config's value where it manages the field, else live). */
+function aroundOf(resource: ResourcePlan): Around {
+  const spec = resourceSpec(resource.type);
+  const before = (path: string) => {
+    const field = fieldByPath(spec, path);
+    return field ? liveValue(field, resource.live) : undefined;
+  };
+  return { before, after: (path) => (resource.desired && path in resource.desired ? resource.desired[path] : before(path)) };
+}
+
 function judgeChange(target: TargetPlan, resource: ResourcePlan, change: FieldChange, allow: readonly Allowance[], blocked: BlockedChange[], allowed: AllowedChange[]): void {
   for (const rule of SAFETY_RULES) {
     for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
       const place = { scope: target.scope, id: target.id, resource: resource.type, path: change.path };
       // A config entry (with its reason) is the more telling permission; --allow covers the rest.
       const allowance =

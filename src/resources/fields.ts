@@ -17,6 +17,8 @@ export type FieldType =
   | { kind: 'string'; format?: StringFormat }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'duration'; units: DurationUnits; min?: string; max?: string }
+  /** A whole number, within bounds. */
+  | { kind: 'integer'; min?: number; max?: number }
   /** A list compared as a set (order and duplicates do not matter). */
   | { kind: 'set'; items: readonly (string | number)[] | 'string' };
 
@@ -57,6 +59,11 @@ export interface FieldSpec {
 export interface GroupSpec {
   readonly path: string;
   readonly description: string;
+  /**
+   * The API takes the group only whole (the SDK marks every member required): a config that sets one of its fields
+   * sets them all, and every write that carries the group carries all of them.
+   */
+  readonly whole?: boolean;
 }
 
 export type ResourceType = 'organization' | 'doh';
@@ -72,6 +79,27 @@ export interface RequiresRule {
   readonly apiError?: { readonly code: number; readonly message: string };
 }
 
+/**
+ * A value an object created on or after a date can no longer take: the API refuses it (strict_service_token_auth
+ * cannot be turned off on an organization created on or after 2026-10-05). Plans refuse it before any write.
+ */
+export interface LockedValueRule {
+  /** The rule's name, said in the plan error. */
+  readonly name: string;
+  readonly field: string;
+  /** The value refused (compared by meaning: a null or absent boolean is false). */
+  readonly refused: unknown;
+  /** The value such an object is created with, and keeps. */
+  readonly lockedAs: unknown;
+  /** ISO date: objects created on or after it refuse the value. */
+  readonly createdOnOrAfter: string;
+  /** The read-only field holding when the object was created. */
+  readonly createdAt: string;
+  /** Why, for people. */
+  readonly why: string;
+  readonly apiError: { readonly code: number; readonly message: string };
+}
+
 export interface ResourceSpec {
   readonly type: ResourceType;
   readonly description: string;
@@ -80,6 +108,7 @@ export interface ResourceSpec {
   readonly groups: readonly GroupSpec[];
   readonly fields: readonly FieldSpec[];
   readonly rules?: readonly RequiresRule[];
+  readonly locked?: readonly LockedValueRule[];
   /**
    * Defaults reach only targets that have a section of their own for this resource: they refine a resource the
    * target has, they never create one. DoH cannot be set up from defaults alone (it needs the account's own
@@ -103,6 +132,7 @@ export const duration = (units: DurationUnits = 'go', bounds: { min?: string; ma
   units,
   ...bounds,
 });
+export const int = (bounds: { min?: number; max?: number } = {}): FieldType => ({ kind: 'integer', ...bounds });
 export const setOf = (items: readonly (string | number)[] | 'string'): FieldType => ({ kind: 'set', items });
 
 export const ALL: readonly Scope[] = SCOPES;
@@ -163,6 +193,23 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
     cur = cur[key] as Record<string, unknown>;
   }
   cur[keys[keys.length - 1]] = value;
+}
+
+/** The group a field belongs to (its path's first key), if the table declares one. */
+export function groupOf(spec: ResourceSpec, field: FieldSpec): GroupSpec | undefined {
+  const dot = field.path.indexOf('.');
+  return dot < 0 ? undefined : spec.groups.find((g) => g.path === field.path.slice(0, dot));
+}
+
+/** The fields of a group (writable ones of a scope, when given). */
+export function groupFields(spec: ResourceSpec, group: string, scope?: Scope): readonly FieldSpec[] {
+  return (scope ? writableFields(spec, scope) : spec.fields).filter((f) => f.path.startsWith(group + '.'));
+}
+
+/** Whether an object created at `createdAt` falls under a locked-value rule (not known when it was created: no). */
+export function lockedFor(rule: LockedValueRule, createdAt: unknown): boolean {
+  const created = typeof createdAt === 'string' ? Date.parse(createdAt) : NaN;
+  return !Number.isNaN(created) && created >= Date.parse(rule.createdOnOrAfter);
 }
 
 /** A value that counts as not set for a rule: absent, null (unset), an empty string or an empty list. */

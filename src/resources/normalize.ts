@@ -81,6 +81,8 @@ export function normalize(field: FieldSpec, value: unknown): unknown {
     }
     case 'enum':
       return value === '' ? undefined : value;
+    case 'integer':
+      return value;
     case 'duration': {
       if (value === '') return undefined;
       const nanos = typeof value === 'string' ? parseDuration(value) : undefined;

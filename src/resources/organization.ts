@@ -1,12 +1,21 @@
 // The Zero Trust organization (one per account or zone): every field of Cloudflare's reference pages and
 // published spec, declared once. Zones accept only the subset marked ALL.
 
-import { ACCOUNT, ALL, bool, duration, oneOf, setOf, str, type ResourceSpec } from './fields.js';
+import { ACCOUNT, ALL, bool, duration, int, oneOf, setOf, str, type ResourceSpec } from './fields.js';
 
 /** Cloudflare's error for allow_authenticate_via_warp without a WARP session duration (terraform-provider-cloudflare#3144). */
 export const WARP_SESSION_REQUIRED = {
   code: 12130,
   message: 'access.api.error.invalid_request: allow_authenticate_via_warp cannot be set if the Warp Auth Session Duration is not set for the account',
+} as const;
+
+/**
+ * strict_service_token_auth cannot be turned off on organizations created on or after 2026-10-05 (the SDK 7.3.0's
+ * description). Cloudflare's error for it is not published: code and message are the emulator's pick.
+ */
+export const STRICT_SERVICE_TOKEN_AUTH_LOCKED = {
+  code: 12132,
+  message: 'access.api.error.invalid_request: strict_service_token_auth cannot be disabled for organizations created on or after 2026-10-05',
 } as const;
 
 const AUTHENTICATORS = ['totp', 'biometrics', 'security_key', 'piv_key', 'ssh_fido2_key'];
@@ -22,11 +31,28 @@ export const organization: ResourceSpec = {
     { path: 'custom_pages', description: 'Custom pages shown when access is denied (update only: the create call does not take them).' },
     { path: 'mfa_config', description: 'Configures multi-factor authentication (MFA) settings for an organization.' },
     { path: 'mfa_piv_key_requirements', description: 'Configures PIV key requirements for MFA using hardware security keys.' },
+    {
+      path: 'service_token_inactivity',
+      whole: true,
+      description: 'What happens to service tokens no policy references and that have not authenticated for inactivity_threshold_days (every service token of the account). The API takes the three fields only together.',
+    },
   ],
   rules: [
     { when: 'allow_authenticate_via_warp', requires: ['warp_auth_session_duration'], apiError: WARP_SESSION_REQUIRED },
     // Documented on the field: MFA must be set up first.
     { when: 'mfa_required_for_all_apps', requires: ['mfa_config.allowed_authenticators', 'mfa_config.session_duration'] },
+  ],
+  locked: [
+    {
+      name: 'strict-service-token-auth-required',
+      field: 'strict_service_token_auth',
+      refused: false,
+      lockedAs: true,
+      createdOnOrAfter: '2026-10-05',
+      createdAt: 'created_at',
+      why: 'organizations created on or after 2026-10-05 have strict_service_token_auth on and cannot turn it off',
+      apiError: STRICT_SERVICE_TOKEN_AUTH_LOCKED,
+    },
   ],
   fields: [
     { path: 'name', type: str(), scopes: ALL, requiredOnCreate: true, description: 'The name of your Zero Trust organization.', example: 'Widget Corps Internal Applications' },
@@ -57,6 +83,10 @@ export const organization: ResourceSpec = {
     { path: 'session_duration', type: duration('go'), scopes: ACCOUNT, description: 'How long tokens issued for applications stay valid: a Go duration such as 300ms or 2h45m.', example: '24h' },
     { path: 'user_seat_expiration_inactive_time', type: duration('go', { min: '730h', max: '8760h' }), scopes: ALL, description: 'How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).', example: '730h' },
     { path: 'warp_auth_session_duration', type: duration('minutes-hours'), scopes: ACCOUNT, description: 'How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.', example: '24h' },
+    { path: 'strict_service_token_auth', type: bool(), scopes: ACCOUNT, description: 'Service-token failures answer 401 or 403 (and are logged) instead of redirecting to the login page, and no CF_Authorization cookie is issued. Organizations created on or after 2026-10-05 have it on and cannot turn it off.' },
+    { path: 'service_token_inactivity.action', type: oneOf('disable', 'delete'), scopes: ACCOUNT, description: 'What happens to an inactive service token: disable, or delete (which cannot be undone).', example: 'disable' },
+    { path: 'service_token_inactivity.enabled', type: bool(), scopes: ACCOUNT, description: 'Whether inactive service tokens are disabled or deleted automatically.' },
+    { path: 'service_token_inactivity.inactivity_threshold_days', type: int({ min: 30, max: 365 }), scopes: ACCOUNT, description: 'How many days a service token must be inactive before the action applies: a whole number from 30 to 365.', example: 90 },
     { path: 'warp_auth_non_browser_401', type: bool(), scopes: ACCOUNT, description: 'Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page.' },
     { path: 'trusted_accounts', type: setOf('string'), scopes: [], readOnly: true, description: 'The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer).' },
     { path: 'created_at', type: str(), scopes: [], readOnly: true, description: 'When the organization was created.' },

@@ -5,8 +5,17 @@
 import { parseDuration } from './duration.js';
 import type { ResourceType } from './fields.js';
 
-/** Whether a change from `before` (the live value as the plan shows it) to `after` (the config's) trips a rule. */
-export type Trip = (before: unknown, after: unknown) => boolean;
+/** The object around a change: any field's value as it is live (`before`) and as the write would leave it (`after`). */
+export interface Around {
+  before(path: string): unknown;
+  after(path: string): unknown;
+}
+
+/**
+ * Whether a change from `before` (the live value as the plan shows it) to `after` (the config's) trips a rule;
+ * `around` gives the other fields, for rules that depend on them.
+ */
+export type Trip = (before: unknown, after: unknown, around: Around) => boolean;
 
 const isSet = (value: unknown) => value !== null && value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0);
 
@@ -39,6 +48,16 @@ export interface SafetyRule {
   readonly triggers: readonly RuleTrigger[];
 }
 
+/** Automatic deletion of inactive service tokens, on after the write (a delete cannot be undone). */
+const deletesAfter = (around: Around) => around.after('service_token_inactivity.action') === 'delete' && around.after('service_token_inactivity.enabled') === true;
+const deletedBefore = (around: Around) => around.before('service_token_inactivity.action') === 'delete' && around.before('service_token_inactivity.enabled') === true;
+/** Deletion of inactive service tokens turned on by the action (the enabled trigger below covers an action already delete, so one change trips once). */
+const deletionTurnedOn: Trip = (_before, _after, around) => deletesAfter(around) && !deletedBefore(around);
+const deletionEnabled: Trip = (before, after, around) => deletionTurnedOn(before, after, around) && around.before('service_token_inactivity.action') === 'delete';
+/** The inactivity threshold lowered while deletion is on: more tokens qualify for deletion, at once. */
+const thresholdLowered: Trip = (before, after, around) =>
+  deletesAfter(around) && deletedBefore(around) && typeof before === 'number' && (typeof after !== 'number' || after < before);
+
 export const SAFETY_RULES: readonly SafetyRule[] = [
   {
     name: 'auth-domain-change',
@@ -68,6 +87,22 @@ export const SAFETY_RULES: readonly SafetyRule[] = [
     name: 'warp-auth-off',
     description: 'Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.',
     triggers: [{ resource: 'organization', path: 'allow_authenticate_via_warp', when: turnedOff, what: 'WARP authentication is turned off' }],
+  },
+  {
+    name: 'strict-service-token-auth-off',
+    description:
+      'Strict service-token authentication is turned off: failed service-token requests are redirected to the login page again instead of answering 401/403, go unlogged, and successful ones get a CF_Authorization cookie that outlives the token.',
+    triggers: [{ resource: 'organization', path: 'strict_service_token_auth', when: turnedOff, what: 'strict service-token authentication is turned off' }],
+  },
+  {
+    name: 'service-token-cleanup-delete',
+    description:
+      'Inactive service tokens get deleted automatically, or more of them at once (the threshold lowered while deletion is on): a deleted token cannot be restored, and every client still holding it loses access.',
+    triggers: [
+      { resource: 'organization', path: 'service_token_inactivity.action', when: deletionTurnedOn, what: 'inactive service tokens are deleted automatically' },
+      { resource: 'organization', path: 'service_token_inactivity.enabled', when: deletionEnabled, what: 'inactive service tokens are deleted automatically' },
+      { resource: 'organization', path: 'service_token_inactivity.inactivity_threshold_days', when: thresholdLowered, what: 'the inactivity threshold is lowered while deletion is on' },
+    ],
   },
   {
     name: 'doh-token-replaced',

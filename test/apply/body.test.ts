@@ -17,6 +17,6 @@ describe('write bodies never carry read-only fields', () => {
   it('finishBody takes out a nested read-only field too, and the group it leaves empty', () => {
     const spec: ResourceSpec = { ...organization, fields: [...organization.fields, { path: 'login_design.etag', type: { kind: 'string' }, scopes: [], readOnly: true, description: 'x' }] };
     expect(finishBody(spec, { name: 'A', login_design: { etag: 'e' }, trusted_accounts: [] })).toEqual({ name: 'A' });
-    expect(createBody(doh, [{ path: 'service_token_id', value: 'u' }, { path: 'id', value: 'u' }])).toEqual({ service_token_id: 'u' });
+    expect(createBody(doh, 'account', [{ path: 'service_token_id', value: 'u' }, { path: 'id', value: 'u' }])).toEqual({ service_token_id: 'u' });
   });
 });

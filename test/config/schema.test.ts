@@ -21,7 +21,7 @@ function objectSchemas(node: unknown, path = '#'): [string, Json][] {
 
 /** The dotted leaf paths an organization-like schema declares. */
 function leafPaths(s: Json, prefix = ''): string[] {
-  return Object.entries(s.properties as Json).flatMap(([k, v]) => ((v as Json).type === 'object' ? leafPaths(v as Json, `${prefix}${k}.`) : [`${prefix}${k}`]));
+  return Object.entries(s.properties as Json).flatMap(([k, v]) => ((v as Json).properties ? leafPaths(v as Json, `${prefix}${k}.`) : [`${prefix}${k}`]));
 }
 
 describe('the JSON Schema', () => {

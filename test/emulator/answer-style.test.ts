@@ -30,6 +30,8 @@ const EXPLICIT_ACCOUNT = {
   mfa_config: { allowed_authenticators: [] },
   mfa_required_for_all_apps: false,
   mfa_piv_key_requirements: { require_fips_device: false, ssh_key_size: [], ssh_key_type: [] },
+  // service_token_inactivity is taken only whole, so it has no empty spelling: unset, it is left out.
+  strict_service_token_auth: false,
   warp_auth_non_browser_401: false,
 };
 

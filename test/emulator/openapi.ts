@@ -15,6 +15,20 @@ interface OpenApi {
 
 export const spec: OpenApi = JSON.parse(readFileSync(FIXTURE, 'utf8'));
 
+/**
+ * The organization fields newer than the excerpt (2026-08), as the official SDK 7.3.0 (2026-10-02) types them:
+ * test/resources/sdk-contract.test.ts holds ztsync's tables to the SDK; here they complete the excerpt's schema.
+ */
+Object.assign(spec.components.schemas.access_organizations.properties as Json, {
+  strict_service_token_auth: { type: 'boolean' },
+  service_token_inactivity: {
+    type: 'object',
+    required: ['action', 'enabled', 'inactivity_threshold_days'],
+    properties: { action: { type: 'string', enum: ['disable', 'delete'] }, enabled: { type: 'boolean' }, inactivity_threshold_days: { type: 'integer' } },
+  },
+  trusted_accounts: { type: 'array', items: { type: 'string' }, readOnly: true },
+});
+
 /** The one schema that documents a success body loosely on purpose: revoke_user's `{result, success}`. */
 const OPEN_SCHEMAS = new Set(['access_empty_response']);
 

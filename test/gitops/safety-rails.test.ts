@@ -35,6 +35,10 @@ function strongSeed(): Seed {
       warp_auth_session_duration: '8h',
       mfa_config: { allowed_authenticators: ['totp', 'security_key'], session_duration: '12h' },
       mfa_required_for_all_apps: true,
+      // Created before 2026-10-05, so strict service-token authentication may still be turned off.
+      created_at: '2026-01-01T00:00:00.000Z',
+      strict_service_token_auth: true,
+      service_token_inactivity: { action: 'disable', enabled: true, inactivity_threshold_days: 90 },
     },
     service_tokens: [
       { id: TOKEN_A, client_id: `a${id.slice(-1)}.access`, name: 'A' },
@@ -62,6 +66,15 @@ const CASES: Array<{ rule: string; name: string; settings: string; path: string;
   { rule: 'mfa-weakened', name: 'mfa_required_for_all_apps off', settings: '    organization: { mfa_required_for_all_apps: false }\n', resource: 'organization', path: 'mfa_required_for_all_apps', after: false },
   { rule: 'mfa-weakened', name: 'a longer MFA session', settings: '    organization: { mfa_config: { session_duration: 24h } }\n', resource: 'organization', path: 'mfa_config.session_duration', after: '24h' },
   { rule: 'warp-auth-off', name: 'WARP authentication off', settings: '    organization: { allow_authenticate_via_warp: false }\n', resource: 'organization', path: 'allow_authenticate_via_warp', after: false },
+  { rule: 'strict-service-token-auth-off', name: 'strict service-token auth off', settings: '    organization: { strict_service_token_auth: false }\n', resource: 'organization', path: 'strict_service_token_auth', after: false },
+  {
+    rule: 'service-token-cleanup-delete',
+    name: 'inactive service tokens deleted',
+    settings: '    organization: { service_token_inactivity: { action: delete, enabled: true, inactivity_threshold_days: 90 } }\n',
+    resource: 'organization',
+    path: 'service_token_inactivity.action',
+    after: 'delete',
+  },
   { rule: 'doh-token-replaced', name: 'another DoH token', settings: `    doh: { service_token_id: ${TOKEN_B} }\n`, resource: 'doh', path: 'service_token_id', after: TOKEN_B },
 ];
 

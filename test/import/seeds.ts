@@ -29,6 +29,9 @@ export const EVERY_ACCOUNT_FIELD = {
   user_seat_expiration_inactive_time: '43800m',
   warp_auth_session_duration: '90m',
   warp_auth_non_browser_401: true,
+  strict_service_token_auth: true,
+  service_token_inactivity: { action: 'delete', enabled: true, inactivity_threshold_days: 45 },
+  trusted_accounts: ['5a8c2b0e4f6d1a3b7c9e0f2d4b6a8c1e'],
 };
 
 /** Every field a zone organization takes. */
