@@ -25,13 +25,12 @@ function wholeGroups(t: MergedTarget): Diagnostic[] {
       const members = groupFields(spec, group.path, t.target.scope).map((f) => f.path);
       const given = members.filter((path) => path in resource.values);
       if (given.length === 0) return [];
+      // (A field of it given as null alone is refused by the schema; the group's null sets every field null.)
       const missing = members.filter((path) => !(path in resource.values));
-      const nulls = given.filter((path) => resource.values[path] === null);
-      if (missing.length === 0 && (nulls.length === 0 || nulls.length === members.length)) return [];
+      if (missing.length === 0) return [];
       const { at, from } = blame(t, spec.type, given[0]);
       const leaf = (path: string) => path.slice(group.path.length + 1);
-      const what = missing.length > 0 ? `add ${missing.map(leaf).join(' and ')}` : `give ${nulls.map(leaf).join(' and ')} a value`;
-      const message = `${group.path} is taken only whole (${members.map(leaf).join(', ')} together): ${what}, or write ${group.path}: null to unset it${from}`;
+      const message = `${group.path} is taken only whole (${members.map(leaf).join(', ')} together): add ${missing.map(leaf).join(' and ')}, or write ${group.path}: null to unset it${from}`;
       return [{ ...at, message, path: describePath([...t.path, spec.type, ...group.path.split('.')]) }];
     });
   });

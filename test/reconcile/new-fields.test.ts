@@ -155,7 +155,7 @@ describe('validation of the new fields', () => {
       'c.yaml:4:93: must be a whole number from 30 to 365, not 10 (accounts[0].organization.service_token_inactivity.inactivity_threshold_days)',
     ]);
     expect(await problems(org('service_token_inactivity: { action: disable, enabled: null, inactivity_threshold_days: 90 }'))).toEqual([
-      'c.yaml:4:62: "enabled" cannot be unset alone (null): the API takes service_token_inactivity only whole; to unset it, remove the line and write service_token_inactivity: null (accounts[0].organization.service_token_inactivity.enabled)',
+      'c.yaml:4:61: "enabled" cannot be unset alone (null): the API takes service_token_inactivity only whole; to unset it, remove the line and write service_token_inactivity: null (accounts[0].organization.service_token_inactivity.enabled)',
     ]);
     expect(await problems(org('trusted_accounts: [x]'))).toEqual(['c.yaml:4:7: "trusted_accounts" is read-only: the API sets it, so it cannot be configured (accounts[0].organization.trusted_accounts)']);
   });
