@@ -38279,7 +38279,8 @@ async function readTarget(client, target2) {
     }
     return { ...target2, live, error: null };
   } catch (err) {
-    return { ...target2, live, error: planError(err).message };
+    const failure = planError(err);
+    return { ...target2, live, error: failure.message, ...failure.status === void 0 ? {} : { status: failure.status } };
   }
 }
 
@@ -38333,7 +38334,7 @@ async function listAccounts2(client) {
       }
       if (seen.has(id)) continue;
       fresh++;
-      seen.set(id, { scope: "account", id, ...typeof item.name === "string" ? { name: item.name } : {} });
+      seen.set(id, { scope: "account", id, discovered: true, ...typeof item.name === "string" ? { name: item.name } : {} });
     }
     const totalPages = isPlainObject3(answer.resultInfo) && typeof answer.resultInfo.total_pages === "number" ? answer.resultInfo.total_pages : void 0;
     if (answer.result.length === 0 || fresh === 0 || totalPages !== void 0 && page >= totalPages) return { accounts: [...seen.values()], ignored, pages: page };
@@ -38496,9 +38497,9 @@ async function runImport(options, io) {
     throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
-  const inTheWay = (targets2, read) => {
+  const inTheWay = (targets2, read2) => {
     const existing = options.force ? [] : existingPaths(plannedPaths(targets2, options));
-    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read ? "" : "read or "}written.`]);
+    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read2 ? "" : "read or "}written.`]);
   };
   const refused = inTheWay(chosen.targets, false);
   if (refused !== null) return refused;
@@ -38521,7 +38522,9 @@ async function runImport(options, io) {
   const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
   const progress = (label, total) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
   const reading = progress("import", targets.length);
-  const live = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
+  const read = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
+  const forbidden = read.filter((t2) => t2.error !== null && t2.status === 403 && t2.discovered);
+  const live = read.filter((t2) => !forbidden.includes(t2));
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
     return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count(unreadable.length, "target")} could not be read; nothing was written.`]);
@@ -38540,7 +38543,7 @@ async function runImport(options, io) {
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const report = (found ? discoveredLine(found) : "") + summary(model, where, Boolean(options.verify));
+  const report = (found ? discoveredLine(found, forbidden) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -38559,10 +38562,14 @@ function withDiscovered(given, discovered) {
   const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
   return orderTargets([...named, ...discovered]);
 }
-function discoveredLine(found) {
+function discoveredLine(found, forbidden) {
   const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
-  return `--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.
-`;
+  const lines = [`--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.`];
+  if (forbidden.length > 0) {
+    lines.push(`Left out ${count(forbidden.length, "account")} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? "it" : "them"}): ${forbidden.map((t2) => t2.id).join(", ")}.`);
+  }
+  return lines.map((l2) => `${l2}
+`).join("");
 }
 async function chosenTargets(options) {
   const given = [];
