@@ -1,5 +1,5 @@
-// The two calls attribution makes: one page of an account's audit log (Audit Logs v2), and which token a
-// client's credential is (tokens/verify). Both are ordinary requests of the client: they spend its rate budget
+// The calls attribution makes: one page of an account's audit log (Audit Logs v2), which token a client's
+// credential is (tokens/verify), and which account owns a zone (GET /zones/{id}). Both are ordinary requests of the client: they spend its rate budget
 // and retry budget like any read.
 
 import type { CloudflareClient } from './client.js';
@@ -47,6 +47,13 @@ export function nextCursor(resultInfo: unknown): string | undefined {
   const after = isObject(resultInfo.cursors) ? resultInfo.cursors.after : undefined;
   const cursor = typeof after === 'string' && after !== '' ? after : resultInfo.cursor;
   return typeof cursor === 'string' && cursor !== '' ? cursor : undefined;
+}
+
+/** The account that owns a zone (GET /zones/{id}: result.account.id), or undefined when the answer does not say. */
+export async function zoneAccountId(client: CloudflareClient, zoneId: string): Promise<string | undefined> {
+  const { result } = await client.request<unknown>('GET', `/zones/${encodeURIComponent(zoneId)}`);
+  const account = isObject(result) && isObject(result.account) ? result.account.id : undefined;
+  return typeof account === 'string' && account !== '' ? account : undefined;
 }
 
 /**

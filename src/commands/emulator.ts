@@ -37,6 +37,7 @@ Seed file (YAML or JSON):
       users: [{ email: alice@example.com, uid: 699d98642c564d2e855e9661899b7252 }]   # who revoke_user knows
   zones:
     - id: 699d98642c564d2e855e9661899b7252
+      account_id: 023e105f4ecef8ad9ca31a8372d0c353   # optional: the owning account (GET /zones/{id}, its audit log)
       organization: { name: Zone org, auth_domain: zone.cloudflareaccess.com }
   Leave out organization (or doh) for "none yet". A state file has the same format.
   revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
@@ -57,7 +58,7 @@ merged into what is there, and recorded in the audit log):
 
 Audit log (Audit Logs v2): GET /client/v4/accounts/{id}/logs/audit?since=…&before=… records every write, API and
 dashboard; --tokens names the tokens (their label is the actor). tokens/verify: GET /user/tokens/verify (user-owned
-tokens), GET /accounts/{id}/tokens/verify (account-owned tokens).
+tokens), GET /accounts/{id}/tokens/verify (account-owned tokens); GET /zones/{id} names the zone's account_id.
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).

@@ -24,6 +24,8 @@ export interface AuditWrite {
   scope: Scope;
   /** The account or zone id. */
   ownerId: string;
+  /** A zone's account, when the emulator knows it (the seed's account_id): its log holds the zone's writes. */
+  zoneAccountId?: string;
   /** 'organization', 'doh' or 'revoke_user'. */
   resource: 'organization' | 'doh' | 'revoke_user';
   actor: AuditActor;
@@ -58,7 +60,7 @@ export class AuditLog {
     const ok = write.status >= 200 && write.status < 300;
     const entry: AuditEntry = {
       id: `00000000-0000-4000-8000-${(++this.#sequence).toString(16).padStart(12, '0')}`,
-      ...(write.scope === 'account' ? { account: { id: write.ownerId } } : {}),
+      ...(write.scope === 'account' ? { account: { id: write.ownerId } } : write.zoneAccountId ? { account: { id: write.zoneAccountId } } : {}),
       action: { description: `${type === 'create' ? 'Create' : 'Update'} ${DESCRIPTIONS[write.resource]}`, result: ok ? 'success' : 'failure', time: write.time.toISOString(), type },
       actor: structuredClone(write.actor),
       raw: { cf_ray_id: write.ray, method: write.method, status_code: write.status, uri: write.uri, ...(write.userAgent ? { user_agent: write.userAgent } : {}) },

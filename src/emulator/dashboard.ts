@@ -65,6 +65,7 @@ export function dashboardEdit(ctx: ServerContext, method: string, path: string, 
   const entry = ctx.state.audit.record({
     scope,
     ownerId: id,
+    zoneAccountId: scope === 'zone' ? ctx.state.zoneAccount(id) : undefined,
     resource: what === 'doh' ? 'doh' : 'organization',
     actor,
     method: creating ? 'POST' : 'PATCH',

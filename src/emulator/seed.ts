@@ -12,6 +12,7 @@
 //       revocations: [...]                             # revoke_user calls received (the emulator appends; see Revocation)
 //   zones:
 //     - id: 699d98642c564d2e855e9661899b7252
+//       account_id: 023e105f4ecef8ad9ca31a8372d0c353   # optional: the owning account (GET /zones/{id}; its audit log)
 //       organization: { name: ..., auth_domain: ... } # zone fields only
 //       users: [...]                                   # and revocations, as for accounts
 //
@@ -94,7 +95,10 @@ export interface SeedAccount extends SeedOwner {
   doh?: DohSetting;
 }
 
-export type SeedZone = SeedOwner;
+export interface SeedZone extends SeedOwner {
+  /** The account that owns the zone: GET /zones/{id} names it, and its audit log records the zone's writes. */
+  account_id?: string;
+}
 
 export interface Seed {
   accounts?: SeedAccount[];
@@ -167,8 +171,9 @@ function parseAccount(item: unknown, at: (string | number)[], stamp: string): Se
 
 function parseZone(item: unknown, at: (string | number)[], stamp: string): SeedZone {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ['id', 'organization', ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ['id', 'account_id', 'organization', ...OWNER_LISTS], at);
   const zone: SeedZone = { id: parseId(obj.id, [...at, 'id']) };
+  if (obj.account_id !== undefined && obj.account_id !== null) zone.account_id = parseId(obj.account_id, [...at, 'account_id']);
   if (obj.organization !== undefined && obj.organization !== null) zone.organization = parseOrganization(obj.organization, 'zone', [...at, 'organization'], stamp);
   parseOwnerLists(obj, zone, at);
   return zone;

@@ -227,9 +227,11 @@ interface AuditedWrite {
 function recordAudit(ctx: ServerContext, write: AuditedWrite): void {
   const [method] = write.route.split(' ');
   const resource = write.route.endsWith('/doh') ? 'doh' : write.route.endsWith('/revoke_user') ? 'revoke_user' : 'organization';
+  const scope = write.route.includes('/zones/') ? 'zone' : 'account';
   ctx.state.audit.record({
-    scope: write.route.includes('/zones/') ? 'zone' : 'account',
+    scope,
     ownerId: write.id,
+    zoneAccountId: scope === 'zone' ? ctx.state.zoneAccount(write.id) : undefined,
     resource,
     actor: write.identity.actor,
     method,

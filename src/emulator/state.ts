@@ -62,6 +62,11 @@ export class EmulatorState {
     return this.accounts.get(id);
   }
 
+  /** The account a zone belongs to, when the seed says (account_id). */
+  zoneAccount(zoneId: string): string | undefined {
+    return this.zones.get(zoneId)?.account_id;
+  }
+
   owner(scope: Scope, id: string): Owner | undefined {
     return scope === 'account' ? this.accounts.get(id) : this.zones.get(id);
   }

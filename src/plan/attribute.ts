@@ -1,14 +1,14 @@
 // plan --attribute: for each drifted target, who last changed it, from its account's audit log (Audit Logs v2).
-// One query a drifted target at most (none for targets in sync), through the target's own client, so it spends
-// that credential's rate budget. Entries are matched on the request they record — raw.method PUT/POST/PATCH and
+// One audit query a drifted target at most (none for targets in sync; a zone first asks which account owns it),
+// through the target's own client, so it spends that credential's rate budget. Entries are matched on the request they record — raw.method PUT/POST/PATCH and
 // raw.uri ending in the setting's API path — not on resource.type, whose labels are not documented.
 
-import { AUDIT_RETENTION_MONTHS, newestWrites, verifiedTokenId, type AuditLogEntry, type AuditWindow } from '../cloudflare/audit.js';
+import { AUDIT_RETENTION_MONTHS, newestWrites, verifiedTokenId, zoneAccountId, type AuditLogEntry, type AuditWindow } from '../cloudflare/audit.js';
 import type { CloudflareClient } from '../cloudflare/client.js';
 import { resourcePath } from '../cloudflare/endpoints.js';
 import { CloudflareApiError } from '../cloudflare/errors.js';
 import { clientFor, type Clients } from '../cloudflare/pool.js';
-import { getPath, type ResourceType } from '../resources/fields.js';
+import { getPath, type ResourceType, type Scope } from '../resources/fields.js';
 import { mapLimit } from '../util/map-limit.js';
 import type { AttributedChange, Attribution, Plan, ResourcePlan, TargetPlan } from './model.js';
 
@@ -59,21 +59,29 @@ async function attributeTarget(
   window: AuditWindow,
   ownTokenId: (accountId: string) => Promise<string | undefined>,
 ): Promise<Attribution> {
-  if (target.scope === 'zone') {
-    return { status: 'unavailable', reason: "a zone's changes are in its account's audit log, and the config does not say which account owns this zone" };
-  }
   const recent = drifted.filter((r) => !lastChangedBefore(r, window.since));
   if (recent.length === 0) {
     return { status: 'unavailable', reason: `the last change is older than the audit log's ${AUDIT_RETENTION_MONTHS} months of history` };
   }
+  // A zone's writes are in its account's log: one more read, to learn which account that is.
+  let accountId = target.id;
+  if (target.scope === 'zone') {
+    try {
+      const owner = await zoneAccountId(client, target.id);
+      if (owner === undefined) return { status: 'unavailable', reason: "the API did not say which account owns this zone, whose audit log holds its changes" };
+      accountId = owner;
+    } catch (err) {
+      return { status: 'unavailable', reason: `the zone's account could not be read (${err instanceof Error ? err.message : String(err)})` };
+    }
+  }
   let page: { entries: AuditLogEntry[]; more: boolean };
   try {
-    page = await newestWrites(client, target.id, window);
+    page = await newestWrites(client, accountId, window);
   } catch (err) {
     return { status: 'unavailable', reason: failureReason(err) };
   }
   const found = recent.flatMap((r) => {
-    const entry = newestMatching(page.entries, r.type, target.id, r);
+    const entry = newestMatching(page.entries, r.type, target.scope, target.id, r);
     return entry ? [{ resource: r.type, entry }] : [];
   });
   const since = window.since.slice(0, 10);
@@ -82,7 +90,7 @@ async function attributeTarget(
     return { status: 'unavailable', reason: `no change to this ${target.scope}'s ${recent.map((r) => r.type).join(' or ')} settings in the audit log since ${since}${among}` };
   }
   const needsId = found.some(({ entry }) => entry.actor?.token_id !== undefined);
-  const ownId = needsId ? await ownTokenId(target.id) : undefined;
+  const ownId = needsId ? await ownTokenId(accountId) : undefined;
   const principal = client.principal;
   const changes = found.map(({ resource, entry }) => attributedChange(resource, entry, (e) => isOwn(e, ownId, principal)));
   return { status: 'found', since: window.since, changes };
@@ -99,8 +107,8 @@ function lastChangedBefore(resource: ResourcePlan, since: string): boolean {
  * (not guaranteed in v2), the newest one that set a drifted field to its live value is preferred: a later write
  * that touched only other fields did not make this drift.
  */
-export function newestMatching(entries: readonly AuditLogEntry[], type: ResourceType, accountId: string, drift?: Pick<ResourcePlan, 'changes' | 'live'>): AuditLogEntry | undefined {
-  const suffix = resourcePath(type, 'account', accountId).toLowerCase();
+export function newestMatching(entries: readonly AuditLogEntry[], type: ResourceType, scope: Scope, id: string, drift?: Pick<ResourcePlan, 'changes' | 'live'>): AuditLogEntry | undefined {
+  const suffix = resourcePath(type, scope, id).toLowerCase();
   const writes = entries.filter(
     (entry) =>
       WRITE_METHODS.has(String(entry.raw?.method ?? '').toUpperCase()) &&

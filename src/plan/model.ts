@@ -291,16 +291,16 @@ const CONTEXTS: Record<string, string> = {
  * shared by the renderers so that they say the same thing. Text from the audit log is made visible.
  */
 export function describeAttributedChange(change: AttributedChange): string {
-  const how = change.by_ztsync || !change.context ? '' : ` ${CONTEXTS[change.context] ?? `via ${change.context}`}`;
+  // ztsync's own credential in other hands is still that credential: say which, not that ztsync ran.
+  if (change.by_ztsync) return visible(`changed with ztsync's own ${change.token === null ? 'credential' : `token ${JSON.stringify(change.token)}`}, ${utcMinute(change.at)}`);
+  const how = change.context ? ` ${CONTEXTS[change.context] ?? `via ${change.context}`}` : '';
   return visible(`changed by ${whoChanged(change)}${how}, ${utcMinute(change.at)}`);
 }
 
-function whoChanged({ by_ztsync, actor_type, email, token }: AttributedChange): string {
-  const tokenName = token === null ? null : `token ${JSON.stringify(token)}`;
-  if (by_ztsync) return `ztsync (${tokenName ?? email ?? 'its own credential'})`;
+function whoChanged({ actor_type, email, token }: AttributedChange): string {
   if (actor_type === 'system') return 'Cloudflare (system)';
   if (actor_type === 'cloudflare_admin') return `Cloudflare staff${email ? ` (${email})` : ''}`;
-  return email ?? tokenName ?? `an unnamed ${actor_type}`;
+  return email ?? (token === null ? `an unnamed ${actor_type}` : `token ${JSON.stringify(token)}`);
 }
 
 /** "2026-12-01 14:03 UTC" (the text as it is when it is not a time). */

@@ -4,7 +4,7 @@
 import Cloudflare from 'cloudflare';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type NamedToken, type RunningEmulator } from '../../src/emulator/index.js';
-import { ACCOUNT, call, codes, DOH_PATH, EMPTY_ACCOUNT, ORG_PATH, OTHER_TOKEN_ID, startTestEmulator, ZONE, ZONE_ORG_PATH } from '../helpers/emulator.js';
+import { ACCOUNT, call, codes, DOH_PATH, EMPTY_ACCOUNT, ORG_PATH, OTHER_TOKEN_ID, startTestEmulator, testSeed, ZONE, ZONE_ORG_PATH } from '../helpers/emulator.js';
 
 const AUDIT = `/accounts/${ACCOUNT}/logs/audit`;
 const WINDOW = 'since=2026-01-01&before=2027-01-01';
@@ -97,6 +97,27 @@ describe('writes are recorded as v2 audit entries', () => {
     expect((await call(em, 'GET', '/__emulator/audit', as('deploy-secret'))).body).toHaveLength(1);
     await call(em, 'POST', '/__emulator/reset', { body: {}, ...as('deploy-secret') });
     expect((await call(em, 'GET', '/__emulator/audit', as('deploy-secret'))).body).toEqual([]);
+  });
+});
+
+describe("a zone's writes", () => {
+  it("are in its account's log when the seed names the account (account_id), which GET /zones/{id} answers", async () => {
+    const seed = testSeed();
+    seed.zones![0].account_id = ACCOUNT;
+    em = await startTestEmulator({ seed, now: clock().now });
+    expect((await call(em, 'GET', `/zones/${ZONE}`)).body.result).toEqual({ id: ZONE, account: { id: ACCOUNT } });
+    await dashboard(`/zones/${ZONE}/organization`, { actor: { email: 'bob@example.com' }, set: { name: 'Zone org 2' } });
+    await call(em, 'PUT', ZONE_ORG_PATH, { body: { name: 'Zone org 3', auth_domain: 'zone.cloudflareaccess.com' } });
+    const entries = (await call(em, 'GET', `${AUDIT}?${WINDOW}&zone_id=${ZONE}`)).body.result;
+    expect(entries.map((e: { raw: { method: string }; account: unknown; zone: unknown }) => [e.raw.method, e.account, e.zone])).toEqual([
+      ['PUT', { id: ACCOUNT }, { id: ZONE }],
+      ['PATCH', { id: ACCOUNT }, { id: ZONE }],
+    ]);
+    // Without account_id the zone names no account, and no account's log has its writes.
+    await em.close();
+    em = await startTestEmulator({ now: clock().now });
+    expect((await call(em, 'GET', `/zones/${ZONE}`)).body.result).toEqual({ id: ZONE });
+    expect((await call(em, 'GET', '/zones/nope')).status).toBe(404);
   });
 });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NamedToken, RunningEmulator } from '../../src/emulator/index.js';
 import { describeAttributedChange, type AttributedChange } from '../../src/plan/model.js';
-import { DEMO_SEED, EXAMPLES, PRODUCTION, RESEARCH, SECRET_TOKEN, STAGING, demoEmulator, ztsync } from '../helpers/reconcile.js';
+import { DEMO_SEED, EXAMPLES, PRODUCTION, RESEARCH, SECRET_TOKEN, STAGING, ZONE, demoEmulator, ztsync } from '../helpers/reconcile.js';
 import { loadSeedFile } from '../../src/emulator/index.js';
 import { CloudflareClient } from '../../src/cloudflare/client.js';
 import { attributePlan } from '../../src/plan/attribute.js';
@@ -93,6 +93,22 @@ describe('plan --attribute', () => {
     expect(auditQueries()).toBe(3);
   });
 
+  it("a zone: its account (GET /zones/{id}) is asked, then that account's log; the zone's own path is matched", async () => {
+    await inSync();
+    await admin('PATCH', `/__emulator/zones/${ZONE}/organization`, { actor: { email: 'carol@example.com' }, set: { name: 'Renamed intranet' } });
+    // A write to the account's own organization at the same time is not the zone's.
+    await dashboard(PRODUCTION, 'alice@example.com', { name: 'Widget Corps Internal Applications' });
+    const plan = await planJson();
+    expect(target(plan, ZONE).attribution.changes).toEqual([expect.objectContaining({ email: 'carol@example.com', context: 'dash', resource: 'organization' })]);
+    expect(em!.state.snapshot().counters.requests['GET /zones/:id']).toBe(1);
+    // Without the account in the answer it says so.
+    const state = em!.state.toSeed();
+    delete state.zones[0].account_id;
+    await admin('POST', '/__emulator/reset', state);
+    await admin('PATCH', `/__emulator/zones/${ZONE}/organization`, { actor: { email: 'carol@example.com' }, set: { name: 'Renamed again' } });
+    expect(target(await planJson(), ZONE).attribution).toEqual({ status: 'unavailable', reason: 'the API did not say which account owns this zone, whose audit log holds its changes' });
+  });
+
   it('a later write that left the drifted field alone does not take the blame (when the log has request bodies)', async () => {
     await inSync();
     await dashboard(STAGING, 'bob@example.com', { login_design: { background_color: '#000000' } });
@@ -170,7 +186,7 @@ describe('describeAttributedChange', () => {
   it('says who, how and when', () => {
     expect(describeAttributedChange(base)).toBe('changed by alice@example.com in the dashboard, 2026-12-01 14:03 UTC');
     expect(describeAttributedChange({ ...base, actor_type: 'account', email: null, token: 'cleanup script', context: 'api_token' })).toBe('changed by token "cleanup script" with an API token, 2026-12-01 14:03 UTC');
-    expect(describeAttributedChange({ ...base, actor_type: 'account', email: null, token: 'ztsync deploy', context: 'api_token', by_ztsync: true })).toBe('changed by ztsync (token "ztsync deploy"), 2026-12-01 14:03 UTC');
+    expect(describeAttributedChange({ ...base, actor_type: 'account', email: null, token: 'ztsync deploy', context: 'api_token', by_ztsync: true })).toBe('changed with ztsync\'s own token "ztsync deploy", 2026-12-01 14:03 UTC');
     expect(describeAttributedChange({ ...base, context: 'api_key' })).toBe('changed by alice@example.com with a Global API key, 2026-12-01 14:03 UTC');
     expect(describeAttributedChange({ ...base, actor_type: 'system', email: null, context: null })).toBe('changed by Cloudflare (system), 2026-12-01 14:03 UTC');
     // Text from the log cannot act on a terminal.
