@@ -109,6 +109,18 @@ describe('plan --attribute', () => {
     expect(target(await planJson(), ZONE).attribution).toEqual({ status: 'unavailable', reason: 'the API did not say which account owns this zone, whose audit log holds its changes' });
   });
 
+  it('a saved plan with attribution is applied like any other: attribution is a note for people, never authority', async () => {
+    await inSync();
+    await dashboard(PRODUCTION, 'alice@example.com', { session_duration: '6h' });
+    const dir = await mkdtemp(join(tmpdir(), 'ztsync-attr-'));
+    const saved = join(dir, 'plan.json');
+    expect((await ztsync(em!, ['plan', EXAMPLES, '--attribute', '--format', 'json', '--out', saved])).code).toBe(0);
+    expect(JSON.parse(await readFile(saved, 'utf8')).targets.some((t: { attribution?: unknown }) => t.attribution)).toBe(true);
+    const applied = await ztsync(em!, ['apply', '--plan', saved, EXAMPLES, '--auto-approve']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await planJson()).summary).toMatchObject({ create: 0, update: 0 });
+  });
+
   it('a later write that left the drifted field alone does not take the blame (when the log has request bodies)', async () => {
     await inSync();
     await dashboard(STAGING, 'bob@example.com', { login_design: { background_color: '#000000' } });
