@@ -9271,12 +9271,12 @@ var require_agent = __commonJS({
       "sessionIdContext",
       "ticketKeys"
     ];
-    var getSortedIndex = (array, value, compare) => {
+    var getSortedIndex = (array, value, compare2) => {
       let low = 0;
       let high = array.length;
       while (low < high) {
         const mid = low + high >>> 1;
-        if (compare(array[mid], value)) {
+        if (compare2(array[mid], value)) {
           low = mid + 1;
         } else {
           high = mid;
@@ -14544,7 +14544,7 @@ var require_dist = __commonJS({
       applyChangelist: () => applyChangelist,
       applyChangeset: () => applyChangeset,
       atomizeChangeset: () => atomizeChangeset2,
-      compare: () => compare2,
+      compare: () => compare22,
       createContainer: () => createContainer,
       createValue: () => createValue,
       diff: () => diff2,
@@ -14628,7 +14628,7 @@ var require_dist = __commonJS({
           Object.entries(embeddedObjKeys).map(([key, value]) => [key.replace(/^\./, ""), value])
         );
       }
-      return compare(oldObj, newObj, [], [], {
+      return compare2(oldObj, newObj, [], [], {
         embeddedObjKeys,
         keysToSkip: keysToSkip ?? [],
         treatTypeChangeAsReplace: treatTypeChangeAsReplace ?? true
@@ -14820,7 +14820,7 @@ var require_dist = __commonJS({
       const left = path.at(-1);
       return left ?? "$root";
     };
-    var compare = (oldObj, newObj, path, keyPath, options) => {
+    var compare2 = (oldObj, newObj, path, keyPath, options) => {
       let changes = [];
       const currentPath = keyPath.join(".");
       if (options.keysToSkip?.some((skipPath) => {
@@ -14933,7 +14933,7 @@ var require_dist = __commonJS({
       for (k of intersectionKeys) {
         newPath = path.concat([k]);
         newKeyPath = skipPath ? keyPath : keyPath.concat([k]);
-        const diffs = compare(oldObj[k], newObj[k], newPath, newKeyPath, options);
+        const diffs = compare2(oldObj[k], newObj[k], newPath, newKeyPath, options);
         if (diffs.length) {
           changes = changes.concat(diffs);
         }
@@ -15303,7 +15303,7 @@ var require_dist = __commonJS({
       return object;
     };
     var ARRAY_WRAPPER_KEY = "_$arr";
-    var compare2 = (oldObject, newObject) => {
+    var compare22 = (oldObject, newObject) => {
       if (Array.isArray(oldObject) || Array.isArray(newObject)) {
         const wrappedOld = { [ARRAY_WRAPPER_KEY]: oldObject };
         const wrappedNew = { [ARRAY_WRAPPER_KEY]: newObject };
@@ -22529,8 +22529,8 @@ var require_formats = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate, compare) {
-      return { validate, compare };
+    function fmtDef(validate, compare2) {
+      return { validate, compare: compare2 };
     }
     exports.fullFormats = {
       // date: http://tools.ietf.org/html/rfc3339#section-5.6
@@ -31616,8 +31616,8 @@ function parseUnbounded(text2, units) {
   return sign * total;
 }
 function scaled(number2, scale) {
-  const [whole, fraction = ""] = number2.split(".");
-  const wholePart = BigInt(whole || "0") * scale;
+  const [whole2, fraction = ""] = number2.split(".");
+  const wholePart = BigInt(whole2 || "0") * scale;
   if (!fraction) return wholePart;
   const denominator = 10n ** BigInt(fraction.length);
   return wholePart + BigInt(fraction) * scale / denominator;
@@ -31640,11 +31640,11 @@ function formatDuration(nanos) {
   return negative ? "-" + out : out;
 }
 function decimal(n3, size) {
-  const whole = n3 / size;
+  const whole2 = n3 / size;
   const rest = n3 % size;
-  if (rest === 0n) return String(whole);
+  if (rest === 0n) return String(whole2);
   const digits = String(size).length - 1;
-  return `${whole}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
+  return `${whole2}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
 }
 
 // src/resources/normalize.ts
@@ -31994,13 +31994,19 @@ function resourceSpec(type) {
 async function mapLimit(items, limit, fn, signal) {
   const results = new Array(items.length);
   let next = 0;
+  let failure;
   const worker = async () => {
-    while (next < items.length && !signal?.aborted) {
+    while (next < items.length && !signal?.aborted && !failure) {
       const index = next++;
-      results[index] = await fn(items[index], index);
+      try {
+        results[index] = await fn(items[index], index);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
   return signal?.aborted ? results.filter((_, index) => index in results) : results;
 }
 
@@ -32047,7 +32053,8 @@ async function applyPlan(plan, clients, options = {}) {
     if (blockedBy !== void 0) return Promise.resolve(blocked(target2, blockedBy));
     const client = clientFor(clients, target2.credentials_env);
     const stopped = needsRequests(target2) ? stopReason(client, target2, options.signal) : void 0;
-    return stopped ? Promise.resolve(skipped(target2, stopped)) : applyTarget(target2, client, pass);
+    if (stopped) return Promise.resolve(skipped(target2, stopped));
+    return applyTarget(target2, client, pass).catch((err) => crashed(target2, err));
   };
   const targets = await mapLimit(plan.targets, concurrency, async (target2) => {
     const result = await run(target2, options);
@@ -32084,6 +32091,11 @@ function blockedTargets(plan) {
     byTarget.set(key, [...byTarget.get(key) ?? [], `${b2.rule} (${b2.resource}.${b2.path})`]);
   }
   return new Map([...byTarget].map(([key, rules]) => [key, rules.join(", ")]));
+}
+function crashed(target2, err) {
+  const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: r2.action === "noop" ? "unchanged" : "failed", error: null }));
+  const what = err instanceof Error ? err.message : String(err);
+  return { scope: target2.scope, id: target2.id, description: target2.description, outcome: "failed", resources, error: `failed unexpectedly (${what}); run plan to see whether anything was written` };
 }
 function skipped(target2, reason2) {
   const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "skipped", error: null }));
@@ -32250,14 +32262,560 @@ var ResourceWriter = class {
 
 // src/plan/render-text.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
+
+// src/config/model.ts
+function formatPosition({ file, line, col }) {
+  return `${file}:${line}:${col}`;
+}
+function formatDiagnostic(d2) {
+  const place2 = d2.line > 0 ? formatPosition(d2) : d2.file;
+  return visible(`${place2}: ${d2.severity === "warning" ? "warning: " : ""}${d2.message}${d2.path ? ` (${d2.path})` : ""}`);
+}
+
+// src/config/yaml.ts
+var yaml = true ? await Promise.resolve().then(() => (init_browser(), browser_exports)) : await fromNodeModules();
+var { parseDocument: parseDocument2, LineCounter: LineCounter2, Schema: Schema2, visit: visit3, isAlias: isAlias2, isCollection: isCollection3, isMap: isMap3, isNode: isNode2, isPair: isPair2, isScalar: isScalar3, isSeq: isSeq2 } = yaml;
+
+// src/config/block-yaml.ts
+var LINE = 2 ** 20;
+var MAX_DEPTH = 64;
+var DECLINE = /* @__PURE__ */ Symbol("decline");
+var OUTSIDE_SUBSET_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
+var INDICATORS = /* @__PURE__ */ new Set([..."-?:,[]{}#&*!|>'\"%@`"]);
+var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+var PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+var AFTER_QUOTED = /^(?: +#.*| *)$/;
+var JSON_ESCAPES = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
+var MAY_BE_TAGGED = new Set([..."~nNtTfF+-.0123456789"].map((c4) => c4.charCodeAt(0)));
+var PLAIN_TAGS = new Schema2({}).tags.filter((tag) => tag.default === true && tag.test !== void 0);
+function readBlockYaml(text2) {
+  if (OUTSIDE_SUBSET_CHARS.test(text2) || LONE_SURROGATE.test(text2)) return void 0;
+  try {
+    return new BlockReader(text2).document();
+  } catch {
+    return void 0;
+  }
+}
+function decline() {
+  throw DECLINE;
+}
+var BlockReader = class {
+  lines;
+  /** The current line, and the column its content starts at (past a sequence item's `- ` when inside one). */
+  index = 0;
+  start = 0;
+  positions = /* @__PURE__ */ new Map();
+  /** Keys already found plain (a fleet's files repeat a handful of keys thousands of times). */
+  plainKeys = /* @__PURE__ */ new Set();
+  constructor(text2) {
+    this.lines = text2.split("\n");
+    if (this.lines.some((line) => line.length >= LINE)) decline();
+  }
+  document() {
+    const empty = { data: {}, positions: this.positions };
+    if (!this.nextContent(true)) return empty;
+    if (this.lines[this.index] === "---") {
+      this.index++;
+      if (!this.nextContent()) return empty;
+    }
+    const data = this.mapping(this.start, 0);
+    if (this.nextContent()) decline();
+    return { data, positions: this.positions };
+  }
+  /** Moves to the next line with content (skipping blank and comment lines); false at the end of the text. */
+  nextContent(documentStart = false) {
+    for (; this.index < this.lines.length; this.index++) {
+      const line = this.lines[this.index];
+      let col = 0;
+      while (line.charCodeAt(col) === 32) col++;
+      if (col === line.length || line.charCodeAt(col) === 35) continue;
+      if (documentStart && line === "---") return true;
+      if (col === 0 && (line.startsWith("...") || line.startsWith("---") || line.startsWith("%"))) decline();
+      this.start = col;
+      return true;
+    }
+    return false;
+  }
+  at(col) {
+    return (this.index + 1) * LINE + col + 1;
+  }
+  /**
+   * The line of the next entry of a block whose entries stand at `indent` (the current line for its first), or
+   * undefined where the block ends: at the end of the text or a line indented less.
+   */
+  entryLine(indent, first) {
+    if (!first && (!this.nextContent() || this.start < indent)) return void 0;
+    if (this.start !== indent) decline();
+    return this.lines[this.index];
+  }
+  /** The positions of a new mapping or sequence's entries, to be filled in as they are read. */
+  track(collection, depth) {
+    if (depth >= MAX_DEPTH) decline();
+    const positions = [];
+    this.positions.set(collection, positions);
+    return positions;
+  }
+  /** A block mapping whose keys stand at `indent`, starting on the current line. */
+  mapping(indent, depth) {
+    const data = {};
+    const positions = this.track(data, depth);
+    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
+      const colon = line.indexOf(":", indent);
+      if (colon < 0) decline();
+      const key = line.slice(indent, colon);
+      if (!this.isPlainKey(key) || Object.hasOwn(data, key)) decline();
+      positions.push(this.at(indent));
+      const after = colon + 1;
+      if (after < line.length && line.charCodeAt(after) !== 32) decline();
+      const valueStart = skipSpaces(line, after);
+      if (valueStart === line.length || line.charCodeAt(valueStart) === 35) {
+        this.index++;
+        if (!this.nextContent()) decline();
+        positions.push(this.at(this.start));
+        data[key] = this.nestedBlock(indent, depth);
+      } else {
+        positions.push(this.at(valueStart));
+        data[key] = this.scalar(line, valueStart);
+        this.index++;
+      }
+    }
+    return data;
+  }
+  /** The value of a key with nothing after its colon: a mapping or sequence starting on the current line. */
+  nestedBlock(keyIndent, depth) {
+    const line = this.lines[this.index];
+    const isItem = line.charCodeAt(this.start) === 45 && (line.length === this.start + 1 || line.charCodeAt(this.start + 1) === 32);
+    if (isItem && this.start >= keyIndent) return this.sequence(this.start, depth + 1, this.start === keyIndent);
+    if (this.start > keyIndent) return this.mapping(this.start, depth + 1);
+    return decline();
+  }
+  /** A block sequence whose dashes stand at `indent`, starting on the current line. */
+  sequence(indent, depth, sameIndentAsKey) {
+    const items = [];
+    const positions = this.track(items, depth);
+    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
+      if (line.charCodeAt(indent) !== 45) {
+        if (sameIndentAsKey) break;
+        decline();
+      }
+      if (line.charCodeAt(indent + 1) !== 32) decline();
+      const itemStart = skipSpaces(line, indent + 1);
+      if (itemStart === line.length || line.charCodeAt(itemStart) === 35) decline();
+      positions.push(this.at(itemStart));
+      if (this.startsWithKey(line, itemStart)) {
+        this.start = itemStart;
+        items.push(this.mapping(itemStart, depth + 1));
+      } else {
+        items.push(this.scalar(line, itemStart));
+        this.index++;
+      }
+    }
+    return items;
+  }
+  /** A key yaml reads as a string, written plainly; yaml reads at most 1024 characters as an implicit key. */
+  isPlainKey(key) {
+    if (this.plainKeys.has(key)) return true;
+    const plain = key.length <= 1024 && PLAIN_KEY.test(key) && key !== "__proto__" && !PLAIN_TAGS.some((tag) => tag.test.test(key));
+    if (plain) this.plainKeys.add(key);
+    return plain;
+  }
+  /** Whether a sequence item starts with `key:` (a mapping), as opposed to a scalar. */
+  startsWithKey(line, start) {
+    const colon = line.indexOf(":", start);
+    return colon > start && (colon + 1 === line.length || line.charCodeAt(colon + 1) === 32) && this.isPlainKey(line.slice(start, colon));
+  }
+  /** A scalar, or a flow sequence of scalars, that fills the rest of the line (a comment may follow). */
+  scalar(line, start) {
+    const c4 = line[start];
+    if (c4 === "[") return this.flowSequence(line, start);
+    if (c4 === '"' || c4 === "'") {
+      const end = closingQuote(line, start);
+      if (end < 0 || !AFTER_QUOTED.test(line.slice(end + 1))) decline();
+      return c4 === '"' ? doubleQuoted(line.slice(start, end + 1)) : line.slice(start + 1, end).replaceAll("''", "'");
+    }
+    if (INDICATORS.has(c4)) decline();
+    const comment = line.indexOf(" #", start);
+    const text2 = line.slice(start, endOfSpaces(line, start, comment < 0 ? line.length : comment));
+    if (text2.includes(": ") || text2.endsWith(":")) decline();
+    return plainValue2(text2);
+  }
+  /** `[a, "b", c]` on one line: scalars only, no empty or trailing items. */
+  flowSequence(line, start) {
+    const items = [];
+    const positions = this.track(items, 0);
+    let i3 = skipSpaces(line, start + 1);
+    while (line[i3] !== "]") {
+      positions.push(this.at(i3));
+      if (line[i3] === '"' || line[i3] === "'") {
+        const end = closingQuote(line, i3);
+        if (end < 0) decline();
+        items.push(line[i3] === '"' ? doubleQuoted(line.slice(i3, end + 1)) : line.slice(i3 + 1, end).replaceAll("''", "'"));
+        i3 = skipSpaces(line, end + 1);
+      } else {
+        let end = i3;
+        while (end < line.length && line[end] !== "," && line[end] !== "]") end++;
+        const text2 = line.slice(i3, endOfSpaces(line, i3, end));
+        if (text2 === "" || INDICATORS.has(text2[0]) || /[[\]{}#:]/.test(text2)) decline();
+        items.push(plainValue2(text2));
+        i3 = end;
+      }
+      if (line[i3] === ",") {
+        i3 = skipSpaces(line, i3 + 1);
+        if (line[i3] === "]") decline();
+      } else if (line[i3] !== "]") {
+        decline();
+      }
+    }
+    if (!AFTER_QUOTED.test(line.slice(i3 + 1))) decline();
+    return items;
+  }
+};
+function endOfSpaces(line, start, end) {
+  let i3 = end;
+  while (i3 > start && line.charCodeAt(i3 - 1) === 32) i3--;
+  return i3;
+}
+function skipSpaces(line, from) {
+  let i3 = from;
+  while (line.charCodeAt(i3) === 32) i3++;
+  return i3;
+}
+function closingQuote(line, start) {
+  const quote = line[start];
+  for (let i3 = start + 1; i3 < line.length; i3++) {
+    if (quote === '"' && line[i3] === "\\") i3++;
+    else if (line[i3] === quote) {
+      if (quote === "'" && line[i3 + 1] === "'") i3++;
+      else return i3;
+    }
+  }
+  return -1;
+}
+function doubleQuoted(quoted) {
+  if (!quoted.includes("\\")) return quoted.slice(1, -1);
+  if (quoted.replace(JSON_ESCAPES, "").includes("\\")) decline();
+  return JSON.parse(quoted);
+}
+function plainValue2(text2) {
+  if (!MAY_BE_TAGGED.has(text2.charCodeAt(0))) return text2;
+  const tag = PLAIN_TAGS.find((t2) => t2.test.test(text2));
+  if (!tag) return text2;
+  let failed = false;
+  const resolved = tag.resolve(text2, () => failed = true, { intAsBigInt: false });
+  if (failed) decline();
+  return isScalar3(resolved) ? resolved.value : resolved;
+}
+
+// src/config/positions.ts
+function positionAt(file, lines, offset) {
+  const { line, col } = lines.linePos(offset);
+  return { file, line, col };
+}
+function fileDiagnostic(file, message) {
+  return { file, line: 0, col: 0, message, path: "" };
+}
+function locate(f2, path) {
+  let here = { value: f2.doc.contents, key: null };
+  for (const segment of path) {
+    const node = resolve(f2, here.value);
+    if (isMap3(node)) {
+      const pair = node.items.find((p2) => isScalar3(p2.key) && String(p2.key.value) === String(segment));
+      if (!pair) break;
+      here = { value: pair.value ?? null, key: pair.key };
+    } else if (isSeq2(node)) {
+      const item = node.items[Number(segment)];
+      if (!item) break;
+      here = { value: item, key: null };
+    } else {
+      break;
+    }
+  }
+  return here;
+}
+function resolve(f2, node) {
+  return isAlias2(node) ? node.resolve(f2.doc) ?? node : node;
+}
+function documentLocator(f2) {
+  return {
+    value(path) {
+      const { value, key } = locate(f2, path);
+      const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
+      if (!isEmpty2) return positionAt(f2.file, f2.lines, value.range?.[0] ?? 0);
+      if (key) return positionAt(f2.file, f2.lines, key.range?.[0] ?? 0);
+      const after = value?.range?.[0];
+      const dash = after === void 0 ? -1 : f2.text.lastIndexOf("-", after - 1);
+      return positionAt(f2.file, f2.lines, dash >= 0 ? dash : after ?? 0);
+    },
+    key(path) {
+      const { value, key } = locate(f2, path);
+      return positionAt(f2.file, f2.lines, (key ?? value)?.range?.[0] ?? 0);
+    }
+  };
+}
+function blockLocator(file, root, positions) {
+  const segments = [];
+  const nodes = [root];
+  const keys = [];
+  const values = [];
+  const find = (path, wantKey) => {
+    let depth = 0;
+    while (depth < path.length && depth < segments.length && path[depth] === segments[depth]) depth++;
+    segments.length = keys.length = values.length = depth;
+    nodes.length = depth + 1;
+    for (; depth < path.length; depth++) {
+      const node = nodes[depth];
+      const entries2 = typeof node === "object" && node !== null ? positions.get(node) : void 0;
+      if (!entries2) break;
+      const segment = path[depth];
+      if (Array.isArray(node)) {
+        const index = Number(segment);
+        if (!(index < entries2.length)) break;
+        keys.push(NO_KEY);
+        values.push(entries2[index]);
+      } else {
+        const index = entryIndex(node, String(segment));
+        if (index < 0) break;
+        keys.push(entries2[2 * index]);
+        values.push(entries2[2 * index + 1]);
+      }
+      segments.push(segment);
+      nodes.push(node[segment]);
+    }
+    const deepest = values.length - 1;
+    const at = deepest < 0 ? 1 * LINE + 1 : wantKey && keys[deepest] !== NO_KEY ? keys[deepest] : values[deepest];
+    return { file, line: Math.floor(at / LINE), col: at % LINE };
+  };
+  return { value: (path) => find(path, false), key: (path) => find(path, true) };
+}
+var NO_KEY = -1;
+function entryIndex(object, key) {
+  let index = 0;
+  for (const k in object) {
+    if (k === key) return index;
+    index++;
+  }
+  return -1;
+}
+function valuePosition(f2, path) {
+  return f2.where.value(path);
+}
+function keyPosition(f2, path) {
+  return f2.where.key(path);
+}
+function sourceText(f2, path) {
+  const { value } = locate(f2, path);
+  return value?.range ? f2.text.slice(value.range[0], value.range[1]) : void 0;
+}
+function commentInPlaceOfValue(f2, path) {
+  const { value, key } = locate(f2, path);
+  const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
+  if (!isEmpty2 || !key?.range) return void 0;
+  const end = f2.text.indexOf("\n", key.range[1]);
+  return commentAfterColon(f2.text.slice(key.range[1], end < 0 ? void 0 : end));
+}
+function commentAfterColon(rest) {
+  const afterColon = rest.trimStart();
+  if (!afterColon.startsWith(":")) return void 0;
+  const comment = afterColon.slice(1).trimStart();
+  if (comment.length === afterColon.length - 1 || !comment.startsWith("#")) return void 0;
+  return comment.trimEnd();
+}
+function walkYaml(root, walker) {
+  const path = [];
+  const walk = (node) => {
+    if (!isNode2(node)) return;
+    walker.node?.(node);
+    if (!isCollection3(node)) return;
+    const inSeq = isSeq2(node);
+    node.items.forEach((item, index) => {
+      if (inSeq) path.push(index);
+      if (isPair2(item)) {
+        path.push(isScalar3(item.key) && typeof item.key.value === "string" ? item.key.value : null);
+        walker.pair?.(item, path);
+        walk(item.key);
+        walk(item.value);
+        path.pop();
+      } else {
+        walk(item);
+      }
+      if (inSeq) path.pop();
+    });
+  };
+  walk(root);
+}
+function describePath(path) {
+  return path.map((s2, i3) => typeof s2 === "number" || /^\d+$/.test(s2) ? `[${s2}]` : i3 === 0 ? s2 : `.${s2}`).join("");
+}
+function pointerToPath(pointer) {
+  if (pointer === "") return [];
+  return pointer.slice(1).split("/").map((s2) => s2.replace(/~1/g, "/").replace(/~0/g, "~")).map((s2) => /^\d+$/.test(s2) ? Number(s2) : s2);
+}
+
+// src/config/budget.ts
+function parseBudget(text2) {
+  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
+  if (!m2) return void 0;
+  const n3 = Number(m2[1]);
+  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
+  return { kind: "count", count: n3 };
+}
+function formatBudget(budget) {
+  return budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
+}
+function configBudget(f2) {
+  const given = isPlainObject3(f2.data) ? f2.data.budget : void 0;
+  if (!isPlainObject3(given) || typeof given.reason !== "string") return void 0;
+  const max = given.max_changed_targets;
+  const budget = typeof max === "number" ? Number.isSafeInteger(max) && max >= 0 ? parseBudget(String(max)) : void 0 : typeof max === "string" ? parseBudget(max) : void 0;
+  if (!budget) return void 0;
+  return { budget, reason: given.reason, source: keyPosition(f2, ["budget"]) };
+}
+
+// src/resources/safety.ts
+var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
+var replaced = (before) => isSet2(before);
+var turnedOff = (before, after) => before === true && after !== true;
+var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
+var longer = (before, after) => {
+  const was = typeof before === "string" ? parseDuration(before) : void 0;
+  if (was === void 0) return false;
+  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
+  return now === void 0 || now > was;
+};
+var SAFETY_RULES = [
+  {
+    name: "auth-domain-change",
+    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
+    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
+  },
+  {
+    name: "deny-unmatched-requests-off",
+    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
+  },
+  {
+    name: "ui-read-only-off",
+    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
+    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
+  },
+  {
+    name: "mfa-weakened",
+    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
+    triggers: [
+      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
+      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
+      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
+    ]
+  },
+  {
+    name: "warp-auth-off",
+    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
+    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
+  },
+  {
+    name: "doh-token-replaced",
+    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
+    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
+  }
+];
+var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
+var CHANGE_BUDGET_RULE = "max-changed-targets";
+
+// src/plan/safety.ts
+var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
+var DEFAULT_BUDGET_MIN_TARGETS = 8;
+function checkSafety(plan, options = {}) {
+  const blocked2 = [];
+  const allowed = [];
+  for (const target2 of plan.targets) {
+    for (const resource of target2.resources) {
+      if (resource.action === "noop") continue;
+      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
+    }
+  }
+  const budget = judgeBudget(plan, options);
+  if (budget.blocked) blocked2.push(budget.blocked);
+  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
+}
+function judgeChange(target2, resource, change, allow, blocked2, allowed) {
+  for (const rule of SAFETY_RULES) {
+    for (const trigger of rule.triggers) {
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
+      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
+      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
+      if (allowance) {
+        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
+      } else {
+        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
+      }
+    }
+  }
+}
+function unusedAllowances(plan, allow) {
+  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
+  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
+  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
+}
+function judgeBudget(plan, options) {
+  const { fleet, configBudget: configBudget2 } = options;
+  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
+  const setBy = options.budget ? "flag" : configBudget2 ? "config" : "default";
+  const budget = options.budget ?? configBudget2?.budget ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
+  if (!budget) return { report: null };
+  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
+  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
+  const targets = plan.targets.length;
+  const changing = plan.targets.filter(targetChanges);
+  const introduced = options.countIntroduced && plan.baseline ? changing.filter(introducesChange) : null;
+  const changed = (introduced ?? changing).length;
+  const max = formatBudget(budget);
+  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
+  const report = {
+    max,
+    limit,
+    changed,
+    targets,
+    shard,
+    set_by: setBy,
+    reason: setBy === "config" ? configBudget2.reason : null,
+    source: setBy === "config" ? configBudget2.source : null,
+    counts: introduced ? "introduced" : "all",
+    drift_only: introduced ? changing.length - introduced.length : null
+  };
+  if (changed <= limit) return { report };
+  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
+  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
+  const what = introduced ? `${changed} of ${targets} targets would change by what this config introduces` : `${changed} of ${targets} targets would change`;
+  const message = `${what}, more than the change budget (${of}, ${budgetOrigin(report)}${share}); ${BUDGET_LIFT}`;
+  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
+}
+var BUDGET_LIFT = 'if that is intended, raise it in the config, where the pull request shows it to reviewers — budget: { max_changed_targets: "N%", reason: "why" } — or for one run with --max-changed-targets N or N%';
+function introducesChange(target2) {
+  return target2.resources.some((r2) => r2.action !== "noop" && r2.changes.some((c4) => c4.origin !== "drift"));
+}
+function budgetOrigin(report) {
+  if (report.set_by === "flag") return "set with --max-changed-targets";
+  if (report.set_by === "config") return `set at ${report.source ? formatPosition(report.source) : "the config"}: ${JSON.stringify(report.reason)}`;
+  return "the default";
+}
+function shares(limit, sizes) {
+  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
+  if (total === 0) return sizes.map(() => 0);
+  const quotas = sizes.map((size) => limit * size / total);
+  const result = quotas.map(Math.floor);
+  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
+  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
+  return result;
+}
+
+// src/plan/render-text.ts
 var MARK = { create: "+", update: "~", noop: "=" };
 function renderText(plan, { color }) {
   const c4 = import_picocolors.default.createColors(color);
   const blocks = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop")).map((t2) => renderTarget(plan, t2, c4));
   if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c4));
   if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c4));
-  const summary3 = plan.baseline ? `${summaryLine(plan, c4)}
-${baselineLine(plan)}` : summaryLine(plan, c4);
+  const summary3 = [summaryLine(plan, c4), ...plan.baseline ? [baselineLine(plan)] : [], ...plan.change_budget ? [budgetLine(plan)] : []].join("\n");
   return [...blocks, summary3].join("\n\n") + "\n";
 }
 function renderTarget(plan, target2, c4) {
@@ -32315,6 +32873,19 @@ function baselineLine(plan) {
   const changes = (n3) => `${n3} ${n3 === 1 ? "change" : "changes"}`;
   return `Against the baseline (${visible(plan.baseline.paths.join(", "))}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
 }
+function budgetLine(plan) {
+  return visible(budgetText(plan, (file) => file, (reason2) => JSON.stringify(reason2)));
+}
+function budgetText(plan, place2, reason2) {
+  const b2 = plan.change_budget;
+  if (!b2) return `Change budget: none below ${DEFAULT_BUDGET_MIN_TARGETS} targets (set one in the config: budget: { max_changed_targets: N or "N%", reason: "…" }).`;
+  const fleet = b2.shard ? b2.shard.fleet_targets : b2.targets;
+  const max = b2.max.endsWith("%") ? `${b2.max} of ${fleet} ${fleet === 1 ? "target" : "targets"}` : `${b2.max} ${b2.max === "1" ? "target" : "targets"}`;
+  const share = b2.shard ? `, shard ${b2.shard.index}/${b2.shard.count}'s share of ${b2.shard.fleet_limit}` : "";
+  const counted = b2.counts === "introduced" ? ` by what this config introduces (${b2.drift_only} more by drift alone, not counted)` : "";
+  const origin = b2.set_by === "config" && b2.source ? `set at ${place2(formatPosition(b2.source))}: ${reason2(b2.reason ?? "")}` : budgetOrigin(b2);
+  return `Change budget: ${b2.changed} of ${b2.targets} targets change${counted}; at most ${b2.limit} may (${max}${share}, ${origin}).`;
+}
 function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
   const { create: create2, update, noop: noop4, error } = plan.summary;
   const blocked2 = plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "";
@@ -32337,7 +32908,9 @@ function renderMarkdown(plan, options = {}) {
     "",
     "| create | update | unchanged | errors |",
     "| ---: | ---: | ---: | ---: |",
-    `| ${create2} | ${update} | ${noop4} | ${error} |`
+    `| ${create2} | ${update} | ${noop4} | ${error} |`,
+    // The budget's place and reason are config text: in a code span and escaped, like every other text from a pull request.
+    ...plan.change_budget ? ["", budgetText(plan, (at) => code(at), (reason2) => escapeText(reason2))] : []
   ].join("\n");
   const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
   const blocks = [head2];
@@ -32695,7 +33268,7 @@ async function loadSavedPlan(file) {
 
 // src/commands/shared/github.ts
 import { appendFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { isAbsolute, relative, resolve as resolve2, sep } from "node:path";
 function githubActions(io) {
   const env = io.env;
   if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
@@ -32785,7 +33358,7 @@ function escapeProperty(text2) {
 }
 function workspaceRelative(file, workspace) {
   if (!workspace) return file;
-  const inside = relative(resolve(workspace), resolve(file));
+  const inside = relative(resolve2(workspace), resolve2(file));
   if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return file;
   return inside.split(sep).join("/");
 }
@@ -32864,394 +33437,6 @@ function wholeNumber(option, text2, min) {
   const n3 = Number(text2);
   if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text2}"`);
   return n3;
-}
-
-// src/config/model.ts
-function formatPosition({ file, line, col }) {
-  return `${file}:${line}:${col}`;
-}
-function formatDiagnostic(d2) {
-  const place2 = d2.line > 0 ? formatPosition(d2) : d2.file;
-  return visible(`${place2}: ${d2.severity === "warning" ? "warning: " : ""}${d2.message}${d2.path ? ` (${d2.path})` : ""}`);
-}
-
-// src/config/yaml.ts
-var yaml = true ? await Promise.resolve().then(() => (init_browser(), browser_exports)) : await fromNodeModules();
-var { parseDocument: parseDocument2, LineCounter: LineCounter2, Schema: Schema2, visit: visit3, isAlias: isAlias2, isCollection: isCollection3, isMap: isMap3, isNode: isNode2, isPair: isPair2, isScalar: isScalar3, isSeq: isSeq2 } = yaml;
-
-// src/config/block-yaml.ts
-var LINE = 2 ** 20;
-var MAX_DEPTH = 64;
-var DECLINE = /* @__PURE__ */ Symbol("decline");
-var OUTSIDE_SUBSET_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
-var INDICATORS = /* @__PURE__ */ new Set([..."-?:,[]{}#&*!|>'\"%@`"]);
-var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-var PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-var AFTER_QUOTED = /^(?: +#.*| *)$/;
-var JSON_ESCAPES = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
-var MAY_BE_TAGGED = new Set([..."~nNtTfF+-.0123456789"].map((c4) => c4.charCodeAt(0)));
-var PLAIN_TAGS = new Schema2({}).tags.filter((tag) => tag.default === true && tag.test !== void 0);
-function readBlockYaml(text2) {
-  if (OUTSIDE_SUBSET_CHARS.test(text2) || LONE_SURROGATE.test(text2)) return void 0;
-  try {
-    return new BlockReader(text2).document();
-  } catch {
-    return void 0;
-  }
-}
-function decline() {
-  throw DECLINE;
-}
-var BlockReader = class {
-  lines;
-  /** The current line, and the column its content starts at (past a sequence item's `- ` when inside one). */
-  index = 0;
-  start = 0;
-  positions = /* @__PURE__ */ new Map();
-  /** Keys already found plain (a fleet's files repeat a handful of keys thousands of times). */
-  plainKeys = /* @__PURE__ */ new Set();
-  constructor(text2) {
-    this.lines = text2.split("\n");
-    if (this.lines.some((line) => line.length >= LINE)) decline();
-  }
-  document() {
-    const empty = { data: {}, positions: this.positions };
-    if (!this.nextContent(true)) return empty;
-    if (this.lines[this.index] === "---") {
-      this.index++;
-      if (!this.nextContent()) return empty;
-    }
-    const data = this.mapping(this.start, 0);
-    if (this.nextContent()) decline();
-    return { data, positions: this.positions };
-  }
-  /** Moves to the next line with content (skipping blank and comment lines); false at the end of the text. */
-  nextContent(documentStart = false) {
-    for (; this.index < this.lines.length; this.index++) {
-      const line = this.lines[this.index];
-      let col = 0;
-      while (line.charCodeAt(col) === 32) col++;
-      if (col === line.length || line.charCodeAt(col) === 35) continue;
-      if (documentStart && line === "---") return true;
-      if (col === 0 && (line.startsWith("...") || line.startsWith("---") || line.startsWith("%"))) decline();
-      this.start = col;
-      return true;
-    }
-    return false;
-  }
-  at(col) {
-    return (this.index + 1) * LINE + col + 1;
-  }
-  /**
-   * The line of the next entry of a block whose entries stand at `indent` (the current line for its first), or
-   * undefined where the block ends: at the end of the text or a line indented less.
-   */
-  entryLine(indent, first) {
-    if (!first && (!this.nextContent() || this.start < indent)) return void 0;
-    if (this.start !== indent) decline();
-    return this.lines[this.index];
-  }
-  /** The positions of a new mapping or sequence's entries, to be filled in as they are read. */
-  track(collection, depth) {
-    if (depth >= MAX_DEPTH) decline();
-    const positions = [];
-    this.positions.set(collection, positions);
-    return positions;
-  }
-  /** A block mapping whose keys stand at `indent`, starting on the current line. */
-  mapping(indent, depth) {
-    const data = {};
-    const positions = this.track(data, depth);
-    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
-      const colon = line.indexOf(":", indent);
-      if (colon < 0) decline();
-      const key = line.slice(indent, colon);
-      if (!this.isPlainKey(key) || Object.hasOwn(data, key)) decline();
-      positions.push(this.at(indent));
-      const after = colon + 1;
-      if (after < line.length && line.charCodeAt(after) !== 32) decline();
-      const valueStart = skipSpaces(line, after);
-      if (valueStart === line.length || line.charCodeAt(valueStart) === 35) {
-        this.index++;
-        if (!this.nextContent()) decline();
-        positions.push(this.at(this.start));
-        data[key] = this.nestedBlock(indent, depth);
-      } else {
-        positions.push(this.at(valueStart));
-        data[key] = this.scalar(line, valueStart);
-        this.index++;
-      }
-    }
-    return data;
-  }
-  /** The value of a key with nothing after its colon: a mapping or sequence starting on the current line. */
-  nestedBlock(keyIndent, depth) {
-    const line = this.lines[this.index];
-    const isItem = line.charCodeAt(this.start) === 45 && (line.length === this.start + 1 || line.charCodeAt(this.start + 1) === 32);
-    if (isItem && this.start >= keyIndent) return this.sequence(this.start, depth + 1, this.start === keyIndent);
-    if (this.start > keyIndent) return this.mapping(this.start, depth + 1);
-    return decline();
-  }
-  /** A block sequence whose dashes stand at `indent`, starting on the current line. */
-  sequence(indent, depth, sameIndentAsKey) {
-    const items = [];
-    const positions = this.track(items, depth);
-    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
-      if (line.charCodeAt(indent) !== 45) {
-        if (sameIndentAsKey) break;
-        decline();
-      }
-      if (line.charCodeAt(indent + 1) !== 32) decline();
-      const itemStart = skipSpaces(line, indent + 1);
-      if (itemStart === line.length || line.charCodeAt(itemStart) === 35) decline();
-      positions.push(this.at(itemStart));
-      if (this.startsWithKey(line, itemStart)) {
-        this.start = itemStart;
-        items.push(this.mapping(itemStart, depth + 1));
-      } else {
-        items.push(this.scalar(line, itemStart));
-        this.index++;
-      }
-    }
-    return items;
-  }
-  /** A key yaml reads as a string, written plainly; yaml reads at most 1024 characters as an implicit key. */
-  isPlainKey(key) {
-    if (this.plainKeys.has(key)) return true;
-    const plain = key.length <= 1024 && PLAIN_KEY.test(key) && key !== "__proto__" && !PLAIN_TAGS.some((tag) => tag.test.test(key));
-    if (plain) this.plainKeys.add(key);
-    return plain;
-  }
-  /** Whether a sequence item starts with `key:` (a mapping), as opposed to a scalar. */
-  startsWithKey(line, start) {
-    const colon = line.indexOf(":", start);
-    return colon > start && (colon + 1 === line.length || line.charCodeAt(colon + 1) === 32) && this.isPlainKey(line.slice(start, colon));
-  }
-  /** A scalar, or a flow sequence of scalars, that fills the rest of the line (a comment may follow). */
-  scalar(line, start) {
-    const c4 = line[start];
-    if (c4 === "[") return this.flowSequence(line, start);
-    if (c4 === '"' || c4 === "'") {
-      const end = closingQuote(line, start);
-      if (end < 0 || !AFTER_QUOTED.test(line.slice(end + 1))) decline();
-      return c4 === '"' ? doubleQuoted(line.slice(start, end + 1)) : line.slice(start + 1, end).replaceAll("''", "'");
-    }
-    if (INDICATORS.has(c4)) decline();
-    const comment = line.indexOf(" #", start);
-    const text2 = line.slice(start, endOfSpaces(line, start, comment < 0 ? line.length : comment));
-    if (text2.includes(": ") || text2.endsWith(":")) decline();
-    return plainValue2(text2);
-  }
-  /** `[a, "b", c]` on one line: scalars only, no empty or trailing items. */
-  flowSequence(line, start) {
-    const items = [];
-    const positions = this.track(items, 0);
-    let i3 = skipSpaces(line, start + 1);
-    while (line[i3] !== "]") {
-      positions.push(this.at(i3));
-      if (line[i3] === '"' || line[i3] === "'") {
-        const end = closingQuote(line, i3);
-        if (end < 0) decline();
-        items.push(line[i3] === '"' ? doubleQuoted(line.slice(i3, end + 1)) : line.slice(i3 + 1, end).replaceAll("''", "'"));
-        i3 = skipSpaces(line, end + 1);
-      } else {
-        let end = i3;
-        while (end < line.length && line[end] !== "," && line[end] !== "]") end++;
-        const text2 = line.slice(i3, endOfSpaces(line, i3, end));
-        if (text2 === "" || INDICATORS.has(text2[0]) || /[[\]{}#:]/.test(text2)) decline();
-        items.push(plainValue2(text2));
-        i3 = end;
-      }
-      if (line[i3] === ",") {
-        i3 = skipSpaces(line, i3 + 1);
-        if (line[i3] === "]") decline();
-      } else if (line[i3] !== "]") {
-        decline();
-      }
-    }
-    if (!AFTER_QUOTED.test(line.slice(i3 + 1))) decline();
-    return items;
-  }
-};
-function endOfSpaces(line, start, end) {
-  let i3 = end;
-  while (i3 > start && line.charCodeAt(i3 - 1) === 32) i3--;
-  return i3;
-}
-function skipSpaces(line, from) {
-  let i3 = from;
-  while (line.charCodeAt(i3) === 32) i3++;
-  return i3;
-}
-function closingQuote(line, start) {
-  const quote = line[start];
-  for (let i3 = start + 1; i3 < line.length; i3++) {
-    if (quote === '"' && line[i3] === "\\") i3++;
-    else if (line[i3] === quote) {
-      if (quote === "'" && line[i3 + 1] === "'") i3++;
-      else return i3;
-    }
-  }
-  return -1;
-}
-function doubleQuoted(quoted) {
-  if (!quoted.includes("\\")) return quoted.slice(1, -1);
-  if (quoted.replace(JSON_ESCAPES, "").includes("\\")) decline();
-  return JSON.parse(quoted);
-}
-function plainValue2(text2) {
-  if (!MAY_BE_TAGGED.has(text2.charCodeAt(0))) return text2;
-  const tag = PLAIN_TAGS.find((t2) => t2.test.test(text2));
-  if (!tag) return text2;
-  let failed = false;
-  const resolved = tag.resolve(text2, () => failed = true, { intAsBigInt: false });
-  if (failed) decline();
-  return isScalar3(resolved) ? resolved.value : resolved;
-}
-
-// src/config/positions.ts
-function positionAt(file, lines, offset) {
-  const { line, col } = lines.linePos(offset);
-  return { file, line, col };
-}
-function fileDiagnostic(file, message) {
-  return { file, line: 0, col: 0, message, path: "" };
-}
-function locate(f2, path) {
-  let here = { value: f2.doc.contents, key: null };
-  for (const segment of path) {
-    const node = resolve2(f2, here.value);
-    if (isMap3(node)) {
-      const pair = node.items.find((p2) => isScalar3(p2.key) && String(p2.key.value) === String(segment));
-      if (!pair) break;
-      here = { value: pair.value ?? null, key: pair.key };
-    } else if (isSeq2(node)) {
-      const item = node.items[Number(segment)];
-      if (!item) break;
-      here = { value: item, key: null };
-    } else {
-      break;
-    }
-  }
-  return here;
-}
-function resolve2(f2, node) {
-  return isAlias2(node) ? node.resolve(f2.doc) ?? node : node;
-}
-function documentLocator(f2) {
-  return {
-    value(path) {
-      const { value, key } = locate(f2, path);
-      const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
-      if (!isEmpty2) return positionAt(f2.file, f2.lines, value.range?.[0] ?? 0);
-      if (key) return positionAt(f2.file, f2.lines, key.range?.[0] ?? 0);
-      const after = value?.range?.[0];
-      const dash = after === void 0 ? -1 : f2.text.lastIndexOf("-", after - 1);
-      return positionAt(f2.file, f2.lines, dash >= 0 ? dash : after ?? 0);
-    },
-    key(path) {
-      const { value, key } = locate(f2, path);
-      return positionAt(f2.file, f2.lines, (key ?? value)?.range?.[0] ?? 0);
-    }
-  };
-}
-function blockLocator(file, root, positions) {
-  const segments = [];
-  const nodes = [root];
-  const keys = [];
-  const values = [];
-  const find = (path, wantKey) => {
-    let depth = 0;
-    while (depth < path.length && depth < segments.length && path[depth] === segments[depth]) depth++;
-    segments.length = keys.length = values.length = depth;
-    nodes.length = depth + 1;
-    for (; depth < path.length; depth++) {
-      const node = nodes[depth];
-      const entries2 = typeof node === "object" && node !== null ? positions.get(node) : void 0;
-      if (!entries2) break;
-      const segment = path[depth];
-      if (Array.isArray(node)) {
-        const index = Number(segment);
-        if (!(index < entries2.length)) break;
-        keys.push(NO_KEY);
-        values.push(entries2[index]);
-      } else {
-        const index = entryIndex(node, String(segment));
-        if (index < 0) break;
-        keys.push(entries2[2 * index]);
-        values.push(entries2[2 * index + 1]);
-      }
-      segments.push(segment);
-      nodes.push(node[segment]);
-    }
-    const deepest = values.length - 1;
-    const at = deepest < 0 ? 1 * LINE + 1 : wantKey && keys[deepest] !== NO_KEY ? keys[deepest] : values[deepest];
-    return { file, line: Math.floor(at / LINE), col: at % LINE };
-  };
-  return { value: (path) => find(path, false), key: (path) => find(path, true) };
-}
-var NO_KEY = -1;
-function entryIndex(object, key) {
-  let index = 0;
-  for (const k in object) {
-    if (k === key) return index;
-    index++;
-  }
-  return -1;
-}
-function valuePosition(f2, path) {
-  return f2.where.value(path);
-}
-function keyPosition(f2, path) {
-  return f2.where.key(path);
-}
-function sourceText(f2, path) {
-  const { value } = locate(f2, path);
-  return value?.range ? f2.text.slice(value.range[0], value.range[1]) : void 0;
-}
-function commentInPlaceOfValue(f2, path) {
-  const { value, key } = locate(f2, path);
-  const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
-  if (!isEmpty2 || !key?.range) return void 0;
-  const end = f2.text.indexOf("\n", key.range[1]);
-  return commentAfterColon(f2.text.slice(key.range[1], end < 0 ? void 0 : end));
-}
-function commentAfterColon(rest) {
-  const afterColon = rest.trimStart();
-  if (!afterColon.startsWith(":")) return void 0;
-  const comment = afterColon.slice(1).trimStart();
-  if (comment.length === afterColon.length - 1 || !comment.startsWith("#")) return void 0;
-  return comment.trimEnd();
-}
-function walkYaml(root, walker) {
-  const path = [];
-  const walk = (node) => {
-    if (!isNode2(node)) return;
-    walker.node?.(node);
-    if (!isCollection3(node)) return;
-    const inSeq = isSeq2(node);
-    node.items.forEach((item, index) => {
-      if (inSeq) path.push(index);
-      if (isPair2(item)) {
-        path.push(isScalar3(item.key) && typeof item.key.value === "string" ? item.key.value : null);
-        walker.pair?.(item, path);
-        walk(item.key);
-        walk(item.value);
-        path.pop();
-      } else {
-        walk(item);
-      }
-      if (inSeq) path.pop();
-    });
-  };
-  walk(root);
-}
-function describePath(path) {
-  return path.map((s2, i3) => typeof s2 === "number" || /^\d+$/.test(s2) ? `[${s2}]` : i3 === 0 ? s2 : `.${s2}`).join("");
-}
-function pointerToPath(pointer) {
-  if (pointer === "") return [];
-  return pointer.slice(1).split("/").map((s2) => s2.replace(/~1/g, "/").replace(/~0/g, "~")).map((s2) => /^\d+$/.test(s2) ? Number(s2) : s2);
 }
 
 // src/config/interpolate.ts
@@ -33403,125 +33588,6 @@ function closest(word, candidates) {
   return best?.candidate;
 }
 
-// src/resources/safety.ts
-var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
-var replaced = (before) => isSet2(before);
-var turnedOff = (before, after) => before === true && after !== true;
-var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
-var longer = (before, after) => {
-  const was = typeof before === "string" ? parseDuration(before) : void 0;
-  if (was === void 0) return false;
-  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
-  return now === void 0 || now > was;
-};
-var SAFETY_RULES = [
-  {
-    name: "auth-domain-change",
-    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
-    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
-  },
-  {
-    name: "deny-unmatched-requests-off",
-    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
-  },
-  {
-    name: "ui-read-only-off",
-    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
-    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
-  },
-  {
-    name: "mfa-weakened",
-    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
-    triggers: [
-      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
-      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
-      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
-    ]
-  },
-  {
-    name: "warp-auth-off",
-    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
-    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
-  },
-  {
-    name: "doh-token-replaced",
-    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
-    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
-  }
-];
-var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
-var CHANGE_BUDGET_RULE = "max-changed-targets";
-
-// src/plan/safety.ts
-var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
-var DEFAULT_BUDGET_MIN_TARGETS = 8;
-function parseBudget(text2) {
-  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
-  if (!m2) return void 0;
-  const n3 = Number(m2[1]);
-  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
-  return { kind: "count", count: n3 };
-}
-function checkSafety(plan, options = {}) {
-  const blocked2 = [];
-  const allowed = [];
-  for (const target2 of plan.targets) {
-    for (const resource of target2.resources) {
-      if (resource.action === "noop") continue;
-      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
-    }
-  }
-  const budget = judgeBudget(plan, options.budget, options.fleet);
-  if (budget.blocked) blocked2.push(budget.blocked);
-  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
-}
-function judgeChange(target2, resource, change, allow, blocked2, allowed) {
-  for (const rule of SAFETY_RULES) {
-    for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
-      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
-      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
-      if (allowance) {
-        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
-      } else {
-        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
-      }
-    }
-  }
-}
-function unusedAllowances(plan, allow) {
-  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
-  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
-  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
-}
-function judgeBudget(plan, given, fleet) {
-  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
-  const budget = given ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
-  if (!budget) return { report: null };
-  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
-  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
-  const targets = plan.targets.length;
-  const changed = plan.targets.filter(targetChanges).length;
-  const max = budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
-  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
-  const report = { max, limit, changed, targets, shard };
-  if (changed <= limit) return { report };
-  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
-  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
-  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? "" : ", the default"}${share}); if that is intended, raise it with --max-changed-targets N or N%`;
-  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
-}
-function shares(limit, sizes) {
-  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
-  if (total === 0) return sizes.map(() => 0);
-  const quotas = sizes.map((size) => limit * size / total);
-  const result = quotas.map(Math.floor);
-  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
-  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
-  return result;
-}
-
 // src/commands/shared/options/safety.ts
 var DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === "percent" ? `${DEFAULT_BUDGET.percent}%` : String(DEFAULT_BUDGET.count);
 function addSafetyOptions(command) {
@@ -33530,7 +33596,7 @@ function addSafetyOptions(command) {
 function safetySettings(flags) {
   const allow = (flags.allow ?? []).map((rule) => {
     if (!SAFETY_RULE_NAMES.includes(rule)) {
-      const hint = rule === CHANGE_BUDGET_RULE ? "; the change budget is set with --max-changed-targets N or N%" : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
+      const hint = rule === CHANGE_BUDGET_RULE ? '; the change budget is not a rule: raise it in the config (budget: { max_changed_targets: "N%", reason: "why" }) or for one run with --max-changed-targets N or N%' : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
       throw new UsageError(`--allow: unknown safety rule "${rule}"${hint}`);
     }
     return { rule, via: "flag", reason: null, source: null };
@@ -34264,7 +34330,17 @@ function buildSchema() {
       },
       accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
       zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
-      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
+      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } },
+      budget: {
+        type: "object",
+        description: "The change budget: a plan that would change more targets than this is blocked (exit 3). Set at most once across the files; shown in every plan with its reason. Without it, plans of 8 targets or more may change 25 % of them.",
+        additionalProperties: false,
+        required: ["max_changed_targets", "reason"],
+        properties: {
+          max_changed_targets: { type: ["string", "integer"], pattern: "^(?:100|[1-9]?[0-9])%$", minimum: 0, description: `At most this many targets (12), or this percentage of the plan's targets ("40%"), may change.`, examples: ["40%", 12] },
+          reason: { type: "string", minLength: 1, description: "Why the budget is what it is: shown in every plan for reviewers." }
+        }
+      }
     },
     $defs: defs
   };
@@ -34429,7 +34505,11 @@ function coverageProblem(coverage) {
   return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
 }
 function unknownDesired(plan) {
+  const targets = /* @__PURE__ */ new Set();
   for (const target2 of plan.targets) {
+    const key = `${target2.scope}:${String(target2.id).toLowerCase()}`;
+    if (targets.has(key)) return `${target2.scope} ${visible(target2.id)} is there twice`;
+    targets.add(key);
     const seen = /* @__PURE__ */ new Set();
     for (const resource of target2.resources) {
       const at = `${target2.scope} ${visible(target2.id)} ${resource.type}`;
@@ -34780,6 +34860,10 @@ function valueMessage(f2, path, error) {
   const field = fieldAt(path);
   const name = String(path[path.length - 1] ?? "");
   const data = error.data;
+  if (path[0] === "budget" && name === "max_changed_targets") {
+    return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f2, path) ?? JSON.stringify(data)}`;
+  }
+  if (path[0] === "budget" && name === "reason" && error.keyword === "minLength") return "the budget's reason cannot be empty: reviewers read it in every plan";
   if (field?.type.kind === "duration" && ["pattern", "format", "formatMinimum", "formatMaximum"].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }
@@ -34817,7 +34901,7 @@ var TYPE_NAMES = {
 };
 function typeMessage(f2, path, expected, data, field) {
   const name = String(path[path.length - 1] ?? "");
-  if (path.length === 0) return "a config file must be a mapping with the keys defaults, accounts, zones and allow";
+  if (path.length === 0) return "a config file must be a mapping with the keys defaults, accounts, zones, allow and budget";
   if (data === null) {
     if (typeof path[path.length - 1] === "number") return "empty list item";
     const explicit = sourceText(f2, path);
@@ -35449,7 +35533,7 @@ async function checkSoundBlockFile(path, text2, env) {
   if (interpolated.diagnostics.length > 0 || !await passesSchema(file.data)) return void 0;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return void 0;
-  return { placed: placeFile(file), allow: allow.candidates, reads: interpolated.reads, diagnostics: [] };
+  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, diagnostics: [] };
 }
 function mayReference(text2) {
   return text2.includes("$") || text2.includes("\\");
@@ -35461,7 +35545,11 @@ async function checkDocument(path, text2, env) {
   const unreadPaths = new Set(unread.map((d2) => d2.path));
   const invalid = (await schemaDiagnostics(loaded.file)).filter((d2) => !unreadPaths.has(d2.path));
   const allow = allowCandidates(loaded.file);
-  return { placed: placeFile(loaded.file), allow: allow.candidates, reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+}
+function budgetOf(file) {
+  const budget = configBudget(file);
+  return budget ? { budget } : {};
 }
 
 // src/config/rules.ts
@@ -35568,9 +35656,14 @@ async function checkFiles(sources, found, env, credentialNames) {
   const placed2 = [];
   const candidates = [];
   const reads = [];
+  let budget;
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
     diagnostics.push(...checked.diagnostics);
+    if (checked.budget && budget) {
+      diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: "budget" });
+    }
+    budget ??= checked.budget;
     if (checked.placed) placed2.push(checked.placed);
     candidates.push(...checked.allow);
     reads.push(...checked.reads);
@@ -35584,7 +35677,7 @@ async function checkFiles(sources, found, env, credentialNames) {
   const refused = new Set(diagnostics.map(formatPosition));
   const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
-  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow }, diagnostics: [], warnings, reads, credentialNames: own };
+  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow, ...budget ? { budget } : {} }, diagnostics: [], warnings, reads, credentialNames: own };
 }
 function sortDiagnostics(diagnostics) {
   const byText = (a3, b2) => a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
@@ -35814,8 +35907,15 @@ async function planPipeline(settings, sink) {
     sink.refused(refusals, { plan: built, targets, stopped });
     if (stopped) return { kind: "refused", plan: built, clients };
   }
+  const marked = base ? markOrigins(built, base, settings.baseline) : built;
   const configAllows = configAllowances(state.allow);
-  const checked = checkSafety(built, { allow: [...configAllows, ...settings.safety.allow ?? []], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
+  const checked = checkSafety(marked, {
+    allow: [...configAllows, ...settings.safety.allow ?? []],
+    budget: settings.safety.budget,
+    ...state.budget ? { configBudget: state.budget } : {},
+    countIntroduced: base !== null,
+    fleet: shardedFleet(state.targets, settings.selection)
+  });
   sink.warnings(
     unusedAllowances(checked, configAllows).map((unused) => ({
       ...unused.source,
@@ -35824,8 +35924,7 @@ async function planPipeline(settings, sink) {
       severity: "warning"
     }))
   );
-  const marked = base ? markOrigins(checked, base, settings.baseline) : checked;
-  const plan = settings.attribute ? await attributePlan(marked, clients, { now: new Date(marked.created_at), concurrency: settings.api.concurrency }) : marked;
+  const plan = settings.attribute ? await attributePlan(checked, clients, { now: new Date(checked.created_at), concurrency: settings.api.concurrency }) : checked;
   const leaking = targetsHoldingSecrets(plan, clients.secrets());
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(", ")}: a config value or an API answer holds it); nothing was written`);
@@ -36098,7 +36197,7 @@ async function savedPlan(paths, options, io, record) {
       return null;
     }
     config = { targets: state.targets, commit: (await configCommit(paths)).commit };
-    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
+    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], ...state.budget ? { configBudget: state.budget } : {}, fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
   }
   const review = await reviewSavedPlan(plan, { version: VERSION, now: /* @__PURE__ */ new Date(), maxAgeMs, safety: judged, ...config ? { config } : {} });
   if (!review.ok) return refuse(`refusing the saved plan ${file}: ${review.reason}`);
@@ -36530,8 +36629,15 @@ function parseSeed(input, now = () => /* @__PURE__ */ new Date()) {
 }
 function parseAccount(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "name", "created_on", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
   const account = { id: parseId(obj.id, [...at, "id"]) };
+  for (const key of ["name", "created_on"]) {
+    const value = obj[key];
+    if (value === void 0 || value === null) continue;
+    if (typeof value !== "string" || value.trim() === "") throw new SeedError([...at, key], `must be a non-empty string, not ${describe2(value)}`);
+    if (key === "created_on" && Number.isNaN(Date.parse(value))) throw new SeedError([...at, key], `must be a timestamp, not ${describe2(value)}`);
+    account[key] = value;
+  }
   if (obj.organization !== void 0 && obj.organization !== null) account.organization = parseOrganization(obj.organization, "account", [...at, "organization"], stamp);
   if (obj.key_rotation_interval_days !== void 0 && obj.key_rotation_interval_days !== null) {
     const problem = keyRotationDaysProblem(obj.key_rotation_interval_days);
@@ -36741,6 +36847,46 @@ function hex(text2) {
   return createHash4("md5").update(`ztsync-emulator:${text2}`).digest("hex");
 }
 
+// src/emulator/accounts-list.ts
+var ACCOUNTS_PER_PAGE = { min: 5, max: 50, default: 20 };
+var QUERY = /* @__PURE__ */ new Set(["page", "per_page", "direction", "name"]);
+function accountName(account) {
+  return account.name ?? `Account ${account.id.slice(0, 8)}`;
+}
+function listAccounts(ctx) {
+  const { page, perPage, direction, name } = accountsQuery(ctx.query);
+  const accounts = (ctx.state.snapshot().accounts ?? []).map((a3) => ({ id: a3.id, name: accountName(a3), type: "standard", created_on: a3.created_on ?? "2024-01-01T00:00:00.000000Z", settings: { enforce_twofactor: false, abuse_contact_email: null } })).filter((a3) => name === void 0 || a3.name === name).sort((a3, b2) => compare(a3.name, b2.name) || compare(a3.id, b2.id));
+  if (direction === "desc") accounts.reverse();
+  const result = accounts.slice((page - 1) * perPage, page * perPage);
+  return {
+    status: 200,
+    result,
+    resultInfo: { page, per_page: perPage, count: result.length, total_count: accounts.length, total_pages: Math.ceil(accounts.length / perPage) }
+  };
+}
+function compare(a3, b2) {
+  return a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
+}
+function accountsQuery(query) {
+  for (const key of query.keys()) if (!QUERY.has(key)) throw badQuery(`unknown parameter ${JSON.stringify(key)} (page, per_page, direction, name)`);
+  const page = whole(query, "page", 1, Number.MAX_SAFE_INTEGER, 1);
+  const perPage = whole(query, "per_page", ACCOUNTS_PER_PAGE.min, ACCOUNTS_PER_PAGE.max, ACCOUNTS_PER_PAGE.default);
+  const direction = query.get("direction") ?? "asc";
+  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  const name = query.get("name") ?? void 0;
+  return { page, perPage, direction, ...name === void 0 ? {} : { name } };
+}
+function whole(query, key, min, max, fallback) {
+  const text2 = query.get(key);
+  if (text2 === null) return fallback;
+  const n3 = Number(text2);
+  if (!/^\d+$/.test(text2) || n3 < min || n3 > max) throw badQuery(`${key} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text2)}`);
+  return n3;
+}
+function badQuery(detail) {
+  return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
+}
+
 // src/emulator/identities.ts
 import { createHash as createHash5, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -36863,6 +37009,7 @@ var INVALID_TOKEN = 1e3;
 function matchAccountRoute(method, path) {
   if (method !== "GET") return void 0;
   if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
+  if (path === "/accounts") return route("GET /accounts", "", listAccounts);
   const zone = /^\/zones\/([^/]+)$/.exec(path);
   if (zone) {
     const id2 = safeDecode(zone[1]);
@@ -37514,22 +37661,22 @@ var FILTERS = {
 };
 var CASELESS = /* @__PURE__ */ new Set(["actor_email", "raw_method"]);
 var SCALARS = /* @__PURE__ */ new Set(["since", "before", "limit", "direction", "cursor"]);
-function badQuery(detail) {
+function badQuery2(detail) {
   return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
 }
 function readQuery(query) {
   for (const name of new Set(query.keys())) {
     const base = name.replace(/(\[\])$/, "").replace(/(\.not|\[not\])$/, "");
-    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery(`${name} is not a parameter of this endpoint`);
+    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery2(`${name} is not a parameter of this endpoint`);
   }
   const since = time(query, "since");
   const before = time(query, "before");
-  if (since >= before) throw badQuery("since must be earlier than before");
+  if (since >= before) throw badQuery2("since must be earlier than before");
   const limitText = query.get("limit");
   const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery2(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
   const direction = query.get("direction") ?? "desc";
-  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  if (direction !== "asc" && direction !== "desc") throw badQuery2(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
   const cursor = query.get("cursor") ?? void 0;
   const filters2 = [];
   for (const [name, value] of Object.entries(FILTERS)) {
@@ -37546,9 +37693,9 @@ var DATE = /^\d{4}-\d{2}-\d{2}$/;
 var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 function time(query, name) {
   const text2 = query.get(name);
-  if (text2 === null || text2 === "") throw badQuery(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
+  if (text2 === null || text2 === "") throw badQuery2(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
   const ms = DATE.test(text2) ? Date.parse(`${text2}T00:00:00Z`) : RFC3339.test(text2) ? Date.parse(text2) : NaN;
-  if (Number.isNaN(ms)) throw badQuery(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
+  if (Number.isNaN(ms)) throw badQuery2(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
   return ms;
 }
 function inWindow(entry2, params, oldest) {
@@ -37566,7 +37713,7 @@ function startAfter(entries2, cursor) {
     after = void 0;
   }
   const index = typeof after === "string" ? entries2.findIndex((e3) => e3.id === after) : -1;
-  if (index < 0) throw badQuery("cursor is not one this query handed out");
+  if (index < 0) throw badQuery2("cursor is not one this query handed out");
   return index + 1;
 }
 
@@ -37965,18 +38112,84 @@ function inTableOrder(type, scope, values) {
 }
 
 // src/import/read.ts
-async function readTargets(client, targets, concurrency) {
+async function readTargets(client, targets, concurrency, onDone = () => {
+}) {
   return mapLimit(targets, concurrency, async (target2) => {
-    const live = {};
     try {
-      for (const spec of RESOURCES) {
-        if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
-      }
-      return { ...target2, live, error: null };
-    } catch (err) {
-      return { ...target2, live, error: planError(err).message };
+      return await readTarget(client, target2);
+    } finally {
+      onDone();
     }
   });
+}
+async function readTarget(client, target2) {
+  const live = {};
+  try {
+    for (const spec of RESOURCES) {
+      if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
+    }
+    return { ...target2, live, error: null };
+  } catch (err) {
+    const failure = planError(err);
+    return { ...target2, live, error: failure.message, ...failure.status === void 0 ? {} : { status: failure.status } };
+  }
+}
+
+// src/import/targets.ts
+var ID2 = new RegExp(ID_PATTERN);
+var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
+function idProblem(id) {
+  if (ID2.test(id.toLowerCase())) return void 0;
+  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
+}
+function parseTargetsFile(path, text2) {
+  const targets = [];
+  const diagnostics = [];
+  text2.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.replace(/(^|\s)#.*$/, "");
+    if (line.trim() === "") return;
+    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
+    const match = LINE2.exec(line);
+    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
+    const [, indent, kind, gap, id] = match;
+    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
+    const problem = idProblem(id);
+    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
+    targets.push({ scope: kind, id: id.toLowerCase() });
+  });
+  return { targets, diagnostics };
+}
+function firstNonBlank(line) {
+  return line.length - line.trimStart().length + 1;
+}
+function orderTargets(targets) {
+  const seen = /* @__PURE__ */ new Set();
+  const unique3 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
+  return [...unique3.filter((t2) => t2.scope === "account"), ...unique3.filter((t2) => t2.scope === "zone")];
+}
+
+// src/import/discover.ts
+var ACCOUNTS_PER_PAGE2 = 50;
+async function listAccounts2(client) {
+  const seen = /* @__PURE__ */ new Map();
+  let ignored = 0;
+  for (let page = 1; ; page++) {
+    const answer = await client.get(`/accounts?page=${page}&per_page=${ACCOUNTS_PER_PAGE2}&direction=asc`);
+    if (!Array.isArray(answer.result)) throw client.unexpectedResult("GET", "/accounts", answer.status, answer.result);
+    let fresh = 0;
+    for (const item of answer.result) {
+      const id = isPlainObject3(item) && typeof item.id === "string" && !idProblem(item.id) ? item.id.toLowerCase() : void 0;
+      if (id === void 0) {
+        ignored++;
+        continue;
+      }
+      if (seen.has(id)) continue;
+      fresh++;
+      seen.set(id, { scope: "account", id, discovered: true, ...typeof item.name === "string" ? { name: item.name } : {} });
+    }
+    const totalPages = isPlainObject3(answer.resultInfo) && typeof answer.resultInfo.total_pages === "number" ? answer.resultInfo.total_pages : void 0;
+    if (answer.result.length === 0 || fresh === 0 || totalPages !== void 0 && page >= totalPages) return { accounts: [...seen.values()], ignored, pages: page };
+  }
 }
 
 // src/import/render.ts
@@ -38072,39 +38285,6 @@ function misread(text2) {
   return text2.includes("\n") || NOT_A_STRING.some((pattern) => pattern.test(text2));
 }
 
-// src/import/targets.ts
-var ID2 = new RegExp(ID_PATTERN);
-var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
-function idProblem(id) {
-  if (ID2.test(id.toLowerCase())) return void 0;
-  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
-}
-function parseTargetsFile(path, text2) {
-  const targets = [];
-  const diagnostics = [];
-  text2.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.replace(/(^|\s)#.*$/, "");
-    if (line.trim() === "") return;
-    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
-    const match = LINE2.exec(line);
-    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
-    const [, indent, kind, gap, id] = match;
-    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
-    const problem = idProblem(id);
-    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
-    targets.push({ scope: kind, id: id.toLowerCase() });
-  });
-  return { targets, diagnostics };
-}
-function firstNonBlank(line) {
-  return line.length - line.trimStart().length + 1;
-}
-function orderTargets(targets) {
-  const seen = /* @__PURE__ */ new Set();
-  const unique3 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
-  return [...unique3.filter((t2) => t2.scope === "account"), ...unique3.filter((t2) => t2.scope === "zone")];
-}
-
 // src/import/verify.ts
 var STDOUT_NAME = "<stdout>";
 async function checkImportFiles(files) {
@@ -38112,8 +38292,9 @@ async function checkImportFiles(files) {
   const { state, diagnostics } = await checkConfigTexts(sources, { env: {} });
   return { state, problems: diagnostics.map(formatDiagnostic) };
 }
-async function roundTripProblems(state, client, concurrency) {
-  const plan = await buildPlan(state, client, { concurrency });
+async function roundTripProblems(state, client, concurrency, onTarget = () => {
+}) {
+  const plan = await buildPlan(state, client, { concurrency, onTarget });
   const problems = [];
   for (const target2 of plan.targets) {
     const label = targetLabel(target2);
@@ -38136,6 +38317,7 @@ defaults (false, empty strings, lists and login_design) left out; doh.service_to
 Targets with nothing set yet are listed in a comment and not imported.
 
   --targets FILE   one target a line, "account <id>" or "zone <id>"; blank lines and # comments ignored
+  --all-accounts   every account the token can see (Cloudflare's GET /accounts, paged), with the targets given
   --out FILE       one .yaml file with every target
   --out-dir DIR    one file per target: DIR/accounts/<id>.yaml, DIR/zones/<id>.yaml (and DIR/defaults.yaml)
                    with neither, the config is printed to stdout
@@ -38148,7 +38330,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("-q, --quiet", "no progress line on stderr").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -38159,7 +38341,6 @@ async function runImport(options, io) {
   };
   const chosen = await chosenTargets(options);
   if ("problems" in chosen) return fail2(chosen.problems);
-  const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
   }
@@ -38167,14 +38348,34 @@ async function runImport(options, io) {
     throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
-  if (!options.force) {
-    const existing = existingPaths(plannedPaths(targets, options));
-    if (existing.length > 0) return fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was read or written.`]);
-  }
+  const inTheWay = (targets2, read2) => {
+    const existing = options.force ? [] : existingPaths(plannedPaths(targets2, options));
+    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read2 ? "" : "read or "}written.`]);
+  };
+  const refused = inTheWay(chosen.targets, false);
+  if (refused !== null) return refused;
   const api = apiSettings(options, io, { readOnly: true });
   const client = makeClients(api, io.env).for();
+  let targets = chosen.targets;
+  let found;
+  if (options.allAccounts) {
+    try {
+      found = await listAccounts2(client);
+    } catch (err) {
+      return fail2([visible(`GET /accounts: ${planError(err).message}`), "ztsync import: --all-accounts: the accounts the token can see could not be listed; nothing was written."]);
+    }
+    targets = withDiscovered(targets, found.accounts);
+    const refusedNow = inTheWay(targets, true);
+    if (refusedNow !== null) return refusedNow;
+    if (targets.length === 0) return fail2(["ztsync import: --all-accounts: the token sees no account, and no other target was given; nothing was written."]);
+  }
   const concurrency = api.concurrency ?? 8;
-  const live = await readTargets(client, targets, concurrency);
+  const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
+  const progress = (label, total) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
+  const reading = progress("import", targets.length);
+  const read = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
+  const forbidden = read.filter((t2) => t2.error !== null && t2.status === 403 && t2.discovered);
+  const live = read.filter((t2) => !forbidden.includes(t2));
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
     return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count(unreadable.length, "target")} could not be read; nothing was written.`]);
@@ -38186,13 +38387,14 @@ async function runImport(options, io) {
     return fail2([...checked.problems, `ztsync import: the live state cannot be written as valid config (${count(checked.problems.length, "problem")} above); nothing was written.`]);
   }
   if (options.verify) {
-    const problems = await roundTripProblems(checked.state, client, concurrency);
+    const verifying = progress("import --verify", checked.state.targets.length);
+    const problems = await roundTripProblems(checked.state, client, concurrency, () => verifying.targetDone()).finally(() => verifying.stop());
     if (problems.length > 0) {
       return fail2([...problems, `ztsync import: --verify: the imported config does not round-trip (${count(problems.length, "difference")} above); nothing was written.`]);
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const report = summary(model, where, Boolean(options.verify));
+  const report = (found ? discoveredLine(found, forbidden) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -38205,6 +38407,20 @@ async function runImport(options, io) {
   }
   io.stdout.write(report);
   return EXIT.ok;
+}
+function withDiscovered(given, discovered) {
+  const names = new Map(discovered.map((t2) => [t2.id, t2.name]));
+  const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
+  return orderTargets([...named, ...discovered]);
+}
+function discoveredLine(found, forbidden) {
+  const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
+  const lines = [`--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.`];
+  if (forbidden.length > 0) {
+    lines.push(`Left out ${count(forbidden.length, "account")} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? "it" : "them"}): ${forbidden.map((t2) => t2.id).join(", ")}.`);
+  }
+  return lines.map((l2) => `${l2}
+`).join("");
 }
 async function chosenTargets(options) {
   const given = [];
@@ -38229,7 +38445,7 @@ async function chosenTargets(options) {
     given.push(...parsed.targets);
   }
   if (problems.length > 0) return { problems };
-  if (given.length === 0) throw new UsageError("import needs targets: --account ID, --zone ID or --targets FILE");
+  if (given.length === 0 && !options.allAccounts) throw new UsageError("import needs targets: --account ID, --zone ID, --targets FILE or --all-accounts");
   return { targets: orderTargets(given) };
 }
 function plannedPaths(targets, options) {
@@ -38251,8 +38467,8 @@ function schemaReference(given) {
 function isUrl(text2) {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(text2);
 }
-function count(n3, noun) {
-  return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
+function count(n3, noun, plural2 = `${noun}s`) {
+  return `${n3} ${n3 === 1 ? noun : plural2}`;
 }
 function summary(model, where, verified2) {
   const accounts = model.targets.filter((t2) => t2.scope === "account").length;
