@@ -38508,7 +38508,7 @@ Targets with nothing set yet are listed in a comment and not imported.
   --verify         plan the imported config against live state before writing: any change is an error
 
 Before anything is written, the config is checked as \`ztsync validate\` would; any failure (a target that
-cannot be read, a live value the schema refuses, a change under --verify, a file that exists without
+cannot be read — but an account only --all-accounts found that answers 403 is left out and named —, a live value the schema refuses, a change under --verify, a file that exists without
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
@@ -38576,7 +38576,8 @@ async function runImport(options, io) {
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const report = (found ? discoveredLine(found, forbidden) : "") + summary(model, where, Boolean(options.verify));
+  const zonesGiven = targets.some((t2) => t2.scope === "zone");
+  const report = (found ? discoveredLine(found, forbidden, zonesGiven) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -38595,12 +38596,13 @@ function withDiscovered(given, discovered) {
   const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
   return orderTargets([...named, ...discovered]);
 }
-function discoveredLine(found, forbidden) {
+function discoveredLine(found, forbidden, zonesGiven) {
   const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
   const lines = [`--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.`];
   if (forbidden.length > 0) {
     lines.push(`Left out ${count(forbidden.length, "account")} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? "it" : "them"}): ${forbidden.map((t2) => t2.id).join(", ")}.`);
   }
+  if (!zonesGiven) lines.push("Zones are not listed by --all-accounts: give them with --zone or --targets.");
   return lines.map((l2) => `${l2}
 `).join("");
 }
