@@ -4,7 +4,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Node } from 'yaml';
 import { isScalar } from './yaml.js';
-import { groupOf, RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/index.js';
+import { groupOf, isPlainObject, RESOURCES, writableFields, type FieldSpec, type ResourceSpec, type Scope } from '../resources/index.js';
 import { isBeyondGoRange, MAX_DURATION_TEXT, parseDuration, type DurationUnits } from '../resources/duration.js';
 import type { Diagnostic } from './model.js';
 import { commentInPlaceOfValue, describePath, keyPosition, pointerToPath, sourceText, valuePosition, walkYaml, type PathSegment, type YamlFile } from './positions.js';
@@ -125,6 +125,8 @@ function describeError(f: YamlFile, error: ErrorObject): Diagnostic {
   if (error.keyword === 'additionalProperties') {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
+    const unsent = accountOnlyDefaultOnZone(keyPath, (error.data as Record<string, unknown> | undefined)?.[key]);
+    if (unsent) return { ...keyPosition(f, keyPath), message: unsent, path: describePath(keyPath), severity: 'warning' };
     const candidates = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
     return { ...keyPosition(f, keyPath), message: unknownKeyMessage(path, key, candidates), path: describePath(keyPath) };
   }
@@ -176,6 +178,26 @@ function wholeGroupAt(path: readonly PathSegment[]): string | undefined {
   return group?.whole ? group.path : undefined;
 }
 
+/**
+ * An account-only setting written on a zone at its default (false, empty, null): nothing would be sent, so it is a
+ * warning (Cloudflare's own provider example writes allow_authenticate_via_warp: false on a zone). Other values
+ * stay errors.
+ */
+function accountOnlyDefaultOnZone(keyPath: readonly PathSegment[], value: unknown): string | undefined {
+  const place = settingAt(keyPath);
+  if (!place || place.scope !== 'zone' || !isDefaultValue(value)) return undefined;
+  const names = (f: FieldSpec) => f.path === place.fieldPath || f.path.startsWith(`${place.fieldPath}.`);
+  if (!writableFields(place.resource, 'account').some(names) || writableFields(place.resource, 'zone').some(names)) return undefined;
+  return `zones do not accept "${place.fieldPath}" (an account-only setting); ${JSON.stringify(value)} is its default, so nothing is sent: remove the line`;
+}
+
+/** false, "", null, [] or a mapping of only such values: what an unset setting reads as. */
+function isDefaultValue(value: unknown): boolean {
+  if (value === false || value === '' || value === null) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isPlainObject(value) && Object.values(value).every(isDefaultValue);
+}
+
 function unknownKeyMessage(path: readonly PathSegment[], key: string, candidates: readonly string[]): string {
   if (key === '<<') return 'merge keys (<<) are not supported: use defaults, or write the values out';
   const odd = ODD_SPACE.exec(key);
@@ -191,6 +213,8 @@ function unknownKeyMessage(path: readonly PathSegment[], key: string, candidates
     const field = place.resource.fields.find((f) => f.path === place.fieldPath);
     if (field?.perTarget && path[0] === 'defaults') return `"${place.fieldPath}" cannot be a default: it names one target's own ${place.resource.type} setting (two targets cannot share it); set it on each account or zone`;
     if (field?.readOnly) return `"${key}" is read-only: the API sets it, so it cannot be configured`;
+    const removed = place.resource.removed?.find((r) => r.path === place.fieldPath);
+    if (removed) return `"${place.fieldPath}" was removed from the API on ${removed.removedOn} (${removed.note}): remove the line`;
     const dotted = writableFields(place.resource, place.scope).find((f) => f.path === key);
     if (dotted && key.includes('.')) {
       const [group, leaf] = key.split('.');
@@ -214,6 +238,8 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
     return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f, path) ?? JSON.stringify(data)}`;
   }
   if (path[0] === 'budget' && name === 'reason' && error.keyword === 'minLength') return 'the budget\'s reason cannot be empty: reviewers read it in every plan';
+  // "" is how Terraform v4 configs say "not set".
+  if (field?.type.kind === 'duration' && data === '') return `"" is not a duration: to leave ${name} alone, remove the line, or write null to unset it`;
   if (field?.type.kind === 'duration' && ['pattern', 'format', 'formatMinimum', 'formatMaximum'].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }

@@ -60,13 +60,15 @@ async function checkFiles(
   credentialNames: readonly { name: string; position: SourcePosition }[],
 ): Promise<Loaded> {
   const diagnostics = [...found];
+  /** A file's own warnings (an account-only setting at its default on a zone): reported, not refused. */
+  const fileWarnings: Diagnostic[] = [];
   const placed: PlacedFile[] = [];
   const candidates: AllowCandidate[] = [];
   const reads: VariableRead[] = [];
   let budget: ConfigBudget | undefined;
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
-    diagnostics.push(...checked.diagnostics);
+    for (const d of checked.diagnostics) (d.severity === 'warning' ? fileWarnings : diagnostics).push(d);
     if (checked.budget && budget) {
       diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: 'budget' });
     }
@@ -83,7 +85,7 @@ async function checkFiles(
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy));
   // A value refused already needs no advice besides.
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w) => !refused.has(formatPosition(w))));
+  const warnings = sortDiagnostics([...fileWarnings, ...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w) => !refused.has(formatPosition(w))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
   return { state: { files: sources.map((s) => s.path), targets, allow: allowed.allow, ...(budget ? { budget } : {}) }, diagnostics: [], warnings, reads, credentialNames: own };
 }

@@ -100,6 +100,15 @@ export interface LockedValueRule {
   readonly apiError: { readonly code: number; readonly message: string };
 }
 
+/** A field the API had and removed: a config that still writes it is told so, not that the key is unknown. */
+export interface RemovedField {
+  readonly path: string;
+  /** When it left the API (ISO date). */
+  readonly removedOn: string;
+  /** Where it came from, for people. */
+  readonly note: string;
+}
+
 export interface ResourceSpec {
   readonly type: ResourceType;
   readonly description: string;
@@ -109,6 +118,7 @@ export interface ResourceSpec {
   readonly fields: readonly FieldSpec[];
   readonly rules?: readonly RequiresRule[];
   readonly locked?: readonly LockedValueRule[];
+  readonly removed?: readonly RemovedField[];
   /**
    * Defaults reach only targets that have a section of their own for this resource: they refine a resource the
    * target has, they never create one. DoH cannot be set up from defaults alone (it needs the account's own

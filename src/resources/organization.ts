@@ -42,6 +42,9 @@ export const organization: ResourceSpec = {
     // Documented on the field: MFA must be set up first.
     { when: 'mfa_required_for_all_apps', requires: ['mfa_config.allowed_authenticators', 'mfa_config.session_duration'] },
   ],
+  removed: [
+    { path: 'mfa_configuration_allowed', removedOn: '2026-03-05', note: 'it was in the spec from 2026-02-20 and left the official SDK on 2026-03-05; the Terraform provider still carries it' },
+  ],
   locked: [
     {
       name: 'strict-service-token-auth-required',
