@@ -75,7 +75,7 @@ function aroundOf(resource: ResourcePlan): Around {
 function judgeChange(target: TargetPlan, resource: ResourcePlan, change: FieldChange, allow: readonly Allowance[], blocked: BlockedChange[], allowed: AllowedChange[]): void {
   for (const rule of SAFETY_RULES) {
     for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
+      if (trigger.resource !== resource.type || trigger.path !== change.path || (trigger.existingOnly && resource.action === 'create') || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
       const place = { scope: target.scope, id: target.id, resource: resource.type, path: change.path };
       // A config entry (with its reason) is the more telling permission; --allow covers the rest.
       const allowance =

@@ -21,11 +21,14 @@ const OTHER = 'a0000000000000000000000000000002';
 const TOKEN_A = 'f174e90a-fafe-4643-bbbc-4a0ed4fc8415';
 const TOKEN_B = '5d2e8b1c-7a4f-4c3e-9b8d-1f0a2e3c4d5e';
 
-/** An organization with every protection on, so each rule has something to weaken. */
-function strongSeed(): Seed {
+/** An organization with every protection on, so each rule has something to weaken (`live`: fields set otherwise). */
+function strongSeed(live: Record<string, unknown> = {}): Seed {
   const account = (id: string) => ({
     id,
     organization: {
+      login_design: { logo_path: 'https://widgetcorps.example/logo.png' },
+      mfa_config: { allowed_authenticators: ['totp', 'security_key'], session_duration: '12h', required_aaguids: '2fc0579f-8113-47ea-b116-bb5a8db9202a' },
+      mfa_piv_key_requirements: { pin_policy: 'always', touch_policy: 'always', require_fips_device: true, ssh_key_size: [384], ssh_key_type: ['ecdsa'] },
       name: `Org ${id.slice(-1)}`,
       auth_domain: `org${id.slice(-1)}.cloudflareaccess.com`,
       deny_unmatched_requests: true,
@@ -33,12 +36,12 @@ function strongSeed(): Seed {
       ui_read_only_toggle_reason: 'locked',
       allow_authenticate_via_warp: true,
       warp_auth_session_duration: '8h',
-      mfa_config: { allowed_authenticators: ['totp', 'security_key'], session_duration: '12h' },
       mfa_required_for_all_apps: true,
       // Created before 2026-10-05, so strict service-token authentication may still be turned off.
       created_at: '2026-01-01T00:00:00.000Z',
       strict_service_token_auth: true,
       service_token_inactivity: { action: 'disable', enabled: true, inactivity_threshold_days: 90 },
+      ...live,
     },
     service_tokens: [
       { id: TOKEN_A, client_id: `a${id.slice(-1)}.access`, name: 'A' },
@@ -58,7 +61,7 @@ async function configDir(files: Record<string, string>): Promise<string> {
 const account = (settings: string, id = ACCOUNT) => `  - account_id: "${id}"\n${settings}`;
 
 /** Each rule, with the config that trips it and the field that then changes. */
-const CASES: Array<{ rule: string; name: string; settings: string; path: string; resource: string; after: unknown }> = [
+const CASES: Array<{ rule: string; name: string; settings: string; path: string; resource: string; after: unknown; live?: Record<string, unknown> }> = [
   { rule: 'auth-domain-change', name: 'auth_domain changes', settings: '    organization: { auth_domain: moved.cloudflareaccess.com }\n', resource: 'organization', path: 'auth_domain', after: 'moved.cloudflareaccess.com' },
   { rule: 'deny-unmatched-requests-off', name: 'deny_unmatched_requests off', settings: '    organization: { deny_unmatched_requests: false }\n', resource: 'organization', path: 'deny_unmatched_requests', after: false },
   { rule: 'ui-read-only-off', name: 'is_ui_read_only off', settings: '    organization: { is_ui_read_only: false }\n', resource: 'organization', path: 'is_ui_read_only', after: false },
@@ -76,6 +79,18 @@ const CASES: Array<{ rule: string; name: string; settings: string; path: string;
     after: 'delete',
   },
   { rule: 'doh-token-replaced', name: 'another DoH token', settings: `    doh: { service_token_id: ${TOKEN_B} }\n`, resource: 'doh', path: 'service_token_id', after: TOKEN_B },
+  { rule: 'deny-unmatched-requests-on', name: 'deny_unmatched_requests on', settings: '    organization: { deny_unmatched_requests: true }\n', resource: 'organization', path: 'deny_unmatched_requests', after: true, live: { deny_unmatched_requests: false } },
+  { rule: 'deny-unmatched-exemption-added', name: 'a zone exempted', settings: '    organization: { deny_unmatched_requests_exempted_zone_names: [status.example.com] }\n', resource: 'organization', path: 'deny_unmatched_requests_exempted_zone_names', after: ['status.example.com'] },
+  { rule: 'mfa-weakened', name: 'MFA skipped on the IdP\'s word', settings: '    organization: { mfa_config: { amr_matching_session_duration: 720h } }\n', resource: 'organization', path: 'mfa_config.amr_matching_session_duration', after: '720h' },
+  { rule: 'mfa-weakened', name: 'the required AAGUIDs dropped', settings: '    organization: { mfa_config: { required_aaguids: null } }\n', resource: 'organization', path: 'mfa_config.required_aaguids', after: null },
+  { rule: 'mfa-weakened', name: 'the PIV PIN asked once', settings: '    organization: { mfa_piv_key_requirements: { pin_policy: once } }\n', resource: 'organization', path: 'mfa_piv_key_requirements.pin_policy', after: 'once' },
+  { rule: 'mfa-weakened', name: 'an MFA session where there was none', settings: '    organization: { mfa_config: { session_duration: 1h } }\n', resource: 'organization', path: 'mfa_config.session_duration', after: '1h', live: { mfa_config: { allowed_authenticators: ['totp', 'security_key'] }, mfa_required_for_all_apps: false } },
+  { rule: 'session-lengthened', name: 'a year-long application session', settings: '    organization: { session_duration: 8760h }\n', resource: 'organization', path: 'session_duration', after: '8760h', live: { session_duration: '8h' } },
+  { rule: 'session-lengthened', name: 'a session set where the default was shorter', settings: '    organization: { session_duration: 48h }\n', resource: 'organization', path: 'session_duration', after: '48h' },
+  { rule: 'session-lengthened', name: 'longer WARP sessions', settings: '    organization: { warp_auth_session_duration: 720h }\n', resource: 'organization', path: 'warp_auth_session_duration', after: '720h' },
+  { rule: 'session-lengthened', name: 'month-long DoH JWTs', settings: `    doh: { service_token_id: ${TOKEN_A}, doh_jwt_duration: 720h }\n`, resource: 'doh', path: 'doh_jwt_duration', after: '720h' },
+  { rule: 'warp-auth-on', name: 'WARP authentication on', settings: '    organization: { allow_authenticate_via_warp: true }\n', resource: 'organization', path: 'allow_authenticate_via_warp', after: true, live: { allow_authenticate_via_warp: false } },
+  { rule: 'logo-host-changed', name: 'the logo from another host', settings: '    organization: { login_design: { logo_path: "https://cdn.elsewhere.example/logo.png" } }\n', resource: 'organization', path: 'login_design.logo_path', after: 'https://cdn.elsewhere.example/logo.png' },
 ];
 
 describe('each safety rule', () => {
@@ -85,7 +100,7 @@ describe('each safety rule', () => {
 
   for (const c of CASES) {
     it(`${c.rule} (${c.name}): blocks with exit 3 and no write; passes with --allow and with a config allow entry`, async () => {
-      em = await startEmulator({ port: 0, seed: strongSeed(), token: SECRET_TOKEN });
+      em = await startEmulator({ port: 0, seed: strongSeed(c.live), token: SECRET_TOKEN });
       const config = `accounts:\n${account(c.settings)}`;
       const dir = await configDir({ 'a.yaml': config });
 
@@ -117,7 +132,7 @@ describe('each safety rule', () => {
       expect(allowedByFlag.stdout).toContain(`✓ ${c.rule}: account ${ACCOUNT} ${c.resource}.${c.path} — --allow`);
       expect(writes(em)).toBeGreaterThan(0);
 
-      em.state.reset(strongSeed());
+      em.state.reset(strongSeed(c.live));
       const reason = `Reviewed in CHANGE-42 (${c.name})`;
       const withEntry = await configDir({ 'a.yaml': `${config}allow:\n  - rule: ${c.rule}\n    account_id: "${ACCOUNT}"\n    reason: ${reason}\n` });
       const reviewed = await ztsync(em, ['plan', withEntry, '--format', 'json']);

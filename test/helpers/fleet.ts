@@ -37,7 +37,7 @@ export async function writeFleetConfig(em: RunningEmulator, dir: string): Promis
         auth_domain: account.organization?.auth_domain ?? `fleet-${i}.cloudflareaccess.com`,
         session_duration: drifts ? '12h' : '24h',
       },
-      doh: { service_token_id: account.service_tokens![0]!.id, doh_jwt_duration: drifts ? '48h' : '24h' },
+      doh: { service_token_id: account.service_tokens![0]!.id, doh_jwt_duration: drifts ? '12h' : '24h' },
     };
   });
   await mkdir(dir, { recursive: true });

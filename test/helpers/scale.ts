@@ -46,7 +46,7 @@ export async function startFleet(count: number, emulator: EmulatorOptions = {}, 
       },
     };
     // Every third account leaves DoH unmanaged: no DoH request may be sent for it.
-    if (i % 3 !== 1) entry.doh = { service_token_id: account.service_tokens![0].id, doh_jwt_duration: i % 4 === 0 ? '48h' : '24h' };
+    if (i % 3 !== 1) entry.doh = { service_token_id: account.service_tokens![0].id, doh_jwt_duration: i % 4 === 0 ? '12h' : '24h' };
     const env = options.credentialsEnv?.(i);
     if (env) entry.credentials_env = env;
     return entry;

@@ -21,7 +21,7 @@ function seed(drifted: number): Seed {
   return {
     accounts: Array.from({ length: COUNT }, (_, n) => ({
       id: id(n),
-      organization: { name: `Org ${n}`, auth_domain: `org${n}.cloudflareaccess.com`, session_duration: n < drifted ? '12h' : '24h' },
+      organization: { name: `Org ${n}`, auth_domain: `org${n}.cloudflareaccess.com`, session_duration: n < drifted ? '48h' : '24h' },
     })),
   };
 }

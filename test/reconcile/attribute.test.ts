@@ -74,7 +74,7 @@ describe('plan --attribute', () => {
     await inSync();
     await dashboard(PRODUCTION, 'alice@example.com', { session_duration: '6h' });
     await dashboard(STAGING, 'bob@example.com', { login_design: { background_color: '#000000' } });
-    await apiWrite(SCRIPT_TOKEN, STAGING, { session_duration: '2h' });
+    await apiWrite(SCRIPT_TOKEN, STAGING, { session_duration: '48h' });
     await apiWrite(SECRET_TOKEN, RESEARCH, { session_duration: '1h' });
     const plan = await planJson();
 
@@ -132,7 +132,7 @@ describe('plan --attribute', () => {
   it('says it in text, markdown and the HTML report, in words', async () => {
     await inSync();
     await dashboard(PRODUCTION, 'alice@example.com', { session_duration: '6h' });
-    await apiWrite(SCRIPT_TOKEN, STAGING, { session_duration: '2h' });
+    await apiWrite(SCRIPT_TOKEN, STAGING, { session_duration: '48h' });
     const text = (await ztsync(em!, ['plan', EXAMPLES, '--attribute'])).stdout;
     expect(text).toMatch(/↳ organization changed by alice@example\.com in the dashboard, \d{4}-\d\d-\d\d \d\d:\d\d UTC \(ray [0-9a-f]+-DASH\)/);
     expect(text).toMatch(/↳ organization changed by token "cleanup script" with an API token, \d{4}-\d\d-\d\d \d\d:\d\d UTC/);

@@ -47,7 +47,7 @@ describe('cross-field rules on the config laid over live state', () => {
   it('allow_authenticate_via_warp: true plans and applies when the live organization already has a WARP session duration', async () => {
     await emulatorWith({ ...LIVE, warp_auth_session_duration: '2h' });
     const { dir } = config('allow_authenticate_via_warp: true');
-    const run = await cycle(dir);
+    const run = await cycle(dir, ['--allow', 'warp-auth-on']);
     expect(run.validate.code).toBe(0);
     expect(run.error).toBeNull();
     expect(run.plan.code).toBe(0);
@@ -61,7 +61,7 @@ describe('cross-field rules on the config laid over live state', () => {
     await emulatorWith(LIVE);
     const { dir, file } = config('allow_authenticate_via_warp: true');
     const before = liveAccount(em, PRODUCTION).organization;
-    const run = await cycle(dir);
+    const run = await cycle(dir, ['--allow', 'warp-auth-on']);
     expect(run.validate.code).toBe(0);
     expect(run.plan.code).toBe(1);
     expect(run.error?.message).toBe(
