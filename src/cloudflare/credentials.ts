@@ -7,8 +7,12 @@ export type Credentials = { kind: 'token'; token: string } | { kind: 'key'; emai
 
 export const DEFAULT_API_BASE = 'https://api.cloudflare.com/client/v4';
 
-/** The environment variables that hold secrets: their values are masked in all output. */
-export const SECRET_ENV = ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_API_KEY', 'CLOUDFLARE_EMAIL', 'ZTSYNC_EMULATOR_TOKEN'] as const;
+/**
+ * The environment variables that hold secrets: never read into a config, their values never shown or written.
+ * Not CLOUDFLARE_EMAIL: an address is no secret, and masking it would only confirm a guess (`***` where a config
+ * value held it) and alter plans.
+ */
+export const SECRET_ENV = ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_API_KEY', 'ZTSYNC_EMULATOR_TOKEN'] as const;
 
 /** A variable whose name starts so may hold a per-target token without being declared (--credentials-env). */
 export const CREDENTIAL_PREFIX = 'CLOUDFLARE_API_TOKEN_';
@@ -68,29 +72,47 @@ export function authHeaders(credentials: Credentials): Record<string, string> {
 }
 
 export function secretsOf(credentials: Credentials): string[] {
-  return credentials.kind === 'token' ? [credentials.token] : [credentials.key, credentials.email];
+  return credentials.kind === 'token' ? [credentials.token] : [credentials.key];
 }
 
-/** The secret values in the environment (raw and trimmed), whether or not they turn out to be well-formed. */
-export function secretsFromEnv(env: Record<string, string | undefined>): string[] {
-  return SECRET_ENV.flatMap((name) => {
+/**
+ * The one list of secret values, for masking what is printed and for refusing what is saved or posted: the
+ * SECRET_ENV variables, every CLOUDFLARE_API_TOKEN_… variable, and the variables declared to hold per-target
+ * tokens (`declared`, from --credentials-env) — raw and trimmed, whether or not they turn out to be well-formed.
+ */
+export function secretsFromEnv(env: Record<string, string | undefined>, declared: readonly string[] = []): string[] {
+  const names = new Set<string>([...SECRET_ENV, ...declared, ...Object.keys(env).filter((name) => mayHoldToken(name, []))]);
+  return [...names].flatMap((name) => {
     const value = env[name];
     return value ? [value, value.trim()] : [];
   });
 }
 
-/** Shorter values are not masked: they cannot be credentials, and masking them would garble every line. */
-const MIN_MASKED_LENGTH = 4;
+/**
+ * Shorter values are neither masked nor refused (one threshold for both): they cannot be credentials, and
+ * masking them would garble every line.
+ */
+export const MIN_SECRET_LENGTH = 8;
 export const MASK = '***';
 
 /**
- * Replace every occurrence of a secret in `text` with ***: as it is, escaped by a renderer (a backslash before
- * any character: JSON, Markdown), URL-encoded, and each of its lines (a credential with a line break echoed
- * back line by line).
+ * Replace every occurrence of a secret in `text` with ***, in any of the forms `holdsSecret` looks for.
  */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
   const pattern = secretPattern(secrets);
   return pattern ? text.replace(pattern, MASK) : text;
+}
+
+/**
+ * Whether `text` holds a secret: as it is, escaped by a renderer (a backslash before any character: JSON,
+ * Markdown), URL-encoded, each of its lines (a credential with a line break echoed back line by line), base64
+ * (standard or URL alphabet, at any alignment within longer base64) or hex — compared without regard to case.
+ */
+export function holdsSecret(text: string, secrets: readonly string[]): boolean {
+  const pattern = secretPattern(secrets);
+  if (!pattern) return false;
+  pattern.lastIndex = 0;
+  return pattern.test(text);
 }
 
 const patterns = new Map<string, RegExp | null>();
@@ -101,15 +123,37 @@ function secretPattern(secrets: readonly string[]): RegExp | null {
   if (pattern !== undefined) return pattern;
   const forms = new Set<string>();
   for (const secret of secrets) {
-    for (const form of [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/)]) {
-      if (form.trim().length >= MIN_MASKED_LENGTH) forms.add(form);
+    if (secret.trim().length < MIN_SECRET_LENGTH) continue;
+    for (const form of secretForms(secret)) {
+      if (form.trim().length >= MIN_SECRET_LENGTH) forms.add(form);
     }
   }
   // Longest first, so that a secret containing another is masked whole.
   const alternatives = [...forms].sort((a, b) => b.length - a.length).map((form) => [...form].map(escapeRegExp).join('\\\\?'));
-  pattern = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'g') : null;
+  pattern = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'gi') : null;
   patterns.set(key, pattern);
   return pattern;
+}
+
+function secretForms(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  return [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/), bytes.toString('hex'), ...base64Cores(bytes)];
+}
+
+/**
+ * The part of the base64 of `bytes` that is the same wherever they sit in a longer text, for each of the three
+ * alignments (0, 1 or 2 bytes before them), in the standard and the URL alphabet.
+ */
+function base64Cores(bytes: Buffer): string[] {
+  const cores: string[] = [];
+  for (let before = 0; before < 3; before++) {
+    const padded = Buffer.concat([Buffer.alloc(before), bytes]);
+    const text = padded.toString('base64').replace(/=+$/, '');
+    const start = Math.ceil((before * 4) / 3);
+    const core = text.slice(start, padded.length % 3 === 0 ? text.length : text.length - 1);
+    cores.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return cores;
 }
 
 function escapeRegExp(ch: string): string {

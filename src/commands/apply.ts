@@ -26,7 +26,7 @@ import { configAllowances, shardedFleet } from '../plan/pipeline.js';
 import type { SafetyOptions } from '../plan/safety.js';
 import { parseDuration } from '../resources/duration.js';
 import { VERSION } from '../version.js';
-import { useColor } from './shared/output.js';
+import { declareCredentialVariables, runSecrets, useColor } from './shared/output.js';
 import { planFromConfig } from './shared/plan-run.js';
 import { countsOf, Progress, type ProgressCounts } from './shared/progress.js';
 import { applyEntry, planEntry, recordingRun, type RunRecord } from './shared/results.js';
@@ -83,7 +83,7 @@ export function applyCommand(io: Io, setExit: (code: number) => void): Command {
         const loaded = options.plan ? await savedPlan(paths, options, io, record) : await freshPlan(paths, options, io, record);
         if (!loaded) return EXIT.error;
         return applyLoaded(loaded, loaded.settings, io, record);
-      }),
+      }, () => runSecrets(io)),
     );
   });
 }
@@ -122,6 +122,7 @@ async function savedPlan(paths: string[], options: ApplyFlags, io: Io, record: R
   const maxAgeMs = parseMaxPlanAge(options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE);
   const safety = safetySettings(options);
   const environment = environmentSettings(options, io.env);
+  declareCredentialVariables(io, environment.credentials);
   const api = { ...apiSettings(options, io, { readOnly: false }), credentialVariables: environment.credentials };
   const refuse = (why: string) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed\n`);

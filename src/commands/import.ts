@@ -18,6 +18,8 @@ import { addApiOptions, addRateLimitOption, apiSettings, type ApiFlags } from '.
 import { visible } from '../util/terminal.js';
 import { Progress } from './shared/progress.js';
 
+import { refuseSecrets } from './shared/output.js';
+
 interface ImportOptions extends ApiFlags {
   account?: string[];
   zone?: string[];
@@ -147,6 +149,7 @@ async function runImport(options: ImportOptions, io: Io): Promise<number> {
     return EXIT.ok;
   }
   try {
+    for (const file of files) refuseSecrets(io, file.path!, file.text);
     writeFilesAtomicSync(files.map((f) => ({ path: f.path!, text: f.text })), { overwrite: Boolean(options.force) });
   } catch (err) {
     return fail([`ztsync import: ${err instanceof Error ? err.message : String(err)}; nothing was written.`]);

@@ -5,7 +5,7 @@ import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../plan/render.js';
 import { summaryLine } from '../plan/render-text.js';
 import { githubActions } from './shared/github.js';
 import { checkWritable } from '../util/atomic-write.js';
-import { useColor, writeOutputFile } from './shared/output.js';
+import { runSecrets, useColor, writeOutputFile } from './shared/output.js';
 import { addReconcileOptions, reconcileSettings, type ReconcileFlags } from './shared/options/reconcile.js';
 import { planFromConfig } from './shared/plan-run.js';
 import { planEntry, recordingRun, type RunRecord } from './shared/results.js';
@@ -36,7 +36,7 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--baseline <paths...>', "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read")
     .option('--attribute', "for each drifted target, who last changed it, from its account's audit log (one query a drifted target; needs Account Settings Read)");
   return addReconcileOptions(command).action(async (paths: string[], options: PlanFlags) => {
-    setExit(await recordingRun(options.results, 'plan', (record) => runPlan(paths, options, io, record)));
+    setExit(await recordingRun(options.results, 'plan', (record) => runPlan(paths, options, io, record), () => runSecrets(io)));
   });
 }
 
@@ -62,7 +62,8 @@ async function runPlan(paths: string[], options: PlanFlags, io: Io, record: RunR
     writeOutputFile(io, out, rendered);
     io.stdout.write(`${summaryLine(plan)}\nWrote the ${options.format} plan to ${github.guard(visible(out))}\n`);
   } else {
-    io.stdout.write(options.format === 'text' ? github.guard(rendered) : rendered);
+    // JSON defuses workflow commands itself (keeping its values exact); the text and markdown plans are for reading.
+    io.stdout.write(options.format === 'json' ? rendered : github.guard(rendered));
   }
   if (options.markdownOut !== undefined) {
     writeOutputFile(io, options.markdownOut, renderPlan(plan, 'markdown', { color: false, markdown: { fullPlanUrl: github.runUrl } }));

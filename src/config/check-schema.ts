@@ -251,6 +251,8 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
       return `missing ${String(error.params.missingProperty)}`;
     case 'minLength':
       return `"${name}" cannot be empty: the API requires one, so it can be changed but not cleared`;
+    case 'maxLength':
+      return `"${name}" is ${String(data).length} characters long: it is shown in every plan, so it holds at most ${String(error.params.limit)} characters`;
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[]).filter((v) => v !== null).map(String);
       const suggestion = typeof data === 'string' ? closest(data, allowed) : undefined;

@@ -111,7 +111,7 @@ function allowSchema(): object {
       rule: { type: 'string', enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
       account_id: { $ref: '#/$defs/id', description: 'The account the rule is allowed on.' },
       zone_id: { $ref: '#/$defs/id', description: 'The zone the rule is allowed on.' },
-      reason: { type: 'string', description: 'Why the change is allowed: shown in the plan for reviewers.' },
+      reason: { type: 'string', maxLength: MAX_REASON_LENGTH, description: `Why the change is allowed: shown in the plan for reviewers (at most ${MAX_REASON_LENGTH} characters).` },
     },
   };
 }
@@ -128,12 +128,19 @@ function labelsSchema(description: string): object {
   };
 }
 
+/**
+ * Free text a pull request writes is shown in the plan comment, whose length GitHub caps at 65,536 characters:
+ * bounded, so that one text cannot push every other target (and a change elsewhere) out of the comment.
+ */
+export const MAX_DESCRIPTION_LENGTH = 200;
+export const MAX_REASON_LENGTH = 500;
+
 /** An account, a zone or the defaults: the id (not for defaults), a description and one object per resource. */
 function targetSchema(description: string, idProperty: Record<string, object>, scope: Scope, scoped = false): object {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties: Record<string, object> = { ...idProperty };
   if (scoped) properties.select = { $ref: '#/$defs/selector' };
-  if (!isDefaults) properties.description = { type: 'string', description: 'Free text, shown in plans.' };
+  if (!isDefaults) properties.description = { type: 'string', maxLength: MAX_DESCRIPTION_LENGTH, description: `Free text, shown in plans (at most ${MAX_DESCRIPTION_LENGTH} characters).` };
   if (!isDefaults) properties.labels = { $ref: '#/$defs/labels' };
   properties.credentials_env = {
     type: 'string',

@@ -123,12 +123,14 @@ function yamlText(data: Record<string, unknown>, header: string[], trailer: stri
       // Config strings read ${ZTSYNC_…} from the environment: live text is kept literal ($${ is a literal ${).
       const text = scalar.value.replaceAll('${', () => '$${');
       scalar.value = text;
-      if (misread(text) || visible(text) !== text) scalar.type = Scalar.QUOTE_DOUBLE;
+      if (misread(text) || visible(text) !== text || text.includes('##[')) scalar.type = Scalar.QUOTE_DOUBLE;
     },
   });
   // Live text with control, bidi or invisible characters is double-quoted (above), where yaml escapes C0 but writes
   // the others as they are: escaped here, so the file is safe to print and to review (still the same value).
-  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
+  // `##[` (an old-style workflow command when printed in a GitHub Actions log) only occurs in double-quoted
+  // scalars (above), where `#\u0023[` is the same text.
+  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false })).replace(/##\[/g, '#\\u0023[');
 }
 
 /**

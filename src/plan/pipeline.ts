@@ -10,6 +10,7 @@ import { formatDiagnostic, type DesiredState, type DesiredTarget, type Diagnosti
 import type { Env, EnvPolicy } from '../config/interpolate.js';
 import type { ClientPool, Refusal } from '../cloudflare/pool.js';
 import { makeClients, type ApiSettings } from '../cloudflare/settings.js';
+import { secretsFromEnv } from '../cloudflare/credentials.js';
 import { UsageError } from '../io.js';
 import { attributePlan } from './attribute.js';
 import { markOrigins } from './baseline.js';
@@ -133,7 +134,7 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
   const plan = settings.attribute ? await attributePlan(checked, clients, { now: new Date(checked.created_at), concurrency: settings.api.concurrency }) : checked;
 
   // Seal.
-  const leaking = targetsHoldingSecrets(plan, clients.secrets());
+  const leaking = targetsHoldingSecrets(plan, [...clients.secrets(), ...secretsFromEnv(sink.env, settings.environment.credentials)]);
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(', ')}: a config value or an API answer holds it); nothing was written`);
   }

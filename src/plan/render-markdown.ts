@@ -267,9 +267,14 @@ function oneLineText(text: string): string {
   return visible(text.replace(/\r\n?|\n|\u2028|\u2029/g, ' '));
 }
 
-/** A zero-width space after each `@` keeps GitHub from reading `@user` or `@org/team` as a mention. */
+/**
+ * A zero-width space after each `@` keeps GitHub from reading `@user` or `@org/team` as a mention; one after a `#`
+ * (or `GH`) before a digit keeps `#123`, `owner/repo#123` and `GH-123` from linking an issue, which would also leave
+ * a backlink in that issue. (Escaped text: `#` is `\#` and `-` is `\-` here. The `#` first: the entity it adds for
+ * `@` holds a `#` before digits.)
+ */
 function noMentions(text: string): string {
-  return text.replace(/@/g, '@&#8203;');
+  return text.replace(/#(?=\d)/g, '#&#8203;').replace(/\b(gh)(?=\\-\d)/gi, '$1&#8203;').replace(/@/g, '@&#8203;');
 }
 
 /** A URL as a link destination: characters that would end it or the link are percent-encoded. */

@@ -12,10 +12,19 @@ export function renderPlan(plan: Plan, format: PlanFormat, options: { color: boo
     case 'json':
       // JSON escapes C0 controls but not C1 (U+0080–U+009F, CSI to some terminals), bidi or invisible characters:
       // those are escaped too, so a plan printed or `cat`ed is safe. Still JSON, the same values, the same checksum.
-      return visibleLines(JSON.stringify(plan, null, 2)) + '\n';
+      // `##[` (an old-style workflow command, read anywhere in a log line) is written `#\u0023[`: the same JSON.
+      return defuseJsonCommands(visibleLines(JSON.stringify(plan, null, 2))) + '\n';
     case 'markdown':
       return renderMarkdown(plan, options.markdown);
     case 'text':
       return renderText(plan, options);
   }
+}
+
+/**
+ * JSON text with every `##[` inside its strings written `#\u0023[`: the same values, but no old-style workflow
+ * command when the text is printed in a GitHub Actions log. (`#` occurs in JSON text only inside strings.)
+ */
+export function defuseJsonCommands(json: string): string {
+  return json.replace(/##\[/g, '#\\u0023[');
 }

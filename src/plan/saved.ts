@@ -2,6 +2,7 @@
 // plan is applied exactly as reviewed, so anything that makes it mean something else is refused whole: an
 // edit (the checksum no longer matches), a format this ztsync does not know, a file that is not a plan.
 
+import { holdsSecret } from '../cloudflare/credentials.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import canonicalize from 'canonicalize';
@@ -85,12 +86,7 @@ function shapeProblem(plan: Plan): string | undefined {
  * it. Masking is no way out, since a masked desired value would be applied as the mask.
  */
 export function targetsHoldingSecrets(plan: Plan, secrets: readonly string[]): string[] {
-  const telling = secrets.filter((s) => s.length >= 8);
-  if (telling.length === 0) return [];
-  const holds = (value: unknown) => {
-    const text = JSON.stringify(value);
-    return telling.some((s) => text.includes(s) || text.includes(JSON.stringify(s).slice(1, -1)));
-  };
+  const holds = (value: unknown) => holdsSecret(JSON.stringify(value), secrets);
   const found = plan.targets.filter(holds).map((t) => `${t.scope} ${t.id}`);
   const { targets: _targets, ...rest } = plan;
   if (holds(rest)) found.push('the plan header');

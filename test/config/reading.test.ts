@@ -107,3 +107,27 @@ describe('linear time on any input (issue #18 item 11)', () => {
     expect(parseYaml('c.yaml', quote).diagnostics[0].message).toMatch(/no closing "/);
   });
 });
+
+describe('free text is bounded (issue #18 item 12: the comment holds every target)', () => {
+  it('a 73 KB description, written over many lines, and a long allow reason are refused at their place', async () => {
+    const description = Array.from({ length: 1000 }, () => 'x'.repeat(72)).join('\n      ');
+    const text = [
+      'accounts:',
+      `  - account_id: ${ACCOUNT}`,
+      '    description: |',
+      `      ${description}`,
+      'allow:',
+      '  - rule: doh-token-replaced',
+      `    account_id: ${ACCOUNT}`,
+      `    reason: ${'r'.repeat(501)}`,
+      '',
+    ].join('\n');
+    const { shown } = await load({ 'c.yaml': text });
+    expect(shown).toEqual([
+      'c.yaml:3:18: "description" is 73000 characters long: it is shown in every plan, so it holds at most 200 characters (accounts[0].description)',
+      'c.yaml:1007:13: "reason" is 501 characters long: it is shown in every plan, so it holds at most 500 characters (allow[0].reason)',
+    ]);
+    const { shown: fine } = await load({ 'c.yaml': `${GOOD}    description: ${'d'.repeat(200)}\n` });
+    expect(fine).toEqual([]);
+  });
+});

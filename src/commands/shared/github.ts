@@ -5,13 +5,14 @@
 
 import { appendFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { maskSecrets, secretsFromEnv } from '../../cloudflare/credentials.js';
+import { holdsSecret } from '../../cloudflare/credentials.js';
 import type { Diagnostic } from '../../config/model.js';
 import type { Io } from '../../io.js';
 import type { TargetResult } from '../../apply/apply.js';
 import type { Plan } from '../../plan/model.js';
 import { targetLabel } from '../../plan/model.js';
 import { renderMarkdown } from '../../plan/render-markdown.js';
+import { runSecrets } from './output.js';
 
 export interface Annotation {
   level: 'error' | 'warning' | 'notice';
@@ -53,8 +54,13 @@ export function githubActions(io: Io): GitHubActions {
   const summary = async (markdown: string) => {
     const path = env.GITHUB_STEP_SUMMARY;
     if (!path) return;
+    // Posted where everyone reads it, and GitHub masks nothing there: refused, not altered.
+    if (holdsSecret(markdown, runSecrets(io))) {
+      annotate({ level: 'warning', title: 'ztsync', message: 'the step summary was not written: an API credential appears in it' });
+      return;
+    }
     try {
-      await appendFile(path, maskSecrets(markdown + '\n', secretsFromEnv(env)));
+      await appendFile(path, markdown + '\n');
     } catch (err) {
       annotate({ level: 'warning', title: 'ztsync', message: `could not write the step summary: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
     }

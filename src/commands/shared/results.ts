@@ -6,6 +6,7 @@ import type { TargetResult } from '../../apply/apply.js';
 import type { Plan, TargetPlan } from '../../plan/model.js';
 import { targetKey } from '../../plan/build.js';
 import { Interrupted, UsageError } from '../../io.js';
+import { holdsSecret } from '../../cloudflare/credentials.js';
 import { writeFileAtomicSync } from '../../util/atomic-write.js';
 
 export const RESULTS_VERSION = 1;
@@ -60,6 +61,9 @@ export function applyEntry(result: TargetResult): ResultEntry {
   return { ...base, error, ...(result.transient ? { transient: true } : {}) };
 }
 
+/** In place of an error message that holds a credential: the file is still written, for --only-failed. */
+const WITHHELD = 'the message was withheld: an API credential appears in it';
+
 /** Keeps the entries of one run and writes them: at once, at most about once a second while running, and at the end. */
 export class ResultsWriter {
   readonly #entries = new Map<string, ResultEntry>();
@@ -71,6 +75,8 @@ export class ResultsWriter {
     readonly command: ResultsFile['command'],
     entries: ResultEntry[],
     private readonly intervalMs = 1000,
+    /** The run's secrets: an entry whose text holds one is written without its message. */
+    private readonly secrets: readonly string[] = [],
   ) {
     for (const entry of entries) this.#entries.set(targetKey(entry), entry);
   }
@@ -119,7 +125,7 @@ export class ResultsWriter {
   }
 
   snapshot(complete: boolean, stopped?: RunStop): ResultsFile {
-    const targets = [...this.#entries.values()];
+    const targets = [...this.#entries.values()].map((t) => (t.error !== undefined && holdsSecret(JSON.stringify(t), this.secrets) ? { ...t, error: WITHHELD } : t));
     const summary: Partial<Record<ResultOutcome, number>> = {};
     for (const t of targets) summary[t.outcome] = (summary[t.outcome] ?? 0) + 1;
     return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: new Date().toISOString(), summary, targets, ...(stopped ? { stopped } : {}) };
@@ -146,11 +152,13 @@ export class RunRecord {
   constructor(
     readonly path: string,
     readonly command: ResultsFile['command'],
+    /** The run's secrets, asked for when a file is written (the run declares some as it parses its options). */
+    private readonly secrets: () => readonly string[] = () => [],
   ) {}
 
   /** The writer of the run's own results; call done() once it has finished. */
   writer(entries: ResultEntry[]): ResultsWriter {
-    return new ResultsWriter(this.path, this.command, entries);
+    return new ResultsWriter(this.path, this.command, entries, undefined, this.secrets());
   }
 
   done(): void {
@@ -172,7 +180,7 @@ export class RunRecord {
       if (this.command === 'plan' || entry.outcome === 'failed') return entry;
       return { scope: t.scope, id: t.id, outcome: entry.outcome === 'changes' ? 'skipped' : 'unchanged' };
     });
-    new ResultsWriter(this.path, this.command, entries).writeStopped({ reason, message });
+    new ResultsWriter(this.path, this.command, entries, undefined, this.secrets()).writeStopped({ reason, message });
     this.#done = true;
   }
 }
@@ -181,8 +189,13 @@ export class RunRecord {
  * Run a command's body with its --results file (if any) recorded on every way out: a return without the run's own
  * results, or a throw, writes why it stopped. A failure to write that record does not hide the body's own error.
  */
-export async function recordingRun(path: string | undefined, command: ResultsFile['command'], body: (record: RunRecord | undefined) => Promise<number>): Promise<number> {
-  const record = path === undefined ? undefined : new RunRecord(path, command);
+export async function recordingRun(
+  path: string | undefined,
+  command: ResultsFile['command'],
+  body: (record: RunRecord | undefined) => Promise<number>,
+  secrets: () => readonly string[] = () => [],
+): Promise<number> {
+  const record = path === undefined ? undefined : new RunRecord(path, command, secrets);
   let code: number;
   try {
     code = await body(record);

@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import type { Io } from '../../../io.js';
+import { declareCredentialVariables } from '../output.js';
 import type { PlanSettings } from '../../../plan/pipeline.js';
 import { addApiOptions, addRateLimitOption, apiSettings, type ApiFlags } from './api.js';
 import { addEnvironmentOptions, environmentSettings, type EnvironmentFlags } from './environment.js';
@@ -39,10 +40,11 @@ export function addReconcileOptions(command: Command, { pathsOptional = false } 
 }
 
 /** Every option checked, before anything is read: a malformed one is a UsageError. */
-export async function reconcileSettings(paths: string[], flags: ReconcileFlags, io: Pick<Io, 'env' | 'retryTiming'>, access: { readOnly: boolean }): Promise<ReconcileSettings> {
+export async function reconcileSettings(paths: string[], flags: ReconcileFlags, io: Io, access: { readOnly: boolean }): Promise<ReconcileSettings> {
   const safety = safetySettings(flags);
   const selection = await selectionSettings(flags);
   const environment = environmentSettings(flags, io.env);
+  declareCredentialVariables(io, environment.credentials);
   return {
     paths,
     selection,
