@@ -17,7 +17,6 @@ import { makeClients } from '../cloudflare/settings.js';
 import { addApiOptions, addRateLimitOption, apiSettings, type ApiFlags } from './shared/options/api.js';
 import { visible } from '../util/terminal.js';
 import { Progress } from './shared/progress.js';
-
 import { refuseSecrets } from './shared/output.js';
 
 interface ImportOptions extends ApiFlags {

@@ -10,7 +10,8 @@ Checks, and reports every problem at once as file:line:col: message (path):
     expansion is bounded)
   - the schema (schema/ztsync.schema.json): unknown keys (with the closest valid key), types, enums,
     ids (32 lowercase hex digits, quoted if all digits), uuids (no urn:uuid: prefix), hostnames;
-    colours and logo paths the API may not take are warnings, not errors
+    login-page values: CSS colours, an https: URL or relative logo path, text without HTML (a value
+    tagged !unchecked is sent as it is)
   - null unsets an optional field (not name or auth_domain); a key with no value is an error
   - Go durations, with each field's units and bounds (e.g. user_seat_expiration_inactive_time >= 730h)
     and Go's own limit (2562047h47m16.854775807s); name and auth_domain must not be empty

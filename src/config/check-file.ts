@@ -25,6 +25,8 @@ export interface CheckedFile {
   budget?: ConfigBudget;
   /** The environment variables its values read. */
   reads: VariableRead[];
+  /** The positions of values tagged !unchecked (login-page values sent as they are). */
+  unchecked?: string[];
   diagnostics: Diagnostic[];
 }
 
@@ -53,7 +55,7 @@ async function checkSoundBlockFile(path: string, text: string, env: ConfigEnv): 
   if (interpolated.diagnostics.length > 0 || !(await passesSchema(file.data))) return undefined;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return undefined;
-  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, diagnostics: [] };
+  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, unchecked: [], diagnostics: [] };
 }
 
 /** Whether a `${` can be in the file's values: written out, or spelled with an escape in a quoted string. */
@@ -71,7 +73,7 @@ export async function checkDocument(path: string, text: string, env: ConfigEnv):
   const unreadPaths = new Set(unread.map((d) => d.path));
   const invalid = (await schemaDiagnostics(loaded.file)).filter((d) => !unreadPaths.has(d.path));
   const allow = allowCandidates(loaded.file);
-  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, unchecked: loaded.file.unchecked ?? [], diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
 }
 
 function budgetOf(file: ConfigFile): { budget?: ConfigBudget } {

@@ -7,7 +7,7 @@ import { mergeTargets, type PlacedFile } from './desired.js';
 import { credentialReads, NO_ENV, undeclaredCredentials, type ConfigEnv, type Env, type EnvPolicy, type VariableRead } from './interpolate.js';
 import { findConfigFiles, readConfigText } from './load.js';
 import { formatPosition, type DesiredState, type Diagnostic, type SourcePosition } from './model.js';
-import { adviceDiagnostics, crossFieldDiagnostics } from './rules.js';
+import { adviceDiagnostics, crossFieldDiagnostics, loginPageDiagnostics } from './rules.js';
 export { credentialDiagnostics } from './rules.js';
 
 export { formatDiagnostic } from './model.js';
@@ -66,6 +66,7 @@ async function checkFiles(
   const candidates: AllowCandidate[] = [];
   const reads: VariableRead[] = [];
   let budget: ConfigBudget | undefined;
+  const unchecked = new Set<string>();
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
     for (const d of checked.diagnostics) (d.severity === 'warning' ? fileWarnings : diagnostics).push(d);
@@ -76,13 +77,14 @@ async function checkFiles(
     if (checked.placed) placed.push(checked.placed);
     candidates.push(...checked.allow);
     reads.push(...checked.reads);
+    for (const at of checked.unchecked ?? []) unchecked.add(at);
   }
   const merged = mergeTargets(placed);
   const allowed = resolveAllow(candidates, merged.targets);
   const targets = merged.targets.map((t) => t.target);
   const own = targets.flatMap((t) => (t.credentialsEnv ? [t.credentialsEnv] : []));
   const named = [...own, ...credentialNames];
-  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy));
+  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy), ...loginPageDiagnostics(merged.targets, unchecked));
   // A value refused already needs no advice besides.
   const refused = new Set(diagnostics.map(formatPosition));
   const warnings = sortDiagnostics([...fileWarnings, ...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w) => !refused.has(formatPosition(w))));

@@ -9,7 +9,7 @@ import { decodeUtf8 } from '../util/utf8.js';
 import { yamlSyntaxMessage } from '../util/yaml-messages.js';
 import { ODD_SPACE_IN_STRUCTURE, oddSpaceName } from './odd-spaces.js';
 import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit } from './yaml.js';
-import type { Diagnostic } from './model.js';
+import { formatPosition, type Diagnostic } from './model.js';
 import { documentLocator, fileDiagnostic, positionAt, walkYaml, type YamlFile } from './positions.js';
 
 const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
@@ -191,7 +191,7 @@ export function overlongLine(path: string, text: string): Diagnostic | undefined
 
 export function parseYaml(path: string, text: string): { file?: YamlFile; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true, customTags: [UNCHECKED_TAG] });
   const at = (offset: number, message: string): Diagnostic => ({ ...positionAt(path, lines, offset), message, path: '' });
 
   // yaml's warnings (unresolved tags and the like) are errors here: a config should mean exactly one thing.
@@ -225,7 +225,27 @@ export function parseYaml(path: string, text: string): { file?: YamlFile; diagno
   }
   // An empty file (or one with only comments) is an empty config.
   const parsed = { file: path, text, doc, lines, data: data ?? {} };
-  return { file: { ...parsed, where: documentLocator(parsed) }, diagnostics: [] };
+  const where = documentLocator(parsed);
+  const unchecked = uncheckedPaths(doc).map((p) => formatPosition(where.value(p)));
+  return { file: { ...parsed, where, unchecked }, diagnostics: [] };
+}
+
+/**
+ * `!unchecked`: a login-page value the config's author wants sent as it is (a colour, logo path or text ztsync
+ * would refuse). The tag is read as a string; where it was written is kept (uncheckedPaths).
+ */
+export const UNCHECKED = '!unchecked';
+const UNCHECKED_TAG = { tag: UNCHECKED, identify: () => false, resolve: (text: string) => text };
+
+/** The data paths of the mapping values tagged !unchecked. */
+function uncheckedPaths(doc: ReturnType<typeof parseDocument>): (string | number)[][] {
+  const found: (string | number)[][] = [];
+  walkYaml(doc.contents, {
+    pair(pair, path) {
+      if (isScalar(pair.value) && pair.value.tag === UNCHECKED && path.every((s) => s !== null)) found.push([...(path as (string | number)[])]);
+    },
+  });
+  return found;
 }
 
 /** What a syntax error says, and where: at what to fix (an opening quote, the `#`), not where yaml noticed it. */

@@ -27,6 +27,8 @@ export interface YamlFile extends ConfigFile {
   text: string;
   doc: Document.Parsed;
   lines: LineCounter;
+  /** The positions (file:line:col) of the values tagged !unchecked. */
+  unchecked?: string[];
 }
 
 export function positionAt(file: string, lines: LineCounter, offset: number): SourcePosition {

@@ -3,7 +3,8 @@
 
 import { malformation } from '../cloudflare/credentials.js';
 import { describeRequirement, fieldByPath, groupFields, missingRequirements, RESOURCES, resourceSpec, type ResourceType } from '../resources/index.js';
-import { formatAdvice, normalize } from '../resources/normalize.js';
+import { formatProblem, normalize } from '../resources/normalize.js';
+import type { FieldSpec } from '../resources/fields.js';
 import { formatPosition, type DesiredTarget, type Diagnostic, type SourcePosition } from './model.js';
 import type { MergedTarget } from './desired.js';
 import { oddSpaceAdvice } from './odd-spaces.js';
@@ -108,21 +109,39 @@ function dohRule(t: MergedTarget): Diagnostic[] {
 }
 
 /**
- * Warnings, not errors: values of a format the API does not define (colours, the logo path) that ztsync does not
- * recognise, and values holding a space that is not an ordinary one. Each is reported once where it was written, though defaults reach many targets.
+ * Warnings, not errors: values holding a space that is not an ordinary one. Each is reported once where it was
+ * written, though defaults reach many targets.
  */
 export function adviceDiagnostics(targets: readonly MergedTarget[]): Diagnostic[] {
+  return eachValue(targets, (_field, value) => oddSpaceAdvice(value)).map((d) => ({ ...d, severity: 'warning' as const }));
+}
+
+/**
+ * Errors: login-page values the page would show to everyone who signs in that are not what ztsync takes (a CSS
+ * colour, an https: URL or a relative path, text without HTML), unless the value is tagged !unchecked (`unchecked`:
+ * the positions of such values). Each is reported once where it was written.
+ */
+export function loginPageDiagnostics(targets: readonly MergedTarget[], unchecked: ReadonlySet<string>): Diagnostic[] {
+  return eachValue(targets, (field, value, at) => {
+    if (unchecked.has(formatPosition(at))) return undefined;
+    const problem = formatProblem(field, value);
+    return problem && `${problem} (the login page shows it to everyone who signs in; tag the value !unchecked to send it as it is)`;
+  });
+}
+
+/** `check` on every value of every target, reported (when it says something) once per place it was written. */
+function eachValue(targets: readonly MergedTarget[], check: (field: FieldSpec, value: unknown, at: SourcePosition) => string | undefined): Diagnostic[] {
   const seen = new Map<string, Diagnostic>();
   for (const t of targets) {
     for (const resource of t.target.resources) {
       const spec = resourceSpec(resource.type);
       for (const [path, value] of Object.entries(resource.values)) {
-        const advice = formatAdvice(fieldByPath(spec, path)!, value) ?? oddSpaceAdvice(value);
-        if (!advice) continue;
         const at = resource.positions[path];
+        const message = check(fieldByPath(spec, path)!, value, at);
+        if (!message) continue;
         const layer = t.inherited.get(resource.type)?.get(path) ?? t.path;
         const from = [...layer, resource.type, ...path.split('.')];
-        seen.set(formatPosition(at), { ...at, message: advice, path: describePath(from), severity: 'warning' });
+        seen.set(formatPosition(at), { ...at, message, path: describePath(from) });
       }
     }
   }

@@ -12,8 +12,9 @@ export const ID_PATTERN = '^[0-9a-f]{32}$';
 /** What is known of the formats the API does not define, said in each such field's description. */
 const FORMAT_NOTES: Partial<Record<StringFormat, string>> = {
   color:
-    ' The API documents no format: the dashboard writes hex (#c5ed1b). Any CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name) is compared by meaning, in any case; anything else is accepted with a warning.',
-  uri: ' The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning.',
+    ' The API documents no format: the dashboard writes hex (#c5ed1b). A CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name), compared by meaning, in any case; anything else is refused unless tagged !unchecked.',
+  uri: ' The API documents no format: an https: URL (what the dashboard takes) or a relative path; anything else is refused unless tagged !unchecked.',
+  text: ' Plain text: HTML is refused unless the value is tagged !unchecked.',
 };
 
 /** An environment variable name, for credentials_env. */

@@ -3,7 +3,11 @@
 // reader, 1.1 or 1.2, would take it for something else.
 
 import { posix } from 'node:path';
-import { Document, isScalar, Scalar, visit } from 'yaml';
+import { Document, isPair, isScalar, Scalar, visit } from 'yaml';
+import { UNCHECKED } from '../config/load.js';
+import { fieldByPath } from '../resources/fields.js';
+import { formatProblem } from '../resources/normalize.js';
+import { organization } from '../resources/organization.js';
 import { idKey, SCHEMA_ID } from '../config/schema.js';
 import { setPath, type ResourceType } from '../resources/index.js';
 import type { ImportModel, ImportedTarget, Leaves } from './model.js';
@@ -118,8 +122,11 @@ function yamlText(data: Record<string, unknown>, header: string[], trailer: stri
       // Lists of plain values on one line, as people write them: [totp, security_key].
       if (seq.items.every((item) => isScalar(item))) seq.flow = true;
     },
-    Scalar(_, scalar) {
+    Scalar(_, scalar, path) {
       if (typeof scalar.value !== 'string') return;
+      // A live login-page value ztsync would refuse (a colour, logo path or text set in the dashboard) is kept as
+      // it is, marked for reviewers: the config describes the live state.
+      if (refusedLoginValue(path, scalar)) scalar.tag = UNCHECKED;
       // Config strings read ${ZTSYNC_…} from the environment: live text is kept literal ($${ is a literal ${).
       const text = scalar.value.replaceAll('${', () => '$${');
       scalar.value = text;
@@ -131,6 +138,15 @@ function yamlText(data: Record<string, unknown>, header: string[], trailer: stri
   // `##[` (an old-style workflow command when printed in a GitHub Actions log) only occurs in double-quoted
   // scalars (above), where `#\u0023[` is the same text.
   return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false })).replace(/##\[/g, '#\\u0023[');
+}
+
+/** Whether `scalar`, the value at the end of `path` (yaml's ancestors of the scalar), is a login_design value ztsync refuses. */
+function refusedLoginValue(path: readonly unknown[], scalar: Scalar): boolean {
+  const [design, pair] = path.slice(-3).filter((node) => isPair(node)) as { key: unknown; value: unknown }[];
+  const keyOf = (p: { key: unknown } | undefined) => (isScalar(p?.key) ? String(p.key.value) : undefined);
+  if (keyOf(design) !== 'login_design' || pair?.value !== scalar) return false;
+  const field = fieldByPath(organization, `login_design.${keyOf(pair)}`);
+  return field !== undefined && formatProblem(field, scalar.value) !== undefined;
 }
 
 /**

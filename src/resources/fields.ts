@@ -8,9 +8,11 @@ export const SCOPES: readonly Scope[] = ['account', 'zone'];
 
 /**
  * What a string holds. uuid and hostname are checked strictly (the API defines them); the API gives no format for
- * colours or the logo's path (color, uri), so those are compared by meaning and only warned about.
+ * the login page's colours, logo path and texts (color, uri, text): those are checked by ztsync (CSS colours, an
+ * https: URL or a relative path, text without HTML) — the page shows them to everyone who signs in — with a
+ * per-value opt-out (the YAML tag !unchecked), and colours are compared by meaning.
  */
-export type StringFormat = 'uuid' | 'hostname' | 'color' | 'uri';
+export type StringFormat = 'uuid' | 'hostname' | 'color' | 'uri' | 'text';
 
 export type FieldType =
   | { kind: 'boolean' }

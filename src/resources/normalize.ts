@@ -13,8 +13,11 @@ interface FormatRule {
   compared: (text: string) => string;
   /** The form sent to the API, when it is not the value as written. */
   sent?: (text: string) => string;
-  /** For formats the API does not define: why a value may not be what the API takes (a warning, never a refusal). */
-  advice?: (text: string) => string | undefined;
+  /**
+   * For the login page's values, which the API takes as they come and shows to everyone who signs in: why a value
+   * is refused (an error at its place, unless the value is tagged !unchecked).
+   */
+  problem?: (text: string) => string | undefined;
 }
 
 const lower = (text: string) => text.toLowerCase();
@@ -41,17 +44,32 @@ const FORMATS: Record<StringFormat, FormatRule> = {
   // #C5ED1B, #c5ed1bff and a colour word naming the same colour are one colour.
   color: {
     compared: (text) => hexColour(text) ?? lower(text.trim()),
-    advice: (text) =>
-      hexColour(text) !== undefined ? undefined : `${JSON.stringify(text)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`,
+    problem: (text) => (hexColour(text) !== undefined ? undefined : `${JSON.stringify(text)} is not a CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a colour name)`),
   },
-  uri: {
-    compared: (text) => text,
-    advice: (text) =>
-      /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^https?:\/\//i.test(text)
-        ? `${JSON.stringify(text)} is neither an http(s) URL nor a path; the API may refuse it`
-        : undefined,
-  },
+  uri: { compared: (text) => text, problem: logoPathProblem },
+  text: { compared: (text) => text, problem: (text) => (HTML.test(text) ? `${JSON.stringify(text)} holds HTML (${HTML.exec(text)![0]}…): the login page shows plain text` : undefined) },
 };
+
+/** The start of an HTML tag, comment, declaration or processing instruction. */
+const HTML = /<[a-z!/?][^\s>]{0,15}/i;
+
+/** Only an https: URL, or a path relative to the team domain, may be the logo every user's login page loads. */
+function logoPathProblem(text: string): string | undefined {
+  const shown = JSON.stringify(text);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+    if (!/^https:/i.test(text)) return `${shown} is neither an https: URL nor a relative path`;
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return `${shown} is not a URL`;
+    }
+    return url.username || url.password ? `${shown} carries a user name or password` : undefined;
+  }
+  // `//host/x.png` (or a backslash a browser reads as a slash) is another host, with the page's scheme.
+  if (/^[\\/]{2}/.test(text)) return `${shown} leads to another host (no scheme): write an https: URL`;
+  return undefined;
+}
 
 /** The value as it is sent to the API (uuids in lowercase); other values as written. */
 export function sentValue(field: FieldSpec, value: unknown): unknown {
@@ -59,10 +77,10 @@ export function sentValue(field: FieldSpec, value: unknown): unknown {
   return rule?.sent && typeof value === 'string' ? rule.sent(value) : value;
 }
 
-/** A warning about a value of a format the API does not define, or undefined. */
-export function formatAdvice(field: FieldSpec, value: unknown): string | undefined {
+/** Why a login-page value is refused, or undefined (also for every other field). */
+export function formatProblem(field: FieldSpec, value: unknown): string | undefined {
   const rule = field.type.kind === 'string' && field.type.format ? FORMATS[field.type.format] : undefined;
-  return rule?.advice && typeof value === 'string' && value !== '' ? rule.advice(value) : undefined;
+  return rule?.problem && typeof value === 'string' && value !== '' ? rule.problem(value) : undefined;
 }
 
 /** The canonical form of a value: undefined stands for "absent or empty". */

@@ -55,7 +55,7 @@ describe('colours and the logo path', () => {
     expect((await load({ 'c.yaml': accountWithOrg('login_design: { text_color: "rgb(34, 34, 34)", logo_path: logo.png }') })).warnings).toEqual([]);
   });
 
-  it('warns, without failing, about a colour or a scheme it does not know, once where it is written', async () => {
+  it('refuses a colour or a scheme it does not know, once where it is written, at file:line:col (#18 item 14)', async () => {
     const dir = writeConfig({
       'c.yaml': [
         'defaults:',
@@ -68,14 +68,49 @@ describe('colours and the logo path', () => {
       ].join('\n'),
     });
     const { code, stdout, stderr } = await run(['validate', dir]);
-    expect(code).toBe(0);
-    expect(stdout).toBe('ok: 1 file, 2 accounts, 0 zones\n');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const why = '(the login page shows it to everyone who signs in; tag the value !unchecked to send it as it is)';
     expect(stderr.replaceAll(`${dir}/`, '')).toBe(
       [
-        'c.yaml:2:53: warning: "reddish" is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it (defaults.organization.login_design.background_color)',
-        'c.yaml:5:48: warning: "javascript:alert(1)" is neither an http(s) URL nor a path; the API may refuse it (accounts[0].organization.login_design.logo_path)',
+        `c.yaml:2:53: "reddish" is not a CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a colour name) ${why} (defaults.organization.login_design.background_color)`,
+        `c.yaml:5:48: "javascript:alert(1)" is neither an https: URL nor a relative path ${why} (accounts[0].organization.login_design.logo_path)`,
+        '2 problems found',
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('login-page values (#18 item 14)', () => {
+  const design = (...lines: string[]) => load({ 'c.yaml': accountWithOrg('login_design:', ...lines.map((l) => `  ${l}`)) });
+
+  it('takes CSS colours, https: URLs, relative paths and plain text', async () => {
+    const { shown } = await design('background_color: "hsl(80 80% 50%)"', 'text_color: rebeccapurple', 'logo_path: https://cdn.example.com/logo.png', 'header_text: "Sign in: a < b & c > d"', 'footer_text: Widget Corps');
+    expect(shown).toEqual([]);
+    expect((await design('logo_path: img/logo.png')).shown).toEqual([]);
+  });
+
+  it.each([
+    ['logo_path: http://cdn.example.com/logo.png', 'is neither an https: URL nor a relative path'],
+    ['logo_path: "data:image/svg+xml,<svg/onload=alert(1)>"', 'is neither an https: URL nor a relative path'],
+    ['logo_path: //evil.example/logo.png', 'leads to another host (no scheme): write an https: URL'],
+    ['logo_path: https://user:pw@cdn.example.com/logo.png', 'carries a user name or password'],
+    ['text_color: "url(https://evil.example/x)"', 'is not a CSS colour'],
+    ['header_text: "<script>alert(1)</script>"', 'holds HTML (<script…): the login page shows plain text'],
+    ['footer_text: "Call us <!-- hidden -->"', 'holds HTML (<!--…)'],
+  ])('%s is an error at its value', async (line, message) => {
+    const { shown } = await design(line);
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatch(/^c\.yaml:5:\d+: /);
+    expect(shown[0]).toContain(message);
+  });
+
+  it('a value tagged !unchecked is sent as it is, and only that value', async () => {
+    const { state, shown } = await design('header_text: !unchecked "<b>Welcome</b>"', 'logo_path: !unchecked http://intranet.example/logo.png');
+    expect(shown).toEqual([]);
+    expect(state!.targets[0].resources[0].values).toMatchObject({ 'login_design.header_text': '<b>Welcome</b>', 'login_design.logo_path': 'http://intranet.example/logo.png' });
+    const other = await design('header_text: !unchecked "<b>Welcome</b>"', 'footer_text: "<i>x</i>"');
+    expect(other.shown).toEqual([expect.stringMatching(/^c\.yaml:6:\d+: "<i>x<\/i>" holds HTML/)]);
   });
 });
