@@ -9271,12 +9271,12 @@ var require_agent = __commonJS({
       "sessionIdContext",
       "ticketKeys"
     ];
-    var getSortedIndex = (array, value, compare2) => {
+    var getSortedIndex = (array, value, compare) => {
       let low = 0;
       let high = array.length;
       while (low < high) {
         const mid = low + high >>> 1;
-        if (compare2(array[mid], value)) {
+        if (compare(array[mid], value)) {
           low = mid + 1;
         } else {
           high = mid;
@@ -14544,7 +14544,7 @@ var require_dist = __commonJS({
       applyChangelist: () => applyChangelist,
       applyChangeset: () => applyChangeset,
       atomizeChangeset: () => atomizeChangeset2,
-      compare: () => compare22,
+      compare: () => compare2,
       createContainer: () => createContainer,
       createValue: () => createValue,
       diff: () => diff2,
@@ -14628,7 +14628,7 @@ var require_dist = __commonJS({
           Object.entries(embeddedObjKeys).map(([key, value]) => [key.replace(/^\./, ""), value])
         );
       }
-      return compare2(oldObj, newObj, [], [], {
+      return compare(oldObj, newObj, [], [], {
         embeddedObjKeys,
         keysToSkip: keysToSkip ?? [],
         treatTypeChangeAsReplace: treatTypeChangeAsReplace ?? true
@@ -14820,7 +14820,7 @@ var require_dist = __commonJS({
       const left = path.at(-1);
       return left ?? "$root";
     };
-    var compare2 = (oldObj, newObj, path, keyPath, options) => {
+    var compare = (oldObj, newObj, path, keyPath, options) => {
       let changes = [];
       const currentPath = keyPath.join(".");
       if (options.keysToSkip?.some((skipPath) => {
@@ -14933,7 +14933,7 @@ var require_dist = __commonJS({
       for (k of intersectionKeys) {
         newPath = path.concat([k]);
         newKeyPath = skipPath ? keyPath : keyPath.concat([k]);
-        const diffs = compare2(oldObj[k], newObj[k], newPath, newKeyPath, options);
+        const diffs = compare(oldObj[k], newObj[k], newPath, newKeyPath, options);
         if (diffs.length) {
           changes = changes.concat(diffs);
         }
@@ -15303,7 +15303,7 @@ var require_dist = __commonJS({
       return object;
     };
     var ARRAY_WRAPPER_KEY = "_$arr";
-    var compare22 = (oldObject, newObject) => {
+    var compare2 = (oldObject, newObject) => {
       if (Array.isArray(oldObject) || Array.isArray(newObject)) {
         const wrappedOld = { [ARRAY_WRAPPER_KEY]: oldObject };
         const wrappedNew = { [ARRAY_WRAPPER_KEY]: newObject };
@@ -17652,7 +17652,7 @@ function intStringify(node, radix, prefix) {
     return prefix + value.toString(radix);
   return stringifyNumber(node);
 }
-var intIdentify, intResolve, intOct, int2, intHex;
+var intIdentify, intResolve, intOct, int, intHex;
 var init_int = __esm({
   "node_modules/yaml/browser/dist/schema/core/int.js"() {
     init_stringifyNumber();
@@ -17667,7 +17667,7 @@ var init_int = __esm({
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 8, opt),
       stringify: (node) => intStringify(node, 8, "0o")
     };
-    int2 = {
+    int = {
       identify: intIdentify,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -17705,7 +17705,7 @@ var init_schema = __esm({
       nullTag,
       boolTag,
       intOct,
-      int2,
+      int,
       intHex,
       floatNaN,
       floatExp,
@@ -18099,7 +18099,7 @@ function intStringify2(node, radix, prefix) {
   }
   return stringifyNumber(node);
 }
-var intIdentify3, intBin, intOct2, int3, intHex2;
+var intIdentify3, intBin, intOct2, int2, intHex2;
 var init_int2 = __esm({
   "node_modules/yaml/browser/dist/schema/yaml-1.1/int.js"() {
     init_stringifyNumber();
@@ -18122,7 +18122,7 @@ var init_int2 = __esm({
       resolve: (str2, _onError, opt) => intResolve2(str2, 1, 8, opt),
       stringify: (node) => intStringify2(node, 8, "0")
     };
-    int3 = {
+    int2 = {
       identify: intIdentify3,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -18340,7 +18340,7 @@ var init_schema3 = __esm({
       falseTag,
       intBin,
       intOct2,
-      int3,
+      int2,
       intHex2,
       floatNaN2,
       floatExp2,
@@ -18425,7 +18425,7 @@ var init_tags = __esm({
       floatExp,
       floatNaN,
       floatTime,
-      int: int2,
+      int,
       intHex,
       intOct,
       intTime,
@@ -22529,8 +22529,8 @@ var require_formats = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate, compare2) {
-      return { validate, compare: compare2 };
+    function fmtDef(validate, compare) {
+      return { validate, compare };
     }
     exports.fullFormats = {
       // date: http://tools.ietf.org/html/rfc3339#section-5.6
@@ -30733,7 +30733,7 @@ import { setTimeout as delay2 } from "node:timers/promises";
 
 // src/cloudflare/credentials.ts
 var DEFAULT_API_BASE = "https://api.cloudflare.com/client/v4";
-var SECRET_ENV = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "ZTSYNC_EMULATOR_TOKEN"];
+var SECRET_ENV = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "ZTSYNC_EMULATOR_TOKEN"];
 var CREDENTIAL_PREFIX = "CLOUDFLARE_API_TOKEN_";
 function mayHoldToken(name, declared) {
   return name === "CLOUDFLARE_API_TOKEN" || name.startsWith(CREDENTIAL_PREFIX) && name.length > CREDENTIAL_PREFIX.length || declared.includes(name);
@@ -30769,19 +30769,26 @@ function authHeaders(credentials) {
   return credentials.kind === "token" ? { authorization: `Bearer ${credentials.token}` } : { "x-auth-email": credentials.email, "x-auth-key": credentials.key };
 }
 function secretsOf(credentials) {
-  return credentials.kind === "token" ? [credentials.token] : [credentials.key, credentials.email];
+  return credentials.kind === "token" ? [credentials.token] : [credentials.key];
 }
-function secretsFromEnv(env) {
-  return SECRET_ENV.flatMap((name) => {
+function secretsFromEnv(env, declared = []) {
+  const names = /* @__PURE__ */ new Set([...SECRET_ENV, ...declared, ...Object.keys(env).filter((name) => mayHoldToken(name, []))]);
+  return [...names].flatMap((name) => {
     const value = env[name];
     return value ? [value, value.trim()] : [];
   });
 }
-var MIN_MASKED_LENGTH = 4;
+var MIN_SECRET_LENGTH = 8;
 var MASK = "***";
 function maskSecrets(text2, secrets) {
   const pattern = secretPattern(secrets);
   return pattern ? text2.replace(pattern, MASK) : text2;
+}
+function holdsSecret(text2, secrets) {
+  const pattern = secretPattern(secrets);
+  if (!pattern) return false;
+  pattern.lastIndex = 0;
+  return pattern.test(text2);
 }
 var patterns = /* @__PURE__ */ new Map();
 function secretPattern(secrets) {
@@ -30790,14 +30797,30 @@ function secretPattern(secrets) {
   if (pattern !== void 0) return pattern;
   const forms = /* @__PURE__ */ new Set();
   for (const secret of secrets) {
-    for (const form of [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/)]) {
-      if (form.trim().length >= MIN_MASKED_LENGTH) forms.add(form);
+    if (secret.trim().length < MIN_SECRET_LENGTH) continue;
+    for (const form of secretForms(secret)) {
+      if (form.trim().length >= MIN_SECRET_LENGTH) forms.add(form);
     }
   }
   const alternatives = [...forms].sort((a3, b2) => b2.length - a3.length).map((form) => [...form].map(escapeRegExp).join("\\\\?"));
-  pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "g") : null;
+  pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "gi") : null;
   patterns.set(key, pattern);
   return pattern;
+}
+function secretForms(secret) {
+  const bytes = Buffer.from(secret, "utf8");
+  return [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/), bytes.toString("hex"), ...base64Cores(bytes)];
+}
+function base64Cores(bytes) {
+  const cores = [];
+  for (let before = 0; before < 3; before++) {
+    const padded = Buffer.concat([Buffer.alloc(before), bytes]);
+    const text2 = padded.toString("base64").replace(/=+$/, "");
+    const start = Math.ceil(before * 4 / 3);
+    const core = text2.slice(start, padded.length % 3 === 0 ? text2.length : text2.length - 1);
+    cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return cores;
 }
 function escapeRegExp(ch) {
   return ch.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
@@ -31290,7 +31313,6 @@ var duration = (units = "go", bounds = {}) => ({
   units,
   ...bounds
 });
-var int = (bounds = {}) => ({ kind: "integer", ...bounds });
 var setOf = (items) => ({ kind: "set", items });
 var ALL2 = SCOPES;
 var ACCOUNT = ["account"];
@@ -31337,17 +31359,6 @@ function setPath(obj, path, value) {
     cur = cur[key];
   }
   cur[keys[keys.length - 1]] = value;
-}
-function groupOf(spec, field) {
-  const dot = field.path.indexOf(".");
-  return dot < 0 ? void 0 : spec.groups.find((g2) => g2.path === field.path.slice(0, dot));
-}
-function groupFields(spec, group, scope) {
-  return (scope ? writableFields(spec, scope) : spec.fields).filter((f2) => f2.path.startsWith(group + "."));
-}
-function lockedFor(rule, createdAt) {
-  const created = typeof createdAt === "string" ? Date.parse(createdAt) : NaN;
-  return !Number.isNaN(created) && created >= Date.parse(rule.createdOnOrAfter);
 }
 function isUnsetForRule(value) {
   return value === void 0 || value === null || value === "" || Array.isArray(value) && value.length === 0;
@@ -31628,8 +31639,8 @@ function parseUnbounded(text2, units) {
   return sign * total;
 }
 function scaled(number2, scale) {
-  const [whole2, fraction = ""] = number2.split(".");
-  const wholePart = BigInt(whole2 || "0") * scale;
+  const [whole, fraction = ""] = number2.split(".");
+  const wholePart = BigInt(whole || "0") * scale;
   if (!fraction) return wholePart;
   const denominator = 10n ** BigInt(fraction.length);
   return wholePart + BigInt(fraction) * scale / denominator;
@@ -31652,11 +31663,11 @@ function formatDuration(nanos) {
   return negative ? "-" + out : out;
 }
 function decimal(n3, size) {
-  const whole2 = n3 / size;
+  const whole = n3 / size;
   const rest = n3 % size;
-  if (rest === 0n) return String(whole2);
+  if (rest === 0n) return String(whole);
   const digits = String(size).length - 1;
-  return `${whole2}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
+  return `${whole}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
 }
 
 // src/resources/normalize.ts
@@ -31679,20 +31690,34 @@ var FORMATS = {
   // #C5ED1B, #c5ed1bff and a colour word naming the same colour are one colour.
   color: {
     compared: (text2) => hexColour(text2) ?? lower(text2.trim()),
-    advice: (text2) => hexColour(text2) !== void 0 ? void 0 : `${JSON.stringify(text2)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`
+    problem: (text2) => hexColour(text2) !== void 0 ? void 0 : `${JSON.stringify(text2)} is not a CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a colour name)`
   },
-  uri: {
-    compared: (text2) => text2,
-    advice: (text2) => /^[a-z][a-z0-9+.-]*:/i.test(text2) && !/^https?:\/\//i.test(text2) ? `${JSON.stringify(text2)} is neither an http(s) URL nor a path; the API may refuse it` : void 0
-  }
+  uri: { compared: (text2) => text2, problem: logoPathProblem },
+  text: { compared: (text2) => text2, problem: (text2) => HTML.test(text2) ? `${JSON.stringify(text2)} holds HTML (${HTML.exec(text2)[0]}…): the login page shows plain text` : void 0 }
 };
+var HTML = /<[a-z!/?][^\s>]{0,15}/i;
+function logoPathProblem(text2) {
+  const shown = JSON.stringify(text2);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(text2)) {
+    if (!/^https:/i.test(text2)) return `${shown} is neither an https: URL nor a relative path`;
+    let url;
+    try {
+      url = new URL(text2);
+    } catch {
+      return `${shown} is not a URL`;
+    }
+    return url.username || url.password ? `${shown} carries a user name or password` : void 0;
+  }
+  if (/^[\\/]{2}/.test(text2)) return `${shown} leads to another host (no scheme): write an https: URL`;
+  return void 0;
+}
 function sentValue(field, value) {
   const rule = field.type.kind === "string" && field.type.format ? FORMATS[field.type.format] : void 0;
   return rule?.sent && typeof value === "string" ? rule.sent(value) : value;
 }
-function formatAdvice(field, value) {
+function formatProblem(field, value) {
   const rule = field.type.kind === "string" && field.type.format ? FORMATS[field.type.format] : void 0;
-  return rule?.advice && typeof value === "string" && value !== "" ? rule.advice(value) : void 0;
+  return rule?.problem && typeof value === "string" && value !== "" ? rule.problem(value) : void 0;
 }
 function normalize(field, value) {
   if (value === null || value === void 0) {
@@ -31709,8 +31734,6 @@ function normalize(field, value) {
     }
     case "enum":
       return value === "" ? void 0 : value;
-    case "integer":
-      return value;
     case "duration": {
       if (value === "") return void 0;
       const nanos = typeof value === "string" ? parseDuration(value) : void 0;
@@ -31845,14 +31868,15 @@ var CONTEXTS = {
   origin_ca_key: "with an Origin CA key"
 };
 function describeAttributedChange(change) {
-  if (change.by_ztsync) return visible(`changed with ztsync's own ${change.token === null ? "credential" : `token ${JSON.stringify(change.token)}`}, ${utcMinute(change.at)}`);
-  const how = change.context ? ` ${CONTEXTS[change.context] ?? `via ${change.context}`}` : "";
+  const how = change.by_ztsync || !change.context ? "" : ` ${CONTEXTS[change.context] ?? `via ${change.context}`}`;
   return visible(`changed by ${whoChanged(change)}${how}, ${utcMinute(change.at)}`);
 }
-function whoChanged({ actor_type, email, token }) {
+function whoChanged({ by_ztsync, actor_type, email, token }) {
+  const tokenName = token === null ? null : `token ${JSON.stringify(token)}`;
+  if (by_ztsync) return `ztsync (${tokenName ?? email ?? "its own credential"})`;
   if (actor_type === "system") return "Cloudflare (system)";
   if (actor_type === "cloudflare_admin") return `Cloudflare staff${email ? ` (${email})` : ""}`;
-  return email ?? (token === null ? `an unnamed ${actor_type}` : `token ${JSON.stringify(token)}`);
+  return email ?? tokenName ?? `an unnamed ${actor_type}`;
 }
 function utcMinute(iso) {
   const ms = Date.parse(iso);
@@ -31874,25 +31898,8 @@ function reportedOnlyPaths(spec) {
   }
   return paths;
 }
-function finishBody(spec, body, scope, desired = {}) {
+function finishBody(spec, body) {
   for (const path of reportedOnlyPaths(spec)) removeAt(body, pathKeys(path));
-  if (scope === void 0) return body;
-  for (const group of spec.groups) {
-    const members = groupFields(spec, group.path, scope);
-    if (members.length === 0) continue;
-    if (members.every((f2) => f2.path in desired && desired[f2.path] === null)) {
-      body[group.path] = null;
-      continue;
-    }
-    const given = body[group.path];
-    if (!group.whole || !isPlainObject3(given)) continue;
-    for (const field of members) {
-      const key = pathKeys(field.path).slice(1).join(".");
-      if (given[key] !== void 0 && given[key] !== null) continue;
-      if (desired[field.path] !== void 0 && desired[field.path] !== null) given[key] = desired[field.path];
-      else if (field.type.kind === "boolean") given[key] = false;
-    }
-  }
   return body;
 }
 function removeAt(obj, keys) {
@@ -31910,7 +31917,7 @@ function liveBody(spec, scope, live) {
     const value = liveValue(field, live);
     if (value !== void 0 && value !== null) setPath(body, field.path, value);
   }
-  return finishBody(spec, body, scope);
+  return finishBody(spec, body);
 }
 function unknownFields(spec, live, prefix = "") {
   const out = {};
@@ -31927,10 +31934,10 @@ function unknownFields(spec, live, prefix = "") {
   }
   return out;
 }
-function createBody(spec, scope, values, desired = {}) {
+function createBody(spec, values) {
   const body = {};
   for (const { path, value } of values) setPath(body, path, value);
-  return finishBody(spec, body, scope, Object.fromEntries(Object.entries(desired).filter(([, v2]) => v2 !== null)));
+  return finishBody(spec, body);
 }
 
 // src/resources/doh.ts
@@ -31959,10 +31966,6 @@ var WARP_SESSION_REQUIRED = {
   code: 12130,
   message: "access.api.error.invalid_request: allow_authenticate_via_warp cannot be set if the Warp Auth Session Duration is not set for the account"
 };
-var STRICT_SERVICE_TOKEN_AUTH_LOCKED = {
-  code: 12132,
-  message: "access.api.error.invalid_request: strict_service_token_auth cannot be disabled for organizations created on or after 2026-10-05"
-};
 var AUTHENTICATORS = ["totp", "biometrics", "security_key", "piv_key", "ssh_fido2_key"];
 var organization = {
   type: "organization",
@@ -31974,32 +31977,12 @@ var organization = {
     { path: "login_design", description: "How the Access login page looks." },
     { path: "custom_pages", description: "Custom pages shown when access is denied (update only: the create call does not take them)." },
     { path: "mfa_config", description: "Configures multi-factor authentication (MFA) settings for an organization." },
-    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." },
-    {
-      path: "service_token_inactivity",
-      whole: true,
-      description: "What happens to service tokens no policy references and that have not authenticated for inactivity_threshold_days (every service token of the account). The API takes the three fields only together."
-    }
+    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." }
   ],
   rules: [
     { when: "allow_authenticate_via_warp", requires: ["warp_auth_session_duration"], apiError: WARP_SESSION_REQUIRED },
     // Documented on the field: MFA must be set up first.
     { when: "mfa_required_for_all_apps", requires: ["mfa_config.allowed_authenticators", "mfa_config.session_duration"] }
-  ],
-  removed: [
-    { path: "mfa_configuration_allowed", removedOn: "2026-03-05", note: "it was in the spec from 2026-02-20 and left the official SDK on 2026-03-05; the Terraform provider still carries it" }
-  ],
-  locked: [
-    {
-      name: "strict-service-token-auth-required",
-      field: "strict_service_token_auth",
-      refused: false,
-      lockedAs: true,
-      createdOnOrAfter: "2026-10-05",
-      createdAt: "created_at",
-      why: "organizations created on or after 2026-10-05 have strict_service_token_auth on and cannot turn it off",
-      apiError: STRICT_SERVICE_TOKEN_AUTH_LOCKED
-    }
   ],
   fields: [
     { path: "name", type: str(), scopes: ALL2, requiredOnCreate: true, description: "The name of your Zero Trust organization.", example: "Widget Corps Internal Applications" },
@@ -32013,8 +31996,8 @@ var organization = {
     { path: "is_ui_read_only", type: bool(), scopes: ALL2, description: "Lock all settings as read-only in the dashboard, regardless of user permission; changes then come only through the API." },
     { path: "ui_read_only_toggle_reason", type: str(), scopes: ALL2, description: "Why the dashboard read-only lock is being toggled." },
     { path: "login_design.background_color", type: str("color"), scopes: ALL2, description: "The background color on your login page.", example: "#c5ed1b" },
-    { path: "login_design.footer_text", type: str(), scopes: ALL2, description: "The text at the bottom of your login page." },
-    { path: "login_design.header_text", type: str(), scopes: ALL2, description: "The text at the top of your login page." },
+    { path: "login_design.footer_text", type: str("text"), scopes: ALL2, description: "The text at the bottom of your login page." },
+    { path: "login_design.header_text", type: str("text"), scopes: ALL2, description: "The text at the top of your login page." },
     { path: "login_design.logo_path", type: str("uri"), scopes: ALL2, description: "The URL of the logo on your login page." },
     { path: "login_design.text_color", type: str("color"), scopes: ALL2, description: "The text color on your login page.", example: "#c5ed1b" },
     { path: "mfa_config.allowed_authenticators", type: setOf(AUTHENTICATORS), scopes: ACCOUNT, description: "The MFA methods users can authenticate with (compared as a set). piv_key and ssh_fido2_key apply to infrastructure applications only.", example: ["totp", "security_key"] },
@@ -32030,10 +32013,6 @@ var organization = {
     { path: "session_duration", type: duration("go"), scopes: ACCOUNT, description: "How long tokens issued for applications stay valid: a Go duration such as 300ms or 2h45m.", example: "24h" },
     { path: "user_seat_expiration_inactive_time", type: duration("go", { min: "730h", max: "8760h" }), scopes: ALL2, description: "How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).", example: "730h" },
     { path: "warp_auth_session_duration", type: duration("minutes-hours"), scopes: ACCOUNT, description: "How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.", example: "24h" },
-    { path: "strict_service_token_auth", type: bool(), scopes: ACCOUNT, description: "Service-token failures answer 401 or 403 (and are logged) instead of redirecting to the login page, and no CF_Authorization cookie is issued. Organizations created on or after 2026-10-05 have it on and cannot turn it off." },
-    { path: "service_token_inactivity.action", type: oneOf("disable", "delete"), scopes: ACCOUNT, description: "What happens to an inactive service token: disable, or delete (which cannot be undone).", example: "disable" },
-    { path: "service_token_inactivity.enabled", type: bool(), scopes: ACCOUNT, description: "Whether inactive service tokens are disabled or deleted automatically." },
-    { path: "service_token_inactivity.inactivity_threshold_days", type: int({ min: 30, max: 365 }), scopes: ACCOUNT, description: "How many days a service token must be inactive before the action applies: a whole number from 30 to 365.", example: 90 },
     { path: "warp_auth_non_browser_401", type: bool(), scopes: ACCOUNT, description: "Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page." },
     { path: "trusted_accounts", type: setOf("string"), scopes: [], readOnly: true, description: "The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer)." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the organization was created." },
@@ -32053,19 +32032,13 @@ function resourceSpec(type) {
 async function mapLimit(items, limit, fn, signal) {
   const results = new Array(items.length);
   let next = 0;
-  let failure;
   const worker = async () => {
-    while (next < items.length && !signal?.aborted && !failure) {
+    while (next < items.length && !signal?.aborted) {
       const index = next++;
-      try {
-        results[index] = await fn(items[index], index);
-      } catch (error) {
-        failure ??= { error };
-      }
+      results[index] = await fn(items[index], index);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure) throw failure.error;
   return signal?.aborted ? results.filter((_, index) => index in results) : results;
 }
 
@@ -32112,8 +32085,7 @@ async function applyPlan(plan, clients, options = {}) {
     if (blockedBy !== void 0) return Promise.resolve(blocked(target2, blockedBy));
     const client = clientFor(clients, target2.credentials_env);
     const stopped = needsRequests(target2) ? stopReason(client, target2, options.signal) : void 0;
-    if (stopped) return Promise.resolve(skipped(target2, stopped));
-    return applyTarget(target2, client, pass).catch((err) => crashed(target2, err));
+    return stopped ? Promise.resolve(skipped(target2, stopped)) : applyTarget(target2, client, pass);
   };
   const targets = await mapLimit(plan.targets, concurrency, async (target2) => {
     const result = await run(target2, options);
@@ -32150,11 +32122,6 @@ function blockedTargets(plan) {
     byTarget.set(key, [...byTarget.get(key) ?? [], `${b2.rule} (${b2.resource}.${b2.path})`]);
   }
   return new Map([...byTarget].map(([key, rules]) => [key, rules.join(", ")]));
-}
-function crashed(target2, err) {
-  const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: r2.action === "noop" ? "unchanged" : "failed", error: null }));
-  const what = err instanceof Error ? err.message : String(err);
-  return { scope: target2.scope, id: target2.id, description: target2.description, outcome: "failed", resources, error: `failed unexpectedly (${what}); run plan to see whether anything was written` };
 }
 function skipped(target2, reason2) {
   const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "skipped", error: null }));
@@ -32281,7 +32248,7 @@ var ResourceWriter = class {
     for (; ; ) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, this.scope, changes.map((c4) => ({ path: c4.path, value: c4.after })), this.desired()), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, changes.map((c4) => ({ path: c4.path, value: c4.after }))), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -32310,7 +32277,7 @@ var ResourceWriter = class {
     for (const [path, value] of Object.entries(this.desired())) {
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return finishBody(this.spec, body, this.scope, this.desired());
+    return finishBody(this.spec, body);
   }
   field(path) {
     const field = fieldByPath(this.spec, path);
@@ -32321,6 +32288,786 @@ var ResourceWriter = class {
 
 // src/plan/render-text.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
+var MARK = { create: "+", update: "~", noop: "=" };
+function renderText(plan, { color }) {
+  const c4 = import_picocolors.default.createColors(color);
+  const blocks = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop")).map((t2) => renderTarget(plan, t2, c4));
+  if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c4));
+  if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c4));
+  const summary3 = plan.baseline ? `${summaryLine(plan, c4)}
+${baselineLine(plan)}` : summaryLine(plan, c4);
+  return [...blocks, summary3].join("\n\n") + "\n";
+}
+function renderTarget(plan, target2, c4) {
+  const lines = [c4.bold(targetLabel(target2)) + c4.dim(`  ${visible(target2.source.file)}:${target2.source.line}`)];
+  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource(plan, target2, resource, c4));
+  if (target2.attribution) lines.push(...renderAttribution(target2.attribution, c4));
+  if (target2.error) lines.push(c4.red(`  ! error: ${visible(target2.error.message)}`));
+  return lines.join("\n");
+}
+function renderResource(plan, target2, resource, c4) {
+  const paint = resource.action === "create" ? c4.green : c4.yellow;
+  const head2 = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
+  return [head2, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
+}
+function renderChange(change, action, c4) {
+  if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
+  if (isUnset(change)) return c4.red(`      - ${visible(change.path)}: ${show(change.before)} → null (unset)`);
+  return `      ${c4.yellow("~")} ${visible(change.path)}: ${c4.red(show(change.before))} → ${c4.green(show(change.after))}`;
+}
+function marks(plan, target2, resource, change, c4) {
+  const at = (x2) => x2.scope === target2.scope && x2.id === target2.id && x2.resource === resource.type && x2.path === change.path;
+  const parts = [];
+  if (change.source) parts.push(c4.dim(`# ${visible(change.source.file)}:${change.source.line}${change.source.via === "defaults" ? " (defaults)" : ""}`));
+  if (change.origin) parts.push(change.origin === "drift" ? c4.dim("[drift]") : c4.cyan("[introduced]"));
+  for (const b2 of plan.blocked.filter(at)) parts.push(c4.red(`[blocked: ${visible(b2.rule)}]`));
+  for (const a3 of plan.allowed.filter(at)) parts.push(c4.yellow(`[allowed: ${visible(a3.rule)}]`));
+  return parts.length > 0 ? `  ${parts.join(" ")}` : "";
+}
+function renderAttribution(attribution, c4) {
+  if (attribution.status === "unavailable") return [c4.dim(`  ? ${attributionLine(attribution)}`)];
+  return attribution.changes.map((change) => c4.cyan(`  ↳ ${visible(change.resource)} ${describeAttributedChange(change)}${change.ray_id ? c4.dim(` (ray ${visible(change.ray_id)})`) : ""}`));
+}
+function place(x2) {
+  return x2.scope ? visible(`${x2.scope} ${x2.id} ${x2.resource}.${x2.path}`) : "the plan";
+}
+function renderBlocked(plan, c4) {
+  const lines = [c4.red(c4.bold("Blocked by safety rails: nothing will be applied."))];
+  for (const b2 of plan.blocked) lines.push(c4.red(`  ✗ ${visible(b2.rule)}: ${place(b2)}: ${visible(b2.message)}${b2.path ? ` (${show(b2.before)} → ${show(b2.after)})` : ""}`));
+  if (plan.blocked.some((b2) => b2.scope)) {
+    lines.push(c4.dim("  To go ahead, allow the rule with --allow RULE, or on one target in the config:"));
+    lines.push(c4.dim('    allow: [{ rule: RULE, account_id: ID, reason: "why" }]'));
+  }
+  return lines.join("\n");
+}
+function renderAllowed(plan, c4) {
+  const lines = [c4.bold("Allowed by safety-rule exceptions:")];
+  for (const a3 of plan.allowed) {
+    const why = a3.via === "config" ? `${show(a3.reason)}${a3.source ? ` (${visible(a3.source.file)}:${a3.source.line})` : ""}` : "--allow";
+    lines.push(c4.yellow(`  ✓ ${visible(a3.rule)}: ${place(a3)} — ${why}`));
+  }
+  return lines.join("\n");
+}
+function baselineLine(plan) {
+  const { introduced, drift } = plan.baseline;
+  const changes = (n3) => `${n3} ${n3 === 1 ? "change" : "changes"}`;
+  return `Against the baseline (${visible(plan.baseline.paths.join(", "))}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
+}
+function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
+  const { create: create2, update, noop: noop4, error } = plan.summary;
+  const blocked2 = plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "";
+  if (create2 + update + error === 0) return c4.green(`No changes. ${noop4} ${noop4 === 1 ? "resource is" : "resources are"} up to date.`) + blocked2;
+  const parts = [`${create2} to create`, `${update} to update`, `${noop4} unchanged`, `${error} ${error === 1 ? "error" : "errors"}`];
+  return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked2;
+}
+
+// src/plan/render-markdown.ts
+var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
+var GITHUB_COMMENT_LIMIT = 65536;
+function renderMarkdown(plan, options = {}) {
+  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
+  const { create: create2, update, noop: noop4, error } = plan.summary;
+  const head2 = [
+    MARKDOWN_MARKER,
+    "### ztsync plan",
+    "",
+    summaryLine(plan),
+    "",
+    "| create | update | unchanged | errors |",
+    "| ---: | ---: | ---: | ---: |",
+    `| ${create2} | ${update} | ${noop4} | ${error} |`
+  ].join("\n");
+  const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
+  const blocks = [head2];
+  let length = head2.length;
+  for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
+    if (!block) continue;
+    blocks.push(block);
+    length += 2 + block.length;
+  }
+  const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
+  const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
+  const add = (block) => {
+    blocks.push(block);
+    length += 2 + block.length;
+  };
+  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
+  const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
+  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
+  let next = 0;
+  for (; next < shown.length; next++) {
+    const section = renderTarget2(shown[next], context);
+    if (!fits(section, reserve)) break;
+    add(section);
+  }
+  if (next === shown.length) return blocks.join("\n\n") + "\n";
+  add(cutNote(shown.length - next));
+  const listed2 = [];
+  let listedLength = -1;
+  let rest = next;
+  for (; rest < shown.length; rest++) {
+    const line = `- ${oneLine(shown[rest])}`;
+    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
+    listed2.push(line);
+    listedLength += 1 + line.length;
+  }
+  if (listed2.length > 0) add(listed2.join("\n"));
+  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
+  return blocks.join("\n\n") + "\n";
+}
+var UNLISTED_NOTE_ROOM = 160;
+function unlistedNote(unlisted) {
+  let create2 = 0;
+  let update = 0;
+  let errors = 0;
+  for (const target2 of unlisted) {
+    if (target2.error) errors++;
+    for (const resource of target2.resources) {
+      if (resource.action === "create") create2++;
+      else if (resource.action === "update") update++;
+    }
+  }
+  return `…and ${unlisted.length} more ${plural(unlisted.length, "target")} (${create2} ${plural(create2, "resource")} to create, ${update} to update, ${errors} ${plural(errors, "error")}).`;
+}
+function renderTarget2(target2, context) {
+  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
+  if (target2.error) actions.push("error");
+  if (context.blocked.some((b2) => b2.scope === target2.scope && b2.id === target2.id)) actions.push("blocked");
+  const lines = [`<details><summary><b>${labelHtml(target2)}</b> — ${actions.join(", ")}</summary>`, ""];
+  if (target2.error) lines.push(`> **Error:** ${escapeText(target2.error.message)}`, "");
+  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource2(target2, resource, context), "");
+  if (target2.attribution) lines.push(attributionMarkdown(target2.attribution), "");
+  lines.push(`Source: ${code(`${target2.source.file}:${target2.source.line}`)}`, "", "</details>");
+  return lines.join("\n");
+}
+function attributionMarkdown(attribution) {
+  if (attribution.status === "unavailable") return `> ${escapeText(attributionLine(attribution))}`;
+  const lines = attribution.changes.map((c4) => `**${escapeText(c4.resource)}** ${escapeText(describeAttributedChange(c4))}${c4.ray_id ? ` (ray ${code(c4.ray_id)})` : ""}`);
+  return `> ${lines.join("<br>\n> ")}`;
+}
+function hasBaseline(plan) {
+  return plan.baseline !== void 0;
+}
+var ORIGIN_SHOWN = { introduced: "introduced", drift: "drift" };
+function renderOrigins(plan) {
+  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
+}
+function baselineMarkdown({ paths, introduced, drift }) {
+  const changes = (n3) => `${n3} ${plural(n3, "change")}`;
+  return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
+}
+function renderBlocked2(blocked2, room) {
+  if (blocked2.length === 0) return null;
+  const head2 = [
+    "> [!CAUTION]",
+    `> **Blocked: nothing will be applied.** ${blocked2.length} ${plural(blocked2.length, "change")} ${blocked2.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
+    ""
+  ];
+  const lines = blocked2.map((b2) => {
+    const field = b2.path ? ` ${code(b2.resource ? `${b2.resource}.${b2.path}` : b2.path)}` : "";
+    const where = b2.scope && b2.id ? `${b2.scope} ${code(b2.id)}${field}` : "the whole plan";
+    const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
+    return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
+  });
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+}
+function renderAllowed2(allowed, room) {
+  if (allowed.length === 0) return null;
+  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
+  const lines = allowed.map((a3) => {
+    const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
+    const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
+    return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
+  });
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+}
+function fitLines(lines, room, more) {
+  const kept = [];
+  let used = 0;
+  for (const line of lines) {
+    if (used + line.length + 1 + 120 > room) break;
+    kept.push(line);
+    used += line.length + 1;
+  }
+  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
+  return kept;
+}
+function oneLine(target2) {
+  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
+  if (target2.error) actions.push("error");
+  const description = target2.description ? ` (${escapeText(target2.description)})` : "";
+  return `${target2.scope} ${code(target2.id)}${description} — ${actions.join(", ")}`;
+}
+function renderResource2(target2, resource, context) {
+  const columns = ["field", "before", "after", "source", ...context.baseline ? ["origin"] : []];
+  return [
+    `**${resource.type}** (${resource.action})`,
+    "",
+    `| ${columns.join(" | ")} |`,
+    `| ${columns.map(() => "---").join(" | ")} |`,
+    ...resource.changes.map((c4) => {
+      const cells = [fieldCell(target2, c4, context), resource.action === "create" ? "" : code(show(c4.before)), code(show(c4.after)) + (isUnset(c4) ? " (unset)" : ""), sourceCell(c4)];
+      if (context.baseline) cells.push(c4.origin ? ORIGIN_SHOWN[c4.origin] : "");
+      return `| ${cells.map(cell).join(" | ")} |`;
+    })
+  ];
+}
+function fieldCell(target2, change, context) {
+  const rules = context.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.path === change.path).map((b2) => code(b2.rule));
+  return rules.length > 0 ? `⛔ ${code(change.path)} (blocked: ${rules.join(", ")})` : code(change.path);
+}
+function sourceCell(change) {
+  if (!change.source) return "";
+  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === "defaults" ? " (defaults)" : "");
+}
+function labelHtml(target2) {
+  const text2 = `${target2.scope} ${target2.id}${target2.description ? ` (${target2.description})` : ""}`;
+  const escaped = oneLineText(text2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/#/g, "&#35;");
+  return noMentions(escaped);
+}
+function code(text2) {
+  const flat = visible(text2.replace(/\r\n?|\n/g, " "));
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") || flat.startsWith(" ") && flat.endsWith(" ") && flat.trim() !== "" ? " " : "";
+  return fence + pad + flat + pad + fence;
+}
+function cell(markdown) {
+  return markdown.replace(/\|/g, "\\|");
+}
+function escapeText(text2) {
+  return noMentions(oneLineText(text2).replace(/[!-/:-@[-`{-~]/g, "\\$&"));
+}
+function oneLineText(text2) {
+  return visible(text2.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
+}
+function noMentions(text2) {
+  return text2.replace(/#(?=\d)/g, "#&#8203;").replace(/\b(gh)(?=\\-\d)/gi, "$1&#8203;").replace(/@/g, "@&#8203;");
+}
+function escapeLinkDestination(url) {
+  return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+function plural(n3, noun) {
+  return n3 === 1 ? noun : `${noun}s`;
+}
+
+// src/commands/shared/apply-summary.ts
+var SHOWN = {
+  failed: "✗ failed",
+  unconfirmed: "? written, not confirmed",
+  blocked: "⛔ blocked",
+  skipped: "– not started",
+  applied: "✓ applied",
+  unchanged: "= unchanged"
+};
+var ORDER = ["failed", "unconfirmed", "blocked", "skipped", "applied", "unchanged"];
+var MAX_ROWS = 2e3;
+function applySummaryMarkdown(headline, results) {
+  const lines = ["### ztsync apply", "", headline];
+  if (results.length === 0) return lines.join("\n");
+  const rows = [...results].sort((a3, b2) => ORDER.indexOf(a3.outcome) - ORDER.indexOf(b2.outcome));
+  lines.push("", "| Target | Outcome | Reason |", "| --- | --- | --- |");
+  for (const result of rows.slice(0, MAX_ROWS)) {
+    const reason2 = reasonOf(result);
+    lines.push(`| ${escapeText(targetLabel(result))} | ${SHOWN[result.outcome]} | ${reason2 ? code(reason2).replace(/\|/g, "\\|") : ""} |`);
+  }
+  if (rows.length > MAX_ROWS) lines.push("", escapeText(`and ${rows.length - MAX_ROWS} more targets (see the log, or --results)`));
+  return lines.join("\n");
+}
+function reasonOf(result) {
+  const parts = result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`);
+  if (result.error) parts.push(result.error);
+  return parts.join("; ");
+}
+
+// src/plan/saved.ts
+import { createHash as createHash2 } from "node:crypto";
+import { readFile } from "node:fs/promises";
+
+// node_modules/canonicalize/lib/canonicalize.js
+function hasLoneSurrogate(value) {
+  for (let i3 = 0; i3 < value.length; i3++) {
+    const code2 = value.charCodeAt(i3);
+    if (code2 >= 55296 && code2 <= 56319) {
+      if (i3 === value.length - 1) {
+        return true;
+      }
+      const next = value.charCodeAt(i3 + 1);
+      if (!(next >= 56320 && next <= 57343)) {
+        return true;
+      }
+      i3++;
+    } else if (code2 >= 56320 && code2 <= 57343) {
+      return true;
+    }
+  }
+  return false;
+}
+function canonicalize(object, seen = /* @__PURE__ */ new Set()) {
+  if (typeof object === "number" && isNaN(object)) {
+    throw new Error("NaN is not allowed");
+  }
+  if (typeof object === "number" && !isFinite(object)) {
+    throw new Error("Infinity is not allowed");
+  }
+  if (typeof object === "string" && hasLoneSurrogate(object)) {
+    throw new Error("Lone surrogate is not allowed");
+  }
+  if (object === null || typeof object !== "object") {
+    return JSON.stringify(object);
+  }
+  if (typeof object.toJSON === "function") {
+    if (seen.has(object)) {
+      throw new Error("Circular reference detected");
+    }
+    seen.add(object);
+    const result2 = canonicalize(object.toJSON(), seen);
+    seen.delete(object);
+    return result2;
+  }
+  if (seen.has(object)) {
+    throw new Error("Circular reference detected");
+  }
+  seen.add(object);
+  let result;
+  if (Array.isArray(object)) {
+    const values = object.map((cv) => {
+      const value = cv === void 0 || typeof cv === "symbol" ? null : cv;
+      return canonicalize(value, seen);
+    });
+    result = `[${values.join(",")}]`;
+  } else {
+    const parts = [];
+    for (const key of Object.keys(object).sort()) {
+      if (object[key] === void 0 || typeof object[key] === "symbol") {
+        continue;
+      }
+      parts.push(`${canonicalize(key)}:${canonicalize(object[key], seen)}`);
+    }
+    result = `{${parts.join(",")}}`;
+  }
+  seen.delete(object);
+  return result;
+}
+
+// src/plan/saved.ts
+function checksumOf(plan) {
+  const { checksum: _ignored, ...content } = plan;
+  return `sha256:${createHash2("sha256").update(canonicalize(content) ?? "").digest("hex")}`;
+}
+function sealPlan(plan) {
+  const { checksum: _ignored, ...content } = plan;
+  return { ...content, checksum: checksumOf(content) };
+}
+var PlanFileError = class extends Error {
+  name = "PlanFileError";
+};
+function readSavedPlan(text2, file) {
+  let data;
+  try {
+    data = JSON.parse(text2);
+  } catch {
+    throw new PlanFileError(`${file} is not a ztsync plan: it is not JSON (save plans with plan --format json --out FILE)`);
+  }
+  if (!isPlainObject3(data) || !("format_version" in data) || !Array.isArray(data.targets)) {
+    throw new PlanFileError(`${file} is not a ztsync plan: it has no format_version and targets`);
+  }
+  const version = data.format_version;
+  if (typeof version !== "string" || !READABLE_FORMAT_VERSIONS.includes(version)) {
+    throw new PlanFileError(
+      `${file} has plan format_version ${JSON.stringify(version)}, which this ztsync cannot read (it reads ${READABLE_FORMAT_VERSIONS.join(", ")}); plan again with this version`
+    );
+  }
+  const plan = data;
+  if (typeof plan.checksum !== "string") throw new PlanFileError(`${file} has no checksum: it was not saved by ztsync plan, or was cut short`);
+  const expected = checksumOf(plan);
+  if (plan.checksum !== expected) {
+    throw new PlanFileError(`${file} was changed after it was saved (its checksum does not match its content): a saved plan is applied only as it was reviewed; plan again`);
+  }
+  const malformed = shapeProblem(plan);
+  if (malformed) throw new PlanFileError(`${file} is not a plan this ztsync wrote: ${malformed}`);
+  return plan;
+}
+var ACTIONS = ["create", "update", "noop"];
+function shapeProblem(plan) {
+  if (typeof plan.api_base !== "string") return "api_base is not a string";
+  if (!Array.isArray(plan.blocked) || !Array.isArray(plan.allowed)) return "blocked and allowed are not lists";
+  for (const [i3, target2] of plan.targets.entries()) {
+    const at = `targets[${i3}]`;
+    if (!isPlainObject3(target2) || !SCOPES.includes(target2.scope) || typeof target2.id !== "string") return `${at} has no scope and id`;
+    if (!Array.isArray(target2.resources)) return `${at}.resources is not a list`;
+    if (!isPlainObject3(target2.source) || target2.error !== null && !isPlainObject3(target2.error)) return `${at} has no source or error`;
+    for (const [j2, resource] of target2.resources.entries()) {
+      const rat = `${at}.resources[${j2}]`;
+      if (!isPlainObject3(resource) || !RESOURCES.some((r2) => r2.type === resource.type) || !ACTIONS.includes(resource.action)) return `${rat} has no known type and action`;
+      if (!Array.isArray(resource.changes) || !resource.changes.every((c4) => isPlainObject3(c4) && typeof c4.path === "string" && fieldByPath(resourceSpec(resource.type), c4.path))) {
+        return `${rat}.changes is not a list of changes of known fields`;
+      }
+      if (!isPlainObject3(resource.desired) || resource.live !== null && !isPlainObject3(resource.live)) return `${rat} has no desired values or live snapshot`;
+    }
+  }
+  return void 0;
+}
+function targetsHoldingSecrets(plan, secrets) {
+  const holds2 = (value) => holdsSecret(JSON.stringify(value), secrets);
+  const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
+  const { targets: _targets, ...rest } = plan;
+  if (holds2(rest)) found.push("the plan header");
+  return found;
+}
+async function loadSavedPlan(file) {
+  let text2;
+  try {
+    text2 = await readFile(file, "utf8");
+  } catch (err) {
+    const code2 = err.code;
+    throw new PlanFileError(`cannot read the plan ${file}: ${code2 === "ENOENT" ? "no such file" : err instanceof Error ? err.message : String(err)}`);
+  }
+  return readSavedPlan(text2, file);
+}
+
+// src/commands/shared/github.ts
+import { appendFile } from "node:fs/promises";
+import { isAbsolute, relative, resolve as resolve2, sep } from "node:path";
+
+// src/util/atomic-write.ts
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+var FileWriteError = class extends Error {
+  name = "FileWriteError";
+};
+function checkWritable(path) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  if (!isDirectory(dir)) {
+    const missing = !exists(dir);
+    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
+  }
+}
+function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
+  const temporary = writeTemporary(path, text2, mode);
+  try {
+    renameSync(temporary, path);
+  } catch (err) {
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
+  }
+}
+function existingPaths(paths) {
+  return paths.filter((path) => {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
+  if (!overwrite) {
+    const existing = existingPaths(files.map((f2) => f2.path));
+    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
+  }
+  const madeDirs = [];
+  const temporaries = [];
+  try {
+    for (const file of files) {
+      makeDirs(dirname(resolve(file.path)), madeDirs, file.path);
+      temporaries.push(writeTemporary(file.path, file.text, mode));
+    }
+    for (const [i3, file] of files.entries()) {
+      try {
+        renameSync(temporaries[i3], file.path);
+      } catch (err) {
+        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
+      }
+    }
+  } catch (err) {
+    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
+    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
+    throw err;
+  }
+}
+function writeTemporary(path, text2, mode) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  let fd;
+  try {
+    fd = openSync(temporary, "wx", mode);
+    writeSync(fd, text2);
+    fsyncSync(fd);
+    closeSync(fd);
+    return temporary;
+  } catch (err) {
+    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
+  }
+}
+function makeDirs(dir, made, forPath) {
+  if (exists(dir)) return;
+  makeDirs(dirname(dir), made, forPath);
+  try {
+    mkdirSync(dir);
+    made.push(dir);
+  } catch (err) {
+    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
+  }
+}
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function exists(path) {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function ignoreErrors(action) {
+  try {
+    action();
+  } catch {
+  }
+}
+function reason(err, dir) {
+  switch (err.code) {
+    case "ENOENT":
+      return `the directory ${dir} does not exist`;
+    case "ENOTDIR":
+      return `${dir} is not a directory`;
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EROFS":
+      return "the file system is read-only";
+    default:
+      return err.code ?? "the write failed";
+  }
+}
+
+// src/commands/shared/output.ts
+var declaredByRun = /* @__PURE__ */ new WeakMap();
+function runSecrets(io) {
+  return secretsFromEnv(io.env, declaredByRun.get(io) ?? []);
+}
+function declareCredentialVariables(io, names) {
+  const declared = declaredByRun.get(io);
+  if (declared) declared.push(...names);
+}
+function outputIo(io) {
+  const declared = [];
+  const mask = (text2) => {
+    const secrets = secretsFromEnv(io.env, declared);
+    return secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
+  };
+  const wrapped = {
+    ...io,
+    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
+    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
+  };
+  declaredByRun.set(wrapped, declared);
+  return wrapped;
+}
+function writeOutputFile(io, path, text2) {
+  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(`${secretRefusal(path)}; nothing was written`);
+  writeFileAtomicSync(path, text2);
+}
+function refuseSecrets(io, what, text2) {
+  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(secretRefusal(what));
+}
+function secretRefusal(what) {
+  return `refusing to write ${what}: an API credential appears in it (a config value or an API answer holds it)`;
+}
+function useColor(io) {
+  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
+}
+
+// src/commands/shared/github.ts
+function githubActions(io) {
+  const env = io.env;
+  if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
+  const annotate = (a3) => io.stderr.write(annotationCommand(a3, env.GITHUB_WORKSPACE) + "\n");
+  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0;
+  const summary3 = async (markdown) => {
+    const path = env.GITHUB_STEP_SUMMARY;
+    if (!path) return;
+    if (holdsSecret(markdown, runSecrets(io))) {
+      annotate({ level: "warning", title: "ztsync", message: "the step summary was not written: an API credential appears in it" });
+      return;
+    }
+    try {
+      await appendFile(path, markdown + "\n");
+    } catch (err) {
+      annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
+    }
+  };
+  return {
+    enabled: true,
+    runUrl,
+    annotateDiagnostics(diagnostics) {
+      for (const d2 of diagnostics) {
+        annotate({ level: "error", title: "ztsync: invalid config", message: d2.path ? `${d2.message} (${d2.path})` : d2.message, ...placeOf(d2) });
+      }
+    },
+    annotatePlan(plan) {
+      for (const target2 of plan.targets) {
+        if (!target2.error) continue;
+        annotate({ level: "error", title: `ztsync: ${target2.scope} ${target2.id} could not be planned`, message: `${targetLabel(target2)}: ${target2.error.message}`, ...placeOf(target2.source) });
+      }
+      for (const blocked2 of plan.blocked) {
+        const target2 = plan.targets.find((t2) => t2.scope === blocked2.scope && t2.id === blocked2.id);
+        const change = target2?.resources.flatMap((r2) => r2.changes).find((c4) => c4.path === blocked2.path);
+        const place2 = change?.source ?? target2?.source;
+        const what = blocked2.scope && blocked2.id ? ` (${blocked2.scope} ${blocked2.id}${blocked2.path ? `, ${blocked2.path}` : ""})` : "";
+        annotate({ level: "error", title: `ztsync: blocked by ${blocked2.rule}`, message: `${blocked2.message}${what}`, ...place2 ? placeOf(place2) : {} });
+      }
+    },
+    annotateApply(plan, results) {
+      for (const result of results) {
+        if (result.outcome !== "failed") continue;
+        const target2 = plan.targets.find((t2) => t2.scope === result.scope && t2.id === result.id);
+        const problems = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type} failed: ${r2.error}`), ...result.error ? [result.error] : []];
+        annotate({ level: "error", title: `ztsync: ${result.scope} ${result.id} could not be applied`, message: `${targetLabel(result)}: ${problems.join("; ")}`, ...target2 ? placeOf(target2.source) : {} });
+      }
+    },
+    guard: defuseCommands,
+    async appendStepSummary(plan, extra) {
+      await summary3((extra ? `${extra}
+
+` : "") + renderMarkdown(plan, { fullPlanUrl: runUrl }));
+    },
+    appendSummary: (markdown) => summary3(markdown)
+  };
+}
+var OUTSIDE = {
+  enabled: false,
+  runUrl: void 0,
+  annotateDiagnostics() {
+  },
+  annotatePlan() {
+  },
+  annotateApply() {
+  },
+  guard: (text2) => text2,
+  async appendStepSummary() {
+  },
+  async appendSummary() {
+  }
+};
+function defuseCommands(text2) {
+  return text2.replace(/^(\s*):(?=:)/gm, "$1:​").replace(/##\[/g, "#​#[");
+}
+function placeOf(position2) {
+  return position2.line > 0 ? { file: position2.file, line: position2.line, col: position2.col } : { file: position2.file };
+}
+function annotationCommand(a3, workspace) {
+  const properties = [];
+  if (a3.file !== void 0) properties.push(`file=${escapeProperty(workspaceRelative(a3.file, workspace))}`);
+  if (a3.line !== void 0) properties.push(`line=${a3.line}`);
+  if (a3.col !== void 0) properties.push(`col=${a3.col}`);
+  if (a3.title !== void 0) properties.push(`title=${escapeProperty(a3.title)}`);
+  return `::${a3.level}${properties.length ? " " + properties.join(",") : ""}::${escapeData(a3.message)}`;
+}
+function escapeData(text2) {
+  return text2.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(text2) {
+  return escapeData(text2).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+function workspaceRelative(file, workspace) {
+  if (!workspace) return file;
+  const inside = relative(resolve2(workspace), resolve2(file));
+  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return file;
+  return inside.split(sep).join("/");
+}
+
+// src/cloudflare/settings.ts
+function clientOptions(api) {
+  return {
+    apiBase: api.apiBase,
+    readOnly: api.readOnly,
+    retryBudgetMs: api.retryBudgetMs,
+    ...api.retries === void 0 ? {} : { retries: api.retries },
+    ...api.timing
+  };
+}
+function makeClient(api, env) {
+  return new CloudflareClient({ ...clientOptions(api), credentials: credentialsFromEnv(env) });
+}
+function makeClients(api, env) {
+  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit, credentialVariables: api.credentialVariables ?? [] });
+}
+
+// src/commands/shared/interrupt.ts
+function stopOnInterrupt(io, clients, saying) {
+  const listening = new AbortController();
+  const stop = new AbortController();
+  void io.stopSignal(listening.signal).then((signal) => {
+    if (listening.signal.aborted) return;
+    stop.abort(signal);
+    clients.stopRetrying();
+    io.stderr.write(saying.first(signal));
+    return io.stopSignal(listening.signal).then((again) => {
+      if (listening.signal.aborted) return;
+      io.stderr.write(saying.again(again));
+      io.exit(EXIT.interrupted);
+    });
+  });
+  return { signal: stop.signal, end: () => listening.abort() };
+}
+
+// src/commands/shared/options/api.ts
+function addApiOptions(command, { concurrency = "targets read at once (default 8)" } = {}) {
+  command.addOption(new Option("--api-base <url>", `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`));
+  if (concurrency) command.option("--concurrency <n>", concurrency);
+  return command.option(
+    "--retry-budget <duration>",
+    `how long a failed API call (429, 5xx, timeout, lost connection) is retried, with jittered backoff of ${DEFAULT_MIN_BACKOFF_MS / 1e3} s to ${DEFAULT_MAX_BACKOFF_MS / 1e3} s: a duration (90s, 2m, 1m30s) or seconds (default ${DEFAULT_RETRY_BUDGET_MS / 6e4}m; 0: no retry)`
+  ).option("--max-retries <n>", "also stop after N retries of a call (default: no count, only --retry-budget)");
+}
+function addRateLimitOption(command) {
+  return command.option(
+    "--rate-limit <n/seconds>",
+    `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`
+  );
+}
+function apiSettings(flags, io, { readOnly }) {
+  const rateLimit = flags.rateLimit === void 0 ? DEFAULT_RATE_LIMIT : parseRateLimitSetting(flags.rateLimit);
+  if (!rateLimit) throw new UsageError(`--rate-limit takes N/SECONDS such as 1000/300, not "${flags.rateLimit}"`);
+  return {
+    apiBase: flags.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
+    readOnly,
+    retryBudgetMs: flags.retryBudget === void 0 ? DEFAULT_RETRY_BUDGET_MS : parseRetryBudget(flags.retryBudget),
+    ...flags.maxRetries === void 0 ? {} : { retries: wholeNumber("--max-retries", flags.maxRetries, 0) },
+    rateLimit,
+    ...flags.concurrency === void 0 ? {} : { concurrency: wholeNumber("--concurrency", flags.concurrency, 1) },
+    ...io.retryTiming ? { timing: io.retryTiming } : {}
+  };
+}
+function parseRetryBudget(text2) {
+  const trimmed = text2.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
+  const nanos = parseDuration(trimmed);
+  if (nanos !== void 0 && nanos >= 0n) return Number(nanos / 1000000n);
+  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text2}"`);
+}
+function wholeNumber(option, text2, min) {
+  const n3 = Number(text2);
+  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text2}"`);
+  return n3;
+}
 
 // src/config/model.ts
 function formatPosition({ file, line, col }) {
@@ -32576,7 +33323,7 @@ function fileDiagnostic(file, message) {
 function locate(f2, path) {
   let here = { value: f2.doc.contents, key: null };
   for (const segment of path) {
-    const node = resolve(f2, here.value);
+    const node = resolve3(f2, here.value);
     if (isMap3(node)) {
       const pair = node.items.find((p2) => isScalar3(p2.key) && String(p2.key.value) === String(segment));
       if (!pair) break;
@@ -32591,7 +33338,7 @@ function locate(f2, path) {
   }
   return here;
 }
-function resolve(f2, node) {
+function resolve3(f2, node) {
   return isAlias2(node) ? node.resolve(f2.doc) ?? node : node;
 }
 function documentLocator(f2) {
@@ -32708,890 +33455,6 @@ function describePath(path) {
 function pointerToPath(pointer) {
   if (pointer === "") return [];
   return pointer.slice(1).split("/").map((s2) => s2.replace(/~1/g, "/").replace(/~0/g, "~")).map((s2) => /^\d+$/.test(s2) ? Number(s2) : s2);
-}
-
-// src/config/budget.ts
-function parseBudget(text2) {
-  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
-  if (!m2) return void 0;
-  const n3 = Number(m2[1]);
-  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
-  return { kind: "count", count: n3 };
-}
-function formatBudget(budget) {
-  return budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
-}
-function configBudget(f2) {
-  const given = isPlainObject3(f2.data) ? f2.data.budget : void 0;
-  if (!isPlainObject3(given) || typeof given.reason !== "string") return void 0;
-  const max = given.max_changed_targets;
-  const budget = typeof max === "number" ? Number.isSafeInteger(max) && max >= 0 ? parseBudget(String(max)) : void 0 : typeof max === "string" ? parseBudget(max) : void 0;
-  if (!budget) return void 0;
-  return { budget, reason: given.reason, source: keyPosition(f2, ["budget"]) };
-}
-
-// src/resources/safety.ts
-var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
-var replaced = (before) => isSet2(before);
-var turnedOff = (before, after) => before === true && after !== true;
-var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
-var turnedOn = (before, after) => before !== true && after === true;
-var itemAdded = (before, after) => {
-  if (!isSet2(after)) return isSet2(before);
-  return Array.isArray(after) && after.some((item) => !(Array.isArray(before) && before.includes(item)));
-};
-var changedOrUnset = (before, after) => isSet2(before) && before !== after;
-var durationOf = (value) => typeof value === "string" && value !== "" ? parseDuration(value) : void 0;
-function lengthens({ unsetMeans, fromUnset = false } = {}) {
-  const fallback = unsetMeans === void 0 ? void 0 : parseDuration(unsetMeans);
-  return (before, after) => {
-    const was = durationOf(before) ?? fallback;
-    const now = durationOf(after) ?? fallback;
-    if (was === void 0) return fromUnset && now !== void 0;
-    return now === void 0 || now > was;
-  };
-}
-var longer = lengthens();
-var mfaSessionLonger = lengthens({ fromUnset: true });
-function weaker(order) {
-  return (before, after) => {
-    const was = order.indexOf(String(before));
-    if (was < 0) return false;
-    const now = order.indexOf(String(after));
-    return now < 0 || now > was;
-  };
-}
-function hostOf(value) {
-  if (typeof value !== "string" || value === "") return void 0;
-  try {
-    return new URL(value).host.toLowerCase();
-  } catch {
-    return "";
-  }
-}
-var otherHost = (before, after) => {
-  const was = hostOf(before);
-  const now = hostOf(after);
-  return was !== void 0 && now !== void 0 && now !== was;
-};
-var deletesAfter = (around) => around.after("service_token_inactivity.action") === "delete" && around.after("service_token_inactivity.enabled") === true;
-var deletedBefore = (around) => around.before("service_token_inactivity.action") === "delete" && around.before("service_token_inactivity.enabled") === true;
-var deletionTurnedOn = (_before, _after, around) => deletesAfter(around) && !deletedBefore(around);
-var deletionEnabled = (before, after, around) => deletionTurnedOn(before, after, around) && around.before("service_token_inactivity.action") === "delete";
-var thresholdLowered = (before, after, around) => deletesAfter(around) && deletedBefore(around) && typeof before === "number" && (typeof after !== "number" || after < before);
-var SAFETY_RULES = [
-  {
-    name: "auth-domain-change",
-    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
-    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
-  },
-  {
-    name: "deny-unmatched-requests-off",
-    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
-  },
-  {
-    name: "deny-unmatched-requests-on",
-    description: "Requests to Cloudflare-protected resources without an Access application are denied: turned on for an existing organization, it locks users out of every such resource until each has an application (or its zone is exempted).",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOn, what: "deny_unmatched_requests is turned on", existingOnly: true }]
-  },
-  {
-    name: "deny-unmatched-exemption-added",
-    description: "A zone is added to the exemptions from deny_unmatched_requests (or the list is cleared): requests to it without an Access application are let through.",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests_exempted_zone_names", when: itemAdded, what: "a zone is exempted from deny_unmatched_requests" }]
-  },
-  {
-    name: "ui-read-only-off",
-    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
-    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
-  },
-  {
-    name: "mfa-weakened",
-    description: 'Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, a longer MFA session (or one where MFA was asked every time), users let skip MFA when the IdP says "mfa" (or for longer), the required FIDO2 authenticators changed or dropped, or weaker PIV key requirements (PIN or touch asked less, FIPS no longer required, more key sizes or types).',
-    triggers: [
-      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
-      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
-      { resource: "organization", path: "mfa_config.session_duration", when: mfaSessionLonger, what: "the MFA session gets longer" },
-      { resource: "organization", path: "mfa_config.amr_matching_session_duration", when: mfaSessionLonger, what: 'users may skip MFA when the IdP says "mfa", or for longer' },
-      { resource: "organization", path: "mfa_config.required_aaguids", when: changedOrUnset, what: "the required FIDO2 authenticators change or are dropped" },
-      { resource: "organization", path: "mfa_piv_key_requirements.pin_policy", when: weaker(["always", "once", "never"]), what: "the PIV key asks for its PIN less often" },
-      { resource: "organization", path: "mfa_piv_key_requirements.touch_policy", when: weaker(["always", "cached", "never"]), what: "the PIV key asks for a touch less often" },
-      { resource: "organization", path: "mfa_piv_key_requirements.require_fips_device", when: turnedOff, what: "a FIPS-validated PIV device is no longer required" },
-      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_size", when: itemAdded, what: "more SSH key sizes are allowed" },
-      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_type", when: itemAdded, what: "more SSH key types are allowed" }
-    ]
-  },
-  {
-    name: "session-lengthened",
-    description: "A session gets longer: application tokens (session_duration), WARP authentication sessions or DoH JWTs stay valid longer, or one is set where the API's absence meant a shorter default (24h) — a stolen token or a departed user keeps access for longer.",
-    triggers: [
-      { resource: "organization", path: "session_duration", when: lengthens({ unsetMeans: "24h" }), what: "application sessions get longer" },
-      { resource: "organization", path: "warp_auth_session_duration", when: longer, what: "WARP authentication sessions get longer" },
-      { resource: "doh", path: "doh_jwt_duration", when: lengthens({ unsetMeans: "24h" }), what: "DoH JWTs stay valid longer" }
-    ]
-  },
-  {
-    name: "warp-auth-on",
-    description: "Authentication through WARP is turned on for an existing organization: a device's WARP session then signs its user in to every application, for warp_auth_session_duration, without the identity provider.",
-    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOn, what: "WARP authentication is turned on", existingOnly: true }]
-  },
-  {
-    name: "warp-auth-off",
-    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
-    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
-  },
-  {
-    name: "strict-service-token-auth-off",
-    description: "Strict service-token authentication is turned off: failed service-token requests are redirected to the login page again instead of answering 401/403, go unlogged, and successful ones get a CF_Authorization cookie that outlives the token.",
-    triggers: [{ resource: "organization", path: "strict_service_token_auth", when: turnedOff, what: "strict service-token authentication is turned off" }]
-  },
-  {
-    name: "service-token-cleanup-delete",
-    description: "Inactive service tokens get deleted automatically, or more of them at once (the threshold lowered while deletion is on): a deleted token cannot be restored, and every client still holding it loses access.",
-    triggers: [
-      { resource: "organization", path: "service_token_inactivity.action", when: deletionTurnedOn, what: "inactive service tokens are deleted automatically" },
-      { resource: "organization", path: "service_token_inactivity.enabled", when: deletionEnabled, what: "inactive service tokens are deleted automatically" },
-      { resource: "organization", path: "service_token_inactivity.inactivity_threshold_days", when: thresholdLowered, what: "the inactivity threshold is lowered while deletion is on" }
-    ]
-  },
-  {
-    name: "doh-token-replaced",
-    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
-    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
-  },
-  {
-    name: "logo-host-changed",
-    description: "The login page loads its logo from another host: whoever controls that host controls an image on the page where users enter their credentials (a look-alike, or a tracking pixel).",
-    triggers: [{ resource: "organization", path: "login_design.logo_path", when: otherHost, what: "the logo moves to another host" }]
-  }
-];
-var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
-var CHANGE_BUDGET_RULE = "max-changed-targets";
-
-// src/plan/safety.ts
-var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
-var DEFAULT_BUDGET_MIN_TARGETS = 8;
-function checkSafety(plan, options = {}) {
-  const blocked2 = [];
-  const allowed = [];
-  for (const target2 of plan.targets) {
-    for (const resource of target2.resources) {
-      if (resource.action === "noop") continue;
-      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
-    }
-  }
-  const budget = judgeBudget(plan, options);
-  if (budget.blocked) blocked2.push(budget.blocked);
-  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
-}
-function aroundOf(resource) {
-  const spec = resourceSpec(resource.type);
-  const before = (path) => {
-    const field = fieldByPath(spec, path);
-    return field ? liveValue(field, resource.live) : void 0;
-  };
-  return { before, after: (path) => resource.desired && path in resource.desired ? resource.desired[path] : before(path) };
-}
-function judgeChange(target2, resource, change, allow, blocked2, allowed) {
-  for (const rule of SAFETY_RULES) {
-    for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || trigger.existingOnly && resource.action === "create" || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
-      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
-      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
-      if (allowance) {
-        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
-      } else {
-        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
-      }
-    }
-  }
-}
-function unusedAllowances(plan, allow) {
-  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
-  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
-  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
-}
-function judgeBudget(plan, options) {
-  const { fleet, configBudget: configBudget2 } = options;
-  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
-  const setBy = options.budget ? "flag" : configBudget2 ? "config" : "default";
-  const budget = options.budget ?? configBudget2?.budget ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
-  if (!budget) return { report: null };
-  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
-  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
-  const targets = plan.targets.length;
-  const changing = plan.targets.filter(targetChanges);
-  const introduced = options.countIntroduced && plan.baseline ? changing.filter(introducesChange) : null;
-  const changed = (introduced ?? changing).length;
-  const max = formatBudget(budget);
-  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
-  const report = {
-    max,
-    limit,
-    changed,
-    targets,
-    shard,
-    set_by: setBy,
-    reason: setBy === "config" ? configBudget2.reason : null,
-    source: setBy === "config" ? configBudget2.source : null,
-    counts: introduced ? "introduced" : "all",
-    drift_only: introduced ? changing.length - introduced.length : null
-  };
-  if (changed <= limit) return { report };
-  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
-  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
-  const what = introduced ? `${changed} of ${targets} targets would change by what this config introduces` : `${changed} of ${targets} targets would change`;
-  const message = `${what}, more than the change budget (${of}, ${budgetOrigin(report)}${share}); ${BUDGET_LIFT}`;
-  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
-}
-var BUDGET_LIFT = 'if that is intended, raise it in the config, where the pull request shows it to reviewers — budget: { max_changed_targets: "N%", reason: "why" } — or for one run with --max-changed-targets N or N%';
-function introducesChange(target2) {
-  return target2.resources.some((r2) => r2.action !== "noop" && r2.changes.some((c4) => c4.origin !== "drift"));
-}
-function budgetOrigin(report) {
-  if (report.set_by === "flag") return "set with --max-changed-targets";
-  if (report.set_by === "config") return `set at ${report.source ? formatPosition(report.source) : "the config"}: ${JSON.stringify(report.reason)}`;
-  return "the default";
-}
-function shares(limit, sizes) {
-  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
-  if (total === 0) return sizes.map(() => 0);
-  const quotas = sizes.map((size) => limit * size / total);
-  const result = quotas.map(Math.floor);
-  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
-  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
-  return result;
-}
-
-// src/plan/render-text.ts
-var MARK = { create: "+", update: "~", noop: "=" };
-function renderText(plan, { color }) {
-  const c4 = import_picocolors.default.createColors(color);
-  const blocks = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop")).map((t2) => renderTarget(plan, t2, c4));
-  if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c4));
-  if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c4));
-  const summary3 = [summaryLine(plan, c4), ...plan.baseline ? [baselineLine(plan)] : [], ...plan.change_budget ? [budgetLine(plan)] : []].join("\n");
-  return [...blocks, summary3].join("\n\n") + "\n";
-}
-function renderTarget(plan, target2, c4) {
-  const lines = [c4.bold(targetLabel(target2)) + c4.dim(`  ${visible(target2.source.file)}:${target2.source.line}`)];
-  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource(plan, target2, resource, c4));
-  if (target2.attribution) lines.push(...renderAttribution(target2.attribution, c4));
-  if (target2.error) lines.push(c4.red(`  ! error: ${visible(target2.error.message)}`));
-  return lines.join("\n");
-}
-function renderResource(plan, target2, resource, c4) {
-  const paint = resource.action === "create" ? c4.green : c4.yellow;
-  const head2 = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
-  return [head2, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
-}
-function renderChange(change, action, c4) {
-  if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
-  if (isUnset(change)) return c4.red(`      - ${visible(change.path)}: ${show(change.before)} → null (unset)`);
-  return `      ${c4.yellow("~")} ${visible(change.path)}: ${c4.red(show(change.before))} → ${c4.green(show(change.after))}`;
-}
-function marks(plan, target2, resource, change, c4) {
-  const at = (x2) => x2.scope === target2.scope && x2.id === target2.id && x2.resource === resource.type && x2.path === change.path;
-  const parts = [];
-  if (change.source) parts.push(c4.dim(`# ${visible(change.source.file)}:${change.source.line}${change.source.via === "defaults" ? " (defaults)" : ""}`));
-  if (change.origin) parts.push(change.origin === "drift" ? c4.dim("[drift]") : c4.cyan("[introduced]"));
-  for (const b2 of plan.blocked.filter(at)) parts.push(c4.red(`[blocked: ${visible(b2.rule)}]`));
-  for (const a3 of plan.allowed.filter(at)) parts.push(c4.yellow(`[allowed: ${visible(a3.rule)}]`));
-  return parts.length > 0 ? `  ${parts.join(" ")}` : "";
-}
-function renderAttribution(attribution, c4) {
-  if (attribution.status === "unavailable") return [c4.dim(`  ? ${attributionLine(attribution)}`)];
-  return attribution.changes.map((change) => c4.cyan(`  ↳ ${visible(change.resource)} ${describeAttributedChange(change)}${change.ray_id ? c4.dim(` (ray ${visible(change.ray_id)})`) : ""}`));
-}
-function place(x2) {
-  return x2.scope ? visible(`${x2.scope} ${x2.id} ${x2.resource}.${x2.path}`) : "the plan";
-}
-function renderBlocked(plan, c4) {
-  const lines = [c4.red(c4.bold("Blocked by safety rails: nothing will be applied."))];
-  for (const b2 of plan.blocked) lines.push(c4.red(`  ✗ ${visible(b2.rule)}: ${place(b2)}: ${visible(b2.message)}${b2.path ? ` (${show(b2.before)} → ${show(b2.after)})` : ""}`));
-  if (plan.blocked.some((b2) => b2.scope)) {
-    lines.push(c4.dim("  To go ahead, allow the rule with --allow RULE, or on one target in the config:"));
-    lines.push(c4.dim('    allow: [{ rule: RULE, account_id: ID, reason: "why" }]'));
-  }
-  return lines.join("\n");
-}
-function renderAllowed(plan, c4) {
-  const lines = [c4.bold("Allowed by safety-rule exceptions:")];
-  for (const a3 of plan.allowed) {
-    const why = a3.via === "config" ? `${show(a3.reason)}${a3.source ? ` (${visible(a3.source.file)}:${a3.source.line})` : ""}` : "--allow";
-    lines.push(c4.yellow(`  ✓ ${visible(a3.rule)}: ${place(a3)} — ${why}`));
-  }
-  return lines.join("\n");
-}
-function baselineLine(plan) {
-  const { introduced, drift } = plan.baseline;
-  const changes = (n3) => `${n3} ${n3 === 1 ? "change" : "changes"}`;
-  return `Against the baseline (${visible(plan.baseline.paths.join(", "))}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
-}
-function budgetLine(plan) {
-  return visible(budgetText(plan, (file) => file, (reason2) => JSON.stringify(reason2)));
-}
-function budgetText(plan, place2, reason2) {
-  const b2 = plan.change_budget;
-  if (!b2) return `Change budget: none below ${DEFAULT_BUDGET_MIN_TARGETS} targets (set one in the config: budget: { max_changed_targets: N or "N%", reason: "…" }).`;
-  const fleet = b2.shard ? b2.shard.fleet_targets : b2.targets;
-  const max = b2.max.endsWith("%") ? `${b2.max} of ${fleet} ${fleet === 1 ? "target" : "targets"}` : `${b2.max} ${b2.max === "1" ? "target" : "targets"}`;
-  const share = b2.shard ? `, shard ${b2.shard.index}/${b2.shard.count}'s share of ${b2.shard.fleet_limit}` : "";
-  const counted = b2.counts === "introduced" ? ` by what this config introduces (${b2.drift_only} more by drift alone, not counted)` : "";
-  const origin = b2.set_by === "config" && b2.source ? `set at ${place2(formatPosition(b2.source))}: ${reason2(b2.reason ?? "")}` : budgetOrigin(b2);
-  return `Change budget: ${b2.changed} of ${b2.targets} targets change${counted}; at most ${b2.limit} may (${max}${share}, ${origin}).`;
-}
-function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
-  const { create: create2, update, noop: noop4, error } = plan.summary;
-  const blocked2 = plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "";
-  if (create2 + update + error === 0) return c4.green(`No changes. ${noop4} ${noop4 === 1 ? "resource is" : "resources are"} up to date.`) + blocked2;
-  const parts = [`${create2} to create`, `${update} to update`, `${noop4} unchanged`, `${error} ${error === 1 ? "error" : "errors"}`];
-  return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked2;
-}
-
-// src/plan/render-markdown.ts
-var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
-var GITHUB_COMMENT_LIMIT = 65536;
-function renderMarkdown(plan, options = {}) {
-  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
-  const { create: create2, update, noop: noop4, error } = plan.summary;
-  const head2 = [
-    MARKDOWN_MARKER,
-    "### ztsync plan",
-    "",
-    summaryLine(plan),
-    "",
-    "| create | update | unchanged | errors |",
-    "| ---: | ---: | ---: | ---: |",
-    `| ${create2} | ${update} | ${noop4} | ${error} |`,
-    // The budget's place and reason are config text: in a code span and escaped, like every other text from a pull request.
-    ...plan.change_budget ? ["", budgetText(plan, (at) => code(at), (reason2) => escapeText(reason2))] : []
-  ].join("\n");
-  const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head2];
-  let length = head2.length;
-  for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
-    if (!block) continue;
-    blocks.push(block);
-    length += 2 + block.length;
-  }
-  const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
-  const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
-  const add = (block) => {
-    blocks.push(block);
-    length += 2 + block.length;
-  };
-  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
-  const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
-  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
-  let next = 0;
-  for (; next < shown.length; next++) {
-    const section = renderTarget2(shown[next], context);
-    if (!fits(section, reserve)) break;
-    add(section);
-  }
-  if (next === shown.length) return blocks.join("\n\n") + "\n";
-  add(cutNote(shown.length - next));
-  const listed2 = [];
-  let listedLength = -1;
-  let rest = next;
-  for (; rest < shown.length; rest++) {
-    const line = `- ${oneLine(shown[rest])}`;
-    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
-    listed2.push(line);
-    listedLength += 1 + line.length;
-  }
-  if (listed2.length > 0) add(listed2.join("\n"));
-  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
-  return blocks.join("\n\n") + "\n";
-}
-var UNLISTED_NOTE_ROOM = 160;
-function unlistedNote(unlisted) {
-  let create2 = 0;
-  let update = 0;
-  let errors = 0;
-  for (const target2 of unlisted) {
-    if (target2.error) errors++;
-    for (const resource of target2.resources) {
-      if (resource.action === "create") create2++;
-      else if (resource.action === "update") update++;
-    }
-  }
-  return `…and ${unlisted.length} more ${plural(unlisted.length, "target")} (${create2} ${plural(create2, "resource")} to create, ${update} to update, ${errors} ${plural(errors, "error")}).`;
-}
-function renderTarget2(target2, context) {
-  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
-  if (target2.error) actions.push("error");
-  if (context.blocked.some((b2) => b2.scope === target2.scope && b2.id === target2.id)) actions.push("blocked");
-  const lines = [`<details><summary><b>${labelHtml(target2)}</b> — ${actions.join(", ")}</summary>`, ""];
-  if (target2.error) lines.push(`> **Error:** ${escapeText(target2.error.message)}`, "");
-  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource2(target2, resource, context), "");
-  if (target2.attribution) lines.push(attributionMarkdown(target2.attribution), "");
-  lines.push(`Source: ${code(`${target2.source.file}:${target2.source.line}`)}`, "", "</details>");
-  return lines.join("\n");
-}
-function attributionMarkdown(attribution) {
-  if (attribution.status === "unavailable") return `> ${escapeText(attributionLine(attribution))}`;
-  const lines = attribution.changes.map((c4) => `**${escapeText(c4.resource)}** ${escapeText(describeAttributedChange(c4))}${c4.ray_id ? ` (ray ${code(c4.ray_id)})` : ""}`);
-  return `> ${lines.join("<br>\n> ")}`;
-}
-function hasBaseline(plan) {
-  return plan.baseline !== void 0;
-}
-var ORIGIN_SHOWN = { introduced: "introduced", drift: "drift" };
-function renderOrigins(plan) {
-  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
-}
-function baselineMarkdown({ paths, introduced, drift }) {
-  const changes = (n3) => `${n3} ${plural(n3, "change")}`;
-  return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
-}
-function renderBlocked2(blocked2, room) {
-  if (blocked2.length === 0) return null;
-  const head2 = [
-    "> [!CAUTION]",
-    `> **Blocked: nothing will be applied.** ${blocked2.length} ${plural(blocked2.length, "change")} ${blocked2.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
-    ""
-  ];
-  const lines = blocked2.map((b2) => {
-    const field = b2.path ? ` ${code(b2.resource ? `${b2.resource}.${b2.path}` : b2.path)}` : "";
-    const where = b2.scope && b2.id ? `${b2.scope} ${code(b2.id)}${field}` : "the whole plan";
-    const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
-    return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
-  });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
-}
-function renderAllowed2(allowed, room) {
-  if (allowed.length === 0) return null;
-  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
-  const lines = allowed.map((a3) => {
-    const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
-    const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
-    return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
-  });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
-}
-function fitLines(lines, room, more) {
-  const kept = [];
-  let used = 0;
-  for (const line of lines) {
-    if (used + line.length + 1 + 120 > room) break;
-    kept.push(line);
-    used += line.length + 1;
-  }
-  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
-  return kept;
-}
-function oneLine(target2) {
-  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
-  if (target2.error) actions.push("error");
-  const description = target2.description ? ` (${escapeText(target2.description)})` : "";
-  return `${target2.scope} ${code(target2.id)}${description} — ${actions.join(", ")}`;
-}
-function renderResource2(target2, resource, context) {
-  const columns = ["field", "before", "after", "source", ...context.baseline ? ["origin"] : []];
-  return [
-    `**${resource.type}** (${resource.action})`,
-    "",
-    `| ${columns.join(" | ")} |`,
-    `| ${columns.map(() => "---").join(" | ")} |`,
-    ...resource.changes.map((c4) => {
-      const cells = [fieldCell(target2, c4, context), resource.action === "create" ? "" : code(show(c4.before)), code(show(c4.after)) + (isUnset(c4) ? " (unset)" : ""), sourceCell(c4)];
-      if (context.baseline) cells.push(c4.origin ? ORIGIN_SHOWN[c4.origin] : "");
-      return `| ${cells.map(cell).join(" | ")} |`;
-    })
-  ];
-}
-function fieldCell(target2, change, context) {
-  const rules = context.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.path === change.path).map((b2) => code(b2.rule));
-  return rules.length > 0 ? `⛔ ${code(change.path)} (blocked: ${rules.join(", ")})` : code(change.path);
-}
-function sourceCell(change) {
-  if (!change.source) return "";
-  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === "defaults" ? " (defaults)" : "");
-}
-function labelHtml(target2) {
-  const text2 = `${target2.scope} ${target2.id}${target2.description ? ` (${target2.description})` : ""}`;
-  const escaped = oneLineText(text2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/#/g, "&#35;");
-  return noMentions(escaped);
-}
-function code(text2) {
-  const flat = visible(text2.replace(/\r\n?|\n/g, " "));
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longest + 1);
-  const pad = flat.startsWith("`") || flat.endsWith("`") || flat.startsWith(" ") && flat.endsWith(" ") && flat.trim() !== "" ? " " : "";
-  return fence + pad + flat + pad + fence;
-}
-function cell(markdown) {
-  return markdown.replace(/\|/g, "\\|");
-}
-function escapeText(text2) {
-  return noMentions(oneLineText(text2).replace(/[!-/:-@[-`{-~]/g, "\\$&"));
-}
-function oneLineText(text2) {
-  return visible(text2.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
-}
-function noMentions(text2) {
-  return text2.replace(/@/g, "@&#8203;");
-}
-function escapeLinkDestination(url) {
-  return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-}
-function plural(n3, noun) {
-  return n3 === 1 ? noun : `${noun}s`;
-}
-
-// src/commands/shared/apply-summary.ts
-var SHOWN = {
-  failed: "✗ failed",
-  unconfirmed: "? written, not confirmed",
-  blocked: "⛔ blocked",
-  skipped: "– not started",
-  applied: "✓ applied",
-  unchanged: "= unchanged"
-};
-var ORDER = ["failed", "unconfirmed", "blocked", "skipped", "applied", "unchanged"];
-var MAX_ROWS = 2e3;
-function applySummaryMarkdown(headline, results) {
-  const lines = ["### ztsync apply", "", headline];
-  if (results.length === 0) return lines.join("\n");
-  const rows = [...results].sort((a3, b2) => ORDER.indexOf(a3.outcome) - ORDER.indexOf(b2.outcome));
-  lines.push("", "| Target | Outcome | Reason |", "| --- | --- | --- |");
-  for (const result of rows.slice(0, MAX_ROWS)) {
-    const reason2 = reasonOf(result);
-    lines.push(`| ${escapeText(targetLabel(result))} | ${SHOWN[result.outcome]} | ${reason2 ? code(reason2).replace(/\|/g, "\\|") : ""} |`);
-  }
-  if (rows.length > MAX_ROWS) lines.push("", escapeText(`and ${rows.length - MAX_ROWS} more targets (see the log, or --results)`));
-  return lines.join("\n");
-}
-function reasonOf(result) {
-  const parts = result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`);
-  if (result.error) parts.push(result.error);
-  return parts.join("; ");
-}
-
-// src/plan/saved.ts
-import { createHash as createHash2 } from "node:crypto";
-import { readFile } from "node:fs/promises";
-
-// node_modules/canonicalize/lib/canonicalize.js
-function hasLoneSurrogate(value) {
-  for (let i3 = 0; i3 < value.length; i3++) {
-    const code2 = value.charCodeAt(i3);
-    if (code2 >= 55296 && code2 <= 56319) {
-      if (i3 === value.length - 1) {
-        return true;
-      }
-      const next = value.charCodeAt(i3 + 1);
-      if (!(next >= 56320 && next <= 57343)) {
-        return true;
-      }
-      i3++;
-    } else if (code2 >= 56320 && code2 <= 57343) {
-      return true;
-    }
-  }
-  return false;
-}
-function canonicalize(object, seen = /* @__PURE__ */ new Set()) {
-  if (typeof object === "number" && isNaN(object)) {
-    throw new Error("NaN is not allowed");
-  }
-  if (typeof object === "number" && !isFinite(object)) {
-    throw new Error("Infinity is not allowed");
-  }
-  if (typeof object === "string" && hasLoneSurrogate(object)) {
-    throw new Error("Lone surrogate is not allowed");
-  }
-  if (object === null || typeof object !== "object") {
-    return JSON.stringify(object);
-  }
-  if (typeof object.toJSON === "function") {
-    if (seen.has(object)) {
-      throw new Error("Circular reference detected");
-    }
-    seen.add(object);
-    const result2 = canonicalize(object.toJSON(), seen);
-    seen.delete(object);
-    return result2;
-  }
-  if (seen.has(object)) {
-    throw new Error("Circular reference detected");
-  }
-  seen.add(object);
-  let result;
-  if (Array.isArray(object)) {
-    const values = object.map((cv) => {
-      const value = cv === void 0 || typeof cv === "symbol" ? null : cv;
-      return canonicalize(value, seen);
-    });
-    result = `[${values.join(",")}]`;
-  } else {
-    const parts = [];
-    for (const key of Object.keys(object).sort()) {
-      if (object[key] === void 0 || typeof object[key] === "symbol") {
-        continue;
-      }
-      parts.push(`${canonicalize(key)}:${canonicalize(object[key], seen)}`);
-    }
-    result = `{${parts.join(",")}}`;
-  }
-  seen.delete(object);
-  return result;
-}
-
-// src/plan/saved.ts
-function checksumOf(plan) {
-  const { checksum: _ignored, ...content } = plan;
-  return `sha256:${createHash2("sha256").update(canonicalize(content) ?? "").digest("hex")}`;
-}
-function sealPlan(plan) {
-  const { checksum: _ignored, ...content } = plan;
-  return { ...content, checksum: checksumOf(content) };
-}
-var PlanFileError = class extends Error {
-  name = "PlanFileError";
-};
-function readSavedPlan(text2, file) {
-  let data;
-  try {
-    data = JSON.parse(text2);
-  } catch {
-    throw new PlanFileError(`${file} is not a ztsync plan: it is not JSON (save plans with plan --format json --out FILE)`);
-  }
-  if (!isPlainObject3(data) || !("format_version" in data) || !Array.isArray(data.targets)) {
-    throw new PlanFileError(`${file} is not a ztsync plan: it has no format_version and targets`);
-  }
-  const version = data.format_version;
-  if (typeof version !== "string" || !READABLE_FORMAT_VERSIONS.includes(version)) {
-    throw new PlanFileError(
-      `${file} has plan format_version ${JSON.stringify(version)}, which this ztsync cannot read (it reads ${READABLE_FORMAT_VERSIONS.join(", ")}); plan again with this version`
-    );
-  }
-  const plan = data;
-  if (typeof plan.checksum !== "string") throw new PlanFileError(`${file} has no checksum: it was not saved by ztsync plan, or was cut short`);
-  const expected = checksumOf(plan);
-  if (plan.checksum !== expected) {
-    throw new PlanFileError(`${file} was changed after it was saved (its checksum does not match its content): a saved plan is applied only as it was reviewed; plan again`);
-  }
-  const malformed = shapeProblem(plan);
-  if (malformed) throw new PlanFileError(`${file} is not a plan this ztsync wrote: ${malformed}`);
-  return plan;
-}
-var ACTIONS = ["create", "update", "noop"];
-function shapeProblem(plan) {
-  if (typeof plan.api_base !== "string") return "api_base is not a string";
-  if (!Array.isArray(plan.blocked) || !Array.isArray(plan.allowed)) return "blocked and allowed are not lists";
-  for (const [i3, target2] of plan.targets.entries()) {
-    const at = `targets[${i3}]`;
-    if (!isPlainObject3(target2) || !SCOPES.includes(target2.scope) || typeof target2.id !== "string") return `${at} has no scope and id`;
-    if (!Array.isArray(target2.resources)) return `${at}.resources is not a list`;
-    if (!isPlainObject3(target2.source) || target2.error !== null && !isPlainObject3(target2.error)) return `${at} has no source or error`;
-    for (const [j2, resource] of target2.resources.entries()) {
-      const rat = `${at}.resources[${j2}]`;
-      if (!isPlainObject3(resource) || !RESOURCES.some((r2) => r2.type === resource.type) || !ACTIONS.includes(resource.action)) return `${rat} has no known type and action`;
-      if (!Array.isArray(resource.changes) || !resource.changes.every((c4) => isPlainObject3(c4) && typeof c4.path === "string" && fieldByPath(resourceSpec(resource.type), c4.path))) {
-        return `${rat}.changes is not a list of changes of known fields`;
-      }
-      if (!isPlainObject3(resource.desired) || resource.live !== null && !isPlainObject3(resource.live)) return `${rat} has no desired values or live snapshot`;
-    }
-  }
-  return void 0;
-}
-function targetsHoldingSecrets(plan, secrets) {
-  const telling = secrets.filter((s2) => s2.length >= 8);
-  if (telling.length === 0) return [];
-  const holds2 = (value) => {
-    const text2 = JSON.stringify(value);
-    return telling.some((s2) => text2.includes(s2) || text2.includes(JSON.stringify(s2).slice(1, -1)));
-  };
-  const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
-  const { targets: _targets, ...rest } = plan;
-  if (holds2(rest)) found.push("the plan header");
-  return found;
-}
-async function loadSavedPlan(file) {
-  let text2;
-  try {
-    text2 = await readFile(file, "utf8");
-  } catch (err) {
-    const code2 = err.code;
-    throw new PlanFileError(`cannot read the plan ${file}: ${code2 === "ENOENT" ? "no such file" : err instanceof Error ? err.message : String(err)}`);
-  }
-  return readSavedPlan(text2, file);
-}
-
-// src/commands/shared/github.ts
-import { appendFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve as resolve2, sep } from "node:path";
-function githubActions(io) {
-  const env = io.env;
-  if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
-  const annotate = (a3) => io.stderr.write(annotationCommand(a3, env.GITHUB_WORKSPACE) + "\n");
-  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0;
-  const summary3 = async (markdown) => {
-    const path = env.GITHUB_STEP_SUMMARY;
-    if (!path) return;
-    try {
-      await appendFile(path, maskSecrets(markdown + "\n", secretsFromEnv(env)));
-    } catch (err) {
-      annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
-    }
-  };
-  return {
-    enabled: true,
-    runUrl,
-    annotateDiagnostics(diagnostics) {
-      for (const d2 of diagnostics) {
-        annotate({ level: "error", title: "ztsync: invalid config", message: d2.path ? `${d2.message} (${d2.path})` : d2.message, ...placeOf(d2) });
-      }
-    },
-    annotatePlan(plan) {
-      for (const target2 of plan.targets) {
-        if (!target2.error) continue;
-        annotate({ level: "error", title: `ztsync: ${target2.scope} ${target2.id} could not be planned`, message: `${targetLabel(target2)}: ${target2.error.message}`, ...placeOf(target2.source) });
-      }
-      for (const blocked2 of plan.blocked) {
-        const target2 = plan.targets.find((t2) => t2.scope === blocked2.scope && t2.id === blocked2.id);
-        const change = target2?.resources.flatMap((r2) => r2.changes).find((c4) => c4.path === blocked2.path);
-        const place2 = change?.source ?? target2?.source;
-        const what = blocked2.scope && blocked2.id ? ` (${blocked2.scope} ${blocked2.id}${blocked2.path ? `, ${blocked2.path}` : ""})` : "";
-        annotate({ level: "error", title: `ztsync: blocked by ${blocked2.rule}`, message: `${blocked2.message}${what}`, ...place2 ? placeOf(place2) : {} });
-      }
-    },
-    annotateApply(plan, results) {
-      for (const result of results) {
-        if (result.outcome !== "failed") continue;
-        const target2 = plan.targets.find((t2) => t2.scope === result.scope && t2.id === result.id);
-        const problems = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type} failed: ${r2.error}`), ...result.error ? [result.error] : []];
-        annotate({ level: "error", title: `ztsync: ${result.scope} ${result.id} could not be applied`, message: `${targetLabel(result)}: ${problems.join("; ")}`, ...target2 ? placeOf(target2.source) : {} });
-      }
-    },
-    guard: defuseCommands,
-    async appendStepSummary(plan, extra) {
-      await summary3((extra ? `${extra}
-
-` : "") + renderMarkdown(plan, { fullPlanUrl: runUrl }));
-    },
-    appendSummary: (markdown) => summary3(markdown)
-  };
-}
-var OUTSIDE = {
-  enabled: false,
-  runUrl: void 0,
-  annotateDiagnostics() {
-  },
-  annotatePlan() {
-  },
-  annotateApply() {
-  },
-  guard: (text2) => text2,
-  async appendStepSummary() {
-  },
-  async appendSummary() {
-  }
-};
-function defuseCommands(text2) {
-  return text2.replace(/^(\s*):(?=:)/gm, "$1:​").replace(/##\[/g, "#​#[");
-}
-function placeOf(position2) {
-  return position2.line > 0 ? { file: position2.file, line: position2.line, col: position2.col } : { file: position2.file };
-}
-function annotationCommand(a3, workspace) {
-  const properties = [];
-  if (a3.file !== void 0) properties.push(`file=${escapeProperty(workspaceRelative(a3.file, workspace))}`);
-  if (a3.line !== void 0) properties.push(`line=${a3.line}`);
-  if (a3.col !== void 0) properties.push(`col=${a3.col}`);
-  if (a3.title !== void 0) properties.push(`title=${escapeProperty(a3.title)}`);
-  return `::${a3.level}${properties.length ? " " + properties.join(",") : ""}::${escapeData(a3.message)}`;
-}
-function escapeData(text2) {
-  return text2.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function escapeProperty(text2) {
-  return escapeData(text2).replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
-function workspaceRelative(file, workspace) {
-  if (!workspace) return file;
-  const inside = relative(resolve2(workspace), resolve2(file));
-  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return file;
-  return inside.split(sep).join("/");
-}
-
-// src/cloudflare/settings.ts
-function clientOptions(api) {
-  return {
-    apiBase: api.apiBase,
-    readOnly: api.readOnly,
-    retryBudgetMs: api.retryBudgetMs,
-    ...api.retries === void 0 ? {} : { retries: api.retries },
-    ...api.timing
-  };
-}
-function makeClient(api, env) {
-  return new CloudflareClient({ ...clientOptions(api), credentials: credentialsFromEnv(env) });
-}
-function makeClients(api, env) {
-  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit, credentialVariables: api.credentialVariables ?? [] });
-}
-
-// src/commands/shared/interrupt.ts
-function stopOnInterrupt(io, clients, saying) {
-  const listening = new AbortController();
-  const stop = new AbortController();
-  void io.stopSignal(listening.signal).then((signal) => {
-    if (listening.signal.aborted) return;
-    stop.abort(signal);
-    clients.stopRetrying();
-    io.stderr.write(saying.first(signal));
-    return io.stopSignal(listening.signal).then((again) => {
-      if (listening.signal.aborted) return;
-      io.stderr.write(saying.again(again));
-      io.exit(EXIT.interrupted);
-    });
-  });
-  return { signal: stop.signal, end: () => listening.abort() };
-}
-
-// src/commands/shared/options/api.ts
-function addApiOptions(command, { concurrency = "targets read at once (default 8)" } = {}) {
-  command.addOption(new Option("--api-base <url>", `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`));
-  if (concurrency) command.option("--concurrency <n>", concurrency);
-  return command.option(
-    "--retry-budget <duration>",
-    `how long a failed API call (429, 5xx, timeout, lost connection) is retried, with jittered backoff of ${DEFAULT_MIN_BACKOFF_MS / 1e3} s to ${DEFAULT_MAX_BACKOFF_MS / 1e3} s: a duration (90s, 2m, 1m30s) or seconds (default ${DEFAULT_RETRY_BUDGET_MS / 6e4}m; 0: no retry)`
-  ).option("--max-retries <n>", "also stop after N retries of a call (default: no count, only --retry-budget)");
-}
-function addRateLimitOption(command) {
-  return command.option(
-    "--rate-limit <n/seconds>",
-    `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`
-  );
-}
-function apiSettings(flags, io, { readOnly }) {
-  const rateLimit = flags.rateLimit === void 0 ? DEFAULT_RATE_LIMIT : parseRateLimitSetting(flags.rateLimit);
-  if (!rateLimit) throw new UsageError(`--rate-limit takes N/SECONDS such as 1000/300, not "${flags.rateLimit}"`);
-  return {
-    apiBase: flags.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
-    readOnly,
-    retryBudgetMs: flags.retryBudget === void 0 ? DEFAULT_RETRY_BUDGET_MS : parseRetryBudget(flags.retryBudget),
-    ...flags.maxRetries === void 0 ? {} : { retries: wholeNumber("--max-retries", flags.maxRetries, 0) },
-    rateLimit,
-    ...flags.concurrency === void 0 ? {} : { concurrency: wholeNumber("--concurrency", flags.concurrency, 1) },
-    ...io.retryTiming ? { timing: io.retryTiming } : {}
-  };
-}
-function parseRetryBudget(text2) {
-  const trimmed = text2.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
-  const nanos = parseDuration(trimmed);
-  if (nanos !== void 0 && nanos >= 0n) return Number(nanos / 1000000n);
-  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text2}"`);
-}
-function wholeNumber(option, text2, min) {
-  const n3 = Number(text2);
-  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text2}"`);
-  return n3;
 }
 
 // src/config/interpolate.ts
@@ -33743,6 +33606,125 @@ function closest(word, candidates) {
   return best?.candidate;
 }
 
+// src/resources/safety.ts
+var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
+var replaced = (before) => isSet2(before);
+var turnedOff = (before, after) => before === true && after !== true;
+var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
+var longer = (before, after) => {
+  const was = typeof before === "string" ? parseDuration(before) : void 0;
+  if (was === void 0) return false;
+  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
+  return now === void 0 || now > was;
+};
+var SAFETY_RULES = [
+  {
+    name: "auth-domain-change",
+    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
+    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
+  },
+  {
+    name: "deny-unmatched-requests-off",
+    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
+  },
+  {
+    name: "ui-read-only-off",
+    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
+    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
+  },
+  {
+    name: "mfa-weakened",
+    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
+    triggers: [
+      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
+      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
+      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
+    ]
+  },
+  {
+    name: "warp-auth-off",
+    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
+    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
+  },
+  {
+    name: "doh-token-replaced",
+    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
+    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
+  }
+];
+var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
+var CHANGE_BUDGET_RULE = "max-changed-targets";
+
+// src/plan/safety.ts
+var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
+var DEFAULT_BUDGET_MIN_TARGETS = 8;
+function parseBudget(text2) {
+  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
+  if (!m2) return void 0;
+  const n3 = Number(m2[1]);
+  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
+  return { kind: "count", count: n3 };
+}
+function checkSafety(plan, options = {}) {
+  const blocked2 = [];
+  const allowed = [];
+  for (const target2 of plan.targets) {
+    for (const resource of target2.resources) {
+      if (resource.action === "noop") continue;
+      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
+    }
+  }
+  const budget = judgeBudget(plan, options.budget, options.fleet);
+  if (budget.blocked) blocked2.push(budget.blocked);
+  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
+}
+function judgeChange(target2, resource, change, allow, blocked2, allowed) {
+  for (const rule of SAFETY_RULES) {
+    for (const trigger of rule.triggers) {
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
+      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
+      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
+      if (allowance) {
+        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
+      } else {
+        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
+      }
+    }
+  }
+}
+function unusedAllowances(plan, allow) {
+  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
+  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
+  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
+}
+function judgeBudget(plan, given, fleet) {
+  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
+  const budget = given ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
+  if (!budget) return { report: null };
+  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
+  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
+  const targets = plan.targets.length;
+  const changed = plan.targets.filter(targetChanges).length;
+  const max = budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
+  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
+  const report = { max, limit, changed, targets, shard };
+  if (changed <= limit) return { report };
+  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
+  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
+  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? "" : ", the default"}${share}); if that is intended, raise it with --max-changed-targets N or N%`;
+  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
+}
+function shares(limit, sizes) {
+  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
+  if (total === 0) return sizes.map(() => 0);
+  const quotas = sizes.map((size) => limit * size / total);
+  const result = quotas.map(Math.floor);
+  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
+  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
+  return result;
+}
+
 // src/commands/shared/options/safety.ts
 var DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === "percent" ? `${DEFAULT_BUDGET.percent}%` : String(DEFAULT_BUDGET.count);
 function addSafetyOptions(command) {
@@ -33751,7 +33733,7 @@ function addSafetyOptions(command) {
 function safetySettings(flags) {
   const allow = (flags.allow ?? []).map((rule) => {
     if (!SAFETY_RULE_NAMES.includes(rule)) {
-      const hint = rule === CHANGE_BUDGET_RULE ? '; the change budget is not a rule: raise it in the config (budget: { max_changed_targets: "N%", reason: "why" }) or for one run with --max-changed-targets N or N%' : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
+      const hint = rule === CHANGE_BUDGET_RULE ? "; the change budget is set with --max-changed-targets N or N%" : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
       throw new UsageError(`--allow: unknown safety rule "${rule}"${hint}`);
     }
     return { rule, via: "flag", reason: null, source: null };
@@ -33790,24 +33772,7 @@ import { readFile as readFile2 } from "node:fs/promises";
 import { createHash as createHash3 } from "node:crypto";
 
 // src/plan/rules.ts
-function ruleViolations(spec, desired, live, now = /* @__PURE__ */ new Date()) {
-  return [...requirementViolations(spec, desired, live), ...lockedViolations(spec, desired, live, now)];
-}
-function lockedViolations(spec, desired, live, now) {
-  return (spec.locked ?? []).flatMap((rule) => {
-    if (!(rule.field in desired.values)) return [];
-    const value = desired.values[rule.field];
-    if (!sameValue(fieldByPath(spec, rule.field), value, rule.refused)) return [];
-    const createdAt = live === null ? now.toISOString() : getPath(live, rule.createdAt);
-    if (!lockedFor(rule, createdAt)) return [];
-    const at = desired.positions[rule.field] ? ` at ${formatPosition(desired.positions[rule.field])}` : " in the config";
-    const when = live === null ? `it would be created now (${createdAt})` : `this one was created ${String(createdAt)}`;
-    return [
-      `${spec.type}: ${rule.field}: ${JSON.stringify(value)}${at} breaks the rule ${rule.name}: ${rule.why} (${when}); remove the line or set it to ${JSON.stringify(rule.lockedAs)} (the API would refuse this write, error ${rule.apiError.code})`
-    ];
-  });
-}
-function requirementViolations(spec, desired, live) {
+function ruleViolations(spec, desired, live) {
   const fromConfig = (path) => path in desired.values;
   const valueAt = (path) => fromConfig(path) ? desired.values[path] : live === null ? void 0 : getPath(live, fieldByPath(spec, path)?.liveKey ?? path);
   return (spec.rules ?? []).flatMap((rule) => {
@@ -33917,133 +33882,6 @@ function planError(err, credentialsEnv) {
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
-// src/util/atomic-write.ts
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { dirname, join, resolve as resolve3 } from "node:path";
-var FileWriteError = class extends Error {
-  name = "FileWriteError";
-};
-function checkWritable(path) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  if (!isDirectory(dir)) {
-    const missing = !exists(dir);
-    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
-  }
-}
-function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
-  const temporary = writeTemporary(path, text2, mode);
-  try {
-    renameSync(temporary, path);
-  } catch (err) {
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
-  }
-}
-function existingPaths(paths) {
-  return paths.filter((path) => {
-    try {
-      lstatSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
-  if (!overwrite) {
-    const existing = existingPaths(files.map((f2) => f2.path));
-    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
-  }
-  const madeDirs = [];
-  const temporaries = [];
-  try {
-    for (const file of files) {
-      makeDirs(dirname(resolve3(file.path)), madeDirs, file.path);
-      temporaries.push(writeTemporary(file.path, file.text, mode));
-    }
-    for (const [i3, file] of files.entries()) {
-      try {
-        renameSync(temporaries[i3], file.path);
-      } catch (err) {
-        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
-      }
-    }
-  } catch (err) {
-    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
-    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
-    throw err;
-  }
-}
-function writeTemporary(path, text2, mode) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  let fd;
-  try {
-    fd = openSync(temporary, "wx", mode);
-    writeSync(fd, text2);
-    fsyncSync(fd);
-    closeSync(fd);
-    return temporary;
-  } catch (err) {
-    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
-  }
-}
-function makeDirs(dir, made, forPath) {
-  if (exists(dir)) return;
-  makeDirs(dirname(dir), made, forPath);
-  try {
-    mkdirSync(dir);
-    made.push(dir);
-  } catch (err) {
-    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
-  }
-}
-function isDirectory(path) {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-function exists(path) {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function ignoreErrors(action) {
-  try {
-    action();
-  } catch {
-  }
-}
-function reason(err, dir) {
-  switch (err.code) {
-    case "ENOENT":
-      return `the directory ${dir} does not exist`;
-    case "ENOTDIR":
-      return `${dir} is not a directory`;
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "it is a directory";
-    case "ENOSPC":
-      return "no space left on the device";
-    case "EROFS":
-      return "the file system is read-only";
-    default:
-      return err.code ?? "the write failed";
-  }
-}
-
 // src/commands/shared/results.ts
 var RESULTS_VERSION = 1;
 var TO_RETRY = ["failed", "pending", "skipped"];
@@ -34060,16 +33898,19 @@ function applyEntry(result) {
   const error = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`), ...result.error ? [result.error] : []].join("; ");
   return { ...base, error, ...result.transient ? { transient: true } : {} };
 }
+var WITHHELD = "the message was withheld: an API credential appears in it";
 var ResultsWriter = class {
-  constructor(path, command, entries2, intervalMs = 1e3) {
+  constructor(path, command, entries2, intervalMs = 1e3, secrets = []) {
     this.path = path;
     this.command = command;
     this.intervalMs = intervalMs;
+    this.secrets = secrets;
     for (const entry2 of entries2) this.#entries.set(targetKey(entry2), entry2);
   }
   path;
   command;
   intervalMs;
+  secrets;
   #entries = /* @__PURE__ */ new Map();
   #lastWrite = 0;
   #dirty = false;
@@ -34109,7 +33950,7 @@ var ResultsWriter = class {
     return this.#dirty;
   }
   snapshot(complete, stopped) {
-    const targets = [...this.#entries.values()];
+    const targets = [...this.#entries.values()].map((t2) => t2.error !== void 0 && holdsSecret(JSON.stringify(t2), this.secrets) ? { ...t2, error: WITHHELD } : t2);
     const summary3 = {};
     for (const t2 of targets) summary3[t2.outcome] = (summary3[t2.outcome] ?? 0) + 1;
     return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets, ...stopped ? { stopped } : {} };
@@ -34124,16 +33965,18 @@ var ResultsWriter = class {
   }
 };
 var RunRecord = class {
-  constructor(path, command) {
+  constructor(path, command, secrets = () => []) {
     this.path = path;
     this.command = command;
+    this.secrets = secrets;
   }
   path;
   command;
+  secrets;
   #done = false;
   /** The writer of the run's own results; call done() once it has finished. */
   writer(entries2) {
-    return new ResultsWriter(this.path, this.command, entries2);
+    return new ResultsWriter(this.path, this.command, entries2, void 0, this.secrets());
   }
   done() {
     this.#done = true;
@@ -34152,12 +33995,12 @@ var RunRecord = class {
       if (this.command === "plan" || entry2.outcome === "failed") return entry2;
       return { scope: t2.scope, id: t2.id, outcome: entry2.outcome === "changes" ? "skipped" : "unchanged" };
     });
-    new ResultsWriter(this.path, this.command, entries2).writeStopped({ reason: reason2, message });
+    new ResultsWriter(this.path, this.command, entries2, void 0, this.secrets()).writeStopped({ reason: reason2, message });
     this.#done = true;
   }
 };
-async function recordingRun(path, command, body) {
-  const record = path === void 0 ? void 0 : new RunRecord(path, command);
+async function recordingRun(path, command, body, secrets = () => []) {
+  const record = path === void 0 ? void 0 : new RunRecord(path, command, secrets);
   let code2;
   try {
     code2 = await body(record);
@@ -34277,6 +34120,7 @@ async function reconcileSettings(paths, flags, io, access) {
   const safety = safetySettings(flags);
   const selection = await selectionSettings(flags);
   const environment = environmentSettings(flags, io.env);
+  declareCredentialVariables(io, environment.credentials);
   return {
     paths,
     selection,
@@ -34321,7 +34165,6 @@ function readFields(spec, body, scope, use, options = {}) {
         for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
       }
     } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
-    else if (wholeGroupMissing(spec, key, value, scope)) issues.push({ path: key, detail: wholeGroupMissing(spec, key, value, scope) });
     else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
   }
   if (use !== "update") issues.push(...missingRequired(spec, assignments));
@@ -34334,12 +34177,6 @@ function holds(obj, path) {
     cur = cur[key];
   }
   return cur !== void 0 && cur !== null;
-}
-function wholeGroupMissing(spec, group, value, scope) {
-  if (!spec.groups.find((g2) => g2.path === group)?.whole) return void 0;
-  const members = groupFields(spec, group, scope).map((f2) => f2.path.slice(group.length + 1));
-  const missing = members.filter((key) => value[key] === void 0 || value[key] === null);
-  return missing.length === 0 ? void 0 : `must have ${members.join(", ")} (the group is taken only whole), not without ${missing.join(" and ")}`;
 }
 var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
 function readOne(spec, path, value, scope, use, options, assignments, issues) {
@@ -34404,10 +34241,6 @@ function checkValue(type, value) {
       return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
     case "duration":
       return checkDuration(type, value);
-    case "integer":
-      if (typeof value !== "number" || !Number.isInteger(value)) return `must be a whole number, not ${describe2(value)}`;
-      if (type.min !== void 0 && value < type.min || type.max !== void 0 && value > type.max) return `${value} is not from ${type.min ?? "-∞"} to ${type.max ?? "∞"}`;
-      return void 0;
     case "set": {
       if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
       if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
@@ -34460,8 +34293,9 @@ function removePath(target2, path) {
 // src/config/schema.ts
 var ID_PATTERN = "^[0-9a-f]{32}$";
 var FORMAT_NOTES = {
-  color: " The API documents no format: the dashboard writes hex (#c5ed1b). Any CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name) is compared by meaning, in any case; anything else is accepted with a warning.",
-  uri: " The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning."
+  color: " The API documents no format: the dashboard writes hex (#c5ed1b). A CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name), compared by meaning, in any case; anything else is refused unless tagged !unchecked.",
+  uri: " The API documents no format: an https: URL (what the dashboard takes) or a relative path; anything else is refused unless tagged !unchecked.",
+  text: " Plain text: HTML is refused unless the value is tagged !unchecked."
 };
 var ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
 var DURATION_UNIT_PATTERN = { go: "(?:ns|us|µs|μs|ms|s|m|h)", "minutes-hours": "[mh]" };
@@ -34513,17 +34347,7 @@ function buildSchema() {
       },
       accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
       zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
-      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } },
-      budget: {
-        type: "object",
-        description: "The change budget: a plan that would change more targets than this is blocked (exit 3). Set at most once across the files; shown in every plan with its reason. Without it, plans of 8 targets or more may change 25 % of them.",
-        additionalProperties: false,
-        required: ["max_changed_targets", "reason"],
-        properties: {
-          max_changed_targets: { type: ["string", "integer"], pattern: "^(?:100|[1-9]?[0-9])%$", minimum: 0, description: `At most this many targets (12), or this percentage of the plan's targets ("40%"), may change.`, examples: ["40%", 12] },
-          reason: { type: "string", minLength: 1, description: "Why the budget is what it is: shown in every plan for reviewers." }
-        }
-      }
+      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
     },
     $defs: defs
   };
@@ -34539,7 +34363,7 @@ function allowSchema() {
       rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
       account_id: { $ref: "#/$defs/id", description: "The account the rule is allowed on." },
       zone_id: { $ref: "#/$defs/id", description: "The zone the rule is allowed on." },
-      reason: { type: "string", description: "Why the change is allowed: shown in the plan for reviewers." }
+      reason: { type: "string", maxLength: MAX_REASON_LENGTH, description: `Why the change is allowed: shown in the plan for reviewers (at most ${MAX_REASON_LENGTH} characters).` }
     }
   };
 }
@@ -34553,11 +34377,13 @@ function labelsSchema(description) {
     examples: [{ env: "prod", region: "eu" }]
   };
 }
+var MAX_DESCRIPTION_LENGTH = 200;
+var MAX_REASON_LENGTH = 500;
 function targetSchema(description, idProperty, scope, scoped = false) {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties = { ...idProperty };
   if (scoped) properties.select = { $ref: "#/$defs/selector" };
-  if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
+  if (!isDefaults) properties.description = { type: "string", maxLength: MAX_DESCRIPTION_LENGTH, description: `Free text, shown in plans (at most ${MAX_DESCRIPTION_LENGTH} characters).` };
   if (!isDefaults) properties.labels = { $ref: "#/$defs/labels" };
   properties.credentials_env = {
     type: "string",
@@ -34585,22 +34411,22 @@ function resourceSchema(spec, scope, inDefaults = false) {
     for (const [i3, key] of keys.slice(0, -1).entries()) {
       const groupPath = keys.slice(0, i3 + 1).join(".");
       const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
-      parent.properties[key] ??= { ...objectSchema(`${description} null unsets the whole group.`), type: ["object", "null"] };
+      parent.properties[key] ??= objectSchema(description);
       parent = parent.properties[key];
     }
-    parent.properties[keys[keys.length - 1]] = fieldSchema(field, groupOf(spec, field)?.whole === true);
+    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
   }
   return root;
 }
 function objectSchema(description) {
   return { type: "object", description, additionalProperties: false, properties: {} };
 }
-function fieldSchema(field, inWholeGroup) {
+function fieldSchema(field) {
   const examples = field.example === void 0 ? {} : { examples: [field.example] };
   const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
   const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
   const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
-  return canBeUnset(field) && !inWholeGroup ? nullable(schema4) : schema4;
+  return canBeUnset(field) ? nullable(schema4) : schema4;
 }
 function canBeUnset(field) {
   return !field.requiredOnCreate;
@@ -34629,8 +34455,6 @@ function typeSchema(type) {
         formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
         ...type.max ? { formatMaximum: type.max } : {}
       };
-    case "integer":
-      return { type: "integer", ...type.min !== void 0 ? { minimum: type.min } : {}, ...type.max !== void 0 ? { maximum: type.max } : {} };
     case "set": {
       if (type.items === "string") return { type: "array", items: { type: "string" } };
       const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
@@ -34690,11 +34514,7 @@ function coverageProblem(coverage) {
   return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
 }
 function unknownDesired(plan) {
-  const targets = /* @__PURE__ */ new Set();
   for (const target2 of plan.targets) {
-    const key = `${target2.scope}:${String(target2.id).toLowerCase()}`;
-    if (targets.has(key)) return `${target2.scope} ${visible(target2.id)} is there twice`;
-    targets.add(key);
     const seen = /* @__PURE__ */ new Set();
     for (const resource of target2.resources) {
       const at = `${target2.scope} ${visible(target2.id)} ${resource.type}`;
@@ -34971,11 +34791,10 @@ function emptyValues(f2) {
       if (at.includes(null)) return;
       const path = at;
       const field = fieldAt(path);
-      const group = field ? void 0 : groupAt(path);
-      if (!group && (!field || !canBeUnset(field) || wholeGroupAt(path))) return;
+      if (!field || !canBeUnset(field)) return;
       const name = String(path[path.length - 1]);
       const comment = commentInPlaceOfValue(f2, path);
-      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : group ? `"${name}" has no value: give it settings, write null to unset the whole group, or remove the key` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
+      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
       found.push({ ...valuePosition(f2, path), message, path: describePath(path) });
     }
   });
@@ -34990,8 +34809,6 @@ function describeError2(f2, error) {
   if (error.keyword === "additionalProperties") {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
-    const unsent = accountOnlyDefaultOnZone(keyPath, error.data?.[key]);
-    if (unsent) return { ...keyPosition(f2, keyPath), message: unsent, path: describePath(keyPath), severity: "warning" };
     const candidates = Object.keys(error.parentSchema?.properties ?? {});
     return { ...keyPosition(f2, keyPath), message: unknownKeyMessage(path, key, candidates), path: describePath(keyPath) };
   }
@@ -35015,28 +34832,6 @@ function fieldAt(path) {
   const place2 = settingAt(path);
   return place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
 }
-function groupAt(path) {
-  const place2 = settingAt(path);
-  return place2?.resource.groups.find((g2) => g2.path === place2.fieldPath)?.path;
-}
-function wholeGroupAt(path) {
-  const place2 = settingAt(path);
-  const field = place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
-  const group = place2 && field ? groupOf(place2.resource, field) : void 0;
-  return group?.whole ? group.path : void 0;
-}
-function accountOnlyDefaultOnZone(keyPath, value) {
-  const place2 = settingAt(keyPath);
-  if (!place2 || place2.scope !== "zone" || !isDefaultValue(value)) return void 0;
-  const names = (f2) => f2.path === place2.fieldPath || f2.path.startsWith(`${place2.fieldPath}.`);
-  if (!writableFields(place2.resource, "account").some(names) || writableFields(place2.resource, "zone").some(names)) return void 0;
-  return `zones do not accept "${place2.fieldPath}" (an account-only setting); ${JSON.stringify(value)} is its default, so nothing is sent: remove the line`;
-}
-function isDefaultValue(value) {
-  if (value === false || value === "" || value === null) return true;
-  if (Array.isArray(value)) return value.length === 0;
-  return isPlainObject3(value) && Object.values(value).every(isDefaultValue);
-}
 function unknownKeyMessage(path, key, candidates) {
   if (key === "<<") return "merge keys (<<) are not supported: use defaults, or write the values out";
   const odd = ODD_SPACE.exec(key);
@@ -35052,8 +34847,6 @@ function unknownKeyMessage(path, key, candidates) {
     const field = place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
     if (field?.perTarget && path[0] === "defaults") return `"${place2.fieldPath}" cannot be a default: it names one target's own ${place2.resource.type} setting (two targets cannot share it); set it on each account or zone`;
     if (field?.readOnly) return `"${key}" is read-only: the API sets it, so it cannot be configured`;
-    const removed = place2.resource.removed?.find((r2) => r2.path === place2.fieldPath);
-    if (removed) return `"${place2.fieldPath}" was removed from the API on ${removed.removedOn} (${removed.note}): remove the line`;
     const dotted = writableFields(place2.resource, place2.scope).find((f2) => f2.path === key);
     if (dotted && key.includes(".")) {
       const [group, leaf] = key.split(".");
@@ -35072,11 +34865,6 @@ function valueMessage(f2, path, error) {
   const field = fieldAt(path);
   const name = String(path[path.length - 1] ?? "");
   const data = error.data;
-  if (path[0] === "budget" && name === "max_changed_targets") {
-    return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f2, path) ?? JSON.stringify(data)}`;
-  }
-  if (path[0] === "budget" && name === "reason" && error.keyword === "minLength") return "the budget's reason cannot be empty: reviewers read it in every plan";
-  if (field?.type.kind === "duration" && data === "") return `"" is not a duration: to leave ${name} alone, remove the line, or write null to unset it`;
   if (field?.type.kind === "duration" && ["pattern", "format", "formatMinimum", "formatMaximum"].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }
@@ -35087,6 +34875,8 @@ function valueMessage(f2, path, error) {
       return `missing ${String(error.params.missingProperty)}`;
     case "minLength":
       return `"${name}" cannot be empty: the API requires one, so it can be changed but not cleared`;
+    case "maxLength":
+      return `"${name}" is ${String(data).length} characters long: it is shown in every plan, so it holds at most ${String(error.params.limit)} characters`;
     case "enum": {
       const allowed = error.params.allowedValues.filter((v2) => v2 !== null).map(String);
       const suggestion = typeof data === "string" ? closest(data, allowed) : void 0;
@@ -35101,9 +34891,6 @@ function valueMessage(f2, path, error) {
       return `${JSON.stringify(data)} does not match ${String(error.params.pattern)}`;
     case "format":
       return formatMessage(String(error.params.format), data);
-    case "minimum":
-    case "maximum":
-      return field?.type.kind === "integer" ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : error.message ?? "out of range";
     default:
       return error.message ?? `invalid (${error.keyword})`;
   }
@@ -35117,12 +34904,10 @@ var TYPE_NAMES = {
 };
 function typeMessage(f2, path, expected, data, field) {
   const name = String(path[path.length - 1] ?? "");
-  if (path.length === 0) return "a config file must be a mapping with the keys defaults, accounts, zones, allow and budget";
+  if (path.length === 0) return "a config file must be a mapping with the keys defaults, accounts, zones and allow";
   if (data === null) {
     if (typeof path[path.length - 1] === "number") return "empty list item";
     const explicit = sourceText(f2, path);
-    const whole2 = wholeGroupAt(path);
-    if (field && explicit && whole2) return `"${name}" cannot be unset alone (${explicit}): the API takes ${whole2} only whole; to unset it, remove the line and write ${whole2}: null`;
     if (field && explicit) return `"${name}" cannot be unset (${explicit}): the API requires one, so it can be changed but not cleared`;
     const comment = commentInPlaceOfValue(f2, path);
     if (comment) return `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`;
@@ -35234,16 +35019,10 @@ function placeSection(f2, base, parent, spec, scope, into) {
   const leaves = /* @__PURE__ */ new Map();
   const leafPath = [...path];
   for (const field of writableFields(spec, scope)) {
-    const keys = pathKeys(field.path);
-    let value = getPath(section, field.path);
+    const value = getPath(section, field.path);
+    if (value === void 0) continue;
     leafPath.length = path.length;
-    if (value === void 0 && keys.length > 1 && section[keys[0]] === null) {
-      value = null;
-      leafPath.push(keys[0]);
-    } else {
-      if (value === void 0) continue;
-      leafPath.push(...keys);
-    }
+    leafPath.push(...pathKeys(field.path));
     leaves.set(field.path, placed(f2, leafPath, value));
   }
   into.set(spec.type, { position: keyPosition(f2, path), leaves });
@@ -35591,7 +35370,7 @@ function overlongLine(path, text2) {
 }
 function parseYaml(path, text2) {
   const lines = new LineCounter2();
-  const doc = parseDocument2(text2, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true });
+  const doc = parseDocument2(text2, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true, customTags: [UNCHECKED_TAG] });
   const at = (offset, message) => ({ ...positionAt(path, lines, offset), message, path: "" });
   const said = /* @__PURE__ */ new Set();
   const syntax = [...doc.errors, ...doc.warnings].map((e3) => syntaxProblem(text2, e3)).map(({ offset, message }) => at(offset, message)).filter((d2) => !said.has(`${d2.line}:${d2.col}:${d2.message}`) && said.add(`${d2.line}:${d2.col}:${d2.message}`));
@@ -35611,7 +35390,20 @@ function parseYaml(path, text2) {
     return { diagnostics: [at(firstAlias?.range?.[0] ?? 0, message)] };
   }
   const parsed = { file: path, text: text2, doc, lines, data: data ?? {} };
-  return { file: { ...parsed, where: documentLocator(parsed) }, diagnostics: [] };
+  const where = documentLocator(parsed);
+  const unchecked = uncheckedPaths(doc).map((p2) => formatPosition(where.value(p2)));
+  return { file: { ...parsed, where, unchecked }, diagnostics: [] };
+}
+var UNCHECKED = "!unchecked";
+var UNCHECKED_TAG = { tag: UNCHECKED, identify: () => false, resolve: (text2) => text2 };
+function uncheckedPaths(doc) {
+  const found = [];
+  walkYaml(doc.contents, {
+    pair(pair, path) {
+      if (isScalar3(pair.value) && pair.value.tag === UNCHECKED && path.every((s2) => s2 !== null)) found.push([...path]);
+    }
+  });
+  return found;
 }
 function syntaxProblem(text2, error) {
   const noticed = error.pos[0];
@@ -35757,7 +35549,7 @@ async function checkSoundBlockFile(path, text2, env) {
   if (interpolated.diagnostics.length > 0 || !await passesSchema(file.data)) return void 0;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return void 0;
-  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, diagnostics: [] };
+  return { placed: placeFile(file), allow: allow.candidates, reads: interpolated.reads, unchecked: [], diagnostics: [] };
 }
 function mayReference(text2) {
   return text2.includes("$") || text2.includes("\\");
@@ -35769,33 +35561,12 @@ async function checkDocument(path, text2, env) {
   const unreadPaths = new Set(unread.map((d2) => d2.path));
   const invalid = (await schemaDiagnostics(loaded.file)).filter((d2) => !unreadPaths.has(d2.path));
   const allow = allowCandidates(loaded.file);
-  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
-}
-function budgetOf(file) {
-  const budget = configBudget(file);
-  return budget ? { budget } : {};
+  return { placed: placeFile(loaded.file), allow: allow.candidates, reads, unchecked: loaded.file.unchecked ?? [], diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
 }
 
 // src/config/rules.ts
 function crossFieldDiagnostics(targets) {
-  return [...targets.flatMap((t2) => [...requirementRules(t2), ...wholeGroups(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
-}
-function wholeGroups(t2) {
-  return RESOURCES.flatMap((spec) => {
-    const resource = t2.target.resources.find((r2) => r2.type === spec.type);
-    if (!resource) return [];
-    return spec.groups.filter((g2) => g2.whole).flatMap((group) => {
-      const members = groupFields(spec, group.path, t2.target.scope).map((f2) => f2.path);
-      const given = members.filter((path) => path in resource.values);
-      if (given.length === 0) return [];
-      const missing = members.filter((path) => !(path in resource.values));
-      if (missing.length === 0) return [];
-      const { at, from } = blame(t2, spec.type, given[0]);
-      const leaf = (path) => path.slice(group.path.length + 1);
-      const message = `${group.path} is taken only whole (${members.map(leaf).join(", ")} together): add ${missing.map(leaf).join(" and ")}, or write ${group.path}: null to unset it${from}`;
-      return [{ ...at, message, path: describePath([...t2.path, spec.type, ...group.path.split(".")]) }];
-    });
-  });
+  return [...targets.flatMap((t2) => [...requirementRules(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
 }
 function perTargetClashes(targets) {
   const diagnostics = [];
@@ -35850,17 +35621,27 @@ function dohRule(t2) {
   return [{ ...at, message, path: describePath([...t2.path, "doh"]) }];
 }
 function adviceDiagnostics(targets) {
+  return eachValue(targets, (_field, value) => oddSpaceAdvice(value)).map((d2) => ({ ...d2, severity: "warning" }));
+}
+function loginPageDiagnostics(targets, unchecked) {
+  return eachValue(targets, (field, value, at) => {
+    if (unchecked.has(formatPosition(at))) return void 0;
+    const problem = formatProblem(field, value);
+    return problem && `${problem} (the login page shows it to everyone who signs in; tag the value !unchecked to send it as it is)`;
+  });
+}
+function eachValue(targets, check) {
   const seen = /* @__PURE__ */ new Map();
   for (const t2 of targets) {
     for (const resource of t2.target.resources) {
       const spec = resourceSpec(resource.type);
       for (const [path, value] of Object.entries(resource.values)) {
-        const advice = formatAdvice(fieldByPath(spec, path), value) ?? oddSpaceAdvice(value);
-        if (!advice) continue;
         const at = resource.positions[path];
+        const message = check(fieldByPath(spec, path), value, at);
+        if (!message) continue;
         const layer = t2.inherited.get(resource.type)?.get(path) ?? t2.path;
         const from = [...layer, resource.type, ...path.split(".")];
-        seen.set(formatPosition(at), { ...at, message: advice, path: describePath(from), severity: "warning" });
+        seen.set(formatPosition(at), { ...at, message, path: describePath(from) });
       }
     }
   }
@@ -35894,32 +35675,28 @@ function checkConfigTexts(sources, { env = process.env, policy = NO_ENV } = {}) 
 }
 async function checkFiles(sources, found, env, credentialNames) {
   const diagnostics = [...found];
-  const fileWarnings = [];
   const placed2 = [];
   const candidates = [];
   const reads = [];
-  let budget;
+  const unchecked = /* @__PURE__ */ new Set();
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
-    for (const d2 of checked.diagnostics) (d2.severity === "warning" ? fileWarnings : diagnostics).push(d2);
-    if (checked.budget && budget) {
-      diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: "budget" });
-    }
-    budget ??= checked.budget;
+    diagnostics.push(...checked.diagnostics);
     if (checked.placed) placed2.push(checked.placed);
     candidates.push(...checked.allow);
     reads.push(...checked.reads);
+    for (const at of checked.unchecked ?? []) unchecked.add(at);
   }
   const merged = mergeTargets(placed2);
   const allowed = resolveAllow(candidates, merged.targets);
   const targets = merged.targets.map((t2) => t2.target);
   const own = targets.flatMap((t2) => t2.credentialsEnv ? [t2.credentialsEnv] : []);
   const named = [...own, ...credentialNames];
-  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy));
+  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy), ...loginPageDiagnostics(merged.targets, unchecked));
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics([...fileWarnings, ...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
+  const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
-  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow, ...budget ? { budget } : {} }, diagnostics: [], warnings, reads, credentialNames: own };
+  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow }, diagnostics: [], warnings, reads, credentialNames: own };
 }
 function sortDiagnostics(diagnostics) {
   const byText = (a3, b2) => a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
@@ -35945,11 +35722,6 @@ function nextCursor(resultInfo) {
   const after = isObject3(resultInfo.cursors) ? resultInfo.cursors.after : void 0;
   const cursor = typeof after === "string" && after !== "" ? after : resultInfo.cursor;
   return typeof cursor === "string" && cursor !== "" ? cursor : void 0;
-}
-async function zoneAccountId(client, zoneId) {
-  const { result } = await client.request("GET", `/zones/${encodeURIComponent(zoneId)}`);
-  const account = isObject3(result) && isObject3(result.account) ? result.account.id : void 0;
-  return typeof account === "string" && account !== "" ? account : void 0;
 }
 async function verifiedTokenId(client, accountId) {
   for (const path of [`/accounts/${encodeURIComponent(accountId)}/tokens/verify`, "/user/tokens/verify"]) {
@@ -35994,28 +35766,21 @@ function auditWindow(now) {
   return { since: new Date(since.getTime() + RETENTION_MARGIN_MS).toISOString(), before: new Date(now.getTime() + 6e4).toISOString() };
 }
 async function attributeTarget(target2, drifted, client, window, ownTokenId) {
+  if (target2.scope === "zone") {
+    return { status: "unavailable", reason: "a zone's changes are in its account's audit log, and the config does not say which account owns this zone" };
+  }
   const recent = drifted.filter((r2) => !lastChangedBefore(r2, window.since));
   if (recent.length === 0) {
     return { status: "unavailable", reason: `the last change is older than the audit log's ${AUDIT_RETENTION_MONTHS} months of history` };
   }
-  let accountId = target2.id;
-  if (target2.scope === "zone") {
-    try {
-      const owner = await zoneAccountId(client, target2.id);
-      if (owner === void 0) return { status: "unavailable", reason: "the API did not say which account owns this zone, whose audit log holds its changes" };
-      accountId = owner;
-    } catch (err) {
-      return { status: "unavailable", reason: `the zone's account could not be read (${err instanceof Error ? err.message : String(err)})` };
-    }
-  }
   let page;
   try {
-    page = await newestWrites(client, accountId, window);
+    page = await newestWrites(client, target2.id, window);
   } catch (err) {
     return { status: "unavailable", reason: failureReason(err) };
   }
   const found = recent.flatMap((r2) => {
-    const entry2 = newestMatching(page.entries, r2.type, target2.scope, target2.id, r2);
+    const entry2 = newestMatching(page.entries, r2.type, target2.id, r2);
     return entry2 ? [{ resource: r2.type, entry: entry2 }] : [];
   });
   const since = window.since.slice(0, 10);
@@ -36024,7 +35789,7 @@ async function attributeTarget(target2, drifted, client, window, ownTokenId) {
     return { status: "unavailable", reason: `no change to this ${target2.scope}'s ${recent.map((r2) => r2.type).join(" or ")} settings in the audit log since ${since}${among}` };
   }
   const needsId = found.some(({ entry: entry2 }) => entry2.actor?.token_id !== void 0);
-  const ownId = needsId ? await ownTokenId(accountId) : void 0;
+  const ownId = needsId ? await ownTokenId(target2.id) : void 0;
   const principal = client.principal;
   const changes = found.map(({ resource, entry: entry2 }) => attributedChange(resource, entry2, (e3) => isOwn(e3, ownId, principal)));
   return { status: "found", since: window.since, changes };
@@ -36033,8 +35798,8 @@ function lastChangedBefore(resource, since) {
   const updated = resource.live?.updated_at;
   return typeof updated === "string" && !Number.isNaN(Date.parse(updated)) && Date.parse(updated) < Date.parse(since);
 }
-function newestMatching(entries2, type, scope, id, drift) {
-  const suffix = resourcePath(type, scope, id).toLowerCase();
+function newestMatching(entries2, type, accountId, drift) {
+  const suffix = resourcePath(type, "account", accountId).toLowerCase();
   const writes = entries2.filter(
     (entry2) => WRITE_METHODS.has(String(entry2.raw?.method ?? "").toUpperCase()) && requestPath(entry2.raw?.uri).endsWith(suffix) && entry2.action?.result !== "failure" && !(typeof entry2.raw?.status_code === "number" && (entry2.raw.status_code < 200 || entry2.raw.status_code > 299))
   );
@@ -36149,15 +35914,8 @@ async function planPipeline(settings, sink) {
     sink.refused(refusals, { plan: built, targets, stopped });
     if (stopped) return { kind: "refused", plan: built, clients };
   }
-  const marked = base ? markOrigins(built, base, settings.baseline) : built;
   const configAllows = configAllowances(state.allow);
-  const checked = checkSafety(marked, {
-    allow: [...configAllows, ...settings.safety.allow ?? []],
-    budget: settings.safety.budget,
-    ...state.budget ? { configBudget: state.budget } : {},
-    countIntroduced: base !== null,
-    fleet: shardedFleet(state.targets, settings.selection)
-  });
+  const checked = checkSafety(built, { allow: [...configAllows, ...settings.safety.allow ?? []], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
   sink.warnings(
     unusedAllowances(checked, configAllows).map((unused) => ({
       ...unused.source,
@@ -36166,8 +35924,9 @@ async function planPipeline(settings, sink) {
       severity: "warning"
     }))
   );
-  const plan = settings.attribute ? await attributePlan(checked, clients, { now: new Date(checked.created_at), concurrency: settings.api.concurrency }) : checked;
-  const leaking = targetsHoldingSecrets(plan, clients.secrets());
+  const marked = base ? markOrigins(checked, base, settings.baseline) : checked;
+  const plan = settings.attribute ? await attributePlan(marked, clients, { now: new Date(marked.created_at), concurrency: settings.api.concurrency }) : marked;
+  const leaking = targetsHoldingSecrets(plan, [...clients.secrets(), ...secretsFromEnv(sink.env, settings.environment.credentials)]);
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(", ")}: a config value or an API answer holds it); nothing was written`);
   }
@@ -36207,23 +35966,6 @@ async function baselineState(paths, policy, sink) {
   const first = diagnostics[0] ? `; the first: ${formatDiagnostic(diagnostics[0])}` : "";
   sink.note(`ztsync: --baseline: the base config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"}${first}); changes are not marked introduced or drift`);
   return { state: null, credentialNames };
-}
-
-// src/commands/shared/output.ts
-function outputIo(io) {
-  const secrets = secretsFromEnv(io.env);
-  const mask = (text2) => secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
-  return {
-    ...io,
-    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
-    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
-  };
-}
-function writeOutputFile(io, path, text2) {
-  writeFileAtomicSync(path, maskSecrets(text2, secretsFromEnv(io.env)));
-}
-function useColor(io) {
-  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
 }
 
 // src/commands/shared/progress.ts
@@ -36386,7 +36128,7 @@ function applyCommand(io, setExit) {
         const loaded = options.plan ? await savedPlan(paths, options, io, record) : await freshPlan(paths, options, io, record);
         if (!loaded) return EXIT.error;
         return applyLoaded(loaded, loaded.settings, io, record);
-      })
+      }, () => runSecrets(io))
     );
   });
 }
@@ -36413,6 +36155,7 @@ async function savedPlan(paths, options, io, record) {
   const maxAgeMs = parseMaxPlanAge(options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE);
   const safety = safetySettings(options);
   const environment = environmentSettings(options, io.env);
+  declareCredentialVariables(io, environment.credentials);
   const api = { ...apiSettings(options, io, { readOnly: false }), credentialVariables: environment.credentials };
   const refuse = (why) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed
@@ -36439,7 +36182,7 @@ async function savedPlan(paths, options, io, record) {
       return null;
     }
     config = { targets: state.targets, commit: (await configCommit(paths)).commit };
-    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], ...state.budget ? { configBudget: state.budget } : {}, fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
+    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
   }
   const review = await reviewSavedPlan(plan, { version: VERSION, now: /* @__PURE__ */ new Date(), maxAgeMs, safety: judged, ...config ? { config } : {} });
   if (!review.ok) return refuse(`refusing the saved plan ${file}: ${review.reason}`);
@@ -36543,11 +36286,8 @@ ${outcome}
   const unconfirmedTargets = result.targets.filter((t2) => t2.outcome === "unconfirmed");
   if (unconfirmedTargets.length > 0) io.stdout.write(c4.yellow(`Written but not confirmed (run plan to check): ${visible(unconfirmedTargets.map((t2) => `${t2.scope} ${t2.id}`).join(", "))}
 `));
-  if (failedTargets.length + skipped2 > 0 && options.results) {
-    const hint = checkSnapshot ? `Plan just those again, to review before applying: plan <config paths> --only-failed ${visible(options.results)}` : `Retry just those with --only-failed ${visible(options.results)}`;
-    io.stdout.write(`${hint}
+  if (failedTargets.length + skipped2 > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${visible(options.results)}
 `);
-  }
   for (const refusal of clients.refusals().filter((r2) => !refusedWhilePlanning.has(r2.error))) {
     io.stderr.write(`ztsync: ${visible(explainRefusal(refusal))}. Stopped: no further target of that credential was started.
 `);
@@ -36871,15 +36611,8 @@ function parseSeed(input, now = () => /* @__PURE__ */ new Date()) {
 }
 function parseAccount(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "name", "created_on", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
   const account = { id: parseId(obj.id, [...at, "id"]) };
-  for (const key of ["name", "created_on"]) {
-    const value = obj[key];
-    if (value === void 0 || value === null) continue;
-    if (typeof value !== "string" || value.trim() === "") throw new SeedError([...at, key], `must be a non-empty string, not ${describe2(value)}`);
-    if (key === "created_on" && Number.isNaN(Date.parse(value))) throw new SeedError([...at, key], `must be a timestamp, not ${describe2(value)}`);
-    account[key] = value;
-  }
   if (obj.organization !== void 0 && obj.organization !== null) account.organization = parseOrganization(obj.organization, "account", [...at, "organization"], stamp);
   if (obj.key_rotation_interval_days !== void 0 && obj.key_rotation_interval_days !== null) {
     const problem = keyRotationDaysProblem(obj.key_rotation_interval_days);
@@ -36895,9 +36628,8 @@ function parseAccount(item, at, stamp) {
 }
 function parseZone(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "account_id", "organization", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "organization", ...OWNER_LISTS], at);
   const zone = { id: parseId(obj.id, [...at, "id"]) };
-  if (obj.account_id !== void 0 && obj.account_id !== null) zone.account_id = parseId(obj.account_id, [...at, "account_id"]);
   if (obj.organization !== void 0 && obj.organization !== null) zone.organization = parseOrganization(obj.organization, "zone", [...at, "organization"], stamp);
   parseOwnerLists(obj, zone, at);
   return zone;
@@ -37089,46 +36821,6 @@ function hex(text2) {
   return createHash4("md5").update(`ztsync-emulator:${text2}`).digest("hex");
 }
 
-// src/emulator/accounts-list.ts
-var ACCOUNTS_PER_PAGE = { min: 5, max: 50, default: 20 };
-var QUERY = /* @__PURE__ */ new Set(["page", "per_page", "direction", "name"]);
-function accountName(account) {
-  return account.name ?? `Account ${account.id.slice(0, 8)}`;
-}
-function listAccounts(ctx) {
-  const { page, perPage, direction, name } = accountsQuery(ctx.query);
-  const accounts = (ctx.state.snapshot().accounts ?? []).map((a3) => ({ id: a3.id, name: accountName(a3), type: "standard", created_on: a3.created_on ?? "2024-01-01T00:00:00.000000Z", settings: { enforce_twofactor: false, abuse_contact_email: null } })).filter((a3) => name === void 0 || a3.name === name).sort((a3, b2) => compare(a3.name, b2.name) || compare(a3.id, b2.id));
-  if (direction === "desc") accounts.reverse();
-  const result = accounts.slice((page - 1) * perPage, page * perPage);
-  return {
-    status: 200,
-    result,
-    resultInfo: { page, per_page: perPage, count: result.length, total_count: accounts.length, total_pages: Math.ceil(accounts.length / perPage) }
-  };
-}
-function compare(a3, b2) {
-  return a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
-}
-function accountsQuery(query) {
-  for (const key of query.keys()) if (!QUERY.has(key)) throw badQuery(`unknown parameter ${JSON.stringify(key)} (page, per_page, direction, name)`);
-  const page = whole(query, "page", 1, Number.MAX_SAFE_INTEGER, 1);
-  const perPage = whole(query, "per_page", ACCOUNTS_PER_PAGE.min, ACCOUNTS_PER_PAGE.max, ACCOUNTS_PER_PAGE.default);
-  const direction = query.get("direction") ?? "asc";
-  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
-  const name = query.get("name") ?? void 0;
-  return { page, perPage, direction, ...name === void 0 ? {} : { name } };
-}
-function whole(query, key, min, max, fallback) {
-  const text2 = query.get(key);
-  if (text2 === null) return fallback;
-  const n3 = Number(text2);
-  if (!/^\d+$/.test(text2) || n3 < min || n3 > max) throw badQuery(`${key} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text2)}`);
-  return n3;
-}
-function badQuery(detail) {
-  return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
-}
-
 // src/emulator/identities.ts
 import { createHash as createHash5, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -37251,25 +36943,18 @@ var INVALID_TOKEN = 1e3;
 function matchAccountRoute(method, path) {
   if (method !== "GET") return void 0;
   if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
-  if (path === "/accounts") return route("GET /accounts", "", listAccounts);
-  const zone = /^\/zones\/([^/]+)$/.exec(path);
-  if (zone) {
-    const id2 = safeDecode(zone[1]);
-    return id2 === void 0 ? void 0 : { ...route("GET /zones/:id", id2, getZone), scope: "zone" };
-  }
   const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
   if (!match) return void 0;
-  const id = safeDecode(match[1]);
-  if (id === void 0) return void 0;
+  let id;
+  try {
+    id = decodeURIComponent(match[1]);
+  } catch {
+    return void 0;
+  }
   return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
 }
 function route(key, id, handler) {
   return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
-}
-function getZone(ctx) {
-  requireOwner(ctx);
-  const account = ctx.state.zoneAccount(ctx.id);
-  return { status: 200, result: { id: ctx.id, ...account ? { account: { id: account } } : {} } };
 }
 function listAuditLog(ctx) {
   requireOwner(ctx);
@@ -37289,13 +36974,6 @@ function verifyAccountToken(ctx) {
 function verified(identity, owner) {
   if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
   return { status: 200, result: { id: identity.token.id, status: "active" } };
-}
-function safeDecode(text2) {
-  try {
-    return decodeURIComponent(text2);
-  } catch {
-    return void 0;
-  }
 }
 
 // src/emulator/doh.ts
@@ -37336,7 +37014,7 @@ function dohAnswer(token, setting) {
 // src/emulator/organization.ts
 var READ_ONLY = organization.fields.filter((f2) => f2.readOnly).map((f2) => f2.path);
 var LEFT_OUT_WHEN_EMPTY = ["login_design", "custom_pages"];
-var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean" && !groupOf(organization, f2)?.whole).map((f2) => f2.path);
+var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean").map((f2) => f2.path);
 var ALWAYS_SET = organization.fields.filter((f2) => f2.requiredOnCreate).map((f2) => f2.path);
 function getOrganization(ctx) {
   return { status: 200, result: render(requireOrganization(requireOwner(ctx)), ctx) };
@@ -37349,9 +37027,8 @@ function createOrganization(ctx) {
   const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create", { strict: ctx.strict });
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
-  const stamp = ctx.now().toISOString();
-  applyLocks(created, assignments, stamp, void 0);
   checkWholeOrganization(ctx, owner, created);
+  const stamp = ctx.now().toISOString();
   owner.organization = { ...created, created_at: stamp, updated_at: stamp };
   return { status: 201, result: render(owner.organization, ctx) };
 }
@@ -37362,7 +37039,6 @@ function updateOrganization(ctx) {
   throwIssues(issues);
   const base = ctx.putSemantics === "merge" ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
   const next = applyAssignments(base, assignments);
-  applyLocks(next, assignments, current.created_at, current);
   checkWholeOrganization(ctx, owner, next);
   const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
   owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
@@ -37373,18 +37049,6 @@ function requireOrganization(owner) {
     throw new ApiError(404, [{ code: CODES.organizationNotFound, message: "access.api.error.not_found: no Zero Trust organization exists yet; create one with POST" }]);
   }
   return owner.organization;
-}
-function applyLocks(next, assignments, createdAt, current) {
-  for (const rule of organization.locked ?? []) {
-    if (!lockedFor(rule, createdAt)) continue;
-    const field = fieldByPath(organization, rule.field);
-    const given = assignments.find((a3) => a3.path === rule.field);
-    const turnsOff = current === void 0 || getPath(current, rule.field) === rule.lockedAs;
-    if (given && turnsOff && sameValue(field, given.value, rule.refused)) {
-      throw new ApiError(400, [issueMessage({ path: rule.field, detail: rule.why, code: rule.apiError.code, message: rule.apiError.message })]);
-    }
-    if (!given && current !== void 0 && getPath(current, rule.field) === rule.lockedAs) setPath(next, rule.field, rule.lockedAs);
-  }
 }
 function checkWholeOrganization(ctx, owner, organization2) {
   throwIssues(organizationRuleIssues(organization2));
@@ -37415,12 +37079,6 @@ function renderExplicit(organization2, scope) {
     if (empty !== void 0) setPath(out, field.path, empty);
   }
   for (const group of organization.groups) {
-    if (group.whole) {
-      if (organization2[group.path] === void 0) {
-        for (const f2 of organization.fields) if (f2.path.startsWith(group.path + ".")) removePath(out, f2.path);
-      }
-      continue;
-    }
     if (out[group.path] === void 0 && organization.fields.some((f2) => f2.path.startsWith(group.path + ".") && f2.scopes.includes(scope))) out[group.path] = {};
   }
   return out;
@@ -37492,7 +37150,6 @@ function dashboardEdit(ctx, method, path, body) {
   const entry2 = ctx.state.audit.record({
     scope,
     ownerId: id,
-    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(id) : void 0,
     resource: what === "doh" ? "doh" : "organization",
     actor,
     method: creating ? "POST" : "PATCH",
@@ -37648,14 +37305,14 @@ function matchRoute(method, path) {
   const [, collection, rawId, suffix = ""] = match;
   const scope = collection === "accounts" ? "account" : "zone";
   const route2 = ROUTES.find((r2) => r2.method === method && r2.suffix === suffix && r2.scopes.includes(scope));
-  const id = safeDecode2(rawId);
+  const id = safeDecode(rawId);
   if (!route2 || id === void 0) return void 0;
   return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route2.handler, isWrite: method !== "GET", bodyRequired: route2.bodyRequired ?? false };
 }
 function unmatchedKey(method) {
   return `${method} (no route)`;
 }
-function safeDecode2(text2) {
+function safeDecode(text2) {
   try {
     return decodeURIComponent(text2);
   } catch {
@@ -37804,11 +37461,9 @@ function authenticate(headers, accepted) {
 function recordAudit(ctx, write) {
   const [method] = write.route.split(" ");
   const resource = write.route.endsWith("/doh") ? "doh" : write.route.endsWith("/revoke_user") ? "revoke_user" : "organization";
-  const scope = write.route.includes("/zones/") ? "zone" : "account";
   ctx.state.audit.record({
-    scope,
+    scope: write.route.includes("/zones/") ? "zone" : "account",
     ownerId: write.id,
-    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(write.id) : void 0,
     resource,
     actor: write.identity.actor,
     method,
@@ -37850,7 +37505,7 @@ var AuditLog = class {
     const ok = write.status >= 200 && write.status < 300;
     const entry2 = {
       id: `00000000-0000-4000-8000-${(++this.#sequence).toString(16).padStart(12, "0")}`,
-      ...write.scope === "account" ? { account: { id: write.ownerId } } : write.zoneAccountId ? { account: { id: write.zoneAccountId } } : {},
+      ...write.scope === "account" ? { account: { id: write.ownerId } } : {},
       action: { description: `${type === "create" ? "Create" : "Update"} ${DESCRIPTIONS[write.resource]}`, result: ok ? "success" : "failure", time: write.time.toISOString(), type },
       actor: structuredClone(write.actor),
       raw: { cf_ray_id: write.ray, method: write.method, status_code: write.status, uri: write.uri, ...write.userAgent ? { user_agent: write.userAgent } : {} },
@@ -37923,22 +37578,22 @@ var FILTERS = {
 };
 var CASELESS = /* @__PURE__ */ new Set(["actor_email", "raw_method"]);
 var SCALARS = /* @__PURE__ */ new Set(["since", "before", "limit", "direction", "cursor"]);
-function badQuery2(detail) {
+function badQuery(detail) {
   return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
 }
 function readQuery(query) {
   for (const name of new Set(query.keys())) {
     const base = name.replace(/(\[\])$/, "").replace(/(\.not|\[not\])$/, "");
-    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery2(`${name} is not a parameter of this endpoint`);
+    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery(`${name} is not a parameter of this endpoint`);
   }
   const since = time(query, "since");
   const before = time(query, "before");
-  if (since >= before) throw badQuery2("since must be earlier than before");
+  if (since >= before) throw badQuery("since must be earlier than before");
   const limitText = query.get("limit");
   const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery2(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
   const direction = query.get("direction") ?? "desc";
-  if (direction !== "asc" && direction !== "desc") throw badQuery2(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
   const cursor = query.get("cursor") ?? void 0;
   const filters2 = [];
   for (const [name, value] of Object.entries(FILTERS)) {
@@ -37955,9 +37610,9 @@ var DATE = /^\d{4}-\d{2}-\d{2}$/;
 var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 function time(query, name) {
   const text2 = query.get(name);
-  if (text2 === null || text2 === "") throw badQuery2(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
+  if (text2 === null || text2 === "") throw badQuery(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
   const ms = DATE.test(text2) ? Date.parse(`${text2}T00:00:00Z`) : RFC3339.test(text2) ? Date.parse(text2) : NaN;
-  if (Number.isNaN(ms)) throw badQuery2(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
+  if (Number.isNaN(ms)) throw badQuery(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
   return ms;
 }
 function inWindow(entry2, params, oldest) {
@@ -37975,7 +37630,7 @@ function startAfter(entries2, cursor) {
     after = void 0;
   }
   const index = typeof after === "string" ? entries2.findIndex((e3) => e3.id === after) : -1;
-  if (index < 0) throw badQuery2("cursor is not one this query handed out");
+  if (index < 0) throw badQuery("cursor is not one this query handed out");
   return index + 1;
 }
 
@@ -38009,10 +37664,6 @@ var EmulatorState = class {
   }
   account(id) {
     return this.accounts.get(id);
-  }
-  /** The account a zone belongs to, when the seed says (account_id). */
-  zoneAccount(zoneId) {
-    return this.zones.get(zoneId)?.account_id;
   }
   owner(scope, id) {
     return scope === "account" ? this.accounts.get(id) : this.zones.get(id);
@@ -38133,7 +37784,6 @@ Seed file (YAML or JSON):
       users: [{ email: alice@example.com, uid: 699d98642c564d2e855e9661899b7252 }]   # who revoke_user knows
   zones:
     - id: 699d98642c564d2e855e9661899b7252
-      account_id: 023e105f4ecef8ad9ca31a8372d0c353   # optional: the owning account (GET /zones/{id}, its audit log)
       organization: { name: Zone org, auth_domain: zone.cloudflareaccess.com }
   Leave out organization (or doh) for "none yet". A state file has the same format.
   revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
@@ -38154,7 +37804,7 @@ merged into what is there, and recorded in the audit log):
 
 Audit log (Audit Logs v2): GET /client/v4/accounts/{id}/logs/audit?since=…&before=… records every write, API and
 dashboard; --tokens names the tokens (their label is the actor). tokens/verify: GET /user/tokens/verify (user-owned
-tokens), GET /accounts/{id}/tokens/verify (account-owned tokens); GET /zones/{id} names the zone's account_id.
+tokens), GET /accounts/{id}/tokens/verify (account-owned tokens).
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
@@ -38282,17 +37932,7 @@ function importedValues(spec, scope, live) {
     if (canonical2 === void 0 || canonical2 === false) continue;
     values[field.path] = field.type.kind === "set" && Array.isArray(canonical2) ? canonical2 : reported;
   }
-  for (const group of spec.groups.filter((g2) => g2.whole)) {
-    const members = groupFields(spec, group.path, scope);
-    if (!members.some((f2) => f2.path in values)) continue;
-    for (const field of members) values[field.path] ??= liveValue(field, live) ?? (field.type.kind === "boolean" ? false : void 0);
-  }
-  return orderedAsTable(spec, scope, values);
-}
-function orderedAsTable(spec, scope, values) {
-  const ordered = {};
-  for (const field of writableFields(spec, scope)) if (values[field.path] !== void 0) ordered[field.path] = values[field.path];
-  return ordered;
+  return values;
 }
 function importTarget(target2, live) {
   const description = descriptionFrom(live.organization?.name) ?? descriptionFrom(target2.name);
@@ -38384,84 +38024,18 @@ function inTableOrder(type, scope, values) {
 }
 
 // src/import/read.ts
-async function readTargets(client, targets, concurrency, onDone = () => {
-}) {
+async function readTargets(client, targets, concurrency) {
   return mapLimit(targets, concurrency, async (target2) => {
+    const live = {};
     try {
-      return await readTarget(client, target2);
-    } finally {
-      onDone();
-    }
-  });
-}
-async function readTarget(client, target2) {
-  const live = {};
-  try {
-    for (const spec of RESOURCES) {
-      if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
-    }
-    return { ...target2, live, error: null };
-  } catch (err) {
-    const failure = planError(err);
-    return { ...target2, live, error: failure.message, ...failure.status === void 0 ? {} : { status: failure.status } };
-  }
-}
-
-// src/import/targets.ts
-var ID2 = new RegExp(ID_PATTERN);
-var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
-function idProblem(id) {
-  if (ID2.test(id.toLowerCase())) return void 0;
-  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
-}
-function parseTargetsFile(path, text2) {
-  const targets = [];
-  const diagnostics = [];
-  text2.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.replace(/(^|\s)#.*$/, "");
-    if (line.trim() === "") return;
-    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
-    const match = LINE2.exec(line);
-    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
-    const [, indent, kind, gap, id] = match;
-    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
-    const problem = idProblem(id);
-    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
-    targets.push({ scope: kind, id: id.toLowerCase() });
-  });
-  return { targets, diagnostics };
-}
-function firstNonBlank(line) {
-  return line.length - line.trimStart().length + 1;
-}
-function orderTargets(targets) {
-  const seen = /* @__PURE__ */ new Set();
-  const unique3 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
-  return [...unique3.filter((t2) => t2.scope === "account"), ...unique3.filter((t2) => t2.scope === "zone")];
-}
-
-// src/import/discover.ts
-var ACCOUNTS_PER_PAGE2 = 50;
-async function listAccounts2(client) {
-  const seen = /* @__PURE__ */ new Map();
-  let ignored = 0;
-  for (let page = 1; ; page++) {
-    const answer = await client.get(`/accounts?page=${page}&per_page=${ACCOUNTS_PER_PAGE2}&direction=asc`);
-    if (!Array.isArray(answer.result)) throw client.unexpectedResult("GET", "/accounts", answer.status, answer.result);
-    let fresh = 0;
-    for (const item of answer.result) {
-      const id = isPlainObject3(item) && typeof item.id === "string" && !idProblem(item.id) ? item.id.toLowerCase() : void 0;
-      if (id === void 0) {
-        ignored++;
-        continue;
+      for (const spec of RESOURCES) {
+        if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
       }
-      if (seen.has(id)) continue;
-      fresh++;
-      seen.set(id, { scope: "account", id, discovered: true, ...typeof item.name === "string" ? { name: item.name } : {} });
+      return { ...target2, live, error: null };
+    } catch (err) {
+      return { ...target2, live, error: planError(err).message };
     }
-    const totalPages = isPlainObject3(answer.resultInfo) && typeof answer.resultInfo.total_pages === "number" ? answer.resultInfo.total_pages : void 0;
-    if (answer.result.length === 0 || fresh === 0 || totalPages !== void 0 && page >= totalPages) return { accounts: [...seen.values()], ignored, pages: page };
-  }
+  });
 }
 
 // src/import/render.ts
@@ -38541,20 +38115,61 @@ function yamlText(data, header2, trailer, targets) {
     Seq(_, seq2) {
       if (seq2.items.every((item) => isScalar(item))) seq2.flow = true;
     },
-    Scalar(_, scalar) {
+    Scalar(_, scalar, path) {
       if (typeof scalar.value !== "string") return;
+      if (refusedLoginValue(path, scalar)) scalar.tag = UNCHECKED;
       const text2 = scalar.value.replaceAll("${", () => "$${");
       scalar.value = text2;
-      if (misread(text2) || visible(text2) !== text2) scalar.type = Scalar.QUOTE_DOUBLE;
+      if (misread(text2) || visible(text2) !== text2 || text2.includes("##[")) scalar.type = Scalar.QUOTE_DOUBLE;
     }
   });
-  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
+  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false })).replace(/##\[/g, "#\\u0023[");
+}
+function refusedLoginValue(path, scalar) {
+  const [design, pair] = path.slice(-3).filter((node) => isPair(node));
+  const keyOf = (p2) => isScalar(p2?.key) ? String(p2.key.value) : void 0;
+  if (keyOf(design) !== "login_design" || pair?.value !== scalar) return false;
+  const field = fieldByPath(organization, `login_design.${keyOf(pair)}`);
+  return field !== void 0 && formatProblem(field, scalar.value) !== void 0;
 }
 var NOT_A_STRING = ["1.1", "1.2"].flatMap(
   (version) => new Document(null, { version }).schema.tags.flatMap((tag) => "test" in tag && tag.test instanceof RegExp ? [tag.test] : [])
 );
 function misread(text2) {
   return text2.includes("\n") || NOT_A_STRING.some((pattern) => pattern.test(text2));
+}
+
+// src/import/targets.ts
+var ID2 = new RegExp(ID_PATTERN);
+var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
+function idProblem(id) {
+  if (ID2.test(id.toLowerCase())) return void 0;
+  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
+}
+function parseTargetsFile(path, text2) {
+  const targets = [];
+  const diagnostics = [];
+  text2.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.replace(/(^|\s)#.*$/, "");
+    if (line.trim() === "") return;
+    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
+    const match = LINE2.exec(line);
+    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
+    const [, indent, kind, gap, id] = match;
+    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
+    const problem = idProblem(id);
+    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
+    targets.push({ scope: kind, id: id.toLowerCase() });
+  });
+  return { targets, diagnostics };
+}
+function firstNonBlank(line) {
+  return line.length - line.trimStart().length + 1;
+}
+function orderTargets(targets) {
+  const seen = /* @__PURE__ */ new Set();
+  const unique3 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
+  return [...unique3.filter((t2) => t2.scope === "account"), ...unique3.filter((t2) => t2.scope === "zone")];
 }
 
 // src/import/verify.ts
@@ -38564,9 +38179,8 @@ async function checkImportFiles(files) {
   const { state, diagnostics } = await checkConfigTexts(sources, { env: {} });
   return { state, problems: diagnostics.map(formatDiagnostic) };
 }
-async function roundTripProblems(state, client, concurrency, onTarget = () => {
-}) {
-  const plan = await buildPlan(state, client, { concurrency, onTarget });
+async function roundTripProblems(state, client, concurrency) {
+  const plan = await buildPlan(state, client, { concurrency });
   const problems = [];
   for (const target2 of plan.targets) {
     const label = targetLabel(target2);
@@ -38589,7 +38203,6 @@ defaults (false, empty strings, lists and login_design) left out; doh.service_to
 Targets with nothing set yet are listed in a comment and not imported.
 
   --targets FILE   one target a line, "account <id>" or "zone <id>"; blank lines and # comments ignored
-  --all-accounts   every account the token can see (Cloudflare's GET /accounts, paged), with the targets given
   --out FILE       one .yaml file with every target
   --out-dir DIR    one file per target: DIR/accounts/<id>.yaml, DIR/zones/<id>.yaml (and DIR/defaults.yaml)
                    with neither, the config is printed to stdout
@@ -38598,11 +38211,11 @@ Targets with nothing set yet are listed in a comment and not imported.
   --verify         plan the imported config against live state before writing: any change is an error
 
 Before anything is written, the config is checked as \`ztsync validate\` would; any failure (a target that
-cannot be read — but an account only --all-accounts found that answers 403 is left out and named —, a live value the schema refuses, a change under --verify, a file that exists without
+cannot be read, a live value the schema refuses, a change under --verify, a file that exists without
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("-q, --quiet", "no progress line on stderr").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -38613,6 +38226,7 @@ async function runImport(options, io) {
   };
   const chosen = await chosenTargets(options);
   if ("problems" in chosen) return fail2(chosen.problems);
+  const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
   }
@@ -38620,34 +38234,14 @@ async function runImport(options, io) {
     throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
-  const inTheWay = (targets2, read2) => {
-    const existing = options.force ? [] : existingPaths(plannedPaths(targets2, options));
-    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read2 ? "" : "read or "}written.`]);
-  };
-  const refused = inTheWay(chosen.targets, false);
-  if (refused !== null) return refused;
+  if (!options.force) {
+    const existing = existingPaths(plannedPaths(targets, options));
+    if (existing.length > 0) return fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was read or written.`]);
+  }
   const api = apiSettings(options, io, { readOnly: true });
   const client = makeClients(api, io.env).for();
-  let targets = chosen.targets;
-  let found;
-  if (options.allAccounts) {
-    try {
-      found = await listAccounts2(client);
-    } catch (err) {
-      return fail2([visible(`GET /accounts: ${planError(err).message}`), "ztsync import: --all-accounts: the accounts the token can see could not be listed; nothing was written."]);
-    }
-    targets = withDiscovered(targets, found.accounts);
-    const refusedNow = inTheWay(targets, true);
-    if (refusedNow !== null) return refusedNow;
-    if (targets.length === 0) return fail2(["ztsync import: --all-accounts: the token sees no account, and no other target was given; nothing was written."]);
-  }
   const concurrency = api.concurrency ?? 8;
-  const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
-  const progress = (label, total) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
-  const reading = progress("import", targets.length);
-  const read = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
-  const forbidden = read.filter((t2) => t2.error !== null && t2.status === 403 && t2.discovered);
-  const live = read.filter((t2) => !forbidden.includes(t2));
+  const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
     return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count(unreadable.length, "target")} could not be read; nothing was written.`]);
@@ -38659,42 +38253,26 @@ async function runImport(options, io) {
     return fail2([...checked.problems, `ztsync import: the live state cannot be written as valid config (${count(checked.problems.length, "problem")} above); nothing was written.`]);
   }
   if (options.verify) {
-    const verifying = progress("import --verify", checked.state.targets.length);
-    const problems = await roundTripProblems(checked.state, client, concurrency, () => verifying.targetDone()).finally(() => verifying.stop());
+    const problems = await roundTripProblems(checked.state, client, concurrency);
     if (problems.length > 0) {
       return fail2([...problems, `ztsync import: --verify: the imported config does not round-trip (${count(problems.length, "difference")} above); nothing was written.`]);
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const zonesGiven = targets.some((t2) => t2.scope === "zone");
-  const report = (found ? discoveredLine(found, forbidden, zonesGiven) : "") + summary(model, where, Boolean(options.verify));
+  const report = summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
     return EXIT.ok;
   }
   try {
+    for (const file of files) refuseSecrets(io, file.path, file.text);
     writeFilesAtomicSync(files.map((f2) => ({ path: f2.path, text: f2.text })), { overwrite: Boolean(options.force) });
   } catch (err) {
     return fail2([`ztsync import: ${err instanceof Error ? err.message : String(err)}; nothing was written.`]);
   }
   io.stdout.write(report);
   return EXIT.ok;
-}
-function withDiscovered(given, discovered) {
-  const names = new Map(discovered.map((t2) => [t2.id, t2.name]));
-  const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
-  return orderTargets([...named, ...discovered]);
-}
-function discoveredLine(found, forbidden, zonesGiven) {
-  const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
-  const lines = [`--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.`];
-  if (forbidden.length > 0) {
-    lines.push(`Left out ${count(forbidden.length, "account")} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? "it" : "them"}): ${forbidden.map((t2) => t2.id).join(", ")}.`);
-  }
-  if (!zonesGiven) lines.push("Zones are not listed by --all-accounts: give them with --zone or --targets.");
-  return lines.map((l2) => `${l2}
-`).join("");
 }
 async function chosenTargets(options) {
   const given = [];
@@ -38719,7 +38297,7 @@ async function chosenTargets(options) {
     given.push(...parsed.targets);
   }
   if (problems.length > 0) return { problems };
-  if (given.length === 0 && !options.allAccounts) throw new UsageError("import needs targets: --account ID, --zone ID, --targets FILE or --all-accounts");
+  if (given.length === 0) throw new UsageError("import needs targets: --account ID, --zone ID or --targets FILE");
   return { targets: orderTargets(given) };
 }
 function plannedPaths(targets, options) {
@@ -38741,8 +38319,8 @@ function schemaReference(given) {
 function isUrl(text2) {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(text2);
 }
-function count(n3, noun, plural2 = `${noun}s`) {
-  return `${n3} ${n3 === 1 ? noun : plural2}`;
+function count(n3, noun) {
+  return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
 function summary(model, where, verified2) {
   const accounts = model.targets.filter((t2) => t2.scope === "account").length;
@@ -38853,12 +38431,15 @@ var PLAN_FORMATS = ["text", "json", "markdown"];
 function renderPlan(plan, format, options) {
   switch (format) {
     case "json":
-      return visibleLines(JSON.stringify(plan, null, 2)) + "\n";
+      return defuseJsonCommands(visibleLines(JSON.stringify(plan, null, 2))) + "\n";
     case "markdown":
       return renderMarkdown(plan, options.markdown);
     case "text":
       return renderText(plan, options);
   }
+}
+function defuseJsonCommands(json) {
+  return json.replace(/##\[/g, "#\\u0023[");
 }
 
 // src/commands/plan.ts
@@ -38867,7 +38448,7 @@ function planCommand(io, setExit) {
     "Validate the config, read live state, and show the field-level changes apply would make.\nOnly fields present in the config are compared. Plan never writes to the API.\n\nExit codes: 0 success; 1 error (invalid config, API failure for any target); 3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode); with --detailed-exitcode, 2 when there are changes and no errors."
   ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read").option("--attribute", "for each drifted target, who last changed it, from its account's audit log (one query a drifted target; needs Account Settings Read)");
   return addReconcileOptions(command).action(async (paths, options) => {
-    setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record)));
+    setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record), () => runSecrets(io)));
   });
 }
 async function runPlan(paths, options, io, record) {
@@ -38892,7 +38473,7 @@ async function runPlan(paths, options, io, record) {
 Wrote the ${options.format} plan to ${github.guard(visible(out))}
 `);
   } else {
-    io.stdout.write(options.format === "text" ? github.guard(rendered) : rendered);
+    io.stdout.write(options.format === "json" ? rendered : github.guard(rendered));
   }
   if (options.markdownOut !== void 0) {
     writeOutputFile(io, options.markdownOut, renderPlan(plan, "markdown", { color: false, markdown: { fullPlanUrl: github.runUrl } }));
@@ -39427,7 +39008,8 @@ Checks, and reports every problem at once as file:line:col: message (path):
     expansion is bounded)
   - the schema (schema/ztsync.schema.json): unknown keys (with the closest valid key), types, enums,
     ids (32 lowercase hex digits, quoted if all digits), uuids (no urn:uuid: prefix), hostnames;
-    colours and logo paths the API may not take are warnings, not errors
+    login-page values: CSS colours, an https: URL or relative logo path, text without HTML (a value
+    tagged !unchecked is sent as it is)
   - null unsets an optional field (not name or auth_domain); a key with no value is an error
   - Go durations, with each field's units and bounds (e.g. user_seat_expiration_inactive_time >= 730h)
     and Go's own limit (2562047h47m16.854775807s); name and auth_domain must not be empty
