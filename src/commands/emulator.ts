@@ -73,7 +73,7 @@ In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"loc
 export function emulatorCommand(io: Io, setExit: (code: number) => void): Command {
   return new Command('emulator')
     .description('Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.')
-    .option('--host <host>', 'address to bind', DEFAULT_HOST)
+    .option('--host <host>', `address to bind (default ${DEFAULT_HOST}); any other than a loopback address needs a token`, DEFAULT_HOST)
     .option('--port <port>', 'port to listen on; 0 picks a free port', String(DEFAULT_PORT))
     .option('--state <file>', 'state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write')
     .option('--seed <file>', 'initial state, YAML or JSON (format below)')
@@ -85,7 +85,7 @@ export function emulatorCommand(io: Io, setExit: (code: number) => void): Comman
     .option('--rate-limit <n/seconds>', 'limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout')
     .option('--rate-limit-lockout <seconds>', 'how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)')
     .option('--forbidden <ids>', 'comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them')
-    .option('--token <token>', `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`)
+    .option('--token <token>', `accept only this bearer token; better set ${TOKEN_ENV}, which no process listing shows; otherwise any token or email+key is accepted`)
     .option('--tokens <file>', 'named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted')
     .addOption(new Option('--put-semantics <mode>', 'PUT without a field: replace unsets it, merge keeps it').choices(['replace', 'merge']).default('replace'))
     .addOption(
@@ -107,6 +107,9 @@ export function emulatorCommand(io: Io, setExit: (code: number) => void): Comman
         return setExit(1);
       }
       io.stdout.write(`ztsync emulator listening on ${emulator.url}\n`);
+      if (!emulator.loopbackOnly) {
+        io.stderr.write(`ztsync emulator: warning: listening on ${emulator.address}, which other machines can reach; only requests with the token are served\n`);
+      }
       const signal = await io.stopSignal();
       await emulator.close();
       io.stdout.write(`ztsync emulator stopped (${signal})\n`);

@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isLoopbackName } from './admin.js';
 import { checkConfigChange, DEFAULT_CONFIG, type AnswerStyle, type AuditCursorStyle, type PutSemantics, type RuntimeConfig } from './config.js';
 import type { FaultKind } from './faults.js';
 import { seededRandom } from './random.js';
@@ -78,6 +79,10 @@ export interface RunningEmulator {
   url: string;
   /** e.g. http://127.0.0.1:PORT */
   origin: string;
+  /** The address listened on, as bound (http://0.0.0.0:PORT for every interface). */
+  address: string;
+  /** Whether it listens on loopback only. */
+  loopbackOnly: boolean;
   state: EmulatorState;
   /** The running settings (changed by POST /__emulator/config or reconfigure). */
   config: RuntimeConfig;
@@ -112,8 +117,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     },
   };
-  const server = createServer(createRequestHandler(ctx));
   const host = options.host ?? DEFAULT_HOST;
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  ctx.loopbackOnly = isLoopbackName(bare);
+  // Beyond this machine, anyone who can reach the port could rewrite what the emulator answers: only with a token.
+  if (!ctx.loopbackOnly && options.token === undefined && (options.tokens?.length ?? 0) === 0) {
+    throw new Error(`listening on ${host} reaches beyond this machine: give a token (ZTSYNC_EMULATOR_TOKEN, --token or --tokens), or listen on 127.0.0.1`);
+  }
+  const server = createServer(createRequestHandler(ctx));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_PORT, host, () => {
@@ -128,6 +139,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   return {
     url: origin + API_PREFIX,
     origin,
+    address: `http://${bare.includes(':') ? `[${bare}]` : bare}:${port}`,
+    loopbackOnly: ctx.loopbackOnly,
     state,
     config,
     reconfigure: (change) => ctx.reconfigure(checkConfigChange(change)),

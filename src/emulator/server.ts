@@ -35,6 +35,8 @@ export interface ServerContext {
   onWrite?: (write: EmulatorWrite) => void;
   /** Apply a configuration change (admin endpoint). */
   reconfigure(change: Partial<RuntimeConfig>): void;
+  /** Listening on loopback only: admin endpoints then answer only to a loopback Host (DNS rebinding). */
+  loopbackOnly?: boolean;
 }
 
 /** A write the emulator carried out and saved, before its answer goes out. */

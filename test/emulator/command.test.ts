@@ -98,14 +98,14 @@ describe('ztsync emulator (in-process)', () => {
     await finished;
   });
 
-  it('--host 0.0.0.0 prints a loopback URL that plan accepts (#6 item 7)', async () => {
+  it('--host 0.0.0.0 (with a token, #18 item 15) prints a loopback URL that plan accepts (#6 item 7)', async () => {
     const seedPath = join(dir, 'all-interfaces.yaml');
     await writeFile(seedPath, `accounts:\n  - id: ${ACCOUNT}\n    organization: { name: Widget Corps, auth_domain: widget.cloudflareaccess.com }\n`);
     const configPath = join(dir, 'all-interfaces-config.yaml');
     await writeFile(configPath, `accounts:\n  - account_id: ${ACCOUNT}\n    organization: { name: Widget Corps }\n`);
-    const { first, stop, finished } = await startCommand(['--host', '0.0.0.0', '--port', '0', '--seed', seedPath]);
+    const { first, stop, finished } = await startCommand(['--host', '0.0.0.0', '--port', '0', '--seed', seedPath, '--token', 'the-token-1234']);
     const [, url] = LISTENING.exec(first)!;
-    const plan = await run(['plan', configPath, '--detailed-exitcode'], { env: { CLOUDFLARE_API_TOKEN: 'any-token', CLOUDFLARE_BASE_URL: url } });
+    const plan = await run(['plan', configPath, '--detailed-exitcode'], { env: { CLOUDFLARE_API_TOKEN: 'the-token-1234', CLOUDFLARE_BASE_URL: url } });
     expect(plan.stderr).toBe('');
     expect(plan.code).toBe(0);
     stop('SIGTERM');
