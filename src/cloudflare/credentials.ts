@@ -23,12 +23,18 @@ export const CREDENTIAL_PREFIX = 'CLOUDFLARE_API_TOKEN_';
  * deploy key) would otherwise be sent to the API base as a bearer token because a pull request named it.
  */
 export function mayHoldToken(name: string, declared: readonly string[]): boolean {
+  if (isRunnerVariable(name)) return false;
   return name === 'CLOUDFLARE_API_TOKEN' || (name.startsWith(CREDENTIAL_PREFIX) && name.length > CREDENTIAL_PREFIX.length) || declared.includes(name);
+}
+
+/** The runner's own variables (GITHUB_TOKEN, ACTIONS_RUNTIME_TOKEN, …): never a Cloudflare token, whatever is declared. */
+export function isRunnerVariable(name: string): boolean {
+  return /^(GITHUB|ACTIONS|RUNNER)_/.test(name);
 }
 
 /** A per-target token from the variable a credentials_env names: declared, set, and well-formed. */
 export function tokenFromEnv(env: Record<string, string | undefined>, name: string, declared: readonly string[]): Credentials {
-  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}, or declare it with --credentials-env ${name})`);
+  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}${isRunnerVariable(name) ? '' : `, or declare it with --credentials-env ${name}`})`);
   const token = env[name]?.trim();
   // Checked with the config already (at the credentials_env's position); this is the last line of defence.
   if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);

@@ -5,7 +5,7 @@
 // never a credential — ztsync's own, a variable the run declares as one (--credentials-env, or a name starting
 // with CLOUDFLARE_API_TOKEN_), or one a credentials_env names. Messages name variables, never their values.
 
-import { CREDENTIAL_PREFIX, mayHoldToken, SECRET_ENV } from '../cloudflare/credentials.js';
+import { CREDENTIAL_PREFIX, isRunnerVariable, mayHoldToken, SECRET_ENV } from '../cloudflare/credentials.js';
 import { formatPosition, type DesiredTarget, type Diagnostic, type SourcePosition } from './model.js';
 import { describePath, valuePosition, type ConfigFile, type PathSegment } from './positions.js';
 
@@ -145,9 +145,12 @@ export function undeclaredCredentials(targets: readonly DesiredTarget[], policy:
     const key = formatPosition(credentialsEnv.position);
     if (seen.has(key)) continue;
     seen.add(key);
+    const { name } = credentialsEnv;
     out.push({
       ...credentialsEnv.position,
-      message: `credentials_env names ${credentialsEnv.name}, which this run has not declared to hold an API token: name a variable starting with ${CREDENTIAL_PREFIX}, or declare it in the workflow with --credentials-env ${credentialsEnv.name}`,
+      message: isRunnerVariable(name)
+        ? `credentials_env names ${name}, a variable of the CI runner, which never holds a Cloudflare API token: name a variable starting with ${CREDENTIAL_PREFIX}`
+        : `credentials_env names ${name}, which this run has not declared to hold an API token: name a variable starting with ${CREDENTIAL_PREFIX}, or declare it in the workflow with --credentials-env ${name}`,
       path: '',
     });
   }

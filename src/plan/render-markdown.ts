@@ -270,11 +270,14 @@ function oneLineText(text: string): string {
 /**
  * A zero-width space after each `@` keeps GitHub from reading `@user` or `@org/team` as a mention; one after a `#`
  * (or `GH`) before a digit keeps `#123`, `owner/repo#123` and `GH-123` from linking an issue, which would also leave
- * a backlink in that issue. (Escaped text: `#` is `\#` and `-` is `\-` here. The `#` first: the entity it adds for
- * `@` holds a `#` before digits.)
+ * a backlink in that issue. (Escaped text: `#` is `\#` and `-` is `\-` here; in raw HTML a `#` is `&#35;`; a `#` after `&`
+ * starts an entity, such as the one added for `@`, and is left alone.)
  */
 function noMentions(text: string): string {
-  return text.replace(/#(?=\d)/g, '#&#8203;').replace(/\b(gh)(?=\\-\d)/gi, '$1&#8203;').replace(/@/g, '@&#8203;');
+  return text
+    .replace(/(?<!&)#(?=\d)|&#35;(?=\d)/g, '$&&#8203;')
+    .replace(/\b(gh)(?=\\-\d)/gi, '$1&#8203;')
+    .replace(/@/g, '@&#8203;');
 }
 
 /** A URL as a link destination: characters that would end it or the link are percent-encoded. */

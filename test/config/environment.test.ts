@@ -109,12 +109,17 @@ describe('credentials_env names only declared variables (item 9)', () => {
     const result = await ztsync(em, ['plan', dir], { env: envFor(em, { GITHUB_TOKEN: 'ghs_never_sent_0123456789' }) });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      `${join(dir, 'a.yaml')}:3:22: credentials_env names GITHUB_TOKEN, which this run has not declared to hold an API token: name a variable starting with CLOUDFLARE_API_TOKEN_, or declare it in the workflow with --credentials-env GITHUB_TOKEN`,
+      `${join(dir, 'a.yaml')}:3:22: credentials_env names GITHUB_TOKEN, a variable of the CI runner, which never holds a Cloudflare API token: name a variable starting with CLOUDFLARE_API_TOKEN_`,
     );
     expect(result.stdout + result.stderr).not.toContain('ghs_never_sent');
     expect(em.state.snapshot().counters.requests).toEqual(before);
     const validated = await run(['validate', dir]);
-    expect(validated.stderr).toContain('credentials_env names GITHUB_TOKEN, which this run has not declared');
+    expect(validated.stderr).toContain('credentials_env names GITHUB_TOKEN, a variable of the CI runner');
+    // Declaring it does not help: the runner's variables are never tokens.
+    const declared = await run(['validate', dir, '--credentials-env', 'GITHUB_TOKEN']);
+    expect(declared.stderr).toContain('--credentials-env GITHUB_TOKEN: a variable of the CI runner, which never holds a Cloudflare API token');
+    const other = await configDir({ 'a.yaml': withCredentials('DEPLOY_KEY') });
+    expect((await run(['validate', other])).stderr).toContain('credentials_env names DEPLOY_KEY, which this run has not declared to hold an API token: name a variable starting with CLOUDFLARE_API_TOKEN_, or declare it in the workflow with --credentials-env DEPLOY_KEY');
   });
 
   it('a declared variable, or one starting with CLOUDFLARE_API_TOKEN_, is used', async () => {

@@ -140,6 +140,15 @@ describe('issue references and old-style workflow commands (item 13)', () => {
     expect(markdown.stdout).not.toContain('##[');
   });
 
+  it('a description with #123 links no issue, in the summary line (raw HTML) too', async () => {
+    em = await demoEmulator();
+    const dir = await configWith('tracked in #123 and acme/infra#45');
+    const markdown = await ztsync(em, ['plan', dir, '--format', 'markdown']);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toContain('tracked in &#35;&#8203;123 and acme/infra&#35;&#8203;45');
+    expect(markdown.stdout).not.toMatch(/(?<!&)#\d|&#35;\d/);
+  });
+
   it('import YAML printed under Actions holds no ##[, and reads back the same', async () => {
     em = await startEmulator({ port: 0, token: SECRET_TOKEN, seed: { accounts: [{ id: ACCOUNT, organization: { name: '##[error]x', auth_domain: 'echo.cloudflareaccess.com' } }] } });
     const result = await ztsync(em, ['import', '--account', ACCOUNT], { env: envFor(em, { GITHUB_ACTIONS: 'true' }) });

@@ -167,7 +167,8 @@ describe('markdown from the CLI against the emulator', () => {
     const footer = 'a </details> | `b` @security-team\nline two';
     await writeFile(
       join(dir, 'a.yaml'),
-      `accounts:\n  - account_id: ${STAGING}\n    description: "@ops </details> | **x**"\n    organization:\n      login_design: { footer_text: ${JSON.stringify(footer)} }\n`,
+      // !unchecked: the login page would refuse the HTML (#18 item 14); sent as it is, it is still shown safely.
+      `accounts:\n  - account_id: ${STAGING}\n    description: "@ops </details> | **x**"\n    organization:\n      login_design: { footer_text: !unchecked ${JSON.stringify(footer)} }\n`,
     );
     const { stdout, code: exit } = await ztsync(em, ['plan', dir, '--format', 'markdown']);
     expect(exit).toBe(0);
@@ -240,7 +241,7 @@ describe('markdown: blocked, allowed, where values come from, introduced or drif
       ['mfa-weakened', withChanges.id, 'organization.session_duration', 'config/prod.yaml:20'],
       ['doh-token-replaced', withChanges.id, 'doh.service_token_id', '--allow doh-token-replaced'],
     ]);
-    expect(md).toContain('Agreed with \\@&#8203;security in \\#123 \\| ok');
+    expect(md).toContain('Agreed with \\@&#8203;security in \\#&#8203;123 \\| ok');
     expect(proseTexts(tree).filter((t) => MENTION.test(t))).toEqual([]);
   });
 

@@ -3,7 +3,7 @@
 // a pull request controls the config, and its plan is posted where everyone reads it.
 
 import type { Command } from 'commander';
-import { CREDENTIAL_PREFIX, mayHoldToken, SECRET_ENV } from '../../../cloudflare/credentials.js';
+import { CREDENTIAL_PREFIX, isRunnerVariable, mayHoldToken, SECRET_ENV } from '../../../cloudflare/credentials.js';
 import { VARIABLE_NAME, VARIABLE_PREFIX, type EnvPolicy } from '../../../config/interpolate.js';
 import { UsageError } from '../../../io.js';
 
@@ -26,7 +26,10 @@ export function addEnvironmentOptions(command: Command): Command {
 export function environmentSettings(flags: EnvironmentFlags, env: Readonly<Record<string, string | undefined>>): EnvPolicy {
   const fromEnv = (env[ENV_ALLOW_VARIABLE] ?? '').split(/[\s,]+/).filter(Boolean);
   const credentials = unique(flags.credentialsEnv ?? []);
-  for (const name of credentials) checkName('--credentials-env', name);
+  for (const name of credentials) {
+    checkName('--credentials-env', name);
+    if (isRunnerVariable(name)) throw new UsageError(`--credentials-env ${name}: a variable of the CI runner, which never holds a Cloudflare API token`);
+  }
   const readable = unique([...(flags.envAllow ?? []), ...fromEnv]);
   for (const name of readable) {
     const option = flags.envAllow?.includes(name) ? '--env-allow' : ENV_ALLOW_VARIABLE;
