@@ -9271,12 +9271,12 @@ var require_agent = __commonJS({
       "sessionIdContext",
       "ticketKeys"
     ];
-    var getSortedIndex = (array, value, compare) => {
+    var getSortedIndex = (array, value, compare2) => {
       let low = 0;
       let high = array.length;
       while (low < high) {
         const mid = low + high >>> 1;
-        if (compare(array[mid], value)) {
+        if (compare2(array[mid], value)) {
           low = mid + 1;
         } else {
           high = mid;
@@ -14544,7 +14544,7 @@ var require_dist = __commonJS({
       applyChangelist: () => applyChangelist,
       applyChangeset: () => applyChangeset,
       atomizeChangeset: () => atomizeChangeset2,
-      compare: () => compare2,
+      compare: () => compare22,
       createContainer: () => createContainer,
       createValue: () => createValue,
       diff: () => diff2,
@@ -14628,7 +14628,7 @@ var require_dist = __commonJS({
           Object.entries(embeddedObjKeys).map(([key, value]) => [key.replace(/^\./, ""), value])
         );
       }
-      return compare(oldObj, newObj, [], [], {
+      return compare2(oldObj, newObj, [], [], {
         embeddedObjKeys,
         keysToSkip: keysToSkip ?? [],
         treatTypeChangeAsReplace: treatTypeChangeAsReplace ?? true
@@ -14820,7 +14820,7 @@ var require_dist = __commonJS({
       const left = path.at(-1);
       return left ?? "$root";
     };
-    var compare = (oldObj, newObj, path, keyPath, options) => {
+    var compare2 = (oldObj, newObj, path, keyPath, options) => {
       let changes = [];
       const currentPath = keyPath.join(".");
       if (options.keysToSkip?.some((skipPath) => {
@@ -14933,7 +14933,7 @@ var require_dist = __commonJS({
       for (k of intersectionKeys) {
         newPath = path.concat([k]);
         newKeyPath = skipPath ? keyPath : keyPath.concat([k]);
-        const diffs = compare(oldObj[k], newObj[k], newPath, newKeyPath, options);
+        const diffs = compare2(oldObj[k], newObj[k], newPath, newKeyPath, options);
         if (diffs.length) {
           changes = changes.concat(diffs);
         }
@@ -15303,7 +15303,7 @@ var require_dist = __commonJS({
       return object;
     };
     var ARRAY_WRAPPER_KEY = "_$arr";
-    var compare2 = (oldObject, newObject) => {
+    var compare22 = (oldObject, newObject) => {
       if (Array.isArray(oldObject) || Array.isArray(newObject)) {
         const wrappedOld = { [ARRAY_WRAPPER_KEY]: oldObject };
         const wrappedNew = { [ARRAY_WRAPPER_KEY]: newObject };
@@ -22529,8 +22529,8 @@ var require_formats = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate, compare) {
-      return { validate, compare };
+    function fmtDef(validate, compare2) {
+      return { validate, compare: compare2 };
     }
     exports.fullFormats = {
       // date: http://tools.ietf.org/html/rfc3339#section-5.6
@@ -30736,10 +30736,14 @@ var DEFAULT_API_BASE = "https://api.cloudflare.com/client/v4";
 var SECRET_ENV = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "ZTSYNC_EMULATOR_TOKEN"];
 var CREDENTIAL_PREFIX = "CLOUDFLARE_API_TOKEN_";
 function mayHoldToken(name, declared) {
+  if (isRunnerVariable(name)) return false;
   return name === "CLOUDFLARE_API_TOKEN" || name.startsWith(CREDENTIAL_PREFIX) && name.length > CREDENTIAL_PREFIX.length || declared.includes(name);
 }
+function isRunnerVariable(name) {
+  return /^(GITHUB|ACTIONS|RUNNER)_/.test(name);
+}
 function tokenFromEnv(env, name, declared) {
-  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}, or declare it with --credentials-env ${name})`);
+  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}${isRunnerVariable(name) ? "" : `, or declare it with --credentials-env ${name}`})`);
   const token = env[name]?.trim();
   if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);
   return { kind: "token", token: wellFormed(name, token) };
@@ -31639,8 +31643,8 @@ function parseUnbounded(text2, units) {
   return sign * total;
 }
 function scaled(number2, scale) {
-  const [whole, fraction = ""] = number2.split(".");
-  const wholePart = BigInt(whole || "0") * scale;
+  const [whole2, fraction = ""] = number2.split(".");
+  const wholePart = BigInt(whole2 || "0") * scale;
   if (!fraction) return wholePart;
   const denominator = 10n ** BigInt(fraction.length);
   return wholePart + BigInt(fraction) * scale / denominator;
@@ -31663,11 +31667,11 @@ function formatDuration(nanos) {
   return negative ? "-" + out : out;
 }
 function decimal(n3, size) {
-  const whole = n3 / size;
+  const whole2 = n3 / size;
   const rest = n3 % size;
-  if (rest === 0n) return String(whole);
+  if (rest === 0n) return String(whole2);
   const digits = String(size).length - 1;
-  return `${whole}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
+  return `${whole2}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
 }
 
 // src/resources/normalize.ts
@@ -32032,13 +32036,19 @@ function resourceSpec(type) {
 async function mapLimit(items, limit, fn, signal) {
   const results = new Array(items.length);
   let next = 0;
+  let failure;
   const worker = async () => {
-    while (next < items.length && !signal?.aborted) {
+    while (next < items.length && !signal?.aborted && !failure) {
       const index = next++;
-      results[index] = await fn(items[index], index);
+      try {
+        results[index] = await fn(items[index], index);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
   return signal?.aborted ? results.filter((_, index) => index in results) : results;
 }
 
@@ -32085,7 +32095,8 @@ async function applyPlan(plan, clients, options = {}) {
     if (blockedBy !== void 0) return Promise.resolve(blocked(target2, blockedBy));
     const client = clientFor(clients, target2.credentials_env);
     const stopped = needsRequests(target2) ? stopReason(client, target2, options.signal) : void 0;
-    return stopped ? Promise.resolve(skipped(target2, stopped)) : applyTarget(target2, client, pass);
+    if (stopped) return Promise.resolve(skipped(target2, stopped));
+    return applyTarget(target2, client, pass).catch((err) => crashed(target2, err));
   };
   const targets = await mapLimit(plan.targets, concurrency, async (target2) => {
     const result = await run(target2, options);
@@ -32122,6 +32133,11 @@ function blockedTargets(plan) {
     byTarget.set(key, [...byTarget.get(key) ?? [], `${b2.rule} (${b2.resource}.${b2.path})`]);
   }
   return new Map([...byTarget].map(([key, rules]) => [key, rules.join(", ")]));
+}
+function crashed(target2, err) {
+  const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: r2.action === "noop" ? "unchanged" : "failed", error: null }));
+  const what = err instanceof Error ? err.message : String(err);
+  return { scope: target2.scope, id: target2.id, description: target2.description, outcome: "failed", resources, error: `failed unexpectedly (${what}); run plan to see whether anything was written` };
 }
 function skipped(target2, reason2) {
   const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "skipped", error: null }));
@@ -32288,786 +32304,6 @@ var ResourceWriter = class {
 
 // src/plan/render-text.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
-var MARK = { create: "+", update: "~", noop: "=" };
-function renderText(plan, { color }) {
-  const c4 = import_picocolors.default.createColors(color);
-  const blocks = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop")).map((t2) => renderTarget(plan, t2, c4));
-  if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c4));
-  if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c4));
-  const summary3 = plan.baseline ? `${summaryLine(plan, c4)}
-${baselineLine(plan)}` : summaryLine(plan, c4);
-  return [...blocks, summary3].join("\n\n") + "\n";
-}
-function renderTarget(plan, target2, c4) {
-  const lines = [c4.bold(targetLabel(target2)) + c4.dim(`  ${visible(target2.source.file)}:${target2.source.line}`)];
-  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource(plan, target2, resource, c4));
-  if (target2.attribution) lines.push(...renderAttribution(target2.attribution, c4));
-  if (target2.error) lines.push(c4.red(`  ! error: ${visible(target2.error.message)}`));
-  return lines.join("\n");
-}
-function renderResource(plan, target2, resource, c4) {
-  const paint = resource.action === "create" ? c4.green : c4.yellow;
-  const head2 = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
-  return [head2, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
-}
-function renderChange(change, action, c4) {
-  if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
-  if (isUnset(change)) return c4.red(`      - ${visible(change.path)}: ${show(change.before)} → null (unset)`);
-  return `      ${c4.yellow("~")} ${visible(change.path)}: ${c4.red(show(change.before))} → ${c4.green(show(change.after))}`;
-}
-function marks(plan, target2, resource, change, c4) {
-  const at = (x2) => x2.scope === target2.scope && x2.id === target2.id && x2.resource === resource.type && x2.path === change.path;
-  const parts = [];
-  if (change.source) parts.push(c4.dim(`# ${visible(change.source.file)}:${change.source.line}${change.source.via === "defaults" ? " (defaults)" : ""}`));
-  if (change.origin) parts.push(change.origin === "drift" ? c4.dim("[drift]") : c4.cyan("[introduced]"));
-  for (const b2 of plan.blocked.filter(at)) parts.push(c4.red(`[blocked: ${visible(b2.rule)}]`));
-  for (const a3 of plan.allowed.filter(at)) parts.push(c4.yellow(`[allowed: ${visible(a3.rule)}]`));
-  return parts.length > 0 ? `  ${parts.join(" ")}` : "";
-}
-function renderAttribution(attribution, c4) {
-  if (attribution.status === "unavailable") return [c4.dim(`  ? ${attributionLine(attribution)}`)];
-  return attribution.changes.map((change) => c4.cyan(`  ↳ ${visible(change.resource)} ${describeAttributedChange(change)}${change.ray_id ? c4.dim(` (ray ${visible(change.ray_id)})`) : ""}`));
-}
-function place(x2) {
-  return x2.scope ? visible(`${x2.scope} ${x2.id} ${x2.resource}.${x2.path}`) : "the plan";
-}
-function renderBlocked(plan, c4) {
-  const lines = [c4.red(c4.bold("Blocked by safety rails: nothing will be applied."))];
-  for (const b2 of plan.blocked) lines.push(c4.red(`  ✗ ${visible(b2.rule)}: ${place(b2)}: ${visible(b2.message)}${b2.path ? ` (${show(b2.before)} → ${show(b2.after)})` : ""}`));
-  if (plan.blocked.some((b2) => b2.scope)) {
-    lines.push(c4.dim("  To go ahead, allow the rule with --allow RULE, or on one target in the config:"));
-    lines.push(c4.dim('    allow: [{ rule: RULE, account_id: ID, reason: "why" }]'));
-  }
-  return lines.join("\n");
-}
-function renderAllowed(plan, c4) {
-  const lines = [c4.bold("Allowed by safety-rule exceptions:")];
-  for (const a3 of plan.allowed) {
-    const why = a3.via === "config" ? `${show(a3.reason)}${a3.source ? ` (${visible(a3.source.file)}:${a3.source.line})` : ""}` : "--allow";
-    lines.push(c4.yellow(`  ✓ ${visible(a3.rule)}: ${place(a3)} — ${why}`));
-  }
-  return lines.join("\n");
-}
-function baselineLine(plan) {
-  const { introduced, drift } = plan.baseline;
-  const changes = (n3) => `${n3} ${n3 === 1 ? "change" : "changes"}`;
-  return `Against the baseline (${visible(plan.baseline.paths.join(", "))}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
-}
-function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
-  const { create: create2, update, noop: noop4, error } = plan.summary;
-  const blocked2 = plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "";
-  if (create2 + update + error === 0) return c4.green(`No changes. ${noop4} ${noop4 === 1 ? "resource is" : "resources are"} up to date.`) + blocked2;
-  const parts = [`${create2} to create`, `${update} to update`, `${noop4} unchanged`, `${error} ${error === 1 ? "error" : "errors"}`];
-  return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked2;
-}
-
-// src/plan/render-markdown.ts
-var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
-var GITHUB_COMMENT_LIMIT = 65536;
-function renderMarkdown(plan, options = {}) {
-  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
-  const { create: create2, update, noop: noop4, error } = plan.summary;
-  const head2 = [
-    MARKDOWN_MARKER,
-    "### ztsync plan",
-    "",
-    summaryLine(plan),
-    "",
-    "| create | update | unchanged | errors |",
-    "| ---: | ---: | ---: | ---: |",
-    `| ${create2} | ${update} | ${noop4} | ${error} |`
-  ].join("\n");
-  const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head2];
-  let length = head2.length;
-  for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
-    if (!block) continue;
-    blocks.push(block);
-    length += 2 + block.length;
-  }
-  const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
-  const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
-  const add = (block) => {
-    blocks.push(block);
-    length += 2 + block.length;
-  };
-  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
-  const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
-  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
-  let next = 0;
-  for (; next < shown.length; next++) {
-    const section = renderTarget2(shown[next], context);
-    if (!fits(section, reserve)) break;
-    add(section);
-  }
-  if (next === shown.length) return blocks.join("\n\n") + "\n";
-  add(cutNote(shown.length - next));
-  const listed2 = [];
-  let listedLength = -1;
-  let rest = next;
-  for (; rest < shown.length; rest++) {
-    const line = `- ${oneLine(shown[rest])}`;
-    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
-    listed2.push(line);
-    listedLength += 1 + line.length;
-  }
-  if (listed2.length > 0) add(listed2.join("\n"));
-  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
-  return blocks.join("\n\n") + "\n";
-}
-var UNLISTED_NOTE_ROOM = 160;
-function unlistedNote(unlisted) {
-  let create2 = 0;
-  let update = 0;
-  let errors = 0;
-  for (const target2 of unlisted) {
-    if (target2.error) errors++;
-    for (const resource of target2.resources) {
-      if (resource.action === "create") create2++;
-      else if (resource.action === "update") update++;
-    }
-  }
-  return `…and ${unlisted.length} more ${plural(unlisted.length, "target")} (${create2} ${plural(create2, "resource")} to create, ${update} to update, ${errors} ${plural(errors, "error")}).`;
-}
-function renderTarget2(target2, context) {
-  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
-  if (target2.error) actions.push("error");
-  if (context.blocked.some((b2) => b2.scope === target2.scope && b2.id === target2.id)) actions.push("blocked");
-  const lines = [`<details><summary><b>${labelHtml(target2)}</b> — ${actions.join(", ")}</summary>`, ""];
-  if (target2.error) lines.push(`> **Error:** ${escapeText(target2.error.message)}`, "");
-  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource2(target2, resource, context), "");
-  if (target2.attribution) lines.push(attributionMarkdown(target2.attribution), "");
-  lines.push(`Source: ${code(`${target2.source.file}:${target2.source.line}`)}`, "", "</details>");
-  return lines.join("\n");
-}
-function attributionMarkdown(attribution) {
-  if (attribution.status === "unavailable") return `> ${escapeText(attributionLine(attribution))}`;
-  const lines = attribution.changes.map((c4) => `**${escapeText(c4.resource)}** ${escapeText(describeAttributedChange(c4))}${c4.ray_id ? ` (ray ${code(c4.ray_id)})` : ""}`);
-  return `> ${lines.join("<br>\n> ")}`;
-}
-function hasBaseline(plan) {
-  return plan.baseline !== void 0;
-}
-var ORIGIN_SHOWN = { introduced: "introduced", drift: "drift" };
-function renderOrigins(plan) {
-  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
-}
-function baselineMarkdown({ paths, introduced, drift }) {
-  const changes = (n3) => `${n3} ${plural(n3, "change")}`;
-  return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
-}
-function renderBlocked2(blocked2, room) {
-  if (blocked2.length === 0) return null;
-  const head2 = [
-    "> [!CAUTION]",
-    `> **Blocked: nothing will be applied.** ${blocked2.length} ${plural(blocked2.length, "change")} ${blocked2.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
-    ""
-  ];
-  const lines = blocked2.map((b2) => {
-    const field = b2.path ? ` ${code(b2.resource ? `${b2.resource}.${b2.path}` : b2.path)}` : "";
-    const where = b2.scope && b2.id ? `${b2.scope} ${code(b2.id)}${field}` : "the whole plan";
-    const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
-    return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
-  });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
-}
-function renderAllowed2(allowed, room) {
-  if (allowed.length === 0) return null;
-  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
-  const lines = allowed.map((a3) => {
-    const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
-    const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
-    return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
-  });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
-}
-function fitLines(lines, room, more) {
-  const kept = [];
-  let used = 0;
-  for (const line of lines) {
-    if (used + line.length + 1 + 120 > room) break;
-    kept.push(line);
-    used += line.length + 1;
-  }
-  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
-  return kept;
-}
-function oneLine(target2) {
-  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
-  if (target2.error) actions.push("error");
-  const description = target2.description ? ` (${escapeText(target2.description)})` : "";
-  return `${target2.scope} ${code(target2.id)}${description} — ${actions.join(", ")}`;
-}
-function renderResource2(target2, resource, context) {
-  const columns = ["field", "before", "after", "source", ...context.baseline ? ["origin"] : []];
-  return [
-    `**${resource.type}** (${resource.action})`,
-    "",
-    `| ${columns.join(" | ")} |`,
-    `| ${columns.map(() => "---").join(" | ")} |`,
-    ...resource.changes.map((c4) => {
-      const cells = [fieldCell(target2, c4, context), resource.action === "create" ? "" : code(show(c4.before)), code(show(c4.after)) + (isUnset(c4) ? " (unset)" : ""), sourceCell(c4)];
-      if (context.baseline) cells.push(c4.origin ? ORIGIN_SHOWN[c4.origin] : "");
-      return `| ${cells.map(cell).join(" | ")} |`;
-    })
-  ];
-}
-function fieldCell(target2, change, context) {
-  const rules = context.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.path === change.path).map((b2) => code(b2.rule));
-  return rules.length > 0 ? `⛔ ${code(change.path)} (blocked: ${rules.join(", ")})` : code(change.path);
-}
-function sourceCell(change) {
-  if (!change.source) return "";
-  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === "defaults" ? " (defaults)" : "");
-}
-function labelHtml(target2) {
-  const text2 = `${target2.scope} ${target2.id}${target2.description ? ` (${target2.description})` : ""}`;
-  const escaped = oneLineText(text2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/#/g, "&#35;");
-  return noMentions(escaped);
-}
-function code(text2) {
-  const flat = visible(text2.replace(/\r\n?|\n/g, " "));
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longest + 1);
-  const pad = flat.startsWith("`") || flat.endsWith("`") || flat.startsWith(" ") && flat.endsWith(" ") && flat.trim() !== "" ? " " : "";
-  return fence + pad + flat + pad + fence;
-}
-function cell(markdown) {
-  return markdown.replace(/\|/g, "\\|");
-}
-function escapeText(text2) {
-  return noMentions(oneLineText(text2).replace(/[!-/:-@[-`{-~]/g, "\\$&"));
-}
-function oneLineText(text2) {
-  return visible(text2.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
-}
-function noMentions(text2) {
-  return text2.replace(/#(?=\d)/g, "#&#8203;").replace(/\b(gh)(?=\\-\d)/gi, "$1&#8203;").replace(/@/g, "@&#8203;");
-}
-function escapeLinkDestination(url) {
-  return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-}
-function plural(n3, noun) {
-  return n3 === 1 ? noun : `${noun}s`;
-}
-
-// src/commands/shared/apply-summary.ts
-var SHOWN = {
-  failed: "✗ failed",
-  unconfirmed: "? written, not confirmed",
-  blocked: "⛔ blocked",
-  skipped: "– not started",
-  applied: "✓ applied",
-  unchanged: "= unchanged"
-};
-var ORDER = ["failed", "unconfirmed", "blocked", "skipped", "applied", "unchanged"];
-var MAX_ROWS = 2e3;
-function applySummaryMarkdown(headline, results) {
-  const lines = ["### ztsync apply", "", headline];
-  if (results.length === 0) return lines.join("\n");
-  const rows = [...results].sort((a3, b2) => ORDER.indexOf(a3.outcome) - ORDER.indexOf(b2.outcome));
-  lines.push("", "| Target | Outcome | Reason |", "| --- | --- | --- |");
-  for (const result of rows.slice(0, MAX_ROWS)) {
-    const reason2 = reasonOf(result);
-    lines.push(`| ${escapeText(targetLabel(result))} | ${SHOWN[result.outcome]} | ${reason2 ? code(reason2).replace(/\|/g, "\\|") : ""} |`);
-  }
-  if (rows.length > MAX_ROWS) lines.push("", escapeText(`and ${rows.length - MAX_ROWS} more targets (see the log, or --results)`));
-  return lines.join("\n");
-}
-function reasonOf(result) {
-  const parts = result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`);
-  if (result.error) parts.push(result.error);
-  return parts.join("; ");
-}
-
-// src/plan/saved.ts
-import { createHash as createHash2 } from "node:crypto";
-import { readFile } from "node:fs/promises";
-
-// node_modules/canonicalize/lib/canonicalize.js
-function hasLoneSurrogate(value) {
-  for (let i3 = 0; i3 < value.length; i3++) {
-    const code2 = value.charCodeAt(i3);
-    if (code2 >= 55296 && code2 <= 56319) {
-      if (i3 === value.length - 1) {
-        return true;
-      }
-      const next = value.charCodeAt(i3 + 1);
-      if (!(next >= 56320 && next <= 57343)) {
-        return true;
-      }
-      i3++;
-    } else if (code2 >= 56320 && code2 <= 57343) {
-      return true;
-    }
-  }
-  return false;
-}
-function canonicalize(object, seen = /* @__PURE__ */ new Set()) {
-  if (typeof object === "number" && isNaN(object)) {
-    throw new Error("NaN is not allowed");
-  }
-  if (typeof object === "number" && !isFinite(object)) {
-    throw new Error("Infinity is not allowed");
-  }
-  if (typeof object === "string" && hasLoneSurrogate(object)) {
-    throw new Error("Lone surrogate is not allowed");
-  }
-  if (object === null || typeof object !== "object") {
-    return JSON.stringify(object);
-  }
-  if (typeof object.toJSON === "function") {
-    if (seen.has(object)) {
-      throw new Error("Circular reference detected");
-    }
-    seen.add(object);
-    const result2 = canonicalize(object.toJSON(), seen);
-    seen.delete(object);
-    return result2;
-  }
-  if (seen.has(object)) {
-    throw new Error("Circular reference detected");
-  }
-  seen.add(object);
-  let result;
-  if (Array.isArray(object)) {
-    const values = object.map((cv) => {
-      const value = cv === void 0 || typeof cv === "symbol" ? null : cv;
-      return canonicalize(value, seen);
-    });
-    result = `[${values.join(",")}]`;
-  } else {
-    const parts = [];
-    for (const key of Object.keys(object).sort()) {
-      if (object[key] === void 0 || typeof object[key] === "symbol") {
-        continue;
-      }
-      parts.push(`${canonicalize(key)}:${canonicalize(object[key], seen)}`);
-    }
-    result = `{${parts.join(",")}}`;
-  }
-  seen.delete(object);
-  return result;
-}
-
-// src/plan/saved.ts
-function checksumOf(plan) {
-  const { checksum: _ignored, ...content } = plan;
-  return `sha256:${createHash2("sha256").update(canonicalize(content) ?? "").digest("hex")}`;
-}
-function sealPlan(plan) {
-  const { checksum: _ignored, ...content } = plan;
-  return { ...content, checksum: checksumOf(content) };
-}
-var PlanFileError = class extends Error {
-  name = "PlanFileError";
-};
-function readSavedPlan(text2, file) {
-  let data;
-  try {
-    data = JSON.parse(text2);
-  } catch {
-    throw new PlanFileError(`${file} is not a ztsync plan: it is not JSON (save plans with plan --format json --out FILE)`);
-  }
-  if (!isPlainObject3(data) || !("format_version" in data) || !Array.isArray(data.targets)) {
-    throw new PlanFileError(`${file} is not a ztsync plan: it has no format_version and targets`);
-  }
-  const version = data.format_version;
-  if (typeof version !== "string" || !READABLE_FORMAT_VERSIONS.includes(version)) {
-    throw new PlanFileError(
-      `${file} has plan format_version ${JSON.stringify(version)}, which this ztsync cannot read (it reads ${READABLE_FORMAT_VERSIONS.join(", ")}); plan again with this version`
-    );
-  }
-  const plan = data;
-  if (typeof plan.checksum !== "string") throw new PlanFileError(`${file} has no checksum: it was not saved by ztsync plan, or was cut short`);
-  const expected = checksumOf(plan);
-  if (plan.checksum !== expected) {
-    throw new PlanFileError(`${file} was changed after it was saved (its checksum does not match its content): a saved plan is applied only as it was reviewed; plan again`);
-  }
-  const malformed = shapeProblem(plan);
-  if (malformed) throw new PlanFileError(`${file} is not a plan this ztsync wrote: ${malformed}`);
-  return plan;
-}
-var ACTIONS = ["create", "update", "noop"];
-function shapeProblem(plan) {
-  if (typeof plan.api_base !== "string") return "api_base is not a string";
-  if (!Array.isArray(plan.blocked) || !Array.isArray(plan.allowed)) return "blocked and allowed are not lists";
-  for (const [i3, target2] of plan.targets.entries()) {
-    const at = `targets[${i3}]`;
-    if (!isPlainObject3(target2) || !SCOPES.includes(target2.scope) || typeof target2.id !== "string") return `${at} has no scope and id`;
-    if (!Array.isArray(target2.resources)) return `${at}.resources is not a list`;
-    if (!isPlainObject3(target2.source) || target2.error !== null && !isPlainObject3(target2.error)) return `${at} has no source or error`;
-    for (const [j2, resource] of target2.resources.entries()) {
-      const rat = `${at}.resources[${j2}]`;
-      if (!isPlainObject3(resource) || !RESOURCES.some((r2) => r2.type === resource.type) || !ACTIONS.includes(resource.action)) return `${rat} has no known type and action`;
-      if (!Array.isArray(resource.changes) || !resource.changes.every((c4) => isPlainObject3(c4) && typeof c4.path === "string" && fieldByPath(resourceSpec(resource.type), c4.path))) {
-        return `${rat}.changes is not a list of changes of known fields`;
-      }
-      if (!isPlainObject3(resource.desired) || resource.live !== null && !isPlainObject3(resource.live)) return `${rat} has no desired values or live snapshot`;
-    }
-  }
-  return void 0;
-}
-function targetsHoldingSecrets(plan, secrets) {
-  const holds2 = (value) => holdsSecret(JSON.stringify(value), secrets);
-  const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
-  const { targets: _targets, ...rest } = plan;
-  if (holds2(rest)) found.push("the plan header");
-  return found;
-}
-async function loadSavedPlan(file) {
-  let text2;
-  try {
-    text2 = await readFile(file, "utf8");
-  } catch (err) {
-    const code2 = err.code;
-    throw new PlanFileError(`cannot read the plan ${file}: ${code2 === "ENOENT" ? "no such file" : err instanceof Error ? err.message : String(err)}`);
-  }
-  return readSavedPlan(text2, file);
-}
-
-// src/commands/shared/github.ts
-import { appendFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve as resolve2, sep } from "node:path";
-
-// src/util/atomic-write.ts
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-var FileWriteError = class extends Error {
-  name = "FileWriteError";
-};
-function checkWritable(path) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  if (!isDirectory(dir)) {
-    const missing = !exists(dir);
-    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
-  }
-}
-function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
-  const temporary = writeTemporary(path, text2, mode);
-  try {
-    renameSync(temporary, path);
-  } catch (err) {
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
-  }
-}
-function existingPaths(paths) {
-  return paths.filter((path) => {
-    try {
-      lstatSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
-  if (!overwrite) {
-    const existing = existingPaths(files.map((f2) => f2.path));
-    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
-  }
-  const madeDirs = [];
-  const temporaries = [];
-  try {
-    for (const file of files) {
-      makeDirs(dirname(resolve(file.path)), madeDirs, file.path);
-      temporaries.push(writeTemporary(file.path, file.text, mode));
-    }
-    for (const [i3, file] of files.entries()) {
-      try {
-        renameSync(temporaries[i3], file.path);
-      } catch (err) {
-        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
-      }
-    }
-  } catch (err) {
-    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
-    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
-    throw err;
-  }
-}
-function writeTemporary(path, text2, mode) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  let fd;
-  try {
-    fd = openSync(temporary, "wx", mode);
-    writeSync(fd, text2);
-    fsyncSync(fd);
-    closeSync(fd);
-    return temporary;
-  } catch (err) {
-    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
-  }
-}
-function makeDirs(dir, made, forPath) {
-  if (exists(dir)) return;
-  makeDirs(dirname(dir), made, forPath);
-  try {
-    mkdirSync(dir);
-    made.push(dir);
-  } catch (err) {
-    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
-  }
-}
-function isDirectory(path) {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-function exists(path) {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function ignoreErrors(action) {
-  try {
-    action();
-  } catch {
-  }
-}
-function reason(err, dir) {
-  switch (err.code) {
-    case "ENOENT":
-      return `the directory ${dir} does not exist`;
-    case "ENOTDIR":
-      return `${dir} is not a directory`;
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "it is a directory";
-    case "ENOSPC":
-      return "no space left on the device";
-    case "EROFS":
-      return "the file system is read-only";
-    default:
-      return err.code ?? "the write failed";
-  }
-}
-
-// src/commands/shared/output.ts
-var declaredByRun = /* @__PURE__ */ new WeakMap();
-function runSecrets(io) {
-  return secretsFromEnv(io.env, declaredByRun.get(io) ?? []);
-}
-function declareCredentialVariables(io, names) {
-  const declared = declaredByRun.get(io);
-  if (declared) declared.push(...names);
-}
-function outputIo(io) {
-  const declared = [];
-  const mask = (text2) => {
-    const secrets = secretsFromEnv(io.env, declared);
-    return secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
-  };
-  const wrapped = {
-    ...io,
-    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
-    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
-  };
-  declaredByRun.set(wrapped, declared);
-  return wrapped;
-}
-function writeOutputFile(io, path, text2) {
-  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(`${secretRefusal(path)}; nothing was written`);
-  writeFileAtomicSync(path, text2);
-}
-function refuseSecrets(io, what, text2) {
-  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(secretRefusal(what));
-}
-function secretRefusal(what) {
-  return `refusing to write ${what}: an API credential appears in it (a config value or an API answer holds it)`;
-}
-function useColor(io) {
-  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
-}
-
-// src/commands/shared/github.ts
-function githubActions(io) {
-  const env = io.env;
-  if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
-  const annotate = (a3) => io.stderr.write(annotationCommand(a3, env.GITHUB_WORKSPACE) + "\n");
-  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0;
-  const summary3 = async (markdown) => {
-    const path = env.GITHUB_STEP_SUMMARY;
-    if (!path) return;
-    if (holdsSecret(markdown, runSecrets(io))) {
-      annotate({ level: "warning", title: "ztsync", message: "the step summary was not written: an API credential appears in it" });
-      return;
-    }
-    try {
-      await appendFile(path, markdown + "\n");
-    } catch (err) {
-      annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
-    }
-  };
-  return {
-    enabled: true,
-    runUrl,
-    annotateDiagnostics(diagnostics) {
-      for (const d2 of diagnostics) {
-        annotate({ level: "error", title: "ztsync: invalid config", message: d2.path ? `${d2.message} (${d2.path})` : d2.message, ...placeOf(d2) });
-      }
-    },
-    annotatePlan(plan) {
-      for (const target2 of plan.targets) {
-        if (!target2.error) continue;
-        annotate({ level: "error", title: `ztsync: ${target2.scope} ${target2.id} could not be planned`, message: `${targetLabel(target2)}: ${target2.error.message}`, ...placeOf(target2.source) });
-      }
-      for (const blocked2 of plan.blocked) {
-        const target2 = plan.targets.find((t2) => t2.scope === blocked2.scope && t2.id === blocked2.id);
-        const change = target2?.resources.flatMap((r2) => r2.changes).find((c4) => c4.path === blocked2.path);
-        const place2 = change?.source ?? target2?.source;
-        const what = blocked2.scope && blocked2.id ? ` (${blocked2.scope} ${blocked2.id}${blocked2.path ? `, ${blocked2.path}` : ""})` : "";
-        annotate({ level: "error", title: `ztsync: blocked by ${blocked2.rule}`, message: `${blocked2.message}${what}`, ...place2 ? placeOf(place2) : {} });
-      }
-    },
-    annotateApply(plan, results) {
-      for (const result of results) {
-        if (result.outcome !== "failed") continue;
-        const target2 = plan.targets.find((t2) => t2.scope === result.scope && t2.id === result.id);
-        const problems = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type} failed: ${r2.error}`), ...result.error ? [result.error] : []];
-        annotate({ level: "error", title: `ztsync: ${result.scope} ${result.id} could not be applied`, message: `${targetLabel(result)}: ${problems.join("; ")}`, ...target2 ? placeOf(target2.source) : {} });
-      }
-    },
-    guard: defuseCommands,
-    async appendStepSummary(plan, extra) {
-      await summary3((extra ? `${extra}
-
-` : "") + renderMarkdown(plan, { fullPlanUrl: runUrl }));
-    },
-    appendSummary: (markdown) => summary3(markdown)
-  };
-}
-var OUTSIDE = {
-  enabled: false,
-  runUrl: void 0,
-  annotateDiagnostics() {
-  },
-  annotatePlan() {
-  },
-  annotateApply() {
-  },
-  guard: (text2) => text2,
-  async appendStepSummary() {
-  },
-  async appendSummary() {
-  }
-};
-function defuseCommands(text2) {
-  return text2.replace(/^(\s*):(?=:)/gm, "$1:​").replace(/##\[/g, "#​#[");
-}
-function placeOf(position2) {
-  return position2.line > 0 ? { file: position2.file, line: position2.line, col: position2.col } : { file: position2.file };
-}
-function annotationCommand(a3, workspace) {
-  const properties = [];
-  if (a3.file !== void 0) properties.push(`file=${escapeProperty(workspaceRelative(a3.file, workspace))}`);
-  if (a3.line !== void 0) properties.push(`line=${a3.line}`);
-  if (a3.col !== void 0) properties.push(`col=${a3.col}`);
-  if (a3.title !== void 0) properties.push(`title=${escapeProperty(a3.title)}`);
-  return `::${a3.level}${properties.length ? " " + properties.join(",") : ""}::${escapeData(a3.message)}`;
-}
-function escapeData(text2) {
-  return text2.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function escapeProperty(text2) {
-  return escapeData(text2).replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
-function workspaceRelative(file, workspace) {
-  if (!workspace) return file;
-  const inside = relative(resolve2(workspace), resolve2(file));
-  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return file;
-  return inside.split(sep).join("/");
-}
-
-// src/cloudflare/settings.ts
-function clientOptions(api) {
-  return {
-    apiBase: api.apiBase,
-    readOnly: api.readOnly,
-    retryBudgetMs: api.retryBudgetMs,
-    ...api.retries === void 0 ? {} : { retries: api.retries },
-    ...api.timing
-  };
-}
-function makeClient(api, env) {
-  return new CloudflareClient({ ...clientOptions(api), credentials: credentialsFromEnv(env) });
-}
-function makeClients(api, env) {
-  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit, credentialVariables: api.credentialVariables ?? [] });
-}
-
-// src/commands/shared/interrupt.ts
-function stopOnInterrupt(io, clients, saying) {
-  const listening = new AbortController();
-  const stop = new AbortController();
-  void io.stopSignal(listening.signal).then((signal) => {
-    if (listening.signal.aborted) return;
-    stop.abort(signal);
-    clients.stopRetrying();
-    io.stderr.write(saying.first(signal));
-    return io.stopSignal(listening.signal).then((again) => {
-      if (listening.signal.aborted) return;
-      io.stderr.write(saying.again(again));
-      io.exit(EXIT.interrupted);
-    });
-  });
-  return { signal: stop.signal, end: () => listening.abort() };
-}
-
-// src/commands/shared/options/api.ts
-function addApiOptions(command, { concurrency = "targets read at once (default 8)" } = {}) {
-  command.addOption(new Option("--api-base <url>", `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`));
-  if (concurrency) command.option("--concurrency <n>", concurrency);
-  return command.option(
-    "--retry-budget <duration>",
-    `how long a failed API call (429, 5xx, timeout, lost connection) is retried, with jittered backoff of ${DEFAULT_MIN_BACKOFF_MS / 1e3} s to ${DEFAULT_MAX_BACKOFF_MS / 1e3} s: a duration (90s, 2m, 1m30s) or seconds (default ${DEFAULT_RETRY_BUDGET_MS / 6e4}m; 0: no retry)`
-  ).option("--max-retries <n>", "also stop after N retries of a call (default: no count, only --retry-budget)");
-}
-function addRateLimitOption(command) {
-  return command.option(
-    "--rate-limit <n/seconds>",
-    `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`
-  );
-}
-function apiSettings(flags, io, { readOnly }) {
-  const rateLimit = flags.rateLimit === void 0 ? DEFAULT_RATE_LIMIT : parseRateLimitSetting(flags.rateLimit);
-  if (!rateLimit) throw new UsageError(`--rate-limit takes N/SECONDS such as 1000/300, not "${flags.rateLimit}"`);
-  return {
-    apiBase: flags.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
-    readOnly,
-    retryBudgetMs: flags.retryBudget === void 0 ? DEFAULT_RETRY_BUDGET_MS : parseRetryBudget(flags.retryBudget),
-    ...flags.maxRetries === void 0 ? {} : { retries: wholeNumber("--max-retries", flags.maxRetries, 0) },
-    rateLimit,
-    ...flags.concurrency === void 0 ? {} : { concurrency: wholeNumber("--concurrency", flags.concurrency, 1) },
-    ...io.retryTiming ? { timing: io.retryTiming } : {}
-  };
-}
-function parseRetryBudget(text2) {
-  const trimmed = text2.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
-  const nanos = parseDuration(trimmed);
-  if (nanos !== void 0 && nanos >= 0n) return Number(nanos / 1000000n);
-  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text2}"`);
-}
-function wholeNumber(option, text2, min) {
-  const n3 = Number(text2);
-  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text2}"`);
-  return n3;
-}
 
 // src/config/model.ts
 function formatPosition({ file, line, col }) {
@@ -33323,7 +32559,7 @@ function fileDiagnostic(file, message) {
 function locate(f2, path) {
   let here = { value: f2.doc.contents, key: null };
   for (const segment of path) {
-    const node = resolve3(f2, here.value);
+    const node = resolve(f2, here.value);
     if (isMap3(node)) {
       const pair = node.items.find((p2) => isScalar3(p2.key) && String(p2.key.value) === String(segment));
       if (!pair) break;
@@ -33338,7 +32574,7 @@ function locate(f2, path) {
   }
   return here;
 }
-function resolve3(f2, node) {
+function resolve(f2, node) {
   return isAlias2(node) ? node.resolve(f2.doc) ?? node : node;
 }
 function documentLocator(f2) {
@@ -33457,6 +32693,959 @@ function pointerToPath(pointer) {
   return pointer.slice(1).split("/").map((s2) => s2.replace(/~1/g, "/").replace(/~0/g, "~")).map((s2) => /^\d+$/.test(s2) ? Number(s2) : s2);
 }
 
+// src/config/budget.ts
+function parseBudget(text2) {
+  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
+  if (!m2) return void 0;
+  const n3 = Number(m2[1]);
+  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
+  return { kind: "count", count: n3 };
+}
+function formatBudget(budget) {
+  return budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
+}
+function configBudget(f2) {
+  const given = isPlainObject3(f2.data) ? f2.data.budget : void 0;
+  if (!isPlainObject3(given) || typeof given.reason !== "string") return void 0;
+  const max = given.max_changed_targets;
+  const budget = typeof max === "number" ? Number.isSafeInteger(max) && max >= 0 ? parseBudget(String(max)) : void 0 : typeof max === "string" ? parseBudget(max) : void 0;
+  if (!budget) return void 0;
+  return { budget, reason: given.reason, source: keyPosition(f2, ["budget"]) };
+}
+
+// src/resources/safety.ts
+var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
+var replaced = (before) => isSet2(before);
+var turnedOff = (before, after) => before === true && after !== true;
+var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
+var longer = (before, after) => {
+  const was = typeof before === "string" ? parseDuration(before) : void 0;
+  if (was === void 0) return false;
+  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
+  return now === void 0 || now > was;
+};
+var SAFETY_RULES = [
+  {
+    name: "auth-domain-change",
+    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
+    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
+  },
+  {
+    name: "deny-unmatched-requests-off",
+    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
+  },
+  {
+    name: "ui-read-only-off",
+    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
+    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
+  },
+  {
+    name: "mfa-weakened",
+    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
+    triggers: [
+      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
+      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
+      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
+    ]
+  },
+  {
+    name: "warp-auth-off",
+    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
+    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
+  },
+  {
+    name: "doh-token-replaced",
+    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
+    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
+  }
+];
+var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
+var CHANGE_BUDGET_RULE = "max-changed-targets";
+
+// src/plan/safety.ts
+var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
+var DEFAULT_BUDGET_MIN_TARGETS = 8;
+function checkSafety(plan, options = {}) {
+  const blocked2 = [];
+  const allowed = [];
+  for (const target2 of plan.targets) {
+    for (const resource of target2.resources) {
+      if (resource.action === "noop") continue;
+      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
+    }
+  }
+  const budget = judgeBudget(plan, options);
+  if (budget.blocked) blocked2.push(budget.blocked);
+  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
+}
+function judgeChange(target2, resource, change, allow, blocked2, allowed) {
+  for (const rule of SAFETY_RULES) {
+    for (const trigger of rule.triggers) {
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
+      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
+      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
+      if (allowance) {
+        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
+      } else {
+        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
+      }
+    }
+  }
+}
+function unusedAllowances(plan, allow) {
+  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
+  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
+  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
+}
+function judgeBudget(plan, options) {
+  const { fleet, configBudget: configBudget2 } = options;
+  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
+  const setBy = options.budget ? "flag" : configBudget2 ? "config" : "default";
+  const budget = options.budget ?? configBudget2?.budget ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
+  if (!budget) return { report: null };
+  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
+  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
+  const targets = plan.targets.length;
+  const changing = plan.targets.filter(targetChanges);
+  const introduced = options.countIntroduced && plan.baseline ? changing.filter(introducesChange) : null;
+  const changed = (introduced ?? changing).length;
+  const max = formatBudget(budget);
+  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
+  const report = {
+    max,
+    limit,
+    changed,
+    targets,
+    shard,
+    set_by: setBy,
+    reason: setBy === "config" ? configBudget2.reason : null,
+    source: setBy === "config" ? configBudget2.source : null,
+    counts: introduced ? "introduced" : "all",
+    drift_only: introduced ? changing.length - introduced.length : null
+  };
+  if (changed <= limit) return { report };
+  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
+  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
+  const what = introduced ? `${changed} of ${targets} targets would change by what this config introduces` : `${changed} of ${targets} targets would change`;
+  const message = `${what}, more than the change budget (${of}, ${budgetOrigin(report)}${share}); ${BUDGET_LIFT}`;
+  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
+}
+var BUDGET_LIFT = 'if that is intended, raise it in the config, where the pull request shows it to reviewers — budget: { max_changed_targets: "N%", reason: "why" } — or for one run with --max-changed-targets N or N%';
+function introducesChange(target2) {
+  return target2.resources.some((r2) => r2.action !== "noop" && r2.changes.some((c4) => c4.origin !== "drift"));
+}
+function budgetOrigin(report) {
+  if (report.set_by === "flag") return "set with --max-changed-targets";
+  if (report.set_by === "config") return `set at ${report.source ? formatPosition(report.source) : "the config"}: ${JSON.stringify(report.reason)}`;
+  return "the default";
+}
+function shares(limit, sizes) {
+  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
+  if (total === 0) return sizes.map(() => 0);
+  const quotas = sizes.map((size) => limit * size / total);
+  const result = quotas.map(Math.floor);
+  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
+  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
+  return result;
+}
+
+// src/plan/render-text.ts
+var MARK = { create: "+", update: "~", noop: "=" };
+function renderText(plan, { color }) {
+  const c4 = import_picocolors.default.createColors(color);
+  const blocks = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop")).map((t2) => renderTarget(plan, t2, c4));
+  if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c4));
+  if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c4));
+  const summary3 = [summaryLine(plan, c4), ...plan.baseline ? [baselineLine(plan)] : [], ...plan.change_budget ? [budgetLine(plan)] : []].join("\n");
+  return [...blocks, summary3].join("\n\n") + "\n";
+}
+function renderTarget(plan, target2, c4) {
+  const lines = [c4.bold(targetLabel(target2)) + c4.dim(`  ${visible(target2.source.file)}:${target2.source.line}`)];
+  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource(plan, target2, resource, c4));
+  if (target2.attribution) lines.push(...renderAttribution(target2.attribution, c4));
+  if (target2.error) lines.push(c4.red(`  ! error: ${visible(target2.error.message)}`));
+  return lines.join("\n");
+}
+function renderResource(plan, target2, resource, c4) {
+  const paint = resource.action === "create" ? c4.green : c4.yellow;
+  const head2 = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
+  return [head2, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
+}
+function renderChange(change, action, c4) {
+  if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
+  if (isUnset(change)) return c4.red(`      - ${visible(change.path)}: ${show(change.before)} → null (unset)`);
+  return `      ${c4.yellow("~")} ${visible(change.path)}: ${c4.red(show(change.before))} → ${c4.green(show(change.after))}`;
+}
+function marks(plan, target2, resource, change, c4) {
+  const at = (x2) => x2.scope === target2.scope && x2.id === target2.id && x2.resource === resource.type && x2.path === change.path;
+  const parts = [];
+  if (change.source) parts.push(c4.dim(`# ${visible(change.source.file)}:${change.source.line}${change.source.via === "defaults" ? " (defaults)" : ""}`));
+  if (change.origin) parts.push(change.origin === "drift" ? c4.dim("[drift]") : c4.cyan("[introduced]"));
+  for (const b2 of plan.blocked.filter(at)) parts.push(c4.red(`[blocked: ${visible(b2.rule)}]`));
+  for (const a3 of plan.allowed.filter(at)) parts.push(c4.yellow(`[allowed: ${visible(a3.rule)}]`));
+  return parts.length > 0 ? `  ${parts.join(" ")}` : "";
+}
+function renderAttribution(attribution, c4) {
+  if (attribution.status === "unavailable") return [c4.dim(`  ? ${attributionLine(attribution)}`)];
+  return attribution.changes.map((change) => c4.cyan(`  ↳ ${visible(change.resource)} ${describeAttributedChange(change)}${change.ray_id ? c4.dim(` (ray ${visible(change.ray_id)})`) : ""}`));
+}
+function place(x2) {
+  return x2.scope ? visible(`${x2.scope} ${x2.id} ${x2.resource}.${x2.path}`) : "the plan";
+}
+function renderBlocked(plan, c4) {
+  const lines = [c4.red(c4.bold("Blocked by safety rails: nothing will be applied."))];
+  for (const b2 of plan.blocked) lines.push(c4.red(`  ✗ ${visible(b2.rule)}: ${place(b2)}: ${visible(b2.message)}${b2.path ? ` (${show(b2.before)} → ${show(b2.after)})` : ""}`));
+  if (plan.blocked.some((b2) => b2.scope)) {
+    lines.push(c4.dim("  To go ahead, allow the rule with --allow RULE, or on one target in the config:"));
+    lines.push(c4.dim('    allow: [{ rule: RULE, account_id: ID, reason: "why" }]'));
+  }
+  return lines.join("\n");
+}
+function renderAllowed(plan, c4) {
+  const lines = [c4.bold("Allowed by safety-rule exceptions:")];
+  for (const a3 of plan.allowed) {
+    const why = a3.via === "config" ? `${show(a3.reason)}${a3.source ? ` (${visible(a3.source.file)}:${a3.source.line})` : ""}` : "--allow";
+    lines.push(c4.yellow(`  ✓ ${visible(a3.rule)}: ${place(a3)} — ${why}`));
+  }
+  return lines.join("\n");
+}
+function baselineLine(plan) {
+  const { introduced, drift } = plan.baseline;
+  const changes = (n3) => `${n3} ${n3 === 1 ? "change" : "changes"}`;
+  return `Against the baseline (${visible(plan.baseline.paths.join(", "))}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
+}
+function budgetLine(plan) {
+  return visible(budgetText(plan, (file) => file, (reason2) => JSON.stringify(reason2)));
+}
+function budgetText(plan, place2, reason2) {
+  const b2 = plan.change_budget;
+  if (!b2) return `Change budget: none below ${DEFAULT_BUDGET_MIN_TARGETS} targets (set one in the config: budget: { max_changed_targets: N or "N%", reason: "…" }).`;
+  const fleet = b2.shard ? b2.shard.fleet_targets : b2.targets;
+  const max = b2.max.endsWith("%") ? `${b2.max} of ${fleet} ${fleet === 1 ? "target" : "targets"}` : `${b2.max} ${b2.max === "1" ? "target" : "targets"}`;
+  const share = b2.shard ? `, shard ${b2.shard.index}/${b2.shard.count}'s share of ${b2.shard.fleet_limit}` : "";
+  const counted = b2.counts === "introduced" ? ` by what this config introduces (${b2.drift_only} more by drift alone, not counted)` : "";
+  const origin = b2.set_by === "config" && b2.source ? `set at ${place2(formatPosition(b2.source))}: ${reason2(b2.reason ?? "")}` : budgetOrigin(b2);
+  return `Change budget: ${b2.changed} of ${b2.targets} targets change${counted}; at most ${b2.limit} may (${max}${share}, ${origin}).`;
+}
+function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
+  const { create: create2, update, noop: noop4, error } = plan.summary;
+  const blocked2 = plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "";
+  if (create2 + update + error === 0) return c4.green(`No changes. ${noop4} ${noop4 === 1 ? "resource is" : "resources are"} up to date.`) + blocked2;
+  const parts = [`${create2} to create`, `${update} to update`, `${noop4} unchanged`, `${error} ${error === 1 ? "error" : "errors"}`];
+  return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked2;
+}
+
+// src/plan/render-markdown.ts
+var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
+var GITHUB_COMMENT_LIMIT = 65536;
+function renderMarkdown(plan, options = {}) {
+  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
+  const { create: create2, update, noop: noop4, error } = plan.summary;
+  const head2 = [
+    MARKDOWN_MARKER,
+    "### ztsync plan",
+    "",
+    summaryLine(plan),
+    "",
+    "| create | update | unchanged | errors |",
+    "| ---: | ---: | ---: | ---: |",
+    `| ${create2} | ${update} | ${noop4} | ${error} |`,
+    // The budget's place and reason are config text: in a code span and escaped, like every other text from a pull request.
+    ...plan.change_budget ? ["", budgetText(plan, (at) => code(at), (reason2) => escapeText(reason2))] : []
+  ].join("\n");
+  const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
+  const blocks = [head2];
+  let length = head2.length;
+  for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
+    if (!block) continue;
+    blocks.push(block);
+    length += 2 + block.length;
+  }
+  const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
+  const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
+  const add = (block) => {
+    blocks.push(block);
+    length += 2 + block.length;
+  };
+  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
+  const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
+  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
+  let next = 0;
+  for (; next < shown.length; next++) {
+    const section = renderTarget2(shown[next], context);
+    if (!fits(section, reserve)) break;
+    add(section);
+  }
+  if (next === shown.length) return blocks.join("\n\n") + "\n";
+  add(cutNote(shown.length - next));
+  const listed2 = [];
+  let listedLength = -1;
+  let rest = next;
+  for (; rest < shown.length; rest++) {
+    const line = `- ${oneLine(shown[rest])}`;
+    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
+    listed2.push(line);
+    listedLength += 1 + line.length;
+  }
+  if (listed2.length > 0) add(listed2.join("\n"));
+  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
+  return blocks.join("\n\n") + "\n";
+}
+var UNLISTED_NOTE_ROOM = 160;
+function unlistedNote(unlisted) {
+  let create2 = 0;
+  let update = 0;
+  let errors = 0;
+  for (const target2 of unlisted) {
+    if (target2.error) errors++;
+    for (const resource of target2.resources) {
+      if (resource.action === "create") create2++;
+      else if (resource.action === "update") update++;
+    }
+  }
+  return `…and ${unlisted.length} more ${plural(unlisted.length, "target")} (${create2} ${plural(create2, "resource")} to create, ${update} to update, ${errors} ${plural(errors, "error")}).`;
+}
+function renderTarget2(target2, context) {
+  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
+  if (target2.error) actions.push("error");
+  if (context.blocked.some((b2) => b2.scope === target2.scope && b2.id === target2.id)) actions.push("blocked");
+  const lines = [`<details><summary><b>${labelHtml(target2)}</b> — ${actions.join(", ")}</summary>`, ""];
+  if (target2.error) lines.push(`> **Error:** ${escapeText(target2.error.message)}`, "");
+  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource2(target2, resource, context), "");
+  if (target2.attribution) lines.push(attributionMarkdown(target2.attribution), "");
+  lines.push(`Source: ${code(`${target2.source.file}:${target2.source.line}`)}`, "", "</details>");
+  return lines.join("\n");
+}
+function attributionMarkdown(attribution) {
+  if (attribution.status === "unavailable") return `> ${escapeText(attributionLine(attribution))}`;
+  const lines = attribution.changes.map((c4) => `**${escapeText(c4.resource)}** ${escapeText(describeAttributedChange(c4))}${c4.ray_id ? ` (ray ${code(c4.ray_id)})` : ""}`);
+  return `> ${lines.join("<br>\n> ")}`;
+}
+function hasBaseline(plan) {
+  return plan.baseline !== void 0;
+}
+var ORIGIN_SHOWN = { introduced: "introduced", drift: "drift" };
+function renderOrigins(plan) {
+  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
+}
+function baselineMarkdown({ paths, introduced, drift }) {
+  const changes = (n3) => `${n3} ${plural(n3, "change")}`;
+  return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
+}
+function renderBlocked2(blocked2, room) {
+  if (blocked2.length === 0) return null;
+  const head2 = [
+    "> [!CAUTION]",
+    `> **Blocked: nothing will be applied.** ${blocked2.length} ${plural(blocked2.length, "change")} ${blocked2.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
+    ""
+  ];
+  const lines = blocked2.map((b2) => {
+    const field = b2.path ? ` ${code(b2.resource ? `${b2.resource}.${b2.path}` : b2.path)}` : "";
+    const where = b2.scope && b2.id ? `${b2.scope} ${code(b2.id)}${field}` : "the whole plan";
+    const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
+    return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
+  });
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+}
+function renderAllowed2(allowed, room) {
+  if (allowed.length === 0) return null;
+  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
+  const lines = allowed.map((a3) => {
+    const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
+    const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
+    return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
+  });
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+}
+function fitLines(lines, room, more) {
+  const kept = [];
+  let used = 0;
+  for (const line of lines) {
+    if (used + line.length + 1 + 120 > room) break;
+    kept.push(line);
+    used += line.length + 1;
+  }
+  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
+  return kept;
+}
+function oneLine(target2) {
+  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
+  if (target2.error) actions.push("error");
+  const description = target2.description ? ` (${escapeText(target2.description)})` : "";
+  return `${target2.scope} ${code(target2.id)}${description} — ${actions.join(", ")}`;
+}
+function renderResource2(target2, resource, context) {
+  const columns = ["field", "before", "after", "source", ...context.baseline ? ["origin"] : []];
+  return [
+    `**${resource.type}** (${resource.action})`,
+    "",
+    `| ${columns.join(" | ")} |`,
+    `| ${columns.map(() => "---").join(" | ")} |`,
+    ...resource.changes.map((c4) => {
+      const cells = [fieldCell(target2, c4, context), resource.action === "create" ? "" : code(show(c4.before)), code(show(c4.after)) + (isUnset(c4) ? " (unset)" : ""), sourceCell(c4)];
+      if (context.baseline) cells.push(c4.origin ? ORIGIN_SHOWN[c4.origin] : "");
+      return `| ${cells.map(cell).join(" | ")} |`;
+    })
+  ];
+}
+function fieldCell(target2, change, context) {
+  const rules = context.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.path === change.path).map((b2) => code(b2.rule));
+  return rules.length > 0 ? `⛔ ${code(change.path)} (blocked: ${rules.join(", ")})` : code(change.path);
+}
+function sourceCell(change) {
+  if (!change.source) return "";
+  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === "defaults" ? " (defaults)" : "");
+}
+function labelHtml(target2) {
+  const text2 = `${target2.scope} ${target2.id}${target2.description ? ` (${target2.description})` : ""}`;
+  const escaped = oneLineText(text2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/#/g, "&#35;");
+  return noMentions(escaped);
+}
+function code(text2) {
+  const flat = visible(text2.replace(/\r\n?|\n/g, " "));
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") || flat.startsWith(" ") && flat.endsWith(" ") && flat.trim() !== "" ? " " : "";
+  return fence + pad + flat + pad + fence;
+}
+function cell(markdown) {
+  return markdown.replace(/\|/g, "\\|");
+}
+function escapeText(text2) {
+  return noMentions(oneLineText(text2).replace(/[!-/:-@[-`{-~]/g, "\\$&"));
+}
+function oneLineText(text2) {
+  return visible(text2.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
+}
+function noMentions(text2) {
+  return text2.replace(/(?<!&)#(?=\d)|&#35;(?=\d)/g, "$&&#8203;").replace(/\b(gh)(?=\\-\d)/gi, "$1&#8203;").replace(/@/g, "@&#8203;");
+}
+function escapeLinkDestination(url) {
+  return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+function plural(n3, noun) {
+  return n3 === 1 ? noun : `${noun}s`;
+}
+
+// src/commands/shared/apply-summary.ts
+var SHOWN = {
+  failed: "✗ failed",
+  unconfirmed: "? written, not confirmed",
+  blocked: "⛔ blocked",
+  skipped: "– not started",
+  applied: "✓ applied",
+  unchanged: "= unchanged"
+};
+var ORDER = ["failed", "unconfirmed", "blocked", "skipped", "applied", "unchanged"];
+var MAX_ROWS = 2e3;
+function applySummaryMarkdown(headline, results) {
+  const lines = ["### ztsync apply", "", headline];
+  if (results.length === 0) return lines.join("\n");
+  const rows = [...results].sort((a3, b2) => ORDER.indexOf(a3.outcome) - ORDER.indexOf(b2.outcome));
+  lines.push("", "| Target | Outcome | Reason |", "| --- | --- | --- |");
+  for (const result of rows.slice(0, MAX_ROWS)) {
+    const reason2 = reasonOf(result);
+    lines.push(`| ${escapeText(targetLabel(result))} | ${SHOWN[result.outcome]} | ${reason2 ? code(reason2).replace(/\|/g, "\\|") : ""} |`);
+  }
+  if (rows.length > MAX_ROWS) lines.push("", escapeText(`and ${rows.length - MAX_ROWS} more targets (see the log, or --results)`));
+  return lines.join("\n");
+}
+function reasonOf(result) {
+  const parts = result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`);
+  if (result.error) parts.push(result.error);
+  return parts.join("; ");
+}
+
+// src/plan/saved.ts
+import { createHash as createHash2 } from "node:crypto";
+import { readFile } from "node:fs/promises";
+
+// node_modules/canonicalize/lib/canonicalize.js
+function hasLoneSurrogate(value) {
+  for (let i3 = 0; i3 < value.length; i3++) {
+    const code2 = value.charCodeAt(i3);
+    if (code2 >= 55296 && code2 <= 56319) {
+      if (i3 === value.length - 1) {
+        return true;
+      }
+      const next = value.charCodeAt(i3 + 1);
+      if (!(next >= 56320 && next <= 57343)) {
+        return true;
+      }
+      i3++;
+    } else if (code2 >= 56320 && code2 <= 57343) {
+      return true;
+    }
+  }
+  return false;
+}
+function canonicalize(object, seen = /* @__PURE__ */ new Set()) {
+  if (typeof object === "number" && isNaN(object)) {
+    throw new Error("NaN is not allowed");
+  }
+  if (typeof object === "number" && !isFinite(object)) {
+    throw new Error("Infinity is not allowed");
+  }
+  if (typeof object === "string" && hasLoneSurrogate(object)) {
+    throw new Error("Lone surrogate is not allowed");
+  }
+  if (object === null || typeof object !== "object") {
+    return JSON.stringify(object);
+  }
+  if (typeof object.toJSON === "function") {
+    if (seen.has(object)) {
+      throw new Error("Circular reference detected");
+    }
+    seen.add(object);
+    const result2 = canonicalize(object.toJSON(), seen);
+    seen.delete(object);
+    return result2;
+  }
+  if (seen.has(object)) {
+    throw new Error("Circular reference detected");
+  }
+  seen.add(object);
+  let result;
+  if (Array.isArray(object)) {
+    const values = object.map((cv) => {
+      const value = cv === void 0 || typeof cv === "symbol" ? null : cv;
+      return canonicalize(value, seen);
+    });
+    result = `[${values.join(",")}]`;
+  } else {
+    const parts = [];
+    for (const key of Object.keys(object).sort()) {
+      if (object[key] === void 0 || typeof object[key] === "symbol") {
+        continue;
+      }
+      parts.push(`${canonicalize(key)}:${canonicalize(object[key], seen)}`);
+    }
+    result = `{${parts.join(",")}}`;
+  }
+  seen.delete(object);
+  return result;
+}
+
+// src/plan/saved.ts
+function checksumOf(plan) {
+  const { checksum: _ignored, ...content } = plan;
+  return `sha256:${createHash2("sha256").update(canonicalize(content) ?? "").digest("hex")}`;
+}
+function sealPlan(plan) {
+  const { checksum: _ignored, ...content } = plan;
+  return { ...content, checksum: checksumOf(content) };
+}
+var PlanFileError = class extends Error {
+  name = "PlanFileError";
+};
+function readSavedPlan(text2, file) {
+  let data;
+  try {
+    data = JSON.parse(text2);
+  } catch {
+    throw new PlanFileError(`${file} is not a ztsync plan: it is not JSON (save plans with plan --format json --out FILE)`);
+  }
+  if (!isPlainObject3(data) || !("format_version" in data) || !Array.isArray(data.targets)) {
+    throw new PlanFileError(`${file} is not a ztsync plan: it has no format_version and targets`);
+  }
+  const version = data.format_version;
+  if (typeof version !== "string" || !READABLE_FORMAT_VERSIONS.includes(version)) {
+    throw new PlanFileError(
+      `${file} has plan format_version ${JSON.stringify(version)}, which this ztsync cannot read (it reads ${READABLE_FORMAT_VERSIONS.join(", ")}); plan again with this version`
+    );
+  }
+  const plan = data;
+  if (typeof plan.checksum !== "string") throw new PlanFileError(`${file} has no checksum: it was not saved by ztsync plan, or was cut short`);
+  const expected = checksumOf(plan);
+  if (plan.checksum !== expected) {
+    throw new PlanFileError(`${file} was changed after it was saved (its checksum does not match its content): a saved plan is applied only as it was reviewed; plan again`);
+  }
+  const malformed = shapeProblem(plan);
+  if (malformed) throw new PlanFileError(`${file} is not a plan this ztsync wrote: ${malformed}`);
+  return plan;
+}
+var ACTIONS = ["create", "update", "noop"];
+function shapeProblem(plan) {
+  if (typeof plan.api_base !== "string") return "api_base is not a string";
+  if (!Array.isArray(plan.blocked) || !Array.isArray(plan.allowed)) return "blocked and allowed are not lists";
+  for (const [i3, target2] of plan.targets.entries()) {
+    const at = `targets[${i3}]`;
+    if (!isPlainObject3(target2) || !SCOPES.includes(target2.scope) || typeof target2.id !== "string") return `${at} has no scope and id`;
+    if (!Array.isArray(target2.resources)) return `${at}.resources is not a list`;
+    if (!isPlainObject3(target2.source) || target2.error !== null && !isPlainObject3(target2.error)) return `${at} has no source or error`;
+    for (const [j2, resource] of target2.resources.entries()) {
+      const rat = `${at}.resources[${j2}]`;
+      if (!isPlainObject3(resource) || !RESOURCES.some((r2) => r2.type === resource.type) || !ACTIONS.includes(resource.action)) return `${rat} has no known type and action`;
+      if (!Array.isArray(resource.changes) || !resource.changes.every((c4) => isPlainObject3(c4) && typeof c4.path === "string" && fieldByPath(resourceSpec(resource.type), c4.path))) {
+        return `${rat}.changes is not a list of changes of known fields`;
+      }
+      if (!isPlainObject3(resource.desired) || resource.live !== null && !isPlainObject3(resource.live)) return `${rat} has no desired values or live snapshot`;
+    }
+  }
+  return void 0;
+}
+function targetsHoldingSecrets(plan, secrets) {
+  const holds2 = (value) => holdsSecret(JSON.stringify(value), secrets);
+  const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
+  const { targets: _targets, ...rest } = plan;
+  if (holds2(rest)) found.push("the plan header");
+  return found;
+}
+async function loadSavedPlan(file) {
+  let text2;
+  try {
+    text2 = await readFile(file, "utf8");
+  } catch (err) {
+    const code2 = err.code;
+    throw new PlanFileError(`cannot read the plan ${file}: ${code2 === "ENOENT" ? "no such file" : err instanceof Error ? err.message : String(err)}`);
+  }
+  return readSavedPlan(text2, file);
+}
+
+// src/commands/shared/github.ts
+import { appendFile } from "node:fs/promises";
+import { isAbsolute, relative, resolve as resolve3, sep } from "node:path";
+
+// src/util/atomic-write.ts
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join, resolve as resolve2 } from "node:path";
+var FileWriteError = class extends Error {
+  name = "FileWriteError";
+};
+function checkWritable(path) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  if (!isDirectory(dir)) {
+    const missing = !exists(dir);
+    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
+  }
+}
+function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
+  const temporary = writeTemporary(path, text2, mode);
+  try {
+    renameSync(temporary, path);
+  } catch (err) {
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
+  }
+}
+function existingPaths(paths) {
+  return paths.filter((path) => {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
+  if (!overwrite) {
+    const existing = existingPaths(files.map((f2) => f2.path));
+    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
+  }
+  const madeDirs = [];
+  const temporaries = [];
+  try {
+    for (const file of files) {
+      makeDirs(dirname(resolve2(file.path)), madeDirs, file.path);
+      temporaries.push(writeTemporary(file.path, file.text, mode));
+    }
+    for (const [i3, file] of files.entries()) {
+      try {
+        renameSync(temporaries[i3], file.path);
+      } catch (err) {
+        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
+      }
+    }
+  } catch (err) {
+    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
+    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
+    throw err;
+  }
+}
+function writeTemporary(path, text2, mode) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  let fd;
+  try {
+    fd = openSync(temporary, "wx", mode);
+    writeSync(fd, text2);
+    fsyncSync(fd);
+    closeSync(fd);
+    return temporary;
+  } catch (err) {
+    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
+  }
+}
+function makeDirs(dir, made, forPath) {
+  if (exists(dir)) return;
+  makeDirs(dirname(dir), made, forPath);
+  try {
+    mkdirSync(dir);
+    made.push(dir);
+  } catch (err) {
+    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
+  }
+}
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function exists(path) {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function ignoreErrors(action) {
+  try {
+    action();
+  } catch {
+  }
+}
+function reason(err, dir) {
+  switch (err.code) {
+    case "ENOENT":
+      return `the directory ${dir} does not exist`;
+    case "ENOTDIR":
+      return `${dir} is not a directory`;
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EROFS":
+      return "the file system is read-only";
+    default:
+      return err.code ?? "the write failed";
+  }
+}
+
+// src/commands/shared/output.ts
+var declaredByRun = /* @__PURE__ */ new WeakMap();
+function runSecrets(io) {
+  return secretsFromEnv(io.env, declaredByRun.get(io) ?? []);
+}
+function declareCredentialVariables(io, names) {
+  const declared = declaredByRun.get(io);
+  if (declared) declared.push(...names);
+}
+function outputIo(io) {
+  const declared = [];
+  const mask = (text2) => {
+    const secrets = secretsFromEnv(io.env, declared);
+    return secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
+  };
+  const wrapped = {
+    ...io,
+    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
+    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
+  };
+  declaredByRun.set(wrapped, declared);
+  return wrapped;
+}
+function writeOutputFile(io, path, text2) {
+  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(`${secretRefusal(path)}; nothing was written`);
+  writeFileAtomicSync(path, text2);
+}
+function refuseSecrets(io, what, text2) {
+  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(secretRefusal(what));
+}
+function secretRefusal(what) {
+  return `refusing to write ${what}: an API credential appears in it (a config value or an API answer holds it)`;
+}
+function useColor(io) {
+  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
+}
+
+// src/commands/shared/github.ts
+function githubActions(io) {
+  const env = io.env;
+  if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
+  const annotate = (a3) => io.stderr.write(annotationCommand(a3, env.GITHUB_WORKSPACE) + "\n");
+  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0;
+  const summary3 = async (markdown) => {
+    const path = env.GITHUB_STEP_SUMMARY;
+    if (!path) return;
+    if (holdsSecret(markdown, runSecrets(io))) {
+      annotate({ level: "warning", title: "ztsync", message: "the step summary was not written: an API credential appears in it" });
+      return;
+    }
+    try {
+      await appendFile(path, markdown + "\n");
+    } catch (err) {
+      annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
+    }
+  };
+  return {
+    enabled: true,
+    runUrl,
+    annotateDiagnostics(diagnostics) {
+      for (const d2 of diagnostics) {
+        annotate({ level: "error", title: "ztsync: invalid config", message: d2.path ? `${d2.message} (${d2.path})` : d2.message, ...placeOf(d2) });
+      }
+    },
+    annotatePlan(plan) {
+      for (const target2 of plan.targets) {
+        if (!target2.error) continue;
+        annotate({ level: "error", title: `ztsync: ${target2.scope} ${target2.id} could not be planned`, message: `${targetLabel(target2)}: ${target2.error.message}`, ...placeOf(target2.source) });
+      }
+      for (const blocked2 of plan.blocked) {
+        const target2 = plan.targets.find((t2) => t2.scope === blocked2.scope && t2.id === blocked2.id);
+        const change = target2?.resources.flatMap((r2) => r2.changes).find((c4) => c4.path === blocked2.path);
+        const place2 = change?.source ?? target2?.source;
+        const what = blocked2.scope && blocked2.id ? ` (${blocked2.scope} ${blocked2.id}${blocked2.path ? `, ${blocked2.path}` : ""})` : "";
+        annotate({ level: "error", title: `ztsync: blocked by ${blocked2.rule}`, message: `${blocked2.message}${what}`, ...place2 ? placeOf(place2) : {} });
+      }
+    },
+    annotateApply(plan, results) {
+      for (const result of results) {
+        if (result.outcome !== "failed") continue;
+        const target2 = plan.targets.find((t2) => t2.scope === result.scope && t2.id === result.id);
+        const problems = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type} failed: ${r2.error}`), ...result.error ? [result.error] : []];
+        annotate({ level: "error", title: `ztsync: ${result.scope} ${result.id} could not be applied`, message: `${targetLabel(result)}: ${problems.join("; ")}`, ...target2 ? placeOf(target2.source) : {} });
+      }
+    },
+    guard: defuseCommands,
+    async appendStepSummary(plan, extra) {
+      await summary3((extra ? `${extra}
+
+` : "") + renderMarkdown(plan, { fullPlanUrl: runUrl }));
+    },
+    appendSummary: (markdown) => summary3(markdown)
+  };
+}
+var OUTSIDE = {
+  enabled: false,
+  runUrl: void 0,
+  annotateDiagnostics() {
+  },
+  annotatePlan() {
+  },
+  annotateApply() {
+  },
+  guard: (text2) => text2,
+  async appendStepSummary() {
+  },
+  async appendSummary() {
+  }
+};
+function defuseCommands(text2) {
+  return text2.replace(/^(\s*):(?=:)/gm, "$1:​").replace(/##\[/g, "#​#[");
+}
+function placeOf(position2) {
+  return position2.line > 0 ? { file: position2.file, line: position2.line, col: position2.col } : { file: position2.file };
+}
+function annotationCommand(a3, workspace) {
+  const properties = [];
+  if (a3.file !== void 0) properties.push(`file=${escapeProperty(workspaceRelative(a3.file, workspace))}`);
+  if (a3.line !== void 0) properties.push(`line=${a3.line}`);
+  if (a3.col !== void 0) properties.push(`col=${a3.col}`);
+  if (a3.title !== void 0) properties.push(`title=${escapeProperty(a3.title)}`);
+  return `::${a3.level}${properties.length ? " " + properties.join(",") : ""}::${escapeData(a3.message)}`;
+}
+function escapeData(text2) {
+  return text2.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(text2) {
+  return escapeData(text2).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+function workspaceRelative(file, workspace) {
+  if (!workspace) return file;
+  const inside = relative(resolve3(workspace), resolve3(file));
+  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return file;
+  return inside.split(sep).join("/");
+}
+
+// src/cloudflare/settings.ts
+function clientOptions(api) {
+  return {
+    apiBase: api.apiBase,
+    readOnly: api.readOnly,
+    retryBudgetMs: api.retryBudgetMs,
+    ...api.retries === void 0 ? {} : { retries: api.retries },
+    ...api.timing
+  };
+}
+function makeClient(api, env) {
+  return new CloudflareClient({ ...clientOptions(api), credentials: credentialsFromEnv(env) });
+}
+function makeClients(api, env) {
+  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit, credentialVariables: api.credentialVariables ?? [] });
+}
+
+// src/commands/shared/interrupt.ts
+function stopOnInterrupt(io, clients, saying) {
+  const listening = new AbortController();
+  const stop = new AbortController();
+  void io.stopSignal(listening.signal).then((signal) => {
+    if (listening.signal.aborted) return;
+    stop.abort(signal);
+    clients.stopRetrying();
+    io.stderr.write(saying.first(signal));
+    return io.stopSignal(listening.signal).then((again) => {
+      if (listening.signal.aborted) return;
+      io.stderr.write(saying.again(again));
+      io.exit(EXIT.interrupted);
+    });
+  });
+  return { signal: stop.signal, end: () => listening.abort() };
+}
+
+// src/commands/shared/options/api.ts
+function addApiOptions(command, { concurrency = "targets read at once (default 8)" } = {}) {
+  command.addOption(new Option("--api-base <url>", `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`));
+  if (concurrency) command.option("--concurrency <n>", concurrency);
+  return command.option(
+    "--retry-budget <duration>",
+    `how long a failed API call (429, 5xx, timeout, lost connection) is retried, with jittered backoff of ${DEFAULT_MIN_BACKOFF_MS / 1e3} s to ${DEFAULT_MAX_BACKOFF_MS / 1e3} s: a duration (90s, 2m, 1m30s) or seconds (default ${DEFAULT_RETRY_BUDGET_MS / 6e4}m; 0: no retry)`
+  ).option("--max-retries <n>", "also stop after N retries of a call (default: no count, only --retry-budget)");
+}
+function addRateLimitOption(command) {
+  return command.option(
+    "--rate-limit <n/seconds>",
+    `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`
+  );
+}
+function apiSettings(flags, io, { readOnly }) {
+  const rateLimit = flags.rateLimit === void 0 ? DEFAULT_RATE_LIMIT : parseRateLimitSetting(flags.rateLimit);
+  if (!rateLimit) throw new UsageError(`--rate-limit takes N/SECONDS such as 1000/300, not "${flags.rateLimit}"`);
+  return {
+    apiBase: flags.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
+    readOnly,
+    retryBudgetMs: flags.retryBudget === void 0 ? DEFAULT_RETRY_BUDGET_MS : parseRetryBudget(flags.retryBudget),
+    ...flags.maxRetries === void 0 ? {} : { retries: wholeNumber("--max-retries", flags.maxRetries, 0) },
+    rateLimit,
+    ...flags.concurrency === void 0 ? {} : { concurrency: wholeNumber("--concurrency", flags.concurrency, 1) },
+    ...io.retryTiming ? { timing: io.retryTiming } : {}
+  };
+}
+function parseRetryBudget(text2) {
+  const trimmed = text2.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
+  const nanos = parseDuration(trimmed);
+  if (nanos !== void 0 && nanos >= 0n) return Number(nanos / 1000000n);
+  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text2}"`);
+}
+function wholeNumber(option, text2, min) {
+  const n3 = Number(text2);
+  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text2}"`);
+  return n3;
+}
+
 // src/config/interpolate.ts
 var VARIABLE_PREFIX = "ZTSYNC_";
 var NO_ENV = { readable: [], credentials: [] };
@@ -33544,9 +33733,10 @@ function undeclaredCredentials(targets, policy) {
     const key = formatPosition(credentialsEnv.position);
     if (seen.has(key)) continue;
     seen.add(key);
+    const { name } = credentialsEnv;
     out.push({
       ...credentialsEnv.position,
-      message: `credentials_env names ${credentialsEnv.name}, which this run has not declared to hold an API token: name a variable starting with ${CREDENTIAL_PREFIX}, or declare it in the workflow with --credentials-env ${credentialsEnv.name}`,
+      message: isRunnerVariable(name) ? `credentials_env names ${name}, a variable of the CI runner, which never holds a Cloudflare API token: name a variable starting with ${CREDENTIAL_PREFIX}` : `credentials_env names ${name}, which this run has not declared to hold an API token: name a variable starting with ${CREDENTIAL_PREFIX}, or declare it in the workflow with --credentials-env ${name}`,
       path: ""
     });
   }
@@ -33561,7 +33751,10 @@ function addEnvironmentOptions(command) {
 function environmentSettings(flags, env) {
   const fromEnv = (env[ENV_ALLOW_VARIABLE] ?? "").split(/[\s,]+/).filter(Boolean);
   const credentials = unique2(flags.credentialsEnv ?? []);
-  for (const name of credentials) checkName("--credentials-env", name);
+  for (const name of credentials) {
+    checkName("--credentials-env", name);
+    if (isRunnerVariable(name)) throw new UsageError(`--credentials-env ${name}: a variable of the CI runner, which never holds a Cloudflare API token`);
+  }
   const readable = unique2([...flags.envAllow ?? [], ...fromEnv]);
   for (const name of readable) {
     const option = flags.envAllow?.includes(name) ? "--env-allow" : ENV_ALLOW_VARIABLE;
@@ -33606,125 +33799,6 @@ function closest(word, candidates) {
   return best?.candidate;
 }
 
-// src/resources/safety.ts
-var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
-var replaced = (before) => isSet2(before);
-var turnedOff = (before, after) => before === true && after !== true;
-var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
-var longer = (before, after) => {
-  const was = typeof before === "string" ? parseDuration(before) : void 0;
-  if (was === void 0) return false;
-  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
-  return now === void 0 || now > was;
-};
-var SAFETY_RULES = [
-  {
-    name: "auth-domain-change",
-    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
-    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
-  },
-  {
-    name: "deny-unmatched-requests-off",
-    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
-  },
-  {
-    name: "ui-read-only-off",
-    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
-    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
-  },
-  {
-    name: "mfa-weakened",
-    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
-    triggers: [
-      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
-      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
-      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
-    ]
-  },
-  {
-    name: "warp-auth-off",
-    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
-    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
-  },
-  {
-    name: "doh-token-replaced",
-    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
-    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
-  }
-];
-var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
-var CHANGE_BUDGET_RULE = "max-changed-targets";
-
-// src/plan/safety.ts
-var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
-var DEFAULT_BUDGET_MIN_TARGETS = 8;
-function parseBudget(text2) {
-  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
-  if (!m2) return void 0;
-  const n3 = Number(m2[1]);
-  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
-  return { kind: "count", count: n3 };
-}
-function checkSafety(plan, options = {}) {
-  const blocked2 = [];
-  const allowed = [];
-  for (const target2 of plan.targets) {
-    for (const resource of target2.resources) {
-      if (resource.action === "noop") continue;
-      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
-    }
-  }
-  const budget = judgeBudget(plan, options.budget, options.fleet);
-  if (budget.blocked) blocked2.push(budget.blocked);
-  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
-}
-function judgeChange(target2, resource, change, allow, blocked2, allowed) {
-  for (const rule of SAFETY_RULES) {
-    for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
-      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
-      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
-      if (allowance) {
-        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
-      } else {
-        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
-      }
-    }
-  }
-}
-function unusedAllowances(plan, allow) {
-  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
-  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
-  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
-}
-function judgeBudget(plan, given, fleet) {
-  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
-  const budget = given ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
-  if (!budget) return { report: null };
-  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
-  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
-  const targets = plan.targets.length;
-  const changed = plan.targets.filter(targetChanges).length;
-  const max = budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
-  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
-  const report = { max, limit, changed, targets, shard };
-  if (changed <= limit) return { report };
-  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
-  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
-  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? "" : ", the default"}${share}); if that is intended, raise it with --max-changed-targets N or N%`;
-  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
-}
-function shares(limit, sizes) {
-  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
-  if (total === 0) return sizes.map(() => 0);
-  const quotas = sizes.map((size) => limit * size / total);
-  const result = quotas.map(Math.floor);
-  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
-  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
-  return result;
-}
-
 // src/commands/shared/options/safety.ts
 var DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === "percent" ? `${DEFAULT_BUDGET.percent}%` : String(DEFAULT_BUDGET.count);
 function addSafetyOptions(command) {
@@ -33733,7 +33807,7 @@ function addSafetyOptions(command) {
 function safetySettings(flags) {
   const allow = (flags.allow ?? []).map((rule) => {
     if (!SAFETY_RULE_NAMES.includes(rule)) {
-      const hint = rule === CHANGE_BUDGET_RULE ? "; the change budget is set with --max-changed-targets N or N%" : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
+      const hint = rule === CHANGE_BUDGET_RULE ? '; the change budget is not a rule: raise it in the config (budget: { max_changed_targets: "N%", reason: "why" }) or for one run with --max-changed-targets N or N%' : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
       throw new UsageError(`--allow: unknown safety rule "${rule}"${hint}`);
     }
     return { rule, via: "flag", reason: null, source: null };
@@ -34347,7 +34421,17 @@ function buildSchema() {
       },
       accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
       zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
-      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
+      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } },
+      budget: {
+        type: "object",
+        description: "The change budget: a plan that would change more targets than this is blocked (exit 3). Set at most once across the files; shown in every plan with its reason. Without it, plans of 8 targets or more may change 25 % of them.",
+        additionalProperties: false,
+        required: ["max_changed_targets", "reason"],
+        properties: {
+          max_changed_targets: { type: ["string", "integer"], pattern: "^(?:100|[1-9]?[0-9])%$", minimum: 0, description: `At most this many targets (12), or this percentage of the plan's targets ("40%"), may change.`, examples: ["40%", 12] },
+          reason: { type: "string", minLength: 1, description: "Why the budget is what it is: shown in every plan for reviewers." }
+        }
+      }
     },
     $defs: defs
   };
@@ -34514,7 +34598,11 @@ function coverageProblem(coverage) {
   return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
 }
 function unknownDesired(plan) {
+  const targets = /* @__PURE__ */ new Set();
   for (const target2 of plan.targets) {
+    const key = `${target2.scope}:${String(target2.id).toLowerCase()}`;
+    if (targets.has(key)) return `${target2.scope} ${visible(target2.id)} is there twice`;
+    targets.add(key);
     const seen = /* @__PURE__ */ new Set();
     for (const resource of target2.resources) {
       const at = `${target2.scope} ${visible(target2.id)} ${resource.type}`;
@@ -34865,6 +34953,10 @@ function valueMessage(f2, path, error) {
   const field = fieldAt(path);
   const name = String(path[path.length - 1] ?? "");
   const data = error.data;
+  if (path[0] === "budget" && name === "max_changed_targets") {
+    return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f2, path) ?? JSON.stringify(data)}`;
+  }
+  if (path[0] === "budget" && name === "reason" && error.keyword === "minLength") return "the budget's reason cannot be empty: reviewers read it in every plan";
   if (field?.type.kind === "duration" && ["pattern", "format", "formatMinimum", "formatMaximum"].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }
@@ -34904,7 +34996,7 @@ var TYPE_NAMES = {
 };
 function typeMessage(f2, path, expected, data, field) {
   const name = String(path[path.length - 1] ?? "");
-  if (path.length === 0) return "a config file must be a mapping with the keys defaults, accounts, zones and allow";
+  if (path.length === 0) return "a config file must be a mapping with the keys defaults, accounts, zones, allow and budget";
   if (data === null) {
     if (typeof path[path.length - 1] === "number") return "empty list item";
     const explicit = sourceText(f2, path);
@@ -35549,7 +35641,7 @@ async function checkSoundBlockFile(path, text2, env) {
   if (interpolated.diagnostics.length > 0 || !await passesSchema(file.data)) return void 0;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return void 0;
-  return { placed: placeFile(file), allow: allow.candidates, reads: interpolated.reads, unchecked: [], diagnostics: [] };
+  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, unchecked: [], diagnostics: [] };
 }
 function mayReference(text2) {
   return text2.includes("$") || text2.includes("\\");
@@ -35561,7 +35653,11 @@ async function checkDocument(path, text2, env) {
   const unreadPaths = new Set(unread.map((d2) => d2.path));
   const invalid = (await schemaDiagnostics(loaded.file)).filter((d2) => !unreadPaths.has(d2.path));
   const allow = allowCandidates(loaded.file);
-  return { placed: placeFile(loaded.file), allow: allow.candidates, reads, unchecked: loaded.file.unchecked ?? [], diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, unchecked: loaded.file.unchecked ?? [], diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+}
+function budgetOf(file) {
+  const budget = configBudget(file);
+  return budget ? { budget } : {};
 }
 
 // src/config/rules.ts
@@ -35678,10 +35774,15 @@ async function checkFiles(sources, found, env, credentialNames) {
   const placed2 = [];
   const candidates = [];
   const reads = [];
+  let budget;
   const unchecked = /* @__PURE__ */ new Set();
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
     diagnostics.push(...checked.diagnostics);
+    if (checked.budget && budget) {
+      diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: "budget" });
+    }
+    budget ??= checked.budget;
     if (checked.placed) placed2.push(checked.placed);
     candidates.push(...checked.allow);
     reads.push(...checked.reads);
@@ -35696,7 +35797,7 @@ async function checkFiles(sources, found, env, credentialNames) {
   const refused = new Set(diagnostics.map(formatPosition));
   const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
-  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow }, diagnostics: [], warnings, reads, credentialNames: own };
+  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow, ...budget ? { budget } : {} }, diagnostics: [], warnings, reads, credentialNames: own };
 }
 function sortDiagnostics(diagnostics) {
   const byText = (a3, b2) => a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
@@ -35914,8 +36015,15 @@ async function planPipeline(settings, sink) {
     sink.refused(refusals, { plan: built, targets, stopped });
     if (stopped) return { kind: "refused", plan: built, clients };
   }
+  const marked = base ? markOrigins(built, base, settings.baseline) : built;
   const configAllows = configAllowances(state.allow);
-  const checked = checkSafety(built, { allow: [...configAllows, ...settings.safety.allow ?? []], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
+  const checked = checkSafety(marked, {
+    allow: [...configAllows, ...settings.safety.allow ?? []],
+    budget: settings.safety.budget,
+    ...state.budget ? { configBudget: state.budget } : {},
+    countIntroduced: base !== null,
+    fleet: shardedFleet(state.targets, settings.selection)
+  });
   sink.warnings(
     unusedAllowances(checked, configAllows).map((unused) => ({
       ...unused.source,
@@ -35924,8 +36032,7 @@ async function planPipeline(settings, sink) {
       severity: "warning"
     }))
   );
-  const marked = base ? markOrigins(checked, base, settings.baseline) : checked;
-  const plan = settings.attribute ? await attributePlan(marked, clients, { now: new Date(marked.created_at), concurrency: settings.api.concurrency }) : marked;
+  const plan = settings.attribute ? await attributePlan(checked, clients, { now: new Date(checked.created_at), concurrency: settings.api.concurrency }) : checked;
   const leaking = targetsHoldingSecrets(plan, [...clients.secrets(), ...secretsFromEnv(sink.env, settings.environment.credentials)]);
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(", ")}: a config value or an API answer holds it); nothing was written`);
@@ -36182,7 +36289,7 @@ async function savedPlan(paths, options, io, record) {
       return null;
     }
     config = { targets: state.targets, commit: (await configCommit(paths)).commit };
-    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
+    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], ...state.budget ? { configBudget: state.budget } : {}, fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
   }
   const review = await reviewSavedPlan(plan, { version: VERSION, now: /* @__PURE__ */ new Date(), maxAgeMs, safety: judged, ...config ? { config } : {} });
   if (!review.ok) return refuse(`refusing the saved plan ${file}: ${review.reason}`);
@@ -36286,8 +36393,11 @@ ${outcome}
   const unconfirmedTargets = result.targets.filter((t2) => t2.outcome === "unconfirmed");
   if (unconfirmedTargets.length > 0) io.stdout.write(c4.yellow(`Written but not confirmed (run plan to check): ${visible(unconfirmedTargets.map((t2) => `${t2.scope} ${t2.id}`).join(", "))}
 `));
-  if (failedTargets.length + skipped2 > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${visible(options.results)}
+  if (failedTargets.length + skipped2 > 0 && options.results) {
+    const hint = checkSnapshot ? `Plan just those again, to review before applying: plan <config paths> --only-failed ${visible(options.results)}` : `Retry just those with --only-failed ${visible(options.results)}`;
+    io.stdout.write(`${hint}
 `);
+  }
   for (const refusal of clients.refusals().filter((r2) => !refusedWhilePlanning.has(r2.error))) {
     io.stderr.write(`ztsync: ${visible(explainRefusal(refusal))}. Stopped: no further target of that credential was started.
 `);
@@ -36465,70 +36575,25 @@ function checkConfigChange(change) {
   return out;
 }
 
-// src/emulator/random.ts
-function seededRandom(seed) {
-  let a3 = seed >>> 0;
-  return () => {
-    a3 = a3 + 1831565813 >>> 0;
-    let t2 = a3;
-    t2 = Math.imul(t2 ^ t2 >>> 15, t2 | 1);
-    t2 ^= t2 + Math.imul(t2 ^ t2 >>> 7, t2 | 61);
-    return ((t2 ^ t2 >>> 14) >>> 0) / 4294967296;
-  };
+// src/emulator/key-rotation.ts
+var KEY_ROTATION_DAYS = { min: 21, max: 365, default: 365 };
+var NANOS_PER_DAY = 24n * 3600000000000n;
+function keyRotationDaysProblem(value) {
+  if (Number.isInteger(value) && value >= KEY_ROTATION_DAYS.min && value <= KEY_ROTATION_DAYS.max) return void 0;
+  return `must be a whole number of days from ${KEY_ROTATION_DAYS.min} to ${KEY_ROTATION_DAYS.max}, not ${describe2(value)}`;
+}
+function dohDurationProblem(duration2, rotationDays) {
+  const days = rotationDays ?? KEY_ROTATION_DAYS.default;
+  const nanos = parseDuration(duration2);
+  if (nanos === void 0 || nanos <= BigInt(days) * NANOS_PER_DAY) return void 0;
+  return `${describe2(duration2)} is longer than the account's key rotation period (${days} days, ${days * 24}h)`;
 }
 
-// src/emulator/rate-limit.ts
-var SlidingWindow = class {
-  constructor(limit, clock) {
-    this.limit = limit;
-    this.clock = clock;
-  }
-  limit;
-  clock;
-  /** Accepted request times (ms) per credential key, oldest first. */
-  seen = /* @__PURE__ */ new Map();
-  /** Until when (ms) a credential that went over is refused. */
-  lockedUntil = /* @__PURE__ */ new Map();
-  get lockoutMs() {
-    return (this.limit.lockoutSeconds ?? this.limit.windowSeconds) * 1e3;
-  }
-  /** Count a request for this key, unless the window is full or the key is locked out; refused requests are not counted. */
-  take(key) {
-    const now = this.clock();
-    const windowMs = this.limit.windowSeconds * 1e3;
-    const times = (this.seen.get(key) ?? []).filter((t2) => t2 > now - windowMs);
-    this.seen.set(key, times);
-    const locked = this.lockedUntil.get(key);
-    if (locked !== void 0 && locked > now) return this.refuse(locked - now, { remaining: 0, resetSeconds: seconds2(locked - now) });
-    if (locked !== void 0) this.lockedUntil.delete(key);
-    if (times.length >= this.limit.requests) {
-      const slotFreeMs = times[0] + windowMs - now;
-      if (this.lockoutMs <= 0) return this.refuse(slotFreeMs, { remaining: 0, resetSeconds: seconds2(slotFreeMs) });
-      this.lockedUntil.set(key, now + this.lockoutMs);
-      return this.refuse(this.lockoutMs, { remaining: 0, resetSeconds: seconds2(this.lockoutMs) });
-    }
-    times.push(now);
-    return { allowed: true, status: { remaining: this.limit.requests - times.length, resetSeconds: seconds2(times[0] + windowMs - now) } };
-  }
-  refuse(waitMs, status) {
-    return { allowed: false, retryAfterSeconds: seconds2(waitMs), status };
-  }
-  /** The headers every answer of a credential carries: `Ratelimit` (this credential's state) and `Ratelimit-Policy`. */
-  headers(status) {
-    return {
-      ratelimit: `"default";r=${status.remaining};t=${status.resetSeconds}`,
-      "ratelimit-policy": `"burst";q=${this.limit.requests};w=${this.limit.windowSeconds}`
-    };
-  }
-};
-function seconds2(ms) {
-  return Math.max(1, Math.ceil(ms / 1e3));
-}
-function parseRateLimit(text2) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
-  if (!match) return void 0;
-  const limit = { requests: Number(match[1]), windowSeconds: Number(match[2]) };
-  return limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
+// src/emulator/request.ts
+function requireOwner(ctx) {
+  const owner = ctx.state.owner(ctx.scope, ctx.id);
+  if (!owner) throw unknownIdentifier(ctx.path);
+  return owner;
 }
 
 // src/emulator/seed.ts
@@ -36555,20 +36620,6 @@ var REVOKE_USER_BODY = /* @__PURE__ */ new Map([
 var MAX_EMAIL_LENGTH = 254;
 function isEmail(text2) {
   return typeof text2 === "string" && text2.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(text2);
-}
-
-// src/emulator/key-rotation.ts
-var KEY_ROTATION_DAYS = { min: 21, max: 365, default: 365 };
-var NANOS_PER_DAY = 24n * 3600000000000n;
-function keyRotationDaysProblem(value) {
-  if (Number.isInteger(value) && value >= KEY_ROTATION_DAYS.min && value <= KEY_ROTATION_DAYS.max) return void 0;
-  return `must be a whole number of days from ${KEY_ROTATION_DAYS.min} to ${KEY_ROTATION_DAYS.max}, not ${describe2(value)}`;
-}
-function dohDurationProblem(duration2, rotationDays) {
-  const days = rotationDays ?? KEY_ROTATION_DAYS.default;
-  const nanos = parseDuration(duration2);
-  if (nanos === void 0 || nanos <= BigInt(days) * NANOS_PER_DAY) return void 0;
-  return `${describe2(duration2)} is longer than the account's key rotation period (${days} days, ${days * 24}h)`;
 }
 
 // src/emulator/rules.ts
@@ -36611,8 +36662,15 @@ function parseSeed(input, now = () => /* @__PURE__ */ new Date()) {
 }
 function parseAccount(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "name", "created_on", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
   const account = { id: parseId(obj.id, [...at, "id"]) };
+  for (const key of ["name", "created_on"]) {
+    const value = obj[key];
+    if (value === void 0 || value === null) continue;
+    if (typeof value !== "string" || value.trim() === "") throw new SeedError([...at, key], `must be a non-empty string, not ${describe2(value)}`);
+    if (key === "created_on" && Number.isNaN(Date.parse(value))) throw new SeedError([...at, key], `must be a timestamp, not ${describe2(value)}`);
+    account[key] = value;
+  }
   if (obj.organization !== void 0 && obj.organization !== null) account.organization = parseOrganization(obj.organization, "account", [...at, "organization"], stamp);
   if (obj.key_rotation_interval_days !== void 0 && obj.key_rotation_interval_days !== null) {
     const problem = keyRotationDaysProblem(obj.key_rotation_interval_days);
@@ -36819,161 +36877,6 @@ function generateAccounts(count4) {
 }
 function hex(text2) {
   return createHash4("md5").update(`ztsync-emulator:${text2}`).digest("hex");
-}
-
-// src/emulator/identities.ts
-import { createHash as createHash5, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
-var AUDIT_READ_PERMISSIONS = ["Account Settings Read", "Account Settings Write"];
-var TokensError = class extends Error {
-};
-var TOKEN_KEYS2 = ["token", "name", "id", "owner", "email", "permissions"];
-function parseTokens(input) {
-  if (!Array.isArray(input)) throw new TokensError(`the tokens must be a JSON list of { token, name, id?, owner?, email?, permissions? }, not ${describe2(input)}`);
-  const tokens = input.map((item, i3) => {
-    const at = `tokens[${i3}]`;
-    if (!isPlainObject3(item)) throw new TokensError(`${at}: must be an object, not ${describe2(item)}`);
-    const unknown = Object.keys(item).find((k) => !TOKEN_KEYS2.includes(k));
-    if (unknown !== void 0) throw new TokensError(`${at}.${unknown}: is not a known key (expected ${TOKEN_KEYS2.join(", ")})`);
-    const text2 = (key, required) => {
-      const value = item[key];
-      if (value === void 0 && !required) return void 0;
-      if (typeof value !== "string" || value.trim() === "" || value.length > 1e3) throw new TokensError(`${at}.${key}: must be a non-empty text${key === "token" ? "" : `, not ${describe2(value)}`}`);
-      return value;
-    };
-    const token = { token: text2("token", true), name: text2("name", true) };
-    if (/\s/.test(token.token)) throw new TokensError(`${at}.token: must not contain spaces`);
-    const id = text2("id", false);
-    if (id !== void 0) token.id = id;
-    if (item.owner !== void 0) {
-      if (item.owner !== "account" && item.owner !== "user") throw new TokensError(`${at}.owner: must be account or user, not ${describe2(item.owner)}`);
-      token.owner = item.owner;
-    }
-    const email = text2("email", false);
-    if (email !== void 0) token.email = email;
-    if (token.owner === "user" && token.email === void 0) throw new TokensError(`${at}.email: a user-owned token needs its user's email`);
-    if (item.permissions !== void 0) {
-      if (!Array.isArray(item.permissions) || !item.permissions.every((p2) => typeof p2 === "string")) throw new TokensError(`${at}.permissions: must be a list of permission names`);
-      token.permissions = [...item.permissions];
-    }
-    return token;
-  });
-  const seen = /* @__PURE__ */ new Set();
-  for (const [i3, t2] of tokens.entries()) {
-    for (const key of [`secret:${t2.token}`, `id:${tokenId(t2)}`]) {
-      if (seen.has(key)) throw new TokensError(`tokens[${i3}]: ${key.startsWith("secret") ? "the same token is listed twice" : `the id ${describe2(tokenId(t2))} is listed twice`}`);
-      seen.add(key);
-    }
-  }
-  return tokens;
-}
-function loadTokensFile(path) {
-  let text2;
-  try {
-    text2 = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
-  }
-  let value;
-  try {
-    value = JSON.parse(text2);
-  } catch {
-    throw new TokensError(`--tokens ${path}: is not JSON`);
-  }
-  try {
-    return parseTokens(value);
-  } catch (err) {
-    throw new TokensError(`--tokens ${path}: ${err.message}`);
-  }
-}
-function tokenId(token) {
-  return token.id ?? hash(`token-id:${token.token}`).slice(0, 32);
-}
-function identify(headers, accepted, ip) {
-  const authorization = headers.authorization;
-  const email = single(headers["x-auth-email"]);
-  const key = single(headers["x-auth-key"]);
-  const restricted = accepted.token !== void 0 || (accepted.tokens?.length ?? 0) > 0;
-  const where = ip ? { ip_address: ip } : {};
-  if (authorization !== void 0) {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-    if (!bearer) throw authenticationError(401);
-    const named = accepted.tokens?.find((t2) => sameSecret(bearer, t2.token));
-    if (named) {
-      const owner = named.owner ?? "account";
-      const id2 = tokenId(named);
-      const actor = { type: owner, context: "api_token", token_id: id2, token_name: named.name, ...where };
-      if (owner === "user") actor.email = named.email;
-      return { key: hash(`token:${bearer}`), actor, token: { id: id2, owner, ...named.permissions ? { permissions: named.permissions } : {} } };
-    }
-    if (restricted && !(accepted.token !== void 0 && sameSecret(bearer, accepted.token))) throw authenticationError(401);
-    const id = tokenId({ token: bearer });
-    return { key: hash(`token:${bearer}`), actor: { type: "account", context: "api_token", token_id: id, ...where }, token: { id, owner: "account" } };
-  }
-  if (email || key) {
-    if (!email || !key) throw authenticationError(401);
-    if (restricted) throw authenticationError(401);
-    return { key: hash(`key:${email}:${key}`), actor: { type: "user", context: "api_key", email, ...where } };
-  }
-  throw authenticationError(401);
-}
-function hasPermission(identity, accepted) {
-  const granted = identity.token?.permissions;
-  return granted === void 0 || granted.some((p2) => accepted.includes(p2));
-}
-function single(value) {
-  return Array.isArray(value) ? value[0] : value;
-}
-function hash(text2) {
-  return createHash5("sha256").update(text2).digest("hex");
-}
-function sameSecret(given, expected) {
-  return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
-}
-
-// src/emulator/request.ts
-function requireOwner(ctx) {
-  const owner = ctx.state.owner(ctx.scope, ctx.id);
-  if (!owner) throw unknownIdentifier(ctx.path);
-  return owner;
-}
-
-// src/emulator/account-routes.ts
-var INVALID_TOKEN = 1e3;
-function matchAccountRoute(method, path) {
-  if (method !== "GET") return void 0;
-  if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
-  const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
-  if (!match) return void 0;
-  let id;
-  try {
-    id = decodeURIComponent(match[1]);
-  } catch {
-    return void 0;
-  }
-  return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
-}
-function route(key, id, handler) {
-  return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
-}
-function listAuditLog(ctx) {
-  requireOwner(ctx);
-  if (!ctx.identity || !hasPermission(ctx.identity, AUDIT_READ_PERMISSIONS)) {
-    throw new ApiError(403, [{ code: 1e4, message: `Authentication error: the token lacks the ${AUDIT_READ_PERMISSIONS[0]} permission` }]);
-  }
-  const { result, result_info } = ctx.state.audit.list(ctx.id, ctx.query, ctx.now(), ctx.auditCursorStyle ?? "cursors");
-  return { status: 200, result, resultInfo: result_info };
-}
-function verifyUserToken(ctx) {
-  return verified(ctx.identity, "user");
-}
-function verifyAccountToken(ctx) {
-  requireOwner(ctx);
-  return verified(ctx.identity, "account");
-}
-function verified(identity, owner) {
-  if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
-  return { status: 200, result: { id: identity.token.id, status: "active" } };
 }
 
 // src/emulator/doh.ts
@@ -37187,33 +37090,193 @@ function readActor(value) {
   return actor;
 }
 
-// src/emulator/admin.ts
-var RAY = "0000000000000000-EMU";
-async function handleAdmin(ctx, req, res) {
-  const body = await req.body;
-  try {
-    if (ctx.token !== void 0 || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
-    const route2 = `${req.method} ${req.path}`;
-    if (route2 === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
-    if (route2 === "GET /config") return sendJson(res, RAY, 200, ctx.config);
-    if (route2 === "POST /reset") {
-      ctx.state.reset(parseJsonBody(body));
-      return sendJson(res, RAY, 200, ctx.state.snapshot());
+// src/emulator/accounts-list.ts
+var ACCOUNTS_PER_PAGE = { min: 5, max: 50, default: 20 };
+var QUERY = /* @__PURE__ */ new Set(["page", "per_page", "direction", "name"]);
+function accountName(account) {
+  return account.name ?? `Account ${account.id.slice(0, 8)}`;
+}
+function listAccounts(ctx) {
+  const { page, perPage, direction, name } = accountsQuery(ctx.query);
+  const accounts = (ctx.state.snapshot().accounts ?? []).map((a3) => ({ id: a3.id, name: accountName(a3), type: "standard", created_on: a3.created_on ?? "2024-01-01T00:00:00.000000Z", settings: { enforce_twofactor: false, abuse_contact_email: null } })).filter((a3) => name === void 0 || a3.name === name).sort((a3, b2) => compare(a3.name, b2.name) || compare(a3.id, b2.id));
+  if (direction === "desc") accounts.reverse();
+  const result = accounts.slice((page - 1) * perPage, page * perPage);
+  return {
+    status: 200,
+    result,
+    resultInfo: { page, per_page: perPage, count: result.length, total_count: accounts.length, total_pages: Math.ceil(accounts.length / perPage) }
+  };
+}
+function compare(a3, b2) {
+  return a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
+}
+function accountsQuery(query) {
+  for (const key of query.keys()) if (!QUERY.has(key)) throw badQuery(`unknown parameter ${JSON.stringify(key)} (page, per_page, direction, name)`);
+  const page = whole(query, "page", 1, Number.MAX_SAFE_INTEGER, 1);
+  const perPage = whole(query, "per_page", ACCOUNTS_PER_PAGE.min, ACCOUNTS_PER_PAGE.max, ACCOUNTS_PER_PAGE.default);
+  const direction = query.get("direction") ?? "asc";
+  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  const name = query.get("name") ?? void 0;
+  return { page, perPage, direction, ...name === void 0 ? {} : { name } };
+}
+function whole(query, key, min, max, fallback) {
+  const text2 = query.get(key);
+  if (text2 === null) return fallback;
+  const n3 = Number(text2);
+  if (!/^\d+$/.test(text2) || n3 < min || n3 > max) throw badQuery(`${key} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text2)}`);
+  return n3;
+}
+function badQuery(detail) {
+  return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
+}
+
+// src/emulator/identities.ts
+import { createHash as createHash5, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+var AUDIT_READ_PERMISSIONS = ["Account Settings Read", "Account Settings Write"];
+var TokensError = class extends Error {
+};
+var TOKEN_KEYS2 = ["token", "name", "id", "owner", "email", "permissions"];
+function parseTokens(input) {
+  if (!Array.isArray(input)) throw new TokensError(`the tokens must be a JSON list of { token, name, id?, owner?, email?, permissions? }, not ${describe2(input)}`);
+  const tokens = input.map((item, i3) => {
+    const at = `tokens[${i3}]`;
+    if (!isPlainObject3(item)) throw new TokensError(`${at}: must be an object, not ${describe2(item)}`);
+    const unknown = Object.keys(item).find((k) => !TOKEN_KEYS2.includes(k));
+    if (unknown !== void 0) throw new TokensError(`${at}.${unknown}: is not a known key (expected ${TOKEN_KEYS2.join(", ")})`);
+    const text2 = (key, required) => {
+      const value = item[key];
+      if (value === void 0 && !required) return void 0;
+      if (typeof value !== "string" || value.trim() === "" || value.length > 1e3) throw new TokensError(`${at}.${key}: must be a non-empty text${key === "token" ? "" : `, not ${describe2(value)}`}`);
+      return value;
+    };
+    const token = { token: text2("token", true), name: text2("name", true) };
+    if (/\s/.test(token.token)) throw new TokensError(`${at}.token: must not contain spaces`);
+    const id = text2("id", false);
+    if (id !== void 0) token.id = id;
+    if (item.owner !== void 0) {
+      if (item.owner !== "account" && item.owner !== "user") throw new TokensError(`${at}.owner: must be account or user, not ${describe2(item.owner)}`);
+      token.owner = item.owner;
     }
-    if (route2 === "POST /config") {
-      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
-      return sendJson(res, RAY, 200, ctx.config);
+    const email = text2("email", false);
+    if (email !== void 0) token.email = email;
+    if (token.owner === "user" && token.email === void 0) throw new TokensError(`${at}.email: a user-owned token needs its user's email`);
+    if (item.permissions !== void 0) {
+      if (!Array.isArray(item.permissions) || !item.permissions.every((p2) => typeof p2 === "string")) throw new TokensError(`${at}.permissions: must be a list of permission names`);
+      token.permissions = [...item.permissions];
     }
-    if (route2 === "GET /audit") return sendJson(res, RAY, 200, ctx.state.audit.all());
-    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
-    throw noRoute();
-  } catch (err) {
-    if (err instanceof SeedError || err instanceof ConfigError) {
-      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
+    return token;
+  });
+  const seen = /* @__PURE__ */ new Set();
+  for (const [i3, t2] of tokens.entries()) {
+    for (const key of [`secret:${t2.token}`, `id:${tokenId(t2)}`]) {
+      if (seen.has(key)) throw new TokensError(`tokens[${i3}]: ${key.startsWith("secret") ? "the same token is listed twice" : `the id ${describe2(tokenId(t2))} is listed twice`}`);
+      seen.add(key);
     }
-    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
-    throw err;
   }
+  return tokens;
+}
+function loadTokensFile(path) {
+  let text2;
+  try {
+    text2 = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
+  }
+  let value;
+  try {
+    value = JSON.parse(text2);
+  } catch {
+    throw new TokensError(`--tokens ${path}: is not JSON`);
+  }
+  try {
+    return parseTokens(value);
+  } catch (err) {
+    throw new TokensError(`--tokens ${path}: ${err.message}`);
+  }
+}
+function tokenId(token) {
+  return token.id ?? hash(`token-id:${token.token}`).slice(0, 32);
+}
+function identify(headers, accepted, ip) {
+  const authorization = headers.authorization;
+  const email = single(headers["x-auth-email"]);
+  const key = single(headers["x-auth-key"]);
+  const restricted = accepted.token !== void 0 || (accepted.tokens?.length ?? 0) > 0;
+  const where = ip ? { ip_address: ip } : {};
+  if (authorization !== void 0) {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    if (!bearer) throw authenticationError(401);
+    const named = accepted.tokens?.find((t2) => sameSecret(bearer, t2.token));
+    if (named) {
+      const owner = named.owner ?? "account";
+      const id2 = tokenId(named);
+      const actor = { type: owner, context: "api_token", token_id: id2, token_name: named.name, ...where };
+      if (owner === "user") actor.email = named.email;
+      return { key: hash(`token:${bearer}`), actor, token: { id: id2, owner, ...named.permissions ? { permissions: named.permissions } : {} } };
+    }
+    if (restricted && !(accepted.token !== void 0 && sameSecret(bearer, accepted.token))) throw authenticationError(401);
+    const id = tokenId({ token: bearer });
+    return { key: hash(`token:${bearer}`), actor: { type: "account", context: "api_token", token_id: id, ...where }, token: { id, owner: "account" } };
+  }
+  if (email || key) {
+    if (!email || !key) throw authenticationError(401);
+    if (restricted) throw authenticationError(401);
+    return { key: hash(`key:${email}:${key}`), actor: { type: "user", context: "api_key", email, ...where } };
+  }
+  throw authenticationError(401);
+}
+function hasPermission(identity, accepted) {
+  const granted = identity.token?.permissions;
+  return granted === void 0 || granted.some((p2) => accepted.includes(p2));
+}
+function single(value) {
+  return Array.isArray(value) ? value[0] : value;
+}
+function hash(text2) {
+  return createHash5("sha256").update(text2).digest("hex");
+}
+function sameSecret(given, expected) {
+  return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
+}
+
+// src/emulator/account-routes.ts
+var INVALID_TOKEN = 1e3;
+function matchAccountRoute(method, path) {
+  if (method !== "GET") return void 0;
+  if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
+  if (path === "/accounts") return route("GET /accounts", "", listAccounts);
+  const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
+  if (!match) return void 0;
+  let id;
+  try {
+    id = decodeURIComponent(match[1]);
+  } catch {
+    return void 0;
+  }
+  return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
+}
+function route(key, id, handler) {
+  return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
+}
+function listAuditLog(ctx) {
+  requireOwner(ctx);
+  if (!ctx.identity || !hasPermission(ctx.identity, AUDIT_READ_PERMISSIONS)) {
+    throw new ApiError(403, [{ code: 1e4, message: `Authentication error: the token lacks the ${AUDIT_READ_PERMISSIONS[0]} permission` }]);
+  }
+  const { result, result_info } = ctx.state.audit.list(ctx.id, ctx.query, ctx.now(), ctx.auditCursorStyle ?? "cursors");
+  return { status: 200, result, resultInfo: result_info };
+}
+function verifyUserToken(ctx) {
+  return verified(ctx.identity, "user");
+}
+function verifyAccountToken(ctx) {
+  requireOwner(ctx);
+  return verified(ctx.identity, "account");
+}
+function verified(identity, owner) {
+  if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
+  return { status: 200, result: { id: identity.token.id, status: "active" } };
 }
 
 // src/emulator/hostile.ts
@@ -37488,6 +37551,126 @@ function sendJson(res, ray, status, body, headers = {}) {
   res.end(text2);
 }
 
+// src/emulator/admin.ts
+var RAY = "0000000000000000-EMU";
+async function handleAdmin(ctx, req, res) {
+  const body = await req.body;
+  try {
+    checkLocal(req, ctx);
+    if (ctx.token !== void 0 || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
+    const route2 = `${req.method} ${req.path}`;
+    if (route2 === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
+    if (route2 === "GET /config") return sendJson(res, RAY, 200, ctx.config);
+    if (route2 === "POST /reset") {
+      ctx.state.reset(parseJsonBody(body));
+      return sendJson(res, RAY, 200, ctx.state.snapshot());
+    }
+    if (route2 === "POST /config") {
+      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
+      return sendJson(res, RAY, 200, ctx.config);
+    }
+    if (route2 === "GET /audit") return sendJson(res, RAY, 200, ctx.state.audit.all());
+    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
+    throw noRoute();
+  } catch (err) {
+    if (err instanceof SeedError || err instanceof ConfigError) {
+      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
+    }
+    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
+    throw err;
+  }
+}
+function checkLocal(req, ctx) {
+  if (req.headers.origin !== void 0) {
+    throw new ApiError(403, [{ code: CODES.authentication, message: "admin endpoints refuse requests that carry an Origin header (sent by web pages): use curl or a script" }]);
+  }
+  const host = hostName(req.headers.host);
+  if (ctx.loopbackOnly && !isLoopbackName(host)) {
+    throw new ApiError(403, [{ code: CODES.authentication, message: `admin endpoints answer only to a loopback Host (localhost, 127.0.0.1, ::1), not ${JSON.stringify(host)}` }]);
+  }
+  if (req.method !== "GET" && !isJsonType(req.headers["content-type"])) {
+    throw new ApiError(400, [{ code: CODES.malformedBody, message: `admin requests with a body must be sent as application/json, not ${req.headers["content-type"] === void 0 ? "without a Content-Type" : JSON.stringify(req.headers["content-type"])}` }]);
+  }
+}
+function hostName(header2) {
+  const text2 = (header2 ?? "").trim().toLowerCase();
+  const bracketed = /^\[([^\]]*)\]/.exec(text2);
+  return bracketed ? bracketed[1] : text2.replace(/:\d*$/, "");
+}
+function isLoopbackName(host) {
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+function isJsonType(header2) {
+  const type = (header2 ?? "").split(";")[0].trim().toLowerCase();
+  return type === "application/json" || /^application\/[\w.+-]+\+json$/.test(type);
+}
+
+// src/emulator/random.ts
+function seededRandom(seed) {
+  let a3 = seed >>> 0;
+  return () => {
+    a3 = a3 + 1831565813 >>> 0;
+    let t2 = a3;
+    t2 = Math.imul(t2 ^ t2 >>> 15, t2 | 1);
+    t2 ^= t2 + Math.imul(t2 ^ t2 >>> 7, t2 | 61);
+    return ((t2 ^ t2 >>> 14) >>> 0) / 4294967296;
+  };
+}
+
+// src/emulator/rate-limit.ts
+var SlidingWindow = class {
+  constructor(limit, clock) {
+    this.limit = limit;
+    this.clock = clock;
+  }
+  limit;
+  clock;
+  /** Accepted request times (ms) per credential key, oldest first. */
+  seen = /* @__PURE__ */ new Map();
+  /** Until when (ms) a credential that went over is refused. */
+  lockedUntil = /* @__PURE__ */ new Map();
+  get lockoutMs() {
+    return (this.limit.lockoutSeconds ?? this.limit.windowSeconds) * 1e3;
+  }
+  /** Count a request for this key, unless the window is full or the key is locked out; refused requests are not counted. */
+  take(key) {
+    const now = this.clock();
+    const windowMs = this.limit.windowSeconds * 1e3;
+    const times = (this.seen.get(key) ?? []).filter((t2) => t2 > now - windowMs);
+    this.seen.set(key, times);
+    const locked = this.lockedUntil.get(key);
+    if (locked !== void 0 && locked > now) return this.refuse(locked - now, { remaining: 0, resetSeconds: seconds2(locked - now) });
+    if (locked !== void 0) this.lockedUntil.delete(key);
+    if (times.length >= this.limit.requests) {
+      const slotFreeMs = times[0] + windowMs - now;
+      if (this.lockoutMs <= 0) return this.refuse(slotFreeMs, { remaining: 0, resetSeconds: seconds2(slotFreeMs) });
+      this.lockedUntil.set(key, now + this.lockoutMs);
+      return this.refuse(this.lockoutMs, { remaining: 0, resetSeconds: seconds2(this.lockoutMs) });
+    }
+    times.push(now);
+    return { allowed: true, status: { remaining: this.limit.requests - times.length, resetSeconds: seconds2(times[0] + windowMs - now) } };
+  }
+  refuse(waitMs, status) {
+    return { allowed: false, retryAfterSeconds: seconds2(waitMs), status };
+  }
+  /** The headers every answer of a credential carries: `Ratelimit` (this credential's state) and `Ratelimit-Policy`. */
+  headers(status) {
+    return {
+      ratelimit: `"default";r=${status.remaining};t=${status.resetSeconds}`,
+      "ratelimit-policy": `"burst";q=${this.limit.requests};w=${this.limit.windowSeconds}`
+    };
+  }
+};
+function seconds2(ms) {
+  return Math.max(1, Math.ceil(ms / 1e3));
+}
+function parseRateLimit(text2) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
+  if (!match) return void 0;
+  const limit = { requests: Number(match[1]), windowSeconds: Number(match[2]) };
+  return limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
+}
+
 // src/emulator/audit.ts
 var RETENTION_MONTHS = 18;
 var MAX_LIMIT = 1e3;
@@ -37578,22 +37761,22 @@ var FILTERS = {
 };
 var CASELESS = /* @__PURE__ */ new Set(["actor_email", "raw_method"]);
 var SCALARS = /* @__PURE__ */ new Set(["since", "before", "limit", "direction", "cursor"]);
-function badQuery(detail) {
+function badQuery2(detail) {
   return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
 }
 function readQuery(query) {
   for (const name of new Set(query.keys())) {
     const base = name.replace(/(\[\])$/, "").replace(/(\.not|\[not\])$/, "");
-    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery(`${name} is not a parameter of this endpoint`);
+    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery2(`${name} is not a parameter of this endpoint`);
   }
   const since = time(query, "since");
   const before = time(query, "before");
-  if (since >= before) throw badQuery("since must be earlier than before");
+  if (since >= before) throw badQuery2("since must be earlier than before");
   const limitText = query.get("limit");
   const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery2(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
   const direction = query.get("direction") ?? "desc";
-  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  if (direction !== "asc" && direction !== "desc") throw badQuery2(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
   const cursor = query.get("cursor") ?? void 0;
   const filters2 = [];
   for (const [name, value] of Object.entries(FILTERS)) {
@@ -37610,9 +37793,9 @@ var DATE = /^\d{4}-\d{2}-\d{2}$/;
 var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 function time(query, name) {
   const text2 = query.get(name);
-  if (text2 === null || text2 === "") throw badQuery(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
+  if (text2 === null || text2 === "") throw badQuery2(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
   const ms = DATE.test(text2) ? Date.parse(`${text2}T00:00:00Z`) : RFC3339.test(text2) ? Date.parse(text2) : NaN;
-  if (Number.isNaN(ms)) throw badQuery(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
+  if (Number.isNaN(ms)) throw badQuery2(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
   return ms;
 }
 function inWindow(entry2, params, oldest) {
@@ -37630,7 +37813,7 @@ function startAfter(entries2, cursor) {
     after = void 0;
   }
   const index = typeof after === "string" ? entries2.findIndex((e3) => e3.id === after) : -1;
-  if (index < 0) throw badQuery("cursor is not one this query handed out");
+  if (index < 0) throw badQuery2("cursor is not one this query handed out");
   return index + 1;
 }
 
@@ -37723,8 +37906,13 @@ async function startEmulator(options = {}) {
       }
     }
   };
-  const server = createServer(createRequestHandler(ctx));
   const host = options.host ?? DEFAULT_HOST;
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  ctx.loopbackOnly = isLoopbackName(bare);
+  if (!ctx.loopbackOnly && options.token === void 0 && (options.tokens?.length ?? 0) === 0) {
+    throw new Error(`listening on ${host} reaches beyond this machine: give a token (ZTSYNC_EMULATOR_TOKEN, --token or --tokens), or listen on 127.0.0.1`);
+  }
+  const server = createServer(createRequestHandler(ctx));
   await new Promise((resolve7, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_PORT, host, () => {
@@ -37738,6 +37926,8 @@ async function startEmulator(options = {}) {
   return {
     url: origin + API_PREFIX,
     origin,
+    address: `http://${bare.includes(":") ? `[${bare}]` : bare}:${port}`,
+    loopbackOnly: ctx.loopbackOnly,
     state,
     config,
     reconfigure: (change) => ctx.reconfigure(checkConfigChange(change)),
@@ -37816,7 +38006,7 @@ of that credential gets 429 with retry-after. Every answer of the credential car
 In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"lockoutSeconds":30}.
 `;
 function emulatorCommand(io, setExit) {
-  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
+  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", `address to bind (default ${DEFAULT_HOST}); any other than a loopback address needs a token`, DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token; better set ${TOKEN_ENV}, which no process listing shows; otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
     new Option("--answer-style <style>", 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""').choices([...ANSWER_STYLES]).default("sparse")
   ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").option("--strict", "refuse (400) a write that carries a read-only field (trusted_accounts, created_at, …) instead of ignoring it").addHelpText("after", HELP_AFTER).action(async (opts) => {
     let options;
@@ -37831,6 +38021,10 @@ function emulatorCommand(io, setExit) {
     }
     io.stdout.write(`ztsync emulator listening on ${emulator.url}
 `);
+    if (!emulator.loopbackOnly) {
+      io.stderr.write(`ztsync emulator: warning: listening on ${emulator.address}, which other machines can reach; only requests with the token are served
+`);
+    }
     const signal = await io.stopSignal();
     await emulator.close();
     io.stdout.write(`ztsync emulator stopped (${signal})
@@ -38024,18 +38218,84 @@ function inTableOrder(type, scope, values) {
 }
 
 // src/import/read.ts
-async function readTargets(client, targets, concurrency) {
+async function readTargets(client, targets, concurrency, onDone = () => {
+}) {
   return mapLimit(targets, concurrency, async (target2) => {
-    const live = {};
     try {
-      for (const spec of RESOURCES) {
-        if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
-      }
-      return { ...target2, live, error: null };
-    } catch (err) {
-      return { ...target2, live, error: planError(err).message };
+      return await readTarget(client, target2);
+    } finally {
+      onDone();
     }
   });
+}
+async function readTarget(client, target2) {
+  const live = {};
+  try {
+    for (const spec of RESOURCES) {
+      if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
+    }
+    return { ...target2, live, error: null };
+  } catch (err) {
+    const failure = planError(err);
+    return { ...target2, live, error: failure.message, ...failure.status === void 0 ? {} : { status: failure.status } };
+  }
+}
+
+// src/import/targets.ts
+var ID2 = new RegExp(ID_PATTERN);
+var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
+function idProblem(id) {
+  if (ID2.test(id.toLowerCase())) return void 0;
+  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
+}
+function parseTargetsFile(path, text2) {
+  const targets = [];
+  const diagnostics = [];
+  text2.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.replace(/(^|\s)#.*$/, "");
+    if (line.trim() === "") return;
+    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
+    const match = LINE2.exec(line);
+    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
+    const [, indent, kind, gap, id] = match;
+    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
+    const problem = idProblem(id);
+    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
+    targets.push({ scope: kind, id: id.toLowerCase() });
+  });
+  return { targets, diagnostics };
+}
+function firstNonBlank(line) {
+  return line.length - line.trimStart().length + 1;
+}
+function orderTargets(targets) {
+  const seen = /* @__PURE__ */ new Set();
+  const unique3 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
+  return [...unique3.filter((t2) => t2.scope === "account"), ...unique3.filter((t2) => t2.scope === "zone")];
+}
+
+// src/import/discover.ts
+var ACCOUNTS_PER_PAGE2 = 50;
+async function listAccounts2(client) {
+  const seen = /* @__PURE__ */ new Map();
+  let ignored = 0;
+  for (let page = 1; ; page++) {
+    const answer = await client.get(`/accounts?page=${page}&per_page=${ACCOUNTS_PER_PAGE2}&direction=asc`);
+    if (!Array.isArray(answer.result)) throw client.unexpectedResult("GET", "/accounts", answer.status, answer.result);
+    let fresh = 0;
+    for (const item of answer.result) {
+      const id = isPlainObject3(item) && typeof item.id === "string" && !idProblem(item.id) ? item.id.toLowerCase() : void 0;
+      if (id === void 0) {
+        ignored++;
+        continue;
+      }
+      if (seen.has(id)) continue;
+      fresh++;
+      seen.set(id, { scope: "account", id, discovered: true, ...typeof item.name === "string" ? { name: item.name } : {} });
+    }
+    const totalPages = isPlainObject3(answer.resultInfo) && typeof answer.resultInfo.total_pages === "number" ? answer.resultInfo.total_pages : void 0;
+    if (answer.result.length === 0 || fresh === 0 || totalPages !== void 0 && page >= totalPages) return { accounts: [...seen.values()], ignored, pages: page };
+  }
 }
 
 // src/import/render.ts
@@ -38139,39 +38399,6 @@ function misread(text2) {
   return text2.includes("\n") || NOT_A_STRING.some((pattern) => pattern.test(text2));
 }
 
-// src/import/targets.ts
-var ID2 = new RegExp(ID_PATTERN);
-var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
-function idProblem(id) {
-  if (ID2.test(id.toLowerCase())) return void 0;
-  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
-}
-function parseTargetsFile(path, text2) {
-  const targets = [];
-  const diagnostics = [];
-  text2.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.replace(/(^|\s)#.*$/, "");
-    if (line.trim() === "") return;
-    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
-    const match = LINE2.exec(line);
-    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
-    const [, indent, kind, gap, id] = match;
-    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
-    const problem = idProblem(id);
-    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
-    targets.push({ scope: kind, id: id.toLowerCase() });
-  });
-  return { targets, diagnostics };
-}
-function firstNonBlank(line) {
-  return line.length - line.trimStart().length + 1;
-}
-function orderTargets(targets) {
-  const seen = /* @__PURE__ */ new Set();
-  const unique3 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
-  return [...unique3.filter((t2) => t2.scope === "account"), ...unique3.filter((t2) => t2.scope === "zone")];
-}
-
 // src/import/verify.ts
 var STDOUT_NAME = "<stdout>";
 async function checkImportFiles(files) {
@@ -38179,8 +38406,9 @@ async function checkImportFiles(files) {
   const { state, diagnostics } = await checkConfigTexts(sources, { env: {} });
   return { state, problems: diagnostics.map(formatDiagnostic) };
 }
-async function roundTripProblems(state, client, concurrency) {
-  const plan = await buildPlan(state, client, { concurrency });
+async function roundTripProblems(state, client, concurrency, onTarget = () => {
+}) {
+  const plan = await buildPlan(state, client, { concurrency, onTarget });
   const problems = [];
   for (const target2 of plan.targets) {
     const label = targetLabel(target2);
@@ -38203,6 +38431,7 @@ defaults (false, empty strings, lists and login_design) left out; doh.service_to
 Targets with nothing set yet are listed in a comment and not imported.
 
   --targets FILE   one target a line, "account <id>" or "zone <id>"; blank lines and # comments ignored
+  --all-accounts   every account the token can see (Cloudflare's GET /accounts, paged), with the targets given
   --out FILE       one .yaml file with every target
   --out-dir DIR    one file per target: DIR/accounts/<id>.yaml, DIR/zones/<id>.yaml (and DIR/defaults.yaml)
                    with neither, the config is printed to stdout
@@ -38215,7 +38444,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("-q, --quiet", "no progress line on stderr").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -38226,7 +38455,6 @@ async function runImport(options, io) {
   };
   const chosen = await chosenTargets(options);
   if ("problems" in chosen) return fail2(chosen.problems);
-  const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
   }
@@ -38234,14 +38462,34 @@ async function runImport(options, io) {
     throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
-  if (!options.force) {
-    const existing = existingPaths(plannedPaths(targets, options));
-    if (existing.length > 0) return fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was read or written.`]);
-  }
+  const inTheWay = (targets2, read2) => {
+    const existing = options.force ? [] : existingPaths(plannedPaths(targets2, options));
+    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read2 ? "" : "read or "}written.`]);
+  };
+  const refused = inTheWay(chosen.targets, false);
+  if (refused !== null) return refused;
   const api = apiSettings(options, io, { readOnly: true });
   const client = makeClients(api, io.env).for();
+  let targets = chosen.targets;
+  let found;
+  if (options.allAccounts) {
+    try {
+      found = await listAccounts2(client);
+    } catch (err) {
+      return fail2([visible(`GET /accounts: ${planError(err).message}`), "ztsync import: --all-accounts: the accounts the token can see could not be listed; nothing was written."]);
+    }
+    targets = withDiscovered(targets, found.accounts);
+    const refusedNow = inTheWay(targets, true);
+    if (refusedNow !== null) return refusedNow;
+    if (targets.length === 0) return fail2(["ztsync import: --all-accounts: the token sees no account, and no other target was given; nothing was written."]);
+  }
   const concurrency = api.concurrency ?? 8;
-  const live = await readTargets(client, targets, concurrency);
+  const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
+  const progress = (label, total) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
+  const reading = progress("import", targets.length);
+  const read = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
+  const forbidden = read.filter((t2) => t2.error !== null && t2.status === 403 && t2.discovered);
+  const live = read.filter((t2) => !forbidden.includes(t2));
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
     return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count(unreadable.length, "target")} could not be read; nothing was written.`]);
@@ -38253,13 +38501,14 @@ async function runImport(options, io) {
     return fail2([...checked.problems, `ztsync import: the live state cannot be written as valid config (${count(checked.problems.length, "problem")} above); nothing was written.`]);
   }
   if (options.verify) {
-    const problems = await roundTripProblems(checked.state, client, concurrency);
+    const verifying = progress("import --verify", checked.state.targets.length);
+    const problems = await roundTripProblems(checked.state, client, concurrency, () => verifying.targetDone()).finally(() => verifying.stop());
     if (problems.length > 0) {
       return fail2([...problems, `ztsync import: --verify: the imported config does not round-trip (${count(problems.length, "difference")} above); nothing was written.`]);
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const report = summary(model, where, Boolean(options.verify));
+  const report = (found ? discoveredLine(found, forbidden) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -38273,6 +38522,20 @@ async function runImport(options, io) {
   }
   io.stdout.write(report);
   return EXIT.ok;
+}
+function withDiscovered(given, discovered) {
+  const names = new Map(discovered.map((t2) => [t2.id, t2.name]));
+  const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
+  return orderTargets([...named, ...discovered]);
+}
+function discoveredLine(found, forbidden) {
+  const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
+  const lines = [`--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.`];
+  if (forbidden.length > 0) {
+    lines.push(`Left out ${count(forbidden.length, "account")} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? "it" : "them"}): ${forbidden.map((t2) => t2.id).join(", ")}.`);
+  }
+  return lines.map((l2) => `${l2}
+`).join("");
 }
 async function chosenTargets(options) {
   const given = [];
@@ -38297,7 +38560,7 @@ async function chosenTargets(options) {
     given.push(...parsed.targets);
   }
   if (problems.length > 0) return { problems };
-  if (given.length === 0) throw new UsageError("import needs targets: --account ID, --zone ID or --targets FILE");
+  if (given.length === 0 && !options.allAccounts) throw new UsageError("import needs targets: --account ID, --zone ID, --targets FILE or --all-accounts");
   return { targets: orderTargets(given) };
 }
 function plannedPaths(targets, options) {
@@ -38319,8 +38582,8 @@ function schemaReference(given) {
 function isUrl(text2) {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(text2);
 }
-function count(n3, noun) {
-  return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
+function count(n3, noun, plural2 = `${noun}s`) {
+  return `${n3} ${n3 === 1 ? noun : plural2}`;
 }
 function summary(model, where, verified2) {
   const accounts = model.targets.filter((t2) => t2.scope === "account").length;
