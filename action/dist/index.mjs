@@ -17652,7 +17652,7 @@ function intStringify(node, radix, prefix) {
     return prefix + value.toString(radix);
   return stringifyNumber(node);
 }
-var intIdentify, intResolve, intOct, int, intHex;
+var intIdentify, intResolve, intOct, int2, intHex;
 var init_int = __esm({
   "node_modules/yaml/browser/dist/schema/core/int.js"() {
     init_stringifyNumber();
@@ -17667,7 +17667,7 @@ var init_int = __esm({
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 8, opt),
       stringify: (node) => intStringify(node, 8, "0o")
     };
-    int = {
+    int2 = {
       identify: intIdentify,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -17705,7 +17705,7 @@ var init_schema = __esm({
       nullTag,
       boolTag,
       intOct,
-      int,
+      int2,
       intHex,
       floatNaN,
       floatExp,
@@ -18099,7 +18099,7 @@ function intStringify2(node, radix, prefix) {
   }
   return stringifyNumber(node);
 }
-var intIdentify3, intBin, intOct2, int2, intHex2;
+var intIdentify3, intBin, intOct2, int3, intHex2;
 var init_int2 = __esm({
   "node_modules/yaml/browser/dist/schema/yaml-1.1/int.js"() {
     init_stringifyNumber();
@@ -18122,7 +18122,7 @@ var init_int2 = __esm({
       resolve: (str2, _onError, opt) => intResolve2(str2, 1, 8, opt),
       stringify: (node) => intStringify2(node, 8, "0")
     };
-    int2 = {
+    int3 = {
       identify: intIdentify3,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -18340,7 +18340,7 @@ var init_schema3 = __esm({
       falseTag,
       intBin,
       intOct2,
-      int2,
+      int3,
       intHex2,
       floatNaN2,
       floatExp2,
@@ -18425,7 +18425,7 @@ var init_tags = __esm({
       floatExp,
       floatNaN,
       floatTime,
-      int,
+      int: int2,
       intHex,
       intOct,
       intTime,
@@ -31317,6 +31317,7 @@ var duration = (units = "go", bounds = {}) => ({
   units,
   ...bounds
 });
+var int = (bounds = {}) => ({ kind: "integer", ...bounds });
 var setOf = (items) => ({ kind: "set", items });
 var ALL2 = SCOPES;
 var ACCOUNT = ["account"];
@@ -31363,6 +31364,17 @@ function setPath(obj, path, value) {
     cur = cur[key];
   }
   cur[keys[keys.length - 1]] = value;
+}
+function groupOf(spec, field) {
+  const dot = field.path.indexOf(".");
+  return dot < 0 ? void 0 : spec.groups.find((g2) => g2.path === field.path.slice(0, dot));
+}
+function groupFields(spec, group, scope) {
+  return (scope ? writableFields(spec, scope) : spec.fields).filter((f2) => f2.path.startsWith(group + "."));
+}
+function lockedFor(rule, createdAt) {
+  const created = typeof createdAt === "string" ? Date.parse(createdAt) : NaN;
+  return !Number.isNaN(created) && created >= Date.parse(rule.createdOnOrAfter);
 }
 function isUnsetForRule(value) {
   return value === void 0 || value === null || value === "" || Array.isArray(value) && value.length === 0;
@@ -31738,6 +31750,8 @@ function normalize(field, value) {
     }
     case "enum":
       return value === "" ? void 0 : value;
+    case "integer":
+      return value;
     case "duration": {
       if (value === "") return void 0;
       const nanos = typeof value === "string" ? parseDuration(value) : void 0;
@@ -31902,8 +31916,25 @@ function reportedOnlyPaths(spec) {
   }
   return paths;
 }
-function finishBody(spec, body) {
+function finishBody(spec, body, scope, desired = {}) {
   for (const path of reportedOnlyPaths(spec)) removeAt(body, pathKeys(path));
+  if (scope === void 0) return body;
+  for (const group of spec.groups) {
+    const members = groupFields(spec, group.path, scope);
+    if (members.length === 0) continue;
+    if (members.every((f2) => f2.path in desired && desired[f2.path] === null)) {
+      body[group.path] = null;
+      continue;
+    }
+    const given = body[group.path];
+    if (!group.whole || !isPlainObject3(given)) continue;
+    for (const field of members) {
+      const key = pathKeys(field.path).slice(1).join(".");
+      if (given[key] !== void 0 && given[key] !== null) continue;
+      if (desired[field.path] !== void 0 && desired[field.path] !== null) given[key] = desired[field.path];
+      else if (field.type.kind === "boolean") given[key] = false;
+    }
+  }
   return body;
 }
 function removeAt(obj, keys) {
@@ -31921,7 +31952,7 @@ function liveBody(spec, scope, live) {
     const value = liveValue(field, live);
     if (value !== void 0 && value !== null) setPath(body, field.path, value);
   }
-  return finishBody(spec, body);
+  return finishBody(spec, body, scope);
 }
 function unknownFields(spec, live, prefix = "") {
   const out = {};
@@ -31938,10 +31969,10 @@ function unknownFields(spec, live, prefix = "") {
   }
   return out;
 }
-function createBody(spec, values) {
+function createBody(spec, scope, values, desired = {}) {
   const body = {};
   for (const { path, value } of values) setPath(body, path, value);
-  return finishBody(spec, body);
+  return finishBody(spec, body, scope, Object.fromEntries(Object.entries(desired).filter(([, v2]) => v2 !== null)));
 }
 
 // src/resources/doh.ts
@@ -31970,6 +32001,10 @@ var WARP_SESSION_REQUIRED = {
   code: 12130,
   message: "access.api.error.invalid_request: allow_authenticate_via_warp cannot be set if the Warp Auth Session Duration is not set for the account"
 };
+var STRICT_SERVICE_TOKEN_AUTH_LOCKED = {
+  code: 12132,
+  message: "access.api.error.invalid_request: strict_service_token_auth cannot be disabled for organizations created on or after 2026-10-05"
+};
 var AUTHENTICATORS = ["totp", "biometrics", "security_key", "piv_key", "ssh_fido2_key"];
 var organization = {
   type: "organization",
@@ -31981,12 +32016,29 @@ var organization = {
     { path: "login_design", description: "How the Access login page looks." },
     { path: "custom_pages", description: "Custom pages shown when access is denied (update only: the create call does not take them)." },
     { path: "mfa_config", description: "Configures multi-factor authentication (MFA) settings for an organization." },
-    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." }
+    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." },
+    {
+      path: "service_token_inactivity",
+      whole: true,
+      description: "What happens to service tokens no policy references and that have not authenticated for inactivity_threshold_days (every service token of the account). The API takes the three fields only together."
+    }
   ],
   rules: [
     { when: "allow_authenticate_via_warp", requires: ["warp_auth_session_duration"], apiError: WARP_SESSION_REQUIRED },
     // Documented on the field: MFA must be set up first.
     { when: "mfa_required_for_all_apps", requires: ["mfa_config.allowed_authenticators", "mfa_config.session_duration"] }
+  ],
+  locked: [
+    {
+      name: "strict-service-token-auth-required",
+      field: "strict_service_token_auth",
+      refused: false,
+      lockedAs: true,
+      createdOnOrAfter: "2026-10-05",
+      createdAt: "created_at",
+      why: "organizations created on or after 2026-10-05 have strict_service_token_auth on and cannot turn it off",
+      apiError: STRICT_SERVICE_TOKEN_AUTH_LOCKED
+    }
   ],
   fields: [
     { path: "name", type: str(), scopes: ALL2, requiredOnCreate: true, description: "The name of your Zero Trust organization.", example: "Widget Corps Internal Applications" },
@@ -32017,6 +32069,10 @@ var organization = {
     { path: "session_duration", type: duration("go"), scopes: ACCOUNT, description: "How long tokens issued for applications stay valid: a Go duration such as 300ms or 2h45m.", example: "24h" },
     { path: "user_seat_expiration_inactive_time", type: duration("go", { min: "730h", max: "8760h" }), scopes: ALL2, description: "How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).", example: "730h" },
     { path: "warp_auth_session_duration", type: duration("minutes-hours"), scopes: ACCOUNT, description: "How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.", example: "24h" },
+    { path: "strict_service_token_auth", type: bool(), scopes: ACCOUNT, description: "Service-token failures answer 401 or 403 (and are logged) instead of redirecting to the login page, and no CF_Authorization cookie is issued. Organizations created on or after 2026-10-05 have it on and cannot turn it off." },
+    { path: "service_token_inactivity.action", type: oneOf("disable", "delete"), scopes: ACCOUNT, description: "What happens to an inactive service token: disable, or delete (which cannot be undone).", example: "disable" },
+    { path: "service_token_inactivity.enabled", type: bool(), scopes: ACCOUNT, description: "Whether inactive service tokens are disabled or deleted automatically." },
+    { path: "service_token_inactivity.inactivity_threshold_days", type: int({ min: 30, max: 365 }), scopes: ACCOUNT, description: "How many days a service token must be inactive before the action applies: a whole number from 30 to 365.", example: 90 },
     { path: "warp_auth_non_browser_401", type: bool(), scopes: ACCOUNT, description: "Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page." },
     { path: "trusted_accounts", type: setOf("string"), scopes: [], readOnly: true, description: "The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer)." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the organization was created." },
@@ -32264,7 +32320,7 @@ var ResourceWriter = class {
     for (; ; ) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, changes.map((c4) => ({ path: c4.path, value: c4.after }))), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, this.scope, changes.map((c4) => ({ path: c4.path, value: c4.after })), this.desired()), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -32293,7 +32349,7 @@ var ResourceWriter = class {
     for (const [path, value] of Object.entries(this.desired())) {
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return finishBody(this.spec, body);
+    return finishBody(this.spec, body, this.scope, this.desired());
   }
   field(path) {
     const field = fieldByPath(this.spec, path);
@@ -32724,6 +32780,11 @@ var longer = (before, after) => {
   const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
   return now === void 0 || now > was;
 };
+var deletesAfter = (around) => around.after("service_token_inactivity.action") === "delete" && around.after("service_token_inactivity.enabled") === true;
+var deletedBefore = (around) => around.before("service_token_inactivity.action") === "delete" && around.before("service_token_inactivity.enabled") === true;
+var deletionTurnedOn = (_before, _after, around) => deletesAfter(around) && !deletedBefore(around);
+var deletionEnabled = (before, after, around) => deletionTurnedOn(before, after, around) && around.before("service_token_inactivity.action") === "delete";
+var thresholdLowered = (before, after, around) => deletesAfter(around) && deletedBefore(around) && typeof before === "number" && (typeof after !== "number" || after < before);
 var SAFETY_RULES = [
   {
     name: "auth-domain-change",
@@ -32755,6 +32816,20 @@ var SAFETY_RULES = [
     triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
   },
   {
+    name: "strict-service-token-auth-off",
+    description: "Strict service-token authentication is turned off: failed service-token requests are redirected to the login page again instead of answering 401/403, go unlogged, and successful ones get a CF_Authorization cookie that outlives the token.",
+    triggers: [{ resource: "organization", path: "strict_service_token_auth", when: turnedOff, what: "strict service-token authentication is turned off" }]
+  },
+  {
+    name: "service-token-cleanup-delete",
+    description: "Inactive service tokens get deleted automatically, or more of them at once (the threshold lowered while deletion is on): a deleted token cannot be restored, and every client still holding it loses access.",
+    triggers: [
+      { resource: "organization", path: "service_token_inactivity.action", when: deletionTurnedOn, what: "inactive service tokens are deleted automatically" },
+      { resource: "organization", path: "service_token_inactivity.enabled", when: deletionEnabled, what: "inactive service tokens are deleted automatically" },
+      { resource: "organization", path: "service_token_inactivity.inactivity_threshold_days", when: thresholdLowered, what: "the inactivity threshold is lowered while deletion is on" }
+    ]
+  },
+  {
     name: "doh-token-replaced",
     description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
     triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
@@ -32779,10 +32854,18 @@ function checkSafety(plan, options = {}) {
   if (budget.blocked) blocked2.push(budget.blocked);
   return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
 }
+function aroundOf(resource) {
+  const spec = resourceSpec(resource.type);
+  const before = (path) => {
+    const field = fieldByPath(spec, path);
+    return field ? liveValue(field, resource.live) : void 0;
+  };
+  return { before, after: (path) => resource.desired && path in resource.desired ? resource.desired[path] : before(path) };
+}
 function judgeChange(target2, resource, change, allow, blocked2, allowed) {
   for (const rule of SAFETY_RULES) {
     for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
       const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
       const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
       if (allowance) {
@@ -33846,7 +33929,24 @@ import { readFile as readFile2 } from "node:fs/promises";
 import { createHash as createHash3 } from "node:crypto";
 
 // src/plan/rules.ts
-function ruleViolations(spec, desired, live) {
+function ruleViolations(spec, desired, live, now = /* @__PURE__ */ new Date()) {
+  return [...requirementViolations(spec, desired, live), ...lockedViolations(spec, desired, live, now)];
+}
+function lockedViolations(spec, desired, live, now) {
+  return (spec.locked ?? []).flatMap((rule) => {
+    if (!(rule.field in desired.values)) return [];
+    const value = desired.values[rule.field];
+    if (!sameValue(fieldByPath(spec, rule.field), value, rule.refused)) return [];
+    const createdAt = live === null ? now.toISOString() : getPath(live, rule.createdAt);
+    if (!lockedFor(rule, createdAt)) return [];
+    const at = desired.positions[rule.field] ? ` at ${formatPosition(desired.positions[rule.field])}` : " in the config";
+    const when = live === null ? `it would be created now (${createdAt})` : `this one was created ${String(createdAt)}`;
+    return [
+      `${spec.type}: ${rule.field}: ${JSON.stringify(value)}${at} breaks the rule ${rule.name}: ${rule.why} (${when}); remove the line or set it to ${JSON.stringify(rule.lockedAs)} (the API would refuse this write, error ${rule.apiError.code})`
+    ];
+  });
+}
+function requirementViolations(spec, desired, live) {
   const fromConfig = (path) => path in desired.values;
   const valueAt = (path) => fromConfig(path) ? desired.values[path] : live === null ? void 0 : getPath(live, fieldByPath(spec, path)?.liveKey ?? path);
   return (spec.rules ?? []).flatMap((rule) => {
@@ -34239,6 +34339,7 @@ function readFields(spec, body, scope, use, options = {}) {
         for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
       }
     } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
+    else if (wholeGroupMissing(spec, key, value, scope)) issues.push({ path: key, detail: wholeGroupMissing(spec, key, value, scope) });
     else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
   }
   if (use !== "update") issues.push(...missingRequired(spec, assignments));
@@ -34251,6 +34352,12 @@ function holds(obj, path) {
     cur = cur[key];
   }
   return cur !== void 0 && cur !== null;
+}
+function wholeGroupMissing(spec, group, value, scope) {
+  if (!spec.groups.find((g2) => g2.path === group)?.whole) return void 0;
+  const members = groupFields(spec, group, scope).map((f2) => f2.path.slice(group.length + 1));
+  const missing = members.filter((key) => value[key] === void 0 || value[key] === null);
+  return missing.length === 0 ? void 0 : `must have ${members.join(", ")} (the group is taken only whole), not without ${missing.join(" and ")}`;
 }
 var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
 function readOne(spec, path, value, scope, use, options, assignments, issues) {
@@ -34315,6 +34422,10 @@ function checkValue(type, value) {
       return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
     case "duration":
       return checkDuration(type, value);
+    case "integer":
+      if (typeof value !== "number" || !Number.isInteger(value)) return `must be a whole number, not ${describe2(value)}`;
+      if (type.min !== void 0 && value < type.min || type.max !== void 0 && value > type.max) return `${value} is not from ${type.min ?? "-∞"} to ${type.max ?? "∞"}`;
+      return void 0;
     case "set": {
       if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
       if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
@@ -34495,22 +34606,22 @@ function resourceSchema(spec, scope, inDefaults = false) {
     for (const [i3, key] of keys.slice(0, -1).entries()) {
       const groupPath = keys.slice(0, i3 + 1).join(".");
       const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
-      parent.properties[key] ??= objectSchema(description);
+      parent.properties[key] ??= { ...objectSchema(`${description} null unsets the whole group.`), type: ["object", "null"] };
       parent = parent.properties[key];
     }
-    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
+    parent.properties[keys[keys.length - 1]] = fieldSchema(field, groupOf(spec, field)?.whole === true);
   }
   return root;
 }
 function objectSchema(description) {
   return { type: "object", description, additionalProperties: false, properties: {} };
 }
-function fieldSchema(field) {
+function fieldSchema(field, inWholeGroup) {
   const examples = field.example === void 0 ? {} : { examples: [field.example] };
   const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
   const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
   const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
-  return canBeUnset(field) ? nullable(schema4) : schema4;
+  return canBeUnset(field) && !inWholeGroup ? nullable(schema4) : schema4;
 }
 function canBeUnset(field) {
   return !field.requiredOnCreate;
@@ -34539,6 +34650,8 @@ function typeSchema(type) {
         formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
         ...type.max ? { formatMaximum: type.max } : {}
       };
+    case "integer":
+      return { type: "integer", ...type.min !== void 0 ? { minimum: type.min } : {}, ...type.max !== void 0 ? { maximum: type.max } : {} };
     case "set": {
       if (type.items === "string") return { type: "array", items: { type: "string" } };
       const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
@@ -34879,10 +34992,11 @@ function emptyValues(f2) {
       if (at.includes(null)) return;
       const path = at;
       const field = fieldAt(path);
-      if (!field || !canBeUnset(field)) return;
+      const group = field ? void 0 : groupAt(path);
+      if (!group && (!field || !canBeUnset(field) || wholeGroupAt(path))) return;
       const name = String(path[path.length - 1]);
       const comment = commentInPlaceOfValue(f2, path);
-      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
+      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : group ? `"${name}" has no value: give it settings, write null to unset the whole group, or remove the key` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
       found.push({ ...valuePosition(f2, path), message, path: describePath(path) });
     }
   });
@@ -34919,6 +35033,16 @@ function settingAt(path) {
 function fieldAt(path) {
   const place2 = settingAt(path);
   return place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
+}
+function groupAt(path) {
+  const place2 = settingAt(path);
+  return place2?.resource.groups.find((g2) => g2.path === place2.fieldPath)?.path;
+}
+function wholeGroupAt(path) {
+  const place2 = settingAt(path);
+  const field = place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
+  const group = place2 && field ? groupOf(place2.resource, field) : void 0;
+  return group?.whole ? group.path : void 0;
 }
 function unknownKeyMessage(path, key, candidates) {
   if (key === "<<") return "merge keys (<<) are not supported: use defaults, or write the values out";
@@ -34983,6 +35107,9 @@ function valueMessage(f2, path, error) {
       return `${JSON.stringify(data)} does not match ${String(error.params.pattern)}`;
     case "format":
       return formatMessage(String(error.params.format), data);
+    case "minimum":
+    case "maximum":
+      return field?.type.kind === "integer" ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : error.message ?? "out of range";
     default:
       return error.message ?? `invalid (${error.keyword})`;
   }
@@ -35000,6 +35127,8 @@ function typeMessage(f2, path, expected, data, field) {
   if (data === null) {
     if (typeof path[path.length - 1] === "number") return "empty list item";
     const explicit = sourceText(f2, path);
+    const whole2 = wholeGroupAt(path);
+    if (field && explicit && whole2) return `"${name}" cannot be unset alone (${explicit}): the API takes ${whole2} only whole; to unset it, remove the line and write ${whole2}: null`;
     if (field && explicit) return `"${name}" cannot be unset (${explicit}): the API requires one, so it can be changed but not cleared`;
     const comment = commentInPlaceOfValue(f2, path);
     if (comment) return `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`;
@@ -35111,10 +35240,16 @@ function placeSection(f2, base, parent, spec, scope, into) {
   const leaves = /* @__PURE__ */ new Map();
   const leafPath = [...path];
   for (const field of writableFields(spec, scope)) {
-    const value = getPath(section, field.path);
-    if (value === void 0) continue;
+    const keys = pathKeys(field.path);
+    let value = getPath(section, field.path);
     leafPath.length = path.length;
-    leafPath.push(...pathKeys(field.path));
+    if (value === void 0 && keys.length > 1 && section[keys[0]] === null) {
+      value = null;
+      leafPath.push(keys[0]);
+    } else {
+      if (value === void 0) continue;
+      leafPath.push(...keys);
+    }
     leaves.set(field.path, placed(f2, leafPath, value));
   }
   into.set(spec.type, { position: keyPosition(f2, path), leaves });
@@ -35662,7 +35797,24 @@ function budgetOf(file) {
 
 // src/config/rules.ts
 function crossFieldDiagnostics(targets) {
-  return [...targets.flatMap((t2) => [...requirementRules(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
+  return [...targets.flatMap((t2) => [...requirementRules(t2), ...wholeGroups(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
+}
+function wholeGroups(t2) {
+  return RESOURCES.flatMap((spec) => {
+    const resource = t2.target.resources.find((r2) => r2.type === spec.type);
+    if (!resource) return [];
+    return spec.groups.filter((g2) => g2.whole).flatMap((group) => {
+      const members = groupFields(spec, group.path, t2.target.scope).map((f2) => f2.path);
+      const given = members.filter((path) => path in resource.values);
+      if (given.length === 0) return [];
+      const missing = members.filter((path) => !(path in resource.values));
+      if (missing.length === 0) return [];
+      const { at, from } = blame(t2, spec.type, given[0]);
+      const leaf = (path) => path.slice(group.path.length + 1);
+      const message = `${group.path} is taken only whole (${members.map(leaf).join(", ")} together): add ${missing.map(leaf).join(" and ")}, or write ${group.path}: null to unset it${from}`;
+      return [{ ...at, message, path: describePath([...t2.path, spec.type, ...group.path.split(".")]) }];
+    });
+  });
 }
 function perTargetClashes(targets) {
   const diagnostics = [];
@@ -36917,7 +37069,7 @@ function dohAnswer(token, setting) {
 // src/emulator/organization.ts
 var READ_ONLY = organization.fields.filter((f2) => f2.readOnly).map((f2) => f2.path);
 var LEFT_OUT_WHEN_EMPTY = ["login_design", "custom_pages"];
-var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean").map((f2) => f2.path);
+var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean" && !groupOf(organization, f2)?.whole).map((f2) => f2.path);
 var ALWAYS_SET = organization.fields.filter((f2) => f2.requiredOnCreate).map((f2) => f2.path);
 function getOrganization(ctx) {
   return { status: 200, result: render(requireOrganization(requireOwner(ctx)), ctx) };
@@ -36930,8 +37082,9 @@ function createOrganization(ctx) {
   const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create", { strict: ctx.strict });
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
-  checkWholeOrganization(ctx, owner, created);
   const stamp = ctx.now().toISOString();
+  applyLocks(created, assignments, stamp, void 0);
+  checkWholeOrganization(ctx, owner, created);
   owner.organization = { ...created, created_at: stamp, updated_at: stamp };
   return { status: 201, result: render(owner.organization, ctx) };
 }
@@ -36942,6 +37095,7 @@ function updateOrganization(ctx) {
   throwIssues(issues);
   const base = ctx.putSemantics === "merge" ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
   const next = applyAssignments(base, assignments);
+  applyLocks(next, assignments, current.created_at, current);
   checkWholeOrganization(ctx, owner, next);
   const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
   owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
@@ -36952,6 +37106,18 @@ function requireOrganization(owner) {
     throw new ApiError(404, [{ code: CODES.organizationNotFound, message: "access.api.error.not_found: no Zero Trust organization exists yet; create one with POST" }]);
   }
   return owner.organization;
+}
+function applyLocks(next, assignments, createdAt, current) {
+  for (const rule of organization.locked ?? []) {
+    if (!lockedFor(rule, createdAt)) continue;
+    const field = fieldByPath(organization, rule.field);
+    const given = assignments.find((a3) => a3.path === rule.field);
+    const turnsOff = current === void 0 || getPath(current, rule.field) === rule.lockedAs;
+    if (given && turnsOff && sameValue(field, given.value, rule.refused)) {
+      throw new ApiError(400, [issueMessage({ path: rule.field, detail: rule.why, code: rule.apiError.code, message: rule.apiError.message })]);
+    }
+    if (!given && current !== void 0 && getPath(current, rule.field) === rule.lockedAs) setPath(next, rule.field, rule.lockedAs);
+  }
 }
 function checkWholeOrganization(ctx, owner, organization2) {
   throwIssues(organizationRuleIssues(organization2));
@@ -36982,6 +37148,12 @@ function renderExplicit(organization2, scope) {
     if (empty !== void 0) setPath(out, field.path, empty);
   }
   for (const group of organization.groups) {
+    if (group.whole) {
+      if (organization2[group.path] === void 0) {
+        for (const f2 of organization.fields) if (f2.path.startsWith(group.path + ".")) removePath(out, f2.path);
+      }
+      continue;
+    }
     if (out[group.path] === void 0 && organization.fields.some((f2) => f2.path.startsWith(group.path + ".") && f2.scopes.includes(scope))) out[group.path] = {};
   }
   return out;
@@ -38126,7 +38298,17 @@ function importedValues(spec, scope, live) {
     if (canonical2 === void 0 || canonical2 === false) continue;
     values[field.path] = field.type.kind === "set" && Array.isArray(canonical2) ? canonical2 : reported;
   }
-  return values;
+  for (const group of spec.groups.filter((g2) => g2.whole)) {
+    const members = groupFields(spec, group.path, scope);
+    if (!members.some((f2) => f2.path in values)) continue;
+    for (const field of members) values[field.path] ??= liveValue(field, live) ?? (field.type.kind === "boolean" ? false : void 0);
+  }
+  return orderedAsTable(spec, scope, values);
+}
+function orderedAsTable(spec, scope, values) {
+  const ordered = {};
+  for (const field of writableFields(spec, scope)) if (values[field.path] !== void 0) ordered[field.path] = values[field.path];
+  return ordered;
 }
 function importTarget(target2, live) {
   const description = descriptionFrom(live.organization?.name) ?? descriptionFrom(target2.name);
