@@ -195,7 +195,7 @@ describe('the review loop in a config repository of its own', () => {
     const edit = await fetch(`${em.url.replace(/\/client\/v4$/, '')}/__emulator/accounts/${PRODUCTION}/organization`, {
       method: 'PATCH',
       // The emulator's admin routes take its token like its API.
-      headers: { authorization: `Bearer ${SECRET_TOKEN}` },
+      headers: { authorization: `Bearer ${SECRET_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ actor: { email: 'colleague@example.com' }, set: { session_duration: '6h' } }),
     });
     expect(edit.ok, await edit.clone().text()).toBe(true);
