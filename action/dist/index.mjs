@@ -38151,7 +38151,8 @@ Seed file (YAML or JSON):
   revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
   each call it answers to the owner's revocations (GET /__emulator/state).
 
-Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; with --token they need it too):
+Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; with --token they need it too; for
+local tools only: bodies as application/json, no Origin header, a loopback Host while listening on loopback):
   GET  /__emulator/state    the whole state in the seed format, plus counters (requests by route, writes, rateLimited, faults)
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
   GET  /__emulator/config   the running settings (no rateLimit key when there is no limit)
