@@ -31886,15 +31886,14 @@ var CONTEXTS = {
   origin_ca_key: "with an Origin CA key"
 };
 function describeAttributedChange(change) {
-  const how = change.by_ztsync || !change.context ? "" : ` ${CONTEXTS[change.context] ?? `via ${change.context}`}`;
+  if (change.by_ztsync) return visible(`changed with ztsync's own ${change.token === null ? "credential" : `token ${JSON.stringify(change.token)}`}, ${utcMinute(change.at)}`);
+  const how = change.context ? ` ${CONTEXTS[change.context] ?? `via ${change.context}`}` : "";
   return visible(`changed by ${whoChanged(change)}${how}, ${utcMinute(change.at)}`);
 }
-function whoChanged({ by_ztsync, actor_type, email, token }) {
-  const tokenName = token === null ? null : `token ${JSON.stringify(token)}`;
-  if (by_ztsync) return `ztsync (${tokenName ?? email ?? "its own credential"})`;
+function whoChanged({ actor_type, email, token }) {
   if (actor_type === "system") return "Cloudflare (system)";
   if (actor_type === "cloudflare_admin") return `Cloudflare staff${email ? ` (${email})` : ""}`;
-  return email ?? tokenName ?? `an unnamed ${actor_type}`;
+  return email ?? (token === null ? `an unnamed ${actor_type}` : `token ${JSON.stringify(token)}`);
 }
 function utcMinute(iso) {
   const ms = Date.parse(iso);
@@ -32027,6 +32026,9 @@ var organization = {
     { when: "allow_authenticate_via_warp", requires: ["warp_auth_session_duration"], apiError: WARP_SESSION_REQUIRED },
     // Documented on the field: MFA must be set up first.
     { when: "mfa_required_for_all_apps", requires: ["mfa_config.allowed_authenticators", "mfa_config.session_duration"] }
+  ],
+  removed: [
+    { path: "mfa_configuration_allowed", removedOn: "2026-03-05", note: "it was in the spec from 2026-02-20 and left the official SDK on 2026-03-05; the Terraform provider still carries it" }
   ],
   locked: [
     {
@@ -32774,11 +32776,44 @@ var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(
 var replaced = (before) => isSet2(before);
 var turnedOff = (before, after) => before === true && after !== true;
 var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
-var longer = (before, after) => {
-  const was = typeof before === "string" ? parseDuration(before) : void 0;
-  if (was === void 0) return false;
-  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
-  return now === void 0 || now > was;
+var turnedOn = (before, after) => before !== true && after === true;
+var itemAdded = (before, after) => {
+  if (!isSet2(after)) return isSet2(before);
+  return Array.isArray(after) && after.some((item) => !(Array.isArray(before) && before.includes(item)));
+};
+var changedOrUnset = (before, after) => isSet2(before) && before !== after;
+var durationOf = (value) => typeof value === "string" && value !== "" ? parseDuration(value) : void 0;
+function lengthens({ unsetMeans, fromUnset = false } = {}) {
+  const fallback = unsetMeans === void 0 ? void 0 : parseDuration(unsetMeans);
+  return (before, after) => {
+    const was = durationOf(before) ?? fallback;
+    const now = durationOf(after) ?? fallback;
+    if (was === void 0) return fromUnset && now !== void 0;
+    return now === void 0 || now > was;
+  };
+}
+var longer = lengthens();
+var mfaSessionLonger = lengthens({ fromUnset: true });
+function weaker(order) {
+  return (before, after) => {
+    const was = order.indexOf(String(before));
+    if (was < 0) return false;
+    const now = order.indexOf(String(after));
+    return now < 0 || now > was;
+  };
+}
+function hostOf(value) {
+  if (typeof value !== "string" || value === "") return void 0;
+  try {
+    return new URL(value).host.toLowerCase();
+  } catch {
+    return "";
+  }
+}
+var otherHost = (before, after) => {
+  const was = hostOf(before);
+  const now = hostOf(after);
+  return was !== void 0 && now !== void 0 && now !== was;
 };
 var deletesAfter = (around) => around.after("service_token_inactivity.action") === "delete" && around.after("service_token_inactivity.enabled") === true;
 var deletedBefore = (around) => around.before("service_token_inactivity.action") === "delete" && around.before("service_token_inactivity.enabled") === true;
@@ -32797,18 +32832,49 @@ var SAFETY_RULES = [
     triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
   },
   {
+    name: "deny-unmatched-requests-on",
+    description: "Requests to Cloudflare-protected resources without an Access application are denied: turned on for an existing organization, it locks users out of every such resource until each has an application (or its zone is exempted).",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOn, what: "deny_unmatched_requests is turned on", existingOnly: true }]
+  },
+  {
+    name: "deny-unmatched-exemption-added",
+    description: "A zone is added to the exemptions from deny_unmatched_requests (or the list is cleared): requests to it without an Access application are let through.",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests_exempted_zone_names", when: itemAdded, what: "a zone is exempted from deny_unmatched_requests" }]
+  },
+  {
     name: "ui-read-only-off",
     description: "The dashboard lock is lifted: settings can again be changed outside the config.",
     triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
   },
   {
     name: "mfa-weakened",
-    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
+    description: 'Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, a longer MFA session (or one where MFA was asked every time), users let skip MFA when the IdP says "mfa" (or for longer), the required FIDO2 authenticators changed or dropped, or weaker PIV key requirements (PIN or touch asked less, FIPS no longer required, more key sizes or types).',
     triggers: [
       { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
       { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
-      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
+      { resource: "organization", path: "mfa_config.session_duration", when: mfaSessionLonger, what: "the MFA session gets longer" },
+      { resource: "organization", path: "mfa_config.amr_matching_session_duration", when: mfaSessionLonger, what: 'users may skip MFA when the IdP says "mfa", or for longer' },
+      { resource: "organization", path: "mfa_config.required_aaguids", when: changedOrUnset, what: "the required FIDO2 authenticators change or are dropped" },
+      { resource: "organization", path: "mfa_piv_key_requirements.pin_policy", when: weaker(["always", "once", "never"]), what: "the PIV key asks for its PIN less often" },
+      { resource: "organization", path: "mfa_piv_key_requirements.touch_policy", when: weaker(["always", "cached", "never"]), what: "the PIV key asks for a touch less often" },
+      { resource: "organization", path: "mfa_piv_key_requirements.require_fips_device", when: turnedOff, what: "a FIPS-validated PIV device is no longer required" },
+      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_size", when: itemAdded, what: "more SSH key sizes are allowed" },
+      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_type", when: itemAdded, what: "more SSH key types are allowed" }
     ]
+  },
+  {
+    name: "session-lengthened",
+    description: "A session gets longer: application tokens (session_duration), WARP authentication sessions or DoH JWTs stay valid longer, or one is set where the API's absence meant a shorter default (24h) — a stolen token or a departed user keeps access for longer.",
+    triggers: [
+      { resource: "organization", path: "session_duration", when: lengthens({ unsetMeans: "24h" }), what: "application sessions get longer" },
+      { resource: "organization", path: "warp_auth_session_duration", when: longer, what: "WARP authentication sessions get longer" },
+      { resource: "doh", path: "doh_jwt_duration", when: lengthens({ unsetMeans: "24h" }), what: "DoH JWTs stay valid longer" }
+    ]
+  },
+  {
+    name: "warp-auth-on",
+    description: "Authentication through WARP is turned on for an existing organization: a device's WARP session then signs its user in to every application, for warp_auth_session_duration, without the identity provider.",
+    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOn, what: "WARP authentication is turned on", existingOnly: true }]
   },
   {
     name: "warp-auth-off",
@@ -32833,6 +32899,11 @@ var SAFETY_RULES = [
     name: "doh-token-replaced",
     description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
     triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
+  },
+  {
+    name: "logo-host-changed",
+    description: "The login page loads its logo from another host: whoever controls that host controls an image on the page where users enter their credentials (a look-alike, or a tracking pixel).",
+    triggers: [{ resource: "organization", path: "login_design.logo_path", when: otherHost, what: "the logo moves to another host" }]
   }
 ];
 var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
@@ -32865,7 +32936,7 @@ function aroundOf(resource) {
 function judgeChange(target2, resource, change, allow, blocked2, allowed) {
   for (const rule of SAFETY_RULES) {
     for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
+      if (trigger.resource !== resource.type || trigger.path !== change.path || trigger.existingOnly && resource.action === "create" || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
       const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
       const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
       if (allowance) {
@@ -35011,6 +35082,8 @@ function describeError2(f2, error) {
   if (error.keyword === "additionalProperties") {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
+    const unsent = accountOnlyDefaultOnZone(keyPath, error.data?.[key]);
+    if (unsent) return { ...keyPosition(f2, keyPath), message: unsent, path: describePath(keyPath), severity: "warning" };
     const candidates = Object.keys(error.parentSchema?.properties ?? {});
     return { ...keyPosition(f2, keyPath), message: unknownKeyMessage(path, key, candidates), path: describePath(keyPath) };
   }
@@ -35044,6 +35117,18 @@ function wholeGroupAt(path) {
   const group = place2 && field ? groupOf(place2.resource, field) : void 0;
   return group?.whole ? group.path : void 0;
 }
+function accountOnlyDefaultOnZone(keyPath, value) {
+  const place2 = settingAt(keyPath);
+  if (!place2 || place2.scope !== "zone" || !isDefaultValue(value)) return void 0;
+  const names = (f2) => f2.path === place2.fieldPath || f2.path.startsWith(`${place2.fieldPath}.`);
+  if (!writableFields(place2.resource, "account").some(names) || writableFields(place2.resource, "zone").some(names)) return void 0;
+  return `zones do not accept "${place2.fieldPath}" (an account-only setting); ${JSON.stringify(value)} is its default, so nothing is sent: remove the line`;
+}
+function isDefaultValue(value) {
+  if (value === false || value === "" || value === null) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isPlainObject3(value) && Object.values(value).every(isDefaultValue);
+}
 function unknownKeyMessage(path, key, candidates) {
   if (key === "<<") return "merge keys (<<) are not supported: use defaults, or write the values out";
   const odd = ODD_SPACE.exec(key);
@@ -35059,6 +35144,8 @@ function unknownKeyMessage(path, key, candidates) {
     const field = place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
     if (field?.perTarget && path[0] === "defaults") return `"${place2.fieldPath}" cannot be a default: it names one target's own ${place2.resource.type} setting (two targets cannot share it); set it on each account or zone`;
     if (field?.readOnly) return `"${key}" is read-only: the API sets it, so it cannot be configured`;
+    const removed = place2.resource.removed?.find((r2) => r2.path === place2.fieldPath);
+    if (removed) return `"${place2.fieldPath}" was removed from the API on ${removed.removedOn} (${removed.note}): remove the line`;
     const dotted = writableFields(place2.resource, place2.scope).find((f2) => f2.path === key);
     if (dotted && key.includes(".")) {
       const [group, leaf] = key.split(".");
@@ -35081,6 +35168,7 @@ function valueMessage(f2, path, error) {
     return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f2, path) ?? JSON.stringify(data)}`;
   }
   if (path[0] === "budget" && name === "reason" && error.keyword === "minLength") return "the budget's reason cannot be empty: reviewers read it in every plan";
+  if (field?.type.kind === "duration" && data === "") return `"" is not a duration: to leave ${name} alone, remove the line, or write null to unset it`;
   if (field?.type.kind === "duration" && ["pattern", "format", "formatMinimum", "formatMaximum"].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }
@@ -35923,6 +36011,7 @@ function checkConfigTexts(sources, { env = process.env, policy = NO_ENV } = {}) 
 }
 async function checkFiles(sources, found, env, credentialNames) {
   const diagnostics = [...found];
+  const fileWarnings = [];
   const placed2 = [];
   const candidates = [];
   const reads = [];
@@ -35930,7 +36019,7 @@ async function checkFiles(sources, found, env, credentialNames) {
   const unchecked = /* @__PURE__ */ new Set();
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
-    diagnostics.push(...checked.diagnostics);
+    for (const d2 of checked.diagnostics) (d2.severity === "warning" ? fileWarnings : diagnostics).push(d2);
     if (checked.budget && budget) {
       diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: "budget" });
     }
@@ -35947,7 +36036,7 @@ async function checkFiles(sources, found, env, credentialNames) {
   const named = [...own, ...credentialNames];
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy), ...loginPageDiagnostics(merged.targets, unchecked));
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
+  const warnings = sortDiagnostics([...fileWarnings, ...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
   return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow, ...budget ? { budget } : {} }, diagnostics: [], warnings, reads, credentialNames: own };
 }
@@ -35975,6 +36064,11 @@ function nextCursor(resultInfo) {
   const after = isObject3(resultInfo.cursors) ? resultInfo.cursors.after : void 0;
   const cursor = typeof after === "string" && after !== "" ? after : resultInfo.cursor;
   return typeof cursor === "string" && cursor !== "" ? cursor : void 0;
+}
+async function zoneAccountId(client, zoneId) {
+  const { result } = await client.request("GET", `/zones/${encodeURIComponent(zoneId)}`);
+  const account = isObject3(result) && isObject3(result.account) ? result.account.id : void 0;
+  return typeof account === "string" && account !== "" ? account : void 0;
 }
 async function verifiedTokenId(client, accountId) {
   for (const path of [`/accounts/${encodeURIComponent(accountId)}/tokens/verify`, "/user/tokens/verify"]) {
@@ -36019,21 +36113,28 @@ function auditWindow(now) {
   return { since: new Date(since.getTime() + RETENTION_MARGIN_MS).toISOString(), before: new Date(now.getTime() + 6e4).toISOString() };
 }
 async function attributeTarget(target2, drifted, client, window, ownTokenId) {
-  if (target2.scope === "zone") {
-    return { status: "unavailable", reason: "a zone's changes are in its account's audit log, and the config does not say which account owns this zone" };
-  }
   const recent = drifted.filter((r2) => !lastChangedBefore(r2, window.since));
   if (recent.length === 0) {
     return { status: "unavailable", reason: `the last change is older than the audit log's ${AUDIT_RETENTION_MONTHS} months of history` };
   }
+  let accountId = target2.id;
+  if (target2.scope === "zone") {
+    try {
+      const owner = await zoneAccountId(client, target2.id);
+      if (owner === void 0) return { status: "unavailable", reason: "the API did not say which account owns this zone, whose audit log holds its changes" };
+      accountId = owner;
+    } catch (err) {
+      return { status: "unavailable", reason: `the zone's account could not be read (${err instanceof Error ? err.message : String(err)})` };
+    }
+  }
   let page;
   try {
-    page = await newestWrites(client, target2.id, window);
+    page = await newestWrites(client, accountId, window);
   } catch (err) {
     return { status: "unavailable", reason: failureReason(err) };
   }
   const found = recent.flatMap((r2) => {
-    const entry2 = newestMatching(page.entries, r2.type, target2.id, r2);
+    const entry2 = newestMatching(page.entries, r2.type, target2.scope, target2.id, r2);
     return entry2 ? [{ resource: r2.type, entry: entry2 }] : [];
   });
   const since = window.since.slice(0, 10);
@@ -36042,7 +36143,7 @@ async function attributeTarget(target2, drifted, client, window, ownTokenId) {
     return { status: "unavailable", reason: `no change to this ${target2.scope}'s ${recent.map((r2) => r2.type).join(" or ")} settings in the audit log since ${since}${among}` };
   }
   const needsId = found.some(({ entry: entry2 }) => entry2.actor?.token_id !== void 0);
-  const ownId = needsId ? await ownTokenId(target2.id) : void 0;
+  const ownId = needsId ? await ownTokenId(accountId) : void 0;
   const principal = client.principal;
   const changes = found.map(({ resource, entry: entry2 }) => attributedChange(resource, entry2, (e3) => isOwn(e3, ownId, principal)));
   return { status: "found", since: window.since, changes };
@@ -36051,8 +36152,8 @@ function lastChangedBefore(resource, since) {
   const updated = resource.live?.updated_at;
   return typeof updated === "string" && !Number.isNaN(Date.parse(updated)) && Date.parse(updated) < Date.parse(since);
 }
-function newestMatching(entries2, type, accountId, drift) {
-  const suffix = resourcePath(type, "account", accountId).toLowerCase();
+function newestMatching(entries2, type, scope, id, drift) {
+  const suffix = resourcePath(type, scope, id).toLowerCase();
   const writes = entries2.filter(
     (entry2) => WRITE_METHODS.has(String(entry2.raw?.method ?? "").toUpperCase()) && requestPath(entry2.raw?.uri).endsWith(suffix) && entry2.action?.result !== "failure" && !(typeof entry2.raw?.status_code === "number" && (entry2.raw.status_code < 200 || entry2.raw.status_code > 299))
   );
@@ -36838,8 +36939,9 @@ function parseAccount(item, at, stamp) {
 }
 function parseZone(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "organization", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "account_id", "organization", ...OWNER_LISTS], at);
   const zone = { id: parseId(obj.id, [...at, "id"]) };
+  if (obj.account_id !== void 0 && obj.account_id !== null) zone.account_id = parseId(obj.account_id, [...at, "account_id"]);
   if (obj.organization !== void 0 && obj.organization !== null) zone.organization = parseOrganization(obj.organization, "zone", [...at, "organization"], stamp);
   parseOwnerLists(obj, zone, at);
   return zone;
@@ -37225,6 +37327,7 @@ function dashboardEdit(ctx, method, path, body) {
   const entry2 = ctx.state.audit.record({
     scope,
     ownerId: id,
+    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(id) : void 0,
     resource: what === "doh" ? "doh" : "organization",
     actor,
     method: creating ? "POST" : "PATCH",
@@ -37418,18 +37521,24 @@ function matchAccountRoute(method, path) {
   if (method !== "GET") return void 0;
   if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
   if (path === "/accounts") return route("GET /accounts", "", listAccounts);
+  const zone = /^\/zones\/([^/]+)$/.exec(path);
+  if (zone) {
+    const id2 = safeDecode(zone[1]);
+    return id2 === void 0 ? void 0 : { ...route("GET /zones/:id", id2, getZone), scope: "zone" };
+  }
   const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
   if (!match) return void 0;
-  let id;
-  try {
-    id = decodeURIComponent(match[1]);
-  } catch {
-    return void 0;
-  }
+  const id = safeDecode(match[1]);
+  if (id === void 0) return void 0;
   return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
 }
 function route(key, id, handler) {
   return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
+}
+function getZone(ctx) {
+  requireOwner(ctx);
+  const account = ctx.state.zoneAccount(ctx.id);
+  return { status: 200, result: { id: ctx.id, ...account ? { account: { id: account } } : {} } };
 }
 function listAuditLog(ctx) {
   requireOwner(ctx);
@@ -37449,6 +37558,13 @@ function verifyAccountToken(ctx) {
 function verified(identity, owner) {
   if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
   return { status: 200, result: { id: identity.token.id, status: "active" } };
+}
+function safeDecode(text2) {
+  try {
+    return decodeURIComponent(text2);
+  } catch {
+    return void 0;
+  }
 }
 
 // src/emulator/hostile.ts
@@ -37540,14 +37656,14 @@ function matchRoute(method, path) {
   const [, collection, rawId, suffix = ""] = match;
   const scope = collection === "accounts" ? "account" : "zone";
   const route2 = ROUTES.find((r2) => r2.method === method && r2.suffix === suffix && r2.scopes.includes(scope));
-  const id = safeDecode(rawId);
+  const id = safeDecode2(rawId);
   if (!route2 || id === void 0) return void 0;
   return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route2.handler, isWrite: method !== "GET", bodyRequired: route2.bodyRequired ?? false };
 }
 function unmatchedKey(method) {
   return `${method} (no route)`;
 }
-function safeDecode(text2) {
+function safeDecode2(text2) {
   try {
     return decodeURIComponent(text2);
   } catch {
@@ -37696,9 +37812,11 @@ function authenticate(headers, accepted) {
 function recordAudit(ctx, write) {
   const [method] = write.route.split(" ");
   const resource = write.route.endsWith("/doh") ? "doh" : write.route.endsWith("/revoke_user") ? "revoke_user" : "organization";
+  const scope = write.route.includes("/zones/") ? "zone" : "account";
   ctx.state.audit.record({
-    scope: write.route.includes("/zones/") ? "zone" : "account",
+    scope,
     ownerId: write.id,
+    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(write.id) : void 0,
     resource,
     actor: write.identity.actor,
     method,
@@ -37860,7 +37978,7 @@ var AuditLog = class {
     const ok = write.status >= 200 && write.status < 300;
     const entry2 = {
       id: `00000000-0000-4000-8000-${(++this.#sequence).toString(16).padStart(12, "0")}`,
-      ...write.scope === "account" ? { account: { id: write.ownerId } } : {},
+      ...write.scope === "account" ? { account: { id: write.ownerId } } : write.zoneAccountId ? { account: { id: write.zoneAccountId } } : {},
       action: { description: `${type === "create" ? "Create" : "Update"} ${DESCRIPTIONS[write.resource]}`, result: ok ? "success" : "failure", time: write.time.toISOString(), type },
       actor: structuredClone(write.actor),
       raw: { cf_ray_id: write.ray, method: write.method, status_code: write.status, uri: write.uri, ...write.userAgent ? { user_agent: write.userAgent } : {} },
@@ -38020,6 +38138,10 @@ var EmulatorState = class {
   account(id) {
     return this.accounts.get(id);
   }
+  /** The account a zone belongs to, when the seed says (account_id). */
+  zoneAccount(zoneId) {
+    return this.zones.get(zoneId)?.account_id;
+  }
   owner(scope, id) {
     return scope === "account" ? this.accounts.get(id) : this.zones.get(id);
   }
@@ -38146,6 +38268,7 @@ Seed file (YAML or JSON):
       users: [{ email: alice@example.com, uid: 699d98642c564d2e855e9661899b7252 }]   # who revoke_user knows
   zones:
     - id: 699d98642c564d2e855e9661899b7252
+      account_id: 023e105f4ecef8ad9ca31a8372d0c353   # optional: the owning account (GET /zones/{id}, its audit log)
       organization: { name: Zone org, auth_domain: zone.cloudflareaccess.com }
   Leave out organization (or doh) for "none yet". A state file has the same format.
   revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
@@ -38167,7 +38290,7 @@ merged into what is there, and recorded in the audit log):
 
 Audit log (Audit Logs v2): GET /client/v4/accounts/{id}/logs/audit?since=…&before=… records every write, API and
 dashboard; --tokens names the tokens (their label is the actor). tokens/verify: GET /user/tokens/verify (user-owned
-tokens), GET /accounts/{id}/tokens/verify (account-owned tokens).
+tokens), GET /accounts/{id}/tokens/verify (account-owned tokens); GET /zones/{id} names the zone's account_id.
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
@@ -38623,7 +38746,7 @@ Targets with nothing set yet are listed in a comment and not imported.
   --verify         plan the imported config against live state before writing: any change is an error
 
 Before anything is written, the config is checked as \`ztsync validate\` would; any failure (a target that
-cannot be read, a live value the schema refuses, a change under --verify, a file that exists without
+cannot be read — but an account only --all-accounts found that answers 403 is left out and named —, a live value the schema refuses, a change under --verify, a file that exists without
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
@@ -38691,7 +38814,8 @@ async function runImport(options, io) {
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const report = (found ? discoveredLine(found, forbidden) : "") + summary(model, where, Boolean(options.verify));
+  const zonesGiven = targets.some((t2) => t2.scope === "zone");
+  const report = (found ? discoveredLine(found, forbidden, zonesGiven) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -38711,12 +38835,13 @@ function withDiscovered(given, discovered) {
   const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
   return orderTargets([...named, ...discovered]);
 }
-function discoveredLine(found, forbidden) {
+function discoveredLine(found, forbidden, zonesGiven) {
   const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
   const lines = [`--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.`];
   if (forbidden.length > 0) {
     lines.push(`Left out ${count(forbidden.length, "account")} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? "it" : "them"}): ${forbidden.map((t2) => t2.id).join(", ")}.`);
   }
+  if (!zonesGiven) lines.push("Zones are not listed by --all-accounts: give them with --zone or --targets.");
   return lines.map((l2) => `${l2}
 `).join("");
 }
