@@ -135,6 +135,15 @@ export interface AllowedChange {
   source: SourcePosition | null;
 }
 
+/** A config allow entry that allowed nothing in this plan: remove it. */
+export interface UnusedAllowance {
+  rule: string;
+  scope: Scope;
+  id: string;
+  reason: string | null;
+  source: SourcePosition | null;
+}
+
 export interface ChangeBudgetReport {
   /** As given: "25%" or "5". */
   max: string;
@@ -205,6 +214,11 @@ export interface Plan {
   coverage: PlanCoverage;
   /** With --baseline: the base branch's config paths, and how many changes it introduces or finds already pending. */
   baseline?: BaselineReport;
+  /**
+   * Config allow entries that let nothing through in this plan, on a target it planned: left in place, they would let
+   * a later change of that kind through unreviewed. Absent when there are none.
+   */
+  unused_allowances?: UnusedAllowance[];
   summary: PlanSummary;
   /** "sha256:…" of the plan's canonical JSON without this field; set when the plan is complete (sealPlan). */
   checksum?: string;
@@ -270,7 +284,7 @@ export function show(value: unknown): string {
 type Keys<T> = { readonly [K in keyof Required<T>]: true };
 export const PLAN_KEYS: Keys<Plan> = {
   format_version: true, ztsync_version: true, api_base: true, created_at: true, targets: true, blocked: true, allowed: true,
-  change_budget: true, coverage: true, baseline: true, summary: true, checksum: true,
+  change_budget: true, coverage: true, baseline: true, unused_allowances: true, summary: true, checksum: true,
 };
 export const COVERAGE_KEYS: Keys<PlanCoverage> = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
 export const TARGET_KEYS: Keys<TargetPlan> = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true, attribution: true };

@@ -121,8 +121,12 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
     countIntroduced: base !== null,
     fleet: shardedFleet(state.targets, settings.selection),
   });
+  const unused = unusedAllowances(checked, configAllows);
+  if (unused.length > 0) {
+    checked.unused_allowances = unused.map((a) => ({ rule: a.rule, scope: a.target!.scope, id: a.target!.id, reason: a.reason, source: a.source }));
+  }
   sink.warnings(
-    unusedAllowances(checked, configAllows).map((unused): Diagnostic => ({
+    unused.map((unused): Diagnostic => ({
       ...unused.source!,
       message: `allow ${unused.rule} on ${unused.target!.scope} ${unused.target!.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
       path: '',

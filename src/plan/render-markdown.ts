@@ -44,7 +44,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const blocks = [head];
   let length = head.length;
   // What concerns the whole plan comes before any target, and takes at most a quarter of the room each.
-  for (const block of [renderBlocked(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed(plan.allowed, maxLength / 4)]) {
+  for (const block of [renderBlocked(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed(plan.allowed, maxLength / 4), renderUnused(plan, maxLength / 8)]) {
     if (!block) continue;
     blocks.push(block);
     length += 2 + block.length;
@@ -174,6 +174,15 @@ function renderAllowed(allowed: readonly AllowedChange[], room: number): string 
     const reason = a.reason ? `: ${escapeText(a.reason)}` : '';
     return `- ${code(a.rule)}: ${a.scope} ${code(a.id)} ${code(`${a.resource}.${a.path}`)} — by ${by}${reason}`;
   });
+  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`)].join('\n');
+}
+
+/** Allow entries that let nothing through: listed so that the pull request removes them. */
+function renderUnused(plan: Plan, room: number): string | null {
+  const unused = plan.unused_allowances ?? [];
+  if (unused.length === 0) return null;
+  const head = ['**Unused allowances: remove them** (each lets nothing through in this plan, and would let a later change of its kind through unreviewed):', ''];
+  const lines = unused.map((u) => `- ${code(u.rule)}: ${u.scope} ${code(u.id)}${u.source ? ` at ${code(`${u.source.file}:${u.source.line}`)}` : ''}${u.reason ? `: ${escapeText(u.reason)}` : ''}`);
   return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`)].join('\n');
 }
 

@@ -68,12 +68,18 @@ function place(x: BlockedChange | AllowedChange): string {
   return x.scope ? visible(`${x.scope} ${x.id} ${x.resource}.${x.path}`) : 'the plan';
 }
 
+/** How many allow entries a block's hint prints to paste. */
+const SHOWN_ENTRIES = 10;
+
 function renderBlocked(plan: Plan, c: Colors): string {
   const lines = [c.red(c.bold('Blocked by safety rails: nothing will be applied.'))];
   for (const b of plan.blocked) lines.push(c.red(`  ✗ ${visible(b.rule)}: ${place(b)}: ${visible(b.message)}${b.path ? ` (${show(b.before)} → ${show(b.after)})` : ''}`));
-  if (plan.blocked.some((b) => b.scope)) {
-    lines.push(c.dim('  To go ahead, allow the rule with --allow RULE, or on one target in the config:'));
-    lines.push(c.dim('    allow: [{ rule: RULE, account_id: ID, reason: "why" }]'));
+  const entries = [...new Set(plan.blocked.filter((b) => b.scope && b.id).map((b) => `      - { rule: ${b.rule}, ${b.scope}_id: "${b.id}", reason: "why" }`))];
+  if (entries.length > 0) {
+    lines.push(c.dim('  To go ahead once reviewed, allow each in the config with the reason (or for one run: --allow RULE):'));
+    lines.push(c.dim('    allow:'));
+    for (const entry of entries.slice(0, SHOWN_ENTRIES)) lines.push(c.dim(visible(entry)));
+    if (entries.length > SHOWN_ENTRIES) lines.push(c.dim(`      # …and ${entries.length - SHOWN_ENTRIES} more (the JSON plan lists every blocked change)`));
   }
   return lines.join('\n');
 }

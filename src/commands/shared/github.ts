@@ -74,6 +74,11 @@ export function githubActions(io: Io): GitHubActions {
       }
     },
     annotatePlan(plan) {
+      // At the entry: a reviewer sees it on the pull request's diff, where it can be removed.
+      for (const unused of plan.unused_allowances ?? []) {
+        const message = `allow ${unused.rule} on ${unused.scope} ${unused.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`;
+        annotate({ level: 'warning', title: 'ztsync: unused allowance', message, ...(unused.source ? placeOf(unused.source) : {}) });
+      }
       for (const target of plan.targets) {
         if (!target.error) continue;
         annotate({ level: 'error', title: `ztsync: ${target.scope} ${target.id} could not be planned`, message: `${targetLabel(target)}: ${target.error.message}`, ...placeOf(target.source) });
