@@ -31870,6 +31870,7 @@ var PLAN_KEYS = {
   change_budget: true,
   coverage: true,
   baseline: true,
+  unused_allowances: true,
   summary: true,
   checksum: true
 };
@@ -33047,12 +33048,16 @@ function renderAttribution(attribution, c4) {
 function place(x2) {
   return x2.scope ? visible(`${x2.scope} ${x2.id} ${x2.resource}.${x2.path}`) : "the plan";
 }
+var SHOWN_ENTRIES = 10;
 function renderBlocked(plan, c4) {
   const lines = [c4.red(c4.bold("Blocked by safety rails: nothing will be applied."))];
   for (const b2 of plan.blocked) lines.push(c4.red(`  ✗ ${visible(b2.rule)}: ${place(b2)}: ${visible(b2.message)}${b2.path ? ` (${show(b2.before)} → ${show(b2.after)})` : ""}`));
-  if (plan.blocked.some((b2) => b2.scope)) {
-    lines.push(c4.dim("  To go ahead, allow the rule with --allow RULE, or on one target in the config:"));
-    lines.push(c4.dim('    allow: [{ rule: RULE, account_id: ID, reason: "why" }]'));
+  const entries2 = [...new Set(plan.blocked.filter((b2) => b2.scope && b2.id).map((b2) => `      - { rule: ${b2.rule}, ${b2.scope}_id: "${b2.id}", reason: "why" }`))];
+  if (entries2.length > 0) {
+    lines.push(c4.dim("  To go ahead once reviewed, allow each in the config with the reason (or for one run: --allow RULE):"));
+    lines.push(c4.dim("    allow:"));
+    for (const entry2 of entries2.slice(0, SHOWN_ENTRIES)) lines.push(c4.dim(visible(entry2)));
+    if (entries2.length > SHOWN_ENTRIES) lines.push(c4.dim(`      # …and ${entries2.length - SHOWN_ENTRIES} more (the JSON plan lists every blocked change)`));
   }
   return lines.join("\n");
 }
@@ -33111,7 +33116,7 @@ function renderMarkdown(plan, options = {}) {
   const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
   const blocks = [head2];
   let length = head2.length;
-  for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4)]) {
+  for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4), renderUnused(plan, maxLength / 8)]) {
     if (!block) continue;
     blocks.push(block);
     length += 2 + block.length;
@@ -33210,6 +33215,13 @@ function renderAllowed2(allowed, room) {
     const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
     return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
   });
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+}
+function renderUnused(plan, room) {
+  const unused = plan.unused_allowances ?? [];
+  if (unused.length === 0) return null;
+  const head2 = ["**Unused allowances: remove them** (each lets nothing through in this plan, and would let a later change of its kind through unreviewed):", ""];
+  const lines = unused.map((u3) => `- ${code(u3.rule)}: ${u3.scope} ${code(u3.id)}${u3.source ? ` at ${code(`${u3.source.file}:${u3.source.line}`)}` : ""}${u3.reason ? `: ${escapeText(u3.reason)}` : ""}`);
   return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
 }
 function fitLines(lines, room, more) {
@@ -33653,6 +33665,10 @@ function githubActions(io) {
       }
     },
     annotatePlan(plan) {
+      for (const unused of plan.unused_allowances ?? []) {
+        const message = `allow ${unused.rule} on ${unused.scope} ${unused.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`;
+        annotate({ level: "warning", title: "ztsync: unused allowance", message, ...unused.source ? placeOf(unused.source) : {} });
+      }
       for (const target2 of plan.targets) {
         if (!target2.error) continue;
         annotate({ level: "error", title: `ztsync: ${target2.scope} ${target2.id} could not be planned`, message: `${targetLabel(target2)}: ${target2.error.message}`, ...placeOf(target2.source) });
@@ -36277,10 +36293,14 @@ async function planPipeline(settings, sink) {
     countIntroduced: base !== null,
     fleet: shardedFleet(state.targets, settings.selection)
   });
+  const unused = unusedAllowances(checked, configAllows);
+  if (unused.length > 0) {
+    checked.unused_allowances = unused.map((a3) => ({ rule: a3.rule, scope: a3.target.scope, id: a3.target.id, reason: a3.reason, source: a3.source }));
+  }
   sink.warnings(
-    unusedAllowances(checked, configAllows).map((unused) => ({
-      ...unused.source,
-      message: `allow ${unused.rule} on ${unused.target.scope} ${unused.target.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
+    unused.map((unused2) => ({
+      ...unused2.source,
+      message: `allow ${unused2.rule} on ${unused2.target.scope} ${unused2.target.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
       path: "",
       severity: "warning"
     }))
