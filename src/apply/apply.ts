@@ -197,7 +197,9 @@ async function applyResource(
   const writer = new ResourceWriter(client, resourceSpec(plan.type), target.scope, target.id, plan, beforeWrite);
   try {
     const fresh: Fresh = justRead !== undefined ? { live: justRead } : await writer.readFresh();
-    await (plan.action === 'create' ? writer.create(fresh) : writer.update(fresh));
+    const written = await (plan.action === 'create' ? writer.create(fresh) : writer.update(fresh));
+    // The fresh read already held every desired value (someone made the change meanwhile): nothing was written.
+    if (!written.sent) return { ...base, outcome: 'unchanged', error: null };
   } catch (err) {
     const transient = err instanceof CloudflareApiError && err.retryable;
     return { ...base, outcome: 'failed', error: describeError(err, target), ...(transient ? { transient } : {}) };

@@ -26,6 +26,27 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** The longest timer Node keeps (2^31 − 1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The server asked for a wait longer than a request may spend queued for it: the request is not sent, and fails at
+ * once (as a Retry-After longer than the retry budget does), naming the wait.
+ */
+export class BudgetWaitTooLong extends Error {
+  override name = 'BudgetWaitTooLong';
+  constructor(
+    readonly waitMs: number,
+    readonly maxWaitMs: number,
+  ) {
+    super(`the API's Ratelimit answer asks for no request for ${seconds(waitMs)}, longer than ztsync waits (${seconds(maxWaitMs)}: the longer of --retry-budget and the --rate-limit window)`);
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
+}
+
 /** Not unref'd: a request is waiting for the timer, and the process must stay alive for that request. */
 export const SYSTEM_CLOCK: Clock = {
   now: () => Date.now(),
@@ -40,7 +61,7 @@ export class RateBudget {
    */
   readonly #answered: number[] = [];
   #pausedUntil = 0;
-  readonly #queue: ((release: Release) => void)[] = [];
+  readonly #queue: { grant: (release: Release) => void; refuse: (error: Error) => void }[] = [];
   #timer?: unknown;
   /** Requests sent and not answered yet (they count too). */
   #inFlight = 0;
@@ -53,10 +74,16 @@ export class RateBudget {
   /** Since when requests have been waiting, while some are. */
   #heldSince?: number;
 
+  /** The longest a request waits for what the server's Ratelimit asks; a longer wait fails it at once. */
+  readonly maxWaitMs: number;
+
   constructor(
     readonly limit: RateLimitSetting,
     private readonly clock: Clock = SYSTEM_CLOCK,
-  ) {}
+    { retryBudgetMs = 120_000 }: { retryBudgetMs?: number } = {},
+  ) {
+    this.maxWaitMs = Math.min(MAX_TIMER_MS, Math.max(retryBudgetMs, limit.windowSeconds * 1000));
+  }
 
   /** Requests waiting for room right now. */
   get waiting(): number {
@@ -76,18 +103,24 @@ export class RateBudget {
   async acquire(signal?: AbortSignal): Promise<Release> {
     const started = this.clock.now();
     const release = await new Promise<Release>((resolve, reject) => {
-      const granted = (release: Release) => {
-        signal?.removeEventListener('abort', leave);
-        resolve(release);
+      const entry = {
+        grant: (release: Release) => {
+          signal?.removeEventListener('abort', leave);
+          resolve(release);
+        },
+        refuse: (error: Error) => {
+          signal?.removeEventListener('abort', leave);
+          reject(error);
+        },
       };
       const leave = () => {
-        const at = this.#queue.indexOf(granted);
+        const at = this.#queue.indexOf(entry);
         if (at < 0) return; // granted already
         this.#queue.splice(at, 1);
         this.#pump(); // an empty queue needs no wake-up: its timer is cleared
         reject(signal!.reason);
       };
-      this.#queue.push(granted);
+      this.#queue.push(entry);
       this.#pump();
       // Stopped already: only a request that got room at once goes (a write's read-back, say).
       if (signal?.aborted) leave();
@@ -129,7 +162,7 @@ export class RateBudget {
     while (this.#queue.length > 0 && now >= this.#pausedUntil && counted() < this.limit.requests && this.#serverAllows(now).ok) {
       this.#inFlight++;
       if (this.#server) this.#server.left--;
-      this.#queue.shift()!((headers) => {
+      this.#queue.shift()!.grant((headers) => {
         this.#answered.push(this.clock.now() + this.limit.windowSeconds * 1000);
         this.#inFlight--;
         if (headers) this.#observe(headers);
@@ -150,6 +183,15 @@ export class RateBudget {
     const times = clearAt.filter((t): t is number => t !== undefined);
     if (times.length === 0) return;
     const wakeAt = Math.max(...times);
+    // Only the server's word can ask for a wait this long (a 429 pauses only within the retry budget): every
+    // request waiting fails at once, naming the wait, instead of a timer Node cannot keep.
+    if (wakeAt - now > this.maxWaitMs) {
+      const error = new BudgetWaitTooLong(wakeAt - now, this.maxWaitMs);
+      for (const waiting of this.#queue.splice(0)) waiting.refuse(error);
+      this.#heldMs += now - (this.#heldSince ?? now);
+      this.#heldSince = undefined;
+      return;
+    }
     this.#timer = this.clock.setTimeout(() => this.#pump(), Math.max(1, wakeAt - now));
   }
 }

@@ -13,7 +13,7 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { apiUrl, authHeaders, checkedApiBase, maskSecrets, secretsOf, type Credentials } from './credentials.js';
-import type { RateBudget } from './budget.js';
+import { BudgetWaitTooLong, type RateBudget } from './budget.js';
 import { CloudflareApiError, CredentialRefusedError, forbiddenHint, type CloudflareMessage } from './errors.js';
 
 /** How long a request may keep retrying transient failures, by default: two minutes. */
@@ -215,7 +215,8 @@ export class CloudflareClient {
     let release;
     try {
       release = await this.budget?.acquire(this.#stop.signal);
-    } catch {
+    } catch (err) {
+      if (err instanceof BudgetWaitTooLong) throw new CloudflareApiError({ kind: 'stopped', method, path, detail: `not sent: ${err.message}` });
       throw new CloudflareApiError({ kind: 'stopped', method, path, detail: 'not sent: the run was stopped while this request waited for the rate budget' });
     }
     run.queued(this.#options.now() - queuedFrom);

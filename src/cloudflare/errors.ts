@@ -8,7 +8,7 @@ export interface CloudflareMessage {
   message: string;
 }
 
-/** stopped: not sent, because the run was stopped (Ctrl-C) while the request waited for the rate budget. */
+/** stopped: not sent: the run was stopped (Ctrl-C) while the request waited for the rate budget, or the server's Ratelimit asked for a longer wait than ztsync makes. */
 export type FailureKind = 'http' | 'network' | 'timeout' | 'invalid-response' | 'stopped';
 
 export interface CloudflareApiErrorInit {

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { RateBudget, type RateLimitSetting } from './budget.js';
-import { CloudflareClient, type ClientOptions } from './client.js';
+import { CloudflareClient, DEFAULT_RETRY_BUDGET_MS, type ClientOptions } from './client.js';
 import { checkedApiBase, credentialsFromEnv, refusalAdvice, tokenFromEnv, type Credentials } from './credentials.js';
 import { refusedToken, type CredentialRefusedError } from './errors.js';
 
@@ -69,7 +69,7 @@ export class ClientPool {
     let budget: RateBudget | undefined;
     if (rateLimit) {
       const key = fingerprint(credentials);
-      budget = this.#budgets.get(key) ?? new RateBudget(rateLimit);
+      budget = this.#budgets.get(key) ?? new RateBudget(rateLimit, undefined, { retryBudgetMs: clientOptions.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS });
       this.#budgets.set(key, budget);
     }
     const client = new CloudflareClient({ ...clientOptions, credentials, ...(budget ? { budget } : {}) });

@@ -270,6 +270,10 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
     case 'minimum':
     case 'maximum':
       return field?.type.kind === 'integer' ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : (error.message ?? 'out of range');
+    case 'uniqueItems': {
+      const item = Array.isArray(data) ? data[Number(error.params.j)] : undefined;
+      return `"${name}" lists ${JSON.stringify(item)} twice: it is a set, each item once (remove the repeat, or write the item meant)`;
+    }
     default:
       return error.message ?? `invalid (${error.keyword})`;
   }

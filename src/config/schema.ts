@@ -237,9 +237,9 @@ function typeSchema(type: FieldType): object {
     case 'integer':
       return { type: 'integer', ...(type.min !== undefined ? { minimum: type.min } : {}), ...(type.max !== undefined ? { maximum: type.max } : {}) };
     case 'set': {
-      if (type.items === 'string') return { type: 'array', items: { type: 'string' } };
+      if (type.items === 'string') return { type: 'array', uniqueItems: true, items: { type: 'string' } };
       const itemType = type.items.every((v) => typeof v === 'number') ? 'integer' : 'string';
-      return { type: 'array', items: { type: itemType, enum: [...type.items] } };
+      return { type: 'array', uniqueItems: true, items: { type: itemType, enum: [...type.items] } };
     }
   }
 }

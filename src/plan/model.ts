@@ -228,8 +228,9 @@ export interface Plan {
 export function summarize(targets: TargetPlan[]): PlanSummary {
   const summary: PlanSummary = { create: 0, update: 0, noop: 0, error: 0 };
   for (const target of targets) {
+    // A target with an error is not written (apply fails it): its changes are not changes the plan will make.
     if (target.error) summary.error++;
-    for (const resource of target.resources) summary[resource.action]++;
+    else for (const resource of target.resources) summary[resource.action]++;
   }
   return summary;
 }
@@ -253,9 +254,9 @@ export function hasChanges(plan: Plan): boolean {
   return plan.summary.create + plan.summary.update > 0;
 }
 
-/** Whether apply would write anything for this target. */
+/** Whether apply would write anything for this target (never for one with an error, e.g. a cross-field rule it fails). */
 export function targetChanges(target: TargetPlan): boolean {
-  return target.resources.some((r) => r.action !== 'noop');
+  return !target.error && target.resources.some((r) => r.action !== 'noop');
 }
 
 /** "account ID (description)" on one line, its text from outside made visible (see util/terminal.ts). */

@@ -21,8 +21,11 @@ export type FieldType =
   | { kind: 'duration'; units: DurationUnits; min?: string; max?: string }
   /** A whole number, within bounds. */
   | { kind: 'integer'; min?: number; max?: number }
-  /** A list compared as a set (order and duplicates do not matter). */
-  | { kind: 'set'; items: readonly (string | number)[] | 'string' };
+  /**
+   * A list compared as a set (order does not matter); each item once (the schema's uniqueItems: a duplicate is
+   * more likely a slip for another value than meant). `format`: free-text items of that format, compared as it says.
+   */
+  | { kind: 'set'; items: readonly (string | number)[] | 'string'; format?: StringFormat };
 
 export interface FieldSpec {
   /** Dotted path in the API object, e.g. "login_design.background_color". */
@@ -145,7 +148,7 @@ export const duration = (units: DurationUnits = 'go', bounds: { min?: string; ma
   ...bounds,
 });
 export const int = (bounds: { min?: number; max?: number } = {}): FieldType => ({ kind: 'integer', ...bounds });
-export const setOf = (items: readonly (string | number)[] | 'string'): FieldType => ({ kind: 'set', items });
+export const setOf = (items: readonly (string | number)[] | 'string', format?: StringFormat): FieldType => ({ kind: 'set', items, ...(format ? { format } : {}) });
 
 export const ALL: readonly Scope[] = SCOPES;
 export const ACCOUNT: readonly Scope[] = ['account'];

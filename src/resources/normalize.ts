@@ -108,7 +108,9 @@ export function normalize(field: FieldSpec, value: unknown): unknown {
     }
     case 'set': {
       if (!Array.isArray(value) || value.length === 0) return Array.isArray(value) ? undefined : value;
-      return [...new Set(value)].sort(compareScalars);
+      const rule = field.type.format && FORMATS[field.type.format];
+      const items = rule ? value.map((item) => (typeof item === 'string' ? rule.compared(item) : item)) : value;
+      return [...new Set(items)].sort(compareScalars);
     }
   }
 }

@@ -65,7 +65,7 @@ export const organization: ResourceSpec = {
     { path: 'custom_pages.forbidden', type: str(), scopes: ACCOUNT, onCreate: false, description: 'The uid of the custom page to use when a user is denied access after failing a non-identity rule.' },
     { path: 'custom_pages.identity_denied', type: str(), scopes: ACCOUNT, onCreate: false, description: 'The uid of the custom page to use when a user is denied access.' },
     { path: 'deny_unmatched_requests', type: bool(), scopes: ALL, description: 'Deny all requests to Cloudflare-protected resources that lack an associated Access application.' },
-    { path: 'deny_unmatched_requests_exempted_zone_names', type: setOf('string'), scopes: ALL, description: 'Zone names exempt from deny_unmatched_requests (compared as a set).', example: ['example.com'] },
+    { path: 'deny_unmatched_requests_exempted_zone_names', type: setOf('string', 'hostname'), scopes: ALL, description: 'Zone names exempt from deny_unmatched_requests (compared as a set, without regard to case).', example: ['example.com'] },
     { path: 'is_ui_read_only', type: bool(), scopes: ALL, description: 'Lock all settings as read-only in the dashboard, regardless of user permission; changes then come only through the API.' },
     { path: 'ui_read_only_toggle_reason', type: str(), scopes: ALL, description: 'Why the dashboard read-only lock is being toggled.' },
     { path: 'login_design.background_color', type: str('color'), scopes: ALL, description: 'The background color on your login page.', example: '#c5ed1b' },

@@ -1,10 +1,12 @@
 // The one way ztsync writes a file (plan --out, the emulator's --state, import): a temporary file next to it,
 // flushed, then renamed over it, so that a reader or a restart sees the old file or the new one, never half of
 // one. Whatever fails, the temporary file is removed and the message names the path the user gave. A set of
-// files (import --out-dir) is written all or nothing: every temporary file first, then the renames.
+// files (import --out-dir) is written all or nothing: every temporary file first, then the renames; a rename that
+// fails puts back the files renamed before it (from hard links to the old ones). Only a crash between two renames
+// can leave some files new and some old: no journal guards against that.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export class FileWriteError extends Error {
@@ -46,7 +48,8 @@ export function existingPaths(paths: readonly string[]): string[] {
 /**
  * Write every file or none: directories are made as needed, each file goes to a temporary file next to it, and
  * only when all are written are they renamed into place. A failure removes the temporary files and the
- * directories made for them. Without `overwrite`, a file that exists is refused before anything is written.
+ * directories made for them, and puts back the files already renamed over (or removes the ones that were new).
+ * Without `overwrite`, a file that exists is refused before anything is written.
  */
 export function writeFilesAtomicSync(files: readonly { path: string; text: string }[], { overwrite, mode = 0o644 }: { overwrite: boolean; mode?: number }): void {
   if (!overwrite) {
@@ -55,23 +58,53 @@ export function writeFilesAtomicSync(files: readonly { path: string; text: strin
   }
   const madeDirs: string[] = [];
   const temporaries: string[] = [];
+  // Each file renamed into place, with the old file kept aside (undefined: there was none).
+  const renamed: { path: string; old: string | undefined }[] = [];
   try {
     for (const file of files) {
       makeDirs(dirname(resolve(file.path)), madeDirs, file.path);
       temporaries.push(writeTemporary(file.path, file.text, mode));
     }
     for (const [i, file] of files.entries()) {
+      const old = keepAside(file.path);
       try {
         renameSync(temporaries[i], file.path);
       } catch (err) {
+        if (old !== undefined) ignoreErrors(() => unlinkSync(old));
         throw new FileWriteError(`cannot write ${file.path}: ${reason(err as NodeJS.ErrnoException, dirname(file.path))}`);
       }
+      renamed.push({ path: file.path, old });
     }
   } catch (err) {
+    // Newest first, so that a path given twice ends as it began.
+    for (const { path, old } of renamed.reverse()) ignoreErrors(() => (old === undefined ? unlinkSync(path) : renameSync(old, path)));
     for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
     for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
     throw err;
   }
+  for (const { old } of renamed) if (old !== undefined) ignoreErrors(() => unlinkSync(old));
+}
+
+/** A second name (a hard link, or a copy where links are not possible) for the regular file at `path`; undefined when there is none. */
+function keepAside(path: string): string | undefined {
+  let isFile: boolean;
+  try {
+    isFile = lstatSync(path).isFile();
+  } catch {
+    return undefined;
+  }
+  if (!isFile) return undefined;
+  const aside = join(dirname(path), `.ztsync-${process.pid}-${randomBytes(4).toString('hex')}.old`);
+  try {
+    linkSync(path, aside);
+  } catch {
+    try {
+      copyFileSync(path, aside);
+    } catch (err) {
+      throw new FileWriteError(`cannot write ${path}: ${reason(err as NodeJS.ErrnoException, dirname(path))}`);
+    }
+  }
+  return aside;
 }
 
 /** The text in a new temporary file next to `path`, flushed; its name. */

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { answer, forward, startServer, type TestServer } from '../helpers/http.js';
 import { cliProcess } from '../helpers/process.js';
-import { EXAMPLES, SECRET_TOKEN, demoEmulator } from '../helpers/reconcile.js';
+import { run } from '../helpers/io.js';
+import { EXAMPLES, PRODUCTION, SECRET_TOKEN, demoEmulator } from '../helpers/reconcile.js';
 import { FLEET_TOKEN, fleetRun, startFleet, type Fleet } from '../helpers/scale.js';
 
 let em: RunningEmulator | undefined;
@@ -63,3 +64,27 @@ it('a plan waiting for its rate budget keeps the process alive until it is done'
   // Every read went through the gateway, one at a time, each after the budget's wait.
   expect(gateway.requests.length).toBeGreaterThan(2);
 }, 30_000);
+
+describe('a Ratelimit answer asking for an absurd wait', () => {
+  it('fails the requests waiting at once, naming the wait: no timer above 2^31 − 1 ms, no flood of warnings', async () => {
+    // Every answer says: no request left for ~317 years.
+    gateway = await startServer((req, res) =>
+      answer(res, 200, { success: true, errors: [], messages: [], result: { name: 'Widget Corps', auth_domain: 'widgetcorps.cloudflareaccess.com' } }, { ratelimit: 'r=0, t=9999999999' }),
+    );
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const result = await run(['plan', EXAMPLES, '--account', PRODUCTION, '--format', 'json', '--concurrency', '1', '-q'], { env: { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CLOUDFLARE_BASE_URL: gateway.url } });
+      expect(result.code).toBe(1);
+      const [target] = JSON.parse(result.stdout).targets;
+      expect(target.error.message).toContain('not sent: the API\'s Ratelimit answer asks for no request for 9999999999 s, longer than ztsync waits (300 s: the longer of --retry-budget and the --rate-limit window)');
+      // The first read was answered; the second was never sent.
+      expect(gateway.requests).toHaveLength(1);
+      expect(result.stderr).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+});
