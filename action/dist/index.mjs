@@ -17652,7 +17652,7 @@ function intStringify(node, radix, prefix) {
     return prefix + value.toString(radix);
   return stringifyNumber(node);
 }
-var intIdentify, intResolve, intOct, int2, intHex;
+var intIdentify, intResolve, intOct, int, intHex;
 var init_int = __esm({
   "node_modules/yaml/browser/dist/schema/core/int.js"() {
     init_stringifyNumber();
@@ -17667,7 +17667,7 @@ var init_int = __esm({
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 8, opt),
       stringify: (node) => intStringify(node, 8, "0o")
     };
-    int2 = {
+    int = {
       identify: intIdentify,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -17705,7 +17705,7 @@ var init_schema = __esm({
       nullTag,
       boolTag,
       intOct,
-      int2,
+      int,
       intHex,
       floatNaN,
       floatExp,
@@ -18099,7 +18099,7 @@ function intStringify2(node, radix, prefix) {
   }
   return stringifyNumber(node);
 }
-var intIdentify3, intBin, intOct2, int3, intHex2;
+var intIdentify3, intBin, intOct2, int2, intHex2;
 var init_int2 = __esm({
   "node_modules/yaml/browser/dist/schema/yaml-1.1/int.js"() {
     init_stringifyNumber();
@@ -18122,7 +18122,7 @@ var init_int2 = __esm({
       resolve: (str2, _onError, opt) => intResolve2(str2, 1, 8, opt),
       stringify: (node) => intStringify2(node, 8, "0")
     };
-    int3 = {
+    int2 = {
       identify: intIdentify3,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -18340,7 +18340,7 @@ var init_schema3 = __esm({
       falseTag,
       intBin,
       intOct2,
-      int3,
+      int2,
       intHex2,
       floatNaN2,
       floatExp2,
@@ -18425,7 +18425,7 @@ var init_tags = __esm({
       floatExp,
       floatNaN,
       floatTime,
-      int: int2,
+      int,
       intHex,
       intOct,
       intTime,
@@ -30606,15 +30606,30 @@ import { createHash } from "node:crypto";
 
 // src/cloudflare/budget.ts
 var DEFAULT_RATE_LIMIT = { requests: 1e3, windowSeconds: 300 };
+var MAX_TIMER_MS = 2 ** 31 - 1;
+var BudgetWaitTooLong = class extends Error {
+  constructor(waitMs, maxWaitMs) {
+    super(`the API's Ratelimit answer asks for no request for ${seconds(waitMs)}, longer than ztsync waits (${seconds(maxWaitMs)}: the longer of --retry-budget and the --rate-limit window)`);
+    this.waitMs = waitMs;
+    this.maxWaitMs = maxWaitMs;
+  }
+  waitMs;
+  maxWaitMs;
+  name = "BudgetWaitTooLong";
+};
+function seconds(ms) {
+  return `${Math.ceil(ms / 1e3)} s`;
+}
 var SYSTEM_CLOCK = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle2) => clearTimeout(handle2)
 };
 var RateBudget = class {
-  constructor(limit, clock = SYSTEM_CLOCK) {
+  constructor(limit, clock = SYSTEM_CLOCK, { retryBudgetMs = 12e4 } = {}) {
     this.limit = limit;
     this.clock = clock;
+    this.maxWaitMs = Math.min(MAX_TIMER_MS, Math.max(retryBudgetMs, limit.windowSeconds * 1e3));
   }
   limit;
   clock;
@@ -30636,6 +30651,8 @@ var RateBudget = class {
   #heldMs = 0;
   /** Since when requests have been waiting, while some are. */
   #heldSince;
+  /** The longest a request waits for what the server's Ratelimit asks; a longer wait fails it at once. */
+  maxWaitMs;
   /** Requests waiting for room right now. */
   get waiting() {
     return this.#queue.length;
@@ -30652,18 +30669,24 @@ var RateBudget = class {
   async acquire(signal) {
     const started = this.clock.now();
     const release = await new Promise((resolve7, reject) => {
-      const granted = (release2) => {
-        signal?.removeEventListener("abort", leave);
-        resolve7(release2);
+      const entry2 = {
+        grant: (release2) => {
+          signal?.removeEventListener("abort", leave);
+          resolve7(release2);
+        },
+        refuse: (error) => {
+          signal?.removeEventListener("abort", leave);
+          reject(error);
+        }
       };
       const leave = () => {
-        const at = this.#queue.indexOf(granted);
+        const at = this.#queue.indexOf(entry2);
         if (at < 0) return;
         this.#queue.splice(at, 1);
         this.#pump();
         reject(signal.reason);
       };
-      this.#queue.push(granted);
+      this.#queue.push(entry2);
       this.#pump();
       if (signal?.aborted) leave();
       else signal?.addEventListener("abort", leave, { once: true });
@@ -30699,7 +30722,7 @@ var RateBudget = class {
     while (this.#queue.length > 0 && now >= this.#pausedUntil && counted() < this.limit.requests && this.#serverAllows(now).ok) {
       this.#inFlight++;
       if (this.#server) this.#server.left--;
-      this.#queue.shift()((headers) => {
+      this.#queue.shift().grant((headers) => {
         this.#answered.push(this.clock.now() + this.limit.windowSeconds * 1e3);
         this.#inFlight--;
         if (headers) this.#observe(headers);
@@ -30718,6 +30741,13 @@ var RateBudget = class {
     const times = clearAt.filter((t2) => t2 !== void 0);
     if (times.length === 0) return;
     const wakeAt = Math.max(...times);
+    if (wakeAt - now > this.maxWaitMs) {
+      const error = new BudgetWaitTooLong(wakeAt - now, this.maxWaitMs);
+      for (const waiting of this.#queue.splice(0)) waiting.refuse(error);
+      this.#heldMs += now - (this.#heldSince ?? now);
+      this.#heldSince = void 0;
+      return;
+    }
     this.#timer = this.clock.setTimeout(() => this.#pump(), Math.max(1, wakeAt - now));
   }
 };
@@ -30733,17 +30763,13 @@ import { setTimeout as delay2 } from "node:timers/promises";
 
 // src/cloudflare/credentials.ts
 var DEFAULT_API_BASE = "https://api.cloudflare.com/client/v4";
-var SECRET_ENV = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "ZTSYNC_EMULATOR_TOKEN"];
+var SECRET_ENV = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "ZTSYNC_EMULATOR_TOKEN"];
 var CREDENTIAL_PREFIX = "CLOUDFLARE_API_TOKEN_";
 function mayHoldToken(name, declared) {
-  if (isRunnerVariable(name)) return false;
   return name === "CLOUDFLARE_API_TOKEN" || name.startsWith(CREDENTIAL_PREFIX) && name.length > CREDENTIAL_PREFIX.length || declared.includes(name);
 }
-function isRunnerVariable(name) {
-  return /^(GITHUB|ACTIONS|RUNNER)_/.test(name);
-}
 function tokenFromEnv(env, name, declared) {
-  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}${isRunnerVariable(name) ? "" : `, or declare it with --credentials-env ${name}`})`);
+  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}, or declare it with --credentials-env ${name})`);
   const token = env[name]?.trim();
   if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);
   return { kind: "token", token: wellFormed(name, token) };
@@ -30773,26 +30799,19 @@ function authHeaders(credentials) {
   return credentials.kind === "token" ? { authorization: `Bearer ${credentials.token}` } : { "x-auth-email": credentials.email, "x-auth-key": credentials.key };
 }
 function secretsOf(credentials) {
-  return credentials.kind === "token" ? [credentials.token] : [credentials.key];
+  return credentials.kind === "token" ? [credentials.token] : [credentials.key, credentials.email];
 }
-function secretsFromEnv(env, declared = []) {
-  const names = /* @__PURE__ */ new Set([...SECRET_ENV, ...declared, ...Object.keys(env).filter((name) => mayHoldToken(name, []))]);
-  return [...names].flatMap((name) => {
+function secretsFromEnv(env) {
+  return SECRET_ENV.flatMap((name) => {
     const value = env[name];
     return value ? [value, value.trim()] : [];
   });
 }
-var MIN_SECRET_LENGTH = 8;
+var MIN_MASKED_LENGTH = 4;
 var MASK = "***";
 function maskSecrets(text2, secrets) {
   const pattern = secretPattern(secrets);
   return pattern ? text2.replace(pattern, MASK) : text2;
-}
-function holdsSecret(text2, secrets) {
-  const pattern = secretPattern(secrets);
-  if (!pattern) return false;
-  pattern.lastIndex = 0;
-  return pattern.test(text2);
 }
 var patterns = /* @__PURE__ */ new Map();
 function secretPattern(secrets) {
@@ -30801,30 +30820,14 @@ function secretPattern(secrets) {
   if (pattern !== void 0) return pattern;
   const forms = /* @__PURE__ */ new Set();
   for (const secret of secrets) {
-    if (secret.trim().length < MIN_SECRET_LENGTH) continue;
-    for (const form of secretForms(secret)) {
-      if (form.trim().length >= MIN_SECRET_LENGTH) forms.add(form);
+    for (const form of [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/)]) {
+      if (form.trim().length >= MIN_MASKED_LENGTH) forms.add(form);
     }
   }
   const alternatives = [...forms].sort((a3, b2) => b2.length - a3.length).map((form) => [...form].map(escapeRegExp).join("\\\\?"));
-  pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "gi") : null;
+  pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "g") : null;
   patterns.set(key, pattern);
   return pattern;
-}
-function secretForms(secret) {
-  const bytes = Buffer.from(secret, "utf8");
-  return [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/), bytes.toString("hex"), ...base64Cores(bytes)];
-}
-function base64Cores(bytes) {
-  const cores = [];
-  for (let before = 0; before < 3; before++) {
-    const padded = Buffer.concat([Buffer.alloc(before), bytes]);
-    const text2 = padded.toString("base64").replace(/=+$/, "");
-    const start = Math.ceil(before * 4 / 3);
-    const core = text2.slice(start, padded.length % 3 === 0 ? text2.length : text2.length - 1);
-    cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
-  }
-  return cores;
 }
 function escapeRegExp(ch) {
   return ch.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
@@ -31033,7 +31036,8 @@ var CloudflareClient = class {
     let release;
     try {
       release = await this.budget?.acquire(this.#stop.signal);
-    } catch {
+    } catch (err) {
+      if (err instanceof BudgetWaitTooLong) throw new CloudflareApiError({ kind: "stopped", method, path, detail: `not sent: ${err.message}` });
       throw new CloudflareApiError({ kind: "stopped", method, path, detail: "not sent: the run was stopped while this request waited for the rate budget" });
     }
     run.queued(this.#options.now() - queuedFrom);
@@ -31219,7 +31223,7 @@ var ClientPool = class {
     let budget;
     if (rateLimit) {
       const key = fingerprint(credentials);
-      budget = this.#budgets.get(key) ?? new RateBudget(rateLimit);
+      budget = this.#budgets.get(key) ?? new RateBudget(rateLimit, void 0, { retryBudgetMs: clientOptions2.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS });
       this.#budgets.set(key, budget);
     }
     const client = new CloudflareClient({ ...clientOptions2, credentials, ...budget ? { budget } : {} });
@@ -31317,8 +31321,7 @@ var duration = (units = "go", bounds = {}) => ({
   units,
   ...bounds
 });
-var int = (bounds = {}) => ({ kind: "integer", ...bounds });
-var setOf = (items) => ({ kind: "set", items });
+var setOf = (items, format) => ({ kind: "set", items, ...format ? { format } : {} });
 var ALL2 = SCOPES;
 var ACCOUNT = ["account"];
 var WRITABLE = /* @__PURE__ */ new WeakMap();
@@ -31364,17 +31367,6 @@ function setPath(obj, path, value) {
     cur = cur[key];
   }
   cur[keys[keys.length - 1]] = value;
-}
-function groupOf(spec, field) {
-  const dot = field.path.indexOf(".");
-  return dot < 0 ? void 0 : spec.groups.find((g2) => g2.path === field.path.slice(0, dot));
-}
-function groupFields(spec, group, scope) {
-  return (scope ? writableFields(spec, scope) : spec.fields).filter((f2) => f2.path.startsWith(group + "."));
-}
-function lockedFor(rule, createdAt) {
-  const created = typeof createdAt === "string" ? Date.parse(createdAt) : NaN;
-  return !Number.isNaN(created) && created >= Date.parse(rule.createdOnOrAfter);
 }
 function isUnsetForRule(value) {
   return value === void 0 || value === null || value === "" || Array.isArray(value) && value.length === 0;
@@ -31706,34 +31698,20 @@ var FORMATS = {
   // #C5ED1B, #c5ed1bff and a colour word naming the same colour are one colour.
   color: {
     compared: (text2) => hexColour(text2) ?? lower(text2.trim()),
-    problem: (text2) => hexColour(text2) !== void 0 ? void 0 : `${JSON.stringify(text2)} is not a CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a colour name)`
+    advice: (text2) => hexColour(text2) !== void 0 ? void 0 : `${JSON.stringify(text2)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`
   },
-  uri: { compared: (text2) => text2, problem: logoPathProblem },
-  text: { compared: (text2) => text2, problem: (text2) => HTML.test(text2) ? `${JSON.stringify(text2)} holds HTML (${HTML.exec(text2)[0]}…): the login page shows plain text` : void 0 }
-};
-var HTML = /<[a-z!/?][^\s>]{0,15}/i;
-function logoPathProblem(text2) {
-  const shown = JSON.stringify(text2);
-  if (/^[a-z][a-z0-9+.-]*:/i.test(text2)) {
-    if (!/^https:/i.test(text2)) return `${shown} is neither an https: URL nor a relative path`;
-    let url;
-    try {
-      url = new URL(text2);
-    } catch {
-      return `${shown} is not a URL`;
-    }
-    return url.username || url.password ? `${shown} carries a user name or password` : void 0;
+  uri: {
+    compared: (text2) => text2,
+    advice: (text2) => /^[a-z][a-z0-9+.-]*:/i.test(text2) && !/^https?:\/\//i.test(text2) ? `${JSON.stringify(text2)} is neither an http(s) URL nor a path; the API may refuse it` : void 0
   }
-  if (/^[\\/]{2}/.test(text2)) return `${shown} leads to another host (no scheme): write an https: URL`;
-  return void 0;
-}
+};
 function sentValue(field, value) {
   const rule = field.type.kind === "string" && field.type.format ? FORMATS[field.type.format] : void 0;
   return rule?.sent && typeof value === "string" ? rule.sent(value) : value;
 }
-function formatProblem(field, value) {
+function formatAdvice(field, value) {
   const rule = field.type.kind === "string" && field.type.format ? FORMATS[field.type.format] : void 0;
-  return rule?.problem && typeof value === "string" && value !== "" ? rule.problem(value) : void 0;
+  return rule?.advice && typeof value === "string" && value !== "" ? rule.advice(value) : void 0;
 }
 function normalize(field, value) {
   if (value === null || value === void 0) {
@@ -31750,8 +31728,6 @@ function normalize(field, value) {
     }
     case "enum":
       return value === "" ? void 0 : value;
-    case "integer":
-      return value;
     case "duration": {
       if (value === "") return void 0;
       const nanos = typeof value === "string" ? parseDuration(value) : void 0;
@@ -31759,7 +31735,9 @@ function normalize(field, value) {
     }
     case "set": {
       if (!Array.isArray(value) || value.length === 0) return Array.isArray(value) ? void 0 : value;
-      return [...new Set(value)].sort(compareScalars);
+      const rule = field.type.format && FORMATS[field.type.format];
+      const items = rule ? value.map((item) => typeof item === "string" ? rule.compared(item) : item) : value;
+      return [...new Set(items)].sort(compareScalars);
     }
   }
 }
@@ -31826,7 +31804,7 @@ function summarize(targets) {
   const summary3 = { create: 0, update: 0, noop: 0, error: 0 };
   for (const target2 of targets) {
     if (target2.error) summary3.error++;
-    for (const resource of target2.resources) summary3[resource.action]++;
+    else for (const resource of target2.resources) summary3[resource.action]++;
   }
   return summary3;
 }
@@ -31848,7 +31826,7 @@ function hasChanges(plan) {
   return plan.summary.create + plan.summary.update > 0;
 }
 function targetChanges(target2) {
-  return target2.resources.some((r2) => r2.action !== "noop");
+  return !target2.error && target2.resources.some((r2) => r2.action !== "noop");
 }
 function targetLabel(target2) {
   return visible(`${target2.scope} ${target2.id}${target2.description ? ` (${target2.description})` : ""}`);
@@ -31887,14 +31865,15 @@ var CONTEXTS = {
   origin_ca_key: "with an Origin CA key"
 };
 function describeAttributedChange(change) {
-  if (change.by_ztsync) return visible(`changed with ztsync's own ${change.token === null ? "credential" : `token ${JSON.stringify(change.token)}`}, ${utcMinute(change.at)}`);
-  const how = change.context ? ` ${CONTEXTS[change.context] ?? `via ${change.context}`}` : "";
+  const how = change.by_ztsync || !change.context ? "" : ` ${CONTEXTS[change.context] ?? `via ${change.context}`}`;
   return visible(`changed by ${whoChanged(change)}${how}, ${utcMinute(change.at)}`);
 }
-function whoChanged({ actor_type, email, token }) {
+function whoChanged({ by_ztsync, actor_type, email, token }) {
+  const tokenName = token === null ? null : `token ${JSON.stringify(token)}`;
+  if (by_ztsync) return `ztsync (${tokenName ?? email ?? "its own credential"})`;
   if (actor_type === "system") return "Cloudflare (system)";
   if (actor_type === "cloudflare_admin") return `Cloudflare staff${email ? ` (${email})` : ""}`;
-  return email ?? (token === null ? `an unnamed ${actor_type}` : `token ${JSON.stringify(token)}`);
+  return email ?? tokenName ?? `an unnamed ${actor_type}`;
 }
 function utcMinute(iso) {
   const ms = Date.parse(iso);
@@ -31916,25 +31895,8 @@ function reportedOnlyPaths(spec) {
   }
   return paths;
 }
-function finishBody(spec, body, scope, desired = {}) {
+function finishBody(spec, body) {
   for (const path of reportedOnlyPaths(spec)) removeAt(body, pathKeys(path));
-  if (scope === void 0) return body;
-  for (const group of spec.groups) {
-    const members = groupFields(spec, group.path, scope);
-    if (members.length === 0) continue;
-    if (members.every((f2) => f2.path in desired && desired[f2.path] === null)) {
-      body[group.path] = null;
-      continue;
-    }
-    const given = body[group.path];
-    if (!group.whole || !isPlainObject3(given)) continue;
-    for (const field of members) {
-      const key = pathKeys(field.path).slice(1).join(".");
-      if (given[key] !== void 0 && given[key] !== null) continue;
-      if (desired[field.path] !== void 0 && desired[field.path] !== null) given[key] = desired[field.path];
-      else if (field.type.kind === "boolean") given[key] = false;
-    }
-  }
   return body;
 }
 function removeAt(obj, keys) {
@@ -31952,7 +31914,7 @@ function liveBody(spec, scope, live) {
     const value = liveValue(field, live);
     if (value !== void 0 && value !== null) setPath(body, field.path, value);
   }
-  return finishBody(spec, body, scope);
+  return finishBody(spec, body);
 }
 function unknownFields(spec, live, prefix = "") {
   const out = {};
@@ -31969,10 +31931,10 @@ function unknownFields(spec, live, prefix = "") {
   }
   return out;
 }
-function createBody(spec, scope, values, desired = {}) {
+function createBody(spec, values) {
   const body = {};
   for (const { path, value } of values) setPath(body, path, value);
-  return finishBody(spec, body, scope, Object.fromEntries(Object.entries(desired).filter(([, v2]) => v2 !== null)));
+  return finishBody(spec, body);
 }
 
 // src/resources/doh.ts
@@ -32001,10 +31963,6 @@ var WARP_SESSION_REQUIRED = {
   code: 12130,
   message: "access.api.error.invalid_request: allow_authenticate_via_warp cannot be set if the Warp Auth Session Duration is not set for the account"
 };
-var STRICT_SERVICE_TOKEN_AUTH_LOCKED = {
-  code: 12132,
-  message: "access.api.error.invalid_request: strict_service_token_auth cannot be disabled for organizations created on or after 2026-10-05"
-};
 var AUTHENTICATORS = ["totp", "biometrics", "security_key", "piv_key", "ssh_fido2_key"];
 var organization = {
   type: "organization",
@@ -32016,32 +31974,12 @@ var organization = {
     { path: "login_design", description: "How the Access login page looks." },
     { path: "custom_pages", description: "Custom pages shown when access is denied (update only: the create call does not take them)." },
     { path: "mfa_config", description: "Configures multi-factor authentication (MFA) settings for an organization." },
-    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." },
-    {
-      path: "service_token_inactivity",
-      whole: true,
-      description: "What happens to service tokens no policy references and that have not authenticated for inactivity_threshold_days (every service token of the account). The API takes the three fields only together."
-    }
+    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." }
   ],
   rules: [
     { when: "allow_authenticate_via_warp", requires: ["warp_auth_session_duration"], apiError: WARP_SESSION_REQUIRED },
     // Documented on the field: MFA must be set up first.
     { when: "mfa_required_for_all_apps", requires: ["mfa_config.allowed_authenticators", "mfa_config.session_duration"] }
-  ],
-  removed: [
-    { path: "mfa_configuration_allowed", removedOn: "2026-03-05", note: "it was in the spec from 2026-02-20 and left the official SDK on 2026-03-05; the Terraform provider still carries it" }
-  ],
-  locked: [
-    {
-      name: "strict-service-token-auth-required",
-      field: "strict_service_token_auth",
-      refused: false,
-      lockedAs: true,
-      createdOnOrAfter: "2026-10-05",
-      createdAt: "created_at",
-      why: "organizations created on or after 2026-10-05 have strict_service_token_auth on and cannot turn it off",
-      apiError: STRICT_SERVICE_TOKEN_AUTH_LOCKED
-    }
   ],
   fields: [
     { path: "name", type: str(), scopes: ALL2, requiredOnCreate: true, description: "The name of your Zero Trust organization.", example: "Widget Corps Internal Applications" },
@@ -32051,12 +31989,12 @@ var organization = {
     { path: "custom_pages.forbidden", type: str(), scopes: ACCOUNT, onCreate: false, description: "The uid of the custom page to use when a user is denied access after failing a non-identity rule." },
     { path: "custom_pages.identity_denied", type: str(), scopes: ACCOUNT, onCreate: false, description: "The uid of the custom page to use when a user is denied access." },
     { path: "deny_unmatched_requests", type: bool(), scopes: ALL2, description: "Deny all requests to Cloudflare-protected resources that lack an associated Access application." },
-    { path: "deny_unmatched_requests_exempted_zone_names", type: setOf("string"), scopes: ALL2, description: "Zone names exempt from deny_unmatched_requests (compared as a set).", example: ["example.com"] },
+    { path: "deny_unmatched_requests_exempted_zone_names", type: setOf("string", "hostname"), scopes: ALL2, description: "Zone names exempt from deny_unmatched_requests (compared as a set, without regard to case).", example: ["example.com"] },
     { path: "is_ui_read_only", type: bool(), scopes: ALL2, description: "Lock all settings as read-only in the dashboard, regardless of user permission; changes then come only through the API." },
     { path: "ui_read_only_toggle_reason", type: str(), scopes: ALL2, description: "Why the dashboard read-only lock is being toggled." },
     { path: "login_design.background_color", type: str("color"), scopes: ALL2, description: "The background color on your login page.", example: "#c5ed1b" },
-    { path: "login_design.footer_text", type: str("text"), scopes: ALL2, description: "The text at the bottom of your login page." },
-    { path: "login_design.header_text", type: str("text"), scopes: ALL2, description: "The text at the top of your login page." },
+    { path: "login_design.footer_text", type: str(), scopes: ALL2, description: "The text at the bottom of your login page." },
+    { path: "login_design.header_text", type: str(), scopes: ALL2, description: "The text at the top of your login page." },
     { path: "login_design.logo_path", type: str("uri"), scopes: ALL2, description: "The URL of the logo on your login page." },
     { path: "login_design.text_color", type: str("color"), scopes: ALL2, description: "The text color on your login page.", example: "#c5ed1b" },
     { path: "mfa_config.allowed_authenticators", type: setOf(AUTHENTICATORS), scopes: ACCOUNT, description: "The MFA methods users can authenticate with (compared as a set). piv_key and ssh_fido2_key apply to infrastructure applications only.", example: ["totp", "security_key"] },
@@ -32072,10 +32010,6 @@ var organization = {
     { path: "session_duration", type: duration("go"), scopes: ACCOUNT, description: "How long tokens issued for applications stay valid: a Go duration such as 300ms or 2h45m.", example: "24h" },
     { path: "user_seat_expiration_inactive_time", type: duration("go", { min: "730h", max: "8760h" }), scopes: ALL2, description: "How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).", example: "730h" },
     { path: "warp_auth_session_duration", type: duration("minutes-hours"), scopes: ACCOUNT, description: "How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.", example: "24h" },
-    { path: "strict_service_token_auth", type: bool(), scopes: ACCOUNT, description: "Service-token failures answer 401 or 403 (and are logged) instead of redirecting to the login page, and no CF_Authorization cookie is issued. Organizations created on or after 2026-10-05 have it on and cannot turn it off." },
-    { path: "service_token_inactivity.action", type: oneOf("disable", "delete"), scopes: ACCOUNT, description: "What happens to an inactive service token: disable, or delete (which cannot be undone).", example: "disable" },
-    { path: "service_token_inactivity.enabled", type: bool(), scopes: ACCOUNT, description: "Whether inactive service tokens are disabled or deleted automatically." },
-    { path: "service_token_inactivity.inactivity_threshold_days", type: int({ min: 30, max: 365 }), scopes: ACCOUNT, description: "How many days a service token must be inactive before the action applies: a whole number from 30 to 365.", example: 90 },
     { path: "warp_auth_non_browser_401", type: bool(), scopes: ACCOUNT, description: "Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page." },
     { path: "trusted_accounts", type: setOf("string"), scopes: [], readOnly: true, description: "The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer)." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the organization was created." },
@@ -32232,7 +32166,8 @@ async function applyResource(client, target2, plan, justRead, beforeWrite) {
   const writer = new ResourceWriter(client, resourceSpec(plan.type), target2.scope, target2.id, plan, beforeWrite);
   try {
     const fresh = justRead !== void 0 ? { live: justRead } : await writer.readFresh();
-    await (plan.action === "create" ? writer.create(fresh) : writer.update(fresh));
+    const written = await (plan.action === "create" ? writer.create(fresh) : writer.update(fresh));
+    if (!written.sent) return { ...base, outcome: "unchanged", error: null };
   } catch (err) {
     const transient = err instanceof CloudflareApiError && err.retryable;
     return { ...base, outcome: "failed", error: describeError(err, target2), ...transient ? { transient } : {} };
@@ -32323,7 +32258,7 @@ var ResourceWriter = class {
     for (; ; ) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, this.scope, changes.map((c4) => ({ path: c4.path, value: c4.after })), this.desired()), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, changes.map((c4) => ({ path: c4.path, value: c4.after }))), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -32352,7 +32287,7 @@ var ResourceWriter = class {
     for (const [path, value] of Object.entries(this.desired())) {
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return finishBody(this.spec, body, this.scope, this.desired());
+    return finishBody(this.spec, body);
   }
   field(path) {
     const field = fieldByPath(this.spec, path);
@@ -32777,50 +32712,12 @@ var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(
 var replaced = (before) => isSet2(before);
 var turnedOff = (before, after) => before === true && after !== true;
 var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
-var turnedOn = (before, after) => before !== true && after === true;
-var itemAdded = (before, after) => {
-  if (!isSet2(after)) return isSet2(before);
-  return Array.isArray(after) && after.some((item) => !(Array.isArray(before) && before.includes(item)));
+var longer = (before, after) => {
+  const was = typeof before === "string" ? parseDuration(before) : void 0;
+  if (was === void 0) return false;
+  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
+  return now === void 0 || now > was;
 };
-var changedOrUnset = (before, after) => isSet2(before) && before !== after;
-var durationOf = (value) => typeof value === "string" && value !== "" ? parseDuration(value) : void 0;
-function lengthens({ unsetMeans, fromUnset = false } = {}) {
-  const fallback = unsetMeans === void 0 ? void 0 : parseDuration(unsetMeans);
-  return (before, after) => {
-    const was = durationOf(before) ?? fallback;
-    const now = durationOf(after) ?? fallback;
-    if (was === void 0) return fromUnset && now !== void 0;
-    return now === void 0 || now > was;
-  };
-}
-var longer = lengthens();
-var mfaSessionLonger = lengthens({ fromUnset: true });
-function weaker(order) {
-  return (before, after) => {
-    const was = order.indexOf(String(before));
-    if (was < 0) return false;
-    const now = order.indexOf(String(after));
-    return now < 0 || now > was;
-  };
-}
-function hostOf(value) {
-  if (typeof value !== "string" || value === "") return void 0;
-  try {
-    return new URL(value).host.toLowerCase();
-  } catch {
-    return "";
-  }
-}
-var otherHost = (before, after) => {
-  const was = hostOf(before);
-  const now = hostOf(after);
-  return was !== void 0 && now !== void 0 && now !== was;
-};
-var deletesAfter = (around) => around.after("service_token_inactivity.action") === "delete" && around.after("service_token_inactivity.enabled") === true;
-var deletedBefore = (around) => around.before("service_token_inactivity.action") === "delete" && around.before("service_token_inactivity.enabled") === true;
-var deletionTurnedOn = (_before, _after, around) => deletesAfter(around) && !deletedBefore(around);
-var deletionEnabled = (before, after, around) => deletionTurnedOn(before, after, around) && around.before("service_token_inactivity.action") === "delete";
-var thresholdLowered = (before, after, around) => deletesAfter(around) && deletedBefore(around) && typeof before === "number" && (typeof after !== "number" || after < before);
 var SAFETY_RULES = [
   {
     name: "auth-domain-change",
@@ -32833,49 +32730,18 @@ var SAFETY_RULES = [
     triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
   },
   {
-    name: "deny-unmatched-requests-on",
-    description: "Requests to Cloudflare-protected resources without an Access application are denied: turned on for an existing organization, it locks users out of every such resource until each has an application (or its zone is exempted).",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOn, what: "deny_unmatched_requests is turned on", existingOnly: true }]
-  },
-  {
-    name: "deny-unmatched-exemption-added",
-    description: "A zone is added to the exemptions from deny_unmatched_requests (or the list is cleared): requests to it without an Access application are let through.",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests_exempted_zone_names", when: itemAdded, what: "a zone is exempted from deny_unmatched_requests" }]
-  },
-  {
     name: "ui-read-only-off",
     description: "The dashboard lock is lifted: settings can again be changed outside the config.",
     triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
   },
   {
     name: "mfa-weakened",
-    description: 'Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, a longer MFA session (or one where MFA was asked every time), users let skip MFA when the IdP says "mfa" (or for longer), the required FIDO2 authenticators changed or dropped, or weaker PIV key requirements (PIN or touch asked less, FIPS no longer required, more key sizes or types).',
+    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
     triggers: [
       { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
       { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
-      { resource: "organization", path: "mfa_config.session_duration", when: mfaSessionLonger, what: "the MFA session gets longer" },
-      { resource: "organization", path: "mfa_config.amr_matching_session_duration", when: mfaSessionLonger, what: 'users may skip MFA when the IdP says "mfa", or for longer' },
-      { resource: "organization", path: "mfa_config.required_aaguids", when: changedOrUnset, what: "the required FIDO2 authenticators change or are dropped" },
-      { resource: "organization", path: "mfa_piv_key_requirements.pin_policy", when: weaker(["always", "once", "never"]), what: "the PIV key asks for its PIN less often" },
-      { resource: "organization", path: "mfa_piv_key_requirements.touch_policy", when: weaker(["always", "cached", "never"]), what: "the PIV key asks for a touch less often" },
-      { resource: "organization", path: "mfa_piv_key_requirements.require_fips_device", when: turnedOff, what: "a FIPS-validated PIV device is no longer required" },
-      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_size", when: itemAdded, what: "more SSH key sizes are allowed" },
-      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_type", when: itemAdded, what: "more SSH key types are allowed" }
+      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
     ]
-  },
-  {
-    name: "session-lengthened",
-    description: "A session gets longer: application tokens (session_duration), WARP authentication sessions or DoH JWTs stay valid longer, or one is set where the API's absence meant a shorter default (24h) — a stolen token or a departed user keeps access for longer.",
-    triggers: [
-      { resource: "organization", path: "session_duration", when: lengthens({ unsetMeans: "24h" }), what: "application sessions get longer" },
-      { resource: "organization", path: "warp_auth_session_duration", when: longer, what: "WARP authentication sessions get longer" },
-      { resource: "doh", path: "doh_jwt_duration", when: lengthens({ unsetMeans: "24h" }), what: "DoH JWTs stay valid longer" }
-    ]
-  },
-  {
-    name: "warp-auth-on",
-    description: "Authentication through WARP is turned on for an existing organization: a device's WARP session then signs its user in to every application, for warp_auth_session_duration, without the identity provider.",
-    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOn, what: "WARP authentication is turned on", existingOnly: true }]
   },
   {
     name: "warp-auth-off",
@@ -32883,28 +32749,9 @@ var SAFETY_RULES = [
     triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
   },
   {
-    name: "strict-service-token-auth-off",
-    description: "Strict service-token authentication is turned off: failed service-token requests are redirected to the login page again instead of answering 401/403, go unlogged, and successful ones get a CF_Authorization cookie that outlives the token.",
-    triggers: [{ resource: "organization", path: "strict_service_token_auth", when: turnedOff, what: "strict service-token authentication is turned off" }]
-  },
-  {
-    name: "service-token-cleanup-delete",
-    description: "Inactive service tokens get deleted automatically, or more of them at once (the threshold lowered while deletion is on): a deleted token cannot be restored, and every client still holding it loses access.",
-    triggers: [
-      { resource: "organization", path: "service_token_inactivity.action", when: deletionTurnedOn, what: "inactive service tokens are deleted automatically" },
-      { resource: "organization", path: "service_token_inactivity.enabled", when: deletionEnabled, what: "inactive service tokens are deleted automatically" },
-      { resource: "organization", path: "service_token_inactivity.inactivity_threshold_days", when: thresholdLowered, what: "the inactivity threshold is lowered while deletion is on" }
-    ]
-  },
-  {
     name: "doh-token-replaced",
     description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
     triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
-  },
-  {
-    name: "logo-host-changed",
-    description: "The login page loads its logo from another host: whoever controls that host controls an image on the page where users enter their credentials (a look-alike, or a tracking pixel).",
-    triggers: [{ resource: "organization", path: "login_design.logo_path", when: otherHost, what: "the logo moves to another host" }]
   }
 ];
 var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
@@ -32926,18 +32773,10 @@ function checkSafety(plan, options = {}) {
   if (budget.blocked) blocked2.push(budget.blocked);
   return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
 }
-function aroundOf(resource) {
-  const spec = resourceSpec(resource.type);
-  const before = (path) => {
-    const field = fieldByPath(spec, path);
-    return field ? liveValue(field, resource.live) : void 0;
-  };
-  return { before, after: (path) => resource.desired && path in resource.desired ? resource.desired[path] : before(path) };
-}
 function judgeChange(target2, resource, change, allow, blocked2, allowed) {
   for (const rule of SAFETY_RULES) {
     for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || trigger.existingOnly && resource.action === "create" || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
       const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
       const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
       if (allowance) {
@@ -33285,7 +33124,7 @@ function oneLineText(text2) {
   return visible(text2.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
 }
 function noMentions(text2) {
-  return text2.replace(/(?<!&)#(?=\d)|&#35;(?=\d)/g, "$&&#8203;").replace(/\b(gh)(?=\\-\d)/gi, "$1&#8203;").replace(/@/g, "@&#8203;");
+  return text2.replace(/@/g, "@&#8203;");
 }
 function escapeLinkDestination(url) {
   return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
@@ -33452,7 +33291,12 @@ function shapeProblem(plan) {
   return void 0;
 }
 function targetsHoldingSecrets(plan, secrets) {
-  const holds2 = (value) => holdsSecret(JSON.stringify(value), secrets);
+  const telling = secrets.filter((s2) => s2.length >= 8);
+  if (telling.length === 0) return [];
+  const holds2 = (value) => {
+    const text2 = JSON.stringify(value);
+    return telling.some((s2) => text2.includes(s2) || text2.includes(JSON.stringify(s2).slice(1, -1)));
+  };
   const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
   const { targets: _targets, ...rest } = plan;
   if (holds2(rest)) found.push("the plan header");
@@ -33471,173 +33315,7 @@ async function loadSavedPlan(file) {
 
 // src/commands/shared/github.ts
 import { appendFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve as resolve3, sep } from "node:path";
-
-// src/util/atomic-write.ts
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { dirname, join, resolve as resolve2 } from "node:path";
-var FileWriteError = class extends Error {
-  name = "FileWriteError";
-};
-function checkWritable(path) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  if (!isDirectory(dir)) {
-    const missing = !exists(dir);
-    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
-  }
-}
-function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
-  const temporary = writeTemporary(path, text2, mode);
-  try {
-    renameSync(temporary, path);
-  } catch (err) {
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
-  }
-}
-function existingPaths(paths) {
-  return paths.filter((path) => {
-    try {
-      lstatSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
-  if (!overwrite) {
-    const existing = existingPaths(files.map((f2) => f2.path));
-    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
-  }
-  const madeDirs = [];
-  const temporaries = [];
-  try {
-    for (const file of files) {
-      makeDirs(dirname(resolve2(file.path)), madeDirs, file.path);
-      temporaries.push(writeTemporary(file.path, file.text, mode));
-    }
-    for (const [i3, file] of files.entries()) {
-      try {
-        renameSync(temporaries[i3], file.path);
-      } catch (err) {
-        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
-      }
-    }
-  } catch (err) {
-    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
-    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
-    throw err;
-  }
-}
-function writeTemporary(path, text2, mode) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  let fd;
-  try {
-    fd = openSync(temporary, "wx", mode);
-    writeSync(fd, text2);
-    fsyncSync(fd);
-    closeSync(fd);
-    return temporary;
-  } catch (err) {
-    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
-  }
-}
-function makeDirs(dir, made, forPath) {
-  if (exists(dir)) return;
-  makeDirs(dirname(dir), made, forPath);
-  try {
-    mkdirSync(dir);
-    made.push(dir);
-  } catch (err) {
-    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
-  }
-}
-function isDirectory(path) {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-function exists(path) {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function ignoreErrors(action) {
-  try {
-    action();
-  } catch {
-  }
-}
-function reason(err, dir) {
-  switch (err.code) {
-    case "ENOENT":
-      return `the directory ${dir} does not exist`;
-    case "ENOTDIR":
-      return `${dir} is not a directory`;
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "it is a directory";
-    case "ENOSPC":
-      return "no space left on the device";
-    case "EROFS":
-      return "the file system is read-only";
-    default:
-      return err.code ?? "the write failed";
-  }
-}
-
-// src/commands/shared/output.ts
-var declaredByRun = /* @__PURE__ */ new WeakMap();
-function runSecrets(io) {
-  return secretsFromEnv(io.env, declaredByRun.get(io) ?? []);
-}
-function declareCredentialVariables(io, names) {
-  const declared = declaredByRun.get(io);
-  if (declared) declared.push(...names);
-}
-function outputIo(io) {
-  const declared = [];
-  const mask = (text2) => {
-    const secrets = secretsFromEnv(io.env, declared);
-    return secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
-  };
-  const wrapped = {
-    ...io,
-    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
-    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
-  };
-  declaredByRun.set(wrapped, declared);
-  return wrapped;
-}
-function writeOutputFile(io, path, text2) {
-  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(`${secretRefusal(path)}; nothing was written`);
-  writeFileAtomicSync(path, text2);
-}
-function refuseSecrets(io, what, text2) {
-  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(secretRefusal(what));
-}
-function secretRefusal(what) {
-  return `refusing to write ${what}: an API credential appears in it (a config value or an API answer holds it)`;
-}
-function useColor(io) {
-  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
-}
-
-// src/commands/shared/github.ts
+import { isAbsolute, relative, resolve as resolve2, sep } from "node:path";
 function githubActions(io) {
   const env = io.env;
   if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
@@ -33646,12 +33324,8 @@ function githubActions(io) {
   const summary3 = async (markdown) => {
     const path = env.GITHUB_STEP_SUMMARY;
     if (!path) return;
-    if (holdsSecret(markdown, runSecrets(io))) {
-      annotate({ level: "warning", title: "ztsync", message: "the step summary was not written: an API credential appears in it" });
-      return;
-    }
     try {
-      await appendFile(path, markdown + "\n");
+      await appendFile(path, maskSecrets(markdown + "\n", secretsFromEnv(env)));
     } catch (err) {
       annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
     }
@@ -33735,7 +33409,7 @@ function escapeProperty(text2) {
 }
 function workspaceRelative(file, workspace) {
   if (!workspace) return file;
-  const inside = relative(resolve3(workspace), resolve3(file));
+  const inside = relative(resolve2(workspace), resolve2(file));
   if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return file;
   return inside.split(sep).join("/");
 }
@@ -33903,10 +33577,9 @@ function undeclaredCredentials(targets, policy) {
     const key = formatPosition(credentialsEnv.position);
     if (seen.has(key)) continue;
     seen.add(key);
-    const { name } = credentialsEnv;
     out.push({
       ...credentialsEnv.position,
-      message: isRunnerVariable(name) ? `credentials_env names ${name}, a variable of the CI runner, which never holds a Cloudflare API token: name a variable starting with ${CREDENTIAL_PREFIX}` : `credentials_env names ${name}, which this run has not declared to hold an API token: name a variable starting with ${CREDENTIAL_PREFIX}, or declare it in the workflow with --credentials-env ${name}`,
+      message: `credentials_env names ${credentialsEnv.name}, which this run has not declared to hold an API token: name a variable starting with ${CREDENTIAL_PREFIX}, or declare it in the workflow with --credentials-env ${credentialsEnv.name}`,
       path: ""
     });
   }
@@ -33921,10 +33594,7 @@ function addEnvironmentOptions(command) {
 function environmentSettings(flags, env) {
   const fromEnv = (env[ENV_ALLOW_VARIABLE] ?? "").split(/[\s,]+/).filter(Boolean);
   const credentials = unique2(flags.credentialsEnv ?? []);
-  for (const name of credentials) {
-    checkName("--credentials-env", name);
-    if (isRunnerVariable(name)) throw new UsageError(`--credentials-env ${name}: a variable of the CI runner, which never holds a Cloudflare API token`);
-  }
+  for (const name of credentials) checkName("--credentials-env", name);
   const readable = unique2([...flags.envAllow ?? [], ...fromEnv]);
   for (const name of readable) {
     const option = flags.envAllow?.includes(name) ? "--env-allow" : ENV_ALLOW_VARIABLE;
@@ -34016,24 +33686,7 @@ import { readFile as readFile2 } from "node:fs/promises";
 import { createHash as createHash3 } from "node:crypto";
 
 // src/plan/rules.ts
-function ruleViolations(spec, desired, live, now = /* @__PURE__ */ new Date()) {
-  return [...requirementViolations(spec, desired, live), ...lockedViolations(spec, desired, live, now)];
-}
-function lockedViolations(spec, desired, live, now) {
-  return (spec.locked ?? []).flatMap((rule) => {
-    if (!(rule.field in desired.values)) return [];
-    const value = desired.values[rule.field];
-    if (!sameValue(fieldByPath(spec, rule.field), value, rule.refused)) return [];
-    const createdAt = live === null ? now.toISOString() : getPath(live, rule.createdAt);
-    if (!lockedFor(rule, createdAt)) return [];
-    const at = desired.positions[rule.field] ? ` at ${formatPosition(desired.positions[rule.field])}` : " in the config";
-    const when = live === null ? `it would be created now (${createdAt})` : `this one was created ${String(createdAt)}`;
-    return [
-      `${spec.type}: ${rule.field}: ${JSON.stringify(value)}${at} breaks the rule ${rule.name}: ${rule.why} (${when}); remove the line or set it to ${JSON.stringify(rule.lockedAs)} (the API would refuse this write, error ${rule.apiError.code})`
-    ];
-  });
-}
-function requirementViolations(spec, desired, live) {
+function ruleViolations(spec, desired, live) {
   const fromConfig = (path) => path in desired.values;
   const valueAt = (path) => fromConfig(path) ? desired.values[path] : live === null ? void 0 : getPath(live, fieldByPath(spec, path)?.liveKey ?? path);
   return (spec.rules ?? []).flatMap((rule) => {
@@ -34143,6 +33796,159 @@ function planError(err, credentialsEnv) {
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
+// src/util/atomic-write.ts
+import { randomBytes } from "node:crypto";
+import { closeSync, copyFileSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join, resolve as resolve3 } from "node:path";
+var FileWriteError = class extends Error {
+  name = "FileWriteError";
+};
+function checkWritable(path) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  if (!isDirectory(dir)) {
+    const missing = !exists(dir);
+    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
+  }
+}
+function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
+  const temporary = writeTemporary(path, text2, mode);
+  try {
+    renameSync(temporary, path);
+  } catch (err) {
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
+  }
+}
+function existingPaths(paths) {
+  return paths.filter((path) => {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
+  if (!overwrite) {
+    const existing = existingPaths(files.map((f2) => f2.path));
+    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
+  }
+  const madeDirs = [];
+  const temporaries = [];
+  const renamed = [];
+  try {
+    for (const file of files) {
+      makeDirs(dirname(resolve3(file.path)), madeDirs, file.path);
+      temporaries.push(writeTemporary(file.path, file.text, mode));
+    }
+    for (const [i3, file] of files.entries()) {
+      const old = keepAside(file.path);
+      try {
+        renameSync(temporaries[i3], file.path);
+      } catch (err) {
+        if (old !== void 0) ignoreErrors(() => unlinkSync(old));
+        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
+      }
+      renamed.push({ path: file.path, old });
+    }
+  } catch (err) {
+    for (const { path, old } of renamed.reverse()) ignoreErrors(() => old === void 0 ? unlinkSync(path) : renameSync(old, path));
+    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
+    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
+    throw err;
+  }
+  for (const { old } of renamed) if (old !== void 0) ignoreErrors(() => unlinkSync(old));
+}
+function keepAside(path) {
+  let isFile2;
+  try {
+    isFile2 = lstatSync(path).isFile();
+  } catch {
+    return void 0;
+  }
+  if (!isFile2) return void 0;
+  const aside = join(dirname(path), `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.old`);
+  try {
+    linkSync(path, aside);
+  } catch {
+    try {
+      copyFileSync(path, aside);
+    } catch (err) {
+      throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
+    }
+  }
+  return aside;
+}
+function writeTemporary(path, text2, mode) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  let fd;
+  try {
+    fd = openSync(temporary, "wx", mode);
+    writeSync(fd, text2);
+    fsyncSync(fd);
+    closeSync(fd);
+    return temporary;
+  } catch (err) {
+    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
+  }
+}
+function makeDirs(dir, made, forPath) {
+  if (exists(dir)) return;
+  makeDirs(dirname(dir), made, forPath);
+  try {
+    mkdirSync(dir);
+    made.push(dir);
+  } catch (err) {
+    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
+  }
+}
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function exists(path) {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function ignoreErrors(action) {
+  try {
+    action();
+  } catch {
+  }
+}
+function reason(err, dir) {
+  switch (err.code) {
+    case "ENOENT":
+      return `the directory ${dir} does not exist`;
+    case "ENOTDIR":
+      return `${dir} is not a directory`;
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EROFS":
+      return "the file system is read-only";
+    default:
+      return err.code ?? "the write failed";
+  }
+}
+
 // src/commands/shared/results.ts
 var RESULTS_VERSION = 1;
 var TO_RETRY = ["failed", "pending", "skipped"];
@@ -34159,19 +33965,16 @@ function applyEntry(result) {
   const error = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`), ...result.error ? [result.error] : []].join("; ");
   return { ...base, error, ...result.transient ? { transient: true } : {} };
 }
-var WITHHELD = "the message was withheld: an API credential appears in it";
 var ResultsWriter = class {
-  constructor(path, command, entries2, intervalMs = 1e3, secrets = []) {
+  constructor(path, command, entries2, intervalMs = 1e3) {
     this.path = path;
     this.command = command;
     this.intervalMs = intervalMs;
-    this.secrets = secrets;
     for (const entry2 of entries2) this.#entries.set(targetKey(entry2), entry2);
   }
   path;
   command;
   intervalMs;
-  secrets;
   #entries = /* @__PURE__ */ new Map();
   #lastWrite = 0;
   #dirty = false;
@@ -34211,7 +34014,7 @@ var ResultsWriter = class {
     return this.#dirty;
   }
   snapshot(complete, stopped) {
-    const targets = [...this.#entries.values()].map((t2) => t2.error !== void 0 && holdsSecret(JSON.stringify(t2), this.secrets) ? { ...t2, error: WITHHELD } : t2);
+    const targets = [...this.#entries.values()];
     const summary3 = {};
     for (const t2 of targets) summary3[t2.outcome] = (summary3[t2.outcome] ?? 0) + 1;
     return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets, ...stopped ? { stopped } : {} };
@@ -34226,18 +34029,16 @@ var ResultsWriter = class {
   }
 };
 var RunRecord = class {
-  constructor(path, command, secrets = () => []) {
+  constructor(path, command) {
     this.path = path;
     this.command = command;
-    this.secrets = secrets;
   }
   path;
   command;
-  secrets;
   #done = false;
   /** The writer of the run's own results; call done() once it has finished. */
   writer(entries2) {
-    return new ResultsWriter(this.path, this.command, entries2, void 0, this.secrets());
+    return new ResultsWriter(this.path, this.command, entries2);
   }
   done() {
     this.#done = true;
@@ -34256,12 +34057,12 @@ var RunRecord = class {
       if (this.command === "plan" || entry2.outcome === "failed") return entry2;
       return { scope: t2.scope, id: t2.id, outcome: entry2.outcome === "changes" ? "skipped" : "unchanged" };
     });
-    new ResultsWriter(this.path, this.command, entries2, void 0, this.secrets()).writeStopped({ reason: reason2, message });
+    new ResultsWriter(this.path, this.command, entries2).writeStopped({ reason: reason2, message });
     this.#done = true;
   }
 };
-async function recordingRun(path, command, body, secrets = () => []) {
-  const record = path === void 0 ? void 0 : new RunRecord(path, command, secrets);
+async function recordingRun(path, command, body) {
+  const record = path === void 0 ? void 0 : new RunRecord(path, command);
   let code2;
   try {
     code2 = await body(record);
@@ -34381,7 +34182,6 @@ async function reconcileSettings(paths, flags, io, access) {
   const safety = safetySettings(flags);
   const selection = await selectionSettings(flags);
   const environment = environmentSettings(flags, io.env);
-  declareCredentialVariables(io, environment.credentials);
   return {
     paths,
     selection,
@@ -34426,7 +34226,6 @@ function readFields(spec, body, scope, use, options = {}) {
         for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
       }
     } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
-    else if (wholeGroupMissing(spec, key, value, scope)) issues.push({ path: key, detail: wholeGroupMissing(spec, key, value, scope) });
     else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
   }
   if (use !== "update") issues.push(...missingRequired(spec, assignments));
@@ -34439,12 +34238,6 @@ function holds(obj, path) {
     cur = cur[key];
   }
   return cur !== void 0 && cur !== null;
-}
-function wholeGroupMissing(spec, group, value, scope) {
-  if (!spec.groups.find((g2) => g2.path === group)?.whole) return void 0;
-  const members = groupFields(spec, group, scope).map((f2) => f2.path.slice(group.length + 1));
-  const missing = members.filter((key) => value[key] === void 0 || value[key] === null);
-  return missing.length === 0 ? void 0 : `must have ${members.join(", ")} (the group is taken only whole), not without ${missing.join(" and ")}`;
 }
 var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
 function readOne(spec, path, value, scope, use, options, assignments, issues) {
@@ -34509,10 +34302,6 @@ function checkValue(type, value) {
       return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
     case "duration":
       return checkDuration(type, value);
-    case "integer":
-      if (typeof value !== "number" || !Number.isInteger(value)) return `must be a whole number, not ${describe2(value)}`;
-      if (type.min !== void 0 && value < type.min || type.max !== void 0 && value > type.max) return `${value} is not from ${type.min ?? "-∞"} to ${type.max ?? "∞"}`;
-      return void 0;
     case "set": {
       if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
       if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
@@ -34565,9 +34354,8 @@ function removePath(target2, path) {
 // src/config/schema.ts
 var ID_PATTERN = "^[0-9a-f]{32}$";
 var FORMAT_NOTES = {
-  color: " The API documents no format: the dashboard writes hex (#c5ed1b). A CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name), compared by meaning, in any case; anything else is refused unless tagged !unchecked.",
-  uri: " The API documents no format: an https: URL (what the dashboard takes) or a relative path; anything else is refused unless tagged !unchecked.",
-  text: " Plain text: HTML is refused unless the value is tagged !unchecked."
+  color: " The API documents no format: the dashboard writes hex (#c5ed1b). Any CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name) is compared by meaning, in any case; anything else is accepted with a warning.",
+  uri: " The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning."
 };
 var ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
 var DURATION_UNIT_PATTERN = { go: "(?:ns|us|µs|μs|ms|s|m|h)", "minutes-hours": "[mh]" };
@@ -34645,7 +34433,7 @@ function allowSchema() {
       rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
       account_id: { $ref: "#/$defs/id", description: "The account the rule is allowed on." },
       zone_id: { $ref: "#/$defs/id", description: "The zone the rule is allowed on." },
-      reason: { type: "string", maxLength: MAX_REASON_LENGTH, description: `Why the change is allowed: shown in the plan for reviewers (at most ${MAX_REASON_LENGTH} characters).` }
+      reason: { type: "string", description: "Why the change is allowed: shown in the plan for reviewers." }
     }
   };
 }
@@ -34659,13 +34447,11 @@ function labelsSchema(description) {
     examples: [{ env: "prod", region: "eu" }]
   };
 }
-var MAX_DESCRIPTION_LENGTH = 200;
-var MAX_REASON_LENGTH = 500;
 function targetSchema(description, idProperty, scope, scoped = false) {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties = { ...idProperty };
   if (scoped) properties.select = { $ref: "#/$defs/selector" };
-  if (!isDefaults) properties.description = { type: "string", maxLength: MAX_DESCRIPTION_LENGTH, description: `Free text, shown in plans (at most ${MAX_DESCRIPTION_LENGTH} characters).` };
+  if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
   if (!isDefaults) properties.labels = { $ref: "#/$defs/labels" };
   properties.credentials_env = {
     type: "string",
@@ -34693,22 +34479,22 @@ function resourceSchema(spec, scope, inDefaults = false) {
     for (const [i3, key] of keys.slice(0, -1).entries()) {
       const groupPath = keys.slice(0, i3 + 1).join(".");
       const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
-      parent.properties[key] ??= { ...objectSchema(`${description} null unsets the whole group.`), type: ["object", "null"] };
+      parent.properties[key] ??= objectSchema(description);
       parent = parent.properties[key];
     }
-    parent.properties[keys[keys.length - 1]] = fieldSchema(field, groupOf(spec, field)?.whole === true);
+    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
   }
   return root;
 }
 function objectSchema(description) {
   return { type: "object", description, additionalProperties: false, properties: {} };
 }
-function fieldSchema(field, inWholeGroup) {
+function fieldSchema(field) {
   const examples = field.example === void 0 ? {} : { examples: [field.example] };
   const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
   const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
   const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
-  return canBeUnset(field) && !inWholeGroup ? nullable(schema4) : schema4;
+  return canBeUnset(field) ? nullable(schema4) : schema4;
 }
 function canBeUnset(field) {
   return !field.requiredOnCreate;
@@ -34737,12 +34523,10 @@ function typeSchema(type) {
         formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
         ...type.max ? { formatMaximum: type.max } : {}
       };
-    case "integer":
-      return { type: "integer", ...type.min !== void 0 ? { minimum: type.min } : {}, ...type.max !== void 0 ? { maximum: type.max } : {} };
     case "set": {
-      if (type.items === "string") return { type: "array", items: { type: "string" } };
+      if (type.items === "string") return { type: "array", uniqueItems: true, items: { type: "string" } };
       const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
-      return { type: "array", items: { type: itemType, enum: [...type.items] } };
+      return { type: "array", uniqueItems: true, items: { type: itemType, enum: [...type.items] } };
     }
   }
 }
@@ -35079,11 +34863,10 @@ function emptyValues(f2) {
       if (at.includes(null)) return;
       const path = at;
       const field = fieldAt(path);
-      const group = field ? void 0 : groupAt(path);
-      if (!group && (!field || !canBeUnset(field) || wholeGroupAt(path))) return;
+      if (!field || !canBeUnset(field)) return;
       const name = String(path[path.length - 1]);
       const comment = commentInPlaceOfValue(f2, path);
-      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : group ? `"${name}" has no value: give it settings, write null to unset the whole group, or remove the key` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
+      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
       found.push({ ...valuePosition(f2, path), message, path: describePath(path) });
     }
   });
@@ -35098,8 +34881,6 @@ function describeError2(f2, error) {
   if (error.keyword === "additionalProperties") {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
-    const unsent = accountOnlyDefaultOnZone(keyPath, error.data?.[key]);
-    if (unsent) return { ...keyPosition(f2, keyPath), message: unsent, path: describePath(keyPath), severity: "warning" };
     const candidates = Object.keys(error.parentSchema?.properties ?? {});
     return { ...keyPosition(f2, keyPath), message: unknownKeyMessage(path, key, candidates), path: describePath(keyPath) };
   }
@@ -35123,28 +34904,6 @@ function fieldAt(path) {
   const place2 = settingAt(path);
   return place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
 }
-function groupAt(path) {
-  const place2 = settingAt(path);
-  return place2?.resource.groups.find((g2) => g2.path === place2.fieldPath)?.path;
-}
-function wholeGroupAt(path) {
-  const place2 = settingAt(path);
-  const field = place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
-  const group = place2 && field ? groupOf(place2.resource, field) : void 0;
-  return group?.whole ? group.path : void 0;
-}
-function accountOnlyDefaultOnZone(keyPath, value) {
-  const place2 = settingAt(keyPath);
-  if (!place2 || place2.scope !== "zone" || !isDefaultValue(value)) return void 0;
-  const names = (f2) => f2.path === place2.fieldPath || f2.path.startsWith(`${place2.fieldPath}.`);
-  if (!writableFields(place2.resource, "account").some(names) || writableFields(place2.resource, "zone").some(names)) return void 0;
-  return `zones do not accept "${place2.fieldPath}" (an account-only setting); ${JSON.stringify(value)} is its default, so nothing is sent: remove the line`;
-}
-function isDefaultValue(value) {
-  if (value === false || value === "" || value === null) return true;
-  if (Array.isArray(value)) return value.length === 0;
-  return isPlainObject3(value) && Object.values(value).every(isDefaultValue);
-}
 function unknownKeyMessage(path, key, candidates) {
   if (key === "<<") return "merge keys (<<) are not supported: use defaults, or write the values out";
   const odd = ODD_SPACE.exec(key);
@@ -35160,8 +34919,6 @@ function unknownKeyMessage(path, key, candidates) {
     const field = place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
     if (field?.perTarget && path[0] === "defaults") return `"${place2.fieldPath}" cannot be a default: it names one target's own ${place2.resource.type} setting (two targets cannot share it); set it on each account or zone`;
     if (field?.readOnly) return `"${key}" is read-only: the API sets it, so it cannot be configured`;
-    const removed = place2.resource.removed?.find((r2) => r2.path === place2.fieldPath);
-    if (removed) return `"${place2.fieldPath}" was removed from the API on ${removed.removedOn} (${removed.note}): remove the line`;
     const dotted = writableFields(place2.resource, place2.scope).find((f2) => f2.path === key);
     if (dotted && key.includes(".")) {
       const [group, leaf] = key.split(".");
@@ -35184,7 +34941,6 @@ function valueMessage(f2, path, error) {
     return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f2, path) ?? JSON.stringify(data)}`;
   }
   if (path[0] === "budget" && name === "reason" && error.keyword === "minLength") return "the budget's reason cannot be empty: reviewers read it in every plan";
-  if (field?.type.kind === "duration" && data === "") return `"" is not a duration: to leave ${name} alone, remove the line, or write null to unset it`;
   if (field?.type.kind === "duration" && ["pattern", "format", "formatMinimum", "formatMaximum"].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }
@@ -35195,8 +34951,6 @@ function valueMessage(f2, path, error) {
       return `missing ${String(error.params.missingProperty)}`;
     case "minLength":
       return `"${name}" cannot be empty: the API requires one, so it can be changed but not cleared`;
-    case "maxLength":
-      return `"${name}" is ${String(data).length} characters long: it is shown in every plan, so it holds at most ${String(error.params.limit)} characters`;
     case "enum": {
       const allowed = error.params.allowedValues.filter((v2) => v2 !== null).map(String);
       const suggestion = typeof data === "string" ? closest(data, allowed) : void 0;
@@ -35211,9 +34965,10 @@ function valueMessage(f2, path, error) {
       return `${JSON.stringify(data)} does not match ${String(error.params.pattern)}`;
     case "format":
       return formatMessage(String(error.params.format), data);
-    case "minimum":
-    case "maximum":
-      return field?.type.kind === "integer" ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : error.message ?? "out of range";
+    case "uniqueItems": {
+      const item = Array.isArray(data) ? data[Number(error.params.j)] : void 0;
+      return `"${name}" lists ${JSON.stringify(item)} twice: it is a set, each item once (remove the repeat, or write the item meant)`;
+    }
     default:
       return error.message ?? `invalid (${error.keyword})`;
   }
@@ -35231,8 +34986,6 @@ function typeMessage(f2, path, expected, data, field) {
   if (data === null) {
     if (typeof path[path.length - 1] === "number") return "empty list item";
     const explicit = sourceText(f2, path);
-    const whole2 = wholeGroupAt(path);
-    if (field && explicit && whole2) return `"${name}" cannot be unset alone (${explicit}): the API takes ${whole2} only whole; to unset it, remove the line and write ${whole2}: null`;
     if (field && explicit) return `"${name}" cannot be unset (${explicit}): the API requires one, so it can be changed but not cleared`;
     const comment = commentInPlaceOfValue(f2, path);
     if (comment) return `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`;
@@ -35344,16 +35097,10 @@ function placeSection(f2, base, parent, spec, scope, into) {
   const leaves = /* @__PURE__ */ new Map();
   const leafPath = [...path];
   for (const field of writableFields(spec, scope)) {
-    const keys = pathKeys(field.path);
-    let value = getPath(section, field.path);
+    const value = getPath(section, field.path);
+    if (value === void 0) continue;
     leafPath.length = path.length;
-    if (value === void 0 && keys.length > 1 && section[keys[0]] === null) {
-      value = null;
-      leafPath.push(keys[0]);
-    } else {
-      if (value === void 0) continue;
-      leafPath.push(...keys);
-    }
+    leafPath.push(...pathKeys(field.path));
     leaves.set(field.path, placed(f2, leafPath, value));
   }
   into.set(spec.type, { position: keyPosition(f2, path), leaves });
@@ -35701,7 +35448,7 @@ function overlongLine(path, text2) {
 }
 function parseYaml(path, text2) {
   const lines = new LineCounter2();
-  const doc = parseDocument2(text2, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true, customTags: [UNCHECKED_TAG] });
+  const doc = parseDocument2(text2, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true });
   const at = (offset, message) => ({ ...positionAt(path, lines, offset), message, path: "" });
   const said = /* @__PURE__ */ new Set();
   const syntax = [...doc.errors, ...doc.warnings].map((e3) => syntaxProblem(text2, e3)).map(({ offset, message }) => at(offset, message)).filter((d2) => !said.has(`${d2.line}:${d2.col}:${d2.message}`) && said.add(`${d2.line}:${d2.col}:${d2.message}`));
@@ -35721,20 +35468,7 @@ function parseYaml(path, text2) {
     return { diagnostics: [at(firstAlias?.range?.[0] ?? 0, message)] };
   }
   const parsed = { file: path, text: text2, doc, lines, data: data ?? {} };
-  const where = documentLocator(parsed);
-  const unchecked = uncheckedPaths(doc).map((p2) => formatPosition(where.value(p2)));
-  return { file: { ...parsed, where, unchecked }, diagnostics: [] };
-}
-var UNCHECKED = "!unchecked";
-var UNCHECKED_TAG = { tag: UNCHECKED, identify: () => false, resolve: (text2) => text2 };
-function uncheckedPaths(doc) {
-  const found = [];
-  walkYaml(doc.contents, {
-    pair(pair, path) {
-      if (isScalar3(pair.value) && pair.value.tag === UNCHECKED && path.every((s2) => s2 !== null)) found.push([...path]);
-    }
-  });
-  return found;
+  return { file: { ...parsed, where: documentLocator(parsed) }, diagnostics: [] };
 }
 function syntaxProblem(text2, error) {
   const noticed = error.pos[0];
@@ -35880,7 +35614,7 @@ async function checkSoundBlockFile(path, text2, env) {
   if (interpolated.diagnostics.length > 0 || !await passesSchema(file.data)) return void 0;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return void 0;
-  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, unchecked: [], diagnostics: [] };
+  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, diagnostics: [] };
 }
 function mayReference(text2) {
   return text2.includes("$") || text2.includes("\\");
@@ -35892,7 +35626,7 @@ async function checkDocument(path, text2, env) {
   const unreadPaths = new Set(unread.map((d2) => d2.path));
   const invalid = (await schemaDiagnostics(loaded.file)).filter((d2) => !unreadPaths.has(d2.path));
   const allow = allowCandidates(loaded.file);
-  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, unchecked: loaded.file.unchecked ?? [], diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
 }
 function budgetOf(file) {
   const budget = configBudget(file);
@@ -35901,24 +35635,7 @@ function budgetOf(file) {
 
 // src/config/rules.ts
 function crossFieldDiagnostics(targets) {
-  return [...targets.flatMap((t2) => [...requirementRules(t2), ...wholeGroups(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
-}
-function wholeGroups(t2) {
-  return RESOURCES.flatMap((spec) => {
-    const resource = t2.target.resources.find((r2) => r2.type === spec.type);
-    if (!resource) return [];
-    return spec.groups.filter((g2) => g2.whole).flatMap((group) => {
-      const members = groupFields(spec, group.path, t2.target.scope).map((f2) => f2.path);
-      const given = members.filter((path) => path in resource.values);
-      if (given.length === 0) return [];
-      const missing = members.filter((path) => !(path in resource.values));
-      if (missing.length === 0) return [];
-      const { at, from } = blame(t2, spec.type, given[0]);
-      const leaf = (path) => path.slice(group.path.length + 1);
-      const message = `${group.path} is taken only whole (${members.map(leaf).join(", ")} together): add ${missing.map(leaf).join(" and ")}, or write ${group.path}: null to unset it${from}`;
-      return [{ ...at, message, path: describePath([...t2.path, spec.type, ...group.path.split(".")]) }];
-    });
-  });
+  return [...targets.flatMap((t2) => [...requirementRules(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
 }
 function perTargetClashes(targets) {
   const diagnostics = [];
@@ -35973,27 +35690,17 @@ function dohRule(t2) {
   return [{ ...at, message, path: describePath([...t2.path, "doh"]) }];
 }
 function adviceDiagnostics(targets) {
-  return eachValue(targets, (_field, value) => oddSpaceAdvice(value)).map((d2) => ({ ...d2, severity: "warning" }));
-}
-function loginPageDiagnostics(targets, unchecked) {
-  return eachValue(targets, (field, value, at) => {
-    if (unchecked.has(formatPosition(at))) return void 0;
-    const problem = formatProblem(field, value);
-    return problem && `${problem} (the login page shows it to everyone who signs in; tag the value !unchecked to send it as it is)`;
-  });
-}
-function eachValue(targets, check) {
   const seen = /* @__PURE__ */ new Map();
   for (const t2 of targets) {
     for (const resource of t2.target.resources) {
       const spec = resourceSpec(resource.type);
       for (const [path, value] of Object.entries(resource.values)) {
+        const advice = formatAdvice(fieldByPath(spec, path), value) ?? oddSpaceAdvice(value);
+        if (!advice) continue;
         const at = resource.positions[path];
-        const message = check(fieldByPath(spec, path), value, at);
-        if (!message) continue;
         const layer = t2.inherited.get(resource.type)?.get(path) ?? t2.path;
         const from = [...layer, resource.type, ...path.split(".")];
-        seen.set(formatPosition(at), { ...at, message, path: describePath(from) });
+        seen.set(formatPosition(at), { ...at, message: advice, path: describePath(from), severity: "warning" });
       }
     }
   }
@@ -36027,15 +35734,13 @@ function checkConfigTexts(sources, { env = process.env, policy = NO_ENV } = {}) 
 }
 async function checkFiles(sources, found, env, credentialNames) {
   const diagnostics = [...found];
-  const fileWarnings = [];
   const placed2 = [];
   const candidates = [];
   const reads = [];
   let budget;
-  const unchecked = /* @__PURE__ */ new Set();
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
-    for (const d2 of checked.diagnostics) (d2.severity === "warning" ? fileWarnings : diagnostics).push(d2);
+    diagnostics.push(...checked.diagnostics);
     if (checked.budget && budget) {
       diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: "budget" });
     }
@@ -36043,16 +35748,15 @@ async function checkFiles(sources, found, env, credentialNames) {
     if (checked.placed) placed2.push(checked.placed);
     candidates.push(...checked.allow);
     reads.push(...checked.reads);
-    for (const at of checked.unchecked ?? []) unchecked.add(at);
   }
   const merged = mergeTargets(placed2);
   const allowed = resolveAllow(candidates, merged.targets);
   const targets = merged.targets.map((t2) => t2.target);
   const own = targets.flatMap((t2) => t2.credentialsEnv ? [t2.credentialsEnv] : []);
   const named = [...own, ...credentialNames];
-  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy), ...loginPageDiagnostics(merged.targets, unchecked));
+  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy));
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics([...fileWarnings, ...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
+  const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
   return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow, ...budget ? { budget } : {} }, diagnostics: [], warnings, reads, credentialNames: own };
 }
@@ -36080,11 +35784,6 @@ function nextCursor(resultInfo) {
   const after = isObject3(resultInfo.cursors) ? resultInfo.cursors.after : void 0;
   const cursor = typeof after === "string" && after !== "" ? after : resultInfo.cursor;
   return typeof cursor === "string" && cursor !== "" ? cursor : void 0;
-}
-async function zoneAccountId(client, zoneId) {
-  const { result } = await client.request("GET", `/zones/${encodeURIComponent(zoneId)}`);
-  const account = isObject3(result) && isObject3(result.account) ? result.account.id : void 0;
-  return typeof account === "string" && account !== "" ? account : void 0;
 }
 async function verifiedTokenId(client, accountId) {
   for (const path of [`/accounts/${encodeURIComponent(accountId)}/tokens/verify`, "/user/tokens/verify"]) {
@@ -36129,28 +35828,21 @@ function auditWindow(now) {
   return { since: new Date(since.getTime() + RETENTION_MARGIN_MS).toISOString(), before: new Date(now.getTime() + 6e4).toISOString() };
 }
 async function attributeTarget(target2, drifted, client, window, ownTokenId) {
+  if (target2.scope === "zone") {
+    return { status: "unavailable", reason: "a zone's changes are in its account's audit log, and the config does not say which account owns this zone" };
+  }
   const recent = drifted.filter((r2) => !lastChangedBefore(r2, window.since));
   if (recent.length === 0) {
     return { status: "unavailable", reason: `the last change is older than the audit log's ${AUDIT_RETENTION_MONTHS} months of history` };
   }
-  let accountId = target2.id;
-  if (target2.scope === "zone") {
-    try {
-      const owner = await zoneAccountId(client, target2.id);
-      if (owner === void 0) return { status: "unavailable", reason: "the API did not say which account owns this zone, whose audit log holds its changes" };
-      accountId = owner;
-    } catch (err) {
-      return { status: "unavailable", reason: `the zone's account could not be read (${err instanceof Error ? err.message : String(err)})` };
-    }
-  }
   let page;
   try {
-    page = await newestWrites(client, accountId, window);
+    page = await newestWrites(client, target2.id, window);
   } catch (err) {
     return { status: "unavailable", reason: failureReason(err) };
   }
   const found = recent.flatMap((r2) => {
-    const entry2 = newestMatching(page.entries, r2.type, target2.scope, target2.id, r2);
+    const entry2 = newestMatching(page.entries, r2.type, target2.id, r2);
     return entry2 ? [{ resource: r2.type, entry: entry2 }] : [];
   });
   const since = window.since.slice(0, 10);
@@ -36159,7 +35851,7 @@ async function attributeTarget(target2, drifted, client, window, ownTokenId) {
     return { status: "unavailable", reason: `no change to this ${target2.scope}'s ${recent.map((r2) => r2.type).join(" or ")} settings in the audit log since ${since}${among}` };
   }
   const needsId = found.some(({ entry: entry2 }) => entry2.actor?.token_id !== void 0);
-  const ownId = needsId ? await ownTokenId(accountId) : void 0;
+  const ownId = needsId ? await ownTokenId(target2.id) : void 0;
   const principal = client.principal;
   const changes = found.map(({ resource, entry: entry2 }) => attributedChange(resource, entry2, (e3) => isOwn(e3, ownId, principal)));
   return { status: "found", since: window.since, changes };
@@ -36168,8 +35860,8 @@ function lastChangedBefore(resource, since) {
   const updated = resource.live?.updated_at;
   return typeof updated === "string" && !Number.isNaN(Date.parse(updated)) && Date.parse(updated) < Date.parse(since);
 }
-function newestMatching(entries2, type, scope, id, drift) {
-  const suffix = resourcePath(type, scope, id).toLowerCase();
+function newestMatching(entries2, type, accountId, drift) {
+  const suffix = resourcePath(type, "account", accountId).toLowerCase();
   const writes = entries2.filter(
     (entry2) => WRITE_METHODS.has(String(entry2.raw?.method ?? "").toUpperCase()) && requestPath(entry2.raw?.uri).endsWith(suffix) && entry2.action?.result !== "failure" && !(typeof entry2.raw?.status_code === "number" && (entry2.raw.status_code < 200 || entry2.raw.status_code > 299))
   );
@@ -36306,7 +35998,7 @@ async function planPipeline(settings, sink) {
     }))
   );
   const plan = settings.attribute ? await attributePlan(checked, clients, { now: new Date(checked.created_at), concurrency: settings.api.concurrency }) : checked;
-  const leaking = targetsHoldingSecrets(plan, [...clients.secrets(), ...secretsFromEnv(sink.env, settings.environment.credentials)]);
+  const leaking = targetsHoldingSecrets(plan, clients.secrets());
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(", ")}: a config value or an API answer holds it); nothing was written`);
   }
@@ -36348,6 +36040,23 @@ async function baselineState(paths, policy, sink) {
   return { state: null, credentialNames };
 }
 
+// src/commands/shared/output.ts
+function outputIo(io) {
+  const secrets = secretsFromEnv(io.env);
+  const mask = (text2) => secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
+  return {
+    ...io,
+    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
+    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
+  };
+}
+function writeOutputFile(io, path, text2) {
+  writeFileAtomicSync(path, maskSecrets(text2, secretsFromEnv(io.env)));
+}
+function useColor(io) {
+  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
+}
+
 // src/commands/shared/progress.ts
 var DEFAULT_LOG_INTERVAL_SECONDS = 5;
 var TTY_REDRAW_MS = 200;
@@ -36357,8 +36066,8 @@ var Progress = class {
     this.options = options;
     this.#tty = io.stderrIsTTY === true;
     const configured = Number(io.env.ZTSYNC_PROGRESS_INTERVAL);
-    const seconds3 = io.env.ZTSYNC_PROGRESS_INTERVAL !== void 0 && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LOG_INTERVAL_SECONDS;
-    this.#intervalMs = this.#tty ? TTY_REDRAW_MS : seconds3 * 1e3;
+    const seconds4 = io.env.ZTSYNC_PROGRESS_INTERVAL !== void 0 && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LOG_INTERVAL_SECONDS;
+    this.#intervalMs = this.#tty ? TTY_REDRAW_MS : seconds4 * 1e3;
     this.#enabled = !options.quiet && options.total > 0;
     if (this.#enabled && this.#intervalMs > 0) {
       this.#timer = setInterval(() => this.draw(), this.#intervalMs);
@@ -36397,8 +36106,8 @@ var Progress = class {
     const { label, total } = this.options;
     const { requests, retries, heldMs } = this.options.counts();
     const elapsedMs = Date.now() - this.#started;
-    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds(heldMs)} held by the rate budget`, `${seconds(elapsedMs)} elapsed`];
-    if (this.#done > 0 && this.#done < total) parts.push(`ETA ${seconds(elapsedMs / this.#done * (total - this.#done))}`);
+    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds2(heldMs)} held by the rate budget`, `${seconds2(elapsedMs)} elapsed`];
+    if (this.#done > 0 && this.#done < total) parts.push(`ETA ${seconds2(elapsedMs / this.#done * (total - this.#done))}`);
     return parts.join(", ");
   }
   draw() {
@@ -36414,7 +36123,7 @@ var Progress = class {
     else this.io.stderr.write(sequence);
   }
 };
-function seconds(ms) {
+function seconds2(ms) {
   return ms < 6e4 ? `${(ms / 1e3).toFixed(1)} s` : `${Math.floor(ms / 6e4)} min ${Math.round(ms % 6e4 / 1e3)} s`;
 }
 function countsOf(clients) {
@@ -36508,7 +36217,7 @@ function applyCommand(io, setExit) {
         const loaded = options.plan ? await savedPlan(paths, options, io, record) : await freshPlan(paths, options, io, record);
         if (!loaded) return EXIT.error;
         return applyLoaded(loaded, loaded.settings, io, record);
-      }, () => runSecrets(io))
+      })
     );
   });
 }
@@ -36535,7 +36244,6 @@ async function savedPlan(paths, options, io, record) {
   const maxAgeMs = parseMaxPlanAge(options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE);
   const safety = safetySettings(options);
   const environment = environmentSettings(options, io.env);
-  declareCredentialVariables(io, environment.credentials);
   const api = { ...apiSettings(options, io, { readOnly: false }), credentialVariables: environment.credentials };
   const refuse = (why) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed
@@ -36848,25 +36556,70 @@ function checkConfigChange(change) {
   return out;
 }
 
-// src/emulator/key-rotation.ts
-var KEY_ROTATION_DAYS = { min: 21, max: 365, default: 365 };
-var NANOS_PER_DAY = 24n * 3600000000000n;
-function keyRotationDaysProblem(value) {
-  if (Number.isInteger(value) && value >= KEY_ROTATION_DAYS.min && value <= KEY_ROTATION_DAYS.max) return void 0;
-  return `must be a whole number of days from ${KEY_ROTATION_DAYS.min} to ${KEY_ROTATION_DAYS.max}, not ${describe2(value)}`;
-}
-function dohDurationProblem(duration2, rotationDays) {
-  const days = rotationDays ?? KEY_ROTATION_DAYS.default;
-  const nanos = parseDuration(duration2);
-  if (nanos === void 0 || nanos <= BigInt(days) * NANOS_PER_DAY) return void 0;
-  return `${describe2(duration2)} is longer than the account's key rotation period (${days} days, ${days * 24}h)`;
+// src/emulator/random.ts
+function seededRandom(seed) {
+  let a3 = seed >>> 0;
+  return () => {
+    a3 = a3 + 1831565813 >>> 0;
+    let t2 = a3;
+    t2 = Math.imul(t2 ^ t2 >>> 15, t2 | 1);
+    t2 ^= t2 + Math.imul(t2 ^ t2 >>> 7, t2 | 61);
+    return ((t2 ^ t2 >>> 14) >>> 0) / 4294967296;
+  };
 }
 
-// src/emulator/request.ts
-function requireOwner(ctx) {
-  const owner = ctx.state.owner(ctx.scope, ctx.id);
-  if (!owner) throw unknownIdentifier(ctx.path);
-  return owner;
+// src/emulator/rate-limit.ts
+var SlidingWindow = class {
+  constructor(limit, clock) {
+    this.limit = limit;
+    this.clock = clock;
+  }
+  limit;
+  clock;
+  /** Accepted request times (ms) per credential key, oldest first. */
+  seen = /* @__PURE__ */ new Map();
+  /** Until when (ms) a credential that went over is refused. */
+  lockedUntil = /* @__PURE__ */ new Map();
+  get lockoutMs() {
+    return (this.limit.lockoutSeconds ?? this.limit.windowSeconds) * 1e3;
+  }
+  /** Count a request for this key, unless the window is full or the key is locked out; refused requests are not counted. */
+  take(key) {
+    const now = this.clock();
+    const windowMs = this.limit.windowSeconds * 1e3;
+    const times = (this.seen.get(key) ?? []).filter((t2) => t2 > now - windowMs);
+    this.seen.set(key, times);
+    const locked = this.lockedUntil.get(key);
+    if (locked !== void 0 && locked > now) return this.refuse(locked - now, { remaining: 0, resetSeconds: seconds3(locked - now) });
+    if (locked !== void 0) this.lockedUntil.delete(key);
+    if (times.length >= this.limit.requests) {
+      const slotFreeMs = times[0] + windowMs - now;
+      if (this.lockoutMs <= 0) return this.refuse(slotFreeMs, { remaining: 0, resetSeconds: seconds3(slotFreeMs) });
+      this.lockedUntil.set(key, now + this.lockoutMs);
+      return this.refuse(this.lockoutMs, { remaining: 0, resetSeconds: seconds3(this.lockoutMs) });
+    }
+    times.push(now);
+    return { allowed: true, status: { remaining: this.limit.requests - times.length, resetSeconds: seconds3(times[0] + windowMs - now) } };
+  }
+  refuse(waitMs, status) {
+    return { allowed: false, retryAfterSeconds: seconds3(waitMs), status };
+  }
+  /** The headers every answer of a credential carries: `Ratelimit` (this credential's state) and `Ratelimit-Policy`. */
+  headers(status) {
+    return {
+      ratelimit: `"default";r=${status.remaining};t=${status.resetSeconds}`,
+      "ratelimit-policy": `"burst";q=${this.limit.requests};w=${this.limit.windowSeconds}`
+    };
+  }
+};
+function seconds3(ms) {
+  return Math.max(1, Math.ceil(ms / 1e3));
+}
+function parseRateLimit(text2) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
+  if (!match) return void 0;
+  const limit = { requests: Number(match[1]), windowSeconds: Number(match[2]) };
+  return limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
 }
 
 // src/emulator/seed.ts
@@ -36893,6 +36646,20 @@ var REVOKE_USER_BODY = /* @__PURE__ */ new Map([
 var MAX_EMAIL_LENGTH = 254;
 function isEmail(text2) {
   return typeof text2 === "string" && text2.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(text2);
+}
+
+// src/emulator/key-rotation.ts
+var KEY_ROTATION_DAYS = { min: 21, max: 365, default: 365 };
+var NANOS_PER_DAY = 24n * 3600000000000n;
+function keyRotationDaysProblem(value) {
+  if (Number.isInteger(value) && value >= KEY_ROTATION_DAYS.min && value <= KEY_ROTATION_DAYS.max) return void 0;
+  return `must be a whole number of days from ${KEY_ROTATION_DAYS.min} to ${KEY_ROTATION_DAYS.max}, not ${describe2(value)}`;
+}
+function dohDurationProblem(duration2, rotationDays) {
+  const days = rotationDays ?? KEY_ROTATION_DAYS.default;
+  const nanos = parseDuration(duration2);
+  if (nanos === void 0 || nanos <= BigInt(days) * NANOS_PER_DAY) return void 0;
+  return `${describe2(duration2)} is longer than the account's key rotation period (${days} days, ${days * 24}h)`;
 }
 
 // src/emulator/rules.ts
@@ -36959,9 +36726,8 @@ function parseAccount(item, at, stamp) {
 }
 function parseZone(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "account_id", "organization", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "organization", ...OWNER_LISTS], at);
   const zone = { id: parseId(obj.id, [...at, "id"]) };
-  if (obj.account_id !== void 0 && obj.account_id !== null) zone.account_id = parseId(obj.account_id, [...at, "account_id"]);
   if (obj.organization !== void 0 && obj.organization !== null) zone.organization = parseOrganization(obj.organization, "zone", [...at, "organization"], stamp);
   parseOwnerLists(obj, zone, at);
   return zone;
@@ -37153,238 +36919,6 @@ function hex(text2) {
   return createHash4("md5").update(`ztsync-emulator:${text2}`).digest("hex");
 }
 
-// src/emulator/doh.ts
-function getDoh(ctx) {
-  const account = requireOwner(ctx);
-  if (!account.doh) {
-    throw new ApiError(404, [{ code: CODES.dohNotSet, message: "access.api.error.not_found: no service token is set for DoH in this account" }]);
-  }
-  return { status: 200, result: dohAnswer(tokenById(account, account.doh.service_token_id), account.doh) };
-}
-function updateDoh(ctx) {
-  const account = requireOwner(ctx);
-  const { assignments, issues } = readFields(doh, ctx.body, "account", "update", { strict: ctx.strict });
-  throwIssues(issues);
-  const given = Object.fromEntries(assignments.map((a3) => [a3.path, a3.value]));
-  const kept = ctx.putSemantics === "merge" ? account.doh ?? {} : {};
-  const serviceTokenId = given.service_token_id ?? kept.service_token_id;
-  if (serviceTokenId === void 0) throwIssues([{ path: "service_token_id", detail: "is required" }]);
-  const token = tokenById(account, serviceTokenId);
-  if (!token) {
-    const detail = `${describe2(serviceTokenId)} is not the id of a service token of this account`;
-    const message = `access.api.error.service_token_not_found: ${detail}`;
-    throw new ApiError(400, [issueMessage({ path: "service_token_id", detail, code: CODES.serviceTokenNotFound, message })]);
-  }
-  const duration2 = ("doh_jwt_duration" in given ? given.doh_jwt_duration : kept.doh_jwt_duration) ?? DEFAULT_DOH_JWT_DURATION;
-  const tooLong = dohDurationProblem(duration2, account.key_rotation_interval_days);
-  if (tooLong) throwIssues([{ path: "doh_jwt_duration", detail: tooLong }]);
-  account.doh = { service_token_id: token.id, doh_jwt_duration: duration2 };
-  return { status: 201, result: dohAnswer(token, account.doh) };
-}
-function tokenById(account, id) {
-  return account.service_tokens?.find((t2) => t2.id === id);
-}
-function dohAnswer(token, setting) {
-  return { ...token, enabled: token.enabled ?? true, doh_jwt_duration: setting.doh_jwt_duration ?? DEFAULT_DOH_JWT_DURATION };
-}
-
-// src/emulator/organization.ts
-var READ_ONLY = organization.fields.filter((f2) => f2.readOnly).map((f2) => f2.path);
-var LEFT_OUT_WHEN_EMPTY = ["login_design", "custom_pages"];
-var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean" && !groupOf(organization, f2)?.whole).map((f2) => f2.path);
-var ALWAYS_SET = organization.fields.filter((f2) => f2.requiredOnCreate).map((f2) => f2.path);
-function getOrganization(ctx) {
-  return { status: 200, result: render(requireOrganization(requireOwner(ctx)), ctx) };
-}
-function createOrganization(ctx) {
-  const owner = requireOwner(ctx);
-  if (owner.organization) {
-    throw new ApiError(400, [{ code: CODES.organizationExists, message: "access.api.error.conflict: a Zero Trust organization already exists for this " + ctx.scope }]);
-  }
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create", { strict: ctx.strict });
-  throwIssues(issues);
-  const created = applyAssignments({}, assignments);
-  const stamp = ctx.now().toISOString();
-  applyLocks(created, assignments, stamp, void 0);
-  checkWholeOrganization(ctx, owner, created);
-  owner.organization = { ...created, created_at: stamp, updated_at: stamp };
-  return { status: 201, result: render(owner.organization, ctx) };
-}
-function updateOrganization(ctx) {
-  const owner = requireOwner(ctx);
-  const current = requireOrganization(owner);
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "update", { strict: ctx.strict, held: current });
-  throwIssues(issues);
-  const base = ctx.putSemantics === "merge" ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
-  const next = applyAssignments(base, assignments);
-  applyLocks(next, assignments, current.created_at, current);
-  checkWholeOrganization(ctx, owner, next);
-  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
-  owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
-  return { status: 200, result: render(owner.organization, ctx) };
-}
-function requireOrganization(owner) {
-  if (!owner.organization) {
-    throw new ApiError(404, [{ code: CODES.organizationNotFound, message: "access.api.error.not_found: no Zero Trust organization exists yet; create one with POST" }]);
-  }
-  return owner.organization;
-}
-function applyLocks(next, assignments, createdAt, current) {
-  for (const rule of organization.locked ?? []) {
-    if (!lockedFor(rule, createdAt)) continue;
-    const field = fieldByPath(organization, rule.field);
-    const given = assignments.find((a3) => a3.path === rule.field);
-    const turnsOff = current === void 0 || getPath(current, rule.field) === rule.lockedAs;
-    if (given && turnsOff && sameValue(field, given.value, rule.refused)) {
-      throw new ApiError(400, [issueMessage({ path: rule.field, detail: rule.why, code: rule.apiError.code, message: rule.apiError.message })]);
-    }
-    if (!given && current !== void 0 && getPath(current, rule.field) === rule.lockedAs) setPath(next, rule.field, rule.lockedAs);
-  }
-}
-function checkWholeOrganization(ctx, owner, organization2) {
-  throwIssues(organizationRuleIssues(organization2));
-  for (const [other, existing] of ctx.state.organizations()) {
-    if (other !== owner && sameDomain(existing.auth_domain, organization2.auth_domain)) {
-      const issue = { path: "auth_domain", detail: `${describe2(organization2.auth_domain)} is already used by another organization`, code: CODES.authDomainTaken };
-      throw new ApiError(400, [issueMessage(issue)]);
-    }
-  }
-}
-function sameDomain(a3, b2) {
-  return typeof a3 === "string" && typeof b2 === "string" && a3.toLowerCase() === b2.toLowerCase();
-}
-function render(organization2, { scope, answerStyle }) {
-  return answerStyle === "explicit" ? renderExplicit(organization2, scope) : renderSparse(organization2);
-}
-function renderSparse(organization2) {
-  const out = structuredClone(organization2);
-  for (const path of BOOLEAN_PATHS) if (getPath(out, path) !== true) removePath(out, path);
-  for (const group of LEFT_OUT_WHEN_EMPTY) if (isPlainObject3(out[group]) && Object.keys(out[group]).length === 0) delete out[group];
-  return out;
-}
-function renderExplicit(organization2, scope) {
-  const out = structuredClone(organization2);
-  for (const field of organization.fields) {
-    if (field.readOnly || !field.scopes.includes(scope) || getPath(out, field.path) !== void 0) continue;
-    const empty = emptyValue(field);
-    if (empty !== void 0) setPath(out, field.path, empty);
-  }
-  for (const group of organization.groups) {
-    if (group.whole) {
-      if (organization2[group.path] === void 0) {
-        for (const f2 of organization.fields) if (f2.path.startsWith(group.path + ".")) removePath(out, f2.path);
-      }
-      continue;
-    }
-    if (out[group.path] === void 0 && organization.fields.some((f2) => f2.path.startsWith(group.path + ".") && f2.scopes.includes(scope))) out[group.path] = {};
-  }
-  return out;
-}
-function emptyValue(field) {
-  if (field.type.kind === "boolean") return false;
-  if (field.type.kind === "set") return [];
-  if (field.type.kind === "string" && !field.type.format && !field.path.includes(".") && !field.requiredOnCreate) return "";
-  return void 0;
-}
-function withoutReadOnly(organization2) {
-  const copy = structuredClone(organization2);
-  for (const key of READ_ONLY) delete copy[key];
-  return copy;
-}
-function pick(organization2, keys) {
-  return Object.fromEntries(keys.filter((k) => organization2[k] !== void 0).map((k) => [k, organization2[k]]));
-}
-function canonical(value) {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (!isPlainObject3(value)) return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical(value[k])]));
-}
-
-// src/emulator/dashboard.ts
-var PATH = /^\/(accounts|zones)\/([^/]+)\/(organization|doh)$/;
-var ACTOR_KEYS = ["email", "type", "context", "id", "ip_address"];
-var ACTOR_TYPES = ["user", "account", "cloudflare_admin", "system"];
-var ACTOR_CONTEXTS = ["dash", "api_token", "api_key", "api", "oauth"];
-var EMAIL = /^[^\s@]+@[^\s@]+$/;
-var rays = 0;
-function isDashboardEdit(path) {
-  return PATH.test(path);
-}
-function dashboardEdit(ctx, method, path, body) {
-  const match = PATH.exec(path);
-  const [, collection, rawId, what] = match;
-  if (method !== "PATCH" || what === "doh" && collection === "zones") throw noRoute();
-  let id;
-  try {
-    id = decodeURIComponent(rawId);
-  } catch {
-    throw noRoute();
-  }
-  const unknown = Object.keys(body).find((k) => k !== "actor" && k !== "set");
-  if (unknown !== void 0) throw malformedBody(`${unknown}: is not a key of a dashboard edit (expected actor and set)`);
-  const actor = readActor(body.actor);
-  if (!isPlainObject3(body.set) || Object.keys(body.set).length === 0) throw malformedBody(`set: must be an object with the fields to change, not ${describe2(body.set)}`);
-  const scope = collection === "accounts" ? "account" : "zone";
-  const uri = `/client/v4/${collection}/${encodeURIComponent(id)}/access/organizations${what === "doh" ? "/doh" : ""}`;
-  const request = {
-    state: ctx.state,
-    scope,
-    id,
-    path: uri,
-    body: body.set,
-    query: new URLSearchParams(),
-    // What the dashboard's form leaves alone keeps its value.
-    putSemantics: "merge",
-    answerStyle: ctx.config.answerStyle,
-    newerApi: ctx.config.newerApi,
-    strict: ctx.config.strict,
-    now: ctx.now
-  };
-  const owner = requireOwner(request);
-  const creating = what === "organization" && !owner.organization;
-  const answer = what === "doh" ? updateDoh(request) : creating ? createOrganization(request) : updateOrganization(request);
-  ctx.state.persist();
-  const entry2 = ctx.state.audit.record({
-    scope,
-    ownerId: id,
-    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(id) : void 0,
-    resource: what === "doh" ? "doh" : "organization",
-    actor,
-    method: creating ? "POST" : "PATCH",
-    uri,
-    status: answer.status,
-    ray: `${(++rays).toString(16).padStart(16, "0")}-DASH`,
-    userAgent: "Mozilla/5.0 (the Cloudflare dashboard, played by ztsync emulator)",
-    request: body.set,
-    response: answer.result,
-    time: ctx.now()
-  });
-  return { result: answer.result, audit: entry2 };
-}
-function readActor(value) {
-  if (!isPlainObject3(value)) throw malformedBody(`actor: must be an object naming who made the change, e.g. {"email":"alice@example.com"}, not ${describe2(value)}`);
-  const unknown = Object.keys(value).find((k) => !ACTOR_KEYS.includes(k));
-  if (unknown !== void 0) throw malformedBody(`actor.${unknown}: is not a known key (expected ${ACTOR_KEYS.join(", ")})`);
-  const type = value.type ?? "user";
-  if (!ACTOR_TYPES.includes(type)) throw malformedBody(`actor.type: must be one of ${ACTOR_TYPES.join(", ")}, not ${describe2(value.type)}`);
-  const context = value.context ?? "dash";
-  if (!ACTOR_CONTEXTS.includes(context)) throw malformedBody(`actor.context: must be one of ${ACTOR_CONTEXTS.join(", ")}, not ${describe2(value.context)}`);
-  const actor = { type, context };
-  if (value.email !== void 0) {
-    if (typeof value.email !== "string" || !EMAIL.test(value.email) || value.email.length > 254) throw malformedBody(`actor.email: must be an email address, not ${describe2(value.email)}`);
-    actor.email = value.email;
-  } else if (type === "user" || type === "cloudflare_admin") {
-    throw malformedBody(`actor.email: a ${type} is named by an email address`);
-  }
-  for (const key of ["id", "ip_address"]) {
-    const text2 = value[key];
-    if (text2 === void 0) continue;
-    if (typeof text2 !== "string" || text2 === "" || text2.length > 100) throw new ApiError(400, [{ code: CODES.malformedBody, message: `actor.${key}: must be a short text, not ${describe2(text2)}` }]);
-    actor[key] = text2;
-  }
-  return actor;
-}
-
 // src/emulator/accounts-list.ts
 var ACCOUNTS_PER_PAGE = { min: 5, max: 50, default: 20 };
 var QUERY = /* @__PURE__ */ new Set(["page", "per_page", "direction", "name"]);
@@ -37535,30 +37069,31 @@ function sameSecret(given, expected) {
   return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
 }
 
+// src/emulator/request.ts
+function requireOwner(ctx) {
+  const owner = ctx.state.owner(ctx.scope, ctx.id);
+  if (!owner) throw unknownIdentifier(ctx.path);
+  return owner;
+}
+
 // src/emulator/account-routes.ts
 var INVALID_TOKEN = 1e3;
 function matchAccountRoute(method, path) {
   if (method !== "GET") return void 0;
   if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
   if (path === "/accounts") return route("GET /accounts", "", listAccounts);
-  const zone = /^\/zones\/([^/]+)$/.exec(path);
-  if (zone) {
-    const id2 = safeDecode(zone[1]);
-    return id2 === void 0 ? void 0 : { ...route("GET /zones/:id", id2, getZone), scope: "zone" };
-  }
   const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
   if (!match) return void 0;
-  const id = safeDecode(match[1]);
-  if (id === void 0) return void 0;
+  let id;
+  try {
+    id = decodeURIComponent(match[1]);
+  } catch {
+    return void 0;
+  }
   return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
 }
 function route(key, id, handler) {
   return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
-}
-function getZone(ctx) {
-  requireOwner(ctx);
-  const account = ctx.state.zoneAccount(ctx.id);
-  return { status: 200, result: { id: ctx.id, ...account ? { account: { id: account } } : {} } };
 }
 function listAuditLog(ctx) {
   requireOwner(ctx);
@@ -37579,11 +37114,244 @@ function verified(identity, owner) {
   if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
   return { status: 200, result: { id: identity.token.id, status: "active" } };
 }
-function safeDecode(text2) {
+
+// src/emulator/doh.ts
+function getDoh(ctx) {
+  const account = requireOwner(ctx);
+  if (!account.doh) {
+    throw new ApiError(404, [{ code: CODES.dohNotSet, message: "access.api.error.not_found: no service token is set for DoH in this account" }]);
+  }
+  return { status: 200, result: dohAnswer(tokenById(account, account.doh.service_token_id), account.doh) };
+}
+function updateDoh(ctx) {
+  const account = requireOwner(ctx);
+  const { assignments, issues } = readFields(doh, ctx.body, "account", "update", { strict: ctx.strict });
+  throwIssues(issues);
+  const given = Object.fromEntries(assignments.map((a3) => [a3.path, a3.value]));
+  const kept = ctx.putSemantics === "merge" ? account.doh ?? {} : {};
+  const serviceTokenId = given.service_token_id ?? kept.service_token_id;
+  if (serviceTokenId === void 0) throwIssues([{ path: "service_token_id", detail: "is required" }]);
+  const token = tokenById(account, serviceTokenId);
+  if (!token) {
+    const detail = `${describe2(serviceTokenId)} is not the id of a service token of this account`;
+    const message = `access.api.error.service_token_not_found: ${detail}`;
+    throw new ApiError(400, [issueMessage({ path: "service_token_id", detail, code: CODES.serviceTokenNotFound, message })]);
+  }
+  const duration2 = ("doh_jwt_duration" in given ? given.doh_jwt_duration : kept.doh_jwt_duration) ?? DEFAULT_DOH_JWT_DURATION;
+  const tooLong = dohDurationProblem(duration2, account.key_rotation_interval_days);
+  if (tooLong) throwIssues([{ path: "doh_jwt_duration", detail: tooLong }]);
+  account.doh = { service_token_id: token.id, doh_jwt_duration: duration2 };
+  return { status: 201, result: dohAnswer(token, account.doh) };
+}
+function tokenById(account, id) {
+  return account.service_tokens?.find((t2) => t2.id === id);
+}
+function dohAnswer(token, setting) {
+  return { ...token, enabled: token.enabled ?? true, doh_jwt_duration: setting.doh_jwt_duration ?? DEFAULT_DOH_JWT_DURATION };
+}
+
+// src/emulator/organization.ts
+var READ_ONLY = organization.fields.filter((f2) => f2.readOnly).map((f2) => f2.path);
+var LEFT_OUT_WHEN_EMPTY = ["login_design", "custom_pages"];
+var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean").map((f2) => f2.path);
+var ALWAYS_SET = organization.fields.filter((f2) => f2.requiredOnCreate).map((f2) => f2.path);
+function getOrganization(ctx) {
+  return { status: 200, result: render(requireOrganization(requireOwner(ctx)), ctx) };
+}
+function createOrganization(ctx) {
+  const owner = requireOwner(ctx);
+  if (owner.organization) {
+    throw new ApiError(400, [{ code: CODES.organizationExists, message: "access.api.error.conflict: a Zero Trust organization already exists for this " + ctx.scope }]);
+  }
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create", { strict: ctx.strict });
+  throwIssues(issues);
+  const created = applyAssignments({}, assignments);
+  checkWholeOrganization(ctx, owner, created);
+  const stamp = ctx.now().toISOString();
+  owner.organization = { ...created, created_at: stamp, updated_at: stamp };
+  return { status: 201, result: render(owner.organization, ctx) };
+}
+function updateOrganization(ctx) {
+  const owner = requireOwner(ctx);
+  const current = requireOrganization(owner);
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "update", { strict: ctx.strict, held: current });
+  throwIssues(issues);
+  const base = ctx.putSemantics === "merge" ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
+  const next = applyAssignments(base, assignments);
+  checkWholeOrganization(ctx, owner, next);
+  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
+  owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
+  return { status: 200, result: render(owner.organization, ctx) };
+}
+function requireOrganization(owner) {
+  if (!owner.organization) {
+    throw new ApiError(404, [{ code: CODES.organizationNotFound, message: "access.api.error.not_found: no Zero Trust organization exists yet; create one with POST" }]);
+  }
+  return owner.organization;
+}
+function checkWholeOrganization(ctx, owner, organization2) {
+  throwIssues(organizationRuleIssues(organization2));
+  for (const [other, existing] of ctx.state.organizations()) {
+    if (other !== owner && sameDomain(existing.auth_domain, organization2.auth_domain)) {
+      const issue = { path: "auth_domain", detail: `${describe2(organization2.auth_domain)} is already used by another organization`, code: CODES.authDomainTaken };
+      throw new ApiError(400, [issueMessage(issue)]);
+    }
+  }
+}
+function sameDomain(a3, b2) {
+  return typeof a3 === "string" && typeof b2 === "string" && a3.toLowerCase() === b2.toLowerCase();
+}
+function render(organization2, { scope, answerStyle }) {
+  return answerStyle === "explicit" ? renderExplicit(organization2, scope) : renderSparse(organization2);
+}
+function renderSparse(organization2) {
+  const out = structuredClone(organization2);
+  for (const path of BOOLEAN_PATHS) if (getPath(out, path) !== true) removePath(out, path);
+  for (const group of LEFT_OUT_WHEN_EMPTY) if (isPlainObject3(out[group]) && Object.keys(out[group]).length === 0) delete out[group];
+  return out;
+}
+function renderExplicit(organization2, scope) {
+  const out = structuredClone(organization2);
+  for (const field of organization.fields) {
+    if (field.readOnly || !field.scopes.includes(scope) || getPath(out, field.path) !== void 0) continue;
+    const empty = emptyValue(field);
+    if (empty !== void 0) setPath(out, field.path, empty);
+  }
+  for (const group of organization.groups) {
+    if (out[group.path] === void 0 && organization.fields.some((f2) => f2.path.startsWith(group.path + ".") && f2.scopes.includes(scope))) out[group.path] = {};
+  }
+  return out;
+}
+function emptyValue(field) {
+  if (field.type.kind === "boolean") return false;
+  if (field.type.kind === "set") return [];
+  if (field.type.kind === "string" && !field.type.format && !field.path.includes(".") && !field.requiredOnCreate) return "";
+  return void 0;
+}
+function withoutReadOnly(organization2) {
+  const copy = structuredClone(organization2);
+  for (const key of READ_ONLY) delete copy[key];
+  return copy;
+}
+function pick(organization2, keys) {
+  return Object.fromEntries(keys.filter((k) => organization2[k] !== void 0).map((k) => [k, organization2[k]]));
+}
+function canonical(value) {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (!isPlainObject3(value)) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical(value[k])]));
+}
+
+// src/emulator/dashboard.ts
+var PATH = /^\/(accounts|zones)\/([^/]+)\/(organization|doh)$/;
+var ACTOR_KEYS = ["email", "type", "context", "id", "ip_address"];
+var ACTOR_TYPES = ["user", "account", "cloudflare_admin", "system"];
+var ACTOR_CONTEXTS = ["dash", "api_token", "api_key", "api", "oauth"];
+var EMAIL = /^[^\s@]+@[^\s@]+$/;
+var rays = 0;
+function isDashboardEdit(path) {
+  return PATH.test(path);
+}
+function dashboardEdit(ctx, method, path, body) {
+  const match = PATH.exec(path);
+  const [, collection, rawId, what] = match;
+  if (method !== "PATCH" || what === "doh" && collection === "zones") throw noRoute();
+  let id;
   try {
-    return decodeURIComponent(text2);
+    id = decodeURIComponent(rawId);
   } catch {
-    return void 0;
+    throw noRoute();
+  }
+  const unknown = Object.keys(body).find((k) => k !== "actor" && k !== "set");
+  if (unknown !== void 0) throw malformedBody(`${unknown}: is not a key of a dashboard edit (expected actor and set)`);
+  const actor = readActor(body.actor);
+  if (!isPlainObject3(body.set) || Object.keys(body.set).length === 0) throw malformedBody(`set: must be an object with the fields to change, not ${describe2(body.set)}`);
+  const scope = collection === "accounts" ? "account" : "zone";
+  const uri = `/client/v4/${collection}/${encodeURIComponent(id)}/access/organizations${what === "doh" ? "/doh" : ""}`;
+  const request = {
+    state: ctx.state,
+    scope,
+    id,
+    path: uri,
+    body: body.set,
+    query: new URLSearchParams(),
+    // What the dashboard's form leaves alone keeps its value.
+    putSemantics: "merge",
+    answerStyle: ctx.config.answerStyle,
+    newerApi: ctx.config.newerApi,
+    strict: ctx.config.strict,
+    now: ctx.now
+  };
+  const owner = requireOwner(request);
+  const creating = what === "organization" && !owner.organization;
+  const answer = what === "doh" ? updateDoh(request) : creating ? createOrganization(request) : updateOrganization(request);
+  ctx.state.persist();
+  const entry2 = ctx.state.audit.record({
+    scope,
+    ownerId: id,
+    resource: what === "doh" ? "doh" : "organization",
+    actor,
+    method: creating ? "POST" : "PATCH",
+    uri,
+    status: answer.status,
+    ray: `${(++rays).toString(16).padStart(16, "0")}-DASH`,
+    userAgent: "Mozilla/5.0 (the Cloudflare dashboard, played by ztsync emulator)",
+    request: body.set,
+    response: answer.result,
+    time: ctx.now()
+  });
+  return { result: answer.result, audit: entry2 };
+}
+function readActor(value) {
+  if (!isPlainObject3(value)) throw malformedBody(`actor: must be an object naming who made the change, e.g. {"email":"alice@example.com"}, not ${describe2(value)}`);
+  const unknown = Object.keys(value).find((k) => !ACTOR_KEYS.includes(k));
+  if (unknown !== void 0) throw malformedBody(`actor.${unknown}: is not a known key (expected ${ACTOR_KEYS.join(", ")})`);
+  const type = value.type ?? "user";
+  if (!ACTOR_TYPES.includes(type)) throw malformedBody(`actor.type: must be one of ${ACTOR_TYPES.join(", ")}, not ${describe2(value.type)}`);
+  const context = value.context ?? "dash";
+  if (!ACTOR_CONTEXTS.includes(context)) throw malformedBody(`actor.context: must be one of ${ACTOR_CONTEXTS.join(", ")}, not ${describe2(value.context)}`);
+  const actor = { type, context };
+  if (value.email !== void 0) {
+    if (typeof value.email !== "string" || !EMAIL.test(value.email) || value.email.length > 254) throw malformedBody(`actor.email: must be an email address, not ${describe2(value.email)}`);
+    actor.email = value.email;
+  } else if (type === "user" || type === "cloudflare_admin") {
+    throw malformedBody(`actor.email: a ${type} is named by an email address`);
+  }
+  for (const key of ["id", "ip_address"]) {
+    const text2 = value[key];
+    if (text2 === void 0) continue;
+    if (typeof text2 !== "string" || text2 === "" || text2.length > 100) throw new ApiError(400, [{ code: CODES.malformedBody, message: `actor.${key}: must be a short text, not ${describe2(text2)}` }]);
+    actor[key] = text2;
+  }
+  return actor;
+}
+
+// src/emulator/admin.ts
+var RAY = "0000000000000000-EMU";
+async function handleAdmin(ctx, req, res) {
+  const body = await req.body;
+  try {
+    if (ctx.token !== void 0 || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
+    const route2 = `${req.method} ${req.path}`;
+    if (route2 === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
+    if (route2 === "GET /config") return sendJson(res, RAY, 200, ctx.config);
+    if (route2 === "POST /reset") {
+      ctx.state.reset(parseJsonBody(body));
+      return sendJson(res, RAY, 200, ctx.state.snapshot());
+    }
+    if (route2 === "POST /config") {
+      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
+      return sendJson(res, RAY, 200, ctx.config);
+    }
+    if (route2 === "GET /audit") return sendJson(res, RAY, 200, ctx.state.audit.all());
+    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
+    throw noRoute();
+  } catch (err) {
+    if (err instanceof SeedError || err instanceof ConfigError) {
+      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
+    }
+    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
+    throw err;
   }
 }
 
@@ -37676,14 +37444,14 @@ function matchRoute(method, path) {
   const [, collection, rawId, suffix = ""] = match;
   const scope = collection === "accounts" ? "account" : "zone";
   const route2 = ROUTES.find((r2) => r2.method === method && r2.suffix === suffix && r2.scopes.includes(scope));
-  const id = safeDecode2(rawId);
+  const id = safeDecode(rawId);
   if (!route2 || id === void 0) return void 0;
   return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route2.handler, isWrite: method !== "GET", bodyRequired: route2.bodyRequired ?? false };
 }
 function unmatchedKey(method) {
   return `${method} (no route)`;
 }
-function safeDecode2(text2) {
+function safeDecode(text2) {
   try {
     return decodeURIComponent(text2);
   } catch {
@@ -37832,11 +37600,9 @@ function authenticate(headers, accepted) {
 function recordAudit(ctx, write) {
   const [method] = write.route.split(" ");
   const resource = write.route.endsWith("/doh") ? "doh" : write.route.endsWith("/revoke_user") ? "revoke_user" : "organization";
-  const scope = write.route.includes("/zones/") ? "zone" : "account";
   ctx.state.audit.record({
-    scope,
+    scope: write.route.includes("/zones/") ? "zone" : "account",
     ownerId: write.id,
-    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(write.id) : void 0,
     resource,
     actor: write.identity.actor,
     method,
@@ -37861,126 +37627,6 @@ function sendJson(res, ray, status, body, headers = {}) {
   res.end(text2);
 }
 
-// src/emulator/admin.ts
-var RAY = "0000000000000000-EMU";
-async function handleAdmin(ctx, req, res) {
-  const body = await req.body;
-  try {
-    checkLocal(req, ctx);
-    if (ctx.token !== void 0 || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
-    const route2 = `${req.method} ${req.path}`;
-    if (route2 === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
-    if (route2 === "GET /config") return sendJson(res, RAY, 200, ctx.config);
-    if (route2 === "POST /reset") {
-      ctx.state.reset(parseJsonBody(body));
-      return sendJson(res, RAY, 200, ctx.state.snapshot());
-    }
-    if (route2 === "POST /config") {
-      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
-      return sendJson(res, RAY, 200, ctx.config);
-    }
-    if (route2 === "GET /audit") return sendJson(res, RAY, 200, ctx.state.audit.all());
-    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
-    throw noRoute();
-  } catch (err) {
-    if (err instanceof SeedError || err instanceof ConfigError) {
-      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
-    }
-    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
-    throw err;
-  }
-}
-function checkLocal(req, ctx) {
-  if (req.headers.origin !== void 0) {
-    throw new ApiError(403, [{ code: CODES.authentication, message: "admin endpoints refuse requests that carry an Origin header (sent by web pages): use curl or a script" }]);
-  }
-  const host = hostName(req.headers.host);
-  if (ctx.loopbackOnly && !isLoopbackName(host)) {
-    throw new ApiError(403, [{ code: CODES.authentication, message: `admin endpoints answer only to a loopback Host (localhost, 127.0.0.1, ::1), not ${JSON.stringify(host)}` }]);
-  }
-  if (req.method !== "GET" && !isJsonType(req.headers["content-type"])) {
-    throw new ApiError(400, [{ code: CODES.malformedBody, message: `admin requests with a body must be sent as application/json, not ${req.headers["content-type"] === void 0 ? "without a Content-Type" : JSON.stringify(req.headers["content-type"])}` }]);
-  }
-}
-function hostName(header2) {
-  const text2 = (header2 ?? "").trim().toLowerCase();
-  const bracketed = /^\[([^\]]*)\]/.exec(text2);
-  return bracketed ? bracketed[1] : text2.replace(/:\d*$/, "");
-}
-function isLoopbackName(host) {
-  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
-}
-function isJsonType(header2) {
-  const type = (header2 ?? "").split(";")[0].trim().toLowerCase();
-  return type === "application/json" || /^application\/[\w.+-]+\+json$/.test(type);
-}
-
-// src/emulator/random.ts
-function seededRandom(seed) {
-  let a3 = seed >>> 0;
-  return () => {
-    a3 = a3 + 1831565813 >>> 0;
-    let t2 = a3;
-    t2 = Math.imul(t2 ^ t2 >>> 15, t2 | 1);
-    t2 ^= t2 + Math.imul(t2 ^ t2 >>> 7, t2 | 61);
-    return ((t2 ^ t2 >>> 14) >>> 0) / 4294967296;
-  };
-}
-
-// src/emulator/rate-limit.ts
-var SlidingWindow = class {
-  constructor(limit, clock) {
-    this.limit = limit;
-    this.clock = clock;
-  }
-  limit;
-  clock;
-  /** Accepted request times (ms) per credential key, oldest first. */
-  seen = /* @__PURE__ */ new Map();
-  /** Until when (ms) a credential that went over is refused. */
-  lockedUntil = /* @__PURE__ */ new Map();
-  get lockoutMs() {
-    return (this.limit.lockoutSeconds ?? this.limit.windowSeconds) * 1e3;
-  }
-  /** Count a request for this key, unless the window is full or the key is locked out; refused requests are not counted. */
-  take(key) {
-    const now = this.clock();
-    const windowMs = this.limit.windowSeconds * 1e3;
-    const times = (this.seen.get(key) ?? []).filter((t2) => t2 > now - windowMs);
-    this.seen.set(key, times);
-    const locked = this.lockedUntil.get(key);
-    if (locked !== void 0 && locked > now) return this.refuse(locked - now, { remaining: 0, resetSeconds: seconds2(locked - now) });
-    if (locked !== void 0) this.lockedUntil.delete(key);
-    if (times.length >= this.limit.requests) {
-      const slotFreeMs = times[0] + windowMs - now;
-      if (this.lockoutMs <= 0) return this.refuse(slotFreeMs, { remaining: 0, resetSeconds: seconds2(slotFreeMs) });
-      this.lockedUntil.set(key, now + this.lockoutMs);
-      return this.refuse(this.lockoutMs, { remaining: 0, resetSeconds: seconds2(this.lockoutMs) });
-    }
-    times.push(now);
-    return { allowed: true, status: { remaining: this.limit.requests - times.length, resetSeconds: seconds2(times[0] + windowMs - now) } };
-  }
-  refuse(waitMs, status) {
-    return { allowed: false, retryAfterSeconds: seconds2(waitMs), status };
-  }
-  /** The headers every answer of a credential carries: `Ratelimit` (this credential's state) and `Ratelimit-Policy`. */
-  headers(status) {
-    return {
-      ratelimit: `"default";r=${status.remaining};t=${status.resetSeconds}`,
-      "ratelimit-policy": `"burst";q=${this.limit.requests};w=${this.limit.windowSeconds}`
-    };
-  }
-};
-function seconds2(ms) {
-  return Math.max(1, Math.ceil(ms / 1e3));
-}
-function parseRateLimit(text2) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
-  if (!match) return void 0;
-  const limit = { requests: Number(match[1]), windowSeconds: Number(match[2]) };
-  return limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
-}
-
 // src/emulator/audit.ts
 var RETENTION_MONTHS = 18;
 var MAX_LIMIT = 1e3;
@@ -37998,7 +37644,7 @@ var AuditLog = class {
     const ok = write.status >= 200 && write.status < 300;
     const entry2 = {
       id: `00000000-0000-4000-8000-${(++this.#sequence).toString(16).padStart(12, "0")}`,
-      ...write.scope === "account" ? { account: { id: write.ownerId } } : write.zoneAccountId ? { account: { id: write.zoneAccountId } } : {},
+      ...write.scope === "account" ? { account: { id: write.ownerId } } : {},
       action: { description: `${type === "create" ? "Create" : "Update"} ${DESCRIPTIONS[write.resource]}`, result: ok ? "success" : "failure", time: write.time.toISOString(), type },
       actor: structuredClone(write.actor),
       raw: { cf_ray_id: write.ray, method: write.method, status_code: write.status, uri: write.uri, ...write.userAgent ? { user_agent: write.userAgent } : {} },
@@ -38158,10 +37804,6 @@ var EmulatorState = class {
   account(id) {
     return this.accounts.get(id);
   }
-  /** The account a zone belongs to, when the seed says (account_id). */
-  zoneAccount(zoneId) {
-    return this.zones.get(zoneId)?.account_id;
-  }
   owner(scope, id) {
     return scope === "account" ? this.accounts.get(id) : this.zones.get(id);
   }
@@ -38220,13 +37862,8 @@ async function startEmulator(options = {}) {
       }
     }
   };
-  const host = options.host ?? DEFAULT_HOST;
-  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
-  ctx.loopbackOnly = isLoopbackName(bare);
-  if (!ctx.loopbackOnly && options.token === void 0 && (options.tokens?.length ?? 0) === 0) {
-    throw new Error(`listening on ${host} reaches beyond this machine: give a token (ZTSYNC_EMULATOR_TOKEN, --token or --tokens), or listen on 127.0.0.1`);
-  }
   const server = createServer(createRequestHandler(ctx));
+  const host = options.host ?? DEFAULT_HOST;
   await new Promise((resolve7, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_PORT, host, () => {
@@ -38240,8 +37877,6 @@ async function startEmulator(options = {}) {
   return {
     url: origin + API_PREFIX,
     origin,
-    address: `http://${bare.includes(":") ? `[${bare}]` : bare}:${port}`,
-    loopbackOnly: ctx.loopbackOnly,
     state,
     config,
     reconfigure: (change) => ctx.reconfigure(checkConfigChange(change)),
@@ -38288,14 +37923,12 @@ Seed file (YAML or JSON):
       users: [{ email: alice@example.com, uid: 699d98642c564d2e855e9661899b7252 }]   # who revoke_user knows
   zones:
     - id: 699d98642c564d2e855e9661899b7252
-      account_id: 023e105f4ecef8ad9ca31a8372d0c353   # optional: the owning account (GET /zones/{id}, its audit log)
       organization: { name: Zone org, auth_domain: zone.cloudflareaccess.com }
   Leave out organization (or doh) for "none yet". A state file has the same format.
   revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
   each call it answers to the owner's revocations (GET /__emulator/state).
 
-Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; with --token they need it too; for
-local tools only: bodies as application/json, no Origin header, a loopback Host while listening on loopback):
+Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; with --token they need it too):
   GET  /__emulator/state    the whole state in the seed format, plus counters (requests by route, writes, rateLimited, faults)
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
   GET  /__emulator/config   the running settings (no rateLimit key when there is no limit)
@@ -38310,7 +37943,7 @@ merged into what is there, and recorded in the audit log):
 
 Audit log (Audit Logs v2): GET /client/v4/accounts/{id}/logs/audit?since=…&before=… records every write, API and
 dashboard; --tokens names the tokens (their label is the actor). tokens/verify: GET /user/tokens/verify (user-owned
-tokens), GET /accounts/{id}/tokens/verify (account-owned tokens); GET /zones/{id} names the zone's account_id.
+tokens), GET /accounts/{id}/tokens/verify (account-owned tokens).
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
@@ -38322,7 +37955,7 @@ of that credential gets 429 with retry-after. Every answer of the credential car
 In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"lockoutSeconds":30}.
 `;
 function emulatorCommand(io, setExit) {
-  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", `address to bind (default ${DEFAULT_HOST}); any other than a loopback address needs a token`, DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token; better set ${TOKEN_ENV}, which no process listing shows; otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
+  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
     new Option("--answer-style <style>", 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""').choices([...ANSWER_STYLES]).default("sparse")
   ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").option("--strict", "refuse (400) a write that carries a read-only field (trusted_accounts, created_at, …) instead of ignoring it").addHelpText("after", HELP_AFTER).action(async (opts) => {
     let options;
@@ -38337,10 +37970,6 @@ function emulatorCommand(io, setExit) {
     }
     io.stdout.write(`ztsync emulator listening on ${emulator.url}
 `);
-    if (!emulator.loopbackOnly) {
-      io.stderr.write(`ztsync emulator: warning: listening on ${emulator.address}, which other machines can reach; only requests with the token are served
-`);
-    }
     const signal = await io.stopSignal();
     await emulator.close();
     io.stdout.write(`ztsync emulator stopped (${signal})
@@ -38442,17 +38071,7 @@ function importedValues(spec, scope, live) {
     if (canonical2 === void 0 || canonical2 === false) continue;
     values[field.path] = field.type.kind === "set" && Array.isArray(canonical2) ? canonical2 : reported;
   }
-  for (const group of spec.groups.filter((g2) => g2.whole)) {
-    const members = groupFields(spec, group.path, scope);
-    if (!members.some((f2) => f2.path in values)) continue;
-    for (const field of members) values[field.path] ??= liveValue(field, live) ?? (field.type.kind === "boolean" ? false : void 0);
-  }
-  return orderedAsTable(spec, scope, values);
-}
-function orderedAsTable(spec, scope, values) {
-  const ordered = {};
-  for (const field of writableFields(spec, scope)) if (values[field.path] !== void 0) ordered[field.path] = values[field.path];
-  return ordered;
+  return values;
 }
 function importTarget(target2, live) {
   const description = descriptionFrom(live.organization?.name) ?? descriptionFrom(target2.name);
@@ -38562,8 +38181,7 @@ async function readTarget(client, target2) {
     }
     return { ...target2, live, error: null };
   } catch (err) {
-    const failure = planError(err);
-    return { ...target2, live, error: failure.message, ...failure.status === void 0 ? {} : { status: failure.status } };
+    return { ...target2, live, error: planError(err).message };
   }
 }
 
@@ -38617,7 +38235,7 @@ async function listAccounts2(client) {
       }
       if (seen.has(id)) continue;
       fresh++;
-      seen.set(id, { scope: "account", id, discovered: true, ...typeof item.name === "string" ? { name: item.name } : {} });
+      seen.set(id, { scope: "account", id, ...typeof item.name === "string" ? { name: item.name } : {} });
     }
     const totalPages = isPlainObject3(answer.resultInfo) && typeof answer.resultInfo.total_pages === "number" ? answer.resultInfo.total_pages : void 0;
     if (answer.result.length === 0 || fresh === 0 || totalPages !== void 0 && page >= totalPages) return { accounts: [...seen.values()], ignored, pages: page };
@@ -38701,22 +38319,14 @@ function yamlText(data, header2, trailer, targets) {
     Seq(_, seq2) {
       if (seq2.items.every((item) => isScalar(item))) seq2.flow = true;
     },
-    Scalar(_, scalar, path) {
+    Scalar(_, scalar) {
       if (typeof scalar.value !== "string") return;
-      if (refusedLoginValue(path, scalar)) scalar.tag = UNCHECKED;
       const text2 = scalar.value.replaceAll("${", () => "$${");
       scalar.value = text2;
-      if (misread(text2) || visible(text2) !== text2 || text2.includes("##[")) scalar.type = Scalar.QUOTE_DOUBLE;
+      if (misread(text2) || visible(text2) !== text2) scalar.type = Scalar.QUOTE_DOUBLE;
     }
   });
-  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false })).replace(/##\[/g, "#\\u0023[");
-}
-function refusedLoginValue(path, scalar) {
-  const [design, pair] = path.slice(-3).filter((node) => isPair(node));
-  const keyOf = (p2) => isScalar(p2?.key) ? String(p2.key.value) : void 0;
-  if (keyOf(design) !== "login_design" || pair?.value !== scalar) return false;
-  const field = fieldByPath(organization, `login_design.${keyOf(pair)}`);
-  return field !== void 0 && formatProblem(field, scalar.value) !== void 0;
+  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
 }
 var NOT_A_STRING = ["1.1", "1.2"].flatMap(
   (version) => new Document(null, { version }).schema.tags.flatMap((tag) => "test" in tag && tag.test instanceof RegExp ? [tag.test] : [])
@@ -38766,7 +38376,7 @@ Targets with nothing set yet are listed in a comment and not imported.
   --verify         plan the imported config against live state before writing: any change is an error
 
 Before anything is written, the config is checked as \`ztsync validate\` would; any failure (a target that
-cannot be read — but an account only --all-accounts found that answers 403 is left out and named —, a live value the schema refuses, a change under --verify, a file that exists without
+cannot be read, a live value the schema refuses, a change under --verify, a file that exists without
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
@@ -38788,9 +38398,9 @@ async function runImport(options, io) {
     throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
-  const inTheWay = (targets2, read2) => {
+  const inTheWay = (targets2, read) => {
     const existing = options.force ? [] : existingPaths(plannedPaths(targets2, options));
-    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read2 ? "" : "read or "}written.`]);
+    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read ? "" : "read or "}written.`]);
   };
   const refused = inTheWay(chosen.targets, false);
   if (refused !== null) return refused;
@@ -38813,9 +38423,7 @@ async function runImport(options, io) {
   const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
   const progress = (label, total) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
   const reading = progress("import", targets.length);
-  const read = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
-  const forbidden = read.filter((t2) => t2.error !== null && t2.status === 403 && t2.discovered);
-  const live = read.filter((t2) => !forbidden.includes(t2));
+  const live = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
     return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count(unreadable.length, "target")} could not be read; nothing was written.`]);
@@ -38834,15 +38442,13 @@ async function runImport(options, io) {
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const zonesGiven = targets.some((t2) => t2.scope === "zone");
-  const report = (found ? discoveredLine(found, forbidden, zonesGiven) : "") + summary(model, where, Boolean(options.verify));
+  const report = (found ? discoveredLine(found) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
     return EXIT.ok;
   }
   try {
-    for (const file of files) refuseSecrets(io, file.path, file.text);
     writeFilesAtomicSync(files.map((f2) => ({ path: f2.path, text: f2.text })), { overwrite: Boolean(options.force) });
   } catch (err) {
     return fail2([`ztsync import: ${err instanceof Error ? err.message : String(err)}; nothing was written.`]);
@@ -38855,15 +38461,10 @@ function withDiscovered(given, discovered) {
   const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
   return orderTargets([...named, ...discovered]);
 }
-function discoveredLine(found, forbidden, zonesGiven) {
+function discoveredLine(found) {
   const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
-  const lines = [`--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.`];
-  if (forbidden.length > 0) {
-    lines.push(`Left out ${count(forbidden.length, "account")} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? "it" : "them"}): ${forbidden.map((t2) => t2.id).join(", ")}.`);
-  }
-  if (!zonesGiven) lines.push("Zones are not listed by --all-accounts: give them with --zone or --targets.");
-  return lines.map((l2) => `${l2}
-`).join("");
+  return `--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.
+`;
 }
 async function chosenTargets(options) {
   const given = [];
@@ -39022,15 +38623,12 @@ var PLAN_FORMATS = ["text", "json", "markdown"];
 function renderPlan(plan, format, options) {
   switch (format) {
     case "json":
-      return defuseJsonCommands(visibleLines(JSON.stringify(plan, null, 2))) + "\n";
+      return visibleLines(JSON.stringify(plan, null, 2)) + "\n";
     case "markdown":
       return renderMarkdown(plan, options.markdown);
     case "text":
       return renderText(plan, options);
   }
-}
-function defuseJsonCommands(json) {
-  return json.replace(/##\[/g, "#\\u0023[");
 }
 
 // src/commands/plan.ts
@@ -39039,7 +38637,7 @@ function planCommand(io, setExit) {
     "Validate the config, read live state, and show the field-level changes apply would make.\nOnly fields present in the config are compared. Plan never writes to the API.\n\nExit codes: 0 success; 1 error (invalid config, API failure for any target); 3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode); with --detailed-exitcode, 2 when there are changes and no errors."
   ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read").option("--attribute", "for each drifted target, who last changed it, from its account's audit log (one query a drifted target; needs Account Settings Read)");
   return addReconcileOptions(command).action(async (paths, options) => {
-    setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record), () => runSecrets(io)));
+    setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record)));
   });
 }
 async function runPlan(paths, options, io, record) {
@@ -39064,7 +38662,7 @@ async function runPlan(paths, options, io, record) {
 Wrote the ${options.format} plan to ${github.guard(visible(out))}
 `);
   } else {
-    io.stdout.write(options.format === "json" ? rendered : github.guard(rendered));
+    io.stdout.write(options.format === "text" ? github.guard(rendered) : rendered);
   }
   if (options.markdownOut !== void 0) {
     writeOutputFile(io, options.markdownOut, renderPlan(plan, "markdown", { color: false, markdown: { fullPlanUrl: github.runUrl } }));
@@ -39599,8 +39197,7 @@ Checks, and reports every problem at once as file:line:col: message (path):
     expansion is bounded)
   - the schema (schema/ztsync.schema.json): unknown keys (with the closest valid key), types, enums,
     ids (32 lowercase hex digits, quoted if all digits), uuids (no urn:uuid: prefix), hostnames;
-    login-page values: CSS colours, an https: URL or relative logo path, text without HTML (a value
-    tagged !unchecked is sent as it is)
+    colours and logo paths the API may not take are warnings, not errors
   - null unsets an optional field (not name or auth_domain); a key with no value is an error
   - Go durations, with each field's units and bounds (e.g. user_seat_expiration_inactive_time >= 730h)
     and Go's own limit (2562047h47m16.854775807s); name and auth_domain must not be empty
