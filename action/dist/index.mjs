@@ -17652,7 +17652,7 @@ function intStringify(node, radix, prefix) {
     return prefix + value.toString(radix);
   return stringifyNumber(node);
 }
-var intIdentify, intResolve, intOct, int, intHex;
+var intIdentify, intResolve, intOct, int2, intHex;
 var init_int = __esm({
   "node_modules/yaml/browser/dist/schema/core/int.js"() {
     init_stringifyNumber();
@@ -17667,7 +17667,7 @@ var init_int = __esm({
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 8, opt),
       stringify: (node) => intStringify(node, 8, "0o")
     };
-    int = {
+    int2 = {
       identify: intIdentify,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -17705,7 +17705,7 @@ var init_schema = __esm({
       nullTag,
       boolTag,
       intOct,
-      int,
+      int2,
       intHex,
       floatNaN,
       floatExp,
@@ -18099,7 +18099,7 @@ function intStringify2(node, radix, prefix) {
   }
   return stringifyNumber(node);
 }
-var intIdentify3, intBin, intOct2, int2, intHex2;
+var intIdentify3, intBin, intOct2, int3, intHex2;
 var init_int2 = __esm({
   "node_modules/yaml/browser/dist/schema/yaml-1.1/int.js"() {
     init_stringifyNumber();
@@ -18122,7 +18122,7 @@ var init_int2 = __esm({
       resolve: (str2, _onError, opt) => intResolve2(str2, 1, 8, opt),
       stringify: (node) => intStringify2(node, 8, "0")
     };
-    int2 = {
+    int3 = {
       identify: intIdentify3,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -18340,7 +18340,7 @@ var init_schema3 = __esm({
       falseTag,
       intBin,
       intOct2,
-      int2,
+      int3,
       intHex2,
       floatNaN2,
       floatExp2,
@@ -18425,7 +18425,7 @@ var init_tags = __esm({
       floatExp,
       floatNaN,
       floatTime,
-      int,
+      int: int2,
       intHex,
       intOct,
       intTime,
@@ -31321,6 +31321,7 @@ var duration = (units = "go", bounds = {}) => ({
   units,
   ...bounds
 });
+var int = (bounds = {}) => ({ kind: "integer", ...bounds });
 var setOf = (items, format) => ({ kind: "set", items, ...format ? { format } : {} });
 var ALL2 = SCOPES;
 var ACCOUNT = ["account"];
@@ -31367,6 +31368,17 @@ function setPath(obj, path, value) {
     cur = cur[key];
   }
   cur[keys[keys.length - 1]] = value;
+}
+function groupOf(spec, field) {
+  const dot = field.path.indexOf(".");
+  return dot < 0 ? void 0 : spec.groups.find((g2) => g2.path === field.path.slice(0, dot));
+}
+function groupFields(spec, group, scope) {
+  return (scope ? writableFields(spec, scope) : spec.fields).filter((f2) => f2.path.startsWith(group + "."));
+}
+function lockedFor(rule, createdAt) {
+  const created = typeof createdAt === "string" ? Date.parse(createdAt) : NaN;
+  return !Number.isNaN(created) && created >= Date.parse(rule.createdOnOrAfter);
 }
 function isUnsetForRule(value) {
   return value === void 0 || value === null || value === "" || Array.isArray(value) && value.length === 0;
@@ -31728,6 +31740,8 @@ function normalize(field, value) {
     }
     case "enum":
       return value === "" ? void 0 : value;
+    case "integer":
+      return value;
     case "duration": {
       if (value === "") return void 0;
       const nanos = typeof value === "string" ? parseDuration(value) : void 0;
@@ -31865,15 +31879,14 @@ var CONTEXTS = {
   origin_ca_key: "with an Origin CA key"
 };
 function describeAttributedChange(change) {
-  const how = change.by_ztsync || !change.context ? "" : ` ${CONTEXTS[change.context] ?? `via ${change.context}`}`;
+  if (change.by_ztsync) return visible(`changed with ztsync's own ${change.token === null ? "credential" : `token ${JSON.stringify(change.token)}`}, ${utcMinute(change.at)}`);
+  const how = change.context ? ` ${CONTEXTS[change.context] ?? `via ${change.context}`}` : "";
   return visible(`changed by ${whoChanged(change)}${how}, ${utcMinute(change.at)}`);
 }
-function whoChanged({ by_ztsync, actor_type, email, token }) {
-  const tokenName = token === null ? null : `token ${JSON.stringify(token)}`;
-  if (by_ztsync) return `ztsync (${tokenName ?? email ?? "its own credential"})`;
+function whoChanged({ actor_type, email, token }) {
   if (actor_type === "system") return "Cloudflare (system)";
   if (actor_type === "cloudflare_admin") return `Cloudflare staff${email ? ` (${email})` : ""}`;
-  return email ?? tokenName ?? `an unnamed ${actor_type}`;
+  return email ?? (token === null ? `an unnamed ${actor_type}` : `token ${JSON.stringify(token)}`);
 }
 function utcMinute(iso) {
   const ms = Date.parse(iso);
@@ -31895,8 +31908,25 @@ function reportedOnlyPaths(spec) {
   }
   return paths;
 }
-function finishBody(spec, body) {
+function finishBody(spec, body, scope, desired = {}) {
   for (const path of reportedOnlyPaths(spec)) removeAt(body, pathKeys(path));
+  if (scope === void 0) return body;
+  for (const group of spec.groups) {
+    const members = groupFields(spec, group.path, scope);
+    if (members.length === 0) continue;
+    if (members.every((f2) => f2.path in desired && desired[f2.path] === null)) {
+      body[group.path] = null;
+      continue;
+    }
+    const given = body[group.path];
+    if (!group.whole || !isPlainObject3(given)) continue;
+    for (const field of members) {
+      const key = pathKeys(field.path).slice(1).join(".");
+      if (given[key] !== void 0 && given[key] !== null) continue;
+      if (desired[field.path] !== void 0 && desired[field.path] !== null) given[key] = desired[field.path];
+      else if (field.type.kind === "boolean") given[key] = false;
+    }
+  }
   return body;
 }
 function removeAt(obj, keys) {
@@ -31914,7 +31944,7 @@ function liveBody(spec, scope, live) {
     const value = liveValue(field, live);
     if (value !== void 0 && value !== null) setPath(body, field.path, value);
   }
-  return finishBody(spec, body);
+  return finishBody(spec, body, scope);
 }
 function unknownFields(spec, live, prefix = "") {
   const out = {};
@@ -31931,10 +31961,10 @@ function unknownFields(spec, live, prefix = "") {
   }
   return out;
 }
-function createBody(spec, values) {
+function createBody(spec, scope, values, desired = {}) {
   const body = {};
   for (const { path, value } of values) setPath(body, path, value);
-  return finishBody(spec, body);
+  return finishBody(spec, body, scope, Object.fromEntries(Object.entries(desired).filter(([, v2]) => v2 !== null)));
 }
 
 // src/resources/doh.ts
@@ -31963,6 +31993,10 @@ var WARP_SESSION_REQUIRED = {
   code: 12130,
   message: "access.api.error.invalid_request: allow_authenticate_via_warp cannot be set if the Warp Auth Session Duration is not set for the account"
 };
+var STRICT_SERVICE_TOKEN_AUTH_LOCKED = {
+  code: 12132,
+  message: "access.api.error.invalid_request: strict_service_token_auth cannot be disabled for organizations created on or after 2026-10-05"
+};
 var AUTHENTICATORS = ["totp", "biometrics", "security_key", "piv_key", "ssh_fido2_key"];
 var organization = {
   type: "organization",
@@ -31974,12 +32008,32 @@ var organization = {
     { path: "login_design", description: "How the Access login page looks." },
     { path: "custom_pages", description: "Custom pages shown when access is denied (update only: the create call does not take them)." },
     { path: "mfa_config", description: "Configures multi-factor authentication (MFA) settings for an organization." },
-    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." }
+    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." },
+    {
+      path: "service_token_inactivity",
+      whole: true,
+      description: "What happens to service tokens no policy references and that have not authenticated for inactivity_threshold_days (every service token of the account). The API takes the three fields only together."
+    }
   ],
   rules: [
     { when: "allow_authenticate_via_warp", requires: ["warp_auth_session_duration"], apiError: WARP_SESSION_REQUIRED },
     // Documented on the field: MFA must be set up first.
     { when: "mfa_required_for_all_apps", requires: ["mfa_config.allowed_authenticators", "mfa_config.session_duration"] }
+  ],
+  removed: [
+    { path: "mfa_configuration_allowed", removedOn: "2026-03-05", note: "it was in the spec from 2026-02-20 and left the official SDK on 2026-03-05; the Terraform provider still carries it" }
+  ],
+  locked: [
+    {
+      name: "strict-service-token-auth-required",
+      field: "strict_service_token_auth",
+      refused: false,
+      lockedAs: true,
+      createdOnOrAfter: "2026-10-05",
+      createdAt: "created_at",
+      why: "organizations created on or after 2026-10-05 have strict_service_token_auth on and cannot turn it off",
+      apiError: STRICT_SERVICE_TOKEN_AUTH_LOCKED
+    }
   ],
   fields: [
     { path: "name", type: str(), scopes: ALL2, requiredOnCreate: true, description: "The name of your Zero Trust organization.", example: "Widget Corps Internal Applications" },
@@ -32010,6 +32064,10 @@ var organization = {
     { path: "session_duration", type: duration("go"), scopes: ACCOUNT, description: "How long tokens issued for applications stay valid: a Go duration such as 300ms or 2h45m.", example: "24h" },
     { path: "user_seat_expiration_inactive_time", type: duration("go", { min: "730h", max: "8760h" }), scopes: ALL2, description: "How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).", example: "730h" },
     { path: "warp_auth_session_duration", type: duration("minutes-hours"), scopes: ACCOUNT, description: "How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.", example: "24h" },
+    { path: "strict_service_token_auth", type: bool(), scopes: ACCOUNT, description: "Service-token failures answer 401 or 403 (and are logged) instead of redirecting to the login page, and no CF_Authorization cookie is issued. Organizations created on or after 2026-10-05 have it on and cannot turn it off." },
+    { path: "service_token_inactivity.action", type: oneOf("disable", "delete"), scopes: ACCOUNT, description: "What happens to an inactive service token: disable, or delete (which cannot be undone).", example: "disable" },
+    { path: "service_token_inactivity.enabled", type: bool(), scopes: ACCOUNT, description: "Whether inactive service tokens are disabled or deleted automatically." },
+    { path: "service_token_inactivity.inactivity_threshold_days", type: int({ min: 30, max: 365 }), scopes: ACCOUNT, description: "How many days a service token must be inactive before the action applies: a whole number from 30 to 365.", example: 90 },
     { path: "warp_auth_non_browser_401", type: bool(), scopes: ACCOUNT, description: "Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page." },
     { path: "trusted_accounts", type: setOf("string"), scopes: [], readOnly: true, description: "The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer)." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the organization was created." },
@@ -32258,7 +32316,7 @@ var ResourceWriter = class {
     for (; ; ) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, changes.map((c4) => ({ path: c4.path, value: c4.after }))), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, this.scope, changes.map((c4) => ({ path: c4.path, value: c4.after })), this.desired()), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -32287,7 +32345,7 @@ var ResourceWriter = class {
     for (const [path, value] of Object.entries(this.desired())) {
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return finishBody(this.spec, body);
+    return finishBody(this.spec, body, this.scope, this.desired());
   }
   field(path) {
     const field = fieldByPath(this.spec, path);
@@ -32718,6 +32776,11 @@ var longer = (before, after) => {
   const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
   return now === void 0 || now > was;
 };
+var deletesAfter = (around) => around.after("service_token_inactivity.action") === "delete" && around.after("service_token_inactivity.enabled") === true;
+var deletedBefore = (around) => around.before("service_token_inactivity.action") === "delete" && around.before("service_token_inactivity.enabled") === true;
+var deletionTurnedOn = (_before, _after, around) => deletesAfter(around) && !deletedBefore(around);
+var deletionEnabled = (before, after, around) => deletionTurnedOn(before, after, around) && around.before("service_token_inactivity.action") === "delete";
+var thresholdLowered = (before, after, around) => deletesAfter(around) && deletedBefore(around) && typeof before === "number" && (typeof after !== "number" || after < before);
 var SAFETY_RULES = [
   {
     name: "auth-domain-change",
@@ -32749,6 +32812,20 @@ var SAFETY_RULES = [
     triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
   },
   {
+    name: "strict-service-token-auth-off",
+    description: "Strict service-token authentication is turned off: failed service-token requests are redirected to the login page again instead of answering 401/403, go unlogged, and successful ones get a CF_Authorization cookie that outlives the token.",
+    triggers: [{ resource: "organization", path: "strict_service_token_auth", when: turnedOff, what: "strict service-token authentication is turned off" }]
+  },
+  {
+    name: "service-token-cleanup-delete",
+    description: "Inactive service tokens get deleted automatically, or more of them at once (the threshold lowered while deletion is on): a deleted token cannot be restored, and every client still holding it loses access.",
+    triggers: [
+      { resource: "organization", path: "service_token_inactivity.action", when: deletionTurnedOn, what: "inactive service tokens are deleted automatically" },
+      { resource: "organization", path: "service_token_inactivity.enabled", when: deletionEnabled, what: "inactive service tokens are deleted automatically" },
+      { resource: "organization", path: "service_token_inactivity.inactivity_threshold_days", when: thresholdLowered, what: "the inactivity threshold is lowered while deletion is on" }
+    ]
+  },
+  {
     name: "doh-token-replaced",
     description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
     triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
@@ -32773,10 +32850,18 @@ function checkSafety(plan, options = {}) {
   if (budget.blocked) blocked2.push(budget.blocked);
   return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
 }
+function aroundOf(resource) {
+  const spec = resourceSpec(resource.type);
+  const before = (path) => {
+    const field = fieldByPath(spec, path);
+    return field ? liveValue(field, resource.live) : void 0;
+  };
+  return { before, after: (path) => resource.desired && path in resource.desired ? resource.desired[path] : before(path) };
+}
 function judgeChange(target2, resource, change, allow, blocked2, allowed) {
   for (const rule of SAFETY_RULES) {
     for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
       const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
       const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
       if (allowance) {
@@ -33686,7 +33771,24 @@ import { readFile as readFile2 } from "node:fs/promises";
 import { createHash as createHash3 } from "node:crypto";
 
 // src/plan/rules.ts
-function ruleViolations(spec, desired, live) {
+function ruleViolations(spec, desired, live, now = /* @__PURE__ */ new Date()) {
+  return [...requirementViolations(spec, desired, live), ...lockedViolations(spec, desired, live, now)];
+}
+function lockedViolations(spec, desired, live, now) {
+  return (spec.locked ?? []).flatMap((rule) => {
+    if (!(rule.field in desired.values)) return [];
+    const value = desired.values[rule.field];
+    if (!sameValue(fieldByPath(spec, rule.field), value, rule.refused)) return [];
+    const createdAt = live === null ? now.toISOString() : getPath(live, rule.createdAt);
+    if (!lockedFor(rule, createdAt)) return [];
+    const at = desired.positions[rule.field] ? ` at ${formatPosition(desired.positions[rule.field])}` : " in the config";
+    const when = live === null ? `it would be created now (${createdAt})` : `this one was created ${String(createdAt)}`;
+    return [
+      `${spec.type}: ${rule.field}: ${JSON.stringify(value)}${at} breaks the rule ${rule.name}: ${rule.why} (${when}); remove the line or set it to ${JSON.stringify(rule.lockedAs)} (the API would refuse this write, error ${rule.apiError.code})`
+    ];
+  });
+}
+function requirementViolations(spec, desired, live) {
   const fromConfig = (path) => path in desired.values;
   const valueAt = (path) => fromConfig(path) ? desired.values[path] : live === null ? void 0 : getPath(live, fieldByPath(spec, path)?.liveKey ?? path);
   return (spec.rules ?? []).flatMap((rule) => {
@@ -34226,6 +34328,7 @@ function readFields(spec, body, scope, use, options = {}) {
         for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
       }
     } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
+    else if (wholeGroupMissing(spec, key, value, scope)) issues.push({ path: key, detail: wholeGroupMissing(spec, key, value, scope) });
     else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
   }
   if (use !== "update") issues.push(...missingRequired(spec, assignments));
@@ -34238,6 +34341,12 @@ function holds(obj, path) {
     cur = cur[key];
   }
   return cur !== void 0 && cur !== null;
+}
+function wholeGroupMissing(spec, group, value, scope) {
+  if (!spec.groups.find((g2) => g2.path === group)?.whole) return void 0;
+  const members = groupFields(spec, group, scope).map((f2) => f2.path.slice(group.length + 1));
+  const missing = members.filter((key) => value[key] === void 0 || value[key] === null);
+  return missing.length === 0 ? void 0 : `must have ${members.join(", ")} (the group is taken only whole), not without ${missing.join(" and ")}`;
 }
 var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
 function readOne(spec, path, value, scope, use, options, assignments, issues) {
@@ -34302,6 +34411,10 @@ function checkValue(type, value) {
       return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
     case "duration":
       return checkDuration(type, value);
+    case "integer":
+      if (typeof value !== "number" || !Number.isInteger(value)) return `must be a whole number, not ${describe2(value)}`;
+      if (type.min !== void 0 && value < type.min || type.max !== void 0 && value > type.max) return `${value} is not from ${type.min ?? "-∞"} to ${type.max ?? "∞"}`;
+      return void 0;
     case "set": {
       if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
       if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
@@ -34479,22 +34592,22 @@ function resourceSchema(spec, scope, inDefaults = false) {
     for (const [i3, key] of keys.slice(0, -1).entries()) {
       const groupPath = keys.slice(0, i3 + 1).join(".");
       const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
-      parent.properties[key] ??= objectSchema(description);
+      parent.properties[key] ??= { ...objectSchema(`${description} null unsets the whole group.`), type: ["object", "null"] };
       parent = parent.properties[key];
     }
-    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
+    parent.properties[keys[keys.length - 1]] = fieldSchema(field, groupOf(spec, field)?.whole === true);
   }
   return root;
 }
 function objectSchema(description) {
   return { type: "object", description, additionalProperties: false, properties: {} };
 }
-function fieldSchema(field) {
+function fieldSchema(field, inWholeGroup) {
   const examples = field.example === void 0 ? {} : { examples: [field.example] };
   const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
   const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
   const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
-  return canBeUnset(field) ? nullable(schema4) : schema4;
+  return canBeUnset(field) && !inWholeGroup ? nullable(schema4) : schema4;
 }
 function canBeUnset(field) {
   return !field.requiredOnCreate;
@@ -34523,6 +34636,8 @@ function typeSchema(type) {
         formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
         ...type.max ? { formatMaximum: type.max } : {}
       };
+    case "integer":
+      return { type: "integer", ...type.min !== void 0 ? { minimum: type.min } : {}, ...type.max !== void 0 ? { maximum: type.max } : {} };
     case "set": {
       if (type.items === "string") return { type: "array", uniqueItems: true, items: { type: "string" } };
       const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
@@ -34863,10 +34978,11 @@ function emptyValues(f2) {
       if (at.includes(null)) return;
       const path = at;
       const field = fieldAt(path);
-      if (!field || !canBeUnset(field)) return;
+      const group = field ? void 0 : groupAt(path);
+      if (!group && (!field || !canBeUnset(field) || wholeGroupAt(path))) return;
       const name = String(path[path.length - 1]);
       const comment = commentInPlaceOfValue(f2, path);
-      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
+      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : group ? `"${name}" has no value: give it settings, write null to unset the whole group, or remove the key` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
       found.push({ ...valuePosition(f2, path), message, path: describePath(path) });
     }
   });
@@ -34881,6 +34997,8 @@ function describeError2(f2, error) {
   if (error.keyword === "additionalProperties") {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
+    const unsent = accountOnlyDefaultOnZone(keyPath, error.data?.[key]);
+    if (unsent) return { ...keyPosition(f2, keyPath), message: unsent, path: describePath(keyPath), severity: "warning" };
     const candidates = Object.keys(error.parentSchema?.properties ?? {});
     return { ...keyPosition(f2, keyPath), message: unknownKeyMessage(path, key, candidates), path: describePath(keyPath) };
   }
@@ -34904,6 +35022,28 @@ function fieldAt(path) {
   const place2 = settingAt(path);
   return place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
 }
+function groupAt(path) {
+  const place2 = settingAt(path);
+  return place2?.resource.groups.find((g2) => g2.path === place2.fieldPath)?.path;
+}
+function wholeGroupAt(path) {
+  const place2 = settingAt(path);
+  const field = place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
+  const group = place2 && field ? groupOf(place2.resource, field) : void 0;
+  return group?.whole ? group.path : void 0;
+}
+function accountOnlyDefaultOnZone(keyPath, value) {
+  const place2 = settingAt(keyPath);
+  if (!place2 || place2.scope !== "zone" || !isDefaultValue(value)) return void 0;
+  const names = (f2) => f2.path === place2.fieldPath || f2.path.startsWith(`${place2.fieldPath}.`);
+  if (!writableFields(place2.resource, "account").some(names) || writableFields(place2.resource, "zone").some(names)) return void 0;
+  return `zones do not accept "${place2.fieldPath}" (an account-only setting); ${JSON.stringify(value)} is its default, so nothing is sent: remove the line`;
+}
+function isDefaultValue(value) {
+  if (value === false || value === "" || value === null) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isPlainObject3(value) && Object.values(value).every(isDefaultValue);
+}
 function unknownKeyMessage(path, key, candidates) {
   if (key === "<<") return "merge keys (<<) are not supported: use defaults, or write the values out";
   const odd = ODD_SPACE.exec(key);
@@ -34919,6 +35059,8 @@ function unknownKeyMessage(path, key, candidates) {
     const field = place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
     if (field?.perTarget && path[0] === "defaults") return `"${place2.fieldPath}" cannot be a default: it names one target's own ${place2.resource.type} setting (two targets cannot share it); set it on each account or zone`;
     if (field?.readOnly) return `"${key}" is read-only: the API sets it, so it cannot be configured`;
+    const removed = place2.resource.removed?.find((r2) => r2.path === place2.fieldPath);
+    if (removed) return `"${place2.fieldPath}" was removed from the API on ${removed.removedOn} (${removed.note}): remove the line`;
     const dotted = writableFields(place2.resource, place2.scope).find((f2) => f2.path === key);
     if (dotted && key.includes(".")) {
       const [group, leaf] = key.split(".");
@@ -34941,6 +35083,7 @@ function valueMessage(f2, path, error) {
     return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f2, path) ?? JSON.stringify(data)}`;
   }
   if (path[0] === "budget" && name === "reason" && error.keyword === "minLength") return "the budget's reason cannot be empty: reviewers read it in every plan";
+  if (field?.type.kind === "duration" && data === "") return `"" is not a duration: to leave ${name} alone, remove the line, or write null to unset it`;
   if (field?.type.kind === "duration" && ["pattern", "format", "formatMinimum", "formatMaximum"].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }
@@ -34965,6 +35108,9 @@ function valueMessage(f2, path, error) {
       return `${JSON.stringify(data)} does not match ${String(error.params.pattern)}`;
     case "format":
       return formatMessage(String(error.params.format), data);
+    case "minimum":
+    case "maximum":
+      return field?.type.kind === "integer" ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : error.message ?? "out of range";
     case "uniqueItems": {
       const item = Array.isArray(data) ? data[Number(error.params.j)] : void 0;
       return `"${name}" lists ${JSON.stringify(item)} twice: it is a set, each item once (remove the repeat, or write the item meant)`;
@@ -34986,6 +35132,8 @@ function typeMessage(f2, path, expected, data, field) {
   if (data === null) {
     if (typeof path[path.length - 1] === "number") return "empty list item";
     const explicit = sourceText(f2, path);
+    const whole2 = wholeGroupAt(path);
+    if (field && explicit && whole2) return `"${name}" cannot be unset alone (${explicit}): the API takes ${whole2} only whole; to unset it, remove the line and write ${whole2}: null`;
     if (field && explicit) return `"${name}" cannot be unset (${explicit}): the API requires one, so it can be changed but not cleared`;
     const comment = commentInPlaceOfValue(f2, path);
     if (comment) return `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`;
@@ -35097,10 +35245,16 @@ function placeSection(f2, base, parent, spec, scope, into) {
   const leaves = /* @__PURE__ */ new Map();
   const leafPath = [...path];
   for (const field of writableFields(spec, scope)) {
-    const value = getPath(section, field.path);
-    if (value === void 0) continue;
+    const keys = pathKeys(field.path);
+    let value = getPath(section, field.path);
     leafPath.length = path.length;
-    leafPath.push(...pathKeys(field.path));
+    if (value === void 0 && keys.length > 1 && section[keys[0]] === null) {
+      value = null;
+      leafPath.push(keys[0]);
+    } else {
+      if (value === void 0) continue;
+      leafPath.push(...keys);
+    }
     leaves.set(field.path, placed(f2, leafPath, value));
   }
   into.set(spec.type, { position: keyPosition(f2, path), leaves });
@@ -35635,7 +35789,24 @@ function budgetOf(file) {
 
 // src/config/rules.ts
 function crossFieldDiagnostics(targets) {
-  return [...targets.flatMap((t2) => [...requirementRules(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
+  return [...targets.flatMap((t2) => [...requirementRules(t2), ...wholeGroups(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
+}
+function wholeGroups(t2) {
+  return RESOURCES.flatMap((spec) => {
+    const resource = t2.target.resources.find((r2) => r2.type === spec.type);
+    if (!resource) return [];
+    return spec.groups.filter((g2) => g2.whole).flatMap((group) => {
+      const members = groupFields(spec, group.path, t2.target.scope).map((f2) => f2.path);
+      const given = members.filter((path) => path in resource.values);
+      if (given.length === 0) return [];
+      const missing = members.filter((path) => !(path in resource.values));
+      if (missing.length === 0) return [];
+      const { at, from } = blame(t2, spec.type, given[0]);
+      const leaf = (path) => path.slice(group.path.length + 1);
+      const message = `${group.path} is taken only whole (${members.map(leaf).join(", ")} together): add ${missing.map(leaf).join(" and ")}, or write ${group.path}: null to unset it${from}`;
+      return [{ ...at, message, path: describePath([...t2.path, spec.type, ...group.path.split(".")]) }];
+    });
+  });
 }
 function perTargetClashes(targets) {
   const diagnostics = [];
@@ -35734,13 +35905,14 @@ function checkConfigTexts(sources, { env = process.env, policy = NO_ENV } = {}) 
 }
 async function checkFiles(sources, found, env, credentialNames) {
   const diagnostics = [...found];
+  const fileWarnings = [];
   const placed2 = [];
   const candidates = [];
   const reads = [];
   let budget;
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
-    diagnostics.push(...checked.diagnostics);
+    for (const d2 of checked.diagnostics) (d2.severity === "warning" ? fileWarnings : diagnostics).push(d2);
     if (checked.budget && budget) {
       diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: "budget" });
     }
@@ -35756,7 +35928,7 @@ async function checkFiles(sources, found, env, credentialNames) {
   const named = [...own, ...credentialNames];
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy));
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
+  const warnings = sortDiagnostics([...fileWarnings, ...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
   return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow, ...budget ? { budget } : {} }, diagnostics: [], warnings, reads, credentialNames: own };
 }
@@ -35784,6 +35956,11 @@ function nextCursor(resultInfo) {
   const after = isObject3(resultInfo.cursors) ? resultInfo.cursors.after : void 0;
   const cursor = typeof after === "string" && after !== "" ? after : resultInfo.cursor;
   return typeof cursor === "string" && cursor !== "" ? cursor : void 0;
+}
+async function zoneAccountId(client, zoneId) {
+  const { result } = await client.request("GET", `/zones/${encodeURIComponent(zoneId)}`);
+  const account = isObject3(result) && isObject3(result.account) ? result.account.id : void 0;
+  return typeof account === "string" && account !== "" ? account : void 0;
 }
 async function verifiedTokenId(client, accountId) {
   for (const path of [`/accounts/${encodeURIComponent(accountId)}/tokens/verify`, "/user/tokens/verify"]) {
@@ -35828,21 +36005,28 @@ function auditWindow(now) {
   return { since: new Date(since.getTime() + RETENTION_MARGIN_MS).toISOString(), before: new Date(now.getTime() + 6e4).toISOString() };
 }
 async function attributeTarget(target2, drifted, client, window, ownTokenId) {
-  if (target2.scope === "zone") {
-    return { status: "unavailable", reason: "a zone's changes are in its account's audit log, and the config does not say which account owns this zone" };
-  }
   const recent = drifted.filter((r2) => !lastChangedBefore(r2, window.since));
   if (recent.length === 0) {
     return { status: "unavailable", reason: `the last change is older than the audit log's ${AUDIT_RETENTION_MONTHS} months of history` };
   }
+  let accountId = target2.id;
+  if (target2.scope === "zone") {
+    try {
+      const owner = await zoneAccountId(client, target2.id);
+      if (owner === void 0) return { status: "unavailable", reason: "the API did not say which account owns this zone, whose audit log holds its changes" };
+      accountId = owner;
+    } catch (err) {
+      return { status: "unavailable", reason: `the zone's account could not be read (${err instanceof Error ? err.message : String(err)})` };
+    }
+  }
   let page;
   try {
-    page = await newestWrites(client, target2.id, window);
+    page = await newestWrites(client, accountId, window);
   } catch (err) {
     return { status: "unavailable", reason: failureReason(err) };
   }
   const found = recent.flatMap((r2) => {
-    const entry2 = newestMatching(page.entries, r2.type, target2.id, r2);
+    const entry2 = newestMatching(page.entries, r2.type, target2.scope, target2.id, r2);
     return entry2 ? [{ resource: r2.type, entry: entry2 }] : [];
   });
   const since = window.since.slice(0, 10);
@@ -35851,7 +36035,7 @@ async function attributeTarget(target2, drifted, client, window, ownTokenId) {
     return { status: "unavailable", reason: `no change to this ${target2.scope}'s ${recent.map((r2) => r2.type).join(" or ")} settings in the audit log since ${since}${among}` };
   }
   const needsId = found.some(({ entry: entry2 }) => entry2.actor?.token_id !== void 0);
-  const ownId = needsId ? await ownTokenId(target2.id) : void 0;
+  const ownId = needsId ? await ownTokenId(accountId) : void 0;
   const principal = client.principal;
   const changes = found.map(({ resource, entry: entry2 }) => attributedChange(resource, entry2, (e3) => isOwn(e3, ownId, principal)));
   return { status: "found", since: window.since, changes };
@@ -35860,8 +36044,8 @@ function lastChangedBefore(resource, since) {
   const updated = resource.live?.updated_at;
   return typeof updated === "string" && !Number.isNaN(Date.parse(updated)) && Date.parse(updated) < Date.parse(since);
 }
-function newestMatching(entries2, type, accountId, drift) {
-  const suffix = resourcePath(type, "account", accountId).toLowerCase();
+function newestMatching(entries2, type, scope, id, drift) {
+  const suffix = resourcePath(type, scope, id).toLowerCase();
   const writes = entries2.filter(
     (entry2) => WRITE_METHODS.has(String(entry2.raw?.method ?? "").toUpperCase()) && requestPath(entry2.raw?.uri).endsWith(suffix) && entry2.action?.result !== "failure" && !(typeof entry2.raw?.status_code === "number" && (entry2.raw.status_code < 200 || entry2.raw.status_code > 299))
   );
@@ -36726,8 +36910,9 @@ function parseAccount(item, at, stamp) {
 }
 function parseZone(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "organization", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "account_id", "organization", ...OWNER_LISTS], at);
   const zone = { id: parseId(obj.id, [...at, "id"]) };
+  if (obj.account_id !== void 0 && obj.account_id !== null) zone.account_id = parseId(obj.account_id, [...at, "account_id"]);
   if (obj.organization !== void 0 && obj.organization !== null) zone.organization = parseOrganization(obj.organization, "zone", [...at, "organization"], stamp);
   parseOwnerLists(obj, zone, at);
   return zone;
@@ -37082,18 +37267,24 @@ function matchAccountRoute(method, path) {
   if (method !== "GET") return void 0;
   if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
   if (path === "/accounts") return route("GET /accounts", "", listAccounts);
+  const zone = /^\/zones\/([^/]+)$/.exec(path);
+  if (zone) {
+    const id2 = safeDecode(zone[1]);
+    return id2 === void 0 ? void 0 : { ...route("GET /zones/:id", id2, getZone), scope: "zone" };
+  }
   const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
   if (!match) return void 0;
-  let id;
-  try {
-    id = decodeURIComponent(match[1]);
-  } catch {
-    return void 0;
-  }
+  const id = safeDecode(match[1]);
+  if (id === void 0) return void 0;
   return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
 }
 function route(key, id, handler) {
   return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
+}
+function getZone(ctx) {
+  requireOwner(ctx);
+  const account = ctx.state.zoneAccount(ctx.id);
+  return { status: 200, result: { id: ctx.id, ...account ? { account: { id: account } } : {} } };
 }
 function listAuditLog(ctx) {
   requireOwner(ctx);
@@ -37113,6 +37304,13 @@ function verifyAccountToken(ctx) {
 function verified(identity, owner) {
   if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
   return { status: 200, result: { id: identity.token.id, status: "active" } };
+}
+function safeDecode(text2) {
+  try {
+    return decodeURIComponent(text2);
+  } catch {
+    return void 0;
+  }
 }
 
 // src/emulator/doh.ts
@@ -37153,7 +37351,7 @@ function dohAnswer(token, setting) {
 // src/emulator/organization.ts
 var READ_ONLY = organization.fields.filter((f2) => f2.readOnly).map((f2) => f2.path);
 var LEFT_OUT_WHEN_EMPTY = ["login_design", "custom_pages"];
-var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean").map((f2) => f2.path);
+var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean" && !groupOf(organization, f2)?.whole).map((f2) => f2.path);
 var ALWAYS_SET = organization.fields.filter((f2) => f2.requiredOnCreate).map((f2) => f2.path);
 function getOrganization(ctx) {
   return { status: 200, result: render(requireOrganization(requireOwner(ctx)), ctx) };
@@ -37166,8 +37364,9 @@ function createOrganization(ctx) {
   const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create", { strict: ctx.strict });
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
-  checkWholeOrganization(ctx, owner, created);
   const stamp = ctx.now().toISOString();
+  applyLocks(created, assignments, stamp, void 0);
+  checkWholeOrganization(ctx, owner, created);
   owner.organization = { ...created, created_at: stamp, updated_at: stamp };
   return { status: 201, result: render(owner.organization, ctx) };
 }
@@ -37178,6 +37377,7 @@ function updateOrganization(ctx) {
   throwIssues(issues);
   const base = ctx.putSemantics === "merge" ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
   const next = applyAssignments(base, assignments);
+  applyLocks(next, assignments, current.created_at, current);
   checkWholeOrganization(ctx, owner, next);
   const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
   owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
@@ -37188,6 +37388,18 @@ function requireOrganization(owner) {
     throw new ApiError(404, [{ code: CODES.organizationNotFound, message: "access.api.error.not_found: no Zero Trust organization exists yet; create one with POST" }]);
   }
   return owner.organization;
+}
+function applyLocks(next, assignments, createdAt, current) {
+  for (const rule of organization.locked ?? []) {
+    if (!lockedFor(rule, createdAt)) continue;
+    const field = fieldByPath(organization, rule.field);
+    const given = assignments.find((a3) => a3.path === rule.field);
+    const turnsOff = current === void 0 || getPath(current, rule.field) === rule.lockedAs;
+    if (given && turnsOff && sameValue(field, given.value, rule.refused)) {
+      throw new ApiError(400, [issueMessage({ path: rule.field, detail: rule.why, code: rule.apiError.code, message: rule.apiError.message })]);
+    }
+    if (!given && current !== void 0 && getPath(current, rule.field) === rule.lockedAs) setPath(next, rule.field, rule.lockedAs);
+  }
 }
 function checkWholeOrganization(ctx, owner, organization2) {
   throwIssues(organizationRuleIssues(organization2));
@@ -37218,6 +37430,12 @@ function renderExplicit(organization2, scope) {
     if (empty !== void 0) setPath(out, field.path, empty);
   }
   for (const group of organization.groups) {
+    if (group.whole) {
+      if (organization2[group.path] === void 0) {
+        for (const f2 of organization.fields) if (f2.path.startsWith(group.path + ".")) removePath(out, f2.path);
+      }
+      continue;
+    }
     if (out[group.path] === void 0 && organization.fields.some((f2) => f2.path.startsWith(group.path + ".") && f2.scopes.includes(scope))) out[group.path] = {};
   }
   return out;
@@ -37289,6 +37507,7 @@ function dashboardEdit(ctx, method, path, body) {
   const entry2 = ctx.state.audit.record({
     scope,
     ownerId: id,
+    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(id) : void 0,
     resource: what === "doh" ? "doh" : "organization",
     actor,
     method: creating ? "POST" : "PATCH",
@@ -37444,14 +37663,14 @@ function matchRoute(method, path) {
   const [, collection, rawId, suffix = ""] = match;
   const scope = collection === "accounts" ? "account" : "zone";
   const route2 = ROUTES.find((r2) => r2.method === method && r2.suffix === suffix && r2.scopes.includes(scope));
-  const id = safeDecode(rawId);
+  const id = safeDecode2(rawId);
   if (!route2 || id === void 0) return void 0;
   return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route2.handler, isWrite: method !== "GET", bodyRequired: route2.bodyRequired ?? false };
 }
 function unmatchedKey(method) {
   return `${method} (no route)`;
 }
-function safeDecode(text2) {
+function safeDecode2(text2) {
   try {
     return decodeURIComponent(text2);
   } catch {
@@ -37600,9 +37819,11 @@ function authenticate(headers, accepted) {
 function recordAudit(ctx, write) {
   const [method] = write.route.split(" ");
   const resource = write.route.endsWith("/doh") ? "doh" : write.route.endsWith("/revoke_user") ? "revoke_user" : "organization";
+  const scope = write.route.includes("/zones/") ? "zone" : "account";
   ctx.state.audit.record({
-    scope: write.route.includes("/zones/") ? "zone" : "account",
+    scope,
     ownerId: write.id,
+    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(write.id) : void 0,
     resource,
     actor: write.identity.actor,
     method,
@@ -37644,7 +37865,7 @@ var AuditLog = class {
     const ok = write.status >= 200 && write.status < 300;
     const entry2 = {
       id: `00000000-0000-4000-8000-${(++this.#sequence).toString(16).padStart(12, "0")}`,
-      ...write.scope === "account" ? { account: { id: write.ownerId } } : {},
+      ...write.scope === "account" ? { account: { id: write.ownerId } } : write.zoneAccountId ? { account: { id: write.zoneAccountId } } : {},
       action: { description: `${type === "create" ? "Create" : "Update"} ${DESCRIPTIONS[write.resource]}`, result: ok ? "success" : "failure", time: write.time.toISOString(), type },
       actor: structuredClone(write.actor),
       raw: { cf_ray_id: write.ray, method: write.method, status_code: write.status, uri: write.uri, ...write.userAgent ? { user_agent: write.userAgent } : {} },
@@ -37804,6 +38025,10 @@ var EmulatorState = class {
   account(id) {
     return this.accounts.get(id);
   }
+  /** The account a zone belongs to, when the seed says (account_id). */
+  zoneAccount(zoneId) {
+    return this.zones.get(zoneId)?.account_id;
+  }
   owner(scope, id) {
     return scope === "account" ? this.accounts.get(id) : this.zones.get(id);
   }
@@ -37923,6 +38148,7 @@ Seed file (YAML or JSON):
       users: [{ email: alice@example.com, uid: 699d98642c564d2e855e9661899b7252 }]   # who revoke_user knows
   zones:
     - id: 699d98642c564d2e855e9661899b7252
+      account_id: 023e105f4ecef8ad9ca31a8372d0c353   # optional: the owning account (GET /zones/{id}, its audit log)
       organization: { name: Zone org, auth_domain: zone.cloudflareaccess.com }
   Leave out organization (or doh) for "none yet". A state file has the same format.
   revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
@@ -37943,7 +38169,7 @@ merged into what is there, and recorded in the audit log):
 
 Audit log (Audit Logs v2): GET /client/v4/accounts/{id}/logs/audit?since=…&before=… records every write, API and
 dashboard; --tokens names the tokens (their label is the actor). tokens/verify: GET /user/tokens/verify (user-owned
-tokens), GET /accounts/{id}/tokens/verify (account-owned tokens).
+tokens), GET /accounts/{id}/tokens/verify (account-owned tokens); GET /zones/{id} names the zone's account_id.
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
@@ -38071,7 +38297,17 @@ function importedValues(spec, scope, live) {
     if (canonical2 === void 0 || canonical2 === false) continue;
     values[field.path] = field.type.kind === "set" && Array.isArray(canonical2) ? canonical2 : reported;
   }
-  return values;
+  for (const group of spec.groups.filter((g2) => g2.whole)) {
+    const members = groupFields(spec, group.path, scope);
+    if (!members.some((f2) => f2.path in values)) continue;
+    for (const field of members) values[field.path] ??= liveValue(field, live) ?? (field.type.kind === "boolean" ? false : void 0);
+  }
+  return orderedAsTable(spec, scope, values);
+}
+function orderedAsTable(spec, scope, values) {
+  const ordered = {};
+  for (const field of writableFields(spec, scope)) if (values[field.path] !== void 0) ordered[field.path] = values[field.path];
+  return ordered;
 }
 function importTarget(target2, live) {
   const description = descriptionFrom(live.organization?.name) ?? descriptionFrom(target2.name);
@@ -38181,7 +38417,8 @@ async function readTarget(client, target2) {
     }
     return { ...target2, live, error: null };
   } catch (err) {
-    return { ...target2, live, error: planError(err).message };
+    const failure = planError(err);
+    return { ...target2, live, error: failure.message, ...failure.status === void 0 ? {} : { status: failure.status } };
   }
 }
 
@@ -38235,7 +38472,7 @@ async function listAccounts2(client) {
       }
       if (seen.has(id)) continue;
       fresh++;
-      seen.set(id, { scope: "account", id, ...typeof item.name === "string" ? { name: item.name } : {} });
+      seen.set(id, { scope: "account", id, discovered: true, ...typeof item.name === "string" ? { name: item.name } : {} });
     }
     const totalPages = isPlainObject3(answer.resultInfo) && typeof answer.resultInfo.total_pages === "number" ? answer.resultInfo.total_pages : void 0;
     if (answer.result.length === 0 || fresh === 0 || totalPages !== void 0 && page >= totalPages) return { accounts: [...seen.values()], ignored, pages: page };
@@ -38376,7 +38613,7 @@ Targets with nothing set yet are listed in a comment and not imported.
   --verify         plan the imported config against live state before writing: any change is an error
 
 Before anything is written, the config is checked as \`ztsync validate\` would; any failure (a target that
-cannot be read, a live value the schema refuses, a change under --verify, a file that exists without
+cannot be read — but an account only --all-accounts found that answers 403 is left out and named —, a live value the schema refuses, a change under --verify, a file that exists without
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
@@ -38398,9 +38635,9 @@ async function runImport(options, io) {
     throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
-  const inTheWay = (targets2, read) => {
+  const inTheWay = (targets2, read2) => {
     const existing = options.force ? [] : existingPaths(plannedPaths(targets2, options));
-    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read ? "" : "read or "}written.`]);
+    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read2 ? "" : "read or "}written.`]);
   };
   const refused = inTheWay(chosen.targets, false);
   if (refused !== null) return refused;
@@ -38423,7 +38660,9 @@ async function runImport(options, io) {
   const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
   const progress = (label, total) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
   const reading = progress("import", targets.length);
-  const live = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
+  const read = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
+  const forbidden = read.filter((t2) => t2.error !== null && t2.status === 403 && t2.discovered);
+  const live = read.filter((t2) => !forbidden.includes(t2));
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
     return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count(unreadable.length, "target")} could not be read; nothing was written.`]);
@@ -38442,7 +38681,8 @@ async function runImport(options, io) {
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const report = (found ? discoveredLine(found) : "") + summary(model, where, Boolean(options.verify));
+  const zonesGiven = targets.some((t2) => t2.scope === "zone");
+  const report = (found ? discoveredLine(found, forbidden, zonesGiven) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -38461,10 +38701,15 @@ function withDiscovered(given, discovered) {
   const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
   return orderTargets([...named, ...discovered]);
 }
-function discoveredLine(found) {
+function discoveredLine(found, forbidden, zonesGiven) {
   const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
-  return `--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.
-`;
+  const lines = [`--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.`];
+  if (forbidden.length > 0) {
+    lines.push(`Left out ${count(forbidden.length, "account")} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? "it" : "them"}): ${forbidden.map((t2) => t2.id).join(", ")}.`);
+  }
+  if (!zonesGiven) lines.push("Zones are not listed by --all-accounts: give them with --zone or --targets.");
+  return lines.map((l2) => `${l2}
+`).join("");
 }
 async function chosenTargets(options) {
   const given = [];
