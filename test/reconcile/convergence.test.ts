@@ -52,8 +52,8 @@ describe('normalization against live state', () => {
       session_duration: 1440m
       warp_auth_session_duration: 1h30m
       user_seat_expiration_inactive_time: 730h
-      mfa_config: { allowed_authenticators: [totp, security_key, totp], session_duration: 12h }
-      deny_unmatched_requests_exempted_zone_names: [a.example, b.example]
+      mfa_config: { allowed_authenticators: [totp, security_key], session_duration: 12h }
+      deny_unmatched_requests_exempted_zone_names: [A.example, b.example.]
       auto_redirect_to_identity: false
       is_ui_read_only: false
       deny_unmatched_requests: false
