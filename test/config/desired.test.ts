@@ -78,11 +78,11 @@ describe('defaults merging', () => {
   });
 
   it('keeps values as written: durations as strings, sets as lists', async () => {
-    const text = ['accounts:', `  - account_id: ${ACCOUNT}`, '    organization:', '      session_duration: 1440m', '      deny_unmatched_requests_exempted_zone_names: [b.example, a.example, a.example]', '      deny_unmatched_requests: false', ''].join('\n');
+    const text = ['accounts:', `  - account_id: ${ACCOUNT}`, '    organization:', '      session_duration: 1440m', '      deny_unmatched_requests_exempted_zone_names: [b.example, A.example]', '      deny_unmatched_requests: false', ''].join('\n');
     const { state } = await load({ 'c.yaml': text });
     expect(state!.targets[0].resources[0].values).toEqual({
       deny_unmatched_requests: false,
-      deny_unmatched_requests_exempted_zone_names: ['b.example', 'a.example', 'a.example'],
+      deny_unmatched_requests_exempted_zone_names: ['b.example', 'A.example'],
       session_duration: '1440m',
     });
   });
