@@ -32770,11 +32770,44 @@ var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(
 var replaced = (before) => isSet2(before);
 var turnedOff = (before, after) => before === true && after !== true;
 var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
-var longer = (before, after) => {
-  const was = typeof before === "string" ? parseDuration(before) : void 0;
-  if (was === void 0) return false;
-  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
-  return now === void 0 || now > was;
+var turnedOn = (before, after) => before !== true && after === true;
+var itemAdded = (before, after) => {
+  if (!isSet2(after)) return isSet2(before);
+  return Array.isArray(after) && after.some((item) => !(Array.isArray(before) && before.includes(item)));
+};
+var changedOrUnset = (before, after) => isSet2(before) && before !== after;
+var durationOf = (value) => typeof value === "string" && value !== "" ? parseDuration(value) : void 0;
+function lengthens({ unsetMeans, fromUnset = false } = {}) {
+  const fallback = unsetMeans === void 0 ? void 0 : parseDuration(unsetMeans);
+  return (before, after) => {
+    const was = durationOf(before) ?? fallback;
+    const now = durationOf(after) ?? fallback;
+    if (was === void 0) return fromUnset && now !== void 0;
+    return now === void 0 || now > was;
+  };
+}
+var longer = lengthens();
+var mfaSessionLonger = lengthens({ fromUnset: true });
+function weaker(order) {
+  return (before, after) => {
+    const was = order.indexOf(String(before));
+    if (was < 0) return false;
+    const now = order.indexOf(String(after));
+    return now < 0 || now > was;
+  };
+}
+function hostOf(value) {
+  if (typeof value !== "string" || value === "") return void 0;
+  try {
+    return new URL(value).host.toLowerCase();
+  } catch {
+    return "";
+  }
+}
+var otherHost = (before, after) => {
+  const was = hostOf(before);
+  const now = hostOf(after);
+  return was !== void 0 && now !== void 0 && now !== was;
 };
 var deletesAfter = (around) => around.after("service_token_inactivity.action") === "delete" && around.after("service_token_inactivity.enabled") === true;
 var deletedBefore = (around) => around.before("service_token_inactivity.action") === "delete" && around.before("service_token_inactivity.enabled") === true;
@@ -32793,18 +32826,49 @@ var SAFETY_RULES = [
     triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
   },
   {
+    name: "deny-unmatched-requests-on",
+    description: "Requests to Cloudflare-protected resources without an Access application are denied: turned on for an existing organization, it locks users out of every such resource until each has an application (or its zone is exempted).",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOn, what: "deny_unmatched_requests is turned on", existingOnly: true }]
+  },
+  {
+    name: "deny-unmatched-exemption-added",
+    description: "A zone is added to the exemptions from deny_unmatched_requests (or the list is cleared): requests to it without an Access application are let through.",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests_exempted_zone_names", when: itemAdded, what: "a zone is exempted from deny_unmatched_requests" }]
+  },
+  {
     name: "ui-read-only-off",
     description: "The dashboard lock is lifted: settings can again be changed outside the config.",
     triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
   },
   {
     name: "mfa-weakened",
-    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
+    description: 'Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, a longer MFA session (or one where MFA was asked every time), users let skip MFA when the IdP says "mfa" (or for longer), the required FIDO2 authenticators changed or dropped, or weaker PIV key requirements (PIN or touch asked less, FIPS no longer required, more key sizes or types).',
     triggers: [
       { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
       { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
-      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
+      { resource: "organization", path: "mfa_config.session_duration", when: mfaSessionLonger, what: "the MFA session gets longer" },
+      { resource: "organization", path: "mfa_config.amr_matching_session_duration", when: mfaSessionLonger, what: 'users may skip MFA when the IdP says "mfa", or for longer' },
+      { resource: "organization", path: "mfa_config.required_aaguids", when: changedOrUnset, what: "the required FIDO2 authenticators change or are dropped" },
+      { resource: "organization", path: "mfa_piv_key_requirements.pin_policy", when: weaker(["always", "once", "never"]), what: "the PIV key asks for its PIN less often" },
+      { resource: "organization", path: "mfa_piv_key_requirements.touch_policy", when: weaker(["always", "cached", "never"]), what: "the PIV key asks for a touch less often" },
+      { resource: "organization", path: "mfa_piv_key_requirements.require_fips_device", when: turnedOff, what: "a FIPS-validated PIV device is no longer required" },
+      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_size", when: itemAdded, what: "more SSH key sizes are allowed" },
+      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_type", when: itemAdded, what: "more SSH key types are allowed" }
     ]
+  },
+  {
+    name: "session-lengthened",
+    description: "A session gets longer: application tokens (session_duration), WARP authentication sessions or DoH JWTs stay valid longer, or one is set where the API's absence meant a shorter default (24h) — a stolen token or a departed user keeps access for longer.",
+    triggers: [
+      { resource: "organization", path: "session_duration", when: lengthens({ unsetMeans: "24h" }), what: "application sessions get longer" },
+      { resource: "organization", path: "warp_auth_session_duration", when: longer, what: "WARP authentication sessions get longer" },
+      { resource: "doh", path: "doh_jwt_duration", when: lengthens({ unsetMeans: "24h" }), what: "DoH JWTs stay valid longer" }
+    ]
+  },
+  {
+    name: "warp-auth-on",
+    description: "Authentication through WARP is turned on for an existing organization: a device's WARP session then signs its user in to every application, for warp_auth_session_duration, without the identity provider.",
+    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOn, what: "WARP authentication is turned on", existingOnly: true }]
   },
   {
     name: "warp-auth-off",
@@ -32829,6 +32893,11 @@ var SAFETY_RULES = [
     name: "doh-token-replaced",
     description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
     triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
+  },
+  {
+    name: "logo-host-changed",
+    description: "The login page loads its logo from another host: whoever controls that host controls an image on the page where users enter their credentials (a look-alike, or a tracking pixel).",
+    triggers: [{ resource: "organization", path: "login_design.logo_path", when: otherHost, what: "the logo moves to another host" }]
   }
 ];
 var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
@@ -32861,7 +32930,7 @@ function aroundOf(resource) {
 function judgeChange(target2, resource, change, allow, blocked2, allowed) {
   for (const rule of SAFETY_RULES) {
     for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
+      if (trigger.resource !== resource.type || trigger.path !== change.path || trigger.existingOnly && resource.action === "create" || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
       const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
       const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
       if (allowance) {
