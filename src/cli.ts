@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, Interrupted, UsageError, type Io } from './io.js';
 import { applyCommand } from './commands/apply.js';
+import { codifyCommand } from './commands/codify.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { importCommand } from './commands/import.js';
 import { revokeUserCommand } from './commands/revoke-user.js';
@@ -22,7 +23,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, importCommand, revokeUserCommand, emulatorCommand, schemaCommand]) {
+  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, codifyCommand, importCommand, revokeUserCommand, emulatorCommand, schemaCommand]) {
     program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
   }
   return program;
