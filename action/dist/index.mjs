@@ -26564,7 +26564,7 @@ var require_fast_uri = __commonJS({
         normalizeString(uri, options);
       } else if (typeof uri === "object") {
         uri = /** @type {T} */
-        parse2(serialize(uri, options), options);
+        parse3(serialize(uri, options), options);
       }
       return uri;
     }
@@ -26607,8 +26607,8 @@ var require_fast_uri = __commonJS({
     function resolveComponent(base, relative4, options, skipNormalization) {
       const target2 = {};
       if (!skipNormalization) {
-        base = parse2(serialize(base, options), options);
-        relative4 = parse2(serialize(relative4, options), options);
+        base = parse3(serialize(base, options), options);
+        relative4 = parse3(serialize(relative4, options), options);
       }
       options = options || {};
       if (!options.tolerant && relative4.scheme) {
@@ -26926,7 +26926,7 @@ var require_fast_uri = __commonJS({
       }
       return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme };
     }
-    function parse2(uri, opts) {
+    function parse3(uri, opts) {
       return parseWithStatus(uri, opts).parsed;
     }
     function normalizeString(uri, opts) {
@@ -26963,7 +26963,7 @@ var require_fast_uri = __commonJS({
       resolveComponent,
       equal,
       serialize,
-      parse: parse2
+      parse: parse3
     };
     module.exports = fastUri;
     module.exports.default = fastUri;
@@ -34135,8 +34135,8 @@ function selectTargets(targets, selection) {
 }
 function idFilter({ accounts = [], zones = [] }) {
   if (accounts.length === 0 && zones.length === 0) return () => true;
-  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
-  return (t2) => wanted[t2.scope].has(lower2(t2.id));
+  const wanted2 = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
+  return (t2) => wanted2[t2.scope].has(lower2(t2.id));
 }
 function targetKey(t2) {
   return `${t2.scope}:${t2.id}`;
@@ -34943,8 +34943,8 @@ function withCredentials(target2, config) {
   return fromConfig ? { ...rest, credentials_env: fromConfig } : rest;
 }
 function configDifferences(plan, config) {
-  const wanted = selectTargets([...config.targets], selectionOf(plan.coverage));
-  const inConfig = new Map(wanted.map((t2) => [targetKey(t2), t2]));
+  const wanted2 = selectTargets([...config.targets], selectionOf(plan.coverage));
+  const inConfig = new Map(wanted2.map((t2) => [targetKey(t2), t2]));
   const inPlan = new Map(plan.targets.map((t2) => [targetKey(t2), t2]));
   const out = [];
   for (const target2 of plan.targets) {
@@ -34959,7 +34959,7 @@ function configDifferences(plan, config) {
     }
     out.push(...desiredDifferences(label, target2.resources, asked.resources));
   }
-  for (const target2 of wanted) if (!inPlan.has(targetKey(target2))) out.push(`${target2.scope} ${visible(target2.id)} is in the config, not in the plan`);
+  for (const target2 of wanted2) if (!inPlan.has(targetKey(target2))) out.push(`${target2.scope} ${visible(target2.id)} is in the config, not in the plan`);
   if (out.length === 0) return void 0;
   const commits = plan.coverage?.config_commit && config.commit && plan.coverage.config_commit !== config.commit ? ` (the plan was made from commit ${plan.coverage.config_commit.slice(0, 12)}, the config is at ${config.commit.slice(0, 12)})` : "";
   return `it is not what the config asks for${commits}: ${listed(out)}; plan again from this config`;
@@ -35672,8 +35672,8 @@ async function collectYaml(dir, root, found, seen, diagnostics) {
     const path = join2(dir, entry2.name);
     const isLink = entry2.isSymbolicLink();
     const isDir = entry2.isDirectory() || isLink && (await stat2(path).catch(() => null))?.isDirectory();
-    const wanted = isDir ? !isSkippedDirectory(entry2.name) : isYamlName(entry2.name);
-    if (!wanted) continue;
+    const wanted2 = isDir ? !isSkippedDirectory(entry2.name) : isYamlName(entry2.name);
+    if (!wanted2) continue;
     const outside = isLink ? await leadsOutside(path, root) : void 0;
     if (outside) diagnostics.push(fileDiagnostic(path, outside));
     else if (isDir) await collectYaml(path, root, found, seen, diagnostics);
@@ -36788,6 +36788,230 @@ function describeResult(target2, c4) {
   return target2.outcome === "failed" ? c4.red(`✗ ${line}`) : c4.green(`✓ ${line}`);
 }
 
+// src/commands/codify.ts
+import { readFileSync } from "node:fs";
+
+// src/config/edit.ts
+init_browser();
+function editConfigText(text2, values, overrides) {
+  const done = [];
+  const refused = [];
+  const parsed = parse2(text2);
+  const splices = [];
+  for (const edit of values) {
+    const found = nodeAt(parsed, edit.at);
+    const result = found ? renderReplacement(parsed.text, found, edit.value) : { why: "no value starts there (the file changed since it was read)" };
+    if ("why" in result) refused.push({ ...edit.at, label: edit.label, why: result.why });
+    else {
+      splices.push({ start: found.node.range[0], end: found.node.range[1], text: result.text });
+      done.push({ ...edit.at, label: edit.label, kind: "value" });
+    }
+  }
+  let out = text2;
+  for (const s2 of splices.sort((a3, b2) => b2.start - a3.start)) out = out.slice(0, s2.start) + s2.text + out.slice(s2.end);
+  const bottomUp = [...overrides].sort((a3, b2) => b2.entry.line - a3.entry.line || b2.entry.col - a3.entry.col);
+  for (const edit of bottomUp) {
+    const result = insertOverride(out, edit.entry, edit);
+    if ("why" in result) refused.push({ ...edit.entry, label: edit.label, why: result.why });
+    else {
+      out = result.text;
+      done.push({ ...edit.entry, label: edit.label, kind: "override" });
+    }
+  }
+  return { text: out, done, refused };
+}
+function parse2(text2) {
+  const lines = new LineCounter();
+  const doc = parseDocument(text2, { lineCounter: lines, keepSourceTokens: true });
+  return { text: text2, doc, lines };
+}
+function offsetOf(p2, at) {
+  const start = p2.lines.lineStarts[at.line - 1];
+  return start === void 0 ? -1 : start + at.col - 1;
+}
+function nodeAt(p2, at) {
+  const offset = offsetOf(p2, at);
+  let found;
+  visit(p2.doc, (_key, node, path) => {
+    if (found || !(isScalar(node) || isCollection(node) || isAlias(node)) || node.range?.[0] !== offset) return;
+    const parent = path[path.length - 1];
+    if (parent && "key" in parent && parent.key === node) return;
+    const ancestors = path.filter((n3) => isCollection(n3));
+    found = {
+      node,
+      anchored: Boolean(node.anchor) || ancestors.some((a3) => Boolean(a3.anchor)),
+      inFlow: ancestors.some((a3) => Boolean(a3.flow))
+    };
+    return visit.BREAK;
+  });
+  return found;
+}
+function renderReplacement(text2, found, value) {
+  const { node } = found;
+  if (isAlias(node)) return { why: "the value is an alias (*name): edit the anchor it names by hand, if every use should change" };
+  if (found.anchored) return { why: "the value sits under an anchor (&name) other places may share: edit it by hand" };
+  const source = text2.slice(node.range[0], node.range[1]);
+  if (source.includes("${")) return { why: "the value is read through ${…} interpolation: change the variable, or write the value by hand" };
+  if (isScalar(node)) {
+    if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) return { why: "the value is a block scalar (| or >): edit it by hand" };
+    if (Array.isArray(value) || value !== null && typeof value === "object") return { why: "the live value is a list or mapping where the config has a single value: edit it by hand" };
+    return { text: scalarText(value, node.type, found.inFlow) };
+  }
+  if (isSeq(node)) {
+    if (!node.flow) return { why: 'the value is a block list (one "- item" per line): write the live list by hand' };
+    if (!Array.isArray(value)) return { why: "the live value is not a list where the config has one: edit it by hand" };
+    if (value.some((v2) => v2 !== null && typeof v2 === "object")) return { why: "the live list holds mappings: edit it by hand" };
+    return { text: `[${value.map((v2) => scalarText(v2, Scalar.PLAIN, true)).join(", ")}]` };
+  }
+  return { why: "the value is a mapping: edit it by hand" };
+}
+function scalarText(value, style, inFlow) {
+  if (value === null || value === void 0) return "null";
+  if (typeof value !== "string") return String(value);
+  if (style === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
+  if (style === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
+  return plainReadsBack(value, inFlow) ? value : JSON.stringify(value);
+}
+function plainReadsBack(value, inFlow) {
+  if (value === "" || value !== value.trim() || /[\n\r\t#]|: |^[-?:,[\]{}&*!|>'"%@`]/.test(value)) return false;
+  if (inFlow && /[,[\]{}]/.test(value)) return false;
+  const read = parseDocument(`k: ${value}`).toJS();
+  return read?.k === value;
+}
+function insertOverride(text2, entry2, edit) {
+  const p2 = parse2(text2);
+  const found = nodeAt(p2, entry2);
+  if (!found || !isMap2(found.node)) return { why: "the target's entry is not a mapping there (the file changed since it was read)" };
+  if (found.anchored) return { why: "the target's entry sits under an anchor (&name) other places may share: add the override by hand" };
+  let map2 = found.node;
+  for (const [i3, key] of edit.keys.entries()) {
+    if (map2.flow) return { why: `${edit.keys.slice(0, i3).join(".") || "the entry"} is a flow mapping ({ … }): add ${edit.keys.slice(i3).join(".")} to it by hand` };
+    const pair = map2.items.find((it) => isScalar(it.key) && it.key.value === key);
+    if (!pair) return { text: insertLines(text2, p2, map2, edit.keys.slice(i3), edit.value) };
+    if (isAlias(pair.value) || pair.value?.anchor) return { why: `${edit.keys.slice(0, i3 + 1).join(".")} is an anchor or alias: add the override by hand` };
+    if (i3 === edit.keys.length - 1) return { why: `${edit.keys.join(".")} is already written in the entry` };
+    if (!isMap2(pair.value)) return { why: `${edit.keys.slice(0, i3 + 1).join(".")} is not a mapping to add ${edit.keys.slice(i3 + 1).join(".")} to: edit it by hand` };
+    map2 = pair.value;
+  }
+  return { why: "nothing to add" };
+}
+function insertLines(text2, p2, map2, keys, value) {
+  const first = map2.items[0]?.key;
+  const indent = first?.range ? p2.lines.linePos(first.range[0]).col - 1 : 0;
+  const last = map2.items[map2.items.length - 1];
+  const end = (last.value?.range ?? last.key.range)[1];
+  const newline = text2.lastIndexOf("\n", end - 1) === end - 1 ? end : text2.indexOf("\n", end);
+  const at = newline < 0 ? text2.length : newline === end && text2[end - 1] === "\n" ? end : newline + 1;
+  const lines = keys.map((key, i3) => `${" ".repeat(indent + 2 * i3)}${key}:${i3 === keys.length - 1 ? ` ${scalarOrFlow(value)}` : ""}`);
+  const before = text2.slice(0, at);
+  return `${before}${before.endsWith("\n") || before === "" ? "" : "\n"}${lines.join("\n")}
+${text2.slice(at)}`;
+}
+function scalarOrFlow(value) {
+  if (Array.isArray(value)) return `[${value.map((v2) => scalarText(v2, Scalar.PLAIN, true)).join(", ")}]`;
+  return scalarText(value, Scalar.PLAIN, false);
+}
+
+// src/commands/codify.ts
+var HELP = `
+Reads live state like plan, and writes the live value of each drifted managed field into the config, where
+the config wrote it: a value from the target's own entry is changed there; a value from the defaults gets an
+override in the target's entry (the defaults are never edited). Only those bytes change: comments, order,
+quoting and blank lines stay. Unmanaged fields stay unmanaged. A value read through \${…} interpolation, an
+anchor or alias, a block scalar or block list, or a flow mapping an override would go into, is left alone and
+named with file:line:col. Files are written atomically, all or none; then the targets are planned again, and
+codify says whether any change is left. Exit codes: 0 codified and the plan is clean; 1 an error, a value left
+alone, or changes left.
+`;
+function codifyCommand(io, setExit) {
+  const command = new Command("codify").summary("Write live values of drifted managed fields into the config (accepting drift), changing only those values.").description("Accept drift: write the live value of each drifted managed field into the config files, editing only those values.").argument("<paths...>", "YAML config files or directories").option("--account <id...>", "only these accounts").option("--zone <id...>", "only these zones").option("--select <key=value>", "only the targets carrying this label (repeatable: all must match)", (v2, all2 = []) => [...all2, v2]).option("--field <path...>", "only these fields, e.g. organization.session_duration (or session_duration)").option("--dry-run", "say what would be written, write nothing").addHelpText("after", HELP);
+  addEnvironmentOptions(command);
+  addApiOptions(command);
+  return command.action(async (paths, flags) => setExit(await codify(paths, flags, io)));
+}
+async function codify(paths, flags, io) {
+  const environment = environmentSettings(flags, io.env);
+  const settings = {
+    paths,
+    selection: await selectionSettings({ account: flags.account, zone: flags.zone, select: flags.select }),
+    safety: {},
+    environment,
+    api: { ...apiSettings(flags, io, { readOnly: true }), credentialVariables: environment.credentials },
+    quiet: true
+  };
+  const planned = await planFromConfig(settings, io);
+  if (!planned) return EXIT.error;
+  const { values, overrides, notes } = editsOf(planned.plan, flags.field ?? []);
+  for (const note of notes) io.stderr.write(`ztsync codify: ${visible(note)}
+`);
+  const files = /* @__PURE__ */ new Set([...values.keys(), ...overrides.keys()]);
+  if (files.size === 0) {
+    io.stdout.write("Nothing to codify: no managed field has drifted.\n");
+    return notes.length > 0 ? EXIT.error : EXIT.ok;
+  }
+  const written = [];
+  let refusedCount = 0;
+  for (const file of [...files].sort()) {
+    const before = readFileSync(file, "utf8");
+    const result = editConfigText(before, values.get(file) ?? [], overrides.get(file) ?? []);
+    for (const d2 of result.done) io.stdout.write(`${visible(`${file}:${d2.line}:${d2.col}`)}: ${visible(d2.label)}${d2.kind === "override" ? " (from the defaults: an override added in the entry)" : ""}
+`);
+    for (const r2 of result.refused) io.stderr.write(`${visible(`${file}:${r2.line}:${r2.col}`)}: ${visible(r2.label)}: left alone: ${r2.why}
+`);
+    refusedCount += result.refused.length;
+    if (result.text !== before) written.push({ path: file, text: result.text });
+  }
+  if (flags.dryRun) {
+    io.stdout.write(`Dry run: ${written.length} ${written.length === 1 ? "file" : "files"} would change; nothing was written.
+`);
+    return refusedCount > 0 ? EXIT.error : EXIT.ok;
+  }
+  writeFilesAtomicSync(written, { overwrite: true });
+  io.stdout.write(`Wrote ${written.length} ${written.length === 1 ? "file" : "files"}.
+`);
+  const again = await planFromConfig(settings, io);
+  if (!again) return EXIT.error;
+  const left = again.plan.targets.flatMap((t2) => t2.resources.flatMap((r2) => r2.changes.filter((c4) => wanted(flags.field ?? [], r2.type, c4.path)).map((c4) => `${targetLabel(t2)} ${r2.type}.${c4.path}`)));
+  if (left.length === 0) {
+    io.stdout.write("Planned again: no changes left.\n");
+    return refusedCount > 0 ? EXIT.error : EXIT.ok;
+  }
+  io.stdout.write(`Planned again: ${left.length} ${left.length === 1 ? "change" : "changes"} left: ${left.join(", ")}
+`);
+  return EXIT.error;
+}
+function wanted(fields, type, path) {
+  return fields.length === 0 || fields.includes(path) || fields.includes(`${type}.${path}`);
+}
+function editsOf(plan, fields) {
+  const values = /* @__PURE__ */ new Map();
+  const overrides = /* @__PURE__ */ new Map();
+  const notes = [];
+  const add = (map2, file, edit) => map2.set(file, [...map2.get(file) ?? [], edit]);
+  for (const target2 of plan.targets) {
+    if (target2.error) {
+      notes.push(`${targetLabel(target2)}: not codified: ${target2.error.message}`);
+      continue;
+    }
+    for (const resource of target2.resources) {
+      if (resource.action === "create") {
+        notes.push(`${targetLabel(target2)}: ${resource.type} does not exist live: nothing to codify (apply creates it)`);
+        continue;
+      }
+      for (const change of resource.changes) {
+        if (!wanted(fields, resource.type, change.path) || !change.source) continue;
+        const label = `${target2.scope} ${target2.id} ${resource.type}.${change.path}: ${show(change.after)} → ${show(change.before)}`;
+        if (change.source.via === "defaults") {
+          add(overrides, target2.source.file, { entry: target2.source, keys: [resource.type, ...change.path.split(".")], value: change.before, label });
+        } else {
+          add(values, change.source.file, { at: change.source, value: change.before, label });
+        }
+      }
+    }
+  }
+  return { values, overrides, notes };
+}
+
 // src/emulator/index.ts
 import { existsSync, statSync as statSync2 } from "node:fs";
 import { createServer } from "node:http";
@@ -37491,7 +37715,7 @@ function badQuery(detail) {
 
 // src/emulator/identities.ts
 import { createHash as createHash5, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync as readFileSync2 } from "node:fs";
 var AUDIT_READ_PERMISSIONS = ["Account Settings Read", "Account Settings Write"];
 var TokensError = class extends Error {
 };
@@ -37538,7 +37762,7 @@ function parseTokens(input) {
 function loadTokensFile(path) {
   let text2;
   try {
-    text2 = readFileSync(path, "utf8");
+    text2 = readFileSync2(path, "utf8");
   } catch (err) {
     throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
   }
@@ -37720,8 +37944,8 @@ function revokeUser2(ctx) {
 }
 function isKnownUser(owner, email, uid) {
   if (!owner.users?.length) return true;
-  const wanted = email.toLowerCase();
-  return owner.users.some((u3) => u3.email.toLowerCase() === wanted && (uid === void 0 || u3.uid === uid));
+  const wanted2 = email.toLowerCase();
+  return owner.users.some((u3) => u3.email.toLowerCase() === wanted2 && (uid === void 0 || u3.uid === uid));
 }
 
 // src/emulator/routes.ts
@@ -38156,9 +38380,9 @@ function readQuery(query) {
   for (const [name, value] of Object.entries(FILTERS)) {
     const caseless = CASELESS.has(name);
     const norm = (v2) => v2 === void 0 ? void 0 : caseless ? String(v2).toLowerCase() : String(v2);
-    const wanted = [...query.getAll(name), ...query.getAll(`${name}[]`)].map(norm);
+    const wanted2 = [...query.getAll(name), ...query.getAll(`${name}[]`)].map(norm);
     const unwanted = [...query.getAll(`${name}.not`), ...query.getAll(`${name}[not]`), ...query.getAll(`${name}[not][]`)].map(norm);
-    if (wanted.length) filters2.push({ matches: (e3) => wanted.includes(norm(value(e3))) });
+    if (wanted2.length) filters2.push({ matches: (e3) => wanted2.includes(norm(value(e3))) });
     if (unwanted.length) filters2.push({ matches: (e3) => !unwanted.includes(norm(value(e3))) });
   }
   return { since, before, limit, direction, cursor, filters: filters2 };
@@ -38814,7 +39038,7 @@ async function roundTripProblems(state, client, concurrency, onTarget = () => {
 }
 
 // src/commands/import.ts
-var HELP = `
+var HELP2 = `
 Reads the live organization (and, for accounts, the DoH settings) of each target and writes config that
 plans with no changes: writable fields only, in the order of the schema; values the API reports as its
 defaults (false, empty strings, lists and login_design) left out; doh.service_token_id from the token's id.
@@ -38834,7 +39058,7 @@ cannot be read — but an account only --all-accounts found that answers 403 is 
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("-q, --quiet", "no progress line on stderr").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("-q, --quiet", "no progress line on stderr").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP2);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -39006,7 +39230,7 @@ function defaultsReport(model) {
 }
 
 // src/commands/revoke-user.ts
-var HELP2 = `
+var HELP3 = `
 Calls POST /{accounts|zones}/{id}/access/organizations/revoke_user. --devices is sent as the devices query
 parameter and in the body, as the API reference documents it; the other flags go in the body. Only what is
 given is sent.
@@ -39020,7 +39244,7 @@ user, or nothing to revoke), the API refused the call, or the confirmation was r
 `;
 function revokeUserCommand(io, setExit) {
   const command = new Command("revoke-user").summary("Revoke all of a user's Access tokens in an account or zone.").description("Revoke a user's access across all applications of an account's or zone's Zero Trust organization.").addOption(new Option("--account <id>", "the account (32 hex digits, any case)").conflicts("zone")).option("--zone <id>", "the zone (32 hex digits, any case)").requiredOption("--email <address>", "the email of the user to revoke").option("--user-uid <uid>", "the uid of the user to revoke").option("--devices", "revoke the user's devices too").option("--warp-session-reauth", "make the user re-authenticate to WARP for Gateway policies that enforce a WARP session duration").option("--yes", "revoke without asking");
-  return addApiOptions(command, { concurrency: false }).addHelpText("after", HELP2).action(async (options) => setExit(await runRevoke(options, io)));
+  return addApiOptions(command, { concurrency: false }).addHelpText("after", HELP3).action(async (options) => setExit(await runRevoke(options, io)));
 }
 async function runRevoke(options, io) {
   const { scope, id } = target(options);
@@ -39657,7 +39881,7 @@ function schemaText() {
 }
 
 // src/commands/validate.ts
-var HELP3 = `
+var HELP4 = `
 Checks, and reports every problem at once as file:line:col: message (path):
   - UTF-8 and YAML syntax (one document per file; duplicate keys included; keys must be strings; alias
     expansion is bounded)
@@ -39681,7 +39905,7 @@ and node_modules unless named. Exit code 0 when valid, 1 otherwise.
 It reads no live state: nothing is sent to Cloudflare.
 `;
 function validateCommand(io, setExit) {
-  const command = new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").addHelpText("after", HELP3);
+  const command = new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").addHelpText("after", HELP4);
   return addEnvironmentOptions(command).action(async (paths, flags) => {
     const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy: environmentSettings(flags, io.env) });
     for (const w2 of warnings) io.stderr.write(githubActions(io).guard(`${formatDiagnostic(w2)}
@@ -39713,7 +39937,7 @@ function summary2(state) {
 // src/cli.ts
 function buildProgram(io, setExit) {
   const program2 = new Command("ztsync").description("Cloudflare Zero Trust organization and DoH settings as code: validate, plan, apply.").version(VERSION).exitOverride().configureOutput({ writeOut: (s2) => io.stdout.write(s2), writeErr: (s2) => io.stderr.write(s2) }).showHelpAfterError("(run with --help for usage)");
-  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, importCommand, revokeUserCommand, emulatorCommand, schemaCommand]) {
+  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, codifyCommand, importCommand, revokeUserCommand, emulatorCommand, schemaCommand]) {
     program2.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s2) => io.stdout.write(s2), writeErr: (s2) => io.stderr.write(s2) }));
   }
   return program2;
