@@ -3,6 +3,7 @@ import { formatDiagnostic, loadDesiredState, type DesiredState } from '../config
 import { EXIT, type Io } from '../io.js';
 import { githubActions } from './shared/github.js';
 import { addEnvironmentOptions, environmentSettings, type EnvironmentFlags } from './shared/options/environment.js';
+import { declareCredentialVariables } from './shared/output.js';
 
 const HELP = `
 Checks, and reports every problem at once as file:line:col: message (path):
@@ -34,7 +35,9 @@ export function validateCommand(io: Io, setExit: (code: number) => void): Comman
     .argument('<paths...>', 'config files or directories')
     .addHelpText('after', HELP);
   return addEnvironmentOptions(command).action(async (paths: string[], flags: EnvironmentFlags) => {
-    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy: environmentSettings(flags, io.env) });
+    const policy = environmentSettings(flags, io.env);
+    declareCredentialVariables(io, policy.credentials);
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy });
     for (const w of warnings) io.stderr.write(githubActions(io).guard(`${formatDiagnostic(w)}\n`));
     if (!state) {
       const github = githubActions(io);

@@ -63,6 +63,17 @@ describe('one secret list, one threshold (item 4)', () => {
   });
 });
 
+describe('declared token variables are secrets in every command (item 8)', () => {
+  it('validate masks the value of a --credentials-env variable quoted in a message', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ztsync-leak-'));
+    await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${STAGING}\n    organization: { session_duration: "${PER_TARGET}" }\n`);
+    const result = await run(['validate', dir, '--credentials-env', 'EU_TOKEN'], { env: { EU_TOKEN: PER_TARGET } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('***');
+    expect(result.stderr).not.toContain(PER_TARGET);
+  });
+});
+
 describe('every form of a credential is refused (item 13)', () => {
   const forms: [string, string][] = [
     ['upper case', SECRET_TOKEN.toUpperCase()],
