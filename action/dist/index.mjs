@@ -39907,7 +39907,9 @@ It reads no live state: nothing is sent to Cloudflare.
 function validateCommand(io, setExit) {
   const command = new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").addHelpText("after", HELP4);
   return addEnvironmentOptions(command).action(async (paths, flags) => {
-    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy: environmentSettings(flags, io.env) });
+    const policy = environmentSettings(flags, io.env);
+    declareCredentialVariables(io, policy.credentials);
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy });
     for (const w2 of warnings) io.stderr.write(githubActions(io).guard(`${formatDiagnostic(w2)}
 `));
     if (!state) {
