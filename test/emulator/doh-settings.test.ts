@@ -96,7 +96,7 @@ describe('the key rotation period bounds doh_jwt_duration', () => {
     try {
       await writeFile(join(dir, 'config.yaml'), `accounts:\n  - account_id: ${ACCOUNT}\n    doh:\n      service_token_id: ${TOKEN_ID}\n      doh_jwt_duration: 800h\n`);
       const before = writes(em);
-      const apply = await ztsync(em, ['apply', dir, '--auto-approve']);
+      const apply = await ztsync(em, ['apply', dir, '--auto-approve', '--allow', 'session-lengthened']);
       expect(apply.code).toBe(1);
       expect(apply.stdout + apply.stderr).toContain("doh_jwt_duration: \"800h\" is longer than the account's key rotation period (30 days, 720h)");
       expect(apply.stdout + apply.stderr).not.toContain(SECRET_TOKEN);
