@@ -10,7 +10,7 @@ import { createLive, createMethod, readLive, resourcePath, updateLive, type Live
 import type { RetryRun } from '../cloudflare/client.js';
 import { CloudflareApiError, CredentialRefusedError, refusedToken } from '../cloudflare/errors.js';
 import { liveValue } from '../plan/diff.js';
-import { show, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from '../plan/model.js';
+import { show, targetName, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from '../plan/model.js';
 import { fieldByPath, setPath, type FieldSpec, type ResourceSpec, type Scope } from '../resources/fields.js';
 import { createBody, finishBody, liveBody } from './body.js';
 import { resourceSpec } from '../resources/index.js';
@@ -39,6 +39,8 @@ export interface TargetResult {
   scope: Scope;
   id: string;
   description: string | null;
+  /** The target's name, as in the plan (TargetPlan.name). */
+  name: string | null;
   outcome: Outcome;
   resources: ResourceResult[];
   error: string | null;
@@ -127,7 +129,7 @@ function needsRequests(target: TargetPlan): boolean {
 
 function blocked(target: TargetPlan, reason: string): TargetResult {
   const resources = target.resources.map((r) => ({ type: r.type, action: r.action, outcome: 'blocked' as const, error: null }));
-  return { scope: target.scope, id: target.id, description: target.description, outcome: 'blocked', resources, error: `not applied: blocked by ${reason}` };
+  return { scope: target.scope, id: target.id, description: target.description, name: targetName(target), outcome: 'blocked', resources, error: `not applied: blocked by ${reason}` };
 }
 
 /** Per target a safety rule blocks, `scope:id` → the rules and fields that block it ("ui-read-only-off (organization.is_ui_read_only)"). */
@@ -150,11 +152,11 @@ function crashed(target: TargetPlan, err: unknown): TargetResult {
 
 function skipped(target: TargetPlan, reason: string): TargetResult {
   const resources = target.resources.map((r) => ({ type: r.type, action: r.action, outcome: 'skipped' as const, error: null }));
-  return { scope: target.scope, id: target.id, description: target.description, outcome: 'skipped', resources, error: `not started: ${reason}` };
+  return { scope: target.scope, id: target.id, description: target.description, name: targetName(target), outcome: 'skipped', resources, error: `not started: ${reason}` };
 }
 
 async function applyTarget(target: TargetPlan, client: CloudflareClient, options: ApplyOptions): Promise<TargetResult> {
-  const base = { scope: target.scope, id: target.id, description: target.description };
+  const base = { scope: target.scope, id: target.id, description: target.description, name: targetName(target) };
   if (target.error) return { ...base, outcome: 'failed', resources: [], error: `not applied: ${target.error.message}` };
   let current: Snapshot | undefined;
   if (options.checkSnapshot && target.resources.some((r) => r.action !== 'noop')) {

@@ -203,7 +203,7 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   }
   // With every change in a blocked target, nothing is written: nothing to confirm.
   const writes = plan.targets.some((t) => !t.error && targetChanges(t) && !blocked?.has(`${t.scope}:${t.id}`));
-  if (writes && !(await approved(io, options))) {
+  if (writes && !(await approved(io, options, plan, (t) => !blocked?.has(`${t.scope}:${t.id}`)))) {
     record?.stop('cancelled', 'the changes were not confirmed: nothing was applied', plan);
     return EXIT.error;
   }
@@ -226,7 +226,7 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
       progress.abandon();
       // What finished is kept; the rest stays pending, so --only-failed takes it up again.
       results?.writeNowQuietly(false);
-      const writing = plan.targets.filter((t) => unreported.has(`${t.scope}:${t.id}`)).map((t) => `${t.scope} ${t.id}`);
+      const writing = plan.targets.filter((t) => unreported.has(`${t.scope}:${t.id}`)).map(targetLabel);
       return `ztsync apply: ${signal} again: stopped at once; ${inFlightWrites(writing)}; run \`plan\` to see where things stand\n`;
     },
   });
@@ -255,9 +255,9 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }: Loaded, opt
   const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed${extra.map((e) => `, ${e}`).join('')}.`;
   io.stdout.write(`\n${outcome}\n`);
   const failedTargets = result.targets.filter((t) => t.outcome === 'failed');
-  if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${visible(failedTargets.map((t) => `${t.scope} ${t.id}`).join(', '))}\n`));
+  if (failedTargets.length > 0) io.stdout.write(c.red(`Failed: ${failedTargets.map(targetLabel).join(', ')}\n`));
   const unconfirmedTargets = result.targets.filter((t) => t.outcome === 'unconfirmed');
-  if (unconfirmedTargets.length > 0) io.stdout.write(c.yellow(`Written but not confirmed (run plan to check): ${visible(unconfirmedTargets.map((t) => `${t.scope} ${t.id}`).join(', '))}\n`));
+  if (unconfirmedTargets.length > 0) io.stdout.write(c.yellow(`Written but not confirmed (run plan to check): ${unconfirmedTargets.map(targetLabel).join(', ')}\n`));
   if (failedTargets.length + skipped > 0 && options.results) {
     // A saved plan is applied only as reviewed: what it could not apply is planned and reviewed again, never retried blind.
     const hint = checkSnapshot ? `Plan just those again, to review before applying: plan <config paths> --only-failed ${visible(options.results)}` : `Retry just those with --only-failed ${visible(options.results)}`;
@@ -303,17 +303,30 @@ function inPlanOrder(plan: Plan, print: (result: TargetResult) => void): (result
   };
 }
 
-async function approved(io: Io, options: ApplySettings): Promise<boolean> {
+async function approved(io: Io, options: ApplySettings, plan: Plan, written: (target: Plan['targets'][number]) => boolean): Promise<boolean> {
   if (options.autoApprove) return true;
   if (!io.stdinIsTTY) {
     io.stderr.write('ztsync apply: refusing to apply without confirmation: no terminal to ask on; pass --auto-approve\n');
     return false;
   }
-  const answer = await io.prompt('\nApply these changes? Only "yes" is accepted: ');
+  const answer = await io.prompt(`\nApply these changes to ${changingTargets(plan, written)}? Only "yes" is accepted: `);
   if (answer.trim() === 'yes') return true;
   io.stderr.write('Apply cancelled; nothing was changed.\n');
   return false;
 }
+
+/** The targets apply would write, by name: all of them when few, else the first few and how many more. */
+export function changingTargets(plan: Plan, written: (target: Plan['targets'][number]) => boolean = () => true): string {
+  const changing = plan.targets.filter((t) => !t.error && targetChanges(t) && written(t));
+  const shown = changing.slice(0, PROMPT_TARGETS).map(targetLabel);
+  const more = changing.length - shown.length;
+  if (more > 0) shown.push(`${more} more`);
+  const list = shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
+  return changing.length > 1 ? `${changing.length} targets: ${list}` : list;
+}
+
+/** How many targets the confirmation names before it counts the rest. */
+const PROMPT_TARGETS = 5;
 
 function describeResult(target: TargetResult, c: Colors): string {
   const label = targetLabel(target);

@@ -139,18 +139,20 @@ export async function planTarget(target: DesiredTarget, readResource: (type: Res
     scope: target.scope,
     id: target.id,
     description: target.description ?? null,
+    name: null as string | null,
     ...(target.labels ? { labels: { ...target.labels } } : {}),
     source: target.source,
     ...(target.credentialsEnv ? { credentials_env: target.credentialsEnv.name } : {}),
   };
   const resources: ResourcePlan[] = [];
   const broken: string[] = [];
+  const named = (plan: TargetPlan): TargetPlan => ({ ...plan, name: target.description ?? liveName(resources) });
   try {
     for (const desired of target.resources) {
       const live = await readResource(desired.type);
       const missing = live === null ? missingForCreate(desired) : [];
       if (missing.length > 0) {
-        return { ...base, resources, error: { message: `${desired.type} does not exist yet; creating it needs ${missing.join(' and ')} in the config` } };
+        return named({ ...base, resources, error: { message: `${desired.type} does not exist yet; creating it needs ${missing.join(' and ')} in the config` } });
       }
       const spec = resourceSpec(desired.type);
       const planned = diffResource(spec, desired, live);
@@ -158,10 +160,16 @@ export async function planTarget(target: DesiredTarget, readResource: (type: Res
       // Nothing is written for a noop, so nothing the API could refuse.
       if (planned.action !== 'noop') broken.push(...ruleViolations(spec, desired, live));
     }
-    return { ...base, resources, error: broken.length > 0 ? { message: broken.join('; ') } : null };
+    return named({ ...base, resources, error: broken.length > 0 ? { message: broken.join('; ') } : null });
   } catch (err) {
-    return { ...base, resources, error: planError(err, target.credentialsEnv) };
+    return named({ ...base, resources, error: planError(err, target.credentialsEnv) });
   }
+}
+
+/** The live organization's name, when it was read: what the dashboard calls the target. */
+function liveName(resources: readonly ResourcePlan[]): string | null {
+  const name = resources.find((r) => r.type === 'organization')?.live?.name;
+  return typeof name === 'string' && name !== '' ? name : null;
 }
 
 function missingForCreate(desired: DesiredResource): string[] {

@@ -32,6 +32,12 @@ export interface FieldChange {
   source: ChangeSource | null;
   /** Set only when the plan was made with --baseline. */
   origin?: Origin;
+  /**
+   * Security drift: the safety rule (resources/safety.ts) that going from the config's value (`after`) to the live
+   * value (`before`) would trip — the live state is weaker than the config in the way that rule guards. Set only on
+   * changes to a live object that exists and that the pull request does not introduce.
+   */
+  weakens?: string;
 }
 
 export type LiveObject = Record<string, unknown>;
@@ -58,6 +64,11 @@ export interface TargetPlan {
   scope: Scope;
   id: string;
   description: string | null;
+  /**
+   * What people call the target: its config `description`, else the live organization's name; null when neither is
+   * known. Every plan ztsync makes has it; plans saved by an earlier version do not (targetName falls back).
+   */
+  name?: string | null;
   /** The target's labels, as the config gives them; absent when it has none. */
   labels?: Record<string, string>;
   source: SourcePosition;
@@ -102,6 +113,8 @@ export interface PlanSummary {
   update: number;
   noop: number;
   error: number;
+  /** Changes whose live value is weaker than the config's (security drift: `weakens` on the change). */
+  weakens: number;
 }
 
 /**
@@ -226,11 +239,16 @@ export interface Plan {
 
 /** Resource actions are counted per resource; errors per target. */
 export function summarize(targets: TargetPlan[]): PlanSummary {
-  const summary: PlanSummary = { create: 0, update: 0, noop: 0, error: 0 };
+  const summary: PlanSummary = { create: 0, update: 0, noop: 0, error: 0, weakens: 0 };
   for (const target of targets) {
     // A target with an error is not written (apply fails it): its changes are not changes the plan will make.
     if (target.error) summary.error++;
-    else for (const resource of target.resources) summary[resource.action]++;
+    else {
+      for (const resource of target.resources) {
+        summary[resource.action]++;
+        summary.weakens += resource.changes.filter((c) => c.weakens !== undefined).length;
+      }
+    }
   }
   return summary;
 }
@@ -259,9 +277,56 @@ export function targetChanges(target: TargetPlan): boolean {
   return !target.error && target.resources.some((r) => r.action !== 'noop');
 }
 
-/** "account ID (description)" on one line, its text from outside made visible (see util/terminal.ts). */
-export function targetLabel(target: Pick<TargetPlan, 'scope' | 'id' | 'description'>): string {
-  return visible(`${target.scope} ${target.id}${target.description ? ` (${target.description})` : ''}`);
+/** A target as people know it; plans saved before targets carried a name fall back to the description. */
+export interface Named {
+  scope: TargetPlan['scope'];
+  id: string;
+  name?: string | null;
+  description?: string | null;
+}
+
+/** The name people know the target by (see TargetPlan.name), or null. */
+export function targetName(target: Named): string | null {
+  return target.name ?? target.description ?? null;
+}
+
+/** The longest a name is shown next to an id: a name is a label, and a pull request can make one 70 KB long. */
+export const NAME_SHOWN_MAX = 80;
+
+/** A name cut to NAME_SHOWN_MAX characters, the cut marked with "…". */
+export function shortName(name: string): string {
+  const chars = [...name];
+  return chars.length <= NAME_SHOWN_MAX ? name : `${chars.slice(0, NAME_SHOWN_MAX - 1).join('')}…`;
+}
+
+/** "account ID (name)" on one line, its text from outside made visible (see util/terminal.ts). */
+export function targetLabel(target: Named): string {
+  const name = targetName(target);
+  return visible(`${target.scope} ${target.id}${name ? ` (${shortName(name)})` : ''}`);
+}
+
+/** The plan's target with this scope and id. */
+export function findTarget(plan: Pick<Plan, 'targets'>, scope: unknown, id: unknown): TargetPlan | undefined {
+  return plan.targets.find((t) => t.scope === scope && t.id === id);
+}
+
+/**
+ * Targets that drifted: something to update, blocked or not (a change a safety rule stops is still a live value
+ * that differs from the config). Creates and errors are counted apart.
+ */
+export function driftedTargets(plan: Pick<Plan, 'targets'>): TargetPlan[] {
+  return plan.targets.filter((t) => t.resources.some((r) => r.action === 'update'));
+}
+
+/** Every change that weakens security, with its target and resource, in plan order. */
+export function securityDrift(plan: Pick<Plan, 'targets'>): { target: TargetPlan; resource: ResourcePlan; change: FieldChange & { weakens: string } }[] {
+  const found: { target: TargetPlan; resource: ResourcePlan; change: FieldChange & { weakens: string } }[] = [];
+  for (const target of plan.targets) {
+    for (const resource of target.resources) {
+      for (const change of resource.changes) if (change.weakens !== undefined) found.push({ target, resource, change: change as FieldChange & { weakens: string } });
+    }
+  }
+  return found;
 }
 
 /** An explicit null in the config: the field is to be unset (sent as null, the way the API clears a field). */

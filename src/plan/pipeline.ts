@@ -16,7 +16,7 @@ import { attributePlan } from './attribute.js';
 import { markOrigins } from './baseline.js';
 import { buildPlan, selectTargets, shardOf, targetKey, unmatchedFilters, type Selection, type UnmatchedFilter } from './build.js';
 import type { Plan, PlanCoverage } from './model.js';
-import { checkSafety, unusedAllowances, type Allowance, type SafetyOptions, type ShardedFleet } from './safety.js';
+import { checkSafety, markSecurityDrift, unusedAllowances, type Allowance, type SafetyOptions, type ShardedFleet } from './safety.js';
 import { sealPlan, targetsHoldingSecrets } from './saved.js';
 
 /** What a run plans, as its command parsed it. */
@@ -134,8 +134,11 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
     })),
   );
 
+  // Security drift, once it is known which changes the pull request introduces (those are not drift).
+  const weakened = markSecurityDrift(checked);
+
   // Attribution: one audit log query a drifted target, with its own client.
-  const plan = settings.attribute ? await attributePlan(checked, clients, { now: new Date(checked.created_at), concurrency: settings.api.concurrency }) : checked;
+  const plan = settings.attribute ? await attributePlan(weakened, clients, { now: new Date(weakened.created_at), concurrency: settings.api.concurrency }) : weakened;
 
   // Seal.
   const leaking = targetsHoldingSecrets(plan, [...clients.secrets(), ...secretsFromEnv(sink.env, settings.environment.credentials)]);

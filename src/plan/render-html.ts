@@ -6,7 +6,7 @@
 import { RESOURCES } from '../resources/index.js';
 import type { SourcePosition } from '../config/model.js';
 import type { BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
-import { attributionLine, describeAttributedChange, show, type Attribution } from './model.js';
+import { attributionLine, describeAttributedChange, driftedTargets, findTarget, securityDrift, shortName, show, targetName, type Attribution } from './model.js';
 import { REPORT_CSP, REPORT_SCRIPT, REPORT_STYLE } from './report-assets.js';
 import { visible } from '../util/terminal.js';
 
@@ -20,6 +20,7 @@ export interface HtmlOptions {
 /** What a matrix cell (or a whole target) can be, most severe first; every state has a symbol, not only a colour. */
 export const CELL_STATES = {
   error: { symbol: '!', label: 'error', meaning: 'could not be read or planned' },
+  weakens: { symbol: '⚠', label: 'weakens security', meaning: 'the live value is weaker than the config, the way a safety rule guards (security drift)' },
   blocked: { symbol: '⊘', label: 'blocked', meaning: 'a safety rule or the change budget stops this change' },
   introduced: { symbol: '★', label: 'introduced', meaning: 'a change this config brings (not in the baseline)' },
   drift: { symbol: '~', label: 'drift', meaning: 'the live value differs from the config; apply updates it' },
@@ -41,7 +42,7 @@ export function renderHtml(plan: Plan, options: HtmlOptions): string {
   const base = commonDirectory(plan.targets.map((t) => t.source.file));
   const rows = plan.targets.map((target, index) => targetRow(plan, target, index, settings, base));
   const baseline = plan.targets.some((t) => t.resources.some((r) => r.changes.some((c) => c.origin !== undefined)));
-  const legendStates = SEVERITY.filter((s) => s !== 'introduced' || baseline);
+  const legendStates = SEVERITY.filter((s) => (s !== 'introduced' || baseline) && (s !== 'weakens' || securityDrift(plan).length > 0));
   const title = `ztsync report: ${count(plan.targets.length, 'target')}, ${rows.filter((r) => r.worst !== 'sync').length} to look at`;
   return [
     '<!doctype html>',
@@ -57,6 +58,7 @@ export function renderHtml(plan: Plan, options: HtmlOptions): string {
     '</head>',
     '<body>',
     header(plan, options, rows, base),
+    securityDriftSection(plan),
     blockedSection(plan),
     '<section aria-labelledby="matrix-title">',
     '<h2 id="matrix-title">Fleet</h2>',
@@ -87,7 +89,9 @@ export function renderHtml(plan: Plan, options: HtmlOptions): string {
 
 function header(plan: Plan, options: HtmlOptions, rows: Row[], base: string): string {
   const { create, update, noop, error } = plan.summary;
-  const drifted = rows.filter((r) => r.states.has('drift') || r.states.has('introduced')).length;
+  // Blocked drift is drift: a target whose only change a rule stops has still drifted.
+  const drifted = driftedTargets(plan).length;
+  const weakened = securityDrift(plan);
   const blocked = new Set(plan.blocked.filter((b) => b.scope !== null).map((b) => `${b.scope} ${b.id}`)).size;
   const files = new Set(plan.targets.map((t) => t.source.file)).size;
   const facts: [string, string][] = [
@@ -108,11 +112,12 @@ function header(plan: Plan, options: HtmlOptions, rows: Row[], base: string): st
     ['noop', noop, 'resources in sync'],
     ['error', error, 'targets with an error'],
     ['blocked', blocked, 'targets blocked'],
+    ['weakens', weakened.length, 'changes weaken security'],
   ];
   return [
     '<header>',
     '<h1>ztsync drift report</h1>',
-    `<p class="lede">${count(plan.targets.length, 'target')}: ${drifted} drifted, ${rows.filter((r) => r.states.has('create')).length} with something to create, ${error} with an error.</p>`,
+    `<p class="lede">${count(plan.targets.length, 'target')}: ${drifted} drifted${weakened.length > 0 ? ` (${count(weakened.length, 'change')} weakening security)` : ''}, ${rows.filter((r) => r.states.has('create')).length} with something to create, ${error} with an error.</p>`,
     '<dl class="facts">',
     ...facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`),
     '</dl>',
@@ -123,12 +128,36 @@ function header(plan: Plan, options: HtmlOptions, rows: Row[], base: string): st
   ].join('\n');
 }
 
+/** Security drift, before anything else that concerns targets: each weakened value with its target and rule. */
+function securityDriftSection(plan: Plan): string {
+  const found = securityDrift(plan);
+  if (found.length === 0) return '';
+  const items = found.map(
+    ({ target, resource, change }) =>
+      `<li>${symbol('weakens')} <code>${escapeHtml(change.weakens)}</code> — ${targetHtml(target)}, <code>${escapeHtml(`${resource.type}.${change.path}`)}</code>: live ${escapeHtml(show(change.before))}, config ${escapeHtml(show(change.after))}</li>`,
+  );
+  return [
+    '<section class="problem w" aria-labelledby="weakens-title">',
+    `<h2 id="weakens-title">Security drift: ${count(found.length, 'live value')} weaker than the config</h2>`,
+    '<ul>',
+    ...items,
+    '</ul>',
+    '</section>',
+  ].join('\n');
+}
+
+/** A target as prose: scope and id, and its name when known. */
+function targetHtml(target: Pick<TargetPlan, 'scope' | 'id' | 'name' | 'description'>): string {
+  const name = targetName(target);
+  return `${escapeHtml(`${target.scope} ${target.id}`)}${name ? ` (${escapeHtml(shortName(name))})` : ''}`;
+}
+
 function blockedSection(plan: Plan): string {
   const blocked = plan.blocked;
   if (blocked.length === 0) return '';
   const items = blocked.map(
     (b) =>
-      `<li><code>${escapeHtml(b.rule)}</code>${b.scope ? ` — ${escapeHtml(`${b.scope} ${b.id}`)}` : ' — the whole plan'}${b.path ? `, <code>${escapeHtml(`${b.resource}.${b.path}`)}</code> ${escapeHtml(`${show(b.before)} → ${show(b.after)}`)}` : ''}: ${escapeHtml(b.message)}</li>`,
+      `<li><code>${escapeHtml(b.rule)}</code>${b.scope ? ` — ${targetHtml(findTarget(plan, b.scope, b.id) ?? { scope: b.scope, id: b.id!, name: null, description: null })}` : ' — the whole plan'}${b.path ? `, <code>${escapeHtml(`${b.resource}.${b.path}`)}</code> ${escapeHtml(`${show(b.before)} → ${show(b.after)}`)}` : ''}: ${escapeHtml(b.message)}</li>`,
   );
   return ['<section class="problem b" aria-labelledby="blocked-title">', '<h2 id="blocked-title">Blocked</h2>', '<ul>', ...items, '</ul>', '</section>'].join('\n');
 }
@@ -146,7 +175,7 @@ function filters(states: CellState[], plan: Plan): string {
     '<form class="filters" id="filters" hidden role="search" aria-label="Filter targets">',
     `<label>Scope<select name="scope"><option value="">all</option>${scopes.map((s) => `<option value="${escapeHtml(s)}">${escapeHtml(s)}</option>`).join('')}</select></label>`,
     `<label>State<select name="state"><option value="">any</option>${stateOptions.join('')}</select></label>`,
-    '<label>Search id, description or file<input type="search" name="q" autocomplete="off" spellcheck="false"></label>',
+    '<label>Search id, name or file<input type="search" name="q" autocomplete="off" spellcheck="false"></label>',
     '<output class="shown" id="shown" aria-live="polite"></output>',
     '</form>',
   ].join('\n');
@@ -154,7 +183,7 @@ function filters(states: CellState[], plan: Plan): string {
 
 /** Two header rows: the resource over its fields; every column's sortable header says which column it sorts. */
 function matrixHead(settings: Setting[]): string {
-  const fixed = ['Target', 'Description', 'State'].map((name, i) => `<th scope="col" rowspan="2" data-col="${i}">${name}</th>`);
+  const fixed = ['Target', 'Name', 'State'].map((name, i) => `<th scope="col" rowspan="2" data-col="${i}">${name}</th>`);
   const source = `<th scope="col" rowspan="2" data-col="${fixed.length + settings.length}">Source</th>`;
   const groups: { type: string; span: number }[] = [];
   for (const s of settings) {
@@ -186,7 +215,7 @@ function targetRow(plan: Plan, target: TargetPlan, index: number, settings: Sett
   const html = [
     `<tr data-target="t-${index}" data-scope="${escapeHtml(target.scope)}" data-states="${SEVERITY.filter((s) => states.has(s)).join(' ')}">`,
     `<th scope="row"><a href="#t-${index}"><code>${escapeHtml(target.id)}</code></a> <span class="muted">${escapeHtml(target.scope)}</span></th>`,
-    `<td class="d">${escapeHtml(target.description ?? '')}</td>`,
+    `<td class="d">${escapeHtml(targetName(target) ?? '')}</td>`,
     stateCell(worst),
     ...cells.map(({ setting, state }) => matrixCell(target, setting, state)),
     `<td class="src"><code>${escapeHtml(source)}</code></td>`,
@@ -212,7 +241,7 @@ function targetDetails(plan: Plan, target: TargetPlan, index: number, states: Se
   // One line per element and few wrappers: a fleet has thousands of these, and every node costs the browser.
   const badges = SEVERITY.filter((s) => states.has(s)).map((s) => symbol(s, true));
   const parts = [
-    `<details class="target" id="t-${index}"><summary>${badges.join(' ')} <code>${escapeHtml(`${target.scope} ${target.id}`)}</code>${target.description ? ` ${escapeHtml(target.description)}` : ''}</summary><div class="body">`,
+    `<details class="target" id="t-${index}"><summary>${badges.join(' ')} <code>${escapeHtml(`${target.scope} ${target.id}`)}</code>${targetName(target) ? ` ${escapeHtml(targetName(target)!)}` : ''}</summary><div class="body">`,
     `<p class="muted">Defined at <code>${escapeHtml(position(target.source, base))}</code></p>`,
   ];
   if (target.error) {
@@ -290,6 +319,7 @@ function settingsThatDiffer(plan: Plan): Setting[] {
 function cellState(plan: Plan, target: TargetPlan, setting: Setting): CellState {
   const resource = target.resources.find((r) => r.type === setting.type);
   if (!resource) return target.error ? 'error' : 'none';
+  if (findChange(target, setting)?.weakens) return 'weakens';
   if (targetBlocks(plan, target).some((b) => b.resource === setting.type && b.path === setting.path)) return 'blocked';
   const change = findChange(target, setting);
   if (resource.action === 'create' && resource.managed.includes(setting.path)) return 'create';

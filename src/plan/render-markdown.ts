@@ -7,7 +7,7 @@
 // GitHub: values go in code spans, exactly as they are; other text is escaped.
 
 import type { AllowedChange, BaselineReport, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
-import { attributionLine, describeAttributedChange, isUnset, show, type Attribution } from './model.js';
+import { attributionLine, describeAttributedChange, findTarget, isUnset, securityDrift, shortName, show, targetName, type Attribution } from './model.js';
 import { budgetText, summaryLine } from './render-text.js';
 import { visible } from '../util/terminal.js';
 
@@ -44,7 +44,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const blocks = [head];
   let length = head.length;
   // What concerns the whole plan comes before any target, and takes at most a quarter of the room each.
-  for (const block of [renderBlocked(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed(plan.allowed, maxLength / 4), renderUnused(plan, maxLength / 8)]) {
+  for (const block of [renderSecurityDrift(plan, maxLength / 4), renderBlocked(plan, maxLength / 4), renderOrigins(plan), renderAllowed(plan, maxLength / 4), renderUnused(plan, maxLength / 8)]) {
     if (!block) continue;
     blocks.push(block);
     length += 2 + block.length;
@@ -149,7 +149,36 @@ function baselineMarkdown({ paths, introduced, drift }: BaselineReport): string 
   return `Against the baseline ${paths.map(code).join(', ')}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
 }
 
-function renderBlocked(blocked: readonly BlockedChange[], room: number): string | null {
+/** Security drift: live values weaker than the config's, each with the rule it would trip (shown first, in red). */
+function renderSecurityDrift(plan: Plan, room: number): string | null {
+  const found = securityDrift(plan);
+  if (found.length === 0) return null;
+  const head = [
+    '> [!WARNING]',
+    `> **Security drift: ${found.length} live ${found.length === 1 ? 'value is' : 'values are'} weaker than the config.** ` +
+      'Applying the config restores ' + (found.length === 1 ? 'it.' : 'them.'),
+    '',
+  ];
+  const lines = found.map(
+    ({ target, resource, change }) =>
+      `- ${code(change.weakens)}: ${targetMarkdown(target)} ${code(`${resource.type}.${change.path}`)}: live ${code(show(change.before))}, config ${code(show(change.after))}`,
+  );
+  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`)].join('\n');
+}
+
+/** The plan's target of this scope and id in markdown prose, named when the plan has it. */
+function placeMarkdown(plan: Plan, scope: TargetPlan['scope'], id: string): string {
+  return targetMarkdown(findTarget(plan, scope, id) ?? { scope, id, name: null, description: null });
+}
+
+/** A target in markdown prose: scope, id in a code span, and its name (cut short, escaped). */
+function targetMarkdown(target: Pick<TargetPlan, 'scope' | 'id' | 'name' | 'description'>): string {
+  const name = targetName(target);
+  return `${target.scope} ${code(target.id)}${name ? ` (${escapeText(shortName(name))})` : ''}`;
+}
+
+function renderBlocked(plan: Plan, room: number): string | null {
+  const blocked = plan.blocked;
   if (blocked.length === 0) return null;
   const head = [
     '> [!CAUTION]',
@@ -159,20 +188,21 @@ function renderBlocked(blocked: readonly BlockedChange[], room: number): string 
   ];
   const lines = blocked.map((b) => {
     const field = b.path ? ` ${code(b.resource ? `${b.resource}.${b.path}` : b.path)}` : '';
-    const where = b.scope && b.id ? `${b.scope} ${code(b.id)}${field}` : 'the whole plan';
+    const where = b.scope && b.id ? `${placeMarkdown(plan, b.scope, b.id)}${field}` : 'the whole plan';
     const values = b.path ? `: ${code(show(b.before))} → ${code(show(b.after))}` : '';
     return `- ${code(b.rule)}: ${where} — ${escapeText(b.message)}${values}`;
   });
   return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more blocked ${plural(n, 'change')}: see the full plan.`)].join('\n');
 }
 
-function renderAllowed(allowed: readonly AllowedChange[], room: number): string | null {
+function renderAllowed(plan: Plan, room: number): string | null {
+  const allowed = plan.allowed;
   if (allowed.length === 0) return null;
   const head = ['**Allowed** (safety rules let through for this plan):', ''];
   const lines = allowed.map((a) => {
     const by = a.via === 'flag' ? code(`--allow ${a.rule}`) : `the config${a.source ? ` (${code(`${a.source.file}:${a.source.line}`)})` : ''}`;
     const reason = a.reason ? `: ${escapeText(a.reason)}` : '';
-    return `- ${code(a.rule)}: ${a.scope} ${code(a.id)} ${code(`${a.resource}.${a.path}`)} — by ${by}${reason}`;
+    return `- ${code(a.rule)}: ${placeMarkdown(plan, a.scope, a.id)} ${code(`${a.resource}.${a.path}`)} — by ${by}${reason}`;
   });
   return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`)].join('\n');
 }
@@ -202,8 +232,7 @@ function fitLines(lines: string[], room: number, more: (n: number) => string): s
 function oneLine(target: TargetPlan): string {
   const actions = target.resources.filter((r) => r.action !== 'noop').map((r) => `${r.type}: ${r.action}`);
   if (target.error) actions.push('error');
-  const description = target.description ? ` (${escapeText(target.description)})` : '';
-  return `${target.scope} ${code(target.id)}${description} — ${actions.join(', ')}`;
+  return `${targetMarkdown(target)} — ${actions.join(', ')}`;
 }
 
 function renderResource(target: TargetPlan, resource: ResourcePlan, context: TableContext): string[] {
@@ -221,10 +250,12 @@ function renderResource(target: TargetPlan, resource: ResourcePlan, context: Tab
   ];
 }
 
-/** The field, marked when a safety rule blocks its change. */
+/** The field, marked when its live value weakens security, and when a safety rule blocks its change. */
 function fieldCell(target: TargetPlan, change: FieldChange, context: TableContext): string {
   const rules = context.blocked.filter((b) => b.scope === target.scope && b.id === target.id && b.path === change.path).map((b) => code(b.rule));
-  return rules.length > 0 ? `⛔ ${code(change.path)} (blocked: ${rules.join(', ')})` : code(change.path);
+  const weakens = change.weakens ? `⚠️ ` : '';
+  const marks = [...(change.weakens ? [`weakens: ${code(change.weakens)}`] : []), ...(rules.length > 0 ? [`blocked: ${rules.join(', ')}`] : [])];
+  return `${rules.length > 0 ? '⛔ ' : ''}${weakens}${code(change.path)}${marks.length > 0 ? ` (${marks.join('; ')})` : ''}`;
 }
 
 /** Where the desired value was written: `file:line`, and whether it came from the defaults. */
@@ -238,7 +269,8 @@ function sourceCell(change: FieldChange): string {
  * entity too, so that printed to a GitHub Actions log it cannot spell an old-style `##[command]`.
  */
 function labelHtml(target: TargetPlan): string {
-  const text = `${target.scope} ${target.id}${target.description ? ` (${target.description})` : ''}`;
+  const name = targetName(target);
+  const text = `${target.scope} ${target.id}${name ? ` (${shortName(name)})` : ''}`;
   const escaped = oneLineText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/#/g, '&#35;');
   return noMentions(escaped);
 }

@@ -4,7 +4,7 @@
 
 import pc from 'picocolors';
 import type { Action, AllowedChange, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
-import { attributionLine, describeAttributedChange, isUnset, show, targetLabel, type Attribution } from './model.js';
+import { attributionLine, describeAttributedChange, findTarget, isUnset, securityDrift, show, targetLabel, type Attribution } from './model.js';
 import { formatPosition } from '../config/model.js';
 import { budgetOrigin, DEFAULT_BUDGET_MIN_TARGETS } from './safety.js';
 import { visible } from '../util/terminal.js';
@@ -20,6 +20,9 @@ const MARK: Record<Action, string> = { create: '+', update: '~', noop: '=' };
 export function renderText(plan: Plan, { color }: TextOptions): string {
   const c = pc.createColors(color);
   const blocks = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop')).map((t) => renderTarget(plan, t, c));
+  // Security drift first: it is what a reader must not miss among colour changes.
+  const weakened = renderSecurityDrift(plan, c);
+  if (weakened) blocks.unshift(weakened);
   if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c));
   if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c));
   const summary = [summaryLine(plan, c), ...(plan.baseline ? [baselineLine(plan)] : []), ...(plan.change_budget ? [budgetLine(plan)] : [])].join('\n');
@@ -53,6 +56,7 @@ function marks(plan: Plan, target: TargetPlan, resource: ResourcePlan, change: F
   const parts: string[] = [];
   if (change.source) parts.push(c.dim(`# ${visible(change.source.file)}:${change.source.line}${change.source.via === 'defaults' ? ' (defaults)' : ''}`));
   if (change.origin) parts.push(change.origin === 'drift' ? c.dim('[drift]') : c.cyan('[introduced]'));
+  if (change.weakens) parts.push(c.red(c.bold(`[weakens: ${visible(change.weakens)}]`)));
   for (const b of plan.blocked.filter(at)) parts.push(c.red(`[blocked: ${visible(b.rule)}]`));
   for (const a of plan.allowed.filter(at)) parts.push(c.yellow(`[allowed: ${visible(a.rule)}]`));
   return parts.length > 0 ? `  ${parts.join(' ')}` : '';
@@ -64,8 +68,21 @@ function renderAttribution(attribution: Attribution, c: Colors): string[] {
   return attribution.changes.map((change) => c.cyan(`  ↳ ${visible(change.resource)} ${describeAttributedChange(change)}${change.ray_id ? c.dim(` (ray ${visible(change.ray_id)})`) : ''}`));
 }
 
-function place(x: BlockedChange | AllowedChange): string {
-  return x.scope ? visible(`${x.scope} ${x.id} ${x.resource}.${x.path}`) : 'the plan';
+function place(plan: Plan, x: BlockedChange | AllowedChange): string {
+  if (!x.scope) return 'the plan';
+  const target = findTarget(plan, x.scope, x.id);
+  return `${target ? targetLabel(target) : visible(`${x.scope} ${x.id}`)} ${visible(`${x.resource}.${x.path}`)}`;
+}
+
+/** Changes whose live value is weaker than the config's, each with the rule it would trip the other way round. */
+function renderSecurityDrift(plan: Plan, c: Colors): string | null {
+  const found = securityDrift(plan);
+  if (found.length === 0) return null;
+  const lines = [c.red(c.bold(`Security drift: ${found.length} live ${found.length === 1 ? 'value is' : 'values are'} weaker than the config.`))];
+  for (const { target, resource, change } of found) {
+    lines.push(c.red(`  ! ${visible(change.weakens)}: ${targetLabel(target)} ${visible(`${resource.type}.${change.path}`)}: live ${show(change.before)}, config ${show(change.after)}`));
+  }
+  return lines.join('\n');
 }
 
 /** How many allow entries a block's hint prints to paste. */
@@ -73,7 +90,7 @@ const SHOWN_ENTRIES = 10;
 
 function renderBlocked(plan: Plan, c: Colors): string {
   const lines = [c.red(c.bold('Blocked by safety rails: nothing will be applied.'))];
-  for (const b of plan.blocked) lines.push(c.red(`  ✗ ${visible(b.rule)}: ${place(b)}: ${visible(b.message)}${b.path ? ` (${show(b.before)} → ${show(b.after)})` : ''}`));
+  for (const b of plan.blocked) lines.push(c.red(`  ✗ ${visible(b.rule)}: ${place(plan, b)}: ${visible(b.message)}${b.path ? ` (${show(b.before)} → ${show(b.after)})` : ''}`));
   const entries = [...new Set(plan.blocked.filter((b) => b.scope && b.id).map((b) => `      - { rule: ${b.rule}, ${b.scope}_id: "${b.id}", reason: "why" }`))];
   if (entries.length > 0) {
     lines.push(c.dim('  To go ahead once reviewed, allow each in the config with the reason (or for one run: --allow RULE):'));
@@ -88,7 +105,7 @@ function renderAllowed(plan: Plan, c: Colors): string {
   const lines = [c.bold('Allowed by safety-rule exceptions:')];
   for (const a of plan.allowed) {
     const why = a.via === 'config' ? `${show(a.reason)}${a.source ? ` (${visible(a.source.file)}:${a.source.line})` : ''}` : '--allow';
-    lines.push(c.yellow(`  ✓ ${visible(a.rule)}: ${place(a)} — ${why}`));
+    lines.push(c.yellow(`  ✓ ${visible(a.rule)}: ${place(plan, a)} — ${why}`));
   }
   return lines.join('\n');
 }
@@ -122,7 +139,10 @@ export function budgetText(plan: Plan, place: (at: string) => string, reason: (t
 
 export function summaryLine(plan: Plan, c: Colors = pc.createColors(false)): string {
   const { create, update, noop, error } = plan.summary;
-  const blocked = plan.blocked.length > 0 ? c.red(` Blocked by ${visible([...new Set(plan.blocked.map((b) => b.rule))].join(', '))}.`) : '';
+  const weakens = plan.summary.weakens ?? 0;
+  const blocked =
+    (weakens > 0 ? c.red(` ${weakens} ${weakens === 1 ? 'change weakens' : 'changes weaken'} security (security drift).`) : '') +
+    (plan.blocked.length > 0 ? c.red(` Blocked by ${visible([...new Set(plan.blocked.map((b) => b.rule))].join(', '))}.`) : '');
   if (create + update + error === 0) return c.green(`No changes. ${noop} ${noop === 1 ? 'resource is' : 'resources are'} up to date.`) + blocked;
   const parts = [`${create} to create`, `${update} to update`, `${noop} unchanged`, `${error} ${error === 1 ? 'error' : 'errors'}`];
   return c.bold(`Plan: ${parts.join(', ')}.`) + blocked;

@@ -33,6 +33,8 @@ code,.v{font-family:ui-monospace,"DejaVu Sans Mono","Liberation Mono",monospace;
 .s-introduced{background:var(--introduced-bg);color:var(--introduced-fg)}.s-create{background:var(--create-bg);color:var(--create-fg)}
 .s-error{background:var(--error-bg);color:var(--error-fg)}.s-blocked{background:var(--blocked-bg);color:var(--blocked-fg)}
 .s-none{color:var(--none-fg)}
+.s-weakens{background:var(--error-fg);color:var(--bg)}
+.problem.w{border-color:var(--error-fg);border-left-width:8px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 form.filters{display:flex;flex-wrap:wrap;align-items:end;gap:.5rem 1rem;margin:.75rem 0}
 form.filters label{display:flex;flex-direction:column;font-size:.85em;color:var(--muted)}
@@ -87,7 +89,7 @@ export const REPORT_SCRIPT = `
   var table = doc.getElementById('matrix');
   if (!form || !table) return;
   var body = table.tBodies[0];
-  var RANK = { error: 0, blocked: 1, introduced: 2, drift: 3, create: 4, sync: 5, none: 6 };
+  var RANK = { error: 0, weakens: 1, blocked: 2, introduced: 3, drift: 4, create: 5, sync: 6, none: 7 };
   var rows = Array.prototype.map.call(body.rows, function (tr, index) {
     return {
       tr: tr,

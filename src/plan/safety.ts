@@ -8,7 +8,7 @@ import type { Scope } from '../resources/fields.js';
 import { CHANGE_BUDGET_RULE, SAFETY_RULES, type Around } from '../resources/safety.js';
 import { fieldByPath, resourceSpec } from '../resources/index.js';
 import { liveValue } from './diff.js';
-import { targetChanges, type AllowedChange, type BlockedChange, type ChangeBudgetReport, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from './model.js';
+import { summarize, targetChanges, type AllowedChange, type BlockedChange, type ChangeBudgetReport, type FieldChange, type Plan, type ResourcePlan, type TargetPlan } from './model.js';
 
 /** Permission to make changes a rule would block: everywhere (--allow RULE) or on one target (a config `allow` entry). */
 export interface Allowance {
@@ -88,6 +88,33 @@ function judgeChange(target: TargetPlan, resource: ResourcePlan, change: FieldCh
       }
     }
   }
+}
+
+/**
+ * Security drift: each change to an existing object that the pull request does not introduce is judged by every
+ * rule the other way round — from the config's value (`after`) to the live one (`before`). A rule that trips names
+ * what the live state weakened (`weakens` on the change; counted in `summary.weakens`). The rules stay one table:
+ * a row added there is judged here too.
+ */
+export function markSecurityDrift(plan: Plan): Plan {
+  const targets = plan.targets.map((target): TargetPlan => ({
+    ...target,
+    resources: target.resources.map((resource): ResourcePlan => {
+      if (resource.live === null) return resource;
+      return { ...resource, changes: resource.changes.map((change) => withWeakens(resource, change)) };
+    }),
+  }));
+  return { ...plan, targets, summary: summarize(targets) };
+}
+
+function withWeakens(resource: ResourcePlan, change: FieldChange): FieldChange {
+  const { weakens: _earlier, ...rest } = change;
+  if (change.origin === 'introduced') return rest;
+  // The other way round, the object around it too: the config's side is "before", the live side "after".
+  const around = aroundOf(resource);
+  const reversed: Around = { before: around.after, after: around.before };
+  const rule = SAFETY_RULES.find((r) => r.triggers.some((t) => t.resource === resource.type && t.path === change.path && t.when(change.after, change.before, reversed)));
+  return rule ? { ...rest, weakens: rule.name } : rest;
 }
 
 /**

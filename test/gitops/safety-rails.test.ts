@@ -109,11 +109,14 @@ describe('each safety rule', () => {
       expect(JSON.parse(plan.stdout).blocked).toEqual([expect.objectContaining({ rule: c.rule, scope: 'account', id: ACCOUNT, resource: c.resource, path: c.path, after: c.after })]);
       expect((await ztsync(em, ['plan', dir, '--detailed-exitcode'])).code).toBe(3);
       const text = await ztsync(em, ['plan', dir]);
-      expect(text.stdout).toContain(`✗ ${c.rule}: account ${ACCOUNT} ${c.resource}.${c.path}: `);
+      // Named by the live organization's name (the config gives no description); a DoH-only target reads none.
+      const named = c.resource === 'organization' ? ' (Org 1)' : '';
+      const label = `${ACCOUNT}${named}`;
+      expect(text.stdout).toContain(`✗ ${c.rule}: account ${label} ${c.resource}.${c.path}: `);
       expect(text.stdout).toContain(`[blocked: ${c.rule}]`);
       const markdown = await ztsync(em, ['plan', dir, '--format', 'markdown']);
       expect(markdown.code).toBe(3);
-      expect(markdown.stdout).toContain(`- \`${c.rule}\`: account \`${ACCOUNT}\` \`${c.resource}.${c.path}\``);
+      expect(markdown.stdout).toContain(`- \`${c.rule}\`: account \`${ACCOUNT}\`${named} \`${c.resource}.${c.path}\``);
 
       const blockedApply = await ztsync(em, ['apply', dir, '--auto-approve']);
       expect(blockedApply.code).toBe(3);
@@ -129,7 +132,7 @@ describe('each safety rule', () => {
 
       const allowedByFlag = await ztsync(em, ['apply', dir, '--auto-approve', '--allow', c.rule]);
       expect(allowedByFlag.code).toBe(0);
-      expect(allowedByFlag.stdout).toContain(`✓ ${c.rule}: account ${ACCOUNT} ${c.resource}.${c.path} — --allow`);
+      expect(allowedByFlag.stdout).toContain(`✓ ${c.rule}: account ${label} ${c.resource}.${c.path} — --allow`);
       expect(writes(em)).toBeGreaterThan(0);
 
       em.state.reset(strongSeed(c.live));
@@ -144,7 +147,7 @@ describe('each safety rule', () => {
       expect((await ztsync(em, ['plan', withEntry, '--format', 'markdown'])).stdout).toContain('Reviewed in CHANGE');
       const allowedByConfig = await ztsync(em, ['apply', withEntry, '--auto-approve']);
       expect(allowedByConfig.code).toBe(0);
-      expect(allowedByConfig.stdout).toContain(`✓ ${c.rule}: account ${ACCOUNT} ${c.resource}.${c.path} — ${JSON.stringify(reason)}`);
+      expect(allowedByConfig.stdout).toContain(`✓ ${c.rule}: account ${label} ${c.resource}.${c.path} — ${JSON.stringify(reason)}`);
       expect(writes(em)).toBeGreaterThan(0);
     });
   }

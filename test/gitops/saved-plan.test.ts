@@ -202,7 +202,7 @@ describe('a saved plan', () => {
     expect(plan.stdout).toContain('Blocked by ui-read-only-off.');
     const apply = await ztsync(em, ['apply', '--plan', file, '--auto-approve']);
     expect(apply.code).toBe(3);
-    expect(apply.stdout).toContain(`✗ ui-read-only-off: account ${STAGING} organization.is_ui_read_only: the read-only dashboard lock is turned off (true → false)`);
+    expect(apply.stdout).toContain(`✗ ui-read-only-off: account ${STAGING} (Widget Corps Staging) organization.is_ui_read_only: the read-only dashboard lock is turned off (true → false)`);
     expect(writes(em)).toBe(0);
     // The rules are judged again at apply time, with the allowances given then.
     const late = await ztsync(em, ['apply', '--plan', file, '--auto-approve', '--allow', 'ui-read-only-off']);

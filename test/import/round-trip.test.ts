@@ -99,7 +99,7 @@ describe('coverage', () => {
       expect(managed('account', 'organization')).toEqual(writableFields(organization, 'account').map((f) => f.path).sort());
       expect(managed('zone', 'organization')).toEqual(writableFields(organization, 'zone').map((f) => f.path).sort());
       expect(managed('account', 'doh')).toEqual(['doh_jwt_duration', 'service_token_id']);
-      expect(parsed.summary).toEqual({ create: 0, update: 0, noop: 3, error: 0 });
+      expect(parsed.summary).toEqual({ create: 0, update: 0, noop: 3, error: 0, weakens: 0 });
     } finally {
       await em.close();
     }

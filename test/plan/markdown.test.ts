@@ -229,7 +229,7 @@ describe('markdown: blocked, allowed, where values come from, introduced or drif
     expect(nodesOf(quote, 'text').map((t) => t.value).join('')).toContain('Blocked: nothing will be applied.');
     const items = nodesOf(tree, 'listItem').map((li) => nodesOf(li, 'text').map((n) => n.value).join('') + '|' + nodesOf(li, 'inlineCode').map((n) => n.value).join(','));
     expect(items[0]).toBe(
-      `: account   — changing auth_domain logs everyone out | </details> @\u200badmins:  → |auth-domain-change,${withChanges.id},organization.auth_domain,"old.cloudflareaccess.com","new.cloudflareaccess.com"`,
+      `: account  (Production)  — changing auth_domain logs everyone out | </details> @\u200badmins:  → |auth-domain-change,${withChanges.id},organization.auth_domain,"old.cloudflareaccess.com","new.cloudflareaccess.com"`,
     );
     expect(items[1]).toBe(': the whole plan — 1 of 1 targets would change|max-changed-targets');
     expect(md.indexOf('Blocked')).toBeLessThan(md.indexOf('<details>'));

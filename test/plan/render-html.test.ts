@@ -173,7 +173,7 @@ describe('renderHtml', () => {
     const facts = Object.fromEntries([...doc.querySelectorAll('header .facts dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent]));
     expect(facts).toMatchObject({ 'Planned at': '2026-11-25T11:00:00.000Z', 'Report written at': OPTIONS.generatedAt, ztsync: VERSION, 'Plan format': '1', Config: '2 files in config/, 4 targets' });
     const counts = Object.fromEntries([...doc.querySelectorAll('.counts li')].map((li) => [li.getAttribute('data-count'), Number(li.querySelector('b')!.textContent)]));
-    expect(counts).toEqual({ create: 1, update: 1, noop: 2, error: 1, blocked: 0 });
+    expect(counts).toEqual({ create: 1, update: 1, noop: 2, error: 1, blocked: 0, weakens: 0 });
   });
 
   it('renders a plan with no targets', () => {
@@ -241,7 +241,7 @@ describe('renderHtml with safety rails and a baseline', () => {
     expect(rows[1]!.getAttribute('data-states')).toBe('blocked create');
     expect(rows[1]!.querySelector('td.c')!.className).toBe('c s-blocked');
     const blocked = doc.getElementById('blocked-title')!.parentElement!.textContent!;
-    expect(blocked).toContain(`auth-domain-change — account ${'b'.repeat(32)}, organization.auth_domain "a.example" → "b.example": auth_domain would change ${XSS}`);
+    expect(blocked).toContain(`auth-domain-change — account ${'b'.repeat(32)} (${XSS}), organization.auth_domain "a.example" → "b.example": auth_domain would change ${XSS}`);
     expect(blocked).toContain('max-changed-targets — the whole plan: 3 of 4 targets would change (limit 1)');
     expect(doc.querySelector('.counts li[data-count=blocked] b')!.textContent).toBe('1');
     expect(doc.querySelectorAll('details.target')[0]!.textContent).toContain(`Allowed: mfa-weakened on session_duration — agreed ${XSS} (allow.yaml:3:5)`);

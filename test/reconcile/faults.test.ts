@@ -153,7 +153,8 @@ describe('apply under faults', () => {
       em = await demoEmulator({ faultRate: 0.3, random });
       const api = client({ retries: 8 });
       const plan = await buildPlan(await desired(), api, { concurrency: 1 });
-      expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0 });
+      expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 0 }); // buildPlan alone: security drift is marked by the pipeline
+      expect(plan.targets.map((t) => t.name)).toEqual(['Production', 'Research (new)', 'Staging', 'intranet.widgetcorps.example']);
       const result = await applyPlan(plan, api, { concurrency: 1 });
       expect(result.summary).toEqual({ applied: 3, unchanged: 1, failed: 0, skipped: 0, unconfirmed: 0, blocked: 0 });
       em.reconfigure({ faultRate: 0 });

@@ -40,10 +40,10 @@ describe('plan output', () => {
     expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'change_budget', 'coverage', 'summary', 'checksum']);
     expect(plan.format_version).toBe('1');
     expect(plan.api_base).toBe(em.url);
-    expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0 });
+    expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 6 });
     const production = plan.targets.find((t: { id: string }) => t.id === PRODUCTION);
-    expect(Object.keys(production)).toEqual(['scope', 'id', 'description', 'labels', 'source', 'resources', 'error']);
-    expect(production).toMatchObject({ scope: 'account', description: 'Production', error: null, source: { file: join(EXAMPLES, 'production.yaml'), line: 4, col: 5 } });
+    expect(Object.keys(production)).toEqual(['scope', 'id', 'description', 'name', 'labels', 'source', 'resources', 'error']);
+    expect(production).toMatchObject({ scope: 'account', description: 'Production', name: 'Production', error: null, source: { file: join(EXAMPLES, 'production.yaml'), line: 4, col: 5 } });
     expect(production.resources.map((r: { type: string; action: string }) => `${r.type}:${r.action}`)).toEqual(['organization:update', 'doh:update']);
     expect(production.resources[0].changes).toContainEqual(expect.objectContaining({ path: 'mfa_config.allowed_authenticators', before: ['totp'], after: ['totp', 'security_key'] }));
     expect(production.resources[0].changes).toContainEqual(expect.objectContaining({ path: 'allow_authenticate_via_warp', before: false, after: true }));
@@ -53,7 +53,7 @@ describe('plan output', () => {
   it('markdown: a summary table and one collapsible section per changed target', async () => {
     em = await demoEmulator();
     const { stdout } = await ztsync(em, ['plan', EXAMPLES, '--format', 'markdown']);
-    expect(stdout.startsWith('<!-- ztsync-plan -->\n### ztsync plan\n\nPlan: 1 to create, 3 to update, 2 unchanged, 0 errors.\n\n| create | update | unchanged | errors |\n')).toBe(true);
+    expect(stdout.startsWith('<!-- ztsync-plan -->\n### ztsync plan\n\nPlan: 1 to create, 3 to update, 2 unchanged, 0 errors. 6 changes weaken security (security drift).\n\n| create | update | unchanged | errors |\n')).toBe(true);
     expect(stdout).toContain('| 1 | 3 | 2 | 0 |');
     expect(stdout.match(/<details>/g)).toHaveLength(3);
     expect(stdout).toContain(`<details><summary><b>account ${STAGING} (Staging)</b> — organization: update</summary>`);
@@ -76,7 +76,7 @@ describe('plan output', () => {
     const out = join(dir, 'plan.json');
     const result = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--out', out]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`Plan: 1 to create, 3 to update, 2 unchanged, 0 errors.\nWrote the json plan to ${out}\n`);
+    expect(result.stdout).toBe(`Plan: 1 to create, 3 to update, 2 unchanged, 0 errors. 6 changes weaken security (security drift).\nWrote the json plan to ${out}\n`);
     expect(JSON.parse(await readFile(out, 'utf8')).summary.update).toBe(3);
     expect(writes(em)).toBe(0);
   });
@@ -93,7 +93,7 @@ describe('rate limits', () => {
     em = await demoEmulator({ rateLimit: { requests: 3, windowSeconds: 1 } });
     const { code, stdout } = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--concurrency', '4']);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0 });
+    expect(JSON.parse(stdout).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 6 });
     expect(em.state.snapshot().counters.rateLimited).toBeGreaterThan(0);
   });
 });

@@ -37,11 +37,11 @@ describe('ztsync report', () => {
     const run = await ztsync(em, ['report', EXAMPLES, '--out', out]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Plan: 1 to create, 3 to update, 2 unchanged, 0 errors\.\nWrote the HTML report to .*report\.html \(4 targets, \d+ KB\)\n$/);
+    expect(run.stdout).toMatch(/^Plan: 1 to create, 3 to update, 2 unchanged, 0 errors\. 6 changes weaken security \(security drift\)\.\nWrote the HTML report to .*report\.html \(4 targets, \d+ KB\)\n$/);
     expect(writes(em)).toBe(0);
     const { html, rows, changes } = await readReport(out);
     expect(rows).toEqual([
-      { id: PRODUCTION, states: 'drift' },
+      { id: PRODUCTION, states: 'weakens drift' },
       { id: RESEARCH, states: 'create' },
       { id: STAGING, states: 'drift' },
       { id: ZONE, states: 'sync' },
@@ -86,7 +86,7 @@ describe('ztsync report', () => {
     expect(run.code).toBe(0);
     const { doc, rows } = await readReport(out);
     expect(rows.find((r) => r.id === STAGING)!.states).toBe('introduced drift');
-    expect(rows.find((r) => r.id === PRODUCTION)!.states).toBe('drift');
+    expect(rows.find((r) => r.id === PRODUCTION)!.states).toBe('weakens drift');
     const stagingChanges = [...doc.querySelectorAll('details.target')[2]!.querySelectorAll('table.changes tbody tr:not(.r)')].map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent, tr.lastElementChild!.textContent]);
     expect(stagingChanges).toEqual([
       ['login_design.background_color', '~ drift', 'drift'],

@@ -73,7 +73,7 @@ describe('bad input and failures', () => {
     const plan = JSON.parse(result.stdout);
     expect(plan.targets[0].error.message).toContain('7003');
     expect(plan.targets[1].resources[0].changes).toEqual([expect.objectContaining({ path: 'name', before: 'Widget Corps Staging', after: 'Renamed' })]);
-    expect(plan.summary).toEqual({ create: 0, update: 1, noop: 0, error: 1 });
+    expect(plan.summary).toEqual({ create: 0, update: 1, noop: 0, error: 1, weakens: 0 });
   });
 
   it('creating an organization without name and auth_domain is a plan error naming them', async () => {
@@ -92,9 +92,9 @@ describe('bad input and failures', () => {
     await writeFile(join(dir, 'a.yaml'), `accounts:\n  - account_id: ${STAGING}\n    organization: { auth_domain: widgetcorps.cloudflareaccess.com }\n  - account_id: ${RESEARCH}\n    organization: { name: R, auth_domain: r.cloudflareaccess.com }\n`);
     const result = await ztsync(em, ['apply', dir, '--auto-approve', '--allow', 'auth-domain-change']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/✗ account 1a2b3c4d5e6f708192a3b4c5d6e7f801: organization failed: PUT .* → 400/);
+    expect(result.stdout).toMatch(/✗ account 1a2b3c4d5e6f708192a3b4c5d6e7f801 \(Widget Corps Staging\): organization failed: PUT .* → 400/);
     expect(result.stdout).toContain(`✓ account ${RESEARCH}: organization created`);
-    expect(result.stdout).toContain(`Apply: 1 applied, 0 unchanged, 1 failed.\nFailed: account ${STAGING}\n`);
+    expect(result.stdout).toContain(`Apply: 1 applied, 0 unchanged, 1 failed.\nFailed: account ${STAGING} (Widget Corps Staging)\n`);
     expect(liveAccount(em, RESEARCH).organization?.name).toBe('R');
   });
 

@@ -88,7 +88,7 @@ describe('11. a write whose read-back failed is "written but not confirmed"', ()
     const dir = writeConfig({ 'config.yaml': `accounts:\n  - account_id: ${PRODUCTION}\n    organization: { name: Renamed }\n` });
     const result = await run(['apply', dir, '--auto-approve', '--max-retries', '0'], { env: env(server.url) });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`? account ${PRODUCTION}: organization written, but not confirmed: reading it back failed:`);
+    expect(result.stdout).toContain(`? account ${PRODUCTION} (Widget Corps Internal Applications): organization written, but not confirmed: reading it back failed:`);
     expect(result.stdout).toContain('Apply: 0 applied, 0 unchanged, 0 failed, 1 written but not confirmed.');
     expect(result.stdout).toContain(`Written but not confirmed (run plan to check): account ${PRODUCTION}`);
     expect(result.stdout).not.toContain('Failed:');
@@ -180,7 +180,7 @@ describe('14. Ctrl-C during apply', () => {
       const lines = result.stderr.trim().split('\n');
       expect(lines.at(-2)).toContain('SIGINT: starting no new target');
       expect(lines.at(-1)).toBe(
-        `ztsync apply: SIGINT again: stopped at once; a write may have been in flight for account ${PRODUCTION}, account ${RESEARCH} and account ${STAGING}, ` +
+        `ztsync apply: SIGINT again: stopped at once; a write may have been in flight for account ${PRODUCTION} (Production), account ${RESEARCH} (Research (new)) and account ${STAGING} (Staging), ` +
           'and whether it landed is unknown; run `plan` to see where things stand',
       );
       expect(result.stdout).not.toContain('Apply:');
@@ -221,7 +221,7 @@ describe('14. Ctrl-C during apply', () => {
       child.process.kill('SIGINT');
       const { code, signal, stdout: out, stderr: err } = await child.exited;
       expect({ code, signal }).toEqual({ code: 130, signal: null });
-      expect(err).toContain(`ztsync apply: SIGINT again: stopped at once; a write may have been in flight for account ${PRODUCTION}, and whether it landed is unknown; run \`plan\` to see where things stand\n`);
+      expect(err).toContain(`ztsync apply: SIGINT again: stopped at once; a write may have been in flight for account ${PRODUCTION} (Production), and whether it landed is unknown; run \`plan\` to see where things stand\n`);
       expect(out).not.toContain('Apply:');
       expect(server!.requests.filter((r) => r.method !== 'GET')).toHaveLength(1); // production's organization, held
     } finally {
