@@ -23,7 +23,7 @@ import {
   type ResourcePlan,
   type TargetPlan,
 } from '../plan/model.js';
-import { checkSafety, type SafetyOptions } from '../plan/safety.js';
+import { checkSafety, markSecurityDrift, type SafetyOptions } from '../plan/safety.js';
 import { fieldByPath, isPlainObject } from '../resources/fields.js';
 import { resourceSpec } from '../resources/index.js';
 import { visible } from '../util/terminal.js';
@@ -73,7 +73,8 @@ export async function reviewSavedPlan(plan: Plan, context: ReviewContext): Promi
   if (mismatches.length > 0) return { ok: false, reason: `its changes are not what its desired values make against its recorded live state: ${listed(mismatches)}` };
   // The rules and the budget, judged again with this run's allowances; whatever the file says was blocked or allowed is not read.
   const judged = checkSafety({ ...plan, targets, blocked: [], allowed: [], change_budget: null, summary: summarize(targets) }, context.safety);
-  return { ok: true, plan: judged };
+  // Security drift, marked again from the re-derived changes (whatever the file marked is not read).
+  return { ok: true, plan: markSecurityDrift(judged) };
 }
 
 function versionProblem(plan: Plan, version: string): string | undefined {

@@ -353,9 +353,9 @@ export const PLAN_KEYS: Keys<Plan> = {
   change_budget: true, coverage: true, baseline: true, unused_allowances: true, summary: true, checksum: true,
 };
 export const COVERAGE_KEYS: Keys<PlanCoverage> = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
-export const TARGET_KEYS: Keys<TargetPlan> = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true, attribution: true };
+export const TARGET_KEYS: Keys<TargetPlan> = { scope: true, id: true, description: true, name: true, labels: true, source: true, credentials_env: true, resources: true, error: true, attribution: true };
 export const RESOURCE_KEYS: Keys<ResourcePlan> = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
-export const CHANGE_KEYS: Keys<FieldChange> = { path: true, before: true, after: true, source: true, origin: true };
+export const CHANGE_KEYS: Keys<FieldChange> = { path: true, before: true, after: true, source: true, origin: true, weakens: true };
 
 const CONTEXTS: Record<string, string> = {
   dash: 'in the dashboard',
@@ -394,3 +394,4 @@ export function attributionLine(attribution: Attribution): string {
   if (attribution.status === 'unavailable') return visible(`attribution unavailable: ${attribution.reason}`);
   return attribution.changes.map((c) => `${c.resource}: ${describeAttributedChange(c)}`).join('; ');
 }
+export const RESOURCE_KEYS: Keys<ResourcePlan> = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
