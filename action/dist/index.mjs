@@ -3213,9 +3213,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
           helpWidth: context.helpWidth,
           outputHasColors: context.hasColors
         });
-        const text2 = helper.formatHelp(this, helper);
-        if (context.hasColors) return text2;
-        return this._outputConfiguration.stripColor(text2);
+        const text = helper.formatHelp(this, helper);
+        if (context.hasColors) return text;
+        return this._outputConfiguration.stripColor(text);
       }
       /**
        * @typedef HelpContext
@@ -3375,7 +3375,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {(string | Function)} text - string to add, or a function returning a string
        * @return {Command} `this` command for chaining
        */
-      addHelpText(position2, text2) {
+      addHelpText(position2, text) {
         const allowedValues = ["beforeAll", "before", "after", "afterAll"];
         if (!allowedValues.includes(position2)) {
           throw new Error(`Unexpected value for position to addHelpText.
@@ -3384,10 +3384,10 @@ Expecting one of '${allowedValues.join("', '")}'`);
         const helpEvent = `${position2}Help`;
         this.on(helpEvent, (context) => {
           let helpStr;
-          if (typeof text2 === "function") {
-            helpStr = text2({ error: context.error, command: context.command });
+          if (typeof text === "function") {
+            helpStr = text({ error: context.error, command: context.command });
           } else {
-            helpStr = text2;
+            helpStr = text;
           }
           if (helpStr) {
             context.write(`${helpStr}
@@ -9271,12 +9271,12 @@ var require_agent = __commonJS({
       "sessionIdContext",
       "ticketKeys"
     ];
-    var getSortedIndex = (array, value, compare2) => {
+    var getSortedIndex = (array, value, compare) => {
       let low = 0;
       let high = array.length;
       while (low < high) {
         const mid = low + high >>> 1;
-        if (compare2(array[mid], value)) {
+        if (compare(array[mid], value)) {
           low = mid + 1;
         } else {
           high = mid;
@@ -10967,8 +10967,8 @@ var require_h2_over_h1 = __commonJS({
     var Http2OverHttpX = require_h2_over_hx();
     var getAuthorizationHeaders = require_get_auth_headers();
     var getStream = (request) => new Promise((resolve7, reject) => {
-      const onConnect = (response, socket, head2) => {
-        socket.unshift(head2);
+      const onConnect = (response, socket, head) => {
+        socket.unshift(head);
         request.off("error", reject);
         resolve7([socket, response.statusCode, response.statusMessage]);
       };
@@ -14544,7 +14544,7 @@ var require_dist = __commonJS({
       applyChangelist: () => applyChangelist,
       applyChangeset: () => applyChangeset,
       atomizeChangeset: () => atomizeChangeset2,
-      compare: () => compare22,
+      compare: () => compare2,
       createContainer: () => createContainer,
       createValue: () => createValue,
       diff: () => diff2,
@@ -14628,7 +14628,7 @@ var require_dist = __commonJS({
           Object.entries(embeddedObjKeys).map(([key, value]) => [key.replace(/^\./, ""), value])
         );
       }
-      return compare2(oldObj, newObj, [], [], {
+      return compare(oldObj, newObj, [], [], {
         embeddedObjKeys,
         keysToSkip: keysToSkip ?? [],
         treatTypeChangeAsReplace: treatTypeChangeAsReplace ?? true
@@ -14820,7 +14820,7 @@ var require_dist = __commonJS({
       const left = path.at(-1);
       return left ?? "$root";
     };
-    var compare2 = (oldObj, newObj, path, keyPath, options) => {
+    var compare = (oldObj, newObj, path, keyPath, options) => {
       let changes = [];
       const currentPath = keyPath.join(".");
       if (options.keysToSkip?.some((skipPath) => {
@@ -14933,7 +14933,7 @@ var require_dist = __commonJS({
       for (k of intersectionKeys) {
         newPath = path.concat([k]);
         newKeyPath = skipPath ? keyPath : keyPath.concat([k]);
-        const diffs = compare2(oldObj[k], newObj[k], newPath, newKeyPath, options);
+        const diffs = compare(oldObj[k], newObj[k], newPath, newKeyPath, options);
         if (diffs.length) {
           changes = changes.concat(diffs);
         }
@@ -15303,7 +15303,7 @@ var require_dist = __commonJS({
       return object;
     };
     var ARRAY_WRAPPER_KEY = "_$arr";
-    var compare22 = (oldObject, newObject) => {
+    var compare2 = (oldObject, newObject) => {
       if (Array.isArray(oldObject) || Array.isArray(newObject)) {
         const wrappedOld = { [ARRAY_WRAPPER_KEY]: oldObject };
         const wrappedNew = { [ARRAY_WRAPPER_KEY]: newObject };
@@ -15314,6 +15314,209 @@ var require_dist = __commonJS({
       }
       return applyChangelist(enrich(oldObject), atomizeChangeset2(diff2(oldObject, newObject)));
     };
+  }
+});
+
+// node_modules/ajv-formats/dist/formats.js
+var require_formats = __commonJS({
+  "node_modules/ajv-formats/dist/formats.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
+    function fmtDef(validate, compare) {
+      return { validate, compare };
+    }
+    exports.fullFormats = {
+      // date: http://tools.ietf.org/html/rfc3339#section-5.6
+      date: fmtDef(date, compareDate),
+      // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
+      time: fmtDef(getTime(true), compareTime),
+      "date-time": fmtDef(getDateTime(true), compareDateTime),
+      "iso-time": fmtDef(getTime(), compareIsoTime),
+      "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
+      // duration: https://tools.ietf.org/html/rfc3339#appendix-A
+      duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
+      uri,
+      "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
+      // uri-template: https://tools.ietf.org/html/rfc6570
+      "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
+      // For the source: https://gist.github.com/dperini/729294
+      // For test cases: https://mathiasbynens.be/demo/url-regex
+      url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
+      email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
+      hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
+      // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
+      ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
+      ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
+      regex,
+      // uuid: http://tools.ietf.org/html/rfc4122
+      uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
+      // JSON-pointer: https://tools.ietf.org/html/rfc6901
+      // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
+      "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
+      "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
+      // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
+      "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
+      // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
+      // byte: https://github.com/miguelmota/is-base64
+      byte,
+      // signed 32 bit integer
+      int32: { type: "number", validate: validateInt32 },
+      // signed 64 bit integer
+      int64: { type: "number", validate: validateInt64 },
+      // C-type float
+      float: { type: "number", validate: validateNumber },
+      // C-type double
+      double: { type: "number", validate: validateNumber },
+      // hint to the UI to hide input strings
+      password: true,
+      // unchecked string payload
+      binary: true
+    };
+    exports.fastFormats = {
+      ...exports.fullFormats,
+      date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
+      time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
+      "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
+      "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
+      "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
+      // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
+      uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
+      "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
+      // email (sources from jsen validator):
+      // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
+      // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
+      email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
+    };
+    exports.formatNames = Object.keys(exports.fullFormats);
+    function isLeapYear(year) {
+      return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    }
+    var DATE2 = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
+    var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    function date(str2) {
+      const matches = DATE2.exec(str2);
+      if (!matches)
+        return false;
+      const year = +matches[1];
+      const month = +matches[2];
+      const day = +matches[3];
+      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
+    }
+    function compareDate(d1, d2) {
+      if (!(d1 && d2))
+        return void 0;
+      if (d1 > d2)
+        return 1;
+      if (d1 < d2)
+        return -1;
+      return 0;
+    }
+    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+    function getTime(strictTimeZone) {
+      return function time2(str2) {
+        const matches = TIME.exec(str2);
+        if (!matches)
+          return false;
+        const hr = +matches[1];
+        const min = +matches[2];
+        const sec = +matches[3];
+        const tz = matches[4];
+        const tzSign = matches[5] === "-" ? -1 : 1;
+        const tzH = +(matches[6] || 0);
+        const tzM = +(matches[7] || 0);
+        if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
+          return false;
+        if (hr <= 23 && min <= 59 && sec < 60)
+          return true;
+        const utcMin = min - tzM * tzSign;
+        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
+        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
+      };
+    }
+    function compareTime(s1, s2) {
+      if (!(s1 && s2))
+        return void 0;
+      const t1 = (/* @__PURE__ */ new Date("2020-01-01T" + s1)).valueOf();
+      const t2 = (/* @__PURE__ */ new Date("2020-01-01T" + s2)).valueOf();
+      if (!(t1 && t2))
+        return void 0;
+      return t1 - t2;
+    }
+    function compareIsoTime(t1, t2) {
+      if (!(t1 && t2))
+        return void 0;
+      const a1 = TIME.exec(t1);
+      const a22 = TIME.exec(t2);
+      if (!(a1 && a22))
+        return void 0;
+      t1 = a1[1] + a1[2] + a1[3];
+      t2 = a22[1] + a22[2] + a22[3];
+      if (t1 > t2)
+        return 1;
+      if (t1 < t2)
+        return -1;
+      return 0;
+    }
+    var DATE_TIME_SEPARATOR = /t|\s/i;
+    function getDateTime(strictTimeZone) {
+      const time2 = getTime(strictTimeZone);
+      return function date_time(str2) {
+        const dateTime = str2.split(DATE_TIME_SEPARATOR);
+        return dateTime.length === 2 && date(dateTime[0]) && time2(dateTime[1]);
+      };
+    }
+    function compareDateTime(dt1, dt2) {
+      if (!(dt1 && dt2))
+        return void 0;
+      const d1 = new Date(dt1).valueOf();
+      const d2 = new Date(dt2).valueOf();
+      if (!(d1 && d2))
+        return void 0;
+      return d1 - d2;
+    }
+    function compareIsoDateTime(dt1, dt2) {
+      if (!(dt1 && dt2))
+        return void 0;
+      const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
+      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
+      const res = compareDate(d1, d2);
+      if (res === void 0)
+        return void 0;
+      return res || compareTime(t1, t2);
+    }
+    var NOT_URI_FRAGMENT = /\/|:/;
+    var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+    function uri(str2) {
+      return NOT_URI_FRAGMENT.test(str2) && URI.test(str2);
+    }
+    var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
+    function byte(str2) {
+      BYTE.lastIndex = 0;
+      return BYTE.test(str2);
+    }
+    var MIN_INT32 = -(2 ** 31);
+    var MAX_INT32 = 2 ** 31 - 1;
+    function validateInt32(value) {
+      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
+    }
+    function validateInt64(value) {
+      return Number.isInteger(value);
+    }
+    function validateNumber() {
+      return true;
+    }
+    var Z_ANCHOR = /[^\\]\\Z/;
+    function regex(str2) {
+      if (Z_ANCHOR.test(str2))
+        return false;
+      try {
+        new RegExp(str2);
+        return true;
+      } catch (e3) {
+        return false;
+      }
+    }
   }
 });
 
@@ -16239,14 +16442,14 @@ var init_stringifyComment = __esm({
 });
 
 // node_modules/yaml/browser/dist/stringify/foldFlowLines.js
-function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
   if (!lineWidth || lineWidth < 0)
-    return text2;
+    return text;
   if (lineWidth < minContentWidth)
     minContentWidth = 0;
   const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-  if (text2.length <= endStep)
-    return text2;
+  if (text.length <= endStep)
+    return text;
   const folds = [];
   const escapedFolds = {};
   let end = lineWidth - indent.length;
@@ -16263,14 +16466,14 @@ function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth 
   let escStart = -1;
   let escEnd = -1;
   if (mode === FOLD_BLOCK) {
-    i3 = consumeMoreIndentedLines(text2, i3, indent.length);
+    i3 = consumeMoreIndentedLines(text, i3, indent.length);
     if (i3 !== -1)
       end = i3 + endStep;
   }
-  for (let ch; ch = text2[i3 += 1]; ) {
+  for (let ch; ch = text[i3 += 1]; ) {
     if (mode === FOLD_QUOTED && ch === "\\") {
       escStart = i3;
-      switch (text2[i3 + 1]) {
+      switch (text[i3 + 1]) {
         case "x":
           i3 += 3;
           break;
@@ -16287,12 +16490,12 @@ function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth 
     }
     if (ch === "\n") {
       if (mode === FOLD_BLOCK)
-        i3 = consumeMoreIndentedLines(text2, i3, indent.length);
+        i3 = consumeMoreIndentedLines(text, i3, indent.length);
       end = i3 + indent.length + endStep;
       split = void 0;
     } else {
       if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-        const next = text2[i3 + 1];
+        const next = text[i3 + 1];
         if (next && next !== " " && next !== "\n" && next !== "	")
           split = i3;
       }
@@ -16304,12 +16507,12 @@ function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth 
         } else if (mode === FOLD_QUOTED) {
           while (prev === " " || prev === "	") {
             prev = ch;
-            ch = text2[i3 += 1];
+            ch = text[i3 += 1];
             overflow = true;
           }
           const j2 = i3 > escEnd + 1 ? i3 - 2 : escStart - 1;
           if (escapedFolds[j2])
-            return text2;
+            return text;
           folds.push(j2);
           escapedFolds[j2] = true;
           end = j2 + endStep;
@@ -16324,39 +16527,39 @@ function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth 
   if (overflow && onOverflow)
     onOverflow();
   if (folds.length === 0)
-    return text2;
+    return text;
   if (onFold)
     onFold();
-  let res = text2.slice(0, folds[0]);
+  let res = text.slice(0, folds[0]);
   for (let i4 = 0; i4 < folds.length; ++i4) {
     const fold = folds[i4];
-    const end2 = folds[i4 + 1] || text2.length;
+    const end2 = folds[i4 + 1] || text.length;
     if (fold === 0)
       res = `
-${indent}${text2.slice(0, end2)}`;
+${indent}${text.slice(0, end2)}`;
     else {
       if (mode === FOLD_QUOTED && escapedFolds[fold])
-        res += `${text2[fold]}\\`;
+        res += `${text[fold]}\\`;
       res += `
-${indent}${text2.slice(fold + 1, end2)}`;
+${indent}${text.slice(fold + 1, end2)}`;
     }
   }
   return res;
 }
-function consumeMoreIndentedLines(text2, i3, indent) {
+function consumeMoreIndentedLines(text, i3, indent) {
   let end = i3;
   let start = i3 + 1;
-  let ch = text2[start];
+  let ch = text[start];
   while (ch === " " || ch === "	") {
     if (i3 < start + indent) {
-      ch = text2[++i3];
+      ch = text[++i3];
     } else {
       do {
-        ch = text2[++i3];
+        ch = text[++i3];
       } while (ch && ch !== "\n");
       end = i3;
       start = i3 + 1;
-      ch = text2[start];
+      ch = text[start];
     }
   }
   return end;
@@ -17652,7 +17855,7 @@ function intStringify(node, radix, prefix) {
     return prefix + value.toString(radix);
   return stringifyNumber(node);
 }
-var intIdentify, intResolve, intOct, int2, intHex;
+var intIdentify, intResolve, intOct, int, intHex;
 var init_int = __esm({
   "node_modules/yaml/browser/dist/schema/core/int.js"() {
     init_stringifyNumber();
@@ -17667,7 +17870,7 @@ var init_int = __esm({
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 8, opt),
       stringify: (node) => intStringify(node, 8, "0o")
     };
-    int2 = {
+    int = {
       identify: intIdentify,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -17705,7 +17908,7 @@ var init_schema = __esm({
       nullTag,
       boolTag,
       intOct,
-      int2,
+      int,
       intHex,
       floatNaN,
       floatExp,
@@ -18099,7 +18302,7 @@ function intStringify2(node, radix, prefix) {
   }
   return stringifyNumber(node);
 }
-var intIdentify3, intBin, intOct2, int3, intHex2;
+var intIdentify3, intBin, intOct2, int2, intHex2;
 var init_int2 = __esm({
   "node_modules/yaml/browser/dist/schema/yaml-1.1/int.js"() {
     init_stringifyNumber();
@@ -18122,7 +18325,7 @@ var init_int2 = __esm({
       resolve: (str2, _onError, opt) => intResolve2(str2, 1, 8, opt),
       stringify: (node) => intStringify2(node, 8, "0")
     };
-    int3 = {
+    int2 = {
       identify: intIdentify3,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -18340,7 +18543,7 @@ var init_schema3 = __esm({
       falseTag,
       intBin,
       intOct2,
-      int3,
+      int2,
       intHex2,
       floatNaN2,
       floatExp2,
@@ -18425,7 +18628,7 @@ var init_tags = __esm({
       floatExp,
       floatNaN,
       floatTime,
-      int: int2,
+      int,
       intHex,
       intOct,
       intTime,
@@ -20475,10 +20678,10 @@ function createScalarToken(value, context) {
     case "|":
     case ">": {
       const he = source.indexOf("\n");
-      const head2 = source.substring(0, he);
+      const head = source.substring(0, he);
       const body = source.substring(he + 1) + "\n";
       const props = [
-        { type: "block-scalar-header", offset, indent, source: head2 }
+        { type: "block-scalar-header", offset, indent, source: head }
       ];
       if (!addEndtoBlockProps(props, end))
         props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -20538,19 +20741,19 @@ function setScalarValue(token, value, context = {}) {
 }
 function setBlockScalarValue(token, source) {
   const he = source.indexOf("\n");
-  const head2 = source.substring(0, he);
+  const head = source.substring(0, he);
   const body = source.substring(he + 1) + "\n";
   if (token.type === "block-scalar") {
     const header2 = token.props[0];
     if (header2.type !== "block-scalar-header")
       throw new Error("Invalid block scalar header");
-    header2.source = head2;
+    header2.source = head;
     token.source = body;
   } else {
     const { offset } = token;
     const indent = "indent" in token ? token.indent : -1;
     const props = [
-      { type: "block-scalar-header", offset, indent, source: head2 }
+      { type: "block-scalar-header", offset, indent, source: head }
     ];
     if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
       props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -22520,209 +22723,6 @@ var init_browser = __esm({
     init_dist4();
     init_dist4();
     browser_default = dist_exports;
-  }
-});
-
-// node_modules/ajv-formats/dist/formats.js
-var require_formats = __commonJS({
-  "node_modules/ajv-formats/dist/formats.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate, compare2) {
-      return { validate, compare: compare2 };
-    }
-    exports.fullFormats = {
-      // date: http://tools.ietf.org/html/rfc3339#section-5.6
-      date: fmtDef(date, compareDate),
-      // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
-      time: fmtDef(getTime(true), compareTime),
-      "date-time": fmtDef(getDateTime(true), compareDateTime),
-      "iso-time": fmtDef(getTime(), compareIsoTime),
-      "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
-      // duration: https://tools.ietf.org/html/rfc3339#appendix-A
-      duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
-      uri,
-      "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
-      // uri-template: https://tools.ietf.org/html/rfc6570
-      "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
-      // For the source: https://gist.github.com/dperini/729294
-      // For test cases: https://mathiasbynens.be/demo/url-regex
-      url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
-      email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
-      hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
-      // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
-      ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
-      ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
-      regex,
-      // uuid: http://tools.ietf.org/html/rfc4122
-      uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
-      // JSON-pointer: https://tools.ietf.org/html/rfc6901
-      // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
-      "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
-      "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
-      // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
-      "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
-      // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
-      // byte: https://github.com/miguelmota/is-base64
-      byte,
-      // signed 32 bit integer
-      int32: { type: "number", validate: validateInt32 },
-      // signed 64 bit integer
-      int64: { type: "number", validate: validateInt64 },
-      // C-type float
-      float: { type: "number", validate: validateNumber },
-      // C-type double
-      double: { type: "number", validate: validateNumber },
-      // hint to the UI to hide input strings
-      password: true,
-      // unchecked string payload
-      binary: true
-    };
-    exports.fastFormats = {
-      ...exports.fullFormats,
-      date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
-      time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
-      "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
-      "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
-      "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
-      // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
-      uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
-      "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
-      // email (sources from jsen validator):
-      // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
-      // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
-      email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
-    };
-    exports.formatNames = Object.keys(exports.fullFormats);
-    function isLeapYear(year) {
-      return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-    }
-    var DATE2 = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
-    var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    function date(str2) {
-      const matches = DATE2.exec(str2);
-      if (!matches)
-        return false;
-      const year = +matches[1];
-      const month = +matches[2];
-      const day = +matches[3];
-      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
-    }
-    function compareDate(d1, d2) {
-      if (!(d1 && d2))
-        return void 0;
-      if (d1 > d2)
-        return 1;
-      if (d1 < d2)
-        return -1;
-      return 0;
-    }
-    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
-    function getTime(strictTimeZone) {
-      return function time2(str2) {
-        const matches = TIME.exec(str2);
-        if (!matches)
-          return false;
-        const hr = +matches[1];
-        const min = +matches[2];
-        const sec = +matches[3];
-        const tz = matches[4];
-        const tzSign = matches[5] === "-" ? -1 : 1;
-        const tzH = +(matches[6] || 0);
-        const tzM = +(matches[7] || 0);
-        if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
-          return false;
-        if (hr <= 23 && min <= 59 && sec < 60)
-          return true;
-        const utcMin = min - tzM * tzSign;
-        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
-        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
-      };
-    }
-    function compareTime(s1, s2) {
-      if (!(s1 && s2))
-        return void 0;
-      const t1 = (/* @__PURE__ */ new Date("2020-01-01T" + s1)).valueOf();
-      const t2 = (/* @__PURE__ */ new Date("2020-01-01T" + s2)).valueOf();
-      if (!(t1 && t2))
-        return void 0;
-      return t1 - t2;
-    }
-    function compareIsoTime(t1, t2) {
-      if (!(t1 && t2))
-        return void 0;
-      const a1 = TIME.exec(t1);
-      const a22 = TIME.exec(t2);
-      if (!(a1 && a22))
-        return void 0;
-      t1 = a1[1] + a1[2] + a1[3];
-      t2 = a22[1] + a22[2] + a22[3];
-      if (t1 > t2)
-        return 1;
-      if (t1 < t2)
-        return -1;
-      return 0;
-    }
-    var DATE_TIME_SEPARATOR = /t|\s/i;
-    function getDateTime(strictTimeZone) {
-      const time2 = getTime(strictTimeZone);
-      return function date_time(str2) {
-        const dateTime = str2.split(DATE_TIME_SEPARATOR);
-        return dateTime.length === 2 && date(dateTime[0]) && time2(dateTime[1]);
-      };
-    }
-    function compareDateTime(dt1, dt2) {
-      if (!(dt1 && dt2))
-        return void 0;
-      const d1 = new Date(dt1).valueOf();
-      const d2 = new Date(dt2).valueOf();
-      if (!(d1 && d2))
-        return void 0;
-      return d1 - d2;
-    }
-    function compareIsoDateTime(dt1, dt2) {
-      if (!(dt1 && dt2))
-        return void 0;
-      const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
-      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
-      const res = compareDate(d1, d2);
-      if (res === void 0)
-        return void 0;
-      return res || compareTime(t1, t2);
-    }
-    var NOT_URI_FRAGMENT = /\/|:/;
-    var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-    function uri(str2) {
-      return NOT_URI_FRAGMENT.test(str2) && URI.test(str2);
-    }
-    var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
-    function byte(str2) {
-      BYTE.lastIndex = 0;
-      return BYTE.test(str2);
-    }
-    var MIN_INT32 = -(2 ** 31);
-    var MAX_INT32 = 2 ** 31 - 1;
-    function validateInt32(value) {
-      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
-    }
-    function validateInt64(value) {
-      return Number.isInteger(value);
-    }
-    function validateNumber() {
-      return true;
-    }
-    var Z_ANCHOR = /[^\\]\\Z/;
-    function regex(str2) {
-      if (Z_ANCHOR.test(str2))
-        return false;
-      try {
-        new RegExp(str2);
-        return true;
-      } catch (e3) {
-        return false;
-      }
-    }
   }
 });
 
@@ -25883,9 +25883,9 @@ var require_utils = __commonJS({
         }
       }
       if (bestLength < 2) return hextets.join(":");
-      const head2 = hextets.slice(0, bestStart).join(":");
+      const head = hextets.slice(0, bestStart).join(":");
       const tail = hextets.slice(bestStart + bestLength).join(":");
-      return head2 + "::" + tail;
+      return head + "::" + tail;
     }
     function normalizeIPv6Address(input) {
       const compression = input.indexOf("::");
@@ -26564,7 +26564,7 @@ var require_fast_uri = __commonJS({
         normalizeString(uri, options);
       } else if (typeof uri === "object") {
         uri = /** @type {T} */
-        parse3(serialize(uri, options), options);
+        parse2(serialize(uri, options), options);
       }
       return uri;
     }
@@ -26607,8 +26607,8 @@ var require_fast_uri = __commonJS({
     function resolveComponent(base, relative4, options, skipNormalization) {
       const target2 = {};
       if (!skipNormalization) {
-        base = parse3(serialize(base, options), options);
-        relative4 = parse3(serialize(relative4, options), options);
+        base = parse2(serialize(base, options), options);
+        relative4 = parse2(serialize(relative4, options), options);
       }
       options = options || {};
       if (!options.tolerant && relative4.scheme) {
@@ -26926,7 +26926,7 @@ var require_fast_uri = __commonJS({
       }
       return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme };
     }
-    function parse3(uri, opts) {
+    function parse2(uri, opts) {
       return parseWithStatus(uri, opts).parsed;
     }
     function normalizeString(uri, opts) {
@@ -26963,7 +26963,7 @@ var require_fast_uri = __commonJS({
       resolveComponent,
       equal,
       serialize,
-      parse: parse3
+      parse: parse2
     };
     module.exports = fastUri;
     module.exports.default = fastUri;
@@ -27374,7 +27374,7 @@ var require_core = __commonJS({
       errorsText(errors = this.errors, { separator = ", ", dataVar = "data" } = {}) {
         if (!errors || errors.length === 0)
           return "No errors";
-        return errors.map((e3) => `${dataVar}${e3.instancePath} ${e3.message}`).reduce((text2, msg) => text2 + separator + msg);
+        return errors.map((e3) => `${dataVar}${e3.instancePath} ${e3.message}`).reduce((text, msg) => text + separator + msg);
       }
       $dataMetaSchema(metaSchema, keywordsJsonPointers) {
         const rules = this.RULES.all;
@@ -30606,30 +30606,15 @@ import { createHash } from "node:crypto";
 
 // src/cloudflare/budget.ts
 var DEFAULT_RATE_LIMIT = { requests: 1e3, windowSeconds: 300 };
-var MAX_TIMER_MS = 2 ** 31 - 1;
-var BudgetWaitTooLong = class extends Error {
-  constructor(waitMs, maxWaitMs) {
-    super(`the API's Ratelimit answer asks for no request for ${seconds(waitMs)}, longer than ztsync waits (${seconds(maxWaitMs)}: the longer of --retry-budget and the --rate-limit window)`);
-    this.waitMs = waitMs;
-    this.maxWaitMs = maxWaitMs;
-  }
-  waitMs;
-  maxWaitMs;
-  name = "BudgetWaitTooLong";
-};
-function seconds(ms) {
-  return `${Math.ceil(ms / 1e3)} s`;
-}
 var SYSTEM_CLOCK = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle2) => clearTimeout(handle2)
 };
 var RateBudget = class {
-  constructor(limit, clock = SYSTEM_CLOCK, { retryBudgetMs = 12e4 } = {}) {
+  constructor(limit, clock = SYSTEM_CLOCK) {
     this.limit = limit;
     this.clock = clock;
-    this.maxWaitMs = Math.min(MAX_TIMER_MS, Math.max(retryBudgetMs, limit.windowSeconds * 1e3));
   }
   limit;
   clock;
@@ -30651,8 +30636,6 @@ var RateBudget = class {
   #heldMs = 0;
   /** Since when requests have been waiting, while some are. */
   #heldSince;
-  /** The longest a request waits for what the server's Ratelimit asks; a longer wait fails it at once. */
-  maxWaitMs;
   /** Requests waiting for room right now. */
   get waiting() {
     return this.#queue.length;
@@ -30669,24 +30652,18 @@ var RateBudget = class {
   async acquire(signal) {
     const started = this.clock.now();
     const release = await new Promise((resolve7, reject) => {
-      const entry2 = {
-        grant: (release2) => {
-          signal?.removeEventListener("abort", leave);
-          resolve7(release2);
-        },
-        refuse: (error) => {
-          signal?.removeEventListener("abort", leave);
-          reject(error);
-        }
+      const granted = (release2) => {
+        signal?.removeEventListener("abort", leave);
+        resolve7(release2);
       };
       const leave = () => {
-        const at = this.#queue.indexOf(entry2);
+        const at = this.#queue.indexOf(granted);
         if (at < 0) return;
         this.#queue.splice(at, 1);
         this.#pump();
         reject(signal.reason);
       };
-      this.#queue.push(entry2);
+      this.#queue.push(granted);
       this.#pump();
       if (signal?.aborted) leave();
       else signal?.addEventListener("abort", leave, { once: true });
@@ -30701,9 +30678,9 @@ var RateBudget = class {
   }
   #observe(headers) {
     if (headers["retry-after"] !== void 0) return;
-    const text2 = String(headers["ratelimit"] ?? "");
-    const remaining = /\br=(\d+)/.exec(text2);
-    const reset = /\bt=(\d+)/.exec(text2);
+    const text = String(headers["ratelimit"] ?? "");
+    const remaining = /\br=(\d+)/.exec(text);
+    const reset = /\bt=(\d+)/.exec(text);
     this.#server = remaining && reset ? { left: Number(remaining[1]) - this.#inFlight, until: this.clock.now() + Number(reset[1]) * 1e3 } : void 0;
   }
   /** Whether the server's last word lets one more request go now; else when that may change (undefined: at an answer). */
@@ -30722,7 +30699,7 @@ var RateBudget = class {
     while (this.#queue.length > 0 && now >= this.#pausedUntil && counted() < this.limit.requests && this.#serverAllows(now).ok) {
       this.#inFlight++;
       if (this.#server) this.#server.left--;
-      this.#queue.shift().grant((headers) => {
+      this.#queue.shift()((headers) => {
         this.#answered.push(this.clock.now() + this.limit.windowSeconds * 1e3);
         this.#inFlight--;
         if (headers) this.#observe(headers);
@@ -30741,18 +30718,11 @@ var RateBudget = class {
     const times = clearAt.filter((t2) => t2 !== void 0);
     if (times.length === 0) return;
     const wakeAt = Math.max(...times);
-    if (wakeAt - now > this.maxWaitMs) {
-      const error = new BudgetWaitTooLong(wakeAt - now, this.maxWaitMs);
-      for (const waiting of this.#queue.splice(0)) waiting.refuse(error);
-      this.#heldMs += now - (this.#heldSince ?? now);
-      this.#heldSince = void 0;
-      return;
-    }
     this.#timer = this.clock.setTimeout(() => this.#pump(), Math.max(1, wakeAt - now));
   }
 };
-function parseRateLimitSetting(text2) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
+function parseRateLimitSetting(text) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
   const limit = match && { requests: Number(match[1]), windowSeconds: Number(match[2]) };
   return limit && limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
 }
@@ -30763,21 +30733,7 @@ import { setTimeout as delay2 } from "node:timers/promises";
 
 // src/cloudflare/credentials.ts
 var DEFAULT_API_BASE = "https://api.cloudflare.com/client/v4";
-var SECRET_ENV = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "ZTSYNC_EMULATOR_TOKEN"];
-var CREDENTIAL_PREFIX = "CLOUDFLARE_API_TOKEN_";
-function mayHoldToken(name, declared) {
-  if (isRunnerVariable(name)) return false;
-  return name === "CLOUDFLARE_API_TOKEN" || name.startsWith(CREDENTIAL_PREFIX) && name.length > CREDENTIAL_PREFIX.length || declared.includes(name);
-}
-function isRunnerVariable(name) {
-  return /^(GITHUB|ACTIONS|RUNNER)_/.test(name);
-}
-function tokenFromEnv(env, name, declared) {
-  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}${isRunnerVariable(name) ? "" : `, or declare it with --credentials-env ${name}`})`);
-  const token = env[name]?.trim();
-  if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);
-  return { kind: "token", token: wellFormed(name, token) };
-}
+var SECRET_ENV = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "ZTSYNC_EMULATOR_TOKEN"];
 function credentialsFromEnv(env) {
   const token = env.CLOUDFLARE_API_TOKEN?.trim();
   if (token) return { kind: "token", token: wellFormed("CLOUDFLARE_API_TOKEN", token) };
@@ -30788,41 +30744,29 @@ function credentialsFromEnv(env) {
   throw new UsageError("no Cloudflare credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_KEY with CLOUDFLARE_EMAIL)");
 }
 function wellFormed(variable, value) {
-  const wrong = malformation(value);
-  if (wrong) throw new UsageError(`${variable} is malformed: ${wrong}`);
-  return value;
-}
-function malformation(value) {
   const bad = [...value].findIndex((ch2) => !/^[\x21-\x7e]$/.test(ch2));
-  if (bad < 0) return void 0;
-  const ch = [...value][bad];
+  if (bad < 0) return value;
+  const ch = value[bad];
   const what = ch === "\n" || ch === "\r" ? "a line break" : /\s/.test(ch) ? "a space" : `the character U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
-  return `it contains ${what} at character ${bad + 1}; a credential is one word of visible ASCII characters (check for a stray paste or quotes)`;
+  throw new UsageError(`${variable} is malformed: it contains ${what} at character ${bad + 1}; a credential is one word of visible ASCII characters (check for a stray paste or quotes)`);
 }
 function authHeaders(credentials) {
   return credentials.kind === "token" ? { authorization: `Bearer ${credentials.token}` } : { "x-auth-email": credentials.email, "x-auth-key": credentials.key };
 }
 function secretsOf(credentials) {
-  return credentials.kind === "token" ? [credentials.token] : [credentials.key];
+  return credentials.kind === "token" ? [credentials.token] : [credentials.key, credentials.email];
 }
-function secretsFromEnv(env, declared = []) {
-  const names = /* @__PURE__ */ new Set([...SECRET_ENV, ...declared, ...Object.keys(env).filter((name) => mayHoldToken(name, []))]);
-  return [...names].flatMap((name) => {
+function secretsFromEnv(env) {
+  return SECRET_ENV.flatMap((name) => {
     const value = env[name];
     return value ? [value, value.trim()] : [];
   });
 }
-var MIN_SECRET_LENGTH = 8;
+var MIN_MASKED_LENGTH = 4;
 var MASK = "***";
-function maskSecrets(text2, secrets) {
+function maskSecrets(text, secrets) {
   const pattern = secretPattern(secrets);
-  return pattern ? text2.replace(pattern, MASK) : text2;
-}
-function holdsSecret(text2, secrets) {
-  const pattern = secretPattern(secrets);
-  if (!pattern) return false;
-  pattern.lastIndex = 0;
-  return pattern.test(text2);
+  return pattern ? text.replace(pattern, MASK) : text;
 }
 var patterns = /* @__PURE__ */ new Map();
 function secretPattern(secrets) {
@@ -30831,30 +30775,14 @@ function secretPattern(secrets) {
   if (pattern !== void 0) return pattern;
   const forms = /* @__PURE__ */ new Set();
   for (const secret of secrets) {
-    if (secret.trim().length < MIN_SECRET_LENGTH) continue;
-    for (const form of secretForms(secret)) {
-      if (form.trim().length >= MIN_SECRET_LENGTH) forms.add(form);
+    for (const form of [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/)]) {
+      if (form.trim().length >= MIN_MASKED_LENGTH) forms.add(form);
     }
   }
   const alternatives = [...forms].sort((a3, b2) => b2.length - a3.length).map((form) => [...form].map(escapeRegExp).join("\\\\?"));
-  pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "gi") : null;
+  pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "g") : null;
   patterns.set(key, pattern);
   return pattern;
-}
-function secretForms(secret) {
-  const bytes = Buffer.from(secret, "utf8");
-  return [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/), bytes.toString("hex"), ...base64Cores(bytes)];
-}
-function base64Cores(bytes) {
-  const cores = [];
-  for (let before = 0; before < 3; before++) {
-    const padded = Buffer.concat([Buffer.alloc(before), bytes]);
-    const text2 = padded.toString("base64").replace(/=+$/, "");
-    const start = Math.ceil(before * 4 / 3);
-    const core = text2.slice(start, padded.length % 3 === 0 ? text2.length : text2.length - 1);
-    cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
-  }
-  return cores;
 }
 function escapeRegExp(ch) {
   return ch.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
@@ -30865,12 +30793,12 @@ function refusalAdvice(credentials, variables = [""]) {
   return `check that ${which}, and that it has "Access: Organizations, Identity Providers, and Groups" Read (for plan) or Write (for apply) on every account and zone in the config`;
 }
 function checkedApiBase(raw) {
-  const text2 = (raw ?? "").trim() || DEFAULT_API_BASE;
+  const text = (raw ?? "").trim() || DEFAULT_API_BASE;
   let url;
   try {
-    url = new URL(text2);
+    url = new URL(text);
   } catch {
-    throw new UsageError(`the API base URL "${text2}" is not a URL`);
+    throw new UsageError(`the API base URL "${text}" is not a URL`);
   }
   if (url.username || url.password) throw new UsageError("the API base URL must not carry a user name or password");
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`the API base URL must be http(s), not ${url.protocol}`);
@@ -31012,13 +30940,9 @@ var CloudflareClient = class {
   get refusal() {
     return this.#refusal;
   }
-  /** Which kind of credential this client holds, and for a Global API key its email (never the secret). */
-  get principal() {
-    return this.#credentials.kind === "token" ? { kind: "token" } : { kind: "key", email: this.#credentials.email };
-  }
   /** Mask this client's credentials out of a text (server messages echo requests, headers included). */
-  mask(text2) {
-    return maskSecrets(text2, secretsOf(this.#credentials));
+  mask(text) {
+    return maskSecrets(text, secretsOf(this.#credentials));
   }
   get(path) {
     return this.request("GET", path);
@@ -31029,7 +30953,7 @@ var CloudflareClient = class {
   post(path, body, options = {}) {
     return this.request("POST", path, { body, idempotent: options.idempotent ?? false });
   }
-  async request(method, path, { body, idempotent = method !== "POST", retry, probe = false } = {}) {
+  async request(method, path, { body, idempotent = method !== "POST", retry } = {}) {
     if (method !== "GET" && this.#options.readOnly) {
       throw new Error(`internal: ${method} ${path} attempted by a read-only client (plan never writes)`);
     }
@@ -31038,7 +30962,7 @@ var CloudflareClient = class {
     for (; ; ) {
       if (this.#refusal) throw this.#refusal;
       try {
-        return await this.#send(got2, method, path, body, run, probe);
+        return await this.#send(got2, method, path, body, run);
       } catch (err) {
         if (!isWorthRetrying(err, idempotent) || !await run.again(err)) throw err;
       }
@@ -31057,14 +30981,13 @@ var CloudflareClient = class {
       }
     });
   }
-  async #send(got2, method, path, body, run, probe = false) {
+  async #send(got2, method, path, body, run) {
     const url = apiUrl(this.apiBase, path);
     const queuedFrom = this.#options.now();
     let release;
     try {
       release = await this.budget?.acquire(this.#stop.signal);
-    } catch (err) {
-      if (err instanceof BudgetWaitTooLong) throw new CloudflareApiError({ kind: "stopped", method, path, detail: `not sent: ${err.message}` });
+    } catch {
       throw new CloudflareApiError({ kind: "stopped", method, path, detail: "not sent: the run was stopped while this request waited for the rate budget" });
     }
     run.queued(this.#options.now() - queuedFrom);
@@ -31083,14 +31006,14 @@ var CloudflareClient = class {
       });
     } catch (err) {
       release?.();
-      throw fromTransportError(err, method, path, (text2) => this.mask(text2));
+      throw fromTransportError(err, method, path, (text) => this.mask(text));
     }
     release?.(response.headers);
     const envelope = parseEnvelope(response.body);
     const status = response.statusCode;
     const cfRay = headerText(response.headers["cf-ray"]);
     if (status >= 200 && status < 300 && envelope && envelope.success !== false) {
-      return { status, result: envelope.result, ...envelope.result_info !== void 0 ? { resultInfo: envelope.result_info } : {} };
+      return { status, result: envelope.result };
     }
     const init2 = {
       kind: envelope || status >= 300 ? "http" : "invalid-response",
@@ -31103,7 +31026,7 @@ var CloudflareClient = class {
       detail: envelope ? void 0 : this.#notTheApi(contentTypeOf(headerText(response.headers["content-type"]))),
       fromEnvelope: Boolean(envelope)
     };
-    if (envelope && status === 401 && !probe) {
+    if (envelope && status === 401) {
       this.#refusal ??= new CredentialRefusedError(init2);
       throw this.#refusal;
     }
@@ -31225,10 +31148,9 @@ function explainRefusal(refusal, where = () => void 0) {
 var ClientPool = class {
   apiBase;
   #options;
-  /** By variable ('' for the default credentials): each variable's client fails or is refused on its own. */
+  /** By a hash of the credential, so that two variables holding one token share its budget. */
   #clients = /* @__PURE__ */ new Map();
-  /** By a hash of the credential, so that two variables holding one token share its paced budget. */
-  #budgets = /* @__PURE__ */ new Map();
+  #byName = /* @__PURE__ */ new Map();
   #credentials = /* @__PURE__ */ new Map();
   #secrets = /* @__PURE__ */ new Set();
   #retriesStopped = false;
@@ -31236,28 +31158,23 @@ var ClientPool = class {
     this.apiBase = checkedApiBase(options.apiBase);
     this.#options = options;
   }
-  /**
-   * The client of a target: its credentials_env's token, or the default credentials (CLOUDFLARE_API_TOKEN …).
-   * One client per variable, so that what one client meets (a refusal, a failure) never says that two variables
-   * hold the same token; the budget they spend is one, as the API counts it.
-   */
+  /** The client of a target: its credentials_env's token, or the default credentials (CLOUDFLARE_API_TOKEN …). */
   for(credentialsEnv) {
     const name = credentialsEnv ?? "";
-    const known = this.#clients.get(name);
+    const known = this.#byName.get(name);
     if (known) return known;
-    const credentials = credentialsEnv === void 0 ? credentialsFromEnv(this.#options.env) : tokenFromEnv(this.#options.env, credentialsEnv, this.#options.credentialVariables ?? []);
-    const { env: _env, rateLimit, credentialVariables: _declared, ...clientOptions2 } = this.#options;
-    let budget;
-    if (rateLimit) {
-      const key = fingerprint(credentials);
-      budget = this.#budgets.get(key) ?? new RateBudget(rateLimit, void 0, { retryBudgetMs: clientOptions2.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS });
-      this.#budgets.set(key, budget);
+    const credentials = credentialsEnv === void 0 ? credentialsFromEnv(this.#options.env) : tokenFrom(this.#options.env, credentialsEnv);
+    const key = fingerprint(credentials);
+    let client = this.#clients.get(key);
+    if (!client) {
+      const { env: _env, rateLimit, ...clientOptions2 } = this.#options;
+      client = new CloudflareClient({ ...clientOptions2, credentials, ...rateLimit ? { budget: new RateBudget(rateLimit) } : {} });
+      if (this.#retriesStopped) client.stopRetrying();
+      this.#clients.set(key, client);
+      this.#credentials.set(client, credentials);
+      this.#secrets.add(credentials.kind === "token" ? credentials.token : credentials.key);
     }
-    const client = new CloudflareClient({ ...clientOptions2, credentials, ...budget ? { budget } : {} });
-    if (this.#retriesStopped) client.stopRetrying();
-    this.#clients.set(name, client);
-    this.#credentials.set(client, credentials);
-    this.#secrets.add(credentials.kind === "token" ? credentials.token : credentials.key);
+    this.#byName.set(name, client);
     return client;
   }
   /** Ctrl-C: every client, made or to be made, starts no new retry (see CloudflareClient.stopRetrying). */
@@ -31269,14 +31186,15 @@ var ClientPool = class {
   secrets() {
     return [...this.#secrets];
   }
-  /** Each refused variable's credential once (the default credentials as ''), in the order targets first named them. */
+  /** Each refused credential once, with the variables that hold it (in the order targets first named them). */
   refusals() {
-    return [...this.#clients].flatMap(([name, client]) => {
+    return this.clients.flatMap((client) => {
       if (!client.refusal) return [];
-      return [{ error: client.refusal, byDefault: name === "", variables: name ? [name] : [], advice: refusalAdvice(this.#credentials.get(client), [name]) }];
+      const names = [...this.#byName].filter(([, c4]) => c4 === client).map(([name]) => name);
+      return [{ error: client.refusal, byDefault: names.includes(""), variables: names.filter(Boolean), advice: refusalAdvice(this.#credentials.get(client), names) }];
     });
   }
-  /** Every client made so far (one per variable). */
+  /** Every client made so far (one per distinct credential). */
   get clients() {
     return [...this.#clients.values()];
   }
@@ -31284,9 +31202,14 @@ var ClientPool = class {
 function clientFor(clients, credentialsEnv) {
   return clients instanceof ClientPool ? clients.for(credentialsEnv) : clients;
 }
+function tokenFrom(env, name) {
+  const token = env[name]?.trim();
+  if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);
+  return { kind: "token", token };
+}
 function fingerprint(credentials) {
-  const text2 = credentials.kind === "token" ? `token:${credentials.token}` : `key:${credentials.email}:${credentials.key}`;
-  return createHash("sha256").update(text2).digest("hex");
+  const text = credentials.kind === "token" ? `token:${credentials.token}` : `key:${credentials.email}:${credentials.key}`;
+  return createHash("sha256").update(text).digest("hex");
 }
 
 // src/cloudflare/endpoints.ts
@@ -31348,8 +31271,7 @@ var duration = (units = "go", bounds = {}) => ({
   units,
   ...bounds
 });
-var int = (bounds = {}) => ({ kind: "integer", ...bounds });
-var setOf = (items, format) => ({ kind: "set", items, ...format ? { format } : {} });
+var setOf = (items) => ({ kind: "set", items });
 var ALL2 = SCOPES;
 var ACCOUNT = ["account"];
 var WRITABLE = /* @__PURE__ */ new WeakMap();
@@ -31395,17 +31317,6 @@ function setPath(obj, path, value) {
     cur = cur[key];
   }
   cur[keys[keys.length - 1]] = value;
-}
-function groupOf(spec, field) {
-  const dot = field.path.indexOf(".");
-  return dot < 0 ? void 0 : spec.groups.find((g2) => g2.path === field.path.slice(0, dot));
-}
-function groupFields(spec, group, scope) {
-  return (scope ? writableFields(spec, scope) : spec.fields).filter((f2) => f2.path.startsWith(group + "."));
-}
-function lockedFor(rule, createdAt) {
-  const created = typeof createdAt === "string" ? Date.parse(createdAt) : NaN;
-  return !Number.isNaN(created) && created >= Date.parse(rule.createdOnOrAfter);
 }
 function isUnsetForRule(value) {
   return value === void 0 || value === null || value === "" || Array.isArray(value) && value.length === 0;
@@ -31649,21 +31560,21 @@ var MIN_DURATION_NANOS = -(2n ** 63n);
 var MAX_DURATION_TEXT = "2562047h47m16.854775807s";
 var PARSED = { go: /* @__PURE__ */ new Map(), "minutes-hours": /* @__PURE__ */ new Map() };
 var MEMO_SIZE = 1024;
-function parseDuration(text2, units = "go") {
+function parseDuration(text, units = "go") {
   const memo = PARSED[units];
-  if (memo.has(text2)) return memo.get(text2);
-  const nanos = parseUnbounded(text2, units);
+  if (memo.has(text)) return memo.get(text);
+  const nanos = parseUnbounded(text, units);
   const result = nanos !== void 0 && nanos >= MIN_DURATION_NANOS && nanos <= MAX_DURATION_NANOS ? nanos : void 0;
   if (memo.size >= MEMO_SIZE) memo.clear();
-  memo.set(text2, result);
+  memo.set(text, result);
   return result;
 }
-function isBeyondGoRange(text2, units = "go") {
-  return parseUnbounded(text2, units) !== void 0 && parseDuration(text2, units) === void 0;
+function isBeyondGoRange(text, units = "go") {
+  return parseUnbounded(text, units) !== void 0 && parseDuration(text, units) === void 0;
 }
-function parseUnbounded(text2, units) {
-  if (typeof text2 !== "string") return void 0;
-  let rest = text2;
+function parseUnbounded(text, units) {
+  if (typeof text !== "string") return void 0;
+  let rest = text;
   let sign = 1n;
   if (rest.startsWith("-") || rest.startsWith("+")) {
     if (rest[0] === "-") sign = -1n;
@@ -31686,8 +31597,8 @@ function parseUnbounded(text2, units) {
   return sign * total;
 }
 function scaled(number2, scale) {
-  const [whole2, fraction = ""] = number2.split(".");
-  const wholePart = BigInt(whole2 || "0") * scale;
+  const [whole, fraction = ""] = number2.split(".");
+  const wholePart = BigInt(whole || "0") * scale;
   if (!fraction) return wholePart;
   const denominator = 10n ** BigInt(fraction.length);
   return wholePart + BigInt(fraction) * scale / denominator;
@@ -31710,61 +31621,47 @@ function formatDuration(nanos) {
   return negative ? "-" + out : out;
 }
 function decimal(n3, size) {
-  const whole2 = n3 / size;
+  const whole = n3 / size;
   const rest = n3 % size;
-  if (rest === 0n) return String(whole2);
+  if (rest === 0n) return String(whole);
   const digits = String(size).length - 1;
-  return `${whole2}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
+  return `${whole}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
 }
 
 // src/resources/normalize.ts
 D([e2]);
-var lower = (text2) => text2.toLowerCase();
+var lower = (text) => text.toLowerCase();
 var HEX = /* @__PURE__ */ new Map();
 var MEMO_SIZE2 = 4096;
-function hexColour(text2) {
-  if (HEX.has(text2)) return HEX.get(text2);
-  const colour = q(text2);
+function hexColour(text) {
+  if (HEX.has(text)) return HEX.get(text);
+  const colour = q(text);
   const hex2 = colour.isValid() ? colour.toHex() : void 0;
   if (HEX.size >= MEMO_SIZE2) HEX.clear();
-  HEX.set(text2, hex2);
+  HEX.set(text, hex2);
   return hex2;
 }
 var FORMATS = {
   uuid: { compared: lower, sent: lower },
   // DNS names are case-insensitive, and a trailing dot names the same host.
-  hostname: { compared: (text2) => lower(text2).replace(/\.$/, "") },
+  hostname: { compared: (text) => lower(text).replace(/\.$/, "") },
   // #C5ED1B, #c5ed1bff and a colour word naming the same colour are one colour.
   color: {
-    compared: (text2) => hexColour(text2) ?? lower(text2.trim()),
-    problem: (text2) => hexColour(text2) !== void 0 ? void 0 : `${JSON.stringify(text2)} is not a CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a colour name)`
+    compared: (text) => hexColour(text) ?? lower(text.trim()),
+    advice: (text) => hexColour(text) !== void 0 ? void 0 : `${JSON.stringify(text)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`
   },
-  uri: { compared: (text2) => text2, problem: logoPathProblem },
-  text: { compared: (text2) => text2, problem: (text2) => HTML.test(text2) ? `${JSON.stringify(text2)} holds HTML (${HTML.exec(text2)[0]}…): the login page shows plain text` : void 0 }
-};
-var HTML = /<[a-z!/?][^\s>]{0,15}/i;
-function logoPathProblem(text2) {
-  const shown = JSON.stringify(text2);
-  if (/^[a-z][a-z0-9+.-]*:/i.test(text2)) {
-    if (!/^https:/i.test(text2)) return `${shown} is neither an https: URL nor a relative path`;
-    let url;
-    try {
-      url = new URL(text2);
-    } catch {
-      return `${shown} is not a URL`;
-    }
-    return url.username || url.password ? `${shown} carries a user name or password` : void 0;
+  uri: {
+    compared: (text) => text,
+    advice: (text) => /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^https?:\/\//i.test(text) ? `${JSON.stringify(text)} is neither an http(s) URL nor a path; the API may refuse it` : void 0
   }
-  if (/^[\\/]{2}/.test(text2)) return `${shown} leads to another host (no scheme): write an https: URL`;
-  return void 0;
-}
+};
 function sentValue(field, value) {
   const rule = field.type.kind === "string" && field.type.format ? FORMATS[field.type.format] : void 0;
   return rule?.sent && typeof value === "string" ? rule.sent(value) : value;
 }
-function formatProblem(field, value) {
+function formatAdvice(field, value) {
   const rule = field.type.kind === "string" && field.type.format ? FORMATS[field.type.format] : void 0;
-  return rule?.problem && typeof value === "string" && value !== "" ? rule.problem(value) : void 0;
+  return rule?.advice && typeof value === "string" && value !== "" ? rule.advice(value) : void 0;
 }
 function normalize(field, value) {
   if (value === null || value === void 0) {
@@ -31781,8 +31678,6 @@ function normalize(field, value) {
     }
     case "enum":
       return value === "" ? void 0 : value;
-    case "integer":
-      return value;
     case "duration": {
       if (value === "") return void 0;
       const nanos = typeof value === "string" ? parseDuration(value) : void 0;
@@ -31790,9 +31685,7 @@ function normalize(field, value) {
     }
     case "set": {
       if (!Array.isArray(value) || value.length === 0) return Array.isArray(value) ? void 0 : value;
-      const rule = field.type.format && FORMATS[field.type.format];
-      const items = rule ? value.map((item) => typeof item === "string" ? rule.compared(item) : item) : value;
-      return [...new Set(items)].sort(compareScalars);
+      return [...new Set(value)].sort(compareScalars);
     }
   }
 }
@@ -31844,22 +31737,25 @@ var SHORT = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
 function escape2(char) {
   return SHORT[char] ?? [...Array(char.length).keys()].map((i3) => `\\u${char.charCodeAt(i3).toString(16).padStart(4, "0")}`).join("");
 }
-function visible(text2) {
-  return text2.replace(UNSAFE, escape2);
+function visible(text) {
+  return text.replace(UNSAFE, escape2);
 }
-function visibleLines(text2) {
-  return text2.replace(UNSAFE_BUT_NEWLINE, escape2);
+function visibleLines(text) {
+  return text.replace(UNSAFE_BUT_NEWLINE, escape2);
 }
 
 // src/plan/model.ts
 var PLAN_FORMAT_VERSION = "1";
 var READABLE_FORMAT_VERSIONS = [PLAN_FORMAT_VERSION];
-var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], select: null, only: null, config_commit: null, config_dirty: false };
+var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], only: null, config_commit: null, config_dirty: false };
 function summarize(targets) {
-  const summary3 = { create: 0, update: 0, noop: 0, error: 0 };
+  const summary3 = { create: 0, update: 0, noop: 0, error: 0, weakens: 0 };
   for (const target2 of targets) {
     if (target2.error) summary3.error++;
-    else for (const resource of target2.resources) summary3[resource.action]++;
+    for (const resource of target2.resources) {
+      summary3[resource.action]++;
+      summary3.weakens += resource.changes.filter((c4) => c4.weakens !== void 0).length;
+    }
   }
   return summary3;
 }
@@ -31881,10 +31777,34 @@ function hasChanges(plan) {
   return plan.summary.create + plan.summary.update > 0;
 }
 function targetChanges(target2) {
-  return !target2.error && target2.resources.some((r2) => r2.action !== "noop");
+  return target2.resources.some((r2) => r2.action !== "noop");
+}
+function targetName(target2) {
+  return target2.name ?? target2.description ?? null;
+}
+var NAME_SHOWN_MAX = 80;
+function shortName(name) {
+  const chars = [...name];
+  return chars.length <= NAME_SHOWN_MAX ? name : `${chars.slice(0, NAME_SHOWN_MAX - 1).join("")}…`;
 }
 function targetLabel(target2) {
-  return visible(`${target2.scope} ${target2.id}${target2.description ? ` (${target2.description})` : ""}`);
+  const name = targetName(target2);
+  return visible(`${target2.scope} ${target2.id}${name ? ` (${shortName(name)})` : ""}`);
+}
+function findTarget(plan, scope, id) {
+  return plan.targets.find((t2) => t2.scope === scope && t2.id === id);
+}
+function driftedTargets(plan) {
+  return plan.targets.filter((t2) => t2.resources.some((r2) => r2.action === "update"));
+}
+function securityDrift(plan) {
+  const found = [];
+  for (const target2 of plan.targets) {
+    for (const resource of target2.resources) {
+      for (const change of resource.changes) if (change.weakens !== void 0) found.push({ target: target2, resource, change });
+    }
+  }
+  return found;
 }
 function isUnset(change) {
   return change.after === null;
@@ -31903,110 +31823,13 @@ var PLAN_KEYS = {
   change_budget: true,
   coverage: true,
   baseline: true,
-  unused_allowances: true,
   summary: true,
   checksum: true
 };
-var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
-var TARGET_KEYS = { scope: true, id: true, description: true, labels: true, source: true, credentials_env: true, resources: true, error: true, attribution: true };
+var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, only: true, config_commit: true, config_dirty: true };
+var TARGET_KEYS = { scope: true, id: true, description: true, name: true, source: true, credentials_env: true, resources: true, error: true };
 var RESOURCE_KEYS = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
-var CHANGE_KEYS = { path: true, before: true, after: true, source: true, origin: true };
-var CONTEXTS = {
-  dash: "in the dashboard",
-  api_token: "with an API token",
-  api_key: "with a Global API key",
-  oauth: "through OAuth",
-  api: "through the API",
-  origin_ca_key: "with an Origin CA key"
-};
-function describeAttributedChange(change) {
-  if (change.by_ztsync) return visible(`changed with ztsync's own ${change.token === null ? "credential" : `token ${JSON.stringify(change.token)}`}, ${utcMinute(change.at)}`);
-  const how = change.context ? ` ${CONTEXTS[change.context] ?? `via ${change.context}`}` : "";
-  return visible(`changed by ${whoChanged(change)}${how}, ${utcMinute(change.at)}`);
-}
-function whoChanged({ actor_type, email, token }) {
-  if (actor_type === "system") return "Cloudflare (system)";
-  if (actor_type === "cloudflare_admin") return `Cloudflare staff${email ? ` (${email})` : ""}`;
-  return email ?? (token === null ? `an unnamed ${actor_type}` : `token ${JSON.stringify(token)}`);
-}
-function utcMinute(iso) {
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-function attributionLine(attribution) {
-  if (attribution.status === "unavailable") return visible(`attribution unavailable: ${attribution.reason}`);
-  return attribution.changes.map((c4) => `${c4.resource}: ${describeAttributedChange(c4)}`).join("; ");
-}
-
-// src/apply/body.ts
-var REPORTED_ONLY = /* @__PURE__ */ new WeakMap();
-function reportedOnlyPaths(spec) {
-  let paths = REPORTED_ONLY.get(spec);
-  if (!paths) {
-    const readOnly = spec.fields.filter((f2) => f2.readOnly).map((f2) => f2.liveKey ?? f2.path);
-    const reportedAs = spec.fields.filter((f2) => !f2.readOnly && f2.liveKey && f2.liveKey !== f2.path).map((f2) => f2.liveKey);
-    REPORTED_ONLY.set(spec, paths = [.../* @__PURE__ */ new Set([...readOnly, ...reportedAs])]);
-  }
-  return paths;
-}
-function finishBody(spec, body, scope, desired = {}) {
-  for (const path of reportedOnlyPaths(spec)) removeAt(body, pathKeys(path));
-  if (scope === void 0) return body;
-  for (const group of spec.groups) {
-    const members = groupFields(spec, group.path, scope);
-    if (members.length === 0) continue;
-    if (members.every((f2) => f2.path in desired && desired[f2.path] === null)) {
-      body[group.path] = null;
-      continue;
-    }
-    const given = body[group.path];
-    if (!group.whole || !isPlainObject3(given)) continue;
-    for (const field of members) {
-      const key = pathKeys(field.path).slice(1).join(".");
-      if (given[key] !== void 0 && given[key] !== null) continue;
-      if (desired[field.path] !== void 0 && desired[field.path] !== null) given[key] = desired[field.path];
-      else if (field.type.kind === "boolean") given[key] = false;
-    }
-  }
-  return body;
-}
-function removeAt(obj, keys) {
-  const [key, ...rest] = keys;
-  if (!(key in obj)) return;
-  if (rest.length === 0) return void delete obj[key];
-  const next = obj[key];
-  if (!isPlainObject3(next)) return;
-  removeAt(next, rest);
-  if (Object.keys(next).length === 0) delete obj[key];
-}
-function liveBody(spec, scope, live) {
-  const body = spec.keepsUnknownLiveFields ? unknownFields(spec, live) : {};
-  for (const field of writableFields(spec, scope)) {
-    const value = liveValue(field, live);
-    if (value !== void 0 && value !== null) setPath(body, field.path, value);
-  }
-  return finishBody(spec, body, scope);
-}
-function unknownFields(spec, live, prefix = "") {
-  const out = {};
-  for (const [key, value] of Object.entries(live)) {
-    const path = prefix + key;
-    if (value === null || value === void 0 || fieldByPath(spec, path) || spec.fields.some((f2) => f2.liveKey === path)) continue;
-    if (spec.groups.some((g2) => g2.path === path)) {
-      if (!isPlainObject3(value)) continue;
-      const nested = unknownFields(spec, value, path + ".");
-      if (Object.keys(nested).length > 0) out[key] = nested;
-      continue;
-    }
-    out[key] = structuredClone(value);
-  }
-  return out;
-}
-function createBody(spec, scope, values, desired = {}) {
-  const body = {};
-  for (const { path, value } of values) setPath(body, path, value);
-  return finishBody(spec, body, scope, Object.fromEntries(Object.entries(desired).filter(([, v2]) => v2 !== null)));
-}
+var CHANGE_KEYS = { path: true, before: true, after: true, source: true, origin: true, weakens: true };
 
 // src/resources/doh.ts
 var doh = {
@@ -32034,47 +31857,22 @@ var WARP_SESSION_REQUIRED = {
   code: 12130,
   message: "access.api.error.invalid_request: allow_authenticate_via_warp cannot be set if the Warp Auth Session Duration is not set for the account"
 };
-var STRICT_SERVICE_TOKEN_AUTH_LOCKED = {
-  code: 12132,
-  message: "access.api.error.invalid_request: strict_service_token_auth cannot be disabled for organizations created on or after 2026-10-05"
-};
 var AUTHENTICATORS = ["totp", "biometrics", "security_key", "piv_key", "ssh_fido2_key"];
 var organization = {
   type: "organization",
   description: "Zero Trust organization settings: login design, sessions, MFA, WARP authentication, unmatched-request policy and the dashboard lock.",
   scopes: ALL2,
-  defaultsNeedOwnSection: true,
   keepsUnknownLiveFields: true,
   groups: [
     { path: "login_design", description: "How the Access login page looks." },
     { path: "custom_pages", description: "Custom pages shown when access is denied (update only: the create call does not take them)." },
     { path: "mfa_config", description: "Configures multi-factor authentication (MFA) settings for an organization." },
-    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." },
-    {
-      path: "service_token_inactivity",
-      whole: true,
-      description: "What happens to service tokens no policy references and that have not authenticated for inactivity_threshold_days (every service token of the account). The API takes the three fields only together."
-    }
+    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." }
   ],
   rules: [
     { when: "allow_authenticate_via_warp", requires: ["warp_auth_session_duration"], apiError: WARP_SESSION_REQUIRED },
     // Documented on the field: MFA must be set up first.
     { when: "mfa_required_for_all_apps", requires: ["mfa_config.allowed_authenticators", "mfa_config.session_duration"] }
-  ],
-  removed: [
-    { path: "mfa_configuration_allowed", removedOn: "2026-03-05", note: "it was in the spec from 2026-02-20 and left the official SDK on 2026-03-05; the Terraform provider still carries it" }
-  ],
-  locked: [
-    {
-      name: "strict-service-token-auth-required",
-      field: "strict_service_token_auth",
-      refused: false,
-      lockedAs: true,
-      createdOnOrAfter: "2026-10-05",
-      createdAt: "created_at",
-      why: "organizations created on or after 2026-10-05 have strict_service_token_auth on and cannot turn it off",
-      apiError: STRICT_SERVICE_TOKEN_AUTH_LOCKED
-    }
   ],
   fields: [
     { path: "name", type: str(), scopes: ALL2, requiredOnCreate: true, description: "The name of your Zero Trust organization.", example: "Widget Corps Internal Applications" },
@@ -32084,12 +31882,12 @@ var organization = {
     { path: "custom_pages.forbidden", type: str(), scopes: ACCOUNT, onCreate: false, description: "The uid of the custom page to use when a user is denied access after failing a non-identity rule." },
     { path: "custom_pages.identity_denied", type: str(), scopes: ACCOUNT, onCreate: false, description: "The uid of the custom page to use when a user is denied access." },
     { path: "deny_unmatched_requests", type: bool(), scopes: ALL2, description: "Deny all requests to Cloudflare-protected resources that lack an associated Access application." },
-    { path: "deny_unmatched_requests_exempted_zone_names", type: setOf("string", "hostname"), scopes: ALL2, description: "Zone names exempt from deny_unmatched_requests (compared as a set, without regard to case).", example: ["example.com"] },
+    { path: "deny_unmatched_requests_exempted_zone_names", type: setOf("string"), scopes: ALL2, description: "Zone names exempt from deny_unmatched_requests (compared as a set).", example: ["example.com"] },
     { path: "is_ui_read_only", type: bool(), scopes: ALL2, description: "Lock all settings as read-only in the dashboard, regardless of user permission; changes then come only through the API." },
     { path: "ui_read_only_toggle_reason", type: str(), scopes: ALL2, description: "Why the dashboard read-only lock is being toggled." },
     { path: "login_design.background_color", type: str("color"), scopes: ALL2, description: "The background color on your login page.", example: "#c5ed1b" },
-    { path: "login_design.footer_text", type: str("text"), scopes: ALL2, description: "The text at the bottom of your login page." },
-    { path: "login_design.header_text", type: str("text"), scopes: ALL2, description: "The text at the top of your login page." },
+    { path: "login_design.footer_text", type: str(), scopes: ALL2, description: "The text at the bottom of your login page." },
+    { path: "login_design.header_text", type: str(), scopes: ALL2, description: "The text at the top of your login page." },
     { path: "login_design.logo_path", type: str("uri"), scopes: ALL2, description: "The URL of the logo on your login page." },
     { path: "login_design.text_color", type: str("color"), scopes: ALL2, description: "The text color on your login page.", example: "#c5ed1b" },
     { path: "mfa_config.allowed_authenticators", type: setOf(AUTHENTICATORS), scopes: ACCOUNT, description: "The MFA methods users can authenticate with (compared as a set). piv_key and ssh_fido2_key apply to infrastructure applications only.", example: ["totp", "security_key"] },
@@ -32105,12 +31903,7 @@ var organization = {
     { path: "session_duration", type: duration("go"), scopes: ACCOUNT, description: "How long tokens issued for applications stay valid: a Go duration such as 300ms or 2h45m.", example: "24h" },
     { path: "user_seat_expiration_inactive_time", type: duration("go", { min: "730h", max: "8760h" }), scopes: ALL2, description: "How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).", example: "730h" },
     { path: "warp_auth_session_duration", type: duration("minutes-hours"), scopes: ACCOUNT, description: "How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.", example: "24h" },
-    { path: "strict_service_token_auth", type: bool(), scopes: ACCOUNT, description: "Service-token failures answer 401 or 403 (and are logged) instead of redirecting to the login page, and no CF_Authorization cookie is issued. Organizations created on or after 2026-10-05 have it on and cannot turn it off." },
-    { path: "service_token_inactivity.action", type: oneOf("disable", "delete"), scopes: ACCOUNT, description: "What happens to an inactive service token: disable, or delete (which cannot be undone).", example: "disable" },
-    { path: "service_token_inactivity.enabled", type: bool(), scopes: ACCOUNT, description: "Whether inactive service tokens are disabled or deleted automatically." },
-    { path: "service_token_inactivity.inactivity_threshold_days", type: int({ min: 30, max: 365 }), scopes: ACCOUNT, description: "How many days a service token must be inactive before the action applies: a whole number from 30 to 365.", example: 90 },
     { path: "warp_auth_non_browser_401", type: bool(), scopes: ACCOUNT, description: "Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page." },
-    { path: "trusted_accounts", type: setOf("string"), scopes: [], readOnly: true, description: "The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer)." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the organization was created." },
     { path: "updated_at", type: str(), scopes: [], readOnly: true, stamp: true, description: "When the organization was last changed." }
   ]
@@ -32128,19 +31921,13 @@ function resourceSpec(type) {
 async function mapLimit(items, limit, fn, signal) {
   const results = new Array(items.length);
   let next = 0;
-  let failure;
   const worker = async () => {
-    while (next < items.length && !signal?.aborted && !failure) {
+    while (next < items.length && !signal?.aborted) {
       const index = next++;
-      try {
-        results[index] = await fn(items[index], index);
-      } catch (error) {
-        failure ??= { error };
-      }
+      results[index] = await fn(items[index], index);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure) throw failure.error;
   return signal?.aborted ? results.filter((_, index) => index in results) : results;
 }
 
@@ -32176,19 +31963,16 @@ function describeMoved(moved) {
 }
 
 // src/apply/apply.ts
-var OUTCOMES = ["applied", "unconfirmed", "unchanged", "failed", "skipped", "blocked"];
+var OUTCOMES = ["applied", "unconfirmed", "unchanged", "failed", "skipped"];
 var StalePlanError = class extends Error {
   name = "StalePlanError";
 };
 async function applyPlan(plan, clients, options = {}) {
   const concurrency = options.concurrency ?? 4;
   const run = (target2, pass) => {
-    const blockedBy = options.blocked?.get(`${target2.scope}:${target2.id}`);
-    if (blockedBy !== void 0) return Promise.resolve(blocked(target2, blockedBy));
     const client = clientFor(clients, target2.credentials_env);
     const stopped = needsRequests(target2) ? stopReason(client, target2, options.signal) : void 0;
-    if (stopped) return Promise.resolve(skipped(target2, stopped));
-    return applyTarget(target2, client, pass).catch((err) => crashed(target2, err));
+    return stopped ? Promise.resolve(skipped(target2, stopped)) : applyTarget(target2, client, pass);
   };
   const targets = await mapLimit(plan.targets, concurrency, async (target2) => {
     const result = await run(target2, options);
@@ -32213,30 +31997,12 @@ function stopReason(client, target2, signal) {
 function needsRequests(target2) {
   return !target2.error && target2.resources.some((r2) => r2.action !== "noop");
 }
-function blocked(target2, reason2) {
-  const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "blocked", error: null }));
-  return { scope: target2.scope, id: target2.id, description: target2.description, outcome: "blocked", resources, error: `not applied: blocked by ${reason2}` };
-}
-function blockedTargets(plan) {
-  const byTarget = /* @__PURE__ */ new Map();
-  for (const b2 of plan.blocked) {
-    if (b2.scope === null || b2.id === null) continue;
-    const key = `${b2.scope}:${b2.id}`;
-    byTarget.set(key, [...byTarget.get(key) ?? [], `${b2.rule} (${b2.resource}.${b2.path})`]);
-  }
-  return new Map([...byTarget].map(([key, rules]) => [key, rules.join(", ")]));
-}
-function crashed(target2, err) {
-  const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: r2.action === "noop" ? "unchanged" : "failed", error: null }));
-  const what = err instanceof Error ? err.message : String(err);
-  return { scope: target2.scope, id: target2.id, description: target2.description, outcome: "failed", resources, error: `failed unexpectedly (${what}); run plan to see whether anything was written` };
-}
 function skipped(target2, reason2) {
   const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "skipped", error: null }));
-  return { scope: target2.scope, id: target2.id, description: target2.description, outcome: "skipped", resources, error: `not started: ${reason2}` };
+  return { scope: target2.scope, id: target2.id, description: target2.description, name: targetName(target2), outcome: "skipped", resources, error: `not started: ${reason2}` };
 }
 async function applyTarget(target2, client, options) {
-  const base = { scope: target2.scope, id: target2.id, description: target2.description };
+  const base = { scope: target2.scope, id: target2.id, description: target2.description, name: targetName(target2) };
   if (target2.error) return { ...base, outcome: "failed", resources: [], error: `not applied: ${target2.error.message}` };
   let current;
   if (options.checkSnapshot && target2.resources.some((r2) => r2.action !== "noop")) {
@@ -32265,8 +32031,7 @@ async function applyResource(client, target2, plan, justRead, beforeWrite) {
   const writer = new ResourceWriter(client, resourceSpec(plan.type), target2.scope, target2.id, plan, beforeWrite);
   try {
     const fresh = justRead !== void 0 ? { live: justRead } : await writer.readFresh();
-    const written = await (plan.action === "create" ? writer.create(fresh) : writer.update(fresh));
-    if (!written.sent) return { ...base, outcome: "unchanged", error: null };
+    await (plan.action === "create" ? writer.create(fresh) : writer.update(fresh));
   } catch (err) {
     const transient = err instanceof CloudflareApiError && err.retryable;
     return { ...base, outcome: "failed", error: describeError(err, target2), ...transient ? { transient } : {} };
@@ -32357,7 +32122,7 @@ var ResourceWriter = class {
     for (; ; ) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, this.scope, changes.map((c4) => ({ path: c4.path, value: c4.after })), this.desired()), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -32386,7 +32151,7 @@ var ResourceWriter = class {
     for (const [path, value] of Object.entries(this.desired())) {
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return finishBody(this.spec, body, this.scope, this.desired());
+    return body;
   }
   field(path) {
     const field = fieldByPath(this.spec, path);
@@ -32394,9 +32159,833 @@ var ResourceWriter = class {
     return field;
   }
 };
+function liveBody(spec, scope, live) {
+  const body = spec.keepsUnknownLiveFields ? unknownFields(spec, live) : {};
+  for (const field of writableFields(spec, scope)) {
+    const value = liveValue(field, live);
+    if (value !== void 0 && value !== null) setPath(body, field.path, value);
+  }
+  return body;
+}
+function unknownFields(spec, live, prefix = "") {
+  const out = {};
+  for (const [key, value] of Object.entries(live)) {
+    const path = prefix + key;
+    if (value === null || value === void 0 || fieldByPath(spec, path) || spec.fields.some((f2) => f2.liveKey === path)) continue;
+    if (spec.groups.some((g2) => g2.path === path)) {
+      if (!isPlainObject3(value)) continue;
+      const nested = unknownFields(spec, value, path + ".");
+      if (Object.keys(nested).length > 0) out[key] = nested;
+      continue;
+    }
+    out[key] = structuredClone(value);
+  }
+  return out;
+}
+function bodyOf(changes) {
+  const body = {};
+  for (const change of changes) setPath(body, change.path, change.after);
+  return body;
+}
 
 // src/plan/render-text.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
+var MARK = { create: "+", update: "~", noop: "=" };
+function renderText(plan, { color }) {
+  const c4 = import_picocolors.default.createColors(color);
+  const blocks = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop")).map((t2) => renderTarget(plan, t2, c4));
+  const weakened = renderSecurityDrift(plan, c4);
+  if (weakened) blocks.unshift(weakened);
+  if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c4));
+  if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c4));
+  const summary3 = plan.baseline ? `${summaryLine(plan, c4)}
+${baselineLine(plan)}` : summaryLine(plan, c4);
+  return [...blocks, summary3].join("\n\n") + "\n";
+}
+function renderTarget(plan, target2, c4) {
+  const lines = [c4.bold(targetLabel(target2)) + c4.dim(`  ${visible(target2.source.file)}:${target2.source.line}`)];
+  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource(plan, target2, resource, c4));
+  if (target2.error) lines.push(c4.red(`  ! error: ${visible(target2.error.message)}`));
+  return lines.join("\n");
+}
+function renderResource(plan, target2, resource, c4) {
+  const paint = resource.action === "create" ? c4.green : c4.yellow;
+  const head = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
+  return [head, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
+}
+function renderChange(change, action, c4) {
+  if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
+  if (isUnset(change)) return c4.red(`      - ${visible(change.path)}: ${show(change.before)} → null (unset)`);
+  return `      ${c4.yellow("~")} ${visible(change.path)}: ${c4.red(show(change.before))} → ${c4.green(show(change.after))}`;
+}
+function marks(plan, target2, resource, change, c4) {
+  const at = (x2) => x2.scope === target2.scope && x2.id === target2.id && x2.resource === resource.type && x2.path === change.path;
+  const parts = [];
+  if (change.source) parts.push(c4.dim(`# ${visible(change.source.file)}:${change.source.line}${change.source.via === "defaults" ? " (defaults)" : ""}`));
+  if (change.origin) parts.push(change.origin === "drift" ? c4.dim("[drift]") : c4.cyan("[introduced]"));
+  if (change.weakens) parts.push(c4.red(c4.bold(`[weakens: ${visible(change.weakens)}]`)));
+  for (const b2 of plan.blocked.filter(at)) parts.push(c4.red(`[blocked: ${visible(b2.rule)}]`));
+  for (const a3 of plan.allowed.filter(at)) parts.push(c4.yellow(`[allowed: ${visible(a3.rule)}]`));
+  return parts.length > 0 ? `  ${parts.join(" ")}` : "";
+}
+function place(plan, x2) {
+  if (!x2.scope) return "the plan";
+  const target2 = findTarget(plan, x2.scope, x2.id);
+  return `${target2 ? targetLabel(target2) : visible(`${x2.scope} ${x2.id}`)} ${visible(`${x2.resource}.${x2.path}`)}`;
+}
+function renderSecurityDrift(plan, c4) {
+  const found = securityDrift(plan);
+  if (found.length === 0) return null;
+  const lines = [c4.red(c4.bold(`Security drift: ${found.length} live ${found.length === 1 ? "value is" : "values are"} weaker than the config.`))];
+  for (const { target: target2, resource, change } of found) {
+    lines.push(c4.red(`  ! ${visible(change.weakens)}: ${targetLabel(target2)} ${visible(`${resource.type}.${change.path}`)}: live ${show(change.before)}, config ${show(change.after)}`));
+  }
+  return lines.join("\n");
+}
+function renderBlocked(plan, c4) {
+  const lines = [c4.red(c4.bold("Blocked by safety rails: nothing will be applied."))];
+  for (const b2 of plan.blocked) lines.push(c4.red(`  ✗ ${visible(b2.rule)}: ${place(plan, b2)}: ${visible(b2.message)}${b2.path ? ` (${show(b2.before)} → ${show(b2.after)})` : ""}`));
+  if (plan.blocked.some((b2) => b2.scope)) {
+    lines.push(c4.dim("  To go ahead, allow the rule with --allow RULE, or on one target in the config:"));
+    lines.push(c4.dim('    allow: [{ rule: RULE, account_id: ID, reason: "why" }]'));
+  }
+  return lines.join("\n");
+}
+function renderAllowed(plan, c4) {
+  const lines = [c4.bold("Allowed by safety-rule exceptions:")];
+  for (const a3 of plan.allowed) {
+    const why = a3.via === "config" ? `${show(a3.reason)}${a3.source ? ` (${visible(a3.source.file)}:${a3.source.line})` : ""}` : "--allow";
+    lines.push(c4.yellow(`  ✓ ${visible(a3.rule)}: ${place(plan, a3)} — ${why}`));
+  }
+  return lines.join("\n");
+}
+function baselineLine(plan) {
+  const { introduced, drift } = plan.baseline;
+  const changes = (n3) => `${n3} ${n3 === 1 ? "change" : "changes"}`;
+  return `Against the baseline (${visible(plan.baseline.paths.join(", "))}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
+}
+function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
+  const { create: create2, update, noop: noop4, error } = plan.summary;
+  const weakens = plan.summary.weakens ?? 0;
+  const blocked = (weakens > 0 ? c4.red(` ${weakens} ${weakens === 1 ? "change weakens" : "changes weaken"} security (security drift).`) : "") + (plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "");
+  if (create2 + update + error === 0) return c4.green(`No changes. ${noop4} ${noop4 === 1 ? "resource is" : "resources are"} up to date.`) + blocked;
+  const parts = [`${create2} to create`, `${update} to update`, `${noop4} unchanged`, `${error} ${error === 1 ? "error" : "errors"}`];
+  return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked;
+}
+
+// src/plan/saved.ts
+import { createHash as createHash2 } from "node:crypto";
+import { readFile } from "node:fs/promises";
+
+// node_modules/canonicalize/lib/canonicalize.js
+function hasLoneSurrogate(value) {
+  for (let i3 = 0; i3 < value.length; i3++) {
+    const code2 = value.charCodeAt(i3);
+    if (code2 >= 55296 && code2 <= 56319) {
+      if (i3 === value.length - 1) {
+        return true;
+      }
+      const next = value.charCodeAt(i3 + 1);
+      if (!(next >= 56320 && next <= 57343)) {
+        return true;
+      }
+      i3++;
+    } else if (code2 >= 56320 && code2 <= 57343) {
+      return true;
+    }
+  }
+  return false;
+}
+function canonicalize(object, seen = /* @__PURE__ */ new Set()) {
+  if (typeof object === "number" && isNaN(object)) {
+    throw new Error("NaN is not allowed");
+  }
+  if (typeof object === "number" && !isFinite(object)) {
+    throw new Error("Infinity is not allowed");
+  }
+  if (typeof object === "string" && hasLoneSurrogate(object)) {
+    throw new Error("Lone surrogate is not allowed");
+  }
+  if (object === null || typeof object !== "object") {
+    return JSON.stringify(object);
+  }
+  if (typeof object.toJSON === "function") {
+    if (seen.has(object)) {
+      throw new Error("Circular reference detected");
+    }
+    seen.add(object);
+    const result2 = canonicalize(object.toJSON(), seen);
+    seen.delete(object);
+    return result2;
+  }
+  if (seen.has(object)) {
+    throw new Error("Circular reference detected");
+  }
+  seen.add(object);
+  let result;
+  if (Array.isArray(object)) {
+    const values = object.map((cv) => {
+      const value = cv === void 0 || typeof cv === "symbol" ? null : cv;
+      return canonicalize(value, seen);
+    });
+    result = `[${values.join(",")}]`;
+  } else {
+    const parts = [];
+    for (const key of Object.keys(object).sort()) {
+      if (object[key] === void 0 || typeof object[key] === "symbol") {
+        continue;
+      }
+      parts.push(`${canonicalize(key)}:${canonicalize(object[key], seen)}`);
+    }
+    result = `{${parts.join(",")}}`;
+  }
+  seen.delete(object);
+  return result;
+}
+
+// src/plan/saved.ts
+function checksumOf(plan) {
+  const { checksum: _ignored, ...content } = plan;
+  return `sha256:${createHash2("sha256").update(canonicalize(content) ?? "").digest("hex")}`;
+}
+function sealPlan(plan) {
+  const { checksum: _ignored, ...content } = plan;
+  return { ...content, checksum: checksumOf(content) };
+}
+var PlanFileError = class extends Error {
+  name = "PlanFileError";
+};
+function readSavedPlan(text, file) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new PlanFileError(`${file} is not a ztsync plan: it is not JSON (save plans with plan --format json --out FILE)`);
+  }
+  if (!isPlainObject3(data) || !("format_version" in data) || !Array.isArray(data.targets)) {
+    throw new PlanFileError(`${file} is not a ztsync plan: it has no format_version and targets`);
+  }
+  const version = data.format_version;
+  if (typeof version !== "string" || !READABLE_FORMAT_VERSIONS.includes(version)) {
+    throw new PlanFileError(
+      `${file} has plan format_version ${JSON.stringify(version)}, which this ztsync cannot read (it reads ${READABLE_FORMAT_VERSIONS.join(", ")}); plan again with this version`
+    );
+  }
+  const plan = data;
+  if (typeof plan.checksum !== "string") throw new PlanFileError(`${file} has no checksum: it was not saved by ztsync plan, or was cut short`);
+  const expected = checksumOf(plan);
+  if (plan.checksum !== expected) {
+    throw new PlanFileError(`${file} was changed after it was saved (its checksum does not match its content): a saved plan is applied only as it was reviewed; plan again`);
+  }
+  const malformed = shapeProblem(plan);
+  if (malformed) throw new PlanFileError(`${file} is not a plan this ztsync wrote: ${malformed}`);
+  return plan;
+}
+var ACTIONS = ["create", "update", "noop"];
+function shapeProblem(plan) {
+  if (typeof plan.api_base !== "string") return "api_base is not a string";
+  if (!Array.isArray(plan.blocked) || !Array.isArray(plan.allowed)) return "blocked and allowed are not lists";
+  for (const [i3, target2] of plan.targets.entries()) {
+    const at = `targets[${i3}]`;
+    if (!isPlainObject3(target2) || !SCOPES.includes(target2.scope) || typeof target2.id !== "string") return `${at} has no scope and id`;
+    if (!Array.isArray(target2.resources)) return `${at}.resources is not a list`;
+    if (!isPlainObject3(target2.source) || target2.error !== null && !isPlainObject3(target2.error)) return `${at} has no source or error`;
+    for (const [j2, resource] of target2.resources.entries()) {
+      const rat = `${at}.resources[${j2}]`;
+      if (!isPlainObject3(resource) || !RESOURCES.some((r2) => r2.type === resource.type) || !ACTIONS.includes(resource.action)) return `${rat} has no known type and action`;
+      if (!Array.isArray(resource.changes) || !resource.changes.every((c4) => isPlainObject3(c4) && typeof c4.path === "string" && fieldByPath(resourceSpec(resource.type), c4.path))) {
+        return `${rat}.changes is not a list of changes of known fields`;
+      }
+      if (!isPlainObject3(resource.desired) || resource.live !== null && !isPlainObject3(resource.live)) return `${rat} has no desired values or live snapshot`;
+    }
+  }
+  return void 0;
+}
+function targetsHoldingSecrets(plan, secrets) {
+  const telling = secrets.filter((s2) => s2.length >= 8);
+  if (telling.length === 0) return [];
+  const holds = (value) => {
+    const text = JSON.stringify(value);
+    return telling.some((s2) => text.includes(s2) || text.includes(JSON.stringify(s2).slice(1, -1)));
+  };
+  const found = plan.targets.filter(holds).map((t2) => `${t2.scope} ${t2.id}`);
+  const { targets: _targets, ...rest } = plan;
+  if (holds(rest)) found.push("the plan header");
+  return found;
+}
+async function loadSavedPlan(file) {
+  let text;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code2 = err.code;
+    throw new PlanFileError(`cannot read the plan ${file}: ${code2 === "ENOENT" ? "no such file" : err instanceof Error ? err.message : String(err)}`);
+  }
+  return readSavedPlan(text, file);
+}
+
+// src/commands/shared/github.ts
+import { appendFile } from "node:fs/promises";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+
+// src/plan/render-markdown.ts
+var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
+var GITHUB_COMMENT_LIMIT = 65536;
+function renderMarkdown(plan, options = {}) {
+  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
+  const { create: create2, update, noop: noop4, error } = plan.summary;
+  const head = [
+    MARKDOWN_MARKER,
+    "### ztsync plan",
+    "",
+    summaryLine(plan),
+    "",
+    "| create | update | unchanged | errors |",
+    "| ---: | ---: | ---: | ---: |",
+    `| ${create2} | ${update} | ${noop4} | ${error} |`
+  ].join("\n");
+  const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
+  const blocks = [head];
+  let length = head.length;
+  for (const block of [renderSecurityDrift2(plan, maxLength / 4), renderBlocked2(plan, maxLength / 4), renderOrigins(plan), renderAllowed2(plan, maxLength / 4)]) {
+    if (!block) continue;
+    blocks.push(block);
+    length += 2 + block.length;
+  }
+  const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
+  const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
+  const add = (block) => {
+    blocks.push(block);
+    length += 2 + block.length;
+  };
+  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
+  const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
+  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
+  let next = 0;
+  for (; next < shown.length; next++) {
+    const section = renderTarget2(shown[next], context);
+    if (!fits(section, reserve)) break;
+    add(section);
+  }
+  if (next === shown.length) return blocks.join("\n\n") + "\n";
+  add(cutNote(shown.length - next));
+  const listed2 = [];
+  let listedLength = -1;
+  let rest = next;
+  for (; rest < shown.length; rest++) {
+    const line = `- ${oneLine(shown[rest])}`;
+    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
+    listed2.push(line);
+    listedLength += 1 + line.length;
+  }
+  if (listed2.length > 0) add(listed2.join("\n"));
+  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
+  return blocks.join("\n\n") + "\n";
+}
+var UNLISTED_NOTE_ROOM = 160;
+function unlistedNote(unlisted) {
+  let create2 = 0;
+  let update = 0;
+  let errors = 0;
+  for (const target2 of unlisted) {
+    if (target2.error) errors++;
+    for (const resource of target2.resources) {
+      if (resource.action === "create") create2++;
+      else if (resource.action === "update") update++;
+    }
+  }
+  return `…and ${unlisted.length} more ${plural(unlisted.length, "target")} (${create2} ${plural(create2, "resource")} to create, ${update} to update, ${errors} ${plural(errors, "error")}).`;
+}
+function renderTarget2(target2, context) {
+  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
+  if (target2.error) actions.push("error");
+  if (context.blocked.some((b2) => b2.scope === target2.scope && b2.id === target2.id)) actions.push("blocked");
+  const lines = [`<details><summary><b>${labelHtml(target2)}</b> — ${actions.join(", ")}</summary>`, ""];
+  if (target2.error) lines.push(`> **Error:** ${escapeText(target2.error.message)}`, "");
+  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource2(target2, resource, context), "");
+  lines.push(`Source: ${code(`${target2.source.file}:${target2.source.line}`)}`, "", "</details>");
+  return lines.join("\n");
+}
+function hasBaseline(plan) {
+  return plan.baseline !== void 0;
+}
+var ORIGIN_SHOWN = { introduced: "introduced", drift: "drift" };
+function renderOrigins(plan) {
+  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
+}
+function baselineMarkdown({ paths, introduced, drift }) {
+  const changes = (n3) => `${n3} ${plural(n3, "change")}`;
+  return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
+}
+function renderSecurityDrift2(plan, room) {
+  const found = securityDrift(plan);
+  if (found.length === 0) return null;
+  const head = [
+    "> [!WARNING]",
+    `> **Security drift: ${found.length} live ${found.length === 1 ? "value is" : "values are"} weaker than the config.** Applying the config restores ` + (found.length === 1 ? "it." : "them."),
+    ""
+  ];
+  const lines = found.map(
+    ({ target: target2, resource, change }) => `- ${code(change.weakens)}: ${targetMarkdown(target2)} ${code(`${resource.type}.${change.path}`)}: live ${code(show(change.before))}, config ${code(show(change.after))}`
+  );
+  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+}
+function placeMarkdown(plan, scope, id) {
+  return targetMarkdown(findTarget(plan, scope, id) ?? { scope, id, name: null, description: null });
+}
+function targetMarkdown(target2) {
+  const name = targetName(target2);
+  return `${target2.scope} ${code(target2.id)}${name ? ` (${escapeText(shortName(name))})` : ""}`;
+}
+function renderBlocked2(plan, room) {
+  const blocked = plan.blocked;
+  if (blocked.length === 0) return null;
+  const head = [
+    "> [!CAUTION]",
+    `> **Blocked: nothing will be applied.** ${blocked.length} ${plural(blocked.length, "change")} ${blocked.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
+    ""
+  ];
+  const lines = blocked.map((b2) => {
+    const field = b2.path ? ` ${code(b2.resource ? `${b2.resource}.${b2.path}` : b2.path)}` : "";
+    const where = b2.scope && b2.id ? `${placeMarkdown(plan, b2.scope, b2.id)}${field}` : "the whole plan";
+    const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
+    return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
+  });
+  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+}
+function renderAllowed2(plan, room) {
+  const allowed = plan.allowed;
+  if (allowed.length === 0) return null;
+  const head = ["**Allowed** (safety rules let through for this plan):", ""];
+  const lines = allowed.map((a3) => {
+    const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
+    const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
+    return `- ${code(a3.rule)}: ${placeMarkdown(plan, a3.scope, a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
+  });
+  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+}
+function fitLines(lines, room, more) {
+  const kept = [];
+  let used = 0;
+  for (const line of lines) {
+    if (used + line.length + 1 + 120 > room) break;
+    kept.push(line);
+    used += line.length + 1;
+  }
+  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
+  return kept;
+}
+function oneLine(target2) {
+  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
+  if (target2.error) actions.push("error");
+  return `${targetMarkdown(target2)} — ${actions.join(", ")}`;
+}
+function renderResource2(target2, resource, context) {
+  const columns = ["field", "before", "after", "source", ...context.baseline ? ["origin"] : []];
+  return [
+    `**${resource.type}** (${resource.action})`,
+    "",
+    `| ${columns.join(" | ")} |`,
+    `| ${columns.map(() => "---").join(" | ")} |`,
+    ...resource.changes.map((c4) => {
+      const cells = [fieldCell(target2, c4, context), resource.action === "create" ? "" : code(show(c4.before)), code(show(c4.after)) + (isUnset(c4) ? " (unset)" : ""), sourceCell(c4)];
+      if (context.baseline) cells.push(c4.origin ? ORIGIN_SHOWN[c4.origin] : "");
+      return `| ${cells.map(cell).join(" | ")} |`;
+    })
+  ];
+}
+function fieldCell(target2, change, context) {
+  const rules = context.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.path === change.path).map((b2) => code(b2.rule));
+  const weakens = change.weakens ? `⚠️ ` : "";
+  const marks2 = [...change.weakens ? [`weakens: ${code(change.weakens)}`] : [], ...rules.length > 0 ? [`blocked: ${rules.join(", ")}`] : []];
+  return `${rules.length > 0 ? "⛔ " : ""}${weakens}${code(change.path)}${marks2.length > 0 ? ` (${marks2.join("; ")})` : ""}`;
+}
+function sourceCell(change) {
+  if (!change.source) return "";
+  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === "defaults" ? " (defaults)" : "");
+}
+function labelHtml(target2) {
+  const name = targetName(target2);
+  const text = `${target2.scope} ${target2.id}${name ? ` (${shortName(name)})` : ""}`;
+  const escaped = oneLineText(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/#/g, "&#35;");
+  return noMentions(escaped);
+}
+function code(text) {
+  const flat = visible(text.replace(/\r\n?|\n/g, " "));
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") || flat.startsWith(" ") && flat.endsWith(" ") && flat.trim() !== "" ? " " : "";
+  return fence + pad + flat + pad + fence;
+}
+function cell(markdown) {
+  return markdown.replace(/\|/g, "\\|");
+}
+function escapeText(text) {
+  return noMentions(oneLineText(text).replace(/[!-/:-@[-`{-~]/g, "\\$&"));
+}
+function oneLineText(text) {
+  return visible(text.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
+}
+function noMentions(text) {
+  return text.replace(/@/g, "@&#8203;");
+}
+function escapeLinkDestination(url) {
+  return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+function plural(n3, noun) {
+  return n3 === 1 ? noun : `${noun}s`;
+}
+
+// src/commands/shared/github.ts
+function githubActions(io) {
+  const env = io.env;
+  if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
+  const annotate = (a3) => io.stderr.write(annotationCommand(a3, env.GITHUB_WORKSPACE) + "\n");
+  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0;
+  return {
+    enabled: true,
+    runUrl,
+    annotateDiagnostics(diagnostics) {
+      for (const d2 of diagnostics) {
+        annotate({ level: "error", title: "ztsync: invalid config", message: d2.path ? `${d2.message} (${d2.path})` : d2.message, ...placeOf(d2) });
+      }
+    },
+    annotatePlan(plan) {
+      for (const target2 of plan.targets) {
+        if (!target2.error) continue;
+        annotate({ level: "error", title: `ztsync: ${target2.scope} ${target2.id} could not be planned`, message: `${targetLabel(target2)}: ${target2.error.message}`, ...placeOf(target2.source) });
+      }
+      for (const blocked of plan.blocked) {
+        const target2 = plan.targets.find((t2) => t2.scope === blocked.scope && t2.id === blocked.id);
+        const change = target2?.resources.flatMap((r2) => r2.changes).find((c4) => c4.path === blocked.path);
+        const place2 = change?.source ?? target2?.source;
+        const what = blocked.scope && blocked.id ? ` (${blocked.scope} ${blocked.id}${blocked.path ? `, ${blocked.path}` : ""})` : "";
+        annotate({ level: "error", title: `ztsync: blocked by ${blocked.rule}`, message: `${blocked.message}${what}`, ...place2 ? placeOf(place2) : {} });
+      }
+    },
+    annotateApply(plan, results) {
+      for (const result of results) {
+        if (result.outcome !== "failed") continue;
+        const target2 = plan.targets.find((t2) => t2.scope === result.scope && t2.id === result.id);
+        const problems = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type} failed: ${r2.error}`), ...result.error ? [result.error] : []];
+        annotate({ level: "error", title: `ztsync: ${result.scope} ${result.id} could not be applied`, message: `${targetLabel(result)}: ${problems.join("; ")}`, ...target2 ? placeOf(target2.source) : {} });
+      }
+    },
+    guard: defuseCommands,
+    async appendStepSummary(plan, extra) {
+      const path = env.GITHUB_STEP_SUMMARY;
+      if (!path) return;
+      const markdown = renderMarkdown(plan, { fullPlanUrl: runUrl });
+      try {
+        await appendFile(path, maskSecrets((extra ? `${extra}
+
+` : "") + markdown + "\n", secretsFromEnv(env)));
+      } catch (err) {
+        annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
+      }
+    }
+  };
+}
+var OUTSIDE = {
+  enabled: false,
+  runUrl: void 0,
+  annotateDiagnostics() {
+  },
+  annotatePlan() {
+  },
+  annotateApply() {
+  },
+  guard: (text) => text,
+  async appendStepSummary() {
+  }
+};
+function defuseCommands(text) {
+  return text.replace(/^(\s*):(?=:)/gm, "$1:​").replace(/##\[/g, "#​#[");
+}
+function placeOf(position2) {
+  return position2.line > 0 ? { file: position2.file, line: position2.line, col: position2.col } : { file: position2.file };
+}
+function annotationCommand(a3, workspace) {
+  const properties = [];
+  if (a3.file !== void 0) properties.push(`file=${escapeProperty(workspaceRelative(a3.file, workspace))}`);
+  if (a3.line !== void 0) properties.push(`line=${a3.line}`);
+  if (a3.col !== void 0) properties.push(`col=${a3.col}`);
+  if (a3.title !== void 0) properties.push(`title=${escapeProperty(a3.title)}`);
+  return `::${a3.level}${properties.length ? " " + properties.join(",") : ""}::${escapeData(a3.message)}`;
+}
+function escapeData(text) {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(text) {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+function workspaceRelative(file, workspace) {
+  if (!workspace) return file;
+  const inside = relative(resolve(workspace), resolve(file));
+  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return file;
+  return inside.split(sep).join("/");
+}
+
+// src/cloudflare/settings.ts
+function clientOptions(api) {
+  return {
+    apiBase: api.apiBase,
+    readOnly: api.readOnly,
+    retryBudgetMs: api.retryBudgetMs,
+    ...api.retries === void 0 ? {} : { retries: api.retries },
+    ...api.timing
+  };
+}
+function makeClient(api, env) {
+  return new CloudflareClient({ ...clientOptions(api), credentials: credentialsFromEnv(env) });
+}
+function makeClients(api, env) {
+  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit });
+}
+
+// src/commands/shared/interrupt.ts
+function stopOnInterrupt(io, clients, saying) {
+  const listening = new AbortController();
+  const stop = new AbortController();
+  void io.stopSignal(listening.signal).then((signal) => {
+    if (listening.signal.aborted) return;
+    stop.abort(signal);
+    clients.stopRetrying();
+    io.stderr.write(saying.first(signal));
+    return io.stopSignal(listening.signal).then((again) => {
+      if (listening.signal.aborted) return;
+      io.stderr.write(saying.again(again));
+      io.exit(EXIT.interrupted);
+    });
+  });
+  return { signal: stop.signal, end: () => listening.abort() };
+}
+
+// src/commands/shared/options/api.ts
+function addApiOptions(command, { concurrency = "targets read at once (default 8)" } = {}) {
+  command.addOption(new Option("--api-base <url>", `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`));
+  if (concurrency) command.option("--concurrency <n>", concurrency);
+  return command.option(
+    "--retry-budget <duration>",
+    `how long a failed API call (429, 5xx, timeout, lost connection) is retried, with jittered backoff of ${DEFAULT_MIN_BACKOFF_MS / 1e3} s to ${DEFAULT_MAX_BACKOFF_MS / 1e3} s: a duration (90s, 2m, 1m30s) or seconds (default ${DEFAULT_RETRY_BUDGET_MS / 6e4}m; 0: no retry)`
+  ).option("--max-retries <n>", "also stop after N retries of a call (default: no count, only --retry-budget)");
+}
+function addRateLimitOption(command) {
+  return command.option(
+    "--rate-limit <n/seconds>",
+    `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`
+  );
+}
+function apiSettings(flags, io, { readOnly }) {
+  const rateLimit = flags.rateLimit === void 0 ? DEFAULT_RATE_LIMIT : parseRateLimitSetting(flags.rateLimit);
+  if (!rateLimit) throw new UsageError(`--rate-limit takes N/SECONDS such as 1000/300, not "${flags.rateLimit}"`);
+  return {
+    apiBase: flags.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
+    readOnly,
+    retryBudgetMs: flags.retryBudget === void 0 ? DEFAULT_RETRY_BUDGET_MS : parseRetryBudget(flags.retryBudget),
+    ...flags.maxRetries === void 0 ? {} : { retries: wholeNumber("--max-retries", flags.maxRetries, 0) },
+    rateLimit,
+    ...flags.concurrency === void 0 ? {} : { concurrency: wholeNumber("--concurrency", flags.concurrency, 1) },
+    ...io.retryTiming ? { timing: io.retryTiming } : {}
+  };
+}
+function parseRetryBudget(text) {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
+  const nanos = parseDuration(trimmed);
+  if (nanos !== void 0 && nanos >= 0n) return Number(nanos / 1000000n);
+  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text}"`);
+}
+function wholeNumber(option, text, min) {
+  const n3 = Number(text);
+  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text}"`);
+  return n3;
+}
+
+// src/config/suggest.ts
+function editDistance(a3, b2) {
+  const rows = a3.length + 1;
+  const cols = b2.length + 1;
+  const d2 = Array.from({ length: rows }, (_, i3) => Array.from({ length: cols }, (_2, j2) => i3 === 0 ? j2 : j2 === 0 ? i3 : 0));
+  for (let i3 = 1; i3 < rows; i3++) {
+    for (let j2 = 1; j2 < cols; j2++) {
+      const cost = a3[i3 - 1] === b2[j2 - 1] ? 0 : 1;
+      d2[i3][j2] = Math.min(d2[i3 - 1][j2] + 1, d2[i3][j2 - 1] + 1, d2[i3 - 1][j2 - 1] + cost);
+      if (i3 > 1 && j2 > 1 && a3[i3 - 1] === b2[j2 - 2] && a3[i3 - 2] === b2[j2 - 1]) d2[i3][j2] = Math.min(d2[i3][j2], d2[i3 - 2][j2 - 2] + 1);
+    }
+  }
+  return d2[a3.length][b2.length];
+}
+function closest(word, candidates) {
+  const lower3 = word.toLowerCase();
+  const limit = Math.max(2, Math.floor(word.length / 4));
+  let best;
+  for (const candidate of candidates) {
+    const distance = editDistance(lower3, candidate.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+// src/resources/safety.ts
+var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
+var replaced = (before) => isSet2(before);
+var turnedOff = (before, after) => before === true && after !== true;
+var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
+var longer = (before, after) => {
+  const was = typeof before === "string" ? parseDuration(before) : void 0;
+  if (was === void 0) return false;
+  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
+  return now === void 0 || now > was;
+};
+var SAFETY_RULES = [
+  {
+    name: "auth-domain-change",
+    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
+    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
+  },
+  {
+    name: "deny-unmatched-requests-off",
+    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
+  },
+  {
+    name: "ui-read-only-off",
+    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
+    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
+  },
+  {
+    name: "mfa-weakened",
+    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
+    triggers: [
+      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
+      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
+      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
+    ]
+  },
+  {
+    name: "warp-auth-off",
+    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
+    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
+  },
+  {
+    name: "doh-token-replaced",
+    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
+    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
+  }
+];
+var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
+var CHANGE_BUDGET_RULE = "max-changed-targets";
+
+// src/plan/safety.ts
+var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
+var DEFAULT_BUDGET_MIN_TARGETS = 8;
+function parseBudget(text) {
+  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text);
+  if (!m2) return void 0;
+  const n3 = Number(m2[1]);
+  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
+  return { kind: "count", count: n3 };
+}
+function checkSafety(plan, options = {}) {
+  const blocked = [];
+  const allowed = [];
+  for (const target2 of plan.targets) {
+    for (const resource of target2.resources) {
+      if (resource.action === "noop") continue;
+      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked, allowed);
+    }
+  }
+  const budget = judgeBudget(plan, options.budget, options.fleet);
+  if (budget.blocked) blocked.push(budget.blocked);
+  return { ...plan, blocked, allowed, change_budget: budget.report };
+}
+function judgeChange(target2, resource, change, allow, blocked, allowed) {
+  for (const rule of SAFETY_RULES) {
+    for (const trigger of rule.triggers) {
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
+      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
+      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
+      if (allowance) {
+        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
+      } else {
+        blocked.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
+      }
+    }
+  }
+}
+function markSecurityDrift(plan) {
+  const targets = plan.targets.map((target2) => ({
+    ...target2,
+    resources: target2.resources.map((resource) => {
+      if (resource.live === null) return resource;
+      return { ...resource, changes: resource.changes.map((change) => withWeakens(resource, change)) };
+    })
+  }));
+  return { ...plan, targets, summary: summarize(targets) };
+}
+function withWeakens(resource, change) {
+  const { weakens: _earlier, ...rest } = change;
+  if (change.origin === "introduced") return rest;
+  const rule = SAFETY_RULES.find((r2) => r2.triggers.some((t2) => t2.resource === resource.type && t2.path === change.path && t2.when(change.after, change.before)));
+  return rule ? { ...rest, weakens: rule.name } : rest;
+}
+function unusedAllowances(plan, allow) {
+  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
+  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
+  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
+}
+function judgeBudget(plan, given, fleet) {
+  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
+  const budget = given ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
+  if (!budget) return { report: null };
+  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
+  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
+  const targets = plan.targets.length;
+  const changed = plan.targets.filter(targetChanges).length;
+  const max = budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
+  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
+  const report = { max, limit, changed, targets, shard };
+  if (changed <= limit) return { report };
+  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
+  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
+  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? "" : ", the default"}${share}); if that is intended, raise it with --max-changed-targets N or N%`;
+  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
+}
+function shares(limit, sizes) {
+  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
+  if (total === 0) return sizes.map(() => 0);
+  const quotas = sizes.map((size) => limit * size / total);
+  const result = quotas.map(Math.floor);
+  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
+  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
+  return result;
+}
+
+// src/commands/shared/options/safety.ts
+var DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === "percent" ? `${DEFAULT_BUDGET.percent}%` : String(DEFAULT_BUDGET.count);
+function addSafetyOptions(command) {
+  return command.option("--allow <rule>", `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(", ")}`, collect).option("--max-changed-targets <n>", `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
+}
+function safetySettings(flags) {
+  const allow = (flags.allow ?? []).map((rule) => {
+    if (!SAFETY_RULE_NAMES.includes(rule)) {
+      const hint = rule === CHANGE_BUDGET_RULE ? "; the change budget is set with --max-changed-targets N or N%" : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
+      throw new UsageError(`--allow: unknown safety rule "${rule}"${hint}`);
+    }
+    return { rule, via: "flag", reason: null, source: null };
+  });
+  if (flags.maxChangedTargets === void 0) return { allow };
+  const budget = parseBudget(flags.maxChangedTargets);
+  if (!budget) throw new UsageError(`--max-changed-targets takes a whole number of targets (5) or a percentage up to 100% (25%), not "${flags.maxChangedTargets}"`);
+  return { allow, budget };
+}
+function collect(value, previous = []) {
+  return [...previous, value];
+}
+
+// src/commands/shared/results.ts
+import { readFile as readFile2 } from "node:fs/promises";
 
 // src/config/model.ts
 function formatPosition({ file, line, col }) {
@@ -32405,6 +32994,882 @@ function formatPosition({ file, line, col }) {
 function formatDiagnostic(d2) {
   const place2 = d2.line > 0 ? formatPosition(d2) : d2.file;
   return visible(`${place2}: ${d2.severity === "warning" ? "warning: " : ""}${d2.message}${d2.path ? ` (${d2.path})` : ""}`);
+}
+
+// src/plan/build.ts
+import { createHash as createHash3 } from "node:crypto";
+
+// src/plan/rules.ts
+function ruleViolations(spec, desired, live) {
+  const fromConfig = (path) => path in desired.values;
+  const valueAt = (path) => fromConfig(path) ? desired.values[path] : live === null ? void 0 : getPath(live, fieldByPath(spec, path)?.liveKey ?? path);
+  return (spec.rules ?? []).flatMap((rule) => {
+    const missing = missingRequirements(rule, valueAt);
+    if (missing.length === 0) return [];
+    const origins = [rule.when, ...missing].map((path) => {
+      if (fromConfig(path)) return `${path}: ${JSON.stringify(desired.values[path])}${desired.positions[path] ? ` at ${formatPosition(desired.positions[path])}` : " in the config"}`;
+      if (live === null) return `${path} is not in the config (the ${spec.type} does not exist yet)`;
+      return path === rule.when ? `${path} is true in the live ${spec.type}` : `${path} is not in the config and not set in the live ${spec.type}`;
+    });
+    const refusal = rule.apiError ? ` (error ${rule.apiError.code})` : "";
+    return [`${spec.type}: ${describeRequirement(spec, rule, missing)}: ${origins.join("; ")}; the API would refuse this write${refusal}`];
+  });
+}
+
+// src/plan/build.ts
+async function buildPlan(desired, clients, options = {}) {
+  const read = (target2) => {
+    const client = clientFor(clients, target2.credentialsEnv?.name);
+    return (type) => readLive(client, type, target2.scope, target2.id);
+  };
+  return buildPlanFrom(desired, clients.apiBase.href, read, options);
+}
+async function buildPlanFrom(desired, apiBase, read, options = {}) {
+  const targets = selectTargets(desired.targets, options);
+  const planned = await mapLimit(targets, options.concurrency ?? 8, async (target2) => {
+    const plan = await planTarget(target2, read(target2));
+    options.onTarget?.(plan);
+    return plan;
+  }, options.signal);
+  return makePlan(apiBase, planned);
+}
+function selectTargets(targets, { accounts = [], zones = [], shard, only }) {
+  const byId = accounts.length > 0 || zones.length > 0;
+  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
+  return targets.filter(
+    (t2) => (!byId || wanted[t2.scope].has(lower2(t2.id))) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
+  );
+}
+function targetKey(t2) {
+  return `${t2.scope}:${t2.id}`;
+}
+function shardOf(t2, count4) {
+  return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count4 + 1;
+}
+function unmatchedFilters(targets, { accounts = [], zones = [] }) {
+  const has = (scope, id) => targets.some((t2) => t2.scope === scope && lower2(t2.id) === lower2(id));
+  const check = (scope, ids) => ids.filter((id) => !has(scope, id)).map((id) => {
+    const other = scope === "account" ? "zone" : "account";
+    return has(other, id) ? { scope, id, otherScope: other } : { scope, id };
+  });
+  return [...check("account", accounts), ...check("zone", zones)];
+}
+function lower2(id) {
+  return id.toLowerCase();
+}
+async function planTarget(target2, readResource) {
+  const base = {
+    scope: target2.scope,
+    id: target2.id,
+    description: target2.description ?? null,
+    name: null,
+    source: target2.source,
+    ...target2.credentialsEnv ? { credentials_env: target2.credentialsEnv.name } : {}
+  };
+  const resources = [];
+  const broken = [];
+  const named = (plan) => ({ ...plan, name: target2.description ?? liveName(resources) });
+  try {
+    for (const desired of target2.resources) {
+      const live = await readResource(desired.type);
+      const missing = live === null ? missingForCreate(desired) : [];
+      if (missing.length > 0) {
+        return named({ ...base, resources, error: { message: `${desired.type} does not exist yet; creating it needs ${missing.join(" and ")} in the config` } });
+      }
+      const spec = resourceSpec(desired.type);
+      const planned = diffResource(spec, desired, live);
+      resources.push(planned);
+      if (planned.action !== "noop") broken.push(...ruleViolations(spec, desired, live));
+    }
+    return named({ ...base, resources, error: broken.length > 0 ? { message: broken.join("; ") } : null });
+  } catch (err) {
+    return named({ ...base, resources, error: planError(err, target2.credentialsEnv) });
+  }
+}
+function liveName(resources) {
+  const name = resources.find((r2) => r2.type === "organization")?.live?.name;
+  return typeof name === "string" && name !== "" ? name : null;
+}
+function missingForCreate(desired) {
+  return resourceSpec(desired.type).fields.filter((f2) => f2.requiredOnCreate && desired.values[f2.path] === void 0).map((f2) => f2.path);
+}
+function planError(err, credentialsEnv) {
+  if (err instanceof CredentialRefusedError && credentialsEnv) {
+    return { message: refusedToken([{ name: credentialsEnv.name, where: formatPosition(credentialsEnv.position) }]), status: err.status, codes: err.codes };
+  }
+  if (err instanceof CloudflareApiError) return { message: err.message, status: err.status, codes: err.codes };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+// src/util/atomic-write.ts
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join, resolve as resolve2 } from "node:path";
+var FileWriteError = class extends Error {
+  name = "FileWriteError";
+};
+function checkWritable(path) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  if (!isDirectory(dir)) {
+    const missing = !exists(dir);
+    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
+  }
+}
+function writeFileAtomicSync(path, text, { mode = 420 } = {}) {
+  const temporary = writeTemporary(path, text, mode);
+  try {
+    renameSync(temporary, path);
+  } catch (err) {
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
+  }
+}
+function existingPaths(paths) {
+  return paths.filter((path) => {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
+  if (!overwrite) {
+    const existing = existingPaths(files.map((f2) => f2.path));
+    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
+  }
+  const madeDirs = [];
+  const temporaries = [];
+  try {
+    for (const file of files) {
+      makeDirs(dirname(resolve2(file.path)), madeDirs, file.path);
+      temporaries.push(writeTemporary(file.path, file.text, mode));
+    }
+    for (const [i3, file] of files.entries()) {
+      try {
+        renameSync(temporaries[i3], file.path);
+      } catch (err) {
+        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
+      }
+    }
+  } catch (err) {
+    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
+    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
+    throw err;
+  }
+}
+function writeTemporary(path, text, mode) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  let fd;
+  try {
+    fd = openSync(temporary, "wx", mode);
+    writeSync(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    return temporary;
+  } catch (err) {
+    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
+  }
+}
+function makeDirs(dir, made, forPath) {
+  if (exists(dir)) return;
+  makeDirs(dirname(dir), made, forPath);
+  try {
+    mkdirSync(dir);
+    made.push(dir);
+  } catch (err) {
+    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
+  }
+}
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function exists(path) {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function ignoreErrors(action) {
+  try {
+    action();
+  } catch {
+  }
+}
+function reason(err, dir) {
+  switch (err.code) {
+    case "ENOENT":
+      return `the directory ${dir} does not exist`;
+    case "ENOTDIR":
+      return `${dir} is not a directory`;
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EROFS":
+      return "the file system is read-only";
+    default:
+      return err.code ?? "the write failed";
+  }
+}
+
+// src/commands/shared/results.ts
+var RESULTS_VERSION = 1;
+var TO_RETRY = ["failed", "pending", "skipped"];
+function planEntry(target2) {
+  const base = { scope: target2.scope, id: target2.id };
+  if (target2.error) return { ...base, outcome: "failed", error: target2.error.message };
+  return { ...base, outcome: target2.resources.some((r2) => r2.action !== "noop") ? "changes" : "no-changes" };
+}
+function applyEntry(result) {
+  const base = { scope: result.scope, id: result.id, outcome: result.outcome };
+  if (result.outcome !== "failed") return base;
+  const error = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`), ...result.error ? [result.error] : []].join("; ");
+  return { ...base, error, ...result.transient ? { transient: true } : {} };
+}
+var ResultsWriter = class {
+  constructor(path, command, entries2, intervalMs = 1e3) {
+    this.path = path;
+    this.command = command;
+    this.intervalMs = intervalMs;
+    for (const entry2 of entries2) this.#entries.set(targetKey(entry2), entry2);
+  }
+  path;
+  command;
+  intervalMs;
+  #entries = /* @__PURE__ */ new Map();
+  #lastWrite = 0;
+  #dirty = false;
+  /** Record an outcome; written within about a second (the file is rewritten whole, so not on every target). */
+  set(entry2) {
+    this.#entries.set(targetKey(entry2), entry2);
+    this.#dirty = true;
+    if (Date.now() - this.#lastWrite >= this.intervalMs) this.write(false).catch(() => void 0);
+  }
+  /** Write now (atomically: a reader sees the previous file or this one). An unwritable path is a UsageError. */
+  async write(complete) {
+    this.writeNow(complete);
+  }
+  /**
+   * Write before the run ends at once (a second Ctrl-C), synchronously. A failure is not reported: the path was
+   * written at the start of the run, so it is writable, and there is no run left to report it in.
+   */
+  writeNowQuietly(complete) {
+    try {
+      this.writeNow(complete);
+    } catch {
+    }
+  }
+  writeNow(complete) {
+    this.#lastWrite = Date.now();
+    this.#dirty = false;
+    try {
+      writeFileAtomicSync(this.path, JSON.stringify(this.snapshot(complete), null, 2) + "\n");
+    } catch (err) {
+      throw new UsageError(`--results: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  async finish() {
+    await this.write(true);
+  }
+  get dirty() {
+    return this.#dirty;
+  }
+  snapshot(complete) {
+    const targets = [...this.#entries.values()];
+    const summary3 = {};
+    for (const t2 of targets) summary3[t2.outcome] = (summary3[t2.outcome] ?? 0) + 1;
+    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets };
+  }
+};
+async function readTargetsToRetry(path) {
+  let text;
+  try {
+    text = await readFile2(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`--only-failed: cannot read ${path}: ${err.code ?? err.message}`);
+  }
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--only-failed: ${path} is not JSON (${err.message}); expected a file written by --results`);
+  }
+  const file = data;
+  if (!file || typeof file !== "object" || file.ztsync_results !== RESULTS_VERSION || !Array.isArray(file.targets)) {
+    throw new UsageError(`--only-failed: ${path} is not a ztsync results file (written by --results, with "ztsync_results": ${RESULTS_VERSION})`);
+  }
+  const keys = /* @__PURE__ */ new Set();
+  file.targets.forEach((t2, i3) => {
+    const ok = t2 && typeof t2 === "object" && (t2.scope === "account" || t2.scope === "zone") && typeof t2.id === "string" && typeof t2.outcome === "string";
+    if (!ok) throw new UsageError(`--only-failed: ${path}: targets[${i3}] needs scope (account or zone), id and outcome`);
+    if (TO_RETRY.includes(t2.outcome)) keys.add(targetKey(t2));
+  });
+  return keys;
+}
+
+// src/commands/shared/options/selection.ts
+function addSelectionOptions(command) {
+  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
+}
+function selectsTargets(flags) {
+  return Boolean(flags.account || flags.zone || flags.shard || flags.onlyFailed);
+}
+async function selectionSettings(flags) {
+  const shard = flags.shard === void 0 ? void 0 : parseShard(flags.shard);
+  const only = flags.onlyFailed === void 0 ? void 0 : await readTargetsToRetry(flags.onlyFailed);
+  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...shard ? { shard } : {}, ...only ? { only } : {} };
+}
+function parseShard(text) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const shard = match && { index: Number(match[1]), count: Number(match[2]) };
+  if (!shard || shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
+    throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N (shard K of N, e.g. 2/4), not "${text}"`);
+  }
+  return shard;
+}
+function unmatchedError(unmatched) {
+  return new UsageError(unmatched.map(describeUnmatched).join("\n"));
+}
+function describeUnmatched({ scope, id, otherScope }) {
+  const hint = otherScope ? `: it is ${otherScope === "account" ? "an" : "a"} ${otherScope} id; use --${otherScope} ${id}` : "; check the id, or run without the filter to plan every target";
+  return `--${scope} ${id} matches no ${scope} in the config${hint}`;
+}
+
+// src/commands/shared/options/reconcile.ts
+function addReconcileOptions(command, { pathsOptional = false } = {}) {
+  const paths = "YAML config files or directories (read recursively: *.yaml, *.yml)";
+  addSelectionOptions(command.argument(pathsOptional ? "[paths...]" : "<paths...>", paths));
+  command.option("--results <file>", "write each target's outcome as JSON to this file (rewritten as the run goes, also when targets fail)").option("-q, --quiet", "no progress line on stderr");
+  addRateLimitOption(command);
+  addApiOptions(command, { concurrency: "targets read (and, in apply, written) at once; default 8 for reads, 4 for writes" });
+  return addSafetyOptions(command);
+}
+async function reconcileSettings(paths, flags, io, access) {
+  const safety = safetySettings(flags);
+  const selection = await selectionSettings(flags);
+  return {
+    paths,
+    selection,
+    safety,
+    api: apiSettings(flags, io, access),
+    ...flags.baseline ? { baseline: flags.baseline } : {},
+    ...flags.results !== void 0 ? { results: flags.results } : {},
+    quiet: flags.quiet === true
+  };
+}
+
+// src/commands/shared/diagnostics.ts
+function printDiagnostics(io, diagnostics) {
+  const github = githubActions(io);
+  for (const d2 of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d2) + "\n"));
+}
+function reportInvalidConfig(io, diagnostics) {
+  githubActions(io).annotateDiagnostics(diagnostics);
+  printDiagnostics(io, diagnostics);
+  io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"} in the config; nothing was read or changed
+`);
+}
+
+// src/emulator/field-checks.ts
+var import_formats = __toESM(require_formats(), 1);
+var UNKNOWN_FIELD = "is not a known field";
+function readFields(spec, body, scope, use) {
+  const assignments = [];
+  const issues = [];
+  const groups = new Set(spec.groups.map((g2) => g2.path));
+  for (const [key, value] of Object.entries(body)) {
+    if (!groups.has(key)) {
+      readOne(spec, key, value, scope, use, assignments, issues);
+      continue;
+    }
+    const members = spec.fields.filter((f2) => f2.path.startsWith(key + "."));
+    const refusal = groupRefusal(members, scope, use);
+    if (refusal) issues.push({ path: key, detail: refusal });
+    else if (value === null) {
+      if (use !== "create") {
+        for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ field, value: null });
+      }
+    } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
+    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, assignments, issues);
+  }
+  if (use !== "update") issues.push(...missingRequired(spec, assignments));
+  return { assignments, issues };
+}
+function readOne(spec, path, value, scope, use, assignments, issues) {
+  const field = fieldByPath(spec, path);
+  if (!field) {
+    if (!spec.fields.some((f2) => f2.liveKey === path)) issues.push({ path, detail: UNKNOWN_FIELD });
+    return;
+  }
+  if (field.readOnly) {
+    if (use === "seed" && value !== null && value !== void 0) {
+      const problem2 = checkValue(field.type, value) ?? checkTimestamp(path, value);
+      if (problem2) issues.push({ path, detail: problem2 });
+      else assignments.push({ field, value });
+    }
+    return;
+  }
+  const refusal = fieldRefusal(field, scope, use);
+  if (refusal) return void issues.push({ path, detail: refusal });
+  if (value === null) {
+    if (field.requiredOnCreate) issues.push({ path, detail: "cannot be unset" });
+    else if (use !== "create") assignments.push({ field, value: null });
+    return;
+  }
+  const problem = field.requiredOnCreate && value === "" ? "must not be empty" : checkValue(field.type, value);
+  if (problem) issues.push({ path, detail: problem });
+  else assignments.push({ field, value });
+}
+function acceptedBy(field, scope, use) {
+  return fieldRefusal(field, scope, use) === void 0;
+}
+function fieldRefusal(field, scope, use) {
+  if (!field.scopes.includes(scope)) return `is not accepted for ${scope === "zone" ? "a zone" : "an account"}`;
+  if (use === "create" && field.onCreate === false) return "is not accepted when creating an organization; set it with an update (PUT)";
+  return void 0;
+}
+function groupRefusal(members, scope, use) {
+  const writable = members.filter((f2) => !f2.readOnly);
+  if (writable.some((f2) => acceptedBy(f2, scope, use))) return void 0;
+  return writable.length ? fieldRefusal(writable[0], scope, use) : UNKNOWN_FIELD;
+}
+function missingRequired(spec, assignments) {
+  const given = new Set(assignments.map((a3) => a3.field.path));
+  return spec.fields.filter((f2) => f2.requiredOnCreate && !given.has(f2.path)).map((f2) => ({ path: f2.path, detail: "is required" }));
+}
+var HOSTNAME = import_formats.fullFormats.hostname;
+var MAX_LIST_ITEMS = 1e3;
+function checkValue(type, value) {
+  switch (type.kind) {
+    case "boolean":
+      return typeof value === "boolean" ? void 0 : `must be a boolean, not ${describe2(value)}`;
+    case "string":
+      if (typeof value !== "string") return `must be a string, not ${describe2(value)}`;
+      if (type.format === "hostname" && !HOSTNAME.test(value)) return `${describe2(value)} is not a hostname`;
+      return void 0;
+    case "enum":
+      return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
+    case "duration":
+      return checkDuration(type, value);
+    case "set": {
+      if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
+      if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
+      const allowed = type.items;
+      const bad = value.find((item) => allowed === "string" ? typeof item !== "string" : !allowed.includes(item));
+      if (bad === void 0) return void 0;
+      return allowed === "string" ? `items must be strings, not ${describe2(bad)}` : `${describe2(bad)} is not one of ${allowed.join(", ")}`;
+    }
+  }
+}
+function checkDuration(type, value) {
+  if (typeof value !== "string") return `must be a duration string such as "24h", not ${describe2(value)}`;
+  const nanos = parseDuration(value, type.units);
+  if (nanos === void 0) {
+    if (isBeyondGoRange(value, type.units)) return `${describe2(value)} is longer than the longest duration (${MAX_DURATION_TEXT})`;
+    return type.units === "minutes-hours" && parseDuration(value) !== void 0 ? `${describe2(value)} must be in minutes (m) or hours (h)` : `${describe2(value)} is not a valid duration`;
+  }
+  if (nanos < 0n) return `${describe2(value)} must not be negative`;
+  if (type.min !== void 0 && nanos < parseDuration(type.min)) return `${describe2(value)} is less than the minimum ${type.min}`;
+  if (type.max !== void 0 && nanos > parseDuration(type.max)) return `${describe2(value)} is more than the maximum ${type.max}`;
+  return void 0;
+}
+function checkTimestamp(path, value) {
+  return path.endsWith("_at") && Number.isNaN(Date.parse(value)) ? `${describe2(value)} is not a timestamp` : void 0;
+}
+function describe2(value) {
+  let text;
+  try {
+    text = value === void 0 ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+  } catch {
+    text = Array.isArray(value) ? "a list" : "an object";
+  }
+  return text.length > 60 ? text.slice(0, 57) + "..." : text;
+}
+function applyAssignments(target2, assignments) {
+  for (const { field, value } of assignments) {
+    if (value === null) removePath(target2, field.path);
+    else setPath(target2, field.path, structuredClone(value));
+  }
+  return target2;
+}
+function removePath(target2, path) {
+  const keys = path.split(".");
+  const parent = keys.length > 1 ? getPath(target2, keys.slice(0, -1).join(".")) : target2;
+  if (!isPlainObject3(parent)) return;
+  delete parent[keys[keys.length - 1]];
+  if (keys.length > 1 && Object.keys(parent).length === 0) delete target2[keys[0]];
+}
+
+// src/config/schema.ts
+var ID_PATTERN = "^[0-9a-f]{32}$";
+var FORMAT_NOTES = {
+  color: " The API documents no format: the dashboard writes hex (#c5ed1b). Any CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name) is compared by meaning, in any case; anything else is accepted with a warning.",
+  uri: " The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning."
+};
+var ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
+var DURATION_UNIT_PATTERN = { go: "(?:ns|us|µs|μs|ms|s|m|h)", "minutes-hours": "[mh]" };
+function durationPattern(units) {
+  return `^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)${DURATION_UNIT_PATTERN[units]})+)$`;
+}
+var DURATION_FORMAT = { go: "go-duration", "minutes-hours": "go-duration-mh" };
+var DEFAULT_DURATION_MIN = "0s";
+var TARGET_KEYS2 = { account: "account_id", zone: "zone_id" };
+function idKey(scope) {
+  return TARGET_KEYS2[scope];
+}
+function defName(spec, scope, inDefaults = false) {
+  return inDefaults ? `defaults_${spec.type}` : scope === "account" ? spec.type : `${scope}_${spec.type}`;
+}
+function buildSchema() {
+  const defs = {
+    id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
+    defaults: targetSchema("Settings laid under every account (and under every zone, for the fields zones accept); DoH defaults reach only accounts with a doh section of their own. A target's own value wins, field by field.", {}, "account"),
+    account: targetSchema("A Cloudflare account whose settings ztsync manages.", {
+      account_id: { $ref: "#/$defs/id", description: "The Cloudflare account id." }
+    }, "account"),
+    zone: targetSchema("A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).", {
+      zone_id: { $ref: "#/$defs/id", description: "The Cloudflare zone id." }
+    }, "zone"),
+    allow: allowSchema()
+  };
+  for (const spec of RESOURCES) {
+    for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
+    defs[defName(spec, "account", true)] = resourceSchema(spec, "account", true);
+  }
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    title: "ztsync configuration",
+    description: "Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.",
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      defaults: { $ref: "#/$defs/defaults" },
+      accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
+      zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
+      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
+    },
+    $defs: defs
+  };
+}
+function allowSchema() {
+  const rules = SAFETY_RULES.map((r2) => `${r2.name}: ${r2.description}`).join(" ");
+  return {
+    type: "object",
+    description: "Allow changes that a safety rule blocks, on one account or zone (give account_id or zone_id).",
+    additionalProperties: false,
+    required: ["rule", "reason"],
+    properties: {
+      rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
+      account_id: { $ref: "#/$defs/id", description: "The account the rule is allowed on." },
+      zone_id: { $ref: "#/$defs/id", description: "The zone the rule is allowed on." },
+      reason: { type: "string", description: "Why the change is allowed: shown in the plan for reviewers." }
+    }
+  };
+}
+function targetSchema(description, idProperty, scope) {
+  const isDefaults = Object.keys(idProperty).length === 0;
+  const properties = { ...idProperty };
+  if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
+  properties.credentials_env = {
+    type: "string",
+    pattern: ENV_NAME_PATTERN,
+    description: `The environment variable holding the API token for ${isDefaults ? "every target without its own credentials_env" : "this target"} (instead of CLOUDFLARE_API_TOKEN); each token gets a rate budget of its own.`,
+    examples: ["CF_TOKEN_EU"]
+  };
+  for (const spec of RESOURCES) {
+    if (spec.scopes.includes(scope)) properties[spec.type] = { $ref: `#/$defs/${defName(spec, scope, isDefaults)}` };
+  }
+  return {
+    type: "object",
+    description,
+    additionalProperties: false,
+    ...isDefaults ? {} : { required: Object.keys(idProperty) },
+    properties
+  };
+}
+function resourceSchema(spec, scope, inDefaults = false) {
+  const note = inDefaults ? " As defaults: without the fields that name one target's own thing (auth_domain, service_token_id)." : scope === "account" ? "" : " Zones accept only this subset.";
+  const root = objectSchema(spec.description + note);
+  for (const field of writableFields(spec, scope).filter((f2) => !(inDefaults && f2.perTarget))) {
+    const keys = field.path.split(".");
+    let parent = root;
+    for (const [i3, key] of keys.slice(0, -1).entries()) {
+      const groupPath = keys.slice(0, i3 + 1).join(".");
+      const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
+      parent.properties[key] ??= objectSchema(description);
+      parent = parent.properties[key];
+    }
+    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
+  }
+  return root;
+}
+function objectSchema(description) {
+  return { type: "object", description, additionalProperties: false, properties: {} };
+}
+function fieldSchema(field) {
+  const examples = field.example === void 0 ? {} : { examples: [field.example] };
+  const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
+  const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
+  const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
+  return canBeUnset(field) ? nullable(schema4) : schema4;
+}
+function canBeUnset(field) {
+  return !field.requiredOnCreate;
+}
+function nullable(schema4) {
+  return {
+    ...schema4,
+    description: `${schema4.description} null unsets it.`,
+    type: [schema4.type, "null"],
+    ...schema4.enum ? { enum: [...schema4.enum, null] } : {}
+  };
+}
+function typeSchema(type) {
+  switch (type.kind) {
+    case "boolean":
+      return { type: "boolean" };
+    case "enum":
+      return { type: "string", enum: [...type.values] };
+    case "string":
+      return type.format === "uuid" || type.format === "hostname" ? { type: "string", format: type.format } : { type: "string" };
+    case "duration":
+      return {
+        type: "string",
+        pattern: durationPattern(type.units),
+        format: DURATION_FORMAT[type.units],
+        formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
+        ...type.max ? { formatMaximum: type.max } : {}
+      };
+    case "set": {
+      if (type.items === "string") return { type: "array", items: { type: "string" } };
+      const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
+      return { type: "array", items: { type: itemType, enum: [...type.items] } };
+    }
+  }
+}
+
+// src/apply/review.ts
+var CLOCK_SKEW_MS = 5 * 6e4;
+var SHOWN = 5;
+async function reviewSavedPlan(plan, context) {
+  const refusal = versionProblem(plan, context.version) ?? ageProblem(plan, context.now, context.maxAgeMs) ?? unknownKeys(plan) ?? coverageProblem(plan.coverage) ?? unknownDesired(plan) ?? (context.config ? configDifferences(plan, context.config) : credentialsFromFile(plan));
+  if (refusal) return { ok: false, reason: refusal };
+  const targets = [];
+  const mismatches = [];
+  for (const target2 of plan.targets) {
+    const rederived = await rederive(target2);
+    mismatches.push(...changesMismatch(target2, rederived));
+    targets.push(withCredentials(rederived, context.config));
+  }
+  if (mismatches.length > 0) return { ok: false, reason: `its changes are not what its desired values make against its recorded live state: ${listed(mismatches)}` };
+  const judged = checkSafety({ ...plan, targets, blocked: [], allowed: [], change_budget: null, summary: summarize(targets) }, context.safety);
+  return { ok: true, plan: markSecurityDrift(judged) };
+}
+function versionProblem(plan, version) {
+  if (plan.ztsync_version === version) return void 0;
+  return `it was made by ztsync ${show(plan.ztsync_version)}, and this is ztsync ${version}: a plan is applied only by the version that made it; plan again with this one`;
+}
+function ageProblem(plan, now, maxAgeMs) {
+  const made = typeof plan.created_at === "string" ? Date.parse(plan.created_at) : NaN;
+  if (Number.isNaN(made)) return `its created_at ${show(plan.created_at)} is not a time`;
+  const age = now.getTime() - made;
+  if (age < -CLOCK_SKEW_MS) return `it says it was made at ${plan.created_at}, which is in the future`;
+  if (age > maxAgeMs) return `it was made at ${plan.created_at}, ${formatAge(age)} ago, longer ago than --max-plan-age (${formatAge(maxAgeMs)}); plan again`;
+  return void 0;
+}
+function formatAge(ms) {
+  if (ms < 6e4) return `${Math.round(ms / 1e3)}s`;
+  const minutes = Math.round(ms / 6e4);
+  const [d2, h3, m2] = [Math.floor(minutes / 1440), Math.floor(minutes % 1440 / 60), minutes % 60];
+  const parts = [d2 ? `${d2}d` : "", h3 ? `${h3}h` : "", m2 && !d2 ? `${m2}m` : ""].filter(Boolean);
+  return parts.join(" ") || "0m";
+}
+function unknownKeys(plan) {
+  const extra = (value, known, at) => {
+    if (!isPlainObject3(value)) return void 0;
+    const key = Object.keys(value).find((k) => !Object.hasOwn(known, k));
+    return key === void 0 ? void 0 : `${at}${at ? "." : ""}${visible(key)}`;
+  };
+  const found = extra(plan, PLAN_KEYS, "") ?? extra(plan.coverage, COVERAGE_KEYS, "coverage") ?? plan.targets.map((t2, i3) => extra(t2, TARGET_KEYS, `targets[${i3}]`) ?? t2.resources.map((r2, j2) => extra(r2, RESOURCE_KEYS, `targets[${i3}].resources[${j2}]`) ?? r2.changes.map((c4, k) => extra(c4, CHANGE_KEYS, `targets[${i3}].resources[${j2}].changes[${k}]`)).find(Boolean)).find(Boolean)).find(Boolean);
+  return found ? `it has a field this ztsync does not know: ${found}` : void 0;
+}
+function coverageProblem(coverage) {
+  const strings = (v2) => Array.isArray(v2) && v2.every((x2) => typeof x2 === "string");
+  const ok = isPlainObject3(coverage) && (coverage.shard === null || typeof coverage.shard === "string" && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard)) && strings(coverage.accounts) && strings(coverage.zones) && (coverage.only === null || strings(coverage.only)) && (coverage.config_commit === null || typeof coverage.config_commit === "string") && typeof coverage.config_dirty === "boolean";
+  return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
+}
+function unknownDesired(plan) {
+  for (const target2 of plan.targets) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const resource of target2.resources) {
+      const at = `${target2.scope} ${visible(target2.id)} ${resource.type}`;
+      const spec = resourceSpec(resource.type);
+      if (!spec.scopes.includes(target2.scope)) return `${at}: a ${target2.scope} has no ${resource.type}`;
+      if (seen.has(resource.type)) return `${at} is there twice`;
+      seen.add(resource.type);
+      for (const [path, value] of Object.entries(resource.desired)) {
+        const field = fieldByPath(spec, path);
+        if (!field || field.readOnly || !field.scopes.includes(target2.scope)) return `${at}: desired ${visible(path)} is not a field ztsync writes for a ${target2.scope}`;
+        const problem = value === null ? canBeUnset(field) ? void 0 : "cannot be unset" : checkValue(field.type, value);
+        if (problem) return `${at}: desired ${path} ${visible(problem)}`;
+      }
+      if (!Array.isArray(resource.managed) || canonicalize([...resource.managed].sort()) !== canonicalize(Object.keys(resource.desired).sort())) return `${at}: its managed fields are not its desired ones`;
+    }
+  }
+  return void 0;
+}
+function credentialsFromFile(plan) {
+  const named = plan.targets.find((t2) => t2.credentials_env !== void 0);
+  if (!named) return void 0;
+  return `${named.scope} ${visible(named.id)} names credentials_env ${show(named.credentials_env)}: which token writes a target is taken from the config, never from a plan file; give the config paths (apply --plan FILE <config paths>)`;
+}
+async function rederive(target2) {
+  if (target2.error) return target2;
+  const snapshot = new Map(target2.resources.map((r2) => [r2.type, r2.live]));
+  const desired = {
+    scope: target2.scope,
+    id: target2.id,
+    ...target2.description ? { description: target2.description } : {},
+    source: target2.source,
+    resources: target2.resources.map(desiredOf)
+  };
+  const made = await planTarget(desired, async (type) => snapshot.get(type) ?? null);
+  const resources = made.resources.map((r2, i3) => ({ ...r2, changes: r2.changes.map((c4) => withOrigin(c4, target2.resources[i3]?.changes)) }));
+  return { ...made, resources };
+}
+function desiredOf(resource) {
+  const positions = {};
+  const via = {};
+  for (const change of resource.changes) {
+    if (!isPlainObject3(change.source)) continue;
+    const { file, line, col } = change.source;
+    positions[change.path] = { file, line, col };
+    via[change.path] = change.source.via;
+  }
+  return { type: resource.type, values: resource.desired, positions, via };
+}
+function withOrigin(change, shown) {
+  const origin = shown?.find((c4) => c4.path === change.path)?.origin;
+  return origin ? { ...change, origin } : change;
+}
+function changesMismatch(shown, made) {
+  const at = `${shown.scope} ${visible(shown.id)}`;
+  if ((shown.error?.message ?? null) !== (made.error?.message ?? null)) return [`${at}: it shows ${shown.error ? "an error" : "no error"}, its desired values make ${made.error ? `the error ${show(made.error.message)}` : "none"}`];
+  if (shown.resources.length !== made.resources.length) return [`${at}: it shows ${shown.resources.length} resources, its desired values make ${made.resources.length}`];
+  const out = [];
+  for (const [i3, resource] of shown.resources.entries()) {
+    const again = made.resources[i3];
+    const where = `${at} ${resource.type}`;
+    if (resource.action !== again.action) out.push(`${where}: it shows ${resource.action}, its desired values make ${again.action}`);
+    const byPath = (changes) => new Map(changes.map((c4) => [c4.path, canonicalize([c4.before, c4.after])]));
+    const [a3, b2] = [byPath(resource.changes), byPath(again.changes)];
+    for (const path of /* @__PURE__ */ new Set([...a3.keys(), ...b2.keys()])) {
+      if (a3.get(path) === b2.get(path)) continue;
+      const change = again.changes.find((c4) => c4.path === path);
+      const old = resource.changes.find((c4) => c4.path === path);
+      out.push(`${where}.${visible(path)}: it shows ${old ? `${show(old.before)} → ${show(old.after)}` : "no change"}, its desired values make ${change ? `${show(change.before)} → ${show(change.after)}` : "no change"}`);
+    }
+    if (resource.changes.length !== new Set(resource.changes.map((c4) => c4.path)).size) out.push(`${where}: it shows a field's change twice`);
+  }
+  return out;
+}
+function withCredentials(target2, config) {
+  const { credentials_env: _fromFile, ...rest } = target2;
+  const fromConfig = config?.targets.find((t2) => t2.scope === target2.scope && t2.id === target2.id)?.credentialsEnv?.name;
+  return fromConfig ? { ...rest, credentials_env: fromConfig } : rest;
+}
+function configDifferences(plan, config) {
+  const wanted = selectTargets([...config.targets], selectionOf(plan.coverage));
+  const inConfig = new Map(wanted.map((t2) => [targetKey(t2), t2]));
+  const inPlan = new Map(plan.targets.map((t2) => [targetKey(t2), t2]));
+  const out = [];
+  for (const target2 of plan.targets) {
+    const label = `${target2.scope} ${visible(target2.id)}`;
+    const asked = inConfig.get(targetKey(target2));
+    if (!asked) {
+      out.push(`${label} is in the plan, not in the config`);
+      continue;
+    }
+    if ((target2.credentials_env ?? null) !== (asked.credentialsEnv?.name ?? null)) {
+      out.push(`${label}: the plan names credentials_env ${show(target2.credentials_env ?? null)}, the config ${show(asked.credentialsEnv?.name ?? null)}`);
+    }
+    out.push(...desiredDifferences(label, target2.resources, asked.resources));
+  }
+  for (const target2 of wanted) if (!inPlan.has(targetKey(target2))) out.push(`${target2.scope} ${visible(target2.id)} is in the config, not in the plan`);
+  if (out.length === 0) return void 0;
+  const commits = plan.coverage?.config_commit && config.commit && plan.coverage.config_commit !== config.commit ? ` (the plan was made from commit ${plan.coverage.config_commit.slice(0, 12)}, the config is at ${config.commit.slice(0, 12)})` : "";
+  return `it is not what the config asks for${commits}: ${listed(out)}; plan again from this config`;
+}
+function desiredDifferences(label, planned, asked) {
+  const out = [];
+  const types2 = /* @__PURE__ */ new Set([...planned.map((r2) => r2.type), ...asked.map((r2) => r2.type)]);
+  for (const type of types2) {
+    const a3 = planned.find((r2) => r2.type === type)?.desired;
+    const b2 = asked.find((r2) => r2.type === type)?.values;
+    if (!a3 || !b2) {
+      out.push(`${label} ${type} is ${a3 ? "in the plan, not in the config" : "in the config, not in the plan"}`);
+      continue;
+    }
+    for (const path of /* @__PURE__ */ new Set([...Object.keys(a3), ...Object.keys(b2)])) {
+      if (canonicalize(a3[path] ?? null) === canonicalize(b2[path] ?? null) && Object.hasOwn(a3, path) === Object.hasOwn(b2, path)) continue;
+      const value = (v2) => Object.hasOwn(v2, path) ? show(v2[path]) : "not managed";
+      out.push(`${label} ${type}.${visible(path)}: the plan has ${value(a3)}, the config ${value(b2)}`);
+    }
+  }
+  return out;
+}
+function selectionOf(coverage) {
+  if (!coverage) return {};
+  const shard = typeof coverage.shard === "string" ? /^(\d+)\/(\d+)$/.exec(coverage.shard) : null;
+  return {
+    accounts: coverage.accounts ?? [],
+    zones: coverage.zones ?? [],
+    ...shard ? { shard: { index: Number(shard[1]), count: Number(shard[2]) } } : {},
+    ...coverage.only ? { only: new Set(coverage.only) } : {}
+  };
+}
+function listed(items) {
+  const more = items.length > SHOWN ? `; and ${items.length - SHOWN} more` : "";
+  return items.slice(0, SHOWN).join("; ") + more;
+}
+
+// src/config/commit.ts
+import { execFile } from "node:child_process";
+import { stat } from "node:fs/promises";
+import { dirname as dirname2, resolve as resolve3 } from "node:path";
+var NONE = { commit: null, dirty: false };
+async function configCommit(paths) {
+  const first = paths[0];
+  if (first === void 0) return NONE;
+  const absolute = paths.map((p2) => resolve3(p2));
+  const info = await stat(absolute[0]).catch(() => null);
+  if (!info) return NONE;
+  const dir = info.isDirectory() ? absolute[0] : dirname2(absolute[0]);
+  const commit = await git(dir, ["rev-parse", "--verify", "--quiet", "HEAD"]);
+  if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return NONE;
+  const status = await git(dir, ["status", "--porcelain", "--untracked-files=all", "--", ...absolute]);
+  return { commit, dirty: status === void 0 || status !== "" };
+}
+function git(cwd, args) {
+  return new Promise((done) => {
+    execFile("git", args, { cwd, timeout: 1e4, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }, (error, stdout) => done(error ? void 0 : stdout.trim()));
+  });
 }
 
 // src/config/yaml.ts
@@ -32423,10 +33888,10 @@ var AFTER_QUOTED = /^(?: +#.*| *)$/;
 var JSON_ESCAPES = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
 var MAY_BE_TAGGED = new Set([..."~nNtTfF+-.0123456789"].map((c4) => c4.charCodeAt(0)));
 var PLAIN_TAGS = new Schema2({}).tags.filter((tag) => tag.default === true && tag.test !== void 0);
-function readBlockYaml(text2) {
-  if (OUTSIDE_SUBSET_CHARS.test(text2) || LONE_SURROGATE.test(text2)) return void 0;
+function readBlockYaml(text) {
+  if (OUTSIDE_SUBSET_CHARS.test(text) || LONE_SURROGATE.test(text)) return void 0;
   try {
-    return new BlockReader(text2).document();
+    return new BlockReader(text).document();
   } catch {
     return void 0;
   }
@@ -32442,8 +33907,8 @@ var BlockReader = class {
   positions = /* @__PURE__ */ new Map();
   /** Keys already found plain (a fleet's files repeat a handful of keys thousands of times). */
   plainKeys = /* @__PURE__ */ new Set();
-  constructor(text2) {
-    this.lines = text2.split("\n");
+  constructor(text) {
+    this.lines = text.split("\n");
     if (this.lines.some((line) => line.length >= LINE)) decline();
   }
   document() {
@@ -32570,9 +34035,9 @@ var BlockReader = class {
     }
     if (INDICATORS.has(c4)) decline();
     const comment = line.indexOf(" #", start);
-    const text2 = line.slice(start, endOfSpaces(line, start, comment < 0 ? line.length : comment));
-    if (text2.includes(": ") || text2.endsWith(":")) decline();
-    return plainValue2(text2);
+    const text = line.slice(start, endOfSpaces(line, start, comment < 0 ? line.length : comment));
+    if (text.includes(": ") || text.endsWith(":")) decline();
+    return plainValue2(text);
   }
   /** `[a, "b", c]` on one line: scalars only, no empty or trailing items. */
   flowSequence(line, start) {
@@ -32589,9 +34054,9 @@ var BlockReader = class {
       } else {
         let end = i3;
         while (end < line.length && line[end] !== "," && line[end] !== "]") end++;
-        const text2 = line.slice(i3, endOfSpaces(line, i3, end));
-        if (text2 === "" || INDICATORS.has(text2[0]) || /[[\]{}#:]/.test(text2)) decline();
-        items.push(plainValue2(text2));
+        const text = line.slice(i3, endOfSpaces(line, i3, end));
+        if (text === "" || INDICATORS.has(text[0]) || /[[\]{}#:]/.test(text)) decline();
+        items.push(plainValue2(text));
         i3 = end;
       }
       if (line[i3] === ",") {
@@ -32631,12 +34096,12 @@ function doubleQuoted(quoted) {
   if (quoted.replace(JSON_ESCAPES, "").includes("\\")) decline();
   return JSON.parse(quoted);
 }
-function plainValue2(text2) {
-  if (!MAY_BE_TAGGED.has(text2.charCodeAt(0))) return text2;
-  const tag = PLAIN_TAGS.find((t2) => t2.test.test(text2));
-  if (!tag) return text2;
+function plainValue2(text) {
+  if (!MAY_BE_TAGGED.has(text.charCodeAt(0))) return text;
+  const tag = PLAIN_TAGS.find((t2) => t2.test.test(text));
+  if (!tag) return text;
   let failed = false;
-  const resolved = tag.resolve(text2, () => failed = true, { intAsBigInt: false });
+  const resolved = tag.resolve(text, () => failed = true, { intAsBigInt: false });
   if (failed) decline();
   return isScalar3(resolved) ? resolved.value : resolved;
 }
@@ -32652,7 +34117,7 @@ function fileDiagnostic(file, message) {
 function locate(f2, path) {
   let here = { value: f2.doc.contents, key: null };
   for (const segment of path) {
-    const node = resolve(f2, here.value);
+    const node = resolve4(f2, here.value);
     if (isMap3(node)) {
       const pair = node.items.find((p2) => isScalar3(p2.key) && String(p2.key.value) === String(segment));
       if (!pair) break;
@@ -32667,7 +34132,7 @@ function locate(f2, path) {
   }
   return here;
 }
-function resolve(f2, node) {
+function resolve4(f2, node) {
   return isAlias2(node) ? node.resolve(f2.doc) ?? node : node;
 }
 function documentLocator(f2) {
@@ -32786,2241 +34251,6 @@ function pointerToPath(pointer) {
   return pointer.slice(1).split("/").map((s2) => s2.replace(/~1/g, "/").replace(/~0/g, "~")).map((s2) => /^\d+$/.test(s2) ? Number(s2) : s2);
 }
 
-// src/config/budget.ts
-function parseBudget(text2) {
-  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
-  if (!m2) return void 0;
-  const n3 = Number(m2[1]);
-  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
-  return { kind: "count", count: n3 };
-}
-function formatBudget(budget) {
-  return budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
-}
-function configBudget(f2) {
-  const given = isPlainObject3(f2.data) ? f2.data.budget : void 0;
-  if (!isPlainObject3(given) || typeof given.reason !== "string") return void 0;
-  const max = given.max_changed_targets;
-  const budget = typeof max === "number" ? Number.isSafeInteger(max) && max >= 0 ? parseBudget(String(max)) : void 0 : typeof max === "string" ? parseBudget(max) : void 0;
-  if (!budget) return void 0;
-  return { budget, reason: given.reason, source: keyPosition(f2, ["budget"]) };
-}
-
-// src/resources/safety.ts
-var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
-var replaced = (before) => isSet2(before);
-var turnedOff = (before, after) => before === true && after !== true;
-var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
-var turnedOn = (before, after) => before !== true && after === true;
-var itemAdded = (before, after) => {
-  if (!isSet2(after)) return isSet2(before);
-  return Array.isArray(after) && after.some((item) => !(Array.isArray(before) && before.includes(item)));
-};
-var changedOrUnset = (before, after) => isSet2(before) && before !== after;
-var durationOf = (value) => typeof value === "string" && value !== "" ? parseDuration(value) : void 0;
-function lengthens({ unsetMeans, fromUnset = false } = {}) {
-  const fallback = unsetMeans === void 0 ? void 0 : parseDuration(unsetMeans);
-  return (before, after) => {
-    const was = durationOf(before) ?? fallback;
-    const now = durationOf(after) ?? fallback;
-    if (was === void 0) return fromUnset && now !== void 0;
-    return now === void 0 || now > was;
-  };
-}
-var longer = lengthens();
-var mfaSessionLonger = lengthens({ fromUnset: true });
-function weaker(order) {
-  return (before, after) => {
-    const was = order.indexOf(String(before));
-    if (was < 0) return false;
-    const now = order.indexOf(String(after));
-    return now < 0 || now > was;
-  };
-}
-function hostOf(value) {
-  if (typeof value !== "string" || value === "") return void 0;
-  try {
-    return new URL(value).host.toLowerCase();
-  } catch {
-    return "";
-  }
-}
-var otherHost = (before, after) => {
-  const was = hostOf(before);
-  const now = hostOf(after);
-  return was !== void 0 && now !== void 0 && now !== was;
-};
-var deletesAfter = (around) => around.after("service_token_inactivity.action") === "delete" && around.after("service_token_inactivity.enabled") === true;
-var deletedBefore = (around) => around.before("service_token_inactivity.action") === "delete" && around.before("service_token_inactivity.enabled") === true;
-var deletionTurnedOn = (_before, _after, around) => deletesAfter(around) && !deletedBefore(around);
-var deletionEnabled = (before, after, around) => deletionTurnedOn(before, after, around) && around.before("service_token_inactivity.action") === "delete";
-var thresholdLowered = (before, after, around) => deletesAfter(around) && deletedBefore(around) && typeof before === "number" && (typeof after !== "number" || after < before);
-var SAFETY_RULES = [
-  {
-    name: "auth-domain-change",
-    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
-    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
-  },
-  {
-    name: "deny-unmatched-requests-off",
-    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
-  },
-  {
-    name: "deny-unmatched-requests-on",
-    description: "Requests to Cloudflare-protected resources without an Access application are denied: turned on for an existing organization, it locks users out of every such resource until each has an application (or its zone is exempted).",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOn, what: "deny_unmatched_requests is turned on", existingOnly: true }]
-  },
-  {
-    name: "deny-unmatched-exemption-added",
-    description: "A zone is added to the exemptions from deny_unmatched_requests (or the list is cleared): requests to it without an Access application are let through.",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests_exempted_zone_names", when: itemAdded, what: "a zone is exempted from deny_unmatched_requests" }]
-  },
-  {
-    name: "ui-read-only-off",
-    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
-    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
-  },
-  {
-    name: "mfa-weakened",
-    description: 'Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, a longer MFA session (or one where MFA was asked every time), users let skip MFA when the IdP says "mfa" (or for longer), the required FIDO2 authenticators changed or dropped, or weaker PIV key requirements (PIN or touch asked less, FIPS no longer required, more key sizes or types).',
-    triggers: [
-      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
-      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
-      { resource: "organization", path: "mfa_config.session_duration", when: mfaSessionLonger, what: "the MFA session gets longer" },
-      { resource: "organization", path: "mfa_config.amr_matching_session_duration", when: mfaSessionLonger, what: 'users may skip MFA when the IdP says "mfa", or for longer' },
-      { resource: "organization", path: "mfa_config.required_aaguids", when: changedOrUnset, what: "the required FIDO2 authenticators change or are dropped" },
-      { resource: "organization", path: "mfa_piv_key_requirements.pin_policy", when: weaker(["always", "once", "never"]), what: "the PIV key asks for its PIN less often" },
-      { resource: "organization", path: "mfa_piv_key_requirements.touch_policy", when: weaker(["always", "cached", "never"]), what: "the PIV key asks for a touch less often" },
-      { resource: "organization", path: "mfa_piv_key_requirements.require_fips_device", when: turnedOff, what: "a FIPS-validated PIV device is no longer required" },
-      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_size", when: itemAdded, what: "more SSH key sizes are allowed" },
-      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_type", when: itemAdded, what: "more SSH key types are allowed" }
-    ]
-  },
-  {
-    name: "session-lengthened",
-    description: "A session gets longer: application tokens (session_duration), WARP authentication sessions or DoH JWTs stay valid longer, or one is set where the API's absence meant a shorter default (24h) — a stolen token or a departed user keeps access for longer.",
-    triggers: [
-      { resource: "organization", path: "session_duration", when: lengthens({ unsetMeans: "24h" }), what: "application sessions get longer" },
-      { resource: "organization", path: "warp_auth_session_duration", when: longer, what: "WARP authentication sessions get longer" },
-      { resource: "doh", path: "doh_jwt_duration", when: lengthens({ unsetMeans: "24h" }), what: "DoH JWTs stay valid longer" }
-    ]
-  },
-  {
-    name: "warp-auth-on",
-    description: "Authentication through WARP is turned on for an existing organization: a device's WARP session then signs its user in to every application, for warp_auth_session_duration, without the identity provider.",
-    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOn, what: "WARP authentication is turned on", existingOnly: true }]
-  },
-  {
-    name: "warp-auth-off",
-    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
-    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
-  },
-  {
-    name: "strict-service-token-auth-off",
-    description: "Strict service-token authentication is turned off: failed service-token requests are redirected to the login page again instead of answering 401/403, go unlogged, and successful ones get a CF_Authorization cookie that outlives the token.",
-    triggers: [{ resource: "organization", path: "strict_service_token_auth", when: turnedOff, what: "strict service-token authentication is turned off" }]
-  },
-  {
-    name: "service-token-cleanup-delete",
-    description: "Inactive service tokens get deleted automatically, or more of them at once (the threshold lowered while deletion is on): a deleted token cannot be restored, and every client still holding it loses access.",
-    triggers: [
-      { resource: "organization", path: "service_token_inactivity.action", when: deletionTurnedOn, what: "inactive service tokens are deleted automatically" },
-      { resource: "organization", path: "service_token_inactivity.enabled", when: deletionEnabled, what: "inactive service tokens are deleted automatically" },
-      { resource: "organization", path: "service_token_inactivity.inactivity_threshold_days", when: thresholdLowered, what: "the inactivity threshold is lowered while deletion is on" }
-    ]
-  },
-  {
-    name: "doh-token-replaced",
-    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
-    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
-  },
-  {
-    name: "logo-host-changed",
-    description: "The login page loads its logo from another host: whoever controls that host controls an image on the page where users enter their credentials (a look-alike, or a tracking pixel).",
-    triggers: [{ resource: "organization", path: "login_design.logo_path", when: otherHost, what: "the logo moves to another host" }]
-  }
-];
-var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
-var CHANGE_BUDGET_RULE = "max-changed-targets";
-
-// src/plan/safety.ts
-var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
-var DEFAULT_BUDGET_MIN_TARGETS = 8;
-function checkSafety(plan, options = {}) {
-  const blocked2 = [];
-  const allowed = [];
-  for (const target2 of plan.targets) {
-    for (const resource of target2.resources) {
-      if (resource.action === "noop") continue;
-      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
-    }
-  }
-  const budget = judgeBudget(plan, options);
-  if (budget.blocked) blocked2.push(budget.blocked);
-  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
-}
-function aroundOf(resource) {
-  const spec = resourceSpec(resource.type);
-  const before = (path) => {
-    const field = fieldByPath(spec, path);
-    return field ? liveValue(field, resource.live) : void 0;
-  };
-  return { before, after: (path) => resource.desired && path in resource.desired ? resource.desired[path] : before(path) };
-}
-function judgeChange(target2, resource, change, allow, blocked2, allowed) {
-  for (const rule of SAFETY_RULES) {
-    for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || trigger.existingOnly && resource.action === "create" || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
-      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
-      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
-      if (allowance) {
-        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
-      } else {
-        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
-      }
-    }
-  }
-}
-function unusedAllowances(plan, allow) {
-  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
-  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
-  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
-}
-function judgeBudget(plan, options) {
-  const { fleet, configBudget: configBudget2 } = options;
-  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
-  const setBy = options.budget ? "flag" : configBudget2 ? "config" : "default";
-  const budget = options.budget ?? configBudget2?.budget ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
-  if (!budget) return { report: null };
-  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
-  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
-  const targets = plan.targets.length;
-  const changing = plan.targets.filter(targetChanges);
-  const introduced = options.countIntroduced && plan.baseline ? changing.filter(introducesChange) : null;
-  const changed = (introduced ?? changing).length;
-  const max = formatBudget(budget);
-  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
-  const report = {
-    max,
-    limit,
-    changed,
-    targets,
-    shard,
-    set_by: setBy,
-    reason: setBy === "config" ? configBudget2.reason : null,
-    source: setBy === "config" ? configBudget2.source : null,
-    counts: introduced ? "introduced" : "all",
-    drift_only: introduced ? changing.length - introduced.length : null
-  };
-  if (changed <= limit) return { report };
-  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
-  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
-  const what = introduced ? `${changed} of ${targets} targets would change by what this config introduces` : `${changed} of ${targets} targets would change`;
-  const message = `${what}, more than the change budget (${of}, ${budgetOrigin(report)}${share}); ${BUDGET_LIFT}`;
-  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
-}
-var BUDGET_LIFT = 'if that is intended, raise it in the config, where the pull request shows it to reviewers — budget: { max_changed_targets: "N%", reason: "why" } — or for one run with --max-changed-targets N or N%';
-function introducesChange(target2) {
-  return target2.resources.some((r2) => r2.action !== "noop" && r2.changes.some((c4) => c4.origin !== "drift"));
-}
-function budgetOrigin(report) {
-  if (report.set_by === "flag") return "set with --max-changed-targets";
-  if (report.set_by === "config") return `set at ${report.source ? formatPosition(report.source) : "the config"}: ${JSON.stringify(report.reason)}`;
-  return "the default";
-}
-function shares(limit, sizes) {
-  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
-  if (total === 0) return sizes.map(() => 0);
-  const quotas = sizes.map((size) => limit * size / total);
-  const result = quotas.map(Math.floor);
-  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
-  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
-  return result;
-}
-
-// src/plan/render-text.ts
-var MARK = { create: "+", update: "~", noop: "=" };
-function renderText(plan, { color }) {
-  const c4 = import_picocolors.default.createColors(color);
-  const blocks = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop")).map((t2) => renderTarget(plan, t2, c4));
-  if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c4));
-  if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c4));
-  const summary3 = [summaryLine(plan, c4), ...plan.baseline ? [baselineLine(plan)] : [], ...plan.change_budget ? [budgetLine(plan)] : []].join("\n");
-  return [...blocks, summary3].join("\n\n") + "\n";
-}
-function renderTarget(plan, target2, c4) {
-  const lines = [c4.bold(targetLabel(target2)) + c4.dim(`  ${visible(target2.source.file)}:${target2.source.line}`)];
-  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource(plan, target2, resource, c4));
-  if (target2.attribution) lines.push(...renderAttribution(target2.attribution, c4));
-  if (target2.error) lines.push(c4.red(`  ! error: ${visible(target2.error.message)}`));
-  return lines.join("\n");
-}
-function renderResource(plan, target2, resource, c4) {
-  const paint = resource.action === "create" ? c4.green : c4.yellow;
-  const head2 = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
-  return [head2, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
-}
-function renderChange(change, action, c4) {
-  if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
-  if (isUnset(change)) return c4.red(`      - ${visible(change.path)}: ${show(change.before)} → null (unset)`);
-  return `      ${c4.yellow("~")} ${visible(change.path)}: ${c4.red(show(change.before))} → ${c4.green(show(change.after))}`;
-}
-function marks(plan, target2, resource, change, c4) {
-  const at = (x2) => x2.scope === target2.scope && x2.id === target2.id && x2.resource === resource.type && x2.path === change.path;
-  const parts = [];
-  if (change.source) parts.push(c4.dim(`# ${visible(change.source.file)}:${change.source.line}${change.source.via === "defaults" ? " (defaults)" : ""}`));
-  if (change.origin) parts.push(change.origin === "drift" ? c4.dim("[drift]") : c4.cyan("[introduced]"));
-  for (const b2 of plan.blocked.filter(at)) parts.push(c4.red(`[blocked: ${visible(b2.rule)}]`));
-  for (const a3 of plan.allowed.filter(at)) parts.push(c4.yellow(`[allowed: ${visible(a3.rule)}]`));
-  return parts.length > 0 ? `  ${parts.join(" ")}` : "";
-}
-function renderAttribution(attribution, c4) {
-  if (attribution.status === "unavailable") return [c4.dim(`  ? ${attributionLine(attribution)}`)];
-  return attribution.changes.map((change) => c4.cyan(`  ↳ ${visible(change.resource)} ${describeAttributedChange(change)}${change.ray_id ? c4.dim(` (ray ${visible(change.ray_id)})`) : ""}`));
-}
-function place(x2) {
-  return x2.scope ? visible(`${x2.scope} ${x2.id} ${x2.resource}.${x2.path}`) : "the plan";
-}
-var SHOWN_ENTRIES = 10;
-function renderBlocked(plan, c4) {
-  const lines = [c4.red(c4.bold("Blocked by safety rails: nothing will be applied."))];
-  for (const b2 of plan.blocked) lines.push(c4.red(`  ✗ ${visible(b2.rule)}: ${place(b2)}: ${visible(b2.message)}${b2.path ? ` (${show(b2.before)} → ${show(b2.after)})` : ""}`));
-  const entries2 = [...new Set(plan.blocked.filter((b2) => b2.scope && b2.id).map((b2) => `      - { rule: ${b2.rule}, ${b2.scope}_id: "${b2.id}", reason: "why" }`))];
-  if (entries2.length > 0) {
-    lines.push(c4.dim("  To go ahead once reviewed, allow each in the config with the reason (or for one run: --allow RULE):"));
-    lines.push(c4.dim("    allow:"));
-    for (const entry2 of entries2.slice(0, SHOWN_ENTRIES)) lines.push(c4.dim(visible(entry2)));
-    if (entries2.length > SHOWN_ENTRIES) lines.push(c4.dim(`      # …and ${entries2.length - SHOWN_ENTRIES} more (the JSON plan lists every blocked change)`));
-  }
-  return lines.join("\n");
-}
-function renderAllowed(plan, c4) {
-  const lines = [c4.bold("Allowed by safety-rule exceptions:")];
-  for (const a3 of plan.allowed) {
-    const why = a3.via === "config" ? `${show(a3.reason)}${a3.source ? ` (${visible(a3.source.file)}:${a3.source.line})` : ""}` : "--allow";
-    lines.push(c4.yellow(`  ✓ ${visible(a3.rule)}: ${place(a3)} — ${why}`));
-  }
-  return lines.join("\n");
-}
-function baselineLine(plan) {
-  const { introduced, drift } = plan.baseline;
-  const changes = (n3) => `${n3} ${n3 === 1 ? "change" : "changes"}`;
-  return `Against the baseline (${visible(plan.baseline.paths.join(", "))}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
-}
-function budgetLine(plan) {
-  return visible(budgetText(plan, (file) => file, (reason2) => JSON.stringify(reason2)));
-}
-function budgetText(plan, place2, reason2) {
-  const b2 = plan.change_budget;
-  if (!b2) return `Change budget: none below ${DEFAULT_BUDGET_MIN_TARGETS} targets (set one in the config: budget: { max_changed_targets: N or "N%", reason: "…" }).`;
-  const fleet = b2.shard ? b2.shard.fleet_targets : b2.targets;
-  const max = b2.max.endsWith("%") ? `${b2.max} of ${fleet} ${fleet === 1 ? "target" : "targets"}` : `${b2.max} ${b2.max === "1" ? "target" : "targets"}`;
-  const share = b2.shard ? `, shard ${b2.shard.index}/${b2.shard.count}'s share of ${b2.shard.fleet_limit}` : "";
-  const counted = b2.counts === "introduced" ? ` by what this config introduces (${b2.drift_only} more by drift alone, not counted)` : "";
-  const origin = b2.set_by === "config" && b2.source ? `set at ${place2(formatPosition(b2.source))}: ${reason2(b2.reason ?? "")}` : budgetOrigin(b2);
-  return `Change budget: ${b2.changed} of ${b2.targets} targets change${counted}; at most ${b2.limit} may (${max}${share}, ${origin}).`;
-}
-function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
-  const { create: create2, update, noop: noop4, error } = plan.summary;
-  const blocked2 = plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "";
-  if (create2 + update + error === 0) return c4.green(`No changes. ${noop4} ${noop4 === 1 ? "resource is" : "resources are"} up to date.`) + blocked2;
-  const parts = [`${create2} to create`, `${update} to update`, `${noop4} unchanged`, `${error} ${error === 1 ? "error" : "errors"}`];
-  return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked2;
-}
-
-// src/plan/render-markdown.ts
-var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
-var GITHUB_COMMENT_LIMIT = 65536;
-function renderMarkdown(plan, options = {}) {
-  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
-  const { create: create2, update, noop: noop4, error } = plan.summary;
-  const head2 = [
-    MARKDOWN_MARKER,
-    "### ztsync plan",
-    "",
-    summaryLine(plan),
-    "",
-    "| create | update | unchanged | errors |",
-    "| ---: | ---: | ---: | ---: |",
-    `| ${create2} | ${update} | ${noop4} | ${error} |`,
-    // The budget's place and reason are config text: in a code span and escaped, like every other text from a pull request.
-    ...plan.change_budget ? ["", budgetText(plan, (at) => code(at), (reason2) => escapeText(reason2))] : []
-  ].join("\n");
-  const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head2];
-  let length = head2.length;
-  for (const block of [renderBlocked2(plan.blocked, maxLength / 4), renderOrigins(plan), renderAllowed2(plan.allowed, maxLength / 4), renderUnused(plan, maxLength / 8)]) {
-    if (!block) continue;
-    blocks.push(block);
-    length += 2 + block.length;
-  }
-  const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
-  const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
-  const add = (block) => {
-    blocks.push(block);
-    length += 2 + block.length;
-  };
-  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
-  const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
-  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
-  let next = 0;
-  for (; next < shown.length; next++) {
-    const section = renderTarget2(shown[next], context);
-    if (!fits(section, reserve)) break;
-    add(section);
-  }
-  if (next === shown.length) return blocks.join("\n\n") + "\n";
-  add(cutNote(shown.length - next));
-  const listed2 = [];
-  let listedLength = -1;
-  let rest = next;
-  for (; rest < shown.length; rest++) {
-    const line = `- ${oneLine(shown[rest])}`;
-    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
-    listed2.push(line);
-    listedLength += 1 + line.length;
-  }
-  if (listed2.length > 0) add(listed2.join("\n"));
-  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
-  return blocks.join("\n\n") + "\n";
-}
-var UNLISTED_NOTE_ROOM = 160;
-function unlistedNote(unlisted) {
-  let create2 = 0;
-  let update = 0;
-  let errors = 0;
-  for (const target2 of unlisted) {
-    if (target2.error) errors++;
-    for (const resource of target2.resources) {
-      if (resource.action === "create") create2++;
-      else if (resource.action === "update") update++;
-    }
-  }
-  return `…and ${unlisted.length} more ${plural(unlisted.length, "target")} (${create2} ${plural(create2, "resource")} to create, ${update} to update, ${errors} ${plural(errors, "error")}).`;
-}
-function renderTarget2(target2, context) {
-  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
-  if (target2.error) actions.push("error");
-  if (context.blocked.some((b2) => b2.scope === target2.scope && b2.id === target2.id)) actions.push("blocked");
-  const lines = [`<details><summary><b>${labelHtml(target2)}</b> — ${actions.join(", ")}</summary>`, ""];
-  if (target2.error) lines.push(`> **Error:** ${escapeText(target2.error.message)}`, "");
-  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource2(target2, resource, context), "");
-  if (target2.attribution) lines.push(attributionMarkdown(target2.attribution), "");
-  lines.push(`Source: ${code(`${target2.source.file}:${target2.source.line}`)}`, "", "</details>");
-  return lines.join("\n");
-}
-function attributionMarkdown(attribution) {
-  if (attribution.status === "unavailable") return `> ${escapeText(attributionLine(attribution))}`;
-  const lines = attribution.changes.map((c4) => `**${escapeText(c4.resource)}** ${escapeText(describeAttributedChange(c4))}${c4.ray_id ? ` (ray ${code(c4.ray_id)})` : ""}`);
-  return `> ${lines.join("<br>\n> ")}`;
-}
-function hasBaseline(plan) {
-  return plan.baseline !== void 0;
-}
-var ORIGIN_SHOWN = { introduced: "introduced", drift: "drift" };
-function renderOrigins(plan) {
-  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
-}
-function baselineMarkdown({ paths, introduced, drift }) {
-  const changes = (n3) => `${n3} ${plural(n3, "change")}`;
-  return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
-}
-function renderBlocked2(blocked2, room) {
-  if (blocked2.length === 0) return null;
-  const head2 = [
-    "> [!CAUTION]",
-    `> **Blocked: nothing will be applied.** ${blocked2.length} ${plural(blocked2.length, "change")} ${blocked2.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
-    ""
-  ];
-  const lines = blocked2.map((b2) => {
-    const field = b2.path ? ` ${code(b2.resource ? `${b2.resource}.${b2.path}` : b2.path)}` : "";
-    const where = b2.scope && b2.id ? `${b2.scope} ${code(b2.id)}${field}` : "the whole plan";
-    const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
-    return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
-  });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
-}
-function renderAllowed2(allowed, room) {
-  if (allowed.length === 0) return null;
-  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
-  const lines = allowed.map((a3) => {
-    const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
-    const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
-    return `- ${code(a3.rule)}: ${a3.scope} ${code(a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
-  });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
-}
-function renderUnused(plan, room) {
-  const unused = plan.unused_allowances ?? [];
-  if (unused.length === 0) return null;
-  const head2 = ["**Unused allowances: remove them** (each lets nothing through in this plan, and would let a later change of its kind through unreviewed):", ""];
-  const lines = unused.map((u3) => `- ${code(u3.rule)}: ${u3.scope} ${code(u3.id)}${u3.source ? ` at ${code(`${u3.source.file}:${u3.source.line}`)}` : ""}${u3.reason ? `: ${escapeText(u3.reason)}` : ""}`);
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
-}
-function fitLines(lines, room, more) {
-  const kept = [];
-  let used = 0;
-  for (const line of lines) {
-    if (used + line.length + 1 + 120 > room) break;
-    kept.push(line);
-    used += line.length + 1;
-  }
-  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
-  return kept;
-}
-function oneLine(target2) {
-  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
-  if (target2.error) actions.push("error");
-  const description = target2.description ? ` (${escapeText(target2.description)})` : "";
-  return `${target2.scope} ${code(target2.id)}${description} — ${actions.join(", ")}`;
-}
-function renderResource2(target2, resource, context) {
-  const columns = ["field", "before", "after", "source", ...context.baseline ? ["origin"] : []];
-  return [
-    `**${resource.type}** (${resource.action})`,
-    "",
-    `| ${columns.join(" | ")} |`,
-    `| ${columns.map(() => "---").join(" | ")} |`,
-    ...resource.changes.map((c4) => {
-      const cells = [fieldCell(target2, c4, context), resource.action === "create" ? "" : code(show(c4.before)), code(show(c4.after)) + (isUnset(c4) ? " (unset)" : ""), sourceCell(c4)];
-      if (context.baseline) cells.push(c4.origin ? ORIGIN_SHOWN[c4.origin] : "");
-      return `| ${cells.map(cell).join(" | ")} |`;
-    })
-  ];
-}
-function fieldCell(target2, change, context) {
-  const rules = context.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.path === change.path).map((b2) => code(b2.rule));
-  return rules.length > 0 ? `⛔ ${code(change.path)} (blocked: ${rules.join(", ")})` : code(change.path);
-}
-function sourceCell(change) {
-  if (!change.source) return "";
-  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === "defaults" ? " (defaults)" : "");
-}
-function labelHtml(target2) {
-  const text2 = `${target2.scope} ${target2.id}${target2.description ? ` (${target2.description})` : ""}`;
-  const escaped = oneLineText(text2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/#/g, "&#35;");
-  return noMentions(escaped);
-}
-function code(text2) {
-  const flat = visible(text2.replace(/\r\n?|\n/g, " "));
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longest + 1);
-  const pad = flat.startsWith("`") || flat.endsWith("`") || flat.startsWith(" ") && flat.endsWith(" ") && flat.trim() !== "" ? " " : "";
-  return fence + pad + flat + pad + fence;
-}
-function cell(markdown) {
-  return markdown.replace(/\|/g, "\\|");
-}
-function escapeText(text2) {
-  return noMentions(oneLineText(text2).replace(/[!-/:-@[-`{-~]/g, "\\$&"));
-}
-function oneLineText(text2) {
-  return visible(text2.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
-}
-function noMentions(text2) {
-  return text2.replace(/(?<!&)#(?=\d)|&#35;(?=\d)/g, "$&&#8203;").replace(/\b(gh)(?=\\-\d)/gi, "$1&#8203;").replace(/@/g, "@&#8203;");
-}
-function escapeLinkDestination(url) {
-  return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-}
-function plural(n3, noun) {
-  return n3 === 1 ? noun : `${noun}s`;
-}
-
-// src/commands/shared/apply-summary.ts
-var SHOWN = {
-  failed: "✗ failed",
-  unconfirmed: "? written, not confirmed",
-  blocked: "⛔ blocked",
-  skipped: "– not started",
-  applied: "✓ applied",
-  unchanged: "= unchanged"
-};
-var ORDER = ["failed", "unconfirmed", "blocked", "skipped", "applied", "unchanged"];
-var MAX_ROWS = 2e3;
-function applySummaryMarkdown(headline, results) {
-  const lines = ["### ztsync apply", "", headline];
-  if (results.length === 0) return lines.join("\n");
-  const rows = [...results].sort((a3, b2) => ORDER.indexOf(a3.outcome) - ORDER.indexOf(b2.outcome));
-  lines.push("", "| Target | Outcome | Reason |", "| --- | --- | --- |");
-  for (const result of rows.slice(0, MAX_ROWS)) {
-    const reason2 = reasonOf(result);
-    lines.push(`| ${escapeText(targetLabel(result))} | ${SHOWN[result.outcome]} | ${reason2 ? code(reason2).replace(/\|/g, "\\|") : ""} |`);
-  }
-  if (rows.length > MAX_ROWS) lines.push("", escapeText(`and ${rows.length - MAX_ROWS} more targets (see the log, or --results)`));
-  return lines.join("\n");
-}
-function reasonOf(result) {
-  const parts = result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`);
-  if (result.error) parts.push(result.error);
-  return parts.join("; ");
-}
-
-// src/plan/saved.ts
-import { createHash as createHash2 } from "node:crypto";
-import { readFile } from "node:fs/promises";
-
-// node_modules/canonicalize/lib/canonicalize.js
-function hasLoneSurrogate(value) {
-  for (let i3 = 0; i3 < value.length; i3++) {
-    const code2 = value.charCodeAt(i3);
-    if (code2 >= 55296 && code2 <= 56319) {
-      if (i3 === value.length - 1) {
-        return true;
-      }
-      const next = value.charCodeAt(i3 + 1);
-      if (!(next >= 56320 && next <= 57343)) {
-        return true;
-      }
-      i3++;
-    } else if (code2 >= 56320 && code2 <= 57343) {
-      return true;
-    }
-  }
-  return false;
-}
-function canonicalize(object, seen = /* @__PURE__ */ new Set()) {
-  if (typeof object === "number" && isNaN(object)) {
-    throw new Error("NaN is not allowed");
-  }
-  if (typeof object === "number" && !isFinite(object)) {
-    throw new Error("Infinity is not allowed");
-  }
-  if (typeof object === "string" && hasLoneSurrogate(object)) {
-    throw new Error("Lone surrogate is not allowed");
-  }
-  if (object === null || typeof object !== "object") {
-    return JSON.stringify(object);
-  }
-  if (typeof object.toJSON === "function") {
-    if (seen.has(object)) {
-      throw new Error("Circular reference detected");
-    }
-    seen.add(object);
-    const result2 = canonicalize(object.toJSON(), seen);
-    seen.delete(object);
-    return result2;
-  }
-  if (seen.has(object)) {
-    throw new Error("Circular reference detected");
-  }
-  seen.add(object);
-  let result;
-  if (Array.isArray(object)) {
-    const values = object.map((cv) => {
-      const value = cv === void 0 || typeof cv === "symbol" ? null : cv;
-      return canonicalize(value, seen);
-    });
-    result = `[${values.join(",")}]`;
-  } else {
-    const parts = [];
-    for (const key of Object.keys(object).sort()) {
-      if (object[key] === void 0 || typeof object[key] === "symbol") {
-        continue;
-      }
-      parts.push(`${canonicalize(key)}:${canonicalize(object[key], seen)}`);
-    }
-    result = `{${parts.join(",")}}`;
-  }
-  seen.delete(object);
-  return result;
-}
-
-// src/plan/saved.ts
-function checksumOf(plan) {
-  const { checksum: _ignored, ...content } = plan;
-  return `sha256:${createHash2("sha256").update(canonicalize(content) ?? "").digest("hex")}`;
-}
-function sealPlan(plan) {
-  const { checksum: _ignored, ...content } = plan;
-  return { ...content, checksum: checksumOf(content) };
-}
-var PlanFileError = class extends Error {
-  name = "PlanFileError";
-};
-function readSavedPlan(text2, file) {
-  let data;
-  try {
-    data = JSON.parse(text2);
-  } catch {
-    throw new PlanFileError(`${file} is not a ztsync plan: it is not JSON (save plans with plan --format json --out FILE)`);
-  }
-  if (!isPlainObject3(data) || !("format_version" in data) || !Array.isArray(data.targets)) {
-    throw new PlanFileError(`${file} is not a ztsync plan: it has no format_version and targets`);
-  }
-  const version = data.format_version;
-  if (typeof version !== "string" || !READABLE_FORMAT_VERSIONS.includes(version)) {
-    throw new PlanFileError(
-      `${file} has plan format_version ${JSON.stringify(version)}, which this ztsync cannot read (it reads ${READABLE_FORMAT_VERSIONS.join(", ")}); plan again with this version`
-    );
-  }
-  const plan = data;
-  if (typeof plan.checksum !== "string") throw new PlanFileError(`${file} has no checksum: it was not saved by ztsync plan, or was cut short`);
-  const expected = checksumOf(plan);
-  if (plan.checksum !== expected) {
-    throw new PlanFileError(`${file} was changed after it was saved (its checksum does not match its content): a saved plan is applied only as it was reviewed; plan again`);
-  }
-  const malformed = shapeProblem(plan);
-  if (malformed) throw new PlanFileError(`${file} is not a plan this ztsync wrote: ${malformed}`);
-  return plan;
-}
-var ACTIONS = ["create", "update", "noop"];
-function shapeProblem(plan) {
-  if (typeof plan.api_base !== "string") return "api_base is not a string";
-  if (!Array.isArray(plan.blocked) || !Array.isArray(plan.allowed)) return "blocked and allowed are not lists";
-  for (const [i3, target2] of plan.targets.entries()) {
-    const at = `targets[${i3}]`;
-    if (!isPlainObject3(target2) || !SCOPES.includes(target2.scope) || typeof target2.id !== "string") return `${at} has no scope and id`;
-    if (!Array.isArray(target2.resources)) return `${at}.resources is not a list`;
-    if (!isPlainObject3(target2.source) || target2.error !== null && !isPlainObject3(target2.error)) return `${at} has no source or error`;
-    for (const [j2, resource] of target2.resources.entries()) {
-      const rat = `${at}.resources[${j2}]`;
-      if (!isPlainObject3(resource) || !RESOURCES.some((r2) => r2.type === resource.type) || !ACTIONS.includes(resource.action)) return `${rat} has no known type and action`;
-      if (!Array.isArray(resource.changes) || !resource.changes.every((c4) => isPlainObject3(c4) && typeof c4.path === "string" && fieldByPath(resourceSpec(resource.type), c4.path))) {
-        return `${rat}.changes is not a list of changes of known fields`;
-      }
-      if (!isPlainObject3(resource.desired) || resource.live !== null && !isPlainObject3(resource.live)) return `${rat} has no desired values or live snapshot`;
-    }
-  }
-  return void 0;
-}
-function targetsHoldingSecrets(plan, secrets) {
-  const holds2 = (value) => holdsSecret(JSON.stringify(value), secrets);
-  const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
-  const { targets: _targets, ...rest } = plan;
-  if (holds2(rest)) found.push("the plan header");
-  return found;
-}
-async function loadSavedPlan(file) {
-  let text2;
-  try {
-    text2 = await readFile(file, "utf8");
-  } catch (err) {
-    const code2 = err.code;
-    throw new PlanFileError(`cannot read the plan ${file}: ${code2 === "ENOENT" ? "no such file" : err instanceof Error ? err.message : String(err)}`);
-  }
-  return readSavedPlan(text2, file);
-}
-
-// src/commands/shared/github.ts
-import { appendFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve as resolve3, sep } from "node:path";
-
-// src/util/atomic-write.ts
-import { randomBytes } from "node:crypto";
-import { closeSync, copyFileSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { dirname, join, resolve as resolve2 } from "node:path";
-var FileWriteError = class extends Error {
-  name = "FileWriteError";
-};
-function checkWritable(path) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  if (!isDirectory(dir)) {
-    const missing = !exists(dir);
-    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
-  }
-}
-function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
-  const temporary = writeTemporary(path, text2, mode);
-  try {
-    renameSync(temporary, path);
-  } catch (err) {
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
-  }
-}
-function existingPaths(paths) {
-  return paths.filter((path) => {
-    try {
-      lstatSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
-  if (!overwrite) {
-    const existing = existingPaths(files.map((f2) => f2.path));
-    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
-  }
-  const madeDirs = [];
-  const temporaries = [];
-  const renamed = [];
-  try {
-    for (const file of files) {
-      makeDirs(dirname(resolve2(file.path)), madeDirs, file.path);
-      temporaries.push(writeTemporary(file.path, file.text, mode));
-    }
-    for (const [i3, file] of files.entries()) {
-      const old = keepAside(file.path);
-      try {
-        renameSync(temporaries[i3], file.path);
-      } catch (err) {
-        if (old !== void 0) ignoreErrors(() => unlinkSync(old));
-        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
-      }
-      renamed.push({ path: file.path, old });
-    }
-  } catch (err) {
-    for (const { path, old } of renamed.reverse()) ignoreErrors(() => old === void 0 ? unlinkSync(path) : renameSync(old, path));
-    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
-    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
-    throw err;
-  }
-  for (const { old } of renamed) if (old !== void 0) ignoreErrors(() => unlinkSync(old));
-}
-function keepAside(path) {
-  let isFile2;
-  try {
-    isFile2 = lstatSync(path).isFile();
-  } catch {
-    return void 0;
-  }
-  if (!isFile2) return void 0;
-  const aside = join(dirname(path), `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.old`);
-  try {
-    linkSync(path, aside);
-  } catch {
-    try {
-      copyFileSync(path, aside);
-    } catch (err) {
-      throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
-    }
-  }
-  return aside;
-}
-function writeTemporary(path, text2, mode) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  let fd;
-  try {
-    fd = openSync(temporary, "wx", mode);
-    writeSync(fd, text2);
-    fsyncSync(fd);
-    closeSync(fd);
-    return temporary;
-  } catch (err) {
-    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
-  }
-}
-function makeDirs(dir, made, forPath) {
-  if (exists(dir)) return;
-  makeDirs(dirname(dir), made, forPath);
-  try {
-    mkdirSync(dir);
-    made.push(dir);
-  } catch (err) {
-    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
-  }
-}
-function isDirectory(path) {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-function exists(path) {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function ignoreErrors(action) {
-  try {
-    action();
-  } catch {
-  }
-}
-function reason(err, dir) {
-  switch (err.code) {
-    case "ENOENT":
-      return `the directory ${dir} does not exist`;
-    case "ENOTDIR":
-      return `${dir} is not a directory`;
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "it is a directory";
-    case "ENOSPC":
-      return "no space left on the device";
-    case "EROFS":
-      return "the file system is read-only";
-    default:
-      return err.code ?? "the write failed";
-  }
-}
-
-// src/commands/shared/output.ts
-var declaredByRun = /* @__PURE__ */ new WeakMap();
-function runSecrets(io) {
-  return secretsFromEnv(io.env, declaredByRun.get(io) ?? []);
-}
-function declareCredentialVariables(io, names) {
-  const declared = declaredByRun.get(io);
-  if (declared) declared.push(...names);
-}
-function outputIo(io) {
-  const declared = [];
-  const mask = (text2) => {
-    const secrets = secretsFromEnv(io.env, declared);
-    return secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
-  };
-  const wrapped = {
-    ...io,
-    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
-    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
-  };
-  declaredByRun.set(wrapped, declared);
-  return wrapped;
-}
-function writeOutputFile(io, path, text2) {
-  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(`${secretRefusal(path)}; nothing was written`);
-  writeFileAtomicSync(path, text2);
-}
-function refuseSecrets(io, what, text2) {
-  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(secretRefusal(what));
-}
-function secretRefusal(what) {
-  return `refusing to write ${what}: an API credential appears in it (a config value or an API answer holds it)`;
-}
-function useColor(io) {
-  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
-}
-
-// src/commands/shared/github.ts
-function githubActions(io) {
-  const env = io.env;
-  if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
-  const annotate = (a3) => io.stderr.write(annotationCommand(a3, env.GITHUB_WORKSPACE) + "\n");
-  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0;
-  const summary3 = async (markdown) => {
-    const path = env.GITHUB_STEP_SUMMARY;
-    if (!path) return;
-    if (holdsSecret(markdown, runSecrets(io))) {
-      annotate({ level: "warning", title: "ztsync", message: "the step summary was not written: an API credential appears in it" });
-      return;
-    }
-    try {
-      await appendFile(path, markdown + "\n");
-    } catch (err) {
-      annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
-    }
-  };
-  return {
-    enabled: true,
-    runUrl,
-    annotateDiagnostics(diagnostics) {
-      for (const d2 of diagnostics) {
-        annotate({ level: "error", title: "ztsync: invalid config", message: d2.path ? `${d2.message} (${d2.path})` : d2.message, ...placeOf(d2) });
-      }
-    },
-    annotatePlan(plan) {
-      for (const unused of plan.unused_allowances ?? []) {
-        const message = `allow ${unused.rule} on ${unused.scope} ${unused.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`;
-        annotate({ level: "warning", title: "ztsync: unused allowance", message, ...unused.source ? placeOf(unused.source) : {} });
-      }
-      for (const target2 of plan.targets) {
-        if (!target2.error) continue;
-        annotate({ level: "error", title: `ztsync: ${target2.scope} ${target2.id} could not be planned`, message: `${targetLabel(target2)}: ${target2.error.message}`, ...placeOf(target2.source) });
-      }
-      for (const blocked2 of plan.blocked) {
-        const target2 = plan.targets.find((t2) => t2.scope === blocked2.scope && t2.id === blocked2.id);
-        const change = target2?.resources.flatMap((r2) => r2.changes).find((c4) => c4.path === blocked2.path);
-        const place2 = change?.source ?? target2?.source;
-        const what = blocked2.scope && blocked2.id ? ` (${blocked2.scope} ${blocked2.id}${blocked2.path ? `, ${blocked2.path}` : ""})` : "";
-        annotate({ level: "error", title: `ztsync: blocked by ${blocked2.rule}`, message: `${blocked2.message}${what}`, ...place2 ? placeOf(place2) : {} });
-      }
-    },
-    annotateApply(plan, results) {
-      for (const result of results) {
-        if (result.outcome !== "failed") continue;
-        const target2 = plan.targets.find((t2) => t2.scope === result.scope && t2.id === result.id);
-        const problems = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type} failed: ${r2.error}`), ...result.error ? [result.error] : []];
-        annotate({ level: "error", title: `ztsync: ${result.scope} ${result.id} could not be applied`, message: `${targetLabel(result)}: ${problems.join("; ")}`, ...target2 ? placeOf(target2.source) : {} });
-      }
-    },
-    guard: defuseCommands,
-    async appendStepSummary(plan, extra) {
-      await summary3((extra ? `${extra}
-
-` : "") + renderMarkdown(plan, { fullPlanUrl: runUrl }));
-    },
-    appendSummary: (markdown) => summary3(markdown)
-  };
-}
-var OUTSIDE = {
-  enabled: false,
-  runUrl: void 0,
-  annotateDiagnostics() {
-  },
-  annotatePlan() {
-  },
-  annotateApply() {
-  },
-  guard: (text2) => text2,
-  async appendStepSummary() {
-  },
-  async appendSummary() {
-  }
-};
-function defuseCommands(text2) {
-  return text2.replace(/^(\s*):(?=:)/gm, "$1:​").replace(/##\[/g, "#​#[");
-}
-function placeOf(position2) {
-  return position2.line > 0 ? { file: position2.file, line: position2.line, col: position2.col } : { file: position2.file };
-}
-function annotationCommand(a3, workspace) {
-  const properties = [];
-  if (a3.file !== void 0) properties.push(`file=${escapeProperty(workspaceRelative(a3.file, workspace))}`);
-  if (a3.line !== void 0) properties.push(`line=${a3.line}`);
-  if (a3.col !== void 0) properties.push(`col=${a3.col}`);
-  if (a3.title !== void 0) properties.push(`title=${escapeProperty(a3.title)}`);
-  return `::${a3.level}${properties.length ? " " + properties.join(",") : ""}::${escapeData(a3.message)}`;
-}
-function escapeData(text2) {
-  return text2.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function escapeProperty(text2) {
-  return escapeData(text2).replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
-function workspaceRelative(file, workspace) {
-  if (!workspace) return file;
-  const inside = relative(resolve3(workspace), resolve3(file));
-  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return file;
-  return inside.split(sep).join("/");
-}
-
-// src/cloudflare/settings.ts
-function clientOptions(api) {
-  return {
-    apiBase: api.apiBase,
-    readOnly: api.readOnly,
-    retryBudgetMs: api.retryBudgetMs,
-    ...api.retries === void 0 ? {} : { retries: api.retries },
-    ...api.timing
-  };
-}
-function makeClient(api, env) {
-  return new CloudflareClient({ ...clientOptions(api), credentials: credentialsFromEnv(env) });
-}
-function makeClients(api, env) {
-  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit, credentialVariables: api.credentialVariables ?? [] });
-}
-
-// src/commands/shared/interrupt.ts
-function stopOnInterrupt(io, clients, saying) {
-  const listening = new AbortController();
-  const stop = new AbortController();
-  void io.stopSignal(listening.signal).then((signal) => {
-    if (listening.signal.aborted) return;
-    stop.abort(signal);
-    clients.stopRetrying();
-    io.stderr.write(saying.first(signal));
-    return io.stopSignal(listening.signal).then((again) => {
-      if (listening.signal.aborted) return;
-      io.stderr.write(saying.again(again));
-      io.exit(EXIT.interrupted);
-    });
-  });
-  return { signal: stop.signal, end: () => listening.abort() };
-}
-
-// src/commands/shared/options/api.ts
-function addApiOptions(command, { concurrency = "targets read at once (default 8)" } = {}) {
-  command.addOption(new Option("--api-base <url>", `Cloudflare API base URL (default ${DEFAULT_API_BASE}; env CLOUDFLARE_BASE_URL)`));
-  if (concurrency) command.option("--concurrency <n>", concurrency);
-  return command.option(
-    "--retry-budget <duration>",
-    `how long a failed API call (429, 5xx, timeout, lost connection) is retried, with jittered backoff of ${DEFAULT_MIN_BACKOFF_MS / 1e3} s to ${DEFAULT_MAX_BACKOFF_MS / 1e3} s: a duration (90s, 2m, 1m30s) or seconds (default ${DEFAULT_RETRY_BUDGET_MS / 6e4}m; 0: no retry)`
-  ).option("--max-retries <n>", "also stop after N retries of a call (default: no count, only --retry-budget)");
-}
-function addRateLimitOption(command) {
-  return command.option(
-    "--rate-limit <n/seconds>",
-    `each credential's paced budget, shared by all workers (default ${DEFAULT_RATE_LIMIT.requests}/${DEFAULT_RATE_LIMIT.windowSeconds}: Cloudflare's 1200/300 less 200 for people in the dashboard)`
-  );
-}
-function apiSettings(flags, io, { readOnly }) {
-  const rateLimit = flags.rateLimit === void 0 ? DEFAULT_RATE_LIMIT : parseRateLimitSetting(flags.rateLimit);
-  if (!rateLimit) throw new UsageError(`--rate-limit takes N/SECONDS such as 1000/300, not "${flags.rateLimit}"`);
-  return {
-    apiBase: flags.apiBase ?? io.env.CLOUDFLARE_BASE_URL,
-    readOnly,
-    retryBudgetMs: flags.retryBudget === void 0 ? DEFAULT_RETRY_BUDGET_MS : parseRetryBudget(flags.retryBudget),
-    ...flags.maxRetries === void 0 ? {} : { retries: wholeNumber("--max-retries", flags.maxRetries, 0) },
-    rateLimit,
-    ...flags.concurrency === void 0 ? {} : { concurrency: wholeNumber("--concurrency", flags.concurrency, 1) },
-    ...io.retryTiming ? { timing: io.retryTiming } : {}
-  };
-}
-function parseRetryBudget(text2) {
-  const trimmed = text2.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
-  const nanos = parseDuration(trimmed);
-  if (nanos !== void 0 && nanos >= 0n) return Number(nanos / 1000000n);
-  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text2}"`);
-}
-function wholeNumber(option, text2, min) {
-  const n3 = Number(text2);
-  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text2}"`);
-  return n3;
-}
-
-// src/config/interpolate.ts
-var VARIABLE_PREFIX = "ZTSYNC_";
-var NO_ENV = { readable: [], credentials: [] };
-var VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function isCredentialVariable(name, policy) {
-  return mayHoldToken(name, policy.credentials);
-}
-function holdsCredential(name, policy) {
-  return SECRET_ENV.includes(name) || isCredentialVariable(name, policy);
-}
-var REFERENCE = /\$\$\{|\$\{([^}]*)(\}?)/g;
-function interpolate(text2, { values, policy }) {
-  const problems = [];
-  const read = [];
-  const value = text2.replace(REFERENCE, (match, name, closed) => {
-    if (match === "$${") return "${";
-    const shown = match.length > 60 ? `${match.slice(0, 57)}...` : match;
-    if (!closed) {
-      problems.push(`"${shown}" is not closed: write \${${VARIABLE_PREFIX}NAME}, or $\${ for a literal \${`);
-    } else if (!VARIABLE_NAME.test(name)) {
-      problems.push(`"${shown}" is not a variable reference: write \${${VARIABLE_PREFIX}NAME} (letters, digits, _), or $\${ for a literal \${`);
-    } else if (!name.startsWith(VARIABLE_PREFIX)) {
-      problems.push(`\${${name}} cannot be read: only environment variables whose names start with ${VARIABLE_PREFIX} can be used in the config (plans are shown to everyone who reads the pull request)`);
-    } else if (holdsCredential(name, policy)) {
-      problems.push(`\${${name}} cannot be read: it holds a credential`);
-    } else if (!policy.readable.includes(name)) {
-      problems.push(`\${${name}} cannot be read: this run does not allow it (the workflow allows a variable by name: --env-allow ${name} or ZTSYNC_ENV_ALLOW=${name})`);
-    } else if (values[name] === void 0) {
-      problems.push(`environment variable ${name} is not set`);
-    } else {
-      read.push(name);
-      return values[name];
-    }
-    return match;
-  });
-  return { value, problems, read };
-}
-function interpolateFile(file, env) {
-  const diagnostics = [];
-  const reads = [];
-  const path = [];
-  const visited = /* @__PURE__ */ new Set();
-  const walk = (node) => {
-    if (typeof node === "string") {
-      if (!node.includes("${")) return node;
-      const { value, problems, read } = interpolate(node, env);
-      for (const message of problems) diagnostics.push({ ...valuePosition(file, path), message, path: describePath(path) });
-      for (const name of read) reads.push({ name, position: valuePosition(file, path), path: describePath(path) });
-      return value;
-    }
-    const within = (key, value) => {
-      path.push(key);
-      const replaced2 = walk(value);
-      path.pop();
-      return replaced2;
-    };
-    if (node && typeof node === "object") {
-      if (visited.has(node)) return node;
-      visited.add(node);
-    }
-    if (Array.isArray(node)) {
-      node.forEach((item, i3) => node[i3] = within(i3, item));
-    } else if (node && typeof node === "object") {
-      const record = node;
-      for (const key of Object.keys(record)) record[key] = within(key, record[key]);
-    }
-    return node;
-  };
-  file.data = walk(file.data);
-  return { diagnostics, reads };
-}
-function credentialReads(reads, named) {
-  const tokens = /* @__PURE__ */ new Map();
-  for (const credentialsEnv of named) if (!tokens.has(credentialsEnv.name)) tokens.set(credentialsEnv.name, credentialsEnv.position);
-  return reads.flatMap(({ name, position: position2, path }) => {
-    const named2 = tokens.get(name);
-    return named2 ? [{ ...position2, message: `\${${name}} cannot be read: it holds a credential (credentials_env names it at ${formatPosition(named2)})`, path }] : [];
-  });
-}
-function undeclaredCredentials(targets, policy) {
-  const seen = /* @__PURE__ */ new Set();
-  const out = [];
-  for (const { credentialsEnv } of targets) {
-    if (!credentialsEnv || isCredentialVariable(credentialsEnv.name, policy)) continue;
-    const key = formatPosition(credentialsEnv.position);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const { name } = credentialsEnv;
-    out.push({
-      ...credentialsEnv.position,
-      message: isRunnerVariable(name) ? `credentials_env names ${name}, a variable of the CI runner, which never holds a Cloudflare API token: name a variable starting with ${CREDENTIAL_PREFIX}` : `credentials_env names ${name}, which this run has not declared to hold an API token: name a variable starting with ${CREDENTIAL_PREFIX}, or declare it in the workflow with --credentials-env ${name}`,
-      path: ""
-    });
-  }
-  return out;
-}
-
-// src/commands/shared/options/environment.ts
-var ENV_ALLOW_VARIABLE = "ZTSYNC_ENV_ALLOW";
-function addEnvironmentOptions(command) {
-  return command.option("--env-allow <names>", `environment variables the config may read as \${NAME} (repeatable, or comma separated; names start with ${VARIABLE_PREFIX}; also ${ENV_ALLOW_VARIABLE}, a comma or space separated list); no other is read`, collectNames).option("--credentials-env <names>", `environment variables a credentials_env may name (repeatable, or comma separated); names starting with ${CREDENTIAL_PREFIX} need no declaring`, collectNames);
-}
-function environmentSettings(flags, env) {
-  const fromEnv = (env[ENV_ALLOW_VARIABLE] ?? "").split(/[\s,]+/).filter(Boolean);
-  const credentials = unique2(flags.credentialsEnv ?? []);
-  for (const name of credentials) {
-    checkName("--credentials-env", name);
-    if (isRunnerVariable(name)) throw new UsageError(`--credentials-env ${name}: a variable of the CI runner, which never holds a Cloudflare API token`);
-  }
-  const readable = unique2([...flags.envAllow ?? [], ...fromEnv]);
-  for (const name of readable) {
-    const option = flags.envAllow?.includes(name) ? "--env-allow" : ENV_ALLOW_VARIABLE;
-    checkName(option, name);
-    if (!name.startsWith(VARIABLE_PREFIX)) throw new UsageError(`${option} ${name}: only variables whose names start with ${VARIABLE_PREFIX} can be read by a config`);
-    if (SECRET_ENV.includes(name) || mayHoldToken(name, credentials)) throw new UsageError(`${option} ${name}: it holds a credential, which a config never reads`);
-  }
-  return { readable, credentials };
-}
-function checkName(option, name) {
-  if (!VARIABLE_NAME.test(name)) throw new UsageError(`${option} takes environment variable names (letters, digits, _), not "${name}"`);
-}
-function unique2(names) {
-  return [...new Set(names)];
-}
-function collectNames(value, previous = []) {
-  return [...previous, ...value.split(",").map((n3) => n3.trim()).filter(Boolean)];
-}
-
-// src/config/suggest.ts
-function editDistance(a3, b2) {
-  const rows = a3.length + 1;
-  const cols = b2.length + 1;
-  const d2 = Array.from({ length: rows }, (_, i3) => Array.from({ length: cols }, (_2, j2) => i3 === 0 ? j2 : j2 === 0 ? i3 : 0));
-  for (let i3 = 1; i3 < rows; i3++) {
-    for (let j2 = 1; j2 < cols; j2++) {
-      const cost = a3[i3 - 1] === b2[j2 - 1] ? 0 : 1;
-      d2[i3][j2] = Math.min(d2[i3 - 1][j2] + 1, d2[i3][j2 - 1] + 1, d2[i3 - 1][j2 - 1] + cost);
-      if (i3 > 1 && j2 > 1 && a3[i3 - 1] === b2[j2 - 2] && a3[i3 - 2] === b2[j2 - 1]) d2[i3][j2] = Math.min(d2[i3][j2], d2[i3 - 2][j2 - 2] + 1);
-    }
-  }
-  return d2[a3.length][b2.length];
-}
-function closest(word, candidates) {
-  const lower3 = word.toLowerCase();
-  const limit = Math.max(2, Math.floor(word.length / 4));
-  let best;
-  for (const candidate of candidates) {
-    const distance = editDistance(lower3, candidate.toLowerCase());
-    if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance };
-  }
-  return best?.candidate;
-}
-
-// src/commands/shared/options/safety.ts
-var DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === "percent" ? `${DEFAULT_BUDGET.percent}%` : String(DEFAULT_BUDGET.count);
-function addSafetyOptions(command) {
-  return command.option("--allow <rule>", `allow changes a safety rule blocks, on every target (repeatable): ${SAFETY_RULE_NAMES.join(", ")}`, collect).option("--max-changed-targets <n>", `block the plan when more targets than N (or N% of them) would change (default ${DEFAULT_BUDGET_TEXT} once there are ${DEFAULT_BUDGET_MIN_TARGETS} targets)`);
-}
-function safetySettings(flags) {
-  const allow = (flags.allow ?? []).map((rule) => {
-    if (!SAFETY_RULE_NAMES.includes(rule)) {
-      const hint = rule === CHANGE_BUDGET_RULE ? '; the change budget is not a rule: raise it in the config (budget: { max_changed_targets: "N%", reason: "why" }) or for one run with --max-changed-targets N or N%' : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
-      throw new UsageError(`--allow: unknown safety rule "${rule}"${hint}`);
-    }
-    return { rule, via: "flag", reason: null, source: null };
-  });
-  if (flags.maxChangedTargets === void 0) return { allow };
-  const budget = parseBudget(flags.maxChangedTargets);
-  if (!budget) throw new UsageError(`--max-changed-targets takes a whole number of targets (5) or a percentage up to 100% (25%), not "${flags.maxChangedTargets}"`);
-  return { allow, budget };
-}
-function collect(value, previous = []) {
-  return [...previous, value];
-}
-
-// src/config/labels.ts
-var LABEL_KEY_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_./-]{0,61}[A-Za-z0-9])?$";
-var LABEL_VALUE_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$";
-var MAX_LABELS = 32;
-function matchesSelector(labels, selector) {
-  for (const [key, value] of Object.entries(selector)) if (labels?.[key] !== value) return false;
-  return true;
-}
-function describeSelector(selector) {
-  return Object.keys(selector).sort().map((key) => `${key}=${selector[key]}`).join(",");
-}
-function readLabels(value) {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return void 0;
-  const entries2 = Object.entries(value);
-  if (!entries2.every(([, v2]) => typeof v2 === "string")) return void 0;
-  return Object.fromEntries(entries2);
-}
-
-// src/commands/shared/results.ts
-import { readFile as readFile2 } from "node:fs/promises";
-
-// src/plan/build.ts
-import { createHash as createHash3 } from "node:crypto";
-
-// src/plan/rules.ts
-function ruleViolations(spec, desired, live, now = /* @__PURE__ */ new Date()) {
-  return [...requirementViolations(spec, desired, live), ...lockedViolations(spec, desired, live, now)];
-}
-function lockedViolations(spec, desired, live, now) {
-  return (spec.locked ?? []).flatMap((rule) => {
-    if (!(rule.field in desired.values)) return [];
-    const value = desired.values[rule.field];
-    if (!sameValue(fieldByPath(spec, rule.field), value, rule.refused)) return [];
-    const createdAt = live === null ? now.toISOString() : getPath(live, rule.createdAt);
-    if (!lockedFor(rule, createdAt)) return [];
-    const at = desired.positions[rule.field] ? ` at ${formatPosition(desired.positions[rule.field])}` : " in the config";
-    const when = live === null ? `it would be created now (${createdAt})` : `this one was created ${String(createdAt)}`;
-    return [
-      `${spec.type}: ${rule.field}: ${JSON.stringify(value)}${at} breaks the rule ${rule.name}: ${rule.why} (${when}); remove the line or set it to ${JSON.stringify(rule.lockedAs)} (the API would refuse this write, error ${rule.apiError.code})`
-    ];
-  });
-}
-function requirementViolations(spec, desired, live) {
-  const fromConfig = (path) => path in desired.values;
-  const valueAt = (path) => fromConfig(path) ? desired.values[path] : live === null ? void 0 : getPath(live, fieldByPath(spec, path)?.liveKey ?? path);
-  return (spec.rules ?? []).flatMap((rule) => {
-    const missing = missingRequirements(rule, valueAt);
-    if (missing.length === 0) return [];
-    const origins = [rule.when, ...missing].map((path) => {
-      if (fromConfig(path)) return `${path}: ${JSON.stringify(desired.values[path])}${desired.positions[path] ? ` at ${formatPosition(desired.positions[path])}` : " in the config"}`;
-      if (live === null) return `${path} is not in the config (the ${spec.type} does not exist yet)`;
-      return path === rule.when ? `${path} is true in the live ${spec.type}` : `${path} is not in the config and not set in the live ${spec.type}`;
-    });
-    const refusal = rule.apiError ? ` (error ${rule.apiError.code})` : "";
-    return [`${spec.type}: ${describeRequirement(spec, rule, missing)}: ${origins.join("; ")}; the API would refuse this write${refusal}`];
-  });
-}
-
-// src/plan/build.ts
-async function buildPlan(desired, clients, options = {}) {
-  const read = (target2) => {
-    const client = clientFor(clients, target2.credentialsEnv?.name);
-    return (type) => readLive(client, type, target2.scope, target2.id);
-  };
-  return buildPlanFrom(desired, clients.apiBase.href, read, options);
-}
-async function buildPlanFrom(desired, apiBase, read, options = {}) {
-  const targets = selectTargets(desired.targets, options);
-  const planned = await mapLimit(targets, options.concurrency ?? 8, async (target2) => {
-    const plan = await planTarget(target2, read(target2));
-    options.onTarget?.(plan);
-    return plan;
-  }, options.signal);
-  return makePlan(apiBase, planned);
-}
-function selectTargets(targets, selection) {
-  const { shard, only, select } = selection;
-  const byId = idFilter(selection);
-  return targets.filter(
-    (t2) => byId(t2) && (!select || matchesSelector(t2.labels, select)) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
-  );
-}
-function idFilter({ accounts = [], zones = [] }) {
-  if (accounts.length === 0 && zones.length === 0) return () => true;
-  const wanted2 = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
-  return (t2) => wanted2[t2.scope].has(lower2(t2.id));
-}
-function targetKey(t2) {
-  return `${t2.scope}:${t2.id}`;
-}
-function shardOf(t2, count4) {
-  return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count4 + 1;
-}
-function unmatchedFilters(targets, selection) {
-  const { accounts = [], zones = [], select } = selection;
-  const has = (scope, id) => targets.some((t2) => t2.scope === scope && lower2(t2.id) === lower2(id));
-  const check = (scope, ids) => ids.filter((id) => !has(scope, id)).map((id) => {
-    const other = scope === "account" ? "zone" : "account";
-    return has(other, id) ? { scope, id, otherScope: other } : { scope, id };
-  });
-  const unmatched = [...check("account", accounts), ...check("zone", zones)];
-  if (select && unmatched.length === 0) {
-    const byId = idFilter(selection);
-    if (!targets.some((t2) => byId(t2) && matchesSelector(t2.labels, select))) {
-      const known = [...new Set(targets.flatMap((t2) => Object.entries(t2.labels ?? {}).map(([k, v2]) => `${k}=${v2}`)))].sort();
-      unmatched.push({ select, outsideIds: targets.some((t2) => matchesSelector(t2.labels, select)), known });
-    }
-  }
-  return unmatched;
-}
-function lower2(id) {
-  return id.toLowerCase();
-}
-async function planTarget(target2, readResource) {
-  const base = {
-    scope: target2.scope,
-    id: target2.id,
-    description: target2.description ?? null,
-    ...target2.labels ? { labels: { ...target2.labels } } : {},
-    source: target2.source,
-    ...target2.credentialsEnv ? { credentials_env: target2.credentialsEnv.name } : {}
-  };
-  const resources = [];
-  const broken = [];
-  try {
-    for (const desired of target2.resources) {
-      const live = await readResource(desired.type);
-      const missing = live === null ? missingForCreate(desired) : [];
-      if (missing.length > 0) {
-        return { ...base, resources, error: { message: `${desired.type} does not exist yet; creating it needs ${missing.join(" and ")} in the config` } };
-      }
-      const spec = resourceSpec(desired.type);
-      const planned = diffResource(spec, desired, live);
-      resources.push(planned);
-      if (planned.action !== "noop") broken.push(...ruleViolations(spec, desired, live));
-    }
-    return { ...base, resources, error: broken.length > 0 ? { message: broken.join("; ") } : null };
-  } catch (err) {
-    return { ...base, resources, error: planError(err, target2.credentialsEnv) };
-  }
-}
-function missingForCreate(desired) {
-  return resourceSpec(desired.type).fields.filter((f2) => f2.requiredOnCreate && desired.values[f2.path] === void 0).map((f2) => f2.path);
-}
-function planError(err, credentialsEnv) {
-  if (err instanceof CredentialRefusedError && credentialsEnv) {
-    return { message: refusedToken([{ name: credentialsEnv.name, where: formatPosition(credentialsEnv.position) }]), status: err.status, codes: err.codes };
-  }
-  if (err instanceof CloudflareApiError) return { message: err.message, status: err.status, codes: err.codes };
-  return { message: err instanceof Error ? err.message : String(err) };
-}
-
-// src/commands/shared/results.ts
-var RESULTS_VERSION = 1;
-var TO_RETRY = ["failed", "pending", "skipped"];
-var STOP_REASONS = ["invalid", "refused", "interrupted", "blocked", "cancelled", "error"];
-function planEntry(target2) {
-  const base = { scope: target2.scope, id: target2.id };
-  if (target2.error) return { ...base, outcome: "failed", error: target2.error.message };
-  return { ...base, outcome: target2.resources.some((r2) => r2.action !== "noop") ? "changes" : "no-changes" };
-}
-function applyEntry(result) {
-  const base = { scope: result.scope, id: result.id, outcome: result.outcome };
-  if (result.outcome === "blocked") return { ...base, error: result.error ?? "blocked" };
-  if (result.outcome !== "failed") return base;
-  const error = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`), ...result.error ? [result.error] : []].join("; ");
-  return { ...base, error, ...result.transient ? { transient: true } : {} };
-}
-var WITHHELD = "the message was withheld: an API credential appears in it";
-var ResultsWriter = class {
-  constructor(path, command, entries2, intervalMs = 1e3, secrets = []) {
-    this.path = path;
-    this.command = command;
-    this.intervalMs = intervalMs;
-    this.secrets = secrets;
-    for (const entry2 of entries2) this.#entries.set(targetKey(entry2), entry2);
-  }
-  path;
-  command;
-  intervalMs;
-  secrets;
-  #entries = /* @__PURE__ */ new Map();
-  #lastWrite = 0;
-  #dirty = false;
-  /** Record an outcome; written within about a second (the file is rewritten whole, so not on every target). */
-  set(entry2) {
-    this.#entries.set(targetKey(entry2), entry2);
-    this.#dirty = true;
-    if (Date.now() - this.#lastWrite >= this.intervalMs) this.write(false).catch(() => void 0);
-  }
-  /** Write now (atomically: a reader sees the previous file or this one). An unwritable path is a UsageError. */
-  async write(complete) {
-    this.writeNow(complete);
-  }
-  /**
-   * Write before the run ends at once (a second Ctrl-C), synchronously. A failure is not reported: the path was
-   * written at the start of the run, so it is writable, and there is no run left to report it in.
-   */
-  writeNowQuietly(complete) {
-    try {
-      this.writeNow(complete);
-    } catch {
-    }
-  }
-  writeNow(complete) {
-    this.#lastWrite = Date.now();
-    this.#dirty = false;
-    try {
-      writeFileAtomicSync(this.path, JSON.stringify(this.snapshot(complete), null, 2) + "\n");
-    } catch (err) {
-      throw new UsageError(`--results: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  async finish() {
-    await this.write(true);
-  }
-  get dirty() {
-    return this.#dirty;
-  }
-  snapshot(complete, stopped) {
-    const targets = [...this.#entries.values()].map((t2) => t2.error !== void 0 && holdsSecret(JSON.stringify(t2), this.secrets) ? { ...t2, error: WITHHELD } : t2);
-    const summary3 = {};
-    for (const t2 of targets) summary3[t2.outcome] = (summary3[t2.outcome] ?? 0) + 1;
-    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets, ...stopped ? { stopped } : {} };
-  }
-  /** The run ends here, before every target had its outcome: say why (synchronously, atomically). */
-  writeStopped(stopped) {
-    try {
-      writeFileAtomicSync(this.path, JSON.stringify(this.snapshot(true, stopped), null, 2) + "\n");
-    } catch (err) {
-      throw new UsageError(`--results: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-};
-var RunRecord = class {
-  constructor(path, command, secrets = () => []) {
-    this.path = path;
-    this.command = command;
-    this.secrets = secrets;
-  }
-  path;
-  command;
-  secrets;
-  #done = false;
-  /** The writer of the run's own results; call done() once it has finished. */
-  writer(entries2) {
-    return new ResultsWriter(this.path, this.command, entries2, void 0, this.secrets());
-  }
-  done() {
-    this.#done = true;
-  }
-  get isDone() {
-    return this.#done;
-  }
-  /**
-   * The run stops before its targets are carried out, with the plan so far when there is one: for apply, each
-   * target it would have written is `skipped` (not started, so --only-failed picks it up), one without changes
-   * `unchanged`; for plan, what the plan found.
-   */
-  stop(reason2, message, plan) {
-    const entries2 = (plan?.targets ?? []).map((t2) => {
-      const entry2 = planEntry(t2);
-      if (this.command === "plan" || entry2.outcome === "failed") return entry2;
-      return { scope: t2.scope, id: t2.id, outcome: entry2.outcome === "changes" ? "skipped" : "unchanged" };
-    });
-    new ResultsWriter(this.path, this.command, entries2, void 0, this.secrets()).writeStopped({ reason: reason2, message });
-    this.#done = true;
-  }
-};
-async function recordingRun(path, command, body, secrets = () => []) {
-  const record = path === void 0 ? void 0 : new RunRecord(path, command, secrets);
-  let code2;
-  try {
-    code2 = await body(record);
-  } catch (err) {
-    if (record && !record.isDone) {
-      const reason2 = err instanceof Interrupted ? "interrupted" : "error";
-      const message = err instanceof UsageError || err instanceof Interrupted ? err.message : "an unexpected error (said on stderr)";
-      try {
-        record.stop(reason2, message);
-      } catch {
-      }
-    }
-    throw err;
-  }
-  if (record && !record.isDone) record.stop("error", `the run ended (exit code ${code2}) before its targets had outcomes (said on stderr)`);
-  return code2;
-}
-async function readTargetsToRetry(path) {
-  let text2;
-  try {
-    text2 = await readFile2(path, "utf8");
-  } catch (err) {
-    throw new UsageError(`--only-failed: cannot read ${path}: ${err.code ?? err.message}`);
-  }
-  let data;
-  try {
-    data = JSON.parse(text2);
-  } catch (err) {
-    throw new UsageError(`--only-failed: ${path} is not JSON (${err.message}); expected a file written by --results`);
-  }
-  const file = data;
-  if (!file || typeof file !== "object" || file.ztsync_results !== RESULTS_VERSION || !Array.isArray(file.targets)) {
-    throw new UsageError(`--only-failed: ${path} is not a ztsync results file (written by --results, with "ztsync_results": ${RESULTS_VERSION})`);
-  }
-  const keys = /* @__PURE__ */ new Set();
-  file.targets.forEach((t2, i3) => {
-    const ok = t2 && typeof t2 === "object" && (t2.scope === "account" || t2.scope === "zone") && typeof t2.id === "string" && typeof t2.outcome === "string";
-    if (!ok) throw new UsageError(`--only-failed: ${path}: targets[${i3}] needs scope (account or zone), id and outcome`);
-    if (TO_RETRY.includes(t2.outcome)) keys.add(targetKey(t2));
-  });
-  if (keys.size === 0) {
-    const reason2 = file.stopped && typeof file.stopped === "object" ? file.stopped.reason : void 0;
-    const stopped = STOP_REASONS.find((r2) => r2 === reason2);
-    throw new UsageError(
-      stopped ? `--only-failed: ${path} records a run that stopped (${stopped}) before it tried any target: nothing to retry; run again without --only-failed` : `--only-failed: ${path} lists no failed, skipped or pending target: nothing to retry`
-    );
-  }
-  return keys;
-}
-
-// src/commands/shared/options/selection.ts
-function addSelectionOptions(command) {
-  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--select <key=value>", "only the targets carrying this label (repeatable: all must match; combined with the other filters, a target must pass all; matching no target is an error)", collect2).option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
-}
-function selectsTargets(flags) {
-  return Boolean(flags.account || flags.zone || flags.select || flags.shard || flags.onlyFailed);
-}
-async function selectionSettings(flags) {
-  const shard = flags.shard === void 0 ? void 0 : parseShard(flags.shard);
-  const only = flags.onlyFailed === void 0 ? void 0 : await readTargetsToRetry(flags.onlyFailed);
-  const select = flags.select === void 0 ? void 0 : parseSelect(flags.select);
-  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...select ? { select } : {}, ...shard ? { shard } : {}, ...only ? { only } : {} };
-}
-function parseSelect(given) {
-  const selector = {};
-  for (const text2 of given) {
-    const at = text2.indexOf("=");
-    const key = at < 0 ? text2 : text2.slice(0, at);
-    const value = at < 0 ? "" : text2.slice(at + 1);
-    if (at < 0 || !new RegExp(LABEL_KEY_PATTERN).test(key) || !new RegExp(LABEL_VALUE_PATTERN).test(value)) {
-      throw new UsageError(`--select takes a label as key=value (e.g. --select env=prod; letters, digits, - _ . inside), not ${JSON.stringify(text2)}`);
-    }
-    if (selector[key] !== void 0 && selector[key] !== value) {
-      throw new UsageError(`--select ${key}=${selector[key]} and --select ${key}=${value}: a target has one value per label, so together they match nothing`);
-    }
-    selector[key] = value;
-  }
-  return selector;
-}
-function collect2(value, previous = []) {
-  return [...previous, value];
-}
-function parseShard(text2) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text2);
-  const shard = match && { index: Number(match[1]), count: Number(match[2]) };
-  if (!shard || shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
-    throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N (shard K of N, e.g. 2/4), not "${text2}"`);
-  }
-  return shard;
-}
-function unmatchedError(unmatched) {
-  return new UsageError(unmatched.map(describeUnmatched).join("\n"));
-}
-function describeUnmatched(filter) {
-  if ("select" in filter) {
-    const given = `--select ${describeSelector(filter.select)}`;
-    if (filter.outsideIds) return `${given} matches none of the targets --account / --zone pick: together they select nothing`;
-    const known = filter.known.length > 0 ? `the labels in the config are ${filter.known.join(", ")}` : "no target in the config has labels (give them as labels: { env: prod })";
-    return `${given} matches no target in the config; ${known}`;
-  }
-  const { scope, id, otherScope } = filter;
-  const hint = otherScope ? `: it is ${otherScope === "account" ? "an" : "a"} ${otherScope} id; use --${otherScope} ${id}` : "; check the id, or run without the filter to plan every target";
-  return `--${scope} ${id} matches no ${scope} in the config${hint}`;
-}
-
-// src/commands/shared/options/reconcile.ts
-function addReconcileOptions(command, { pathsOptional = false } = {}) {
-  const paths = "YAML config files or directories (read recursively: *.yaml, *.yml)";
-  addSelectionOptions(command.argument(pathsOptional ? "[paths...]" : "<paths...>", paths));
-  command.option("--results <file>", "write each target's outcome as JSON to this file (rewritten as the run goes, also when targets fail)").option("-q, --quiet", "no progress line on stderr");
-  addEnvironmentOptions(command);
-  addRateLimitOption(command);
-  addApiOptions(command, { concurrency: "targets read (and, in apply, written) at once; default 8 for reads, 4 for writes" });
-  return addSafetyOptions(command);
-}
-async function reconcileSettings(paths, flags, io, access) {
-  const safety = safetySettings(flags);
-  const selection = await selectionSettings(flags);
-  const environment = environmentSettings(flags, io.env);
-  declareCredentialVariables(io, environment.credentials);
-  return {
-    paths,
-    selection,
-    safety,
-    environment,
-    api: { ...apiSettings(flags, io, access), credentialVariables: environment.credentials },
-    ...flags.baseline ? { baseline: flags.baseline } : {},
-    ...flags.results !== void 0 ? { results: flags.results } : {},
-    quiet: flags.quiet === true
-  };
-}
-
-// src/commands/shared/diagnostics.ts
-function printDiagnostics(io, diagnostics) {
-  const github = githubActions(io);
-  for (const d2 of diagnostics) io.stderr.write(github.guard(formatDiagnostic(d2) + "\n"));
-}
-function reportInvalidConfig(io, diagnostics) {
-  githubActions(io).annotateDiagnostics(diagnostics);
-  printDiagnostics(io, diagnostics);
-  io.stderr.write(`${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"} in the config; nothing was read or changed
-`);
-}
-
-// src/emulator/field-checks.ts
-var import_formats = __toESM(require_formats(), 1);
-var UNKNOWN_FIELD = "is not a known field";
-function readFields(spec, body, scope, use, options = {}) {
-  const assignments = [];
-  const issues = [];
-  const groups = new Set(spec.groups.map((g2) => g2.path));
-  for (const [key, value] of Object.entries(body)) {
-    if (!groups.has(key)) {
-      readOne(spec, key, value, scope, use, options, assignments, issues);
-      continue;
-    }
-    const members = spec.fields.filter((f2) => f2.path.startsWith(key + "."));
-    const refusal = groupRefusal(members, scope, use);
-    if (refusal) issues.push({ path: key, detail: refusal });
-    else if (value === null) {
-      if (use !== "create") {
-        for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
-      }
-    } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
-    else if (wholeGroupMissing(spec, key, value, scope)) issues.push({ path: key, detail: wholeGroupMissing(spec, key, value, scope) });
-    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
-  }
-  if (use !== "update") issues.push(...missingRequired(spec, assignments));
-  return { assignments, issues };
-}
-function holds(obj, path) {
-  let cur = obj;
-  for (const key of path.split(".")) {
-    if (!isPlainObject3(cur) || !Object.hasOwn(cur, key)) return false;
-    cur = cur[key];
-  }
-  return cur !== void 0 && cur !== null;
-}
-function wholeGroupMissing(spec, group, value, scope) {
-  if (!spec.groups.find((g2) => g2.path === group)?.whole) return void 0;
-  const members = groupFields(spec, group, scope).map((f2) => f2.path.slice(group.length + 1));
-  const missing = members.filter((key) => value[key] === void 0 || value[key] === null);
-  return missing.length === 0 ? void 0 : `must have ${members.join(", ")} (the group is taken only whole), not without ${missing.join(" and ")}`;
-}
-var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
-function readOne(spec, path, value, scope, use, options, assignments, issues) {
-  const field = fieldByPath(spec, path);
-  const writing = use !== "seed";
-  if (!field) {
-    if (spec.fields.some((f2) => f2.liveKey === path)) {
-      if (writing && options.strict) issues.push({ path, detail: READ_ONLY_FIELD });
-    } else if (!path.split(".").includes("__proto__") && (!writing || options.held && holds(options.held, path))) {
-      if (value !== void 0) assignments.push({ path, value });
-    } else issues.push({ path, detail: UNKNOWN_FIELD });
-    return;
-  }
-  if (field.readOnly) {
-    if (writing && options.strict && value !== void 0) issues.push({ path, detail: READ_ONLY_FIELD });
-    if (use === "seed" && value !== null && value !== void 0) {
-      const problem2 = checkValue(field.type, value) ?? checkTimestamp(path, value);
-      if (problem2) issues.push({ path, detail: problem2 });
-      else assignments.push({ path, field, value });
-    }
-    return;
-  }
-  const refusal = fieldRefusal(field, scope, use);
-  if (refusal) return void issues.push({ path, detail: refusal });
-  if (value === null) {
-    if (field.requiredOnCreate) issues.push({ path, detail: "cannot be unset" });
-    else if (use !== "create") assignments.push({ path, field, value: null });
-    return;
-  }
-  const problem = field.requiredOnCreate && value === "" ? "must not be empty" : checkValue(field.type, value);
-  if (problem) issues.push({ path, detail: problem });
-  else assignments.push({ path, field, value });
-}
-function acceptedBy(field, scope, use) {
-  return fieldRefusal(field, scope, use) === void 0;
-}
-function fieldRefusal(field, scope, use) {
-  if (!field.scopes.includes(scope)) return `is not accepted for ${scope === "zone" ? "a zone" : "an account"}`;
-  if (use === "create" && field.onCreate === false) return "is not accepted when creating an organization; set it with an update (PUT)";
-  return void 0;
-}
-function groupRefusal(members, scope, use) {
-  const writable = members.filter((f2) => !f2.readOnly);
-  if (writable.some((f2) => acceptedBy(f2, scope, use))) return void 0;
-  return writable.length ? fieldRefusal(writable[0], scope, use) : UNKNOWN_FIELD;
-}
-function missingRequired(spec, assignments) {
-  const given = new Set(assignments.map((a3) => a3.path));
-  return spec.fields.filter((f2) => f2.requiredOnCreate && !given.has(f2.path)).map((f2) => ({ path: f2.path, detail: "is required" }));
-}
-var HOSTNAME = import_formats.fullFormats.hostname;
-var MAX_LIST_ITEMS = 1e3;
-function checkValue(type, value) {
-  switch (type.kind) {
-    case "boolean":
-      return typeof value === "boolean" ? void 0 : `must be a boolean, not ${describe2(value)}`;
-    case "string":
-      if (typeof value !== "string") return `must be a string, not ${describe2(value)}`;
-      if (type.format === "hostname" && !HOSTNAME.test(value)) return `${describe2(value)} is not a hostname`;
-      return void 0;
-    case "enum":
-      return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
-    case "duration":
-      return checkDuration(type, value);
-    case "integer":
-      if (typeof value !== "number" || !Number.isInteger(value)) return `must be a whole number, not ${describe2(value)}`;
-      if (type.min !== void 0 && value < type.min || type.max !== void 0 && value > type.max) return `${value} is not from ${type.min ?? "-∞"} to ${type.max ?? "∞"}`;
-      return void 0;
-    case "set": {
-      if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
-      if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
-      const allowed = type.items;
-      const bad = value.find((item) => allowed === "string" ? typeof item !== "string" : !allowed.includes(item));
-      if (bad === void 0) return void 0;
-      return allowed === "string" ? `items must be strings, not ${describe2(bad)}` : `${describe2(bad)} is not one of ${allowed.join(", ")}`;
-    }
-  }
-}
-function checkDuration(type, value) {
-  if (typeof value !== "string") return `must be a duration string such as "24h", not ${describe2(value)}`;
-  const nanos = parseDuration(value, type.units);
-  if (nanos === void 0) {
-    if (isBeyondGoRange(value, type.units)) return `${describe2(value)} is longer than the longest duration (${MAX_DURATION_TEXT})`;
-    return type.units === "minutes-hours" && parseDuration(value) !== void 0 ? `${describe2(value)} must be in minutes (m) or hours (h)` : `${describe2(value)} is not a valid duration`;
-  }
-  if (nanos < 0n) return `${describe2(value)} must not be negative`;
-  if (type.min !== void 0 && nanos < parseDuration(type.min)) return `${describe2(value)} is less than the minimum ${type.min}`;
-  if (type.max !== void 0 && nanos > parseDuration(type.max)) return `${describe2(value)} is more than the maximum ${type.max}`;
-  return void 0;
-}
-function checkTimestamp(path, value) {
-  return path.endsWith("_at") && Number.isNaN(Date.parse(value)) ? `${describe2(value)} is not a timestamp` : void 0;
-}
-function describe2(value) {
-  let text2;
-  try {
-    text2 = value === void 0 ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
-  } catch {
-    text2 = Array.isArray(value) ? "a list" : "an object";
-  }
-  return text2.length > 60 ? text2.slice(0, 57) + "..." : text2;
-}
-function applyAssignments(target2, assignments) {
-  for (const { path, value } of assignments) {
-    if (value === null) removePath(target2, path);
-    else setPath(target2, path, structuredClone(value));
-  }
-  return target2;
-}
-function removePath(target2, path) {
-  const keys = path.split(".");
-  const parent = keys.length > 1 ? getPath(target2, keys.slice(0, -1).join(".")) : target2;
-  if (!isPlainObject3(parent)) return;
-  delete parent[keys[keys.length - 1]];
-  if (keys.length > 1 && Object.keys(parent).length === 0) delete target2[keys[0]];
-}
-
-// src/config/schema.ts
-var ID_PATTERN = "^[0-9a-f]{32}$";
-var FORMAT_NOTES = {
-  color: " The API documents no format: the dashboard writes hex (#c5ed1b). A CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name), compared by meaning, in any case; anything else is refused unless tagged !unchecked.",
-  uri: " The API documents no format: an https: URL (what the dashboard takes) or a relative path; anything else is refused unless tagged !unchecked.",
-  text: " Plain text: HTML is refused unless the value is tagged !unchecked."
-};
-var ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
-var DURATION_UNIT_PATTERN = { go: "(?:ns|us|µs|μs|ms|s|m|h)", "minutes-hours": "[mh]" };
-function durationPattern(units) {
-  return `^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)${DURATION_UNIT_PATTERN[units]})+)$`;
-}
-var DURATION_FORMAT = { go: "go-duration", "minutes-hours": "go-duration-mh" };
-var DEFAULT_DURATION_MIN = "0s";
-var TARGET_KEYS2 = { account: "account_id", zone: "zone_id" };
-function idKey(scope) {
-  return TARGET_KEYS2[scope];
-}
-function defName(spec, scope, inDefaults = false) {
-  return inDefaults ? `defaults_${spec.type}` : scope === "account" ? spec.type : `${scope}_${spec.type}`;
-}
-var SCHEMA_ID = "urn:ztsync:schema:config:v1";
-function buildSchema() {
-  const defs = {
-    id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
-    defaults: targetSchema("Settings laid under every target that has the resource: organization defaults reach only accounts and zones with an organization section of their own (zones take only the fields they accept), DoH defaults only accounts with a doh section. A target's own value wins, field by field.", {}, "account"),
-    defaults_layer: targetSchema("A layer of defaults: with select, laid only under the targets whose labels match it (over the unscoped defaults); without, unscoped. Two scoped layers may not set the same field for one target.", {}, "account", true),
-    account: targetSchema("A Cloudflare account whose settings ztsync manages.", {
-      account_id: { $ref: "#/$defs/id", description: "The Cloudflare account id." }
-    }, "account"),
-    zone: targetSchema("A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).", {
-      zone_id: { $ref: "#/$defs/id", description: "The Cloudflare zone id." }
-    }, "zone"),
-    allow: allowSchema(),
-    labels: labelsSchema("Labels of this target (env: prod, region: eu): selectors (--select, scoped defaults, allow entries) choose targets by them."),
-    selector: labelsSchema("A selector: the labels a target must all carry (env: prod) to be chosen.")
-  };
-  for (const spec of RESOURCES) {
-    for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
-    defs[defName(spec, "account", true)] = resourceSchema(spec, "account", true);
-  }
-  return {
-    $schema: "https://json-schema.org/draft/2020-12/schema",
-    $id: SCHEMA_ID,
-    title: "ztsync configuration",
-    description: "Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.",
-    type: "object",
-    additionalProperties: false,
-    properties: {
-      defaults: {
-        description: "Defaults: a mapping (laid under every target), or a list of layers, each scoped to the targets a select matches (or unscoped, without select).",
-        if: { type: "array" },
-        then: { type: "array", items: { $ref: "#/$defs/defaults_layer" } },
-        else: { $ref: "#/$defs/defaults" }
-      },
-      accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
-      zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
-      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } },
-      budget: {
-        type: "object",
-        description: "The change budget: a plan that would change more targets than this is blocked (exit 3). Set at most once across the files; shown in every plan with its reason. Without it, plans of 8 targets or more may change 25 % of them.",
-        additionalProperties: false,
-        required: ["max_changed_targets", "reason"],
-        properties: {
-          max_changed_targets: { type: ["string", "integer"], pattern: "^(?:100|[1-9]?[0-9])%$", minimum: 0, description: `At most this many targets (12), or this percentage of the plan's targets ("40%"), may change.`, examples: ["40%", 12] },
-          reason: { type: "string", minLength: 1, description: "Why the budget is what it is: shown in every plan for reviewers." }
-        }
-      }
-    },
-    $defs: defs
-  };
-}
-function allowSchema() {
-  const rules = SAFETY_RULES.map((r2) => `${r2.name}: ${r2.description}`).join(" ");
-  return {
-    type: "object",
-    description: "Allow changes that a safety rule blocks, on one account or zone (give account_id or zone_id).",
-    additionalProperties: false,
-    required: ["rule", "reason"],
-    properties: {
-      rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
-      account_id: { $ref: "#/$defs/id", description: "The account the rule is allowed on." },
-      zone_id: { $ref: "#/$defs/id", description: "The zone the rule is allowed on." },
-      reason: { type: "string", maxLength: MAX_REASON_LENGTH, description: `Why the change is allowed: shown in the plan for reviewers (at most ${MAX_REASON_LENGTH} characters).` }
-    }
-  };
-}
-function labelsSchema(description) {
-  return {
-    type: "object",
-    description,
-    maxProperties: MAX_LABELS,
-    propertyNames: { pattern: LABEL_KEY_PATTERN },
-    additionalProperties: { type: "string", pattern: LABEL_VALUE_PATTERN },
-    examples: [{ env: "prod", region: "eu" }]
-  };
-}
-var MAX_DESCRIPTION_LENGTH = 200;
-var MAX_REASON_LENGTH = 500;
-function targetSchema(description, idProperty, scope, scoped = false) {
-  const isDefaults = Object.keys(idProperty).length === 0;
-  const properties = { ...idProperty };
-  if (scoped) properties.select = { $ref: "#/$defs/selector" };
-  if (!isDefaults) properties.description = { type: "string", maxLength: MAX_DESCRIPTION_LENGTH, description: `Free text, shown in plans (at most ${MAX_DESCRIPTION_LENGTH} characters).` };
-  if (!isDefaults) properties.labels = { $ref: "#/$defs/labels" };
-  properties.credentials_env = {
-    type: "string",
-    pattern: ENV_NAME_PATTERN,
-    description: `The environment variable holding the API token for ${isDefaults ? "every target without its own credentials_env" : "this target"} (instead of CLOUDFLARE_API_TOKEN); each token gets a rate budget of its own.`,
-    examples: ["CF_TOKEN_EU"]
-  };
-  for (const spec of RESOURCES) {
-    if (spec.scopes.includes(scope)) properties[spec.type] = { $ref: `#/$defs/${defName(spec, scope, isDefaults)}` };
-  }
-  return {
-    type: "object",
-    description,
-    additionalProperties: false,
-    ...isDefaults ? {} : { required: Object.keys(idProperty) },
-    properties
-  };
-}
-function resourceSchema(spec, scope, inDefaults = false) {
-  const note = inDefaults ? " As defaults: without the fields that name one target's own thing (auth_domain, service_token_id)." : scope === "account" ? "" : " Zones accept only this subset.";
-  const root = objectSchema(spec.description + note);
-  for (const field of writableFields(spec, scope).filter((f2) => !(inDefaults && f2.perTarget))) {
-    const keys = field.path.split(".");
-    let parent = root;
-    for (const [i3, key] of keys.slice(0, -1).entries()) {
-      const groupPath = keys.slice(0, i3 + 1).join(".");
-      const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
-      parent.properties[key] ??= { ...objectSchema(`${description} null unsets the whole group.`), type: ["object", "null"] };
-      parent = parent.properties[key];
-    }
-    parent.properties[keys[keys.length - 1]] = fieldSchema(field, groupOf(spec, field)?.whole === true);
-  }
-  return root;
-}
-function objectSchema(description) {
-  return { type: "object", description, additionalProperties: false, properties: {} };
-}
-function fieldSchema(field, inWholeGroup) {
-  const examples = field.example === void 0 ? {} : { examples: [field.example] };
-  const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
-  const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
-  const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
-  return canBeUnset(field) && !inWholeGroup ? nullable(schema4) : schema4;
-}
-function canBeUnset(field) {
-  return !field.requiredOnCreate;
-}
-function nullable(schema4) {
-  return {
-    ...schema4,
-    description: `${schema4.description} null unsets it.`,
-    type: [schema4.type, "null"],
-    ...schema4.enum ? { enum: [...schema4.enum, null] } : {}
-  };
-}
-function typeSchema(type) {
-  switch (type.kind) {
-    case "boolean":
-      return { type: "boolean" };
-    case "enum":
-      return { type: "string", enum: [...type.values] };
-    case "string":
-      return type.format === "uuid" || type.format === "hostname" ? { type: "string", format: type.format } : { type: "string" };
-    case "duration":
-      return {
-        type: "string",
-        pattern: durationPattern(type.units),
-        format: DURATION_FORMAT[type.units],
-        formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
-        ...type.max ? { formatMaximum: type.max } : {}
-      };
-    case "integer":
-      return { type: "integer", ...type.min !== void 0 ? { minimum: type.min } : {}, ...type.max !== void 0 ? { maximum: type.max } : {} };
-    case "set": {
-      if (type.items === "string") return { type: "array", uniqueItems: true, items: { type: "string" } };
-      const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
-      return { type: "array", uniqueItems: true, items: { type: itemType, enum: [...type.items] } };
-    }
-  }
-}
-
-// src/apply/review.ts
-var CLOCK_SKEW_MS = 5 * 6e4;
-var SHOWN2 = 5;
-async function reviewSavedPlan(plan, context) {
-  const refusal = versionProblem(plan, context.version) ?? ageProblem(plan, context.now, context.maxAgeMs) ?? unknownKeys(plan) ?? coverageProblem(plan.coverage) ?? unknownDesired(plan) ?? (context.config ? configDifferences(plan, context.config) : credentialsFromFile(plan));
-  if (refusal) return { ok: false, reason: refusal };
-  const targets = [];
-  const mismatches = [];
-  for (const target2 of plan.targets) {
-    const rederived = await rederive(target2);
-    mismatches.push(...changesMismatch(target2, rederived));
-    targets.push(withCredentials(rederived, context.config));
-  }
-  if (mismatches.length > 0) return { ok: false, reason: `its changes are not what its desired values make against its recorded live state: ${listed(mismatches)}` };
-  const judged = checkSafety({ ...plan, targets, blocked: [], allowed: [], change_budget: null, summary: summarize(targets) }, context.safety);
-  return { ok: true, plan: judged };
-}
-function versionProblem(plan, version) {
-  if (plan.ztsync_version === version) return void 0;
-  return `it was made by ztsync ${show(plan.ztsync_version)}, and this is ztsync ${version}: a plan is applied only by the version that made it; plan again with this one`;
-}
-function ageProblem(plan, now, maxAgeMs) {
-  const made = typeof plan.created_at === "string" ? Date.parse(plan.created_at) : NaN;
-  if (Number.isNaN(made)) return `its created_at ${show(plan.created_at)} is not a time`;
-  const age = now.getTime() - made;
-  if (age < -CLOCK_SKEW_MS) return `it says it was made at ${plan.created_at}, which is in the future`;
-  if (age > maxAgeMs) return `it was made at ${plan.created_at}, ${formatAge(age)} ago, longer ago than --max-plan-age (${formatAge(maxAgeMs)}); plan again`;
-  return void 0;
-}
-function formatAge(ms) {
-  if (ms < 6e4) return `${Math.round(ms / 1e3)}s`;
-  const minutes = Math.round(ms / 6e4);
-  const [d2, h3, m2] = [Math.floor(minutes / 1440), Math.floor(minutes % 1440 / 60), minutes % 60];
-  const parts = [d2 ? `${d2}d` : "", h3 ? `${h3}h` : "", m2 && !d2 ? `${m2}m` : ""].filter(Boolean);
-  return parts.join(" ") || "0m";
-}
-function unknownKeys(plan) {
-  const extra = (value, known, at) => {
-    if (!isPlainObject3(value)) return void 0;
-    const key = Object.keys(value).find((k) => !Object.hasOwn(known, k));
-    return key === void 0 ? void 0 : `${at}${at ? "." : ""}${visible(key)}`;
-  };
-  const found = extra(plan, PLAN_KEYS, "") ?? extra(plan.coverage, COVERAGE_KEYS, "coverage") ?? plan.targets.map((t2, i3) => extra(t2, TARGET_KEYS, `targets[${i3}]`) ?? t2.resources.map((r2, j2) => extra(r2, RESOURCE_KEYS, `targets[${i3}].resources[${j2}]`) ?? r2.changes.map((c4, k) => extra(c4, CHANGE_KEYS, `targets[${i3}].resources[${j2}].changes[${k}]`)).find(Boolean)).find(Boolean)).find(Boolean);
-  return found ? `it has a field this ztsync does not know: ${found}` : void 0;
-}
-function coverageProblem(coverage) {
-  const strings = (v2) => Array.isArray(v2) && v2.every((x2) => typeof x2 === "string");
-  const ok = isPlainObject3(coverage) && (coverage.shard === null || typeof coverage.shard === "string" && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard)) && strings(coverage.accounts) && strings(coverage.zones) && (coverage.select === null || coverage.select === void 0 || isPlainObject3(coverage.select) && Object.values(coverage.select).every((v2) => typeof v2 === "string")) && (coverage.only === null || strings(coverage.only)) && (coverage.config_commit === null || typeof coverage.config_commit === "string") && typeof coverage.config_dirty === "boolean";
-  return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
-}
-function unknownDesired(plan) {
-  const targets = /* @__PURE__ */ new Set();
-  for (const target2 of plan.targets) {
-    const key = `${target2.scope}:${String(target2.id).toLowerCase()}`;
-    if (targets.has(key)) return `${target2.scope} ${visible(target2.id)} is there twice`;
-    targets.add(key);
-    const seen = /* @__PURE__ */ new Set();
-    for (const resource of target2.resources) {
-      const at = `${target2.scope} ${visible(target2.id)} ${resource.type}`;
-      const spec = resourceSpec(resource.type);
-      if (!spec.scopes.includes(target2.scope)) return `${at}: a ${target2.scope} has no ${resource.type}`;
-      if (seen.has(resource.type)) return `${at} is there twice`;
-      seen.add(resource.type);
-      for (const [path, value] of Object.entries(resource.desired)) {
-        const field = fieldByPath(spec, path);
-        if (!field || field.readOnly || !field.scopes.includes(target2.scope)) return `${at}: desired ${visible(path)} is not a field ztsync writes for a ${target2.scope}`;
-        const problem = value === null ? canBeUnset(field) ? void 0 : "cannot be unset" : checkValue(field.type, value);
-        if (problem) return `${at}: desired ${path} ${visible(problem)}`;
-      }
-      if (!Array.isArray(resource.managed) || canonicalize([...resource.managed].sort()) !== canonicalize(Object.keys(resource.desired).sort())) return `${at}: its managed fields are not its desired ones`;
-    }
-  }
-  return void 0;
-}
-function credentialsFromFile(plan) {
-  const named = plan.targets.find((t2) => t2.credentials_env !== void 0);
-  if (!named) return void 0;
-  return `${named.scope} ${visible(named.id)} names credentials_env ${show(named.credentials_env)}: which token writes a target is taken from the config, never from a plan file; give the config paths (apply --plan FILE <config paths>)`;
-}
-async function rederive(target2) {
-  if (target2.error) return target2;
-  const snapshot = new Map(target2.resources.map((r2) => [r2.type, r2.live]));
-  const desired = {
-    scope: target2.scope,
-    id: target2.id,
-    ...target2.description ? { description: target2.description } : {},
-    ...target2.labels ? { labels: target2.labels } : {},
-    source: target2.source,
-    resources: target2.resources.map(desiredOf)
-  };
-  const made = await planTarget(desired, async (type) => snapshot.get(type) ?? null);
-  const resources = made.resources.map((r2, i3) => ({ ...r2, changes: r2.changes.map((c4) => withOrigin(c4, target2.resources[i3]?.changes)) }));
-  return { ...made, resources };
-}
-function desiredOf(resource) {
-  const positions = {};
-  const via = {};
-  for (const change of resource.changes) {
-    if (!isPlainObject3(change.source)) continue;
-    const { file, line, col } = change.source;
-    positions[change.path] = { file, line, col };
-    via[change.path] = change.source.via;
-  }
-  return { type: resource.type, values: resource.desired, positions, via };
-}
-function withOrigin(change, shown) {
-  const origin = shown?.find((c4) => c4.path === change.path)?.origin;
-  return origin ? { ...change, origin } : change;
-}
-function changesMismatch(shown, made) {
-  const at = `${shown.scope} ${visible(shown.id)}`;
-  if ((shown.error?.message ?? null) !== (made.error?.message ?? null)) return [`${at}: it shows ${shown.error ? "an error" : "no error"}, its desired values make ${made.error ? `the error ${show(made.error.message)}` : "none"}`];
-  if (shown.resources.length !== made.resources.length) return [`${at}: it shows ${shown.resources.length} resources, its desired values make ${made.resources.length}`];
-  const out = [];
-  for (const [i3, resource] of shown.resources.entries()) {
-    const again = made.resources[i3];
-    const where = `${at} ${resource.type}`;
-    if (resource.action !== again.action) out.push(`${where}: it shows ${resource.action}, its desired values make ${again.action}`);
-    const byPath = (changes) => new Map(changes.map((c4) => [c4.path, canonicalize([c4.before, c4.after])]));
-    const [a3, b2] = [byPath(resource.changes), byPath(again.changes)];
-    for (const path of /* @__PURE__ */ new Set([...a3.keys(), ...b2.keys()])) {
-      if (a3.get(path) === b2.get(path)) continue;
-      const change = again.changes.find((c4) => c4.path === path);
-      const old = resource.changes.find((c4) => c4.path === path);
-      out.push(`${where}.${visible(path)}: it shows ${old ? `${show(old.before)} → ${show(old.after)}` : "no change"}, its desired values make ${change ? `${show(change.before)} → ${show(change.after)}` : "no change"}`);
-    }
-    if (resource.changes.length !== new Set(resource.changes.map((c4) => c4.path)).size) out.push(`${where}: it shows a field's change twice`);
-  }
-  return out;
-}
-function withCredentials(target2, config) {
-  const { credentials_env: _fromFile, ...rest } = target2;
-  const fromConfig = config?.targets.find((t2) => t2.scope === target2.scope && t2.id === target2.id)?.credentialsEnv?.name;
-  return fromConfig ? { ...rest, credentials_env: fromConfig } : rest;
-}
-function configDifferences(plan, config) {
-  const wanted2 = selectTargets([...config.targets], selectionOf(plan.coverage));
-  const inConfig = new Map(wanted2.map((t2) => [targetKey(t2), t2]));
-  const inPlan = new Map(plan.targets.map((t2) => [targetKey(t2), t2]));
-  const out = [];
-  for (const target2 of plan.targets) {
-    const label = `${target2.scope} ${visible(target2.id)}`;
-    const asked = inConfig.get(targetKey(target2));
-    if (!asked) {
-      out.push(`${label} is in the plan, not in the config`);
-      continue;
-    }
-    if ((target2.credentials_env ?? null) !== (asked.credentialsEnv?.name ?? null)) {
-      out.push(`${label}: the plan names credentials_env ${show(target2.credentials_env ?? null)}, the config ${show(asked.credentialsEnv?.name ?? null)}`);
-    }
-    out.push(...desiredDifferences(label, target2.resources, asked.resources));
-  }
-  for (const target2 of wanted2) if (!inPlan.has(targetKey(target2))) out.push(`${target2.scope} ${visible(target2.id)} is in the config, not in the plan`);
-  if (out.length === 0) return void 0;
-  const commits = plan.coverage?.config_commit && config.commit && plan.coverage.config_commit !== config.commit ? ` (the plan was made from commit ${plan.coverage.config_commit.slice(0, 12)}, the config is at ${config.commit.slice(0, 12)})` : "";
-  return `it is not what the config asks for${commits}: ${listed(out)}; plan again from this config`;
-}
-function desiredDifferences(label, planned, asked) {
-  const out = [];
-  const types2 = /* @__PURE__ */ new Set([...planned.map((r2) => r2.type), ...asked.map((r2) => r2.type)]);
-  for (const type of types2) {
-    const a3 = planned.find((r2) => r2.type === type)?.desired;
-    const b2 = asked.find((r2) => r2.type === type)?.values;
-    if (!a3 || !b2) {
-      out.push(`${label} ${type} is ${a3 ? "in the plan, not in the config" : "in the config, not in the plan"}`);
-      continue;
-    }
-    for (const path of /* @__PURE__ */ new Set([...Object.keys(a3), ...Object.keys(b2)])) {
-      if (canonicalize(a3[path] ?? null) === canonicalize(b2[path] ?? null) && Object.hasOwn(a3, path) === Object.hasOwn(b2, path)) continue;
-      const value = (v2) => Object.hasOwn(v2, path) ? show(v2[path]) : "not managed";
-      out.push(`${label} ${type}.${visible(path)}: the plan has ${value(a3)}, the config ${value(b2)}`);
-    }
-  }
-  return out;
-}
-function selectionOf(coverage) {
-  if (!coverage) return {};
-  const shard = typeof coverage.shard === "string" ? /^(\d+)\/(\d+)$/.exec(coverage.shard) : null;
-  return {
-    accounts: coverage.accounts ?? [],
-    zones: coverage.zones ?? [],
-    ...coverage.select ? { select: coverage.select } : {},
-    ...shard ? { shard: { index: Number(shard[1]), count: Number(shard[2]) } } : {},
-    ...coverage.only ? { only: new Set(coverage.only) } : {}
-  };
-}
-function listed(items) {
-  const more = items.length > SHOWN2 ? `; and ${items.length - SHOWN2} more` : "";
-  return items.slice(0, SHOWN2).join("; ") + more;
-}
-
-// src/config/commit.ts
-import { execFile } from "node:child_process";
-import { stat } from "node:fs/promises";
-import { dirname as dirname2, resolve as resolve4 } from "node:path";
-var NONE = { commit: null, dirty: false };
-async function configCommit(paths) {
-  const first = paths[0];
-  if (first === void 0) return NONE;
-  const absolute = paths.map((p2) => resolve4(p2));
-  const info = await stat(absolute[0]).catch(() => null);
-  if (!info) return NONE;
-  const dir = info.isDirectory() ? absolute[0] : dirname2(absolute[0]);
-  const commit = await git(dir, ["rev-parse", "--verify", "--quiet", "HEAD"]);
-  if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return NONE;
-  const status = await git(dir, ["status", "--porcelain", "--untracked-files=all", "--", ...absolute]);
-  return { commit, dirty: status === void 0 || status !== "" };
-}
-function git(cwd, args) {
-  return new Promise((done) => {
-    execFile("git", args, { cwd, timeout: 1e4, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }, (error, stdout) => done(error ? void 0 : stdout.trim()));
-  });
-}
-
 // src/config/allow.ts
 function allowCandidates(f2) {
   const candidates = [];
@@ -35094,7 +34324,7 @@ async function compileSchema() {
   for (const units of ["go", "minutes-hours"]) {
     ajv.addFormat(DURATION_FORMAT[units], {
       type: "string",
-      validate: (text2) => parseDuration(text2, units) !== void 0,
+      validate: (text) => parseDuration(text, units) !== void 0,
       // Bounds are written with any Go unit (0s), so compare with Go's full syntax; the units are checked by validate.
       compare: (a3, b2) => compareDurations(a3, b2)
     });
@@ -35125,7 +34355,6 @@ async function schemaDiagnostics(f2) {
   return diagnostics;
 }
 function withoutNoise(errors) {
-  errors = errors.filter((e3) => e3.keyword !== "propertyNames" && e3.keyword !== "if");
   const decisive = ["type", "minLength"];
   const decided = new Map(errors.filter((e3) => decisive.includes(e3.keyword)).map((e3) => [e3.instancePath, e3.keyword]));
   return errors.filter((e3) => !decided.has(e3.instancePath) || decided.get(e3.instancePath) === e3.keyword);
@@ -35139,11 +34368,10 @@ function emptyValues(f2) {
       if (at.includes(null)) return;
       const path = at;
       const field = fieldAt(path);
-      const group = field ? void 0 : groupAt(path);
-      if (!group && (!field || !canBeUnset(field) || wholeGroupAt(path))) return;
+      if (!field || !canBeUnset(field)) return;
       const name = String(path[path.length - 1]);
       const comment = commentInPlaceOfValue(f2, path);
-      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : group ? `"${name}" has no value: give it settings, write null to unset the whole group, or remove the key` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
+      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
       found.push({ ...valuePosition(f2, path), message, path: describePath(path) });
     }
   });
@@ -35151,15 +34379,9 @@ function emptyValues(f2) {
 }
 function describeError2(f2, error) {
   const path = pointerToPath(error.instancePath);
-  if (error.propertyName !== void 0) {
-    const keyPath = [...path, error.propertyName];
-    return { ...keyPosition(f2, keyPath), message: `label key ${JSON.stringify(error.propertyName)}: write label keys with letters and digits (and - _ . / inside), at most 63 characters`, path: describePath(keyPath) };
-  }
   if (error.keyword === "additionalProperties") {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
-    const unsent = accountOnlyDefaultOnZone(keyPath, error.data?.[key]);
-    if (unsent) return { ...keyPosition(f2, keyPath), message: unsent, path: describePath(keyPath), severity: "warning" };
     const candidates = Object.keys(error.parentSchema?.properties ?? {});
     return { ...keyPosition(f2, keyPath), message: unknownKeyMessage(path, key, candidates), path: describePath(keyPath) };
   }
@@ -35167,14 +34389,10 @@ function describeError2(f2, error) {
   const unseen = odd ? ` (it holds ${oddSpaceName(odd[0])}, which is not an ordinary space)` : "";
   return { ...valuePosition(f2, path), message: valueMessage(f2, path, error) + unseen, path: describePath(path) };
 }
-function isLabelPlace(path) {
-  const parent = path[path.length - 2];
-  return parent === "labels" || parent === "select";
-}
 function settingAt(path) {
   const [top, second] = path;
   const scope = top === "defaults" || top === "accounts" ? "account" : top === "zones" ? "zone" : void 0;
-  const rest = top === "defaults" && typeof second !== "number" ? path.slice(1) : typeof second === "number" ? path.slice(2) : [];
+  const rest = top === "defaults" ? path.slice(1) : typeof second === "number" ? path.slice(2) : [];
   const resource = RESOURCES.find((r2) => r2.type === rest[0]);
   if (!scope || !resource || rest.length < 2) return void 0;
   return { resource, scope, fieldPath: rest.slice(1).filter((s2) => typeof s2 === "string").join(".") };
@@ -35182,28 +34400,6 @@ function settingAt(path) {
 function fieldAt(path) {
   const place2 = settingAt(path);
   return place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
-}
-function groupAt(path) {
-  const place2 = settingAt(path);
-  return place2?.resource.groups.find((g2) => g2.path === place2.fieldPath)?.path;
-}
-function wholeGroupAt(path) {
-  const place2 = settingAt(path);
-  const field = place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
-  const group = place2 && field ? groupOf(place2.resource, field) : void 0;
-  return group?.whole ? group.path : void 0;
-}
-function accountOnlyDefaultOnZone(keyPath, value) {
-  const place2 = settingAt(keyPath);
-  if (!place2 || place2.scope !== "zone" || !isDefaultValue(value)) return void 0;
-  const names = (f2) => f2.path === place2.fieldPath || f2.path.startsWith(`${place2.fieldPath}.`);
-  if (!writableFields(place2.resource, "account").some(names) || writableFields(place2.resource, "zone").some(names)) return void 0;
-  return `zones do not accept "${place2.fieldPath}" (an account-only setting); ${JSON.stringify(value)} is its default, so nothing is sent: remove the line`;
-}
-function isDefaultValue(value) {
-  if (value === false || value === "" || value === null) return true;
-  if (Array.isArray(value)) return value.length === 0;
-  return isPlainObject3(value) && Object.values(value).every(isDefaultValue);
 }
 function unknownKeyMessage(path, key, candidates) {
   if (key === "<<") return "merge keys (<<) are not supported: use defaults, or write the values out";
@@ -35220,8 +34416,6 @@ function unknownKeyMessage(path, key, candidates) {
     const field = place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
     if (field?.perTarget && path[0] === "defaults") return `"${place2.fieldPath}" cannot be a default: it names one target's own ${place2.resource.type} setting (two targets cannot share it); set it on each account or zone`;
     if (field?.readOnly) return `"${key}" is read-only: the API sets it, so it cannot be configured`;
-    const removed = place2.resource.removed?.find((r2) => r2.path === place2.fieldPath);
-    if (removed) return `"${place2.fieldPath}" was removed from the API on ${removed.removedOn} (${removed.note}): remove the line`;
     const dotted = writableFields(place2.resource, place2.scope).find((f2) => f2.path === key);
     if (dotted && key.includes(".")) {
       const [group, leaf] = key.split(".");
@@ -35240,11 +34434,6 @@ function valueMessage(f2, path, error) {
   const field = fieldAt(path);
   const name = String(path[path.length - 1] ?? "");
   const data = error.data;
-  if (path[0] === "budget" && name === "max_changed_targets") {
-    return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f2, path) ?? JSON.stringify(data)}`;
-  }
-  if (path[0] === "budget" && name === "reason" && error.keyword === "minLength") return "the budget's reason cannot be empty: reviewers read it in every plan";
-  if (field?.type.kind === "duration" && data === "") return `"" is not a duration: to leave ${name} alone, remove the line, or write null to unset it`;
   if (field?.type.kind === "duration" && ["pattern", "format", "formatMinimum", "formatMaximum"].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }
@@ -35255,15 +34444,12 @@ function valueMessage(f2, path, error) {
       return `missing ${String(error.params.missingProperty)}`;
     case "minLength":
       return `"${name}" cannot be empty: the API requires one, so it can be changed but not cleared`;
-    case "maxLength":
-      return `"${name}" is ${String(data).length} characters long: it is shown in every plan, so it holds at most ${String(error.params.limit)} characters`;
     case "enum": {
       const allowed = error.params.allowedValues.filter((v2) => v2 !== null).map(String);
       const suggestion = typeof data === "string" ? closest(data, allowed) : void 0;
       return `${JSON.stringify(data)} is not one of: ${allowed.join(", ")}${suggestion ? `; did you mean "${suggestion}"?` : ""}`;
     }
     case "pattern":
-      if (typeof data === "string" && isLabelPlace(path)) return `label value ${JSON.stringify(data)}: write label values with letters and digits (and - _ . inside), at most 63 characters`;
       if (name === "account_id" || name === "zone_id") {
         const hint = /^[0-9a-f]{32}$/i.test(String(data)) ? " (write it in lowercase)" : "";
         return `${name} must be 32 lowercase hex digits, not ${JSON.stringify(data)}${hint}`;
@@ -35271,13 +34457,6 @@ function valueMessage(f2, path, error) {
       return `${JSON.stringify(data)} does not match ${String(error.params.pattern)}`;
     case "format":
       return formatMessage(String(error.params.format), data);
-    case "minimum":
-    case "maximum":
-      return field?.type.kind === "integer" ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : error.message ?? "out of range";
-    case "uniqueItems": {
-      const item = Array.isArray(data) ? data[Number(error.params.j)] : void 0;
-      return `"${name}" lists ${JSON.stringify(item)} twice: it is a set, each item once (remove the repeat, or write the item meant)`;
-    }
     default:
       return error.message ?? `invalid (${error.keyword})`;
   }
@@ -35291,12 +34470,10 @@ var TYPE_NAMES = {
 };
 function typeMessage(f2, path, expected, data, field) {
   const name = String(path[path.length - 1] ?? "");
-  if (path.length === 0) return "a config file must be a mapping with the keys defaults, accounts, zones, allow and budget";
+  if (path.length === 0) return "a config file must be a mapping with the keys defaults, accounts, zones and allow";
   if (data === null) {
     if (typeof path[path.length - 1] === "number") return "empty list item";
     const explicit = sourceText(f2, path);
-    const whole2 = wholeGroupAt(path);
-    if (field && explicit && whole2) return `"${name}" cannot be unset alone (${explicit}): the API takes ${whole2} only whole; to unset it, remove the line and write ${whole2}: null`;
     if (field && explicit) return `"${name}" cannot be unset (${explicit}): the API requires one, so it can be changed but not cleared`;
     const comment = commentInPlaceOfValue(f2, path);
     if (comment) return `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`;
@@ -35311,8 +34488,8 @@ function typeMessage(f2, path, expected, data, field) {
     return `${sourceText(f2, path) ?? data} has no unit: a duration needs one, ${UNIT_EXAMPLES[field.type.units]}`;
   }
   if (expected === "string" && (typeof data === "number" || typeof data === "boolean")) {
-    const text2 = sourceText(f2, path) ?? String(data);
-    return `must be a string, and YAML reads ${text2} as a ${typeof data}; quote it: "${text2}"`;
+    const text = sourceText(f2, path) ?? String(data);
+    return `must be a string, and YAML reads ${text} as a ${typeof data}; quote it: "${text}"`;
   }
   if (expected === "boolean" && typeof data === "string") return `must be true or false, not the string ${JSON.stringify(data)}`;
   if (expected === "array" && field?.type.kind === "set") return `must be a list, e.g. [${JSON.stringify(data)}]`;
@@ -35345,15 +34522,15 @@ var UNITS_TEXT = {
   go: "is not a Go duration (units: ns, us, µs, ms, s, m, h)",
   "minutes-hours": "is not a duration in minutes or hours (units: m, h; e.g. 30m, 2h45m)"
 };
-function durationMessage(text2, units, min, max) {
-  const nanos = parseDuration(text2, units);
+function durationMessage(text, units, min, max) {
+  const nanos = parseDuration(text, units);
   if (nanos === void 0) {
-    if (isBeyondGoRange(text2, units)) return `${JSON.stringify(text2)} is longer than the longest Go duration (${MAX_DURATION_TEXT})`;
-    return `${JSON.stringify(text2)} ${UNITS_TEXT[units]}`;
+    if (isBeyondGoRange(text, units)) return `${JSON.stringify(text)} is longer than the longest Go duration (${MAX_DURATION_TEXT})`;
+    return `${JSON.stringify(text)} ${UNITS_TEXT[units]}`;
   }
-  if (nanos < parseDuration(min)) return min === DEFAULT_DURATION_MIN ? `${JSON.stringify(text2)} is negative` : `must be at least ${min}`;
+  if (nanos < parseDuration(min)) return min === DEFAULT_DURATION_MIN ? `${JSON.stringify(text)} is negative` : `must be at least ${min}`;
   if (max !== void 0 && nanos > parseDuration(max)) return `must be at most ${max}`;
-  return `${JSON.stringify(text2)} is not a valid duration here`;
+  return `${JSON.stringify(text)} is not a valid duration here`;
 }
 
 // src/config/desired.ts
@@ -35372,28 +34549,17 @@ function placeFile(f2) {
       if (isPlainObject3(entry2) && typeof id === "string") entries2.push(placeEntry(f2, scope, [key, index], entry2, id));
     });
   }
-  const given = data.defaults;
-  const defaults2 = [];
-  if (isPlainObject3(given)) defaults2.push(placeDefaults(f2, ["defaults"], given));
-  else if (Array.isArray(given)) given.forEach((layer, index) => isPlainObject3(layer) && defaults2.push(placeDefaults(f2, ["defaults", index], layer)));
-  return { entries: entries2, defaults: defaults2 };
-}
-function placeDefaults(f2, path, layer) {
-  const placedLayer = { path, sections: /* @__PURE__ */ new Map() };
-  const select = readLabels(layer.select);
-  if (select) {
-    placedLayer.select = select;
-    placedLayer.selectPosition = keyPosition(f2, [...path, "select"]);
+  const section = data.defaults;
+  const defaults2 = { sections: /* @__PURE__ */ new Map() };
+  if (isPlainObject3(section)) {
+    if (typeof section.credentials_env === "string") defaults2.credentialsEnv = placed(f2, ["defaults", "credentials_env"], section.credentials_env);
+    for (const spec of RESOURCES) placeSection(f2, ["defaults"], section, spec, "account", defaults2.sections);
   }
-  if (typeof layer.credentials_env === "string") placedLayer.credentialsEnv = placed(f2, [...path, "credentials_env"], layer.credentials_env);
-  for (const spec of RESOURCES) placeSection(f2, path, layer, spec, "account", placedLayer.sections);
-  return placedLayer;
+  return { entries: entries2, defaults: defaults2 };
 }
 function placeEntry(f2, scope, path, entry2, id) {
   const placedEntry = { scope, id, path, source: valuePosition(f2, path), sections: /* @__PURE__ */ new Map() };
   if (typeof entry2.description === "string") placedEntry.description = entry2.description;
-  const labels = readLabels(entry2.labels);
-  if (labels && Object.keys(labels).length > 0) placedEntry.labels = labels;
   if (typeof entry2.credentials_env === "string") placedEntry.credentialsEnv = placed(f2, [...path, "credentials_env"], entry2.credentials_env);
   for (const spec of RESOURCES) if (spec.scopes.includes(scope)) placeSection(f2, path, entry2, spec, scope, placedEntry.sections);
   return placedEntry;
@@ -35408,16 +34574,10 @@ function placeSection(f2, base, parent, spec, scope, into) {
   const leaves = /* @__PURE__ */ new Map();
   const leafPath = [...path];
   for (const field of writableFields(spec, scope)) {
-    const keys = pathKeys(field.path);
-    let value = getPath(section, field.path);
+    const value = getPath(section, field.path);
+    if (value === void 0) continue;
     leafPath.length = path.length;
-    if (value === void 0 && keys.length > 1 && section[keys[0]] === null) {
-      value = null;
-      leafPath.push(keys[0]);
-    } else {
-      if (value === void 0) continue;
-      leafPath.push(...keys);
-    }
+    leafPath.push(...pathKeys(field.path));
     leaves.set(field.path, placed(f2, leafPath, value));
   }
   into.set(spec.type, { position: keyPosition(f2, path), leaves });
@@ -35425,13 +34585,11 @@ function placeSection(f2, base, parent, spec, scope, into) {
 function mergeTargets(files) {
   const diagnostics = [];
   const defaults2 = collectDefaults(files, diagnostics);
-  const watch = { received: /* @__PURE__ */ new Set(), clashes: /* @__PURE__ */ new Map() };
   const targets = [];
-  const entries2 = [];
   const firstSeen = /* @__PURE__ */ new Map();
   for (const { scope } of SCOPE_LISTS) {
     for (const entry2 of files.flatMap((f2) => f2.entries.filter((e3) => e3.scope === scope))) {
-      const merged = mergeTarget(entry2, defaults2, watch);
+      const merged = mergeTarget(entry2, defaults2);
       const earlier = firstSeen.get(`${scope}:${entry2.id}`);
       if (earlier) {
         diagnostics.push({ ...entry2.source, message: `${scope} ${entry2.id} is defined twice: also at ${formatPosition(earlier)}`, path: describePath(entry2.path) });
@@ -35439,141 +34597,131 @@ function mergeTargets(files) {
         firstSeen.set(`${scope}:${entry2.id}`, entry2.source);
       }
       targets.push(merged);
-      entries2.push(entry2);
     }
   }
-  diagnostics.push(...watch.clashes.values());
-  return { targets, diagnostics, warnings: unreceivedDefaults(defaults2, entries2, watch.received) };
-}
-function emptyLayer(path) {
-  return { path, leaves: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
+  return { targets, diagnostics };
 }
 function collectDefaults(files, diagnostics) {
-  const unscoped = emptyLayer(["defaults"]);
-  const scoped = [];
-  for (const file of files) {
-    for (const given of file.defaults) {
-      if (given.select) {
-        const layer = { ...emptyLayer(given.path), select: given.select, selectPosition: given.selectPosition };
-        if (given.credentialsEnv) layer.credentialsEnv = given.credentialsEnv;
-        for (const [type, section] of given.sections) {
-          layer.sections.set(type, section.position);
-          layer.leaves.set(type, section.leaves);
-        }
-        scoped.push(layer);
-        continue;
+  const defaults2 = { leaves: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
+  for (const { defaults: given } of files) {
+    if (given.credentialsEnv) {
+      if (defaults2.credentialsEnv) {
+        diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${formatPosition(defaults2.credentialsEnv.position)}`, path: "defaults.credentials_env" });
+      } else {
+        defaults2.credentialsEnv = given.credentialsEnv;
       }
-      if (given.credentialsEnv) {
-        if (unscoped.credentialsEnv) {
-          diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${formatPosition(unscoped.credentialsEnv.position)}`, path: describePath([...given.path, "credentials_env"]) });
+    }
+    for (const [type, section] of given.sections) {
+      if (!defaults2.sections.has(type)) defaults2.sections.set(type, section.position);
+      const leaves = defaults2.leaves.get(type) ?? /* @__PURE__ */ new Map();
+      defaults2.leaves.set(type, leaves);
+      for (const [path, placedValue] of section.leaves) {
+        const earlier = leaves.get(path);
+        if (earlier) {
+          diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${formatPosition(earlier.position)}`, path: describePath(["defaults", type, ...path.split(".")]) });
         } else {
-          unscoped.credentialsEnv = given.credentialsEnv;
-        }
-      }
-      for (const [type, section] of given.sections) {
-        if (!unscoped.sections.has(type)) unscoped.sections.set(type, section.position);
-        const leaves = unscoped.leaves.get(type) ?? /* @__PURE__ */ new Map();
-        unscoped.leaves.set(type, leaves);
-        for (const [path, placedValue] of section.leaves) {
-          const earlier = leaves.get(path);
-          if (earlier) {
-            diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${formatPosition(earlier.position)}`, path: describePath([...given.path, type, ...path.split(".")]) });
-          } else {
-            leaves.set(path, placedValue);
-          }
+          leaves.set(path, placedValue);
         }
       }
     }
   }
-  return { unscoped, scoped };
+  return defaults2;
 }
-function fromLayers(layers, unscoped, give, entry2, what, watch) {
-  let found;
-  for (const layer of layers) {
-    const placedValue2 = give(layer);
-    if (!placedValue2) continue;
-    if (!found) {
-      found = { placed: placedValue2, layer };
-      continue;
-    }
-    const key = `${formatPosition(found.placed.position)}|${formatPosition(placedValue2.position)}`;
-    if (!watch.clashes.has(key)) {
-      const message = `${what} is set by two scoped defaults for ${entry2.scope} ${entry2.id}: here (select ${describeSelector(layer.select)}) and at ${formatPosition(found.placed.position)} (select ${describeSelector(found.layer.select)}); set it in one of them, or on the ${entry2.scope}`;
-      watch.clashes.set(key, { ...placedValue2.position, message, path: describePath([...layer.path, ...what.split(".")]) });
-    }
-  }
-  if (found) return found;
-  const placedValue = give(unscoped);
-  return placedValue ? { placed: placedValue, layer: unscoped } : void 0;
-}
-function mergeTarget(entry2, defaults2, watch) {
+function mergeTarget(entry2, defaults2) {
   const { scope, id, path } = entry2;
   const target2 = { scope, id, source: entry2.source, resources: [] };
   if (entry2.description !== void 0) target2.description = entry2.description;
-  if (entry2.labels) target2.labels = entry2.labels;
-  const layers = defaults2.scoped.length === 0 ? [] : defaults2.scoped.filter((l2) => matchesSelector(entry2.labels, l2.select));
-  const credentials = entry2.credentialsEnv ?? fromLayers(layers, defaults2.unscoped, (l2) => l2.credentialsEnv, entry2, "credentials_env", watch)?.placed;
-  if (credentials) {
-    target2.credentialsEnv = { name: credentials.value, position: credentials.position };
-    watch.received.add(credentials);
-  }
-  const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map(), inherited: /* @__PURE__ */ new Map() };
+  const credentials = entry2.credentialsEnv ?? defaults2.credentialsEnv;
+  if (credentials) target2.credentialsEnv = { name: credentials.value, position: credentials.position };
+  const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
   for (const spec of RESOURCES) {
     if (!spec.scopes.includes(scope)) continue;
     const section = entry2.sections.get(spec.type);
     const own = section?.leaves ?? /* @__PURE__ */ new Map();
     const takesDefaults = section !== void 0 || !spec.defaultsNeedOwnSection;
+    const inherited = takesDefaults && defaults2.leaves.get(spec.type) || /* @__PURE__ */ new Map();
     const resource = { type: spec.type, values: {}, positions: {}, via: {} };
-    const inherited = /* @__PURE__ */ new Map();
     for (const field of writableFields(spec, scope)) {
       const ownValue = own.get(field.path);
-      const fromDefaults = ownValue || !takesDefaults ? void 0 : fromLayers(layers, defaults2.unscoped, (l2) => l2.leaves.get(spec.type)?.get(field.path), entry2, `${spec.type}.${field.path}`, watch);
-      const placedValue = ownValue ?? fromDefaults?.placed;
+      const placedValue = ownValue ?? inherited.get(field.path);
       if (!placedValue) continue;
       resource.values[field.path] = sentValue(field, placedValue.value);
       resource.positions[field.path] = placedValue.position;
       resource.via[field.path] = ownValue ? scope : "defaults";
-      if (fromDefaults) {
-        watch.received.add(fromDefaults.placed);
-        inherited.set(field.path, fromDefaults.layer.path);
-      }
     }
     merged.own.set(spec.type, new Set(own.keys()));
-    if (inherited.size > 0) merged.inherited.set(spec.type, inherited);
-    const defaultsSection = takesDefaults ? (layers.find((l2) => l2.sections.has(spec.type)) ?? defaults2.unscoped).sections.get(spec.type) : void 0;
     if (section) merged.sections.set(spec.type, { position: section.position, fromDefaults: false });
-    else if (defaultsSection) merged.sections.set(spec.type, { position: defaultsSection, fromDefaults: true });
+    else if (takesDefaults && defaults2.sections.has(spec.type)) merged.sections.set(spec.type, { position: defaults2.sections.get(spec.type), fromDefaults: true });
     if (Object.keys(resource.values).length > 0) target2.resources.push(resource);
   }
   return merged;
 }
-function unreceivedDefaults(defaults2, entries2, received) {
-  const warnings = [];
-  for (const layer of [defaults2.unscoped, ...defaults2.scoped]) {
-    const reached = layer.select ? entries2.filter((e3) => matchesSelector(e3.labels, layer.select)) : entries2;
-    if (layer.select && reached.length === 0) {
-      const known = [...new Set(entries2.flatMap((e3) => Object.entries(e3.labels ?? {}).map(([k, v2]) => `${k}=${v2}`)))].sort();
-      const labels = known.length > 0 ? `the labels in the config are ${known.join(", ")}` : "no target has labels";
-      warnings.push({ ...layer.selectPosition, message: `these defaults reach no target: no account or zone matches select ${describeSelector(layer.select)} (${labels})`, path: describePath([...layer.path, "select"]), severity: "warning" });
-      continue;
+
+// src/config/interpolate.ts
+var VARIABLE_PREFIX = "ZTSYNC_";
+var REFUSED = /* @__PURE__ */ new Set(["ZTSYNC_EMULATOR_TOKEN"]);
+var REFERENCE = /\$\$\{|\$\{([^}]*)(\}?)/g;
+var NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function interpolate(text, env) {
+  const problems = [];
+  const read = [];
+  const value = text.replace(REFERENCE, (match, name, closed) => {
+    if (match === "$${") return "${";
+    const shown = match.length > 60 ? `${match.slice(0, 57)}...` : match;
+    if (!closed) {
+      problems.push(`"${shown}" is not closed: write \${${VARIABLE_PREFIX}NAME}, or $\${ for a literal \${`);
+    } else if (!NAME.test(name)) {
+      problems.push(`"${shown}" is not a variable reference: write \${${VARIABLE_PREFIX}NAME} (letters, digits, _), or $\${ for a literal \${`);
+    } else if (!name.startsWith(VARIABLE_PREFIX)) {
+      problems.push(`\${${name}} cannot be read: only environment variables whose names start with ${VARIABLE_PREFIX} can be used in the config (plans are shown to everyone who reads the pull request)`);
+    } else if (REFUSED.has(name)) {
+      problems.push(`\${${name}} cannot be read: it holds a credential`);
+    } else if (env[name] === void 0) {
+      problems.push(`environment variable ${name} is not set`);
+    } else {
+      read.push(name);
+      return env[name];
     }
-    const unused = (placedValue) => placedValue !== void 0 && !received.has(placedValue);
-    if (unused(layer.credentialsEnv)) {
-      warnings.push({ ...layer.credentialsEnv.position, message: "this default credentials_env reaches no target: every target it applies to names its own", path: describePath([...layer.path, "credentials_env"]), severity: "warning" });
+    return match;
+  });
+  return { value, problems, read };
+}
+function interpolateFile(file, env) {
+  const diagnostics = [];
+  const reads = [];
+  const path = [];
+  const walk = (node) => {
+    if (typeof node === "string") {
+      if (!node.includes("${")) return node;
+      const { value, problems, read } = interpolate(node, env);
+      for (const message of problems) diagnostics.push({ ...valuePosition(file, path), message, path: describePath(path) });
+      for (const name of read) reads.push({ name, position: valuePosition(file, path), path: describePath(path) });
+      return value;
     }
-    for (const [type, leaves] of layer.leaves) {
-      const spec = resourceSpec(type);
-      for (const [fieldPath, placedValue] of leaves) {
-        const field = fieldByPath(spec, fieldPath);
-        if (!unused(placedValue) || field.perTarget) continue;
-        const accepting = reached.filter((e3) => spec.scopes.includes(e3.scope) && field.scopes.includes(e3.scope));
-        const withSection = spec.defaultsNeedOwnSection ? accepting.filter((e3) => e3.sections.has(type)) : accepting;
-        const why = accepting.length === 0 ? `no target it applies to takes ${type}.${fieldPath}` : withSection.length === 0 ? `no target it applies to has ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} section (defaults reach only targets that have the resource)` : `every target it reaches sets its own ${type}.${fieldPath}`;
-        warnings.push({ ...placedValue.position, message: `this default reaches no target: ${why}`, path: describePath([...layer.path, type, ...fieldPath.split(".")]), severity: "warning" });
-      }
+    const within = (key, value) => {
+      path.push(key);
+      const replaced2 = walk(value);
+      path.pop();
+      return replaced2;
+    };
+    if (Array.isArray(node)) {
+      node.forEach((item, i3) => node[i3] = within(i3, item));
+    } else if (node && typeof node === "object") {
+      const record = node;
+      for (const key of Object.keys(record)) record[key] = within(key, record[key]);
     }
-  }
-  return warnings;
+    return node;
+  };
+  file.data = walk(file.data);
+  return { diagnostics, reads };
+}
+function credentialReads(reads, targets) {
+  const tokens = /* @__PURE__ */ new Map();
+  for (const { credentialsEnv } of targets) if (credentialsEnv && !tokens.has(credentialsEnv.name)) tokens.set(credentialsEnv.name, credentialsEnv.position);
+  return reads.flatMap(({ name, position: position2, path }) => {
+    const named = tokens.get(name);
+    return named ? [{ ...position2, message: `\${${name}} cannot be read: it holds a credential (credentials_env names it at ${formatPosition(named)})`, path }] : [];
+  });
 }
 
 // src/config/load.ts
@@ -35586,14 +34734,14 @@ var UTF16_BOMS = [Buffer.from([255, 254]), Buffer.from([254, 255])];
 function decodeUtf8(file) {
   const bom = file[0] === 239 && file[1] === 187 && file[2] === 191 ? 3 : 0;
   const bytes = file.subarray(bom);
-  const text2 = bytes.toString("utf8");
+  const text = bytes.toString("utf8");
   let byteOffset = 0;
   let charOffset = 0;
-  for (let at = text2.indexOf("�"); at !== -1; at = text2.indexOf("�", at + 1)) {
-    byteOffset += Buffer.byteLength(text2.slice(charOffset, at));
+  for (let at = text.indexOf("�"); at !== -1; at = text.indexOf("�", at + 1)) {
+    byteOffset += Buffer.byteLength(text.slice(charOffset, at));
     charOffset = at;
     if (bytes[byteOffset] === 239 && bytes[byteOffset + 1] === 191 && bytes[byteOffset + 2] === 189) continue;
-    const before = text2.slice(0, at);
+    const before = text.slice(0, at);
     const line = before.split("\n").length;
     const col = at - before.lastIndexOf("\n");
     const hex2 = `0x${bytes[byteOffset].toString(16).padStart(2, "0")}`;
@@ -35601,7 +34749,7 @@ function decodeUtf8(file) {
     const error = utf16 ? "not UTF-8: the file looks like UTF-16; save it as UTF-8" : `not UTF-8: byte ${hex2} at byte offset ${bom + byteOffset} is not valid UTF-8; save the file as UTF-8`;
     return { error, line, col };
   }
-  return { text: text2 };
+  return { text };
 }
 
 // src/util/yaml-messages.ts
@@ -35672,8 +34820,8 @@ async function collectYaml(dir, root, found, seen, diagnostics) {
     const path = join2(dir, entry2.name);
     const isLink = entry2.isSymbolicLink();
     const isDir = entry2.isDirectory() || isLink && (await stat2(path).catch(() => null))?.isDirectory();
-    const wanted2 = isDir ? !isSkippedDirectory(entry2.name) : isYamlName(entry2.name);
-    if (!wanted2) continue;
+    const wanted = isDir ? !isSkippedDirectory(entry2.name) : isYamlName(entry2.name);
+    if (!wanted) continue;
     const outside = isLink ? await leadsOutside(path, root) : void 0;
     if (outside) diagnostics.push(fileDiagnostic(path, outside));
     else if (isDir) await collectYaml(path, root, found, seen, diagnostics);
@@ -35750,11 +34898,11 @@ function fileKind(info) {
   if (info.isDirectory()) return "a directory";
   return "not a file";
 }
-function overlongLine(path, text2) {
+function overlongLine(path, text) {
   let start = 0;
-  for (let line = 1; start <= text2.length; line++) {
-    const end = text2.indexOf("\n", start);
-    const stop = end < 0 ? text2.length : end;
+  for (let line = 1; start <= text.length; line++) {
+    const end = text.indexOf("\n", start);
+    const stop = end < 0 ? text.length : end;
     if (stop - start > MAX_LINE_LENGTH) {
       return { file: path, line, col: MAX_LINE_LENGTH + 1, message: `line ${line} is ${stop - start} characters long: lines longer than ${MAX_LINE_LENGTH} characters are refused`, path: "" };
     }
@@ -35763,12 +34911,12 @@ function overlongLine(path, text2) {
   }
   return void 0;
 }
-function parseYaml(path, text2) {
+function parseYaml(path, text) {
   const lines = new LineCounter2();
-  const doc = parseDocument2(text2, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true, customTags: [UNCHECKED_TAG] });
+  const doc = parseDocument2(text, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true });
   const at = (offset, message) => ({ ...positionAt(path, lines, offset), message, path: "" });
   const said = /* @__PURE__ */ new Set();
-  const syntax = [...doc.errors, ...doc.warnings].map((e3) => syntaxProblem(text2, e3)).map(({ offset, message }) => at(offset, message)).filter((d2) => !said.has(`${d2.line}:${d2.col}:${d2.message}`) && said.add(`${d2.line}:${d2.col}:${d2.message}`));
+  const syntax = [...doc.errors, ...doc.warnings].map((e3) => syntaxProblem(text, e3)).map(({ offset, message }) => at(offset, message)).filter((d2) => !said.has(`${d2.line}:${d2.col}:${d2.message}`) && said.add(`${d2.line}:${d2.col}:${d2.message}`));
   const tooDeep = syntax.find((d2) => d2.message === TOO_DEEP);
   if (tooDeep) return { diagnostics: [tooDeep] };
   if (syntax.length > 0) return { diagnostics: syntax };
@@ -35784,91 +34932,78 @@ function parseYaml(path, text2) {
     const message = /alias count/i.test(String(err.message)) ? TOO_MANY_ALIASES : err.message;
     return { diagnostics: [at(firstAlias?.range?.[0] ?? 0, message)] };
   }
-  const parsed = { file: path, text: text2, doc, lines, data: data ?? {} };
-  const where = documentLocator(parsed);
-  const unchecked = uncheckedPaths(doc).map((p2) => formatPosition(where.value(p2)));
-  return { file: { ...parsed, where, unchecked }, diagnostics: [] };
+  const parsed = { file: path, text, doc, lines, data: data ?? {} };
+  return { file: { ...parsed, where: documentLocator(parsed) }, diagnostics: [] };
 }
-var UNCHECKED = "!unchecked";
-var UNCHECKED_TAG = { tag: UNCHECKED, identify: () => false, resolve: (text2) => text2 };
-function uncheckedPaths(doc) {
-  const found = [];
-  walkYaml(doc.contents, {
-    pair(pair, path) {
-      if (isScalar3(pair.value) && pair.value.tag === UNCHECKED && path.every((s2) => s2 !== null)) found.push([...path]);
-    }
-  });
-  return found;
-}
-function syntaxProblem(text2, error) {
+function syntaxProblem(text, error) {
   const noticed = error.pos[0];
-  if (error.code === "DUPLICATE_KEY") return { offset: noticed, message: `duplicate key ${JSON.stringify(keyText(text2, error.pos))}: keys must be unique` };
+  if (error.code === "DUPLICATE_KEY") return { offset: noticed, message: `duplicate key ${JSON.stringify(keyText(text, error.pos))}: keys must be unique` };
   if (/call stack/i.test(error.message)) return { offset: noticed, message: TOO_DEEP };
-  const space = oddSpaceInStructure(text2, noticed);
+  const space = oddSpaceInStructure(text, noticed);
   if (space) return space;
   if (/^Flow (?:map|sequence)/.test(error.message)) {
-    const hash2 = commentCuttingFlow(text2, noticed);
+    const hash2 = commentCuttingFlow(text, noticed);
     if (hash2 >= 0) return { offset: hash2, message: FLOW_CUT_BY_COMMENT };
   }
   const unclosed = /^Missing closing (["'])quote/.exec(error.message);
   if (unclosed) {
     const quote = unclosed[1];
-    return { offset: openingQuote(text2, noticed, quote), message: `this quoted value has no closing ${quote}: a quoted value runs on, over line ends, to its closing quote` };
+    return { offset: openingQuote(text, noticed, quote), message: `this quoted value has no closing ${quote}: a quoted value runs on, over line ends, to its closing quote` };
   }
-  return { offset: skipSpaces2(text2, noticed), message: yamlSyntaxMessage(error) };
+  return { offset: skipSpaces2(text, noticed), message: yamlSyntaxMessage(error) };
 }
 var FLOW_CUT_BY_COMMENT = 'a { … } or [ … ] is cut short by a comment: # starts a comment in YAML, so quote values that hold it ("#c5ed1b")';
-function commentCuttingFlow(text2, offset) {
+function commentCuttingFlow(text, offset) {
   let found = -1;
   let lineStart = 0;
   while (lineStart <= offset) {
-    const end = text2.indexOf("\n", lineStart);
+    const end = text.indexOf("\n", lineStart);
     const lineEnd = end < 0 || end > offset ? offset : end;
-    const cut = flowCutInLine(text2, lineStart, lineEnd);
+    const cut = flowCutInLine(text, lineStart, lineEnd);
     if (cut >= 0) found = cut;
     if (end < 0 || end >= offset) break;
     lineStart = end + 1;
   }
   return found;
 }
-function flowCutInLine(text2, start, end) {
+function flowCutInLine(text, start, end) {
   let open2 = false;
   for (let i3 = start; i3 < end; i3++) {
-    const c4 = text2[i3];
+    const c4 = text[i3];
     if (c4 === "{" || c4 === "[") open2 = true;
     else if (c4 === '"' || c4 === "'") open2 = false;
     else if (c4 === "#") {
-      if (open2 && /\s/.test(text2[i3 - 1])) return i3;
+      if (open2 && /\s/.test(text[i3 - 1])) return i3;
       open2 = false;
     }
   }
   return -1;
 }
-function openingQuote(text2, offset, quote) {
-  let at = text2.lastIndexOf(quote, offset - 1);
+function openingQuote(text, offset, quote) {
+  let at = text.lastIndexOf(quote, offset - 1);
   for (; ; ) {
     if (at <= 0) return at < 0 ? offset : 0;
-    if (quote === '"' && /(?:^|[^\\])(?:\\\\)*\\$/.test(text2.slice(Math.max(0, at - 64), at))) at = text2.lastIndexOf(quote, at - 1);
-    else if (quote === "'" && text2[at - 1] === "'") at = text2.lastIndexOf(quote, at - 2);
+    if (quote === '"' && /(?:^|[^\\])(?:\\\\)*\\$/.test(text.slice(Math.max(0, at - 64), at))) at = text.lastIndexOf(quote, at - 1);
+    else if (quote === "'" && text[at - 1] === "'") at = text.lastIndexOf(quote, at - 2);
     else return at;
   }
 }
-function skipSpaces2(text2, offset) {
+function skipSpaces2(text, offset) {
   let at = offset;
-  while (text2[at] === " ") at++;
-  return text2[at] === "\n" || at >= text2.length ? offset : at;
+  while (text[at] === " ") at++;
+  return text[at] === "\n" || at >= text.length ? offset : at;
 }
-function oddSpaceInStructure(text2, offset) {
-  const lineStart = text2.lastIndexOf("\n", offset - 1) + 1;
-  const lineEnd = text2.indexOf("\n", offset);
-  const line = text2.slice(lineStart, lineEnd < 0 ? void 0 : lineEnd);
+function oddSpaceInStructure(text, offset) {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = text.indexOf("\n", offset);
+  const line = text.slice(lineStart, lineEnd < 0 ? void 0 : lineEnd);
   const at = ODD_SPACE_IN_STRUCTURE.exec(line);
   if (!at) return void 0;
   const index = at.index + at[0].length - 1;
   return { offset: lineStart + index, message: `${oddSpaceName(line[index])} here, which YAML does not read as a space: retype it as an ordinary space` };
 }
-function keyText(text2, [start]) {
-  const raw = /^(?:"[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text2.slice(start))?.[0].trim() ?? "";
+function keyText(text, [start]) {
+  const raw = /^(?:"[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(start))?.[0].trim() ?? "";
   return raw.replace(/^(["'])(.*)\1$/, "$2");
 }
 function structuralProblems(doc, at) {
@@ -35936,53 +35071,32 @@ async function checkFile(path, read, env) {
     return { allow: [], reads: [], diagnostics: [fileDiagnostic(path, `could not be checked: ${err instanceof Error ? err.message : String(err)}`)] };
   }
 }
-async function checkSoundBlockFile(path, text2, env) {
-  const block = readBlockYaml(text2);
+async function checkSoundBlockFile(path, text, env) {
+  const block = readBlockYaml(text);
   if (!block) return void 0;
   const file = { file: path, data: block.data, where: blockLocator(path, block.data, block.positions) };
-  const interpolated = mayReference(text2) ? interpolateFile(file, env) : { diagnostics: [], reads: [] };
+  const interpolated = mayReference(text) ? interpolateFile(file, env) : { diagnostics: [], reads: [] };
   if (interpolated.diagnostics.length > 0 || !await passesSchema(file.data)) return void 0;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return void 0;
-  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, unchecked: [], diagnostics: [] };
+  return { placed: placeFile(file), allow: allow.candidates, reads: interpolated.reads, diagnostics: [] };
 }
-function mayReference(text2) {
-  return text2.includes("$") || text2.includes("\\");
+function mayReference(text) {
+  return text.includes("$") || text.includes("\\");
 }
-async function checkDocument(path, text2, env) {
-  const loaded = parseYaml(path, text2);
+async function checkDocument(path, text, env) {
+  const loaded = parseYaml(path, text);
   if (!loaded.file) return { allow: [], reads: [], diagnostics: loaded.diagnostics };
   const { diagnostics: unread, reads } = interpolateFile(loaded.file, env);
   const unreadPaths = new Set(unread.map((d2) => d2.path));
   const invalid = (await schemaDiagnostics(loaded.file)).filter((d2) => !unreadPaths.has(d2.path));
   const allow = allowCandidates(loaded.file);
-  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, unchecked: loaded.file.unchecked ?? [], diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
-}
-function budgetOf(file) {
-  const budget = configBudget(file);
-  return budget ? { budget } : {};
+  return { placed: placeFile(loaded.file), allow: allow.candidates, reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
 }
 
 // src/config/rules.ts
 function crossFieldDiagnostics(targets) {
-  return [...targets.flatMap((t2) => [...requirementRules(t2), ...wholeGroups(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
-}
-function wholeGroups(t2) {
-  return RESOURCES.flatMap((spec) => {
-    const resource = t2.target.resources.find((r2) => r2.type === spec.type);
-    if (!resource) return [];
-    return spec.groups.filter((g2) => g2.whole).flatMap((group) => {
-      const members = groupFields(spec, group.path, t2.target.scope).map((f2) => f2.path);
-      const given = members.filter((path) => path in resource.values);
-      if (given.length === 0) return [];
-      const missing = members.filter((path) => !(path in resource.values));
-      if (missing.length === 0) return [];
-      const { at, from } = blame(t2, spec.type, given[0]);
-      const leaf = (path) => path.slice(group.path.length + 1);
-      const message = `${group.path} is taken only whole (${members.map(leaf).join(", ")} together): add ${missing.map(leaf).join(" and ")}, or write ${group.path}: null to unset it${from}`;
-      return [{ ...at, message, path: describePath([...t2.path, spec.type, ...group.path.split(".")]) }];
-    });
-  });
+  return [...targets.flatMap((t2) => [...requirementRules(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
 }
 function perTargetClashes(targets) {
   const diagnostics = [];
@@ -36037,27 +35151,16 @@ function dohRule(t2) {
   return [{ ...at, message, path: describePath([...t2.path, "doh"]) }];
 }
 function adviceDiagnostics(targets) {
-  return eachValue(targets, (_field, value) => oddSpaceAdvice(value)).map((d2) => ({ ...d2, severity: "warning" }));
-}
-function loginPageDiagnostics(targets, unchecked) {
-  return eachValue(targets, (field, value, at) => {
-    if (unchecked.has(formatPosition(at))) return void 0;
-    const problem = formatProblem(field, value);
-    return problem && `${problem} (the login page shows it to everyone who signs in; tag the value !unchecked to send it as it is)`;
-  });
-}
-function eachValue(targets, check) {
   const seen = /* @__PURE__ */ new Map();
   for (const t2 of targets) {
     for (const resource of t2.target.resources) {
       const spec = resourceSpec(resource.type);
       for (const [path, value] of Object.entries(resource.values)) {
+        const advice = formatAdvice(fieldByPath(spec, path), value) ?? oddSpaceAdvice(value);
+        if (!advice) continue;
         const at = resource.positions[path];
-        const message = check(fieldByPath(spec, path), value, at);
-        if (!message) continue;
-        const layer = t2.inherited.get(resource.type)?.get(path) ?? t2.path;
-        const from = [...layer, resource.type, ...path.split(".")];
-        seen.set(formatPosition(at), { ...at, message, path: describePath(from) });
+        const from = t2.own.get(resource.type)?.has(path) ? [...t2.path, resource.type, ...path.split(".")] : ["defaults", resource.type, ...path.split(".")];
+        seen.set(formatPosition(at), { ...at, message: advice, path: describePath(from), severity: "warning" });
       }
     }
   }
@@ -36067,58 +35170,44 @@ function credentialDiagnostics(targets, env) {
   const seen = /* @__PURE__ */ new Set();
   const out = [];
   for (const { credentialsEnv } of targets) {
-    if (!credentialsEnv) continue;
-    const value = env[credentialsEnv.name]?.trim();
-    const wrong = value ? malformation(value) : void 0;
-    if (value && !wrong) continue;
+    if (!credentialsEnv || env[credentialsEnv.name]?.trim()) continue;
     const key = formatPosition(credentialsEnv.position);
     if (seen.has(key)) continue;
     seen.add(key);
-    const message = wrong ? `credentials_env names the environment variable ${credentialsEnv.name}, which is malformed: ${wrong}` : `credentials_env names the environment variable ${credentialsEnv.name}, which is not set (it should hold an API token)`;
-    out.push({ ...credentialsEnv.position, message, path: "" });
+    out.push({ ...credentialsEnv.position, message: `credentials_env names the environment variable ${credentialsEnv.name}, which is not set (it should hold an API token)`, path: "" });
   }
   return out;
 }
 
 // src/config/index.ts
-async function loadDesiredState(paths, { env = process.env, policy = NO_ENV, credentialNames = [] } = {}) {
+async function loadDesiredState(paths, { env = process.env } = {}) {
   const found = await findConfigFiles(paths);
   const budget = { bytes: 0 };
-  return checkFiles(found.files.map((path) => ({ path, read: () => readConfigText(path, budget) })), found.diagnostics, { values: env, policy }, credentialNames);
+  return checkFiles(found.files.map((path) => ({ path, read: () => readConfigText(path, budget) })), found.diagnostics, env);
 }
-function checkConfigTexts(sources, { env = process.env, policy = NO_ENV } = {}) {
-  return checkFiles(sources.map(({ path, text: text2 }) => ({ path, read: async () => ({ text: text2 }) })), [], { values: env, policy }, []);
+function checkConfigTexts(sources, { env = process.env } = {}) {
+  return checkFiles(sources.map(({ path, text }) => ({ path, read: async () => ({ text }) })), [], env);
 }
-async function checkFiles(sources, found, env, credentialNames) {
+async function checkFiles(sources, found, env) {
   const diagnostics = [...found];
-  const fileWarnings = [];
   const placed2 = [];
   const candidates = [];
   const reads = [];
-  let budget;
-  const unchecked = /* @__PURE__ */ new Set();
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
-    for (const d2 of checked.diagnostics) (d2.severity === "warning" ? fileWarnings : diagnostics).push(d2);
-    if (checked.budget && budget) {
-      diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: "budget" });
-    }
-    budget ??= checked.budget;
+    diagnostics.push(...checked.diagnostics);
     if (checked.placed) placed2.push(checked.placed);
     candidates.push(...checked.allow);
     reads.push(...checked.reads);
-    for (const at of checked.unchecked ?? []) unchecked.add(at);
   }
   const merged = mergeTargets(placed2);
   const allowed = resolveAllow(candidates, merged.targets);
   const targets = merged.targets.map((t2) => t2.target);
-  const own = targets.flatMap((t2) => t2.credentialsEnv ? [t2.credentialsEnv] : []);
-  const named = [...own, ...credentialNames];
-  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy), ...loginPageDiagnostics(merged.targets, unchecked));
+  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, targets));
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics([...fileWarnings, ...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
-  if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
-  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow, ...budget ? { budget } : {} }, diagnostics: [], warnings, reads, credentialNames: own };
+  const warnings = sortDiagnostics(adviceDiagnostics(merged.targets).filter((w2) => !refused.has(formatPosition(w2))));
+  if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings };
+  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow }, diagnostics: [], warnings };
 }
 function sortDiagnostics(diagnostics) {
   const byText = (a3, b2) => a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
@@ -36127,172 +35216,6 @@ function sortDiagnostics(diagnostics) {
 
 // src/plan/pipeline.ts
 import { stat as stat3 } from "node:fs/promises";
-
-// src/cloudflare/audit.ts
-var AUDIT_PAGE_LIMIT = 1e3;
-var AUDIT_RETENTION_MONTHS = 18;
-async function newestWrites(client, accountId, window) {
-  const query = new URLSearchParams({ since: window.since, before: window.before, limit: String(AUDIT_PAGE_LIMIT), direction: "desc" });
-  for (const method of ["PUT", "POST", "PATCH"]) query.append("raw_method", method);
-  const path = `/accounts/${encodeURIComponent(accountId)}/logs/audit?${query}`;
-  const { status, result, resultInfo } = await client.request("GET", path);
-  if (!Array.isArray(result)) throw client.unexpectedResult("GET", path, status, result);
-  return { entries: result.filter(isObject3), more: nextCursor(resultInfo) !== void 0 };
-}
-function nextCursor(resultInfo) {
-  if (!isObject3(resultInfo)) return void 0;
-  const after = isObject3(resultInfo.cursors) ? resultInfo.cursors.after : void 0;
-  const cursor = typeof after === "string" && after !== "" ? after : resultInfo.cursor;
-  return typeof cursor === "string" && cursor !== "" ? cursor : void 0;
-}
-async function zoneAccountId(client, zoneId) {
-  const { result } = await client.request("GET", `/zones/${encodeURIComponent(zoneId)}`);
-  const account = isObject3(result) && isObject3(result.account) ? result.account.id : void 0;
-  return typeof account === "string" && account !== "" ? account : void 0;
-}
-async function verifiedTokenId(client, accountId) {
-  for (const path of [`/accounts/${encodeURIComponent(accountId)}/tokens/verify`, "/user/tokens/verify"]) {
-    try {
-      const { result } = await client.request("GET", path, { probe: true });
-      if (isObject3(result) && typeof result.id === "string") return result.id;
-    } catch (err) {
-      if (!(err instanceof CloudflareApiError) || err.status !== 401 && err.status !== 403 && err.status !== 404) throw err;
-    }
-  }
-  return void 0;
-}
-function isObject3(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-// src/plan/attribute.ts
-var WRITE_METHODS = /* @__PURE__ */ new Set(["PUT", "POST", "PATCH"]);
-var RETENTION_MARGIN_MS = 60 * 60 * 1e3;
-async function attributePlan(plan, clients, options) {
-  const window = auditWindow(options.now);
-  const ownIds = /* @__PURE__ */ new Map();
-  const targets = await mapLimit(plan.targets, options.concurrency ?? 8, async (target2) => {
-    const drifted = driftedResources(target2);
-    if (drifted.length === 0) return target2;
-    const client = clientFor(clients, target2.credentials_env);
-    const own = (accountId) => {
-      if (!ownIds.has(client)) ownIds.set(client, verifiedTokenId(client, accountId).catch(() => void 0));
-      return ownIds.get(client);
-    };
-    return { ...target2, attribution: await attributeTarget(target2, drifted, client, window, own) };
-  });
-  return { ...plan, targets };
-}
-function driftedResources(target2) {
-  if (target2.error) return [];
-  return target2.resources.filter((r2) => r2.action !== "noop" && r2.changes.some((c4) => c4.origin !== "introduced"));
-}
-function auditWindow(now) {
-  const since = new Date(now.getTime());
-  since.setUTCMonth(since.getUTCMonth() - AUDIT_RETENTION_MONTHS);
-  return { since: new Date(since.getTime() + RETENTION_MARGIN_MS).toISOString(), before: new Date(now.getTime() + 6e4).toISOString() };
-}
-async function attributeTarget(target2, drifted, client, window, ownTokenId) {
-  const recent = drifted.filter((r2) => !lastChangedBefore(r2, window.since));
-  if (recent.length === 0) {
-    return { status: "unavailable", reason: `the last change is older than the audit log's ${AUDIT_RETENTION_MONTHS} months of history` };
-  }
-  let accountId = target2.id;
-  if (target2.scope === "zone") {
-    try {
-      const owner = await zoneAccountId(client, target2.id);
-      if (owner === void 0) return { status: "unavailable", reason: "the API did not say which account owns this zone, whose audit log holds its changes" };
-      accountId = owner;
-    } catch (err) {
-      return { status: "unavailable", reason: `the zone's account could not be read (${err instanceof Error ? err.message : String(err)})` };
-    }
-  }
-  let page;
-  try {
-    page = await newestWrites(client, accountId, window);
-  } catch (err) {
-    return { status: "unavailable", reason: failureReason(err) };
-  }
-  const found = recent.flatMap((r2) => {
-    const entry2 = newestMatching(page.entries, r2.type, target2.scope, target2.id, r2);
-    return entry2 ? [{ resource: r2.type, entry: entry2 }] : [];
-  });
-  const since = window.since.slice(0, 10);
-  if (found.length === 0) {
-    const among = page.more ? " among its 1000 newest writes" : "";
-    return { status: "unavailable", reason: `no change to this ${target2.scope}'s ${recent.map((r2) => r2.type).join(" or ")} settings in the audit log since ${since}${among}` };
-  }
-  const needsId = found.some(({ entry: entry2 }) => entry2.actor?.token_id !== void 0);
-  const ownId = needsId ? await ownTokenId(accountId) : void 0;
-  const principal = client.principal;
-  const changes = found.map(({ resource, entry: entry2 }) => attributedChange(resource, entry2, (e3) => isOwn(e3, ownId, principal)));
-  return { status: "found", since: window.since, changes };
-}
-function lastChangedBefore(resource, since) {
-  const updated = resource.live?.updated_at;
-  return typeof updated === "string" && !Number.isNaN(Date.parse(updated)) && Date.parse(updated) < Date.parse(since);
-}
-function newestMatching(entries2, type, scope, id, drift) {
-  const suffix = resourcePath(type, scope, id).toLowerCase();
-  const writes = entries2.filter(
-    (entry2) => WRITE_METHODS.has(String(entry2.raw?.method ?? "").toUpperCase()) && requestPath(entry2.raw?.uri).endsWith(suffix) && entry2.action?.result !== "failure" && !(typeof entry2.raw?.status_code === "number" && (entry2.raw.status_code < 200 || entry2.raw.status_code > 299))
-  );
-  const setDrift = drift ? writes.filter((entry2) => setsDriftedValue(entry2, drift)) : [];
-  return newest(setDrift.length > 0 ? setDrift : writes);
-}
-function newest(entries2) {
-  return entries2.reduce((best, entry2) => !best || timeOf(entry2) > timeOf(best) ? entry2 : best, void 0);
-}
-function setsDriftedValue(entry2, { changes, live }) {
-  const request = entry2.resource?.request;
-  if (!live || typeof request !== "object" || request === null || Array.isArray(request)) return false;
-  return changes.some((c4) => {
-    const sent = getPath(request, c4.path);
-    return sent !== void 0 && JSON.stringify(sent) === JSON.stringify(getPath(live, c4.path));
-  });
-}
-function requestPath(uri) {
-  if (typeof uri !== "string") return "";
-  let path = uri;
-  try {
-    path = new URL(uri, "https://api.cloudflare.com").pathname;
-  } catch {
-    path = uri.split("?")[0];
-  }
-  return path.replace(/\/+$/, "").toLowerCase();
-}
-function timeOf(entry2) {
-  const ms = Date.parse(entry2.action?.time ?? "");
-  return Number.isNaN(ms) ? -Infinity : ms;
-}
-function attributedChange(resource, entry2, own) {
-  const actor = entry2.actor ?? {};
-  const viaToken = actor.context === "api_token" || actor.context === "oauth";
-  return {
-    resource,
-    at: entry2.action?.time ?? "",
-    actor_type: text(actor.type) ?? "unknown",
-    email: text(actor.email),
-    token: viaToken ? text(actor.token_name) ?? text(actor.token_id) : null,
-    context: text(actor.context),
-    method: String(entry2.raw?.method ?? "").toUpperCase(),
-    ray_id: text(entry2.raw?.cf_ray_id),
-    by_ztsync: own(entry2)
-  };
-}
-function isOwn(entry2, ownTokenId, principal) {
-  const actor = entry2.actor ?? {};
-  if (ownTokenId !== void 0 && actor.token_id === ownTokenId) return true;
-  return principal.kind === "key" && actor.context === "api_key" && typeof actor.email === "string" && actor.email.toLowerCase() === principal.email.toLowerCase();
-}
-function failureReason(err) {
-  if (err instanceof CloudflareApiError && err.status === 403) return "the credential lacks the Account Settings Read permission the audit log needs (403)";
-  if (err instanceof CloudflareApiError && err.status === 404) return "the audit log is not available for this account (404)";
-  return `the audit log could not be read: ${err instanceof Error ? err.message : String(err)}`;
-}
-function text(value) {
-  return typeof value === "string" && value !== "" ? value : null;
-}
 
 // src/plan/baseline.ts
 function markOrigins(plan, baseline, paths) {
@@ -36321,16 +35244,13 @@ function baselineChanges(resource, desired) {
 
 // src/plan/pipeline.ts
 async function planPipeline(settings, sink) {
-  const { state: base, credentialNames } = settings.baseline ? await baselineState(settings.baseline, settings.environment, sink) : { state: null, credentialNames: [] };
-  const { state, diagnostics, warnings } = await loadDesiredState(settings.paths, { env: sink.env, policy: settings.environment, credentialNames });
+  const { state, diagnostics, warnings } = await loadDesiredState(settings.paths, { env: sink.env });
   sink.warnings(warnings);
   const targets = state ? selectTargets(state.targets, settings.selection) : [];
   if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(targets, sink.env)));
   if (!state || diagnostics.length > 0) return { kind: "invalid", diagnostics };
   const unmatched = unmatchedFilters(state.targets, settings.selection);
   if (unmatched.length > 0) return { kind: "unmatched", unmatched };
-  const only = settings.selection.only;
-  if (only && !state.targets.some((t2) => only.has(targetKey(t2)))) return { kind: "nothing-to-retry", listed: only.size };
   const clients = makeClients(settings.api, sink.env);
   if (targets.some((t2) => !t2.credentialsEnv)) clients.for(void 0);
   const coverage = coverageOf(settings, await configCommit(settings.paths));
@@ -36348,29 +35268,20 @@ async function planPipeline(settings, sink) {
     sink.refused(refusals, { plan: built, targets, stopped });
     if (stopped) return { kind: "refused", plan: built, clients };
   }
-  const marked = base ? markOrigins(built, base, settings.baseline) : built;
   const configAllows = configAllowances(state.allow);
-  const checked = checkSafety(marked, {
-    allow: [...configAllows, ...settings.safety.allow ?? []],
-    budget: settings.safety.budget,
-    ...state.budget ? { configBudget: state.budget } : {},
-    countIntroduced: base !== null,
-    fleet: shardedFleet(state.targets, settings.selection)
-  });
-  const unused = unusedAllowances(checked, configAllows);
-  if (unused.length > 0) {
-    checked.unused_allowances = unused.map((a3) => ({ rule: a3.rule, scope: a3.target.scope, id: a3.target.id, reason: a3.reason, source: a3.source }));
-  }
+  const checked = checkSafety(built, { allow: [...configAllows, ...settings.safety.allow ?? []], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
   sink.warnings(
-    unused.map((unused2) => ({
-      ...unused2.source,
-      message: `allow ${unused2.rule} on ${unused2.target.scope} ${unused2.target.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
+    unusedAllowances(checked, configAllows).map((unused) => ({
+      ...unused.source,
+      message: `allow ${unused.rule} on ${unused.target.scope} ${unused.target.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
       path: "",
       severity: "warning"
     }))
   );
-  const plan = settings.attribute ? await attributePlan(checked, clients, { now: new Date(checked.created_at), concurrency: settings.api.concurrency }) : checked;
-  const leaking = targetsHoldingSecrets(plan, [...clients.secrets(), ...secretsFromEnv(sink.env, settings.environment.credentials)]);
+  const base = settings.baseline ? await baselineState(settings.baseline, sink) : null;
+  const marked = base ? markOrigins(checked, base, settings.baseline) : checked;
+  const plan = markSecurityDrift(marked);
+  const leaking = targetsHoldingSecrets(plan, clients.secrets());
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(", ")}: a config value or an API answer holds it); nothing was written`);
   }
@@ -36392,24 +35303,40 @@ function coverageOf({ selection }, { commit, dirty }) {
     shard: selection.shard ? `${selection.shard.index}/${selection.shard.count}` : null,
     accounts: lower3(selection.accounts),
     zones: lower3(selection.zones),
-    select: selection.select ? { ...selection.select } : null,
     only: selection.only ? [...selection.only].sort() : null,
     config_commit: commit,
     config_dirty: dirty
   };
 }
-async function baselineState(paths, policy, sink) {
+async function baselineState(paths, sink) {
   const existing = [];
   for (const path of paths) {
     if (await stat3(path).then(() => true, () => false)) existing.push(path);
     else sink.note(`ztsync: --baseline ${path} does not exist: taken as an empty base config (its changes count as introduced)`);
   }
-  if (existing.length === 0) return { state: { files: [], targets: [], allow: [] }, credentialNames: [] };
-  const { state, diagnostics, credentialNames } = await loadDesiredState(existing, { env: sink.env, policy });
-  if (state) return { state, credentialNames };
+  if (existing.length === 0) return { files: [], targets: [], allow: [] };
+  const { state, diagnostics } = await loadDesiredState(existing, { env: sink.env });
+  if (state) return state;
   const first = diagnostics[0] ? `; the first: ${formatDiagnostic(diagnostics[0])}` : "";
   sink.note(`ztsync: --baseline: the base config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"}${first}); changes are not marked introduced or drift`);
-  return { state: null, credentialNames };
+  return null;
+}
+
+// src/commands/shared/output.ts
+function outputIo(io) {
+  const secrets = secretsFromEnv(io.env);
+  const mask = (text) => secrets.length === 0 ? String(text) : maskSecrets(String(text), secrets);
+  return {
+    ...io,
+    stdout: { write: (text) => io.stdout.write(mask(text)) },
+    stderr: { write: (text) => io.stderr.write(visibleLines(mask(text))), control: (sequence) => io.stderr.write(sequence) }
+  };
+}
+function writeOutputFile(io, path, text) {
+  writeFileAtomicSync(path, maskSecrets(text, secretsFromEnv(io.env)));
+}
+function useColor(io) {
+  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
 }
 
 // src/commands/shared/progress.ts
@@ -36421,8 +35348,8 @@ var Progress = class {
     this.options = options;
     this.#tty = io.stderrIsTTY === true;
     const configured = Number(io.env.ZTSYNC_PROGRESS_INTERVAL);
-    const seconds4 = io.env.ZTSYNC_PROGRESS_INTERVAL !== void 0 && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LOG_INTERVAL_SECONDS;
-    this.#intervalMs = this.#tty ? TTY_REDRAW_MS : seconds4 * 1e3;
+    const seconds3 = io.env.ZTSYNC_PROGRESS_INTERVAL !== void 0 && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LOG_INTERVAL_SECONDS;
+    this.#intervalMs = this.#tty ? TTY_REDRAW_MS : seconds3 * 1e3;
     this.#enabled = !options.quiet && options.total > 0;
     if (this.#enabled && this.#intervalMs > 0) {
       this.#timer = setInterval(() => this.draw(), this.#intervalMs);
@@ -36461,8 +35388,8 @@ var Progress = class {
     const { label, total } = this.options;
     const { requests, retries, heldMs } = this.options.counts();
     const elapsedMs = Date.now() - this.#started;
-    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds2(heldMs)} held by the rate budget`, `${seconds2(elapsedMs)} elapsed`];
-    if (this.#done > 0 && this.#done < total) parts.push(`ETA ${seconds2(elapsedMs / this.#done * (total - this.#done))}`);
+    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds(heldMs)} held by the rate budget`, `${seconds(elapsedMs)} elapsed`];
+    if (this.#done > 0 && this.#done < total) parts.push(`ETA ${seconds(elapsedMs / this.#done * (total - this.#done))}`);
     return parts.join(", ");
   }
   draw() {
@@ -36478,7 +35405,7 @@ var Progress = class {
     else this.io.stderr.write(sequence);
   }
 };
-function seconds2(ms) {
+function seconds(ms) {
   return ms < 6e4 ? `${(ms / 1e3).toFixed(1)} s` : `${Math.floor(ms / 6e4)} min ${Math.round(ms % 6e4 / 1e3)} s`;
 }
 function countsOf(clients) {
@@ -36504,26 +35431,17 @@ function reportRefusals(io, refusals, { plan, targets, stopped }) {
 }
 
 // src/commands/shared/plan-run.ts
-async function planFromConfig(settings, io, record) {
+async function planFromConfig(settings, io) {
   const outcome = await planPipeline(settings, commandSink(io, settings));
   switch (outcome.kind) {
-    case "invalid": {
+    case "invalid":
       reportInvalidConfig(io, outcome.diagnostics);
-      const n3 = outcome.diagnostics.length;
-      record?.stop("invalid", `the config is not valid (${n3} ${n3 === 1 ? "error" : "errors"}, said on stderr): nothing was read or changed`);
       return null;
-    }
     case "unmatched":
       throw unmatchedError(outcome.unmatched);
-    case "nothing-to-retry":
-      throw new UsageError(`--only-failed: none of the ${outcome.listed} ${outcome.listed === 1 ? "target" : "targets"} the results file lists to retry is in the config: nothing to retry`);
-    case "interrupted": {
-      const message = `interrupted (${outcome.signal}) with live state read for ${outcome.plan.targets.length} of ${outcome.total} targets: nothing was changed`;
-      record?.stop("interrupted", message, outcome.plan);
-      throw new Interrupted(message);
-    }
+    case "interrupted":
+      throw new Interrupted(`interrupted (${outcome.signal}) with live state read for ${outcome.plan.targets.length} of ${outcome.total} targets: nothing was changed`);
     case "refused":
-      record?.stop("refused", "the API refused the credentials (said on stderr): nothing was changed", outcome.plan);
       return null;
     case "planned":
       return { plan: outcome.plan, clients: outcome.clients, counts: countsOf(outcome.clients) };
@@ -36533,7 +35451,7 @@ function commandSink(io, settings) {
   return {
     env: io.env,
     warnings: (diagnostics) => printDiagnostics(io, diagnostics),
-    note: (text2) => io.stderr.write(`${text2}
+    note: (text) => io.stderr.write(`${text}
 `),
     reading(total, clients) {
       const progress = new Progress(io, { label: "plan", total, quiet: settings.quiet, counts: countsOf(clients) });
@@ -36564,16 +35482,12 @@ ztsync: ${signal}: reading no new target; finishing the reads in flight (again t
 var DEFAULT_MAX_PLAN_AGE = "7d";
 function applyCommand(io, setExit) {
   const command = new Command("apply").summary("Make live settings match the config (or a saved plan), after showing the plan.").description(
-    "Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n\nA saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does not know, or when its changes are not what its desired values make against its recorded live state; the safety rules and the budget are judged again with the allowances of this run (config and flags, never the file), and credentials come from this run only. Given config paths too, the plan must be exactly what that config asks for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written; with --skip-blocked, the targets no rule blocks are applied)."
-  ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for").option("--skip-blocked", "apply every target no safety rule blocks, report the blocked ones, and exit 3 if any was blocked (the change budget still stops the whole plan)").option("--max-plan-age <duration>", `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
+    "Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n\nA saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does not know, or when its changes are not what its desired values make against its recorded live state; the safety rules and the budget are judged again with the allowances of this run (config and flags, never the file), and credentials come from this run only. Given config paths too, the plan must be exactly what that config asks for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written)."
+  ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for").option("--max-plan-age <duration>", `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
-    setExit(
-      await recordingRun(options.results, "apply", async (record) => {
-        const loaded = options.plan ? await savedPlan(paths, options, io, record) : await freshPlan(paths, options, io, record);
-        if (!loaded) return EXIT.error;
-        return applyLoaded(loaded, loaded.settings, io, record);
-      }, () => runSecrets(io))
-    );
+    const loaded = options.plan ? await savedPlan(paths, options, io) : await freshPlan(paths, options, io);
+    if (!loaded) return setExit(EXIT.error);
+    setExit(await applyLoaded(loaded, loaded.settings, io));
   });
 }
 function applySettings(flags, concurrency) {
@@ -36581,30 +35495,26 @@ function applySettings(flags, concurrency) {
     autoApprove: flags.autoApprove === true,
     ...flags.results !== void 0 ? { results: flags.results } : {},
     quiet: flags.quiet === true,
-    skipBlocked: flags.skipBlocked === true,
     ...concurrency === void 0 ? {} : { concurrency }
   };
 }
-async function freshPlan(paths, options, io, record) {
+async function freshPlan(paths, options, io) {
   if (paths.length === 0) throw new UsageError("apply needs config paths, or --plan FILE to apply a saved plan");
   const settings = await reconcileSettings(paths, options, io, { readOnly: false });
-  const planned = await planFromConfig(settings, io, record);
+  const planned = await planFromConfig(settings, io);
   return planned && { ...planned, settings: applySettings(options, settings.api.concurrency) };
 }
-async function savedPlan(paths, options, io, record) {
+async function savedPlan(paths, options, io) {
   const file = options.plan;
   if (selectsTargets(options)) {
     throw new UsageError("--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole (with config paths, the targets its coverage records)");
   }
   const maxAgeMs = parseMaxPlanAge(options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE);
   const safety = safetySettings(options);
-  const environment = environmentSettings(options, io.env);
-  declareCredentialVariables(io, environment.credentials);
-  const api = { ...apiSettings(options, io, { readOnly: false }), credentialVariables: environment.credentials };
+  const api = apiSettings(options, io, { readOnly: false });
   const refuse = (why) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed
 `);
-    record?.stop("invalid", `${visible(why)}; nothing was changed`);
     return null;
   };
   let plan;
@@ -36617,16 +35527,15 @@ async function savedPlan(paths, options, io, record) {
   let config;
   let judged = safety;
   if (paths.length > 0) {
-    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy: environment });
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
     printDiagnostics(io, warnings);
     if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(selectTargets(state.targets, selectionOf(plan.coverage)), io.env)));
     if (!state || diagnostics.length > 0) {
       reportInvalidConfig(io, diagnostics);
-      record?.stop("invalid", `the config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"}, said on stderr): nothing was read or changed`);
       return null;
     }
     config = { targets: state.targets, commit: (await configCommit(paths)).commit };
-    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], ...state.budget ? { configBudget: state.budget } : {}, fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
+    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
   }
   const review = await reviewSavedPlan(plan, { version: VERSION, now: /* @__PURE__ */ new Date(), maxAgeMs, safety: judged, ...config ? { config } : {} });
   if (!review.ok) return refuse(`refusing the saved plan ${file}: ${review.reason}`);
@@ -36635,48 +35544,34 @@ async function savedPlan(paths, options, io, record) {
   for (const target2 of review.plan.targets) clients.for(target2.credentials_env);
   return { plan: review.plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
 }
-function parseMaxPlanAge(text2) {
-  const days = /^\s*(\d+)d\s*$/.exec(text2);
-  const nanos = days ? BigInt(days[1]) * 86400n * 1000000000n : parseDuration(text2.trim(), "go");
-  if (nanos === void 0 || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text2}"`);
+function parseMaxPlanAge(text) {
+  const days = /^\s*(\d+)d\s*$/.exec(text);
+  const nanos = days ? BigInt(days[1]) * 86400n * 1000000000n : parseDuration(text.trim(), "go");
+  if (nanos === void 0 || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text}"`);
   return Number(nanos / 1000000n);
 }
-async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io, record) {
+async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io) {
   const color = useColor(io);
   const c4 = import_picocolors2.default.createColors(color);
   const github = githubActions(io);
   github.annotatePlan(plan);
   io.stdout.write(github.guard(renderText(plan, { color })));
-  let blocked2;
   if (plan.blocked.length > 0) {
-    const wholePlan = plan.blocked.some((b2) => b2.scope === null);
-    if (!options.skipBlocked || wholePlan) {
-      const why = options.skipBlocked ? ": the change budget blocks the plan as a whole (--skip-blocked skips only targets a safety rule blocks)" : "";
-      io.stderr.write(`Nothing was applied: the plan is blocked (see above)${why}.
-`);
-      record?.stop("blocked", `the plan is blocked (${plan.blocked.map((b2) => b2.rule).join(", ")}): nothing was applied`, plan);
-      await github.appendSummary(applySummaryMarkdown(`Nothing was applied: the plan is blocked${why}. ${escapeText(blockedList(plan))}`, []));
-      return EXIT.blocked;
-    }
-    blocked2 = blockedTargets(plan);
-    const names = plan.targets.filter((t2) => blocked2.has(`${t2.scope}:${t2.id}`)).map((t2) => targetLabel(t2));
-    io.stderr.write(`--skip-blocked: not applying ${names.length} blocked ${names.length === 1 ? "target" : "targets"} (${names.join(", ")}); applying the others.
-`);
+    io.stderr.write("Nothing was applied: the plan is blocked (see above).\n");
+    await github.appendStepSummary(plan, "### ztsync apply\n\nNothing was applied: the plan is blocked.");
+    return EXIT.blocked;
   }
-  const results = record?.writer(
+  const results = options.results ? new ResultsWriter(
+    options.results,
+    "apply",
     plan.targets.map((t2) => t2.error ? planEntry(t2) : { scope: t2.scope, id: t2.id, outcome: planEntry(t2).outcome === "changes" ? "pending" : "unchanged" })
-  );
+  ) : void 0;
   if (!hasChanges(plan)) {
     await results?.finish();
-    record?.done();
-    await github.appendSummary(applySummaryMarkdown("Nothing to apply.", []));
+    await github.appendStepSummary(plan, "### ztsync apply\n\nNothing to apply.");
     return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
   }
-  const writes = plan.targets.some((t2) => !t2.error && targetChanges(t2) && !blocked2?.has(`${t2.scope}:${t2.id}`));
-  if (writes && !await approved(io, options)) {
-    record?.stop("cancelled", "the changes were not confirmed: nothing was applied", plan);
-    return EXIT.error;
-  }
+  if (!await approved(io, options, plan)) return EXIT.error;
   await results?.write(false);
   io.stdout.write("\n");
   const refusedWhilePlanning = new Set(clients.refusals().map((r2) => r2.error));
@@ -36693,7 +35588,7 @@ ztsync apply: ${signal}: starting no new target and no new retry; finishing the 
     again: (signal) => {
       progress.abandon();
       results?.writeNowQuietly(false);
-      const writing = plan.targets.filter((t2) => unreported.has(`${t2.scope}:${t2.id}`)).map((t2) => `${t2.scope} ${t2.id}`);
+      const writing = plan.targets.filter((t2) => unreported.has(`${t2.scope}:${t2.id}`)).map(targetLabel);
       return `ztsync apply: ${signal} again: stopped at once; ${inFlightWrites(writing)}; run \`plan\` to see where things stand
 `;
     }
@@ -36703,7 +35598,6 @@ ztsync apply: ${signal}: starting no new target and no new retry; finishing the 
     result = await applyPlan(plan, clients, {
       concurrency: options.concurrency,
       checkSnapshot,
-      ...blocked2 ? { blocked: blocked2 } : {},
       signal: stop.signal,
       onWrite: (t2) => unreported.add(`${t2.scope}:${t2.id}`),
       onTarget: (t2) => {
@@ -36716,37 +35610,31 @@ ztsync apply: ${signal}: starting no new target and no new retry; finishing the 
     stop.end();
     progress.stop();
     await results?.finish();
-    record?.done();
   }
-  const { applied, unconfirmed, unchanged, failed, skipped: skipped2, blocked: blockedCount } = result.summary;
-  const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : "", skipped2 ? `${skipped2} not started` : "", blockedCount ? `${blockedCount} blocked` : ""].filter(Boolean);
+  const { applied, unconfirmed, unchanged, failed, skipped: skipped2 } = result.summary;
+  const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : "", skipped2 ? `${skipped2} not started` : ""].filter(Boolean);
   const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed${extra.map((e3) => `, ${e3}`).join("")}.`;
   io.stdout.write(`
 ${outcome}
 `);
   const failedTargets = result.targets.filter((t2) => t2.outcome === "failed");
-  if (failedTargets.length > 0) io.stdout.write(c4.red(`Failed: ${visible(failedTargets.map((t2) => `${t2.scope} ${t2.id}`).join(", "))}
+  if (failedTargets.length > 0) io.stdout.write(c4.red(`Failed: ${failedTargets.map(targetLabel).join(", ")}
 `));
   const unconfirmedTargets = result.targets.filter((t2) => t2.outcome === "unconfirmed");
-  if (unconfirmedTargets.length > 0) io.stdout.write(c4.yellow(`Written but not confirmed (run plan to check): ${visible(unconfirmedTargets.map((t2) => `${t2.scope} ${t2.id}`).join(", "))}
+  if (unconfirmedTargets.length > 0) io.stdout.write(c4.yellow(`Written but not confirmed (run plan to check): ${unconfirmedTargets.map(targetLabel).join(", ")}
 `));
-  if (failedTargets.length + skipped2 > 0 && options.results) {
-    const hint = checkSnapshot ? `Plan just those again, to review before applying: plan <config paths> --only-failed ${visible(options.results)}` : `Retry just those with --only-failed ${visible(options.results)}`;
-    io.stdout.write(`${hint}
+  if (failedTargets.length + skipped2 > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${visible(options.results)}
 `);
-  }
   for (const refusal of clients.refusals().filter((r2) => !refusedWhilePlanning.has(r2.error))) {
     io.stderr.write(`ztsync: ${visible(explainRefusal(refusal))}. Stopped: no further target of that credential was started.
 `);
   }
   github.annotateApply(plan, result.targets);
-  await github.appendSummary(applySummaryMarkdown(outcome, result.targets));
+  await github.appendStepSummary(plan, `### ztsync apply
+
+${outcome}`);
   if (stop.signal.aborted) return EXIT.interrupted;
-  if (failed + unconfirmed + skipped2 > 0) return EXIT.error;
-  return blockedCount > 0 ? EXIT.blocked : EXIT.ok;
-}
-function blockedList(plan) {
-  return plan.blocked.map((b2) => `${b2.rule}${b2.scope ? ` on ${b2.scope} ${b2.id} ${b2.resource}.${b2.path}` : ""}: ${b2.message}.`).join(" ");
+  return failed + unconfirmed + skipped2 > 0 ? EXIT.error : EXIT.ok;
 }
 function inFlightWrites(targets) {
   if (targets.length === 0) return "no write was in flight";
@@ -36765,251 +35653,36 @@ function inPlanOrder(plan, print) {
     }
   };
 }
-async function approved(io, options) {
+async function approved(io, options, plan) {
   if (options.autoApprove) return true;
   if (!io.stdinIsTTY) {
     io.stderr.write("ztsync apply: refusing to apply without confirmation: no terminal to ask on; pass --auto-approve\n");
     return false;
   }
-  const answer = await io.prompt('\nApply these changes? Only "yes" is accepted: ');
+  const answer = await io.prompt(`
+Apply these changes to ${changingTargets(plan)}? Only "yes" is accepted: `);
   if (answer.trim() === "yes") return true;
   io.stderr.write("Apply cancelled; nothing was changed.\n");
   return false;
 }
+function changingTargets(plan) {
+  const changing = plan.targets.filter((t2) => !t2.error && targetChanges(t2));
+  const shown = changing.slice(0, PROMPT_TARGETS).map(targetLabel);
+  const more = changing.length - shown.length;
+  if (more > 0) shown.push(`${more} more`);
+  const list = shown.length <= 1 ? shown.join("") : `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`;
+  return changing.length > 1 ? `${changing.length} targets: ${list}` : list;
+}
+var PROMPT_TARGETS = 5;
 function describeResult(target2, c4) {
   const label = targetLabel(target2);
   if (target2.outcome === "unchanged") return c4.dim(`= ${label}: unchanged`);
   if (target2.outcome === "skipped") return c4.yellow(`- ${label}: ${visible(target2.error ?? "")}`);
-  if (target2.outcome === "blocked") return c4.red(`⛔ ${label}: ${visible(target2.error ?? "")}`);
   const parts = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => r2.outcome === "unconfirmed" ? `${r2.type} ${r2.error}` : r2.error ? `${r2.type} failed: ${r2.error}` : `${r2.type} ${r2.action}d`);
   if (target2.error) parts.push(target2.error);
   const line = `${label}: ${visible(parts.join("; "))}`;
   if (target2.outcome === "unconfirmed") return c4.yellow(`? ${line}`);
   return target2.outcome === "failed" ? c4.red(`✗ ${line}`) : c4.green(`✓ ${line}`);
-}
-
-// src/commands/codify.ts
-import { readFileSync } from "node:fs";
-
-// src/config/edit.ts
-init_browser();
-function editConfigText(text2, values, overrides) {
-  const done = [];
-  const refused = [];
-  const parsed = parse2(text2);
-  const splices = [];
-  for (const edit of values) {
-    const found = nodeAt(parsed, edit.at);
-    const result = found ? renderReplacement(parsed.text, found, edit.value) : { why: "no value starts there (the file changed since it was read)" };
-    if ("why" in result) refused.push({ ...edit.at, label: edit.label, why: result.why });
-    else {
-      splices.push({ start: found.node.range[0], end: found.node.range[1], text: result.text });
-      done.push({ ...edit.at, label: edit.label, kind: "value" });
-    }
-  }
-  let out = text2;
-  for (const s2 of splices.sort((a3, b2) => b2.start - a3.start)) out = out.slice(0, s2.start) + s2.text + out.slice(s2.end);
-  const bottomUp = [...overrides].sort((a3, b2) => b2.entry.line - a3.entry.line || b2.entry.col - a3.entry.col);
-  for (const edit of bottomUp) {
-    const result = insertOverride(out, edit.entry, edit);
-    if ("why" in result) refused.push({ ...edit.entry, label: edit.label, why: result.why });
-    else {
-      out = result.text;
-      done.push({ ...edit.entry, label: edit.label, kind: "override" });
-    }
-  }
-  return { text: out, done, refused };
-}
-function parse2(text2) {
-  const lines = new LineCounter();
-  const doc = parseDocument(text2, { lineCounter: lines, keepSourceTokens: true });
-  return { text: text2, doc, lines };
-}
-function offsetOf(p2, at) {
-  const start = p2.lines.lineStarts[at.line - 1];
-  return start === void 0 ? -1 : start + at.col - 1;
-}
-function nodeAt(p2, at) {
-  const offset = offsetOf(p2, at);
-  let found;
-  visit(p2.doc, (_key, node, path) => {
-    if (found || !(isScalar(node) || isCollection(node) || isAlias(node)) || node.range?.[0] !== offset) return;
-    const parent = path[path.length - 1];
-    if (parent && "key" in parent && parent.key === node) return;
-    const ancestors = path.filter((n3) => isCollection(n3));
-    found = {
-      node,
-      anchored: Boolean(node.anchor) || ancestors.some((a3) => Boolean(a3.anchor)),
-      inFlow: ancestors.some((a3) => Boolean(a3.flow))
-    };
-    return visit.BREAK;
-  });
-  return found;
-}
-function renderReplacement(text2, found, value) {
-  const { node } = found;
-  if (isAlias(node)) return { why: "the value is an alias (*name): edit the anchor it names by hand, if every use should change" };
-  if (found.anchored) return { why: "the value sits under an anchor (&name) other places may share: edit it by hand" };
-  const source = text2.slice(node.range[0], node.range[1]);
-  if (source.includes("${")) return { why: "the value is read through ${…} interpolation: change the variable, or write the value by hand" };
-  if (isScalar(node)) {
-    if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) return { why: "the value is a block scalar (| or >): edit it by hand" };
-    if (Array.isArray(value) || value !== null && typeof value === "object") return { why: "the live value is a list or mapping where the config has a single value: edit it by hand" };
-    return { text: scalarText(value, node.type, found.inFlow) };
-  }
-  if (isSeq(node)) {
-    if (!node.flow) return { why: 'the value is a block list (one "- item" per line): write the live list by hand' };
-    if (!Array.isArray(value)) return { why: "the live value is not a list where the config has one: edit it by hand" };
-    if (value.some((v2) => v2 !== null && typeof v2 === "object")) return { why: "the live list holds mappings: edit it by hand" };
-    return { text: `[${value.map((v2) => scalarText(v2, Scalar.PLAIN, true)).join(", ")}]` };
-  }
-  return { why: "the value is a mapping: edit it by hand" };
-}
-function scalarText(value, style, inFlow) {
-  if (value === null || value === void 0) return "null";
-  if (typeof value !== "string") return String(value);
-  if (style === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
-  if (style === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
-  return plainReadsBack(value, inFlow) ? value : JSON.stringify(value);
-}
-function plainReadsBack(value, inFlow) {
-  if (value === "" || value !== value.trim() || /[\n\r\t#]|: |^[-?:,[\]{}&*!|>'"%@`]/.test(value)) return false;
-  if (inFlow && /[,[\]{}]/.test(value)) return false;
-  const read = parseDocument(`k: ${value}`).toJS();
-  return read?.k === value;
-}
-function insertOverride(text2, entry2, edit) {
-  const p2 = parse2(text2);
-  const found = nodeAt(p2, entry2);
-  if (!found || !isMap2(found.node)) return { why: "the target's entry is not a mapping there (the file changed since it was read)" };
-  if (found.anchored) return { why: "the target's entry sits under an anchor (&name) other places may share: add the override by hand" };
-  let map2 = found.node;
-  for (const [i3, key] of edit.keys.entries()) {
-    if (map2.flow) return { why: `${edit.keys.slice(0, i3).join(".") || "the entry"} is a flow mapping ({ … }): add ${edit.keys.slice(i3).join(".")} to it by hand` };
-    const pair = map2.items.find((it) => isScalar(it.key) && it.key.value === key);
-    if (!pair) return { text: insertLines(text2, p2, map2, edit.keys.slice(i3), edit.value) };
-    if (isAlias(pair.value) || pair.value?.anchor) return { why: `${edit.keys.slice(0, i3 + 1).join(".")} is an anchor or alias: add the override by hand` };
-    if (i3 === edit.keys.length - 1) return { why: `${edit.keys.join(".")} is already written in the entry` };
-    if (!isMap2(pair.value)) return { why: `${edit.keys.slice(0, i3 + 1).join(".")} is not a mapping to add ${edit.keys.slice(i3 + 1).join(".")} to: edit it by hand` };
-    map2 = pair.value;
-  }
-  return { why: "nothing to add" };
-}
-function insertLines(text2, p2, map2, keys, value) {
-  const first = map2.items[0]?.key;
-  const indent = first?.range ? p2.lines.linePos(first.range[0]).col - 1 : 0;
-  const last = map2.items[map2.items.length - 1];
-  const end = (last.value?.range ?? last.key.range)[1];
-  const newline = text2.lastIndexOf("\n", end - 1) === end - 1 ? end : text2.indexOf("\n", end);
-  const at = newline < 0 ? text2.length : newline === end && text2[end - 1] === "\n" ? end : newline + 1;
-  const lines = keys.map((key, i3) => `${" ".repeat(indent + 2 * i3)}${key}:${i3 === keys.length - 1 ? ` ${scalarOrFlow(value)}` : ""}`);
-  const before = text2.slice(0, at);
-  return `${before}${before.endsWith("\n") || before === "" ? "" : "\n"}${lines.join("\n")}
-${text2.slice(at)}`;
-}
-function scalarOrFlow(value) {
-  if (Array.isArray(value)) return `[${value.map((v2) => scalarText(v2, Scalar.PLAIN, true)).join(", ")}]`;
-  return scalarText(value, Scalar.PLAIN, false);
-}
-
-// src/commands/codify.ts
-var HELP = `
-Reads live state like plan, and writes the live value of each drifted managed field into the config, where
-the config wrote it: a value from the target's own entry is changed there; a value from the defaults gets an
-override in the target's entry (the defaults are never edited). Only those bytes change: comments, order,
-quoting and blank lines stay. Unmanaged fields stay unmanaged. A value read through \${…} interpolation, an
-anchor or alias, a block scalar or block list, or a flow mapping an override would go into, is left alone and
-named with file:line:col. Files are written atomically, all or none; then the targets are planned again, and
-codify says whether any change is left. Exit codes: 0 codified and the plan is clean; 1 an error, a value left
-alone, or changes left.
-`;
-function codifyCommand(io, setExit) {
-  const command = new Command("codify").summary("Write live values of drifted managed fields into the config (accepting drift), changing only those values.").description("Accept drift: write the live value of each drifted managed field into the config files, editing only those values.").argument("<paths...>", "YAML config files or directories").option("--account <id...>", "only these accounts").option("--zone <id...>", "only these zones").option("--select <key=value>", "only the targets carrying this label (repeatable: all must match)", (v2, all2 = []) => [...all2, v2]).option("--field <path...>", "only these fields, e.g. organization.session_duration (or session_duration)").option("--dry-run", "say what would be written, write nothing").addHelpText("after", HELP);
-  addEnvironmentOptions(command);
-  addApiOptions(command);
-  return command.action(async (paths, flags) => setExit(await codify(paths, flags, io)));
-}
-async function codify(paths, flags, io) {
-  const environment = environmentSettings(flags, io.env);
-  const settings = {
-    paths,
-    selection: await selectionSettings({ account: flags.account, zone: flags.zone, select: flags.select }),
-    safety: {},
-    environment,
-    api: { ...apiSettings(flags, io, { readOnly: true }), credentialVariables: environment.credentials },
-    quiet: true
-  };
-  const planned = await planFromConfig(settings, io);
-  if (!planned) return EXIT.error;
-  const { values, overrides, notes } = editsOf(planned.plan, flags.field ?? []);
-  for (const note of notes) io.stderr.write(`ztsync codify: ${visible(note)}
-`);
-  const files = /* @__PURE__ */ new Set([...values.keys(), ...overrides.keys()]);
-  if (files.size === 0) {
-    io.stdout.write("Nothing to codify: no managed field has drifted.\n");
-    return notes.length > 0 ? EXIT.error : EXIT.ok;
-  }
-  const written = [];
-  let refusedCount = 0;
-  for (const file of [...files].sort()) {
-    const before = readFileSync(file, "utf8");
-    const result = editConfigText(before, values.get(file) ?? [], overrides.get(file) ?? []);
-    for (const d2 of result.done) io.stdout.write(`${visible(`${file}:${d2.line}:${d2.col}`)}: ${visible(d2.label)}${d2.kind === "override" ? " (from the defaults: an override added in the entry)" : ""}
-`);
-    for (const r2 of result.refused) io.stderr.write(`${visible(`${file}:${r2.line}:${r2.col}`)}: ${visible(r2.label)}: left alone: ${r2.why}
-`);
-    refusedCount += result.refused.length;
-    if (result.text !== before) written.push({ path: file, text: result.text });
-  }
-  if (flags.dryRun) {
-    io.stdout.write(`Dry run: ${written.length} ${written.length === 1 ? "file" : "files"} would change; nothing was written.
-`);
-    return refusedCount > 0 ? EXIT.error : EXIT.ok;
-  }
-  writeFilesAtomicSync(written, { overwrite: true });
-  io.stdout.write(`Wrote ${written.length} ${written.length === 1 ? "file" : "files"}.
-`);
-  const again = await planFromConfig(settings, io);
-  if (!again) return EXIT.error;
-  const left = again.plan.targets.flatMap((t2) => t2.resources.flatMap((r2) => r2.changes.filter((c4) => wanted(flags.field ?? [], r2.type, c4.path)).map((c4) => `${targetLabel(t2)} ${r2.type}.${c4.path}`)));
-  if (left.length === 0) {
-    io.stdout.write("Planned again: no changes left.\n");
-    return refusedCount > 0 ? EXIT.error : EXIT.ok;
-  }
-  io.stdout.write(`Planned again: ${left.length} ${left.length === 1 ? "change" : "changes"} left: ${left.join(", ")}
-`);
-  return EXIT.error;
-}
-function wanted(fields, type, path) {
-  return fields.length === 0 || fields.includes(path) || fields.includes(`${type}.${path}`);
-}
-function editsOf(plan, fields) {
-  const values = /* @__PURE__ */ new Map();
-  const overrides = /* @__PURE__ */ new Map();
-  const notes = [];
-  const add = (map2, file, edit) => map2.set(file, [...map2.get(file) ?? [], edit]);
-  for (const target2 of plan.targets) {
-    if (target2.error) {
-      notes.push(`${targetLabel(target2)}: not codified: ${target2.error.message}`);
-      continue;
-    }
-    for (const resource of target2.resources) {
-      if (resource.action === "create") {
-        notes.push(`${targetLabel(target2)}: ${resource.type} does not exist live: nothing to codify (apply creates it)`);
-        continue;
-      }
-      for (const change of resource.changes) {
-        if (!wanted(fields, resource.type, change.path) || !change.source) continue;
-        const label = `${target2.scope} ${target2.id} ${resource.type}.${change.path}: ${show(change.after)} → ${show(change.before)}`;
-        if (change.source.via === "defaults") {
-          add(overrides, target2.source.file, { entry: target2.source, keys: [resource.type, ...change.path.split(".")], value: change.before, label });
-        } else {
-          add(values, change.source.file, { at: change.source, value: change.before, label });
-        }
-      }
-    }
-  }
-  return { values, overrides, notes };
 }
 
 // src/emulator/index.ts
@@ -37108,7 +35781,7 @@ function rateLimitedAnswer(retryAfterSeconds) {
 var PUT_SEMANTICS = ["replace", "merge"];
 var ANSWER_STYLES = ["sparse", "explicit"];
 var AUDIT_CURSOR_STYLES = ["cursors", "cursor"];
-var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], auditCursorStyle: "cursors", strict: false };
+var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], auditCursorStyle: "cursors" };
 var CHECKS = {
   latencyMs: (v2) => typeof v2 === "number" && Number.isFinite(v2) && v2 >= 0 && v2 <= 6e5 ? void 0 : "must be a number of milliseconds from 0 to 600000",
   faultRate: (v2) => typeof v2 === "number" && v2 >= 0 && v2 <= 1 ? void 0 : "must be a number from 0 to 1",
@@ -37118,7 +35791,6 @@ var CHECKS = {
   newerApi: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
   forbidden: (v2) => Array.isArray(v2) && v2.length <= 1e5 && v2.every((id) => typeof id === "string" && /^[0-9a-zA-Z]{1,64}$/.test(id)) ? void 0 : "must be a list of account or zone ids",
   auditCursorStyle: (v2) => AUDIT_CURSOR_STYLES.includes(v2) ? void 0 : `must be one of ${AUDIT_CURSOR_STYLES.join(", ")}`,
-  strict: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
   answerStyle: (v2) => ANSWER_STYLES.includes(v2) ? void 0 : `must be one of ${ANSWER_STYLES.join(", ")}`
 };
 var ConfigError = class extends Error {
@@ -37136,25 +35808,70 @@ function checkConfigChange(change) {
   return out;
 }
 
-// src/emulator/key-rotation.ts
-var KEY_ROTATION_DAYS = { min: 21, max: 365, default: 365 };
-var NANOS_PER_DAY = 24n * 3600000000000n;
-function keyRotationDaysProblem(value) {
-  if (Number.isInteger(value) && value >= KEY_ROTATION_DAYS.min && value <= KEY_ROTATION_DAYS.max) return void 0;
-  return `must be a whole number of days from ${KEY_ROTATION_DAYS.min} to ${KEY_ROTATION_DAYS.max}, not ${describe2(value)}`;
-}
-function dohDurationProblem(duration2, rotationDays) {
-  const days = rotationDays ?? KEY_ROTATION_DAYS.default;
-  const nanos = parseDuration(duration2);
-  if (nanos === void 0 || nanos <= BigInt(days) * NANOS_PER_DAY) return void 0;
-  return `${describe2(duration2)} is longer than the account's key rotation period (${days} days, ${days * 24}h)`;
+// src/emulator/random.ts
+function seededRandom(seed) {
+  let a3 = seed >>> 0;
+  return () => {
+    a3 = a3 + 1831565813 >>> 0;
+    let t2 = a3;
+    t2 = Math.imul(t2 ^ t2 >>> 15, t2 | 1);
+    t2 ^= t2 + Math.imul(t2 ^ t2 >>> 7, t2 | 61);
+    return ((t2 ^ t2 >>> 14) >>> 0) / 4294967296;
+  };
 }
 
-// src/emulator/request.ts
-function requireOwner(ctx) {
-  const owner = ctx.state.owner(ctx.scope, ctx.id);
-  if (!owner) throw unknownIdentifier(ctx.path);
-  return owner;
+// src/emulator/rate-limit.ts
+var SlidingWindow = class {
+  constructor(limit, clock) {
+    this.limit = limit;
+    this.clock = clock;
+  }
+  limit;
+  clock;
+  /** Accepted request times (ms) per credential key, oldest first. */
+  seen = /* @__PURE__ */ new Map();
+  /** Until when (ms) a credential that went over is refused. */
+  lockedUntil = /* @__PURE__ */ new Map();
+  get lockoutMs() {
+    return (this.limit.lockoutSeconds ?? this.limit.windowSeconds) * 1e3;
+  }
+  /** Count a request for this key, unless the window is full or the key is locked out; refused requests are not counted. */
+  take(key) {
+    const now = this.clock();
+    const windowMs = this.limit.windowSeconds * 1e3;
+    const times = (this.seen.get(key) ?? []).filter((t2) => t2 > now - windowMs);
+    this.seen.set(key, times);
+    const locked = this.lockedUntil.get(key);
+    if (locked !== void 0 && locked > now) return this.refuse(locked - now, { remaining: 0, resetSeconds: seconds2(locked - now) });
+    if (locked !== void 0) this.lockedUntil.delete(key);
+    if (times.length >= this.limit.requests) {
+      const slotFreeMs = times[0] + windowMs - now;
+      if (this.lockoutMs <= 0) return this.refuse(slotFreeMs, { remaining: 0, resetSeconds: seconds2(slotFreeMs) });
+      this.lockedUntil.set(key, now + this.lockoutMs);
+      return this.refuse(this.lockoutMs, { remaining: 0, resetSeconds: seconds2(this.lockoutMs) });
+    }
+    times.push(now);
+    return { allowed: true, status: { remaining: this.limit.requests - times.length, resetSeconds: seconds2(times[0] + windowMs - now) } };
+  }
+  refuse(waitMs, status) {
+    return { allowed: false, retryAfterSeconds: seconds2(waitMs), status };
+  }
+  /** The headers every answer of a credential carries: `Ratelimit` (this credential's state) and `Ratelimit-Policy`. */
+  headers(status) {
+    return {
+      ratelimit: `"default";r=${status.remaining};t=${status.resetSeconds}`,
+      "ratelimit-policy": `"burst";q=${this.limit.requests};w=${this.limit.windowSeconds}`
+    };
+  }
+};
+function seconds2(ms) {
+  return Math.max(1, Math.ceil(ms / 1e3));
+}
+function parseRateLimit(text) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  if (!match) return void 0;
+  const limit = { requests: Number(match[1]), windowSeconds: Number(match[2]) };
+  return limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
 }
 
 // src/emulator/seed.ts
@@ -37179,8 +35896,22 @@ var REVOKE_USER_BODY = /* @__PURE__ */ new Map([
   ["warp_session_reauth", "boolean"]
 ]);
 var MAX_EMAIL_LENGTH = 254;
-function isEmail(text2) {
-  return typeof text2 === "string" && text2.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(text2);
+function isEmail(text) {
+  return typeof text === "string" && text.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(text);
+}
+
+// src/emulator/key-rotation.ts
+var KEY_ROTATION_DAYS = { min: 21, max: 365, default: 365 };
+var NANOS_PER_DAY = 24n * 3600000000000n;
+function keyRotationDaysProblem(value) {
+  if (Number.isInteger(value) && value >= KEY_ROTATION_DAYS.min && value <= KEY_ROTATION_DAYS.max) return void 0;
+  return `must be a whole number of days from ${KEY_ROTATION_DAYS.min} to ${KEY_ROTATION_DAYS.max}, not ${describe2(value)}`;
+}
+function dohDurationProblem(duration2, rotationDays) {
+  const days = rotationDays ?? KEY_ROTATION_DAYS.default;
+  const nanos = parseDuration(duration2);
+  if (nanos === void 0 || nanos <= BigInt(days) * NANOS_PER_DAY) return void 0;
+  return `${describe2(duration2)} is longer than the account's key rotation period (${days} days, ${days * 24}h)`;
 }
 
 // src/emulator/rules.ts
@@ -37223,15 +35954,8 @@ function parseSeed(input, now = () => /* @__PURE__ */ new Date()) {
 }
 function parseAccount(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "name", "created_on", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
   const account = { id: parseId(obj.id, [...at, "id"]) };
-  for (const key of ["name", "created_on"]) {
-    const value = obj[key];
-    if (value === void 0 || value === null) continue;
-    if (typeof value !== "string" || value.trim() === "") throw new SeedError([...at, key], `must be a non-empty string, not ${describe2(value)}`);
-    if (key === "created_on" && Number.isNaN(Date.parse(value))) throw new SeedError([...at, key], `must be a timestamp, not ${describe2(value)}`);
-    account[key] = value;
-  }
   if (obj.organization !== void 0 && obj.organization !== null) account.organization = parseOrganization(obj.organization, "account", [...at, "organization"], stamp);
   if (obj.key_rotation_interval_days !== void 0 && obj.key_rotation_interval_days !== null) {
     const problem = keyRotationDaysProblem(obj.key_rotation_interval_days);
@@ -37247,9 +35971,8 @@ function parseAccount(item, at, stamp) {
 }
 function parseZone(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "account_id", "organization", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "organization", ...OWNER_LISTS], at);
   const zone = { id: parseId(obj.id, [...at, "id"]) };
-  if (obj.account_id !== void 0 && obj.account_id !== null) zone.account_id = parseId(obj.account_id, [...at, "account_id"]);
   if (obj.organization !== void 0 && obj.organization !== null) zone.organization = parseOrganization(obj.organization, "zone", [...at, "organization"], stamp);
   parseOwnerLists(obj, zone, at);
   return zone;
@@ -37382,9 +36105,9 @@ async function loadSeedFile(path) {
   if ("error" in decoded) throw new Error(`${path}:${decoded.line}:${decoded.col}: ${decoded.error}`);
   return parseSeedText(decoded.text, path);
 }
-function parseSeedText(text2, name, now) {
+function parseSeedText(text, name, now) {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text2, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const syntax = doc.errors[0];
   if (syntax) {
     const { line, col } = lineCounter.linePos(syntax.pos[0]);
@@ -37437,8 +36160,163 @@ function generateAccounts(count4) {
   }
   return parseSeed({ accounts }, () => new Date(stamp));
 }
-function hex(text2) {
-  return createHash4("md5").update(`ztsync-emulator:${text2}`).digest("hex");
+function hex(text) {
+  return createHash4("md5").update(`ztsync-emulator:${text}`).digest("hex");
+}
+
+// src/emulator/identities.ts
+import { createHash as createHash5, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+var AUDIT_READ_PERMISSIONS = ["Account Settings Read", "Account Settings Write"];
+var TokensError = class extends Error {
+};
+var TOKEN_KEYS2 = ["token", "name", "id", "owner", "email", "permissions"];
+function parseTokens(input) {
+  if (!Array.isArray(input)) throw new TokensError(`the tokens must be a JSON list of { token, name, id?, owner?, email?, permissions? }, not ${describe2(input)}`);
+  const tokens = input.map((item, i3) => {
+    const at = `tokens[${i3}]`;
+    if (!isPlainObject3(item)) throw new TokensError(`${at}: must be an object, not ${describe2(item)}`);
+    const unknown = Object.keys(item).find((k) => !TOKEN_KEYS2.includes(k));
+    if (unknown !== void 0) throw new TokensError(`${at}.${unknown}: is not a known key (expected ${TOKEN_KEYS2.join(", ")})`);
+    const text = (key, required) => {
+      const value = item[key];
+      if (value === void 0 && !required) return void 0;
+      if (typeof value !== "string" || value.trim() === "" || value.length > 1e3) throw new TokensError(`${at}.${key}: must be a non-empty text${key === "token" ? "" : `, not ${describe2(value)}`}`);
+      return value;
+    };
+    const token = { token: text("token", true), name: text("name", true) };
+    if (/\s/.test(token.token)) throw new TokensError(`${at}.token: must not contain spaces`);
+    const id = text("id", false);
+    if (id !== void 0) token.id = id;
+    if (item.owner !== void 0) {
+      if (item.owner !== "account" && item.owner !== "user") throw new TokensError(`${at}.owner: must be account or user, not ${describe2(item.owner)}`);
+      token.owner = item.owner;
+    }
+    const email = text("email", false);
+    if (email !== void 0) token.email = email;
+    if (token.owner === "user" && token.email === void 0) throw new TokensError(`${at}.email: a user-owned token needs its user's email`);
+    if (item.permissions !== void 0) {
+      if (!Array.isArray(item.permissions) || !item.permissions.every((p2) => typeof p2 === "string")) throw new TokensError(`${at}.permissions: must be a list of permission names`);
+      token.permissions = [...item.permissions];
+    }
+    return token;
+  });
+  const seen = /* @__PURE__ */ new Set();
+  for (const [i3, t2] of tokens.entries()) {
+    for (const key of [`secret:${t2.token}`, `id:${tokenId(t2)}`]) {
+      if (seen.has(key)) throw new TokensError(`tokens[${i3}]: ${key.startsWith("secret") ? "the same token is listed twice" : `the id ${describe2(tokenId(t2))} is listed twice`}`);
+      seen.add(key);
+    }
+  }
+  return tokens;
+}
+function loadTokensFile(path) {
+  let text;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
+  }
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new TokensError(`--tokens ${path}: is not JSON`);
+  }
+  try {
+    return parseTokens(value);
+  } catch (err) {
+    throw new TokensError(`--tokens ${path}: ${err.message}`);
+  }
+}
+function tokenId(token) {
+  return token.id ?? hash(`token-id:${token.token}`).slice(0, 32);
+}
+function identify(headers, accepted, ip) {
+  const authorization = headers.authorization;
+  const email = single(headers["x-auth-email"]);
+  const key = single(headers["x-auth-key"]);
+  const restricted = accepted.token !== void 0 || (accepted.tokens?.length ?? 0) > 0;
+  const where = ip ? { ip_address: ip } : {};
+  if (authorization !== void 0) {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    if (!bearer) throw authenticationError(401);
+    const named = accepted.tokens?.find((t2) => sameSecret(bearer, t2.token));
+    if (named) {
+      const owner = named.owner ?? "account";
+      const id2 = tokenId(named);
+      const actor = { type: owner, context: "api_token", token_id: id2, token_name: named.name, ...where };
+      if (owner === "user") actor.email = named.email;
+      return { key: hash(`token:${bearer}`), actor, token: { id: id2, owner, ...named.permissions ? { permissions: named.permissions } : {} } };
+    }
+    if (restricted && !(accepted.token !== void 0 && sameSecret(bearer, accepted.token))) throw authenticationError(401);
+    const id = tokenId({ token: bearer });
+    return { key: hash(`token:${bearer}`), actor: { type: "account", context: "api_token", token_id: id, ...where }, token: { id, owner: "account" } };
+  }
+  if (email || key) {
+    if (!email || !key) throw authenticationError(401);
+    if (restricted) throw authenticationError(401);
+    return { key: hash(`key:${email}:${key}`), actor: { type: "user", context: "api_key", email, ...where } };
+  }
+  throw authenticationError(401);
+}
+function hasPermission(identity, accepted) {
+  const granted = identity.token?.permissions;
+  return granted === void 0 || granted.some((p2) => accepted.includes(p2));
+}
+function single(value) {
+  return Array.isArray(value) ? value[0] : value;
+}
+function hash(text) {
+  return createHash5("sha256").update(text).digest("hex");
+}
+function sameSecret(given, expected) {
+  return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
+}
+
+// src/emulator/request.ts
+function requireOwner(ctx) {
+  const owner = ctx.state.owner(ctx.scope, ctx.id);
+  if (!owner) throw unknownIdentifier(ctx.path);
+  return owner;
+}
+
+// src/emulator/account-routes.ts
+var INVALID_TOKEN = 1e3;
+function matchAccountRoute(method, path) {
+  if (method !== "GET") return void 0;
+  if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
+  const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
+  if (!match) return void 0;
+  let id;
+  try {
+    id = decodeURIComponent(match[1]);
+  } catch {
+    return void 0;
+  }
+  return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
+}
+function route(key, id, handler) {
+  return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
+}
+function listAuditLog(ctx) {
+  requireOwner(ctx);
+  if (!ctx.identity || !hasPermission(ctx.identity, AUDIT_READ_PERMISSIONS)) {
+    throw new ApiError(403, [{ code: 1e4, message: `Authentication error: the token lacks the ${AUDIT_READ_PERMISSIONS[0]} permission` }]);
+  }
+  const { result, result_info } = ctx.state.audit.list(ctx.id, ctx.query, ctx.now(), ctx.auditCursorStyle ?? "cursors");
+  return { status: 200, result, resultInfo: result_info };
+}
+function verifyUserToken(ctx) {
+  return verified(ctx.identity, "user");
+}
+function verifyAccountToken(ctx) {
+  requireOwner(ctx);
+  return verified(ctx.identity, "account");
+}
+function verified(identity, owner) {
+  if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
+  return { status: 200, result: { id: identity.token.id, status: "active" } };
 }
 
 // src/emulator/doh.ts
@@ -37451,9 +36329,9 @@ function getDoh(ctx) {
 }
 function updateDoh(ctx) {
   const account = requireOwner(ctx);
-  const { assignments, issues } = readFields(doh, ctx.body, "account", "update", { strict: ctx.strict });
+  const { assignments, issues } = readFields(doh, ctx.body, "account", "update");
   throwIssues(issues);
-  const given = Object.fromEntries(assignments.map((a3) => [a3.path, a3.value]));
+  const given = Object.fromEntries(assignments.map((a3) => [a3.field.path, a3.value]));
   const kept = ctx.putSemantics === "merge" ? account.doh ?? {} : {};
   const serviceTokenId = given.service_token_id ?? kept.service_token_id;
   if (serviceTokenId === void 0) throwIssues([{ path: "service_token_id", detail: "is required" }]);
@@ -37477,9 +36355,9 @@ function dohAnswer(token, setting) {
 }
 
 // src/emulator/organization.ts
-var READ_ONLY = organization.fields.filter((f2) => f2.readOnly).map((f2) => f2.path);
+var TIMESTAMPS = ["created_at", "updated_at"];
 var LEFT_OUT_WHEN_EMPTY = ["login_design", "custom_pages"];
-var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean" && !groupOf(organization, f2)?.whole).map((f2) => f2.path);
+var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean").map((f2) => f2.path);
 var ALWAYS_SET = organization.fields.filter((f2) => f2.requiredOnCreate).map((f2) => f2.path);
 function getOrganization(ctx) {
   return { status: 200, result: render(requireOrganization(requireOwner(ctx)), ctx) };
@@ -37489,26 +36367,24 @@ function createOrganization(ctx) {
   if (owner.organization) {
     throw new ApiError(400, [{ code: CODES.organizationExists, message: "access.api.error.conflict: a Zero Trust organization already exists for this " + ctx.scope }]);
   }
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create", { strict: ctx.strict });
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create");
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
-  const stamp = ctx.now().toISOString();
-  applyLocks(created, assignments, stamp, void 0);
   checkWholeOrganization(ctx, owner, created);
+  const stamp = ctx.now().toISOString();
   owner.organization = { ...created, created_at: stamp, updated_at: stamp };
   return { status: 201, result: render(owner.organization, ctx) };
 }
 function updateOrganization(ctx) {
   const owner = requireOwner(ctx);
   const current = requireOrganization(owner);
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "update", { strict: ctx.strict, held: current });
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "update");
   throwIssues(issues);
-  const base = ctx.putSemantics === "merge" ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
+  const base = ctx.putSemantics === "merge" ? withoutTimestamps(current) : pick(current, ALWAYS_SET);
   const next = applyAssignments(base, assignments);
-  applyLocks(next, assignments, current.created_at, current);
   checkWholeOrganization(ctx, owner, next);
-  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
-  owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
+  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutTimestamps(current)));
+  owner.organization = { ...next, created_at: current.created_at, updated_at: changed ? ctx.now().toISOString() : current.updated_at };
   return { status: 200, result: render(owner.organization, ctx) };
 }
 function requireOrganization(owner) {
@@ -37516,18 +36392,6 @@ function requireOrganization(owner) {
     throw new ApiError(404, [{ code: CODES.organizationNotFound, message: "access.api.error.not_found: no Zero Trust organization exists yet; create one with POST" }]);
   }
   return owner.organization;
-}
-function applyLocks(next, assignments, createdAt, current) {
-  for (const rule of organization.locked ?? []) {
-    if (!lockedFor(rule, createdAt)) continue;
-    const field = fieldByPath(organization, rule.field);
-    const given = assignments.find((a3) => a3.path === rule.field);
-    const turnsOff = current === void 0 || getPath(current, rule.field) === rule.lockedAs;
-    if (given && turnsOff && sameValue(field, given.value, rule.refused)) {
-      throw new ApiError(400, [issueMessage({ path: rule.field, detail: rule.why, code: rule.apiError.code, message: rule.apiError.message })]);
-    }
-    if (!given && current !== void 0 && getPath(current, rule.field) === rule.lockedAs) setPath(next, rule.field, rule.lockedAs);
-  }
 }
 function checkWholeOrganization(ctx, owner, organization2) {
   throwIssues(organizationRuleIssues(organization2));
@@ -37558,12 +36422,6 @@ function renderExplicit(organization2, scope) {
     if (empty !== void 0) setPath(out, field.path, empty);
   }
   for (const group of organization.groups) {
-    if (group.whole) {
-      if (organization2[group.path] === void 0) {
-        for (const f2 of organization.fields) if (f2.path.startsWith(group.path + ".")) removePath(out, f2.path);
-      }
-      continue;
-    }
     if (out[group.path] === void 0 && organization.fields.some((f2) => f2.path.startsWith(group.path + ".") && f2.scopes.includes(scope))) out[group.path] = {};
   }
   return out;
@@ -37574,9 +36432,9 @@ function emptyValue(field) {
   if (field.type.kind === "string" && !field.type.format && !field.path.includes(".") && !field.requiredOnCreate) return "";
   return void 0;
 }
-function withoutReadOnly(organization2) {
+function withoutTimestamps(organization2) {
   const copy = structuredClone(organization2);
-  for (const key of READ_ONLY) delete copy[key];
+  for (const key of TIMESTAMPS) delete copy[key];
   return copy;
 }
 function pick(organization2, keys) {
@@ -37625,7 +36483,6 @@ function dashboardEdit(ctx, method, path, body) {
     putSemantics: "merge",
     answerStyle: ctx.config.answerStyle,
     newerApi: ctx.config.newerApi,
-    strict: ctx.config.strict,
     now: ctx.now
   };
   const owner = requireOwner(request);
@@ -37635,7 +36492,6 @@ function dashboardEdit(ctx, method, path, body) {
   const entry2 = ctx.state.audit.record({
     scope,
     ownerId: id,
-    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(id) : void 0,
     resource: what === "doh" ? "doh" : "organization",
     actor,
     method: creating ? "POST" : "PATCH",
@@ -37665,213 +36521,40 @@ function readActor(value) {
     throw malformedBody(`actor.email: a ${type} is named by an email address`);
   }
   for (const key of ["id", "ip_address"]) {
-    const text2 = value[key];
-    if (text2 === void 0) continue;
-    if (typeof text2 !== "string" || text2 === "" || text2.length > 100) throw new ApiError(400, [{ code: CODES.malformedBody, message: `actor.${key}: must be a short text, not ${describe2(text2)}` }]);
-    actor[key] = text2;
+    const text = value[key];
+    if (text === void 0) continue;
+    if (typeof text !== "string" || text === "" || text.length > 100) throw new ApiError(400, [{ code: CODES.malformedBody, message: `actor.${key}: must be a short text, not ${describe2(text)}` }]);
+    actor[key] = text;
   }
   return actor;
 }
 
-// src/emulator/accounts-list.ts
-var ACCOUNTS_PER_PAGE = { min: 5, max: 50, default: 20 };
-var QUERY = /* @__PURE__ */ new Set(["page", "per_page", "direction", "name"]);
-function accountName(account) {
-  return account.name ?? `Account ${account.id.slice(0, 8)}`;
-}
-function listAccounts(ctx) {
-  const { page, perPage, direction, name } = accountsQuery(ctx.query);
-  const accounts = (ctx.state.snapshot().accounts ?? []).map((a3) => ({ id: a3.id, name: accountName(a3), type: "standard", created_on: a3.created_on ?? "2024-01-01T00:00:00.000000Z", settings: { enforce_twofactor: false, abuse_contact_email: null } })).filter((a3) => name === void 0 || a3.name === name).sort((a3, b2) => compare(a3.name, b2.name) || compare(a3.id, b2.id));
-  if (direction === "desc") accounts.reverse();
-  const result = accounts.slice((page - 1) * perPage, page * perPage);
-  return {
-    status: 200,
-    result,
-    resultInfo: { page, per_page: perPage, count: result.length, total_count: accounts.length, total_pages: Math.ceil(accounts.length / perPage) }
-  };
-}
-function compare(a3, b2) {
-  return a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
-}
-function accountsQuery(query) {
-  for (const key of query.keys()) if (!QUERY.has(key)) throw badQuery(`unknown parameter ${JSON.stringify(key)} (page, per_page, direction, name)`);
-  const page = whole(query, "page", 1, Number.MAX_SAFE_INTEGER, 1);
-  const perPage = whole(query, "per_page", ACCOUNTS_PER_PAGE.min, ACCOUNTS_PER_PAGE.max, ACCOUNTS_PER_PAGE.default);
-  const direction = query.get("direction") ?? "asc";
-  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
-  const name = query.get("name") ?? void 0;
-  return { page, perPage, direction, ...name === void 0 ? {} : { name } };
-}
-function whole(query, key, min, max, fallback) {
-  const text2 = query.get(key);
-  if (text2 === null) return fallback;
-  const n3 = Number(text2);
-  if (!/^\d+$/.test(text2) || n3 < min || n3 > max) throw badQuery(`${key} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text2)}`);
-  return n3;
-}
-function badQuery(detail) {
-  return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
-}
-
-// src/emulator/identities.ts
-import { createHash as createHash5, timingSafeEqual } from "node:crypto";
-import { readFileSync as readFileSync2 } from "node:fs";
-var AUDIT_READ_PERMISSIONS = ["Account Settings Read", "Account Settings Write"];
-var TokensError = class extends Error {
-};
-var TOKEN_KEYS2 = ["token", "name", "id", "owner", "email", "permissions"];
-function parseTokens(input) {
-  if (!Array.isArray(input)) throw new TokensError(`the tokens must be a JSON list of { token, name, id?, owner?, email?, permissions? }, not ${describe2(input)}`);
-  const tokens = input.map((item, i3) => {
-    const at = `tokens[${i3}]`;
-    if (!isPlainObject3(item)) throw new TokensError(`${at}: must be an object, not ${describe2(item)}`);
-    const unknown = Object.keys(item).find((k) => !TOKEN_KEYS2.includes(k));
-    if (unknown !== void 0) throw new TokensError(`${at}.${unknown}: is not a known key (expected ${TOKEN_KEYS2.join(", ")})`);
-    const text2 = (key, required) => {
-      const value = item[key];
-      if (value === void 0 && !required) return void 0;
-      if (typeof value !== "string" || value.trim() === "" || value.length > 1e3) throw new TokensError(`${at}.${key}: must be a non-empty text${key === "token" ? "" : `, not ${describe2(value)}`}`);
-      return value;
-    };
-    const token = { token: text2("token", true), name: text2("name", true) };
-    if (/\s/.test(token.token)) throw new TokensError(`${at}.token: must not contain spaces`);
-    const id = text2("id", false);
-    if (id !== void 0) token.id = id;
-    if (item.owner !== void 0) {
-      if (item.owner !== "account" && item.owner !== "user") throw new TokensError(`${at}.owner: must be account or user, not ${describe2(item.owner)}`);
-      token.owner = item.owner;
-    }
-    const email = text2("email", false);
-    if (email !== void 0) token.email = email;
-    if (token.owner === "user" && token.email === void 0) throw new TokensError(`${at}.email: a user-owned token needs its user's email`);
-    if (item.permissions !== void 0) {
-      if (!Array.isArray(item.permissions) || !item.permissions.every((p2) => typeof p2 === "string")) throw new TokensError(`${at}.permissions: must be a list of permission names`);
-      token.permissions = [...item.permissions];
-    }
-    return token;
-  });
-  const seen = /* @__PURE__ */ new Set();
-  for (const [i3, t2] of tokens.entries()) {
-    for (const key of [`secret:${t2.token}`, `id:${tokenId(t2)}`]) {
-      if (seen.has(key)) throw new TokensError(`tokens[${i3}]: ${key.startsWith("secret") ? "the same token is listed twice" : `the id ${describe2(tokenId(t2))} is listed twice`}`);
-      seen.add(key);
-    }
-  }
-  return tokens;
-}
-function loadTokensFile(path) {
-  let text2;
+// src/emulator/admin.ts
+var RAY = "0000000000000000-EMU";
+async function handleAdmin(ctx, req, res) {
+  const body = await req.body;
   try {
-    text2 = readFileSync2(path, "utf8");
+    if (ctx.token !== void 0 || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
+    const route2 = `${req.method} ${req.path}`;
+    if (route2 === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
+    if (route2 === "GET /config") return sendJson(res, RAY, 200, ctx.config);
+    if (route2 === "POST /reset") {
+      ctx.state.reset(parseJsonBody(body));
+      return sendJson(res, RAY, 200, ctx.state.snapshot());
+    }
+    if (route2 === "POST /config") {
+      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
+      return sendJson(res, RAY, 200, ctx.config);
+    }
+    if (route2 === "GET /audit") return sendJson(res, RAY, 200, ctx.state.audit.all());
+    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
+    throw noRoute();
   } catch (err) {
-    throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
-  }
-  let value;
-  try {
-    value = JSON.parse(text2);
-  } catch {
-    throw new TokensError(`--tokens ${path}: is not JSON`);
-  }
-  try {
-    return parseTokens(value);
-  } catch (err) {
-    throw new TokensError(`--tokens ${path}: ${err.message}`);
-  }
-}
-function tokenId(token) {
-  return token.id ?? hash(`token-id:${token.token}`).slice(0, 32);
-}
-function identify(headers, accepted, ip) {
-  const authorization = headers.authorization;
-  const email = single(headers["x-auth-email"]);
-  const key = single(headers["x-auth-key"]);
-  const restricted = accepted.token !== void 0 || (accepted.tokens?.length ?? 0) > 0;
-  const where = ip ? { ip_address: ip } : {};
-  if (authorization !== void 0) {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-    if (!bearer) throw authenticationError(401);
-    const named = accepted.tokens?.find((t2) => sameSecret(bearer, t2.token));
-    if (named) {
-      const owner = named.owner ?? "account";
-      const id2 = tokenId(named);
-      const actor = { type: owner, context: "api_token", token_id: id2, token_name: named.name, ...where };
-      if (owner === "user") actor.email = named.email;
-      return { key: hash(`token:${bearer}`), actor, token: { id: id2, owner, ...named.permissions ? { permissions: named.permissions } : {} } };
+    if (err instanceof SeedError || err instanceof ConfigError) {
+      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
     }
-    if (restricted && !(accepted.token !== void 0 && sameSecret(bearer, accepted.token))) throw authenticationError(401);
-    const id = tokenId({ token: bearer });
-    return { key: hash(`token:${bearer}`), actor: { type: "account", context: "api_token", token_id: id, ...where }, token: { id, owner: "account" } };
-  }
-  if (email || key) {
-    if (!email || !key) throw authenticationError(401);
-    if (restricted) throw authenticationError(401);
-    return { key: hash(`key:${email}:${key}`), actor: { type: "user", context: "api_key", email, ...where } };
-  }
-  throw authenticationError(401);
-}
-function hasPermission(identity, accepted) {
-  const granted = identity.token?.permissions;
-  return granted === void 0 || granted.some((p2) => accepted.includes(p2));
-}
-function single(value) {
-  return Array.isArray(value) ? value[0] : value;
-}
-function hash(text2) {
-  return createHash5("sha256").update(text2).digest("hex");
-}
-function sameSecret(given, expected) {
-  return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
-}
-
-// src/emulator/account-routes.ts
-var INVALID_TOKEN = 1e3;
-function matchAccountRoute(method, path) {
-  if (method !== "GET") return void 0;
-  if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
-  if (path === "/accounts") return route("GET /accounts", "", listAccounts);
-  const zone = /^\/zones\/([^/]+)$/.exec(path);
-  if (zone) {
-    const id2 = safeDecode(zone[1]);
-    return id2 === void 0 ? void 0 : { ...route("GET /zones/:id", id2, getZone), scope: "zone" };
-  }
-  const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
-  if (!match) return void 0;
-  const id = safeDecode(match[1]);
-  if (id === void 0) return void 0;
-  return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
-}
-function route(key, id, handler) {
-  return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
-}
-function getZone(ctx) {
-  requireOwner(ctx);
-  const account = ctx.state.zoneAccount(ctx.id);
-  return { status: 200, result: { id: ctx.id, ...account ? { account: { id: account } } : {} } };
-}
-function listAuditLog(ctx) {
-  requireOwner(ctx);
-  if (!ctx.identity || !hasPermission(ctx.identity, AUDIT_READ_PERMISSIONS)) {
-    throw new ApiError(403, [{ code: 1e4, message: `Authentication error: the token lacks the ${AUDIT_READ_PERMISSIONS[0]} permission` }]);
-  }
-  const { result, result_info } = ctx.state.audit.list(ctx.id, ctx.query, ctx.now(), ctx.auditCursorStyle ?? "cursors");
-  return { status: 200, result, resultInfo: result_info };
-}
-function verifyUserToken(ctx) {
-  return verified(ctx.identity, "user");
-}
-function verifyAccountToken(ctx) {
-  requireOwner(ctx);
-  return verified(ctx.identity, "account");
-}
-function verified(identity, owner) {
-  if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
-  return { status: 200, result: { id: identity.token.id, status: "active" } };
-}
-function safeDecode(text2) {
-  try {
-    return decodeURIComponent(text2);
-  } catch {
-    return void 0;
+    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
+    throw err;
   }
 }
 
@@ -37900,9 +36583,9 @@ function hostileBodyProblem(body) {
   return void 0;
 }
 var LONE_SURROGATE2 = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-function textProblem(text2) {
-  if (LONE_SURROGATE2.test(text2)) return "the request body holds text that is not valid Unicode (a lone surrogate)";
-  if (text2.includes("\0")) return "the request body holds a NUL character";
+function textProblem(text) {
+  if (LONE_SURROGATE2.test(text)) return "the request body holds text that is not valid Unicode (a lone surrogate)";
+  if (text.includes("\0")) return "the request body holds a NUL character";
   return void 0;
 }
 
@@ -37944,8 +36627,8 @@ function revokeUser2(ctx) {
 }
 function isKnownUser(owner, email, uid) {
   if (!owner.users?.length) return true;
-  const wanted2 = email.toLowerCase();
-  return owner.users.some((u3) => u3.email.toLowerCase() === wanted2 && (uid === void 0 || u3.uid === uid));
+  const wanted = email.toLowerCase();
+  return owner.users.some((u3) => u3.email.toLowerCase() === wanted && (uid === void 0 || u3.uid === uid));
 }
 
 // src/emulator/routes.ts
@@ -37964,16 +36647,16 @@ function matchRoute(method, path) {
   const [, collection, rawId, suffix = ""] = match;
   const scope = collection === "accounts" ? "account" : "zone";
   const route2 = ROUTES.find((r2) => r2.method === method && r2.suffix === suffix && r2.scopes.includes(scope));
-  const id = safeDecode2(rawId);
+  const id = safeDecode(rawId);
   if (!route2 || id === void 0) return void 0;
   return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route2.handler, isWrite: method !== "GET", bodyRequired: route2.bodyRequired ?? false };
 }
 function unmatchedKey(method) {
   return `${method} (no route)`;
 }
-function safeDecode2(text2) {
+function safeDecode(text) {
   try {
-    return decodeURIComponent(text2);
+    return decodeURIComponent(text);
   } catch {
     return void 0;
   }
@@ -38038,7 +36721,6 @@ async function handle(ctx, req, res, ray) {
       putSemantics: ctx.config.putSemantics,
       answerStyle: ctx.config.answerStyle,
       newerApi: ctx.config.newerApi,
-      strict: ctx.config.strict,
       now: ctx.now,
       identity,
       auditCursorStyle: ctx.config.auditCursorStyle
@@ -38120,11 +36802,9 @@ function authenticate(headers, accepted) {
 function recordAudit(ctx, write) {
   const [method] = write.route.split(" ");
   const resource = write.route.endsWith("/doh") ? "doh" : write.route.endsWith("/revoke_user") ? "revoke_user" : "organization";
-  const scope = write.route.includes("/zones/") ? "zone" : "account";
   ctx.state.audit.record({
-    scope,
+    scope: write.route.includes("/zones/") ? "zone" : "account",
     ownerId: write.id,
-    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(write.id) : void 0,
     resource,
     actor: write.identity.actor,
     method,
@@ -38144,129 +36824,9 @@ function sendEnvelope(res, ray, err, headers = {}) {
   sendJson(res, ray, err.status, { success: false, errors: err.errors, messages: [], result: null }, { ...headers, ...err.headers });
 }
 function sendJson(res, ray, status, body, headers = {}) {
-  const text2 = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text2), "cf-ray": ray, ...headers });
-  res.end(text2);
-}
-
-// src/emulator/admin.ts
-var RAY = "0000000000000000-EMU";
-async function handleAdmin(ctx, req, res) {
-  const body = await req.body;
-  try {
-    checkLocal(req, ctx);
-    if (ctx.token !== void 0 || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
-    const route2 = `${req.method} ${req.path}`;
-    if (route2 === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
-    if (route2 === "GET /config") return sendJson(res, RAY, 200, ctx.config);
-    if (route2 === "POST /reset") {
-      ctx.state.reset(parseJsonBody(body));
-      return sendJson(res, RAY, 200, ctx.state.snapshot());
-    }
-    if (route2 === "POST /config") {
-      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
-      return sendJson(res, RAY, 200, ctx.config);
-    }
-    if (route2 === "GET /audit") return sendJson(res, RAY, 200, ctx.state.audit.all());
-    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
-    throw noRoute();
-  } catch (err) {
-    if (err instanceof SeedError || err instanceof ConfigError) {
-      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
-    }
-    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
-    throw err;
-  }
-}
-function checkLocal(req, ctx) {
-  if (req.headers.origin !== void 0) {
-    throw new ApiError(403, [{ code: CODES.authentication, message: "admin endpoints refuse requests that carry an Origin header (sent by web pages): use curl or a script" }]);
-  }
-  const host = hostName(req.headers.host);
-  if (ctx.loopbackOnly && !isLoopbackName(host)) {
-    throw new ApiError(403, [{ code: CODES.authentication, message: `admin endpoints answer only to a loopback Host (localhost, 127.0.0.1, ::1), not ${JSON.stringify(host)}` }]);
-  }
-  if (req.method !== "GET" && !isJsonType(req.headers["content-type"])) {
-    throw new ApiError(400, [{ code: CODES.malformedBody, message: `admin requests with a body must be sent as application/json, not ${req.headers["content-type"] === void 0 ? "without a Content-Type" : JSON.stringify(req.headers["content-type"])}` }]);
-  }
-}
-function hostName(header2) {
-  const text2 = (header2 ?? "").trim().toLowerCase();
-  const bracketed = /^\[([^\]]*)\]/.exec(text2);
-  return bracketed ? bracketed[1] : text2.replace(/:\d*$/, "");
-}
-function isLoopbackName(host) {
-  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
-}
-function isJsonType(header2) {
-  const type = (header2 ?? "").split(";")[0].trim().toLowerCase();
-  return type === "application/json" || /^application\/[\w.+-]+\+json$/.test(type);
-}
-
-// src/emulator/random.ts
-function seededRandom(seed) {
-  let a3 = seed >>> 0;
-  return () => {
-    a3 = a3 + 1831565813 >>> 0;
-    let t2 = a3;
-    t2 = Math.imul(t2 ^ t2 >>> 15, t2 | 1);
-    t2 ^= t2 + Math.imul(t2 ^ t2 >>> 7, t2 | 61);
-    return ((t2 ^ t2 >>> 14) >>> 0) / 4294967296;
-  };
-}
-
-// src/emulator/rate-limit.ts
-var SlidingWindow = class {
-  constructor(limit, clock) {
-    this.limit = limit;
-    this.clock = clock;
-  }
-  limit;
-  clock;
-  /** Accepted request times (ms) per credential key, oldest first. */
-  seen = /* @__PURE__ */ new Map();
-  /** Until when (ms) a credential that went over is refused. */
-  lockedUntil = /* @__PURE__ */ new Map();
-  get lockoutMs() {
-    return (this.limit.lockoutSeconds ?? this.limit.windowSeconds) * 1e3;
-  }
-  /** Count a request for this key, unless the window is full or the key is locked out; refused requests are not counted. */
-  take(key) {
-    const now = this.clock();
-    const windowMs = this.limit.windowSeconds * 1e3;
-    const times = (this.seen.get(key) ?? []).filter((t2) => t2 > now - windowMs);
-    this.seen.set(key, times);
-    const locked = this.lockedUntil.get(key);
-    if (locked !== void 0 && locked > now) return this.refuse(locked - now, { remaining: 0, resetSeconds: seconds3(locked - now) });
-    if (locked !== void 0) this.lockedUntil.delete(key);
-    if (times.length >= this.limit.requests) {
-      const slotFreeMs = times[0] + windowMs - now;
-      if (this.lockoutMs <= 0) return this.refuse(slotFreeMs, { remaining: 0, resetSeconds: seconds3(slotFreeMs) });
-      this.lockedUntil.set(key, now + this.lockoutMs);
-      return this.refuse(this.lockoutMs, { remaining: 0, resetSeconds: seconds3(this.lockoutMs) });
-    }
-    times.push(now);
-    return { allowed: true, status: { remaining: this.limit.requests - times.length, resetSeconds: seconds3(times[0] + windowMs - now) } };
-  }
-  refuse(waitMs, status) {
-    return { allowed: false, retryAfterSeconds: seconds3(waitMs), status };
-  }
-  /** The headers every answer of a credential carries: `Ratelimit` (this credential's state) and `Ratelimit-Policy`. */
-  headers(status) {
-    return {
-      ratelimit: `"default";r=${status.remaining};t=${status.resetSeconds}`,
-      "ratelimit-policy": `"burst";q=${this.limit.requests};w=${this.limit.windowSeconds}`
-    };
-  }
-};
-function seconds3(ms) {
-  return Math.max(1, Math.ceil(ms / 1e3));
-}
-function parseRateLimit(text2) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
-  if (!match) return void 0;
-  const limit = { requests: Number(match[1]), windowSeconds: Number(match[2]) };
-  return limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cf-ray": ray, ...headers });
+  res.end(text);
 }
 
 // src/emulator/audit.ts
@@ -38286,7 +36846,7 @@ var AuditLog = class {
     const ok = write.status >= 200 && write.status < 300;
     const entry2 = {
       id: `00000000-0000-4000-8000-${(++this.#sequence).toString(16).padStart(12, "0")}`,
-      ...write.scope === "account" ? { account: { id: write.ownerId } } : write.zoneAccountId ? { account: { id: write.zoneAccountId } } : {},
+      ...write.scope === "account" ? { account: { id: write.ownerId } } : {},
       action: { description: `${type === "create" ? "Create" : "Update"} ${DESCRIPTIONS[write.resource]}`, result: ok ? "success" : "failure", time: write.time.toISOString(), type },
       actor: structuredClone(write.actor),
       raw: { cf_ray_id: write.ray, method: write.method, status_code: write.status, uri: write.uri, ...write.userAgent ? { user_agent: write.userAgent } : {} },
@@ -38359,30 +36919,30 @@ var FILTERS = {
 };
 var CASELESS = /* @__PURE__ */ new Set(["actor_email", "raw_method"]);
 var SCALARS = /* @__PURE__ */ new Set(["since", "before", "limit", "direction", "cursor"]);
-function badQuery2(detail) {
+function badQuery(detail) {
   return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
 }
 function readQuery(query) {
   for (const name of new Set(query.keys())) {
     const base = name.replace(/(\[\])$/, "").replace(/(\.not|\[not\])$/, "");
-    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery2(`${name} is not a parameter of this endpoint`);
+    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery(`${name} is not a parameter of this endpoint`);
   }
   const since = time(query, "since");
   const before = time(query, "before");
-  if (since >= before) throw badQuery2("since must be earlier than before");
+  if (since >= before) throw badQuery("since must be earlier than before");
   const limitText = query.get("limit");
   const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery2(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
   const direction = query.get("direction") ?? "desc";
-  if (direction !== "asc" && direction !== "desc") throw badQuery2(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
   const cursor = query.get("cursor") ?? void 0;
   const filters2 = [];
   for (const [name, value] of Object.entries(FILTERS)) {
     const caseless = CASELESS.has(name);
     const norm = (v2) => v2 === void 0 ? void 0 : caseless ? String(v2).toLowerCase() : String(v2);
-    const wanted2 = [...query.getAll(name), ...query.getAll(`${name}[]`)].map(norm);
+    const wanted = [...query.getAll(name), ...query.getAll(`${name}[]`)].map(norm);
     const unwanted = [...query.getAll(`${name}.not`), ...query.getAll(`${name}[not]`), ...query.getAll(`${name}[not][]`)].map(norm);
-    if (wanted2.length) filters2.push({ matches: (e3) => wanted2.includes(norm(value(e3))) });
+    if (wanted.length) filters2.push({ matches: (e3) => wanted.includes(norm(value(e3))) });
     if (unwanted.length) filters2.push({ matches: (e3) => !unwanted.includes(norm(value(e3))) });
   }
   return { since, before, limit, direction, cursor, filters: filters2 };
@@ -38390,10 +36950,10 @@ function readQuery(query) {
 var DATE = /^\d{4}-\d{2}-\d{2}$/;
 var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 function time(query, name) {
-  const text2 = query.get(name);
-  if (text2 === null || text2 === "") throw badQuery2(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
-  const ms = DATE.test(text2) ? Date.parse(`${text2}T00:00:00Z`) : RFC3339.test(text2) ? Date.parse(text2) : NaN;
-  if (Number.isNaN(ms)) throw badQuery2(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
+  const text = query.get(name);
+  if (text === null || text === "") throw badQuery(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
+  const ms = DATE.test(text) ? Date.parse(`${text}T00:00:00Z`) : RFC3339.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(ms)) throw badQuery(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text)}`);
   return ms;
 }
 function inWindow(entry2, params, oldest) {
@@ -38411,7 +36971,7 @@ function startAfter(entries2, cursor) {
     after = void 0;
   }
   const index = typeof after === "string" ? entries2.findIndex((e3) => e3.id === after) : -1;
-  if (index < 0) throw badQuery2("cursor is not one this query handed out");
+  if (index < 0) throw badQuery("cursor is not one this query handed out");
   return index + 1;
 }
 
@@ -38445,10 +37005,6 @@ var EmulatorState = class {
   }
   account(id) {
     return this.accounts.get(id);
-  }
-  /** The account a zone belongs to, when the seed says (account_id). */
-  zoneAccount(zoneId) {
-    return this.zones.get(zoneId)?.account_id;
   }
   owner(scope, id) {
     return scope === "account" ? this.accounts.get(id) : this.zones.get(id);
@@ -38508,13 +37064,8 @@ async function startEmulator(options = {}) {
       }
     }
   };
-  const host = options.host ?? DEFAULT_HOST;
-  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
-  ctx.loopbackOnly = isLoopbackName(bare);
-  if (!ctx.loopbackOnly && options.token === void 0 && (options.tokens?.length ?? 0) === 0) {
-    throw new Error(`listening on ${host} reaches beyond this machine: give a token (ZTSYNC_EMULATOR_TOKEN, --token or --tokens), or listen on 127.0.0.1`);
-  }
   const server = createServer(createRequestHandler(ctx));
+  const host = options.host ?? DEFAULT_HOST;
   await new Promise((resolve7, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_PORT, host, () => {
@@ -38528,8 +37079,6 @@ async function startEmulator(options = {}) {
   return {
     url: origin + API_PREFIX,
     origin,
-    address: `http://${bare.includes(":") ? `[${bare}]` : bare}:${port}`,
-    loopbackOnly: ctx.loopbackOnly,
     state,
     config,
     reconfigure: (change) => ctx.reconfigure(checkConfigChange(change)),
@@ -38540,7 +37089,7 @@ async function startEmulator(options = {}) {
   };
 }
 function runtimeOptions(options) {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle, strict: options.strict };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle };
   return Object.fromEntries(Object.entries(picked).filter(([, v2]) => v2 !== void 0));
 }
 async function initialSeed(options, now) {
@@ -38576,19 +37125,17 @@ Seed file (YAML or JSON):
       users: [{ email: alice@example.com, uid: 699d98642c564d2e855e9661899b7252 }]   # who revoke_user knows
   zones:
     - id: 699d98642c564d2e855e9661899b7252
-      account_id: 023e105f4ecef8ad9ca31a8372d0c353   # optional: the owning account (GET /zones/{id}, its audit log)
       organization: { name: Zone org, auth_domain: zone.cloudflareaccess.com }
   Leave out organization (or doh) for "none yet". A state file has the same format.
   revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
   each call it answers to the owner's revocations (GET /__emulator/state).
 
-Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; with --token they need it too; for
-local tools only: bodies as application/json, no Origin header, a loopback Host while listening on loopback):
+Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; with --token they need it too):
   GET  /__emulator/state    the whole state in the seed format, plus counters (requests by route, writes, rateLimited, faults)
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
   GET  /__emulator/config   the running settings (no rateLimit key when there is no limit)
   POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
-                            (also faultKinds, putSemantics, answerStyle, newerApi, strict; "rateLimit": null turns the limit off)
+                            (also faultKinds, putSemantics, answerStyle, newerApi; "rateLimit": null turns the limit off)
 
 Dashboard edits (a change made in the Cloudflare dashboard, by the person named; checked like an API write,
 merged into what is there, and recorded in the audit log):
@@ -38598,7 +37145,7 @@ merged into what is there, and recorded in the audit log):
 
 Audit log (Audit Logs v2): GET /client/v4/accounts/{id}/logs/audit?since=…&before=… records every write, API and
 dashboard; --tokens names the tokens (their label is the actor). tokens/verify: GET /user/tokens/verify (user-owned
-tokens), GET /accounts/{id}/tokens/verify (account-owned tokens); GET /zones/{id} names the zone's account_id.
+tokens), GET /accounts/{id}/tokens/verify (account-owned tokens).
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
@@ -38610,9 +37157,9 @@ of that credential gets 429 with retry-after. Every answer of the credential car
 In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"lockoutSeconds":30}.
 `;
 function emulatorCommand(io, setExit) {
-  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", `address to bind (default ${DEFAULT_HOST}); any other than a loopback address needs a token`, DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token; better set ${TOKEN_ENV}, which no process listing shows; otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
+  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
     new Option("--answer-style <style>", 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""').choices([...ANSWER_STYLES]).default("sparse")
-  ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").option("--strict", "refuse (400) a write that carries a read-only field (trusted_accounts, created_at, …) instead of ignoring it").addHelpText("after", HELP_AFTER).action(async (opts) => {
+  ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").addHelpText("after", HELP_AFTER).action(async (opts) => {
     let options;
     let emulator;
     try {
@@ -38625,10 +37172,6 @@ function emulatorCommand(io, setExit) {
     }
     io.stdout.write(`ztsync emulator listening on ${emulator.url}
 `);
-    if (!emulator.loopbackOnly) {
-      io.stderr.write(`ztsync emulator: warning: listening on ${emulator.address}, which other machines can reach; only requests with the token are served
-`);
-    }
     const signal = await io.stopSignal();
     await emulator.close();
     io.stdout.write(`ztsync emulator stopped (${signal})
@@ -38647,7 +37190,6 @@ async function toEmulatorOptions(opts, env) {
     putSemantics: opts.putSemantics,
     answerStyle: opts.answerStyle,
     newerApi: Boolean(opts.newerApi),
-    strict: Boolean(opts.strict),
     statePath: opts.state,
     token: opts.token ?? (env[TOKEN_ENV] || void 0)
   };
@@ -38667,18 +37209,18 @@ async function toEmulatorOptions(opts, env) {
   if (opts.tokens !== void 0) options.tokens = loadTokensFile(opts.tokens);
   return options;
 }
-function number(option, text2, min, max) {
-  const value = Number(text2);
-  if (text2.trim() === "" || !Number.isFinite(value) || value < min || value > max) throw new Error(`${option}: expected a number from ${min} to ${max}, not "${text2}"`);
+function number(option, text, min, max) {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < min || value > max) throw new Error(`${option}: expected a number from ${min} to ${max}, not "${text}"`);
   return value;
 }
-function wholeNumber2(option, text2, max) {
-  const value = number(option, text2, 0, max);
-  if (!Number.isInteger(value)) throw new Error(`${option}: expected a whole number from 0 to ${max}, not "${text2}"`);
+function wholeNumber2(option, text, max) {
+  const value = number(option, text, 0, max);
+  if (!Number.isInteger(value)) throw new Error(`${option}: expected a whole number from 0 to ${max}, not "${text}"`);
   return value;
 }
-function faultKinds(text2) {
-  const kinds = text2.split(",").map((k) => k.trim());
+function faultKinds(text) {
+  const kinds = text.split(",").map((k) => k.trim());
   const unknown = kinds.find((k) => !FAULT_KINDS.includes(k));
   if (unknown !== void 0) throw new Error(`--fault-kinds: "${unknown}" is not one of ${FAULT_KINDS.join(", ")}`);
   return kinds;
@@ -38691,9 +37233,9 @@ function describeStartError(err) {
 }
 
 // src/commands/import.ts
-import { existsSync as existsSync2 } from "node:fs";
 import { readFile as readFile4 } from "node:fs/promises";
 import { dirname as dirname4, extname as extname2, join as join3, relative as relative3, resolve as resolve6, sep as sep3 } from "node:path";
+import { fileURLToPath } from "node:url";
 
 // src/import/description.ts
 var DESCRIPTION_MAX_LENGTH = 200;
@@ -38702,12 +37244,12 @@ var BREAKS = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
 var INVISIBLE = /[\p{Cf}\p{Cs}]/gu;
 function descriptionFrom(name, max = DESCRIPTION_MAX_LENGTH) {
   if (typeof name !== "string") return void 0;
-  const text2 = name.replace(INVISIBLE, "").replace(BREAKS, " ").replace(/\s+/gu, " ").trim();
-  if (text2 === "") return void 0;
-  if (codePoints(text2) <= max) return text2;
+  const text = name.replace(INVISIBLE, "").replace(BREAKS, " ").replace(/\s+/gu, " ").trim();
+  if (text === "") return void 0;
+  if (codePoints(text) <= max) return text;
   let kept = "";
   let length = 0;
-  for (const { segment } of new Intl.Segmenter(void 0, { granularity: "grapheme" }).segment(text2)) {
+  for (const { segment } of new Intl.Segmenter(void 0, { granularity: "grapheme" }).segment(text)) {
     const n3 = codePoints(segment);
     if (length + n3 + 1 > max) break;
     kept += segment;
@@ -38715,9 +37257,9 @@ function descriptionFrom(name, max = DESCRIPTION_MAX_LENGTH) {
   }
   return `${kept.trimEnd()}${ELLIPSIS}`;
 }
-function codePoints(text2) {
+function codePoints(text) {
   let n3 = 0;
-  for (const _ of text2) n3++;
+  for (const _ of text) n3++;
   return n3;
 }
 
@@ -38730,17 +37272,7 @@ function importedValues(spec, scope, live) {
     if (canonical2 === void 0 || canonical2 === false) continue;
     values[field.path] = field.type.kind === "set" && Array.isArray(canonical2) ? canonical2 : reported;
   }
-  for (const group of spec.groups.filter((g2) => g2.whole)) {
-    const members = groupFields(spec, group.path, scope);
-    if (!members.some((f2) => f2.path in values)) continue;
-    for (const field of members) values[field.path] ??= liveValue(field, live) ?? (field.type.kind === "boolean" ? false : void 0);
-  }
-  return orderedAsTable(spec, scope, values);
-}
-function orderedAsTable(spec, scope, values) {
-  const ordered = {};
-  for (const field of writableFields(spec, scope)) if (values[field.path] !== void 0) ordered[field.path] = values[field.path];
-  return ordered;
+  return values;
 }
 function importTarget(target2, live) {
   const description = descriptionFrom(live.organization?.name) ?? descriptionFrom(target2.name);
@@ -38832,95 +37364,24 @@ function inTableOrder(type, scope, values) {
 }
 
 // src/import/read.ts
-async function readTargets(client, targets, concurrency, onDone = () => {
-}) {
+async function readTargets(client, targets, concurrency) {
   return mapLimit(targets, concurrency, async (target2) => {
+    const live = {};
     try {
-      return await readTarget(client, target2);
-    } finally {
-      onDone();
-    }
-  });
-}
-async function readTarget(client, target2) {
-  const live = {};
-  try {
-    for (const spec of RESOURCES) {
-      if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
-    }
-    return { ...target2, live, error: null };
-  } catch (err) {
-    const failure = planError(err);
-    return { ...target2, live, error: failure.message, ...failure.status === void 0 ? {} : { status: failure.status } };
-  }
-}
-
-// src/import/targets.ts
-var ID2 = new RegExp(ID_PATTERN);
-var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
-function idProblem(id) {
-  if (ID2.test(id.toLowerCase())) return void 0;
-  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
-}
-function parseTargetsFile(path, text2) {
-  const targets = [];
-  const diagnostics = [];
-  text2.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.replace(/(^|\s)#.*$/, "");
-    if (line.trim() === "") return;
-    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
-    const match = LINE2.exec(line);
-    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
-    const [, indent, kind, gap, id] = match;
-    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
-    const problem = idProblem(id);
-    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
-    targets.push({ scope: kind, id: id.toLowerCase() });
-  });
-  return { targets, diagnostics };
-}
-function firstNonBlank(line) {
-  return line.length - line.trimStart().length + 1;
-}
-function orderTargets(targets) {
-  const seen = /* @__PURE__ */ new Set();
-  const unique3 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
-  return [...unique3.filter((t2) => t2.scope === "account"), ...unique3.filter((t2) => t2.scope === "zone")];
-}
-
-// src/import/discover.ts
-var ACCOUNTS_PER_PAGE2 = 50;
-async function listAccounts2(client) {
-  const seen = /* @__PURE__ */ new Map();
-  let ignored = 0;
-  for (let page = 1; ; page++) {
-    const answer = await client.get(`/accounts?page=${page}&per_page=${ACCOUNTS_PER_PAGE2}&direction=asc`);
-    if (!Array.isArray(answer.result)) throw client.unexpectedResult("GET", "/accounts", answer.status, answer.result);
-    let fresh = 0;
-    for (const item of answer.result) {
-      const id = isPlainObject3(item) && typeof item.id === "string" && !idProblem(item.id) ? item.id.toLowerCase() : void 0;
-      if (id === void 0) {
-        ignored++;
-        continue;
+      for (const spec of RESOURCES) {
+        if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
       }
-      if (seen.has(id)) continue;
-      fresh++;
-      seen.set(id, { scope: "account", id, discovered: true, ...typeof item.name === "string" ? { name: item.name } : {} });
+      return { ...target2, live, error: null };
+    } catch (err) {
+      return { ...target2, live, error: planError(err).message };
     }
-    const totalPages = isPlainObject3(answer.resultInfo) && typeof answer.resultInfo.total_pages === "number" ? answer.resultInfo.total_pages : void 0;
-    if (answer.result.length === 0 || fresh === 0 || totalPages !== void 0 && page >= totalPages) return { accounts: [...seen.values()], ignored, pages: page };
-  }
+  });
 }
 
 // src/import/render.ts
 init_browser();
 import { posix } from "node:path";
 var HEADER = "Written by `ztsync import` from the live state. Only the fields written here are managed.";
-var NAMED_SCHEMA = `Config schema ${SCHEMA_ID} (\`ztsync schema\` prints it; \`ztsync import --schema FILE\` writes an editor modeline).`;
-function head(schemaRef, path) {
-  const ref = schemaRef(path);
-  return ref === null ? [NAMED_SCHEMA] : [modeline(ref)];
-}
 function singleFile(model, path, schemaRef) {
   const data = {};
   if (model.defaults.length > 0) data.defaults = sections(model.defaults);
@@ -38929,23 +37390,23 @@ function singleFile(model, path, schemaRef) {
   if (accounts.length > 0) data.accounts = accounts.map(entry);
   if (zones.length > 0) data.zones = zones.map(entry);
   const trailer = model.skipped.length > 0 ? skippedComment(model.skipped) : [];
-  return { path, text: yamlText(data, [...head(schemaRef, path), HEADER], trailer, model.targets) };
+  return { path, text: yamlText(data, [modeline(schemaRef(path)), HEADER], trailer, model.targets) };
 }
 function filePerTarget(model, dir, schemaRef) {
   const files = [];
   const join4 = (...parts) => posix.join(dir.split("\\").join("/"), ...parts);
   if (model.defaults.length > 0) {
     const path = join4("defaults.yaml");
-    const text2 = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, "Laid under every target: the value most imported targets share; the others override it."], [], []);
-    files.push({ path, text: text2 });
+    const text = yamlText({ defaults: sections(model.defaults) }, [modeline(schemaRef(path)), HEADER, "Laid under every target: values all the imported targets share."], [], []);
+    files.push({ path, text });
   }
   for (const target2 of model.targets) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [...head(schemaRef, path), HEADER], [], [target2]) });
+    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [modeline(schemaRef(path)), HEADER], [], [target2]) });
   }
   for (const target2 of model.skipped) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: commentLines([...head(schemaRef, path), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
+    files.push({ path, text: commentLines([modeline(schemaRef(path)), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
   }
   return files;
 }
@@ -38989,28 +37450,53 @@ function yamlText(data, header2, trailer, targets) {
     Seq(_, seq2) {
       if (seq2.items.every((item) => isScalar(item))) seq2.flow = true;
     },
-    Scalar(_, scalar, path) {
+    Scalar(_, scalar) {
       if (typeof scalar.value !== "string") return;
-      if (refusedLoginValue(path, scalar)) scalar.tag = UNCHECKED;
-      const text2 = scalar.value.replaceAll("${", () => "$${");
-      scalar.value = text2;
-      if (misread(text2) || visible(text2) !== text2 || text2.includes("##[")) scalar.type = Scalar.QUOTE_DOUBLE;
+      const text = scalar.value.replaceAll("${", () => "$${");
+      scalar.value = text;
+      if (misread(text) || visible(text) !== text) scalar.type = Scalar.QUOTE_DOUBLE;
     }
   });
-  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false })).replace(/##\[/g, "#\\u0023[");
-}
-function refusedLoginValue(path, scalar) {
-  const [design, pair] = path.slice(-3).filter((node) => isPair(node));
-  const keyOf = (p2) => isScalar(p2?.key) ? String(p2.key.value) : void 0;
-  if (keyOf(design) !== "login_design" || pair?.value !== scalar) return false;
-  const field = fieldByPath(organization, `login_design.${keyOf(pair)}`);
-  return field !== void 0 && formatProblem(field, scalar.value) !== void 0;
+  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
 }
 var NOT_A_STRING = ["1.1", "1.2"].flatMap(
   (version) => new Document(null, { version }).schema.tags.flatMap((tag) => "test" in tag && tag.test instanceof RegExp ? [tag.test] : [])
 );
-function misread(text2) {
-  return text2.includes("\n") || NOT_A_STRING.some((pattern) => pattern.test(text2));
+function misread(text) {
+  return text.includes("\n") || NOT_A_STRING.some((pattern) => pattern.test(text));
+}
+
+// src/import/targets.ts
+var ID2 = new RegExp(ID_PATTERN);
+var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
+function idProblem(id) {
+  if (ID2.test(id.toLowerCase())) return void 0;
+  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
+}
+function parseTargetsFile(path, text) {
+  const targets = [];
+  const diagnostics = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.replace(/(^|\s)#.*$/, "");
+    if (line.trim() === "") return;
+    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
+    const match = LINE2.exec(line);
+    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
+    const [, indent, kind, gap, id] = match;
+    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
+    const problem = idProblem(id);
+    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
+    targets.push({ scope: kind, id: id.toLowerCase() });
+  });
+  return { targets, diagnostics };
+}
+function firstNonBlank(line) {
+  return line.length - line.trimStart().length + 1;
+}
+function orderTargets(targets) {
+  const seen = /* @__PURE__ */ new Set();
+  const unique2 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
+  return [...unique2.filter((t2) => t2.scope === "account"), ...unique2.filter((t2) => t2.scope === "zone")];
 }
 
 // src/import/verify.ts
@@ -39020,9 +37506,8 @@ async function checkImportFiles(files) {
   const { state, diagnostics } = await checkConfigTexts(sources, { env: {} });
   return { state, problems: diagnostics.map(formatDiagnostic) };
 }
-async function roundTripProblems(state, client, concurrency, onTarget = () => {
-}) {
-  const plan = await buildPlan(state, client, { concurrency, onTarget });
+async function roundTripProblems(state, client, concurrency) {
+  const plan = await buildPlan(state, client, { concurrency });
   const problems = [];
   for (const target2 of plan.targets) {
     const label = targetLabel(target2);
@@ -39038,14 +37523,14 @@ async function roundTripProblems(state, client, concurrency, onTarget = () => {
 }
 
 // src/commands/import.ts
-var HELP2 = `
+var BUNDLED_SCHEMA = fileURLToPath(new URL("../../schema/ztsync.schema.json", import.meta.url));
+var HELP = `
 Reads the live organization (and, for accounts, the DoH settings) of each target and writes config that
 plans with no changes: writable fields only, in the order of the schema; values the API reports as its
 defaults (false, empty strings, lists and login_design) left out; doh.service_token_id from the token's id.
 Targets with nothing set yet are listed in a comment and not imported.
 
   --targets FILE   one target a line, "account <id>" or "zone <id>"; blank lines and # comments ignored
-  --all-accounts   every account the token can see (Cloudflare's GET /accounts, paged), with the targets given
   --out FILE       one .yaml file with every target
   --out-dir DIR    one file per target: DIR/accounts/<id>.yaml, DIR/zones/<id>.yaml (and DIR/defaults.yaml)
                    with neither, the config is printed to stdout
@@ -39054,11 +37539,11 @@ Targets with nothing set yet are listed in a comment and not imported.
   --verify         plan the imported config against live state before writing: any change is an error
 
 Before anything is written, the config is checked as \`ztsync validate\` would; any failure (a target that
-cannot be read — but an account only --all-accounts found that answers 403 is left out and named —, a live value the schema refuses, a change under --verify, a file that exists without
+cannot be read, a live value the schema refuses, a change under --verify, a file that exists without
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("-q, --quiet", "no progress line on stderr").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP2);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "what the yaml-language-server modeline points at (default: the schema of this ztsync)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -39069,41 +37554,19 @@ async function runImport(options, io) {
   };
   const chosen = await chosenTargets(options);
   if ("problems" in chosen) return fail2(chosen.problems);
+  const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
   }
-  if (options.schema !== void 0 && !isUrl(options.schema) && !existsSync2(options.schema)) {
-    throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
-  }
   const schemaRef = schemaReference(options.schema);
-  const inTheWay = (targets2, read2) => {
-    const existing = options.force ? [] : existingPaths(plannedPaths(targets2, options));
-    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read2 ? "" : "read or "}written.`]);
-  };
-  const refused = inTheWay(chosen.targets, false);
-  if (refused !== null) return refused;
+  if (!options.force) {
+    const existing = existingPaths(plannedPaths(targets, options));
+    if (existing.length > 0) return fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was read or written.`]);
+  }
   const api = apiSettings(options, io, { readOnly: true });
   const client = makeClients(api, io.env).for();
-  let targets = chosen.targets;
-  let found;
-  if (options.allAccounts) {
-    try {
-      found = await listAccounts2(client);
-    } catch (err) {
-      return fail2([visible(`GET /accounts: ${planError(err).message}`), "ztsync import: --all-accounts: the accounts the token can see could not be listed; nothing was written."]);
-    }
-    targets = withDiscovered(targets, found.accounts);
-    const refusedNow = inTheWay(targets, true);
-    if (refusedNow !== null) return refusedNow;
-    if (targets.length === 0) return fail2(["ztsync import: --all-accounts: the token sees no account, and no other target was given; nothing was written."]);
-  }
   const concurrency = api.concurrency ?? 8;
-  const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
-  const progress = (label, total) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
-  const reading = progress("import", targets.length);
-  const read = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
-  const forbidden = read.filter((t2) => t2.error !== null && t2.status === 403 && t2.discovered);
-  const live = read.filter((t2) => !forbidden.includes(t2));
+  const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
     return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count(unreadable.length, "target")} could not be read; nothing was written.`]);
@@ -39115,43 +37578,25 @@ async function runImport(options, io) {
     return fail2([...checked.problems, `ztsync import: the live state cannot be written as valid config (${count(checked.problems.length, "problem")} above); nothing was written.`]);
   }
   if (options.verify) {
-    const verifying = progress("import --verify", checked.state.targets.length);
-    const problems = await roundTripProblems(checked.state, client, concurrency, () => verifying.targetDone()).finally(() => verifying.stop());
+    const problems = await roundTripProblems(checked.state, client, concurrency);
     if (problems.length > 0) {
       return fail2([...problems, `ztsync import: --verify: the imported config does not round-trip (${count(problems.length, "difference")} above); nothing was written.`]);
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const zonesGiven = targets.some((t2) => t2.scope === "zone");
-  const report = (found ? discoveredLine(found, forbidden, zonesGiven) : "") + summary(model, where, Boolean(options.verify));
+  const report = summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
     return EXIT.ok;
   }
   try {
-    for (const file of files) refuseSecrets(io, file.path, file.text);
     writeFilesAtomicSync(files.map((f2) => ({ path: f2.path, text: f2.text })), { overwrite: Boolean(options.force) });
   } catch (err) {
     return fail2([`ztsync import: ${err instanceof Error ? err.message : String(err)}; nothing was written.`]);
   }
   io.stdout.write(report);
   return EXIT.ok;
-}
-function withDiscovered(given, discovered) {
-  const names = new Map(discovered.map((t2) => [t2.id, t2.name]));
-  const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
-  return orderTargets([...named, ...discovered]);
-}
-function discoveredLine(found, forbidden, zonesGiven) {
-  const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
-  const lines = [`--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.`];
-  if (forbidden.length > 0) {
-    lines.push(`Left out ${count(forbidden.length, "account")} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? "it" : "them"}): ${forbidden.map((t2) => t2.id).join(", ")}.`);
-  }
-  if (!zonesGiven) lines.push("Zones are not listed by --all-accounts: give them with --zone or --targets.");
-  return lines.map((l2) => `${l2}
-`).join("");
 }
 async function chosenTargets(options) {
   const given = [];
@@ -39164,19 +37609,19 @@ async function chosenTargets(options) {
     }
   }
   if (options.targets !== void 0) {
-    let text2;
+    let text;
     try {
-      text2 = await readFile4(options.targets, "utf8");
+      text = await readFile4(options.targets, "utf8");
     } catch (err) {
       const code2 = err.code;
       return { problems: [`${options.targets}: ${code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "is a directory, not a targets file" : err.message}`] };
     }
-    const parsed = parseTargetsFile(options.targets, text2);
+    const parsed = parseTargetsFile(options.targets, text);
     problems.push(...parsed.diagnostics.map(formatDiagnostic));
     given.push(...parsed.targets);
   }
   if (problems.length > 0) return { problems };
-  if (given.length === 0 && !options.allAccounts) throw new UsageError("import needs targets: --account ID, --zone ID, --targets FILE or --all-accounts");
+  if (given.length === 0) throw new UsageError("import needs targets: --account ID, --zone ID or --targets FILE");
   return { targets: orderTargets(given) };
 }
 function plannedPaths(targets, options) {
@@ -39186,20 +37631,16 @@ function plannedPaths(targets, options) {
   return options.defaults ? [...files, join3(options.outDir, "defaults.yaml")] : files;
 }
 function schemaReference(given) {
-  if (given === void 0) return () => null;
-  if (isUrl(given)) return () => given;
-  const schema4 = resolve6(given);
+  if (given !== void 0 && /^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return () => given;
+  const schema4 = resolve6(given ?? BUNDLED_SCHEMA);
   return (path) => {
     const from = path === null ? process.cwd() : dirname4(resolve6(path));
     const ref = relative3(from, schema4).split(sep3).join("/");
     return ref.startsWith(".") ? ref : `./${ref}`;
   };
 }
-function isUrl(text2) {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text2);
-}
-function count(n3, noun, plural2 = `${noun}s`) {
-  return `${n3} ${n3 === 1 ? noun : plural2}`;
+function count(n3, noun) {
+  return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
 function summary(model, where, verified2) {
   const accounts = model.targets.filter((t2) => t2.scope === "account").length;
@@ -39230,7 +37671,7 @@ function defaultsReport(model) {
 }
 
 // src/commands/revoke-user.ts
-var HELP3 = `
+var HELP2 = `
 Calls POST /{accounts|zones}/{id}/access/organizations/revoke_user. --devices is sent as the devices query
 parameter and in the body, as the API reference documents it; the other flags go in the body. Only what is
 given is sent.
@@ -39244,7 +37685,7 @@ user, or nothing to revoke), the API refused the call, or the confirmation was r
 `;
 function revokeUserCommand(io, setExit) {
   const command = new Command("revoke-user").summary("Revoke all of a user's Access tokens in an account or zone.").description("Revoke a user's access across all applications of an account's or zone's Zero Trust organization.").addOption(new Option("--account <id>", "the account (32 hex digits, any case)").conflicts("zone")).option("--zone <id>", "the zone (32 hex digits, any case)").requiredOption("--email <address>", "the email of the user to revoke").option("--user-uid <uid>", "the uid of the user to revoke").option("--devices", "revoke the user's devices too").option("--warp-session-reauth", "make the user re-authenticate to WARP for Gateway policies that enforce a WARP session duration").option("--yes", "revoke without asking");
-  return addApiOptions(command, { concurrency: false }).addHelpText("after", HELP3).action(async (options) => setExit(await runRevoke(options, io)));
+  return addApiOptions(command, { concurrency: false }).addHelpText("after", HELP2).action(async (options) => setExit(await runRevoke(options, io)));
 }
 async function runRevoke(options, io) {
   const { scope, id } = target(options);
@@ -39310,59 +37751,50 @@ var PLAN_FORMATS = ["text", "json", "markdown"];
 function renderPlan(plan, format, options) {
   switch (format) {
     case "json":
-      return defuseJsonCommands(visibleLines(JSON.stringify(plan, null, 2))) + "\n";
+      return visibleLines(JSON.stringify(plan, null, 2)) + "\n";
     case "markdown":
       return renderMarkdown(plan, options.markdown);
     case "text":
       return renderText(plan, options);
   }
 }
-function defuseJsonCommands(json) {
-  return json.replace(/##\[/g, "#\\u0023[");
-}
 
 // src/commands/plan.ts
 function planCommand(io, setExit) {
   const command = new Command("plan").summary("Show what apply would change, field by field (never writes).").description(
     "Validate the config, read live state, and show the field-level changes apply would make.\nOnly fields present in the config are compared. Plan never writes to the API.\n\nExit codes: 0 success; 1 error (invalid config, API failure for any target); 3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode); with --detailed-exitcode, 2 when there are changes and no errors."
-  ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read").option("--attribute", "for each drifted target, who last changed it, from its account's audit log (one query a drifted target; needs Account Settings Read)");
+  ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read");
   return addReconcileOptions(command).action(async (paths, options) => {
-    setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record), () => runSecrets(io)));
-  });
-}
-async function runPlan(paths, options, io, record) {
-  const out = options.out === "-" ? void 0 : options.out;
-  if (out !== void 0) checkWritable(out);
-  if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file; for the markdown plan on stdout use --format markdown");
-  if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
-  const settings = { ...await reconcileSettings(paths, options, io, { readOnly: true }), ...options.attribute ? { attribute: true } : {} };
-  const planned = await planFromConfig(settings, io, record);
-  if (!planned) return EXIT.error;
-  const { plan } = planned;
-  if (record) {
-    await record.writer(plan.targets.map(planEntry)).finish();
-    record.done();
-  }
-  const github = githubActions(io);
-  github.annotatePlan(plan);
-  const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
-  if (out !== void 0) {
-    writeOutputFile(io, out, rendered);
-    io.stdout.write(`${summaryLine(plan)}
+    const out = options.out === "-" ? void 0 : options.out;
+    if (out !== void 0) checkWritable(out);
+    if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file; for the markdown plan on stdout use --format markdown");
+    if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
+    const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+    const planned = await planFromConfig(settings, io);
+    if (!planned) return setExit(EXIT.error);
+    const { plan } = planned;
+    if (settings.results) await new ResultsWriter(settings.results, "plan", plan.targets.map(planEntry)).finish();
+    const github = githubActions(io);
+    github.annotatePlan(plan);
+    const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
+    if (out !== void 0) {
+      writeOutputFile(io, out, rendered);
+      io.stdout.write(`${summaryLine(plan)}
 Wrote the ${options.format} plan to ${github.guard(visible(out))}
 `);
-  } else {
-    io.stdout.write(options.format === "json" ? rendered : github.guard(rendered));
-  }
-  if (options.markdownOut !== void 0) {
-    writeOutputFile(io, options.markdownOut, renderPlan(plan, "markdown", { color: false, markdown: { fullPlanUrl: github.runUrl } }));
-    io.stdout.write(`Wrote the markdown plan to ${github.guard(visible(options.markdownOut))}
+    } else {
+      io.stdout.write(options.format === "text" ? github.guard(rendered) : rendered);
+    }
+    if (options.markdownOut !== void 0) {
+      writeOutputFile(io, options.markdownOut, renderPlan(plan, "markdown", { color: false, markdown: { fullPlanUrl: github.runUrl } }));
+      io.stdout.write(`Wrote the markdown plan to ${github.guard(visible(options.markdownOut))}
 `);
-  }
-  await github.appendStepSummary(plan);
-  if (plan.summary.error > 0) return EXIT.error;
-  if (plan.blocked.length > 0) return EXIT.blocked;
-  return options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
+    }
+    await github.appendStepSummary(plan);
+    if (plan.summary.error > 0) return setExit(EXIT.error);
+    if (plan.blocked.length > 0) return setExit(EXIT.blocked);
+    setExit(options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok);
+  });
 }
 
 // src/plan/report-assets.ts
@@ -39396,6 +37828,8 @@ code,.v{font-family:ui-monospace,"DejaVu Sans Mono","Liberation Mono",monospace;
 .s-introduced{background:var(--introduced-bg);color:var(--introduced-fg)}.s-create{background:var(--create-bg);color:var(--create-fg)}
 .s-error{background:var(--error-bg);color:var(--error-fg)}.s-blocked{background:var(--blocked-bg);color:var(--blocked-fg)}
 .s-none{color:var(--none-fg)}
+.s-weakens{background:var(--error-fg);color:var(--bg)}
+.problem.w{border-color:var(--error-fg);border-left-width:8px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 form.filters{display:flex;flex-wrap:wrap;align-items:end;gap:.5rem 1rem;margin:.75rem 0}
 form.filters label{display:flex;flex-direction:column;font-size:.85em;color:var(--muted)}
@@ -39447,7 +37881,7 @@ var REPORT_SCRIPT = `
   var table = doc.getElementById('matrix');
   if (!form || !table) return;
   var body = table.tBodies[0];
-  var RANK = { error: 0, blocked: 1, introduced: 2, drift: 3, create: 4, sync: 5, none: 6 };
+  var RANK = { error: 0, weakens: 1, blocked: 2, introduced: 3, drift: 4, create: 5, sync: 6, none: 7 };
   var rows = Array.prototype.map.call(body.rows, function (tr, index) {
     return {
       tr: tr,
@@ -39534,8 +37968,8 @@ var REPORT_SCRIPT = `
   doc.documentElement.setAttribute('data-ready', '');
 })();
 `;
-function cspHash(text2) {
-  return `'sha256-${createHash6("sha256").update(text2, "utf8").digest("base64")}'`;
+function cspHash(text) {
+  return `'sha256-${createHash6("sha256").update(text, "utf8").digest("base64")}'`;
 }
 var REPORT_CSP = [
   "default-src 'none'",
@@ -39549,6 +37983,7 @@ var REPORT_CSP = [
 // src/plan/render-html.ts
 var CELL_STATES = {
   error: { symbol: "!", label: "error", meaning: "could not be read or planned" },
+  weakens: { symbol: "⚠", label: "weakens security", meaning: "the live value is weaker than the config, the way a safety rule guards (security drift)" },
   blocked: { symbol: "⊘", label: "blocked", meaning: "a safety rule or the change budget stops this change" },
   introduced: { symbol: "★", label: "introduced", meaning: "a change this config brings (not in the baseline)" },
   drift: { symbol: "~", label: "drift", meaning: "the live value differs from the config; apply updates it" },
@@ -39562,7 +37997,7 @@ function renderHtml(plan, options) {
   const base = commonDirectory(plan.targets.map((t2) => t2.source.file));
   const rows = plan.targets.map((target2, index) => targetRow(plan, target2, index, settings, base));
   const baseline = plan.targets.some((t2) => t2.resources.some((r2) => r2.changes.some((c4) => c4.origin !== void 0)));
-  const legendStates = SEVERITY.filter((s2) => s2 !== "introduced" || baseline);
+  const legendStates = SEVERITY.filter((s2) => (s2 !== "introduced" || baseline) && (s2 !== "weakens" || securityDrift(plan).length > 0));
   const title = `ztsync report: ${count2(plan.targets.length, "target")}, ${rows.filter((r2) => r2.worst !== "sync").length} to look at`;
   return [
     "<!doctype html>",
@@ -39578,6 +38013,7 @@ function renderHtml(plan, options) {
     "</head>",
     "<body>",
     header(plan, options, rows, base),
+    securityDriftSection(plan),
     blockedSection(plan),
     '<section aria-labelledby="matrix-title">',
     '<h2 id="matrix-title">Fleet</h2>',
@@ -39607,8 +38043,9 @@ function renderHtml(plan, options) {
 }
 function header(plan, options, rows, base) {
   const { create: create2, update, noop: noop4, error } = plan.summary;
-  const drifted = rows.filter((r2) => r2.states.has("drift") || r2.states.has("introduced")).length;
-  const blocked2 = new Set(plan.blocked.filter((b2) => b2.scope !== null).map((b2) => `${b2.scope} ${b2.id}`)).size;
+  const drifted = driftedTargets(plan).length;
+  const weakened = securityDrift(plan);
+  const blocked = new Set(plan.blocked.filter((b2) => b2.scope !== null).map((b2) => `${b2.scope} ${b2.id}`)).size;
   const files = new Set(plan.targets.map((t2) => t2.source.file)).size;
   const facts = [
     ["Planned at", plan.created_at],
@@ -39627,12 +38064,13 @@ function header(plan, options, rows, base) {
     ["update", update, "resources to update"],
     ["noop", noop4, "resources in sync"],
     ["error", error, "targets with an error"],
-    ["blocked", blocked2, "targets blocked"]
+    ["blocked", blocked, "targets blocked"],
+    ["weakens", weakened.length, "changes weaken security"]
   ];
   return [
     "<header>",
     "<h1>ztsync drift report</h1>",
-    `<p class="lede">${count2(plan.targets.length, "target")}: ${drifted} drifted, ${rows.filter((r2) => r2.states.has("create")).length} with something to create, ${error} with an error.</p>`,
+    `<p class="lede">${count2(plan.targets.length, "target")}: ${drifted} drifted${weakened.length > 0 ? ` (${count2(weakened.length, "change")} weakening security)` : ""}, ${rows.filter((r2) => r2.states.has("create")).length} with something to create, ${error} with an error.</p>`,
     '<dl class="facts">',
     ...facts.map(([k, v2]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v2)}</dd>`),
     "</dl>",
@@ -39642,11 +38080,30 @@ function header(plan, options, rows, base) {
     "</header>"
   ].join("\n");
 }
+function securityDriftSection(plan) {
+  const found = securityDrift(plan);
+  if (found.length === 0) return "";
+  const items = found.map(
+    ({ target: target2, resource, change }) => `<li>${symbol("weakens")} <code>${escapeHtml(change.weakens)}</code> — ${targetHtml(target2)}, <code>${escapeHtml(`${resource.type}.${change.path}`)}</code>: live ${escapeHtml(show(change.before))}, config ${escapeHtml(show(change.after))}</li>`
+  );
+  return [
+    '<section class="problem w" aria-labelledby="weakens-title">',
+    `<h2 id="weakens-title">Security drift: ${count2(found.length, "live value")} weaker than the config</h2>`,
+    "<ul>",
+    ...items,
+    "</ul>",
+    "</section>"
+  ].join("\n");
+}
+function targetHtml(target2) {
+  const name = targetName(target2);
+  return `${escapeHtml(`${target2.scope} ${target2.id}`)}${name ? ` (${escapeHtml(shortName(name))})` : ""}`;
+}
 function blockedSection(plan) {
-  const blocked2 = plan.blocked;
-  if (blocked2.length === 0) return "";
-  const items = blocked2.map(
-    (b2) => `<li><code>${escapeHtml(b2.rule)}</code>${b2.scope ? ` — ${escapeHtml(`${b2.scope} ${b2.id}`)}` : " — the whole plan"}${b2.path ? `, <code>${escapeHtml(`${b2.resource}.${b2.path}`)}</code> ${escapeHtml(`${show(b2.before)} → ${show(b2.after)}`)}` : ""}: ${escapeHtml(b2.message)}</li>`
+  const blocked = plan.blocked;
+  if (blocked.length === 0) return "";
+  const items = blocked.map(
+    (b2) => `<li><code>${escapeHtml(b2.rule)}</code>${b2.scope ? ` — ${targetHtml(findTarget(plan, b2.scope, b2.id) ?? { scope: b2.scope, id: b2.id, name: null, description: null })}` : " — the whole plan"}${b2.path ? `, <code>${escapeHtml(`${b2.resource}.${b2.path}`)}</code> ${escapeHtml(`${show(b2.before)} → ${show(b2.after)}`)}` : ""}: ${escapeHtml(b2.message)}</li>`
   );
   return ['<section class="problem b" aria-labelledby="blocked-title">', '<h2 id="blocked-title">Blocked</h2>', "<ul>", ...items, "</ul>", "</section>"].join("\n");
 }
@@ -39662,13 +38119,13 @@ function filters(states, plan) {
     '<form class="filters" id="filters" hidden role="search" aria-label="Filter targets">',
     `<label>Scope<select name="scope"><option value="">all</option>${scopes.map((s2) => `<option value="${escapeHtml(s2)}">${escapeHtml(s2)}</option>`).join("")}</select></label>`,
     `<label>State<select name="state"><option value="">any</option>${stateOptions.join("")}</select></label>`,
-    '<label>Search id, description or file<input type="search" name="q" autocomplete="off" spellcheck="false"></label>',
+    '<label>Search id, name or file<input type="search" name="q" autocomplete="off" spellcheck="false"></label>',
     '<output class="shown" id="shown" aria-live="polite"></output>',
     "</form>"
   ].join("\n");
 }
 function matrixHead(settings) {
-  const fixed = ["Target", "Description", "State"].map((name, i3) => `<th scope="col" rowspan="2" data-col="${i3}">${name}</th>`);
+  const fixed = ["Target", "Name", "State"].map((name, i3) => `<th scope="col" rowspan="2" data-col="${i3}">${name}</th>`);
   const source = `<th scope="col" rowspan="2" data-col="${fixed.length + settings.length}">Source</th>`;
   const groups = [];
   for (const s2 of settings) {
@@ -39693,7 +38150,7 @@ function targetRow(plan, target2, index, settings, base) {
   const html = [
     `<tr data-target="t-${index}" data-scope="${escapeHtml(target2.scope)}" data-states="${SEVERITY.filter((s2) => states.has(s2)).join(" ")}">`,
     `<th scope="row"><a href="#t-${index}"><code>${escapeHtml(target2.id)}</code></a> <span class="muted">${escapeHtml(target2.scope)}</span></th>`,
-    `<td class="d">${escapeHtml(target2.description ?? "")}</td>`,
+    `<td class="d">${escapeHtml(targetName(target2) ?? "")}</td>`,
     stateCell(worst),
     ...cells.map(({ setting, state }) => matrixCell(target2, setting, state)),
     `<td class="src"><code>${escapeHtml(source)}</code></td>`,
@@ -39711,14 +38168,13 @@ function stateCell(state, title) {
 function targetDetails(plan, target2, index, states, base) {
   const badges = SEVERITY.filter((s2) => states.has(s2)).map((s2) => symbol(s2, true));
   const parts = [
-    `<details class="target" id="t-${index}"><summary>${badges.join(" ")} <code>${escapeHtml(`${target2.scope} ${target2.id}`)}</code>${target2.description ? ` ${escapeHtml(target2.description)}` : ""}</summary><div class="body">`,
+    `<details class="target" id="t-${index}"><summary>${badges.join(" ")} <code>${escapeHtml(`${target2.scope} ${target2.id}`)}</code>${targetName(target2) ? ` ${escapeHtml(targetName(target2))}` : ""}</summary><div class="body">`,
     `<p class="muted">Defined at <code>${escapeHtml(position(target2.source, base))}</code></p>`
   ];
   if (target2.error) {
     const detail = [target2.error.status ? `HTTP ${target2.error.status}` : "", target2.error.codes?.length ? `code ${target2.error.codes.join(", ")}` : ""].filter(Boolean);
     parts.push(`<p class="problem"><b>${CELL_STATES.error.symbol} Error:</b> ${escapeHtml(target2.error.message)}${detail.length ? ` (${escapeHtml(detail.join("; "))})` : ""}</p>`);
   }
-  if (target2.attribution) parts.push(attributionHtml(target2.attribution));
   for (const b2 of targetBlocks(plan, target2)) {
     parts.push(`<p class="problem b"><b>${CELL_STATES.blocked.symbol} Blocked by <code>${escapeHtml(b2.rule)}</code>${b2.path ? ` on <code>${escapeHtml(b2.path)}</code>` : ""}:</b> ${escapeHtml(b2.message)}</p>`);
   }
@@ -39730,11 +38186,6 @@ function targetDetails(plan, target2, index, states, base) {
   parts.push("</div></details>");
   return parts.join("\n");
 }
-function attributionHtml(attribution) {
-  if (attribution.status === "unavailable") return `<p class="muted attribution">${escapeHtml(attributionLine(attribution))}</p>`;
-  const items = attribution.changes.map((c4) => `<b>${escapeHtml(c4.resource)}</b> ${escapeHtml(describeAttributedChange(c4))}${c4.ray_id ? ` <span class="muted">(ray <code>${escapeHtml(c4.ray_id)}</code>)</span>` : ""}`);
-  return `<p class="attribution">${items.join("<br>")}</p>`;
-}
 function changesTable(plan, target2, base) {
   const withOrigin2 = target2.resources.some((r2) => r2.changes.some((c4) => c4.origin !== void 0));
   const columns = ["Field", "State", "Before (live)", "After (config)", "Value from", ...withOrigin2 ? ["Origin"] : []];
@@ -39742,14 +38193,14 @@ function changesTable(plan, target2, base) {
     const changed = new Set(resource.changes.map((c4) => c4.path));
     const inSync = resource.managed.filter((p2) => !changed.has(p2));
     const syncLabel = resource.action === "create" ? "also managed (already the API’s default)" : "in sync";
-    const head2 = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
+    const head = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
     const rows = resource.changes.map((c4) => {
       const state = cellState(plan, target2, { type: resource.type, path: c4.path });
       const before = resource.action === "create" ? '<td class="muted">(does not exist)</td>' : `<td class="v">${escapeHtml(show(c4.before))}</td>`;
       const from = c4.source ? `<td class="src">${escapeHtml(position(c4.source, base))} (${escapeHtml(c4.source.via)})</td>` : '<td class="muted">—</td>';
       return `<tr><th scope="row" class="p">${escapeHtml(c4.path)}</th><td class="st s-${state}">${CELL_STATES[state].symbol} ${CELL_STATES[state].label}</td>${before}<td class="v">${escapeHtml(show(c4.after))}</td>${from}${withOrigin2 ? `<td>${escapeHtml(c4.origin ?? "—")}</td>` : ""}</tr>`;
     });
-    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head2}</th></tr>${rows.join("")}</tbody>`;
+    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head}</th></tr>${rows.join("")}</tbody>`;
   });
   return `<table class="changes"><thead><tr>${columns.map((c4) => `<th scope="col">${c4}</th>`).join("")}</tr></thead>${groups.join("")}</table>`;
 }
@@ -39776,6 +38227,7 @@ function settingsThatDiffer(plan) {
 function cellState(plan, target2, setting) {
   const resource = target2.resources.find((r2) => r2.type === setting.type);
   if (!resource) return target2.error ? "error" : "none";
+  if (findChange(target2, setting)?.weakens) return "weakens";
   if (targetBlocks(plan, target2).some((b2) => b2.resource === setting.type && b2.path === setting.path)) return "blocked";
   const change = findChange(target2, setting);
   if (resource.action === "create" && resource.managed.includes(setting.path)) return "create";
@@ -39812,8 +38264,8 @@ function position(p2, base = "") {
 function count2(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
-function escapeHtml(text2) {
-  return visible(text2).replace(/[&<>"']/g, (c4) => `&#${c4.charCodeAt(0)};`);
+function escapeHtml(text) {
+  return visible(text).replace(/[&<>"']/g, (c4) => `&#${c4.charCodeAt(0)};`);
 }
 
 // src/commands/report.ts
@@ -39823,12 +38275,12 @@ function reportCommand(io, setExit) {
       "Plan like `plan` (or read a saved JSON plan with --plan) and write one HTML file with everything inline: a matrix of every target against every setting that differs, filterable and sortable, and each target’s changes. It opens offline, from a CI artifact, under a strict Content-Security-Policy.",
       "Exit codes: 0 report written; 1 error (invalid config or plan file, a target that could not be read — the report is still written then and shows it — or the file could not be written); 3 when planning and a safety rule blocks the plan (written all the same, showing what is blocked)."
     ].join("\n\n")
-  ).option("--out <file>", "the HTML file to write, atomically (required; - for stdout)").option("--plan <file>", "render this saved plan (from `plan --format json --out FILE`) instead of planning").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift").option("--attribute", "when planning: for each drifted target, who last changed it, from its account's audit log (as plan --attribute)");
+  ).option("--out <file>", "the HTML file to write, atomically (required; - for stdout)").option("--plan <file>", "render this saved plan (from `plan --format json --out FILE`) instead of planning").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift");
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
     if (!options.out) throw new UsageError("report needs --out FILE: the HTML page to write (--out - for stdout)");
     if (options.plan && paths.length > 0) throw new UsageError("give config paths to plan, or --plan FILE to render a saved plan, not both");
-    if (options.plan && (options.account || options.zone || options.baseline || options.attribute)) {
-      throw new UsageError("--account, --zone, --baseline and --attribute shape a new plan; a saved plan (--plan) is rendered as it was made");
+    if (options.plan && (options.account || options.zone || options.baseline)) {
+      throw new UsageError("--account, --zone and --baseline shape a new plan; a saved plan (--plan) is rendered as it was made");
     }
     if (!options.plan && paths.length === 0) throw new UsageError("give config paths to plan, or --plan FILE to render a saved plan");
     const out = options.out === "-" ? void 0 : options.out;
@@ -39837,8 +38289,7 @@ function reportCommand(io, setExit) {
     if (options.plan) {
       plan = await readPlanFile(options.plan);
     } else {
-      const settings = await reconcileSettings(paths, options, io, { readOnly: true });
-      const planned = await planFromConfig(options.attribute ? { ...settings, attribute: true } : settings, io);
+      const planned = await planFromConfig(await reconcileSettings(paths, options, io, { readOnly: true }), io);
       if (!planned) return setExit(EXIT.error);
       plan = planned.plan;
     }
@@ -39881,14 +38332,13 @@ function schemaText() {
 }
 
 // src/commands/validate.ts
-var HELP4 = `
+var HELP3 = `
 Checks, and reports every problem at once as file:line:col: message (path):
   - UTF-8 and YAML syntax (one document per file; duplicate keys included; keys must be strings; alias
     expansion is bounded)
   - the schema (schema/ztsync.schema.json): unknown keys (with the closest valid key), types, enums,
     ids (32 lowercase hex digits, quoted if all digits), uuids (no urn:uuid: prefix), hostnames;
-    login-page values: CSS colours, an https: URL or relative logo path, text without HTML (a value
-    tagged !unchecked is sent as it is)
+    colours and logo paths the API may not take are warnings, not errors
   - null unsets an optional field (not name or auth_domain); a key with no value is an error
   - Go durations, with each field's units and bounds (e.g. user_seat_expiration_inactive_time >= 730h)
     and Go's own limit (2562047h47m16.854775807s); name and auth_domain must not be empty
@@ -39896,20 +38346,15 @@ Checks, and reports every problem at once as file:line:col: message (path):
     warp_auth_session_duration; mfa_required_for_all_apps needs MFA authenticators and a session duration;
     a doh section needs service_token_id; zones take only zone settings and no doh
   - an account or zone defined twice, across all files
-  - \${ZTSYNC_NAME} in string values: only variables the run allows (--env-allow, ZTSYNC_ENV_ALLOW) are
-    read, never a credential, and they must be set
-  - credentials_env names only CLOUDFLARE_API_TOKEN_… or a variable declared with --credentials-env
+  - \${ZTSYNC_NAME} in string values: the variable must be set; only names starting with ZTSYNC_ are read
 
 Directories are searched recursively for *.yaml and *.yml, skipping dot-directories (.github, .git)
 and node_modules unless named. Exit code 0 when valid, 1 otherwise.
 It reads no live state: nothing is sent to Cloudflare.
 `;
 function validateCommand(io, setExit) {
-  const command = new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").addHelpText("after", HELP4);
-  return addEnvironmentOptions(command).action(async (paths, flags) => {
-    const policy = environmentSettings(flags, io.env);
-    declareCredentialVariables(io, policy.credentials);
-    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy });
+  return new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").addHelpText("after", HELP3).action(async (paths) => {
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
     for (const w2 of warnings) io.stderr.write(githubActions(io).guard(`${formatDiagnostic(w2)}
 `));
     if (!state) {
@@ -39939,7 +38384,7 @@ function summary2(state) {
 // src/cli.ts
 function buildProgram(io, setExit) {
   const program2 = new Command("ztsync").description("Cloudflare Zero Trust organization and DoH settings as code: validate, plan, apply.").version(VERSION).exitOverride().configureOutput({ writeOut: (s2) => io.stdout.write(s2), writeErr: (s2) => io.stderr.write(s2) }).showHelpAfterError("(run with --help for usage)");
-  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, codifyCommand, importCommand, revokeUserCommand, emulatorCommand, schemaCommand]) {
+  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, importCommand, revokeUserCommand, emulatorCommand, schemaCommand]) {
     program2.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s2) => io.stdout.write(s2), writeErr: (s2) => io.stderr.write(s2) }));
   }
   return program2;
@@ -40017,8 +38462,8 @@ var ACTION_COMMANDS = ["validate", "plan", "apply", "report"];
 function inputEnvName(name) {
   return `INPUT_${name.toUpperCase()}`;
 }
-function splitWords(text2) {
-  return text2.split(/[ \t\r\n]+/).filter((word) => word !== "");
+function splitWords(text) {
+  return text.split(/[ \t\r\n]+/).filter((word) => word !== "");
 }
 function readInputs(env) {
   const input = (name, fallback) => env[inputEnvName(name)] ?? fallback;
