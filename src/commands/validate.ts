@@ -1,9 +1,18 @@
 import { Command } from 'commander';
+import { configCommit } from '../config/commit.js';
 import { formatDiagnostic, loadDesiredState, type DesiredState } from '../config/index.js';
-import { EXIT, type Io } from '../io.js';
+import { EXIT, UsageError, type Io } from '../io.js';
+import { validationMarkdown } from '../plan/render-validation.js';
+import { checkWritable } from '../util/atomic-write.js';
+import { visible } from '../util/terminal.js';
 import { githubActions } from './shared/github.js';
 import { addEnvironmentOptions, environmentSettings, type EnvironmentFlags } from './shared/options/environment.js';
-import { declareCredentialVariables } from './shared/output.js';
+import { declareCredentialVariables, writeOutputFile } from './shared/output.js';
+
+interface ValidateFlags extends EnvironmentFlags {
+  markdownOut?: string;
+  commit?: string;
+}
 
 const HELP = `
 Checks, and reports every problem at once as file:line:col: message (path):
@@ -24,6 +33,11 @@ Checks, and reports every problem at once as file:line:col: message (path):
     read, never a credential, and they must be set
   - credentials_env names only CLOUDFLARE_API_TOKEN_… or a variable declared with --credentials-env
 
+--markdown-out FILE writes the outcome as markdown for the pull request's sticky plan comment (it starts with
+the plan comment's marker, <!-- ztsync-plan -->, so it replaces the plan shown there): "validation failed at
+<commit>: see the annotations", with the problems, or "validation passed at <commit>". --commit SHA names the
+commit (default: the git HEAD of the config's work tree).
+
 Directories are searched recursively for *.yaml and *.yml, skipping dot-directories (.github, .git)
 and node_modules unless named. Exit code 0 when valid, 1 otherwise.
 It reads no live state: nothing is sent to Cloudflare.
@@ -33,11 +47,22 @@ export function validateCommand(io: Io, setExit: (code: number) => void): Comman
   const command = new Command('validate')
     .description('Validate config files without contacting Cloudflare.')
     .argument('<paths...>', 'config files or directories')
+    .option('--markdown-out <file>', 'also write the outcome as markdown for the pull-request comment (replacing the plan comment)')
+    .option('--commit <sha>', 'the commit the outcome names (default: the git HEAD of the config)')
     .addHelpText('after', HELP);
-  return addEnvironmentOptions(command).action(async (paths: string[], flags: EnvironmentFlags) => {
-    const policy = environmentSettings(flags, io.env);
+  return addEnvironmentOptions(command).action(async (paths: string[], options: ValidateFlags) => {
+    if (options.markdownOut === '-') throw new UsageError('--markdown-out takes a file');
+    if (options.commit !== undefined && !/^[0-9a-f]{7,64}$/i.test(options.commit)) {
+      throw new UsageError(`--commit takes a git commit id (7 to 64 hex digits), not ${JSON.stringify(visible(options.commit))}`);
+    }
+    if (options.markdownOut !== undefined) checkWritable(options.markdownOut);
+    const policy = environmentSettings(options, io.env);
     declareCredentialVariables(io, policy.credentials);
     const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy });
+    if (options.markdownOut !== undefined) {
+      const commit = options.commit?.toLowerCase() ?? (await configCommit(paths)).commit;
+      writeOutputFile(io, options.markdownOut, validationMarkdown({ commit, diagnostics: state ? [] : diagnostics, summary: state ? summary(state) : null }));
+    }
     for (const w of warnings) io.stderr.write(githubActions(io).guard(`${formatDiagnostic(w)}\n`));
     if (!state) {
       const github = githubActions(io);

@@ -7,6 +7,7 @@ import { RESOURCES } from '../resources/index.js';
 import type { SourcePosition } from '../config/model.js';
 import type { BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { attributionLine, describeAttributedChange, driftedTargets, findTarget, securityDrift, shortName, show, targetName, type Attribution } from './model.js';
+import type { CheckFailure, Verdict } from './fleet.js';
 import { REPORT_CSP, REPORT_SCRIPT, REPORT_STYLE } from './report-assets.js';
 import { visible } from '../util/terminal.js';
 
@@ -15,6 +16,16 @@ export interface HtmlOptions {
   generatedAt: string;
   /** The ztsync writing the report (shown too when it is not the one that made the plan). */
   version: string;
+  /** Several saved plans checked as one fleet (report --plan … --plan …): the verdict, the plans, what failed. */
+  fleet?: FleetFacts;
+}
+
+export interface FleetFacts {
+  verdict: Verdict;
+  /** The verdict in words (render-issue.ts verdictLine). */
+  verdictLine: string;
+  plans: readonly { file: string; shard: string | null; targets: number }[];
+  failures: readonly CheckFailure[];
 }
 
 /** What a matrix cell (or a whole target) can be, most severe first; every state has a symbol, not only a colour. */
@@ -58,6 +69,7 @@ export function renderHtml(plan: Plan, options: HtmlOptions): string {
     '</head>',
     '<body>',
     header(plan, options, rows, base),
+    options.fleet ? fleetSection(options.fleet) : '',
     securityDriftSection(plan),
     blockedSection(plan),
     '<section aria-labelledby="matrix-title">',
@@ -125,6 +137,33 @@ function header(plan: Plan, options: HtmlOptions, rows: Row[], base: string): st
     ...counts.map(([k, n, what]) => `<li data-count="${k}"><b>${n}</b>${escapeHtml(what)}</li>`),
     '</ul>',
     '</header>',
+  ].join('\n');
+}
+
+/** The drift check over several plans: its verdict first (a failure loudly), then each plan and each failure. */
+function fleetSection(fleet: FleetFacts): string {
+  const failed = fleet.verdict === 'failed';
+  const plans = fleet.plans.map((p) => `<li><code>${escapeHtml(p.file)}</code>${p.shard ? ` — shard ${escapeHtml(p.shard)}` : ''}, ${count(p.targets, 'target')}</li>`);
+  const failures = fleet.failures.map((f) => {
+    const name = f.target ? targetName(f.target) : null;
+    const subject = f.target
+      ? `${escapeHtml(`${f.target.scope} ${f.target.id}`)}${name ? ` (${escapeHtml(shortName(name))})` : ''}`
+      : f.shard
+        ? `shard ${escapeHtml(f.shard)}${f.file ? ` <code>${escapeHtml(f.file)}</code>` : ''}`
+        : f.file
+          ? `<code>${escapeHtml(f.file)}</code>`
+          : 'the check';
+    return `<li>${subject}: ${escapeHtml(f.message)}</li>`;
+  });
+  return [
+    `<section class="${failed ? 'problem' : 'fleet'}" aria-labelledby="check-title" data-verdict="${fleet.verdict}">`,
+    `<h2 id="check-title">${escapeHtml(fleet.verdictLine)}</h2>`,
+    ...(failures.length > 0 ? ['<p><b>Not checked:</b></p>', '<ul class="failures">', ...failures, '</ul>'] : []),
+    `<p class="muted">Plans (${fleet.plans.length}):</p>`,
+    '<ul class="plans">',
+    ...plans,
+    '</ul>',
+    '</section>',
   ].join('\n');
 }
 

@@ -22,15 +22,22 @@ export interface MarkdownOptions {
   maxLength?: number;
   /** Where the full plan can be found when details are cut (e.g. the workflow run holding the plan artifact). */
   fullPlanUrl?: string;
+  /** The first line, a hidden marker a workflow finds its comment or issue by (default MARKDOWN_MARKER). */
+  marker?: string;
+  /** The heading (default "### ztsync plan"). */
+  title?: string;
+  /** Markdown said before the plan's summary (e.g. the drift check's verdict); the caller keeps it short. */
+  preface?: string;
 }
 
 export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
   const { create, update, noop, error } = plan.summary;
   const head = [
-    MARKDOWN_MARKER,
-    '### ztsync plan',
+    options.marker ?? MARKDOWN_MARKER,
+    options.title ?? '### ztsync plan',
     '',
+    ...(options.preface ? [options.preface, ''] : []),
     summaryLine(plan),
     '',
     '| create | update | unchanged | errors |',
@@ -322,7 +329,7 @@ function noMentions(text: string): string {
 }
 
 /** A URL as a link destination: characters that would end it or the link are percent-encoded. */
-function escapeLinkDestination(url: string): string {
+export function escapeLinkDestination(url: string): string {
   return url.replace(/[\s()<>\\`]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 

@@ -90,7 +90,7 @@ describe('a refused credentials_env token fails only its targets, and is named',
     const first = await runWith(em.url, ['apply', file, '--auto-approve', '--results', results], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: WRONG });
     expect(first.code).toBe(1);
     expect(first.stdout).toContain(`✗ account ${STAGING}: not applied: the Cloudflare API refused the token in CF_TOKEN_EU (credentials_env at ${file}:3:22)`);
-    expect(first.stdout).toContain(`✓ account ${PRODUCTION}: organization updated`);
+    expect(first.stdout).toContain(`✓ account ${PRODUCTION} (Widget Corps Internal Applications): organization updated`);
     expect(first.stdout).toContain('Apply: 1 applied, 0 unchanged, 3 failed.');
     // Said once, while planning: apply does not say it again.
     expect(first.stderr.match(/refused the token in CF_TOKEN_EU/g)).toHaveLength(1);
@@ -121,10 +121,10 @@ describe('a refused credentials_env token fails only its targets, and is named',
     const { file } = await fleetConfig();
     const result = await runWith(server.url, ['apply', file, '--auto-approve', '--concurrency', '1'], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: revoked });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`✗ account ${STAGING}: organization failed: the Cloudflare API refused the token in CF_TOKEN_EU`);
+    expect(result.stdout).toContain(`✗ account ${STAGING} (Widget Corps Staging): organization failed: the Cloudflare API refused the token in CF_TOKEN_EU`);
     expect(result.stdout).toContain(`- account ${RESEARCH}: not started: the Cloudflare API refused the token in CF_TOKEN_EU`);
-    expect(result.stdout).toContain(`- zone ${ZONE}: not started: the Cloudflare API refused the token in CF_TOKEN_EU`);
-    expect(result.stdout).toContain(`✓ account ${PRODUCTION}: organization updated`);
+    expect(result.stdout).toContain(`- zone ${ZONE} (Widget Corps Intranet): not started: the Cloudflare API refused the token in CF_TOKEN_EU`);
+    expect(result.stdout).toContain(`✓ account ${PRODUCTION} (Widget Corps Internal Applications): organization updated`);
     expect(server.requests.filter((r) => r.method !== 'GET' && r.headers.authorization === `Bearer ${revoked}`)).toHaveLength(1);
     const said = result.stderr.split('\n').filter(Boolean);
     expect(said).toEqual([expect.stringContaining('ztsync: the Cloudflare API refused the token in CF_TOKEN_EU (PUT ')]);
@@ -174,9 +174,9 @@ describe('a 403 is about one account or zone: that target fails alone, the crede
     const { file } = await fleetConfig();
     const result = await runWith(server.url, ['apply', file, '--auto-approve', '--concurrency', '1'], { CLOUDFLARE_API_TOKEN: SECRET_TOKEN, CF_TOKEN_EU: 'eu-token-0c9a' });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`✗ account ${STAGING}: organization failed: PUT /accounts/${STAGING}/access/organizations → 403: [10000] Authentication error${permission('account', STAGING, 'Write')}`);
+    expect(result.stdout).toContain(`✗ account ${STAGING} (Widget Corps Staging): organization failed: PUT /accounts/${STAGING}/access/organizations → 403: [10000] Authentication error${permission('account', STAGING, 'Write')}`);
     expect(result.stdout).toContain(`✓ account ${RESEARCH}: organization created`);
-    expect(result.stdout).toContain(`✓ zone ${ZONE}: organization updated`);
+    expect(result.stdout).toContain(`✓ zone ${ZONE} (Widget Corps Intranet): organization updated`);
     expect(result.stdout).toContain('Apply: 3 applied, 0 unchanged, 1 failed.');
     expect(result.stderr).toBe('');
   });

@@ -108,7 +108,7 @@ describe('apply --plan: a forged plan is refused whole, nothing written', () => 
     for (const paths of [[], [dir]]) {
       const apply = await ztsync(em, ['apply', '--plan', skipped, ...paths, '--auto-approve']);
       expect(apply.code).toBe(3);
-      expect(apply.stdout).toContain(`✗ ui-read-only-off: account ${STAGING} organization.is_ui_read_only: the read-only dashboard lock is turned off (true → false)`);
+      expect(apply.stdout).toContain(`✗ ui-read-only-off: account ${STAGING} (Widget Corps Staging) organization.is_ui_read_only: the read-only dashboard lock is turned off (true → false)`);
       expect(apply.stdout).not.toContain('forged');
     }
     // The change budget too: a budget the file claims is not the one judged.

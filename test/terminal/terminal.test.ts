@@ -190,6 +190,6 @@ describe('stderr', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).not.toMatch(RAW);
     expect(result.stderr).not.toMatch(RAW);
-    expect(result.stdout).toMatch(new RegExp(`✗ account ${STAGING}: organization failed: .*${shownError.replace(/[\\[\]]/g, '\\$&')}\n`));
+    expect(result.stdout).toMatch(new RegExp(`✗ account ${STAGING} \\(Widget Corps Staging\\): organization failed: .*${shownError.replace(/[\\[\]]/g, '\\$&')}\n`));
   });
 });
