@@ -10967,8 +10967,8 @@ var require_h2_over_h1 = __commonJS({
     var Http2OverHttpX = require_h2_over_hx();
     var getAuthorizationHeaders = require_get_auth_headers();
     var getStream = (request) => new Promise((resolve7, reject) => {
-      const onConnect = (response, socket, head) => {
-        socket.unshift(head);
+      const onConnect = (response, socket, head2) => {
+        socket.unshift(head2);
         request.off("error", reject);
         resolve7([socket, response.statusCode, response.statusMessage]);
       };
@@ -16060,8 +16060,8 @@ var init_Node = __esm({
         };
         const res = toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count4, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count4);
+          for (const { count: count5, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count5);
         return typeof reviver === "function" ? applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -16075,13 +16075,13 @@ function getAliasCount(doc, node, anchors) {
     const anchor = anchors && source && anchors.get(source);
     return anchor ? anchor.count * anchor.aliasCount : 0;
   } else if (isCollection(node)) {
-    let count4 = 0;
+    let count5 = 0;
     for (const item of node.items) {
       const c4 = getAliasCount(doc, item, anchors);
-      if (c4 > count4)
-        count4 = c4;
+      if (c4 > count5)
+        count5 = c4;
     }
-    return count4;
+    return count5;
   } else if (isPair(node)) {
     const kc = getAliasCount(doc, node.key, anchors);
     const vc = getAliasCount(doc, node.value, anchors);
@@ -19042,8 +19042,8 @@ var init_Document = __esm({
         };
         const res = toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count4, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count4);
+          for (const { count: count5, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count5);
         return typeof reviver === "function" ? applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -19114,12 +19114,12 @@ var init_errors2 = __esm({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count4 = 1;
+        let count5 = 1;
         const end = error.linePos[1];
         if (end?.line === line && end.col > col) {
-          count4 = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count5 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count4);
+        const pointer = " ".repeat(ci) + "^".repeat(count5);
         error.message += `:
 
 ${lineStr}
@@ -20678,10 +20678,10 @@ function createScalarToken(value, context) {
     case "|":
     case ">": {
       const he = source.indexOf("\n");
-      const head = source.substring(0, he);
+      const head2 = source.substring(0, he);
       const body = source.substring(he + 1) + "\n";
       const props = [
-        { type: "block-scalar-header", offset, indent, source: head }
+        { type: "block-scalar-header", offset, indent, source: head2 }
       ];
       if (!addEndtoBlockProps(props, end))
         props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -20741,19 +20741,19 @@ function setScalarValue(token, value, context = {}) {
 }
 function setBlockScalarValue(token, source) {
   const he = source.indexOf("\n");
-  const head = source.substring(0, he);
+  const head2 = source.substring(0, he);
   const body = source.substring(he + 1) + "\n";
   if (token.type === "block-scalar") {
     const header2 = token.props[0];
     if (header2.type !== "block-scalar-header")
       throw new Error("Invalid block scalar header");
-    header2.source = head;
+    header2.source = head2;
     token.source = body;
   } else {
     const { offset } = token;
     const indent = "indent" in token ? token.indent : -1;
     const props = [
-      { type: "block-scalar-header", offset, indent, source: head }
+      { type: "block-scalar-header", offset, indent, source: head2 }
     ];
     if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
       props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -24913,20 +24913,20 @@ var require_resolve = __commonJS({
       return false;
     }
     function countKeys(schema4) {
-      let count4 = 0;
+      let count5 = 0;
       for (const key in schema4) {
         if (key === "$ref")
           return Infinity;
-        count4++;
+        count5++;
         if (SIMPLE_INLINED.has(key))
           continue;
         if (typeof schema4[key] == "object") {
-          (0, util_1.eachItem)(schema4[key], (sch) => count4 += countKeys(sch));
+          (0, util_1.eachItem)(schema4[key], (sch) => count5 += countKeys(sch));
         }
-        if (count4 === Infinity)
+        if (count5 === Infinity)
           return Infinity;
       }
-      return count4;
+      return count5;
     }
     function getFullPath(resolver, id = "", normalize2) {
       if (normalize2 !== false)
@@ -25883,9 +25883,9 @@ var require_utils = __commonJS({
         }
       }
       if (bestLength < 2) return hextets.join(":");
-      const head = hextets.slice(0, bestStart).join(":");
+      const head2 = hextets.slice(0, bestStart).join(":");
       const tail = hextets.slice(bestStart + bestLength).join(":");
-      return head + "::" + tail;
+      return head2 + "::" + tail;
     }
     function normalizeIPv6Address(input) {
       const compression = input.indexOf("::");
@@ -28464,8 +28464,8 @@ var require_contains = __commonJS({
         cxt.result(valid, () => cxt.reset());
         function validateItemsWithCount() {
           const schValid = gen.name("_valid");
-          const count4 = gen.let("count", 0);
-          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count4)));
+          const count5 = gen.let("count", 0);
+          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count5)));
         }
         function validateItems(_valid, block) {
           gen.forRange("i", 0, len, (i3) => {
@@ -28478,16 +28478,16 @@ var require_contains = __commonJS({
             block();
           });
         }
-        function checkLimits(count4) {
-          gen.code((0, codegen_1._)`${count4}++`);
+        function checkLimits(count5) {
+          gen.code((0, codegen_1._)`${count5}++`);
           if (max === void 0) {
-            gen.if((0, codegen_1._)`${count4} >= ${min}`, () => gen.assign(valid, true).break());
+            gen.if((0, codegen_1._)`${count5} >= ${min}`, () => gen.assign(valid, true).break());
           } else {
-            gen.if((0, codegen_1._)`${count4} > ${max}`, () => gen.assign(valid, false).break());
+            gen.if((0, codegen_1._)`${count5} > ${max}`, () => gen.assign(valid, false).break());
             if (min === 1)
               gen.assign(valid, true);
             else
-              gen.if((0, codegen_1._)`${count4} >= ${min}`, () => gen.assign(valid, true));
+              gen.if((0, codegen_1._)`${count5} >= ${min}`, () => gen.assign(valid, true));
           }
         }
       }
@@ -31747,7 +31747,7 @@ function visibleLines(text) {
 // src/plan/model.ts
 var PLAN_FORMAT_VERSION = "1";
 var READABLE_FORMAT_VERSIONS = [PLAN_FORMAT_VERSION];
-var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], only: null, config_commit: null, config_dirty: false };
+var WHOLE_CONFIG = { shard: null, accounts: [], zones: [], select: null, only: null, config_commit: null, config_dirty: false };
 function summarize(targets) {
   const summary3 = { create: 0, update: 0, noop: 0, error: 0, weakens: 0 };
   for (const target2 of targets) {
@@ -31826,10 +31826,63 @@ var PLAN_KEYS = {
   summary: true,
   checksum: true
 };
-var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, only: true, config_commit: true, config_dirty: true };
-var TARGET_KEYS = { scope: true, id: true, description: true, name: true, source: true, credentials_env: true, resources: true, error: true };
+var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
+var TARGET_KEYS = { scope: true, id: true, description: true, name: true, labels: true, source: true, credentials_env: true, resources: true, error: true };
 var RESOURCE_KEYS = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
 var CHANGE_KEYS = { path: true, before: true, after: true, source: true, origin: true, weakens: true };
+
+// src/apply/body.ts
+var REPORTED_ONLY = /* @__PURE__ */ new WeakMap();
+function reportedOnlyPaths(spec) {
+  let paths = REPORTED_ONLY.get(spec);
+  if (!paths) {
+    const readOnly = spec.fields.filter((f2) => f2.readOnly).map((f2) => f2.liveKey ?? f2.path);
+    const reportedAs = spec.fields.filter((f2) => !f2.readOnly && f2.liveKey && f2.liveKey !== f2.path).map((f2) => f2.liveKey);
+    REPORTED_ONLY.set(spec, paths = [.../* @__PURE__ */ new Set([...readOnly, ...reportedAs])]);
+  }
+  return paths;
+}
+function finishBody(spec, body) {
+  for (const path of reportedOnlyPaths(spec)) removeAt(body, pathKeys(path));
+  return body;
+}
+function removeAt(obj, keys) {
+  const [key, ...rest] = keys;
+  if (!(key in obj)) return;
+  if (rest.length === 0) return void delete obj[key];
+  const next = obj[key];
+  if (!isPlainObject3(next)) return;
+  removeAt(next, rest);
+  if (Object.keys(next).length === 0) delete obj[key];
+}
+function liveBody(spec, scope, live) {
+  const body = spec.keepsUnknownLiveFields ? unknownFields(spec, live) : {};
+  for (const field of writableFields(spec, scope)) {
+    const value = liveValue(field, live);
+    if (value !== void 0 && value !== null) setPath(body, field.path, value);
+  }
+  return finishBody(spec, body);
+}
+function unknownFields(spec, live, prefix = "") {
+  const out = {};
+  for (const [key, value] of Object.entries(live)) {
+    const path = prefix + key;
+    if (value === null || value === void 0 || fieldByPath(spec, path) || spec.fields.some((f2) => f2.liveKey === path)) continue;
+    if (spec.groups.some((g2) => g2.path === path)) {
+      if (!isPlainObject3(value)) continue;
+      const nested = unknownFields(spec, value, path + ".");
+      if (Object.keys(nested).length > 0) out[key] = nested;
+      continue;
+    }
+    out[key] = structuredClone(value);
+  }
+  return out;
+}
+function createBody(spec, values) {
+  const body = {};
+  for (const { path, value } of values) setPath(body, path, value);
+  return finishBody(spec, body);
+}
 
 // src/resources/doh.ts
 var doh = {
@@ -31862,6 +31915,7 @@ var organization = {
   type: "organization",
   description: "Zero Trust organization settings: login design, sessions, MFA, WARP authentication, unmatched-request policy and the dashboard lock.",
   scopes: ALL2,
+  defaultsNeedOwnSection: true,
   keepsUnknownLiveFields: true,
   groups: [
     { path: "login_design", description: "How the Access login page looks." },
@@ -31904,6 +31958,7 @@ var organization = {
     { path: "user_seat_expiration_inactive_time", type: duration("go", { min: "730h", max: "8760h" }), scopes: ALL2, description: "How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).", example: "730h" },
     { path: "warp_auth_session_duration", type: duration("minutes-hours"), scopes: ACCOUNT, description: "How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.", example: "24h" },
     { path: "warp_auth_non_browser_401", type: bool(), scopes: ACCOUNT, description: "Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page." },
+    { path: "trusted_accounts", type: setOf("string"), scopes: [], readOnly: true, description: "The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer)." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the organization was created." },
     { path: "updated_at", type: str(), scopes: [], readOnly: true, stamp: true, description: "When the organization was last changed." }
   ]
@@ -32122,7 +32177,7 @@ var ResourceWriter = class {
     for (; ; ) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, bodyOf(changes), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, changes.map((c4) => ({ path: c4.path, value: c4.after }))), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -32151,7 +32206,7 @@ var ResourceWriter = class {
     for (const [path, value] of Object.entries(this.desired())) {
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return body;
+    return finishBody(this.spec, body);
   }
   field(path) {
     const field = fieldByPath(this.spec, path);
@@ -32159,34 +32214,6 @@ var ResourceWriter = class {
     return field;
   }
 };
-function liveBody(spec, scope, live) {
-  const body = spec.keepsUnknownLiveFields ? unknownFields(spec, live) : {};
-  for (const field of writableFields(spec, scope)) {
-    const value = liveValue(field, live);
-    if (value !== void 0 && value !== null) setPath(body, field.path, value);
-  }
-  return body;
-}
-function unknownFields(spec, live, prefix = "") {
-  const out = {};
-  for (const [key, value] of Object.entries(live)) {
-    const path = prefix + key;
-    if (value === null || value === void 0 || fieldByPath(spec, path) || spec.fields.some((f2) => f2.liveKey === path)) continue;
-    if (spec.groups.some((g2) => g2.path === path)) {
-      if (!isPlainObject3(value)) continue;
-      const nested = unknownFields(spec, value, path + ".");
-      if (Object.keys(nested).length > 0) out[key] = nested;
-      continue;
-    }
-    out[key] = structuredClone(value);
-  }
-  return out;
-}
-function bodyOf(changes) {
-  const body = {};
-  for (const change of changes) setPath(body, change.path, change.after);
-  return body;
-}
 
 // src/plan/render-text.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
@@ -32210,8 +32237,8 @@ function renderTarget(plan, target2, c4) {
 }
 function renderResource(plan, target2, resource, c4) {
   const paint = resource.action === "create" ? c4.green : c4.yellow;
-  const head = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
-  return [head, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
+  const head2 = paint(`  ${MARK[resource.action]} ${visible(resource.type)}`) + c4.dim(` (${resource.action === "create" ? "create" : "update"})`);
+  return [head2, ...resource.changes.map((change) => renderChange(change, resource.action, c4) + marks(plan, target2, resource, change, c4))];
 }
 function renderChange(change, action, c4) {
   if (action === "create") return c4.green(`      + ${visible(change.path)}: ${show(change.after)}`);
@@ -32404,13 +32431,13 @@ function shapeProblem(plan) {
 function targetsHoldingSecrets(plan, secrets) {
   const telling = secrets.filter((s2) => s2.length >= 8);
   if (telling.length === 0) return [];
-  const holds = (value) => {
+  const holds2 = (value) => {
     const text = JSON.stringify(value);
     return telling.some((s2) => text.includes(s2) || text.includes(JSON.stringify(s2).slice(1, -1)));
   };
-  const found = plan.targets.filter(holds).map((t2) => `${t2.scope} ${t2.id}`);
+  const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
   const { targets: _targets, ...rest } = plan;
-  if (holds(rest)) found.push("the plan header");
+  if (holds2(rest)) found.push("the plan header");
   return found;
 }
 async function loadSavedPlan(file) {
@@ -32434,10 +32461,11 @@ var GITHUB_COMMENT_LIMIT = 65536;
 function renderMarkdown(plan, options = {}) {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
   const { create: create2, update, noop: noop4, error } = plan.summary;
-  const head = [
-    MARKDOWN_MARKER,
-    "### ztsync plan",
+  const head2 = [
+    options.marker ?? MARKDOWN_MARKER,
+    options.title ?? "### ztsync plan",
     "",
+    ...options.preface ? [options.preface, ""] : [],
     summaryLine(plan),
     "",
     "| create | update | unchanged | errors |",
@@ -32445,8 +32473,8 @@ function renderMarkdown(plan, options = {}) {
     `| ${create2} | ${update} | ${noop4} | ${error} |`
   ].join("\n");
   const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head];
-  let length = head.length;
+  const blocks = [head2];
+  let length = head2.length;
   for (const block of [renderSecurityDrift2(plan, maxLength / 4), renderBlocked2(plan, maxLength / 4), renderOrigins(plan), renderAllowed2(plan, maxLength / 4)]) {
     if (!block) continue;
     blocks.push(block);
@@ -32520,7 +32548,7 @@ function baselineMarkdown({ paths, introduced, drift }) {
 function renderSecurityDrift2(plan, room) {
   const found = securityDrift(plan);
   if (found.length === 0) return null;
-  const head = [
+  const head2 = [
     "> [!WARNING]",
     `> **Security drift: ${found.length} live ${found.length === 1 ? "value is" : "values are"} weaker than the config.** Applying the config restores ` + (found.length === 1 ? "it." : "them."),
     ""
@@ -32528,7 +32556,7 @@ function renderSecurityDrift2(plan, room) {
   const lines = found.map(
     ({ target: target2, resource, change }) => `- ${code(change.weakens)}: ${targetMarkdown(target2)} ${code(`${resource.type}.${change.path}`)}: live ${code(show(change.before))}, config ${code(show(change.after))}`
   );
-  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
 }
 function placeMarkdown(plan, scope, id) {
   return targetMarkdown(findTarget(plan, scope, id) ?? { scope, id, name: null, description: null });
@@ -32540,7 +32568,7 @@ function targetMarkdown(target2) {
 function renderBlocked2(plan, room) {
   const blocked = plan.blocked;
   if (blocked.length === 0) return null;
-  const head = [
+  const head2 = [
     "> [!CAUTION]",
     `> **Blocked: nothing will be applied.** ${blocked.length} ${plural(blocked.length, "change")} ${blocked.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
     ""
@@ -32551,18 +32579,18 @@ function renderBlocked2(plan, room) {
     const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
     return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
   });
-  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
 }
 function renderAllowed2(plan, room) {
   const allowed = plan.allowed;
   if (allowed.length === 0) return null;
-  const head = ["**Allowed** (safety rules let through for this plan):", ""];
+  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
   const lines = allowed.map((a3) => {
     const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
     const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
     return `- ${code(a3.rule)}: ${placeMarkdown(plan, a3.scope, a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
   });
-  return [...head, ...fitLines(lines, room - head.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
 }
 function fitLines(lines, room, more) {
   const kept = [];
@@ -32984,6 +33012,24 @@ function collect(value, previous = []) {
   return [...previous, value];
 }
 
+// src/config/labels.ts
+var LABEL_KEY_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_./-]{0,61}[A-Za-z0-9])?$";
+var LABEL_VALUE_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$";
+var MAX_LABELS = 32;
+function matchesSelector(labels, selector) {
+  for (const [key, value] of Object.entries(selector)) if (labels?.[key] !== value) return false;
+  return true;
+}
+function describeSelector(selector) {
+  return Object.keys(selector).sort().map((key) => `${key}=${selector[key]}`).join(",");
+}
+function readLabels(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return void 0;
+  const entries2 = Object.entries(value);
+  if (!entries2.every(([, v2]) => typeof v2 === "string")) return void 0;
+  return Object.fromEntries(entries2);
+}
+
 // src/commands/shared/results.ts
 import { readFile as readFile2 } from "node:fs/promises";
 
@@ -33033,26 +33079,40 @@ async function buildPlanFrom(desired, apiBase, read, options = {}) {
   }, options.signal);
   return makePlan(apiBase, planned);
 }
-function selectTargets(targets, { accounts = [], zones = [], shard, only }) {
-  const byId = accounts.length > 0 || zones.length > 0;
-  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
+function selectTargets(targets, selection) {
+  const { shard, only, select } = selection;
+  const byId = idFilter(selection);
   return targets.filter(
-    (t2) => (!byId || wanted[t2.scope].has(lower2(t2.id))) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
+    (t2) => byId(t2) && (!select || matchesSelector(t2.labels, select)) && (!shard || shardOf(t2, shard.count) === shard.index) && (!only || only.has(targetKey(t2)))
   );
+}
+function idFilter({ accounts = [], zones = [] }) {
+  if (accounts.length === 0 && zones.length === 0) return () => true;
+  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
+  return (t2) => wanted[t2.scope].has(lower2(t2.id));
 }
 function targetKey(t2) {
   return `${t2.scope}:${t2.id}`;
 }
-function shardOf(t2, count4) {
-  return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count4 + 1;
+function shardOf(t2, count5) {
+  return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count5 + 1;
 }
-function unmatchedFilters(targets, { accounts = [], zones = [] }) {
+function unmatchedFilters(targets, selection) {
+  const { accounts = [], zones = [], select } = selection;
   const has = (scope, id) => targets.some((t2) => t2.scope === scope && lower2(t2.id) === lower2(id));
   const check = (scope, ids) => ids.filter((id) => !has(scope, id)).map((id) => {
     const other = scope === "account" ? "zone" : "account";
     return has(other, id) ? { scope, id, otherScope: other } : { scope, id };
   });
-  return [...check("account", accounts), ...check("zone", zones)];
+  const unmatched = [...check("account", accounts), ...check("zone", zones)];
+  if (select && unmatched.length === 0) {
+    const byId = idFilter(selection);
+    if (!targets.some((t2) => byId(t2) && matchesSelector(t2.labels, select))) {
+      const known = [...new Set(targets.flatMap((t2) => Object.entries(t2.labels ?? {}).map(([k, v2]) => `${k}=${v2}`)))].sort();
+      unmatched.push({ select, outsideIds: targets.some((t2) => matchesSelector(t2.labels, select)), known });
+    }
+  }
+  return unmatched;
 }
 function lower2(id) {
   return id.toLowerCase();
@@ -33063,6 +33123,7 @@ async function planTarget(target2, readResource) {
     id: target2.id,
     description: target2.description ?? null,
     name: null,
+    ...target2.labels ? { labels: { ...target2.labels } } : {},
     source: target2.source,
     ...target2.credentialsEnv ? { credentials_env: target2.credentialsEnv.name } : {}
   };
@@ -33231,6 +33292,7 @@ function reason(err, dir) {
 // src/commands/shared/results.ts
 var RESULTS_VERSION = 1;
 var TO_RETRY = ["failed", "pending", "skipped"];
+var STOP_REASONS = ["invalid", "refused", "interrupted", "blocked", "cancelled", "error"];
 function planEntry(target2) {
   const base = { scope: target2.scope, id: target2.id };
   if (target2.error) return { ...base, outcome: "failed", error: target2.error.message };
@@ -33290,13 +33352,73 @@ var ResultsWriter = class {
   get dirty() {
     return this.#dirty;
   }
-  snapshot(complete) {
+  snapshot(complete, stopped) {
     const targets = [...this.#entries.values()];
     const summary3 = {};
     for (const t2 of targets) summary3[t2.outcome] = (summary3[t2.outcome] ?? 0) + 1;
-    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets };
+    return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets, ...stopped ? { stopped } : {} };
+  }
+  /** The run ends here, before every target had its outcome: say why (synchronously, atomically). */
+  writeStopped(stopped) {
+    try {
+      writeFileAtomicSync(this.path, JSON.stringify(this.snapshot(true, stopped), null, 2) + "\n");
+    } catch (err) {
+      throw new UsageError(`--results: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 };
+var RunRecord = class {
+  constructor(path, command) {
+    this.path = path;
+    this.command = command;
+  }
+  path;
+  command;
+  #done = false;
+  /** The writer of the run's own results; call done() once it has finished. */
+  writer(entries2) {
+    return new ResultsWriter(this.path, this.command, entries2);
+  }
+  done() {
+    this.#done = true;
+  }
+  get isDone() {
+    return this.#done;
+  }
+  /**
+   * The run stops before its targets are carried out, with the plan so far when there is one: for apply, each
+   * target it would have written is `skipped` (not started, so --only-failed picks it up), one without changes
+   * `unchanged`; for plan, what the plan found.
+   */
+  stop(reason2, message, plan) {
+    const entries2 = (plan?.targets ?? []).map((t2) => {
+      const entry2 = planEntry(t2);
+      if (this.command === "plan" || entry2.outcome === "failed") return entry2;
+      return { scope: t2.scope, id: t2.id, outcome: entry2.outcome === "changes" ? "skipped" : "unchanged" };
+    });
+    new ResultsWriter(this.path, this.command, entries2).writeStopped({ reason: reason2, message });
+    this.#done = true;
+  }
+};
+async function recordingRun(path, command, body) {
+  const record = path === void 0 ? void 0 : new RunRecord(path, command);
+  let code2;
+  try {
+    code2 = await body(record);
+  } catch (err) {
+    if (record && !record.isDone) {
+      const reason2 = err instanceof Interrupted ? "interrupted" : "error";
+      const message = err instanceof UsageError || err instanceof Interrupted ? err.message : "an unexpected error (said on stderr)";
+      try {
+        record.stop(reason2, message);
+      } catch {
+      }
+    }
+    throw err;
+  }
+  if (record && !record.isDone) record.stop("error", `the run ended (exit code ${code2}) before its targets had outcomes (said on stderr)`);
+  return code2;
+}
 async function readTargetsToRetry(path) {
   let text;
   try {
@@ -33320,20 +33442,47 @@ async function readTargetsToRetry(path) {
     if (!ok) throw new UsageError(`--only-failed: ${path}: targets[${i3}] needs scope (account or zone), id and outcome`);
     if (TO_RETRY.includes(t2.outcome)) keys.add(targetKey(t2));
   });
+  if (keys.size === 0) {
+    const reason2 = file.stopped && typeof file.stopped === "object" ? file.stopped.reason : void 0;
+    const stopped = STOP_REASONS.find((r2) => r2 === reason2);
+    throw new UsageError(
+      stopped ? `--only-failed: ${path} records a run that stopped (${stopped}) before it tried any target: nothing to retry; run again without --only-failed` : `--only-failed: ${path} lists no failed, skipped or pending target: nothing to retry`
+    );
+  }
   return keys;
 }
 
 // src/commands/shared/options/selection.ts
 function addSelectionOptions(command) {
-  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
+  return command.option("--account <id...>", "only these accounts (repeatable; any case; one that matches no target is an error)").option("--zone <id...>", "only these zones (repeatable; any case; one that matches no target is an error)").option("--select <key=value>", "only the targets carrying this label (repeatable: all must match; combined with the other filters, a target must pass all; matching no target is an error)", collect2).option("--shard <k/n>", "only shard K of N (1-based): a stable hash of each target's id spreads the fleet over N runs exactly").option("--only-failed <file>", "only the targets a --results file lists as failed, skipped (not started) or pending (not reached)");
 }
 function selectsTargets(flags) {
-  return Boolean(flags.account || flags.zone || flags.shard || flags.onlyFailed);
+  return Boolean(flags.account || flags.zone || flags.select || flags.shard || flags.onlyFailed);
 }
 async function selectionSettings(flags) {
   const shard = flags.shard === void 0 ? void 0 : parseShard(flags.shard);
   const only = flags.onlyFailed === void 0 ? void 0 : await readTargetsToRetry(flags.onlyFailed);
-  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...shard ? { shard } : {}, ...only ? { only } : {} };
+  const select = flags.select === void 0 ? void 0 : parseSelect(flags.select);
+  return { accounts: flags.account ?? [], zones: flags.zone ?? [], ...select ? { select } : {}, ...shard ? { shard } : {}, ...only ? { only } : {} };
+}
+function parseSelect(given) {
+  const selector = {};
+  for (const text of given) {
+    const at = text.indexOf("=");
+    const key = at < 0 ? text : text.slice(0, at);
+    const value = at < 0 ? "" : text.slice(at + 1);
+    if (at < 0 || !new RegExp(LABEL_KEY_PATTERN).test(key) || !new RegExp(LABEL_VALUE_PATTERN).test(value)) {
+      throw new UsageError(`--select takes a label as key=value (e.g. --select env=prod; letters, digits, - _ . inside), not ${JSON.stringify(text)}`);
+    }
+    if (selector[key] !== void 0 && selector[key] !== value) {
+      throw new UsageError(`--select ${key}=${selector[key]} and --select ${key}=${value}: a target has one value per label, so together they match nothing`);
+    }
+    selector[key] = value;
+  }
+  return selector;
+}
+function collect2(value, previous = []) {
+  return [...previous, value];
 }
 function parseShard(text) {
   const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
@@ -33346,7 +33495,14 @@ function parseShard(text) {
 function unmatchedError(unmatched) {
   return new UsageError(unmatched.map(describeUnmatched).join("\n"));
 }
-function describeUnmatched({ scope, id, otherScope }) {
+function describeUnmatched(filter) {
+  if ("select" in filter) {
+    const given = `--select ${describeSelector(filter.select)}`;
+    if (filter.outsideIds) return `${given} matches none of the targets --account / --zone pick: together they select nothing`;
+    const known = filter.known.length > 0 ? `the labels in the config are ${filter.known.join(", ")}` : "no target in the config has labels (give them as labels: { env: prod })";
+    return `${given} matches no target in the config; ${known}`;
+  }
+  const { scope, id, otherScope } = filter;
   const hint = otherScope ? `: it is ${otherScope === "account" ? "an" : "a"} ${otherScope} id; use --${otherScope} ${id}` : "; check the id, or run without the filter to plan every target";
   return `--${scope} ${id} matches no ${scope} in the config${hint}`;
 }
@@ -33389,13 +33545,13 @@ function reportInvalidConfig(io, diagnostics) {
 // src/emulator/field-checks.ts
 var import_formats = __toESM(require_formats(), 1);
 var UNKNOWN_FIELD = "is not a known field";
-function readFields(spec, body, scope, use) {
+function readFields(spec, body, scope, use, options = {}) {
   const assignments = [];
   const issues = [];
   const groups = new Set(spec.groups.map((g2) => g2.path));
   for (const [key, value] of Object.entries(body)) {
     if (!groups.has(key)) {
-      readOne(spec, key, value, scope, use, assignments, issues);
+      readOne(spec, key, value, scope, use, options, assignments, issues);
       continue;
     }
     const members = spec.fields.filter((f2) => f2.path.startsWith(key + "."));
@@ -33403,25 +33559,40 @@ function readFields(spec, body, scope, use) {
     if (refusal) issues.push({ path: key, detail: refusal });
     else if (value === null) {
       if (use !== "create") {
-        for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ field, value: null });
+        for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
       }
     } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
-    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, assignments, issues);
+    else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
   }
   if (use !== "update") issues.push(...missingRequired(spec, assignments));
   return { assignments, issues };
 }
-function readOne(spec, path, value, scope, use, assignments, issues) {
+function holds(obj, path) {
+  let cur = obj;
+  for (const key of path.split(".")) {
+    if (!isPlainObject3(cur) || !Object.hasOwn(cur, key)) return false;
+    cur = cur[key];
+  }
+  return cur !== void 0 && cur !== null;
+}
+var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
+function readOne(spec, path, value, scope, use, options, assignments, issues) {
   const field = fieldByPath(spec, path);
+  const writing = use !== "seed";
   if (!field) {
-    if (!spec.fields.some((f2) => f2.liveKey === path)) issues.push({ path, detail: UNKNOWN_FIELD });
+    if (spec.fields.some((f2) => f2.liveKey === path)) {
+      if (writing && options.strict) issues.push({ path, detail: READ_ONLY_FIELD });
+    } else if (!path.split(".").includes("__proto__") && (!writing || options.held && holds(options.held, path))) {
+      if (value !== void 0) assignments.push({ path, value });
+    } else issues.push({ path, detail: UNKNOWN_FIELD });
     return;
   }
   if (field.readOnly) {
+    if (writing && options.strict && value !== void 0) issues.push({ path, detail: READ_ONLY_FIELD });
     if (use === "seed" && value !== null && value !== void 0) {
       const problem2 = checkValue(field.type, value) ?? checkTimestamp(path, value);
       if (problem2) issues.push({ path, detail: problem2 });
-      else assignments.push({ field, value });
+      else assignments.push({ path, field, value });
     }
     return;
   }
@@ -33429,12 +33600,12 @@ function readOne(spec, path, value, scope, use, assignments, issues) {
   if (refusal) return void issues.push({ path, detail: refusal });
   if (value === null) {
     if (field.requiredOnCreate) issues.push({ path, detail: "cannot be unset" });
-    else if (use !== "create") assignments.push({ field, value: null });
+    else if (use !== "create") assignments.push({ path, field, value: null });
     return;
   }
   const problem = field.requiredOnCreate && value === "" ? "must not be empty" : checkValue(field.type, value);
   if (problem) issues.push({ path, detail: problem });
-  else assignments.push({ field, value });
+  else assignments.push({ path, field, value });
 }
 function acceptedBy(field, scope, use) {
   return fieldRefusal(field, scope, use) === void 0;
@@ -33450,7 +33621,7 @@ function groupRefusal(members, scope, use) {
   return writable.length ? fieldRefusal(writable[0], scope, use) : UNKNOWN_FIELD;
 }
 function missingRequired(spec, assignments) {
-  const given = new Set(assignments.map((a3) => a3.field.path));
+  const given = new Set(assignments.map((a3) => a3.path));
   return spec.fields.filter((f2) => f2.requiredOnCreate && !given.has(f2.path)).map((f2) => ({ path: f2.path, detail: "is required" }));
 }
 var HOSTNAME = import_formats.fullFormats.hostname;
@@ -33502,9 +33673,9 @@ function describe2(value) {
   return text.length > 60 ? text.slice(0, 57) + "..." : text;
 }
 function applyAssignments(target2, assignments) {
-  for (const { field, value } of assignments) {
-    if (value === null) removePath(target2, field.path);
-    else setPath(target2, field.path, structuredClone(value));
+  for (const { path, value } of assignments) {
+    if (value === null) removePath(target2, path);
+    else setPath(target2, path, structuredClone(value));
   }
   return target2;
 }
@@ -33536,17 +33707,21 @@ function idKey(scope) {
 function defName(spec, scope, inDefaults = false) {
   return inDefaults ? `defaults_${spec.type}` : scope === "account" ? spec.type : `${scope}_${spec.type}`;
 }
+var SCHEMA_ID = "urn:ztsync:schema:config:v1";
 function buildSchema() {
   const defs = {
     id: { type: "string", pattern: ID_PATTERN, description: "A Cloudflare id: 32 lowercase hex digits. Quote ids that are all digits." },
-    defaults: targetSchema("Settings laid under every account (and under every zone, for the fields zones accept); DoH defaults reach only accounts with a doh section of their own. A target's own value wins, field by field.", {}, "account"),
+    defaults: targetSchema("Settings laid under every target that has the resource: organization defaults reach only accounts and zones with an organization section of their own (zones take only the fields they accept), DoH defaults only accounts with a doh section. A target's own value wins, field by field.", {}, "account"),
+    defaults_layer: targetSchema("A layer of defaults: with select, laid only under the targets whose labels match it (over the unscoped defaults); without, unscoped. Two scoped layers may not set the same field for one target.", {}, "account", true),
     account: targetSchema("A Cloudflare account whose settings ztsync manages.", {
       account_id: { $ref: "#/$defs/id", description: "The Cloudflare account id." }
     }, "account"),
     zone: targetSchema("A Cloudflare zone with its own Zero Trust organization (zones have no DoH settings).", {
       zone_id: { $ref: "#/$defs/id", description: "The Cloudflare zone id." }
     }, "zone"),
-    allow: allowSchema()
+    allow: allowSchema(),
+    labels: labelsSchema("Labels of this target (env: prod, region: eu): selectors (--select, scoped defaults, allow entries) choose targets by them."),
+    selector: labelsSchema("A selector: the labels a target must all carry (env: prod) to be chosen.")
   };
   for (const spec of RESOURCES) {
     for (const scope of spec.scopes) defs[defName(spec, scope)] = resourceSchema(spec, scope);
@@ -33554,12 +33729,18 @@ function buildSchema() {
   }
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: SCHEMA_ID,
     title: "ztsync configuration",
     description: "Cloudflare Zero Trust organization and DoH settings of accounts and zones. Only the fields written here are managed.",
     type: "object",
     additionalProperties: false,
     properties: {
-      defaults: { $ref: "#/$defs/defaults" },
+      defaults: {
+        description: "Defaults: a mapping (laid under every target), or a list of layers, each scoped to the targets a select matches (or unscoped, without select).",
+        if: { type: "array" },
+        then: { type: "array", items: { $ref: "#/$defs/defaults_layer" } },
+        else: { $ref: "#/$defs/defaults" }
+      },
       accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
       zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
       allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
@@ -33582,10 +33763,22 @@ function allowSchema() {
     }
   };
 }
-function targetSchema(description, idProperty, scope) {
+function labelsSchema(description) {
+  return {
+    type: "object",
+    description,
+    maxProperties: MAX_LABELS,
+    propertyNames: { pattern: LABEL_KEY_PATTERN },
+    additionalProperties: { type: "string", pattern: LABEL_VALUE_PATTERN },
+    examples: [{ env: "prod", region: "eu" }]
+  };
+}
+function targetSchema(description, idProperty, scope, scoped = false) {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties = { ...idProperty };
+  if (scoped) properties.select = { $ref: "#/$defs/selector" };
   if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
+  if (!isDefaults) properties.labels = { $ref: "#/$defs/labels" };
   properties.credentials_env = {
     type: "string",
     pattern: ENV_NAME_PATTERN,
@@ -33711,7 +33904,7 @@ function unknownKeys(plan) {
 }
 function coverageProblem(coverage) {
   const strings = (v2) => Array.isArray(v2) && v2.every((x2) => typeof x2 === "string");
-  const ok = isPlainObject3(coverage) && (coverage.shard === null || typeof coverage.shard === "string" && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard)) && strings(coverage.accounts) && strings(coverage.zones) && (coverage.only === null || strings(coverage.only)) && (coverage.config_commit === null || typeof coverage.config_commit === "string") && typeof coverage.config_dirty === "boolean";
+  const ok = isPlainObject3(coverage) && (coverage.shard === null || typeof coverage.shard === "string" && /^[1-9]\d*\/[1-9]\d*$/.test(coverage.shard)) && strings(coverage.accounts) && strings(coverage.zones) && (coverage.select === null || coverage.select === void 0 || isPlainObject3(coverage.select) && Object.values(coverage.select).every((v2) => typeof v2 === "string")) && (coverage.only === null || strings(coverage.only)) && (coverage.config_commit === null || typeof coverage.config_commit === "string") && typeof coverage.config_dirty === "boolean";
   return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
 }
 function unknownDesired(plan) {
@@ -33746,6 +33939,7 @@ async function rederive(target2) {
     scope: target2.scope,
     id: target2.id,
     ...target2.description ? { description: target2.description } : {},
+    ...target2.labels ? { labels: target2.labels } : {},
     source: target2.source,
     resources: target2.resources.map(desiredOf)
   };
@@ -33840,6 +34034,7 @@ function selectionOf(coverage) {
   return {
     accounts: coverage.accounts ?? [],
     zones: coverage.zones ?? [],
+    ...coverage.select ? { select: coverage.select } : {},
     ...shard ? { shard: { index: Number(shard[1]), count: Number(shard[2]) } } : {},
     ...coverage.only ? { only: new Set(coverage.only) } : {}
   };
@@ -34355,6 +34550,7 @@ async function schemaDiagnostics(f2) {
   return diagnostics;
 }
 function withoutNoise(errors) {
+  errors = errors.filter((e3) => e3.keyword !== "propertyNames" && e3.keyword !== "if");
   const decisive = ["type", "minLength"];
   const decided = new Map(errors.filter((e3) => decisive.includes(e3.keyword)).map((e3) => [e3.instancePath, e3.keyword]));
   return errors.filter((e3) => !decided.has(e3.instancePath) || decided.get(e3.instancePath) === e3.keyword);
@@ -34379,6 +34575,10 @@ function emptyValues(f2) {
 }
 function describeError2(f2, error) {
   const path = pointerToPath(error.instancePath);
+  if (error.propertyName !== void 0) {
+    const keyPath = [...path, error.propertyName];
+    return { ...keyPosition(f2, keyPath), message: `label key ${JSON.stringify(error.propertyName)}: write label keys with letters and digits (and - _ . / inside), at most 63 characters`, path: describePath(keyPath) };
+  }
   if (error.keyword === "additionalProperties") {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
@@ -34389,10 +34589,14 @@ function describeError2(f2, error) {
   const unseen = odd ? ` (it holds ${oddSpaceName(odd[0])}, which is not an ordinary space)` : "";
   return { ...valuePosition(f2, path), message: valueMessage(f2, path, error) + unseen, path: describePath(path) };
 }
+function isLabelPlace(path) {
+  const parent = path[path.length - 2];
+  return parent === "labels" || parent === "select";
+}
 function settingAt(path) {
   const [top, second] = path;
   const scope = top === "defaults" || top === "accounts" ? "account" : top === "zones" ? "zone" : void 0;
-  const rest = top === "defaults" ? path.slice(1) : typeof second === "number" ? path.slice(2) : [];
+  const rest = top === "defaults" && typeof second !== "number" ? path.slice(1) : typeof second === "number" ? path.slice(2) : [];
   const resource = RESOURCES.find((r2) => r2.type === rest[0]);
   if (!scope || !resource || rest.length < 2) return void 0;
   return { resource, scope, fieldPath: rest.slice(1).filter((s2) => typeof s2 === "string").join(".") };
@@ -34450,6 +34654,7 @@ function valueMessage(f2, path, error) {
       return `${JSON.stringify(data)} is not one of: ${allowed.join(", ")}${suggestion ? `; did you mean "${suggestion}"?` : ""}`;
     }
     case "pattern":
+      if (typeof data === "string" && isLabelPlace(path)) return `label value ${JSON.stringify(data)}: write label values with letters and digits (and - _ . inside), at most 63 characters`;
       if (name === "account_id" || name === "zone_id") {
         const hint = /^[0-9a-f]{32}$/i.test(String(data)) ? " (write it in lowercase)" : "";
         return `${name} must be 32 lowercase hex digits, not ${JSON.stringify(data)}${hint}`;
@@ -34549,17 +34754,28 @@ function placeFile(f2) {
       if (isPlainObject3(entry2) && typeof id === "string") entries2.push(placeEntry(f2, scope, [key, index], entry2, id));
     });
   }
-  const section = data.defaults;
-  const defaults2 = { sections: /* @__PURE__ */ new Map() };
-  if (isPlainObject3(section)) {
-    if (typeof section.credentials_env === "string") defaults2.credentialsEnv = placed(f2, ["defaults", "credentials_env"], section.credentials_env);
-    for (const spec of RESOURCES) placeSection(f2, ["defaults"], section, spec, "account", defaults2.sections);
-  }
+  const given = data.defaults;
+  const defaults2 = [];
+  if (isPlainObject3(given)) defaults2.push(placeDefaults(f2, ["defaults"], given));
+  else if (Array.isArray(given)) given.forEach((layer, index) => isPlainObject3(layer) && defaults2.push(placeDefaults(f2, ["defaults", index], layer)));
   return { entries: entries2, defaults: defaults2 };
+}
+function placeDefaults(f2, path, layer) {
+  const placedLayer = { path, sections: /* @__PURE__ */ new Map() };
+  const select = readLabels(layer.select);
+  if (select) {
+    placedLayer.select = select;
+    placedLayer.selectPosition = keyPosition(f2, [...path, "select"]);
+  }
+  if (typeof layer.credentials_env === "string") placedLayer.credentialsEnv = placed(f2, [...path, "credentials_env"], layer.credentials_env);
+  for (const spec of RESOURCES) placeSection(f2, path, layer, spec, "account", placedLayer.sections);
+  return placedLayer;
 }
 function placeEntry(f2, scope, path, entry2, id) {
   const placedEntry = { scope, id, path, source: valuePosition(f2, path), sections: /* @__PURE__ */ new Map() };
   if (typeof entry2.description === "string") placedEntry.description = entry2.description;
+  const labels = readLabels(entry2.labels);
+  if (labels && Object.keys(labels).length > 0) placedEntry.labels = labels;
   if (typeof entry2.credentials_env === "string") placedEntry.credentialsEnv = placed(f2, [...path, "credentials_env"], entry2.credentials_env);
   for (const spec of RESOURCES) if (spec.scopes.includes(scope)) placeSection(f2, path, entry2, spec, scope, placedEntry.sections);
   return placedEntry;
@@ -34585,11 +34801,13 @@ function placeSection(f2, base, parent, spec, scope, into) {
 function mergeTargets(files) {
   const diagnostics = [];
   const defaults2 = collectDefaults(files, diagnostics);
+  const watch = { received: /* @__PURE__ */ new Set(), clashes: /* @__PURE__ */ new Map() };
   const targets = [];
+  const entries2 = [];
   const firstSeen = /* @__PURE__ */ new Map();
   for (const { scope } of SCOPE_LISTS) {
     for (const entry2 of files.flatMap((f2) => f2.entries.filter((e3) => e3.scope === scope))) {
-      const merged = mergeTarget(entry2, defaults2);
+      const merged = mergeTarget(entry2, defaults2, watch);
       const earlier = firstSeen.get(`${scope}:${entry2.id}`);
       if (earlier) {
         diagnostics.push({ ...entry2.source, message: `${scope} ${entry2.id} is defined twice: also at ${formatPosition(earlier)}`, path: describePath(entry2.path) });
@@ -34597,64 +34815,141 @@ function mergeTargets(files) {
         firstSeen.set(`${scope}:${entry2.id}`, entry2.source);
       }
       targets.push(merged);
+      entries2.push(entry2);
     }
   }
-  return { targets, diagnostics };
+  diagnostics.push(...watch.clashes.values());
+  return { targets, diagnostics, warnings: unreceivedDefaults(defaults2, entries2, watch.received) };
+}
+function emptyLayer(path) {
+  return { path, leaves: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
 }
 function collectDefaults(files, diagnostics) {
-  const defaults2 = { leaves: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
-  for (const { defaults: given } of files) {
-    if (given.credentialsEnv) {
-      if (defaults2.credentialsEnv) {
-        diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${formatPosition(defaults2.credentialsEnv.position)}`, path: "defaults.credentials_env" });
-      } else {
-        defaults2.credentialsEnv = given.credentialsEnv;
+  const unscoped = emptyLayer(["defaults"]);
+  const scoped = [];
+  for (const file of files) {
+    for (const given of file.defaults) {
+      if (given.select) {
+        const layer = { ...emptyLayer(given.path), select: given.select, selectPosition: given.selectPosition };
+        if (given.credentialsEnv) layer.credentialsEnv = given.credentialsEnv;
+        for (const [type, section] of given.sections) {
+          layer.sections.set(type, section.position);
+          layer.leaves.set(type, section.leaves);
+        }
+        scoped.push(layer);
+        continue;
       }
-    }
-    for (const [type, section] of given.sections) {
-      if (!defaults2.sections.has(type)) defaults2.sections.set(type, section.position);
-      const leaves = defaults2.leaves.get(type) ?? /* @__PURE__ */ new Map();
-      defaults2.leaves.set(type, leaves);
-      for (const [path, placedValue] of section.leaves) {
-        const earlier = leaves.get(path);
-        if (earlier) {
-          diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${formatPosition(earlier.position)}`, path: describePath(["defaults", type, ...path.split(".")]) });
+      if (given.credentialsEnv) {
+        if (unscoped.credentialsEnv) {
+          diagnostics.push({ ...given.credentialsEnv.position, message: `a default credentials_env is given twice: also at ${formatPosition(unscoped.credentialsEnv.position)}`, path: describePath([...given.path, "credentials_env"]) });
         } else {
-          leaves.set(path, placedValue);
+          unscoped.credentialsEnv = given.credentialsEnv;
+        }
+      }
+      for (const [type, section] of given.sections) {
+        if (!unscoped.sections.has(type)) unscoped.sections.set(type, section.position);
+        const leaves = unscoped.leaves.get(type) ?? /* @__PURE__ */ new Map();
+        unscoped.leaves.set(type, leaves);
+        for (const [path, placedValue] of section.leaves) {
+          const earlier = leaves.get(path);
+          if (earlier) {
+            diagnostics.push({ ...placedValue.position, message: `a default for ${type}.${path} is given twice: also at ${formatPosition(earlier.position)}`, path: describePath([...given.path, type, ...path.split(".")]) });
+          } else {
+            leaves.set(path, placedValue);
+          }
         }
       }
     }
   }
-  return defaults2;
+  return { unscoped, scoped };
 }
-function mergeTarget(entry2, defaults2) {
+function fromLayers(layers, unscoped, give, entry2, what, watch) {
+  let found;
+  for (const layer of layers) {
+    const placedValue2 = give(layer);
+    if (!placedValue2) continue;
+    if (!found) {
+      found = { placed: placedValue2, layer };
+      continue;
+    }
+    const key = `${formatPosition(found.placed.position)}|${formatPosition(placedValue2.position)}`;
+    if (!watch.clashes.has(key)) {
+      const message = `${what} is set by two scoped defaults for ${entry2.scope} ${entry2.id}: here (select ${describeSelector(layer.select)}) and at ${formatPosition(found.placed.position)} (select ${describeSelector(found.layer.select)}); set it in one of them, or on the ${entry2.scope}`;
+      watch.clashes.set(key, { ...placedValue2.position, message, path: describePath([...layer.path, ...what.split(".")]) });
+    }
+  }
+  if (found) return found;
+  const placedValue = give(unscoped);
+  return placedValue ? { placed: placedValue, layer: unscoped } : void 0;
+}
+function mergeTarget(entry2, defaults2, watch) {
   const { scope, id, path } = entry2;
   const target2 = { scope, id, source: entry2.source, resources: [] };
   if (entry2.description !== void 0) target2.description = entry2.description;
-  const credentials = entry2.credentialsEnv ?? defaults2.credentialsEnv;
-  if (credentials) target2.credentialsEnv = { name: credentials.value, position: credentials.position };
-  const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map() };
+  if (entry2.labels) target2.labels = entry2.labels;
+  const layers = defaults2.scoped.length === 0 ? [] : defaults2.scoped.filter((l2) => matchesSelector(entry2.labels, l2.select));
+  const credentials = entry2.credentialsEnv ?? fromLayers(layers, defaults2.unscoped, (l2) => l2.credentialsEnv, entry2, "credentials_env", watch)?.placed;
+  if (credentials) {
+    target2.credentialsEnv = { name: credentials.value, position: credentials.position };
+    watch.received.add(credentials);
+  }
+  const merged = { target: target2, path, own: /* @__PURE__ */ new Map(), sections: /* @__PURE__ */ new Map(), inherited: /* @__PURE__ */ new Map() };
   for (const spec of RESOURCES) {
     if (!spec.scopes.includes(scope)) continue;
     const section = entry2.sections.get(spec.type);
     const own = section?.leaves ?? /* @__PURE__ */ new Map();
     const takesDefaults = section !== void 0 || !spec.defaultsNeedOwnSection;
-    const inherited = takesDefaults && defaults2.leaves.get(spec.type) || /* @__PURE__ */ new Map();
     const resource = { type: spec.type, values: {}, positions: {}, via: {} };
+    const inherited = /* @__PURE__ */ new Map();
     for (const field of writableFields(spec, scope)) {
       const ownValue = own.get(field.path);
-      const placedValue = ownValue ?? inherited.get(field.path);
+      const fromDefaults = ownValue || !takesDefaults ? void 0 : fromLayers(layers, defaults2.unscoped, (l2) => l2.leaves.get(spec.type)?.get(field.path), entry2, `${spec.type}.${field.path}`, watch);
+      const placedValue = ownValue ?? fromDefaults?.placed;
       if (!placedValue) continue;
       resource.values[field.path] = sentValue(field, placedValue.value);
       resource.positions[field.path] = placedValue.position;
       resource.via[field.path] = ownValue ? scope : "defaults";
+      if (fromDefaults) {
+        watch.received.add(fromDefaults.placed);
+        inherited.set(field.path, fromDefaults.layer.path);
+      }
     }
     merged.own.set(spec.type, new Set(own.keys()));
+    if (inherited.size > 0) merged.inherited.set(spec.type, inherited);
+    const defaultsSection = takesDefaults ? (layers.find((l2) => l2.sections.has(spec.type)) ?? defaults2.unscoped).sections.get(spec.type) : void 0;
     if (section) merged.sections.set(spec.type, { position: section.position, fromDefaults: false });
-    else if (takesDefaults && defaults2.sections.has(spec.type)) merged.sections.set(spec.type, { position: defaults2.sections.get(spec.type), fromDefaults: true });
+    else if (defaultsSection) merged.sections.set(spec.type, { position: defaultsSection, fromDefaults: true });
     if (Object.keys(resource.values).length > 0) target2.resources.push(resource);
   }
   return merged;
+}
+function unreceivedDefaults(defaults2, entries2, received) {
+  const warnings = [];
+  for (const layer of [defaults2.unscoped, ...defaults2.scoped]) {
+    const reached = layer.select ? entries2.filter((e3) => matchesSelector(e3.labels, layer.select)) : entries2;
+    if (layer.select && reached.length === 0) {
+      const known = [...new Set(entries2.flatMap((e3) => Object.entries(e3.labels ?? {}).map(([k, v2]) => `${k}=${v2}`)))].sort();
+      const labels = known.length > 0 ? `the labels in the config are ${known.join(", ")}` : "no target has labels";
+      warnings.push({ ...layer.selectPosition, message: `these defaults reach no target: no account or zone matches select ${describeSelector(layer.select)} (${labels})`, path: describePath([...layer.path, "select"]), severity: "warning" });
+      continue;
+    }
+    const unused = (placedValue) => placedValue !== void 0 && !received.has(placedValue);
+    if (unused(layer.credentialsEnv)) {
+      warnings.push({ ...layer.credentialsEnv.position, message: "this default credentials_env reaches no target: every target it applies to names its own", path: describePath([...layer.path, "credentials_env"]), severity: "warning" });
+    }
+    for (const [type, leaves] of layer.leaves) {
+      const spec = resourceSpec(type);
+      for (const [fieldPath, placedValue] of leaves) {
+        const field = fieldByPath(spec, fieldPath);
+        if (!unused(placedValue) || field.perTarget) continue;
+        const accepting = reached.filter((e3) => spec.scopes.includes(e3.scope) && field.scopes.includes(e3.scope));
+        const withSection = spec.defaultsNeedOwnSection ? accepting.filter((e3) => e3.sections.has(type)) : accepting;
+        const why = accepting.length === 0 ? `no target it applies to takes ${type}.${fieldPath}` : withSection.length === 0 ? `no target it applies to has ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} section (defaults reach only targets that have the resource)` : `every target it reaches sets its own ${type}.${fieldPath}`;
+        warnings.push({ ...placedValue.position, message: `this default reaches no target: ${why}`, path: describePath([...layer.path, type, ...fieldPath.split(".")]), severity: "warning" });
+      }
+    }
+  }
+  return warnings;
 }
 
 // src/config/interpolate.ts
@@ -35159,7 +35454,8 @@ function adviceDiagnostics(targets) {
         const advice = formatAdvice(fieldByPath(spec, path), value) ?? oddSpaceAdvice(value);
         if (!advice) continue;
         const at = resource.positions[path];
-        const from = t2.own.get(resource.type)?.has(path) ? [...t2.path, resource.type, ...path.split(".")] : ["defaults", resource.type, ...path.split(".")];
+        const layer = t2.inherited.get(resource.type)?.get(path) ?? t2.path;
+        const from = [...layer, resource.type, ...path.split(".")];
         seen.set(formatPosition(at), { ...at, message: advice, path: describePath(from), severity: "warning" });
       }
     }
@@ -35205,7 +35501,7 @@ async function checkFiles(sources, found, env) {
   const targets = merged.targets.map((t2) => t2.target);
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, targets));
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics(adviceDiagnostics(merged.targets).filter((w2) => !refused.has(formatPosition(w2))));
+  const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings };
   return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow }, diagnostics: [], warnings };
 }
@@ -35251,6 +35547,8 @@ async function planPipeline(settings, sink) {
   if (!state || diagnostics.length > 0) return { kind: "invalid", diagnostics };
   const unmatched = unmatchedFilters(state.targets, settings.selection);
   if (unmatched.length > 0) return { kind: "unmatched", unmatched };
+  const only = settings.selection.only;
+  if (only && !state.targets.some((t2) => only.has(targetKey(t2)))) return { kind: "nothing-to-retry", listed: only.size };
   const clients = makeClients(settings.api, sink.env);
   if (targets.some((t2) => !t2.credentialsEnv)) clients.for(void 0);
   const coverage = coverageOf(settings, await configCommit(settings.paths));
@@ -35303,6 +35601,7 @@ function coverageOf({ selection }, { commit, dirty }) {
     shard: selection.shard ? `${selection.shard.index}/${selection.shard.count}` : null,
     accounts: lower3(selection.accounts),
     zones: lower3(selection.zones),
+    select: selection.select ? { ...selection.select } : null,
     only: selection.only ? [...selection.only].sort() : null,
     config_commit: commit,
     config_dirty: dirty
@@ -35431,17 +35730,26 @@ function reportRefusals(io, refusals, { plan, targets, stopped }) {
 }
 
 // src/commands/shared/plan-run.ts
-async function planFromConfig(settings, io) {
+async function planFromConfig(settings, io, record) {
   const outcome = await planPipeline(settings, commandSink(io, settings));
   switch (outcome.kind) {
-    case "invalid":
+    case "invalid": {
       reportInvalidConfig(io, outcome.diagnostics);
+      const n3 = outcome.diagnostics.length;
+      record?.stop("invalid", `the config is not valid (${n3} ${n3 === 1 ? "error" : "errors"}, said on stderr): nothing was read or changed`);
       return null;
+    }
     case "unmatched":
       throw unmatchedError(outcome.unmatched);
-    case "interrupted":
-      throw new Interrupted(`interrupted (${outcome.signal}) with live state read for ${outcome.plan.targets.length} of ${outcome.total} targets: nothing was changed`);
+    case "nothing-to-retry":
+      throw new UsageError(`--only-failed: none of the ${outcome.listed} ${outcome.listed === 1 ? "target" : "targets"} the results file lists to retry is in the config: nothing to retry`);
+    case "interrupted": {
+      const message = `interrupted (${outcome.signal}) with live state read for ${outcome.plan.targets.length} of ${outcome.total} targets: nothing was changed`;
+      record?.stop("interrupted", message, outcome.plan);
+      throw new Interrupted(message);
+    }
     case "refused":
+      record?.stop("refused", "the API refused the credentials (said on stderr): nothing was changed", outcome.plan);
       return null;
     case "planned":
       return { plan: outcome.plan, clients: outcome.clients, counts: countsOf(outcome.clients) };
@@ -35485,9 +35793,13 @@ function applyCommand(io, setExit) {
     "Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n\nA saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does not know, or when its changes are not what its desired values make against its recorded live state; the safety rules and the budget are judged again with the allowances of this run (config and flags, never the file), and credentials come from this run only. Given config paths too, the plan must be exactly what that config asks for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written)."
   ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for").option("--max-plan-age <duration>", `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
-    const loaded = options.plan ? await savedPlan(paths, options, io) : await freshPlan(paths, options, io);
-    if (!loaded) return setExit(EXIT.error);
-    setExit(await applyLoaded(loaded, loaded.settings, io));
+    setExit(
+      await recordingRun(options.results, "apply", async (record) => {
+        const loaded = options.plan ? await savedPlan(paths, options, io, record) : await freshPlan(paths, options, io, record);
+        if (!loaded) return EXIT.error;
+        return applyLoaded(loaded, loaded.settings, io, record);
+      })
+    );
   });
 }
 function applySettings(flags, concurrency) {
@@ -35498,13 +35810,13 @@ function applySettings(flags, concurrency) {
     ...concurrency === void 0 ? {} : { concurrency }
   };
 }
-async function freshPlan(paths, options, io) {
+async function freshPlan(paths, options, io, record) {
   if (paths.length === 0) throw new UsageError("apply needs config paths, or --plan FILE to apply a saved plan");
   const settings = await reconcileSettings(paths, options, io, { readOnly: false });
-  const planned = await planFromConfig(settings, io);
+  const planned = await planFromConfig(settings, io, record);
   return planned && { ...planned, settings: applySettings(options, settings.api.concurrency) };
 }
-async function savedPlan(paths, options, io) {
+async function savedPlan(paths, options, io, record) {
   const file = options.plan;
   if (selectsTargets(options)) {
     throw new UsageError("--account, --zone, --shard and --only-failed pick targets when planning; a saved plan is applied whole (with config paths, the targets its coverage records)");
@@ -35515,6 +35827,7 @@ async function savedPlan(paths, options, io) {
   const refuse = (why) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed
 `);
+    record?.stop("invalid", "the saved plan was refused (said on stderr): nothing was changed");
     return null;
   };
   let plan;
@@ -35532,6 +35845,7 @@ async function savedPlan(paths, options, io) {
     if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(selectTargets(state.targets, selectionOf(plan.coverage)), io.env)));
     if (!state || diagnostics.length > 0) {
       reportInvalidConfig(io, diagnostics);
+      record?.stop("invalid", `the config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"}, said on stderr): nothing was read or changed`);
       return null;
     }
     config = { targets: state.targets, commit: (await configCommit(paths)).commit };
@@ -35550,7 +35864,7 @@ function parseMaxPlanAge(text) {
   if (nanos === void 0 || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text}"`);
   return Number(nanos / 1000000n);
 }
-async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io) {
+async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io, record) {
   const color = useColor(io);
   const c4 = import_picocolors2.default.createColors(color);
   const github = githubActions(io);
@@ -35558,20 +35872,23 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io
   io.stdout.write(github.guard(renderText(plan, { color })));
   if (plan.blocked.length > 0) {
     io.stderr.write("Nothing was applied: the plan is blocked (see above).\n");
+    record?.stop("blocked", `the plan is blocked (${plan.blocked.map((b2) => b2.rule).join(", ")}): nothing was applied`, plan);
     await github.appendStepSummary(plan, "### ztsync apply\n\nNothing was applied: the plan is blocked.");
     return EXIT.blocked;
   }
-  const results = options.results ? new ResultsWriter(
-    options.results,
-    "apply",
+  const results = record?.writer(
     plan.targets.map((t2) => t2.error ? planEntry(t2) : { scope: t2.scope, id: t2.id, outcome: planEntry(t2).outcome === "changes" ? "pending" : "unchanged" })
-  ) : void 0;
+  );
   if (!hasChanges(plan)) {
     await results?.finish();
+    record?.done();
     await github.appendStepSummary(plan, "### ztsync apply\n\nNothing to apply.");
     return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
   }
-  if (!await approved(io, options, plan)) return EXIT.error;
+  if (!await approved(io, options, plan)) {
+    record?.stop("cancelled", "the changes were not confirmed: nothing was applied", plan);
+    return EXIT.error;
+  }
   await results?.write(false);
   io.stdout.write("\n");
   const refusedWhilePlanning = new Set(clients.refusals().map((r2) => r2.error));
@@ -35610,6 +35927,7 @@ ztsync apply: ${signal}: starting no new target and no new retry; finishing the 
     stop.end();
     progress.stop();
     await results?.finish();
+    record?.done();
   }
   const { applied, unconfirmed, unchanged, failed, skipped: skipped2 } = result.summary;
   const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : "", skipped2 ? `${skipped2} not started` : ""].filter(Boolean);
@@ -35781,7 +36099,7 @@ function rateLimitedAnswer(retryAfterSeconds) {
 var PUT_SEMANTICS = ["replace", "merge"];
 var ANSWER_STYLES = ["sparse", "explicit"];
 var AUDIT_CURSOR_STYLES = ["cursors", "cursor"];
-var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], auditCursorStyle: "cursors" };
+var DEFAULT_CONFIG = { latencyMs: 0, faultRate: 0, faultKinds: [...FAULT_KINDS], putSemantics: "replace", answerStyle: "sparse", newerApi: false, forbidden: [], auditCursorStyle: "cursors", strict: false };
 var CHECKS = {
   latencyMs: (v2) => typeof v2 === "number" && Number.isFinite(v2) && v2 >= 0 && v2 <= 6e5 ? void 0 : "must be a number of milliseconds from 0 to 600000",
   faultRate: (v2) => typeof v2 === "number" && v2 >= 0 && v2 <= 1 ? void 0 : "must be a number from 0 to 1",
@@ -35791,6 +36109,7 @@ var CHECKS = {
   newerApi: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
   forbidden: (v2) => Array.isArray(v2) && v2.length <= 1e5 && v2.every((id) => typeof id === "string" && /^[0-9a-zA-Z]{1,64}$/.test(id)) ? void 0 : "must be a list of account or zone ids",
   auditCursorStyle: (v2) => AUDIT_CURSOR_STYLES.includes(v2) ? void 0 : `must be one of ${AUDIT_CURSOR_STYLES.join(", ")}`,
+  strict: (v2) => typeof v2 === "boolean" ? void 0 : "must be true or false",
   answerStyle: (v2) => ANSWER_STYLES.includes(v2) ? void 0 : `must be one of ${ANSWER_STYLES.join(", ")}`
 };
 var ConfigError = class extends Error {
@@ -36141,10 +36460,10 @@ function nodeOffset(doc, path) {
   }
   return 0;
 }
-function generateAccounts(count4) {
+function generateAccounts(count5) {
   const stamp = "2024-01-01T00:00:00.000Z";
   const accounts = [];
-  for (let i3 = 0; i3 < count4; i3++) {
+  for (let i3 = 0; i3 < count5; i3++) {
     const id = hex(`account-${i3}`);
     const tokenHex = hex(`service-token-${i3}`);
     const token = {
@@ -36329,9 +36648,9 @@ function getDoh(ctx) {
 }
 function updateDoh(ctx) {
   const account = requireOwner(ctx);
-  const { assignments, issues } = readFields(doh, ctx.body, "account", "update");
+  const { assignments, issues } = readFields(doh, ctx.body, "account", "update", { strict: ctx.strict });
   throwIssues(issues);
-  const given = Object.fromEntries(assignments.map((a3) => [a3.field.path, a3.value]));
+  const given = Object.fromEntries(assignments.map((a3) => [a3.path, a3.value]));
   const kept = ctx.putSemantics === "merge" ? account.doh ?? {} : {};
   const serviceTokenId = given.service_token_id ?? kept.service_token_id;
   if (serviceTokenId === void 0) throwIssues([{ path: "service_token_id", detail: "is required" }]);
@@ -36355,7 +36674,7 @@ function dohAnswer(token, setting) {
 }
 
 // src/emulator/organization.ts
-var TIMESTAMPS = ["created_at", "updated_at"];
+var READ_ONLY = organization.fields.filter((f2) => f2.readOnly).map((f2) => f2.path);
 var LEFT_OUT_WHEN_EMPTY = ["login_design", "custom_pages"];
 var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean").map((f2) => f2.path);
 var ALWAYS_SET = organization.fields.filter((f2) => f2.requiredOnCreate).map((f2) => f2.path);
@@ -36367,7 +36686,7 @@ function createOrganization(ctx) {
   if (owner.organization) {
     throw new ApiError(400, [{ code: CODES.organizationExists, message: "access.api.error.conflict: a Zero Trust organization already exists for this " + ctx.scope }]);
   }
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create");
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create", { strict: ctx.strict });
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
   checkWholeOrganization(ctx, owner, created);
@@ -36378,13 +36697,13 @@ function createOrganization(ctx) {
 function updateOrganization(ctx) {
   const owner = requireOwner(ctx);
   const current = requireOrganization(owner);
-  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "update");
+  const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "update", { strict: ctx.strict, held: current });
   throwIssues(issues);
-  const base = ctx.putSemantics === "merge" ? withoutTimestamps(current) : pick(current, ALWAYS_SET);
+  const base = ctx.putSemantics === "merge" ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
   const next = applyAssignments(base, assignments);
   checkWholeOrganization(ctx, owner, next);
-  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutTimestamps(current)));
-  owner.organization = { ...next, created_at: current.created_at, updated_at: changed ? ctx.now().toISOString() : current.updated_at };
+  const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
+  owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
   return { status: 200, result: render(owner.organization, ctx) };
 }
 function requireOrganization(owner) {
@@ -36432,9 +36751,9 @@ function emptyValue(field) {
   if (field.type.kind === "string" && !field.type.format && !field.path.includes(".") && !field.requiredOnCreate) return "";
   return void 0;
 }
-function withoutTimestamps(organization2) {
+function withoutReadOnly(organization2) {
   const copy = structuredClone(organization2);
-  for (const key of TIMESTAMPS) delete copy[key];
+  for (const key of READ_ONLY) delete copy[key];
   return copy;
 }
 function pick(organization2, keys) {
@@ -36483,6 +36802,7 @@ function dashboardEdit(ctx, method, path, body) {
     putSemantics: "merge",
     answerStyle: ctx.config.answerStyle,
     newerApi: ctx.config.newerApi,
+    strict: ctx.config.strict,
     now: ctx.now
   };
   const owner = requireOwner(request);
@@ -36721,6 +37041,7 @@ async function handle(ctx, req, res, ray) {
       putSemantics: ctx.config.putSemantics,
       answerStyle: ctx.config.answerStyle,
       newerApi: ctx.config.newerApi,
+      strict: ctx.config.strict,
       now: ctx.now,
       identity,
       auditCursorStyle: ctx.config.auditCursorStyle
@@ -37089,7 +37410,7 @@ async function startEmulator(options = {}) {
   };
 }
 function runtimeOptions(options) {
-  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle };
+  const picked = { latencyMs: options.latencyMs, faultRate: options.faultRate, faultKinds: options.faultKinds, rateLimit: options.rateLimit, putSemantics: options.putSemantics, answerStyle: options.answerStyle, newerApi: options.newerApi, forbidden: options.forbidden, auditCursorStyle: options.auditCursorStyle, strict: options.strict };
   return Object.fromEntries(Object.entries(picked).filter(([, v2]) => v2 !== void 0));
 }
 async function initialSeed(options, now) {
@@ -37135,7 +37456,7 @@ Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; wit
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
   GET  /__emulator/config   the running settings (no rateLimit key when there is no limit)
   POST /__emulator/config   change settings while running, e.g. {"latencyMs":50,"faultRate":0.1,"rateLimit":{"requests":1200,"windowSeconds":300}}
-                            (also faultKinds, putSemantics, answerStyle, newerApi; "rateLimit": null turns the limit off)
+                            (also faultKinds, putSemantics, answerStyle, newerApi, strict; "rateLimit": null turns the limit off)
 
 Dashboard edits (a change made in the Cloudflare dashboard, by the person named; checked like an API write,
 merged into what is there, and recorded in the audit log):
@@ -37159,7 +37480,7 @@ In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"loc
 function emulatorCommand(io, setExit) {
   return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
     new Option("--answer-style <style>", 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""').choices([...ANSWER_STYLES]).default("sparse")
-  ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").addHelpText("after", HELP_AFTER).action(async (opts) => {
+  ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").option("--strict", "refuse (400) a write that carries a read-only field (trusted_accounts, created_at, …) instead of ignoring it").addHelpText("after", HELP_AFTER).action(async (opts) => {
     let options;
     let emulator;
     try {
@@ -37190,6 +37511,7 @@ async function toEmulatorOptions(opts, env) {
     putSemantics: opts.putSemantics,
     answerStyle: opts.answerStyle,
     newerApi: Boolean(opts.newerApi),
+    strict: Boolean(opts.strict),
     statePath: opts.state,
     token: opts.token ?? (env[TOKEN_ENV] || void 0)
   };
@@ -37233,9 +37555,9 @@ function describeStartError(err) {
 }
 
 // src/commands/import.ts
+import { existsSync as existsSync2 } from "node:fs";
 import { readFile as readFile4 } from "node:fs/promises";
 import { dirname as dirname4, extname as extname2, join as join3, relative as relative3, resolve as resolve6, sep as sep3 } from "node:path";
-import { fileURLToPath } from "node:url";
 
 // src/import/description.ts
 var DESCRIPTION_MAX_LENGTH = 200;
@@ -37382,6 +37704,11 @@ async function readTargets(client, targets, concurrency) {
 init_browser();
 import { posix } from "node:path";
 var HEADER = "Written by `ztsync import` from the live state. Only the fields written here are managed.";
+var NAMED_SCHEMA = `Config schema ${SCHEMA_ID} (\`ztsync schema\` prints it; \`ztsync import --schema FILE\` writes an editor modeline).`;
+function head(schemaRef, path) {
+  const ref = schemaRef(path);
+  return ref === null ? [NAMED_SCHEMA] : [modeline(ref)];
+}
 function singleFile(model, path, schemaRef) {
   const data = {};
   if (model.defaults.length > 0) data.defaults = sections(model.defaults);
@@ -37390,23 +37717,23 @@ function singleFile(model, path, schemaRef) {
   if (accounts.length > 0) data.accounts = accounts.map(entry);
   if (zones.length > 0) data.zones = zones.map(entry);
   const trailer = model.skipped.length > 0 ? skippedComment(model.skipped) : [];
-  return { path, text: yamlText(data, [modeline(schemaRef(path)), HEADER], trailer, model.targets) };
+  return { path, text: yamlText(data, [...head(schemaRef, path), HEADER], trailer, model.targets) };
 }
 function filePerTarget(model, dir, schemaRef) {
   const files = [];
   const join4 = (...parts) => posix.join(dir.split("\\").join("/"), ...parts);
   if (model.defaults.length > 0) {
     const path = join4("defaults.yaml");
-    const text = yamlText({ defaults: sections(model.defaults) }, [modeline(schemaRef(path)), HEADER, "Laid under every target: values all the imported targets share."], [], []);
+    const text = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, "Laid under every target: the value most imported targets share; the others override it."], [], []);
     files.push({ path, text });
   }
   for (const target2 of model.targets) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [modeline(schemaRef(path)), HEADER], [], [target2]) });
+    files.push({ path, text: yamlText({ [`${target2.scope}s`]: [entry(target2)] }, [...head(schemaRef, path), HEADER], [], [target2]) });
   }
   for (const target2 of model.skipped) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
-    files.push({ path, text: commentLines([modeline(schemaRef(path)), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
+    files.push({ path, text: commentLines([...head(schemaRef, path), `${target2.scope} ${target2.id} has nothing set yet (${nothingSet(target2)}): nothing to import.`]) });
   }
   return files;
 }
@@ -37523,7 +37850,6 @@ async function roundTripProblems(state, client, concurrency) {
 }
 
 // src/commands/import.ts
-var BUNDLED_SCHEMA = fileURLToPath(new URL("../../schema/ztsync.schema.json", import.meta.url));
 var HELP = `
 Reads the live organization (and, for accounts, the DoH settings) of each target and writes config that
 plans with no changes: writable fields only, in the order of the schema; values the API reports as its
@@ -37543,7 +37869,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "what the yaml-language-server modeline points at (default: the schema of this ztsync)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -37557,6 +37883,9 @@ async function runImport(options, io) {
   const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
+  }
+  if (options.schema !== void 0 && !isUrl(options.schema) && !existsSync2(options.schema)) {
+    throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
   if (!options.force) {
@@ -37631,13 +37960,17 @@ function plannedPaths(targets, options) {
   return options.defaults ? [...files, join3(options.outDir, "defaults.yaml")] : files;
 }
 function schemaReference(given) {
-  if (given !== void 0 && /^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return () => given;
-  const schema4 = resolve6(given ?? BUNDLED_SCHEMA);
+  if (given === void 0) return () => null;
+  if (isUrl(given)) return () => given;
+  const schema4 = resolve6(given);
   return (path) => {
     const from = path === null ? process.cwd() : dirname4(resolve6(path));
     const ref = relative3(from, schema4).split(sep3).join("/");
     return ref.startsWith(".") ? ref : `./${ref}`;
   };
+}
+function isUrl(text) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
 }
 function count(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
@@ -37765,36 +38098,125 @@ function planCommand(io, setExit) {
     "Validate the config, read live state, and show the field-level changes apply would make.\nOnly fields present in the config are compared. Plan never writes to the API.\n\nExit codes: 0 success; 1 error (invalid config, API failure for any target); 3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode); with --detailed-exitcode, 2 when there are changes and no errors."
   ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read");
   return addReconcileOptions(command).action(async (paths, options) => {
-    const out = options.out === "-" ? void 0 : options.out;
-    if (out !== void 0) checkWritable(out);
-    if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file; for the markdown plan on stdout use --format markdown");
-    if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
-    const settings = await reconcileSettings(paths, options, io, { readOnly: true });
-    const planned = await planFromConfig(settings, io);
-    if (!planned) return setExit(EXIT.error);
-    const { plan } = planned;
-    if (settings.results) await new ResultsWriter(settings.results, "plan", plan.targets.map(planEntry)).finish();
-    const github = githubActions(io);
-    github.annotatePlan(plan);
-    const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
-    if (out !== void 0) {
-      writeOutputFile(io, out, rendered);
-      io.stdout.write(`${summaryLine(plan)}
+    setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record)));
+  });
+}
+async function runPlan(paths, options, io, record) {
+  const out = options.out === "-" ? void 0 : options.out;
+  if (out !== void 0) checkWritable(out);
+  if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file; for the markdown plan on stdout use --format markdown");
+  if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
+  const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+  const planned = await planFromConfig(settings, io, record);
+  if (!planned) return EXIT.error;
+  const { plan } = planned;
+  if (record) {
+    await record.writer(plan.targets.map(planEntry)).finish();
+    record.done();
+  }
+  const github = githubActions(io);
+  github.annotatePlan(plan);
+  const rendered = renderPlan(plan, options.format, { color: !out && useColor(io), markdown: { fullPlanUrl: github.runUrl } });
+  if (out !== void 0) {
+    writeOutputFile(io, out, rendered);
+    io.stdout.write(`${summaryLine(plan)}
 Wrote the ${options.format} plan to ${github.guard(visible(out))}
 `);
-    } else {
-      io.stdout.write(options.format === "text" ? github.guard(rendered) : rendered);
-    }
-    if (options.markdownOut !== void 0) {
-      writeOutputFile(io, options.markdownOut, renderPlan(plan, "markdown", { color: false, markdown: { fullPlanUrl: github.runUrl } }));
-      io.stdout.write(`Wrote the markdown plan to ${github.guard(visible(options.markdownOut))}
+  } else {
+    io.stdout.write(options.format === "text" ? github.guard(rendered) : rendered);
+  }
+  if (options.markdownOut !== void 0) {
+    writeOutputFile(io, options.markdownOut, renderPlan(plan, "markdown", { color: false, markdown: { fullPlanUrl: github.runUrl } }));
+    io.stdout.write(`Wrote the markdown plan to ${github.guard(visible(options.markdownOut))}
 `);
+  }
+  await github.appendStepSummary(plan);
+  if (plan.summary.error > 0) return EXIT.error;
+  if (plan.blocked.length > 0) return EXIT.blocked;
+  return options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
+}
+
+// src/plan/fleet.ts
+function checkFleet(inputs) {
+  const failures = [];
+  const read = [];
+  for (const input of inputs) {
+    if ("problem" in input) failures.push({ file: input.file, shard: null, target: null, message: input.problem });
+    else read.push(input);
+  }
+  const gaps = shardGaps(read);
+  if (gaps.length > failures.length || gaps.some((g2) => g2.file !== null || g2.shard === null)) failures.push(...gaps);
+  const seen = /* @__PURE__ */ new Set();
+  const targets = [];
+  for (const { file, plan: plan2 } of read) {
+    for (const target2 of plan2.targets) {
+      const key = `${target2.scope}:${target2.id}`;
+      if (seen.has(key)) {
+        failures.push({ file, shard: plan2.coverage?.shard ?? null, target: target2, message: "is in an earlier plan too: the plans overlap (were they made with the same --shard count?)" });
+        continue;
+      }
+      seen.add(key);
+      targets.push(target2);
+      if (target2.error) failures.push({ file, shard: plan2.coverage?.shard ?? null, target: target2, message: `could not be read: ${target2.error.message}` });
     }
-    await github.appendStepSummary(plan);
-    if (plan.summary.error > 0) return setExit(EXIT.error);
-    if (plan.blocked.length > 0) return setExit(EXIT.blocked);
-    setExit(options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok);
-  });
+  }
+  const plan = mergePlans(read.map((r2) => r2.plan), targets);
+  const changed = hasChanges(plan) || plan.blocked.some((b2) => b2.scope !== null);
+  const verdict = failures.length > 0 || read.length === 0 ? "failed" : changed ? "drift" : "none";
+  if (read.length === 0 && failures.length === 0) failures.push({ file: null, shard: null, target: null, message: "no plan was given" });
+  return {
+    plan,
+    plans: read.map(({ file, plan: p2 }) => ({ file, shard: p2.coverage?.shard ?? null, targets: p2.targets.length, created_at: p2.created_at })),
+    failures,
+    verdict,
+    counts: {
+      drifted: driftedTargets(plan).length,
+      create: plan.targets.filter((t2) => t2.resources.some((r2) => r2.action === "create")).length,
+      weakens: securityDrift(plan).length,
+      blocked: new Set(plan.blocked.filter((b2) => b2.scope !== null).map((b2) => `${b2.scope}:${b2.id}`)).size,
+      targets: plan.targets.length
+    }
+  };
+}
+function shardGaps(read) {
+  const sharded = read.map((r2) => ({ file: r2.file, shard: parseShard2(r2.plan.coverage?.shard) })).filter((r2) => r2.shard !== null);
+  if (sharded.length === 0) return [];
+  const counts = new Set(sharded.map((s2) => s2.shard.count));
+  if (counts.size > 1) return [{ file: null, shard: null, target: null, message: `the plans were made with different shard counts (${[...counts].sort((a3, b2) => a3 - b2).join(", ")}): they do not add up to the fleet` }];
+  const count5 = sharded[0].shard.count;
+  const out = [];
+  for (let index = 1; index <= count5; index++) {
+    const files = sharded.filter((s2) => s2.shard.index === index).map((s2) => s2.file);
+    if (files.length === 0) out.push({ file: null, shard: `${index}/${count5}`, target: null, message: "has no plan: the shard did not finish planning (see its job log)" });
+    if (files.length > 1) out.push({ file: files[1], shard: `${index}/${count5}`, target: null, message: `is planned twice (${files.join(", ")})` });
+  }
+  return out;
+}
+function parseShard2(text) {
+  const m2 = typeof text === "string" ? /^(\d+)\/(\d+)$/.exec(text) : null;
+  return m2 ? { index: Number(m2[1]), count: Number(m2[2]) } : null;
+}
+function mergePlans(plans, targets) {
+  const first = plans[0];
+  const apis = [...new Set(plans.map((p2) => p2.api_base))];
+  const created = plans.map((p2) => p2.created_at).sort();
+  return {
+    format_version: first?.format_version ?? "1",
+    ztsync_version: [...new Set(plans.map((p2) => p2.ztsync_version))].join(", "),
+    api_base: apis.join(", "),
+    created_at: created[0] ?? (/* @__PURE__ */ new Date(0)).toISOString(),
+    targets,
+    blocked: plans.flatMap((p2) => p2.blocked),
+    allowed: plans.flatMap((p2) => p2.allowed),
+    change_budget: plans.length === 1 ? first.change_budget ?? null : null,
+    coverage: plans.length === 1 ? first.coverage : { ...WHOLE_CONFIG, config_commit: commonCommit(plans), config_dirty: plans.some((p2) => p2.coverage?.config_dirty) },
+    ...plans.length === 1 && first.baseline ? { baseline: first.baseline } : {},
+    summary: summarize(targets)
+  };
+}
+function commonCommit(plans) {
+  const commits = new Set(plans.map((p2) => p2.coverage?.config_commit ?? null));
+  return commits.size === 1 ? [...commits][0] : null;
 }
 
 // src/plan/report-assets.ts
@@ -38013,6 +38435,7 @@ function renderHtml(plan, options) {
     "</head>",
     "<body>",
     header(plan, options, rows, base),
+    options.fleet ? fleetSection(options.fleet) : "",
     securityDriftSection(plan),
     blockedSection(plan),
     '<section aria-labelledby="matrix-title">',
@@ -38078,6 +38501,25 @@ function header(plan, options, rows, base) {
     ...counts.map(([k, n3, what]) => `<li data-count="${k}"><b>${n3}</b>${escapeHtml(what)}</li>`),
     "</ul>",
     "</header>"
+  ].join("\n");
+}
+function fleetSection(fleet) {
+  const failed = fleet.verdict === "failed";
+  const plans = fleet.plans.map((p2) => `<li><code>${escapeHtml(p2.file)}</code>${p2.shard ? ` — shard ${escapeHtml(p2.shard)}` : ""}, ${count2(p2.targets, "target")}</li>`);
+  const failures = fleet.failures.map((f2) => {
+    const name = f2.target ? targetName(f2.target) : null;
+    const subject = f2.target ? `${escapeHtml(`${f2.target.scope} ${f2.target.id}`)}${name ? ` (${escapeHtml(shortName(name))})` : ""}` : f2.shard ? `shard ${escapeHtml(f2.shard)}${f2.file ? ` <code>${escapeHtml(f2.file)}</code>` : ""}` : f2.file ? `<code>${escapeHtml(f2.file)}</code>` : "the check";
+    return `<li>${subject}: ${escapeHtml(f2.message)}</li>`;
+  });
+  return [
+    `<section class="${failed ? "problem" : "fleet"}" aria-labelledby="check-title" data-verdict="${fleet.verdict}">`,
+    `<h2 id="check-title">${escapeHtml(fleet.verdictLine)}</h2>`,
+    ...failures.length > 0 ? ["<p><b>Not checked:</b></p>", '<ul class="failures">', ...failures, "</ul>"] : [],
+    `<p class="muted">Plans (${fleet.plans.length}):</p>`,
+    '<ul class="plans">',
+    ...plans,
+    "</ul>",
+    "</section>"
   ].join("\n");
 }
 function securityDriftSection(plan) {
@@ -38193,14 +38635,14 @@ function changesTable(plan, target2, base) {
     const changed = new Set(resource.changes.map((c4) => c4.path));
     const inSync = resource.managed.filter((p2) => !changed.has(p2));
     const syncLabel = resource.action === "create" ? "also managed (already the API’s default)" : "in sync";
-    const head = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
+    const head2 = resource.action === "noop" ? `${escapeHtml(resource.type)} — in sync: ${escapeHtml(inSync.join(", "))}` : `${escapeHtml(resource.type)} — ${escapeHtml(actionText(resource))}${inSync.length ? `<span class="muted"> · ${syncLabel}: ${escapeHtml(inSync.join(", "))}</span>` : ""}`;
     const rows = resource.changes.map((c4) => {
       const state = cellState(plan, target2, { type: resource.type, path: c4.path });
       const before = resource.action === "create" ? '<td class="muted">(does not exist)</td>' : `<td class="v">${escapeHtml(show(c4.before))}</td>`;
       const from = c4.source ? `<td class="src">${escapeHtml(position(c4.source, base))} (${escapeHtml(c4.source.via)})</td>` : '<td class="muted">—</td>';
       return `<tr><th scope="row" class="p">${escapeHtml(c4.path)}</th><td class="st s-${state}">${CELL_STATES[state].symbol} ${CELL_STATES[state].label}</td>${before}<td class="v">${escapeHtml(show(c4.after))}</td>${from}${withOrigin2 ? `<td>${escapeHtml(c4.origin ?? "—")}</td>` : ""}</tr>`;
     });
-    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head}</th></tr>${rows.join("")}</tbody>`;
+    return `<tbody><tr class="r"><th scope="rowgroup" colspan="${columns.length}">${head2}</th></tr>${rows.join("")}</tbody>`;
   });
   return `<table class="changes"><thead><tr>${columns.map((c4) => `<th scope="col">${c4}</th>`).join("")}</tr></thead>${groups.join("")}</table>`;
 }
@@ -38268,16 +38710,94 @@ function escapeHtml(text) {
   return visible(text).replace(/[&<>"']/g, (c4) => `&#${c4.charCodeAt(0)};`);
 }
 
+// src/plan/render-issue.ts
+var DRIFT_ISSUE_MARKER = "<!-- ztsync-drift -->";
+function verdictMarker(verdict) {
+  return `<!-- ztsync-drift-verdict: ${verdict} -->`;
+}
+var FAILURES_LISTED = 30;
+function renderDriftIssue(check, options = {}) {
+  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
+  const run = options.runUrl ? ` ([this run](${escapeLinkDestination(options.runUrl)}))` : "";
+  const preface = [verdictParagraph(check, run), ...check.failures.length > 0 ? ["", ...failureLines(check.failures)] : []].join("\n");
+  return renderMarkdown(check.plan, {
+    maxLength,
+    ...options.runUrl ? { fullPlanUrl: options.runUrl } : {},
+    marker: `${DRIFT_ISSUE_MARKER}
+${verdictMarker(check.verdict)}`,
+    title: `### ztsync drift check: ${TITLE[check.verdict]}`,
+    preface
+  });
+}
+var TITLE = { failed: "FAILED", drift: "drift found", none: "no drift" };
+function verdictParagraph(check, run) {
+  const { counts } = check;
+  const plans = `${count3(check.plans.length, "plan")}${shards(check)}`;
+  switch (check.verdict) {
+    case "failed":
+      return [
+        "> [!CAUTION]",
+        `> **The drift check FAILED**${run}: ${count3(check.failures.length, "part")} of the fleet could not be checked, so this run cannot say whether the live settings match the config. This issue stays open until a run checks every target.` + (counts.drifted + counts.create > 0 ? ` In what was checked: ${driftCounts(check)}.` : "")
+      ].join("\n");
+    case "drift":
+      return `**Drift found**${run}: ${driftCounts(check)}, among ${count3(counts.targets, "target")} in ${plans}. The HTML report and the JSON plans are the run's artifacts.`;
+    case "none":
+      return `**No drift**${run}: all ${count3(counts.targets, "target")} in ${plans} match the config.`;
+  }
+}
+function driftCounts({ counts }) {
+  const parts = [`${count3(counts.drifted, "target")} drifted`];
+  if (counts.weakens > 0) parts.push(`**${counts.weakens} ${counts.weakens === 1 ? "change weakens" : "changes weaken"} security**`);
+  if (counts.blocked > 0) parts.push(`${count3(counts.blocked, "target")} with drift a safety rule blocks`);
+  if (counts.create > 0) parts.push(`${count3(counts.create, "target")} with a setting to create`);
+  return parts.join(", ");
+}
+function shards(check) {
+  const known = check.plans.map((p2) => p2.shard).filter((s2) => s2 !== null);
+  return known.length > 0 ? ` (${known.length === 1 ? "shard" : "shards"} ${known.join(", ")})` : "";
+}
+function failureLines(failures) {
+  const lines = failures.slice(0, FAILURES_LISTED).map((f2) => `- ${failureSubject(f2)} ${escapeText(f2.message)}`);
+  if (failures.length > FAILURES_LISTED) lines.push(`- …and ${failures.length - FAILURES_LISTED} more: see the run's logs.`);
+  return lines;
+}
+function failureSubject(f2) {
+  if (f2.target) {
+    const name = targetName(f2.target);
+    return `${f2.target.scope} ${code(f2.target.id)}${name ? ` (${escapeText(shortName(name))})` : ""}${f2.shard ? ` in shard ${f2.shard}` : ""}`;
+  }
+  if (f2.shard) return `shard ${f2.shard}${f2.file ? ` (${code(f2.file)})` : ""}`;
+  if (f2.file) return code(f2.file);
+  return "the check:";
+}
+function verdictLine(check) {
+  switch (check.verdict) {
+    case "failed":
+      return `Drift check FAILED: ${count3(check.failures.length, "part")} of the fleet could not be checked; this is not a "no drift".`;
+    case "drift":
+      return `Drift check: drift found — ${driftCounts(check).replace(/\*\*/g, "")}, among ${count3(check.counts.targets, "target")} in ${count3(check.plans.length, "plan")}.`;
+    case "none":
+      return `Drift check: no drift — all ${count3(check.counts.targets, "target")} in ${count3(check.plans.length, "plan")} match the config.`;
+  }
+}
+function count3(n3, noun) {
+  return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
+}
+
 // src/commands/report.ts
+var DRIFT_EXIT = { none: EXIT.ok, drift: EXIT.changes, failed: EXIT.error };
 function reportCommand(io, setExit) {
   const command = new Command("report").summary("Write the plan as one self-contained HTML page: a fleet matrix of drift (never writes to the API).").description(
     [
       "Plan like `plan` (or read a saved JSON plan with --plan) and write one HTML file with everything inline: a matrix of every target against every setting that differs, filterable and sortable, and each target’s changes. It opens offline, from a CI artifact, under a strict Content-Security-Policy.",
-      "Exit codes: 0 report written; 1 error (invalid config or plan file, a target that could not be read — the report is still written then and shows it — or the file could not be written); 3 when planning and a safety rule blocks the plan (written all the same, showing what is blocked)."
+      `Several saved plans (--plan a.json --plan b.json …, e.g. the shards of a drift check) make one fleet page. --issue-out FILE also writes the drift issue's body (markdown, starting with <!-- ztsync-drift -->) and makes the exit code the drift check's verdict: 0 no drift, 2 drift found, 1 the drift check FAILED (a --plan file missing or unreadable, a shard missing from the set, a target that could not be read). It never says "no drift" when any of these happened.`,
+      "Exit codes: 0 report written; 1 error (invalid config or plan file, a target that could not be read — the report is still written then and shows it — or the file could not be written); 3 when planning and a safety rule blocks the plan (written all the same, showing what is blocked). With --issue-out: 0 no drift, 2 drift found, 1 failed."
     ].join("\n\n")
-  ).option("--out <file>", "the HTML file to write, atomically (required; - for stdout)").option("--plan <file>", "render this saved plan (from `plan --format json --out FILE`) instead of planning").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift");
+  ).option("--out <file>", "the HTML file to write, atomically (- for stdout); required unless --issue-out is given").option("--plan <file>", "render this saved plan (from `plan --format json --out FILE`) instead of planning; repeat for several (the shards of a fleet)", (file, files = []) => [...files, file]).option("--issue-out <file>", "with --plan: also write the drift issue body (markdown) to this file, and exit 0 no drift, 2 drift, 1 the check failed").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift");
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
+    if (options.issueOut !== void 0) return setExit(await driftCheck(io, options));
     if (!options.out) throw new UsageError("report needs --out FILE: the HTML page to write (--out - for stdout)");
+    if (options.plan && options.plan.length > 1) return setExit(await driftCheck(io, options));
     if (options.plan && paths.length > 0) throw new UsageError("give config paths to plan, or --plan FILE to render a saved plan, not both");
     if (options.plan && (options.account || options.zone || options.baseline)) {
       throw new UsageError("--account, --zone and --baseline shape a new plan; a saved plan (--plan) is rendered as it was made");
@@ -38287,7 +38807,7 @@ function reportCommand(io, setExit) {
     if (out !== void 0) checkWritable(out);
     let plan;
     if (options.plan) {
-      plan = await readPlanFile(options.plan);
+      plan = await readPlanFile(options.plan[0]);
     } else {
       const planned = await planFromConfig(await reconcileSettings(paths, options, io, { readOnly: true }), io);
       if (!planned) return setExit(EXIT.error);
@@ -38307,6 +38827,47 @@ Wrote the HTML report to ${githubActions(io).guard(visible(out))} (${plan.target
     if (plan.summary.error > 0) return setExit(EXIT.error);
     setExit(plan.blocked.length > 0 ? EXIT.blocked : EXIT.ok);
   });
+}
+async function driftCheck(io, options) {
+  const files = options.plan ?? [];
+  if (files.length === 0) throw new UsageError("--issue-out needs the saved plans to check: --plan FILE (repeat it for each shard)");
+  if (options.account || options.zone || options.baseline) {
+    throw new UsageError("--account, --zone and --baseline shape a new plan; saved plans (--plan) are rendered as they were made");
+  }
+  if (options.out === "-" || options.issueOut === "-") throw new UsageError("the drift check writes files: give --out FILE and --issue-out FILE, not -");
+  for (const file of [options.out, options.issueOut]) if (file !== void 0) checkWritable(file);
+  const inputs = [];
+  for (const file of files) {
+    try {
+      inputs.push({ file, plan: await loadSavedPlan(file) });
+    } catch (err) {
+      if (!(err instanceof PlanFileError)) throw err;
+      inputs.push({ file, problem: err.message });
+    }
+  }
+  const check = checkFleet(inputs);
+  const github = githubActions(io);
+  const written = [];
+  if (options.out !== void 0) {
+    writeOutputFile(io, options.out, renderHtml(check.plan, { generatedAt: (/* @__PURE__ */ new Date()).toISOString(), version: VERSION, fleet: fleetFacts(check) }));
+    written.push(`Wrote the HTML report to ${github.guard(visible(options.out))} (${check.plan.targets.length} targets)`);
+  }
+  if (options.issueOut !== void 0) {
+    writeOutputFile(io, options.issueOut, renderDriftIssue(check, github.runUrl ? { runUrl: github.runUrl } : {}));
+    written.push(`Wrote the drift issue to ${github.guard(visible(options.issueOut))}`);
+  }
+  for (const f2 of check.failures) {
+    const subject = f2.target ? `${f2.target.scope} ${f2.target.id}` : f2.shard ? `shard ${f2.shard}${f2.file ? ` (${f2.file})` : ""}` : f2.file ?? "the check";
+    io.stderr.write(github.guard(`ztsync report: ${visible(subject)}: ${visible(f2.message)}
+`));
+  }
+  io.stdout.write(`${[verdictLine(check), ...written].join("\n")}
+`);
+  if (options.issueOut !== void 0) return DRIFT_EXIT[check.verdict];
+  return check.verdict === "failed" ? EXIT.error : EXIT.ok;
+}
+function fleetFacts(check) {
+  return { verdict: check.verdict, verdictLine: verdictLine(check), plans: check.plans, failures: check.failures };
 }
 async function readPlanFile(file) {
   try {
@@ -38331,6 +38892,35 @@ function schemaText() {
 `;
 }
 
+// src/plan/render-validation.ts
+var LISTED = 50;
+function validationMarkdown({ commit, diagnostics, summary: summary3 }) {
+  const at = commit ? code(commit) : "this commit";
+  if (diagnostics.length === 0) {
+    return [MARKDOWN_MARKER, "### ztsync plan", "", `Validation passed at ${at}${summary3 ? ` (${summary3})` : ""}; the plan follows when it is made.`, ""].join("\n");
+  }
+  const n3 = diagnostics.length;
+  const lines = [
+    MARKDOWN_MARKER,
+    "### ztsync plan",
+    "",
+    "> [!CAUTION]",
+    `> **Validation failed at ${at}: see the annotations.** ${n3} ${n3 === 1 ? "problem" : "problems"} in the config; no plan was made for this commit, and an earlier plan no longer applies. Do not approve until the plan is shown again.`,
+    ""
+  ];
+  let length = lines.join("\n").length;
+  let listed2 = 0;
+  for (const d2 of diagnostics.slice(0, LISTED)) {
+    const line = `- ${code(`${d2.file}:${d2.line}:${d2.col}`)}: ${escapeText(d2.message)}${d2.path ? ` (${code(d2.path)})` : ""}`;
+    if (length + line.length + 200 > GITHUB_COMMENT_LIMIT) break;
+    lines.push(line);
+    length += line.length + 1;
+    listed2++;
+  }
+  if (listed2 < n3) lines.push(`- …and ${n3 - listed2} more: see the annotations and the job's log.`);
+  return lines.join("\n") + "\n";
+}
+
 // src/commands/validate.ts
 var HELP3 = `
 Checks, and reports every problem at once as file:line:col: message (path):
@@ -38348,13 +38938,27 @@ Checks, and reports every problem at once as file:line:col: message (path):
   - an account or zone defined twice, across all files
   - \${ZTSYNC_NAME} in string values: the variable must be set; only names starting with ZTSYNC_ are read
 
+--markdown-out FILE writes the outcome as markdown for the pull request's sticky plan comment (it starts with
+the plan comment's marker, <!-- ztsync-plan -->, so it replaces the plan shown there): "validation failed at
+<commit>: see the annotations", with the problems, or "validation passed at <commit>". --commit SHA names the
+commit (default: the git HEAD of the config's work tree).
+
 Directories are searched recursively for *.yaml and *.yml, skipping dot-directories (.github, .git)
 and node_modules unless named. Exit code 0 when valid, 1 otherwise.
 It reads no live state: nothing is sent to Cloudflare.
 `;
 function validateCommand(io, setExit) {
-  return new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").addHelpText("after", HELP3).action(async (paths) => {
+  return new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").option("--markdown-out <file>", "also write the outcome as markdown for the pull-request comment (replacing the plan comment)").option("--commit <sha>", "the commit the outcome names (default: the git HEAD of the config)").addHelpText("after", HELP3).action(async (paths, options) => {
+    if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file");
+    if (options.commit !== void 0 && !/^[0-9a-f]{7,64}$/i.test(options.commit)) {
+      throw new UsageError(`--commit takes a git commit id (7 to 64 hex digits), not ${JSON.stringify(visible(options.commit))}`);
+    }
+    if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
     const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
+    if (options.markdownOut !== void 0) {
+      const commit = options.commit?.toLowerCase() ?? (await configCommit(paths)).commit;
+      writeOutputFile(io, options.markdownOut, validationMarkdown({ commit, diagnostics: state ? [] : diagnostics, summary: state ? summary2(state) : null }));
+    }
     for (const w2 of warnings) io.stderr.write(githubActions(io).guard(`${formatDiagnostic(w2)}
 `));
     if (!state) {
@@ -38373,12 +38977,12 @@ function validateCommand(io, setExit) {
     setExit(EXIT.ok);
   });
 }
-function count3(n3, noun) {
+function count4(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
 function summary2(state) {
   const accounts = state.targets.filter((t2) => t2.scope === "account").length;
-  return [count3(state.files.length, "file"), count3(accounts, "account"), count3(state.targets.length - accounts, "zone")].join(", ");
+  return [count4(state.files.length, "file"), count4(accounts, "account"), count4(state.targets.length - accounts, "zone")].join(", ");
 }
 
 // src/cli.ts

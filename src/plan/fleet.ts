@@ -3,7 +3,7 @@
 // that failed (no plan file, a plan that cannot be read, a shard missing from the set, a target that could not be
 // read) makes the verdict "failed", never "no drift". Pure: the plans (or why each could not be had) in.
 
-import { driftedTargets, hasChanges, securityDrift, summarize, type Plan, type TargetPlan } from './model.js';
+import { driftedTargets, hasChanges, securityDrift, summarize, WHOLE_CONFIG, type Plan, type TargetPlan } from './model.js';
 
 /** One --plan given: its plan, or why there is none (a missing file is a shard that did not finish planning). */
 export type PlanInput = { file: string; plan: Plan } | { file: string; problem: string };
@@ -111,7 +111,7 @@ function mergePlans(plans: readonly Plan[], targets: TargetPlan[]): Plan {
     blocked: plans.flatMap((p) => p.blocked),
     allowed: plans.flatMap((p) => p.allowed),
     change_budget: plans.length === 1 ? (first!.change_budget ?? null) : null,
-    coverage: plans.length === 1 ? first!.coverage : { shard: null, accounts: [], zones: [], only: null, config_commit: commonCommit(plans), config_dirty: plans.some((p) => p.coverage?.config_dirty) },
+    coverage: plans.length === 1 ? first!.coverage : { ...WHOLE_CONFIG, config_commit: commonCommit(plans), config_dirty: plans.some((p) => p.coverage?.config_dirty) },
     ...(plans.length === 1 && first!.baseline ? { baseline: first!.baseline } : {}),
     summary: summarize(targets),
   };
