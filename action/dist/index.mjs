@@ -3213,9 +3213,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
           helpWidth: context.helpWidth,
           outputHasColors: context.hasColors
         });
-        const text = helper.formatHelp(this, helper);
-        if (context.hasColors) return text;
-        return this._outputConfiguration.stripColor(text);
+        const text2 = helper.formatHelp(this, helper);
+        if (context.hasColors) return text2;
+        return this._outputConfiguration.stripColor(text2);
       }
       /**
        * @typedef HelpContext
@@ -3375,7 +3375,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {(string | Function)} text - string to add, or a function returning a string
        * @return {Command} `this` command for chaining
        */
-      addHelpText(position2, text) {
+      addHelpText(position2, text2) {
         const allowedValues = ["beforeAll", "before", "after", "afterAll"];
         if (!allowedValues.includes(position2)) {
           throw new Error(`Unexpected value for position to addHelpText.
@@ -3384,10 +3384,10 @@ Expecting one of '${allowedValues.join("', '")}'`);
         const helpEvent = `${position2}Help`;
         this.on(helpEvent, (context) => {
           let helpStr;
-          if (typeof text === "function") {
-            helpStr = text({ error: context.error, command: context.command });
+          if (typeof text2 === "function") {
+            helpStr = text2({ error: context.error, command: context.command });
           } else {
-            helpStr = text;
+            helpStr = text2;
           }
           if (helpStr) {
             context.write(`${helpStr}
@@ -9271,12 +9271,12 @@ var require_agent = __commonJS({
       "sessionIdContext",
       "ticketKeys"
     ];
-    var getSortedIndex = (array, value, compare) => {
+    var getSortedIndex = (array, value, compare2) => {
       let low = 0;
       let high = array.length;
       while (low < high) {
         const mid = low + high >>> 1;
-        if (compare(array[mid], value)) {
+        if (compare2(array[mid], value)) {
           low = mid + 1;
         } else {
           high = mid;
@@ -14544,7 +14544,7 @@ var require_dist = __commonJS({
       applyChangelist: () => applyChangelist,
       applyChangeset: () => applyChangeset,
       atomizeChangeset: () => atomizeChangeset2,
-      compare: () => compare2,
+      compare: () => compare22,
       createContainer: () => createContainer,
       createValue: () => createValue,
       diff: () => diff2,
@@ -14628,7 +14628,7 @@ var require_dist = __commonJS({
           Object.entries(embeddedObjKeys).map(([key, value]) => [key.replace(/^\./, ""), value])
         );
       }
-      return compare(oldObj, newObj, [], [], {
+      return compare2(oldObj, newObj, [], [], {
         embeddedObjKeys,
         keysToSkip: keysToSkip ?? [],
         treatTypeChangeAsReplace: treatTypeChangeAsReplace ?? true
@@ -14820,7 +14820,7 @@ var require_dist = __commonJS({
       const left = path.at(-1);
       return left ?? "$root";
     };
-    var compare = (oldObj, newObj, path, keyPath, options) => {
+    var compare2 = (oldObj, newObj, path, keyPath, options) => {
       let changes = [];
       const currentPath = keyPath.join(".");
       if (options.keysToSkip?.some((skipPath) => {
@@ -14933,7 +14933,7 @@ var require_dist = __commonJS({
       for (k of intersectionKeys) {
         newPath = path.concat([k]);
         newKeyPath = skipPath ? keyPath : keyPath.concat([k]);
-        const diffs = compare(oldObj[k], newObj[k], newPath, newKeyPath, options);
+        const diffs = compare2(oldObj[k], newObj[k], newPath, newKeyPath, options);
         if (diffs.length) {
           changes = changes.concat(diffs);
         }
@@ -15303,7 +15303,7 @@ var require_dist = __commonJS({
       return object;
     };
     var ARRAY_WRAPPER_KEY = "_$arr";
-    var compare2 = (oldObject, newObject) => {
+    var compare22 = (oldObject, newObject) => {
       if (Array.isArray(oldObject) || Array.isArray(newObject)) {
         const wrappedOld = { [ARRAY_WRAPPER_KEY]: oldObject };
         const wrappedNew = { [ARRAY_WRAPPER_KEY]: newObject };
@@ -15314,209 +15314,6 @@ var require_dist = __commonJS({
       }
       return applyChangelist(enrich(oldObject), atomizeChangeset2(diff2(oldObject, newObject)));
     };
-  }
-});
-
-// node_modules/ajv-formats/dist/formats.js
-var require_formats = __commonJS({
-  "node_modules/ajv-formats/dist/formats.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate, compare) {
-      return { validate, compare };
-    }
-    exports.fullFormats = {
-      // date: http://tools.ietf.org/html/rfc3339#section-5.6
-      date: fmtDef(date, compareDate),
-      // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
-      time: fmtDef(getTime(true), compareTime),
-      "date-time": fmtDef(getDateTime(true), compareDateTime),
-      "iso-time": fmtDef(getTime(), compareIsoTime),
-      "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
-      // duration: https://tools.ietf.org/html/rfc3339#appendix-A
-      duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
-      uri,
-      "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
-      // uri-template: https://tools.ietf.org/html/rfc6570
-      "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
-      // For the source: https://gist.github.com/dperini/729294
-      // For test cases: https://mathiasbynens.be/demo/url-regex
-      url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
-      email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
-      hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
-      // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
-      ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
-      ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
-      regex,
-      // uuid: http://tools.ietf.org/html/rfc4122
-      uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
-      // JSON-pointer: https://tools.ietf.org/html/rfc6901
-      // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
-      "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
-      "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
-      // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
-      "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
-      // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
-      // byte: https://github.com/miguelmota/is-base64
-      byte,
-      // signed 32 bit integer
-      int32: { type: "number", validate: validateInt32 },
-      // signed 64 bit integer
-      int64: { type: "number", validate: validateInt64 },
-      // C-type float
-      float: { type: "number", validate: validateNumber },
-      // C-type double
-      double: { type: "number", validate: validateNumber },
-      // hint to the UI to hide input strings
-      password: true,
-      // unchecked string payload
-      binary: true
-    };
-    exports.fastFormats = {
-      ...exports.fullFormats,
-      date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
-      time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
-      "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
-      "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
-      "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
-      // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
-      uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
-      "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
-      // email (sources from jsen validator):
-      // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
-      // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
-      email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
-    };
-    exports.formatNames = Object.keys(exports.fullFormats);
-    function isLeapYear(year) {
-      return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-    }
-    var DATE2 = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
-    var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    function date(str2) {
-      const matches = DATE2.exec(str2);
-      if (!matches)
-        return false;
-      const year = +matches[1];
-      const month = +matches[2];
-      const day = +matches[3];
-      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
-    }
-    function compareDate(d1, d2) {
-      if (!(d1 && d2))
-        return void 0;
-      if (d1 > d2)
-        return 1;
-      if (d1 < d2)
-        return -1;
-      return 0;
-    }
-    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
-    function getTime(strictTimeZone) {
-      return function time2(str2) {
-        const matches = TIME.exec(str2);
-        if (!matches)
-          return false;
-        const hr = +matches[1];
-        const min = +matches[2];
-        const sec = +matches[3];
-        const tz = matches[4];
-        const tzSign = matches[5] === "-" ? -1 : 1;
-        const tzH = +(matches[6] || 0);
-        const tzM = +(matches[7] || 0);
-        if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
-          return false;
-        if (hr <= 23 && min <= 59 && sec < 60)
-          return true;
-        const utcMin = min - tzM * tzSign;
-        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
-        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
-      };
-    }
-    function compareTime(s1, s2) {
-      if (!(s1 && s2))
-        return void 0;
-      const t1 = (/* @__PURE__ */ new Date("2020-01-01T" + s1)).valueOf();
-      const t2 = (/* @__PURE__ */ new Date("2020-01-01T" + s2)).valueOf();
-      if (!(t1 && t2))
-        return void 0;
-      return t1 - t2;
-    }
-    function compareIsoTime(t1, t2) {
-      if (!(t1 && t2))
-        return void 0;
-      const a1 = TIME.exec(t1);
-      const a22 = TIME.exec(t2);
-      if (!(a1 && a22))
-        return void 0;
-      t1 = a1[1] + a1[2] + a1[3];
-      t2 = a22[1] + a22[2] + a22[3];
-      if (t1 > t2)
-        return 1;
-      if (t1 < t2)
-        return -1;
-      return 0;
-    }
-    var DATE_TIME_SEPARATOR = /t|\s/i;
-    function getDateTime(strictTimeZone) {
-      const time2 = getTime(strictTimeZone);
-      return function date_time(str2) {
-        const dateTime = str2.split(DATE_TIME_SEPARATOR);
-        return dateTime.length === 2 && date(dateTime[0]) && time2(dateTime[1]);
-      };
-    }
-    function compareDateTime(dt1, dt2) {
-      if (!(dt1 && dt2))
-        return void 0;
-      const d1 = new Date(dt1).valueOf();
-      const d2 = new Date(dt2).valueOf();
-      if (!(d1 && d2))
-        return void 0;
-      return d1 - d2;
-    }
-    function compareIsoDateTime(dt1, dt2) {
-      if (!(dt1 && dt2))
-        return void 0;
-      const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
-      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
-      const res = compareDate(d1, d2);
-      if (res === void 0)
-        return void 0;
-      return res || compareTime(t1, t2);
-    }
-    var NOT_URI_FRAGMENT = /\/|:/;
-    var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-    function uri(str2) {
-      return NOT_URI_FRAGMENT.test(str2) && URI.test(str2);
-    }
-    var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
-    function byte(str2) {
-      BYTE.lastIndex = 0;
-      return BYTE.test(str2);
-    }
-    var MIN_INT32 = -(2 ** 31);
-    var MAX_INT32 = 2 ** 31 - 1;
-    function validateInt32(value) {
-      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
-    }
-    function validateInt64(value) {
-      return Number.isInteger(value);
-    }
-    function validateNumber() {
-      return true;
-    }
-    var Z_ANCHOR = /[^\\]\\Z/;
-    function regex(str2) {
-      if (Z_ANCHOR.test(str2))
-        return false;
-      try {
-        new RegExp(str2);
-        return true;
-      } catch (e3) {
-        return false;
-      }
-    }
   }
 });
 
@@ -16442,14 +16239,14 @@ var init_stringifyComment = __esm({
 });
 
 // node_modules/yaml/browser/dist/stringify/foldFlowLines.js
-function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
   if (!lineWidth || lineWidth < 0)
-    return text;
+    return text2;
   if (lineWidth < minContentWidth)
     minContentWidth = 0;
   const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-  if (text.length <= endStep)
-    return text;
+  if (text2.length <= endStep)
+    return text2;
   const folds = [];
   const escapedFolds = {};
   let end = lineWidth - indent.length;
@@ -16466,14 +16263,14 @@ function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth =
   let escStart = -1;
   let escEnd = -1;
   if (mode === FOLD_BLOCK) {
-    i3 = consumeMoreIndentedLines(text, i3, indent.length);
+    i3 = consumeMoreIndentedLines(text2, i3, indent.length);
     if (i3 !== -1)
       end = i3 + endStep;
   }
-  for (let ch; ch = text[i3 += 1]; ) {
+  for (let ch; ch = text2[i3 += 1]; ) {
     if (mode === FOLD_QUOTED && ch === "\\") {
       escStart = i3;
-      switch (text[i3 + 1]) {
+      switch (text2[i3 + 1]) {
         case "x":
           i3 += 3;
           break;
@@ -16490,12 +16287,12 @@ function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth =
     }
     if (ch === "\n") {
       if (mode === FOLD_BLOCK)
-        i3 = consumeMoreIndentedLines(text, i3, indent.length);
+        i3 = consumeMoreIndentedLines(text2, i3, indent.length);
       end = i3 + indent.length + endStep;
       split = void 0;
     } else {
       if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-        const next = text[i3 + 1];
+        const next = text2[i3 + 1];
         if (next && next !== " " && next !== "\n" && next !== "	")
           split = i3;
       }
@@ -16507,12 +16304,12 @@ function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth =
         } else if (mode === FOLD_QUOTED) {
           while (prev === " " || prev === "	") {
             prev = ch;
-            ch = text[i3 += 1];
+            ch = text2[i3 += 1];
             overflow = true;
           }
           const j2 = i3 > escEnd + 1 ? i3 - 2 : escStart - 1;
           if (escapedFolds[j2])
-            return text;
+            return text2;
           folds.push(j2);
           escapedFolds[j2] = true;
           end = j2 + endStep;
@@ -16527,39 +16324,39 @@ function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth =
   if (overflow && onOverflow)
     onOverflow();
   if (folds.length === 0)
-    return text;
+    return text2;
   if (onFold)
     onFold();
-  let res = text.slice(0, folds[0]);
+  let res = text2.slice(0, folds[0]);
   for (let i4 = 0; i4 < folds.length; ++i4) {
     const fold = folds[i4];
-    const end2 = folds[i4 + 1] || text.length;
+    const end2 = folds[i4 + 1] || text2.length;
     if (fold === 0)
       res = `
-${indent}${text.slice(0, end2)}`;
+${indent}${text2.slice(0, end2)}`;
     else {
       if (mode === FOLD_QUOTED && escapedFolds[fold])
-        res += `${text[fold]}\\`;
+        res += `${text2[fold]}\\`;
       res += `
-${indent}${text.slice(fold + 1, end2)}`;
+${indent}${text2.slice(fold + 1, end2)}`;
     }
   }
   return res;
 }
-function consumeMoreIndentedLines(text, i3, indent) {
+function consumeMoreIndentedLines(text2, i3, indent) {
   let end = i3;
   let start = i3 + 1;
-  let ch = text[start];
+  let ch = text2[start];
   while (ch === " " || ch === "	") {
     if (i3 < start + indent) {
-      ch = text[++i3];
+      ch = text2[++i3];
     } else {
       do {
-        ch = text[++i3];
+        ch = text2[++i3];
       } while (ch && ch !== "\n");
       end = i3;
       start = i3 + 1;
-      ch = text[start];
+      ch = text2[start];
     }
   }
   return end;
@@ -22726,6 +22523,209 @@ var init_browser = __esm({
   }
 });
 
+// node_modules/ajv-formats/dist/formats.js
+var require_formats = __commonJS({
+  "node_modules/ajv-formats/dist/formats.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
+    function fmtDef(validate, compare2) {
+      return { validate, compare: compare2 };
+    }
+    exports.fullFormats = {
+      // date: http://tools.ietf.org/html/rfc3339#section-5.6
+      date: fmtDef(date, compareDate),
+      // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
+      time: fmtDef(getTime(true), compareTime),
+      "date-time": fmtDef(getDateTime(true), compareDateTime),
+      "iso-time": fmtDef(getTime(), compareIsoTime),
+      "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
+      // duration: https://tools.ietf.org/html/rfc3339#appendix-A
+      duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
+      uri,
+      "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
+      // uri-template: https://tools.ietf.org/html/rfc6570
+      "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
+      // For the source: https://gist.github.com/dperini/729294
+      // For test cases: https://mathiasbynens.be/demo/url-regex
+      url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
+      email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
+      hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
+      // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
+      ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
+      ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
+      regex,
+      // uuid: http://tools.ietf.org/html/rfc4122
+      uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
+      // JSON-pointer: https://tools.ietf.org/html/rfc6901
+      // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
+      "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
+      "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
+      // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
+      "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
+      // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
+      // byte: https://github.com/miguelmota/is-base64
+      byte,
+      // signed 32 bit integer
+      int32: { type: "number", validate: validateInt32 },
+      // signed 64 bit integer
+      int64: { type: "number", validate: validateInt64 },
+      // C-type float
+      float: { type: "number", validate: validateNumber },
+      // C-type double
+      double: { type: "number", validate: validateNumber },
+      // hint to the UI to hide input strings
+      password: true,
+      // unchecked string payload
+      binary: true
+    };
+    exports.fastFormats = {
+      ...exports.fullFormats,
+      date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
+      time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
+      "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
+      "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
+      "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
+      // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
+      uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
+      "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
+      // email (sources from jsen validator):
+      // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
+      // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
+      email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
+    };
+    exports.formatNames = Object.keys(exports.fullFormats);
+    function isLeapYear(year) {
+      return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    }
+    var DATE2 = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
+    var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    function date(str2) {
+      const matches = DATE2.exec(str2);
+      if (!matches)
+        return false;
+      const year = +matches[1];
+      const month = +matches[2];
+      const day = +matches[3];
+      return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
+    }
+    function compareDate(d1, d2) {
+      if (!(d1 && d2))
+        return void 0;
+      if (d1 > d2)
+        return 1;
+      if (d1 < d2)
+        return -1;
+      return 0;
+    }
+    var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+    function getTime(strictTimeZone) {
+      return function time2(str2) {
+        const matches = TIME.exec(str2);
+        if (!matches)
+          return false;
+        const hr = +matches[1];
+        const min = +matches[2];
+        const sec = +matches[3];
+        const tz = matches[4];
+        const tzSign = matches[5] === "-" ? -1 : 1;
+        const tzH = +(matches[6] || 0);
+        const tzM = +(matches[7] || 0);
+        if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
+          return false;
+        if (hr <= 23 && min <= 59 && sec < 60)
+          return true;
+        const utcMin = min - tzM * tzSign;
+        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
+        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
+      };
+    }
+    function compareTime(s1, s2) {
+      if (!(s1 && s2))
+        return void 0;
+      const t1 = (/* @__PURE__ */ new Date("2020-01-01T" + s1)).valueOf();
+      const t2 = (/* @__PURE__ */ new Date("2020-01-01T" + s2)).valueOf();
+      if (!(t1 && t2))
+        return void 0;
+      return t1 - t2;
+    }
+    function compareIsoTime(t1, t2) {
+      if (!(t1 && t2))
+        return void 0;
+      const a1 = TIME.exec(t1);
+      const a22 = TIME.exec(t2);
+      if (!(a1 && a22))
+        return void 0;
+      t1 = a1[1] + a1[2] + a1[3];
+      t2 = a22[1] + a22[2] + a22[3];
+      if (t1 > t2)
+        return 1;
+      if (t1 < t2)
+        return -1;
+      return 0;
+    }
+    var DATE_TIME_SEPARATOR = /t|\s/i;
+    function getDateTime(strictTimeZone) {
+      const time2 = getTime(strictTimeZone);
+      return function date_time(str2) {
+        const dateTime = str2.split(DATE_TIME_SEPARATOR);
+        return dateTime.length === 2 && date(dateTime[0]) && time2(dateTime[1]);
+      };
+    }
+    function compareDateTime(dt1, dt2) {
+      if (!(dt1 && dt2))
+        return void 0;
+      const d1 = new Date(dt1).valueOf();
+      const d2 = new Date(dt2).valueOf();
+      if (!(d1 && d2))
+        return void 0;
+      return d1 - d2;
+    }
+    function compareIsoDateTime(dt1, dt2) {
+      if (!(dt1 && dt2))
+        return void 0;
+      const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
+      const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
+      const res = compareDate(d1, d2);
+      if (res === void 0)
+        return void 0;
+      return res || compareTime(t1, t2);
+    }
+    var NOT_URI_FRAGMENT = /\/|:/;
+    var URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+    function uri(str2) {
+      return NOT_URI_FRAGMENT.test(str2) && URI.test(str2);
+    }
+    var BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
+    function byte(str2) {
+      BYTE.lastIndex = 0;
+      return BYTE.test(str2);
+    }
+    var MIN_INT32 = -(2 ** 31);
+    var MAX_INT32 = 2 ** 31 - 1;
+    function validateInt32(value) {
+      return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
+    }
+    function validateInt64(value) {
+      return Number.isInteger(value);
+    }
+    function validateNumber() {
+      return true;
+    }
+    var Z_ANCHOR = /[^\\]\\Z/;
+    function regex(str2) {
+      if (Z_ANCHOR.test(str2))
+        return false;
+      try {
+        new RegExp(str2);
+        return true;
+      } catch (e3) {
+        return false;
+      }
+    }
+  }
+});
+
 // node_modules/ajv/dist/compile/codegen/code.js
 var require_code = __commonJS({
   "node_modules/ajv/dist/compile/codegen/code.js"(exports) {
@@ -27374,7 +27374,7 @@ var require_core = __commonJS({
       errorsText(errors = this.errors, { separator = ", ", dataVar = "data" } = {}) {
         if (!errors || errors.length === 0)
           return "No errors";
-        return errors.map((e3) => `${dataVar}${e3.instancePath} ${e3.message}`).reduce((text, msg) => text + separator + msg);
+        return errors.map((e3) => `${dataVar}${e3.instancePath} ${e3.message}`).reduce((text2, msg) => text2 + separator + msg);
       }
       $dataMetaSchema(metaSchema, keywordsJsonPointers) {
         const rules = this.RULES.all;
@@ -30678,9 +30678,9 @@ var RateBudget = class {
   }
   #observe(headers) {
     if (headers["retry-after"] !== void 0) return;
-    const text = String(headers["ratelimit"] ?? "");
-    const remaining = /\br=(\d+)/.exec(text);
-    const reset = /\bt=(\d+)/.exec(text);
+    const text2 = String(headers["ratelimit"] ?? "");
+    const remaining = /\br=(\d+)/.exec(text2);
+    const reset = /\bt=(\d+)/.exec(text2);
     this.#server = remaining && reset ? { left: Number(remaining[1]) - this.#inFlight, until: this.clock.now() + Number(reset[1]) * 1e3 } : void 0;
   }
   /** Whether the server's last word lets one more request go now; else when that may change (undefined: at an answer). */
@@ -30721,8 +30721,8 @@ var RateBudget = class {
     this.#timer = this.clock.setTimeout(() => this.#pump(), Math.max(1, wakeAt - now));
   }
 };
-function parseRateLimitSetting(text) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+function parseRateLimitSetting(text2) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
   const limit = match && { requests: Number(match[1]), windowSeconds: Number(match[2]) };
   return limit && limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
 }
@@ -30734,6 +30734,16 @@ import { setTimeout as delay2 } from "node:timers/promises";
 // src/cloudflare/credentials.ts
 var DEFAULT_API_BASE = "https://api.cloudflare.com/client/v4";
 var SECRET_ENV = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "ZTSYNC_EMULATOR_TOKEN"];
+var CREDENTIAL_PREFIX = "CLOUDFLARE_API_TOKEN_";
+function mayHoldToken(name, declared) {
+  return name === "CLOUDFLARE_API_TOKEN" || name.startsWith(CREDENTIAL_PREFIX) && name.length > CREDENTIAL_PREFIX.length || declared.includes(name);
+}
+function tokenFromEnv(env, name, declared) {
+  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}, or declare it with --credentials-env ${name})`);
+  const token = env[name]?.trim();
+  if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);
+  return { kind: "token", token: wellFormed(name, token) };
+}
 function credentialsFromEnv(env) {
   const token = env.CLOUDFLARE_API_TOKEN?.trim();
   if (token) return { kind: "token", token: wellFormed("CLOUDFLARE_API_TOKEN", token) };
@@ -30744,11 +30754,16 @@ function credentialsFromEnv(env) {
   throw new UsageError("no Cloudflare credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_KEY with CLOUDFLARE_EMAIL)");
 }
 function wellFormed(variable, value) {
+  const wrong = malformation(value);
+  if (wrong) throw new UsageError(`${variable} is malformed: ${wrong}`);
+  return value;
+}
+function malformation(value) {
   const bad = [...value].findIndex((ch2) => !/^[\x21-\x7e]$/.test(ch2));
-  if (bad < 0) return value;
-  const ch = value[bad];
+  if (bad < 0) return void 0;
+  const ch = [...value][bad];
   const what = ch === "\n" || ch === "\r" ? "a line break" : /\s/.test(ch) ? "a space" : `the character U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
-  throw new UsageError(`${variable} is malformed: it contains ${what} at character ${bad + 1}; a credential is one word of visible ASCII characters (check for a stray paste or quotes)`);
+  return `it contains ${what} at character ${bad + 1}; a credential is one word of visible ASCII characters (check for a stray paste or quotes)`;
 }
 function authHeaders(credentials) {
   return credentials.kind === "token" ? { authorization: `Bearer ${credentials.token}` } : { "x-auth-email": credentials.email, "x-auth-key": credentials.key };
@@ -30764,9 +30779,9 @@ function secretsFromEnv(env) {
 }
 var MIN_MASKED_LENGTH = 4;
 var MASK = "***";
-function maskSecrets(text, secrets) {
+function maskSecrets(text2, secrets) {
   const pattern = secretPattern(secrets);
-  return pattern ? text.replace(pattern, MASK) : text;
+  return pattern ? text2.replace(pattern, MASK) : text2;
 }
 var patterns = /* @__PURE__ */ new Map();
 function secretPattern(secrets) {
@@ -30793,12 +30808,12 @@ function refusalAdvice(credentials, variables = [""]) {
   return `check that ${which}, and that it has "Access: Organizations, Identity Providers, and Groups" Read (for plan) or Write (for apply) on every account and zone in the config`;
 }
 function checkedApiBase(raw) {
-  const text = (raw ?? "").trim() || DEFAULT_API_BASE;
+  const text2 = (raw ?? "").trim() || DEFAULT_API_BASE;
   let url;
   try {
-    url = new URL(text);
+    url = new URL(text2);
   } catch {
-    throw new UsageError(`the API base URL "${text}" is not a URL`);
+    throw new UsageError(`the API base URL "${text2}" is not a URL`);
   }
   if (url.username || url.password) throw new UsageError("the API base URL must not carry a user name or password");
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`the API base URL must be http(s), not ${url.protocol}`);
@@ -30940,9 +30955,13 @@ var CloudflareClient = class {
   get refusal() {
     return this.#refusal;
   }
+  /** Which kind of credential this client holds, and for a Global API key its email (never the secret). */
+  get principal() {
+    return this.#credentials.kind === "token" ? { kind: "token" } : { kind: "key", email: this.#credentials.email };
+  }
   /** Mask this client's credentials out of a text (server messages echo requests, headers included). */
-  mask(text) {
-    return maskSecrets(text, secretsOf(this.#credentials));
+  mask(text2) {
+    return maskSecrets(text2, secretsOf(this.#credentials));
   }
   get(path) {
     return this.request("GET", path);
@@ -30953,7 +30972,7 @@ var CloudflareClient = class {
   post(path, body, options = {}) {
     return this.request("POST", path, { body, idempotent: options.idempotent ?? false });
   }
-  async request(method, path, { body, idempotent = method !== "POST", retry } = {}) {
+  async request(method, path, { body, idempotent = method !== "POST", retry, probe = false } = {}) {
     if (method !== "GET" && this.#options.readOnly) {
       throw new Error(`internal: ${method} ${path} attempted by a read-only client (plan never writes)`);
     }
@@ -30962,7 +30981,7 @@ var CloudflareClient = class {
     for (; ; ) {
       if (this.#refusal) throw this.#refusal;
       try {
-        return await this.#send(got2, method, path, body, run);
+        return await this.#send(got2, method, path, body, run, probe);
       } catch (err) {
         if (!isWorthRetrying(err, idempotent) || !await run.again(err)) throw err;
       }
@@ -30981,7 +31000,7 @@ var CloudflareClient = class {
       }
     });
   }
-  async #send(got2, method, path, body, run) {
+  async #send(got2, method, path, body, run, probe = false) {
     const url = apiUrl(this.apiBase, path);
     const queuedFrom = this.#options.now();
     let release;
@@ -31006,14 +31025,14 @@ var CloudflareClient = class {
       });
     } catch (err) {
       release?.();
-      throw fromTransportError(err, method, path, (text) => this.mask(text));
+      throw fromTransportError(err, method, path, (text2) => this.mask(text2));
     }
     release?.(response.headers);
     const envelope = parseEnvelope(response.body);
     const status = response.statusCode;
     const cfRay = headerText(response.headers["cf-ray"]);
     if (status >= 200 && status < 300 && envelope && envelope.success !== false) {
-      return { status, result: envelope.result };
+      return { status, result: envelope.result, ...envelope.result_info !== void 0 ? { resultInfo: envelope.result_info } : {} };
     }
     const init2 = {
       kind: envelope || status >= 300 ? "http" : "invalid-response",
@@ -31026,7 +31045,7 @@ var CloudflareClient = class {
       detail: envelope ? void 0 : this.#notTheApi(contentTypeOf(headerText(response.headers["content-type"]))),
       fromEnvelope: Boolean(envelope)
     };
-    if (envelope && status === 401) {
+    if (envelope && status === 401 && !probe) {
       this.#refusal ??= new CredentialRefusedError(init2);
       throw this.#refusal;
     }
@@ -31148,9 +31167,10 @@ function explainRefusal(refusal, where = () => void 0) {
 var ClientPool = class {
   apiBase;
   #options;
-  /** By a hash of the credential, so that two variables holding one token share its budget. */
+  /** By variable ('' for the default credentials): each variable's client fails or is refused on its own. */
   #clients = /* @__PURE__ */ new Map();
-  #byName = /* @__PURE__ */ new Map();
+  /** By a hash of the credential, so that two variables holding one token share its paced budget. */
+  #budgets = /* @__PURE__ */ new Map();
   #credentials = /* @__PURE__ */ new Map();
   #secrets = /* @__PURE__ */ new Set();
   #retriesStopped = false;
@@ -31158,23 +31178,28 @@ var ClientPool = class {
     this.apiBase = checkedApiBase(options.apiBase);
     this.#options = options;
   }
-  /** The client of a target: its credentials_env's token, or the default credentials (CLOUDFLARE_API_TOKEN …). */
+  /**
+   * The client of a target: its credentials_env's token, or the default credentials (CLOUDFLARE_API_TOKEN …).
+   * One client per variable, so that what one client meets (a refusal, a failure) never says that two variables
+   * hold the same token; the budget they spend is one, as the API counts it.
+   */
   for(credentialsEnv) {
     const name = credentialsEnv ?? "";
-    const known = this.#byName.get(name);
+    const known = this.#clients.get(name);
     if (known) return known;
-    const credentials = credentialsEnv === void 0 ? credentialsFromEnv(this.#options.env) : tokenFrom(this.#options.env, credentialsEnv);
-    const key = fingerprint(credentials);
-    let client = this.#clients.get(key);
-    if (!client) {
-      const { env: _env, rateLimit, ...clientOptions2 } = this.#options;
-      client = new CloudflareClient({ ...clientOptions2, credentials, ...rateLimit ? { budget: new RateBudget(rateLimit) } : {} });
-      if (this.#retriesStopped) client.stopRetrying();
-      this.#clients.set(key, client);
-      this.#credentials.set(client, credentials);
-      this.#secrets.add(credentials.kind === "token" ? credentials.token : credentials.key);
+    const credentials = credentialsEnv === void 0 ? credentialsFromEnv(this.#options.env) : tokenFromEnv(this.#options.env, credentialsEnv, this.#options.credentialVariables ?? []);
+    const { env: _env, rateLimit, credentialVariables: _declared, ...clientOptions2 } = this.#options;
+    let budget;
+    if (rateLimit) {
+      const key = fingerprint(credentials);
+      budget = this.#budgets.get(key) ?? new RateBudget(rateLimit);
+      this.#budgets.set(key, budget);
     }
-    this.#byName.set(name, client);
+    const client = new CloudflareClient({ ...clientOptions2, credentials, ...budget ? { budget } : {} });
+    if (this.#retriesStopped) client.stopRetrying();
+    this.#clients.set(name, client);
+    this.#credentials.set(client, credentials);
+    this.#secrets.add(credentials.kind === "token" ? credentials.token : credentials.key);
     return client;
   }
   /** Ctrl-C: every client, made or to be made, starts no new retry (see CloudflareClient.stopRetrying). */
@@ -31186,15 +31211,14 @@ var ClientPool = class {
   secrets() {
     return [...this.#secrets];
   }
-  /** Each refused credential once, with the variables that hold it (in the order targets first named them). */
+  /** Each refused variable's credential once (the default credentials as ''), in the order targets first named them. */
   refusals() {
-    return this.clients.flatMap((client) => {
+    return [...this.#clients].flatMap(([name, client]) => {
       if (!client.refusal) return [];
-      const names = [...this.#byName].filter(([, c4]) => c4 === client).map(([name]) => name);
-      return [{ error: client.refusal, byDefault: names.includes(""), variables: names.filter(Boolean), advice: refusalAdvice(this.#credentials.get(client), names) }];
+      return [{ error: client.refusal, byDefault: name === "", variables: name ? [name] : [], advice: refusalAdvice(this.#credentials.get(client), [name]) }];
     });
   }
-  /** Every client made so far (one per distinct credential). */
+  /** Every client made so far (one per variable). */
   get clients() {
     return [...this.#clients.values()];
   }
@@ -31202,14 +31226,9 @@ var ClientPool = class {
 function clientFor(clients, credentialsEnv) {
   return clients instanceof ClientPool ? clients.for(credentialsEnv) : clients;
 }
-function tokenFrom(env, name) {
-  const token = env[name]?.trim();
-  if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);
-  return { kind: "token", token };
-}
 function fingerprint(credentials) {
-  const text = credentials.kind === "token" ? `token:${credentials.token}` : `key:${credentials.email}:${credentials.key}`;
-  return createHash("sha256").update(text).digest("hex");
+  const text2 = credentials.kind === "token" ? `token:${credentials.token}` : `key:${credentials.email}:${credentials.key}`;
+  return createHash("sha256").update(text2).digest("hex");
 }
 
 // src/cloudflare/endpoints.ts
@@ -31560,21 +31579,21 @@ var MIN_DURATION_NANOS = -(2n ** 63n);
 var MAX_DURATION_TEXT = "2562047h47m16.854775807s";
 var PARSED = { go: /* @__PURE__ */ new Map(), "minutes-hours": /* @__PURE__ */ new Map() };
 var MEMO_SIZE = 1024;
-function parseDuration(text, units = "go") {
+function parseDuration(text2, units = "go") {
   const memo = PARSED[units];
-  if (memo.has(text)) return memo.get(text);
-  const nanos = parseUnbounded(text, units);
+  if (memo.has(text2)) return memo.get(text2);
+  const nanos = parseUnbounded(text2, units);
   const result = nanos !== void 0 && nanos >= MIN_DURATION_NANOS && nanos <= MAX_DURATION_NANOS ? nanos : void 0;
   if (memo.size >= MEMO_SIZE) memo.clear();
-  memo.set(text, result);
+  memo.set(text2, result);
   return result;
 }
-function isBeyondGoRange(text, units = "go") {
-  return parseUnbounded(text, units) !== void 0 && parseDuration(text, units) === void 0;
+function isBeyondGoRange(text2, units = "go") {
+  return parseUnbounded(text2, units) !== void 0 && parseDuration(text2, units) === void 0;
 }
-function parseUnbounded(text, units) {
-  if (typeof text !== "string") return void 0;
-  let rest = text;
+function parseUnbounded(text2, units) {
+  if (typeof text2 !== "string") return void 0;
+  let rest = text2;
   let sign = 1n;
   if (rest.startsWith("-") || rest.startsWith("+")) {
     if (rest[0] === "-") sign = -1n;
@@ -31597,8 +31616,8 @@ function parseUnbounded(text, units) {
   return sign * total;
 }
 function scaled(number2, scale) {
-  const [whole, fraction = ""] = number2.split(".");
-  const wholePart = BigInt(whole || "0") * scale;
+  const [whole2, fraction = ""] = number2.split(".");
+  const wholePart = BigInt(whole2 || "0") * scale;
   if (!fraction) return wholePart;
   const denominator = 10n ** BigInt(fraction.length);
   return wholePart + BigInt(fraction) * scale / denominator;
@@ -31621,38 +31640,38 @@ function formatDuration(nanos) {
   return negative ? "-" + out : out;
 }
 function decimal(n3, size) {
-  const whole = n3 / size;
+  const whole2 = n3 / size;
   const rest = n3 % size;
-  if (rest === 0n) return String(whole);
+  if (rest === 0n) return String(whole2);
   const digits = String(size).length - 1;
-  return `${whole}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
+  return `${whole2}.${String(rest).padStart(digits, "0").replace(/0+$/, "")}`;
 }
 
 // src/resources/normalize.ts
 D([e2]);
-var lower = (text) => text.toLowerCase();
+var lower = (text2) => text2.toLowerCase();
 var HEX = /* @__PURE__ */ new Map();
 var MEMO_SIZE2 = 4096;
-function hexColour(text) {
-  if (HEX.has(text)) return HEX.get(text);
-  const colour = q(text);
+function hexColour(text2) {
+  if (HEX.has(text2)) return HEX.get(text2);
+  const colour = q(text2);
   const hex2 = colour.isValid() ? colour.toHex() : void 0;
   if (HEX.size >= MEMO_SIZE2) HEX.clear();
-  HEX.set(text, hex2);
+  HEX.set(text2, hex2);
   return hex2;
 }
 var FORMATS = {
   uuid: { compared: lower, sent: lower },
   // DNS names are case-insensitive, and a trailing dot names the same host.
-  hostname: { compared: (text) => lower(text).replace(/\.$/, "") },
+  hostname: { compared: (text2) => lower(text2).replace(/\.$/, "") },
   // #C5ED1B, #c5ed1bff and a colour word naming the same colour are one colour.
   color: {
-    compared: (text) => hexColour(text) ?? lower(text.trim()),
-    advice: (text) => hexColour(text) !== void 0 ? void 0 : `${JSON.stringify(text)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`
+    compared: (text2) => hexColour(text2) ?? lower(text2.trim()),
+    advice: (text2) => hexColour(text2) !== void 0 ? void 0 : `${JSON.stringify(text2)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`
   },
   uri: {
-    compared: (text) => text,
-    advice: (text) => /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^https?:\/\//i.test(text) ? `${JSON.stringify(text)} is neither an http(s) URL nor a path; the API may refuse it` : void 0
+    compared: (text2) => text2,
+    advice: (text2) => /^[a-z][a-z0-9+.-]*:/i.test(text2) && !/^https?:\/\//i.test(text2) ? `${JSON.stringify(text2)} is neither an http(s) URL nor a path; the API may refuse it` : void 0
   }
 };
 function sentValue(field, value) {
@@ -31737,11 +31756,11 @@ var SHORT = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
 function escape2(char) {
   return SHORT[char] ?? [...Array(char.length).keys()].map((i3) => `\\u${char.charCodeAt(i3).toString(16).padStart(4, "0")}`).join("");
 }
-function visible(text) {
-  return text.replace(UNSAFE, escape2);
+function visible(text2) {
+  return text2.replace(UNSAFE, escape2);
 }
-function visibleLines(text) {
-  return text.replace(UNSAFE_BUT_NEWLINE, escape2);
+function visibleLines(text2) {
+  return text2.replace(UNSAFE_BUT_NEWLINE, escape2);
 }
 
 // src/plan/model.ts
@@ -31827,9 +31846,36 @@ var PLAN_KEYS = {
   checksum: true
 };
 var COVERAGE_KEYS = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
-var TARGET_KEYS = { scope: true, id: true, description: true, name: true, labels: true, source: true, credentials_env: true, resources: true, error: true };
+var TARGET_KEYS = { scope: true, id: true, description: true, name: true, labels: true, source: true, credentials_env: true, resources: true, error: true, attribution: true };
 var RESOURCE_KEYS = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
 var CHANGE_KEYS = { path: true, before: true, after: true, source: true, origin: true, weakens: true };
+var CONTEXTS = {
+  dash: "in the dashboard",
+  api_token: "with an API token",
+  api_key: "with a Global API key",
+  oauth: "through OAuth",
+  api: "through the API",
+  origin_ca_key: "with an Origin CA key"
+};
+function describeAttributedChange(change) {
+  const how = change.by_ztsync || !change.context ? "" : ` ${CONTEXTS[change.context] ?? `via ${change.context}`}`;
+  return visible(`changed by ${whoChanged(change)}${how}, ${utcMinute(change.at)}`);
+}
+function whoChanged({ by_ztsync, actor_type, email, token }) {
+  const tokenName = token === null ? null : `token ${JSON.stringify(token)}`;
+  if (by_ztsync) return `ztsync (${tokenName ?? email ?? "its own credential"})`;
+  if (actor_type === "system") return "Cloudflare (system)";
+  if (actor_type === "cloudflare_admin") return `Cloudflare staff${email ? ` (${email})` : ""}`;
+  return email ?? tokenName ?? `an unnamed ${actor_type}`;
+}
+function utcMinute(iso) {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+function attributionLine(attribution) {
+  if (attribution.status === "unavailable") return visible(`attribution unavailable: ${attribution.reason}`);
+  return attribution.changes.map((c4) => `${c4.resource}: ${describeAttributedChange(c4)}`).join("; ");
+}
 
 // src/apply/body.ts
 var REPORTED_ONLY = /* @__PURE__ */ new WeakMap();
@@ -32018,13 +32064,15 @@ function describeMoved(moved) {
 }
 
 // src/apply/apply.ts
-var OUTCOMES = ["applied", "unconfirmed", "unchanged", "failed", "skipped"];
+var OUTCOMES = ["applied", "unconfirmed", "unchanged", "failed", "skipped", "blocked"];
 var StalePlanError = class extends Error {
   name = "StalePlanError";
 };
 async function applyPlan(plan, clients, options = {}) {
   const concurrency = options.concurrency ?? 4;
   const run = (target2, pass) => {
+    const blockedBy = options.blocked?.get(`${target2.scope}:${target2.id}`);
+    if (blockedBy !== void 0) return Promise.resolve(blocked(target2, blockedBy));
     const client = clientFor(clients, target2.credentials_env);
     const stopped = needsRequests(target2) ? stopReason(client, target2, options.signal) : void 0;
     return stopped ? Promise.resolve(skipped(target2, stopped)) : applyTarget(target2, client, pass);
@@ -32051,6 +32099,19 @@ function stopReason(client, target2, signal) {
 }
 function needsRequests(target2) {
   return !target2.error && target2.resources.some((r2) => r2.action !== "noop");
+}
+function blocked(target2, reason2) {
+  const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "blocked", error: null }));
+  return { scope: target2.scope, id: target2.id, description: target2.description, name: targetName(target2), outcome: "blocked", resources, error: `not applied: blocked by ${reason2}` };
+}
+function blockedTargets(plan) {
+  const byTarget = /* @__PURE__ */ new Map();
+  for (const b2 of plan.blocked) {
+    if (b2.scope === null || b2.id === null) continue;
+    const key = `${b2.scope}:${b2.id}`;
+    byTarget.set(key, [...byTarget.get(key) ?? [], `${b2.rule} (${b2.resource}.${b2.path})`]);
+  }
+  return new Map([...byTarget].map(([key, rules]) => [key, rules.join(", ")]));
 }
 function skipped(target2, reason2) {
   const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "skipped", error: null }));
@@ -32232,6 +32293,7 @@ ${baselineLine(plan)}` : summaryLine(plan, c4);
 function renderTarget(plan, target2, c4) {
   const lines = [c4.bold(targetLabel(target2)) + c4.dim(`  ${visible(target2.source.file)}:${target2.source.line}`)];
   for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource(plan, target2, resource, c4));
+  if (target2.attribution) lines.push(...renderAttribution(target2.attribution, c4));
   if (target2.error) lines.push(c4.red(`  ! error: ${visible(target2.error.message)}`));
   return lines.join("\n");
 }
@@ -32254,6 +32316,10 @@ function marks(plan, target2, resource, change, c4) {
   for (const b2 of plan.blocked.filter(at)) parts.push(c4.red(`[blocked: ${visible(b2.rule)}]`));
   for (const a3 of plan.allowed.filter(at)) parts.push(c4.yellow(`[allowed: ${visible(a3.rule)}]`));
   return parts.length > 0 ? `  ${parts.join(" ")}` : "";
+}
+function renderAttribution(attribution, c4) {
+  if (attribution.status === "unavailable") return [c4.dim(`  ? ${attributionLine(attribution)}`)];
+  return attribution.changes.map((change) => c4.cyan(`  ↳ ${visible(change.resource)} ${describeAttributedChange(change)}${change.ray_id ? c4.dim(` (ray ${visible(change.ray_id)})`) : ""}`));
 }
 function place(plan, x2) {
   if (!x2.scope) return "the plan";
@@ -32294,10 +32360,254 @@ function baselineLine(plan) {
 function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
   const { create: create2, update, noop: noop4, error } = plan.summary;
   const weakens = plan.summary.weakens ?? 0;
-  const blocked = (weakens > 0 ? c4.red(` ${weakens} ${weakens === 1 ? "change weakens" : "changes weaken"} security (security drift).`) : "") + (plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "");
-  if (create2 + update + error === 0) return c4.green(`No changes. ${noop4} ${noop4 === 1 ? "resource is" : "resources are"} up to date.`) + blocked;
+  const blocked2 = (weakens > 0 ? c4.red(` ${weakens} ${weakens === 1 ? "change weakens" : "changes weaken"} security (security drift).`) : "") + (plan.blocked.length > 0 ? c4.red(` Blocked by ${visible([...new Set(plan.blocked.map((b2) => b2.rule))].join(", "))}.`) : "");
+  if (create2 + update + error === 0) return c4.green(`No changes. ${noop4} ${noop4 === 1 ? "resource is" : "resources are"} up to date.`) + blocked2;
   const parts = [`${create2} to create`, `${update} to update`, `${noop4} unchanged`, `${error} ${error === 1 ? "error" : "errors"}`];
-  return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked;
+  return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked2;
+}
+
+// src/plan/render-markdown.ts
+var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
+var GITHUB_COMMENT_LIMIT = 65536;
+function renderMarkdown(plan, options = {}) {
+  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
+  const { create: create2, update, noop: noop4, error } = plan.summary;
+  const head2 = [
+    options.marker ?? MARKDOWN_MARKER,
+    options.title ?? "### ztsync plan",
+    "",
+    ...options.preface ? [options.preface, ""] : [],
+    summaryLine(plan),
+    "",
+    "| create | update | unchanged | errors |",
+    "| ---: | ---: | ---: | ---: |",
+    `| ${create2} | ${update} | ${noop4} | ${error} |`
+  ].join("\n");
+  const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
+  const blocks = [head2];
+  let length = head2.length;
+  for (const block of [renderSecurityDrift2(plan, maxLength / 4), renderBlocked2(plan, maxLength / 4), renderOrigins(plan), renderAllowed2(plan, maxLength / 4)]) {
+    if (!block) continue;
+    blocks.push(block);
+    length += 2 + block.length;
+  }
+  const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
+  const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
+  const add = (block) => {
+    blocks.push(block);
+    length += 2 + block.length;
+  };
+  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
+  const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
+  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
+  let next = 0;
+  for (; next < shown.length; next++) {
+    const section = renderTarget2(shown[next], context);
+    if (!fits(section, reserve)) break;
+    add(section);
+  }
+  if (next === shown.length) return blocks.join("\n\n") + "\n";
+  add(cutNote(shown.length - next));
+  const listed2 = [];
+  let listedLength = -1;
+  let rest = next;
+  for (; rest < shown.length; rest++) {
+    const line = `- ${oneLine(shown[rest])}`;
+    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
+    listed2.push(line);
+    listedLength += 1 + line.length;
+  }
+  if (listed2.length > 0) add(listed2.join("\n"));
+  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
+  return blocks.join("\n\n") + "\n";
+}
+var UNLISTED_NOTE_ROOM = 160;
+function unlistedNote(unlisted) {
+  let create2 = 0;
+  let update = 0;
+  let errors = 0;
+  for (const target2 of unlisted) {
+    if (target2.error) errors++;
+    for (const resource of target2.resources) {
+      if (resource.action === "create") create2++;
+      else if (resource.action === "update") update++;
+    }
+  }
+  return `…and ${unlisted.length} more ${plural(unlisted.length, "target")} (${create2} ${plural(create2, "resource")} to create, ${update} to update, ${errors} ${plural(errors, "error")}).`;
+}
+function renderTarget2(target2, context) {
+  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
+  if (target2.error) actions.push("error");
+  if (context.blocked.some((b2) => b2.scope === target2.scope && b2.id === target2.id)) actions.push("blocked");
+  const lines = [`<details><summary><b>${labelHtml(target2)}</b> — ${actions.join(", ")}</summary>`, ""];
+  if (target2.error) lines.push(`> **Error:** ${escapeText(target2.error.message)}`, "");
+  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource2(target2, resource, context), "");
+  if (target2.attribution) lines.push(attributionMarkdown(target2.attribution), "");
+  lines.push(`Source: ${code(`${target2.source.file}:${target2.source.line}`)}`, "", "</details>");
+  return lines.join("\n");
+}
+function attributionMarkdown(attribution) {
+  if (attribution.status === "unavailable") return `> ${escapeText(attributionLine(attribution))}`;
+  const lines = attribution.changes.map((c4) => `**${escapeText(c4.resource)}** ${escapeText(describeAttributedChange(c4))}${c4.ray_id ? ` (ray ${code(c4.ray_id)})` : ""}`);
+  return `> ${lines.join("<br>\n> ")}`;
+}
+function hasBaseline(plan) {
+  return plan.baseline !== void 0;
+}
+var ORIGIN_SHOWN = { introduced: "introduced", drift: "drift" };
+function renderOrigins(plan) {
+  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
+}
+function baselineMarkdown({ paths, introduced, drift }) {
+  const changes = (n3) => `${n3} ${plural(n3, "change")}`;
+  return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
+}
+function renderSecurityDrift2(plan, room) {
+  const found = securityDrift(plan);
+  if (found.length === 0) return null;
+  const head2 = [
+    "> [!WARNING]",
+    `> **Security drift: ${found.length} live ${found.length === 1 ? "value is" : "values are"} weaker than the config.** Applying the config restores ` + (found.length === 1 ? "it." : "them."),
+    ""
+  ];
+  const lines = found.map(
+    ({ target: target2, resource, change }) => `- ${code(change.weakens)}: ${targetMarkdown(target2)} ${code(`${resource.type}.${change.path}`)}: live ${code(show(change.before))}, config ${code(show(change.after))}`
+  );
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+}
+function placeMarkdown(plan, scope, id) {
+  return targetMarkdown(findTarget(plan, scope, id) ?? { scope, id, name: null, description: null });
+}
+function targetMarkdown(target2) {
+  const name = targetName(target2);
+  return `${target2.scope} ${code(target2.id)}${name ? ` (${escapeText(shortName(name))})` : ""}`;
+}
+function renderBlocked2(plan, room) {
+  const blocked2 = plan.blocked;
+  if (blocked2.length === 0) return null;
+  const head2 = [
+    "> [!CAUTION]",
+    `> **Blocked: nothing will be applied.** ${blocked2.length} ${plural(blocked2.length, "change")} ${blocked2.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
+    ""
+  ];
+  const lines = blocked2.map((b2) => {
+    const field = b2.path ? ` ${code(b2.resource ? `${b2.resource}.${b2.path}` : b2.path)}` : "";
+    const where = b2.scope && b2.id ? `${placeMarkdown(plan, b2.scope, b2.id)}${field}` : "the whole plan";
+    const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
+    return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
+  });
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+}
+function renderAllowed2(plan, room) {
+  const allowed = plan.allowed;
+  if (allowed.length === 0) return null;
+  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
+  const lines = allowed.map((a3) => {
+    const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
+    const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
+    return `- ${code(a3.rule)}: ${placeMarkdown(plan, a3.scope, a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
+  });
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+}
+function fitLines(lines, room, more) {
+  const kept = [];
+  let used = 0;
+  for (const line of lines) {
+    if (used + line.length + 1 + 120 > room) break;
+    kept.push(line);
+    used += line.length + 1;
+  }
+  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
+  return kept;
+}
+function oneLine(target2) {
+  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
+  if (target2.error) actions.push("error");
+  return `${targetMarkdown(target2)} — ${actions.join(", ")}`;
+}
+function renderResource2(target2, resource, context) {
+  const columns = ["field", "before", "after", "source", ...context.baseline ? ["origin"] : []];
+  return [
+    `**${resource.type}** (${resource.action})`,
+    "",
+    `| ${columns.join(" | ")} |`,
+    `| ${columns.map(() => "---").join(" | ")} |`,
+    ...resource.changes.map((c4) => {
+      const cells = [fieldCell(target2, c4, context), resource.action === "create" ? "" : code(show(c4.before)), code(show(c4.after)) + (isUnset(c4) ? " (unset)" : ""), sourceCell(c4)];
+      if (context.baseline) cells.push(c4.origin ? ORIGIN_SHOWN[c4.origin] : "");
+      return `| ${cells.map(cell).join(" | ")} |`;
+    })
+  ];
+}
+function fieldCell(target2, change, context) {
+  const rules = context.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.path === change.path).map((b2) => code(b2.rule));
+  const weakens = change.weakens ? `⚠️ ` : "";
+  const marks2 = [...change.weakens ? [`weakens: ${code(change.weakens)}`] : [], ...rules.length > 0 ? [`blocked: ${rules.join(", ")}`] : []];
+  return `${rules.length > 0 ? "⛔ " : ""}${weakens}${code(change.path)}${marks2.length > 0 ? ` (${marks2.join("; ")})` : ""}`;
+}
+function sourceCell(change) {
+  if (!change.source) return "";
+  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === "defaults" ? " (defaults)" : "");
+}
+function labelHtml(target2) {
+  const name = targetName(target2);
+  const text2 = `${target2.scope} ${target2.id}${name ? ` (${shortName(name)})` : ""}`;
+  const escaped = oneLineText(text2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/#/g, "&#35;");
+  return noMentions(escaped);
+}
+function code(text2) {
+  const flat = visible(text2.replace(/\r\n?|\n/g, " "));
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") || flat.startsWith(" ") && flat.endsWith(" ") && flat.trim() !== "" ? " " : "";
+  return fence + pad + flat + pad + fence;
+}
+function cell(markdown) {
+  return markdown.replace(/\|/g, "\\|");
+}
+function escapeText(text2) {
+  return noMentions(oneLineText(text2).replace(/[!-/:-@[-`{-~]/g, "\\$&"));
+}
+function oneLineText(text2) {
+  return visible(text2.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
+}
+function noMentions(text2) {
+  return text2.replace(/@/g, "@&#8203;");
+}
+function escapeLinkDestination(url) {
+  return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+function plural(n3, noun) {
+  return n3 === 1 ? noun : `${noun}s`;
+}
+
+// src/commands/shared/apply-summary.ts
+var SHOWN = {
+  failed: "✗ failed",
+  unconfirmed: "? written, not confirmed",
+  blocked: "⛔ blocked",
+  skipped: "– not started",
+  applied: "✓ applied",
+  unchanged: "= unchanged"
+};
+var ORDER = ["failed", "unconfirmed", "blocked", "skipped", "applied", "unchanged"];
+var MAX_ROWS = 2e3;
+function applySummaryMarkdown(headline, results) {
+  const lines = ["### ztsync apply", "", headline];
+  if (results.length === 0) return lines.join("\n");
+  const rows = [...results].sort((a3, b2) => ORDER.indexOf(a3.outcome) - ORDER.indexOf(b2.outcome));
+  lines.push("", "| Target | Outcome | Reason |", "| --- | --- | --- |");
+  for (const result of rows.slice(0, MAX_ROWS)) {
+    const reason2 = reasonOf(result);
+    lines.push(`| ${escapeText(targetLabel(result))} | ${SHOWN[result.outcome]} | ${reason2 ? code(reason2).replace(/\|/g, "\\|") : ""} |`);
+  }
+  if (rows.length > MAX_ROWS) lines.push("", escapeText(`and ${rows.length - MAX_ROWS} more targets (see the log, or --results)`));
+  return lines.join("\n");
+}
+function reasonOf(result) {
+  const parts = result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`);
+  if (result.error) parts.push(result.error);
+  return parts.join("; ");
 }
 
 // src/plan/saved.ts
@@ -32382,10 +32692,10 @@ function sealPlan(plan) {
 var PlanFileError = class extends Error {
   name = "PlanFileError";
 };
-function readSavedPlan(text, file) {
+function readSavedPlan(text2, file) {
   let data;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text2);
   } catch {
     throw new PlanFileError(`${file} is not a ztsync plan: it is not JSON (save plans with plan --format json --out FILE)`);
   }
@@ -32432,8 +32742,8 @@ function targetsHoldingSecrets(plan, secrets) {
   const telling = secrets.filter((s2) => s2.length >= 8);
   if (telling.length === 0) return [];
   const holds2 = (value) => {
-    const text = JSON.stringify(value);
-    return telling.some((s2) => text.includes(s2) || text.includes(JSON.stringify(s2).slice(1, -1)));
+    const text2 = JSON.stringify(value);
+    return telling.some((s2) => text2.includes(s2) || text2.includes(JSON.stringify(s2).slice(1, -1)));
   };
   const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
   const { targets: _targets, ...rest } = plan;
@@ -32441,235 +32751,33 @@ function targetsHoldingSecrets(plan, secrets) {
   return found;
 }
 async function loadSavedPlan(file) {
-  let text;
+  let text2;
   try {
-    text = await readFile(file, "utf8");
+    text2 = await readFile(file, "utf8");
   } catch (err) {
     const code2 = err.code;
     throw new PlanFileError(`cannot read the plan ${file}: ${code2 === "ENOENT" ? "no such file" : err instanceof Error ? err.message : String(err)}`);
   }
-  return readSavedPlan(text, file);
+  return readSavedPlan(text2, file);
 }
 
 // src/commands/shared/github.ts
 import { appendFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-
-// src/plan/render-markdown.ts
-var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
-var GITHUB_COMMENT_LIMIT = 65536;
-function renderMarkdown(plan, options = {}) {
-  const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
-  const { create: create2, update, noop: noop4, error } = plan.summary;
-  const head2 = [
-    options.marker ?? MARKDOWN_MARKER,
-    options.title ?? "### ztsync plan",
-    "",
-    ...options.preface ? [options.preface, ""] : [],
-    summaryLine(plan),
-    "",
-    "| create | update | unchanged | errors |",
-    "| ---: | ---: | ---: | ---: |",
-    `| ${create2} | ${update} | ${noop4} | ${error} |`
-  ].join("\n");
-  const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head2];
-  let length = head2.length;
-  for (const block of [renderSecurityDrift2(plan, maxLength / 4), renderBlocked2(plan, maxLength / 4), renderOrigins(plan), renderAllowed2(plan, maxLength / 4)]) {
-    if (!block) continue;
-    blocks.push(block);
-    length += 2 + block.length;
-  }
-  const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
-  const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
-  const add = (block) => {
-    blocks.push(block);
-    length += 2 + block.length;
-  };
-  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
-  const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
-  const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
-  let next = 0;
-  for (; next < shown.length; next++) {
-    const section = renderTarget2(shown[next], context);
-    if (!fits(section, reserve)) break;
-    add(section);
-  }
-  if (next === shown.length) return blocks.join("\n\n") + "\n";
-  add(cutNote(shown.length - next));
-  const listed2 = [];
-  let listedLength = -1;
-  let rest = next;
-  for (; rest < shown.length; rest++) {
-    const line = `- ${oneLine(shown[rest])}`;
-    if (length + 2 + listedLength + 1 + line.length + UNLISTED_NOTE_ROOM > maxLength) break;
-    listed2.push(line);
-    listedLength += 1 + line.length;
-  }
-  if (listed2.length > 0) add(listed2.join("\n"));
-  if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
-  return blocks.join("\n\n") + "\n";
-}
-var UNLISTED_NOTE_ROOM = 160;
-function unlistedNote(unlisted) {
-  let create2 = 0;
-  let update = 0;
-  let errors = 0;
-  for (const target2 of unlisted) {
-    if (target2.error) errors++;
-    for (const resource of target2.resources) {
-      if (resource.action === "create") create2++;
-      else if (resource.action === "update") update++;
-    }
-  }
-  return `…and ${unlisted.length} more ${plural(unlisted.length, "target")} (${create2} ${plural(create2, "resource")} to create, ${update} to update, ${errors} ${plural(errors, "error")}).`;
-}
-function renderTarget2(target2, context) {
-  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
-  if (target2.error) actions.push("error");
-  if (context.blocked.some((b2) => b2.scope === target2.scope && b2.id === target2.id)) actions.push("blocked");
-  const lines = [`<details><summary><b>${labelHtml(target2)}</b> — ${actions.join(", ")}</summary>`, ""];
-  if (target2.error) lines.push(`> **Error:** ${escapeText(target2.error.message)}`, "");
-  for (const resource of target2.resources) if (resource.action !== "noop") lines.push(...renderResource2(target2, resource, context), "");
-  lines.push(`Source: ${code(`${target2.source.file}:${target2.source.line}`)}`, "", "</details>");
-  return lines.join("\n");
-}
-function hasBaseline(plan) {
-  return plan.baseline !== void 0;
-}
-var ORIGIN_SHOWN = { introduced: "introduced", drift: "drift" };
-function renderOrigins(plan) {
-  return plan.baseline ? baselineMarkdown(plan.baseline) : null;
-}
-function baselineMarkdown({ paths, introduced, drift }) {
-  const changes = (n3) => `${n3} ${plural(n3, "change")}`;
-  return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
-}
-function renderSecurityDrift2(plan, room) {
-  const found = securityDrift(plan);
-  if (found.length === 0) return null;
-  const head2 = [
-    "> [!WARNING]",
-    `> **Security drift: ${found.length} live ${found.length === 1 ? "value is" : "values are"} weaker than the config.** Applying the config restores ` + (found.length === 1 ? "it." : "them."),
-    ""
-  ];
-  const lines = found.map(
-    ({ target: target2, resource, change }) => `- ${code(change.weakens)}: ${targetMarkdown(target2)} ${code(`${resource.type}.${change.path}`)}: live ${code(show(change.before))}, config ${code(show(change.after))}`
-  );
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
-}
-function placeMarkdown(plan, scope, id) {
-  return targetMarkdown(findTarget(plan, scope, id) ?? { scope, id, name: null, description: null });
-}
-function targetMarkdown(target2) {
-  const name = targetName(target2);
-  return `${target2.scope} ${code(target2.id)}${name ? ` (${escapeText(shortName(name))})` : ""}`;
-}
-function renderBlocked2(plan, room) {
-  const blocked = plan.blocked;
-  if (blocked.length === 0) return null;
-  const head2 = [
-    "> [!CAUTION]",
-    `> **Blocked: nothing will be applied.** ${blocked.length} ${plural(blocked.length, "change")} ${blocked.length === 1 ? "needs" : "need"} to be allowed first (\`--allow RULE\`, or an \`allow\` entry in the config with a reason).`,
-    ""
-  ];
-  const lines = blocked.map((b2) => {
-    const field = b2.path ? ` ${code(b2.resource ? `${b2.resource}.${b2.path}` : b2.path)}` : "";
-    const where = b2.scope && b2.id ? `${placeMarkdown(plan, b2.scope, b2.id)}${field}` : "the whole plan";
-    const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
-    return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
-  });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
-}
-function renderAllowed2(plan, room) {
-  const allowed = plan.allowed;
-  if (allowed.length === 0) return null;
-  const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
-  const lines = allowed.map((a3) => {
-    const by = a3.via === "flag" ? code(`--allow ${a3.rule}`) : `the config${a3.source ? ` (${code(`${a3.source.file}:${a3.source.line}`)})` : ""}`;
-    const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
-    return `- ${code(a3.rule)}: ${placeMarkdown(plan, a3.scope, a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
-  });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
-}
-function fitLines(lines, room, more) {
-  const kept = [];
-  let used = 0;
-  for (const line of lines) {
-    if (used + line.length + 1 + 120 > room) break;
-    kept.push(line);
-    used += line.length + 1;
-  }
-  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
-  return kept;
-}
-function oneLine(target2) {
-  const actions = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => `${r2.type}: ${r2.action}`);
-  if (target2.error) actions.push("error");
-  return `${targetMarkdown(target2)} — ${actions.join(", ")}`;
-}
-function renderResource2(target2, resource, context) {
-  const columns = ["field", "before", "after", "source", ...context.baseline ? ["origin"] : []];
-  return [
-    `**${resource.type}** (${resource.action})`,
-    "",
-    `| ${columns.join(" | ")} |`,
-    `| ${columns.map(() => "---").join(" | ")} |`,
-    ...resource.changes.map((c4) => {
-      const cells = [fieldCell(target2, c4, context), resource.action === "create" ? "" : code(show(c4.before)), code(show(c4.after)) + (isUnset(c4) ? " (unset)" : ""), sourceCell(c4)];
-      if (context.baseline) cells.push(c4.origin ? ORIGIN_SHOWN[c4.origin] : "");
-      return `| ${cells.map(cell).join(" | ")} |`;
-    })
-  ];
-}
-function fieldCell(target2, change, context) {
-  const rules = context.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.path === change.path).map((b2) => code(b2.rule));
-  const weakens = change.weakens ? `⚠️ ` : "";
-  const marks2 = [...change.weakens ? [`weakens: ${code(change.weakens)}`] : [], ...rules.length > 0 ? [`blocked: ${rules.join(", ")}`] : []];
-  return `${rules.length > 0 ? "⛔ " : ""}${weakens}${code(change.path)}${marks2.length > 0 ? ` (${marks2.join("; ")})` : ""}`;
-}
-function sourceCell(change) {
-  if (!change.source) return "";
-  return code(`${change.source.file}:${change.source.line}`) + (change.source.via === "defaults" ? " (defaults)" : "");
-}
-function labelHtml(target2) {
-  const name = targetName(target2);
-  const text = `${target2.scope} ${target2.id}${name ? ` (${shortName(name)})` : ""}`;
-  const escaped = oneLineText(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/#/g, "&#35;");
-  return noMentions(escaped);
-}
-function code(text) {
-  const flat = visible(text.replace(/\r\n?|\n/g, " "));
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longest + 1);
-  const pad = flat.startsWith("`") || flat.endsWith("`") || flat.startsWith(" ") && flat.endsWith(" ") && flat.trim() !== "" ? " " : "";
-  return fence + pad + flat + pad + fence;
-}
-function cell(markdown) {
-  return markdown.replace(/\|/g, "\\|");
-}
-function escapeText(text) {
-  return noMentions(oneLineText(text).replace(/[!-/:-@[-`{-~]/g, "\\$&"));
-}
-function oneLineText(text) {
-  return visible(text.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
-}
-function noMentions(text) {
-  return text.replace(/@/g, "@&#8203;");
-}
-function escapeLinkDestination(url) {
-  return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-}
-function plural(n3, noun) {
-  return n3 === 1 ? noun : `${noun}s`;
-}
-
-// src/commands/shared/github.ts
 function githubActions(io) {
   const env = io.env;
   if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
   const annotate = (a3) => io.stderr.write(annotationCommand(a3, env.GITHUB_WORKSPACE) + "\n");
   const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : void 0;
+  const summary3 = async (markdown) => {
+    const path = env.GITHUB_STEP_SUMMARY;
+    if (!path) return;
+    try {
+      await appendFile(path, maskSecrets(markdown + "\n", secretsFromEnv(env)));
+    } catch (err) {
+      annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
+    }
+  };
   return {
     enabled: true,
     runUrl,
@@ -32683,12 +32791,12 @@ function githubActions(io) {
         if (!target2.error) continue;
         annotate({ level: "error", title: `ztsync: ${target2.scope} ${target2.id} could not be planned`, message: `${targetLabel(target2)}: ${target2.error.message}`, ...placeOf(target2.source) });
       }
-      for (const blocked of plan.blocked) {
-        const target2 = plan.targets.find((t2) => t2.scope === blocked.scope && t2.id === blocked.id);
-        const change = target2?.resources.flatMap((r2) => r2.changes).find((c4) => c4.path === blocked.path);
+      for (const blocked2 of plan.blocked) {
+        const target2 = plan.targets.find((t2) => t2.scope === blocked2.scope && t2.id === blocked2.id);
+        const change = target2?.resources.flatMap((r2) => r2.changes).find((c4) => c4.path === blocked2.path);
         const place2 = change?.source ?? target2?.source;
-        const what = blocked.scope && blocked.id ? ` (${blocked.scope} ${blocked.id}${blocked.path ? `, ${blocked.path}` : ""})` : "";
-        annotate({ level: "error", title: `ztsync: blocked by ${blocked.rule}`, message: `${blocked.message}${what}`, ...place2 ? placeOf(place2) : {} });
+        const what = blocked2.scope && blocked2.id ? ` (${blocked2.scope} ${blocked2.id}${blocked2.path ? `, ${blocked2.path}` : ""})` : "";
+        annotate({ level: "error", title: `ztsync: blocked by ${blocked2.rule}`, message: `${blocked2.message}${what}`, ...place2 ? placeOf(place2) : {} });
       }
     },
     annotateApply(plan, results) {
@@ -32701,17 +32809,11 @@ function githubActions(io) {
     },
     guard: defuseCommands,
     async appendStepSummary(plan, extra) {
-      const path = env.GITHUB_STEP_SUMMARY;
-      if (!path) return;
-      const markdown = renderMarkdown(plan, { fullPlanUrl: runUrl });
-      try {
-        await appendFile(path, maskSecrets((extra ? `${extra}
+      await summary3((extra ? `${extra}
 
-` : "") + markdown + "\n", secretsFromEnv(env)));
-      } catch (err) {
-        annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
-      }
-    }
+` : "") + renderMarkdown(plan, { fullPlanUrl: runUrl }));
+    },
+    appendSummary: (markdown) => summary3(markdown)
   };
 }
 var OUTSIDE = {
@@ -32723,12 +32825,14 @@ var OUTSIDE = {
   },
   annotateApply() {
   },
-  guard: (text) => text,
+  guard: (text2) => text2,
   async appendStepSummary() {
+  },
+  async appendSummary() {
   }
 };
-function defuseCommands(text) {
-  return text.replace(/^(\s*):(?=:)/gm, "$1:​").replace(/##\[/g, "#​#[");
+function defuseCommands(text2) {
+  return text2.replace(/^(\s*):(?=:)/gm, "$1:​").replace(/##\[/g, "#​#[");
 }
 function placeOf(position2) {
   return position2.line > 0 ? { file: position2.file, line: position2.line, col: position2.col } : { file: position2.file };
@@ -32741,11 +32845,11 @@ function annotationCommand(a3, workspace) {
   if (a3.title !== void 0) properties.push(`title=${escapeProperty(a3.title)}`);
   return `::${a3.level}${properties.length ? " " + properties.join(",") : ""}::${escapeData(a3.message)}`;
 }
-function escapeData(text) {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+function escapeData(text2) {
+  return text2.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
-function escapeProperty(text) {
-  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+function escapeProperty(text2) {
+  return escapeData(text2).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 function workspaceRelative(file, workspace) {
   if (!workspace) return file;
@@ -32768,7 +32872,7 @@ function makeClient(api, env) {
   return new CloudflareClient({ ...clientOptions(api), credentials: credentialsFromEnv(env) });
 }
 function makeClients(api, env) {
-  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit });
+  return new ClientPool({ ...clientOptions(api), env, rateLimit: api.rateLimit, credentialVariables: api.credentialVariables ?? [] });
 }
 
 // src/commands/shared/interrupt.ts
@@ -32817,17 +32921,529 @@ function apiSettings(flags, io, { readOnly }) {
     ...io.retryTiming ? { timing: io.retryTiming } : {}
   };
 }
-function parseRetryBudget(text) {
-  const trimmed = text.trim();
+function parseRetryBudget(text2) {
+  const trimmed = text2.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
   const nanos = parseDuration(trimmed);
   if (nanos !== void 0 && nanos >= 0n) return Number(nanos / 1000000n);
-  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text}"`);
+  throw new UsageError(`--retry-budget takes a duration such as 2m, 90s or 1m30s (or a number of seconds, 0 for no retry), not "${text2}"`);
 }
-function wholeNumber(option, text, min) {
-  const n3 = Number(text);
-  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text}"`);
+function wholeNumber(option, text2, min) {
+  const n3 = Number(text2);
+  if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text2}"`);
   return n3;
+}
+
+// src/config/model.ts
+function formatPosition({ file, line, col }) {
+  return `${file}:${line}:${col}`;
+}
+function formatDiagnostic(d2) {
+  const place2 = d2.line > 0 ? formatPosition(d2) : d2.file;
+  return visible(`${place2}: ${d2.severity === "warning" ? "warning: " : ""}${d2.message}${d2.path ? ` (${d2.path})` : ""}`);
+}
+
+// src/config/yaml.ts
+var yaml = true ? await Promise.resolve().then(() => (init_browser(), browser_exports)) : await fromNodeModules();
+var { parseDocument: parseDocument2, LineCounter: LineCounter2, Schema: Schema2, visit: visit3, isAlias: isAlias2, isCollection: isCollection3, isMap: isMap3, isNode: isNode2, isPair: isPair2, isScalar: isScalar3, isSeq: isSeq2 } = yaml;
+
+// src/config/block-yaml.ts
+var LINE = 2 ** 20;
+var MAX_DEPTH = 64;
+var DECLINE = /* @__PURE__ */ Symbol("decline");
+var OUTSIDE_SUBSET_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
+var INDICATORS = /* @__PURE__ */ new Set([..."-?:,[]{}#&*!|>'\"%@`"]);
+var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+var PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+var AFTER_QUOTED = /^(?: +#.*| *)$/;
+var JSON_ESCAPES = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
+var MAY_BE_TAGGED = new Set([..."~nNtTfF+-.0123456789"].map((c4) => c4.charCodeAt(0)));
+var PLAIN_TAGS = new Schema2({}).tags.filter((tag) => tag.default === true && tag.test !== void 0);
+function readBlockYaml(text2) {
+  if (OUTSIDE_SUBSET_CHARS.test(text2) || LONE_SURROGATE.test(text2)) return void 0;
+  try {
+    return new BlockReader(text2).document();
+  } catch {
+    return void 0;
+  }
+}
+function decline() {
+  throw DECLINE;
+}
+var BlockReader = class {
+  lines;
+  /** The current line, and the column its content starts at (past a sequence item's `- ` when inside one). */
+  index = 0;
+  start = 0;
+  positions = /* @__PURE__ */ new Map();
+  /** Keys already found plain (a fleet's files repeat a handful of keys thousands of times). */
+  plainKeys = /* @__PURE__ */ new Set();
+  constructor(text2) {
+    this.lines = text2.split("\n");
+    if (this.lines.some((line) => line.length >= LINE)) decline();
+  }
+  document() {
+    const empty = { data: {}, positions: this.positions };
+    if (!this.nextContent(true)) return empty;
+    if (this.lines[this.index] === "---") {
+      this.index++;
+      if (!this.nextContent()) return empty;
+    }
+    const data = this.mapping(this.start, 0);
+    if (this.nextContent()) decline();
+    return { data, positions: this.positions };
+  }
+  /** Moves to the next line with content (skipping blank and comment lines); false at the end of the text. */
+  nextContent(documentStart = false) {
+    for (; this.index < this.lines.length; this.index++) {
+      const line = this.lines[this.index];
+      let col = 0;
+      while (line.charCodeAt(col) === 32) col++;
+      if (col === line.length || line.charCodeAt(col) === 35) continue;
+      if (documentStart && line === "---") return true;
+      if (col === 0 && (line.startsWith("...") || line.startsWith("---") || line.startsWith("%"))) decline();
+      this.start = col;
+      return true;
+    }
+    return false;
+  }
+  at(col) {
+    return (this.index + 1) * LINE + col + 1;
+  }
+  /**
+   * The line of the next entry of a block whose entries stand at `indent` (the current line for its first), or
+   * undefined where the block ends: at the end of the text or a line indented less.
+   */
+  entryLine(indent, first) {
+    if (!first && (!this.nextContent() || this.start < indent)) return void 0;
+    if (this.start !== indent) decline();
+    return this.lines[this.index];
+  }
+  /** The positions of a new mapping or sequence's entries, to be filled in as they are read. */
+  track(collection, depth) {
+    if (depth >= MAX_DEPTH) decline();
+    const positions = [];
+    this.positions.set(collection, positions);
+    return positions;
+  }
+  /** A block mapping whose keys stand at `indent`, starting on the current line. */
+  mapping(indent, depth) {
+    const data = {};
+    const positions = this.track(data, depth);
+    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
+      const colon = line.indexOf(":", indent);
+      if (colon < 0) decline();
+      const key = line.slice(indent, colon);
+      if (!this.isPlainKey(key) || Object.hasOwn(data, key)) decline();
+      positions.push(this.at(indent));
+      const after = colon + 1;
+      if (after < line.length && line.charCodeAt(after) !== 32) decline();
+      const valueStart = skipSpaces(line, after);
+      if (valueStart === line.length || line.charCodeAt(valueStart) === 35) {
+        this.index++;
+        if (!this.nextContent()) decline();
+        positions.push(this.at(this.start));
+        data[key] = this.nestedBlock(indent, depth);
+      } else {
+        positions.push(this.at(valueStart));
+        data[key] = this.scalar(line, valueStart);
+        this.index++;
+      }
+    }
+    return data;
+  }
+  /** The value of a key with nothing after its colon: a mapping or sequence starting on the current line. */
+  nestedBlock(keyIndent, depth) {
+    const line = this.lines[this.index];
+    const isItem = line.charCodeAt(this.start) === 45 && (line.length === this.start + 1 || line.charCodeAt(this.start + 1) === 32);
+    if (isItem && this.start >= keyIndent) return this.sequence(this.start, depth + 1, this.start === keyIndent);
+    if (this.start > keyIndent) return this.mapping(this.start, depth + 1);
+    return decline();
+  }
+  /** A block sequence whose dashes stand at `indent`, starting on the current line. */
+  sequence(indent, depth, sameIndentAsKey) {
+    const items = [];
+    const positions = this.track(items, depth);
+    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
+      if (line.charCodeAt(indent) !== 45) {
+        if (sameIndentAsKey) break;
+        decline();
+      }
+      if (line.charCodeAt(indent + 1) !== 32) decline();
+      const itemStart = skipSpaces(line, indent + 1);
+      if (itemStart === line.length || line.charCodeAt(itemStart) === 35) decline();
+      positions.push(this.at(itemStart));
+      if (this.startsWithKey(line, itemStart)) {
+        this.start = itemStart;
+        items.push(this.mapping(itemStart, depth + 1));
+      } else {
+        items.push(this.scalar(line, itemStart));
+        this.index++;
+      }
+    }
+    return items;
+  }
+  /** A key yaml reads as a string, written plainly; yaml reads at most 1024 characters as an implicit key. */
+  isPlainKey(key) {
+    if (this.plainKeys.has(key)) return true;
+    const plain = key.length <= 1024 && PLAIN_KEY.test(key) && key !== "__proto__" && !PLAIN_TAGS.some((tag) => tag.test.test(key));
+    if (plain) this.plainKeys.add(key);
+    return plain;
+  }
+  /** Whether a sequence item starts with `key:` (a mapping), as opposed to a scalar. */
+  startsWithKey(line, start) {
+    const colon = line.indexOf(":", start);
+    return colon > start && (colon + 1 === line.length || line.charCodeAt(colon + 1) === 32) && this.isPlainKey(line.slice(start, colon));
+  }
+  /** A scalar, or a flow sequence of scalars, that fills the rest of the line (a comment may follow). */
+  scalar(line, start) {
+    const c4 = line[start];
+    if (c4 === "[") return this.flowSequence(line, start);
+    if (c4 === '"' || c4 === "'") {
+      const end = closingQuote(line, start);
+      if (end < 0 || !AFTER_QUOTED.test(line.slice(end + 1))) decline();
+      return c4 === '"' ? doubleQuoted(line.slice(start, end + 1)) : line.slice(start + 1, end).replaceAll("''", "'");
+    }
+    if (INDICATORS.has(c4)) decline();
+    const comment = line.indexOf(" #", start);
+    const text2 = line.slice(start, endOfSpaces(line, start, comment < 0 ? line.length : comment));
+    if (text2.includes(": ") || text2.endsWith(":")) decline();
+    return plainValue2(text2);
+  }
+  /** `[a, "b", c]` on one line: scalars only, no empty or trailing items. */
+  flowSequence(line, start) {
+    const items = [];
+    const positions = this.track(items, 0);
+    let i3 = skipSpaces(line, start + 1);
+    while (line[i3] !== "]") {
+      positions.push(this.at(i3));
+      if (line[i3] === '"' || line[i3] === "'") {
+        const end = closingQuote(line, i3);
+        if (end < 0) decline();
+        items.push(line[i3] === '"' ? doubleQuoted(line.slice(i3, end + 1)) : line.slice(i3 + 1, end).replaceAll("''", "'"));
+        i3 = skipSpaces(line, end + 1);
+      } else {
+        let end = i3;
+        while (end < line.length && line[end] !== "," && line[end] !== "]") end++;
+        const text2 = line.slice(i3, endOfSpaces(line, i3, end));
+        if (text2 === "" || INDICATORS.has(text2[0]) || /[[\]{}#:]/.test(text2)) decline();
+        items.push(plainValue2(text2));
+        i3 = end;
+      }
+      if (line[i3] === ",") {
+        i3 = skipSpaces(line, i3 + 1);
+        if (line[i3] === "]") decline();
+      } else if (line[i3] !== "]") {
+        decline();
+      }
+    }
+    if (!AFTER_QUOTED.test(line.slice(i3 + 1))) decline();
+    return items;
+  }
+};
+function endOfSpaces(line, start, end) {
+  let i3 = end;
+  while (i3 > start && line.charCodeAt(i3 - 1) === 32) i3--;
+  return i3;
+}
+function skipSpaces(line, from) {
+  let i3 = from;
+  while (line.charCodeAt(i3) === 32) i3++;
+  return i3;
+}
+function closingQuote(line, start) {
+  const quote = line[start];
+  for (let i3 = start + 1; i3 < line.length; i3++) {
+    if (quote === '"' && line[i3] === "\\") i3++;
+    else if (line[i3] === quote) {
+      if (quote === "'" && line[i3 + 1] === "'") i3++;
+      else return i3;
+    }
+  }
+  return -1;
+}
+function doubleQuoted(quoted) {
+  if (!quoted.includes("\\")) return quoted.slice(1, -1);
+  if (quoted.replace(JSON_ESCAPES, "").includes("\\")) decline();
+  return JSON.parse(quoted);
+}
+function plainValue2(text2) {
+  if (!MAY_BE_TAGGED.has(text2.charCodeAt(0))) return text2;
+  const tag = PLAIN_TAGS.find((t2) => t2.test.test(text2));
+  if (!tag) return text2;
+  let failed = false;
+  const resolved = tag.resolve(text2, () => failed = true, { intAsBigInt: false });
+  if (failed) decline();
+  return isScalar3(resolved) ? resolved.value : resolved;
+}
+
+// src/config/positions.ts
+function positionAt(file, lines, offset) {
+  const { line, col } = lines.linePos(offset);
+  return { file, line, col };
+}
+function fileDiagnostic(file, message) {
+  return { file, line: 0, col: 0, message, path: "" };
+}
+function locate(f2, path) {
+  let here = { value: f2.doc.contents, key: null };
+  for (const segment of path) {
+    const node = resolve2(f2, here.value);
+    if (isMap3(node)) {
+      const pair = node.items.find((p2) => isScalar3(p2.key) && String(p2.key.value) === String(segment));
+      if (!pair) break;
+      here = { value: pair.value ?? null, key: pair.key };
+    } else if (isSeq2(node)) {
+      const item = node.items[Number(segment)];
+      if (!item) break;
+      here = { value: item, key: null };
+    } else {
+      break;
+    }
+  }
+  return here;
+}
+function resolve2(f2, node) {
+  return isAlias2(node) ? node.resolve(f2.doc) ?? node : node;
+}
+function documentLocator(f2) {
+  return {
+    value(path) {
+      const { value, key } = locate(f2, path);
+      const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
+      if (!isEmpty2) return positionAt(f2.file, f2.lines, value.range?.[0] ?? 0);
+      if (key) return positionAt(f2.file, f2.lines, key.range?.[0] ?? 0);
+      const after = value?.range?.[0];
+      const dash = after === void 0 ? -1 : f2.text.lastIndexOf("-", after - 1);
+      return positionAt(f2.file, f2.lines, dash >= 0 ? dash : after ?? 0);
+    },
+    key(path) {
+      const { value, key } = locate(f2, path);
+      return positionAt(f2.file, f2.lines, (key ?? value)?.range?.[0] ?? 0);
+    }
+  };
+}
+function blockLocator(file, root, positions) {
+  const segments = [];
+  const nodes = [root];
+  const keys = [];
+  const values = [];
+  const find = (path, wantKey) => {
+    let depth = 0;
+    while (depth < path.length && depth < segments.length && path[depth] === segments[depth]) depth++;
+    segments.length = keys.length = values.length = depth;
+    nodes.length = depth + 1;
+    for (; depth < path.length; depth++) {
+      const node = nodes[depth];
+      const entries2 = typeof node === "object" && node !== null ? positions.get(node) : void 0;
+      if (!entries2) break;
+      const segment = path[depth];
+      if (Array.isArray(node)) {
+        const index = Number(segment);
+        if (!(index < entries2.length)) break;
+        keys.push(NO_KEY);
+        values.push(entries2[index]);
+      } else {
+        const index = entryIndex(node, String(segment));
+        if (index < 0) break;
+        keys.push(entries2[2 * index]);
+        values.push(entries2[2 * index + 1]);
+      }
+      segments.push(segment);
+      nodes.push(node[segment]);
+    }
+    const deepest = values.length - 1;
+    const at = deepest < 0 ? 1 * LINE + 1 : wantKey && keys[deepest] !== NO_KEY ? keys[deepest] : values[deepest];
+    return { file, line: Math.floor(at / LINE), col: at % LINE };
+  };
+  return { value: (path) => find(path, false), key: (path) => find(path, true) };
+}
+var NO_KEY = -1;
+function entryIndex(object, key) {
+  let index = 0;
+  for (const k in object) {
+    if (k === key) return index;
+    index++;
+  }
+  return -1;
+}
+function valuePosition(f2, path) {
+  return f2.where.value(path);
+}
+function keyPosition(f2, path) {
+  return f2.where.key(path);
+}
+function sourceText(f2, path) {
+  const { value } = locate(f2, path);
+  return value?.range ? f2.text.slice(value.range[0], value.range[1]) : void 0;
+}
+function commentInPlaceOfValue(f2, path) {
+  const { value, key } = locate(f2, path);
+  const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
+  if (!isEmpty2 || !key?.range) return void 0;
+  const end = f2.text.indexOf("\n", key.range[1]);
+  return commentAfterColon(f2.text.slice(key.range[1], end < 0 ? void 0 : end));
+}
+function commentAfterColon(rest) {
+  const afterColon = rest.trimStart();
+  if (!afterColon.startsWith(":")) return void 0;
+  const comment = afterColon.slice(1).trimStart();
+  if (comment.length === afterColon.length - 1 || !comment.startsWith("#")) return void 0;
+  return comment.trimEnd();
+}
+function walkYaml(root, walker) {
+  const path = [];
+  const walk = (node) => {
+    if (!isNode2(node)) return;
+    walker.node?.(node);
+    if (!isCollection3(node)) return;
+    const inSeq = isSeq2(node);
+    node.items.forEach((item, index) => {
+      if (inSeq) path.push(index);
+      if (isPair2(item)) {
+        path.push(isScalar3(item.key) && typeof item.key.value === "string" ? item.key.value : null);
+        walker.pair?.(item, path);
+        walk(item.key);
+        walk(item.value);
+        path.pop();
+      } else {
+        walk(item);
+      }
+      if (inSeq) path.pop();
+    });
+  };
+  walk(root);
+}
+function describePath(path) {
+  return path.map((s2, i3) => typeof s2 === "number" || /^\d+$/.test(s2) ? `[${s2}]` : i3 === 0 ? s2 : `.${s2}`).join("");
+}
+function pointerToPath(pointer) {
+  if (pointer === "") return [];
+  return pointer.slice(1).split("/").map((s2) => s2.replace(/~1/g, "/").replace(/~0/g, "~")).map((s2) => /^\d+$/.test(s2) ? Number(s2) : s2);
+}
+
+// src/config/interpolate.ts
+var VARIABLE_PREFIX = "ZTSYNC_";
+var NO_ENV = { readable: [], credentials: [] };
+var VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function isCredentialVariable(name, policy) {
+  return mayHoldToken(name, policy.credentials);
+}
+function holdsCredential(name, policy) {
+  return SECRET_ENV.includes(name) || isCredentialVariable(name, policy);
+}
+var REFERENCE = /\$\$\{|\$\{([^}]*)(\}?)/g;
+function interpolate(text2, { values, policy }) {
+  const problems = [];
+  const read = [];
+  const value = text2.replace(REFERENCE, (match, name, closed) => {
+    if (match === "$${") return "${";
+    const shown = match.length > 60 ? `${match.slice(0, 57)}...` : match;
+    if (!closed) {
+      problems.push(`"${shown}" is not closed: write \${${VARIABLE_PREFIX}NAME}, or $\${ for a literal \${`);
+    } else if (!VARIABLE_NAME.test(name)) {
+      problems.push(`"${shown}" is not a variable reference: write \${${VARIABLE_PREFIX}NAME} (letters, digits, _), or $\${ for a literal \${`);
+    } else if (!name.startsWith(VARIABLE_PREFIX)) {
+      problems.push(`\${${name}} cannot be read: only environment variables whose names start with ${VARIABLE_PREFIX} can be used in the config (plans are shown to everyone who reads the pull request)`);
+    } else if (holdsCredential(name, policy)) {
+      problems.push(`\${${name}} cannot be read: it holds a credential`);
+    } else if (!policy.readable.includes(name)) {
+      problems.push(`\${${name}} cannot be read: this run does not allow it (the workflow allows a variable by name: --env-allow ${name} or ZTSYNC_ENV_ALLOW=${name})`);
+    } else if (values[name] === void 0) {
+      problems.push(`environment variable ${name} is not set`);
+    } else {
+      read.push(name);
+      return values[name];
+    }
+    return match;
+  });
+  return { value, problems, read };
+}
+function interpolateFile(file, env) {
+  const diagnostics = [];
+  const reads = [];
+  const path = [];
+  const visited = /* @__PURE__ */ new Set();
+  const walk = (node) => {
+    if (typeof node === "string") {
+      if (!node.includes("${")) return node;
+      const { value, problems, read } = interpolate(node, env);
+      for (const message of problems) diagnostics.push({ ...valuePosition(file, path), message, path: describePath(path) });
+      for (const name of read) reads.push({ name, position: valuePosition(file, path), path: describePath(path) });
+      return value;
+    }
+    const within = (key, value) => {
+      path.push(key);
+      const replaced2 = walk(value);
+      path.pop();
+      return replaced2;
+    };
+    if (node && typeof node === "object") {
+      if (visited.has(node)) return node;
+      visited.add(node);
+    }
+    if (Array.isArray(node)) {
+      node.forEach((item, i3) => node[i3] = within(i3, item));
+    } else if (node && typeof node === "object") {
+      const record = node;
+      for (const key of Object.keys(record)) record[key] = within(key, record[key]);
+    }
+    return node;
+  };
+  file.data = walk(file.data);
+  return { diagnostics, reads };
+}
+function credentialReads(reads, named) {
+  const tokens = /* @__PURE__ */ new Map();
+  for (const credentialsEnv of named) if (!tokens.has(credentialsEnv.name)) tokens.set(credentialsEnv.name, credentialsEnv.position);
+  return reads.flatMap(({ name, position: position2, path }) => {
+    const named2 = tokens.get(name);
+    return named2 ? [{ ...position2, message: `\${${name}} cannot be read: it holds a credential (credentials_env names it at ${formatPosition(named2)})`, path }] : [];
+  });
+}
+function undeclaredCredentials(targets, policy) {
+  const seen = /* @__PURE__ */ new Set();
+  const out = [];
+  for (const { credentialsEnv } of targets) {
+    if (!credentialsEnv || isCredentialVariable(credentialsEnv.name, policy)) continue;
+    const key = formatPosition(credentialsEnv.position);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({
+      ...credentialsEnv.position,
+      message: `credentials_env names ${credentialsEnv.name}, which this run has not declared to hold an API token: name a variable starting with ${CREDENTIAL_PREFIX}, or declare it in the workflow with --credentials-env ${credentialsEnv.name}`,
+      path: ""
+    });
+  }
+  return out;
+}
+
+// src/commands/shared/options/environment.ts
+var ENV_ALLOW_VARIABLE = "ZTSYNC_ENV_ALLOW";
+function addEnvironmentOptions(command) {
+  return command.option("--env-allow <names>", `environment variables the config may read as \${NAME} (repeatable, or comma separated; names start with ${VARIABLE_PREFIX}; also ${ENV_ALLOW_VARIABLE}, a comma or space separated list); no other is read`, collectNames).option("--credentials-env <names>", `environment variables a credentials_env may name (repeatable, or comma separated); names starting with ${CREDENTIAL_PREFIX} need no declaring`, collectNames);
+}
+function environmentSettings(flags, env) {
+  const fromEnv = (env[ENV_ALLOW_VARIABLE] ?? "").split(/[\s,]+/).filter(Boolean);
+  const credentials = unique2(flags.credentialsEnv ?? []);
+  for (const name of credentials) checkName("--credentials-env", name);
+  const readable = unique2([...flags.envAllow ?? [], ...fromEnv]);
+  for (const name of readable) {
+    const option = flags.envAllow?.includes(name) ? "--env-allow" : ENV_ALLOW_VARIABLE;
+    checkName(option, name);
+    if (!name.startsWith(VARIABLE_PREFIX)) throw new UsageError(`${option} ${name}: only variables whose names start with ${VARIABLE_PREFIX} can be read by a config`);
+    if (SECRET_ENV.includes(name) || mayHoldToken(name, credentials)) throw new UsageError(`${option} ${name}: it holds a credential, which a config never reads`);
+  }
+  return { readable, credentials };
+}
+function checkName(option, name) {
+  if (!VARIABLE_NAME.test(name)) throw new UsageError(`${option} takes environment variable names (letters, digits, _), not "${name}"`);
+}
+function unique2(names) {
+  return [...new Set(names)];
+}
+function collectNames(value, previous = []) {
+  return [...previous, ...value.split(",").map((n3) => n3.trim()).filter(Boolean)];
 }
 
 // src/config/suggest.ts
@@ -32908,27 +33524,27 @@ var CHANGE_BUDGET_RULE = "max-changed-targets";
 // src/plan/safety.ts
 var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
 var DEFAULT_BUDGET_MIN_TARGETS = 8;
-function parseBudget(text) {
-  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text);
+function parseBudget(text2) {
+  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
   if (!m2) return void 0;
   const n3 = Number(m2[1]);
   if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
   return { kind: "count", count: n3 };
 }
 function checkSafety(plan, options = {}) {
-  const blocked = [];
+  const blocked2 = [];
   const allowed = [];
   for (const target2 of plan.targets) {
     for (const resource of target2.resources) {
       if (resource.action === "noop") continue;
-      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked, allowed);
+      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
     }
   }
   const budget = judgeBudget(plan, options.budget, options.fleet);
-  if (budget.blocked) blocked.push(budget.blocked);
-  return { ...plan, blocked, allowed, change_budget: budget.report };
+  if (budget.blocked) blocked2.push(budget.blocked);
+  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
 }
-function judgeChange(target2, resource, change, allow, blocked, allowed) {
+function judgeChange(target2, resource, change, allow, blocked2, allowed) {
   for (const rule of SAFETY_RULES) {
     for (const trigger of rule.triggers) {
       if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
@@ -32937,7 +33553,7 @@ function judgeChange(target2, resource, change, allow, blocked, allowed) {
       if (allowance) {
         allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
       } else {
-        blocked.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
+        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
       }
     }
   }
@@ -33032,15 +33648,6 @@ function readLabels(value) {
 
 // src/commands/shared/results.ts
 import { readFile as readFile2 } from "node:fs/promises";
-
-// src/config/model.ts
-function formatPosition({ file, line, col }) {
-  return `${file}:${line}:${col}`;
-}
-function formatDiagnostic(d2) {
-  const place2 = d2.line > 0 ? formatPosition(d2) : d2.file;
-  return visible(`${place2}: ${d2.severity === "warning" ? "warning: " : ""}${d2.message}${d2.path ? ` (${d2.path})` : ""}`);
-}
 
 // src/plan/build.ts
 import { createHash as createHash3 } from "node:crypto";
@@ -33165,7 +33772,7 @@ function planError(err, credentialsEnv) {
 // src/util/atomic-write.ts
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { dirname, join, resolve as resolve2 } from "node:path";
+import { dirname, join, resolve as resolve3 } from "node:path";
 var FileWriteError = class extends Error {
   name = "FileWriteError";
 };
@@ -33177,8 +33784,8 @@ function checkWritable(path) {
     throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
   }
 }
-function writeFileAtomicSync(path, text, { mode = 420 } = {}) {
-  const temporary = writeTemporary(path, text, mode);
+function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
+  const temporary = writeTemporary(path, text2, mode);
   try {
     renameSync(temporary, path);
   } catch (err) {
@@ -33205,7 +33812,7 @@ function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
   const temporaries = [];
   try {
     for (const file of files) {
-      makeDirs(dirname(resolve2(file.path)), madeDirs, file.path);
+      makeDirs(dirname(resolve3(file.path)), madeDirs, file.path);
       temporaries.push(writeTemporary(file.path, file.text, mode));
     }
     for (const [i3, file] of files.entries()) {
@@ -33221,14 +33828,14 @@ function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
     throw err;
   }
 }
-function writeTemporary(path, text, mode) {
+function writeTemporary(path, text2, mode) {
   if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
   const dir = dirname(path);
   const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   let fd;
   try {
     fd = openSync(temporary, "wx", mode);
-    writeSync(fd, text);
+    writeSync(fd, text2);
     fsyncSync(fd);
     closeSync(fd);
     return temporary;
@@ -33300,6 +33907,7 @@ function planEntry(target2) {
 }
 function applyEntry(result) {
   const base = { scope: result.scope, id: result.id, outcome: result.outcome };
+  if (result.outcome === "blocked") return { ...base, error: result.error ?? "blocked" };
   if (result.outcome !== "failed") return base;
   const error = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`), ...result.error ? [result.error] : []].join("; ");
   return { ...base, error, ...result.transient ? { transient: true } : {} };
@@ -33420,15 +34028,15 @@ async function recordingRun(path, command, body) {
   return code2;
 }
 async function readTargetsToRetry(path) {
-  let text;
+  let text2;
   try {
-    text = await readFile2(path, "utf8");
+    text2 = await readFile2(path, "utf8");
   } catch (err) {
     throw new UsageError(`--only-failed: cannot read ${path}: ${err.code ?? err.message}`);
   }
   let data;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text2);
   } catch (err) {
     throw new UsageError(`--only-failed: ${path} is not JSON (${err.message}); expected a file written by --results`);
   }
@@ -33467,12 +34075,12 @@ async function selectionSettings(flags) {
 }
 function parseSelect(given) {
   const selector = {};
-  for (const text of given) {
-    const at = text.indexOf("=");
-    const key = at < 0 ? text : text.slice(0, at);
-    const value = at < 0 ? "" : text.slice(at + 1);
+  for (const text2 of given) {
+    const at = text2.indexOf("=");
+    const key = at < 0 ? text2 : text2.slice(0, at);
+    const value = at < 0 ? "" : text2.slice(at + 1);
     if (at < 0 || !new RegExp(LABEL_KEY_PATTERN).test(key) || !new RegExp(LABEL_VALUE_PATTERN).test(value)) {
-      throw new UsageError(`--select takes a label as key=value (e.g. --select env=prod; letters, digits, - _ . inside), not ${JSON.stringify(text)}`);
+      throw new UsageError(`--select takes a label as key=value (e.g. --select env=prod; letters, digits, - _ . inside), not ${JSON.stringify(text2)}`);
     }
     if (selector[key] !== void 0 && selector[key] !== value) {
       throw new UsageError(`--select ${key}=${selector[key]} and --select ${key}=${value}: a target has one value per label, so together they match nothing`);
@@ -33484,11 +34092,11 @@ function parseSelect(given) {
 function collect2(value, previous = []) {
   return [...previous, value];
 }
-function parseShard(text) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+function parseShard(text2) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text2);
   const shard = match && { index: Number(match[1]), count: Number(match[2]) };
   if (!shard || shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
-    throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N (shard K of N, e.g. 2/4), not "${text}"`);
+    throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N (shard K of N, e.g. 2/4), not "${text2}"`);
   }
   return shard;
 }
@@ -33512,6 +34120,7 @@ function addReconcileOptions(command, { pathsOptional = false } = {}) {
   const paths = "YAML config files or directories (read recursively: *.yaml, *.yml)";
   addSelectionOptions(command.argument(pathsOptional ? "[paths...]" : "<paths...>", paths));
   command.option("--results <file>", "write each target's outcome as JSON to this file (rewritten as the run goes, also when targets fail)").option("-q, --quiet", "no progress line on stderr");
+  addEnvironmentOptions(command);
   addRateLimitOption(command);
   addApiOptions(command, { concurrency: "targets read (and, in apply, written) at once; default 8 for reads, 4 for writes" });
   return addSafetyOptions(command);
@@ -33519,11 +34128,13 @@ function addReconcileOptions(command, { pathsOptional = false } = {}) {
 async function reconcileSettings(paths, flags, io, access) {
   const safety = safetySettings(flags);
   const selection = await selectionSettings(flags);
+  const environment = environmentSettings(flags, io.env);
   return {
     paths,
     selection,
     safety,
-    api: apiSettings(flags, io, access),
+    environment,
+    api: { ...apiSettings(flags, io, access), credentialVariables: environment.credentials },
     ...flags.baseline ? { baseline: flags.baseline } : {},
     ...flags.results !== void 0 ? { results: flags.results } : {},
     quiet: flags.quiet === true
@@ -33664,13 +34275,13 @@ function checkTimestamp(path, value) {
   return path.endsWith("_at") && Number.isNaN(Date.parse(value)) ? `${describe2(value)} is not a timestamp` : void 0;
 }
 function describe2(value) {
-  let text;
+  let text2;
   try {
-    text = value === void 0 ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+    text2 = value === void 0 ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
   } catch {
-    text = Array.isArray(value) ? "a list" : "an object";
+    text2 = Array.isArray(value) ? "a list" : "an object";
   }
-  return text.length > 60 ? text.slice(0, 57) + "..." : text;
+  return text2.length > 60 ? text2.slice(0, 57) + "..." : text2;
 }
 function applyAssignments(target2, assignments) {
   for (const { path, value } of assignments) {
@@ -33859,7 +34470,7 @@ function typeSchema(type) {
 
 // src/apply/review.ts
 var CLOCK_SKEW_MS = 5 * 6e4;
-var SHOWN = 5;
+var SHOWN2 = 5;
 async function reviewSavedPlan(plan, context) {
   const refusal = versionProblem(plan, context.version) ?? ageProblem(plan, context.now, context.maxAgeMs) ?? unknownKeys(plan) ?? coverageProblem(plan.coverage) ?? unknownDesired(plan) ?? (context.config ? configDifferences(plan, context.config) : credentialsFromFile(plan));
   if (refusal) return { ok: false, reason: refusal };
@@ -34040,19 +34651,19 @@ function selectionOf(coverage) {
   };
 }
 function listed(items) {
-  const more = items.length > SHOWN ? `; and ${items.length - SHOWN} more` : "";
-  return items.slice(0, SHOWN).join("; ") + more;
+  const more = items.length > SHOWN2 ? `; and ${items.length - SHOWN2} more` : "";
+  return items.slice(0, SHOWN2).join("; ") + more;
 }
 
 // src/config/commit.ts
 import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
-import { dirname as dirname2, resolve as resolve3 } from "node:path";
+import { dirname as dirname2, resolve as resolve4 } from "node:path";
 var NONE = { commit: null, dirty: false };
 async function configCommit(paths) {
   const first = paths[0];
   if (first === void 0) return NONE;
-  const absolute = paths.map((p2) => resolve3(p2));
+  const absolute = paths.map((p2) => resolve4(p2));
   const info = await stat(absolute[0]).catch(() => null);
   if (!info) return NONE;
   const dir = info.isDirectory() ? absolute[0] : dirname2(absolute[0]);
@@ -34065,385 +34676,6 @@ function git(cwd, args) {
   return new Promise((done) => {
     execFile("git", args, { cwd, timeout: 1e4, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } }, (error, stdout) => done(error ? void 0 : stdout.trim()));
   });
-}
-
-// src/config/yaml.ts
-var yaml = true ? await Promise.resolve().then(() => (init_browser(), browser_exports)) : await fromNodeModules();
-var { parseDocument: parseDocument2, LineCounter: LineCounter2, Schema: Schema2, visit: visit3, isAlias: isAlias2, isCollection: isCollection3, isMap: isMap3, isNode: isNode2, isPair: isPair2, isScalar: isScalar3, isSeq: isSeq2 } = yaml;
-
-// src/config/block-yaml.ts
-var LINE = 2 ** 20;
-var MAX_DEPTH = 64;
-var DECLINE = /* @__PURE__ */ Symbol("decline");
-var OUTSIDE_SUBSET_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
-var INDICATORS = /* @__PURE__ */ new Set([..."-?:,[]{}#&*!|>'\"%@`"]);
-var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-var PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-var AFTER_QUOTED = /^(?: +#.*| *)$/;
-var JSON_ESCAPES = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
-var MAY_BE_TAGGED = new Set([..."~nNtTfF+-.0123456789"].map((c4) => c4.charCodeAt(0)));
-var PLAIN_TAGS = new Schema2({}).tags.filter((tag) => tag.default === true && tag.test !== void 0);
-function readBlockYaml(text) {
-  if (OUTSIDE_SUBSET_CHARS.test(text) || LONE_SURROGATE.test(text)) return void 0;
-  try {
-    return new BlockReader(text).document();
-  } catch {
-    return void 0;
-  }
-}
-function decline() {
-  throw DECLINE;
-}
-var BlockReader = class {
-  lines;
-  /** The current line, and the column its content starts at (past a sequence item's `- ` when inside one). */
-  index = 0;
-  start = 0;
-  positions = /* @__PURE__ */ new Map();
-  /** Keys already found plain (a fleet's files repeat a handful of keys thousands of times). */
-  plainKeys = /* @__PURE__ */ new Set();
-  constructor(text) {
-    this.lines = text.split("\n");
-    if (this.lines.some((line) => line.length >= LINE)) decline();
-  }
-  document() {
-    const empty = { data: {}, positions: this.positions };
-    if (!this.nextContent(true)) return empty;
-    if (this.lines[this.index] === "---") {
-      this.index++;
-      if (!this.nextContent()) return empty;
-    }
-    const data = this.mapping(this.start, 0);
-    if (this.nextContent()) decline();
-    return { data, positions: this.positions };
-  }
-  /** Moves to the next line with content (skipping blank and comment lines); false at the end of the text. */
-  nextContent(documentStart = false) {
-    for (; this.index < this.lines.length; this.index++) {
-      const line = this.lines[this.index];
-      let col = 0;
-      while (line.charCodeAt(col) === 32) col++;
-      if (col === line.length || line.charCodeAt(col) === 35) continue;
-      if (documentStart && line === "---") return true;
-      if (col === 0 && (line.startsWith("...") || line.startsWith("---") || line.startsWith("%"))) decline();
-      this.start = col;
-      return true;
-    }
-    return false;
-  }
-  at(col) {
-    return (this.index + 1) * LINE + col + 1;
-  }
-  /**
-   * The line of the next entry of a block whose entries stand at `indent` (the current line for its first), or
-   * undefined where the block ends: at the end of the text or a line indented less.
-   */
-  entryLine(indent, first) {
-    if (!first && (!this.nextContent() || this.start < indent)) return void 0;
-    if (this.start !== indent) decline();
-    return this.lines[this.index];
-  }
-  /** The positions of a new mapping or sequence's entries, to be filled in as they are read. */
-  track(collection, depth) {
-    if (depth >= MAX_DEPTH) decline();
-    const positions = [];
-    this.positions.set(collection, positions);
-    return positions;
-  }
-  /** A block mapping whose keys stand at `indent`, starting on the current line. */
-  mapping(indent, depth) {
-    const data = {};
-    const positions = this.track(data, depth);
-    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
-      const colon = line.indexOf(":", indent);
-      if (colon < 0) decline();
-      const key = line.slice(indent, colon);
-      if (!this.isPlainKey(key) || Object.hasOwn(data, key)) decline();
-      positions.push(this.at(indent));
-      const after = colon + 1;
-      if (after < line.length && line.charCodeAt(after) !== 32) decline();
-      const valueStart = skipSpaces(line, after);
-      if (valueStart === line.length || line.charCodeAt(valueStart) === 35) {
-        this.index++;
-        if (!this.nextContent()) decline();
-        positions.push(this.at(this.start));
-        data[key] = this.nestedBlock(indent, depth);
-      } else {
-        positions.push(this.at(valueStart));
-        data[key] = this.scalar(line, valueStart);
-        this.index++;
-      }
-    }
-    return data;
-  }
-  /** The value of a key with nothing after its colon: a mapping or sequence starting on the current line. */
-  nestedBlock(keyIndent, depth) {
-    const line = this.lines[this.index];
-    const isItem = line.charCodeAt(this.start) === 45 && (line.length === this.start + 1 || line.charCodeAt(this.start + 1) === 32);
-    if (isItem && this.start >= keyIndent) return this.sequence(this.start, depth + 1, this.start === keyIndent);
-    if (this.start > keyIndent) return this.mapping(this.start, depth + 1);
-    return decline();
-  }
-  /** A block sequence whose dashes stand at `indent`, starting on the current line. */
-  sequence(indent, depth, sameIndentAsKey) {
-    const items = [];
-    const positions = this.track(items, depth);
-    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
-      if (line.charCodeAt(indent) !== 45) {
-        if (sameIndentAsKey) break;
-        decline();
-      }
-      if (line.charCodeAt(indent + 1) !== 32) decline();
-      const itemStart = skipSpaces(line, indent + 1);
-      if (itemStart === line.length || line.charCodeAt(itemStart) === 35) decline();
-      positions.push(this.at(itemStart));
-      if (this.startsWithKey(line, itemStart)) {
-        this.start = itemStart;
-        items.push(this.mapping(itemStart, depth + 1));
-      } else {
-        items.push(this.scalar(line, itemStart));
-        this.index++;
-      }
-    }
-    return items;
-  }
-  /** A key yaml reads as a string, written plainly; yaml reads at most 1024 characters as an implicit key. */
-  isPlainKey(key) {
-    if (this.plainKeys.has(key)) return true;
-    const plain = key.length <= 1024 && PLAIN_KEY.test(key) && key !== "__proto__" && !PLAIN_TAGS.some((tag) => tag.test.test(key));
-    if (plain) this.plainKeys.add(key);
-    return plain;
-  }
-  /** Whether a sequence item starts with `key:` (a mapping), as opposed to a scalar. */
-  startsWithKey(line, start) {
-    const colon = line.indexOf(":", start);
-    return colon > start && (colon + 1 === line.length || line.charCodeAt(colon + 1) === 32) && this.isPlainKey(line.slice(start, colon));
-  }
-  /** A scalar, or a flow sequence of scalars, that fills the rest of the line (a comment may follow). */
-  scalar(line, start) {
-    const c4 = line[start];
-    if (c4 === "[") return this.flowSequence(line, start);
-    if (c4 === '"' || c4 === "'") {
-      const end = closingQuote(line, start);
-      if (end < 0 || !AFTER_QUOTED.test(line.slice(end + 1))) decline();
-      return c4 === '"' ? doubleQuoted(line.slice(start, end + 1)) : line.slice(start + 1, end).replaceAll("''", "'");
-    }
-    if (INDICATORS.has(c4)) decline();
-    const comment = line.indexOf(" #", start);
-    const text = line.slice(start, endOfSpaces(line, start, comment < 0 ? line.length : comment));
-    if (text.includes(": ") || text.endsWith(":")) decline();
-    return plainValue2(text);
-  }
-  /** `[a, "b", c]` on one line: scalars only, no empty or trailing items. */
-  flowSequence(line, start) {
-    const items = [];
-    const positions = this.track(items, 0);
-    let i3 = skipSpaces(line, start + 1);
-    while (line[i3] !== "]") {
-      positions.push(this.at(i3));
-      if (line[i3] === '"' || line[i3] === "'") {
-        const end = closingQuote(line, i3);
-        if (end < 0) decline();
-        items.push(line[i3] === '"' ? doubleQuoted(line.slice(i3, end + 1)) : line.slice(i3 + 1, end).replaceAll("''", "'"));
-        i3 = skipSpaces(line, end + 1);
-      } else {
-        let end = i3;
-        while (end < line.length && line[end] !== "," && line[end] !== "]") end++;
-        const text = line.slice(i3, endOfSpaces(line, i3, end));
-        if (text === "" || INDICATORS.has(text[0]) || /[[\]{}#:]/.test(text)) decline();
-        items.push(plainValue2(text));
-        i3 = end;
-      }
-      if (line[i3] === ",") {
-        i3 = skipSpaces(line, i3 + 1);
-        if (line[i3] === "]") decline();
-      } else if (line[i3] !== "]") {
-        decline();
-      }
-    }
-    if (!AFTER_QUOTED.test(line.slice(i3 + 1))) decline();
-    return items;
-  }
-};
-function endOfSpaces(line, start, end) {
-  let i3 = end;
-  while (i3 > start && line.charCodeAt(i3 - 1) === 32) i3--;
-  return i3;
-}
-function skipSpaces(line, from) {
-  let i3 = from;
-  while (line.charCodeAt(i3) === 32) i3++;
-  return i3;
-}
-function closingQuote(line, start) {
-  const quote = line[start];
-  for (let i3 = start + 1; i3 < line.length; i3++) {
-    if (quote === '"' && line[i3] === "\\") i3++;
-    else if (line[i3] === quote) {
-      if (quote === "'" && line[i3 + 1] === "'") i3++;
-      else return i3;
-    }
-  }
-  return -1;
-}
-function doubleQuoted(quoted) {
-  if (!quoted.includes("\\")) return quoted.slice(1, -1);
-  if (quoted.replace(JSON_ESCAPES, "").includes("\\")) decline();
-  return JSON.parse(quoted);
-}
-function plainValue2(text) {
-  if (!MAY_BE_TAGGED.has(text.charCodeAt(0))) return text;
-  const tag = PLAIN_TAGS.find((t2) => t2.test.test(text));
-  if (!tag) return text;
-  let failed = false;
-  const resolved = tag.resolve(text, () => failed = true, { intAsBigInt: false });
-  if (failed) decline();
-  return isScalar3(resolved) ? resolved.value : resolved;
-}
-
-// src/config/positions.ts
-function positionAt(file, lines, offset) {
-  const { line, col } = lines.linePos(offset);
-  return { file, line, col };
-}
-function fileDiagnostic(file, message) {
-  return { file, line: 0, col: 0, message, path: "" };
-}
-function locate(f2, path) {
-  let here = { value: f2.doc.contents, key: null };
-  for (const segment of path) {
-    const node = resolve4(f2, here.value);
-    if (isMap3(node)) {
-      const pair = node.items.find((p2) => isScalar3(p2.key) && String(p2.key.value) === String(segment));
-      if (!pair) break;
-      here = { value: pair.value ?? null, key: pair.key };
-    } else if (isSeq2(node)) {
-      const item = node.items[Number(segment)];
-      if (!item) break;
-      here = { value: item, key: null };
-    } else {
-      break;
-    }
-  }
-  return here;
-}
-function resolve4(f2, node) {
-  return isAlias2(node) ? node.resolve(f2.doc) ?? node : node;
-}
-function documentLocator(f2) {
-  return {
-    value(path) {
-      const { value, key } = locate(f2, path);
-      const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
-      if (!isEmpty2) return positionAt(f2.file, f2.lines, value.range?.[0] ?? 0);
-      if (key) return positionAt(f2.file, f2.lines, key.range?.[0] ?? 0);
-      const after = value?.range?.[0];
-      const dash = after === void 0 ? -1 : f2.text.lastIndexOf("-", after - 1);
-      return positionAt(f2.file, f2.lines, dash >= 0 ? dash : after ?? 0);
-    },
-    key(path) {
-      const { value, key } = locate(f2, path);
-      return positionAt(f2.file, f2.lines, (key ?? value)?.range?.[0] ?? 0);
-    }
-  };
-}
-function blockLocator(file, root, positions) {
-  const segments = [];
-  const nodes = [root];
-  const keys = [];
-  const values = [];
-  const find = (path, wantKey) => {
-    let depth = 0;
-    while (depth < path.length && depth < segments.length && path[depth] === segments[depth]) depth++;
-    segments.length = keys.length = values.length = depth;
-    nodes.length = depth + 1;
-    for (; depth < path.length; depth++) {
-      const node = nodes[depth];
-      const entries2 = typeof node === "object" && node !== null ? positions.get(node) : void 0;
-      if (!entries2) break;
-      const segment = path[depth];
-      if (Array.isArray(node)) {
-        const index = Number(segment);
-        if (!(index < entries2.length)) break;
-        keys.push(NO_KEY);
-        values.push(entries2[index]);
-      } else {
-        const index = entryIndex(node, String(segment));
-        if (index < 0) break;
-        keys.push(entries2[2 * index]);
-        values.push(entries2[2 * index + 1]);
-      }
-      segments.push(segment);
-      nodes.push(node[segment]);
-    }
-    const deepest = values.length - 1;
-    const at = deepest < 0 ? 1 * LINE + 1 : wantKey && keys[deepest] !== NO_KEY ? keys[deepest] : values[deepest];
-    return { file, line: Math.floor(at / LINE), col: at % LINE };
-  };
-  return { value: (path) => find(path, false), key: (path) => find(path, true) };
-}
-var NO_KEY = -1;
-function entryIndex(object, key) {
-  let index = 0;
-  for (const k in object) {
-    if (k === key) return index;
-    index++;
-  }
-  return -1;
-}
-function valuePosition(f2, path) {
-  return f2.where.value(path);
-}
-function keyPosition(f2, path) {
-  return f2.where.key(path);
-}
-function sourceText(f2, path) {
-  const { value } = locate(f2, path);
-  return value?.range ? f2.text.slice(value.range[0], value.range[1]) : void 0;
-}
-function commentInPlaceOfValue(f2, path) {
-  const { value, key } = locate(f2, path);
-  const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
-  if (!isEmpty2 || !key?.range) return void 0;
-  const end = f2.text.indexOf("\n", key.range[1]);
-  return commentAfterColon(f2.text.slice(key.range[1], end < 0 ? void 0 : end));
-}
-function commentAfterColon(rest) {
-  const afterColon = rest.trimStart();
-  if (!afterColon.startsWith(":")) return void 0;
-  const comment = afterColon.slice(1).trimStart();
-  if (comment.length === afterColon.length - 1 || !comment.startsWith("#")) return void 0;
-  return comment.trimEnd();
-}
-function walkYaml(root, walker) {
-  const path = [];
-  const walk = (node) => {
-    if (!isNode2(node)) return;
-    walker.node?.(node);
-    if (!isCollection3(node)) return;
-    const inSeq = isSeq2(node);
-    node.items.forEach((item, index) => {
-      if (inSeq) path.push(index);
-      if (isPair2(item)) {
-        path.push(isScalar3(item.key) && typeof item.key.value === "string" ? item.key.value : null);
-        walker.pair?.(item, path);
-        walk(item.key);
-        walk(item.value);
-        path.pop();
-      } else {
-        walk(item);
-      }
-      if (inSeq) path.pop();
-    });
-  };
-  walk(root);
-}
-function describePath(path) {
-  return path.map((s2, i3) => typeof s2 === "number" || /^\d+$/.test(s2) ? `[${s2}]` : i3 === 0 ? s2 : `.${s2}`).join("");
-}
-function pointerToPath(pointer) {
-  if (pointer === "") return [];
-  return pointer.slice(1).split("/").map((s2) => s2.replace(/~1/g, "/").replace(/~0/g, "~")).map((s2) => /^\d+$/.test(s2) ? Number(s2) : s2);
 }
 
 // src/config/allow.ts
@@ -34519,7 +34751,7 @@ async function compileSchema() {
   for (const units of ["go", "minutes-hours"]) {
     ajv.addFormat(DURATION_FORMAT[units], {
       type: "string",
-      validate: (text) => parseDuration(text, units) !== void 0,
+      validate: (text2) => parseDuration(text2, units) !== void 0,
       // Bounds are written with any Go unit (0s), so compare with Go's full syntax; the units are checked by validate.
       compare: (a3, b2) => compareDurations(a3, b2)
     });
@@ -34693,8 +34925,8 @@ function typeMessage(f2, path, expected, data, field) {
     return `${sourceText(f2, path) ?? data} has no unit: a duration needs one, ${UNIT_EXAMPLES[field.type.units]}`;
   }
   if (expected === "string" && (typeof data === "number" || typeof data === "boolean")) {
-    const text = sourceText(f2, path) ?? String(data);
-    return `must be a string, and YAML reads ${text} as a ${typeof data}; quote it: "${text}"`;
+    const text2 = sourceText(f2, path) ?? String(data);
+    return `must be a string, and YAML reads ${text2} as a ${typeof data}; quote it: "${text2}"`;
   }
   if (expected === "boolean" && typeof data === "string") return `must be true or false, not the string ${JSON.stringify(data)}`;
   if (expected === "array" && field?.type.kind === "set") return `must be a list, e.g. [${JSON.stringify(data)}]`;
@@ -34727,15 +34959,15 @@ var UNITS_TEXT = {
   go: "is not a Go duration (units: ns, us, µs, ms, s, m, h)",
   "minutes-hours": "is not a duration in minutes or hours (units: m, h; e.g. 30m, 2h45m)"
 };
-function durationMessage(text, units, min, max) {
-  const nanos = parseDuration(text, units);
+function durationMessage(text2, units, min, max) {
+  const nanos = parseDuration(text2, units);
   if (nanos === void 0) {
-    if (isBeyondGoRange(text, units)) return `${JSON.stringify(text)} is longer than the longest Go duration (${MAX_DURATION_TEXT})`;
-    return `${JSON.stringify(text)} ${UNITS_TEXT[units]}`;
+    if (isBeyondGoRange(text2, units)) return `${JSON.stringify(text2)} is longer than the longest Go duration (${MAX_DURATION_TEXT})`;
+    return `${JSON.stringify(text2)} ${UNITS_TEXT[units]}`;
   }
-  if (nanos < parseDuration(min)) return min === DEFAULT_DURATION_MIN ? `${JSON.stringify(text)} is negative` : `must be at least ${min}`;
+  if (nanos < parseDuration(min)) return min === DEFAULT_DURATION_MIN ? `${JSON.stringify(text2)} is negative` : `must be at least ${min}`;
   if (max !== void 0 && nanos > parseDuration(max)) return `must be at most ${max}`;
-  return `${JSON.stringify(text)} is not a valid duration here`;
+  return `${JSON.stringify(text2)} is not a valid duration here`;
 }
 
 // src/config/desired.ts
@@ -34952,73 +35184,6 @@ function unreceivedDefaults(defaults2, entries2, received) {
   return warnings;
 }
 
-// src/config/interpolate.ts
-var VARIABLE_PREFIX = "ZTSYNC_";
-var REFUSED = /* @__PURE__ */ new Set(["ZTSYNC_EMULATOR_TOKEN"]);
-var REFERENCE = /\$\$\{|\$\{([^}]*)(\}?)/g;
-var NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function interpolate(text, env) {
-  const problems = [];
-  const read = [];
-  const value = text.replace(REFERENCE, (match, name, closed) => {
-    if (match === "$${") return "${";
-    const shown = match.length > 60 ? `${match.slice(0, 57)}...` : match;
-    if (!closed) {
-      problems.push(`"${shown}" is not closed: write \${${VARIABLE_PREFIX}NAME}, or $\${ for a literal \${`);
-    } else if (!NAME.test(name)) {
-      problems.push(`"${shown}" is not a variable reference: write \${${VARIABLE_PREFIX}NAME} (letters, digits, _), or $\${ for a literal \${`);
-    } else if (!name.startsWith(VARIABLE_PREFIX)) {
-      problems.push(`\${${name}} cannot be read: only environment variables whose names start with ${VARIABLE_PREFIX} can be used in the config (plans are shown to everyone who reads the pull request)`);
-    } else if (REFUSED.has(name)) {
-      problems.push(`\${${name}} cannot be read: it holds a credential`);
-    } else if (env[name] === void 0) {
-      problems.push(`environment variable ${name} is not set`);
-    } else {
-      read.push(name);
-      return env[name];
-    }
-    return match;
-  });
-  return { value, problems, read };
-}
-function interpolateFile(file, env) {
-  const diagnostics = [];
-  const reads = [];
-  const path = [];
-  const walk = (node) => {
-    if (typeof node === "string") {
-      if (!node.includes("${")) return node;
-      const { value, problems, read } = interpolate(node, env);
-      for (const message of problems) diagnostics.push({ ...valuePosition(file, path), message, path: describePath(path) });
-      for (const name of read) reads.push({ name, position: valuePosition(file, path), path: describePath(path) });
-      return value;
-    }
-    const within = (key, value) => {
-      path.push(key);
-      const replaced2 = walk(value);
-      path.pop();
-      return replaced2;
-    };
-    if (Array.isArray(node)) {
-      node.forEach((item, i3) => node[i3] = within(i3, item));
-    } else if (node && typeof node === "object") {
-      const record = node;
-      for (const key of Object.keys(record)) record[key] = within(key, record[key]);
-    }
-    return node;
-  };
-  file.data = walk(file.data);
-  return { diagnostics, reads };
-}
-function credentialReads(reads, targets) {
-  const tokens = /* @__PURE__ */ new Map();
-  for (const { credentialsEnv } of targets) if (credentialsEnv && !tokens.has(credentialsEnv.name)) tokens.set(credentialsEnv.name, credentialsEnv.position);
-  return reads.flatMap(({ name, position: position2, path }) => {
-    const named = tokens.get(name);
-    return named ? [{ ...position2, message: `\${${name}} cannot be read: it holds a credential (credentials_env names it at ${formatPosition(named)})`, path }] : [];
-  });
-}
-
 // src/config/load.ts
 import { constants } from "node:fs";
 import { open, readdir, realpath, stat as stat2 } from "node:fs/promises";
@@ -35029,14 +35194,14 @@ var UTF16_BOMS = [Buffer.from([255, 254]), Buffer.from([254, 255])];
 function decodeUtf8(file) {
   const bom = file[0] === 239 && file[1] === 187 && file[2] === 191 ? 3 : 0;
   const bytes = file.subarray(bom);
-  const text = bytes.toString("utf8");
+  const text2 = bytes.toString("utf8");
   let byteOffset = 0;
   let charOffset = 0;
-  for (let at = text.indexOf("�"); at !== -1; at = text.indexOf("�", at + 1)) {
-    byteOffset += Buffer.byteLength(text.slice(charOffset, at));
+  for (let at = text2.indexOf("�"); at !== -1; at = text2.indexOf("�", at + 1)) {
+    byteOffset += Buffer.byteLength(text2.slice(charOffset, at));
     charOffset = at;
     if (bytes[byteOffset] === 239 && bytes[byteOffset + 1] === 191 && bytes[byteOffset + 2] === 189) continue;
-    const before = text.slice(0, at);
+    const before = text2.slice(0, at);
     const line = before.split("\n").length;
     const col = at - before.lastIndexOf("\n");
     const hex2 = `0x${bytes[byteOffset].toString(16).padStart(2, "0")}`;
@@ -35044,7 +35209,7 @@ function decodeUtf8(file) {
     const error = utf16 ? "not UTF-8: the file looks like UTF-16; save it as UTF-8" : `not UTF-8: byte ${hex2} at byte offset ${bom + byteOffset} is not valid UTF-8; save the file as UTF-8`;
     return { error, line, col };
   }
-  return { text };
+  return { text: text2 };
 }
 
 // src/util/yaml-messages.ts
@@ -35193,11 +35358,11 @@ function fileKind(info) {
   if (info.isDirectory()) return "a directory";
   return "not a file";
 }
-function overlongLine(path, text) {
+function overlongLine(path, text2) {
   let start = 0;
-  for (let line = 1; start <= text.length; line++) {
-    const end = text.indexOf("\n", start);
-    const stop = end < 0 ? text.length : end;
+  for (let line = 1; start <= text2.length; line++) {
+    const end = text2.indexOf("\n", start);
+    const stop = end < 0 ? text2.length : end;
     if (stop - start > MAX_LINE_LENGTH) {
       return { file: path, line, col: MAX_LINE_LENGTH + 1, message: `line ${line} is ${stop - start} characters long: lines longer than ${MAX_LINE_LENGTH} characters are refused`, path: "" };
     }
@@ -35206,12 +35371,12 @@ function overlongLine(path, text) {
   }
   return void 0;
 }
-function parseYaml(path, text) {
+function parseYaml(path, text2) {
   const lines = new LineCounter2();
-  const doc = parseDocument2(text, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true });
+  const doc = parseDocument2(text2, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true });
   const at = (offset, message) => ({ ...positionAt(path, lines, offset), message, path: "" });
   const said = /* @__PURE__ */ new Set();
-  const syntax = [...doc.errors, ...doc.warnings].map((e3) => syntaxProblem(text, e3)).map(({ offset, message }) => at(offset, message)).filter((d2) => !said.has(`${d2.line}:${d2.col}:${d2.message}`) && said.add(`${d2.line}:${d2.col}:${d2.message}`));
+  const syntax = [...doc.errors, ...doc.warnings].map((e3) => syntaxProblem(text2, e3)).map(({ offset, message }) => at(offset, message)).filter((d2) => !said.has(`${d2.line}:${d2.col}:${d2.message}`) && said.add(`${d2.line}:${d2.col}:${d2.message}`));
   const tooDeep = syntax.find((d2) => d2.message === TOO_DEEP);
   if (tooDeep) return { diagnostics: [tooDeep] };
   if (syntax.length > 0) return { diagnostics: syntax };
@@ -35227,78 +35392,78 @@ function parseYaml(path, text) {
     const message = /alias count/i.test(String(err.message)) ? TOO_MANY_ALIASES : err.message;
     return { diagnostics: [at(firstAlias?.range?.[0] ?? 0, message)] };
   }
-  const parsed = { file: path, text, doc, lines, data: data ?? {} };
+  const parsed = { file: path, text: text2, doc, lines, data: data ?? {} };
   return { file: { ...parsed, where: documentLocator(parsed) }, diagnostics: [] };
 }
-function syntaxProblem(text, error) {
+function syntaxProblem(text2, error) {
   const noticed = error.pos[0];
-  if (error.code === "DUPLICATE_KEY") return { offset: noticed, message: `duplicate key ${JSON.stringify(keyText(text, error.pos))}: keys must be unique` };
+  if (error.code === "DUPLICATE_KEY") return { offset: noticed, message: `duplicate key ${JSON.stringify(keyText(text2, error.pos))}: keys must be unique` };
   if (/call stack/i.test(error.message)) return { offset: noticed, message: TOO_DEEP };
-  const space = oddSpaceInStructure(text, noticed);
+  const space = oddSpaceInStructure(text2, noticed);
   if (space) return space;
   if (/^Flow (?:map|sequence)/.test(error.message)) {
-    const hash2 = commentCuttingFlow(text, noticed);
+    const hash2 = commentCuttingFlow(text2, noticed);
     if (hash2 >= 0) return { offset: hash2, message: FLOW_CUT_BY_COMMENT };
   }
   const unclosed = /^Missing closing (["'])quote/.exec(error.message);
   if (unclosed) {
     const quote = unclosed[1];
-    return { offset: openingQuote(text, noticed, quote), message: `this quoted value has no closing ${quote}: a quoted value runs on, over line ends, to its closing quote` };
+    return { offset: openingQuote(text2, noticed, quote), message: `this quoted value has no closing ${quote}: a quoted value runs on, over line ends, to its closing quote` };
   }
-  return { offset: skipSpaces2(text, noticed), message: yamlSyntaxMessage(error) };
+  return { offset: skipSpaces2(text2, noticed), message: yamlSyntaxMessage(error) };
 }
 var FLOW_CUT_BY_COMMENT = 'a { … } or [ … ] is cut short by a comment: # starts a comment in YAML, so quote values that hold it ("#c5ed1b")';
-function commentCuttingFlow(text, offset) {
+function commentCuttingFlow(text2, offset) {
   let found = -1;
   let lineStart = 0;
   while (lineStart <= offset) {
-    const end = text.indexOf("\n", lineStart);
+    const end = text2.indexOf("\n", lineStart);
     const lineEnd = end < 0 || end > offset ? offset : end;
-    const cut = flowCutInLine(text, lineStart, lineEnd);
+    const cut = flowCutInLine(text2, lineStart, lineEnd);
     if (cut >= 0) found = cut;
     if (end < 0 || end >= offset) break;
     lineStart = end + 1;
   }
   return found;
 }
-function flowCutInLine(text, start, end) {
+function flowCutInLine(text2, start, end) {
   let open2 = false;
   for (let i3 = start; i3 < end; i3++) {
-    const c4 = text[i3];
+    const c4 = text2[i3];
     if (c4 === "{" || c4 === "[") open2 = true;
     else if (c4 === '"' || c4 === "'") open2 = false;
     else if (c4 === "#") {
-      if (open2 && /\s/.test(text[i3 - 1])) return i3;
+      if (open2 && /\s/.test(text2[i3 - 1])) return i3;
       open2 = false;
     }
   }
   return -1;
 }
-function openingQuote(text, offset, quote) {
-  let at = text.lastIndexOf(quote, offset - 1);
+function openingQuote(text2, offset, quote) {
+  let at = text2.lastIndexOf(quote, offset - 1);
   for (; ; ) {
     if (at <= 0) return at < 0 ? offset : 0;
-    if (quote === '"' && /(?:^|[^\\])(?:\\\\)*\\$/.test(text.slice(Math.max(0, at - 64), at))) at = text.lastIndexOf(quote, at - 1);
-    else if (quote === "'" && text[at - 1] === "'") at = text.lastIndexOf(quote, at - 2);
+    if (quote === '"' && /(?:^|[^\\])(?:\\\\)*\\$/.test(text2.slice(Math.max(0, at - 64), at))) at = text2.lastIndexOf(quote, at - 1);
+    else if (quote === "'" && text2[at - 1] === "'") at = text2.lastIndexOf(quote, at - 2);
     else return at;
   }
 }
-function skipSpaces2(text, offset) {
+function skipSpaces2(text2, offset) {
   let at = offset;
-  while (text[at] === " ") at++;
-  return text[at] === "\n" || at >= text.length ? offset : at;
+  while (text2[at] === " ") at++;
+  return text2[at] === "\n" || at >= text2.length ? offset : at;
 }
-function oddSpaceInStructure(text, offset) {
-  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
-  const lineEnd = text.indexOf("\n", offset);
-  const line = text.slice(lineStart, lineEnd < 0 ? void 0 : lineEnd);
+function oddSpaceInStructure(text2, offset) {
+  const lineStart = text2.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = text2.indexOf("\n", offset);
+  const line = text2.slice(lineStart, lineEnd < 0 ? void 0 : lineEnd);
   const at = ODD_SPACE_IN_STRUCTURE.exec(line);
   if (!at) return void 0;
   const index = at.index + at[0].length - 1;
   return { offset: lineStart + index, message: `${oddSpaceName(line[index])} here, which YAML does not read as a space: retype it as an ordinary space` };
 }
-function keyText(text, [start]) {
-  const raw = /^(?:"[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(start))?.[0].trim() ?? "";
+function keyText(text2, [start]) {
+  const raw = /^(?:"[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text2.slice(start))?.[0].trim() ?? "";
   return raw.replace(/^(["'])(.*)\1$/, "$2");
 }
 function structuralProblems(doc, at) {
@@ -35366,21 +35531,21 @@ async function checkFile(path, read, env) {
     return { allow: [], reads: [], diagnostics: [fileDiagnostic(path, `could not be checked: ${err instanceof Error ? err.message : String(err)}`)] };
   }
 }
-async function checkSoundBlockFile(path, text, env) {
-  const block = readBlockYaml(text);
+async function checkSoundBlockFile(path, text2, env) {
+  const block = readBlockYaml(text2);
   if (!block) return void 0;
   const file = { file: path, data: block.data, where: blockLocator(path, block.data, block.positions) };
-  const interpolated = mayReference(text) ? interpolateFile(file, env) : { diagnostics: [], reads: [] };
+  const interpolated = mayReference(text2) ? interpolateFile(file, env) : { diagnostics: [], reads: [] };
   if (interpolated.diagnostics.length > 0 || !await passesSchema(file.data)) return void 0;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return void 0;
   return { placed: placeFile(file), allow: allow.candidates, reads: interpolated.reads, diagnostics: [] };
 }
-function mayReference(text) {
-  return text.includes("$") || text.includes("\\");
+function mayReference(text2) {
+  return text2.includes("$") || text2.includes("\\");
 }
-async function checkDocument(path, text, env) {
-  const loaded = parseYaml(path, text);
+async function checkDocument(path, text2, env) {
+  const loaded = parseYaml(path, text2);
   if (!loaded.file) return { allow: [], reads: [], diagnostics: loaded.diagnostics };
   const { diagnostics: unread, reads } = interpolateFile(loaded.file, env);
   const unreadPaths = new Set(unread.map((d2) => d2.path));
@@ -35466,25 +35631,29 @@ function credentialDiagnostics(targets, env) {
   const seen = /* @__PURE__ */ new Set();
   const out = [];
   for (const { credentialsEnv } of targets) {
-    if (!credentialsEnv || env[credentialsEnv.name]?.trim()) continue;
+    if (!credentialsEnv) continue;
+    const value = env[credentialsEnv.name]?.trim();
+    const wrong = value ? malformation(value) : void 0;
+    if (value && !wrong) continue;
     const key = formatPosition(credentialsEnv.position);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ ...credentialsEnv.position, message: `credentials_env names the environment variable ${credentialsEnv.name}, which is not set (it should hold an API token)`, path: "" });
+    const message = wrong ? `credentials_env names the environment variable ${credentialsEnv.name}, which is malformed: ${wrong}` : `credentials_env names the environment variable ${credentialsEnv.name}, which is not set (it should hold an API token)`;
+    out.push({ ...credentialsEnv.position, message, path: "" });
   }
   return out;
 }
 
 // src/config/index.ts
-async function loadDesiredState(paths, { env = process.env } = {}) {
+async function loadDesiredState(paths, { env = process.env, policy = NO_ENV, credentialNames = [] } = {}) {
   const found = await findConfigFiles(paths);
   const budget = { bytes: 0 };
-  return checkFiles(found.files.map((path) => ({ path, read: () => readConfigText(path, budget) })), found.diagnostics, env);
+  return checkFiles(found.files.map((path) => ({ path, read: () => readConfigText(path, budget) })), found.diagnostics, { values: env, policy }, credentialNames);
 }
-function checkConfigTexts(sources, { env = process.env } = {}) {
-  return checkFiles(sources.map(({ path, text }) => ({ path, read: async () => ({ text }) })), [], env);
+function checkConfigTexts(sources, { env = process.env, policy = NO_ENV } = {}) {
+  return checkFiles(sources.map(({ path, text: text2 }) => ({ path, read: async () => ({ text: text2 }) })), [], { values: env, policy }, []);
 }
-async function checkFiles(sources, found, env) {
+async function checkFiles(sources, found, env, credentialNames) {
   const diagnostics = [...found];
   const placed2 = [];
   const candidates = [];
@@ -35499,11 +35668,13 @@ async function checkFiles(sources, found, env) {
   const merged = mergeTargets(placed2);
   const allowed = resolveAllow(candidates, merged.targets);
   const targets = merged.targets.map((t2) => t2.target);
-  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, targets));
+  const own = targets.flatMap((t2) => t2.credentialsEnv ? [t2.credentialsEnv] : []);
+  const named = [...own, ...credentialNames];
+  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy));
   const refused = new Set(diagnostics.map(formatPosition));
   const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
-  if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings };
-  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow }, diagnostics: [], warnings };
+  if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
+  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow }, diagnostics: [], warnings, reads, credentialNames: own };
 }
 function sortDiagnostics(diagnostics) {
   const byText = (a3, b2) => a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
@@ -35512,6 +35683,160 @@ function sortDiagnostics(diagnostics) {
 
 // src/plan/pipeline.ts
 import { stat as stat3 } from "node:fs/promises";
+
+// src/cloudflare/audit.ts
+var AUDIT_PAGE_LIMIT = 1e3;
+var AUDIT_RETENTION_MONTHS = 18;
+async function newestWrites(client, accountId, window) {
+  const query = new URLSearchParams({ since: window.since, before: window.before, limit: String(AUDIT_PAGE_LIMIT), direction: "desc" });
+  for (const method of ["PUT", "POST", "PATCH"]) query.append("raw_method", method);
+  const path = `/accounts/${encodeURIComponent(accountId)}/logs/audit?${query}`;
+  const { status, result, resultInfo } = await client.request("GET", path);
+  if (!Array.isArray(result)) throw client.unexpectedResult("GET", path, status, result);
+  return { entries: result.filter(isObject3), more: nextCursor(resultInfo) !== void 0 };
+}
+function nextCursor(resultInfo) {
+  if (!isObject3(resultInfo)) return void 0;
+  const after = isObject3(resultInfo.cursors) ? resultInfo.cursors.after : void 0;
+  const cursor = typeof after === "string" && after !== "" ? after : resultInfo.cursor;
+  return typeof cursor === "string" && cursor !== "" ? cursor : void 0;
+}
+async function verifiedTokenId(client, accountId) {
+  for (const path of [`/accounts/${encodeURIComponent(accountId)}/tokens/verify`, "/user/tokens/verify"]) {
+    try {
+      const { result } = await client.request("GET", path, { probe: true });
+      if (isObject3(result) && typeof result.id === "string") return result.id;
+    } catch (err) {
+      if (!(err instanceof CloudflareApiError) || err.status !== 401 && err.status !== 403 && err.status !== 404) throw err;
+    }
+  }
+  return void 0;
+}
+function isObject3(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// src/plan/attribute.ts
+var WRITE_METHODS = /* @__PURE__ */ new Set(["PUT", "POST", "PATCH"]);
+var RETENTION_MARGIN_MS = 60 * 60 * 1e3;
+async function attributePlan(plan, clients, options) {
+  const window = auditWindow(options.now);
+  const ownIds = /* @__PURE__ */ new Map();
+  const targets = await mapLimit(plan.targets, options.concurrency ?? 8, async (target2) => {
+    const drifted = driftedResources(target2);
+    if (drifted.length === 0) return target2;
+    const client = clientFor(clients, target2.credentials_env);
+    const own = (accountId) => {
+      if (!ownIds.has(client)) ownIds.set(client, verifiedTokenId(client, accountId).catch(() => void 0));
+      return ownIds.get(client);
+    };
+    return { ...target2, attribution: await attributeTarget(target2, drifted, client, window, own) };
+  });
+  return { ...plan, targets };
+}
+function driftedResources(target2) {
+  if (target2.error) return [];
+  return target2.resources.filter((r2) => r2.action !== "noop" && r2.changes.some((c4) => c4.origin !== "introduced"));
+}
+function auditWindow(now) {
+  const since = new Date(now.getTime());
+  since.setUTCMonth(since.getUTCMonth() - AUDIT_RETENTION_MONTHS);
+  return { since: new Date(since.getTime() + RETENTION_MARGIN_MS).toISOString(), before: new Date(now.getTime() + 6e4).toISOString() };
+}
+async function attributeTarget(target2, drifted, client, window, ownTokenId) {
+  if (target2.scope === "zone") {
+    return { status: "unavailable", reason: "a zone's changes are in its account's audit log, and the config does not say which account owns this zone" };
+  }
+  const recent = drifted.filter((r2) => !lastChangedBefore(r2, window.since));
+  if (recent.length === 0) {
+    return { status: "unavailable", reason: `the last change is older than the audit log's ${AUDIT_RETENTION_MONTHS} months of history` };
+  }
+  let page;
+  try {
+    page = await newestWrites(client, target2.id, window);
+  } catch (err) {
+    return { status: "unavailable", reason: failureReason(err) };
+  }
+  const found = recent.flatMap((r2) => {
+    const entry2 = newestMatching(page.entries, r2.type, target2.id, r2);
+    return entry2 ? [{ resource: r2.type, entry: entry2 }] : [];
+  });
+  const since = window.since.slice(0, 10);
+  if (found.length === 0) {
+    const among = page.more ? " among its 1000 newest writes" : "";
+    return { status: "unavailable", reason: `no change to this ${target2.scope}'s ${recent.map((r2) => r2.type).join(" or ")} settings in the audit log since ${since}${among}` };
+  }
+  const needsId = found.some(({ entry: entry2 }) => entry2.actor?.token_id !== void 0);
+  const ownId = needsId ? await ownTokenId(target2.id) : void 0;
+  const principal = client.principal;
+  const changes = found.map(({ resource, entry: entry2 }) => attributedChange(resource, entry2, (e3) => isOwn(e3, ownId, principal)));
+  return { status: "found", since: window.since, changes };
+}
+function lastChangedBefore(resource, since) {
+  const updated = resource.live?.updated_at;
+  return typeof updated === "string" && !Number.isNaN(Date.parse(updated)) && Date.parse(updated) < Date.parse(since);
+}
+function newestMatching(entries2, type, accountId, drift) {
+  const suffix = resourcePath(type, "account", accountId).toLowerCase();
+  const writes = entries2.filter(
+    (entry2) => WRITE_METHODS.has(String(entry2.raw?.method ?? "").toUpperCase()) && requestPath(entry2.raw?.uri).endsWith(suffix) && entry2.action?.result !== "failure" && !(typeof entry2.raw?.status_code === "number" && (entry2.raw.status_code < 200 || entry2.raw.status_code > 299))
+  );
+  const setDrift = drift ? writes.filter((entry2) => setsDriftedValue(entry2, drift)) : [];
+  return newest(setDrift.length > 0 ? setDrift : writes);
+}
+function newest(entries2) {
+  return entries2.reduce((best, entry2) => !best || timeOf(entry2) > timeOf(best) ? entry2 : best, void 0);
+}
+function setsDriftedValue(entry2, { changes, live }) {
+  const request = entry2.resource?.request;
+  if (!live || typeof request !== "object" || request === null || Array.isArray(request)) return false;
+  return changes.some((c4) => {
+    const sent = getPath(request, c4.path);
+    return sent !== void 0 && JSON.stringify(sent) === JSON.stringify(getPath(live, c4.path));
+  });
+}
+function requestPath(uri) {
+  if (typeof uri !== "string") return "";
+  let path = uri;
+  try {
+    path = new URL(uri, "https://api.cloudflare.com").pathname;
+  } catch {
+    path = uri.split("?")[0];
+  }
+  return path.replace(/\/+$/, "").toLowerCase();
+}
+function timeOf(entry2) {
+  const ms = Date.parse(entry2.action?.time ?? "");
+  return Number.isNaN(ms) ? -Infinity : ms;
+}
+function attributedChange(resource, entry2, own) {
+  const actor = entry2.actor ?? {};
+  const viaToken = actor.context === "api_token" || actor.context === "oauth";
+  return {
+    resource,
+    at: entry2.action?.time ?? "",
+    actor_type: text(actor.type) ?? "unknown",
+    email: text(actor.email),
+    token: viaToken ? text(actor.token_name) ?? text(actor.token_id) : null,
+    context: text(actor.context),
+    method: String(entry2.raw?.method ?? "").toUpperCase(),
+    ray_id: text(entry2.raw?.cf_ray_id),
+    by_ztsync: own(entry2)
+  };
+}
+function isOwn(entry2, ownTokenId, principal) {
+  const actor = entry2.actor ?? {};
+  if (ownTokenId !== void 0 && actor.token_id === ownTokenId) return true;
+  return principal.kind === "key" && actor.context === "api_key" && typeof actor.email === "string" && actor.email.toLowerCase() === principal.email.toLowerCase();
+}
+function failureReason(err) {
+  if (err instanceof CloudflareApiError && err.status === 403) return "the credential lacks the Account Settings Read permission the audit log needs (403)";
+  if (err instanceof CloudflareApiError && err.status === 404) return "the audit log is not available for this account (404)";
+  return `the audit log could not be read: ${err instanceof Error ? err.message : String(err)}`;
+}
+function text(value) {
+  return typeof value === "string" && value !== "" ? value : null;
+}
 
 // src/plan/baseline.ts
 function markOrigins(plan, baseline, paths) {
@@ -35540,7 +35865,8 @@ function baselineChanges(resource, desired) {
 
 // src/plan/pipeline.ts
 async function planPipeline(settings, sink) {
-  const { state, diagnostics, warnings } = await loadDesiredState(settings.paths, { env: sink.env });
+  const { state: base, credentialNames } = settings.baseline ? await baselineState(settings.baseline, settings.environment, sink) : { state: null, credentialNames: [] };
+  const { state, diagnostics, warnings } = await loadDesiredState(settings.paths, { env: sink.env, policy: settings.environment, credentialNames });
   sink.warnings(warnings);
   const targets = state ? selectTargets(state.targets, settings.selection) : [];
   if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(targets, sink.env)));
@@ -35576,9 +35902,9 @@ async function planPipeline(settings, sink) {
       severity: "warning"
     }))
   );
-  const base = settings.baseline ? await baselineState(settings.baseline, sink) : null;
   const marked = base ? markOrigins(checked, base, settings.baseline) : checked;
-  const plan = markSecurityDrift(marked);
+  const weakened = markSecurityDrift(marked);
+  const plan = settings.attribute ? await attributePlan(weakened, clients, { now: new Date(weakened.created_at), concurrency: settings.api.concurrency }) : weakened;
   const leaking = targetsHoldingSecrets(plan, clients.secrets());
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(", ")}: a config value or an API answer holds it); nothing was written`);
@@ -35607,32 +35933,32 @@ function coverageOf({ selection }, { commit, dirty }) {
     config_dirty: dirty
   };
 }
-async function baselineState(paths, sink) {
+async function baselineState(paths, policy, sink) {
   const existing = [];
   for (const path of paths) {
     if (await stat3(path).then(() => true, () => false)) existing.push(path);
     else sink.note(`ztsync: --baseline ${path} does not exist: taken as an empty base config (its changes count as introduced)`);
   }
-  if (existing.length === 0) return { files: [], targets: [], allow: [] };
-  const { state, diagnostics } = await loadDesiredState(existing, { env: sink.env });
-  if (state) return state;
+  if (existing.length === 0) return { state: { files: [], targets: [], allow: [] }, credentialNames: [] };
+  const { state, diagnostics, credentialNames } = await loadDesiredState(existing, { env: sink.env, policy });
+  if (state) return { state, credentialNames };
   const first = diagnostics[0] ? `; the first: ${formatDiagnostic(diagnostics[0])}` : "";
   sink.note(`ztsync: --baseline: the base config is not valid (${diagnostics.length} ${diagnostics.length === 1 ? "error" : "errors"}${first}); changes are not marked introduced or drift`);
-  return null;
+  return { state: null, credentialNames };
 }
 
 // src/commands/shared/output.ts
 function outputIo(io) {
   const secrets = secretsFromEnv(io.env);
-  const mask = (text) => secrets.length === 0 ? String(text) : maskSecrets(String(text), secrets);
+  const mask = (text2) => secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
   return {
     ...io,
-    stdout: { write: (text) => io.stdout.write(mask(text)) },
-    stderr: { write: (text) => io.stderr.write(visibleLines(mask(text))), control: (sequence) => io.stderr.write(sequence) }
+    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
+    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
   };
 }
-function writeOutputFile(io, path, text) {
-  writeFileAtomicSync(path, maskSecrets(text, secretsFromEnv(io.env)));
+function writeOutputFile(io, path, text2) {
+  writeFileAtomicSync(path, maskSecrets(text2, secretsFromEnv(io.env)));
 }
 function useColor(io) {
   return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
@@ -35759,7 +36085,7 @@ function commandSink(io, settings) {
   return {
     env: io.env,
     warnings: (diagnostics) => printDiagnostics(io, diagnostics),
-    note: (text) => io.stderr.write(`${text}
+    note: (text2) => io.stderr.write(`${text2}
 `),
     reading(total, clients) {
       const progress = new Progress(io, { label: "plan", total, quiet: settings.quiet, counts: countsOf(clients) });
@@ -35790,8 +36116,8 @@ ztsync: ${signal}: reading no new target; finishing the reads in flight (again t
 var DEFAULT_MAX_PLAN_AGE = "7d";
 function applyCommand(io, setExit) {
   const command = new Command("apply").summary("Make live settings match the config (or a saved plan), after showing the plan.").description(
-    "Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n\nA saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does not know, or when its changes are not what its desired values make against its recorded live state; the safety rules and the budget are judged again with the allowances of this run (config and flags, never the file), and credentials come from this run only. Given config paths too, the plan must be exactly what that config asks for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written)."
-  ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for").option("--max-plan-age <duration>", `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
+    "Plan afresh from the config paths, or take a saved plan (--plan FILE); show the plan, ask for confirmation, then apply it target by target. Without a terminal it refuses unless --auto-approve is given. Each write reads the live object again first, sends its writable fields with the planned values laid over them (nothing the config does not manage is reset), then reads back to check the change took.\n\nA saved plan is a record of what was reviewed, never a source of authority: it is refused whole when another ztsync version made it, when it is older than --max-plan-age, when it holds a field or value this ztsync does not know, or when its changes are not what its desired values make against its recorded live state; the safety rules and the budget are judged again with the allowances of this run (config and flags, never the file), and credentials come from this run only. Given config paths too, the plan must be exactly what that config asks for. Each target is then applied only where its live state is still the snapshot the plan recorded.\n\nExit codes: 0 everything applied or unchanged; 1 any target failed or was stale, or the config or plan file is invalid or refused; 3 a safety rule or the change budget blocks the plan (nothing is written; with --skip-blocked, the targets no rule blocks are applied)."
+  ).usage("[options] <paths...>\n       ztsync apply [options] --plan <file> [paths...]").option("--auto-approve", "apply without asking").option("--plan <file>", "apply this saved plan (from plan --format json --out FILE) exactly; with config paths, only if its targets and values are what that config asks for").option("--skip-blocked", "apply every target no safety rule blocks, report the blocked ones, and exit 3 if any was blocked (the change budget still stops the whole plan)").option("--max-plan-age <duration>", `refuse a saved plan older than this (e.g. 7d, 36h; default ${DEFAULT_MAX_PLAN_AGE})`);
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
     setExit(
       await recordingRun(options.results, "apply", async (record) => {
@@ -35807,6 +36133,7 @@ function applySettings(flags, concurrency) {
     autoApprove: flags.autoApprove === true,
     ...flags.results !== void 0 ? { results: flags.results } : {},
     quiet: flags.quiet === true,
+    skipBlocked: flags.skipBlocked === true,
     ...concurrency === void 0 ? {} : { concurrency }
   };
 }
@@ -35823,11 +36150,12 @@ async function savedPlan(paths, options, io, record) {
   }
   const maxAgeMs = parseMaxPlanAge(options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE);
   const safety = safetySettings(options);
-  const api = apiSettings(options, io, { readOnly: false });
+  const environment = environmentSettings(options, io.env);
+  const api = { ...apiSettings(options, io, { readOnly: false }), credentialVariables: environment.credentials };
   const refuse = (why) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed
 `);
-    record?.stop("invalid", "the saved plan was refused (said on stderr): nothing was changed");
+    record?.stop("invalid", `${visible(why)}; nothing was changed`);
     return null;
   };
   let plan;
@@ -35840,7 +36168,7 @@ async function savedPlan(paths, options, io, record) {
   let config;
   let judged = safety;
   if (paths.length > 0) {
-    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy: environment });
     printDiagnostics(io, warnings);
     if (state) diagnostics.push(...sortDiagnostics(credentialDiagnostics(selectTargets(state.targets, selectionOf(plan.coverage)), io.env)));
     if (!state || diagnostics.length > 0) {
@@ -35858,10 +36186,10 @@ async function savedPlan(paths, options, io, record) {
   for (const target2 of review.plan.targets) clients.for(target2.credentials_env);
   return { plan: review.plan, clients, counts: countsOf(clients), settings: applySettings(options, api.concurrency), checkSnapshot: true };
 }
-function parseMaxPlanAge(text) {
-  const days = /^\s*(\d+)d\s*$/.exec(text);
-  const nanos = days ? BigInt(days[1]) * 86400n * 1000000000n : parseDuration(text.trim(), "go");
-  if (nanos === void 0 || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text}"`);
+function parseMaxPlanAge(text2) {
+  const days = /^\s*(\d+)d\s*$/.exec(text2);
+  const nanos = days ? BigInt(days[1]) * 86400n * 1000000000n : parseDuration(text2.trim(), "go");
+  if (nanos === void 0 || nanos <= 0n) throw new UsageError(`--max-plan-age takes a duration such as 7d, 36h or 90m, not "${text2}"`);
   return Number(nanos / 1000000n);
 }
 async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io, record) {
@@ -35870,11 +36198,21 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io
   const github = githubActions(io);
   github.annotatePlan(plan);
   io.stdout.write(github.guard(renderText(plan, { color })));
+  let blocked2;
   if (plan.blocked.length > 0) {
-    io.stderr.write("Nothing was applied: the plan is blocked (see above).\n");
-    record?.stop("blocked", `the plan is blocked (${plan.blocked.map((b2) => b2.rule).join(", ")}): nothing was applied`, plan);
-    await github.appendStepSummary(plan, "### ztsync apply\n\nNothing was applied: the plan is blocked.");
-    return EXIT.blocked;
+    const wholePlan = plan.blocked.some((b2) => b2.scope === null);
+    if (!options.skipBlocked || wholePlan) {
+      const why = options.skipBlocked ? ": the change budget blocks the plan as a whole (--skip-blocked skips only targets a safety rule blocks)" : "";
+      io.stderr.write(`Nothing was applied: the plan is blocked (see above)${why}.
+`);
+      record?.stop("blocked", `the plan is blocked (${plan.blocked.map((b2) => b2.rule).join(", ")}): nothing was applied`, plan);
+      await github.appendSummary(applySummaryMarkdown(`Nothing was applied: the plan is blocked${why}. ${escapeText(blockedList(plan))}`, []));
+      return EXIT.blocked;
+    }
+    blocked2 = blockedTargets(plan);
+    const names = plan.targets.filter((t2) => blocked2.has(`${t2.scope}:${t2.id}`)).map((t2) => targetLabel(t2));
+    io.stderr.write(`--skip-blocked: not applying ${names.length} blocked ${names.length === 1 ? "target" : "targets"} (${names.join(", ")}); applying the others.
+`);
   }
   const results = record?.writer(
     plan.targets.map((t2) => t2.error ? planEntry(t2) : { scope: t2.scope, id: t2.id, outcome: planEntry(t2).outcome === "changes" ? "pending" : "unchanged" })
@@ -35882,10 +36220,11 @@ async function applyLoaded({ plan, clients, counts, checkSnapshot }, options, io
   if (!hasChanges(plan)) {
     await results?.finish();
     record?.done();
-    await github.appendStepSummary(plan, "### ztsync apply\n\nNothing to apply.");
+    await github.appendSummary(applySummaryMarkdown("Nothing to apply.", []));
     return plan.summary.error > 0 ? EXIT.error : EXIT.ok;
   }
-  if (!await approved(io, options, plan)) {
+  const writes = plan.targets.some((t2) => !t2.error && targetChanges(t2) && !blocked2?.has(`${t2.scope}:${t2.id}`));
+  if (writes && !await approved(io, options, plan, (t2) => !blocked2?.has(`${t2.scope}:${t2.id}`))) {
     record?.stop("cancelled", "the changes were not confirmed: nothing was applied", plan);
     return EXIT.error;
   }
@@ -35915,6 +36254,7 @@ ztsync apply: ${signal}: starting no new target and no new retry; finishing the 
     result = await applyPlan(plan, clients, {
       concurrency: options.concurrency,
       checkSnapshot,
+      ...blocked2 ? { blocked: blocked2 } : {},
       signal: stop.signal,
       onWrite: (t2) => unreported.add(`${t2.scope}:${t2.id}`),
       onTarget: (t2) => {
@@ -35929,8 +36269,8 @@ ztsync apply: ${signal}: starting no new target and no new retry; finishing the 
     await results?.finish();
     record?.done();
   }
-  const { applied, unconfirmed, unchanged, failed, skipped: skipped2 } = result.summary;
-  const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : "", skipped2 ? `${skipped2} not started` : ""].filter(Boolean);
+  const { applied, unconfirmed, unchanged, failed, skipped: skipped2, blocked: blockedCount } = result.summary;
+  const extra = [unconfirmed ? `${unconfirmed} written but not confirmed` : "", skipped2 ? `${skipped2} not started` : "", blockedCount ? `${blockedCount} blocked` : ""].filter(Boolean);
   const outcome = `Apply: ${applied} applied, ${unchanged} unchanged, ${failed} failed${extra.map((e3) => `, ${e3}`).join("")}.`;
   io.stdout.write(`
 ${outcome}
@@ -35941,18 +36281,23 @@ ${outcome}
   const unconfirmedTargets = result.targets.filter((t2) => t2.outcome === "unconfirmed");
   if (unconfirmedTargets.length > 0) io.stdout.write(c4.yellow(`Written but not confirmed (run plan to check): ${unconfirmedTargets.map(targetLabel).join(", ")}
 `));
-  if (failedTargets.length + skipped2 > 0 && options.results) io.stdout.write(`Retry just those with --only-failed ${visible(options.results)}
+  if (failedTargets.length + skipped2 > 0 && options.results) {
+    const hint = checkSnapshot ? `Plan just those again, to review before applying: plan <config paths> --only-failed ${visible(options.results)}` : `Retry just those with --only-failed ${visible(options.results)}`;
+    io.stdout.write(`${hint}
 `);
+  }
   for (const refusal of clients.refusals().filter((r2) => !refusedWhilePlanning.has(r2.error))) {
     io.stderr.write(`ztsync: ${visible(explainRefusal(refusal))}. Stopped: no further target of that credential was started.
 `);
   }
   github.annotateApply(plan, result.targets);
-  await github.appendStepSummary(plan, `### ztsync apply
-
-${outcome}`);
+  await github.appendSummary(applySummaryMarkdown(outcome, result.targets));
   if (stop.signal.aborted) return EXIT.interrupted;
-  return failed + unconfirmed + skipped2 > 0 ? EXIT.error : EXIT.ok;
+  if (failed + unconfirmed + skipped2 > 0) return EXIT.error;
+  return blockedCount > 0 ? EXIT.blocked : EXIT.ok;
+}
+function blockedList(plan) {
+  return plan.blocked.map((b2) => `${b2.rule}${b2.scope ? ` on ${b2.scope} ${b2.id} ${b2.resource}.${b2.path}` : ""}: ${b2.message}.`).join(" ");
 }
 function inFlightWrites(targets) {
   if (targets.length === 0) return "no write was in flight";
@@ -35971,20 +36316,20 @@ function inPlanOrder(plan, print) {
     }
   };
 }
-async function approved(io, options, plan) {
+async function approved(io, options, plan, written) {
   if (options.autoApprove) return true;
   if (!io.stdinIsTTY) {
     io.stderr.write("ztsync apply: refusing to apply without confirmation: no terminal to ask on; pass --auto-approve\n");
     return false;
   }
   const answer = await io.prompt(`
-Apply these changes to ${changingTargets(plan)}? Only "yes" is accepted: `);
+Apply these changes to ${changingTargets(plan, written)}? Only "yes" is accepted: `);
   if (answer.trim() === "yes") return true;
   io.stderr.write("Apply cancelled; nothing was changed.\n");
   return false;
 }
-function changingTargets(plan) {
-  const changing = plan.targets.filter((t2) => !t2.error && targetChanges(t2));
+function changingTargets(plan, written = () => true) {
+  const changing = plan.targets.filter((t2) => !t2.error && targetChanges(t2) && written(t2));
   const shown = changing.slice(0, PROMPT_TARGETS).map(targetLabel);
   const more = changing.length - shown.length;
   if (more > 0) shown.push(`${more} more`);
@@ -35996,6 +36341,7 @@ function describeResult(target2, c4) {
   const label = targetLabel(target2);
   if (target2.outcome === "unchanged") return c4.dim(`= ${label}: unchanged`);
   if (target2.outcome === "skipped") return c4.yellow(`- ${label}: ${visible(target2.error ?? "")}`);
+  if (target2.outcome === "blocked") return c4.red(`⛔ ${label}: ${visible(target2.error ?? "")}`);
   const parts = target2.resources.filter((r2) => r2.action !== "noop").map((r2) => r2.outcome === "unconfirmed" ? `${r2.type} ${r2.error}` : r2.error ? `${r2.type} failed: ${r2.error}` : `${r2.type} ${r2.action}d`);
   if (target2.error) parts.push(target2.error);
   const line = `${label}: ${visible(parts.join("; "))}`;
@@ -36186,8 +36532,8 @@ var SlidingWindow = class {
 function seconds2(ms) {
   return Math.max(1, Math.ceil(ms / 1e3));
 }
-function parseRateLimit(text) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+function parseRateLimit(text2) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
   if (!match) return void 0;
   const limit = { requests: Number(match[1]), windowSeconds: Number(match[2]) };
   return limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
@@ -36215,8 +36561,8 @@ var REVOKE_USER_BODY = /* @__PURE__ */ new Map([
   ["warp_session_reauth", "boolean"]
 ]);
 var MAX_EMAIL_LENGTH = 254;
-function isEmail(text) {
-  return typeof text === "string" && text.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(text);
+function isEmail(text2) {
+  return typeof text2 === "string" && text2.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(text2);
 }
 
 // src/emulator/key-rotation.ts
@@ -36273,8 +36619,15 @@ function parseSeed(input, now = () => /* @__PURE__ */ new Date()) {
 }
 function parseAccount(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "name", "created_on", "organization", "key_rotation_interval_days", "service_tokens", "doh", ...OWNER_LISTS], at);
   const account = { id: parseId(obj.id, [...at, "id"]) };
+  for (const key of ["name", "created_on"]) {
+    const value = obj[key];
+    if (value === void 0 || value === null) continue;
+    if (typeof value !== "string" || value.trim() === "") throw new SeedError([...at, key], `must be a non-empty string, not ${describe2(value)}`);
+    if (key === "created_on" && Number.isNaN(Date.parse(value))) throw new SeedError([...at, key], `must be a timestamp, not ${describe2(value)}`);
+    account[key] = value;
+  }
   if (obj.organization !== void 0 && obj.organization !== null) account.organization = parseOrganization(obj.organization, "account", [...at, "organization"], stamp);
   if (obj.key_rotation_interval_days !== void 0 && obj.key_rotation_interval_days !== null) {
     const problem = keyRotationDaysProblem(obj.key_rotation_interval_days);
@@ -36424,9 +36777,9 @@ async function loadSeedFile(path) {
   if ("error" in decoded) throw new Error(`${path}:${decoded.line}:${decoded.col}: ${decoded.error}`);
   return parseSeedText(decoded.text, path);
 }
-function parseSeedText(text, name, now) {
+function parseSeedText(text2, name, now) {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text2, { lineCounter, prettyErrors: false });
   const syntax = doc.errors[0];
   if (syntax) {
     const { line, col } = lineCounter.linePos(syntax.pos[0]);
@@ -36479,8 +36832,48 @@ function generateAccounts(count5) {
   }
   return parseSeed({ accounts }, () => new Date(stamp));
 }
-function hex(text) {
-  return createHash4("md5").update(`ztsync-emulator:${text}`).digest("hex");
+function hex(text2) {
+  return createHash4("md5").update(`ztsync-emulator:${text2}`).digest("hex");
+}
+
+// src/emulator/accounts-list.ts
+var ACCOUNTS_PER_PAGE = { min: 5, max: 50, default: 20 };
+var QUERY = /* @__PURE__ */ new Set(["page", "per_page", "direction", "name"]);
+function accountName(account) {
+  return account.name ?? `Account ${account.id.slice(0, 8)}`;
+}
+function listAccounts(ctx) {
+  const { page, perPage, direction, name } = accountsQuery(ctx.query);
+  const accounts = (ctx.state.snapshot().accounts ?? []).map((a3) => ({ id: a3.id, name: accountName(a3), type: "standard", created_on: a3.created_on ?? "2024-01-01T00:00:00.000000Z", settings: { enforce_twofactor: false, abuse_contact_email: null } })).filter((a3) => name === void 0 || a3.name === name).sort((a3, b2) => compare(a3.name, b2.name) || compare(a3.id, b2.id));
+  if (direction === "desc") accounts.reverse();
+  const result = accounts.slice((page - 1) * perPage, page * perPage);
+  return {
+    status: 200,
+    result,
+    resultInfo: { page, per_page: perPage, count: result.length, total_count: accounts.length, total_pages: Math.ceil(accounts.length / perPage) }
+  };
+}
+function compare(a3, b2) {
+  return a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
+}
+function accountsQuery(query) {
+  for (const key of query.keys()) if (!QUERY.has(key)) throw badQuery(`unknown parameter ${JSON.stringify(key)} (page, per_page, direction, name)`);
+  const page = whole(query, "page", 1, Number.MAX_SAFE_INTEGER, 1);
+  const perPage = whole(query, "per_page", ACCOUNTS_PER_PAGE.min, ACCOUNTS_PER_PAGE.max, ACCOUNTS_PER_PAGE.default);
+  const direction = query.get("direction") ?? "asc";
+  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  const name = query.get("name") ?? void 0;
+  return { page, perPage, direction, ...name === void 0 ? {} : { name } };
+}
+function whole(query, key, min, max, fallback) {
+  const text2 = query.get(key);
+  if (text2 === null) return fallback;
+  const n3 = Number(text2);
+  if (!/^\d+$/.test(text2) || n3 < min || n3 > max) throw badQuery(`${key} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text2)}`);
+  return n3;
+}
+function badQuery(detail) {
+  return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
 }
 
 // src/emulator/identities.ts
@@ -36497,21 +36890,21 @@ function parseTokens(input) {
     if (!isPlainObject3(item)) throw new TokensError(`${at}: must be an object, not ${describe2(item)}`);
     const unknown = Object.keys(item).find((k) => !TOKEN_KEYS2.includes(k));
     if (unknown !== void 0) throw new TokensError(`${at}.${unknown}: is not a known key (expected ${TOKEN_KEYS2.join(", ")})`);
-    const text = (key, required) => {
+    const text2 = (key, required) => {
       const value = item[key];
       if (value === void 0 && !required) return void 0;
       if (typeof value !== "string" || value.trim() === "" || value.length > 1e3) throw new TokensError(`${at}.${key}: must be a non-empty text${key === "token" ? "" : `, not ${describe2(value)}`}`);
       return value;
     };
-    const token = { token: text("token", true), name: text("name", true) };
+    const token = { token: text2("token", true), name: text2("name", true) };
     if (/\s/.test(token.token)) throw new TokensError(`${at}.token: must not contain spaces`);
-    const id = text("id", false);
+    const id = text2("id", false);
     if (id !== void 0) token.id = id;
     if (item.owner !== void 0) {
       if (item.owner !== "account" && item.owner !== "user") throw new TokensError(`${at}.owner: must be account or user, not ${describe2(item.owner)}`);
       token.owner = item.owner;
     }
-    const email = text("email", false);
+    const email = text2("email", false);
     if (email !== void 0) token.email = email;
     if (token.owner === "user" && token.email === void 0) throw new TokensError(`${at}.email: a user-owned token needs its user's email`);
     if (item.permissions !== void 0) {
@@ -36530,15 +36923,15 @@ function parseTokens(input) {
   return tokens;
 }
 function loadTokensFile(path) {
-  let text;
+  let text2;
   try {
-    text = readFileSync(path, "utf8");
+    text2 = readFileSync(path, "utf8");
   } catch (err) {
     throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
   }
   let value;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text2);
   } catch {
     throw new TokensError(`--tokens ${path}: is not JSON`);
   }
@@ -36586,8 +36979,8 @@ function hasPermission(identity, accepted) {
 function single(value) {
   return Array.isArray(value) ? value[0] : value;
 }
-function hash(text) {
-  return createHash5("sha256").update(text).digest("hex");
+function hash(text2) {
+  return createHash5("sha256").update(text2).digest("hex");
 }
 function sameSecret(given, expected) {
   return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
@@ -36605,6 +36998,7 @@ var INVALID_TOKEN = 1e3;
 function matchAccountRoute(method, path) {
   if (method !== "GET") return void 0;
   if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
+  if (path === "/accounts") return route("GET /accounts", "", listAccounts);
   const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
   if (!match) return void 0;
   let id;
@@ -36841,10 +37235,10 @@ function readActor(value) {
     throw malformedBody(`actor.email: a ${type} is named by an email address`);
   }
   for (const key of ["id", "ip_address"]) {
-    const text = value[key];
-    if (text === void 0) continue;
-    if (typeof text !== "string" || text === "" || text.length > 100) throw new ApiError(400, [{ code: CODES.malformedBody, message: `actor.${key}: must be a short text, not ${describe2(text)}` }]);
-    actor[key] = text;
+    const text2 = value[key];
+    if (text2 === void 0) continue;
+    if (typeof text2 !== "string" || text2 === "" || text2.length > 100) throw new ApiError(400, [{ code: CODES.malformedBody, message: `actor.${key}: must be a short text, not ${describe2(text2)}` }]);
+    actor[key] = text2;
   }
   return actor;
 }
@@ -36903,9 +37297,9 @@ function hostileBodyProblem(body) {
   return void 0;
 }
 var LONE_SURROGATE2 = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-function textProblem(text) {
-  if (LONE_SURROGATE2.test(text)) return "the request body holds text that is not valid Unicode (a lone surrogate)";
-  if (text.includes("\0")) return "the request body holds a NUL character";
+function textProblem(text2) {
+  if (LONE_SURROGATE2.test(text2)) return "the request body holds text that is not valid Unicode (a lone surrogate)";
+  if (text2.includes("\0")) return "the request body holds a NUL character";
   return void 0;
 }
 
@@ -36974,9 +37368,9 @@ function matchRoute(method, path) {
 function unmatchedKey(method) {
   return `${method} (no route)`;
 }
-function safeDecode(text) {
+function safeDecode(text2) {
   try {
-    return decodeURIComponent(text);
+    return decodeURIComponent(text2);
   } catch {
     return void 0;
   }
@@ -37145,9 +37539,9 @@ function sendEnvelope(res, ray, err, headers = {}) {
   sendJson(res, ray, err.status, { success: false, errors: err.errors, messages: [], result: null }, { ...headers, ...err.headers });
 }
 function sendJson(res, ray, status, body, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cf-ray": ray, ...headers });
-  res.end(text);
+  const text2 = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text2), "cf-ray": ray, ...headers });
+  res.end(text2);
 }
 
 // src/emulator/audit.ts
@@ -37240,22 +37634,22 @@ var FILTERS = {
 };
 var CASELESS = /* @__PURE__ */ new Set(["actor_email", "raw_method"]);
 var SCALARS = /* @__PURE__ */ new Set(["since", "before", "limit", "direction", "cursor"]);
-function badQuery(detail) {
+function badQuery2(detail) {
   return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
 }
 function readQuery(query) {
   for (const name of new Set(query.keys())) {
     const base = name.replace(/(\[\])$/, "").replace(/(\.not|\[not\])$/, "");
-    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery(`${name} is not a parameter of this endpoint`);
+    if (!SCALARS.has(name) && !Object.hasOwn(FILTERS, base)) throw badQuery2(`${name} is not a parameter of this endpoint`);
   }
   const since = time(query, "since");
   const before = time(query, "before");
-  if (since >= before) throw badQuery("since must be earlier than before");
+  if (since >= before) throw badQuery2("since must be earlier than before");
   const limitText = query.get("limit");
   const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || !/^\d+$/.test(limitText ?? "1")) throw badQuery2(`limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(limitText)}`);
   const direction = query.get("direction") ?? "desc";
-  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  if (direction !== "asc" && direction !== "desc") throw badQuery2(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
   const cursor = query.get("cursor") ?? void 0;
   const filters2 = [];
   for (const [name, value] of Object.entries(FILTERS)) {
@@ -37271,10 +37665,10 @@ function readQuery(query) {
 var DATE = /^\d{4}-\d{2}-\d{2}$/;
 var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 function time(query, name) {
-  const text = query.get(name);
-  if (text === null || text === "") throw badQuery(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
-  const ms = DATE.test(text) ? Date.parse(`${text}T00:00:00Z`) : RFC3339.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) throw badQuery(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text)}`);
+  const text2 = query.get(name);
+  if (text2 === null || text2 === "") throw badQuery2(`${name} is required: a date such as 2026-04-30 (read in UTC) or an RFC 3339 time`);
+  const ms = DATE.test(text2) ? Date.parse(`${text2}T00:00:00Z`) : RFC3339.test(text2) ? Date.parse(text2) : NaN;
+  if (Number.isNaN(ms)) throw badQuery2(`${name} must be a date such as 2026-04-30 or an RFC 3339 time, not ${JSON.stringify(text2)}`);
   return ms;
 }
 function inWindow(entry2, params, oldest) {
@@ -37292,7 +37686,7 @@ function startAfter(entries2, cursor) {
     after = void 0;
   }
   const index = typeof after === "string" ? entries2.findIndex((e3) => e3.id === after) : -1;
-  if (index < 0) throw badQuery("cursor is not one this query handed out");
+  if (index < 0) throw badQuery2("cursor is not one this query handed out");
   return index + 1;
 }
 
@@ -37531,18 +37925,18 @@ async function toEmulatorOptions(opts, env) {
   if (opts.tokens !== void 0) options.tokens = loadTokensFile(opts.tokens);
   return options;
 }
-function number(option, text, min, max) {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < min || value > max) throw new Error(`${option}: expected a number from ${min} to ${max}, not "${text}"`);
+function number(option, text2, min, max) {
+  const value = Number(text2);
+  if (text2.trim() === "" || !Number.isFinite(value) || value < min || value > max) throw new Error(`${option}: expected a number from ${min} to ${max}, not "${text2}"`);
   return value;
 }
-function wholeNumber2(option, text, max) {
-  const value = number(option, text, 0, max);
-  if (!Number.isInteger(value)) throw new Error(`${option}: expected a whole number from 0 to ${max}, not "${text}"`);
+function wholeNumber2(option, text2, max) {
+  const value = number(option, text2, 0, max);
+  if (!Number.isInteger(value)) throw new Error(`${option}: expected a whole number from 0 to ${max}, not "${text2}"`);
   return value;
 }
-function faultKinds(text) {
-  const kinds = text.split(",").map((k) => k.trim());
+function faultKinds(text2) {
+  const kinds = text2.split(",").map((k) => k.trim());
   const unknown = kinds.find((k) => !FAULT_KINDS.includes(k));
   if (unknown !== void 0) throw new Error(`--fault-kinds: "${unknown}" is not one of ${FAULT_KINDS.join(", ")}`);
   return kinds;
@@ -37566,12 +37960,12 @@ var BREAKS = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
 var INVISIBLE = /[\p{Cf}\p{Cs}]/gu;
 function descriptionFrom(name, max = DESCRIPTION_MAX_LENGTH) {
   if (typeof name !== "string") return void 0;
-  const text = name.replace(INVISIBLE, "").replace(BREAKS, " ").replace(/\s+/gu, " ").trim();
-  if (text === "") return void 0;
-  if (codePoints(text) <= max) return text;
+  const text2 = name.replace(INVISIBLE, "").replace(BREAKS, " ").replace(/\s+/gu, " ").trim();
+  if (text2 === "") return void 0;
+  if (codePoints(text2) <= max) return text2;
   let kept = "";
   let length = 0;
-  for (const { segment } of new Intl.Segmenter(void 0, { granularity: "grapheme" }).segment(text)) {
+  for (const { segment } of new Intl.Segmenter(void 0, { granularity: "grapheme" }).segment(text2)) {
     const n3 = codePoints(segment);
     if (length + n3 + 1 > max) break;
     kept += segment;
@@ -37579,9 +37973,9 @@ function descriptionFrom(name, max = DESCRIPTION_MAX_LENGTH) {
   }
   return `${kept.trimEnd()}${ELLIPSIS}`;
 }
-function codePoints(text) {
+function codePoints(text2) {
   let n3 = 0;
-  for (const _ of text) n3++;
+  for (const _ of text2) n3++;
   return n3;
 }
 
@@ -37700,6 +38094,63 @@ async function readTargets(client, targets, concurrency) {
   });
 }
 
+// src/import/targets.ts
+var ID2 = new RegExp(ID_PATTERN);
+var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
+function idProblem(id) {
+  if (ID2.test(id.toLowerCase())) return void 0;
+  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
+}
+function parseTargetsFile(path, text2) {
+  const targets = [];
+  const diagnostics = [];
+  text2.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.replace(/(^|\s)#.*$/, "");
+    if (line.trim() === "") return;
+    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
+    const match = LINE2.exec(line);
+    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
+    const [, indent, kind, gap, id] = match;
+    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
+    const problem = idProblem(id);
+    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
+    targets.push({ scope: kind, id: id.toLowerCase() });
+  });
+  return { targets, diagnostics };
+}
+function firstNonBlank(line) {
+  return line.length - line.trimStart().length + 1;
+}
+function orderTargets(targets) {
+  const seen = /* @__PURE__ */ new Set();
+  const unique3 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
+  return [...unique3.filter((t2) => t2.scope === "account"), ...unique3.filter((t2) => t2.scope === "zone")];
+}
+
+// src/import/discover.ts
+var ACCOUNTS_PER_PAGE2 = 50;
+async function listAccounts2(client) {
+  const seen = /* @__PURE__ */ new Map();
+  let ignored = 0;
+  for (let page = 1; ; page++) {
+    const answer = await client.get(`/accounts?page=${page}&per_page=${ACCOUNTS_PER_PAGE2}&direction=asc`);
+    if (!Array.isArray(answer.result)) throw client.unexpectedResult("GET", "/accounts", answer.status, answer.result);
+    let fresh = 0;
+    for (const item of answer.result) {
+      const id = isPlainObject3(item) && typeof item.id === "string" && !idProblem(item.id) ? item.id.toLowerCase() : void 0;
+      if (id === void 0) {
+        ignored++;
+        continue;
+      }
+      if (seen.has(id)) continue;
+      fresh++;
+      seen.set(id, { scope: "account", id, ...typeof item.name === "string" ? { name: item.name } : {} });
+    }
+    const totalPages = isPlainObject3(answer.resultInfo) && typeof answer.resultInfo.total_pages === "number" ? answer.resultInfo.total_pages : void 0;
+    if (answer.result.length === 0 || fresh === 0 || totalPages !== void 0 && page >= totalPages) return { accounts: [...seen.values()], ignored, pages: page };
+  }
+}
+
 // src/import/render.ts
 init_browser();
 import { posix } from "node:path";
@@ -37724,8 +38175,8 @@ function filePerTarget(model, dir, schemaRef) {
   const join4 = (...parts) => posix.join(dir.split("\\").join("/"), ...parts);
   if (model.defaults.length > 0) {
     const path = join4("defaults.yaml");
-    const text = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, "Laid under every target: the value most imported targets share; the others override it."], [], []);
-    files.push({ path, text });
+    const text2 = yamlText({ defaults: sections(model.defaults) }, [...head(schemaRef, path), HEADER, "Laid under every target: the value most imported targets share; the others override it."], [], []);
+    files.push({ path, text: text2 });
   }
   for (const target2 of model.targets) {
     const path = join4(`${target2.scope}s`, `${target2.id}.yaml`);
@@ -37779,9 +38230,9 @@ function yamlText(data, header2, trailer, targets) {
     },
     Scalar(_, scalar) {
       if (typeof scalar.value !== "string") return;
-      const text = scalar.value.replaceAll("${", () => "$${");
-      scalar.value = text;
-      if (misread(text) || visible(text) !== text) scalar.type = Scalar.QUOTE_DOUBLE;
+      const text2 = scalar.value.replaceAll("${", () => "$${");
+      scalar.value = text2;
+      if (misread(text2) || visible(text2) !== text2) scalar.type = Scalar.QUOTE_DOUBLE;
     }
   });
   return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
@@ -37789,41 +38240,8 @@ function yamlText(data, header2, trailer, targets) {
 var NOT_A_STRING = ["1.1", "1.2"].flatMap(
   (version) => new Document(null, { version }).schema.tags.flatMap((tag) => "test" in tag && tag.test instanceof RegExp ? [tag.test] : [])
 );
-function misread(text) {
-  return text.includes("\n") || NOT_A_STRING.some((pattern) => pattern.test(text));
-}
-
-// src/import/targets.ts
-var ID2 = new RegExp(ID_PATTERN);
-var LINE2 = /^(\s*)(\S+)(\s+)(\S+)\s*$/;
-function idProblem(id) {
-  if (ID2.test(id.toLowerCase())) return void 0;
-  return `${JSON.stringify(id)} is not a Cloudflare id (32 hex digits)`;
-}
-function parseTargetsFile(path, text) {
-  const targets = [];
-  const diagnostics = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.replace(/(^|\s)#.*$/, "");
-    if (line.trim() === "") return;
-    const at = (col, message) => diagnostics.push({ file: path, line: index + 1, col, message, path: "" });
-    const match = LINE2.exec(line);
-    if (!match) return at(firstNonBlank(line), 'expected "account <id>" or "zone <id>"');
-    const [, indent, kind, gap, id] = match;
-    if (kind !== "account" && kind !== "zone") return at(indent.length + 1, `expected "account" or "zone", not ${JSON.stringify(kind)}`);
-    const problem = idProblem(id);
-    if (problem) return at(indent.length + kind.length + gap.length + 1, problem);
-    targets.push({ scope: kind, id: id.toLowerCase() });
-  });
-  return { targets, diagnostics };
-}
-function firstNonBlank(line) {
-  return line.length - line.trimStart().length + 1;
-}
-function orderTargets(targets) {
-  const seen = /* @__PURE__ */ new Set();
-  const unique2 = targets.filter((t2) => !seen.has(`${t2.scope}:${t2.id}`) && seen.add(`${t2.scope}:${t2.id}`));
-  return [...unique2.filter((t2) => t2.scope === "account"), ...unique2.filter((t2) => t2.scope === "zone")];
+function misread(text2) {
+  return text2.includes("\n") || NOT_A_STRING.some((pattern) => pattern.test(text2));
 }
 
 // src/import/verify.ts
@@ -37857,6 +38275,7 @@ defaults (false, empty strings, lists and login_design) left out; doh.service_to
 Targets with nothing set yet are listed in a comment and not imported.
 
   --targets FILE   one target a line, "account <id>" or "zone <id>"; blank lines and # comments ignored
+  --all-accounts   every account the token can see (Cloudflare's GET /accounts, paged), with the targets given
   --out FILE       one .yaml file with every target
   --out-dir DIR    one file per target: DIR/accounts/<id>.yaml, DIR/zones/<id>.yaml (and DIR/defaults.yaml)
                    with neither, the config is printed to stdout
@@ -37869,7 +38288,7 @@ cannot be read, a live value the schema refuses, a change under --verify, a file
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -37880,7 +38299,6 @@ async function runImport(options, io) {
   };
   const chosen = await chosenTargets(options);
   if ("problems" in chosen) return fail2(chosen.problems);
-  const targets = chosen.targets;
   if (options.out !== void 0 && ![".yaml", ".yml"].includes(extname2(options.out).toLowerCase())) {
     throw new UsageError(`--out ${options.out}: config files end in .yaml or .yml`);
   }
@@ -37888,12 +38306,27 @@ async function runImport(options, io) {
     throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
-  if (!options.force) {
-    const existing = existingPaths(plannedPaths(targets, options));
-    if (existing.length > 0) return fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was read or written.`]);
-  }
+  const inTheWay = (targets2, read) => {
+    const existing = options.force ? [] : existingPaths(plannedPaths(targets2, options));
+    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read ? "" : "read or "}written.`]);
+  };
+  const refused = inTheWay(chosen.targets, false);
+  if (refused !== null) return refused;
   const api = apiSettings(options, io, { readOnly: true });
   const client = makeClients(api, io.env).for();
+  let targets = chosen.targets;
+  let found;
+  if (options.allAccounts) {
+    try {
+      found = await listAccounts2(client);
+    } catch (err) {
+      return fail2([visible(`GET /accounts: ${planError(err).message}`), "ztsync import: --all-accounts: the accounts the token can see could not be listed; nothing was written."]);
+    }
+    targets = withDiscovered(targets, found.accounts);
+    const refusedNow = inTheWay(targets, true);
+    if (refusedNow !== null) return refusedNow;
+    if (targets.length === 0) return fail2(["ztsync import: --all-accounts: the token sees no account, and no other target was given; nothing was written."]);
+  }
   const concurrency = api.concurrency ?? 8;
   const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t2) => t2.error !== null);
@@ -37913,7 +38346,7 @@ async function runImport(options, io) {
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const report = summary(model, where, Boolean(options.verify));
+  const report = (found ? discoveredLine(found) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -37927,6 +38360,16 @@ async function runImport(options, io) {
   io.stdout.write(report);
   return EXIT.ok;
 }
+function withDiscovered(given, discovered) {
+  const names = new Map(discovered.map((t2) => [t2.id, t2.name]));
+  const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
+  return orderTargets([...named, ...discovered]);
+}
+function discoveredLine(found) {
+  const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
+  return `--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.
+`;
+}
 async function chosenTargets(options) {
   const given = [];
   const problems = [];
@@ -37938,19 +38381,19 @@ async function chosenTargets(options) {
     }
   }
   if (options.targets !== void 0) {
-    let text;
+    let text2;
     try {
-      text = await readFile4(options.targets, "utf8");
+      text2 = await readFile4(options.targets, "utf8");
     } catch (err) {
       const code2 = err.code;
       return { problems: [`${options.targets}: ${code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "is a directory, not a targets file" : err.message}`] };
     }
-    const parsed = parseTargetsFile(options.targets, text);
+    const parsed = parseTargetsFile(options.targets, text2);
     problems.push(...parsed.diagnostics.map(formatDiagnostic));
     given.push(...parsed.targets);
   }
   if (problems.length > 0) return { problems };
-  if (given.length === 0) throw new UsageError("import needs targets: --account ID, --zone ID or --targets FILE");
+  if (given.length === 0 && !options.allAccounts) throw new UsageError("import needs targets: --account ID, --zone ID, --targets FILE or --all-accounts");
   return { targets: orderTargets(given) };
 }
 function plannedPaths(targets, options) {
@@ -37969,11 +38412,11 @@ function schemaReference(given) {
     return ref.startsWith(".") ? ref : `./${ref}`;
   };
 }
-function isUrl(text) {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+function isUrl(text2) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text2);
 }
-function count(n3, noun) {
-  return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
+function count(n3, noun, plural2 = `${noun}s`) {
+  return `${n3} ${n3 === 1 ? noun : plural2}`;
 }
 function summary(model, where, verified2) {
   const accounts = model.targets.filter((t2) => t2.scope === "account").length;
@@ -38096,7 +38539,7 @@ function renderPlan(plan, format, options) {
 function planCommand(io, setExit) {
   const command = new Command("plan").summary("Show what apply would change, field by field (never writes).").description(
     "Validate the config, read live state, and show the field-level changes apply would make.\nOnly fields present in the config are compared. Plan never writes to the API.\n\nExit codes: 0 success; 1 error (invalid config, API failure for any target); 3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode); with --detailed-exitcode, 2 when there are changes and no errors."
-  ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read");
+  ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read").option("--attribute", "for each drifted target, who last changed it, from its account's audit log (one query a drifted target; needs Account Settings Read)");
   return addReconcileOptions(command).action(async (paths, options) => {
     setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record)));
   });
@@ -38106,7 +38549,7 @@ async function runPlan(paths, options, io, record) {
   if (out !== void 0) checkWritable(out);
   if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file; for the markdown plan on stdout use --format markdown");
   if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
-  const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+  const settings = { ...await reconcileSettings(paths, options, io, { readOnly: true }), ...options.attribute ? { attribute: true } : {} };
   const planned = await planFromConfig(settings, io, record);
   if (!planned) return EXIT.error;
   const { plan } = planned;
@@ -38192,8 +38635,8 @@ function shardGaps(read) {
   }
   return out;
 }
-function parseShard2(text) {
-  const m2 = typeof text === "string" ? /^(\d+)\/(\d+)$/.exec(text) : null;
+function parseShard2(text2) {
+  const m2 = typeof text2 === "string" ? /^(\d+)\/(\d+)$/.exec(text2) : null;
   return m2 ? { index: Number(m2[1]), count: Number(m2[2]) } : null;
 }
 function mergePlans(plans, targets) {
@@ -38390,8 +38833,8 @@ var REPORT_SCRIPT = `
   doc.documentElement.setAttribute('data-ready', '');
 })();
 `;
-function cspHash(text) {
-  return `'sha256-${createHash6("sha256").update(text, "utf8").digest("base64")}'`;
+function cspHash(text2) {
+  return `'sha256-${createHash6("sha256").update(text2, "utf8").digest("base64")}'`;
 }
 var REPORT_CSP = [
   "default-src 'none'",
@@ -38468,7 +38911,7 @@ function header(plan, options, rows, base) {
   const { create: create2, update, noop: noop4, error } = plan.summary;
   const drifted = driftedTargets(plan).length;
   const weakened = securityDrift(plan);
-  const blocked = new Set(plan.blocked.filter((b2) => b2.scope !== null).map((b2) => `${b2.scope} ${b2.id}`)).size;
+  const blocked2 = new Set(plan.blocked.filter((b2) => b2.scope !== null).map((b2) => `${b2.scope} ${b2.id}`)).size;
   const files = new Set(plan.targets.map((t2) => t2.source.file)).size;
   const facts = [
     ["Planned at", plan.created_at],
@@ -38487,7 +38930,7 @@ function header(plan, options, rows, base) {
     ["update", update, "resources to update"],
     ["noop", noop4, "resources in sync"],
     ["error", error, "targets with an error"],
-    ["blocked", blocked, "targets blocked"],
+    ["blocked", blocked2, "targets blocked"],
     ["weakens", weakened.length, "changes weaken security"]
   ];
   return [
@@ -38542,9 +38985,9 @@ function targetHtml(target2) {
   return `${escapeHtml(`${target2.scope} ${target2.id}`)}${name ? ` (${escapeHtml(shortName(name))})` : ""}`;
 }
 function blockedSection(plan) {
-  const blocked = plan.blocked;
-  if (blocked.length === 0) return "";
-  const items = blocked.map(
+  const blocked2 = plan.blocked;
+  if (blocked2.length === 0) return "";
+  const items = blocked2.map(
     (b2) => `<li><code>${escapeHtml(b2.rule)}</code>${b2.scope ? ` — ${targetHtml(findTarget(plan, b2.scope, b2.id) ?? { scope: b2.scope, id: b2.id, name: null, description: null })}` : " — the whole plan"}${b2.path ? `, <code>${escapeHtml(`${b2.resource}.${b2.path}`)}</code> ${escapeHtml(`${show(b2.before)} → ${show(b2.after)}`)}` : ""}: ${escapeHtml(b2.message)}</li>`
   );
   return ['<section class="problem b" aria-labelledby="blocked-title">', '<h2 id="blocked-title">Blocked</h2>', "<ul>", ...items, "</ul>", "</section>"].join("\n");
@@ -38617,6 +39060,7 @@ function targetDetails(plan, target2, index, states, base) {
     const detail = [target2.error.status ? `HTTP ${target2.error.status}` : "", target2.error.codes?.length ? `code ${target2.error.codes.join(", ")}` : ""].filter(Boolean);
     parts.push(`<p class="problem"><b>${CELL_STATES.error.symbol} Error:</b> ${escapeHtml(target2.error.message)}${detail.length ? ` (${escapeHtml(detail.join("; "))})` : ""}</p>`);
   }
+  if (target2.attribution) parts.push(attributionHtml(target2.attribution));
   for (const b2 of targetBlocks(plan, target2)) {
     parts.push(`<p class="problem b"><b>${CELL_STATES.blocked.symbol} Blocked by <code>${escapeHtml(b2.rule)}</code>${b2.path ? ` on <code>${escapeHtml(b2.path)}</code>` : ""}:</b> ${escapeHtml(b2.message)}</p>`);
   }
@@ -38627,6 +39071,11 @@ function targetDetails(plan, target2, index, states, base) {
   else if (!target2.error) parts.push('<p class="muted">Nothing is managed for this target.</p>');
   parts.push("</div></details>");
   return parts.join("\n");
+}
+function attributionHtml(attribution) {
+  if (attribution.status === "unavailable") return `<p class="muted attribution">${escapeHtml(attributionLine(attribution))}</p>`;
+  const items = attribution.changes.map((c4) => `<b>${escapeHtml(c4.resource)}</b> ${escapeHtml(describeAttributedChange(c4))}${c4.ray_id ? ` <span class="muted">(ray <code>${escapeHtml(c4.ray_id)}</code>)</span>` : ""}`);
+  return `<p class="attribution">${items.join("<br>")}</p>`;
 }
 function changesTable(plan, target2, base) {
   const withOrigin2 = target2.resources.some((r2) => r2.changes.some((c4) => c4.origin !== void 0));
@@ -38706,8 +39155,8 @@ function position(p2, base = "") {
 function count2(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
-function escapeHtml(text) {
-  return visible(text).replace(/[&<>"']/g, (c4) => `&#${c4.charCodeAt(0)};`);
+function escapeHtml(text2) {
+  return visible(text2).replace(/[&<>"']/g, (c4) => `&#${c4.charCodeAt(0)};`);
 }
 
 // src/plan/render-issue.ts
@@ -38793,14 +39242,14 @@ function reportCommand(io, setExit) {
       `Several saved plans (--plan a.json --plan b.json …, e.g. the shards of a drift check) make one fleet page. --issue-out FILE also writes the drift issue's body (markdown, starting with <!-- ztsync-drift -->) and makes the exit code the drift check's verdict: 0 no drift, 2 drift found, 1 the drift check FAILED (a --plan file missing or unreadable, a shard missing from the set, a target that could not be read). It never says "no drift" when any of these happened.`,
       "Exit codes: 0 report written; 1 error (invalid config or plan file, a target that could not be read — the report is still written then and shows it — or the file could not be written); 3 when planning and a safety rule blocks the plan (written all the same, showing what is blocked). With --issue-out: 0 no drift, 2 drift found, 1 failed."
     ].join("\n\n")
-  ).option("--out <file>", "the HTML file to write, atomically (- for stdout); required unless --issue-out is given").option("--plan <file>", "render this saved plan (from `plan --format json --out FILE`) instead of planning; repeat for several (the shards of a fleet)", (file, files = []) => [...files, file]).option("--issue-out <file>", "with --plan: also write the drift issue body (markdown) to this file, and exit 0 no drift, 2 drift, 1 the check failed").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift");
+  ).option("--out <file>", "the HTML file to write, atomically (- for stdout); required unless --issue-out is given").option("--plan <file>", "render this saved plan (from `plan --format json --out FILE`) instead of planning; repeat for several (the shards of a fleet)", (file, files = []) => [...files, file]).option("--issue-out <file>", "with --plan: also write the drift issue body (markdown) to this file, and exit 0 no drift, 2 drift, 1 the check failed").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): show changes it introduces apart from drift").option("--attribute", "when planning: for each drifted target, who last changed it, from its account's audit log (as plan --attribute)");
   return addReconcileOptions(command, { pathsOptional: true }).action(async (paths, options) => {
     if (options.issueOut !== void 0) return setExit(await driftCheck(io, options));
     if (!options.out) throw new UsageError("report needs --out FILE: the HTML page to write (--out - for stdout)");
     if (options.plan && options.plan.length > 1) return setExit(await driftCheck(io, options));
     if (options.plan && paths.length > 0) throw new UsageError("give config paths to plan, or --plan FILE to render a saved plan, not both");
-    if (options.plan && (options.account || options.zone || options.baseline)) {
-      throw new UsageError("--account, --zone and --baseline shape a new plan; a saved plan (--plan) is rendered as it was made");
+    if (options.plan && (options.account || options.zone || options.baseline || options.attribute)) {
+      throw new UsageError("--account, --zone, --baseline and --attribute shape a new plan; a saved plan (--plan) is rendered as it was made");
     }
     if (!options.plan && paths.length === 0) throw new UsageError("give config paths to plan, or --plan FILE to render a saved plan");
     const out = options.out === "-" ? void 0 : options.out;
@@ -38809,7 +39258,8 @@ function reportCommand(io, setExit) {
     if (options.plan) {
       plan = await readPlanFile(options.plan[0]);
     } else {
-      const planned = await planFromConfig(await reconcileSettings(paths, options, io, { readOnly: true }), io);
+      const settings = await reconcileSettings(paths, options, io, { readOnly: true });
+      const planned = await planFromConfig(options.attribute ? { ...settings, attribute: true } : settings, io);
       if (!planned) return setExit(EXIT.error);
       plan = planned.plan;
     }
@@ -38831,8 +39281,8 @@ Wrote the HTML report to ${githubActions(io).guard(visible(out))} (${plan.target
 async function driftCheck(io, options) {
   const files = options.plan ?? [];
   if (files.length === 0) throw new UsageError("--issue-out needs the saved plans to check: --plan FILE (repeat it for each shard)");
-  if (options.account || options.zone || options.baseline) {
-    throw new UsageError("--account, --zone and --baseline shape a new plan; saved plans (--plan) are rendered as they were made");
+  if (options.account || options.zone || options.baseline || options.attribute) {
+    throw new UsageError("--account, --zone, --baseline and --attribute shape a new plan; saved plans (--plan) are rendered as they were made");
   }
   if (options.out === "-" || options.issueOut === "-") throw new UsageError("the drift check writes files: give --out FILE and --issue-out FILE, not -");
   for (const file of [options.out, options.issueOut]) if (file !== void 0) checkWritable(file);
@@ -38936,7 +39386,9 @@ Checks, and reports every problem at once as file:line:col: message (path):
     warp_auth_session_duration; mfa_required_for_all_apps needs MFA authenticators and a session duration;
     a doh section needs service_token_id; zones take only zone settings and no doh
   - an account or zone defined twice, across all files
-  - \${ZTSYNC_NAME} in string values: the variable must be set; only names starting with ZTSYNC_ are read
+  - \${ZTSYNC_NAME} in string values: only variables the run allows (--env-allow, ZTSYNC_ENV_ALLOW) are
+    read, never a credential, and they must be set
+  - credentials_env names only CLOUDFLARE_API_TOKEN_… or a variable declared with --credentials-env
 
 --markdown-out FILE writes the outcome as markdown for the pull request's sticky plan comment (it starts with
 the plan comment's marker, <!-- ztsync-plan -->, so it replaces the plan shown there): "validation failed at
@@ -38948,13 +39400,14 @@ and node_modules unless named. Exit code 0 when valid, 1 otherwise.
 It reads no live state: nothing is sent to Cloudflare.
 `;
 function validateCommand(io, setExit) {
-  return new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").option("--markdown-out <file>", "also write the outcome as markdown for the pull-request comment (replacing the plan comment)").option("--commit <sha>", "the commit the outcome names (default: the git HEAD of the config)").addHelpText("after", HELP3).action(async (paths, options) => {
+  const command = new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").option("--markdown-out <file>", "also write the outcome as markdown for the pull-request comment (replacing the plan comment)").option("--commit <sha>", "the commit the outcome names (default: the git HEAD of the config)").addHelpText("after", HELP3);
+  return addEnvironmentOptions(command).action(async (paths, options) => {
     if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file");
     if (options.commit !== void 0 && !/^[0-9a-f]{7,64}$/i.test(options.commit)) {
       throw new UsageError(`--commit takes a git commit id (7 to 64 hex digits), not ${JSON.stringify(visible(options.commit))}`);
     }
     if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
-    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env });
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy: environmentSettings(options, io.env) });
     if (options.markdownOut !== void 0) {
       const commit = options.commit?.toLowerCase() ?? (await configCommit(paths)).commit;
       writeOutputFile(io, options.markdownOut, validationMarkdown({ commit, diagnostics: state ? [] : diagnostics, summary: state ? summary2(state) : null }));
@@ -39066,8 +39519,8 @@ var ACTION_COMMANDS = ["validate", "plan", "apply", "report"];
 function inputEnvName(name) {
   return `INPUT_${name.toUpperCase()}`;
 }
-function splitWords(text) {
-  return text.split(/[ \t\r\n]+/).filter((word) => word !== "");
+function splitWords(text2) {
+  return text2.split(/[ \t\r\n]+/).filter((word) => word !== "");
 }
 function readInputs(env) {
   const input = (name, fallback) => env[inputEnvName(name)] ?? fallback;

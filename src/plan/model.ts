@@ -394,4 +394,3 @@ export function attributionLine(attribution: Attribution): string {
   if (attribution.status === 'unavailable') return visible(`attribution unavailable: ${attribution.reason}`);
   return attribution.changes.map((c) => `${c.resource}: ${describeAttributedChange(c)}`).join('; ');
 }
-export const RESOURCE_KEYS: Keys<ResourcePlan> = { type: true, action: true, changes: true, managed: true, desired: true, live: true };
