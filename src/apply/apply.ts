@@ -147,7 +147,7 @@ export function blockedTargets(plan: Plan): Map<string, string> {
 function crashed(target: TargetPlan, err: unknown): TargetResult {
   const resources = target.resources.map((r) => ({ type: r.type, action: r.action, outcome: r.action === 'noop' ? ('unchanged' as const) : ('failed' as const), error: null }));
   const what = err instanceof Error ? err.message : String(err);
-  return { scope: target.scope, id: target.id, description: target.description, outcome: 'failed', resources, error: `failed unexpectedly (${what}); run plan to see whether anything was written` };
+  return { scope: target.scope, id: target.id, description: target.description, name: targetName(target), outcome: 'failed', resources, error: `failed unexpectedly (${what}); run plan to see whether anything was written` };
 }
 
 function skipped(target: TargetPlan, reason: string): TargetResult {

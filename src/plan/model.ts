@@ -5,6 +5,7 @@
 import type { SourcePosition, Via } from '../config/model.js';
 import type { ResourceType, Scope } from '../resources/fields.js';
 import { VERSION } from '../version.js';
+import type { UnmanagedField } from './unmanaged.js';
 import { visible } from '../util/terminal.js';
 
 export const PLAN_FORMAT_VERSION = '1';
@@ -232,6 +233,8 @@ export interface Plan {
    * a later change of that kind through unreviewed. Absent when there are none.
    */
   unused_allowances?: UnusedAllowance[];
+  /** With --baseline: what the base branch's config manages and this one does not (fields, and targets that left it). */
+  unmanaged?: UnmanagedField[];
   summary: PlanSummary;
   /** "sha256:…" of the plan's canonical JSON without this field; set when the plan is complete (sealPlan). */
   checksum?: string;
@@ -350,7 +353,7 @@ export function show(value: unknown): string {
 type Keys<T> = { readonly [K in keyof Required<T>]: true };
 export const PLAN_KEYS: Keys<Plan> = {
   format_version: true, ztsync_version: true, api_base: true, created_at: true, targets: true, blocked: true, allowed: true,
-  change_budget: true, coverage: true, baseline: true, unused_allowances: true, summary: true, checksum: true,
+  change_budget: true, coverage: true, baseline: true, unused_allowances: true, unmanaged: true, summary: true, checksum: true,
 };
 export const COVERAGE_KEYS: Keys<PlanCoverage> = { shard: true, accounts: true, zones: true, select: true, only: true, config_commit: true, config_dirty: true };
 export const TARGET_KEYS: Keys<TargetPlan> = { scope: true, id: true, description: true, name: true, labels: true, source: true, credentials_env: true, resources: true, error: true, attribution: true };

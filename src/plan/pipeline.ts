@@ -18,6 +18,7 @@ import { buildPlan, selectTargets, shardOf, targetKey, unmatchedFilters, type Se
 import type { Plan, PlanCoverage } from './model.js';
 import { checkSafety, markSecurityDrift, unusedAllowances, type Allowance, type SafetyOptions, type ShardedFleet } from './safety.js';
 import { sealPlan, targetsHoldingSecrets } from './saved.js';
+import { unmanagedFields } from './unmanaged.js';
 
 /** What a run plans, as its command parsed it. */
 export interface PlanSettings {
@@ -110,7 +111,7 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
   }
 
   // Origins: before safety, since with a baseline the budget counts the changes the config under review introduces.
-  const marked = base ? markOrigins(built, base, settings.baseline!) : built;
+  const marked = base ? { ...markOrigins(built, base, settings.baseline!), unmanaged: unmanagedFields(state.targets, base, settings.selection) } : built;
 
   // Safety.
   const configAllows = configAllowances(state.allow);

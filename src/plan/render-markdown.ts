@@ -9,6 +9,8 @@
 import type { AllowedChange, BaselineReport, BlockedChange, FieldChange, Plan, ResourcePlan, TargetPlan } from './model.js';
 import { attributionLine, describeAttributedChange, findTarget, isUnset, securityDrift, shortName, show, targetName, type Attribution } from './model.js';
 import { budgetText, summaryLine } from './render-text.js';
+import { rollUp, type RolledChange } from './rollup.js';
+import type { UnmanagedField } from './unmanaged.js';
 import { visible } from '../util/terminal.js';
 
 /** The first line of every markdown plan: a workflow finds its earlier comment by it. */
@@ -33,11 +35,9 @@ export interface MarkdownOptions {
 export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
   const { create, update, noop, error } = plan.summary;
+  // The top (marker, heading, preface) is its own block: the note saying something was left out goes right after it.
+  const top = [options.marker ?? MARKDOWN_MARKER, options.title ?? '### ztsync plan', ...(options.preface ? ['', options.preface] : [])].join('\n');
   const head = [
-    options.marker ?? MARKDOWN_MARKER,
-    options.title ?? '### ztsync plan',
-    '',
-    ...(options.preface ? [options.preface, ''] : []),
     summaryLine(plan),
     '',
     '| create | update | unchanged | errors |',
@@ -48,13 +48,36 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   ].join('\n');
 
   const shown = plan.targets.filter((t) => t.error || t.resources.some((r) => r.action !== 'noop'));
-  const blocks = [head];
-  let length = head.length;
-  // What concerns the whole plan comes before any target, and takes at most a quarter of the room each.
-  for (const block of [renderSecurityDrift(plan, maxLength / 4), renderBlocked(plan, maxLength / 4), renderOrigins(plan), renderAllowed(plan, maxLength / 4), renderUnused(plan, maxLength / 8)]) {
+  const blocks = [top, head];
+  // Room for the note at the top that says something was left out (added at the end, when it is known).
+  const where = options.fullPlanUrl
+    ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})`
+    : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
+  const leftOutNote = (what: string) =>
+    `> [!WARNING]\n> **Not everything fits in this comment.** ${what} left out to stay within GitHub's ` +
+    `${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')}-character limit; every changed field is still listed under Changes. The full plan is in ${where}.`;
+  const noteRoom = leftOutNote('').length + 200;
+  let length = top.length + 2 + head.length + noteRoom;
+  const leftOut: string[] = [];
+  // What concerns the whole plan comes before any target, each part within its share of the room; then every
+  // change rolled up (always every changed field: past its room, the rest are counted per field).
+  const parts = [
+    renderSecurityDrift(plan, maxLength / 8, leftOut),
+    renderBlocked(plan, maxLength / 8, leftOut),
+    renderOrigins(plan),
+    renderUnmanaged(plan, maxLength / 8, leftOut),
+    renderRollup(plan, maxLength / 2 - 2_000, leftOut),
+    renderAllowed(plan, maxLength / 16, leftOut),
+    renderUnused(plan, maxLength / 16, leftOut),
+  ];
+  for (const block of parts) {
     if (!block) continue;
     blocks.push(block);
     length += 2 + block.length;
+  }
+  if (shown.length > 0) {
+    blocks.push('#### Targets');
+    length += 2 + '#### Targets'.length;
   }
   const context: TableContext = { baseline: hasBaseline(plan), blocked: plan.blocked };
   const fits = (block: string, reserve: number) => length + 2 + block.length + reserve <= maxLength;
@@ -64,9 +87,6 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   };
 
   // Past the limit, the rest of the targets get one line each, then only counts: room is kept for those.
-  const where = options.fullPlanUrl
-    ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})`
-    : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
   const cutNote = (n: number) =>
     `**Details of ${n} more ${plural(n, 'target')} are left out** to stay within GitHub's ` +
     `${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')}-character comment limit. The full plan is in ${where}.`;
@@ -78,8 +98,13 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
     if (!fits(section, reserve)) break;
     add(section);
   }
-  if (next === shown.length) return blocks.join('\n\n') + '\n';
+  const finish = () => {
+    if (leftOut.length > 0) blocks.splice(1, 0, leftOutNote(sentence(leftOut)));
+    return blocks.join('\n\n') + '\n';
+  };
+  if (next === shown.length) return finish();
 
+  leftOut.unshift(`Details of ${shown.length - next} ${plural(shown.length - next, 'target')} are`);
   add(cutNote(shown.length - next));
   const listed: string[] = [];
   let listedLength = -1; // the lines joined by newlines
@@ -92,7 +117,131 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   }
   if (listed.length > 0) add(listed.join('\n'));
   if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
-  return blocks.join('\n\n') + '\n';
+  return finish();
+}
+
+/** "A are left out", "A and B are left out": what was left out, in one sentence. */
+function sentence(parts: string[]): string {
+  const [first, ...more] = parts;
+  return more.length === 0 ? first! : `${first}; ${more.join('; ')}`;
+}
+
+/** The longest a value is shown in the roll-up (the table below, and the full plan, show it whole). */
+const ROLLUP_VALUE_MAX = 120;
+
+/**
+ * Every change of the plan, rolled up (rollup.ts): one line per field and change, introduced before drift. The lines
+ * that do not fit in `room` are counted per field instead, so every changed field of every target is always named.
+ */
+function renderRollup(plan: Plan, room: number, leftOut: string[]): string | null {
+  const rolled = rollUp(plan);
+  const errors = plan.targets.filter((t) => t.error);
+  if (rolled.length === 0 && errors.length === 0) return null;
+  const lines: string[] = ['#### Changes', ''];
+  let used = lines[0]!.length;
+  const groups: [string | null, RolledChange[]][] = plan.baseline
+    ? [
+        ['**Introduced by this pull request:**', rolled.filter((c) => c.origin === 'introduced')],
+        ["**Drift** (the base branch's config would make these too: the live values had moved already):", rolled.filter((c) => c.origin !== 'introduced')],
+      ]
+    : [[null, rolled]];
+  let compacted = 0;
+  for (const [heading, changes] of groups) {
+    if (changes.length === 0) continue;
+    if (heading) lines.push('', heading, '');
+    const full = changes.map(rolledLine);
+    // Room is kept for the per-field counts of whatever does not fit.
+    const reserve = compactLines(changes).join('\n').length;
+    let i = 0;
+    for (; i < full.length; i++) {
+      if (used + full[i]!.length + 1 + reserve > room) break;
+      lines.push(full[i]!);
+      used += full[i]!.length + 1;
+    }
+    if (i < full.length) {
+      const rest = compactLines(changes.slice(i));
+      lines.push(...rest);
+      used += rest.join('\n').length + 1;
+      compacted += full.length - i;
+    }
+  }
+  if (errors.length > 0) {
+    lines.push('');
+    const shownErrors = errors.slice(0, 10).map(targetMarkdown).join(', ');
+    lines.push(`**Could not be planned** (${count(errors.length, 'target')}): ${shownErrors}${errors.length > 10 ? `, and ${errors.length - 10} more` : ''}.`);
+  }
+  if (compacted > 0) leftOut.push(`the values of ${count(compacted, 'change')} (counted per field under Changes) are`);
+  return lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd();
+}
+
+/** `organization.session_duration`: `"24h"` → `"12h"` on 25 targets, via `defaults.yaml:3` (defaults). */
+function rolledLine(c: RolledChange): string {
+  const field = code(`${c.resource}.${c.path}`);
+  const values =
+    c.action === 'create' ? `${shortValue(c.after)} (to create)` : `${shortValue(c.before)} → ${shortValue(c.after)}${c.after === null ? ' (unset)' : ''}`;
+  const on = c.targets.length <= 3 ? c.targets.map(targetMarkdown).join(', ') : count(c.targets.length, 'target');
+  const via = c.source ? `, via ${code(`${c.source.file}:${c.source.line}`)}${c.source.via === 'defaults' ? ' (defaults)' : ''}` : '';
+  const marks = [c.weakens ? `⚠️ weakens ${code(c.weakens)}` : '', c.blocked.length > 0 ? `⛔ blocked by ${c.blocked.map(code).join(', ')}` : ''].filter(Boolean);
+  return `- ${field}: ${values} on ${on}${via}${marks.length > 0 ? ` — ${marks.join('; ')}` : ''}`;
+}
+
+/** The rolled-up changes that did not fit, counted per field: bounded by the number of fields, so it always fits. */
+function compactLines(changes: readonly RolledChange[]): string[] {
+  const byField = new Map<string, { changes: number; targets: Set<string>; weakens: boolean; blocked: boolean }>();
+  for (const c of changes) {
+    const key = `${c.resource}.${c.path}`;
+    const entry = byField.get(key) ?? { changes: 0, targets: new Set<string>(), weakens: false, blocked: false };
+    entry.changes++;
+    for (const t of c.targets) entry.targets.add(`${t.scope}:${t.id}`);
+    entry.weakens ||= c.weakens !== null;
+    entry.blocked ||= c.blocked.length > 0;
+    byField.set(key, entry);
+  }
+  return [...byField].map(
+    ([field, e]) =>
+      `- ${code(field)}: ${count(e.changes, 'more change')} on ${count(e.targets.size, 'target')}${e.weakens ? ' — ⚠️ weakens security' : ''}${e.blocked ? ' — ⛔ blocked' : ''} (values left out for size)`,
+  );
+}
+
+/** A value in a code span, cut to ROLLUP_VALUE_MAX characters (said so). */
+function shortValue(value: unknown): string {
+  const text = show(value);
+  const chars = [...text];
+  if (chars.length <= ROLLUP_VALUE_MAX) return code(text);
+  return `${code(chars.slice(0, ROLLUP_VALUE_MAX).join(''))}… (cut: ${chars.length.toLocaleString('en-US')} characters)`;
+}
+
+/** With --baseline: what the pull request stops managing — fields, and targets that left the config. */
+function renderUnmanaged(plan: Plan, room: number, leftOut: string[]): string | null {
+  const unmanaged: readonly UnmanagedField[] = plan.unmanaged ?? [];
+  if (unmanaged.length === 0) return null;
+  const head = [
+    '> [!IMPORTANT]',
+    "> **No longer managed**: the base branch's config manages these and this one does not. After this change ztsync never looks at them again: " +
+      'they keep whatever value they have, and nobody will see them turned off.',
+    '',
+  ];
+  const lines: string[] = [];
+  const removed = new Map<string, UnmanagedField[]>();
+  const fields = new Map<string, UnmanagedField[]>();
+  for (const u of unmanaged) {
+    const map = u.target_removed ? removed : fields;
+    const key = u.target_removed ? `${u.scope}:${u.id}` : `${u.resource}.${u.path}`;
+    map.set(key, [...(map.get(key) ?? []), u]);
+  }
+  for (const [, items] of removed) {
+    const t = items[0]!;
+    lines.push(`- ${targetMarkdown({ scope: t.scope, id: t.id, name: t.name })} left the config: ${items.map((u) => code(`${u.resource}.${u.path}`)).join(', ')}`);
+  }
+  for (const [field, items] of fields) {
+    const named = items.map((u) => targetMarkdown({ scope: u.scope, id: u.id, name: u.name })).join(', ');
+    lines.push(`- ${code(field)} on ${items.length === 1 ? named : items.length <= 5 ? `${count(items.length, 'target')}: ${named}` : count(items.length, 'target')}`);
+  }
+  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the JSON plan's \`unmanaged\`.`, () => leftOut.push('some fields no longer managed are'))].join('\n');
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${plural(n, noun)}`;
 }
 
 /** The longest the note counting unlisted targets can be (its numbers have at most a dozen digits). */
@@ -157,7 +306,7 @@ function baselineMarkdown({ paths, introduced, drift }: BaselineReport): string 
 }
 
 /** Security drift: live values weaker than the config's, each with the rule it would trip (shown first, in red). */
-function renderSecurityDrift(plan: Plan, room: number): string | null {
+function renderSecurityDrift(plan: Plan, room: number, leftOut: string[]): string | null {
   const found = securityDrift(plan);
   if (found.length === 0) return null;
   const head = [
@@ -170,7 +319,7 @@ function renderSecurityDrift(plan: Plan, room: number): string | null {
     ({ target, resource, change }) =>
       `- ${code(change.weakens)}: ${targetMarkdown(target)} ${code(`${resource.type}.${change.path}`)}: live ${code(show(change.before))}, config ${code(show(change.after))}`,
   );
-  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`)].join('\n');
+  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`, () => leftOut.push('some security drift lines are'))].join('\n');
 }
 
 /** The plan's target of this scope and id in markdown prose, named when the plan has it. */
@@ -179,12 +328,12 @@ function placeMarkdown(plan: Plan, scope: TargetPlan['scope'], id: string): stri
 }
 
 /** A target in markdown prose: scope, id in a code span, and its name (cut short, escaped). */
-function targetMarkdown(target: Pick<TargetPlan, 'scope' | 'id' | 'name' | 'description'>): string {
+function targetMarkdown(target: Pick<TargetPlan, 'scope' | 'id' | 'name'> & { description?: string | null }): string {
   const name = targetName(target);
   return `${target.scope} ${code(target.id)}${name ? ` (${escapeText(shortName(name))})` : ''}`;
 }
 
-function renderBlocked(plan: Plan, room: number): string | null {
+function renderBlocked(plan: Plan, room: number, leftOut: string[]): string | null {
   const blocked = plan.blocked;
   if (blocked.length === 0) return null;
   const head = [
@@ -199,10 +348,10 @@ function renderBlocked(plan: Plan, room: number): string | null {
     const values = b.path ? `: ${code(show(b.before))} → ${code(show(b.after))}` : '';
     return `- ${code(b.rule)}: ${where} — ${escapeText(b.message)}${values}`;
   });
-  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more blocked ${plural(n, 'change')}: see the full plan.`)].join('\n');
+  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more blocked ${plural(n, 'change')}: see the full plan.`, () => leftOut.push('some blocked changes are'))].join('\n');
 }
 
-function renderAllowed(plan: Plan, room: number): string | null {
+function renderAllowed(plan: Plan, room: number, leftOut: string[]): string | null {
   const allowed = plan.allowed;
   if (allowed.length === 0) return null;
   const head = ['**Allowed** (safety rules let through for this plan):', ''];
@@ -211,20 +360,20 @@ function renderAllowed(plan: Plan, room: number): string | null {
     const reason = a.reason ? `: ${escapeText(a.reason)}` : '';
     return `- ${code(a.rule)}: ${placeMarkdown(plan, a.scope, a.id)} ${code(`${a.resource}.${a.path}`)} — by ${by}${reason}`;
   });
-  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`)].join('\n');
+  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`, () => leftOut.push('some allowed changes are'))].join('\n');
 }
 
 /** Allow entries that let nothing through: listed so that the pull request removes them. */
-function renderUnused(plan: Plan, room: number): string | null {
+function renderUnused(plan: Plan, room: number, leftOut: string[]): string | null {
   const unused = plan.unused_allowances ?? [];
   if (unused.length === 0) return null;
   const head = ['**Unused allowances: remove them** (each lets nothing through in this plan, and would let a later change of its kind through unreviewed):', ''];
   const lines = unused.map((u) => `- ${code(u.rule)}: ${u.scope} ${code(u.id)}${u.source ? ` at ${code(`${u.source.file}:${u.source.line}`)}` : ''}${u.reason ? `: ${escapeText(u.reason)}` : ''}`);
-  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`)].join('\n');
+  return [...head, ...fitLines(lines, room - head.join('\n').length, (n) => `- …and ${n} more: see the full plan.`, () => leftOut.push('some unused allowances are'))].join('\n');
 }
 
 /** As many lines as fit in `room` characters, then one line counting the rest. */
-function fitLines(lines: string[], room: number, more: (n: number) => string): string[] {
+function fitLines(lines: string[], room: number, more: (n: number) => string, cut: () => void): string[] {
   const kept: string[] = [];
   let used = 0;
   for (const line of lines) {
@@ -232,7 +381,10 @@ function fitLines(lines: string[], room: number, more: (n: number) => string): s
     kept.push(line);
     used += line.length + 1;
   }
-  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
+  if (kept.length < lines.length) {
+    kept.push(more(lines.length - kept.length));
+    cut();
+  }
   return kept;
 }
 

@@ -25,6 +25,8 @@ export function renderText(plan: Plan, { color }: TextOptions): string {
   if (weakened) blocks.unshift(weakened);
   if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c));
   if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c));
+  const unmanaged = renderUnmanaged(plan, c);
+  if (unmanaged) blocks.push(unmanaged);
   const summary = [summaryLine(plan, c), ...(plan.baseline ? [baselineLine(plan)] : []), ...(plan.change_budget ? [budgetLine(plan)] : [])].join('\n');
   return [...blocks, summary].join('\n\n') + '\n';
 }
@@ -106,6 +108,22 @@ function renderAllowed(plan: Plan, c: Colors): string {
   for (const a of plan.allowed) {
     const why = a.via === 'config' ? `${show(a.reason)}${a.source ? ` (${visible(a.source.file)}:${a.source.line})` : ''}` : '--allow';
     lines.push(c.yellow(`  ✓ ${visible(a.rule)}: ${place(plan, a)} — ${why}`));
+  }
+  return lines.join('\n');
+}
+
+/** With --baseline: what the pull request stops managing, a line per field, and one per target that left the config. */
+function renderUnmanaged(plan: Plan, c: Colors): string | null {
+  const unmanaged = plan.unmanaged ?? [];
+  if (unmanaged.length === 0) return null;
+  const lines = [c.yellow(c.bold('No longer managed (the base branch manages these; after this change nothing will):'))];
+  const removed = new Map<string, typeof unmanaged>();
+  for (const u of unmanaged) {
+    if (!u.target_removed) lines.push(c.yellow(`  - ${targetLabel(u)} ${visible(`${u.resource}.${u.path}`)}`));
+    else removed.set(`${u.scope}:${u.id}`, [...(removed.get(`${u.scope}:${u.id}`) ?? []), u]);
+  }
+  for (const items of removed.values()) {
+    lines.push(c.yellow(`  - ${targetLabel(items[0]!)}: left the config (${visible(items.map((u) => `${u.resource}.${u.path}`).join(', '))})`));
   }
   return lines.join('\n');
 }

@@ -60,7 +60,8 @@ describe('markdown values and text', () => {
 
   it('starts with the hidden marker, then one heading', () => {
     expect(markdown.split('\n')[0]).toBe(MARKDOWN_MARKER);
-    expect(nodesOf(tree, 'heading').map((h) => h.depth)).toEqual([3]);
+    // The plan's heading, then Changes (the roll-up) and Targets (the details): text cannot add one.
+    expect(nodesOf(tree, 'heading').map((h) => h.depth)).toEqual([3, 4, 4]);
   });
 
   it('shows every value exactly, in a code span in a four-column row', () => {
@@ -150,7 +151,9 @@ describe('markdown within GitHub\'s comment limit', () => {
     const tree = parseMarkdown(md);
     expect(nodesOf(tree, 'html').filter((h) => h.value === '</details>')).toHaveLength(detailed);
     expect(tables(tree)[0]).toEqual([['create', 'update', 'unchanged', 'errors'], ['0', '5000', '0', '0']]);
-    expect(nodesOf(tree, 'link').map((l) => l.url)).toEqual(['https://github.com/o/r/actions/runs/42']);
+    // Said at the top too, before anything else.
+    expect(nodesOf(tree, 'link').map((l) => l.url)).toEqual(['https://github.com/o/r/actions/runs/42', 'https://github.com/o/r/actions/runs/42']);
+    expect(md.indexOf('**Not everything fits in this comment.** Details of')).toBeLessThan(md.indexOf('| create |'));
   });
 
   it('honours a smaller limit', () => {
@@ -236,7 +239,8 @@ describe('markdown: blocked, allowed, where values come from, introduced or drif
   });
 
   it('lists what was allowed, by whom, with the reason as text', () => {
-    const items = nodesOf(tree, 'listItem').slice(2).map((li) => nodesOf(li, 'inlineCode').map((n) => n.value));
+    const allowed = md.slice(md.indexOf('**Allowed**'));
+    const items = nodesOf(parseMarkdown(allowed.slice(0, allowed.indexOf('#### Targets'))), 'listItem').map((li) => nodesOf(li, 'inlineCode').map((n) => n.value));
     expect(items).toEqual([
       ['mfa-weakened', withChanges.id, 'organization.session_duration', 'config/prod.yaml:20'],
       ['doh-token-replaced', withChanges.id, 'doh.service_token_id', '--allow doh-token-replaced'],
