@@ -15857,8 +15857,8 @@ var init_Node = __esm({
         };
         const res = toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count5, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count5);
+          for (const { count: count6, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count6);
         return typeof reviver === "function" ? applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -15872,13 +15872,13 @@ function getAliasCount(doc, node, anchors) {
     const anchor = anchors && source && anchors.get(source);
     return anchor ? anchor.count * anchor.aliasCount : 0;
   } else if (isCollection(node)) {
-    let count5 = 0;
+    let count6 = 0;
     for (const item of node.items) {
       const c4 = getAliasCount(doc, item, anchors);
-      if (c4 > count5)
-        count5 = c4;
+      if (c4 > count6)
+        count6 = c4;
     }
-    return count5;
+    return count6;
   } else if (isPair(node)) {
     const kc = getAliasCount(doc, node.key, anchors);
     const vc = getAliasCount(doc, node.value, anchors);
@@ -18839,8 +18839,8 @@ var init_Document = __esm({
         };
         const res = toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count5, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count5);
+          for (const { count: count6, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count6);
         return typeof reviver === "function" ? applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -18911,12 +18911,12 @@ var init_errors2 = __esm({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count5 = 1;
+        let count6 = 1;
         const end = error.linePos[1];
         if (end?.line === line && end.col > col) {
-          count5 = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count6 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count5);
+        const pointer = " ".repeat(ci) + "^".repeat(count6);
         error.message += `:
 
 ${lineStr}
@@ -24913,20 +24913,20 @@ var require_resolve = __commonJS({
       return false;
     }
     function countKeys(schema4) {
-      let count5 = 0;
+      let count6 = 0;
       for (const key in schema4) {
         if (key === "$ref")
           return Infinity;
-        count5++;
+        count6++;
         if (SIMPLE_INLINED.has(key))
           continue;
         if (typeof schema4[key] == "object") {
-          (0, util_1.eachItem)(schema4[key], (sch) => count5 += countKeys(sch));
+          (0, util_1.eachItem)(schema4[key], (sch) => count6 += countKeys(sch));
         }
-        if (count5 === Infinity)
+        if (count6 === Infinity)
           return Infinity;
       }
-      return count5;
+      return count6;
     }
     function getFullPath(resolver, id = "", normalize2) {
       if (normalize2 !== false)
@@ -28464,8 +28464,8 @@ var require_contains = __commonJS({
         cxt.result(valid, () => cxt.reset());
         function validateItemsWithCount() {
           const schValid = gen.name("_valid");
-          const count5 = gen.let("count", 0);
-          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count5)));
+          const count6 = gen.let("count", 0);
+          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count6)));
         }
         function validateItems(_valid, block) {
           gen.forRange("i", 0, len, (i3) => {
@@ -28478,16 +28478,16 @@ var require_contains = __commonJS({
             block();
           });
         }
-        function checkLimits(count5) {
-          gen.code((0, codegen_1._)`${count5}++`);
+        function checkLimits(count6) {
+          gen.code((0, codegen_1._)`${count6}++`);
           if (max === void 0) {
-            gen.if((0, codegen_1._)`${count5} >= ${min}`, () => gen.assign(valid, true).break());
+            gen.if((0, codegen_1._)`${count6} >= ${min}`, () => gen.assign(valid, true).break());
           } else {
-            gen.if((0, codegen_1._)`${count5} > ${max}`, () => gen.assign(valid, false).break());
+            gen.if((0, codegen_1._)`${count6} > ${max}`, () => gen.assign(valid, false).break());
             if (min === 1)
               gen.assign(valid, true);
             else
-              gen.if((0, codegen_1._)`${count5} >= ${min}`, () => gen.assign(valid, true));
+              gen.if((0, codegen_1._)`${count6} >= ${min}`, () => gen.assign(valid, true));
           }
         }
       }
@@ -31842,6 +31842,7 @@ var PLAN_KEYS = {
   change_budget: true,
   coverage: true,
   baseline: true,
+  unmanaged: true,
   summary: true,
   checksum: true
 };
@@ -32286,6 +32287,8 @@ function renderText(plan, { color }) {
   if (weakened) blocks.unshift(weakened);
   if (plan.allowed.length > 0) blocks.push(renderAllowed(plan, c4));
   if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c4));
+  const unmanaged = renderUnmanaged(plan, c4);
+  if (unmanaged) blocks.push(unmanaged);
   const summary3 = plan.baseline ? `${summaryLine(plan, c4)}
 ${baselineLine(plan)}` : summaryLine(plan, c4);
   return [...blocks, summary3].join("\n\n") + "\n";
@@ -32352,6 +32355,20 @@ function renderAllowed(plan, c4) {
   }
   return lines.join("\n");
 }
+function renderUnmanaged(plan, c4) {
+  const unmanaged = plan.unmanaged ?? [];
+  if (unmanaged.length === 0) return null;
+  const lines = [c4.yellow(c4.bold("No longer managed (the base branch manages these; after this change nothing will):"))];
+  const removed = /* @__PURE__ */ new Map();
+  for (const u3 of unmanaged) {
+    if (!u3.target_removed) lines.push(c4.yellow(`  - ${targetLabel(u3)} ${visible(`${u3.resource}.${u3.path}`)}`));
+    else removed.set(`${u3.scope}:${u3.id}`, [...removed.get(`${u3.scope}:${u3.id}`) ?? [], u3]);
+  }
+  for (const items of removed.values()) {
+    lines.push(c4.yellow(`  - ${targetLabel(items[0])}: left the config (${visible(items.map((u3) => `${u3.resource}.${u3.path}`).join(", "))})`));
+  }
+  return lines.join("\n");
+}
 function baselineLine(plan) {
   const { introduced, drift } = plan.baseline;
   const changes = (n3) => `${n3} ${n3 === 1 ? "change" : "changes"}`;
@@ -32366,17 +32383,117 @@ function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
   return c4.bold(`Plan: ${parts.join(", ")}.`) + blocked2;
 }
 
+// node_modules/canonicalize/lib/canonicalize.js
+function hasLoneSurrogate(value) {
+  for (let i3 = 0; i3 < value.length; i3++) {
+    const code2 = value.charCodeAt(i3);
+    if (code2 >= 55296 && code2 <= 56319) {
+      if (i3 === value.length - 1) {
+        return true;
+      }
+      const next = value.charCodeAt(i3 + 1);
+      if (!(next >= 56320 && next <= 57343)) {
+        return true;
+      }
+      i3++;
+    } else if (code2 >= 56320 && code2 <= 57343) {
+      return true;
+    }
+  }
+  return false;
+}
+function canonicalize(object, seen = /* @__PURE__ */ new Set()) {
+  if (typeof object === "number" && isNaN(object)) {
+    throw new Error("NaN is not allowed");
+  }
+  if (typeof object === "number" && !isFinite(object)) {
+    throw new Error("Infinity is not allowed");
+  }
+  if (typeof object === "string" && hasLoneSurrogate(object)) {
+    throw new Error("Lone surrogate is not allowed");
+  }
+  if (object === null || typeof object !== "object") {
+    return JSON.stringify(object);
+  }
+  if (typeof object.toJSON === "function") {
+    if (seen.has(object)) {
+      throw new Error("Circular reference detected");
+    }
+    seen.add(object);
+    const result2 = canonicalize(object.toJSON(), seen);
+    seen.delete(object);
+    return result2;
+  }
+  if (seen.has(object)) {
+    throw new Error("Circular reference detected");
+  }
+  seen.add(object);
+  let result;
+  if (Array.isArray(object)) {
+    const values = object.map((cv) => {
+      const value = cv === void 0 || typeof cv === "symbol" ? null : cv;
+      return canonicalize(value, seen);
+    });
+    result = `[${values.join(",")}]`;
+  } else {
+    const parts = [];
+    for (const key of Object.keys(object).sort()) {
+      if (object[key] === void 0 || typeof object[key] === "symbol") {
+        continue;
+      }
+      parts.push(`${canonicalize(key)}:${canonicalize(object[key], seen)}`);
+    }
+    result = `{${parts.join(",")}}`;
+  }
+  seen.delete(object);
+  return result;
+}
+
+// src/plan/rollup.ts
+var ORIGIN_ORDER = { introduced: 0, drift: 1, none: 2 };
+function rollUp(plan) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const target2 of plan.targets) {
+    for (const resource of target2.resources) {
+      if (resource.action === "noop") continue;
+      for (const change of resource.changes) {
+        const blocked2 = plan.blocked.filter((b2) => b2.scope === target2.scope && b2.id === target2.id && b2.resource === resource.type && b2.path === change.path).map((b2) => b2.rule).sort();
+        const entry2 = {
+          origin: change.origin ?? null,
+          resource: resource.type,
+          path: change.path,
+          action: resource.action,
+          before: resource.action === "create" ? null : change.before,
+          after: change.after,
+          source: change.source ? { file: change.source.file, line: change.source.line, col: change.source.col, via: change.source.via } : null,
+          weakens: change.weakens ?? null,
+          blocked: blocked2
+        };
+        const key = canonicalize(entry2) ?? "";
+        const group = groups.get(key);
+        if (group) group.targets.push(target2);
+        else groups.set(key, { ...entry2, targets: [target2] });
+      }
+    }
+  }
+  return [...groups.values()].sort(
+    (a3, b2) => ORIGIN_ORDER[a3.origin ?? "none"] - ORIGIN_ORDER[b2.origin ?? "none"] || Number(b2.weakens !== null) - Number(a3.weakens !== null) || fieldOrder(a3) - fieldOrder(b2) || b2.targets.length - a3.targets.length
+  );
+}
+function fieldOrder(c4) {
+  const r2 = RESOURCES.findIndex((spec) => spec.type === c4.resource);
+  const f2 = r2 < 0 ? -1 : RESOURCES[r2].fields.findIndex((field) => field.path === c4.path);
+  return (r2 < 0 ? RESOURCES.length : r2) * 1e3 + (f2 < 0 ? 999 : f2);
+}
+
 // src/plan/render-markdown.ts
 var MARKDOWN_MARKER = "<!-- ztsync-plan -->";
 var GITHUB_COMMENT_LIMIT = 65536;
 function renderMarkdown(plan, options = {}) {
   const maxLength = options.maxLength ?? GITHUB_COMMENT_LIMIT;
   const { create: create2, update, noop: noop4, error } = plan.summary;
+  const top = [options.marker ?? MARKDOWN_MARKER, options.title ?? "### ztsync plan", ...options.preface ? ["", options.preface] : []].join("\n");
   const head2 = [
-    options.marker ?? MARKDOWN_MARKER,
-    options.title ?? "### ztsync plan",
-    "",
-    ...options.preface ? [options.preface, ""] : [],
     summaryLine(plan),
     "",
     "| create | update | unchanged | errors |",
@@ -32384,12 +32501,29 @@ function renderMarkdown(plan, options = {}) {
     `| ${create2} | ${update} | ${noop4} | ${error} |`
   ].join("\n");
   const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
-  const blocks = [head2];
-  let length = head2.length;
-  for (const block of [renderSecurityDrift2(plan, maxLength / 4), renderBlocked2(plan, maxLength / 4), renderOrigins(plan), renderAllowed2(plan, maxLength / 4)]) {
+  const blocks = [top, head2];
+  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
+  const leftOutNote = (what) => `> [!WARNING]
+> **Not everything fits in this comment.** ${what} left out to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character limit; every changed field is still listed under Changes. The full plan is in ${where}.`;
+  const noteRoom = leftOutNote("").length + 200;
+  let length = top.length + 2 + head2.length + noteRoom;
+  const leftOut = [];
+  const parts = [
+    renderSecurityDrift2(plan, maxLength / 8, leftOut),
+    renderBlocked2(plan, maxLength / 8, leftOut),
+    renderOrigins(plan),
+    renderUnmanaged2(plan, maxLength / 8, leftOut),
+    renderRollup(plan, maxLength / 2 - 2e3, leftOut),
+    renderAllowed2(plan, maxLength / 16, leftOut)
+  ];
+  for (const block of parts) {
     if (!block) continue;
     blocks.push(block);
     length += 2 + block.length;
+  }
+  if (shown.length > 0) {
+    blocks.push("#### Targets");
+    length += 2 + "#### Targets".length;
   }
   const context = { baseline: hasBaseline(plan), blocked: plan.blocked };
   const fits = (block, reserve2) => length + 2 + block.length + reserve2 <= maxLength;
@@ -32397,7 +32531,6 @@ function renderMarkdown(plan, options = {}) {
     blocks.push(block);
     length += 2 + block.length;
   };
-  const where = options.fullPlanUrl ? `the plan artifact of [this workflow run](${escapeLinkDestination(options.fullPlanUrl)})` : "the JSON plan (`ztsync plan --format json`), e.g. the workflow's plan artifact";
   const cutNote = (n3) => `**Details of ${n3} more ${plural(n3, "target")} are left out** to stay within GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The full plan is in ${where}.`;
   const reserve = cutNote(shown.length).length + 2 + UNLISTED_NOTE_ROOM;
   let next = 0;
@@ -32406,7 +32539,12 @@ function renderMarkdown(plan, options = {}) {
     if (!fits(section, reserve)) break;
     add(section);
   }
-  if (next === shown.length) return blocks.join("\n\n") + "\n";
+  const finish = () => {
+    if (leftOut.length > 0) blocks.splice(1, 0, leftOutNote(sentence(leftOut)));
+    return blocks.join("\n\n") + "\n";
+  };
+  if (next === shown.length) return finish();
+  leftOut.unshift(`Details of ${shown.length - next} ${plural(shown.length - next, "target")} are`);
   add(cutNote(shown.length - next));
   const listed2 = [];
   let listedLength = -1;
@@ -32419,7 +32557,107 @@ function renderMarkdown(plan, options = {}) {
   }
   if (listed2.length > 0) add(listed2.join("\n"));
   if (rest < shown.length) add(unlistedNote(shown.slice(rest)));
-  return blocks.join("\n\n") + "\n";
+  return finish();
+}
+function sentence(parts) {
+  const [first, ...more] = parts;
+  return more.length === 0 ? first : `${first}; ${more.join("; ")}`;
+}
+var ROLLUP_VALUE_MAX = 120;
+function renderRollup(plan, room, leftOut) {
+  const rolled = rollUp(plan);
+  const errors = plan.targets.filter((t2) => t2.error);
+  if (rolled.length === 0 && errors.length === 0) return null;
+  const lines = ["#### Changes", ""];
+  let used = lines[0].length;
+  const groups = plan.baseline ? [
+    ["**Introduced by this pull request:**", rolled.filter((c4) => c4.origin === "introduced")],
+    ["**Drift** (the base branch's config would make these too: the live values had moved already):", rolled.filter((c4) => c4.origin !== "introduced")]
+  ] : [[null, rolled]];
+  let compacted = 0;
+  for (const [heading, changes] of groups) {
+    if (changes.length === 0) continue;
+    if (heading) lines.push("", heading, "");
+    const full = changes.map(rolledLine);
+    const reserve = compactLines(changes).join("\n").length;
+    let i3 = 0;
+    for (; i3 < full.length; i3++) {
+      if (used + full[i3].length + 1 + reserve > room) break;
+      lines.push(full[i3]);
+      used += full[i3].length + 1;
+    }
+    if (i3 < full.length) {
+      const rest = compactLines(changes.slice(i3));
+      lines.push(...rest);
+      used += rest.join("\n").length + 1;
+      compacted += full.length - i3;
+    }
+  }
+  if (errors.length > 0) {
+    lines.push("");
+    const shownErrors = errors.slice(0, 10).map(targetMarkdown).join(", ");
+    lines.push(`**Could not be planned** (${count(errors.length, "target")}): ${shownErrors}${errors.length > 10 ? `, and ${errors.length - 10} more` : ""}.`);
+  }
+  if (compacted > 0) leftOut.push(`the values of ${count(compacted, "change")} (counted per field under Changes) are`);
+  return lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd();
+}
+function rolledLine(c4) {
+  const field = code(`${c4.resource}.${c4.path}`);
+  const values = c4.action === "create" ? `${shortValue(c4.after)} (to create)` : `${shortValue(c4.before)} → ${shortValue(c4.after)}${c4.after === null ? " (unset)" : ""}`;
+  const on2 = c4.targets.length <= 3 ? c4.targets.map(targetMarkdown).join(", ") : count(c4.targets.length, "target");
+  const via = c4.source ? `, via ${code(`${c4.source.file}:${c4.source.line}`)}${c4.source.via === "defaults" ? " (defaults)" : ""}` : "";
+  const marks2 = [c4.weakens ? `⚠️ weakens ${code(c4.weakens)}` : "", c4.blocked.length > 0 ? `⛔ blocked by ${c4.blocked.map(code).join(", ")}` : ""].filter(Boolean);
+  return `- ${field}: ${values} on ${on2}${via}${marks2.length > 0 ? ` — ${marks2.join("; ")}` : ""}`;
+}
+function compactLines(changes) {
+  const byField = /* @__PURE__ */ new Map();
+  for (const c4 of changes) {
+    const key = `${c4.resource}.${c4.path}`;
+    const entry2 = byField.get(key) ?? { changes: 0, targets: /* @__PURE__ */ new Set(), weakens: false, blocked: false };
+    entry2.changes++;
+    for (const t2 of c4.targets) entry2.targets.add(`${t2.scope}:${t2.id}`);
+    entry2.weakens ||= c4.weakens !== null;
+    entry2.blocked ||= c4.blocked.length > 0;
+    byField.set(key, entry2);
+  }
+  return [...byField].map(
+    ([field, e3]) => `- ${code(field)}: ${count(e3.changes, "more change")} on ${count(e3.targets.size, "target")}${e3.weakens ? " — ⚠️ weakens security" : ""}${e3.blocked ? " — ⛔ blocked" : ""} (values left out for size)`
+  );
+}
+function shortValue(value) {
+  const text2 = show(value);
+  const chars = [...text2];
+  if (chars.length <= ROLLUP_VALUE_MAX) return code(text2);
+  return `${code(chars.slice(0, ROLLUP_VALUE_MAX).join(""))}… (cut: ${chars.length.toLocaleString("en-US")} characters)`;
+}
+function renderUnmanaged2(plan, room, leftOut) {
+  const unmanaged = plan.unmanaged ?? [];
+  if (unmanaged.length === 0) return null;
+  const head2 = [
+    "> [!IMPORTANT]",
+    "> **No longer managed**: the base branch's config manages these and this one does not. After this change ztsync never looks at them again: they keep whatever value they have, and nobody will see them turned off.",
+    ""
+  ];
+  const lines = [];
+  const removed = /* @__PURE__ */ new Map();
+  const fields = /* @__PURE__ */ new Map();
+  for (const u3 of unmanaged) {
+    const map2 = u3.target_removed ? removed : fields;
+    const key = u3.target_removed ? `${u3.scope}:${u3.id}` : `${u3.resource}.${u3.path}`;
+    map2.set(key, [...map2.get(key) ?? [], u3]);
+  }
+  for (const [, items] of removed) {
+    const t2 = items[0];
+    lines.push(`- ${targetMarkdown({ scope: t2.scope, id: t2.id, name: t2.name })} left the config: ${items.map((u3) => code(`${u3.resource}.${u3.path}`)).join(", ")}`);
+  }
+  for (const [field, items] of fields) {
+    const named = items.map((u3) => targetMarkdown({ scope: u3.scope, id: u3.id, name: u3.name })).join(", ");
+    lines.push(`- ${code(field)} on ${items.length === 1 ? named : items.length <= 5 ? `${count(items.length, "target")}: ${named}` : count(items.length, "target")}`);
+  }
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the JSON plan's \`unmanaged\`.`, () => leftOut.push("some fields no longer managed are"))].join("\n");
+}
+function count(n3, noun) {
+  return `${n3} ${plural(n3, noun)}`;
 }
 var UNLISTED_NOTE_ROOM = 160;
 function unlistedNote(unlisted) {
@@ -32462,7 +32700,7 @@ function baselineMarkdown({ paths, introduced, drift }) {
   const changes = (n3) => `${n3} ${plural(n3, "change")}`;
   return `Against the baseline ${paths.map(code).join(", ")}: **${changes(introduced)} introduced**, ${changes(drift)} already pending (_drift_).`;
 }
-function renderSecurityDrift2(plan, room) {
+function renderSecurityDrift2(plan, room, leftOut) {
   const found = securityDrift(plan);
   if (found.length === 0) return null;
   const head2 = [
@@ -32473,7 +32711,7 @@ function renderSecurityDrift2(plan, room) {
   const lines = found.map(
     ({ target: target2, resource, change }) => `- ${code(change.weakens)}: ${targetMarkdown(target2)} ${code(`${resource.type}.${change.path}`)}: live ${code(show(change.before))}, config ${code(show(change.after))}`
   );
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`, () => leftOut.push("some security drift lines are"))].join("\n");
 }
 function placeMarkdown(plan, scope, id) {
   return targetMarkdown(findTarget(plan, scope, id) ?? { scope, id, name: null, description: null });
@@ -32482,7 +32720,7 @@ function targetMarkdown(target2) {
   const name = targetName(target2);
   return `${target2.scope} ${code(target2.id)}${name ? ` (${escapeText(shortName(name))})` : ""}`;
 }
-function renderBlocked2(plan, room) {
+function renderBlocked2(plan, room, leftOut) {
   const blocked2 = plan.blocked;
   if (blocked2.length === 0) return null;
   const head2 = [
@@ -32496,9 +32734,9 @@ function renderBlocked2(plan, room) {
     const values = b2.path ? `: ${code(show(b2.before))} → ${code(show(b2.after))}` : "";
     return `- ${code(b2.rule)}: ${where} — ${escapeText(b2.message)}${values}`;
   });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more blocked ${plural(n3, "change")}: see the full plan.`, () => leftOut.push("some blocked changes are"))].join("\n");
 }
-function renderAllowed2(plan, room) {
+function renderAllowed2(plan, room, leftOut) {
   const allowed = plan.allowed;
   if (allowed.length === 0) return null;
   const head2 = ["**Allowed** (safety rules let through for this plan):", ""];
@@ -32507,9 +32745,9 @@ function renderAllowed2(plan, room) {
     const reason2 = a3.reason ? `: ${escapeText(a3.reason)}` : "";
     return `- ${code(a3.rule)}: ${placeMarkdown(plan, a3.scope, a3.id)} ${code(`${a3.resource}.${a3.path}`)} — by ${by}${reason2}`;
   });
-  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`)].join("\n");
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`, () => leftOut.push("some allowed changes are"))].join("\n");
 }
-function fitLines(lines, room, more) {
+function fitLines(lines, room, more, cut) {
   const kept = [];
   let used = 0;
   for (const line of lines) {
@@ -32517,7 +32755,10 @@ function fitLines(lines, room, more) {
     kept.push(line);
     used += line.length + 1;
   }
-  if (kept.length < lines.length) kept.push(more(lines.length - kept.length));
+  if (kept.length < lines.length) {
+    kept.push(more(lines.length - kept.length));
+    cut();
+  }
   return kept;
 }
 function oneLine(target2) {
@@ -32613,74 +32854,6 @@ function reasonOf(result) {
 // src/plan/saved.ts
 import { createHash as createHash2 } from "node:crypto";
 import { readFile } from "node:fs/promises";
-
-// node_modules/canonicalize/lib/canonicalize.js
-function hasLoneSurrogate(value) {
-  for (let i3 = 0; i3 < value.length; i3++) {
-    const code2 = value.charCodeAt(i3);
-    if (code2 >= 55296 && code2 <= 56319) {
-      if (i3 === value.length - 1) {
-        return true;
-      }
-      const next = value.charCodeAt(i3 + 1);
-      if (!(next >= 56320 && next <= 57343)) {
-        return true;
-      }
-      i3++;
-    } else if (code2 >= 56320 && code2 <= 57343) {
-      return true;
-    }
-  }
-  return false;
-}
-function canonicalize(object, seen = /* @__PURE__ */ new Set()) {
-  if (typeof object === "number" && isNaN(object)) {
-    throw new Error("NaN is not allowed");
-  }
-  if (typeof object === "number" && !isFinite(object)) {
-    throw new Error("Infinity is not allowed");
-  }
-  if (typeof object === "string" && hasLoneSurrogate(object)) {
-    throw new Error("Lone surrogate is not allowed");
-  }
-  if (object === null || typeof object !== "object") {
-    return JSON.stringify(object);
-  }
-  if (typeof object.toJSON === "function") {
-    if (seen.has(object)) {
-      throw new Error("Circular reference detected");
-    }
-    seen.add(object);
-    const result2 = canonicalize(object.toJSON(), seen);
-    seen.delete(object);
-    return result2;
-  }
-  if (seen.has(object)) {
-    throw new Error("Circular reference detected");
-  }
-  seen.add(object);
-  let result;
-  if (Array.isArray(object)) {
-    const values = object.map((cv) => {
-      const value = cv === void 0 || typeof cv === "symbol" ? null : cv;
-      return canonicalize(value, seen);
-    });
-    result = `[${values.join(",")}]`;
-  } else {
-    const parts = [];
-    for (const key of Object.keys(object).sort()) {
-      if (object[key] === void 0 || typeof object[key] === "symbol") {
-        continue;
-      }
-      parts.push(`${canonicalize(key)}:${canonicalize(object[key], seen)}`);
-    }
-    result = `{${parts.join(",")}}`;
-  }
-  seen.delete(object);
-  return result;
-}
-
-// src/plan/saved.ts
 function checksumOf(plan) {
   const { checksum: _ignored, ...content } = plan;
   return `sha256:${createHash2("sha256").update(canonicalize(content) ?? "").digest("hex")}`;
@@ -33701,8 +33874,8 @@ function idFilter({ accounts = [], zones = [] }) {
 function targetKey(t2) {
   return `${t2.scope}:${t2.id}`;
 }
-function shardOf(t2, count5) {
-  return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count5 + 1;
+function shardOf(t2, count6) {
+  return createHash3("sha256").update(targetKey(t2)).digest().readUInt32BE(0) % count6 + 1;
 }
 function unmatchedFilters(targets, selection) {
   const { accounts = [], zones = [], select } = selection;
@@ -35863,6 +36036,22 @@ function baselineChanges(resource, desired) {
   return diffResource(resourceSpec(resource.type), desired, resource.live).changes;
 }
 
+// src/plan/unmanaged.ts
+function unmanagedFields(current, base, selection) {
+  const out = [];
+  for (const was of selectTargets(base.targets, selection)) {
+    const now = current.find((t2) => t2.scope === was.scope && t2.id.toLowerCase() === was.id.toLowerCase());
+    for (const resource of was.resources) {
+      const still = now?.resources.find((r2) => r2.type === resource.type);
+      for (const path of Object.keys(resource.values)) {
+        if (still && Object.hasOwn(still.values, path)) continue;
+        out.push({ scope: was.scope, id: was.id, name: was.description ?? null, resource: resource.type, path, target_removed: now === void 0 });
+      }
+    }
+  }
+  return out;
+}
+
 // src/plan/pipeline.ts
 async function planPipeline(settings, sink) {
   const { state: base, credentialNames } = settings.baseline ? await baselineState(settings.baseline, settings.environment, sink) : { state: null, credentialNames: [] };
@@ -35902,7 +36091,7 @@ async function planPipeline(settings, sink) {
       severity: "warning"
     }))
   );
-  const marked = base ? markOrigins(checked, base, settings.baseline) : checked;
+  const marked = base ? { ...markOrigins(checked, base, settings.baseline), unmanaged: unmanagedFields(state.targets, base, settings.selection) } : checked;
   const weakened = markSecurityDrift(marked);
   const plan = settings.attribute ? await attributePlan(weakened, clients, { now: new Date(weakened.created_at), concurrency: settings.api.concurrency }) : weakened;
   const leaking = targetsHoldingSecrets(plan, clients.secrets());
@@ -36813,10 +37002,10 @@ function nodeOffset(doc, path) {
   }
   return 0;
 }
-function generateAccounts(count5) {
+function generateAccounts(count6) {
   const stamp = "2024-01-01T00:00:00.000Z";
   const accounts = [];
-  for (let i3 = 0; i3 < count5; i3++) {
+  for (let i3 = 0; i3 < count6; i3++) {
     const id = hex(`account-${i3}`);
     const tokenHex = hex(`service-token-${i3}`);
     const token = {
@@ -38331,21 +38520,21 @@ async function runImport(options, io) {
   const live = await readTargets(client, targets, concurrency);
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
-    return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count(unreadable.length, "target")} could not be read; nothing was written.`]);
+    return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count2(unreadable.length, "target")} could not be read; nothing was written.`]);
   }
   const model = buildImportModel(live.map((t2) => ({ target: t2, live: t2.live })), { defaults: Boolean(options.defaults) });
   const files = options.outDir !== void 0 ? filePerTarget(model, options.outDir, schemaRef) : [singleFile(model, options.out ?? null, schemaRef)];
   const checked = await checkImportFiles(files);
   if (!checked.state) {
-    return fail2([...checked.problems, `ztsync import: the live state cannot be written as valid config (${count(checked.problems.length, "problem")} above); nothing was written.`]);
+    return fail2([...checked.problems, `ztsync import: the live state cannot be written as valid config (${count2(checked.problems.length, "problem")} above); nothing was written.`]);
   }
   if (options.verify) {
     const problems = await roundTripProblems(checked.state, client, concurrency);
     if (problems.length > 0) {
-      return fail2([...problems, `ztsync import: --verify: the imported config does not round-trip (${count(problems.length, "difference")} above); nothing was written.`]);
+      return fail2([...problems, `ztsync import: --verify: the imported config does not round-trip (${count2(problems.length, "difference")} above); nothing was written.`]);
     }
   }
-  const where = visible(options.outDir !== void 0 ? `${count(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
+  const where = visible(options.outDir !== void 0 ? `${count2(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
   const report = (found ? discoveredLine(found) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
@@ -38366,8 +38555,8 @@ function withDiscovered(given, discovered) {
   return orderTargets([...named, ...discovered]);
 }
 function discoveredLine(found) {
-  const ignored = found.ignored > 0 ? ` (${count(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
-  return `--all-accounts: the token sees ${count(found.accounts.length, "account")} (GET /accounts, ${count(found.pages, "page")})${ignored}.
+  const ignored = found.ignored > 0 ? ` (${count2(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
+  return `--all-accounts: the token sees ${count2(found.accounts.length, "account")} (GET /accounts, ${count2(found.pages, "page")})${ignored}.
 `;
 }
 async function chosenTargets(options) {
@@ -38415,14 +38604,14 @@ function schemaReference(given) {
 function isUrl(text2) {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(text2);
 }
-function count(n3, noun, plural2 = `${noun}s`) {
+function count2(n3, noun, plural2 = `${noun}s`) {
   return `${n3} ${n3 === 1 ? noun : plural2}`;
 }
 function summary(model, where, verified2) {
   const accounts = model.targets.filter((t2) => t2.scope === "account").length;
-  const lines = [`Imported ${count(accounts, "account")} and ${count(model.targets.length - accounts, "zone")} to ${where}.`];
+  const lines = [`Imported ${count2(accounts, "account")} and ${count2(model.targets.length - accounts, "zone")} to ${where}.`];
   lines.push(...defaultsReport(model));
-  if (model.skipped.length > 0) lines.push(`Skipped ${count(model.skipped.length, "target")} with nothing set yet: ${model.skipped.map((t2) => `${t2.scope} ${t2.id}`).join(", ")}.`);
+  if (model.skipped.length > 0) lines.push(`Skipped ${count2(model.skipped.length, "target")} with nothing set yet: ${model.skipped.map((t2) => `${t2.scope} ${t2.id}`).join(", ")}.`);
   if (verified2) lines.push("Verified: a plan of the imported config against live state shows no changes.");
   return lines.join("\n") + "\n";
 }
@@ -38436,11 +38625,11 @@ function defaultsReport(model) {
   const lines = [];
   if (model.lifted.length === 0) lines.push("--defaults lifted nothing: no value is shared by most of the targets a default would reach.");
   else {
-    lines.push(`--defaults lifted ${count(model.lifted.length, "value")} into defaults (the value most targets share; the others keep their own as overrides):`);
-    for (const l2 of model.lifted) lines.push(visible(`  ${l2.type}.${l2.path}: ${show(l2.value)}, shared by ${l2.shared} of ${l2.reached} targets, ${count(l2.overrides, "override")}`));
+    lines.push(`--defaults lifted ${count2(model.lifted.length, "value")} into defaults (the value most targets share; the others keep their own as overrides):`);
+    for (const l2 of model.lifted) lines.push(visible(`  ${l2.type}.${l2.path}: ${show(l2.value)}, shared by ${l2.shared} of ${l2.reached} targets, ${count2(l2.overrides, "override")}`));
   }
   if (model.left.length > 0) {
-    lines.push(`Left with each target, ${count(model.left.length, "field")}:`);
+    lines.push(`Left with each target, ${count2(model.left.length, "field")}:`);
     for (const l2 of model.left) lines.push(`  ${l2.type}.${l2.path}: set on ${l2.set} of ${l2.reached} targets, ${LEFT_BECAUSE[l2.reason](l2)}`);
   }
   return lines;
@@ -38626,12 +38815,12 @@ function shardGaps(read) {
   if (sharded.length === 0) return [];
   const counts = new Set(sharded.map((s2) => s2.shard.count));
   if (counts.size > 1) return [{ file: null, shard: null, target: null, message: `the plans were made with different shard counts (${[...counts].sort((a3, b2) => a3 - b2).join(", ")}): they do not add up to the fleet` }];
-  const count5 = sharded[0].shard.count;
+  const count6 = sharded[0].shard.count;
   const out = [];
-  for (let index = 1; index <= count5; index++) {
+  for (let index = 1; index <= count6; index++) {
     const files = sharded.filter((s2) => s2.shard.index === index).map((s2) => s2.file);
-    if (files.length === 0) out.push({ file: null, shard: `${index}/${count5}`, target: null, message: "has no plan: the shard did not finish planning (see its job log)" });
-    if (files.length > 1) out.push({ file: files[1], shard: `${index}/${count5}`, target: null, message: `is planned twice (${files.join(", ")})` });
+    if (files.length === 0) out.push({ file: null, shard: `${index}/${count6}`, target: null, message: "has no plan: the shard did not finish planning (see its job log)" });
+    if (files.length > 1) out.push({ file: files[1], shard: `${index}/${count6}`, target: null, message: `is planned twice (${files.join(", ")})` });
   }
   return out;
 }
@@ -38863,7 +39052,7 @@ function renderHtml(plan, options) {
   const rows = plan.targets.map((target2, index) => targetRow(plan, target2, index, settings, base));
   const baseline = plan.targets.some((t2) => t2.resources.some((r2) => r2.changes.some((c4) => c4.origin !== void 0)));
   const legendStates = SEVERITY.filter((s2) => (s2 !== "introduced" || baseline) && (s2 !== "weakens" || securityDrift(plan).length > 0));
-  const title = `ztsync report: ${count2(plan.targets.length, "target")}, ${rows.filter((r2) => r2.worst !== "sync").length} to look at`;
+  const title = `ztsync report: ${count3(plan.targets.length, "target")}, ${rows.filter((r2) => r2.worst !== "sync").length} to look at`;
   return [
     "<!doctype html>",
     '<html lang="en">',
@@ -38919,11 +39108,11 @@ function header(plan, options, rows, base) {
     ["API", plan.api_base],
     ["ztsync", plan.ztsync_version === options.version ? plan.ztsync_version : `${plan.ztsync_version} (report written by ${options.version})`],
     ["Plan format", plan.format_version],
-    ["Config", `${count2(files, "file")}${base ? ` in ${base}` : ""}, ${count2(plan.targets.length, "target")}`]
+    ["Config", `${count3(files, "file")}${base ? ` in ${base}` : ""}, ${count3(plan.targets.length, "target")}`]
   ];
   if (plan.baseline) {
     const { paths, introduced, drift } = plan.baseline;
-    facts.push(["Baseline", `${paths.join(", ")}: ${count2(introduced, "change")} introduced by this config, ${drift} already drifted from the baseline`]);
+    facts.push(["Baseline", `${paths.join(", ")}: ${count3(introduced, "change")} introduced by this config, ${drift} already drifted from the baseline`]);
   }
   const counts = [
     ["create", create2, "resources to create"],
@@ -38936,7 +39125,7 @@ function header(plan, options, rows, base) {
   return [
     "<header>",
     "<h1>ztsync drift report</h1>",
-    `<p class="lede">${count2(plan.targets.length, "target")}: ${drifted} drifted${weakened.length > 0 ? ` (${count2(weakened.length, "change")} weakening security)` : ""}, ${rows.filter((r2) => r2.states.has("create")).length} with something to create, ${error} with an error.</p>`,
+    `<p class="lede">${count3(plan.targets.length, "target")}: ${drifted} drifted${weakened.length > 0 ? ` (${count3(weakened.length, "change")} weakening security)` : ""}, ${rows.filter((r2) => r2.states.has("create")).length} with something to create, ${error} with an error.</p>`,
     '<dl class="facts">',
     ...facts.map(([k, v2]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v2)}</dd>`),
     "</dl>",
@@ -38948,7 +39137,7 @@ function header(plan, options, rows, base) {
 }
 function fleetSection(fleet) {
   const failed = fleet.verdict === "failed";
-  const plans = fleet.plans.map((p2) => `<li><code>${escapeHtml(p2.file)}</code>${p2.shard ? ` — shard ${escapeHtml(p2.shard)}` : ""}, ${count2(p2.targets, "target")}</li>`);
+  const plans = fleet.plans.map((p2) => `<li><code>${escapeHtml(p2.file)}</code>${p2.shard ? ` — shard ${escapeHtml(p2.shard)}` : ""}, ${count3(p2.targets, "target")}</li>`);
   const failures = fleet.failures.map((f2) => {
     const name = f2.target ? targetName(f2.target) : null;
     const subject = f2.target ? `${escapeHtml(`${f2.target.scope} ${f2.target.id}`)}${name ? ` (${escapeHtml(shortName(name))})` : ""}` : f2.shard ? `shard ${escapeHtml(f2.shard)}${f2.file ? ` <code>${escapeHtml(f2.file)}</code>` : ""}` : f2.file ? `<code>${escapeHtml(f2.file)}</code>` : "the check";
@@ -38973,7 +39162,7 @@ function securityDriftSection(plan) {
   );
   return [
     '<section class="problem w" aria-labelledby="weakens-title">',
-    `<h2 id="weakens-title">Security drift: ${count2(found.length, "live value")} weaker than the config</h2>`,
+    `<h2 id="weakens-title">Security drift: ${count3(found.length, "live value")} weaker than the config</h2>`,
     "<ul>",
     ...items,
     "</ul>",
@@ -39142,7 +39331,7 @@ function describeChange(change) {
 }
 function actionText(resource) {
   if (resource.action === "create") return "to create";
-  if (resource.action === "update") return count2(resource.changes.length, "field") + " to update";
+  if (resource.action === "update") return count3(resource.changes.length, "field") + " to update";
   return "in sync";
 }
 function symbol(state, withLabel = false) {
@@ -39152,7 +39341,7 @@ function symbol(state, withLabel = false) {
 function position(p2, base = "") {
   return `${p2.file.startsWith(base) ? p2.file.slice(base.length) : p2.file}:${p2.line}:${p2.col}`;
 }
-function count2(n3, noun) {
+function count3(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
 function escapeHtml(text2) {
@@ -39181,24 +39370,24 @@ ${verdictMarker(check.verdict)}`,
 var TITLE = { failed: "FAILED", drift: "drift found", none: "no drift" };
 function verdictParagraph(check, run) {
   const { counts } = check;
-  const plans = `${count3(check.plans.length, "plan")}${shards(check)}`;
+  const plans = `${count4(check.plans.length, "plan")}${shards(check)}`;
   switch (check.verdict) {
     case "failed":
       return [
         "> [!CAUTION]",
-        `> **The drift check FAILED**${run}: ${count3(check.failures.length, "part")} of the fleet could not be checked, so this run cannot say whether the live settings match the config. This issue stays open until a run checks every target.` + (counts.drifted + counts.create > 0 ? ` In what was checked: ${driftCounts(check)}.` : "")
+        `> **The drift check FAILED**${run}: ${count4(check.failures.length, "part")} of the fleet could not be checked, so this run cannot say whether the live settings match the config. This issue stays open until a run checks every target.` + (counts.drifted + counts.create > 0 ? ` In what was checked: ${driftCounts(check)}.` : "")
       ].join("\n");
     case "drift":
-      return `**Drift found**${run}: ${driftCounts(check)}, among ${count3(counts.targets, "target")} in ${plans}. The HTML report and the JSON plans are the run's artifacts.`;
+      return `**Drift found**${run}: ${driftCounts(check)}, among ${count4(counts.targets, "target")} in ${plans}. The HTML report and the JSON plans are the run's artifacts.`;
     case "none":
-      return `**No drift**${run}: all ${count3(counts.targets, "target")} in ${plans} match the config.`;
+      return `**No drift**${run}: all ${count4(counts.targets, "target")} in ${plans} match the config.`;
   }
 }
 function driftCounts({ counts }) {
-  const parts = [`${count3(counts.drifted, "target")} drifted`];
+  const parts = [`${count4(counts.drifted, "target")} drifted`];
   if (counts.weakens > 0) parts.push(`**${counts.weakens} ${counts.weakens === 1 ? "change weakens" : "changes weaken"} security**`);
-  if (counts.blocked > 0) parts.push(`${count3(counts.blocked, "target")} with drift a safety rule blocks`);
-  if (counts.create > 0) parts.push(`${count3(counts.create, "target")} with a setting to create`);
+  if (counts.blocked > 0) parts.push(`${count4(counts.blocked, "target")} with drift a safety rule blocks`);
+  if (counts.create > 0) parts.push(`${count4(counts.create, "target")} with a setting to create`);
   return parts.join(", ");
 }
 function shards(check) {
@@ -39222,14 +39411,14 @@ function failureSubject(f2) {
 function verdictLine(check) {
   switch (check.verdict) {
     case "failed":
-      return `Drift check FAILED: ${count3(check.failures.length, "part")} of the fleet could not be checked; this is not a "no drift".`;
+      return `Drift check FAILED: ${count4(check.failures.length, "part")} of the fleet could not be checked; this is not a "no drift".`;
     case "drift":
-      return `Drift check: drift found — ${driftCounts(check).replace(/\*\*/g, "")}, among ${count3(check.counts.targets, "target")} in ${count3(check.plans.length, "plan")}.`;
+      return `Drift check: drift found — ${driftCounts(check).replace(/\*\*/g, "")}, among ${count4(check.counts.targets, "target")} in ${count4(check.plans.length, "plan")}.`;
     case "none":
-      return `Drift check: no drift — all ${count3(check.counts.targets, "target")} in ${count3(check.plans.length, "plan")} match the config.`;
+      return `Drift check: no drift — all ${count4(check.counts.targets, "target")} in ${count4(check.plans.length, "plan")} match the config.`;
   }
 }
-function count3(n3, noun) {
+function count4(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
 
@@ -39430,12 +39619,12 @@ function validateCommand(io, setExit) {
     setExit(EXIT.ok);
   });
 }
-function count4(n3, noun) {
+function count5(n3, noun) {
   return `${n3} ${noun}${n3 === 1 ? "" : "s"}`;
 }
 function summary2(state) {
   const accounts = state.targets.filter((t2) => t2.scope === "account").length;
-  return [count4(state.files.length, "file"), count4(accounts, "account"), count4(state.targets.length - accounts, "zone")].join(", ");
+  return [count5(state.files.length, "file"), count5(accounts, "account"), count5(state.targets.length - accounts, "zone")].join(", ");
 }
 
 // src/cli.ts
