@@ -154,7 +154,7 @@ describe('apply in GitHub Actions', () => {
     const rows = summary.split('\n').filter((l) => l.startsWith('| account'));
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatch(new RegExp(`^\\| account ${RESEARCH} \\| ✗ failed \\| \`organization: .*auth_domain.*\` \\|$`));
-    expect(rows[1]).toBe(`| account ${STAGING} | ✓ applied |  |`);
+    expect(rows[1]).toBe(`| account ${STAGING} \\(Widget Corps Staging\\) | ✓ applied |  |`);
     // The plan is in the log and in the plan run's summary, not repeated here.
     expect(summary).not.toContain(MARKDOWN_MARKER);
   });

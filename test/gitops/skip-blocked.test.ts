@@ -42,8 +42,8 @@ describe('apply --skip-blocked', () => {
       env: envFor(em, { GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: dir, GITHUB_STEP_SUMMARY: summaryFile }),
     });
     expect(apply.code).toBe(3);
-    expect(apply.stderr).toContain(`--skip-blocked: not applying 1 blocked target (account ${STAGING}); applying the others.`);
-    expect(apply.stdout).toContain(`⛔ account ${STAGING}: not applied: blocked by ui-read-only-off (organization.is_ui_read_only)`);
+    expect(apply.stderr).toContain(`--skip-blocked: not applying 1 blocked target (account ${STAGING} (Widget Corps Staging)); applying the others.`);
+    expect(apply.stdout).toContain(`⛔ account ${STAGING} (Widget Corps Staging): not applied: blocked by ui-read-only-off (organization.is_ui_read_only)`);
     expect(apply.stdout).toContain(`✓ account ${RESEARCH}: organization created`);
     expect(apply.stdout).toContain('Apply: 1 applied, 0 unchanged, 0 failed, 1 blocked.');
     expect(liveAccount(em, RESEARCH).organization?.name).toBe('Research');
@@ -55,7 +55,7 @@ describe('apply --skip-blocked', () => {
     expect(file.targets).toContainEqual({ scope: 'account', id: STAGING, outcome: 'blocked', error: 'not applied: blocked by ui-read-only-off (organization.is_ui_read_only)' });
 
     const summary = await readFile(summaryFile, 'utf8');
-    expect(summary).toContain(`| account ${STAGING} | ⛔ blocked | \`not applied: blocked by ui-read-only-off (organization.is_ui_read_only)\` |`);
+    expect(summary).toContain(`| account ${STAGING} \\(Widget Corps Staging\\) | ⛔ blocked | \`not applied: blocked by ui-read-only-off (organization.is_ui_read_only)\` |`);
     expect(summary).toContain(`| account ${RESEARCH} | ✓ applied |  |`);
     // Blocked before applied: what needs a person comes first.
     expect(summary.indexOf(STAGING)).toBeLessThan(summary.indexOf(RESEARCH));
