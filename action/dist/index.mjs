@@ -17652,7 +17652,7 @@ function intStringify(node, radix, prefix) {
     return prefix + value.toString(radix);
   return stringifyNumber(node);
 }
-var intIdentify, intResolve, intOct, int, intHex;
+var intIdentify, intResolve, intOct, int2, intHex;
 var init_int = __esm({
   "node_modules/yaml/browser/dist/schema/core/int.js"() {
     init_stringifyNumber();
@@ -17667,7 +17667,7 @@ var init_int = __esm({
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 8, opt),
       stringify: (node) => intStringify(node, 8, "0o")
     };
-    int = {
+    int2 = {
       identify: intIdentify,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -17705,7 +17705,7 @@ var init_schema = __esm({
       nullTag,
       boolTag,
       intOct,
-      int,
+      int2,
       intHex,
       floatNaN,
       floatExp,
@@ -18099,7 +18099,7 @@ function intStringify2(node, radix, prefix) {
   }
   return stringifyNumber(node);
 }
-var intIdentify3, intBin, intOct2, int2, intHex2;
+var intIdentify3, intBin, intOct2, int3, intHex2;
 var init_int2 = __esm({
   "node_modules/yaml/browser/dist/schema/yaml-1.1/int.js"() {
     init_stringifyNumber();
@@ -18122,7 +18122,7 @@ var init_int2 = __esm({
       resolve: (str2, _onError, opt) => intResolve2(str2, 1, 8, opt),
       stringify: (node) => intStringify2(node, 8, "0")
     };
-    int2 = {
+    int3 = {
       identify: intIdentify3,
       default: true,
       tag: "tag:yaml.org,2002:int",
@@ -18340,7 +18340,7 @@ var init_schema3 = __esm({
       falseTag,
       intBin,
       intOct2,
-      int2,
+      int3,
       intHex2,
       floatNaN2,
       floatExp2,
@@ -18425,7 +18425,7 @@ var init_tags = __esm({
       floatExp,
       floatNaN,
       floatTime,
-      int,
+      int: int2,
       intHex,
       intOct,
       intTime,
@@ -31290,6 +31290,7 @@ var duration = (units = "go", bounds = {}) => ({
   units,
   ...bounds
 });
+var int = (bounds = {}) => ({ kind: "integer", ...bounds });
 var setOf = (items) => ({ kind: "set", items });
 var ALL2 = SCOPES;
 var ACCOUNT = ["account"];
@@ -31336,6 +31337,17 @@ function setPath(obj, path, value) {
     cur = cur[key];
   }
   cur[keys[keys.length - 1]] = value;
+}
+function groupOf(spec, field) {
+  const dot = field.path.indexOf(".");
+  return dot < 0 ? void 0 : spec.groups.find((g2) => g2.path === field.path.slice(0, dot));
+}
+function groupFields(spec, group, scope) {
+  return (scope ? writableFields(spec, scope) : spec.fields).filter((f2) => f2.path.startsWith(group + "."));
+}
+function lockedFor(rule, createdAt) {
+  const created = typeof createdAt === "string" ? Date.parse(createdAt) : NaN;
+  return !Number.isNaN(created) && created >= Date.parse(rule.createdOnOrAfter);
 }
 function isUnsetForRule(value) {
   return value === void 0 || value === null || value === "" || Array.isArray(value) && value.length === 0;
@@ -31697,6 +31709,8 @@ function normalize(field, value) {
     }
     case "enum":
       return value === "" ? void 0 : value;
+    case "integer":
+      return value;
     case "duration": {
       if (value === "") return void 0;
       const nanos = typeof value === "string" ? parseDuration(value) : void 0;
@@ -31859,15 +31873,14 @@ var CONTEXTS = {
   origin_ca_key: "with an Origin CA key"
 };
 function describeAttributedChange(change) {
-  const how = change.by_ztsync || !change.context ? "" : ` ${CONTEXTS[change.context] ?? `via ${change.context}`}`;
+  if (change.by_ztsync) return visible(`changed with ztsync's own ${change.token === null ? "credential" : `token ${JSON.stringify(change.token)}`}, ${utcMinute(change.at)}`);
+  const how = change.context ? ` ${CONTEXTS[change.context] ?? `via ${change.context}`}` : "";
   return visible(`changed by ${whoChanged(change)}${how}, ${utcMinute(change.at)}`);
 }
-function whoChanged({ by_ztsync, actor_type, email, token }) {
-  const tokenName = token === null ? null : `token ${JSON.stringify(token)}`;
-  if (by_ztsync) return `ztsync (${tokenName ?? email ?? "its own credential"})`;
+function whoChanged({ actor_type, email, token }) {
   if (actor_type === "system") return "Cloudflare (system)";
   if (actor_type === "cloudflare_admin") return `Cloudflare staff${email ? ` (${email})` : ""}`;
-  return email ?? tokenName ?? `an unnamed ${actor_type}`;
+  return email ?? (token === null ? `an unnamed ${actor_type}` : `token ${JSON.stringify(token)}`);
 }
 function utcMinute(iso) {
   const ms = Date.parse(iso);
@@ -31889,8 +31902,25 @@ function reportedOnlyPaths(spec) {
   }
   return paths;
 }
-function finishBody(spec, body) {
+function finishBody(spec, body, scope, desired = {}) {
   for (const path of reportedOnlyPaths(spec)) removeAt(body, pathKeys(path));
+  if (scope === void 0) return body;
+  for (const group of spec.groups) {
+    const members = groupFields(spec, group.path, scope);
+    if (members.length === 0) continue;
+    if (members.every((f2) => f2.path in desired && desired[f2.path] === null)) {
+      body[group.path] = null;
+      continue;
+    }
+    const given = body[group.path];
+    if (!group.whole || !isPlainObject3(given)) continue;
+    for (const field of members) {
+      const key = pathKeys(field.path).slice(1).join(".");
+      if (given[key] !== void 0 && given[key] !== null) continue;
+      if (desired[field.path] !== void 0 && desired[field.path] !== null) given[key] = desired[field.path];
+      else if (field.type.kind === "boolean") given[key] = false;
+    }
+  }
   return body;
 }
 function removeAt(obj, keys) {
@@ -31908,7 +31938,7 @@ function liveBody(spec, scope, live) {
     const value = liveValue(field, live);
     if (value !== void 0 && value !== null) setPath(body, field.path, value);
   }
-  return finishBody(spec, body);
+  return finishBody(spec, body, scope);
 }
 function unknownFields(spec, live, prefix = "") {
   const out = {};
@@ -31925,10 +31955,10 @@ function unknownFields(spec, live, prefix = "") {
   }
   return out;
 }
-function createBody(spec, values) {
+function createBody(spec, scope, values, desired = {}) {
   const body = {};
   for (const { path, value } of values) setPath(body, path, value);
-  return finishBody(spec, body);
+  return finishBody(spec, body, scope, Object.fromEntries(Object.entries(desired).filter(([, v2]) => v2 !== null)));
 }
 
 // src/resources/doh.ts
@@ -31957,6 +31987,10 @@ var WARP_SESSION_REQUIRED = {
   code: 12130,
   message: "access.api.error.invalid_request: allow_authenticate_via_warp cannot be set if the Warp Auth Session Duration is not set for the account"
 };
+var STRICT_SERVICE_TOKEN_AUTH_LOCKED = {
+  code: 12132,
+  message: "access.api.error.invalid_request: strict_service_token_auth cannot be disabled for organizations created on or after 2026-10-05"
+};
 var AUTHENTICATORS = ["totp", "biometrics", "security_key", "piv_key", "ssh_fido2_key"];
 var organization = {
   type: "organization",
@@ -31968,12 +32002,29 @@ var organization = {
     { path: "login_design", description: "How the Access login page looks." },
     { path: "custom_pages", description: "Custom pages shown when access is denied (update only: the create call does not take them)." },
     { path: "mfa_config", description: "Configures multi-factor authentication (MFA) settings for an organization." },
-    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." }
+    { path: "mfa_piv_key_requirements", description: "Configures PIV key requirements for MFA using hardware security keys." },
+    {
+      path: "service_token_inactivity",
+      whole: true,
+      description: "What happens to service tokens no policy references and that have not authenticated for inactivity_threshold_days (every service token of the account). The API takes the three fields only together."
+    }
   ],
   rules: [
     { when: "allow_authenticate_via_warp", requires: ["warp_auth_session_duration"], apiError: WARP_SESSION_REQUIRED },
     // Documented on the field: MFA must be set up first.
     { when: "mfa_required_for_all_apps", requires: ["mfa_config.allowed_authenticators", "mfa_config.session_duration"] }
+  ],
+  locked: [
+    {
+      name: "strict-service-token-auth-required",
+      field: "strict_service_token_auth",
+      refused: false,
+      lockedAs: true,
+      createdOnOrAfter: "2026-10-05",
+      createdAt: "created_at",
+      why: "organizations created on or after 2026-10-05 have strict_service_token_auth on and cannot turn it off",
+      apiError: STRICT_SERVICE_TOKEN_AUTH_LOCKED
+    }
   ],
   fields: [
     { path: "name", type: str(), scopes: ALL2, requiredOnCreate: true, description: "The name of your Zero Trust organization.", example: "Widget Corps Internal Applications" },
@@ -32004,6 +32055,10 @@ var organization = {
     { path: "session_duration", type: duration("go"), scopes: ACCOUNT, description: "How long tokens issued for applications stay valid: a Go duration such as 300ms or 2h45m.", example: "24h" },
     { path: "user_seat_expiration_inactive_time", type: duration("go", { min: "730h", max: "8760h" }), scopes: ALL2, description: "How long a user seat may be inactive before it expires: at least 730h (one month), at most 8760h (one year).", example: "730h" },
     { path: "warp_auth_session_duration", type: duration("minutes-hours"), scopes: ACCOUNT, description: "How long WARP authentication sessions last: minutes or hours, e.g. 30m or 2h45m.", example: "24h" },
+    { path: "strict_service_token_auth", type: bool(), scopes: ACCOUNT, description: "Service-token failures answer 401 or 403 (and are logged) instead of redirecting to the login page, and no CF_Authorization cookie is issued. Organizations created on or after 2026-10-05 have it on and cannot turn it off." },
+    { path: "service_token_inactivity.action", type: oneOf("disable", "delete"), scopes: ACCOUNT, description: "What happens to an inactive service token: disable, or delete (which cannot be undone).", example: "disable" },
+    { path: "service_token_inactivity.enabled", type: bool(), scopes: ACCOUNT, description: "Whether inactive service tokens are disabled or deleted automatically." },
+    { path: "service_token_inactivity.inactivity_threshold_days", type: int({ min: 30, max: 365 }), scopes: ACCOUNT, description: "How many days a service token must be inactive before the action applies: a whole number from 30 to 365.", example: 90 },
     { path: "warp_auth_non_browser_401", type: bool(), scopes: ACCOUNT, description: "Answer failed WARP authentication of non-HTML requests with 401 instead of a redirect to the login page." },
     { path: "trusted_accounts", type: setOf("string"), scopes: [], readOnly: true, description: "The account tags of organizations trusted by this organization for policy and device posture sharing (only in the GET answer)." },
     { path: "created_at", type: str(), scopes: [], readOnly: true, description: "When the organization was created." },
@@ -32023,13 +32078,19 @@ function resourceSpec(type) {
 async function mapLimit(items, limit, fn, signal) {
   const results = new Array(items.length);
   let next = 0;
+  let failure;
   const worker = async () => {
-    while (next < items.length && !signal?.aborted) {
+    while (next < items.length && !signal?.aborted && !failure) {
       const index = next++;
-      results[index] = await fn(items[index], index);
+      try {
+        results[index] = await fn(items[index], index);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
   return signal?.aborted ? results.filter((_, index) => index in results) : results;
 }
 
@@ -32076,7 +32137,8 @@ async function applyPlan(plan, clients, options = {}) {
     if (blockedBy !== void 0) return Promise.resolve(blocked(target2, blockedBy));
     const client = clientFor(clients, target2.credentials_env);
     const stopped = needsRequests(target2) ? stopReason(client, target2, options.signal) : void 0;
-    return stopped ? Promise.resolve(skipped(target2, stopped)) : applyTarget(target2, client, pass);
+    if (stopped) return Promise.resolve(skipped(target2, stopped));
+    return applyTarget(target2, client, pass).catch((err) => crashed(target2, err));
   };
   const targets = await mapLimit(plan.targets, concurrency, async (target2) => {
     const result = await run(target2, options);
@@ -32113,6 +32175,11 @@ function blockedTargets(plan) {
     byTarget.set(key, [...byTarget.get(key) ?? [], `${b2.rule} (${b2.resource}.${b2.path})`]);
   }
   return new Map([...byTarget].map(([key, rules]) => [key, rules.join(", ")]));
+}
+function crashed(target2, err) {
+  const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: r2.action === "noop" ? "unchanged" : "failed", error: null }));
+  const what = err instanceof Error ? err.message : String(err);
+  return { scope: target2.scope, id: target2.id, description: target2.description, name: targetName(target2), outcome: "failed", resources, error: `failed unexpectedly (${what}); run plan to see whether anything was written` };
 }
 function skipped(target2, reason2) {
   const resources = target2.resources.map((r2) => ({ type: r2.type, action: r2.action, outcome: "skipped", error: null }));
@@ -32239,7 +32306,7 @@ var ResourceWriter = class {
     for (; ; ) {
       try {
         this.beforeWrite();
-        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, changes.map((c4) => ({ path: c4.path, value: c4.after }))), { retry });
+        await createLive(this.client, this.spec.type, this.scope, this.id, createBody(this.spec, this.scope, changes.map((c4) => ({ path: c4.path, value: c4.after })), this.desired()), { retry });
         return;
       } catch (err) {
         if (!(err instanceof CloudflareApiError)) throw err;
@@ -32268,7 +32335,7 @@ var ResourceWriter = class {
     for (const [path, value] of Object.entries(this.desired())) {
       if (!sameValue(this.field(path), liveValue(this.field(path), live), value)) setPath(body, path, value);
     }
-    return finishBody(this.spec, body);
+    return finishBody(this.spec, body, this.scope, this.desired());
   }
   field(path) {
     const field = fieldByPath(this.spec, path);
@@ -32279,6 +32346,598 @@ var ResourceWriter = class {
 
 // src/plan/render-text.ts
 var import_picocolors = __toESM(require_picocolors(), 1);
+
+// src/config/model.ts
+function formatPosition({ file, line, col }) {
+  return `${file}:${line}:${col}`;
+}
+function formatDiagnostic(d2) {
+  const place2 = d2.line > 0 ? formatPosition(d2) : d2.file;
+  return visible(`${place2}: ${d2.severity === "warning" ? "warning: " : ""}${d2.message}${d2.path ? ` (${d2.path})` : ""}`);
+}
+
+// src/config/yaml.ts
+var yaml = true ? await Promise.resolve().then(() => (init_browser(), browser_exports)) : await fromNodeModules();
+var { parseDocument: parseDocument2, LineCounter: LineCounter2, Schema: Schema2, visit: visit3, isAlias: isAlias2, isCollection: isCollection3, isMap: isMap3, isNode: isNode2, isPair: isPair2, isScalar: isScalar3, isSeq: isSeq2 } = yaml;
+
+// src/config/block-yaml.ts
+var LINE = 2 ** 20;
+var MAX_DEPTH = 64;
+var DECLINE = /* @__PURE__ */ Symbol("decline");
+var OUTSIDE_SUBSET_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
+var INDICATORS = /* @__PURE__ */ new Set([..."-?:,[]{}#&*!|>'\"%@`"]);
+var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+var PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+var AFTER_QUOTED = /^(?: +#.*| *)$/;
+var JSON_ESCAPES = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
+var MAY_BE_TAGGED = new Set([..."~nNtTfF+-.0123456789"].map((c4) => c4.charCodeAt(0)));
+var PLAIN_TAGS = new Schema2({}).tags.filter((tag) => tag.default === true && tag.test !== void 0);
+function readBlockYaml(text2) {
+  if (OUTSIDE_SUBSET_CHARS.test(text2) || LONE_SURROGATE.test(text2)) return void 0;
+  try {
+    return new BlockReader(text2).document();
+  } catch {
+    return void 0;
+  }
+}
+function decline() {
+  throw DECLINE;
+}
+var BlockReader = class {
+  lines;
+  /** The current line, and the column its content starts at (past a sequence item's `- ` when inside one). */
+  index = 0;
+  start = 0;
+  positions = /* @__PURE__ */ new Map();
+  /** Keys already found plain (a fleet's files repeat a handful of keys thousands of times). */
+  plainKeys = /* @__PURE__ */ new Set();
+  constructor(text2) {
+    this.lines = text2.split("\n");
+    if (this.lines.some((line) => line.length >= LINE)) decline();
+  }
+  document() {
+    const empty = { data: {}, positions: this.positions };
+    if (!this.nextContent(true)) return empty;
+    if (this.lines[this.index] === "---") {
+      this.index++;
+      if (!this.nextContent()) return empty;
+    }
+    const data = this.mapping(this.start, 0);
+    if (this.nextContent()) decline();
+    return { data, positions: this.positions };
+  }
+  /** Moves to the next line with content (skipping blank and comment lines); false at the end of the text. */
+  nextContent(documentStart = false) {
+    for (; this.index < this.lines.length; this.index++) {
+      const line = this.lines[this.index];
+      let col = 0;
+      while (line.charCodeAt(col) === 32) col++;
+      if (col === line.length || line.charCodeAt(col) === 35) continue;
+      if (documentStart && line === "---") return true;
+      if (col === 0 && (line.startsWith("...") || line.startsWith("---") || line.startsWith("%"))) decline();
+      this.start = col;
+      return true;
+    }
+    return false;
+  }
+  at(col) {
+    return (this.index + 1) * LINE + col + 1;
+  }
+  /**
+   * The line of the next entry of a block whose entries stand at `indent` (the current line for its first), or
+   * undefined where the block ends: at the end of the text or a line indented less.
+   */
+  entryLine(indent, first) {
+    if (!first && (!this.nextContent() || this.start < indent)) return void 0;
+    if (this.start !== indent) decline();
+    return this.lines[this.index];
+  }
+  /** The positions of a new mapping or sequence's entries, to be filled in as they are read. */
+  track(collection, depth) {
+    if (depth >= MAX_DEPTH) decline();
+    const positions = [];
+    this.positions.set(collection, positions);
+    return positions;
+  }
+  /** A block mapping whose keys stand at `indent`, starting on the current line. */
+  mapping(indent, depth) {
+    const data = {};
+    const positions = this.track(data, depth);
+    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
+      const colon = line.indexOf(":", indent);
+      if (colon < 0) decline();
+      const key = line.slice(indent, colon);
+      if (!this.isPlainKey(key) || Object.hasOwn(data, key)) decline();
+      positions.push(this.at(indent));
+      const after = colon + 1;
+      if (after < line.length && line.charCodeAt(after) !== 32) decline();
+      const valueStart = skipSpaces(line, after);
+      if (valueStart === line.length || line.charCodeAt(valueStart) === 35) {
+        this.index++;
+        if (!this.nextContent()) decline();
+        positions.push(this.at(this.start));
+        data[key] = this.nestedBlock(indent, depth);
+      } else {
+        positions.push(this.at(valueStart));
+        data[key] = this.scalar(line, valueStart);
+        this.index++;
+      }
+    }
+    return data;
+  }
+  /** The value of a key with nothing after its colon: a mapping or sequence starting on the current line. */
+  nestedBlock(keyIndent, depth) {
+    const line = this.lines[this.index];
+    const isItem = line.charCodeAt(this.start) === 45 && (line.length === this.start + 1 || line.charCodeAt(this.start + 1) === 32);
+    if (isItem && this.start >= keyIndent) return this.sequence(this.start, depth + 1, this.start === keyIndent);
+    if (this.start > keyIndent) return this.mapping(this.start, depth + 1);
+    return decline();
+  }
+  /** A block sequence whose dashes stand at `indent`, starting on the current line. */
+  sequence(indent, depth, sameIndentAsKey) {
+    const items = [];
+    const positions = this.track(items, depth);
+    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
+      if (line.charCodeAt(indent) !== 45) {
+        if (sameIndentAsKey) break;
+        decline();
+      }
+      if (line.charCodeAt(indent + 1) !== 32) decline();
+      const itemStart = skipSpaces(line, indent + 1);
+      if (itemStart === line.length || line.charCodeAt(itemStart) === 35) decline();
+      positions.push(this.at(itemStart));
+      if (this.startsWithKey(line, itemStart)) {
+        this.start = itemStart;
+        items.push(this.mapping(itemStart, depth + 1));
+      } else {
+        items.push(this.scalar(line, itemStart));
+        this.index++;
+      }
+    }
+    return items;
+  }
+  /** A key yaml reads as a string, written plainly; yaml reads at most 1024 characters as an implicit key. */
+  isPlainKey(key) {
+    if (this.plainKeys.has(key)) return true;
+    const plain = key.length <= 1024 && PLAIN_KEY.test(key) && key !== "__proto__" && !PLAIN_TAGS.some((tag) => tag.test.test(key));
+    if (plain) this.plainKeys.add(key);
+    return plain;
+  }
+  /** Whether a sequence item starts with `key:` (a mapping), as opposed to a scalar. */
+  startsWithKey(line, start) {
+    const colon = line.indexOf(":", start);
+    return colon > start && (colon + 1 === line.length || line.charCodeAt(colon + 1) === 32) && this.isPlainKey(line.slice(start, colon));
+  }
+  /** A scalar, or a flow sequence of scalars, that fills the rest of the line (a comment may follow). */
+  scalar(line, start) {
+    const c4 = line[start];
+    if (c4 === "[") return this.flowSequence(line, start);
+    if (c4 === '"' || c4 === "'") {
+      const end = closingQuote(line, start);
+      if (end < 0 || !AFTER_QUOTED.test(line.slice(end + 1))) decline();
+      return c4 === '"' ? doubleQuoted(line.slice(start, end + 1)) : line.slice(start + 1, end).replaceAll("''", "'");
+    }
+    if (INDICATORS.has(c4)) decline();
+    const comment = line.indexOf(" #", start);
+    const text2 = line.slice(start, endOfSpaces(line, start, comment < 0 ? line.length : comment));
+    if (text2.includes(": ") || text2.endsWith(":")) decline();
+    return plainValue2(text2);
+  }
+  /** `[a, "b", c]` on one line: scalars only, no empty or trailing items. */
+  flowSequence(line, start) {
+    const items = [];
+    const positions = this.track(items, 0);
+    let i3 = skipSpaces(line, start + 1);
+    while (line[i3] !== "]") {
+      positions.push(this.at(i3));
+      if (line[i3] === '"' || line[i3] === "'") {
+        const end = closingQuote(line, i3);
+        if (end < 0) decline();
+        items.push(line[i3] === '"' ? doubleQuoted(line.slice(i3, end + 1)) : line.slice(i3 + 1, end).replaceAll("''", "'"));
+        i3 = skipSpaces(line, end + 1);
+      } else {
+        let end = i3;
+        while (end < line.length && line[end] !== "," && line[end] !== "]") end++;
+        const text2 = line.slice(i3, endOfSpaces(line, i3, end));
+        if (text2 === "" || INDICATORS.has(text2[0]) || /[[\]{}#:]/.test(text2)) decline();
+        items.push(plainValue2(text2));
+        i3 = end;
+      }
+      if (line[i3] === ",") {
+        i3 = skipSpaces(line, i3 + 1);
+        if (line[i3] === "]") decline();
+      } else if (line[i3] !== "]") {
+        decline();
+      }
+    }
+    if (!AFTER_QUOTED.test(line.slice(i3 + 1))) decline();
+    return items;
+  }
+};
+function endOfSpaces(line, start, end) {
+  let i3 = end;
+  while (i3 > start && line.charCodeAt(i3 - 1) === 32) i3--;
+  return i3;
+}
+function skipSpaces(line, from) {
+  let i3 = from;
+  while (line.charCodeAt(i3) === 32) i3++;
+  return i3;
+}
+function closingQuote(line, start) {
+  const quote = line[start];
+  for (let i3 = start + 1; i3 < line.length; i3++) {
+    if (quote === '"' && line[i3] === "\\") i3++;
+    else if (line[i3] === quote) {
+      if (quote === "'" && line[i3 + 1] === "'") i3++;
+      else return i3;
+    }
+  }
+  return -1;
+}
+function doubleQuoted(quoted) {
+  if (!quoted.includes("\\")) return quoted.slice(1, -1);
+  if (quoted.replace(JSON_ESCAPES, "").includes("\\")) decline();
+  return JSON.parse(quoted);
+}
+function plainValue2(text2) {
+  if (!MAY_BE_TAGGED.has(text2.charCodeAt(0))) return text2;
+  const tag = PLAIN_TAGS.find((t2) => t2.test.test(text2));
+  if (!tag) return text2;
+  let failed = false;
+  const resolved = tag.resolve(text2, () => failed = true, { intAsBigInt: false });
+  if (failed) decline();
+  return isScalar3(resolved) ? resolved.value : resolved;
+}
+
+// src/config/positions.ts
+function positionAt(file, lines, offset) {
+  const { line, col } = lines.linePos(offset);
+  return { file, line, col };
+}
+function fileDiagnostic(file, message) {
+  return { file, line: 0, col: 0, message, path: "" };
+}
+function locate(f2, path) {
+  let here = { value: f2.doc.contents, key: null };
+  for (const segment of path) {
+    const node = resolve(f2, here.value);
+    if (isMap3(node)) {
+      const pair = node.items.find((p2) => isScalar3(p2.key) && String(p2.key.value) === String(segment));
+      if (!pair) break;
+      here = { value: pair.value ?? null, key: pair.key };
+    } else if (isSeq2(node)) {
+      const item = node.items[Number(segment)];
+      if (!item) break;
+      here = { value: item, key: null };
+    } else {
+      break;
+    }
+  }
+  return here;
+}
+function resolve(f2, node) {
+  return isAlias2(node) ? node.resolve(f2.doc) ?? node : node;
+}
+function documentLocator(f2) {
+  return {
+    value(path) {
+      const { value, key } = locate(f2, path);
+      const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
+      if (!isEmpty2) return positionAt(f2.file, f2.lines, value.range?.[0] ?? 0);
+      if (key) return positionAt(f2.file, f2.lines, key.range?.[0] ?? 0);
+      const after = value?.range?.[0];
+      const dash = after === void 0 ? -1 : f2.text.lastIndexOf("-", after - 1);
+      return positionAt(f2.file, f2.lines, dash >= 0 ? dash : after ?? 0);
+    },
+    key(path) {
+      const { value, key } = locate(f2, path);
+      return positionAt(f2.file, f2.lines, (key ?? value)?.range?.[0] ?? 0);
+    }
+  };
+}
+function blockLocator(file, root, positions) {
+  const segments = [];
+  const nodes = [root];
+  const keys = [];
+  const values = [];
+  const find = (path, wantKey) => {
+    let depth = 0;
+    while (depth < path.length && depth < segments.length && path[depth] === segments[depth]) depth++;
+    segments.length = keys.length = values.length = depth;
+    nodes.length = depth + 1;
+    for (; depth < path.length; depth++) {
+      const node = nodes[depth];
+      const entries2 = typeof node === "object" && node !== null ? positions.get(node) : void 0;
+      if (!entries2) break;
+      const segment = path[depth];
+      if (Array.isArray(node)) {
+        const index = Number(segment);
+        if (!(index < entries2.length)) break;
+        keys.push(NO_KEY);
+        values.push(entries2[index]);
+      } else {
+        const index = entryIndex(node, String(segment));
+        if (index < 0) break;
+        keys.push(entries2[2 * index]);
+        values.push(entries2[2 * index + 1]);
+      }
+      segments.push(segment);
+      nodes.push(node[segment]);
+    }
+    const deepest = values.length - 1;
+    const at = deepest < 0 ? 1 * LINE + 1 : wantKey && keys[deepest] !== NO_KEY ? keys[deepest] : values[deepest];
+    return { file, line: Math.floor(at / LINE), col: at % LINE };
+  };
+  return { value: (path) => find(path, false), key: (path) => find(path, true) };
+}
+var NO_KEY = -1;
+function entryIndex(object, key) {
+  let index = 0;
+  for (const k in object) {
+    if (k === key) return index;
+    index++;
+  }
+  return -1;
+}
+function valuePosition(f2, path) {
+  return f2.where.value(path);
+}
+function keyPosition(f2, path) {
+  return f2.where.key(path);
+}
+function sourceText(f2, path) {
+  const { value } = locate(f2, path);
+  return value?.range ? f2.text.slice(value.range[0], value.range[1]) : void 0;
+}
+function commentInPlaceOfValue(f2, path) {
+  const { value, key } = locate(f2, path);
+  const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
+  if (!isEmpty2 || !key?.range) return void 0;
+  const end = f2.text.indexOf("\n", key.range[1]);
+  return commentAfterColon(f2.text.slice(key.range[1], end < 0 ? void 0 : end));
+}
+function commentAfterColon(rest) {
+  const afterColon = rest.trimStart();
+  if (!afterColon.startsWith(":")) return void 0;
+  const comment = afterColon.slice(1).trimStart();
+  if (comment.length === afterColon.length - 1 || !comment.startsWith("#")) return void 0;
+  return comment.trimEnd();
+}
+function walkYaml(root, walker) {
+  const path = [];
+  const walk = (node) => {
+    if (!isNode2(node)) return;
+    walker.node?.(node);
+    if (!isCollection3(node)) return;
+    const inSeq = isSeq2(node);
+    node.items.forEach((item, index) => {
+      if (inSeq) path.push(index);
+      if (isPair2(item)) {
+        path.push(isScalar3(item.key) && typeof item.key.value === "string" ? item.key.value : null);
+        walker.pair?.(item, path);
+        walk(item.key);
+        walk(item.value);
+        path.pop();
+      } else {
+        walk(item);
+      }
+      if (inSeq) path.pop();
+    });
+  };
+  walk(root);
+}
+function describePath(path) {
+  return path.map((s2, i3) => typeof s2 === "number" || /^\d+$/.test(s2) ? `[${s2}]` : i3 === 0 ? s2 : `.${s2}`).join("");
+}
+function pointerToPath(pointer) {
+  if (pointer === "") return [];
+  return pointer.slice(1).split("/").map((s2) => s2.replace(/~1/g, "/").replace(/~0/g, "~")).map((s2) => /^\d+$/.test(s2) ? Number(s2) : s2);
+}
+
+// src/config/budget.ts
+function parseBudget(text2) {
+  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
+  if (!m2) return void 0;
+  const n3 = Number(m2[1]);
+  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
+  return { kind: "count", count: n3 };
+}
+function formatBudget(budget) {
+  return budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
+}
+function configBudget(f2) {
+  const given = isPlainObject3(f2.data) ? f2.data.budget : void 0;
+  if (!isPlainObject3(given) || typeof given.reason !== "string") return void 0;
+  const max = given.max_changed_targets;
+  const budget = typeof max === "number" ? Number.isSafeInteger(max) && max >= 0 ? parseBudget(String(max)) : void 0 : typeof max === "string" ? parseBudget(max) : void 0;
+  if (!budget) return void 0;
+  return { budget, reason: given.reason, source: keyPosition(f2, ["budget"]) };
+}
+
+// src/resources/safety.ts
+var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
+var replaced = (before) => isSet2(before);
+var turnedOff = (before, after) => before === true && after !== true;
+var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
+var longer = (before, after) => {
+  const was = typeof before === "string" ? parseDuration(before) : void 0;
+  if (was === void 0) return false;
+  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
+  return now === void 0 || now > was;
+};
+var deletesAfter = (around) => around.after("service_token_inactivity.action") === "delete" && around.after("service_token_inactivity.enabled") === true;
+var deletedBefore = (around) => around.before("service_token_inactivity.action") === "delete" && around.before("service_token_inactivity.enabled") === true;
+var deletionTurnedOn = (_before, _after, around) => deletesAfter(around) && !deletedBefore(around);
+var deletionEnabled = (before, after, around) => deletionTurnedOn(before, after, around) && around.before("service_token_inactivity.action") === "delete";
+var thresholdLowered = (before, after, around) => deletesAfter(around) && deletedBefore(around) && typeof before === "number" && (typeof after !== "number" || after < before);
+var SAFETY_RULES = [
+  {
+    name: "auth-domain-change",
+    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
+    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
+  },
+  {
+    name: "deny-unmatched-requests-off",
+    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
+  },
+  {
+    name: "ui-read-only-off",
+    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
+    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
+  },
+  {
+    name: "mfa-weakened",
+    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
+    triggers: [
+      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
+      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
+      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
+    ]
+  },
+  {
+    name: "warp-auth-off",
+    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
+    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
+  },
+  {
+    name: "strict-service-token-auth-off",
+    description: "Strict service-token authentication is turned off: failed service-token requests are redirected to the login page again instead of answering 401/403, go unlogged, and successful ones get a CF_Authorization cookie that outlives the token.",
+    triggers: [{ resource: "organization", path: "strict_service_token_auth", when: turnedOff, what: "strict service-token authentication is turned off" }]
+  },
+  {
+    name: "service-token-cleanup-delete",
+    description: "Inactive service tokens get deleted automatically, or more of them at once (the threshold lowered while deletion is on): a deleted token cannot be restored, and every client still holding it loses access.",
+    triggers: [
+      { resource: "organization", path: "service_token_inactivity.action", when: deletionTurnedOn, what: "inactive service tokens are deleted automatically" },
+      { resource: "organization", path: "service_token_inactivity.enabled", when: deletionEnabled, what: "inactive service tokens are deleted automatically" },
+      { resource: "organization", path: "service_token_inactivity.inactivity_threshold_days", when: thresholdLowered, what: "the inactivity threshold is lowered while deletion is on" }
+    ]
+  },
+  {
+    name: "doh-token-replaced",
+    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
+    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
+  }
+];
+var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
+var CHANGE_BUDGET_RULE = "max-changed-targets";
+
+// src/plan/safety.ts
+var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
+var DEFAULT_BUDGET_MIN_TARGETS = 8;
+function checkSafety(plan, options = {}) {
+  const blocked2 = [];
+  const allowed = [];
+  for (const target2 of plan.targets) {
+    for (const resource of target2.resources) {
+      if (resource.action === "noop") continue;
+      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
+    }
+  }
+  const budget = judgeBudget(plan, options);
+  if (budget.blocked) blocked2.push(budget.blocked);
+  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
+}
+function aroundOf(resource) {
+  const spec = resourceSpec(resource.type);
+  const before = (path) => {
+    const field = fieldByPath(spec, path);
+    return field ? liveValue(field, resource.live) : void 0;
+  };
+  return { before, after: (path) => resource.desired && path in resource.desired ? resource.desired[path] : before(path) };
+}
+function judgeChange(target2, resource, change, allow, blocked2, allowed) {
+  for (const rule of SAFETY_RULES) {
+    for (const trigger of rule.triggers) {
+      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
+      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
+      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
+      if (allowance) {
+        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
+      } else {
+        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
+      }
+    }
+  }
+}
+function markSecurityDrift(plan) {
+  const targets = plan.targets.map((target2) => ({
+    ...target2,
+    resources: target2.resources.map((resource) => {
+      if (resource.live === null) return resource;
+      return { ...resource, changes: resource.changes.map((change) => withWeakens(resource, change)) };
+    })
+  }));
+  return { ...plan, targets, summary: summarize(targets) };
+}
+function withWeakens(resource, change) {
+  const { weakens: _earlier, ...rest } = change;
+  if (change.origin === "introduced") return rest;
+  const around = aroundOf(resource);
+  const reversed = { before: around.after, after: around.before };
+  const rule = SAFETY_RULES.find((r2) => r2.triggers.some((t2) => t2.resource === resource.type && t2.path === change.path && t2.when(change.after, change.before, reversed)));
+  return rule ? { ...rest, weakens: rule.name } : rest;
+}
+function unusedAllowances(plan, allow) {
+  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
+  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
+  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
+}
+function judgeBudget(plan, options) {
+  const { fleet, configBudget: configBudget2 } = options;
+  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
+  const setBy = options.budget ? "flag" : configBudget2 ? "config" : "default";
+  const budget = options.budget ?? configBudget2?.budget ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
+  if (!budget) return { report: null };
+  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
+  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
+  const targets = plan.targets.length;
+  const changing = plan.targets.filter(targetChanges);
+  const introduced = options.countIntroduced && plan.baseline ? changing.filter(introducesChange) : null;
+  const changed = (introduced ?? changing).length;
+  const max = formatBudget(budget);
+  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
+  const report = {
+    max,
+    limit,
+    changed,
+    targets,
+    shard,
+    set_by: setBy,
+    reason: setBy === "config" ? configBudget2.reason : null,
+    source: setBy === "config" ? configBudget2.source : null,
+    counts: introduced ? "introduced" : "all",
+    drift_only: introduced ? changing.length - introduced.length : null
+  };
+  if (changed <= limit) return { report };
+  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
+  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
+  const what = introduced ? `${changed} of ${targets} targets would change by what this config introduces` : `${changed} of ${targets} targets would change`;
+  const message = `${what}, more than the change budget (${of}, ${budgetOrigin(report)}${share}); ${BUDGET_LIFT}`;
+  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
+}
+var BUDGET_LIFT = 'if that is intended, raise it in the config, where the pull request shows it to reviewers — budget: { max_changed_targets: "N%", reason: "why" } — or for one run with --max-changed-targets N or N%';
+function introducesChange(target2) {
+  return target2.resources.some((r2) => r2.action !== "noop" && r2.changes.some((c4) => c4.origin !== "drift"));
+}
+function budgetOrigin(report) {
+  if (report.set_by === "flag") return "set with --max-changed-targets";
+  if (report.set_by === "config") return `set at ${report.source ? formatPosition(report.source) : "the config"}: ${JSON.stringify(report.reason)}`;
+  return "the default";
+}
+function shares(limit, sizes) {
+  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
+  if (total === 0) return sizes.map(() => 0);
+  const quotas = sizes.map((size) => limit * size / total);
+  const result = quotas.map(Math.floor);
+  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
+  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
+  return result;
+}
+
+// src/plan/render-text.ts
 var MARK = { create: "+", update: "~", noop: "=" };
 function renderText(plan, { color }) {
   const c4 = import_picocolors.default.createColors(color);
@@ -32289,8 +32948,7 @@ function renderText(plan, { color }) {
   if (plan.blocked.length > 0) blocks.push(renderBlocked(plan, c4));
   const unmanaged = renderUnmanaged(plan, c4);
   if (unmanaged) blocks.push(unmanaged);
-  const summary3 = plan.baseline ? `${summaryLine(plan, c4)}
-${baselineLine(plan)}` : summaryLine(plan, c4);
+  const summary3 = [summaryLine(plan, c4), ...plan.baseline ? [baselineLine(plan)] : [], ...plan.change_budget ? [budgetLine(plan)] : []].join("\n");
   return [...blocks, summary3].join("\n\n") + "\n";
 }
 function renderTarget(plan, target2, c4) {
@@ -32373,6 +33031,19 @@ function baselineLine(plan) {
   const { introduced, drift } = plan.baseline;
   const changes = (n3) => `${n3} ${n3 === 1 ? "change" : "changes"}`;
   return `Against the baseline (${visible(plan.baseline.paths.join(", "))}): ${changes(introduced)} introduced, ${changes(drift)} already pending (drift).`;
+}
+function budgetLine(plan) {
+  return visible(budgetText(plan, (file) => file, (reason2) => JSON.stringify(reason2)));
+}
+function budgetText(plan, place2, reason2) {
+  const b2 = plan.change_budget;
+  if (!b2) return `Change budget: none below ${DEFAULT_BUDGET_MIN_TARGETS} targets (set one in the config: budget: { max_changed_targets: N or "N%", reason: "…" }).`;
+  const fleet = b2.shard ? b2.shard.fleet_targets : b2.targets;
+  const max = b2.max.endsWith("%") ? `${b2.max} of ${fleet} ${fleet === 1 ? "target" : "targets"}` : `${b2.max} ${b2.max === "1" ? "target" : "targets"}`;
+  const share = b2.shard ? `, shard ${b2.shard.index}/${b2.shard.count}'s share of ${b2.shard.fleet_limit}` : "";
+  const counted = b2.counts === "introduced" ? ` by what this config introduces (${b2.drift_only} more by drift alone, not counted)` : "";
+  const origin = b2.set_by === "config" && b2.source ? `set at ${place2(formatPosition(b2.source))}: ${reason2(b2.reason ?? "")}` : budgetOrigin(b2);
+  return `Change budget: ${b2.changed} of ${b2.targets} targets change${counted}; at most ${b2.limit} may (${max}${share}, ${origin}).`;
 }
 function summaryLine(plan, c4 = import_picocolors.default.createColors(false)) {
   const { create: create2, update, noop: noop4, error } = plan.summary;
@@ -32498,7 +33169,9 @@ function renderMarkdown(plan, options = {}) {
     "",
     "| create | update | unchanged | errors |",
     "| ---: | ---: | ---: | ---: |",
-    `| ${create2} | ${update} | ${noop4} | ${error} |`
+    `| ${create2} | ${update} | ${noop4} | ${error} |`,
+    // The budget's place and reason are config text: in a code span and escaped, like every other text from a pull request.
+    ...plan.change_budget ? ["", budgetText(plan, (at) => code(at), (reason2) => escapeText(reason2))] : []
   ].join("\n");
   const shown = plan.targets.filter((t2) => t2.error || t2.resources.some((r2) => r2.action !== "noop"));
   const blocks = [top, head2];
@@ -32936,7 +33609,7 @@ async function loadSavedPlan(file) {
 
 // src/commands/shared/github.ts
 import { appendFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { isAbsolute, relative, resolve as resolve2, sep } from "node:path";
 function githubActions(io) {
   const env = io.env;
   if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
@@ -33026,7 +33699,7 @@ function escapeProperty(text2) {
 }
 function workspaceRelative(file, workspace) {
   if (!workspace) return file;
-  const inside = relative(resolve(workspace), resolve(file));
+  const inside = relative(resolve2(workspace), resolve2(file));
   if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return file;
   return inside.split(sep).join("/");
 }
@@ -33105,394 +33778,6 @@ function wholeNumber(option, text2, min) {
   const n3 = Number(text2);
   if (!Number.isInteger(n3) || n3 < min) throw new UsageError(`${option} takes a whole number of at least ${min}, not "${text2}"`);
   return n3;
-}
-
-// src/config/model.ts
-function formatPosition({ file, line, col }) {
-  return `${file}:${line}:${col}`;
-}
-function formatDiagnostic(d2) {
-  const place2 = d2.line > 0 ? formatPosition(d2) : d2.file;
-  return visible(`${place2}: ${d2.severity === "warning" ? "warning: " : ""}${d2.message}${d2.path ? ` (${d2.path})` : ""}`);
-}
-
-// src/config/yaml.ts
-var yaml = true ? await Promise.resolve().then(() => (init_browser(), browser_exports)) : await fromNodeModules();
-var { parseDocument: parseDocument2, LineCounter: LineCounter2, Schema: Schema2, visit: visit3, isAlias: isAlias2, isCollection: isCollection3, isMap: isMap3, isNode: isNode2, isPair: isPair2, isScalar: isScalar3, isSeq: isSeq2 } = yaml;
-
-// src/config/block-yaml.ts
-var LINE = 2 ** 20;
-var MAX_DEPTH = 64;
-var DECLINE = /* @__PURE__ */ Symbol("decline");
-var OUTSIDE_SUBSET_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
-var INDICATORS = /* @__PURE__ */ new Set([..."-?:,[]{}#&*!|>'\"%@`"]);
-var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-var PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-var AFTER_QUOTED = /^(?: +#.*| *)$/;
-var JSON_ESCAPES = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
-var MAY_BE_TAGGED = new Set([..."~nNtTfF+-.0123456789"].map((c4) => c4.charCodeAt(0)));
-var PLAIN_TAGS = new Schema2({}).tags.filter((tag) => tag.default === true && tag.test !== void 0);
-function readBlockYaml(text2) {
-  if (OUTSIDE_SUBSET_CHARS.test(text2) || LONE_SURROGATE.test(text2)) return void 0;
-  try {
-    return new BlockReader(text2).document();
-  } catch {
-    return void 0;
-  }
-}
-function decline() {
-  throw DECLINE;
-}
-var BlockReader = class {
-  lines;
-  /** The current line, and the column its content starts at (past a sequence item's `- ` when inside one). */
-  index = 0;
-  start = 0;
-  positions = /* @__PURE__ */ new Map();
-  /** Keys already found plain (a fleet's files repeat a handful of keys thousands of times). */
-  plainKeys = /* @__PURE__ */ new Set();
-  constructor(text2) {
-    this.lines = text2.split("\n");
-    if (this.lines.some((line) => line.length >= LINE)) decline();
-  }
-  document() {
-    const empty = { data: {}, positions: this.positions };
-    if (!this.nextContent(true)) return empty;
-    if (this.lines[this.index] === "---") {
-      this.index++;
-      if (!this.nextContent()) return empty;
-    }
-    const data = this.mapping(this.start, 0);
-    if (this.nextContent()) decline();
-    return { data, positions: this.positions };
-  }
-  /** Moves to the next line with content (skipping blank and comment lines); false at the end of the text. */
-  nextContent(documentStart = false) {
-    for (; this.index < this.lines.length; this.index++) {
-      const line = this.lines[this.index];
-      let col = 0;
-      while (line.charCodeAt(col) === 32) col++;
-      if (col === line.length || line.charCodeAt(col) === 35) continue;
-      if (documentStart && line === "---") return true;
-      if (col === 0 && (line.startsWith("...") || line.startsWith("---") || line.startsWith("%"))) decline();
-      this.start = col;
-      return true;
-    }
-    return false;
-  }
-  at(col) {
-    return (this.index + 1) * LINE + col + 1;
-  }
-  /**
-   * The line of the next entry of a block whose entries stand at `indent` (the current line for its first), or
-   * undefined where the block ends: at the end of the text or a line indented less.
-   */
-  entryLine(indent, first) {
-    if (!first && (!this.nextContent() || this.start < indent)) return void 0;
-    if (this.start !== indent) decline();
-    return this.lines[this.index];
-  }
-  /** The positions of a new mapping or sequence's entries, to be filled in as they are read. */
-  track(collection, depth) {
-    if (depth >= MAX_DEPTH) decline();
-    const positions = [];
-    this.positions.set(collection, positions);
-    return positions;
-  }
-  /** A block mapping whose keys stand at `indent`, starting on the current line. */
-  mapping(indent, depth) {
-    const data = {};
-    const positions = this.track(data, depth);
-    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
-      const colon = line.indexOf(":", indent);
-      if (colon < 0) decline();
-      const key = line.slice(indent, colon);
-      if (!this.isPlainKey(key) || Object.hasOwn(data, key)) decline();
-      positions.push(this.at(indent));
-      const after = colon + 1;
-      if (after < line.length && line.charCodeAt(after) !== 32) decline();
-      const valueStart = skipSpaces(line, after);
-      if (valueStart === line.length || line.charCodeAt(valueStart) === 35) {
-        this.index++;
-        if (!this.nextContent()) decline();
-        positions.push(this.at(this.start));
-        data[key] = this.nestedBlock(indent, depth);
-      } else {
-        positions.push(this.at(valueStart));
-        data[key] = this.scalar(line, valueStart);
-        this.index++;
-      }
-    }
-    return data;
-  }
-  /** The value of a key with nothing after its colon: a mapping or sequence starting on the current line. */
-  nestedBlock(keyIndent, depth) {
-    const line = this.lines[this.index];
-    const isItem = line.charCodeAt(this.start) === 45 && (line.length === this.start + 1 || line.charCodeAt(this.start + 1) === 32);
-    if (isItem && this.start >= keyIndent) return this.sequence(this.start, depth + 1, this.start === keyIndent);
-    if (this.start > keyIndent) return this.mapping(this.start, depth + 1);
-    return decline();
-  }
-  /** A block sequence whose dashes stand at `indent`, starting on the current line. */
-  sequence(indent, depth, sameIndentAsKey) {
-    const items = [];
-    const positions = this.track(items, depth);
-    for (let line = this.entryLine(indent, true); line !== void 0; line = this.entryLine(indent, false)) {
-      if (line.charCodeAt(indent) !== 45) {
-        if (sameIndentAsKey) break;
-        decline();
-      }
-      if (line.charCodeAt(indent + 1) !== 32) decline();
-      const itemStart = skipSpaces(line, indent + 1);
-      if (itemStart === line.length || line.charCodeAt(itemStart) === 35) decline();
-      positions.push(this.at(itemStart));
-      if (this.startsWithKey(line, itemStart)) {
-        this.start = itemStart;
-        items.push(this.mapping(itemStart, depth + 1));
-      } else {
-        items.push(this.scalar(line, itemStart));
-        this.index++;
-      }
-    }
-    return items;
-  }
-  /** A key yaml reads as a string, written plainly; yaml reads at most 1024 characters as an implicit key. */
-  isPlainKey(key) {
-    if (this.plainKeys.has(key)) return true;
-    const plain = key.length <= 1024 && PLAIN_KEY.test(key) && key !== "__proto__" && !PLAIN_TAGS.some((tag) => tag.test.test(key));
-    if (plain) this.plainKeys.add(key);
-    return plain;
-  }
-  /** Whether a sequence item starts with `key:` (a mapping), as opposed to a scalar. */
-  startsWithKey(line, start) {
-    const colon = line.indexOf(":", start);
-    return colon > start && (colon + 1 === line.length || line.charCodeAt(colon + 1) === 32) && this.isPlainKey(line.slice(start, colon));
-  }
-  /** A scalar, or a flow sequence of scalars, that fills the rest of the line (a comment may follow). */
-  scalar(line, start) {
-    const c4 = line[start];
-    if (c4 === "[") return this.flowSequence(line, start);
-    if (c4 === '"' || c4 === "'") {
-      const end = closingQuote(line, start);
-      if (end < 0 || !AFTER_QUOTED.test(line.slice(end + 1))) decline();
-      return c4 === '"' ? doubleQuoted(line.slice(start, end + 1)) : line.slice(start + 1, end).replaceAll("''", "'");
-    }
-    if (INDICATORS.has(c4)) decline();
-    const comment = line.indexOf(" #", start);
-    const text2 = line.slice(start, endOfSpaces(line, start, comment < 0 ? line.length : comment));
-    if (text2.includes(": ") || text2.endsWith(":")) decline();
-    return plainValue2(text2);
-  }
-  /** `[a, "b", c]` on one line: scalars only, no empty or trailing items. */
-  flowSequence(line, start) {
-    const items = [];
-    const positions = this.track(items, 0);
-    let i3 = skipSpaces(line, start + 1);
-    while (line[i3] !== "]") {
-      positions.push(this.at(i3));
-      if (line[i3] === '"' || line[i3] === "'") {
-        const end = closingQuote(line, i3);
-        if (end < 0) decline();
-        items.push(line[i3] === '"' ? doubleQuoted(line.slice(i3, end + 1)) : line.slice(i3 + 1, end).replaceAll("''", "'"));
-        i3 = skipSpaces(line, end + 1);
-      } else {
-        let end = i3;
-        while (end < line.length && line[end] !== "," && line[end] !== "]") end++;
-        const text2 = line.slice(i3, endOfSpaces(line, i3, end));
-        if (text2 === "" || INDICATORS.has(text2[0]) || /[[\]{}#:]/.test(text2)) decline();
-        items.push(plainValue2(text2));
-        i3 = end;
-      }
-      if (line[i3] === ",") {
-        i3 = skipSpaces(line, i3 + 1);
-        if (line[i3] === "]") decline();
-      } else if (line[i3] !== "]") {
-        decline();
-      }
-    }
-    if (!AFTER_QUOTED.test(line.slice(i3 + 1))) decline();
-    return items;
-  }
-};
-function endOfSpaces(line, start, end) {
-  let i3 = end;
-  while (i3 > start && line.charCodeAt(i3 - 1) === 32) i3--;
-  return i3;
-}
-function skipSpaces(line, from) {
-  let i3 = from;
-  while (line.charCodeAt(i3) === 32) i3++;
-  return i3;
-}
-function closingQuote(line, start) {
-  const quote = line[start];
-  for (let i3 = start + 1; i3 < line.length; i3++) {
-    if (quote === '"' && line[i3] === "\\") i3++;
-    else if (line[i3] === quote) {
-      if (quote === "'" && line[i3 + 1] === "'") i3++;
-      else return i3;
-    }
-  }
-  return -1;
-}
-function doubleQuoted(quoted) {
-  if (!quoted.includes("\\")) return quoted.slice(1, -1);
-  if (quoted.replace(JSON_ESCAPES, "").includes("\\")) decline();
-  return JSON.parse(quoted);
-}
-function plainValue2(text2) {
-  if (!MAY_BE_TAGGED.has(text2.charCodeAt(0))) return text2;
-  const tag = PLAIN_TAGS.find((t2) => t2.test.test(text2));
-  if (!tag) return text2;
-  let failed = false;
-  const resolved = tag.resolve(text2, () => failed = true, { intAsBigInt: false });
-  if (failed) decline();
-  return isScalar3(resolved) ? resolved.value : resolved;
-}
-
-// src/config/positions.ts
-function positionAt(file, lines, offset) {
-  const { line, col } = lines.linePos(offset);
-  return { file, line, col };
-}
-function fileDiagnostic(file, message) {
-  return { file, line: 0, col: 0, message, path: "" };
-}
-function locate(f2, path) {
-  let here = { value: f2.doc.contents, key: null };
-  for (const segment of path) {
-    const node = resolve2(f2, here.value);
-    if (isMap3(node)) {
-      const pair = node.items.find((p2) => isScalar3(p2.key) && String(p2.key.value) === String(segment));
-      if (!pair) break;
-      here = { value: pair.value ?? null, key: pair.key };
-    } else if (isSeq2(node)) {
-      const item = node.items[Number(segment)];
-      if (!item) break;
-      here = { value: item, key: null };
-    } else {
-      break;
-    }
-  }
-  return here;
-}
-function resolve2(f2, node) {
-  return isAlias2(node) ? node.resolve(f2.doc) ?? node : node;
-}
-function documentLocator(f2) {
-  return {
-    value(path) {
-      const { value, key } = locate(f2, path);
-      const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
-      if (!isEmpty2) return positionAt(f2.file, f2.lines, value.range?.[0] ?? 0);
-      if (key) return positionAt(f2.file, f2.lines, key.range?.[0] ?? 0);
-      const after = value?.range?.[0];
-      const dash = after === void 0 ? -1 : f2.text.lastIndexOf("-", after - 1);
-      return positionAt(f2.file, f2.lines, dash >= 0 ? dash : after ?? 0);
-    },
-    key(path) {
-      const { value, key } = locate(f2, path);
-      return positionAt(f2.file, f2.lines, (key ?? value)?.range?.[0] ?? 0);
-    }
-  };
-}
-function blockLocator(file, root, positions) {
-  const segments = [];
-  const nodes = [root];
-  const keys = [];
-  const values = [];
-  const find = (path, wantKey) => {
-    let depth = 0;
-    while (depth < path.length && depth < segments.length && path[depth] === segments[depth]) depth++;
-    segments.length = keys.length = values.length = depth;
-    nodes.length = depth + 1;
-    for (; depth < path.length; depth++) {
-      const node = nodes[depth];
-      const entries2 = typeof node === "object" && node !== null ? positions.get(node) : void 0;
-      if (!entries2) break;
-      const segment = path[depth];
-      if (Array.isArray(node)) {
-        const index = Number(segment);
-        if (!(index < entries2.length)) break;
-        keys.push(NO_KEY);
-        values.push(entries2[index]);
-      } else {
-        const index = entryIndex(node, String(segment));
-        if (index < 0) break;
-        keys.push(entries2[2 * index]);
-        values.push(entries2[2 * index + 1]);
-      }
-      segments.push(segment);
-      nodes.push(node[segment]);
-    }
-    const deepest = values.length - 1;
-    const at = deepest < 0 ? 1 * LINE + 1 : wantKey && keys[deepest] !== NO_KEY ? keys[deepest] : values[deepest];
-    return { file, line: Math.floor(at / LINE), col: at % LINE };
-  };
-  return { value: (path) => find(path, false), key: (path) => find(path, true) };
-}
-var NO_KEY = -1;
-function entryIndex(object, key) {
-  let index = 0;
-  for (const k in object) {
-    if (k === key) return index;
-    index++;
-  }
-  return -1;
-}
-function valuePosition(f2, path) {
-  return f2.where.value(path);
-}
-function keyPosition(f2, path) {
-  return f2.where.key(path);
-}
-function sourceText(f2, path) {
-  const { value } = locate(f2, path);
-  return value?.range ? f2.text.slice(value.range[0], value.range[1]) : void 0;
-}
-function commentInPlaceOfValue(f2, path) {
-  const { value, key } = locate(f2, path);
-  const isEmpty2 = !value || isScalar3(value) && value.value === null && value.source === "";
-  if (!isEmpty2 || !key?.range) return void 0;
-  const end = f2.text.indexOf("\n", key.range[1]);
-  return commentAfterColon(f2.text.slice(key.range[1], end < 0 ? void 0 : end));
-}
-function commentAfterColon(rest) {
-  const afterColon = rest.trimStart();
-  if (!afterColon.startsWith(":")) return void 0;
-  const comment = afterColon.slice(1).trimStart();
-  if (comment.length === afterColon.length - 1 || !comment.startsWith("#")) return void 0;
-  return comment.trimEnd();
-}
-function walkYaml(root, walker) {
-  const path = [];
-  const walk = (node) => {
-    if (!isNode2(node)) return;
-    walker.node?.(node);
-    if (!isCollection3(node)) return;
-    const inSeq = isSeq2(node);
-    node.items.forEach((item, index) => {
-      if (inSeq) path.push(index);
-      if (isPair2(item)) {
-        path.push(isScalar3(item.key) && typeof item.key.value === "string" ? item.key.value : null);
-        walker.pair?.(item, path);
-        walk(item.key);
-        walk(item.value);
-        path.pop();
-      } else {
-        walk(item);
-      }
-      if (inSeq) path.pop();
-    });
-  };
-  walk(root);
-}
-function describePath(path) {
-  return path.map((s2, i3) => typeof s2 === "number" || /^\d+$/.test(s2) ? `[${s2}]` : i3 === 0 ? s2 : `.${s2}`).join("");
-}
-function pointerToPath(pointer) {
-  if (pointer === "") return [];
-  return pointer.slice(1).split("/").map((s2) => s2.replace(/~1/g, "/").replace(/~0/g, "~")).map((s2) => /^\d+$/.test(s2) ? Number(s2) : s2);
 }
 
 // src/config/interpolate.ts
@@ -33644,141 +33929,6 @@ function closest(word, candidates) {
   return best?.candidate;
 }
 
-// src/resources/safety.ts
-var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
-var replaced = (before) => isSet2(before);
-var turnedOff = (before, after) => before === true && after !== true;
-var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
-var longer = (before, after) => {
-  const was = typeof before === "string" ? parseDuration(before) : void 0;
-  if (was === void 0) return false;
-  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
-  return now === void 0 || now > was;
-};
-var SAFETY_RULES = [
-  {
-    name: "auth-domain-change",
-    description: "An existing organization's login domain changes: every Access login URL, bookmark and IdP callback points at the old one.",
-    triggers: [{ resource: "organization", path: "auth_domain", when: replaced, what: "the login domain changes" }]
-  },
-  {
-    name: "deny-unmatched-requests-off",
-    description: "Requests to Cloudflare-protected resources without an Access application are let through again.",
-    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
-  },
-  {
-    name: "ui-read-only-off",
-    description: "The dashboard lock is lifted: settings can again be changed outside the config.",
-    triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
-  },
-  {
-    name: "mfa-weakened",
-    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
-    triggers: [
-      { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
-      { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
-      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
-    ]
-  },
-  {
-    name: "warp-auth-off",
-    description: "Authentication through WARP is turned off: users who sign in with their device must log in again, or cannot.",
-    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOff, what: "WARP authentication is turned off" }]
-  },
-  {
-    name: "doh-token-replaced",
-    description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
-    triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
-  }
-];
-var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
-var CHANGE_BUDGET_RULE = "max-changed-targets";
-
-// src/plan/safety.ts
-var DEFAULT_BUDGET = { kind: "percent", percent: 25 };
-var DEFAULT_BUDGET_MIN_TARGETS = 8;
-function parseBudget(text2) {
-  const m2 = /^\s*(\d+)\s*(%?)\s*$/.exec(text2);
-  if (!m2) return void 0;
-  const n3 = Number(m2[1]);
-  if (m2[2]) return n3 <= 100 ? { kind: "percent", percent: n3 } : void 0;
-  return { kind: "count", count: n3 };
-}
-function checkSafety(plan, options = {}) {
-  const blocked2 = [];
-  const allowed = [];
-  for (const target2 of plan.targets) {
-    for (const resource of target2.resources) {
-      if (resource.action === "noop") continue;
-      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
-    }
-  }
-  const budget = judgeBudget(plan, options.budget, options.fleet);
-  if (budget.blocked) blocked2.push(budget.blocked);
-  return { ...plan, blocked: blocked2, allowed, change_budget: budget.report };
-}
-function judgeChange(target2, resource, change, allow, blocked2, allowed) {
-  for (const rule of SAFETY_RULES) {
-    for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after)) continue;
-      const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
-      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
-      if (allowance) {
-        allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
-      } else {
-        blocked2.push({ rule: rule.name, ...place2, before: change.before, after: change.after, message: trigger.what });
-      }
-    }
-  }
-}
-function markSecurityDrift(plan) {
-  const targets = plan.targets.map((target2) => ({
-    ...target2,
-    resources: target2.resources.map((resource) => {
-      if (resource.live === null) return resource;
-      return { ...resource, changes: resource.changes.map((change) => withWeakens(resource, change)) };
-    })
-  }));
-  return { ...plan, targets, summary: summarize(targets) };
-}
-function withWeakens(resource, change) {
-  const { weakens: _earlier, ...rest } = change;
-  if (change.origin === "introduced") return rest;
-  const rule = SAFETY_RULES.find((r2) => r2.triggers.some((t2) => t2.resource === resource.type && t2.path === change.path && t2.when(change.after, change.before)));
-  return rule ? { ...rest, weakens: rule.name } : rest;
-}
-function unusedAllowances(plan, allow) {
-  const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
-  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
-  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
-}
-function judgeBudget(plan, given, fleet) {
-  const fleetTargets = fleet ? fleet.sizes.reduce((a3, b2) => a3 + b2, 0) : plan.targets.length;
-  const budget = given ?? (fleetTargets >= DEFAULT_BUDGET_MIN_TARGETS ? DEFAULT_BUDGET : void 0);
-  if (!budget) return { report: null };
-  const fleetLimit = budget.kind === "count" ? budget.count : Math.floor(fleetTargets * budget.percent / 100);
-  const limit = fleet ? shares(fleetLimit, fleet.sizes)[fleet.shard.index - 1] : fleetLimit;
-  const targets = plan.targets.length;
-  const changed = plan.targets.filter(targetChanges).length;
-  const max = budget.kind === "count" ? String(budget.count) : `${budget.percent}%`;
-  const shard = fleet ? { index: fleet.shard.index, count: fleet.shard.count, fleet_targets: fleetTargets, fleet_limit: fleetLimit } : null;
-  const report = { max, limit, changed, targets, shard };
-  if (changed <= limit) return { report };
-  const of = budget.kind === "percent" ? `${max} of ${fleetTargets} targets, so at most ${fleetLimit}` : `${fleetLimit} ${fleetLimit === 1 ? "target" : "targets"}`;
-  const share = fleet ? ` across ${fleet.shard.count} shards, of which shard ${fleet.shard.index}/${fleet.shard.count} may change ${limit}` : "";
-  const message = `${changed} of ${targets} targets would change, more than the change budget (${of}${given ? "" : ", the default"}${share}); if that is intended, raise it with --max-changed-targets N or N%`;
-  return { report, blocked: { rule: CHANGE_BUDGET_RULE, scope: null, id: null, resource: null, path: null, before: null, after: null, message } };
-}
-function shares(limit, sizes) {
-  const total = sizes.reduce((a3, b2) => a3 + b2, 0);
-  if (total === 0) return sizes.map(() => 0);
-  const quotas = sizes.map((size) => limit * size / total);
-  const result = quotas.map(Math.floor);
-  const byRemainder = quotas.map((q2, i3) => i3).sort((a3, b2) => quotas[b2] - result[b2] - (quotas[a3] - result[a3]) || a3 - b2);
-  for (let left = limit - result.reduce((a3, b2) => a3 + b2, 0), k = 0; left > 0; left--, k++) result[byRemainder[k]]++;
-  return result;
-}
-
 // src/commands/shared/options/safety.ts
 var DEFAULT_BUDGET_TEXT = DEFAULT_BUDGET.kind === "percent" ? `${DEFAULT_BUDGET.percent}%` : String(DEFAULT_BUDGET.count);
 function addSafetyOptions(command) {
@@ -33787,7 +33937,7 @@ function addSafetyOptions(command) {
 function safetySettings(flags) {
   const allow = (flags.allow ?? []).map((rule) => {
     if (!SAFETY_RULE_NAMES.includes(rule)) {
-      const hint = rule === CHANGE_BUDGET_RULE ? "; the change budget is set with --max-changed-targets N or N%" : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
+      const hint = rule === CHANGE_BUDGET_RULE ? '; the change budget is not a rule: raise it in the config (budget: { max_changed_targets: "N%", reason: "why" }) or for one run with --max-changed-targets N or N%' : closest(rule, SAFETY_RULE_NAMES) ? `; did you mean "${closest(rule, SAFETY_RULE_NAMES)}"?` : `; the rules are ${SAFETY_RULE_NAMES.join(", ")}`;
       throw new UsageError(`--allow: unknown safety rule "${rule}"${hint}`);
     }
     return { rule, via: "flag", reason: null, source: null };
@@ -33826,7 +33976,24 @@ import { readFile as readFile2 } from "node:fs/promises";
 import { createHash as createHash3 } from "node:crypto";
 
 // src/plan/rules.ts
-function ruleViolations(spec, desired, live) {
+function ruleViolations(spec, desired, live, now = /* @__PURE__ */ new Date()) {
+  return [...requirementViolations(spec, desired, live), ...lockedViolations(spec, desired, live, now)];
+}
+function lockedViolations(spec, desired, live, now) {
+  return (spec.locked ?? []).flatMap((rule) => {
+    if (!(rule.field in desired.values)) return [];
+    const value = desired.values[rule.field];
+    if (!sameValue(fieldByPath(spec, rule.field), value, rule.refused)) return [];
+    const createdAt = live === null ? now.toISOString() : getPath(live, rule.createdAt);
+    if (!lockedFor(rule, createdAt)) return [];
+    const at = desired.positions[rule.field] ? ` at ${formatPosition(desired.positions[rule.field])}` : " in the config";
+    const when = live === null ? `it would be created now (${createdAt})` : `this one was created ${String(createdAt)}`;
+    return [
+      `${spec.type}: ${rule.field}: ${JSON.stringify(value)}${at} breaks the rule ${rule.name}: ${rule.why} (${when}); remove the line or set it to ${JSON.stringify(rule.lockedAs)} (the API would refuse this write, error ${rule.apiError.code})`
+    ];
+  });
+}
+function requirementViolations(spec, desired, live) {
   const fromConfig = (path) => path in desired.values;
   const valueAt = (path) => fromConfig(path) ? desired.values[path] : live === null ? void 0 : getPath(live, fieldByPath(spec, path)?.liveKey ?? path);
   return (spec.rules ?? []).flatMap((rule) => {
@@ -34346,6 +34513,7 @@ function readFields(spec, body, scope, use, options = {}) {
         for (const field of members) if (acceptedBy(field, scope, use)) assignments.push({ path: field.path, field, value: null });
       }
     } else if (!isPlainObject3(value)) issues.push({ path: key, detail: `must be an object, not ${describe2(value)}` });
+    else if (wholeGroupMissing(spec, key, value, scope)) issues.push({ path: key, detail: wholeGroupMissing(spec, key, value, scope) });
     else for (const [sub, subValue] of Object.entries(value)) readOne(spec, `${key}.${sub}`, subValue, scope, use, options, assignments, issues);
   }
   if (use !== "update") issues.push(...missingRequired(spec, assignments));
@@ -34358,6 +34526,12 @@ function holds(obj, path) {
     cur = cur[key];
   }
   return cur !== void 0 && cur !== null;
+}
+function wholeGroupMissing(spec, group, value, scope) {
+  if (!spec.groups.find((g2) => g2.path === group)?.whole) return void 0;
+  const members = groupFields(spec, group, scope).map((f2) => f2.path.slice(group.length + 1));
+  const missing = members.filter((key) => value[key] === void 0 || value[key] === null);
+  return missing.length === 0 ? void 0 : `must have ${members.join(", ")} (the group is taken only whole), not without ${missing.join(" and ")}`;
 }
 var READ_ONLY_FIELD = "is read-only: the API sets it, and a write may not carry it";
 function readOne(spec, path, value, scope, use, options, assignments, issues) {
@@ -34422,6 +34596,10 @@ function checkValue(type, value) {
       return typeof value === "string" && type.values.includes(value) ? void 0 : `${describe2(value)} is not one of ${type.values.join(", ")}`;
     case "duration":
       return checkDuration(type, value);
+    case "integer":
+      if (typeof value !== "number" || !Number.isInteger(value)) return `must be a whole number, not ${describe2(value)}`;
+      if (type.min !== void 0 && value < type.min || type.max !== void 0 && value > type.max) return `${value} is not from ${type.min ?? "-∞"} to ${type.max ?? "∞"}`;
+      return void 0;
     case "set": {
       if (!Array.isArray(value)) return `must be a list, not ${describe2(value)}`;
       if (value.length > MAX_LIST_ITEMS) return `must have at most ${MAX_LIST_ITEMS} items, not ${value.length}`;
@@ -34527,7 +34705,17 @@ function buildSchema() {
       },
       accounts: { type: "array", description: "The accounts to manage.", items: { $ref: "#/$defs/account" } },
       zones: { type: "array", description: "The zones to manage (zone-scoped organizations).", items: { $ref: "#/$defs/zone" } },
-      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } }
+      allow: { type: "array", description: "Changes a safety rule would block, allowed on one account or zone, with the reason (shown in the plan).", items: { $ref: "#/$defs/allow" } },
+      budget: {
+        type: "object",
+        description: "The change budget: a plan that would change more targets than this is blocked (exit 3). Set at most once across the files; shown in every plan with its reason. Without it, plans of 8 targets or more may change 25 % of them.",
+        additionalProperties: false,
+        required: ["max_changed_targets", "reason"],
+        properties: {
+          max_changed_targets: { type: ["string", "integer"], pattern: "^(?:100|[1-9]?[0-9])%$", minimum: 0, description: `At most this many targets (12), or this percentage of the plan's targets ("40%"), may change.`, examples: ["40%", 12] },
+          reason: { type: "string", minLength: 1, description: "Why the budget is what it is: shown in every plan for reviewers." }
+        }
+      }
     },
     $defs: defs
   };
@@ -34589,22 +34777,22 @@ function resourceSchema(spec, scope, inDefaults = false) {
     for (const [i3, key] of keys.slice(0, -1).entries()) {
       const groupPath = keys.slice(0, i3 + 1).join(".");
       const description = spec.groups.find((g2) => g2.path === groupPath)?.description ?? groupPath;
-      parent.properties[key] ??= objectSchema(description);
+      parent.properties[key] ??= { ...objectSchema(`${description} null unsets the whole group.`), type: ["object", "null"] };
       parent = parent.properties[key];
     }
-    parent.properties[keys[keys.length - 1]] = fieldSchema(field);
+    parent.properties[keys[keys.length - 1]] = fieldSchema(field, groupOf(spec, field)?.whole === true);
   }
   return root;
 }
 function objectSchema(description) {
   return { type: "object", description, additionalProperties: false, properties: {} };
 }
-function fieldSchema(field) {
+function fieldSchema(field, inWholeGroup) {
   const examples = field.example === void 0 ? {} : { examples: [field.example] };
   const nonEmpty = field.requiredOnCreate && field.type.kind === "string" ? { minLength: 1 } : {};
   const note = field.type.kind === "string" && field.type.format ? FORMAT_NOTES[field.type.format] ?? "" : "";
   const schema4 = { description: field.description + note, ...typeSchema(field.type), ...nonEmpty, ...examples };
-  return canBeUnset(field) ? nullable(schema4) : schema4;
+  return canBeUnset(field) && !inWholeGroup ? nullable(schema4) : schema4;
 }
 function canBeUnset(field) {
   return !field.requiredOnCreate;
@@ -34633,6 +34821,8 @@ function typeSchema(type) {
         formatMinimum: type.min ?? DEFAULT_DURATION_MIN,
         ...type.max ? { formatMaximum: type.max } : {}
       };
+    case "integer":
+      return { type: "integer", ...type.min !== void 0 ? { minimum: type.min } : {}, ...type.max !== void 0 ? { maximum: type.max } : {} };
     case "set": {
       if (type.items === "string") return { type: "array", items: { type: "string" } };
       const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
@@ -34692,7 +34882,11 @@ function coverageProblem(coverage) {
   return ok ? void 0 : "its coverage is not shaped as ztsync writes it";
 }
 function unknownDesired(plan) {
+  const targets = /* @__PURE__ */ new Set();
   for (const target2 of plan.targets) {
+    const key = `${target2.scope}:${String(target2.id).toLowerCase()}`;
+    if (targets.has(key)) return `${target2.scope} ${visible(target2.id)} is there twice`;
+    targets.add(key);
     const seen = /* @__PURE__ */ new Set();
     for (const resource of target2.resources) {
       const at = `${target2.scope} ${visible(target2.id)} ${resource.type}`;
@@ -34969,10 +35163,11 @@ function emptyValues(f2) {
       if (at.includes(null)) return;
       const path = at;
       const field = fieldAt(path);
-      if (!field || !canBeUnset(field)) return;
+      const group = field ? void 0 : groupAt(path);
+      if (!group && (!field || !canBeUnset(field) || wholeGroupAt(path))) return;
       const name = String(path[path.length - 1]);
       const comment = commentInPlaceOfValue(f2, path);
-      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
+      const message = comment ? `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"` : group ? `"${name}" has no value: give it settings, write null to unset the whole group, or remove the key` : `"${name}" has no value: give it a value, write null to unset the field, or remove the key`;
       found.push({ ...valuePosition(f2, path), message, path: describePath(path) });
     }
   });
@@ -35010,6 +35205,16 @@ function fieldAt(path) {
   const place2 = settingAt(path);
   return place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
 }
+function groupAt(path) {
+  const place2 = settingAt(path);
+  return place2?.resource.groups.find((g2) => g2.path === place2.fieldPath)?.path;
+}
+function wholeGroupAt(path) {
+  const place2 = settingAt(path);
+  const field = place2 && place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
+  const group = place2 && field ? groupOf(place2.resource, field) : void 0;
+  return group?.whole ? group.path : void 0;
+}
 function unknownKeyMessage(path, key, candidates) {
   if (key === "<<") return "merge keys (<<) are not supported: use defaults, or write the values out";
   const odd = ODD_SPACE.exec(key);
@@ -35043,6 +35248,10 @@ function valueMessage(f2, path, error) {
   const field = fieldAt(path);
   const name = String(path[path.length - 1] ?? "");
   const data = error.data;
+  if (path[0] === "budget" && name === "max_changed_targets") {
+    return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f2, path) ?? JSON.stringify(data)}`;
+  }
+  if (path[0] === "budget" && name === "reason" && error.keyword === "minLength") return "the budget's reason cannot be empty: reviewers read it in every plan";
   if (field?.type.kind === "duration" && ["pattern", "format", "formatMinimum", "formatMaximum"].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }
@@ -35067,6 +35276,9 @@ function valueMessage(f2, path, error) {
       return `${JSON.stringify(data)} does not match ${String(error.params.pattern)}`;
     case "format":
       return formatMessage(String(error.params.format), data);
+    case "minimum":
+    case "maximum":
+      return field?.type.kind === "integer" ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : error.message ?? "out of range";
     default:
       return error.message ?? `invalid (${error.keyword})`;
   }
@@ -35080,10 +35292,12 @@ var TYPE_NAMES = {
 };
 function typeMessage(f2, path, expected, data, field) {
   const name = String(path[path.length - 1] ?? "");
-  if (path.length === 0) return "a config file must be a mapping with the keys defaults, accounts, zones and allow";
+  if (path.length === 0) return "a config file must be a mapping with the keys defaults, accounts, zones, allow and budget";
   if (data === null) {
     if (typeof path[path.length - 1] === "number") return "empty list item";
     const explicit = sourceText(f2, path);
+    const whole2 = wholeGroupAt(path);
+    if (field && explicit && whole2) return `"${name}" cannot be unset alone (${explicit}): the API takes ${whole2} only whole; to unset it, remove the line and write ${whole2}: null`;
     if (field && explicit) return `"${name}" cannot be unset (${explicit}): the API requires one, so it can be changed but not cleared`;
     const comment = commentInPlaceOfValue(f2, path);
     if (comment) return `"${name}" has no value: in YAML, # starts a comment; quote the value: ${name}: "${comment}"`;
@@ -35195,10 +35409,16 @@ function placeSection(f2, base, parent, spec, scope, into) {
   const leaves = /* @__PURE__ */ new Map();
   const leafPath = [...path];
   for (const field of writableFields(spec, scope)) {
-    const value = getPath(section, field.path);
-    if (value === void 0) continue;
+    const keys = pathKeys(field.path);
+    let value = getPath(section, field.path);
     leafPath.length = path.length;
-    leafPath.push(...pathKeys(field.path));
+    if (value === void 0 && keys.length > 1 && section[keys[0]] === null) {
+      value = null;
+      leafPath.push(keys[0]);
+    } else {
+      if (value === void 0) continue;
+      leafPath.push(...keys);
+    }
     leaves.set(field.path, placed(f2, leafPath, value));
   }
   into.set(spec.type, { position: keyPosition(f2, path), leaves });
@@ -35712,7 +35932,7 @@ async function checkSoundBlockFile(path, text2, env) {
   if (interpolated.diagnostics.length > 0 || !await passesSchema(file.data)) return void 0;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return void 0;
-  return { placed: placeFile(file), allow: allow.candidates, reads: interpolated.reads, diagnostics: [] };
+  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, diagnostics: [] };
 }
 function mayReference(text2) {
   return text2.includes("$") || text2.includes("\\");
@@ -35724,12 +35944,33 @@ async function checkDocument(path, text2, env) {
   const unreadPaths = new Set(unread.map((d2) => d2.path));
   const invalid = (await schemaDiagnostics(loaded.file)).filter((d2) => !unreadPaths.has(d2.path));
   const allow = allowCandidates(loaded.file);
-  return { placed: placeFile(loaded.file), allow: allow.candidates, reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+}
+function budgetOf(file) {
+  const budget = configBudget(file);
+  return budget ? { budget } : {};
 }
 
 // src/config/rules.ts
 function crossFieldDiagnostics(targets) {
-  return [...targets.flatMap((t2) => [...requirementRules(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
+  return [...targets.flatMap((t2) => [...requirementRules(t2), ...wholeGroups(t2), ...dohRule(t2)]), ...perTargetClashes(targets)];
+}
+function wholeGroups(t2) {
+  return RESOURCES.flatMap((spec) => {
+    const resource = t2.target.resources.find((r2) => r2.type === spec.type);
+    if (!resource) return [];
+    return spec.groups.filter((g2) => g2.whole).flatMap((group) => {
+      const members = groupFields(spec, group.path, t2.target.scope).map((f2) => f2.path);
+      const given = members.filter((path) => path in resource.values);
+      if (given.length === 0) return [];
+      const missing = members.filter((path) => !(path in resource.values));
+      if (missing.length === 0) return [];
+      const { at, from } = blame(t2, spec.type, given[0]);
+      const leaf = (path) => path.slice(group.path.length + 1);
+      const message = `${group.path} is taken only whole (${members.map(leaf).join(", ")} together): add ${missing.map(leaf).join(" and ")}, or write ${group.path}: null to unset it${from}`;
+      return [{ ...at, message, path: describePath([...t2.path, spec.type, ...group.path.split(".")]) }];
+    });
+  });
 }
 function perTargetClashes(targets) {
   const diagnostics = [];
@@ -35831,9 +36072,14 @@ async function checkFiles(sources, found, env, credentialNames) {
   const placed2 = [];
   const candidates = [];
   const reads = [];
+  let budget;
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
     diagnostics.push(...checked.diagnostics);
+    if (checked.budget && budget) {
+      diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: "budget" });
+    }
+    budget ??= checked.budget;
     if (checked.placed) placed2.push(checked.placed);
     candidates.push(...checked.allow);
     reads.push(...checked.reads);
@@ -35847,7 +36093,7 @@ async function checkFiles(sources, found, env, credentialNames) {
   const refused = new Set(diagnostics.map(formatPosition));
   const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
-  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow }, diagnostics: [], warnings, reads, credentialNames: own };
+  return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow, ...budget ? { budget } : {} }, diagnostics: [], warnings, reads, credentialNames: own };
 }
 function sortDiagnostics(diagnostics) {
   const byText = (a3, b2) => a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
@@ -35873,6 +36119,11 @@ function nextCursor(resultInfo) {
   const after = isObject3(resultInfo.cursors) ? resultInfo.cursors.after : void 0;
   const cursor = typeof after === "string" && after !== "" ? after : resultInfo.cursor;
   return typeof cursor === "string" && cursor !== "" ? cursor : void 0;
+}
+async function zoneAccountId(client, zoneId) {
+  const { result } = await client.request("GET", `/zones/${encodeURIComponent(zoneId)}`);
+  const account = isObject3(result) && isObject3(result.account) ? result.account.id : void 0;
+  return typeof account === "string" && account !== "" ? account : void 0;
 }
 async function verifiedTokenId(client, accountId) {
   for (const path of [`/accounts/${encodeURIComponent(accountId)}/tokens/verify`, "/user/tokens/verify"]) {
@@ -35917,21 +36168,28 @@ function auditWindow(now) {
   return { since: new Date(since.getTime() + RETENTION_MARGIN_MS).toISOString(), before: new Date(now.getTime() + 6e4).toISOString() };
 }
 async function attributeTarget(target2, drifted, client, window, ownTokenId) {
-  if (target2.scope === "zone") {
-    return { status: "unavailable", reason: "a zone's changes are in its account's audit log, and the config does not say which account owns this zone" };
-  }
   const recent = drifted.filter((r2) => !lastChangedBefore(r2, window.since));
   if (recent.length === 0) {
     return { status: "unavailable", reason: `the last change is older than the audit log's ${AUDIT_RETENTION_MONTHS} months of history` };
   }
+  let accountId = target2.id;
+  if (target2.scope === "zone") {
+    try {
+      const owner = await zoneAccountId(client, target2.id);
+      if (owner === void 0) return { status: "unavailable", reason: "the API did not say which account owns this zone, whose audit log holds its changes" };
+      accountId = owner;
+    } catch (err) {
+      return { status: "unavailable", reason: `the zone's account could not be read (${err instanceof Error ? err.message : String(err)})` };
+    }
+  }
   let page;
   try {
-    page = await newestWrites(client, target2.id, window);
+    page = await newestWrites(client, accountId, window);
   } catch (err) {
     return { status: "unavailable", reason: failureReason(err) };
   }
   const found = recent.flatMap((r2) => {
-    const entry2 = newestMatching(page.entries, r2.type, target2.id, r2);
+    const entry2 = newestMatching(page.entries, r2.type, target2.scope, target2.id, r2);
     return entry2 ? [{ resource: r2.type, entry: entry2 }] : [];
   });
   const since = window.since.slice(0, 10);
@@ -35940,7 +36198,7 @@ async function attributeTarget(target2, drifted, client, window, ownTokenId) {
     return { status: "unavailable", reason: `no change to this ${target2.scope}'s ${recent.map((r2) => r2.type).join(" or ")} settings in the audit log since ${since}${among}` };
   }
   const needsId = found.some(({ entry: entry2 }) => entry2.actor?.token_id !== void 0);
-  const ownId = needsId ? await ownTokenId(target2.id) : void 0;
+  const ownId = needsId ? await ownTokenId(accountId) : void 0;
   const principal = client.principal;
   const changes = found.map(({ resource, entry: entry2 }) => attributedChange(resource, entry2, (e3) => isOwn(e3, ownId, principal)));
   return { status: "found", since: window.since, changes };
@@ -35949,8 +36207,8 @@ function lastChangedBefore(resource, since) {
   const updated = resource.live?.updated_at;
   return typeof updated === "string" && !Number.isNaN(Date.parse(updated)) && Date.parse(updated) < Date.parse(since);
 }
-function newestMatching(entries2, type, accountId, drift) {
-  const suffix = resourcePath(type, "account", accountId).toLowerCase();
+function newestMatching(entries2, type, scope, id, drift) {
+  const suffix = resourcePath(type, scope, id).toLowerCase();
   const writes = entries2.filter(
     (entry2) => WRITE_METHODS.has(String(entry2.raw?.method ?? "").toUpperCase()) && requestPath(entry2.raw?.uri).endsWith(suffix) && entry2.action?.result !== "failure" && !(typeof entry2.raw?.status_code === "number" && (entry2.raw.status_code < 200 || entry2.raw.status_code > 299))
   );
@@ -36081,8 +36339,15 @@ async function planPipeline(settings, sink) {
     sink.refused(refusals, { plan: built, targets, stopped });
     if (stopped) return { kind: "refused", plan: built, clients };
   }
+  const marked = base ? { ...markOrigins(built, base, settings.baseline), unmanaged: unmanagedFields(state.targets, base, settings.selection) } : built;
   const configAllows = configAllowances(state.allow);
-  const checked = checkSafety(built, { allow: [...configAllows, ...settings.safety.allow ?? []], budget: settings.safety.budget, fleet: shardedFleet(state.targets, settings.selection) });
+  const checked = checkSafety(marked, {
+    allow: [...configAllows, ...settings.safety.allow ?? []],
+    budget: settings.safety.budget,
+    ...state.budget ? { configBudget: state.budget } : {},
+    countIntroduced: base !== null,
+    fleet: shardedFleet(state.targets, settings.selection)
+  });
   sink.warnings(
     unusedAllowances(checked, configAllows).map((unused) => ({
       ...unused.source,
@@ -36091,8 +36356,7 @@ async function planPipeline(settings, sink) {
       severity: "warning"
     }))
   );
-  const marked = base ? { ...markOrigins(checked, base, settings.baseline), unmanaged: unmanagedFields(state.targets, base, settings.selection) } : checked;
-  const weakened = markSecurityDrift(marked);
+  const weakened = markSecurityDrift(checked);
   const plan = settings.attribute ? await attributePlan(weakened, clients, { now: new Date(weakened.created_at), concurrency: settings.api.concurrency }) : weakened;
   const leaking = targetsHoldingSecrets(plan, clients.secrets());
   if (leaking.length > 0) {
@@ -36366,7 +36630,7 @@ async function savedPlan(paths, options, io, record) {
       return null;
     }
     config = { targets: state.targets, commit: (await configCommit(paths)).commit };
-    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
+    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], ...state.budget ? { configBudget: state.budget } : {}, fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
   }
   const review = await reviewSavedPlan(plan, { version: VERSION, now: /* @__PURE__ */ new Date(), maxAgeMs, safety: judged, ...config ? { config } : {} });
   if (!review.ok) return refuse(`refusing the saved plan ${file}: ${review.reason}`);
@@ -36832,8 +37096,9 @@ function parseAccount(item, at, stamp) {
 }
 function parseZone(item, at, stamp) {
   const obj = objectAt(item, at);
-  rejectUnknownKeys(obj, ["id", "organization", ...OWNER_LISTS], at);
+  rejectUnknownKeys(obj, ["id", "account_id", "organization", ...OWNER_LISTS], at);
   const zone = { id: parseId(obj.id, [...at, "id"]) };
+  if (obj.account_id !== void 0 && obj.account_id !== null) zone.account_id = parseId(obj.account_id, [...at, "account_id"]);
   if (obj.organization !== void 0 && obj.organization !== null) zone.organization = parseOrganization(obj.organization, "zone", [...at, "organization"], stamp);
   parseOwnerLists(obj, zone, at);
   return zone;
@@ -37188,18 +37453,24 @@ function matchAccountRoute(method, path) {
   if (method !== "GET") return void 0;
   if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
   if (path === "/accounts") return route("GET /accounts", "", listAccounts);
+  const zone = /^\/zones\/([^/]+)$/.exec(path);
+  if (zone) {
+    const id2 = safeDecode(zone[1]);
+    return id2 === void 0 ? void 0 : { ...route("GET /zones/:id", id2, getZone), scope: "zone" };
+  }
   const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
   if (!match) return void 0;
-  let id;
-  try {
-    id = decodeURIComponent(match[1]);
-  } catch {
-    return void 0;
-  }
+  const id = safeDecode(match[1]);
+  if (id === void 0) return void 0;
   return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
 }
 function route(key, id, handler) {
   return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
+}
+function getZone(ctx) {
+  requireOwner(ctx);
+  const account = ctx.state.zoneAccount(ctx.id);
+  return { status: 200, result: { id: ctx.id, ...account ? { account: { id: account } } : {} } };
 }
 function listAuditLog(ctx) {
   requireOwner(ctx);
@@ -37219,6 +37490,13 @@ function verifyAccountToken(ctx) {
 function verified(identity, owner) {
   if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
   return { status: 200, result: { id: identity.token.id, status: "active" } };
+}
+function safeDecode(text2) {
+  try {
+    return decodeURIComponent(text2);
+  } catch {
+    return void 0;
+  }
 }
 
 // src/emulator/doh.ts
@@ -37259,7 +37537,7 @@ function dohAnswer(token, setting) {
 // src/emulator/organization.ts
 var READ_ONLY = organization.fields.filter((f2) => f2.readOnly).map((f2) => f2.path);
 var LEFT_OUT_WHEN_EMPTY = ["login_design", "custom_pages"];
-var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean").map((f2) => f2.path);
+var BOOLEAN_PATHS = organization.fields.filter((f2) => f2.type.kind === "boolean" && !groupOf(organization, f2)?.whole).map((f2) => f2.path);
 var ALWAYS_SET = organization.fields.filter((f2) => f2.requiredOnCreate).map((f2) => f2.path);
 function getOrganization(ctx) {
   return { status: 200, result: render(requireOrganization(requireOwner(ctx)), ctx) };
@@ -37272,8 +37550,9 @@ function createOrganization(ctx) {
   const { assignments, issues } = readFields(ctx.newerApi ? newerOrganization : organization, ctx.body, ctx.scope, "create", { strict: ctx.strict });
   throwIssues(issues);
   const created = applyAssignments({}, assignments);
-  checkWholeOrganization(ctx, owner, created);
   const stamp = ctx.now().toISOString();
+  applyLocks(created, assignments, stamp, void 0);
+  checkWholeOrganization(ctx, owner, created);
   owner.organization = { ...created, created_at: stamp, updated_at: stamp };
   return { status: 201, result: render(owner.organization, ctx) };
 }
@@ -37284,6 +37563,7 @@ function updateOrganization(ctx) {
   throwIssues(issues);
   const base = ctx.putSemantics === "merge" ? withoutReadOnly(current) : pick(current, ALWAYS_SET);
   const next = applyAssignments(base, assignments);
+  applyLocks(next, assignments, current.created_at, current);
   checkWholeOrganization(ctx, owner, next);
   const changed = JSON.stringify(canonical(next)) !== JSON.stringify(canonical(withoutReadOnly(current)));
   owner.organization = { ...next, ...pick(current, READ_ONLY), updated_at: changed ? ctx.now().toISOString() : current.updated_at };
@@ -37294,6 +37574,18 @@ function requireOrganization(owner) {
     throw new ApiError(404, [{ code: CODES.organizationNotFound, message: "access.api.error.not_found: no Zero Trust organization exists yet; create one with POST" }]);
   }
   return owner.organization;
+}
+function applyLocks(next, assignments, createdAt, current) {
+  for (const rule of organization.locked ?? []) {
+    if (!lockedFor(rule, createdAt)) continue;
+    const field = fieldByPath(organization, rule.field);
+    const given = assignments.find((a3) => a3.path === rule.field);
+    const turnsOff = current === void 0 || getPath(current, rule.field) === rule.lockedAs;
+    if (given && turnsOff && sameValue(field, given.value, rule.refused)) {
+      throw new ApiError(400, [issueMessage({ path: rule.field, detail: rule.why, code: rule.apiError.code, message: rule.apiError.message })]);
+    }
+    if (!given && current !== void 0 && getPath(current, rule.field) === rule.lockedAs) setPath(next, rule.field, rule.lockedAs);
+  }
 }
 function checkWholeOrganization(ctx, owner, organization2) {
   throwIssues(organizationRuleIssues(organization2));
@@ -37324,6 +37616,12 @@ function renderExplicit(organization2, scope) {
     if (empty !== void 0) setPath(out, field.path, empty);
   }
   for (const group of organization.groups) {
+    if (group.whole) {
+      if (organization2[group.path] === void 0) {
+        for (const f2 of organization.fields) if (f2.path.startsWith(group.path + ".")) removePath(out, f2.path);
+      }
+      continue;
+    }
     if (out[group.path] === void 0 && organization.fields.some((f2) => f2.path.startsWith(group.path + ".") && f2.scopes.includes(scope))) out[group.path] = {};
   }
   return out;
@@ -37395,6 +37693,7 @@ function dashboardEdit(ctx, method, path, body) {
   const entry2 = ctx.state.audit.record({
     scope,
     ownerId: id,
+    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(id) : void 0,
     resource: what === "doh" ? "doh" : "organization",
     actor,
     method: creating ? "POST" : "PATCH",
@@ -37550,14 +37849,14 @@ function matchRoute(method, path) {
   const [, collection, rawId, suffix = ""] = match;
   const scope = collection === "accounts" ? "account" : "zone";
   const route2 = ROUTES.find((r2) => r2.method === method && r2.suffix === suffix && r2.scopes.includes(scope));
-  const id = safeDecode(rawId);
+  const id = safeDecode2(rawId);
   if (!route2 || id === void 0) return void 0;
   return { key: `${method} /${collection}/:id/access/organizations${suffix}`, scope, id, handler: route2.handler, isWrite: method !== "GET", bodyRequired: route2.bodyRequired ?? false };
 }
 function unmatchedKey(method) {
   return `${method} (no route)`;
 }
-function safeDecode(text2) {
+function safeDecode2(text2) {
   try {
     return decodeURIComponent(text2);
   } catch {
@@ -37706,9 +38005,11 @@ function authenticate(headers, accepted) {
 function recordAudit(ctx, write) {
   const [method] = write.route.split(" ");
   const resource = write.route.endsWith("/doh") ? "doh" : write.route.endsWith("/revoke_user") ? "revoke_user" : "organization";
+  const scope = write.route.includes("/zones/") ? "zone" : "account";
   ctx.state.audit.record({
-    scope: write.route.includes("/zones/") ? "zone" : "account",
+    scope,
     ownerId: write.id,
+    zoneAccountId: scope === "zone" ? ctx.state.zoneAccount(write.id) : void 0,
     resource,
     actor: write.identity.actor,
     method,
@@ -37750,7 +38051,7 @@ var AuditLog = class {
     const ok = write.status >= 200 && write.status < 300;
     const entry2 = {
       id: `00000000-0000-4000-8000-${(++this.#sequence).toString(16).padStart(12, "0")}`,
-      ...write.scope === "account" ? { account: { id: write.ownerId } } : {},
+      ...write.scope === "account" ? { account: { id: write.ownerId } } : write.zoneAccountId ? { account: { id: write.zoneAccountId } } : {},
       action: { description: `${type === "create" ? "Create" : "Update"} ${DESCRIPTIONS[write.resource]}`, result: ok ? "success" : "failure", time: write.time.toISOString(), type },
       actor: structuredClone(write.actor),
       raw: { cf_ray_id: write.ray, method: write.method, status_code: write.status, uri: write.uri, ...write.userAgent ? { user_agent: write.userAgent } : {} },
@@ -37910,6 +38211,10 @@ var EmulatorState = class {
   account(id) {
     return this.accounts.get(id);
   }
+  /** The account a zone belongs to, when the seed says (account_id). */
+  zoneAccount(zoneId) {
+    return this.zones.get(zoneId)?.account_id;
+  }
   owner(scope, id) {
     return scope === "account" ? this.accounts.get(id) : this.zones.get(id);
   }
@@ -38029,6 +38334,7 @@ Seed file (YAML or JSON):
       users: [{ email: alice@example.com, uid: 699d98642c564d2e855e9661899b7252 }]   # who revoke_user knows
   zones:
     - id: 699d98642c564d2e855e9661899b7252
+      account_id: 023e105f4ecef8ad9ca31a8372d0c353   # optional: the owning account (GET /zones/{id}, its audit log)
       organization: { name: Zone org, auth_domain: zone.cloudflareaccess.com }
   Leave out organization (or doh) for "none yet". A state file has the same format.
   revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
@@ -38049,7 +38355,7 @@ merged into what is there, and recorded in the audit log):
 
 Audit log (Audit Logs v2): GET /client/v4/accounts/{id}/logs/audit?since=…&before=… records every write, API and
 dashboard; --tokens names the tokens (their label is the actor). tokens/verify: GET /user/tokens/verify (user-owned
-tokens), GET /accounts/{id}/tokens/verify (account-owned tokens).
+tokens), GET /accounts/{id}/tokens/verify (account-owned tokens); GET /zones/{id} names the zone's account_id.
 
 Fault kinds: 500, 502, 503, 429 (with Retry-After), reset (connection dropped), lost-answer (a write is applied,
 then the connection drops without an answer).
@@ -38177,7 +38483,17 @@ function importedValues(spec, scope, live) {
     if (canonical2 === void 0 || canonical2 === false) continue;
     values[field.path] = field.type.kind === "set" && Array.isArray(canonical2) ? canonical2 : reported;
   }
-  return values;
+  for (const group of spec.groups.filter((g2) => g2.whole)) {
+    const members = groupFields(spec, group.path, scope);
+    if (!members.some((f2) => f2.path in values)) continue;
+    for (const field of members) values[field.path] ??= liveValue(field, live) ?? (field.type.kind === "boolean" ? false : void 0);
+  }
+  return orderedAsTable(spec, scope, values);
+}
+function orderedAsTable(spec, scope, values) {
+  const ordered = {};
+  for (const field of writableFields(spec, scope)) if (values[field.path] !== void 0) ordered[field.path] = values[field.path];
+  return ordered;
 }
 function importTarget(target2, live) {
   const description = descriptionFrom(live.organization?.name) ?? descriptionFrom(target2.name);
@@ -38269,18 +38585,27 @@ function inTableOrder(type, scope, values) {
 }
 
 // src/import/read.ts
-async function readTargets(client, targets, concurrency) {
+async function readTargets(client, targets, concurrency, onDone = () => {
+}) {
   return mapLimit(targets, concurrency, async (target2) => {
-    const live = {};
     try {
-      for (const spec of RESOURCES) {
-        if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
-      }
-      return { ...target2, live, error: null };
-    } catch (err) {
-      return { ...target2, live, error: planError(err).message };
+      return await readTarget(client, target2);
+    } finally {
+      onDone();
     }
   });
+}
+async function readTarget(client, target2) {
+  const live = {};
+  try {
+    for (const spec of RESOURCES) {
+      if (spec.scopes.includes(target2.scope)) live[spec.type] = await readLive(client, spec.type, target2.scope, target2.id);
+    }
+    return { ...target2, live, error: null };
+  } catch (err) {
+    const failure = planError(err);
+    return { ...target2, live, error: failure.message, ...failure.status === void 0 ? {} : { status: failure.status } };
+  }
 }
 
 // src/import/targets.ts
@@ -38333,7 +38658,7 @@ async function listAccounts2(client) {
       }
       if (seen.has(id)) continue;
       fresh++;
-      seen.set(id, { scope: "account", id, ...typeof item.name === "string" ? { name: item.name } : {} });
+      seen.set(id, { scope: "account", id, discovered: true, ...typeof item.name === "string" ? { name: item.name } : {} });
     }
     const totalPages = isPlainObject3(answer.resultInfo) && typeof answer.resultInfo.total_pages === "number" ? answer.resultInfo.total_pages : void 0;
     if (answer.result.length === 0 || fresh === 0 || totalPages !== void 0 && page >= totalPages) return { accounts: [...seen.values()], ignored, pages: page };
@@ -38440,8 +38765,9 @@ async function checkImportFiles(files) {
   const { state, diagnostics } = await checkConfigTexts(sources, { env: {} });
   return { state, problems: diagnostics.map(formatDiagnostic) };
 }
-async function roundTripProblems(state, client, concurrency) {
-  const plan = await buildPlan(state, client, { concurrency });
+async function roundTripProblems(state, client, concurrency, onTarget = () => {
+}) {
+  const plan = await buildPlan(state, client, { concurrency, onTarget });
   const problems = [];
   for (const target2 of plan.targets) {
     const label = targetLabel(target2);
@@ -38473,11 +38799,11 @@ Targets with nothing set yet are listed in a comment and not imported.
   --verify         plan the imported config against live state before writing: any change is an error
 
 Before anything is written, the config is checked as \`ztsync validate\` would; any failure (a target that
-cannot be read, a live value the schema refuses, a change under --verify, a file that exists without
+cannot be read — but an account only --all-accounts found that answers 403 is left out and named —, a live value the schema refuses, a change under --verify, a file that exists without
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("-q, --quiet", "no progress line on stderr").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -38495,9 +38821,9 @@ async function runImport(options, io) {
     throw new UsageError(`--schema ${options.schema}: no such file; write it first (ztsync schema > ${options.schema}) or give a URL`);
   }
   const schemaRef = schemaReference(options.schema);
-  const inTheWay = (targets2, read) => {
+  const inTheWay = (targets2, read2) => {
     const existing = options.force ? [] : existingPaths(plannedPaths(targets2, options));
-    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read ? "" : "read or "}written.`]);
+    return existing.length === 0 ? null : fail2([`ztsync import: ${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}; pass --force to overwrite. Nothing was ${read2 ? "" : "read or "}written.`]);
   };
   const refused = inTheWay(chosen.targets, false);
   if (refused !== null) return refused;
@@ -38517,7 +38843,12 @@ async function runImport(options, io) {
     if (targets.length === 0) return fail2(["ztsync import: --all-accounts: the token sees no account, and no other target was given; nothing was written."]);
   }
   const concurrency = api.concurrency ?? 8;
-  const live = await readTargets(client, targets, concurrency);
+  const counts = () => ({ requests: client.stats.requests, retries: client.stats.retries, heldMs: client.stats.heldMs });
+  const progress = (label, total) => new Progress(io, { label, total, quiet: Boolean(options.quiet), counts });
+  const reading = progress("import", targets.length);
+  const read = await readTargets(client, targets, concurrency, () => reading.targetDone()).finally(() => reading.stop());
+  const forbidden = read.filter((t2) => t2.error !== null && t2.status === 403 && t2.discovered);
+  const live = read.filter((t2) => !forbidden.includes(t2));
   const unreadable = live.filter((t2) => t2.error !== null);
   if (unreadable.length > 0) {
     return fail2([...unreadable.map((t2) => visible(`${t2.scope} ${t2.id}: ${t2.error}`)), `ztsync import: ${count2(unreadable.length, "target")} could not be read; nothing was written.`]);
@@ -38529,13 +38860,15 @@ async function runImport(options, io) {
     return fail2([...checked.problems, `ztsync import: the live state cannot be written as valid config (${count2(checked.problems.length, "problem")} above); nothing was written.`]);
   }
   if (options.verify) {
-    const problems = await roundTripProblems(checked.state, client, concurrency);
+    const verifying = progress("import --verify", checked.state.targets.length);
+    const problems = await roundTripProblems(checked.state, client, concurrency, () => verifying.targetDone()).finally(() => verifying.stop());
     if (problems.length > 0) {
       return fail2([...problems, `ztsync import: --verify: the imported config does not round-trip (${count2(problems.length, "difference")} above); nothing was written.`]);
     }
   }
   const where = visible(options.outDir !== void 0 ? `${count2(files.length, "file")} under ${options.outDir}` : options.out ?? "stdout");
-  const report = (found ? discoveredLine(found) : "") + summary(model, where, Boolean(options.verify));
+  const zonesGiven = targets.some((t2) => t2.scope === "zone");
+  const report = (found ? discoveredLine(found, forbidden, zonesGiven) : "") + summary(model, where, Boolean(options.verify));
   if (files.length === 1 && files[0].path === null) {
     io.stdout.write(files[0].text);
     io.stderr.write(report);
@@ -38554,10 +38887,15 @@ function withDiscovered(given, discovered) {
   const named = given.map((t2) => t2.scope === "account" && names.get(t2.id) !== void 0 ? { ...t2, name: names.get(t2.id) } : t2);
   return orderTargets([...named, ...discovered]);
 }
-function discoveredLine(found) {
+function discoveredLine(found, forbidden, zonesGiven) {
   const ignored = found.ignored > 0 ? ` (${count2(found.ignored, "entry", "entries")} without a Cloudflare id ignored)` : "";
-  return `--all-accounts: the token sees ${count2(found.accounts.length, "account")} (GET /accounts, ${count2(found.pages, "page")})${ignored}.
-`;
+  const lines = [`--all-accounts: the token sees ${count2(found.accounts.length, "account")} (GET /accounts, ${count2(found.pages, "page")})${ignored}.`];
+  if (forbidden.length > 0) {
+    lines.push(`Left out ${count2(forbidden.length, "account")} the token sees but may not read (403: give it "Access: Organizations, Identity Providers, and Groups Read" there to import ${forbidden.length === 1 ? "it" : "them"}): ${forbidden.map((t2) => t2.id).join(", ")}.`);
+  }
+  if (!zonesGiven) lines.push("Zones are not listed by --all-accounts: give them with --zone or --targets.");
+  return lines.map((l2) => `${l2}
+`).join("");
 }
 async function chosenTargets(options) {
   const given = [];
