@@ -34,6 +34,8 @@ function weakSeed(): Seed {
       mfa_config: { allowed_authenticators: ['totp'], session_duration: '24h' },
       mfa_required_for_all_apps: false,
       login_design: { background_color: '#000000' },
+      strict_service_token_auth: false,
+      service_token_inactivity: { action: 'delete', enabled: true, inactivity_threshold_days: 30 },
     },
     service_tokens: [
       { id: TOKEN_A, client_id: `a${id.slice(-1)}.access`, name: 'A' },
@@ -51,6 +53,8 @@ const STRONG: Array<{ rule: string; settings: string; resource: string; path: st
   { rule: 'ui-read-only-off', settings: 'organization: { is_ui_read_only: true, ui_read_only_toggle_reason: locked }', resource: 'organization', path: 'is_ui_read_only' },
   { rule: 'mfa-weakened', settings: 'organization: { mfa_config: { allowed_authenticators: [totp, security_key], session_duration: 12h } }', resource: 'organization', path: 'mfa_config.allowed_authenticators' },
   { rule: 'warp-auth-off', settings: 'organization: { allow_authenticate_via_warp: true, warp_auth_session_duration: 8h }', resource: 'organization', path: 'allow_authenticate_via_warp' },
+  { rule: 'strict-service-token-auth-off', settings: 'organization: { strict_service_token_auth: true }', resource: 'organization', path: 'strict_service_token_auth' },
+  { rule: 'service-token-cleanup-delete', settings: 'organization: { service_token_inactivity: { action: disable, enabled: true, inactivity_threshold_days: 30 } }', resource: 'organization', path: 'service_token_inactivity.action' },
   { rule: 'doh-token-replaced', settings: `doh: { service_token_id: ${TOKEN_A} }`, resource: 'doh', path: 'service_token_id' },
 ];
 
