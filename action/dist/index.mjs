@@ -32014,6 +32014,9 @@ var organization = {
     // Documented on the field: MFA must be set up first.
     { when: "mfa_required_for_all_apps", requires: ["mfa_config.allowed_authenticators", "mfa_config.session_duration"] }
   ],
+  removed: [
+    { path: "mfa_configuration_allowed", removedOn: "2026-03-05", note: "it was in the spec from 2026-02-20 and left the official SDK on 2026-03-05; the Terraform provider still carries it" }
+  ],
   locked: [
     {
       name: "strict-service-token-auth-required",
@@ -32760,11 +32763,44 @@ var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(
 var replaced = (before) => isSet2(before);
 var turnedOff = (before, after) => before === true && after !== true;
 var itemRemoved = (before, after) => Array.isArray(before) && before.some((item) => !(Array.isArray(after) && after.includes(item)));
-var longer = (before, after) => {
-  const was = typeof before === "string" ? parseDuration(before) : void 0;
-  if (was === void 0) return false;
-  const now = typeof after === "string" && after !== "" ? parseDuration(after) : void 0;
-  return now === void 0 || now > was;
+var turnedOn = (before, after) => before !== true && after === true;
+var itemAdded = (before, after) => {
+  if (!isSet2(after)) return isSet2(before);
+  return Array.isArray(after) && after.some((item) => !(Array.isArray(before) && before.includes(item)));
+};
+var changedOrUnset = (before, after) => isSet2(before) && before !== after;
+var durationOf = (value) => typeof value === "string" && value !== "" ? parseDuration(value) : void 0;
+function lengthens({ unsetMeans, fromUnset = false } = {}) {
+  const fallback = unsetMeans === void 0 ? void 0 : parseDuration(unsetMeans);
+  return (before, after) => {
+    const was = durationOf(before) ?? fallback;
+    const now = durationOf(after) ?? fallback;
+    if (was === void 0) return fromUnset && now !== void 0;
+    return now === void 0 || now > was;
+  };
+}
+var longer = lengthens();
+var mfaSessionLonger = lengthens({ fromUnset: true });
+function weaker(order) {
+  return (before, after) => {
+    const was = order.indexOf(String(before));
+    if (was < 0) return false;
+    const now = order.indexOf(String(after));
+    return now < 0 || now > was;
+  };
+}
+function hostOf(value) {
+  if (typeof value !== "string" || value === "") return void 0;
+  try {
+    return new URL(value).host.toLowerCase();
+  } catch {
+    return "";
+  }
+}
+var otherHost = (before, after) => {
+  const was = hostOf(before);
+  const now = hostOf(after);
+  return was !== void 0 && now !== void 0 && now !== was;
 };
 var deletesAfter = (around) => around.after("service_token_inactivity.action") === "delete" && around.after("service_token_inactivity.enabled") === true;
 var deletedBefore = (around) => around.before("service_token_inactivity.action") === "delete" && around.before("service_token_inactivity.enabled") === true;
@@ -32783,18 +32819,49 @@ var SAFETY_RULES = [
     triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOff, what: "deny_unmatched_requests is turned off" }]
   },
   {
+    name: "deny-unmatched-requests-on",
+    description: "Requests to Cloudflare-protected resources without an Access application are denied: turned on for an existing organization, it locks users out of every such resource until each has an application (or its zone is exempted).",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests", when: turnedOn, what: "deny_unmatched_requests is turned on", existingOnly: true }]
+  },
+  {
+    name: "deny-unmatched-exemption-added",
+    description: "A zone is added to the exemptions from deny_unmatched_requests (or the list is cleared): requests to it without an Access application are let through.",
+    triggers: [{ resource: "organization", path: "deny_unmatched_requests_exempted_zone_names", when: itemAdded, what: "a zone is exempted from deny_unmatched_requests" }]
+  },
+  {
     name: "ui-read-only-off",
     description: "The dashboard lock is lifted: settings can again be changed outside the config.",
     triggers: [{ resource: "organization", path: "is_ui_read_only", when: turnedOff, what: "the read-only dashboard lock is turned off" }]
   },
   {
     name: "mfa-weakened",
-    description: "Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, or a longer MFA session.",
+    description: 'Multi-factor authentication gets weaker: an authenticator removed, MFA no longer required for all apps, a longer MFA session (or one where MFA was asked every time), users let skip MFA when the IdP says "mfa" (or for longer), the required FIDO2 authenticators changed or dropped, or weaker PIV key requirements (PIN or touch asked less, FIPS no longer required, more key sizes or types).',
     triggers: [
       { resource: "organization", path: "mfa_config.allowed_authenticators", when: itemRemoved, what: "an authenticator is removed" },
       { resource: "organization", path: "mfa_required_for_all_apps", when: turnedOff, what: "MFA is no longer required for all apps" },
-      { resource: "organization", path: "mfa_config.session_duration", when: longer, what: "the MFA session gets longer" }
+      { resource: "organization", path: "mfa_config.session_duration", when: mfaSessionLonger, what: "the MFA session gets longer" },
+      { resource: "organization", path: "mfa_config.amr_matching_session_duration", when: mfaSessionLonger, what: 'users may skip MFA when the IdP says "mfa", or for longer' },
+      { resource: "organization", path: "mfa_config.required_aaguids", when: changedOrUnset, what: "the required FIDO2 authenticators change or are dropped" },
+      { resource: "organization", path: "mfa_piv_key_requirements.pin_policy", when: weaker(["always", "once", "never"]), what: "the PIV key asks for its PIN less often" },
+      { resource: "organization", path: "mfa_piv_key_requirements.touch_policy", when: weaker(["always", "cached", "never"]), what: "the PIV key asks for a touch less often" },
+      { resource: "organization", path: "mfa_piv_key_requirements.require_fips_device", when: turnedOff, what: "a FIPS-validated PIV device is no longer required" },
+      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_size", when: itemAdded, what: "more SSH key sizes are allowed" },
+      { resource: "organization", path: "mfa_piv_key_requirements.ssh_key_type", when: itemAdded, what: "more SSH key types are allowed" }
     ]
+  },
+  {
+    name: "session-lengthened",
+    description: "A session gets longer: application tokens (session_duration), WARP authentication sessions or DoH JWTs stay valid longer, or one is set where the API's absence meant a shorter default (24h) — a stolen token or a departed user keeps access for longer.",
+    triggers: [
+      { resource: "organization", path: "session_duration", when: lengthens({ unsetMeans: "24h" }), what: "application sessions get longer" },
+      { resource: "organization", path: "warp_auth_session_duration", when: longer, what: "WARP authentication sessions get longer" },
+      { resource: "doh", path: "doh_jwt_duration", when: lengthens({ unsetMeans: "24h" }), what: "DoH JWTs stay valid longer" }
+    ]
+  },
+  {
+    name: "warp-auth-on",
+    description: "Authentication through WARP is turned on for an existing organization: a device's WARP session then signs its user in to every application, for warp_auth_session_duration, without the identity provider.",
+    triggers: [{ resource: "organization", path: "allow_authenticate_via_warp", when: turnedOn, what: "WARP authentication is turned on", existingOnly: true }]
   },
   {
     name: "warp-auth-off",
@@ -32819,6 +32886,11 @@ var SAFETY_RULES = [
     name: "doh-token-replaced",
     description: "Another service token issues DoH JWTs: clients holding JWTs of the current token stop resolving until they get new ones.",
     triggers: [{ resource: "doh", path: "service_token_id", when: replaced, what: "the DoH service token is replaced" }]
+  },
+  {
+    name: "logo-host-changed",
+    description: "The login page loads its logo from another host: whoever controls that host controls an image on the page where users enter their credentials (a look-alike, or a tracking pixel).",
+    triggers: [{ resource: "organization", path: "login_design.logo_path", when: otherHost, what: "the logo moves to another host" }]
   }
 ];
 var SAFETY_RULE_NAMES = SAFETY_RULES.map((r2) => r2.name);
@@ -32851,7 +32923,7 @@ function aroundOf(resource) {
 function judgeChange(target2, resource, change, allow, blocked2, allowed) {
   for (const rule of SAFETY_RULES) {
     for (const trigger of rule.triggers) {
-      if (trigger.resource !== resource.type || trigger.path !== change.path || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
+      if (trigger.resource !== resource.type || trigger.path !== change.path || trigger.existingOnly && resource.action === "create" || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
       const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
       const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
       if (allowance) {
@@ -35182,6 +35254,8 @@ function describeError2(f2, error) {
   if (error.keyword === "additionalProperties") {
     const key = String(error.params.additionalProperty);
     const keyPath = [...path, key];
+    const unsent = accountOnlyDefaultOnZone(keyPath, error.data?.[key]);
+    if (unsent) return { ...keyPosition(f2, keyPath), message: unsent, path: describePath(keyPath), severity: "warning" };
     const candidates = Object.keys(error.parentSchema?.properties ?? {});
     return { ...keyPosition(f2, keyPath), message: unknownKeyMessage(path, key, candidates), path: describePath(keyPath) };
   }
@@ -35215,6 +35289,18 @@ function wholeGroupAt(path) {
   const group = place2 && field ? groupOf(place2.resource, field) : void 0;
   return group?.whole ? group.path : void 0;
 }
+function accountOnlyDefaultOnZone(keyPath, value) {
+  const place2 = settingAt(keyPath);
+  if (!place2 || place2.scope !== "zone" || !isDefaultValue(value)) return void 0;
+  const names = (f2) => f2.path === place2.fieldPath || f2.path.startsWith(`${place2.fieldPath}.`);
+  if (!writableFields(place2.resource, "account").some(names) || writableFields(place2.resource, "zone").some(names)) return void 0;
+  return `zones do not accept "${place2.fieldPath}" (an account-only setting); ${JSON.stringify(value)} is its default, so nothing is sent: remove the line`;
+}
+function isDefaultValue(value) {
+  if (value === false || value === "" || value === null) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isPlainObject3(value) && Object.values(value).every(isDefaultValue);
+}
 function unknownKeyMessage(path, key, candidates) {
   if (key === "<<") return "merge keys (<<) are not supported: use defaults, or write the values out";
   const odd = ODD_SPACE.exec(key);
@@ -35230,6 +35316,8 @@ function unknownKeyMessage(path, key, candidates) {
     const field = place2.resource.fields.find((f2) => f2.path === place2.fieldPath);
     if (field?.perTarget && path[0] === "defaults") return `"${place2.fieldPath}" cannot be a default: it names one target's own ${place2.resource.type} setting (two targets cannot share it); set it on each account or zone`;
     if (field?.readOnly) return `"${key}" is read-only: the API sets it, so it cannot be configured`;
+    const removed = place2.resource.removed?.find((r2) => r2.path === place2.fieldPath);
+    if (removed) return `"${place2.fieldPath}" was removed from the API on ${removed.removedOn} (${removed.note}): remove the line`;
     const dotted = writableFields(place2.resource, place2.scope).find((f2) => f2.path === key);
     if (dotted && key.includes(".")) {
       const [group, leaf] = key.split(".");
@@ -35252,6 +35340,7 @@ function valueMessage(f2, path, error) {
     return `max_changed_targets takes a number of targets (12) or a percentage up to 100% ("40%"), not ${sourceText(f2, path) ?? JSON.stringify(data)}`;
   }
   if (path[0] === "budget" && name === "reason" && error.keyword === "minLength") return "the budget's reason cannot be empty: reviewers read it in every plan";
+  if (field?.type.kind === "duration" && data === "") return `"" is not a duration: to leave ${name} alone, remove the line, or write null to unset it`;
   if (field?.type.kind === "duration" && ["pattern", "format", "formatMinimum", "formatMaximum"].includes(error.keyword)) {
     return durationMessage(String(data), field.type.units, field.type.min ?? DEFAULT_DURATION_MIN, field.type.max);
   }
@@ -36069,13 +36158,14 @@ function checkConfigTexts(sources, { env = process.env, policy = NO_ENV } = {}) 
 }
 async function checkFiles(sources, found, env, credentialNames) {
   const diagnostics = [...found];
+  const fileWarnings = [];
   const placed2 = [];
   const candidates = [];
   const reads = [];
   let budget;
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
-    diagnostics.push(...checked.diagnostics);
+    for (const d2 of checked.diagnostics) (d2.severity === "warning" ? fileWarnings : diagnostics).push(d2);
     if (checked.budget && budget) {
       diagnostics.push({ ...checked.budget.source, message: `the change budget is set twice: also at ${formatPosition(budget.source)}; set it once for the whole config`, path: "budget" });
     }
@@ -36091,7 +36181,7 @@ async function checkFiles(sources, found, env, credentialNames) {
   const named = [...own, ...credentialNames];
   diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy));
   const refused = new Set(diagnostics.map(formatPosition));
-  const warnings = sortDiagnostics([...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
+  const warnings = sortDiagnostics([...fileWarnings, ...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
   return { state: { files: sources.map((s2) => s2.path), targets, allow: allowed.allow, ...budget ? { budget } : {} }, diagnostics: [], warnings, reads, credentialNames: own };
 }
