@@ -39643,6 +39643,7 @@ function targetRow(plan, target2, index, settings, base) {
   const cells = settings.map((setting) => ({ setting, state: cellState(plan, target2, setting) }));
   const states = new Set(cells.map((c4) => c4.state).filter((s2) => s2 !== "none"));
   if (target2.error) states.add("error");
+  if (states.has("weakens")) states.add("drift");
   if (targetBlocks(plan, target2).length > 0) states.add("blocked");
   for (const resource of target2.resources) if (resource.action === "create") states.add("create");
   if (states.size === 0 || [...states].every((s2) => s2 === "sync")) states.add("sync");

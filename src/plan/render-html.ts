@@ -245,6 +245,8 @@ function targetRow(plan: Plan, target: TargetPlan, index: number, settings: Sett
   const cells = settings.map((setting) => ({ setting, state: cellState(plan, target, setting) }));
   const states = new Set<CellState>(cells.map((c) => c.state).filter((s) => s !== 'none'));
   if (target.error) states.add('error');
+  // Security drift is drift too: filtering by drift finds it.
+  if (states.has('weakens')) states.add('drift');
   if (targetBlocks(plan, target).length > 0) states.add('blocked');
   for (const resource of target.resources) if (resource.action === 'create') states.add('create');
   if (states.size === 0 || [...states].every((s) => s === 'sync')) states.add('sync');

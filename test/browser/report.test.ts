@@ -107,7 +107,8 @@ if (!chromiumPath) {
       await page.goto(url);
       await page.waitForSelector('html[data-ready]');
       expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
-      const drift = page.locator('#matrix td.s-drift').first();
+      // The legend's drift symbol: in this fleet every drifted cell is security drift (a longer session), shown as such.
+      const drift = page.locator('.legend .sym.s-drift').first();
       const [fg, bg] = await drift.evaluate((td) => [getComputedStyle(td).color, getComputedStyle(td).backgroundColor]);
       expect([fg, bg]).toEqual(['rgb(242, 204, 96)', 'rgb(59, 46, 5)']);
       await page.screenshot({ path: join(ARTIFACTS, 'report-300-dark.png') });

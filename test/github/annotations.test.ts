@@ -93,7 +93,7 @@ describe('plan in GitHub Actions', () => {
     await writeFile(join(dir, 'summary.md'), '# earlier step\n');
     const result = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--detailed-exitcode'], { env: envFor(em, actionsEnv(dir)) });
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 6 }); // stdout is still just the plan
+    expect(JSON.parse(result.stdout).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 8 }); // stdout is still just the plan
     const summary = await readFile(join(dir, 'summary.md'), 'utf8');
     expect(summary.startsWith(`# earlier step\n${MARKDOWN_MARKER}\n### ztsync plan\n`)).toBe(true);
     expect(tables(parseMarkdown(summary))[0]).toEqual([['create', 'update', 'unchanged', 'errors'], ['1', '3', '2', '0']]);
@@ -203,13 +203,13 @@ describe('plan --markdown-out', () => {
     const result = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--out', join(dir, 'plan.json'), '--markdown-out', join(dir, 'plan.md')]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      `Plan: 1 to create, 3 to update, 2 unchanged, 0 errors. 6 changes weaken security (security drift).\nWrote the json plan to ${join(dir, 'plan.json')}\nWrote the markdown plan to ${join(dir, 'plan.md')}\n`,
+      `Plan: 1 to create, 3 to update, 2 unchanged, 0 errors. 8 changes weaken security (security drift).\nWrote the json plan to ${join(dir, 'plan.json')}\nWrote the markdown plan to ${join(dir, 'plan.md')}\n`,
     );
     const once = Object.values(em.state.snapshot().counters.requests).reduce((a, b) => a + b, 0) - Object.values(before).reduce((a, b) => a + b, 0);
     expect(once).toBe(6); // one GET per resource in the plan (1 create + 3 update + 2 unchanged): read once for both files
     const markdown = await readFile(join(dir, 'plan.md'), 'utf8');
     expect(markdown.startsWith(MARKDOWN_MARKER)).toBe(true);
-    expect(JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 6 });
+    expect(JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 8 });
   });
 
   it('- is refused (it would be a file named -, or mix with the summary on stdout)', async () => {

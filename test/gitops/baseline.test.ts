@@ -63,11 +63,11 @@ describe('plan --baseline', () => {
     const pr = await pullRequestConfig();
     const text = await ztsync(em, ['plan', pr, '--baseline', EXAMPLES]);
     expect(text.stdout).toMatch(/~ login_design\.background_color: "#000000" → "#123456" {2}# \S+staging\.yaml:10 \[introduced\]\n/);
-    expect(text.stdout).toMatch(/~ session_duration: "1440m" → "12h" {2}# \S+production\.yaml:9 \[drift\]\n/);
+    expect(text.stdout).toMatch(/~ session_duration: "1440m" → "12h" {2}# \S+production\.yaml:9 \[drift\] \[weakens: session-lengthened\]\n/);
     expect(text.stdout).toContain(`Against the baseline (${EXAMPLES}): 2 changes introduced, 20 changes already pending (drift).`);
     const markdown = await ztsync(em, ['plan', pr, '--baseline', EXAMPLES, '--format', 'markdown']);
     expect(markdown.stdout).toMatch(/\| `login_design\.background_color` \| `"#000000"` \| `"#123456"` \| `[^`]+:\d+` \| introduced \|/);
-    expect(markdown.stdout).toMatch(/\| `session_duration` \| `"1440m"` \| `"12h"` \| `[^`]+:\d+`( \(defaults\))? \| drift \|/);
+    expect(markdown.stdout).toMatch(/\| ⚠️ `session_duration` \(weakens: `session-lengthened`\) \| `"1440m"` \| `"12h"` \| `[^`]+:\d+`( \(defaults\))? \| drift \|/);
     expect(markdown.stdout).toContain(`Against the baseline \`${EXAMPLES}\`: **2 changes introduced**, 20 changes already pending (_drift_).`);
   });
 

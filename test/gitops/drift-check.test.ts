@@ -49,10 +49,10 @@ describe('report --plan … --issue-out (the drift check)', () => {
     const run = await ztsync(em, ['report', ...planArgs(files), '--out', out, '--issue-out', issue]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(2);
-    expect(run.stdout.split('\n')[0]).toBe('Drift check: drift found — 2 targets drifted, 6 changes weaken security, 1 target with a setting to create, among 4 targets in 2 plans.');
+    expect(run.stdout.split('\n')[0]).toBe('Drift check: drift found — 2 targets drifted, 8 changes weaken security, 1 target with a setting to create, among 4 targets in 2 plans.');
     const body = await readFile(issue, 'utf8');
     expect(body.split('\n').slice(0, 3)).toEqual([DRIFT_ISSUE_MARKER, '<!-- ztsync-drift-verdict: drift -->', '### ztsync drift check: drift found']);
-    expect(body).toContain('**Drift found**: 2 targets drifted, **6 changes weaken security**, 1 target with a setting to create, among 4 targets in 2 plans (shards 1/2, 2/2).');
+    expect(body).toContain('**Drift found**: 2 targets drifted, **8 changes weaken security**, 1 target with a setting to create, among 4 targets in 2 plans (shards 1/2, 2/2).');
     expect(body).not.toMatch(/no drift/i);
     expect(body.indexOf('Security drift')).toBeLessThan(body.indexOf('<details>'));
     expect(body).toContain('(Production)');

@@ -56,7 +56,7 @@ describe('plan --out', () => {
     writeFileSync(out, 'an older plan');
     const { code, stdout } = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--out', out]);
     expect(code).toBe(0);
-    expect(stdout).toBe(`Plan: 1 to create, 3 to update, 2 unchanged, 0 errors. 6 changes weaken security (security drift).\nWrote the json plan to ${out}\n`);
+    expect(stdout).toBe(`Plan: 1 to create, 3 to update, 2 unchanged, 0 errors. 8 changes weaken security (security drift).\nWrote the json plan to ${out}\n`);
     expect(JSON.parse(readFileSync(out, 'utf8')).format_version).toBe('1');
     expect(readdirSync(dir)).toEqual(['plan.json']);
   });
@@ -82,7 +82,7 @@ describe('plan --out', () => {
     const before = existsSync('-');
     const { code, stdout } = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--out', '-']);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 6 });
+    expect(JSON.parse(stdout).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 8 });
     expect(existsSync('-')).toBe(before);
   });
 });

@@ -18,7 +18,7 @@ describe('plan output', () => {
     em = await demoEmulator();
     const { stdout } = await ztsync(em, ['plan', EXAMPLES]);
     expect(stdout).toContain(`account ${STAGING} (Staging)  ${join(EXAMPLES, 'staging.yaml')}:4\n  ~ organization (update)\n      ~ login_design.background_color: "#000000" → "#1b5ec5"  # ${join(EXAMPLES, 'staging.yaml')}:10\n`);
-    expect(stdout).toContain(`      ~ session_duration: "1440m" → "12h"  # ${join(EXAMPLES, 'production.yaml')}:9\n`);
+    expect(stdout).toContain(`      ~ session_duration: "1440m" → "12h"  # ${join(EXAMPLES, 'production.yaml')}:9 [weakens: session-lengthened]\n`);
     expect(stdout).toContain(`  + organization (create)\n      + name: "Widget Corps Research"  # ${join(EXAMPLES, 'research.yaml')}:8\n`);
     expect(stdout).not.toContain('zone 699d98642c564d2e855e9661899b7252');
     expect(stdout).not.toContain(ESC);
@@ -40,7 +40,7 @@ describe('plan output', () => {
     expect(Object.keys(plan)).toEqual(['format_version', 'ztsync_version', 'api_base', 'created_at', 'targets', 'blocked', 'allowed', 'change_budget', 'coverage', 'summary', 'checksum']);
     expect(plan.format_version).toBe('1');
     expect(plan.api_base).toBe(em.url);
-    expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 6 });
+    expect(plan.summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 8 });
     const production = plan.targets.find((t: { id: string }) => t.id === PRODUCTION);
     expect(Object.keys(production)).toEqual(['scope', 'id', 'description', 'name', 'labels', 'source', 'resources', 'error']);
     expect(production).toMatchObject({ scope: 'account', description: 'Production', name: 'Production', error: null, source: { file: join(EXAMPLES, 'production.yaml'), line: 4, col: 5 } });
@@ -53,7 +53,7 @@ describe('plan output', () => {
   it('markdown: a summary table and one collapsible section per changed target', async () => {
     em = await demoEmulator();
     const { stdout } = await ztsync(em, ['plan', EXAMPLES, '--format', 'markdown']);
-    expect(stdout.startsWith('<!-- ztsync-plan -->\n### ztsync plan\n\nPlan: 1 to create, 3 to update, 2 unchanged, 0 errors. 6 changes weaken security (security drift).\n\n| create | update | unchanged | errors |\n')).toBe(true);
+    expect(stdout.startsWith('<!-- ztsync-plan -->\n### ztsync plan\n\nPlan: 1 to create, 3 to update, 2 unchanged, 0 errors. 8 changes weaken security (security drift).\n\n| create | update | unchanged | errors |\n')).toBe(true);
     expect(stdout).toContain('| 1 | 3 | 2 | 0 |');
     expect(stdout.match(/<details>/g)).toHaveLength(3);
     expect(stdout).toContain(`<details><summary><b>account ${STAGING} (Staging)</b> — organization: update</summary>`);
@@ -76,7 +76,7 @@ describe('plan output', () => {
     const out = join(dir, 'plan.json');
     const result = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--out', out]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`Plan: 1 to create, 3 to update, 2 unchanged, 0 errors. 6 changes weaken security (security drift).\nWrote the json plan to ${out}\n`);
+    expect(result.stdout).toBe(`Plan: 1 to create, 3 to update, 2 unchanged, 0 errors. 8 changes weaken security (security drift).\nWrote the json plan to ${out}\n`);
     expect(JSON.parse(await readFile(out, 'utf8')).summary.update).toBe(3);
     expect(writes(em)).toBe(0);
   });
@@ -93,7 +93,7 @@ describe('rate limits', () => {
     em = await demoEmulator({ rateLimit: { requests: 3, windowSeconds: 1 } });
     const { code, stdout } = await ztsync(em, ['plan', EXAMPLES, '--format', 'json', '--concurrency', '4']);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 6 });
+    expect(JSON.parse(stdout).summary).toEqual({ create: 1, update: 3, noop: 2, error: 0, weakens: 8 });
     expect(em.state.snapshot().counters.rateLimited).toBeGreaterThan(0);
   });
 });

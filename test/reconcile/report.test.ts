@@ -37,7 +37,7 @@ describe('ztsync report', () => {
     const run = await ztsync(em, ['report', EXAMPLES, '--out', out]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Plan: 1 to create, 3 to update, 2 unchanged, 0 errors\. 6 changes weaken security \(security drift\)\.\nWrote the HTML report to .*report\.html \(4 targets, \d+ KB\)\n$/);
+    expect(run.stdout).toMatch(/^Plan: 1 to create, 3 to update, 2 unchanged, 0 errors\. 8 changes weaken security \(security drift\)\.\nWrote the HTML report to .*report\.html \(4 targets, \d+ KB\)\n$/);
     expect(writes(em)).toBe(0);
     const { html, rows, changes } = await readReport(out);
     expect(rows).toEqual([
@@ -126,7 +126,7 @@ describe('ztsync report', () => {
     expect(run.stdout).toContain('1 error');
     const { doc, rows } = await readReport(out);
     expect(rows).toEqual([
-      { id: PRODUCTION, states: 'drift' },
+      { id: PRODUCTION, states: 'weakens drift' },
       { id: missing, states: 'error' },
     ]);
     expect(doc.querySelectorAll('details.target')[1]!.querySelector('.problem')!.textContent).toMatch(/^! Error: .+\(HTTP 404; code 7003\)$/);
