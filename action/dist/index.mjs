@@ -26564,7 +26564,7 @@ var require_fast_uri = __commonJS({
         normalizeString(uri, options);
       } else if (typeof uri === "object") {
         uri = /** @type {T} */
-        parse2(serialize(uri, options), options);
+        parse3(serialize(uri, options), options);
       }
       return uri;
     }
@@ -26607,8 +26607,8 @@ var require_fast_uri = __commonJS({
     function resolveComponent(base, relative4, options, skipNormalization) {
       const target2 = {};
       if (!skipNormalization) {
-        base = parse2(serialize(base, options), options);
-        relative4 = parse2(serialize(relative4, options), options);
+        base = parse3(serialize(base, options), options);
+        relative4 = parse3(serialize(relative4, options), options);
       }
       options = options || {};
       if (!options.tolerant && relative4.scheme) {
@@ -26926,7 +26926,7 @@ var require_fast_uri = __commonJS({
       }
       return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme };
     }
-    function parse2(uri, opts) {
+    function parse3(uri, opts) {
       return parseWithStatus(uri, opts).parsed;
     }
     function normalizeString(uri, opts) {
@@ -26963,7 +26963,7 @@ var require_fast_uri = __commonJS({
       resolveComponent,
       equal,
       serialize,
-      parse: parse2
+      parse: parse3
     };
     module.exports = fastUri;
     module.exports.default = fastUri;
@@ -30606,15 +30606,30 @@ import { createHash } from "node:crypto";
 
 // src/cloudflare/budget.ts
 var DEFAULT_RATE_LIMIT = { requests: 1e3, windowSeconds: 300 };
+var MAX_TIMER_MS = 2 ** 31 - 1;
+var BudgetWaitTooLong = class extends Error {
+  constructor(waitMs, maxWaitMs) {
+    super(`the API's Ratelimit answer asks for no request for ${seconds(waitMs)}, longer than ztsync waits (${seconds(maxWaitMs)}: the longer of --retry-budget and the --rate-limit window)`);
+    this.waitMs = waitMs;
+    this.maxWaitMs = maxWaitMs;
+  }
+  waitMs;
+  maxWaitMs;
+  name = "BudgetWaitTooLong";
+};
+function seconds(ms) {
+  return `${Math.ceil(ms / 1e3)} s`;
+}
 var SYSTEM_CLOCK = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle2) => clearTimeout(handle2)
 };
 var RateBudget = class {
-  constructor(limit, clock = SYSTEM_CLOCK) {
+  constructor(limit, clock = SYSTEM_CLOCK, { retryBudgetMs = 12e4 } = {}) {
     this.limit = limit;
     this.clock = clock;
+    this.maxWaitMs = Math.min(MAX_TIMER_MS, Math.max(retryBudgetMs, limit.windowSeconds * 1e3));
   }
   limit;
   clock;
@@ -30636,6 +30651,8 @@ var RateBudget = class {
   #heldMs = 0;
   /** Since when requests have been waiting, while some are. */
   #heldSince;
+  /** The longest a request waits for what the server's Ratelimit asks; a longer wait fails it at once. */
+  maxWaitMs;
   /** Requests waiting for room right now. */
   get waiting() {
     return this.#queue.length;
@@ -30652,18 +30669,24 @@ var RateBudget = class {
   async acquire(signal) {
     const started = this.clock.now();
     const release = await new Promise((resolve7, reject) => {
-      const granted = (release2) => {
-        signal?.removeEventListener("abort", leave);
-        resolve7(release2);
+      const entry2 = {
+        grant: (release2) => {
+          signal?.removeEventListener("abort", leave);
+          resolve7(release2);
+        },
+        refuse: (error) => {
+          signal?.removeEventListener("abort", leave);
+          reject(error);
+        }
       };
       const leave = () => {
-        const at = this.#queue.indexOf(granted);
+        const at = this.#queue.indexOf(entry2);
         if (at < 0) return;
         this.#queue.splice(at, 1);
         this.#pump();
         reject(signal.reason);
       };
-      this.#queue.push(granted);
+      this.#queue.push(entry2);
       this.#pump();
       if (signal?.aborted) leave();
       else signal?.addEventListener("abort", leave, { once: true });
@@ -30699,7 +30722,7 @@ var RateBudget = class {
     while (this.#queue.length > 0 && now >= this.#pausedUntil && counted() < this.limit.requests && this.#serverAllows(now).ok) {
       this.#inFlight++;
       if (this.#server) this.#server.left--;
-      this.#queue.shift()((headers) => {
+      this.#queue.shift().grant((headers) => {
         this.#answered.push(this.clock.now() + this.limit.windowSeconds * 1e3);
         this.#inFlight--;
         if (headers) this.#observe(headers);
@@ -30718,6 +30741,13 @@ var RateBudget = class {
     const times = clearAt.filter((t2) => t2 !== void 0);
     if (times.length === 0) return;
     const wakeAt = Math.max(...times);
+    if (wakeAt - now > this.maxWaitMs) {
+      const error = new BudgetWaitTooLong(wakeAt - now, this.maxWaitMs);
+      for (const waiting of this.#queue.splice(0)) waiting.refuse(error);
+      this.#heldMs += now - (this.#heldSince ?? now);
+      this.#heldSince = void 0;
+      return;
+    }
     this.#timer = this.clock.setTimeout(() => this.#pump(), Math.max(1, wakeAt - now));
   }
 };
@@ -30733,13 +30763,17 @@ import { setTimeout as delay2 } from "node:timers/promises";
 
 // src/cloudflare/credentials.ts
 var DEFAULT_API_BASE = "https://api.cloudflare.com/client/v4";
-var SECRET_ENV = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "ZTSYNC_EMULATOR_TOKEN"];
+var SECRET_ENV = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "ZTSYNC_EMULATOR_TOKEN"];
 var CREDENTIAL_PREFIX = "CLOUDFLARE_API_TOKEN_";
 function mayHoldToken(name, declared) {
+  if (isRunnerVariable(name)) return false;
   return name === "CLOUDFLARE_API_TOKEN" || name.startsWith(CREDENTIAL_PREFIX) && name.length > CREDENTIAL_PREFIX.length || declared.includes(name);
 }
+function isRunnerVariable(name) {
+  return /^(GITHUB|ACTIONS|RUNNER)_/.test(name);
+}
 function tokenFromEnv(env, name, declared) {
-  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}, or declare it with --credentials-env ${name})`);
+  if (!mayHoldToken(name, declared)) throw new UsageError(`credentials_env: ${name} is not declared to hold an API token (name a variable starting with ${CREDENTIAL_PREFIX}${isRunnerVariable(name) ? "" : `, or declare it with --credentials-env ${name}`})`);
   const token = env[name]?.trim();
   if (!token) throw new UsageError(`credentials_env: the environment variable ${name} is not set`);
   return { kind: "token", token: wellFormed(name, token) };
@@ -30769,19 +30803,26 @@ function authHeaders(credentials) {
   return credentials.kind === "token" ? { authorization: `Bearer ${credentials.token}` } : { "x-auth-email": credentials.email, "x-auth-key": credentials.key };
 }
 function secretsOf(credentials) {
-  return credentials.kind === "token" ? [credentials.token] : [credentials.key, credentials.email];
+  return credentials.kind === "token" ? [credentials.token] : [credentials.key];
 }
-function secretsFromEnv(env) {
-  return SECRET_ENV.flatMap((name) => {
+function secretsFromEnv(env, declared = []) {
+  const names = /* @__PURE__ */ new Set([...SECRET_ENV, ...declared, ...Object.keys(env).filter((name) => mayHoldToken(name, []))]);
+  return [...names].flatMap((name) => {
     const value = env[name];
     return value ? [value, value.trim()] : [];
   });
 }
-var MIN_MASKED_LENGTH = 4;
+var MIN_SECRET_LENGTH = 8;
 var MASK = "***";
 function maskSecrets(text2, secrets) {
   const pattern = secretPattern(secrets);
   return pattern ? text2.replace(pattern, MASK) : text2;
+}
+function holdsSecret(text2, secrets) {
+  const pattern = secretPattern(secrets);
+  if (!pattern) return false;
+  pattern.lastIndex = 0;
+  return pattern.test(text2);
 }
 var patterns = /* @__PURE__ */ new Map();
 function secretPattern(secrets) {
@@ -30790,14 +30831,30 @@ function secretPattern(secrets) {
   if (pattern !== void 0) return pattern;
   const forms = /* @__PURE__ */ new Set();
   for (const secret of secrets) {
-    for (const form of [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/)]) {
-      if (form.trim().length >= MIN_MASKED_LENGTH) forms.add(form);
+    if (secret.trim().length < MIN_SECRET_LENGTH) continue;
+    for (const form of secretForms(secret)) {
+      if (form.trim().length >= MIN_SECRET_LENGTH) forms.add(form);
     }
   }
   const alternatives = [...forms].sort((a3, b2) => b2.length - a3.length).map((form) => [...form].map(escapeRegExp).join("\\\\?"));
-  pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "g") : null;
+  pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "gi") : null;
   patterns.set(key, pattern);
   return pattern;
+}
+function secretForms(secret) {
+  const bytes = Buffer.from(secret, "utf8");
+  return [secret, encodeURIComponent(secret), ...secret.split(/\r?\n/), bytes.toString("hex"), ...base64Cores(bytes)];
+}
+function base64Cores(bytes) {
+  const cores = [];
+  for (let before = 0; before < 3; before++) {
+    const padded = Buffer.concat([Buffer.alloc(before), bytes]);
+    const text2 = padded.toString("base64").replace(/=+$/, "");
+    const start = Math.ceil(before * 4 / 3);
+    const core = text2.slice(start, padded.length % 3 === 0 ? text2.length : text2.length - 1);
+    cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return cores;
 }
 function escapeRegExp(ch) {
   return ch.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
@@ -31006,7 +31063,8 @@ var CloudflareClient = class {
     let release;
     try {
       release = await this.budget?.acquire(this.#stop.signal);
-    } catch {
+    } catch (err) {
+      if (err instanceof BudgetWaitTooLong) throw new CloudflareApiError({ kind: "stopped", method, path, detail: `not sent: ${err.message}` });
       throw new CloudflareApiError({ kind: "stopped", method, path, detail: "not sent: the run was stopped while this request waited for the rate budget" });
     }
     run.queued(this.#options.now() - queuedFrom);
@@ -31192,7 +31250,7 @@ var ClientPool = class {
     let budget;
     if (rateLimit) {
       const key = fingerprint(credentials);
-      budget = this.#budgets.get(key) ?? new RateBudget(rateLimit);
+      budget = this.#budgets.get(key) ?? new RateBudget(rateLimit, void 0, { retryBudgetMs: clientOptions2.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS });
       this.#budgets.set(key, budget);
     }
     const client = new CloudflareClient({ ...clientOptions2, credentials, ...budget ? { budget } : {} });
@@ -31291,7 +31349,7 @@ var duration = (units = "go", bounds = {}) => ({
   ...bounds
 });
 var int = (bounds = {}) => ({ kind: "integer", ...bounds });
-var setOf = (items) => ({ kind: "set", items });
+var setOf = (items, format) => ({ kind: "set", items, ...format ? { format } : {} });
 var ALL2 = SCOPES;
 var ACCOUNT = ["account"];
 var WRITABLE = /* @__PURE__ */ new WeakMap();
@@ -31679,20 +31737,34 @@ var FORMATS = {
   // #C5ED1B, #c5ed1bff and a colour word naming the same colour are one colour.
   color: {
     compared: (text2) => hexColour(text2) ?? lower(text2.trim()),
-    advice: (text2) => hexColour(text2) !== void 0 ? void 0 : `${JSON.stringify(text2)} is not a colour ztsync knows (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a CSS colour name); the API may refuse it`
+    problem: (text2) => hexColour(text2) !== void 0 ? void 0 : `${JSON.stringify(text2)} is not a CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl() or a colour name)`
   },
-  uri: {
-    compared: (text2) => text2,
-    advice: (text2) => /^[a-z][a-z0-9+.-]*:/i.test(text2) && !/^https?:\/\//i.test(text2) ? `${JSON.stringify(text2)} is neither an http(s) URL nor a path; the API may refuse it` : void 0
-  }
+  uri: { compared: (text2) => text2, problem: logoPathProblem },
+  text: { compared: (text2) => text2, problem: (text2) => HTML.test(text2) ? `${JSON.stringify(text2)} holds HTML (${HTML.exec(text2)[0]}…): the login page shows plain text` : void 0 }
 };
+var HTML = /<[a-z!/?][^\s>]{0,15}/i;
+function logoPathProblem(text2) {
+  const shown = JSON.stringify(text2);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(text2)) {
+    if (!/^https:/i.test(text2)) return `${shown} is neither an https: URL nor a relative path`;
+    let url;
+    try {
+      url = new URL(text2);
+    } catch {
+      return `${shown} is not a URL`;
+    }
+    return url.username || url.password ? `${shown} carries a user name or password` : void 0;
+  }
+  if (/^[\\/]{2}/.test(text2)) return `${shown} leads to another host (no scheme): write an https: URL`;
+  return void 0;
+}
 function sentValue(field, value) {
   const rule = field.type.kind === "string" && field.type.format ? FORMATS[field.type.format] : void 0;
   return rule?.sent && typeof value === "string" ? rule.sent(value) : value;
 }
-function formatAdvice(field, value) {
+function formatProblem(field, value) {
   const rule = field.type.kind === "string" && field.type.format ? FORMATS[field.type.format] : void 0;
-  return rule?.advice && typeof value === "string" && value !== "" ? rule.advice(value) : void 0;
+  return rule?.problem && typeof value === "string" && value !== "" ? rule.problem(value) : void 0;
 }
 function normalize(field, value) {
   if (value === null || value === void 0) {
@@ -31718,7 +31790,9 @@ function normalize(field, value) {
     }
     case "set": {
       if (!Array.isArray(value) || value.length === 0) return Array.isArray(value) ? void 0 : value;
-      return [...new Set(value)].sort(compareScalars);
+      const rule = field.type.format && FORMATS[field.type.format];
+      const items = rule ? value.map((item) => typeof item === "string" ? rule.compared(item) : item) : value;
+      return [...new Set(items)].sort(compareScalars);
     }
   }
 }
@@ -31785,9 +31859,11 @@ function summarize(targets) {
   const summary3 = { create: 0, update: 0, noop: 0, error: 0, weakens: 0 };
   for (const target2 of targets) {
     if (target2.error) summary3.error++;
-    for (const resource of target2.resources) {
-      summary3[resource.action]++;
-      summary3.weakens += resource.changes.filter((c4) => c4.weakens !== void 0).length;
+    else {
+      for (const resource of target2.resources) {
+        summary3[resource.action]++;
+        summary3.weakens += resource.changes.filter((c4) => c4.weakens !== void 0).length;
+      }
     }
   }
   return summary3;
@@ -31810,7 +31886,7 @@ function hasChanges(plan) {
   return plan.summary.create + plan.summary.update > 0;
 }
 function targetChanges(target2) {
-  return target2.resources.some((r2) => r2.action !== "noop");
+  return !target2.error && target2.resources.some((r2) => r2.action !== "noop");
 }
 function targetName(target2) {
   return target2.name ?? target2.description ?? null;
@@ -31856,6 +31932,7 @@ var PLAN_KEYS = {
   change_budget: true,
   coverage: true,
   baseline: true,
+  unused_allowances: true,
   unmanaged: true,
   summary: true,
   checksum: true
@@ -32037,12 +32114,12 @@ var organization = {
     { path: "custom_pages.forbidden", type: str(), scopes: ACCOUNT, onCreate: false, description: "The uid of the custom page to use when a user is denied access after failing a non-identity rule." },
     { path: "custom_pages.identity_denied", type: str(), scopes: ACCOUNT, onCreate: false, description: "The uid of the custom page to use when a user is denied access." },
     { path: "deny_unmatched_requests", type: bool(), scopes: ALL2, description: "Deny all requests to Cloudflare-protected resources that lack an associated Access application." },
-    { path: "deny_unmatched_requests_exempted_zone_names", type: setOf("string"), scopes: ALL2, description: "Zone names exempt from deny_unmatched_requests (compared as a set).", example: ["example.com"] },
+    { path: "deny_unmatched_requests_exempted_zone_names", type: setOf("string", "hostname"), scopes: ALL2, description: "Zone names exempt from deny_unmatched_requests (compared as a set, without regard to case).", example: ["example.com"] },
     { path: "is_ui_read_only", type: bool(), scopes: ALL2, description: "Lock all settings as read-only in the dashboard, regardless of user permission; changes then come only through the API." },
     { path: "ui_read_only_toggle_reason", type: str(), scopes: ALL2, description: "Why the dashboard read-only lock is being toggled." },
     { path: "login_design.background_color", type: str("color"), scopes: ALL2, description: "The background color on your login page.", example: "#c5ed1b" },
-    { path: "login_design.footer_text", type: str(), scopes: ALL2, description: "The text at the bottom of your login page." },
-    { path: "login_design.header_text", type: str(), scopes: ALL2, description: "The text at the top of your login page." },
+    { path: "login_design.footer_text", type: str("text"), scopes: ALL2, description: "The text at the bottom of your login page." },
+    { path: "login_design.header_text", type: str("text"), scopes: ALL2, description: "The text at the top of your login page." },
     { path: "login_design.logo_path", type: str("uri"), scopes: ALL2, description: "The URL of the logo on your login page." },
     { path: "login_design.text_color", type: str("color"), scopes: ALL2, description: "The text color on your login page.", example: "#c5ed1b" },
     { path: "mfa_config.allowed_authenticators", type: setOf(AUTHENTICATORS), scopes: ACCOUNT, description: "The MFA methods users can authenticate with (compared as a set). piv_key and ssh_fido2_key apply to infrastructure applications only.", example: ["totp", "security_key"] },
@@ -32218,7 +32295,8 @@ async function applyResource(client, target2, plan, justRead, beforeWrite) {
   const writer = new ResourceWriter(client, resourceSpec(plan.type), target2.scope, target2.id, plan, beforeWrite);
   try {
     const fresh = justRead !== void 0 ? { live: justRead } : await writer.readFresh();
-    await (plan.action === "create" ? writer.create(fresh) : writer.update(fresh));
+    const written = await (plan.action === "create" ? writer.create(fresh) : writer.update(fresh));
+    if (!written.sent) return { ...base, outcome: "unchanged", error: null };
   } catch (err) {
     const transient = err instanceof CloudflareApiError && err.retryable;
     return { ...base, outcome: "failed", error: describeError(err, target2), ...transient ? { transient } : {} };
@@ -33068,12 +33146,16 @@ function renderSecurityDrift(plan, c4) {
   }
   return lines.join("\n");
 }
+var SHOWN_ENTRIES = 10;
 function renderBlocked(plan, c4) {
   const lines = [c4.red(c4.bold("Blocked by safety rails: nothing will be applied."))];
   for (const b2 of plan.blocked) lines.push(c4.red(`  ✗ ${visible(b2.rule)}: ${place(plan, b2)}: ${visible(b2.message)}${b2.path ? ` (${show(b2.before)} → ${show(b2.after)})` : ""}`));
-  if (plan.blocked.some((b2) => b2.scope)) {
-    lines.push(c4.dim("  To go ahead, allow the rule with --allow RULE, or on one target in the config:"));
-    lines.push(c4.dim('    allow: [{ rule: RULE, account_id: ID, reason: "why" }]'));
+  const entries2 = [...new Set(plan.blocked.filter((b2) => b2.scope && b2.id).map((b2) => `      - { rule: ${b2.rule}, ${b2.scope}_id: "${b2.id}", reason: "why" }`))];
+  if (entries2.length > 0) {
+    lines.push(c4.dim("  To go ahead once reviewed, allow each in the config with the reason (or for one run: --allow RULE):"));
+    lines.push(c4.dim("    allow:"));
+    for (const entry2 of entries2.slice(0, SHOWN_ENTRIES)) lines.push(c4.dim(visible(entry2)));
+    if (entries2.length > SHOWN_ENTRIES) lines.push(c4.dim(`      # …and ${entries2.length - SHOWN_ENTRIES} more (the JSON plan lists every blocked change)`));
   }
   return lines.join("\n");
 }
@@ -33259,7 +33341,8 @@ function renderMarkdown(plan, options = {}) {
     renderOrigins(plan),
     renderUnmanaged2(plan, maxLength / 8, leftOut),
     renderRollup(plan, maxLength / 2 - 2e3, leftOut),
-    renderAllowed2(plan, maxLength / 16, leftOut)
+    renderAllowed2(plan, maxLength / 16, leftOut),
+    renderUnused(plan, maxLength / 16, leftOut)
   ];
   for (const block of parts) {
     if (!block) continue;
@@ -33492,6 +33575,13 @@ function renderAllowed2(plan, room, leftOut) {
   });
   return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`, () => leftOut.push("some allowed changes are"))].join("\n");
 }
+function renderUnused(plan, room, leftOut) {
+  const unused = plan.unused_allowances ?? [];
+  if (unused.length === 0) return null;
+  const head2 = ["**Unused allowances: remove them** (each lets nothing through in this plan, and would let a later change of its kind through unreviewed):", ""];
+  const lines = unused.map((u3) => `- ${code(u3.rule)}: ${u3.scope} ${code(u3.id)}${u3.source ? ` at ${code(`${u3.source.file}:${u3.source.line}`)}` : ""}${u3.reason ? `: ${escapeText(u3.reason)}` : ""}`);
+  return [...head2, ...fitLines(lines, room - head2.join("\n").length, (n3) => `- …and ${n3} more: see the full plan.`, () => leftOut.push("some unused allowances are"))].join("\n");
+}
 function fitLines(lines, room, more, cut) {
   const kept = [];
   let used = 0;
@@ -33558,7 +33648,7 @@ function oneLineText(text2) {
   return visible(text2.replace(/\r\n?|\n|\u2028|\u2029/g, " "));
 }
 function noMentions(text2) {
-  return text2.replace(/@/g, "@&#8203;");
+  return text2.replace(/(?<!&)#(?=\d)|&#35;(?=\d)/g, "$&&#8203;").replace(/\b(gh)(?=\\-\d)/gi, "$1&#8203;").replace(/@/g, "@&#8203;");
 }
 function escapeLinkDestination(url) {
   return url.replace(/[\s()<>\\`]/g, (c4) => `%${c4.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
@@ -33657,12 +33747,7 @@ function shapeProblem(plan) {
   return void 0;
 }
 function targetsHoldingSecrets(plan, secrets) {
-  const telling = secrets.filter((s2) => s2.length >= 8);
-  if (telling.length === 0) return [];
-  const holds2 = (value) => {
-    const text2 = JSON.stringify(value);
-    return telling.some((s2) => text2.includes(s2) || text2.includes(JSON.stringify(s2).slice(1, -1)));
-  };
+  const holds2 = (value) => holdsSecret(JSON.stringify(value), secrets);
   const found = plan.targets.filter(holds2).map((t2) => `${t2.scope} ${t2.id}`);
   const { targets: _targets, ...rest } = plan;
   if (holds2(rest)) found.push("the plan header");
@@ -33681,7 +33766,199 @@ async function loadSavedPlan(file) {
 
 // src/commands/shared/github.ts
 import { appendFile } from "node:fs/promises";
-import { isAbsolute, relative, resolve as resolve2, sep } from "node:path";
+import { isAbsolute, relative, resolve as resolve3, sep } from "node:path";
+
+// src/util/atomic-write.ts
+import { randomBytes } from "node:crypto";
+import { closeSync, copyFileSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join, resolve as resolve2 } from "node:path";
+var FileWriteError = class extends Error {
+  name = "FileWriteError";
+};
+function checkWritable(path) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  if (!isDirectory(dir)) {
+    const missing = !exists(dir);
+    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
+  }
+}
+function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
+  const temporary = writeTemporary(path, text2, mode);
+  try {
+    renameSync(temporary, path);
+  } catch (err) {
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
+  }
+}
+function existingPaths(paths) {
+  return paths.filter((path) => {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
+  if (!overwrite) {
+    const existing = existingPaths(files.map((f2) => f2.path));
+    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
+  }
+  const madeDirs = [];
+  const temporaries = [];
+  const renamed = [];
+  try {
+    for (const file of files) {
+      makeDirs(dirname(resolve2(file.path)), madeDirs, file.path);
+      temporaries.push(writeTemporary(file.path, file.text, mode));
+    }
+    for (const [i3, file] of files.entries()) {
+      const old = keepAside(file.path);
+      try {
+        renameSync(temporaries[i3], file.path);
+      } catch (err) {
+        if (old !== void 0) ignoreErrors(() => unlinkSync(old));
+        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
+      }
+      renamed.push({ path: file.path, old });
+    }
+  } catch (err) {
+    for (const { path, old } of renamed.reverse()) ignoreErrors(() => old === void 0 ? unlinkSync(path) : renameSync(old, path));
+    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
+    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
+    throw err;
+  }
+  for (const { old } of renamed) if (old !== void 0) ignoreErrors(() => unlinkSync(old));
+}
+function keepAside(path) {
+  let isFile2;
+  try {
+    isFile2 = lstatSync(path).isFile();
+  } catch {
+    return void 0;
+  }
+  if (!isFile2) return void 0;
+  const aside = join(dirname(path), `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.old`);
+  try {
+    linkSync(path, aside);
+  } catch {
+    try {
+      copyFileSync(path, aside);
+    } catch (err) {
+      throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
+    }
+  }
+  return aside;
+}
+function writeTemporary(path, text2, mode) {
+  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
+  const dir = dirname(path);
+  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  let fd;
+  try {
+    fd = openSync(temporary, "wx", mode);
+    writeSync(fd, text2);
+    fsyncSync(fd);
+    closeSync(fd);
+    return temporary;
+  } catch (err) {
+    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
+    ignoreErrors(() => unlinkSync(temporary));
+    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
+  }
+}
+function makeDirs(dir, made, forPath) {
+  if (exists(dir)) return;
+  makeDirs(dirname(dir), made, forPath);
+  try {
+    mkdirSync(dir);
+    made.push(dir);
+  } catch (err) {
+    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
+  }
+}
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function exists(path) {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function ignoreErrors(action) {
+  try {
+    action();
+  } catch {
+  }
+}
+function reason(err, dir) {
+  switch (err.code) {
+    case "ENOENT":
+      return `the directory ${dir} does not exist`;
+    case "ENOTDIR":
+      return `${dir} is not a directory`;
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EROFS":
+      return "the file system is read-only";
+    default:
+      return err.code ?? "the write failed";
+  }
+}
+
+// src/commands/shared/output.ts
+var declaredByRun = /* @__PURE__ */ new WeakMap();
+function runSecrets(io) {
+  return secretsFromEnv(io.env, declaredByRun.get(io) ?? []);
+}
+function declareCredentialVariables(io, names) {
+  const declared = declaredByRun.get(io);
+  if (declared) declared.push(...names);
+}
+function outputIo(io) {
+  const declared = [];
+  const mask = (text2) => {
+    const secrets = secretsFromEnv(io.env, declared);
+    return secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
+  };
+  const wrapped = {
+    ...io,
+    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
+    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
+  };
+  declaredByRun.set(wrapped, declared);
+  return wrapped;
+}
+function writeOutputFile(io, path, text2) {
+  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(`${secretRefusal(path)}; nothing was written`);
+  writeFileAtomicSync(path, text2);
+}
+function refuseSecrets(io, what, text2) {
+  if (holdsSecret(text2, runSecrets(io))) throw new UsageError(secretRefusal(what));
+}
+function secretRefusal(what) {
+  return `refusing to write ${what}: an API credential appears in it (a config value or an API answer holds it)`;
+}
+function useColor(io) {
+  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
+}
+
+// src/commands/shared/github.ts
 function githubActions(io) {
   const env = io.env;
   if (env.GITHUB_ACTIONS !== "true") return OUTSIDE;
@@ -33690,8 +33967,12 @@ function githubActions(io) {
   const summary3 = async (markdown) => {
     const path = env.GITHUB_STEP_SUMMARY;
     if (!path) return;
+    if (holdsSecret(markdown, runSecrets(io))) {
+      annotate({ level: "warning", title: "ztsync", message: "the step summary was not written: an API credential appears in it" });
+      return;
+    }
     try {
-      await appendFile(path, maskSecrets(markdown + "\n", secretsFromEnv(env)));
+      await appendFile(path, markdown + "\n");
     } catch (err) {
       annotate({ level: "warning", title: "ztsync", message: `could not write the step summary: ${err.code ?? err.message}` });
     }
@@ -33705,6 +33986,10 @@ function githubActions(io) {
       }
     },
     annotatePlan(plan) {
+      for (const unused of plan.unused_allowances ?? []) {
+        const message = `allow ${unused.rule} on ${unused.scope} ${unused.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`;
+        annotate({ level: "warning", title: "ztsync: unused allowance", message, ...unused.source ? placeOf(unused.source) : {} });
+      }
       for (const target2 of plan.targets) {
         if (!target2.error) continue;
         annotate({ level: "error", title: `ztsync: ${target2.scope} ${target2.id} could not be planned`, message: `${targetLabel(target2)}: ${target2.error.message}`, ...placeOf(target2.source) });
@@ -33771,7 +34056,7 @@ function escapeProperty(text2) {
 }
 function workspaceRelative(file, workspace) {
   if (!workspace) return file;
-  const inside = relative(resolve2(workspace), resolve2(file));
+  const inside = relative(resolve3(workspace), resolve3(file));
   if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return file;
   return inside.split(sep).join("/");
 }
@@ -33939,9 +34224,10 @@ function undeclaredCredentials(targets, policy) {
     const key = formatPosition(credentialsEnv.position);
     if (seen.has(key)) continue;
     seen.add(key);
+    const { name } = credentialsEnv;
     out.push({
       ...credentialsEnv.position,
-      message: `credentials_env names ${credentialsEnv.name}, which this run has not declared to hold an API token: name a variable starting with ${CREDENTIAL_PREFIX}, or declare it in the workflow with --credentials-env ${credentialsEnv.name}`,
+      message: isRunnerVariable(name) ? `credentials_env names ${name}, a variable of the CI runner, which never holds a Cloudflare API token: name a variable starting with ${CREDENTIAL_PREFIX}` : `credentials_env names ${name}, which this run has not declared to hold an API token: name a variable starting with ${CREDENTIAL_PREFIX}, or declare it in the workflow with --credentials-env ${name}`,
       path: ""
     });
   }
@@ -33956,7 +34242,10 @@ function addEnvironmentOptions(command) {
 function environmentSettings(flags, env) {
   const fromEnv = (env[ENV_ALLOW_VARIABLE] ?? "").split(/[\s,]+/).filter(Boolean);
   const credentials = unique2(flags.credentialsEnv ?? []);
-  for (const name of credentials) checkName("--credentials-env", name);
+  for (const name of credentials) {
+    checkName("--credentials-env", name);
+    if (isRunnerVariable(name)) throw new UsageError(`--credentials-env ${name}: a variable of the CI runner, which never holds a Cloudflare API token`);
+  }
   const readable = unique2([...flags.envAllow ?? [], ...fromEnv]);
   for (const name of readable) {
     const option = flags.envAllow?.includes(name) ? "--env-allow" : ENV_ALLOW_VARIABLE;
@@ -34107,8 +34396,8 @@ function selectTargets(targets, selection) {
 }
 function idFilter({ accounts = [], zones = [] }) {
   if (accounts.length === 0 && zones.length === 0) return () => true;
-  const wanted = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
-  return (t2) => wanted[t2.scope].has(lower2(t2.id));
+  const wanted2 = { account: new Set(accounts.map(lower2)), zone: new Set(zones.map(lower2)) };
+  return (t2) => wanted2[t2.scope].has(lower2(t2.id));
 }
 function targetKey(t2) {
   return `${t2.scope}:${t2.id}`;
@@ -34181,133 +34470,6 @@ function planError(err, credentialsEnv) {
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
-// src/util/atomic-write.ts
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { dirname, join, resolve as resolve3 } from "node:path";
-var FileWriteError = class extends Error {
-  name = "FileWriteError";
-};
-function checkWritable(path) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  if (!isDirectory(dir)) {
-    const missing = !exists(dir);
-    throw new FileWriteError(`cannot write ${path}: ${missing ? `the directory ${dir} does not exist` : `${dir} is not a directory`}`);
-  }
-}
-function writeFileAtomicSync(path, text2, { mode = 420 } = {}) {
-  const temporary = writeTemporary(path, text2, mode);
-  try {
-    renameSync(temporary, path);
-  } catch (err) {
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dirname(path))}`);
-  }
-}
-function existingPaths(paths) {
-  return paths.filter((path) => {
-    try {
-      lstatSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-function writeFilesAtomicSync(files, { overwrite, mode = 420 }) {
-  if (!overwrite) {
-    const existing = existingPaths(files.map((f2) => f2.path));
-    if (existing.length > 0) throw new FileWriteError(`${existing.join(", ")} already ${existing.length === 1 ? "exists" : "exist"}`);
-  }
-  const madeDirs = [];
-  const temporaries = [];
-  try {
-    for (const file of files) {
-      makeDirs(dirname(resolve3(file.path)), madeDirs, file.path);
-      temporaries.push(writeTemporary(file.path, file.text, mode));
-    }
-    for (const [i3, file] of files.entries()) {
-      try {
-        renameSync(temporaries[i3], file.path);
-      } catch (err) {
-        throw new FileWriteError(`cannot write ${file.path}: ${reason(err, dirname(file.path))}`);
-      }
-    }
-  } catch (err) {
-    for (const temporary of temporaries) ignoreErrors(() => unlinkSync(temporary));
-    for (const dir of madeDirs.reverse()) ignoreErrors(() => rmdirSync(dir));
-    throw err;
-  }
-}
-function writeTemporary(path, text2, mode) {
-  if (isDirectory(path)) throw new FileWriteError(`cannot write ${path}: it is a directory`);
-  const dir = dirname(path);
-  const temporary = join(dir, `.ztsync-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  let fd;
-  try {
-    fd = openSync(temporary, "wx", mode);
-    writeSync(fd, text2);
-    fsyncSync(fd);
-    closeSync(fd);
-    return temporary;
-  } catch (err) {
-    if (fd !== void 0) ignoreErrors(() => closeSync(fd));
-    ignoreErrors(() => unlinkSync(temporary));
-    throw new FileWriteError(`cannot write ${path}: ${reason(err, dir)}`);
-  }
-}
-function makeDirs(dir, made, forPath) {
-  if (exists(dir)) return;
-  makeDirs(dirname(dir), made, forPath);
-  try {
-    mkdirSync(dir);
-    made.push(dir);
-  } catch (err) {
-    if (err.code !== "EEXIST") throw new FileWriteError(`cannot write ${forPath}: ${reason(err, dirname(dir))}`);
-  }
-}
-function isDirectory(path) {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-function exists(path) {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function ignoreErrors(action) {
-  try {
-    action();
-  } catch {
-  }
-}
-function reason(err, dir) {
-  switch (err.code) {
-    case "ENOENT":
-      return `the directory ${dir} does not exist`;
-    case "ENOTDIR":
-      return `${dir} is not a directory`;
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "it is a directory";
-    case "ENOSPC":
-      return "no space left on the device";
-    case "EROFS":
-      return "the file system is read-only";
-    default:
-      return err.code ?? "the write failed";
-  }
-}
-
 // src/commands/shared/results.ts
 var RESULTS_VERSION = 1;
 var TO_RETRY = ["failed", "pending", "skipped"];
@@ -34324,16 +34486,19 @@ function applyEntry(result) {
   const error = [...result.resources.filter((r2) => r2.error).map((r2) => `${r2.type}: ${r2.error}`), ...result.error ? [result.error] : []].join("; ");
   return { ...base, error, ...result.transient ? { transient: true } : {} };
 }
+var WITHHELD = "the message was withheld: an API credential appears in it";
 var ResultsWriter = class {
-  constructor(path, command, entries2, intervalMs = 1e3) {
+  constructor(path, command, entries2, intervalMs = 1e3, secrets = []) {
     this.path = path;
     this.command = command;
     this.intervalMs = intervalMs;
+    this.secrets = secrets;
     for (const entry2 of entries2) this.#entries.set(targetKey(entry2), entry2);
   }
   path;
   command;
   intervalMs;
+  secrets;
   #entries = /* @__PURE__ */ new Map();
   #lastWrite = 0;
   #dirty = false;
@@ -34373,7 +34538,7 @@ var ResultsWriter = class {
     return this.#dirty;
   }
   snapshot(complete, stopped) {
-    const targets = [...this.#entries.values()];
+    const targets = [...this.#entries.values()].map((t2) => t2.error !== void 0 && holdsSecret(JSON.stringify(t2), this.secrets) ? { ...t2, error: WITHHELD } : t2);
     const summary3 = {};
     for (const t2 of targets) summary3[t2.outcome] = (summary3[t2.outcome] ?? 0) + 1;
     return { ztsync_results: RESULTS_VERSION, command: this.command, complete, updated_at: (/* @__PURE__ */ new Date()).toISOString(), summary: summary3, targets, ...stopped ? { stopped } : {} };
@@ -34388,16 +34553,18 @@ var ResultsWriter = class {
   }
 };
 var RunRecord = class {
-  constructor(path, command) {
+  constructor(path, command, secrets = () => []) {
     this.path = path;
     this.command = command;
+    this.secrets = secrets;
   }
   path;
   command;
+  secrets;
   #done = false;
   /** The writer of the run's own results; call done() once it has finished. */
   writer(entries2) {
-    return new ResultsWriter(this.path, this.command, entries2);
+    return new ResultsWriter(this.path, this.command, entries2, void 0, this.secrets());
   }
   done() {
     this.#done = true;
@@ -34416,12 +34583,12 @@ var RunRecord = class {
       if (this.command === "plan" || entry2.outcome === "failed") return entry2;
       return { scope: t2.scope, id: t2.id, outcome: entry2.outcome === "changes" ? "skipped" : "unchanged" };
     });
-    new ResultsWriter(this.path, this.command, entries2).writeStopped({ reason: reason2, message });
+    new ResultsWriter(this.path, this.command, entries2, void 0, this.secrets()).writeStopped({ reason: reason2, message });
     this.#done = true;
   }
 };
-async function recordingRun(path, command, body) {
-  const record = path === void 0 ? void 0 : new RunRecord(path, command);
+async function recordingRun(path, command, body, secrets = () => []) {
+  const record = path === void 0 ? void 0 : new RunRecord(path, command, secrets);
   let code2;
   try {
     code2 = await body(record);
@@ -34541,6 +34708,7 @@ async function reconcileSettings(paths, flags, io, access) {
   const safety = safetySettings(flags);
   const selection = await selectionSettings(flags);
   const environment = environmentSettings(flags, io.env);
+  declareCredentialVariables(io, environment.credentials);
   return {
     paths,
     selection,
@@ -34724,8 +34892,9 @@ function removePath(target2, path) {
 // src/config/schema.ts
 var ID_PATTERN = "^[0-9a-f]{32}$";
 var FORMAT_NOTES = {
-  color: " The API documents no format: the dashboard writes hex (#c5ed1b). Any CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name) is compared by meaning, in any case; anything else is accepted with a warning.",
-  uri: " The API documents no format: an https URL is what the dashboard takes; a relative path is accepted, and another scheme with a warning."
+  color: " The API documents no format: the dashboard writes hex (#c5ed1b). A CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), hsl(), a colour name), compared by meaning, in any case; anything else is refused unless tagged !unchecked.",
+  uri: " The API documents no format: an https: URL (what the dashboard takes) or a relative path; anything else is refused unless tagged !unchecked.",
+  text: " Plain text: HTML is refused unless the value is tagged !unchecked."
 };
 var ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
 var DURATION_UNIT_PATTERN = { go: "(?:ns|us|µs|μs|ms|s|m|h)", "minutes-hours": "[mh]" };
@@ -34803,7 +34972,7 @@ function allowSchema() {
       rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
       account_id: { $ref: "#/$defs/id", description: "The account the rule is allowed on." },
       zone_id: { $ref: "#/$defs/id", description: "The zone the rule is allowed on." },
-      reason: { type: "string", description: "Why the change is allowed: shown in the plan for reviewers." }
+      reason: { type: "string", maxLength: MAX_REASON_LENGTH, description: `Why the change is allowed: shown in the plan for reviewers (at most ${MAX_REASON_LENGTH} characters).` }
     }
   };
 }
@@ -34817,11 +34986,13 @@ function labelsSchema(description) {
     examples: [{ env: "prod", region: "eu" }]
   };
 }
+var MAX_DESCRIPTION_LENGTH = 200;
+var MAX_REASON_LENGTH = 500;
 function targetSchema(description, idProperty, scope, scoped = false) {
   const isDefaults = Object.keys(idProperty).length === 0;
   const properties = { ...idProperty };
   if (scoped) properties.select = { $ref: "#/$defs/selector" };
-  if (!isDefaults) properties.description = { type: "string", description: "Free text, shown in plans." };
+  if (!isDefaults) properties.description = { type: "string", maxLength: MAX_DESCRIPTION_LENGTH, description: `Free text, shown in plans (at most ${MAX_DESCRIPTION_LENGTH} characters).` };
   if (!isDefaults) properties.labels = { $ref: "#/$defs/labels" };
   properties.credentials_env = {
     type: "string",
@@ -34896,9 +35067,9 @@ function typeSchema(type) {
     case "integer":
       return { type: "integer", ...type.min !== void 0 ? { minimum: type.min } : {}, ...type.max !== void 0 ? { maximum: type.max } : {} };
     case "set": {
-      if (type.items === "string") return { type: "array", items: { type: "string" } };
+      if (type.items === "string") return { type: "array", uniqueItems: true, items: { type: "string" } };
       const itemType = type.items.every((v2) => typeof v2 === "number") ? "integer" : "string";
-      return { type: "array", items: { type: itemType, enum: [...type.items] } };
+      return { type: "array", uniqueItems: true, items: { type: itemType, enum: [...type.items] } };
     }
   }
 }
@@ -35039,8 +35210,8 @@ function withCredentials(target2, config) {
   return fromConfig ? { ...rest, credentials_env: fromConfig } : rest;
 }
 function configDifferences(plan, config) {
-  const wanted = selectTargets([...config.targets], selectionOf(plan.coverage));
-  const inConfig = new Map(wanted.map((t2) => [targetKey(t2), t2]));
+  const wanted2 = selectTargets([...config.targets], selectionOf(plan.coverage));
+  const inConfig = new Map(wanted2.map((t2) => [targetKey(t2), t2]));
   const inPlan = new Map(plan.targets.map((t2) => [targetKey(t2), t2]));
   const out = [];
   for (const target2 of plan.targets) {
@@ -35055,7 +35226,7 @@ function configDifferences(plan, config) {
     }
     out.push(...desiredDifferences(label, target2.resources, asked.resources));
   }
-  for (const target2 of wanted) if (!inPlan.has(targetKey(target2))) out.push(`${target2.scope} ${visible(target2.id)} is in the config, not in the plan`);
+  for (const target2 of wanted2) if (!inPlan.has(targetKey(target2))) out.push(`${target2.scope} ${visible(target2.id)} is in the config, not in the plan`);
   if (out.length === 0) return void 0;
   const commits = plan.coverage?.config_commit && config.commit && plan.coverage.config_commit !== config.commit ? ` (the plan was made from commit ${plan.coverage.config_commit.slice(0, 12)}, the config is at ${config.commit.slice(0, 12)})` : "";
   return `it is not what the config asks for${commits}: ${listed(out)}; plan again from this config`;
@@ -35351,6 +35522,8 @@ function valueMessage(f2, path, error) {
       return `missing ${String(error.params.missingProperty)}`;
     case "minLength":
       return `"${name}" cannot be empty: the API requires one, so it can be changed but not cleared`;
+    case "maxLength":
+      return `"${name}" is ${String(data).length} characters long: it is shown in every plan, so it holds at most ${String(error.params.limit)} characters`;
     case "enum": {
       const allowed = error.params.allowedValues.filter((v2) => v2 !== null).map(String);
       const suggestion = typeof data === "string" ? closest(data, allowed) : void 0;
@@ -35368,6 +35541,10 @@ function valueMessage(f2, path, error) {
     case "minimum":
     case "maximum":
       return field?.type.kind === "integer" ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : error.message ?? "out of range";
+    case "uniqueItems": {
+      const item = Array.isArray(data) ? data[Number(error.params.j)] : void 0;
+      return `"${name}" lists ${JSON.stringify(item)} twice: it is a set, each item once (remove the repeat, or write the item meant)`;
+    }
     default:
       return error.message ?? `invalid (${error.keyword})`;
   }
@@ -35762,8 +35939,8 @@ async function collectYaml(dir, root, found, seen, diagnostics) {
     const path = join2(dir, entry2.name);
     const isLink = entry2.isSymbolicLink();
     const isDir = entry2.isDirectory() || isLink && (await stat2(path).catch(() => null))?.isDirectory();
-    const wanted = isDir ? !isSkippedDirectory(entry2.name) : isYamlName(entry2.name);
-    if (!wanted) continue;
+    const wanted2 = isDir ? !isSkippedDirectory(entry2.name) : isYamlName(entry2.name);
+    if (!wanted2) continue;
     const outside = isLink ? await leadsOutside(path, root) : void 0;
     if (outside) diagnostics.push(fileDiagnostic(path, outside));
     else if (isDir) await collectYaml(path, root, found, seen, diagnostics);
@@ -35855,7 +36032,7 @@ function overlongLine(path, text2) {
 }
 function parseYaml(path, text2) {
   const lines = new LineCounter2();
-  const doc = parseDocument2(text2, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true });
+  const doc = parseDocument2(text2, { lineCounter: lines, prettyErrors: false, strict: true, uniqueKeys: true, customTags: [UNCHECKED_TAG] });
   const at = (offset, message) => ({ ...positionAt(path, lines, offset), message, path: "" });
   const said = /* @__PURE__ */ new Set();
   const syntax = [...doc.errors, ...doc.warnings].map((e3) => syntaxProblem(text2, e3)).map(({ offset, message }) => at(offset, message)).filter((d2) => !said.has(`${d2.line}:${d2.col}:${d2.message}`) && said.add(`${d2.line}:${d2.col}:${d2.message}`));
@@ -35875,7 +36052,20 @@ function parseYaml(path, text2) {
     return { diagnostics: [at(firstAlias?.range?.[0] ?? 0, message)] };
   }
   const parsed = { file: path, text: text2, doc, lines, data: data ?? {} };
-  return { file: { ...parsed, where: documentLocator(parsed) }, diagnostics: [] };
+  const where = documentLocator(parsed);
+  const unchecked = uncheckedPaths(doc).map((p2) => formatPosition(where.value(p2)));
+  return { file: { ...parsed, where, unchecked }, diagnostics: [] };
+}
+var UNCHECKED = "!unchecked";
+var UNCHECKED_TAG = { tag: UNCHECKED, identify: () => false, resolve: (text2) => text2 };
+function uncheckedPaths(doc) {
+  const found = [];
+  walkYaml(doc.contents, {
+    pair(pair, path) {
+      if (isScalar3(pair.value) && pair.value.tag === UNCHECKED && path.every((s2) => s2 !== null)) found.push([...path]);
+    }
+  });
+  return found;
 }
 function syntaxProblem(text2, error) {
   const noticed = error.pos[0];
@@ -36021,7 +36211,7 @@ async function checkSoundBlockFile(path, text2, env) {
   if (interpolated.diagnostics.length > 0 || !await passesSchema(file.data)) return void 0;
   const allow = allowCandidates(file);
   if (allow.diagnostics.length > 0) return void 0;
-  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, diagnostics: [] };
+  return { placed: placeFile(file), allow: allow.candidates, ...budgetOf(file), reads: interpolated.reads, unchecked: [], diagnostics: [] };
 }
 function mayReference(text2) {
   return text2.includes("$") || text2.includes("\\");
@@ -36033,7 +36223,7 @@ async function checkDocument(path, text2, env) {
   const unreadPaths = new Set(unread.map((d2) => d2.path));
   const invalid = (await schemaDiagnostics(loaded.file)).filter((d2) => !unreadPaths.has(d2.path));
   const allow = allowCandidates(loaded.file);
-  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
+  return { placed: placeFile(loaded.file), allow: allow.candidates, ...budgetOf(loaded.file), reads, unchecked: loaded.file.unchecked ?? [], diagnostics: [...loaded.diagnostics, ...unread, ...invalid, ...allow.diagnostics] };
 }
 function budgetOf(file) {
   const budget = configBudget(file);
@@ -36114,17 +36304,27 @@ function dohRule(t2) {
   return [{ ...at, message, path: describePath([...t2.path, "doh"]) }];
 }
 function adviceDiagnostics(targets) {
+  return eachValue(targets, (_field, value) => oddSpaceAdvice(value)).map((d2) => ({ ...d2, severity: "warning" }));
+}
+function loginPageDiagnostics(targets, unchecked) {
+  return eachValue(targets, (field, value, at) => {
+    if (unchecked.has(formatPosition(at))) return void 0;
+    const problem = formatProblem(field, value);
+    return problem && `${problem} (the login page shows it to everyone who signs in; tag the value !unchecked to send it as it is)`;
+  });
+}
+function eachValue(targets, check) {
   const seen = /* @__PURE__ */ new Map();
   for (const t2 of targets) {
     for (const resource of t2.target.resources) {
       const spec = resourceSpec(resource.type);
       for (const [path, value] of Object.entries(resource.values)) {
-        const advice = formatAdvice(fieldByPath(spec, path), value) ?? oddSpaceAdvice(value);
-        if (!advice) continue;
         const at = resource.positions[path];
+        const message = check(fieldByPath(spec, path), value, at);
+        if (!message) continue;
         const layer = t2.inherited.get(resource.type)?.get(path) ?? t2.path;
         const from = [...layer, resource.type, ...path.split(".")];
-        seen.set(formatPosition(at), { ...at, message: advice, path: describePath(from), severity: "warning" });
+        seen.set(formatPosition(at), { ...at, message, path: describePath(from) });
       }
     }
   }
@@ -36163,6 +36363,7 @@ async function checkFiles(sources, found, env, credentialNames) {
   const candidates = [];
   const reads = [];
   let budget;
+  const unchecked = /* @__PURE__ */ new Set();
   for (const { path, read } of sources) {
     const checked = await checkFile(path, read, env);
     for (const d2 of checked.diagnostics) (d2.severity === "warning" ? fileWarnings : diagnostics).push(d2);
@@ -36173,13 +36374,14 @@ async function checkFiles(sources, found, env, credentialNames) {
     if (checked.placed) placed2.push(checked.placed);
     candidates.push(...checked.allow);
     reads.push(...checked.reads);
+    for (const at of checked.unchecked ?? []) unchecked.add(at);
   }
   const merged = mergeTargets(placed2);
   const allowed = resolveAllow(candidates, merged.targets);
   const targets = merged.targets.map((t2) => t2.target);
   const own = targets.flatMap((t2) => t2.credentialsEnv ? [t2.credentialsEnv] : []);
   const named = [...own, ...credentialNames];
-  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy));
+  diagnostics.push(...merged.diagnostics, ...crossFieldDiagnostics(merged.targets), ...allowed.diagnostics, ...credentialReads(reads, named), ...undeclaredCredentials(targets, env.policy), ...loginPageDiagnostics(merged.targets, unchecked));
   const refused = new Set(diagnostics.map(formatPosition));
   const warnings = sortDiagnostics([...fileWarnings, ...adviceDiagnostics(merged.targets), ...merged.warnings].filter((w2) => !refused.has(formatPosition(w2))));
   if (diagnostics.length > 0) return { state: null, diagnostics: sortDiagnostics(diagnostics), warnings, reads, credentialNames: own };
@@ -36438,17 +36640,21 @@ async function planPipeline(settings, sink) {
     countIntroduced: base !== null,
     fleet: shardedFleet(state.targets, settings.selection)
   });
+  const unused = unusedAllowances(checked, configAllows);
+  if (unused.length > 0) {
+    checked.unused_allowances = unused.map((a3) => ({ rule: a3.rule, scope: a3.target.scope, id: a3.target.id, reason: a3.reason, source: a3.source }));
+  }
   sink.warnings(
-    unusedAllowances(checked, configAllows).map((unused) => ({
-      ...unused.source,
-      message: `allow ${unused.rule} on ${unused.target.scope} ${unused.target.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
+    unused.map((unused2) => ({
+      ...unused2.source,
+      message: `allow ${unused2.rule} on ${unused2.target.scope} ${unused2.target.id} lets nothing through in this plan: remove it once its change has landed, or it will let a later change of that kind through unreviewed`,
       path: "",
       severity: "warning"
     }))
   );
   const weakened = markSecurityDrift(checked);
   const plan = settings.attribute ? await attributePlan(weakened, clients, { now: new Date(weakened.created_at), concurrency: settings.api.concurrency }) : weakened;
-  const leaking = targetsHoldingSecrets(plan, clients.secrets());
+  const leaking = targetsHoldingSecrets(plan, [...clients.secrets(), ...secretsFromEnv(sink.env, settings.environment.credentials)]);
   if (leaking.length > 0) {
     throw new UsageError(`refusing to show or save the plan: the API credential appears in it as text (in ${leaking.join(", ")}: a config value or an API answer holds it); nothing was written`);
   }
@@ -36490,23 +36696,6 @@ async function baselineState(paths, policy, sink) {
   return { state: null, credentialNames };
 }
 
-// src/commands/shared/output.ts
-function outputIo(io) {
-  const secrets = secretsFromEnv(io.env);
-  const mask = (text2) => secrets.length === 0 ? String(text2) : maskSecrets(String(text2), secrets);
-  return {
-    ...io,
-    stdout: { write: (text2) => io.stdout.write(mask(text2)) },
-    stderr: { write: (text2) => io.stderr.write(visibleLines(mask(text2))), control: (sequence) => io.stderr.write(sequence) }
-  };
-}
-function writeOutputFile(io, path, text2) {
-  writeFileAtomicSync(path, maskSecrets(text2, secretsFromEnv(io.env)));
-}
-function useColor(io) {
-  return io.stdoutIsTTY && io.env.NO_COLOR === void 0 && io.env.TERM !== "dumb";
-}
-
 // src/commands/shared/progress.ts
 var DEFAULT_LOG_INTERVAL_SECONDS = 5;
 var TTY_REDRAW_MS = 200;
@@ -36516,8 +36705,8 @@ var Progress = class {
     this.options = options;
     this.#tty = io.stderrIsTTY === true;
     const configured = Number(io.env.ZTSYNC_PROGRESS_INTERVAL);
-    const seconds3 = io.env.ZTSYNC_PROGRESS_INTERVAL !== void 0 && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LOG_INTERVAL_SECONDS;
-    this.#intervalMs = this.#tty ? TTY_REDRAW_MS : seconds3 * 1e3;
+    const seconds4 = io.env.ZTSYNC_PROGRESS_INTERVAL !== void 0 && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_LOG_INTERVAL_SECONDS;
+    this.#intervalMs = this.#tty ? TTY_REDRAW_MS : seconds4 * 1e3;
     this.#enabled = !options.quiet && options.total > 0;
     if (this.#enabled && this.#intervalMs > 0) {
       this.#timer = setInterval(() => this.draw(), this.#intervalMs);
@@ -36556,8 +36745,8 @@ var Progress = class {
     const { label, total } = this.options;
     const { requests, retries, heldMs } = this.options.counts();
     const elapsedMs = Date.now() - this.#started;
-    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds(heldMs)} held by the rate budget`, `${seconds(elapsedMs)} elapsed`];
-    if (this.#done > 0 && this.#done < total) parts.push(`ETA ${seconds(elapsedMs / this.#done * (total - this.#done))}`);
+    const parts = [`${label}: ${this.#done}/${total} targets`, `${requests} requests`, `${retries} retries`, `${seconds2(heldMs)} held by the rate budget`, `${seconds2(elapsedMs)} elapsed`];
+    if (this.#done > 0 && this.#done < total) parts.push(`ETA ${seconds2(elapsedMs / this.#done * (total - this.#done))}`);
     return parts.join(", ");
   }
   draw() {
@@ -36573,7 +36762,7 @@ var Progress = class {
     else this.io.stderr.write(sequence);
   }
 };
-function seconds(ms) {
+function seconds2(ms) {
   return ms < 6e4 ? `${(ms / 1e3).toFixed(1)} s` : `${Math.floor(ms / 6e4)} min ${Math.round(ms % 6e4 / 1e3)} s`;
 }
 function countsOf(clients) {
@@ -36667,7 +36856,7 @@ function applyCommand(io, setExit) {
         const loaded = options.plan ? await savedPlan(paths, options, io, record) : await freshPlan(paths, options, io, record);
         if (!loaded) return EXIT.error;
         return applyLoaded(loaded, loaded.settings, io, record);
-      })
+      }, () => runSecrets(io))
     );
   });
 }
@@ -36694,6 +36883,7 @@ async function savedPlan(paths, options, io, record) {
   const maxAgeMs = parseMaxPlanAge(options.maxPlanAge ?? DEFAULT_MAX_PLAN_AGE);
   const safety = safetySettings(options);
   const environment = environmentSettings(options, io.env);
+  declareCredentialVariables(io, environment.credentials);
   const api = { ...apiSettings(options, io, { readOnly: false }), credentialVariables: environment.credentials };
   const refuse = (why) => {
     io.stderr.write(`ztsync apply: ${visible(why)}; nothing was changed
@@ -36892,6 +37082,230 @@ function describeResult(target2, c4) {
   return target2.outcome === "failed" ? c4.red(`✗ ${line}`) : c4.green(`✓ ${line}`);
 }
 
+// src/commands/codify.ts
+import { readFileSync } from "node:fs";
+
+// src/config/edit.ts
+init_browser();
+function editConfigText(text2, values, overrides) {
+  const done = [];
+  const refused = [];
+  const parsed = parse2(text2);
+  const splices = [];
+  for (const edit of values) {
+    const found = nodeAt(parsed, edit.at);
+    const result = found ? renderReplacement(parsed.text, found, edit.value) : { why: "no value starts there (the file changed since it was read)" };
+    if ("why" in result) refused.push({ ...edit.at, label: edit.label, why: result.why });
+    else {
+      splices.push({ start: found.node.range[0], end: found.node.range[1], text: result.text });
+      done.push({ ...edit.at, label: edit.label, kind: "value" });
+    }
+  }
+  let out = text2;
+  for (const s2 of splices.sort((a3, b2) => b2.start - a3.start)) out = out.slice(0, s2.start) + s2.text + out.slice(s2.end);
+  const bottomUp = [...overrides].sort((a3, b2) => b2.entry.line - a3.entry.line || b2.entry.col - a3.entry.col);
+  for (const edit of bottomUp) {
+    const result = insertOverride(out, edit.entry, edit);
+    if ("why" in result) refused.push({ ...edit.entry, label: edit.label, why: result.why });
+    else {
+      out = result.text;
+      done.push({ ...edit.entry, label: edit.label, kind: "override" });
+    }
+  }
+  return { text: out, done, refused };
+}
+function parse2(text2) {
+  const lines = new LineCounter();
+  const doc = parseDocument(text2, { lineCounter: lines, keepSourceTokens: true });
+  return { text: text2, doc, lines };
+}
+function offsetOf(p2, at) {
+  const start = p2.lines.lineStarts[at.line - 1];
+  return start === void 0 ? -1 : start + at.col - 1;
+}
+function nodeAt(p2, at) {
+  const offset = offsetOf(p2, at);
+  let found;
+  visit(p2.doc, (_key, node, path) => {
+    if (found || !(isScalar(node) || isCollection(node) || isAlias(node)) || node.range?.[0] !== offset) return;
+    const parent = path[path.length - 1];
+    if (parent && "key" in parent && parent.key === node) return;
+    const ancestors = path.filter((n3) => isCollection(n3));
+    found = {
+      node,
+      anchored: Boolean(node.anchor) || ancestors.some((a3) => Boolean(a3.anchor)),
+      inFlow: ancestors.some((a3) => Boolean(a3.flow))
+    };
+    return visit.BREAK;
+  });
+  return found;
+}
+function renderReplacement(text2, found, value) {
+  const { node } = found;
+  if (isAlias(node)) return { why: "the value is an alias (*name): edit the anchor it names by hand, if every use should change" };
+  if (found.anchored) return { why: "the value sits under an anchor (&name) other places may share: edit it by hand" };
+  const source = text2.slice(node.range[0], node.range[1]);
+  if (source.includes("${")) return { why: "the value is read through ${…} interpolation: change the variable, or write the value by hand" };
+  if (isScalar(node)) {
+    if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) return { why: "the value is a block scalar (| or >): edit it by hand" };
+    if (Array.isArray(value) || value !== null && typeof value === "object") return { why: "the live value is a list or mapping where the config has a single value: edit it by hand" };
+    return { text: scalarText(value, node.type, found.inFlow) };
+  }
+  if (isSeq(node)) {
+    if (!node.flow) return { why: 'the value is a block list (one "- item" per line): write the live list by hand' };
+    if (!Array.isArray(value)) return { why: "the live value is not a list where the config has one: edit it by hand" };
+    if (value.some((v2) => v2 !== null && typeof v2 === "object")) return { why: "the live list holds mappings: edit it by hand" };
+    return { text: `[${value.map((v2) => scalarText(v2, Scalar.PLAIN, true)).join(", ")}]` };
+  }
+  return { why: "the value is a mapping: edit it by hand" };
+}
+function scalarText(value, style, inFlow) {
+  if (value === null || value === void 0) return "null";
+  if (typeof value !== "string") return String(value);
+  if (style === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
+  if (style === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
+  return plainReadsBack(value, inFlow) ? value : JSON.stringify(value);
+}
+function plainReadsBack(value, inFlow) {
+  if (value === "" || value !== value.trim() || /[\n\r\t#]|: |^[-?:,[\]{}&*!|>'"%@`]/.test(value)) return false;
+  if (inFlow && /[,[\]{}]/.test(value)) return false;
+  const read = parseDocument(`k: ${value}`).toJS();
+  return read?.k === value;
+}
+function insertOverride(text2, entry2, edit) {
+  const p2 = parse2(text2);
+  const found = nodeAt(p2, entry2);
+  if (!found || !isMap2(found.node)) return { why: "the target's entry is not a mapping there (the file changed since it was read)" };
+  if (found.anchored) return { why: "the target's entry sits under an anchor (&name) other places may share: add the override by hand" };
+  let map2 = found.node;
+  for (const [i3, key] of edit.keys.entries()) {
+    if (map2.flow) return { why: `${edit.keys.slice(0, i3).join(".") || "the entry"} is a flow mapping ({ … }): add ${edit.keys.slice(i3).join(".")} to it by hand` };
+    const pair = map2.items.find((it) => isScalar(it.key) && it.key.value === key);
+    if (!pair) return { text: insertLines(text2, p2, map2, edit.keys.slice(i3), edit.value) };
+    if (isAlias(pair.value) || pair.value?.anchor) return { why: `${edit.keys.slice(0, i3 + 1).join(".")} is an anchor or alias: add the override by hand` };
+    if (i3 === edit.keys.length - 1) return { why: `${edit.keys.join(".")} is already written in the entry` };
+    if (!isMap2(pair.value)) return { why: `${edit.keys.slice(0, i3 + 1).join(".")} is not a mapping to add ${edit.keys.slice(i3 + 1).join(".")} to: edit it by hand` };
+    map2 = pair.value;
+  }
+  return { why: "nothing to add" };
+}
+function insertLines(text2, p2, map2, keys, value) {
+  const first = map2.items[0]?.key;
+  const indent = first?.range ? p2.lines.linePos(first.range[0]).col - 1 : 0;
+  const last = map2.items[map2.items.length - 1];
+  const end = (last.value?.range ?? last.key.range)[1];
+  const newline = text2.lastIndexOf("\n", end - 1) === end - 1 ? end : text2.indexOf("\n", end);
+  const at = newline < 0 ? text2.length : newline === end && text2[end - 1] === "\n" ? end : newline + 1;
+  const lines = keys.map((key, i3) => `${" ".repeat(indent + 2 * i3)}${key}:${i3 === keys.length - 1 ? ` ${scalarOrFlow(value)}` : ""}`);
+  const before = text2.slice(0, at);
+  return `${before}${before.endsWith("\n") || before === "" ? "" : "\n"}${lines.join("\n")}
+${text2.slice(at)}`;
+}
+function scalarOrFlow(value) {
+  if (Array.isArray(value)) return `[${value.map((v2) => scalarText(v2, Scalar.PLAIN, true)).join(", ")}]`;
+  return scalarText(value, Scalar.PLAIN, false);
+}
+
+// src/commands/codify.ts
+var HELP = `
+Reads live state like plan, and writes the live value of each drifted managed field into the config, where
+the config wrote it: a value from the target's own entry is changed there; a value from the defaults gets an
+override in the target's entry (the defaults are never edited). Only those bytes change: comments, order,
+quoting and blank lines stay. Unmanaged fields stay unmanaged. A value read through \${…} interpolation, an
+anchor or alias, a block scalar or block list, or a flow mapping an override would go into, is left alone and
+named with file:line:col. Files are written atomically, all or none; then the targets are planned again, and
+codify says whether any change is left. Exit codes: 0 codified and the plan is clean; 1 an error, a value left
+alone, or changes left.
+`;
+function codifyCommand(io, setExit) {
+  const command = new Command("codify").summary("Write live values of drifted managed fields into the config (accepting drift), changing only those values.").description("Accept drift: write the live value of each drifted managed field into the config files, editing only those values.").argument("<paths...>", "YAML config files or directories").option("--account <id...>", "only these accounts").option("--zone <id...>", "only these zones").option("--select <key=value>", "only the targets carrying this label (repeatable: all must match)", (v2, all2 = []) => [...all2, v2]).option("--field <path...>", "only these fields, e.g. organization.session_duration (or session_duration)").option("--dry-run", "say what would be written, write nothing").addHelpText("after", HELP);
+  addEnvironmentOptions(command);
+  addApiOptions(command);
+  return command.action(async (paths, flags) => setExit(await codify(paths, flags, io)));
+}
+async function codify(paths, flags, io) {
+  const environment = environmentSettings(flags, io.env);
+  const settings = {
+    paths,
+    selection: await selectionSettings({ account: flags.account, zone: flags.zone, select: flags.select }),
+    safety: {},
+    environment,
+    api: { ...apiSettings(flags, io, { readOnly: true }), credentialVariables: environment.credentials },
+    quiet: true
+  };
+  const planned = await planFromConfig(settings, io);
+  if (!planned) return EXIT.error;
+  const { values, overrides, notes } = editsOf(planned.plan, flags.field ?? []);
+  for (const note of notes) io.stderr.write(`ztsync codify: ${visible(note)}
+`);
+  const files = /* @__PURE__ */ new Set([...values.keys(), ...overrides.keys()]);
+  if (files.size === 0) {
+    io.stdout.write("Nothing to codify: no managed field has drifted.\n");
+    return notes.length > 0 ? EXIT.error : EXIT.ok;
+  }
+  const written = [];
+  let refusedCount = 0;
+  for (const file of [...files].sort()) {
+    const before = readFileSync(file, "utf8");
+    const result = editConfigText(before, values.get(file) ?? [], overrides.get(file) ?? []);
+    for (const d2 of result.done) io.stdout.write(`${visible(`${file}:${d2.line}:${d2.col}`)}: ${visible(d2.label)}${d2.kind === "override" ? " (from the defaults: an override added in the entry)" : ""}
+`);
+    for (const r2 of result.refused) io.stderr.write(`${visible(`${file}:${r2.line}:${r2.col}`)}: ${visible(r2.label)}: left alone: ${r2.why}
+`);
+    refusedCount += result.refused.length;
+    if (result.text !== before) written.push({ path: file, text: result.text });
+  }
+  if (flags.dryRun) {
+    io.stdout.write(`Dry run: ${written.length} ${written.length === 1 ? "file" : "files"} would change; nothing was written.
+`);
+    return refusedCount > 0 ? EXIT.error : EXIT.ok;
+  }
+  writeFilesAtomicSync(written, { overwrite: true });
+  io.stdout.write(`Wrote ${written.length} ${written.length === 1 ? "file" : "files"}.
+`);
+  const again = await planFromConfig(settings, io);
+  if (!again) return EXIT.error;
+  const left = again.plan.targets.flatMap((t2) => t2.resources.flatMap((r2) => r2.changes.filter((c4) => wanted(flags.field ?? [], r2.type, c4.path)).map((c4) => `${targetLabel(t2)} ${r2.type}.${c4.path}`)));
+  if (left.length === 0) {
+    io.stdout.write("Planned again: no changes left.\n");
+    return refusedCount > 0 ? EXIT.error : EXIT.ok;
+  }
+  io.stdout.write(`Planned again: ${left.length} ${left.length === 1 ? "change" : "changes"} left: ${left.join(", ")}
+`);
+  return EXIT.error;
+}
+function wanted(fields, type, path) {
+  return fields.length === 0 || fields.includes(path) || fields.includes(`${type}.${path}`);
+}
+function editsOf(plan, fields) {
+  const values = /* @__PURE__ */ new Map();
+  const overrides = /* @__PURE__ */ new Map();
+  const notes = [];
+  const add = (map2, file, edit) => map2.set(file, [...map2.get(file) ?? [], edit]);
+  for (const target2 of plan.targets) {
+    if (target2.error) {
+      notes.push(`${targetLabel(target2)}: not codified: ${target2.error.message}`);
+      continue;
+    }
+    for (const resource of target2.resources) {
+      if (resource.action === "create") {
+        notes.push(`${targetLabel(target2)}: ${resource.type} does not exist live: nothing to codify (apply creates it)`);
+        continue;
+      }
+      for (const change of resource.changes) {
+        if (!wanted(fields, resource.type, change.path) || !change.source) continue;
+        const label = `${target2.scope} ${target2.id} ${resource.type}.${change.path}: ${show(change.after)} → ${show(change.before)}`;
+        if (change.source.via === "defaults") {
+          add(overrides, target2.source.file, { entry: target2.source, keys: [resource.type, ...change.path.split(".")], value: change.before, label });
+        } else {
+          add(values, change.source.file, { at: change.source, value: change.before, label });
+        }
+      }
+    }
+  }
+  return { values, overrides, notes };
+}
+
 // src/emulator/index.ts
 import { existsSync, statSync as statSync2 } from "node:fs";
 import { createServer } from "node:http";
@@ -37016,70 +37430,25 @@ function checkConfigChange(change) {
   return out;
 }
 
-// src/emulator/random.ts
-function seededRandom(seed) {
-  let a3 = seed >>> 0;
-  return () => {
-    a3 = a3 + 1831565813 >>> 0;
-    let t2 = a3;
-    t2 = Math.imul(t2 ^ t2 >>> 15, t2 | 1);
-    t2 ^= t2 + Math.imul(t2 ^ t2 >>> 7, t2 | 61);
-    return ((t2 ^ t2 >>> 14) >>> 0) / 4294967296;
-  };
+// src/emulator/key-rotation.ts
+var KEY_ROTATION_DAYS = { min: 21, max: 365, default: 365 };
+var NANOS_PER_DAY = 24n * 3600000000000n;
+function keyRotationDaysProblem(value) {
+  if (Number.isInteger(value) && value >= KEY_ROTATION_DAYS.min && value <= KEY_ROTATION_DAYS.max) return void 0;
+  return `must be a whole number of days from ${KEY_ROTATION_DAYS.min} to ${KEY_ROTATION_DAYS.max}, not ${describe2(value)}`;
+}
+function dohDurationProblem(duration2, rotationDays) {
+  const days = rotationDays ?? KEY_ROTATION_DAYS.default;
+  const nanos = parseDuration(duration2);
+  if (nanos === void 0 || nanos <= BigInt(days) * NANOS_PER_DAY) return void 0;
+  return `${describe2(duration2)} is longer than the account's key rotation period (${days} days, ${days * 24}h)`;
 }
 
-// src/emulator/rate-limit.ts
-var SlidingWindow = class {
-  constructor(limit, clock) {
-    this.limit = limit;
-    this.clock = clock;
-  }
-  limit;
-  clock;
-  /** Accepted request times (ms) per credential key, oldest first. */
-  seen = /* @__PURE__ */ new Map();
-  /** Until when (ms) a credential that went over is refused. */
-  lockedUntil = /* @__PURE__ */ new Map();
-  get lockoutMs() {
-    return (this.limit.lockoutSeconds ?? this.limit.windowSeconds) * 1e3;
-  }
-  /** Count a request for this key, unless the window is full or the key is locked out; refused requests are not counted. */
-  take(key) {
-    const now = this.clock();
-    const windowMs = this.limit.windowSeconds * 1e3;
-    const times = (this.seen.get(key) ?? []).filter((t2) => t2 > now - windowMs);
-    this.seen.set(key, times);
-    const locked = this.lockedUntil.get(key);
-    if (locked !== void 0 && locked > now) return this.refuse(locked - now, { remaining: 0, resetSeconds: seconds2(locked - now) });
-    if (locked !== void 0) this.lockedUntil.delete(key);
-    if (times.length >= this.limit.requests) {
-      const slotFreeMs = times[0] + windowMs - now;
-      if (this.lockoutMs <= 0) return this.refuse(slotFreeMs, { remaining: 0, resetSeconds: seconds2(slotFreeMs) });
-      this.lockedUntil.set(key, now + this.lockoutMs);
-      return this.refuse(this.lockoutMs, { remaining: 0, resetSeconds: seconds2(this.lockoutMs) });
-    }
-    times.push(now);
-    return { allowed: true, status: { remaining: this.limit.requests - times.length, resetSeconds: seconds2(times[0] + windowMs - now) } };
-  }
-  refuse(waitMs, status) {
-    return { allowed: false, retryAfterSeconds: seconds2(waitMs), status };
-  }
-  /** The headers every answer of a credential carries: `Ratelimit` (this credential's state) and `Ratelimit-Policy`. */
-  headers(status) {
-    return {
-      ratelimit: `"default";r=${status.remaining};t=${status.resetSeconds}`,
-      "ratelimit-policy": `"burst";q=${this.limit.requests};w=${this.limit.windowSeconds}`
-    };
-  }
-};
-function seconds2(ms) {
-  return Math.max(1, Math.ceil(ms / 1e3));
-}
-function parseRateLimit(text2) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
-  if (!match) return void 0;
-  const limit = { requests: Number(match[1]), windowSeconds: Number(match[2]) };
-  return limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
+// src/emulator/request.ts
+function requireOwner(ctx) {
+  const owner = ctx.state.owner(ctx.scope, ctx.id);
+  if (!owner) throw unknownIdentifier(ctx.path);
+  return owner;
 }
 
 // src/emulator/seed.ts
@@ -37106,20 +37475,6 @@ var REVOKE_USER_BODY = /* @__PURE__ */ new Map([
 var MAX_EMAIL_LENGTH = 254;
 function isEmail(text2) {
   return typeof text2 === "string" && text2.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(text2);
-}
-
-// src/emulator/key-rotation.ts
-var KEY_ROTATION_DAYS = { min: 21, max: 365, default: 365 };
-var NANOS_PER_DAY = 24n * 3600000000000n;
-function keyRotationDaysProblem(value) {
-  if (Number.isInteger(value) && value >= KEY_ROTATION_DAYS.min && value <= KEY_ROTATION_DAYS.max) return void 0;
-  return `must be a whole number of days from ${KEY_ROTATION_DAYS.min} to ${KEY_ROTATION_DAYS.max}, not ${describe2(value)}`;
-}
-function dohDurationProblem(duration2, rotationDays) {
-  const days = rotationDays ?? KEY_ROTATION_DAYS.default;
-  const nanos = parseDuration(duration2);
-  if (nanos === void 0 || nanos <= BigInt(days) * NANOS_PER_DAY) return void 0;
-  return `${describe2(duration2)} is longer than the account's key rotation period (${days} days, ${days * 24}h)`;
 }
 
 // src/emulator/rules.ts
@@ -37380,215 +37735,6 @@ function hex(text2) {
   return createHash4("md5").update(`ztsync-emulator:${text2}`).digest("hex");
 }
 
-// src/emulator/accounts-list.ts
-var ACCOUNTS_PER_PAGE = { min: 5, max: 50, default: 20 };
-var QUERY = /* @__PURE__ */ new Set(["page", "per_page", "direction", "name"]);
-function accountName(account) {
-  return account.name ?? `Account ${account.id.slice(0, 8)}`;
-}
-function listAccounts(ctx) {
-  const { page, perPage, direction, name } = accountsQuery(ctx.query);
-  const accounts = (ctx.state.snapshot().accounts ?? []).map((a3) => ({ id: a3.id, name: accountName(a3), type: "standard", created_on: a3.created_on ?? "2024-01-01T00:00:00.000000Z", settings: { enforce_twofactor: false, abuse_contact_email: null } })).filter((a3) => name === void 0 || a3.name === name).sort((a3, b2) => compare(a3.name, b2.name) || compare(a3.id, b2.id));
-  if (direction === "desc") accounts.reverse();
-  const result = accounts.slice((page - 1) * perPage, page * perPage);
-  return {
-    status: 200,
-    result,
-    resultInfo: { page, per_page: perPage, count: result.length, total_count: accounts.length, total_pages: Math.ceil(accounts.length / perPage) }
-  };
-}
-function compare(a3, b2) {
-  return a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
-}
-function accountsQuery(query) {
-  for (const key of query.keys()) if (!QUERY.has(key)) throw badQuery(`unknown parameter ${JSON.stringify(key)} (page, per_page, direction, name)`);
-  const page = whole(query, "page", 1, Number.MAX_SAFE_INTEGER, 1);
-  const perPage = whole(query, "per_page", ACCOUNTS_PER_PAGE.min, ACCOUNTS_PER_PAGE.max, ACCOUNTS_PER_PAGE.default);
-  const direction = query.get("direction") ?? "asc";
-  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
-  const name = query.get("name") ?? void 0;
-  return { page, perPage, direction, ...name === void 0 ? {} : { name } };
-}
-function whole(query, key, min, max, fallback) {
-  const text2 = query.get(key);
-  if (text2 === null) return fallback;
-  const n3 = Number(text2);
-  if (!/^\d+$/.test(text2) || n3 < min || n3 > max) throw badQuery(`${key} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text2)}`);
-  return n3;
-}
-function badQuery(detail) {
-  return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
-}
-
-// src/emulator/identities.ts
-import { createHash as createHash5, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
-var AUDIT_READ_PERMISSIONS = ["Account Settings Read", "Account Settings Write"];
-var TokensError = class extends Error {
-};
-var TOKEN_KEYS2 = ["token", "name", "id", "owner", "email", "permissions"];
-function parseTokens(input) {
-  if (!Array.isArray(input)) throw new TokensError(`the tokens must be a JSON list of { token, name, id?, owner?, email?, permissions? }, not ${describe2(input)}`);
-  const tokens = input.map((item, i3) => {
-    const at = `tokens[${i3}]`;
-    if (!isPlainObject3(item)) throw new TokensError(`${at}: must be an object, not ${describe2(item)}`);
-    const unknown = Object.keys(item).find((k) => !TOKEN_KEYS2.includes(k));
-    if (unknown !== void 0) throw new TokensError(`${at}.${unknown}: is not a known key (expected ${TOKEN_KEYS2.join(", ")})`);
-    const text2 = (key, required) => {
-      const value = item[key];
-      if (value === void 0 && !required) return void 0;
-      if (typeof value !== "string" || value.trim() === "" || value.length > 1e3) throw new TokensError(`${at}.${key}: must be a non-empty text${key === "token" ? "" : `, not ${describe2(value)}`}`);
-      return value;
-    };
-    const token = { token: text2("token", true), name: text2("name", true) };
-    if (/\s/.test(token.token)) throw new TokensError(`${at}.token: must not contain spaces`);
-    const id = text2("id", false);
-    if (id !== void 0) token.id = id;
-    if (item.owner !== void 0) {
-      if (item.owner !== "account" && item.owner !== "user") throw new TokensError(`${at}.owner: must be account or user, not ${describe2(item.owner)}`);
-      token.owner = item.owner;
-    }
-    const email = text2("email", false);
-    if (email !== void 0) token.email = email;
-    if (token.owner === "user" && token.email === void 0) throw new TokensError(`${at}.email: a user-owned token needs its user's email`);
-    if (item.permissions !== void 0) {
-      if (!Array.isArray(item.permissions) || !item.permissions.every((p2) => typeof p2 === "string")) throw new TokensError(`${at}.permissions: must be a list of permission names`);
-      token.permissions = [...item.permissions];
-    }
-    return token;
-  });
-  const seen = /* @__PURE__ */ new Set();
-  for (const [i3, t2] of tokens.entries()) {
-    for (const key of [`secret:${t2.token}`, `id:${tokenId(t2)}`]) {
-      if (seen.has(key)) throw new TokensError(`tokens[${i3}]: ${key.startsWith("secret") ? "the same token is listed twice" : `the id ${describe2(tokenId(t2))} is listed twice`}`);
-      seen.add(key);
-    }
-  }
-  return tokens;
-}
-function loadTokensFile(path) {
-  let text2;
-  try {
-    text2 = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
-  }
-  let value;
-  try {
-    value = JSON.parse(text2);
-  } catch {
-    throw new TokensError(`--tokens ${path}: is not JSON`);
-  }
-  try {
-    return parseTokens(value);
-  } catch (err) {
-    throw new TokensError(`--tokens ${path}: ${err.message}`);
-  }
-}
-function tokenId(token) {
-  return token.id ?? hash(`token-id:${token.token}`).slice(0, 32);
-}
-function identify(headers, accepted, ip) {
-  const authorization = headers.authorization;
-  const email = single(headers["x-auth-email"]);
-  const key = single(headers["x-auth-key"]);
-  const restricted = accepted.token !== void 0 || (accepted.tokens?.length ?? 0) > 0;
-  const where = ip ? { ip_address: ip } : {};
-  if (authorization !== void 0) {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-    if (!bearer) throw authenticationError(401);
-    const named = accepted.tokens?.find((t2) => sameSecret(bearer, t2.token));
-    if (named) {
-      const owner = named.owner ?? "account";
-      const id2 = tokenId(named);
-      const actor = { type: owner, context: "api_token", token_id: id2, token_name: named.name, ...where };
-      if (owner === "user") actor.email = named.email;
-      return { key: hash(`token:${bearer}`), actor, token: { id: id2, owner, ...named.permissions ? { permissions: named.permissions } : {} } };
-    }
-    if (restricted && !(accepted.token !== void 0 && sameSecret(bearer, accepted.token))) throw authenticationError(401);
-    const id = tokenId({ token: bearer });
-    return { key: hash(`token:${bearer}`), actor: { type: "account", context: "api_token", token_id: id, ...where }, token: { id, owner: "account" } };
-  }
-  if (email || key) {
-    if (!email || !key) throw authenticationError(401);
-    if (restricted) throw authenticationError(401);
-    return { key: hash(`key:${email}:${key}`), actor: { type: "user", context: "api_key", email, ...where } };
-  }
-  throw authenticationError(401);
-}
-function hasPermission(identity, accepted) {
-  const granted = identity.token?.permissions;
-  return granted === void 0 || granted.some((p2) => accepted.includes(p2));
-}
-function single(value) {
-  return Array.isArray(value) ? value[0] : value;
-}
-function hash(text2) {
-  return createHash5("sha256").update(text2).digest("hex");
-}
-function sameSecret(given, expected) {
-  return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
-}
-
-// src/emulator/request.ts
-function requireOwner(ctx) {
-  const owner = ctx.state.owner(ctx.scope, ctx.id);
-  if (!owner) throw unknownIdentifier(ctx.path);
-  return owner;
-}
-
-// src/emulator/account-routes.ts
-var INVALID_TOKEN = 1e3;
-function matchAccountRoute(method, path) {
-  if (method !== "GET") return void 0;
-  if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
-  if (path === "/accounts") return route("GET /accounts", "", listAccounts);
-  const zone = /^\/zones\/([^/]+)$/.exec(path);
-  if (zone) {
-    const id2 = safeDecode(zone[1]);
-    return id2 === void 0 ? void 0 : { ...route("GET /zones/:id", id2, getZone), scope: "zone" };
-  }
-  const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
-  if (!match) return void 0;
-  const id = safeDecode(match[1]);
-  if (id === void 0) return void 0;
-  return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
-}
-function route(key, id, handler) {
-  return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
-}
-function getZone(ctx) {
-  requireOwner(ctx);
-  const account = ctx.state.zoneAccount(ctx.id);
-  return { status: 200, result: { id: ctx.id, ...account ? { account: { id: account } } : {} } };
-}
-function listAuditLog(ctx) {
-  requireOwner(ctx);
-  if (!ctx.identity || !hasPermission(ctx.identity, AUDIT_READ_PERMISSIONS)) {
-    throw new ApiError(403, [{ code: 1e4, message: `Authentication error: the token lacks the ${AUDIT_READ_PERMISSIONS[0]} permission` }]);
-  }
-  const { result, result_info } = ctx.state.audit.list(ctx.id, ctx.query, ctx.now(), ctx.auditCursorStyle ?? "cursors");
-  return { status: 200, result, resultInfo: result_info };
-}
-function verifyUserToken(ctx) {
-  return verified(ctx.identity, "user");
-}
-function verifyAccountToken(ctx) {
-  requireOwner(ctx);
-  return verified(ctx.identity, "account");
-}
-function verified(identity, owner) {
-  if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
-  return { status: 200, result: { id: identity.token.id, status: "active" } };
-}
-function safeDecode(text2) {
-  try {
-    return decodeURIComponent(text2);
-  } catch {
-    return void 0;
-  }
-}
-
 // src/emulator/doh.ts
 function getDoh(ctx) {
   const account = requireOwner(ctx);
@@ -37821,32 +37967,205 @@ function readActor(value) {
   return actor;
 }
 
-// src/emulator/admin.ts
-var RAY = "0000000000000000-EMU";
-async function handleAdmin(ctx, req, res) {
-  const body = await req.body;
+// src/emulator/accounts-list.ts
+var ACCOUNTS_PER_PAGE = { min: 5, max: 50, default: 20 };
+var QUERY = /* @__PURE__ */ new Set(["page", "per_page", "direction", "name"]);
+function accountName(account) {
+  return account.name ?? `Account ${account.id.slice(0, 8)}`;
+}
+function listAccounts(ctx) {
+  const { page, perPage, direction, name } = accountsQuery(ctx.query);
+  const accounts = (ctx.state.snapshot().accounts ?? []).map((a3) => ({ id: a3.id, name: accountName(a3), type: "standard", created_on: a3.created_on ?? "2024-01-01T00:00:00.000000Z", settings: { enforce_twofactor: false, abuse_contact_email: null } })).filter((a3) => name === void 0 || a3.name === name).sort((a3, b2) => compare(a3.name, b2.name) || compare(a3.id, b2.id));
+  if (direction === "desc") accounts.reverse();
+  const result = accounts.slice((page - 1) * perPage, page * perPage);
+  return {
+    status: 200,
+    result,
+    resultInfo: { page, per_page: perPage, count: result.length, total_count: accounts.length, total_pages: Math.ceil(accounts.length / perPage) }
+  };
+}
+function compare(a3, b2) {
+  return a3 < b2 ? -1 : a3 > b2 ? 1 : 0;
+}
+function accountsQuery(query) {
+  for (const key of query.keys()) if (!QUERY.has(key)) throw badQuery(`unknown parameter ${JSON.stringify(key)} (page, per_page, direction, name)`);
+  const page = whole(query, "page", 1, Number.MAX_SAFE_INTEGER, 1);
+  const perPage = whole(query, "per_page", ACCOUNTS_PER_PAGE.min, ACCOUNTS_PER_PAGE.max, ACCOUNTS_PER_PAGE.default);
+  const direction = query.get("direction") ?? "asc";
+  if (direction !== "asc" && direction !== "desc") throw badQuery(`direction must be asc or desc, not ${JSON.stringify(direction)}`);
+  const name = query.get("name") ?? void 0;
+  return { page, perPage, direction, ...name === void 0 ? {} : { name } };
+}
+function whole(query, key, min, max, fallback) {
+  const text2 = query.get(key);
+  if (text2 === null) return fallback;
+  const n3 = Number(text2);
+  if (!/^\d+$/.test(text2) || n3 < min || n3 > max) throw badQuery(`${key} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text2)}`);
+  return n3;
+}
+function badQuery(detail) {
+  return new ApiError(400, [{ code: CODES.badQuery, message: `invalid query: ${detail}` }]);
+}
+
+// src/emulator/identities.ts
+import { createHash as createHash5, timingSafeEqual } from "node:crypto";
+import { readFileSync as readFileSync2 } from "node:fs";
+var AUDIT_READ_PERMISSIONS = ["Account Settings Read", "Account Settings Write"];
+var TokensError = class extends Error {
+};
+var TOKEN_KEYS2 = ["token", "name", "id", "owner", "email", "permissions"];
+function parseTokens(input) {
+  if (!Array.isArray(input)) throw new TokensError(`the tokens must be a JSON list of { token, name, id?, owner?, email?, permissions? }, not ${describe2(input)}`);
+  const tokens = input.map((item, i3) => {
+    const at = `tokens[${i3}]`;
+    if (!isPlainObject3(item)) throw new TokensError(`${at}: must be an object, not ${describe2(item)}`);
+    const unknown = Object.keys(item).find((k) => !TOKEN_KEYS2.includes(k));
+    if (unknown !== void 0) throw new TokensError(`${at}.${unknown}: is not a known key (expected ${TOKEN_KEYS2.join(", ")})`);
+    const text2 = (key, required) => {
+      const value = item[key];
+      if (value === void 0 && !required) return void 0;
+      if (typeof value !== "string" || value.trim() === "" || value.length > 1e3) throw new TokensError(`${at}.${key}: must be a non-empty text${key === "token" ? "" : `, not ${describe2(value)}`}`);
+      return value;
+    };
+    const token = { token: text2("token", true), name: text2("name", true) };
+    if (/\s/.test(token.token)) throw new TokensError(`${at}.token: must not contain spaces`);
+    const id = text2("id", false);
+    if (id !== void 0) token.id = id;
+    if (item.owner !== void 0) {
+      if (item.owner !== "account" && item.owner !== "user") throw new TokensError(`${at}.owner: must be account or user, not ${describe2(item.owner)}`);
+      token.owner = item.owner;
+    }
+    const email = text2("email", false);
+    if (email !== void 0) token.email = email;
+    if (token.owner === "user" && token.email === void 0) throw new TokensError(`${at}.email: a user-owned token needs its user's email`);
+    if (item.permissions !== void 0) {
+      if (!Array.isArray(item.permissions) || !item.permissions.every((p2) => typeof p2 === "string")) throw new TokensError(`${at}.permissions: must be a list of permission names`);
+      token.permissions = [...item.permissions];
+    }
+    return token;
+  });
+  const seen = /* @__PURE__ */ new Set();
+  for (const [i3, t2] of tokens.entries()) {
+    for (const key of [`secret:${t2.token}`, `id:${tokenId(t2)}`]) {
+      if (seen.has(key)) throw new TokensError(`tokens[${i3}]: ${key.startsWith("secret") ? "the same token is listed twice" : `the id ${describe2(tokenId(t2))} is listed twice`}`);
+      seen.add(key);
+    }
+  }
+  return tokens;
+}
+function loadTokensFile(path) {
+  let text2;
   try {
-    if (ctx.token !== void 0 || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
-    const route2 = `${req.method} ${req.path}`;
-    if (route2 === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
-    if (route2 === "GET /config") return sendJson(res, RAY, 200, ctx.config);
-    if (route2 === "POST /reset") {
-      ctx.state.reset(parseJsonBody(body));
-      return sendJson(res, RAY, 200, ctx.state.snapshot());
-    }
-    if (route2 === "POST /config") {
-      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
-      return sendJson(res, RAY, 200, ctx.config);
-    }
-    if (route2 === "GET /audit") return sendJson(res, RAY, 200, ctx.state.audit.all());
-    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
-    throw noRoute();
+    text2 = readFileSync2(path, "utf8");
   } catch (err) {
-    if (err instanceof SeedError || err instanceof ConfigError) {
-      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
+    throw new TokensError(`--tokens ${path}: cannot read it (${err.code ?? err.message})`);
+  }
+  let value;
+  try {
+    value = JSON.parse(text2);
+  } catch {
+    throw new TokensError(`--tokens ${path}: is not JSON`);
+  }
+  try {
+    return parseTokens(value);
+  } catch (err) {
+    throw new TokensError(`--tokens ${path}: ${err.message}`);
+  }
+}
+function tokenId(token) {
+  return token.id ?? hash(`token-id:${token.token}`).slice(0, 32);
+}
+function identify(headers, accepted, ip) {
+  const authorization = headers.authorization;
+  const email = single(headers["x-auth-email"]);
+  const key = single(headers["x-auth-key"]);
+  const restricted = accepted.token !== void 0 || (accepted.tokens?.length ?? 0) > 0;
+  const where = ip ? { ip_address: ip } : {};
+  if (authorization !== void 0) {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    if (!bearer) throw authenticationError(401);
+    const named = accepted.tokens?.find((t2) => sameSecret(bearer, t2.token));
+    if (named) {
+      const owner = named.owner ?? "account";
+      const id2 = tokenId(named);
+      const actor = { type: owner, context: "api_token", token_id: id2, token_name: named.name, ...where };
+      if (owner === "user") actor.email = named.email;
+      return { key: hash(`token:${bearer}`), actor, token: { id: id2, owner, ...named.permissions ? { permissions: named.permissions } : {} } };
     }
-    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
-    throw err;
+    if (restricted && !(accepted.token !== void 0 && sameSecret(bearer, accepted.token))) throw authenticationError(401);
+    const id = tokenId({ token: bearer });
+    return { key: hash(`token:${bearer}`), actor: { type: "account", context: "api_token", token_id: id, ...where }, token: { id, owner: "account" } };
+  }
+  if (email || key) {
+    if (!email || !key) throw authenticationError(401);
+    if (restricted) throw authenticationError(401);
+    return { key: hash(`key:${email}:${key}`), actor: { type: "user", context: "api_key", email, ...where } };
+  }
+  throw authenticationError(401);
+}
+function hasPermission(identity, accepted) {
+  const granted = identity.token?.permissions;
+  return granted === void 0 || granted.some((p2) => accepted.includes(p2));
+}
+function single(value) {
+  return Array.isArray(value) ? value[0] : value;
+}
+function hash(text2) {
+  return createHash5("sha256").update(text2).digest("hex");
+}
+function sameSecret(given, expected) {
+  return timingSafeEqual(createHash5("sha256").update(given).digest(), createHash5("sha256").update(expected).digest());
+}
+
+// src/emulator/account-routes.ts
+var INVALID_TOKEN = 1e3;
+function matchAccountRoute(method, path) {
+  if (method !== "GET") return void 0;
+  if (path === "/user/tokens/verify") return route("GET /user/tokens/verify", "", verifyUserToken);
+  if (path === "/accounts") return route("GET /accounts", "", listAccounts);
+  const zone = /^\/zones\/([^/]+)$/.exec(path);
+  if (zone) {
+    const id2 = safeDecode(zone[1]);
+    return id2 === void 0 ? void 0 : { ...route("GET /zones/:id", id2, getZone), scope: "zone" };
+  }
+  const match = /^\/accounts\/([^/]+)\/(logs\/audit|tokens\/verify)$/.exec(path);
+  if (!match) return void 0;
+  const id = safeDecode(match[1]);
+  if (id === void 0) return void 0;
+  return match[2] === "logs/audit" ? route("GET /accounts/:id/logs/audit", id, listAuditLog) : route("GET /accounts/:id/tokens/verify", id, verifyAccountToken);
+}
+function route(key, id, handler) {
+  return { key, scope: "account", id, handler, isWrite: false, bodyRequired: false };
+}
+function getZone(ctx) {
+  requireOwner(ctx);
+  const account = ctx.state.zoneAccount(ctx.id);
+  return { status: 200, result: { id: ctx.id, ...account ? { account: { id: account } } : {} } };
+}
+function listAuditLog(ctx) {
+  requireOwner(ctx);
+  if (!ctx.identity || !hasPermission(ctx.identity, AUDIT_READ_PERMISSIONS)) {
+    throw new ApiError(403, [{ code: 1e4, message: `Authentication error: the token lacks the ${AUDIT_READ_PERMISSIONS[0]} permission` }]);
+  }
+  const { result, result_info } = ctx.state.audit.list(ctx.id, ctx.query, ctx.now(), ctx.auditCursorStyle ?? "cursors");
+  return { status: 200, result, resultInfo: result_info };
+}
+function verifyUserToken(ctx) {
+  return verified(ctx.identity, "user");
+}
+function verifyAccountToken(ctx) {
+  requireOwner(ctx);
+  return verified(ctx.identity, "account");
+}
+function verified(identity, owner) {
+  if (!identity?.token || identity.token.owner !== owner) throw new ApiError(401, [{ code: INVALID_TOKEN, message: "Invalid API Token" }]);
+  return { status: 200, result: { id: identity.token.id, status: "active" } };
+}
+function safeDecode(text2) {
+  try {
+    return decodeURIComponent(text2);
+  } catch {
+    return void 0;
   }
 }
 
@@ -37919,8 +38238,8 @@ function revokeUser2(ctx) {
 }
 function isKnownUser(owner, email, uid) {
   if (!owner.users?.length) return true;
-  const wanted = email.toLowerCase();
-  return owner.users.some((u3) => u3.email.toLowerCase() === wanted && (uid === void 0 || u3.uid === uid));
+  const wanted2 = email.toLowerCase();
+  return owner.users.some((u3) => u3.email.toLowerCase() === wanted2 && (uid === void 0 || u3.uid === uid));
 }
 
 // src/emulator/routes.ts
@@ -38124,6 +38443,126 @@ function sendJson(res, ray, status, body, headers = {}) {
   res.end(text2);
 }
 
+// src/emulator/admin.ts
+var RAY = "0000000000000000-EMU";
+async function handleAdmin(ctx, req, res) {
+  const body = await req.body;
+  try {
+    checkLocal(req, ctx);
+    if (ctx.token !== void 0 || (ctx.tokens?.length ?? 0) > 0) authenticate(req.headers, ctx);
+    const route2 = `${req.method} ${req.path}`;
+    if (route2 === "GET /state") return sendJson(res, RAY, 200, ctx.state.snapshot());
+    if (route2 === "GET /config") return sendJson(res, RAY, 200, ctx.config);
+    if (route2 === "POST /reset") {
+      ctx.state.reset(parseJsonBody(body));
+      return sendJson(res, RAY, 200, ctx.state.snapshot());
+    }
+    if (route2 === "POST /config") {
+      ctx.reconfigure(checkConfigChange(parseJsonBody(body)));
+      return sendJson(res, RAY, 200, ctx.config);
+    }
+    if (route2 === "GET /audit") return sendJson(res, RAY, 200, ctx.state.audit.all());
+    if (isDashboardEdit(req.path)) return sendJson(res, RAY, 200, dashboardEdit(ctx, req.method, req.path, parseJsonBody(body, true)));
+    throw noRoute();
+  } catch (err) {
+    if (err instanceof SeedError || err instanceof ConfigError) {
+      return sendEnvelope(res, RAY, new ApiError(400, [{ code: CODES.malformedBody, message: err.message }]));
+    }
+    if (err instanceof ApiError) return sendEnvelope(res, RAY, err);
+    throw err;
+  }
+}
+function checkLocal(req, ctx) {
+  if (req.headers.origin !== void 0) {
+    throw new ApiError(403, [{ code: CODES.authentication, message: "admin endpoints refuse requests that carry an Origin header (sent by web pages): use curl or a script" }]);
+  }
+  const host = hostName(req.headers.host);
+  if (ctx.loopbackOnly && !isLoopbackName(host)) {
+    throw new ApiError(403, [{ code: CODES.authentication, message: `admin endpoints answer only to a loopback Host (localhost, 127.0.0.1, ::1), not ${JSON.stringify(host)}` }]);
+  }
+  if (req.method !== "GET" && !isJsonType(req.headers["content-type"])) {
+    throw new ApiError(400, [{ code: CODES.malformedBody, message: `admin requests with a body must be sent as application/json, not ${req.headers["content-type"] === void 0 ? "without a Content-Type" : JSON.stringify(req.headers["content-type"])}` }]);
+  }
+}
+function hostName(header2) {
+  const text2 = (header2 ?? "").trim().toLowerCase();
+  const bracketed = /^\[([^\]]*)\]/.exec(text2);
+  return bracketed ? bracketed[1] : text2.replace(/:\d*$/, "");
+}
+function isLoopbackName(host) {
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+function isJsonType(header2) {
+  const type = (header2 ?? "").split(";")[0].trim().toLowerCase();
+  return type === "application/json" || /^application\/[\w.+-]+\+json$/.test(type);
+}
+
+// src/emulator/random.ts
+function seededRandom(seed) {
+  let a3 = seed >>> 0;
+  return () => {
+    a3 = a3 + 1831565813 >>> 0;
+    let t2 = a3;
+    t2 = Math.imul(t2 ^ t2 >>> 15, t2 | 1);
+    t2 ^= t2 + Math.imul(t2 ^ t2 >>> 7, t2 | 61);
+    return ((t2 ^ t2 >>> 14) >>> 0) / 4294967296;
+  };
+}
+
+// src/emulator/rate-limit.ts
+var SlidingWindow = class {
+  constructor(limit, clock) {
+    this.limit = limit;
+    this.clock = clock;
+  }
+  limit;
+  clock;
+  /** Accepted request times (ms) per credential key, oldest first. */
+  seen = /* @__PURE__ */ new Map();
+  /** Until when (ms) a credential that went over is refused. */
+  lockedUntil = /* @__PURE__ */ new Map();
+  get lockoutMs() {
+    return (this.limit.lockoutSeconds ?? this.limit.windowSeconds) * 1e3;
+  }
+  /** Count a request for this key, unless the window is full or the key is locked out; refused requests are not counted. */
+  take(key) {
+    const now = this.clock();
+    const windowMs = this.limit.windowSeconds * 1e3;
+    const times = (this.seen.get(key) ?? []).filter((t2) => t2 > now - windowMs);
+    this.seen.set(key, times);
+    const locked = this.lockedUntil.get(key);
+    if (locked !== void 0 && locked > now) return this.refuse(locked - now, { remaining: 0, resetSeconds: seconds3(locked - now) });
+    if (locked !== void 0) this.lockedUntil.delete(key);
+    if (times.length >= this.limit.requests) {
+      const slotFreeMs = times[0] + windowMs - now;
+      if (this.lockoutMs <= 0) return this.refuse(slotFreeMs, { remaining: 0, resetSeconds: seconds3(slotFreeMs) });
+      this.lockedUntil.set(key, now + this.lockoutMs);
+      return this.refuse(this.lockoutMs, { remaining: 0, resetSeconds: seconds3(this.lockoutMs) });
+    }
+    times.push(now);
+    return { allowed: true, status: { remaining: this.limit.requests - times.length, resetSeconds: seconds3(times[0] + windowMs - now) } };
+  }
+  refuse(waitMs, status) {
+    return { allowed: false, retryAfterSeconds: seconds3(waitMs), status };
+  }
+  /** The headers every answer of a credential carries: `Ratelimit` (this credential's state) and `Ratelimit-Policy`. */
+  headers(status) {
+    return {
+      ratelimit: `"default";r=${status.remaining};t=${status.resetSeconds}`,
+      "ratelimit-policy": `"burst";q=${this.limit.requests};w=${this.limit.windowSeconds}`
+    };
+  }
+};
+function seconds3(ms) {
+  return Math.max(1, Math.ceil(ms / 1e3));
+}
+function parseRateLimit(text2) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text2);
+  if (!match) return void 0;
+  const limit = { requests: Number(match[1]), windowSeconds: Number(match[2]) };
+  return limit.requests >= 1 && limit.windowSeconds > 0 ? limit : void 0;
+}
+
 // src/emulator/audit.ts
 var RETENTION_MONTHS = 18;
 var MAX_LIMIT = 1e3;
@@ -38235,9 +38674,9 @@ function readQuery(query) {
   for (const [name, value] of Object.entries(FILTERS)) {
     const caseless = CASELESS.has(name);
     const norm = (v2) => v2 === void 0 ? void 0 : caseless ? String(v2).toLowerCase() : String(v2);
-    const wanted = [...query.getAll(name), ...query.getAll(`${name}[]`)].map(norm);
+    const wanted2 = [...query.getAll(name), ...query.getAll(`${name}[]`)].map(norm);
     const unwanted = [...query.getAll(`${name}.not`), ...query.getAll(`${name}[not]`), ...query.getAll(`${name}[not][]`)].map(norm);
-    if (wanted.length) filters2.push({ matches: (e3) => wanted.includes(norm(value(e3))) });
+    if (wanted2.length) filters2.push({ matches: (e3) => wanted2.includes(norm(value(e3))) });
     if (unwanted.length) filters2.push({ matches: (e3) => !unwanted.includes(norm(value(e3))) });
   }
   return { since, before, limit, direction, cursor, filters: filters2 };
@@ -38363,8 +38802,13 @@ async function startEmulator(options = {}) {
       }
     }
   };
-  const server = createServer(createRequestHandler(ctx));
   const host = options.host ?? DEFAULT_HOST;
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  ctx.loopbackOnly = isLoopbackName(bare);
+  if (!ctx.loopbackOnly && options.token === void 0 && (options.tokens?.length ?? 0) === 0) {
+    throw new Error(`listening on ${host} reaches beyond this machine: give a token (ZTSYNC_EMULATOR_TOKEN, --token or --tokens), or listen on 127.0.0.1`);
+  }
+  const server = createServer(createRequestHandler(ctx));
   await new Promise((resolve7, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_PORT, host, () => {
@@ -38378,6 +38822,8 @@ async function startEmulator(options = {}) {
   return {
     url: origin + API_PREFIX,
     origin,
+    address: `http://${bare.includes(":") ? `[${bare}]` : bare}:${port}`,
+    loopbackOnly: ctx.loopbackOnly,
     state,
     config,
     reconfigure: (change) => ctx.reconfigure(checkConfigChange(change)),
@@ -38430,7 +38876,8 @@ Seed file (YAML or JSON):
   revoke_user answers true for a listed user (or anyone, when none are listed), false otherwise, and appends
   each call it answers to the owner's revocations (GET /__emulator/state).
 
-Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; with --token they need it too):
+Admin endpoints (successes in plain JSON, failures in Cloudflare's envelope; with --token they need it too; for
+local tools only: bodies as application/json, no Origin header, a loopback Host while listening on loopback):
   GET  /__emulator/state    the whole state in the seed format, plus counters (requests by route, writes, rateLimited, faults)
   POST /__emulator/reset    body: a seed in JSON; replaces the state and zeroes the counters
   GET  /__emulator/config   the running settings (no rateLimit key when there is no limit)
@@ -38457,7 +38904,7 @@ of that credential gets 429 with retry-after. Every answer of the credential car
 In POST /__emulator/config: "rateLimit": {"requests":120,"windowSeconds":30,"lockoutSeconds":30}.
 `;
 function emulatorCommand(io, setExit) {
-  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", "address to bind", DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token (or set ${TOKEN_ENV}); otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
+  return new Command("emulator").description("Run a local, stateful emulator of the Cloudflare API (organization and DoH), with latency, fault and rate-limit injection.").option("--host <host>", `address to bind (default ${DEFAULT_HOST}); any other than a loopback address needs a token`, DEFAULT_HOST).option("--port <port>", "port to listen on; 0 picks a free port", String(DEFAULT_PORT)).option("--state <file>", "state file: loaded at start if it exists (it wins over --seed), rewritten atomically after every write").option("--seed <file>", "initial state, YAML or JSON (format below)").option("--accounts <n>", "generate N accounts with deterministic ids instead of a seed (with and without organization and DoH token)").option("--latency <ms>", "wait this many milliseconds before each answer", "0").option("--fault-rate <p>", "fraction of requests (0 to 1) that fail with an injected fault", "0").option("--fault-kinds <list>", `comma-separated fault kinds to inject (default all: ${FAULT_KINDS.join(",")})`).option("--fault-seed <n>", "seed the fault draws (a whole number), so that a run with faults repeats exactly").option("--rate-limit <n/seconds>", "limit per credential, e.g. 1200/300 like Cloudflare: over it, every call of that credential gets 429 with Retry-After for the lockout").option("--rate-limit-lockout <seconds>", "how long a credential over the limit is refused (default: the window; 0: a plain sliding window that refuses only the requests over it)").option("--forbidden <ids>", "comma-separated account or zone ids that answer 403 to every credential, as to a token scoped away from them").option("--token <token>", `accept only this bearer token; better set ${TOKEN_ENV}, which no process listing shows; otherwise any token or email+key is accepted`).option("--tokens <file>", "named API tokens, a JSON list of {token, name, id?, owner?, email?, permissions?}: writes are audited under their name; only they (and --token) are accepted").addOption(new Option("--put-semantics <mode>", "PUT without a field: replace unsets it, merge keeps it").choices(["replace", "merge"]).default("replace")).addOption(
     new Option("--answer-style <style>", 'how answers spell unset fields: sparse leaves out false booleans and empty groups; explicit sends false, {}, [] and ""').choices([...ANSWER_STYLES]).default("sparse")
   ).option("--newer-api", "play a newer API: create and update also take session_binding, login_design.font_family and mfa_config.passkey_autofill, which ztsync does not know").option("--strict", "refuse (400) a write that carries a read-only field (trusted_accounts, created_at, …) instead of ignoring it").addHelpText("after", HELP_AFTER).action(async (opts) => {
     let options;
@@ -38472,6 +38919,10 @@ function emulatorCommand(io, setExit) {
     }
     io.stdout.write(`ztsync emulator listening on ${emulator.url}
 `);
+    if (!emulator.loopbackOnly) {
+      io.stderr.write(`ztsync emulator: warning: listening on ${emulator.address}, which other machines can reach; only requests with the token are served
+`);
+    }
     const signal = await io.stopSignal();
     await emulator.close();
     io.stdout.write(`ztsync emulator stopped (${signal})
@@ -38832,14 +39283,22 @@ function yamlText(data, header2, trailer, targets) {
     Seq(_, seq2) {
       if (seq2.items.every((item) => isScalar(item))) seq2.flow = true;
     },
-    Scalar(_, scalar) {
+    Scalar(_, scalar, path) {
       if (typeof scalar.value !== "string") return;
+      if (refusedLoginValue(path, scalar)) scalar.tag = UNCHECKED;
       const text2 = scalar.value.replaceAll("${", () => "$${");
       scalar.value = text2;
-      if (misread(text2) || visible(text2) !== text2) scalar.type = Scalar.QUOTE_DOUBLE;
+      if (misread(text2) || visible(text2) !== text2 || text2.includes("##[")) scalar.type = Scalar.QUOTE_DOUBLE;
     }
   });
-  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
+  return visibleLines(doc.toString({ lineWidth: 0, flowCollectionPadding: false })).replace(/##\[/g, "#\\u0023[");
+}
+function refusedLoginValue(path, scalar) {
+  const [design, pair] = path.slice(-3).filter((node) => isPair(node));
+  const keyOf = (p2) => isScalar(p2?.key) ? String(p2.key.value) : void 0;
+  if (keyOf(design) !== "login_design" || pair?.value !== scalar) return false;
+  const field = fieldByPath(organization, `login_design.${keyOf(pair)}`);
+  return field !== void 0 && formatProblem(field, scalar.value) !== void 0;
 }
 var NOT_A_STRING = ["1.1", "1.2"].flatMap(
   (version) => new Document(null, { version }).schema.tags.flatMap((tag) => "test" in tag && tag.test instanceof RegExp ? [tag.test] : [])
@@ -38873,7 +39332,7 @@ async function roundTripProblems(state, client, concurrency, onTarget = () => {
 }
 
 // src/commands/import.ts
-var HELP = `
+var HELP2 = `
 Reads the live organization (and, for accounts, the DoH settings) of each target and writes config that
 plans with no changes: writable fields only, in the order of the schema; values the API reports as its
 defaults (false, empty strings, lists and login_design) left out; doh.service_token_id from the token's id.
@@ -38893,7 +39352,7 @@ cannot be read — but an account only --all-accounts found that answers 403 is 
 --force) writes nothing at all. Exit codes: 0 imported, 1 anything else.
 `;
 function importCommand(io, setExit) {
-  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("-q, --quiet", "no progress line on stderr").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP);
+  const command = new Command("import").summary("Write config from the live settings of accounts and zones.").description("Bring existing accounts and zones under management: read their live settings and write config YAML.").option("--account <id...>", "accounts to import (repeatable)").option("--zone <id...>", "zones to import (repeatable)").option("--targets <file>", 'a file listing the targets, one "account <id>" or "zone <id>" a line').option("--all-accounts", "also every account the token can see (GET /accounts)").addOption(new Option("--out <file>", "write one config file (.yaml or .yml)").conflicts("outDir")).option("--out-dir <dir>", "write one config file per target under this directory").option("--defaults", "lift, per field, the value most targets share into a defaults section (the others become overrides)").option("--verify", "plan the imported config against live state before writing; fail unless it shows no changes").option("--force", "overwrite files that exist").option("-q, --quiet", "no progress line on stderr").option("--schema <path-or-url>", "write a yaml-language-server modeline pointing at this schema file (relative to each written file) or URL (default: no modeline; the header names the schema by its $id)").addHelpText("after", HELP2);
   return addRateLimitOption(addApiOptions(command)).action(async (options) => setExit(await runImport(options, io)));
 }
 async function runImport(options, io) {
@@ -38965,6 +39424,7 @@ async function runImport(options, io) {
     return EXIT.ok;
   }
   try {
+    for (const file of files) refuseSecrets(io, file.path, file.text);
     writeFilesAtomicSync(files.map((f2) => ({ path: f2.path, text: f2.text })), { overwrite: Boolean(options.force) });
   } catch (err) {
     return fail2([`ztsync import: ${err instanceof Error ? err.message : String(err)}; nothing was written.`]);
@@ -39064,7 +39524,7 @@ function defaultsReport(model) {
 }
 
 // src/commands/revoke-user.ts
-var HELP2 = `
+var HELP3 = `
 Calls POST /{accounts|zones}/{id}/access/organizations/revoke_user. --devices is sent as the devices query
 parameter and in the body, as the API reference documents it; the other flags go in the body. Only what is
 given is sent.
@@ -39078,7 +39538,7 @@ user, or nothing to revoke), the API refused the call, or the confirmation was r
 `;
 function revokeUserCommand(io, setExit) {
   const command = new Command("revoke-user").summary("Revoke all of a user's Access tokens in an account or zone.").description("Revoke a user's access across all applications of an account's or zone's Zero Trust organization.").addOption(new Option("--account <id>", "the account (32 hex digits, any case)").conflicts("zone")).option("--zone <id>", "the zone (32 hex digits, any case)").requiredOption("--email <address>", "the email of the user to revoke").option("--user-uid <uid>", "the uid of the user to revoke").option("--devices", "revoke the user's devices too").option("--warp-session-reauth", "make the user re-authenticate to WARP for Gateway policies that enforce a WARP session duration").option("--yes", "revoke without asking");
-  return addApiOptions(command, { concurrency: false }).addHelpText("after", HELP2).action(async (options) => setExit(await runRevoke(options, io)));
+  return addApiOptions(command, { concurrency: false }).addHelpText("after", HELP3).action(async (options) => setExit(await runRevoke(options, io)));
 }
 async function runRevoke(options, io) {
   const { scope, id } = target(options);
@@ -39144,12 +39604,15 @@ var PLAN_FORMATS = ["text", "json", "markdown"];
 function renderPlan(plan, format, options) {
   switch (format) {
     case "json":
-      return visibleLines(JSON.stringify(plan, null, 2)) + "\n";
+      return defuseJsonCommands(visibleLines(JSON.stringify(plan, null, 2))) + "\n";
     case "markdown":
       return renderMarkdown(plan, options.markdown);
     case "text":
       return renderText(plan, options);
   }
+}
+function defuseJsonCommands(json) {
+  return json.replace(/##\[/g, "#\\u0023[");
 }
 
 // src/commands/plan.ts
@@ -39158,7 +39621,7 @@ function planCommand(io, setExit) {
     "Validate the config, read live state, and show the field-level changes apply would make.\nOnly fields present in the config are compared. Plan never writes to the API.\n\nExit codes: 0 success; 1 error (invalid config, API failure for any target); 3 a safety rule or the change budget blocks a change (with or without --detailed-exitcode); with --detailed-exitcode, 2 when there are changes and no errors."
   ).addOption(new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("text")).option("--out <file>", "write the rendered plan to this file (atomically; - for stdout) and print the summary line").option("--markdown-out <file>", "also write the markdown plan to this file (e.g. for a pull-request comment, next to --format json --out plan.json)").option("--detailed-exitcode", "exit 2 when there are changes").option("--baseline <paths...>", "the base branch's config (e.g. a checkout of main): mark each change introduced or drift, from the same live read").option("--attribute", "for each drifted target, who last changed it, from its account's audit log (one query a drifted target; needs Account Settings Read)");
   return addReconcileOptions(command).action(async (paths, options) => {
-    setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record)));
+    setExit(await recordingRun(options.results, "plan", (record) => runPlan(paths, options, io, record), () => runSecrets(io)));
   });
 }
 async function runPlan(paths, options, io, record) {
@@ -39183,7 +39646,7 @@ async function runPlan(paths, options, io, record) {
 Wrote the ${options.format} plan to ${github.guard(visible(out))}
 `);
   } else {
-    io.stdout.write(options.format === "text" ? github.guard(rendered) : rendered);
+    io.stdout.write(options.format === "json" ? rendered : github.guard(rendered));
   }
   if (options.markdownOut !== void 0) {
     writeOutputFile(io, options.markdownOut, renderPlan(plan, "markdown", { color: false, markdown: { fullPlanUrl: github.runUrl } }));
@@ -39990,13 +40453,14 @@ function validationMarkdown({ commit, diagnostics, summary: summary3 }) {
 }
 
 // src/commands/validate.ts
-var HELP3 = `
+var HELP4 = `
 Checks, and reports every problem at once as file:line:col: message (path):
   - UTF-8 and YAML syntax (one document per file; duplicate keys included; keys must be strings; alias
     expansion is bounded)
   - the schema (schema/ztsync.schema.json): unknown keys (with the closest valid key), types, enums,
     ids (32 lowercase hex digits, quoted if all digits), uuids (no urn:uuid: prefix), hostnames;
-    colours and logo paths the API may not take are warnings, not errors
+    login-page values: CSS colours, an https: URL or relative logo path, text without HTML (a value
+    tagged !unchecked is sent as it is)
   - null unsets an optional field (not name or auth_domain); a key with no value is an error
   - Go durations, with each field's units and bounds (e.g. user_seat_expiration_inactive_time >= 730h)
     and Go's own limit (2562047h47m16.854775807s); name and auth_domain must not be empty
@@ -40018,14 +40482,16 @@ and node_modules unless named. Exit code 0 when valid, 1 otherwise.
 It reads no live state: nothing is sent to Cloudflare.
 `;
 function validateCommand(io, setExit) {
-  const command = new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").option("--markdown-out <file>", "also write the outcome as markdown for the pull-request comment (replacing the plan comment)").option("--commit <sha>", "the commit the outcome names (default: the git HEAD of the config)").addHelpText("after", HELP3);
+  const command = new Command("validate").description("Validate config files without contacting Cloudflare.").argument("<paths...>", "config files or directories").option("--markdown-out <file>", "also write the outcome as markdown for the pull-request comment (replacing the plan comment)").option("--commit <sha>", "the commit the outcome names (default: the git HEAD of the config)").addHelpText("after", HELP4);
   return addEnvironmentOptions(command).action(async (paths, options) => {
     if (options.markdownOut === "-") throw new UsageError("--markdown-out takes a file");
     if (options.commit !== void 0 && !/^[0-9a-f]{7,64}$/i.test(options.commit)) {
       throw new UsageError(`--commit takes a git commit id (7 to 64 hex digits), not ${JSON.stringify(visible(options.commit))}`);
     }
     if (options.markdownOut !== void 0) checkWritable(options.markdownOut);
-    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy: environmentSettings(options, io.env) });
+    const policy = environmentSettings(options, io.env);
+    declareCredentialVariables(io, policy.credentials);
+    const { state, diagnostics, warnings } = await loadDesiredState(paths, { env: io.env, policy });
     if (options.markdownOut !== void 0) {
       const commit = options.commit?.toLowerCase() ?? (await configCommit(paths)).commit;
       writeOutputFile(io, options.markdownOut, validationMarkdown({ commit, diagnostics: state ? [] : diagnostics, summary: state ? summary2(state) : null }));
@@ -40059,7 +40525,7 @@ function summary2(state) {
 // src/cli.ts
 function buildProgram(io, setExit) {
   const program2 = new Command("ztsync").description("Cloudflare Zero Trust organization and DoH settings as code: validate, plan, apply.").version(VERSION).exitOverride().configureOutput({ writeOut: (s2) => io.stdout.write(s2), writeErr: (s2) => io.stderr.write(s2) }).showHelpAfterError("(run with --help for usage)");
-  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, importCommand, revokeUserCommand, emulatorCommand, schemaCommand]) {
+  for (const make of [validateCommand, planCommand, reportCommand, applyCommand, codifyCommand, importCommand, revokeUserCommand, emulatorCommand, schemaCommand]) {
     program2.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s2) => io.stdout.write(s2), writeErr: (s2) => io.stderr.write(s2) }));
   }
   return program2;
