@@ -113,7 +113,8 @@ describe('every form of a credential is refused (item 13)', () => {
     await githubActions(io).appendStepSummary(plan);
     expect(await readFile(summary, 'utf8')).toContain('ztsync');
     await writeFile(summary, '');
-    plan.targets[0].description = `x ${Buffer.from(SECRET_TOKEN).toString('hex')}`;
+    // The name is what is shown next to the id (a description is the name when there is one).
+    plan.targets[0].description = plan.targets[0].name = `x ${Buffer.from(SECRET_TOKEN).toString('hex')}`;
     await githubActions(io).appendStepSummary(plan);
     expect(await readFile(summary, 'utf8')).toBe('');
   });
