@@ -249,4 +249,70 @@ describe('the review loop in a config repository of its own', () => {
     expect(manualApply.code).toBe(0);
     expect(liveAccount(em, PRODUCTION).organization?.session_duration).toBe('8h');
   }, 60_000);
+  it('drift: the shards save their plans, ztsync gives the verdict, the issue is never closed on a failure; correction skips what is blocked', async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'ztsync-config-repo-'));
+    cpSync(EXAMPLES, join(repo, 'config'), { recursive: true });
+    const file = 'ztsync-drift.yml';
+    const shardPlan = step(file, 'plan', /^Plan$/);
+    const reportTemp = await mkdtemp(join(tmpdir(), 'ztsync-runner-temp-'));
+    /** The matrix's shards, each on its own runner; the artifact of each that saved a plan lands in shards/<name>/. */
+    const shards = async (tokenOf: (shard: number) => string) => {
+      for (const shard of [1, 2, 3, 4]) {
+        const temp = await mkdtemp(join(tmpdir(), 'ztsync-runner-temp-'));
+        const ran = await runStep(shardPlan, repo, { 'runner.temp': temp, 'matrix.shard': String(shard) }, tokenOf(shard));
+        const into = join(reportTemp, 'shards', `ztsync-drift-shard-${shard}`);
+        await mkdir(into, { recursive: true });
+        await copyFile(join(temp, 'plan.json'), join(into, 'plan.json')).catch(() => expect(ran.code).toBe(1));
+      }
+    };
+    const check = async () => {
+      const ran = await runStep(step(file, 'report', /^Drift check/), repo, { 'runner.temp': reportTemp });
+      expect(ran.code).toBe(0); // 0, 1 and 2 are all ok-exit-codes: the issue step decides
+      return ran.exitCode;
+    };
+    const issueStep = step(file, 'report', /drift issue/);
+    const context = (verdict: string) => ({
+      'steps.check.outputs.exit-code': verdict,
+      'runner.temp': reportTemp,
+      'github.server_url': 'https://github.com',
+      'github.repository': 'widgetcorps/zt-config',
+      'github.run_id': '44',
+    });
+    const openIssue = [{ number: 3, user: { login: 'github-actions[bot]' }, body: '<!-- ztsync-drift -->\nolder' }];
+
+    // Live is in sync. One shard's token has expired: no plan from it, so the check FAILED, never "no drift".
+    expect((await runStep({ name: 'sync', with: { command: 'apply', args: 'config --auto-approve' }, env: { CLOUDFLARE_API_TOKEN: '${{ secrets.X }}' } }, repo, { 'runner.temp': repo })).code).toBe(0);
+    await shards((shard) => (shard === 2 ? 'expired-token-0123456789' : SECRET_TOKEN));
+    expect(await check()).toBe('1');
+    const failed = await runScript(issueStep, context('1'), openIssue);
+    expect(failed.map((c) => c.method)).toEqual(['update', 'setFailed']);
+    expect(String(failed[0]!.args.body)).toContain('FAILED');
+    expect(failed[0]!.args).toMatchObject({ issue_number: 3, title: 'ztsync: the drift check failed' });
+
+    // Drift: a dashboard edit turns deny_unmatched_requests off in Production.
+    await rm(join(reportTemp, 'shards'), { recursive: true });
+    const edit = await fetch(`${em.url.replace(/\/client\/v4$/, '')}/__emulator/accounts/${PRODUCTION}/organization`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${SECRET_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ actor: { email: 'colleague@example.com' }, set: { deny_unmatched_requests: false } }),
+    });
+    expect(edit.ok, await edit.clone().text()).toBe(true);
+    await shards(() => SECRET_TOKEN);
+    expect(await check()).toBe('2');
+    const drift = await runScript(issueStep, context('2'), []);
+    expect(drift.map((c) => c.method)).toEqual(['create']);
+    expect(drift[0]!.args).toMatchObject({ title: 'ztsync: live settings drifted from the config', labels: ['ztsync-drift'] });
+    expect(String(drift[0]!.args.body)).toContain('deny_unmatched_requests');
+
+    // The opt-in correction, then the next check: no drift, and only then is the issue closed.
+    const corrected = await runStep(step(file, 'apply', /^Correct the drift/), repo, { 'runner.temp': reportTemp });
+    expect(corrected.code).toBe(0);
+    expect(liveAccount(em, PRODUCTION).organization?.deny_unmatched_requests).toBe(true);
+    await rm(join(reportTemp, 'shards'), { recursive: true });
+    await shards(() => SECRET_TOKEN);
+    expect(await check()).toBe('0');
+    const clean = await runScript(issueStep, context('0'), openIssue);
+    expect(clean.map((c) => c.method)).toEqual(['createComment', 'update']);
+    expect(clean[1]!.args).toMatchObject({ issue_number: 3, state: 'closed' });
+  }, 120_000);
 });
