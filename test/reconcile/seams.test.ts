@@ -33,7 +33,7 @@ describe('a target that fails a cross-field rule is not a change', () => {
     expect(result.code).toBe(1);
     const plan = JSON.parse(result.stdout);
     expect(plan.targets[0].error.message).toContain('warp_auth_session_duration');
-    expect(plan.summary).toEqual({ create: 0, update: 0, noop: 0, error: 1 });
+    expect(plan.summary).toEqual({ create: 0, update: 0, noop: 0, error: 1, weakens: 0 });
     expect(plan.change_budget).toMatchObject({ changed: 0, limit: 0 });
     expect(plan.blocked.filter((b: { rule: string }) => b.rule === 'max-changed-targets')).toEqual([]);
   });
