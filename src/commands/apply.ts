@@ -151,7 +151,7 @@ async function savedPlan(paths: string[], options: ApplyFlags, io: Io, record: R
     }
     config = { targets: state.targets, commit: (await configCommit(paths)).commit };
     // The budget of a shard's plan is its share of the whole selected fleet, as when it was planned.
-    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], ...(state.budget ? { configBudget: state.budget } : {}), fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
+    judged = { ...safety, now: new Date(), allow: [...configAllowances(state.allow), ...safety.allow], ...(state.budget ? { configBudget: state.budget } : {}), fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
   }
   const review = await reviewSavedPlan(plan, { version: VERSION, now: new Date(), maxAgeMs, safety: judged, ...(config ? { config } : {}) });
   if (!review.ok) return refuse(`refusing the saved plan ${file}: ${review.reason}`);

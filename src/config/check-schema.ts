@@ -270,6 +270,10 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
     case 'minimum':
     case 'maximum':
       return field?.type.kind === 'integer' ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : (error.message ?? 'out of range');
+    case 'minProperties':
+      return `"${name}" is empty: name at least one label (an empty selector would match every target)`;
+    case 'minItems':
+      return `"${name}" lists nothing: name at least ${String(error.params.limit)}, or remove the key`;
     case 'uniqueItems': {
       const item = Array.isArray(data) ? data[Number(error.params.j)] : undefined;
       return `"${name}" lists ${JSON.stringify(item)} twice: it is a set, each item once (remove the repeat, or write the item meant)`;
@@ -318,7 +322,8 @@ function typeMessage(f: YamlFile, path: readonly PathSegment[], expected: string
     return `each entry of ${String(path[0])} must be a mapping starting with ${path[0] === 'zones' ? 'zone_id' : 'account_id'}`;
   }
   const actual = Array.isArray(data) ? 'a list' : data instanceof Uint8Array ? 'binary data (!!binary)' : typeof data === 'object' ? 'a mapping' : `${typeof data} ${JSON.stringify(data)}`;
-  return `must be ${TYPE_NAMES[expected] ?? expected}, not ${actual}`;
+  const expectedNames = expected.split(',').map((t) => TYPE_NAMES[t] ?? t).join(' or ');
+  return `must be ${expectedNames}, not ${actual}`;
 }
 
 function formatMessage(format: string, data: unknown): string {

@@ -105,15 +105,32 @@ function allowSchema(): object {
   const rules = SAFETY_RULES.map((r) => `${r.name}: ${r.description}`).join(' ');
   return {
     type: 'object',
-    description: 'Allow changes that a safety rule blocks, on one account or zone (give account_id or zone_id).',
+    description: 'Allow changes that a safety rule blocks, on the targets named by exactly one of account_id, zone_id (an id or a list) or select (labels).',
     additionalProperties: false,
     required: ['rule', 'reason'],
     properties: {
       rule: { type: 'string', enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
-      account_id: { $ref: '#/$defs/id', description: 'The account the rule is allowed on.' },
-      zone_id: { $ref: '#/$defs/id', description: 'The zone the rule is allowed on.' },
+      account_id: idsSchema('account'),
+      zone_id: idsSchema('zone'),
+      // Never empty: an empty selector matches every target, which is what --allow is for.
+      select: { ...labelsSchema('The targets the rule is allowed on, by their labels (env: staging): every account and zone whose labels match. It must match at least one.'), minProperties: 1 },
+      to: { description: 'Pin the change: the rule lets a change through only when the new value equals this (compared as the plan compares values); a change to any other value stays blocked.' },
+      expires: { type: 'string', pattern: '^\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])$', description: 'YYYY-MM-DD (UTC): after this day the entry lets nothing through, and is a warning.' },
       reason: { type: 'string', maxLength: MAX_REASON_LENGTH, description: `Why the change is allowed: shown in the plan for reviewers (at most ${MAX_REASON_LENGTH} characters).` },
     },
+  };
+}
+
+/** The target(s) an allow entry names: one id, or a list of distinct ids. */
+function idsSchema(scope: 'account' | 'zone'): object {
+  return {
+    description: `The ${scope} the rule is allowed on, or a list of them.`,
+    // One id or a list of them: each keyword applies to its own type, so errors name the one written.
+    type: ['string', 'array'],
+    pattern: ID_PATTERN,
+    minItems: 1,
+    uniqueItems: true,
+    items: { $ref: '#/$defs/id' },
   };
 }
 

@@ -16,7 +16,8 @@ import { attributePlan } from './attribute.js';
 import { markOrigins } from './baseline.js';
 import { buildPlan, selectTargets, shardOf, targetKey, unmatchedFilters, type Selection, type UnmatchedFilter } from './build.js';
 import type { Plan, PlanCoverage } from './model.js';
-import { checkSafety, markSecurityDrift, unusedAllowances, type Allowance, type SafetyOptions, type ShardedFleet } from './safety.js';
+import { checkSafety, expiredAllowances, markSecurityDrift, unusedAllowances, type Allowance, type SafetyOptions, type ShardedFleet } from './safety.js';
+import { allowExpired } from '../config/allow.js';
 import { sealPlan, targetsHoldingSecrets } from './saved.js';
 import { unmanagedFields } from './unmanaged.js';
 
@@ -115,14 +116,18 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
 
   // Safety.
   const configAllows = configAllowances(state.allow);
+  // The run's clock is the plan's: an allow entry past its `expires` day lets nothing through.
+  const now = new Date(marked.created_at);
   const checked = checkSafety(marked, {
     allow: [...configAllows, ...(settings.safety.allow ?? [])],
+    now,
     budget: settings.safety.budget,
     ...(state.budget ? { configBudget: state.budget } : {}),
     countIntroduced: base !== null,
     fleet: shardedFleet(state.targets, settings.selection),
   });
-  const unused = unusedAllowances(checked, configAllows);
+  const expired = expiredAllowances(configAllows, now);
+  const unused = unusedAllowances(checked, configAllows.filter((a) => !allowExpired(a.expires, now)));
   if (unused.length > 0) {
     checked.unused_allowances = unused.map((a) => ({ rule: a.rule, scope: a.target!.scope, id: a.target!.id, reason: a.reason, source: a.source }));
   }
@@ -134,6 +139,7 @@ export async function planPipeline(settings: PlanSettings, sink: PlanSink): Prom
       severity: 'warning',
     })),
   );
+  sink.warnings(expired.map((a): Diagnostic => ({ ...a.source!, message: `allow ${a.rule} entry expired on ${a.expires}: remove it (it lets nothing through)`, path: '', severity: 'warning' })));
 
   // Security drift, once it is known which changes the pull request introduces (those are not drift).
   const weakened = markSecurityDrift(checked);
@@ -160,7 +166,7 @@ export function shardedFleet(targets: readonly DesiredTarget[], selection: Selec
 
 /** The config's allow entries as allowances (apply --plan judges a saved plan again with them). */
 export function configAllowances(allow: readonly AllowEntry[]): Allowance[] {
-  return allow.map((a) => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source }));
+  return allow.map((a) => ({ rule: a.rule, target: { scope: a.scope, id: a.id }, via: 'config', reason: a.reason, source: a.source, ...(a.pin ? { pin: a.pin } : {}), ...(a.expires ? { expires: a.expires } : {}) }));
 }
 
 /** The selection as the plan records it: ids in lowercase, --only-failed's keys sorted. */

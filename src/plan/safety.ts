@@ -3,7 +3,9 @@
 // and `change_budget` filled in out. Renderers and apply only read those.
 
 import { formatBudget, type ChangeBudget, type ConfigBudget } from '../config/budget.js';
+import { allowExpired } from '../config/allow.js';
 import { formatPosition, type SourcePosition } from '../config/model.js';
+import { sameValue } from '../resources/normalize.js';
 import type { Scope } from '../resources/fields.js';
 import { CHANGE_BUDGET_RULE, SAFETY_RULES, type Around } from '../resources/safety.js';
 import { fieldByPath, resourceSpec } from '../resources/index.js';
@@ -18,6 +20,10 @@ export interface Allowance {
   via: 'flag' | 'config';
   reason: string | null;
   source: SourcePosition | null;
+  /** `to:` — only a change to this value, compared as the diff compares values. */
+  pin?: { to: unknown };
+  /** YYYY-MM-DD (UTC): after this day the allowance lets nothing through. */
+  expires?: string;
 }
 
 export { parseBudget, type ChangeBudget } from '../config/budget.js';
@@ -28,6 +34,8 @@ export const DEFAULT_BUDGET_MIN_TARGETS = 8;
 
 export interface SafetyOptions {
   allow?: readonly Allowance[];
+  /** The run's clock, for allowances that expire; without it none has expired. */
+  now?: Date;
   /** --max-changed-targets; undefined: the config's budget, else the default (25 % from 8 targets on). */
   budget?: ChangeBudget;
   /** The config's `budget` (with its reason and place); --max-changed-targets wins over it for one run. */
@@ -51,10 +59,12 @@ export interface ShardedFleet {
 export function checkSafety(plan: Plan, options: SafetyOptions = {}): Plan {
   const blocked: BlockedChange[] = [];
   const allowed: AllowedChange[] = [];
+  const now = options.now;
+  const allow = (options.allow ?? []).filter((a) => !now || !allowExpired(a.expires, now));
   for (const target of plan.targets) {
     for (const resource of target.resources) {
       if (resource.action === 'noop') continue;
-      for (const change of resource.changes) judgeChange(target, resource, change, options.allow ?? [], blocked, allowed);
+      for (const change of resource.changes) judgeChange(target, resource, change, allow, blocked, allowed);
     }
   }
   const budget = judgeBudget(plan, options);
@@ -78,9 +88,10 @@ function judgeChange(target: TargetPlan, resource: ResourcePlan, change: FieldCh
       if (trigger.resource !== resource.type || trigger.path !== change.path || (trigger.existingOnly && resource.action === 'create') || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
       const place = { scope: target.scope, id: target.id, resource: resource.type, path: change.path };
       // A config entry (with its reason) is the more telling permission; --allow covers the rest.
+      const lets = (a: Allowance) => a.rule === rule.name && (!a.pin || pinnedTo(resource, change, a.pin.to));
       const allowance =
-        allow.find((a) => a.rule === rule.name && a.target?.scope === target.scope && a.target.id === target.id) ??
-        allow.find((a) => a.rule === rule.name && !a.target);
+        allow.find((a) => lets(a) && a.target?.scope === target.scope && a.target.id === target.id) ??
+        allow.find((a) => lets(a) && !a.target);
       if (allowance) {
         allowed.push({ rule: rule.name, ...place, via: allowance.via, reason: allowance.reason, source: allowance.source });
       } else {
@@ -88,6 +99,12 @@ function judgeChange(target: TargetPlan, resource: ResourcePlan, change: FieldCh
       }
     }
   }
+}
+
+/** Whether the change's new value is the pinned one, compared by meaning as the diff compares (24h = 1440m). */
+function pinnedTo(resource: ResourcePlan, change: FieldChange, to: unknown): boolean {
+  const field = fieldByPath(resourceSpec(resource.type), change.path);
+  return field !== undefined && sameValue(field, change.after, to);
 }
 
 /**
@@ -124,8 +141,18 @@ function withWeakens(resource: ResourcePlan, change: FieldChange): FieldChange {
  */
 export function unusedAllowances(plan: Plan, allow: readonly Allowance[]): Allowance[] {
   const planned = new Set(plan.targets.filter((t) => !t.error).map((t) => `${t.scope}:${t.id}`));
-  const used = new Set(plan.allowed.filter((a) => a.via === 'config').map((a) => `${a.rule}@${a.scope}:${a.id}`));
-  return allow.filter((a) => a.target && planned.has(`${a.target.scope}:${a.target.id}`) && !used.has(`${a.rule}@${a.target.scope}:${a.target.id}`));
+  // Per entry (its source): one entry naming several targets is used when any of them used it.
+  const entryOf = (a: { rule: string; source: SourcePosition | null }) => `${a.rule}@${a.source ? formatPosition(a.source) : ''}`;
+  const used = new Set(plan.allowed.filter((a) => a.via === 'config').map(entryOf));
+  const judged = allow.filter((a) => a.target && planned.has(`${a.target.scope}:${a.target.id}`) && !used.has(entryOf(a)));
+  const seen = new Set<string>();
+  return judged.filter((a) => !seen.has(entryOf(a)) && seen.add(entryOf(a)));
+}
+
+/** Config allowances whose `expires` day has passed at `now`: one per entry. */
+export function expiredAllowances(allow: readonly Allowance[], now: Date): Allowance[] {
+  const seen = new Set<string>();
+  return allow.filter((a) => allowExpired(a.expires, now) && a.source && !seen.has(formatPosition(a.source)) && seen.add(formatPosition(a.source)));
 }
 
 function judgeBudget(plan: Plan, options: SafetyOptions): { report: ChangeBudgetReport | null; blocked?: BlockedChange } {
