@@ -32836,6 +32836,88 @@ function configBudget(f2) {
   return { budget, reason: given.reason, source: keyPosition(f2, ["budget"]) };
 }
 
+// src/config/labels.ts
+var LABEL_KEY_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_./-]{0,61}[A-Za-z0-9])?$";
+var LABEL_VALUE_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$";
+var MAX_LABELS = 32;
+function matchesSelector(labels, selector) {
+  for (const [key, value] of Object.entries(selector)) if (labels?.[key] !== value) return false;
+  return true;
+}
+function describeSelector(selector) {
+  return Object.keys(selector).sort().map((key) => `${key}=${selector[key]}`).join(",");
+}
+function readLabels(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return void 0;
+  const entries2 = Object.entries(value);
+  if (!entries2.every(([, v2]) => typeof v2 === "string")) return void 0;
+  return Object.fromEntries(entries2);
+}
+
+// src/config/allow.ts
+function allowCandidates(f2) {
+  const candidates = [];
+  const diagnostics = [];
+  const list = isPlainObject3(f2.data) ? f2.data.allow : void 0;
+  if (!Array.isArray(list)) return { candidates, diagnostics };
+  list.forEach((entry2, index) => {
+    if (!isPlainObject3(entry2) || typeof entry2.rule !== "string" || typeof entry2.reason !== "string") return;
+    const path = ["allow", index];
+    const problem = (at2, message, key2 = false) => diagnostics.push({ ...key2 ? keyPosition(f2, at2) : valuePosition(f2, at2), message, path: describePath(at2) });
+    const keys = ["account_id", "zone_id", "select"].filter((k) => entry2[k] !== void 0);
+    if (keys.length === 0) return problem(path, `allow ${entry2.rule}: give the account_id, zone_id or select it is allowed on`);
+    if (keys.length > 1) return problem([...path, keys[1]], `an allow entry names its targets one way: give one of account_id, zone_id or select, not ${keys.join(" and ")}`, true);
+    if (entry2.reason.trim() === "") return problem([...path, "reason"], `allow ${entry2.rule}: the reason must say why the change is allowed (reviewers read it in the plan)`);
+    const key = keys[0];
+    const value = entry2[key];
+    let names;
+    if (key === "select") {
+      const select = readLabels(value);
+      if (!select) return;
+      names = { select };
+    } else {
+      const ids = typeof value === "string" ? [value] : Array.isArray(value) && value.every((v2) => typeof v2 === "string") ? value : void 0;
+      if (!ids || ids.length === 0) return;
+      names = { scope: key === "account_id" ? "account" : "zone", ids };
+    }
+    const at = [...path, key];
+    candidates.push({
+      rule: entry2.rule,
+      reason: entry2.reason,
+      ..."to" in entry2 ? { pin: { to: entry2.to } } : {},
+      ...typeof entry2.expires === "string" ? { expires: entry2.expires } : {},
+      source: valuePosition(f2, path),
+      names,
+      position: valuePosition(f2, at),
+      path: describePath(at)
+    });
+  });
+  return { candidates, diagnostics };
+}
+function resolveAllow(candidates, targets) {
+  const defined = new Set(targets.map((t2) => `${t2.target.scope}:${t2.target.id}`));
+  const allow = [];
+  const diagnostics = [];
+  for (const { names, position: position2, path, ...entry2 } of candidates) {
+    const named = [];
+    if ("select" in names) {
+      const matched = targets.filter((t2) => matchesSelector(t2.target.labels, names.select));
+      if (matched.length === 0) diagnostics.push({ ...position2, message: `allow ${entry2.rule}: no account or zone matches select ${describeSelector(names.select)}`, path });
+      named.push(...matched.map((t2) => ({ scope: t2.target.scope, id: t2.target.id })));
+    } else {
+      for (const id of names.ids) {
+        if (defined.has(`${names.scope}:${id}`)) named.push({ scope: names.scope, id });
+        else diagnostics.push({ ...position2, message: `allow ${entry2.rule}: no ${names.scope} ${id} in the config`, path });
+      }
+    }
+    for (const target2 of named) allow.push({ ...entry2, ...target2 });
+  }
+  return { allow, diagnostics };
+}
+function allowExpired(expires, now) {
+  return expires !== void 0 && now.getTime() >= Date.parse(`${expires}T00:00:00Z`) + 864e5;
+}
+
 // src/resources/safety.ts
 var isSet2 = (value) => value !== null && value !== void 0 && value !== "" && !(Array.isArray(value) && value.length === 0);
 var replaced = (before) => isSet2(before);
@@ -32980,10 +33062,12 @@ var DEFAULT_BUDGET_MIN_TARGETS = 8;
 function checkSafety(plan, options = {}) {
   const blocked2 = [];
   const allowed = [];
+  const now = options.now;
+  const allow = (options.allow ?? []).filter((a3) => !now || !allowExpired(a3.expires, now));
   for (const target2 of plan.targets) {
     for (const resource of target2.resources) {
       if (resource.action === "noop") continue;
-      for (const change of resource.changes) judgeChange(target2, resource, change, options.allow ?? [], blocked2, allowed);
+      for (const change of resource.changes) judgeChange(target2, resource, change, allow, blocked2, allowed);
     }
   }
   const budget = judgeBudget(plan, options);
@@ -33003,7 +33087,8 @@ function judgeChange(target2, resource, change, allow, blocked2, allowed) {
     for (const trigger of rule.triggers) {
       if (trigger.resource !== resource.type || trigger.path !== change.path || trigger.existingOnly && resource.action === "create" || !trigger.when(change.before, change.after, aroundOf(resource))) continue;
       const place2 = { scope: target2.scope, id: target2.id, resource: resource.type, path: change.path };
-      const allowance = allow.find((a3) => a3.rule === rule.name && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => a3.rule === rule.name && !a3.target);
+      const lets = (a3) => a3.rule === rule.name && (!a3.pin || pinnedTo(resource, change, a3.pin.to));
+      const allowance = allow.find((a3) => lets(a3) && a3.target?.scope === target2.scope && a3.target.id === target2.id) ?? allow.find((a3) => lets(a3) && !a3.target);
       if (allowance) {
         allowed.push({ rule: rule.name, ...place2, via: allowance.via, reason: allowance.reason, source: allowance.source });
       } else {
@@ -33011,6 +33096,10 @@ function judgeChange(target2, resource, change, allow, blocked2, allowed) {
       }
     }
   }
+}
+function pinnedTo(resource, change, to) {
+  const field = fieldByPath(resourceSpec(resource.type), change.path);
+  return field !== void 0 && sameValue(field, change.after, to);
 }
 function markSecurityDrift(plan) {
   const targets = plan.targets.map((target2) => ({
@@ -33032,8 +33121,15 @@ function withWeakens(resource, change) {
 }
 function unusedAllowances(plan, allow) {
   const planned = new Set(plan.targets.filter((t2) => !t2.error).map((t2) => `${t2.scope}:${t2.id}`));
-  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map((a3) => `${a3.rule}@${a3.scope}:${a3.id}`));
-  return allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(`${a3.rule}@${a3.target.scope}:${a3.target.id}`));
+  const entryOf = (a3) => `${a3.rule}@${a3.source ? formatPosition(a3.source) : ""}`;
+  const used = new Set(plan.allowed.filter((a3) => a3.via === "config").map(entryOf));
+  const judged = allow.filter((a3) => a3.target && planned.has(`${a3.target.scope}:${a3.target.id}`) && !used.has(entryOf(a3)));
+  const seen = /* @__PURE__ */ new Set();
+  return judged.filter((a3) => !seen.has(entryOf(a3)) && seen.add(entryOf(a3)));
+}
+function expiredAllowances(allow, now) {
+  const seen = /* @__PURE__ */ new Set();
+  return allow.filter((a3) => allowExpired(a3.expires, now) && a3.source && !seen.has(formatPosition(a3.source)) && seen.add(formatPosition(a3.source)));
 }
 function judgeBudget(plan, options) {
   const { fleet, configBudget: configBudget2 } = options;
@@ -34312,24 +34408,6 @@ function collect(value, previous = []) {
   return [...previous, value];
 }
 
-// src/config/labels.ts
-var LABEL_KEY_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_./-]{0,61}[A-Za-z0-9])?$";
-var LABEL_VALUE_PATTERN = "^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$";
-var MAX_LABELS = 32;
-function matchesSelector(labels, selector) {
-  for (const [key, value] of Object.entries(selector)) if (labels?.[key] !== value) return false;
-  return true;
-}
-function describeSelector(selector) {
-  return Object.keys(selector).sort().map((key) => `${key}=${selector[key]}`).join(",");
-}
-function readLabels(value) {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return void 0;
-  const entries2 = Object.entries(value);
-  if (!entries2.every(([, v2]) => typeof v2 === "string")) return void 0;
-  return Object.fromEntries(entries2);
-}
-
 // src/commands/shared/results.ts
 import { readFile as readFile2 } from "node:fs/promises";
 
@@ -34965,15 +35043,30 @@ function allowSchema() {
   const rules = SAFETY_RULES.map((r2) => `${r2.name}: ${r2.description}`).join(" ");
   return {
     type: "object",
-    description: "Allow changes that a safety rule blocks, on one account or zone (give account_id or zone_id).",
+    description: "Allow changes that a safety rule blocks, on the targets named by exactly one of account_id, zone_id (an id or a list) or select (labels).",
     additionalProperties: false,
     required: ["rule", "reason"],
     properties: {
       rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
-      account_id: { $ref: "#/$defs/id", description: "The account the rule is allowed on." },
-      zone_id: { $ref: "#/$defs/id", description: "The zone the rule is allowed on." },
+      account_id: idsSchema("account"),
+      zone_id: idsSchema("zone"),
+      // Never empty: an empty selector matches every target, which is what --allow is for.
+      select: { ...labelsSchema("The targets the rule is allowed on, by their labels (env: staging): every account and zone whose labels match. It must match at least one."), minProperties: 1 },
+      to: { description: "Pin the change: the rule lets a change through only when the new value equals this (compared as the plan compares values); a change to any other value stays blocked." },
+      expires: { type: "string", pattern: "^\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])$", description: "YYYY-MM-DD (UTC): after this day the entry lets nothing through, and is a warning." },
       reason: { type: "string", maxLength: MAX_REASON_LENGTH, description: `Why the change is allowed: shown in the plan for reviewers (at most ${MAX_REASON_LENGTH} characters).` }
     }
+  };
+}
+function idsSchema(scope) {
+  return {
+    description: `The ${scope} the rule is allowed on, or a list of them.`,
+    // One id or a list of them: each keyword applies to its own type, so errors name the one written.
+    type: ["string", "array"],
+    pattern: ID_PATTERN,
+    minItems: 1,
+    uniqueItems: true,
+    items: { $ref: "#/$defs/id" }
   };
 }
 function labelsSchema(description) {
@@ -35288,39 +35381,6 @@ function git(cwd, args) {
   });
 }
 
-// src/config/allow.ts
-function allowCandidates(f2) {
-  const candidates = [];
-  const diagnostics = [];
-  const list = isPlainObject3(f2.data) ? f2.data.allow : void 0;
-  if (!Array.isArray(list)) return { candidates, diagnostics };
-  list.forEach((entry2, index) => {
-    if (!isPlainObject3(entry2) || typeof entry2.rule !== "string" || typeof entry2.reason !== "string") return;
-    const path = ["allow", index];
-    const problem = (at, message, key = false) => diagnostics.push({ ...key ? keyPosition(f2, at) : valuePosition(f2, at), message, path: describePath(at) });
-    const ids = ["account_id", "zone_id"].filter((k) => entry2[k] !== void 0);
-    if (ids.length === 0) return problem(path, `allow ${entry2.rule}: give the account_id or zone_id it is allowed on`);
-    if (ids.length === 2) return problem([...path, "zone_id"], "an allow entry is for one target: give account_id or zone_id, not both", true);
-    const scope = ids[0] === "account_id" ? "account" : "zone";
-    const id = entry2[ids[0]];
-    if (typeof id !== "string") return;
-    if (entry2.reason.trim() === "") return problem([...path, "reason"], `allow ${entry2.rule}: the reason must say why the change is allowed (reviewers read it in the plan)`);
-    const idPath = [...path, ids[0]];
-    candidates.push({ entry: { rule: entry2.rule, scope, id, reason: entry2.reason, source: valuePosition(f2, path) }, idPosition: valuePosition(f2, idPath), idPath: describePath(idPath) });
-  });
-  return { candidates, diagnostics };
-}
-function resolveAllow(candidates, targets) {
-  const defined = new Set(targets.map((t2) => `${t2.target.scope}:${t2.target.id}`));
-  const allow = [];
-  const diagnostics = [];
-  for (const { entry: entry2, idPosition, idPath } of candidates) {
-    if (defined.has(`${entry2.scope}:${entry2.id}`)) allow.push(entry2);
-    else diagnostics.push({ ...idPosition, message: `allow ${entry2.rule}: no ${entry2.scope} ${entry2.id} in the config`, path: idPath });
-  }
-  return { allow, diagnostics };
-}
-
 // src/config/odd-spaces.ts
 var NAMES = {
   " ": "a no-break space (U+00A0)",
@@ -35541,6 +35601,10 @@ function valueMessage(f2, path, error) {
     case "minimum":
     case "maximum":
       return field?.type.kind === "integer" ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : error.message ?? "out of range";
+    case "minProperties":
+      return `"${name}" is empty: name at least one label (an empty selector would match every target)`;
+    case "minItems":
+      return `"${name}" lists nothing: name at least ${String(error.params.limit)}, or remove the key`;
     case "uniqueItems": {
       const item = Array.isArray(data) ? data[Number(error.params.j)] : void 0;
       return `"${name}" lists ${JSON.stringify(item)} twice: it is a set, each item once (remove the repeat, or write the item meant)`;
@@ -35587,7 +35651,8 @@ function typeMessage(f2, path, expected, data, field) {
     return `each entry of ${String(path[0])} must be a mapping starting with ${path[0] === "zones" ? "zone_id" : "account_id"}`;
   }
   const actual = Array.isArray(data) ? "a list" : data instanceof Uint8Array ? "binary data (!!binary)" : typeof data === "object" ? "a mapping" : `${typeof data} ${JSON.stringify(data)}`;
-  return `must be ${TYPE_NAMES[expected] ?? expected}, not ${actual}`;
+  const expectedNames = expected.split(",").map((t2) => TYPE_NAMES[t2] ?? t2).join(" or ");
+  return `must be ${expectedNames}, not ${actual}`;
 }
 function formatMessage(format, data) {
   const shown = JSON.stringify(data);
@@ -36633,14 +36698,17 @@ async function planPipeline(settings, sink) {
   }
   const marked = base ? { ...markOrigins(built, base, settings.baseline), unmanaged: unmanagedFields(state.targets, base, settings.selection) } : built;
   const configAllows = configAllowances(state.allow);
+  const now = new Date(marked.created_at);
   const checked = checkSafety(marked, {
     allow: [...configAllows, ...settings.safety.allow ?? []],
+    now,
     budget: settings.safety.budget,
     ...state.budget ? { configBudget: state.budget } : {},
     countIntroduced: base !== null,
     fleet: shardedFleet(state.targets, settings.selection)
   });
-  const unused = unusedAllowances(checked, configAllows);
+  const expired = expiredAllowances(configAllows, now);
+  const unused = unusedAllowances(checked, configAllows.filter((a3) => !allowExpired(a3.expires, now)));
   if (unused.length > 0) {
     checked.unused_allowances = unused.map((a3) => ({ rule: a3.rule, scope: a3.target.scope, id: a3.target.id, reason: a3.reason, source: a3.source }));
   }
@@ -36652,6 +36720,7 @@ async function planPipeline(settings, sink) {
       severity: "warning"
     }))
   );
+  sink.warnings(expired.map((a3) => ({ ...a3.source, message: `allow ${a3.rule} entry expired on ${a3.expires}: remove it (it lets nothing through)`, path: "", severity: "warning" })));
   const weakened = markSecurityDrift(checked);
   const plan = settings.attribute ? await attributePlan(weakened, clients, { now: new Date(weakened.created_at), concurrency: settings.api.concurrency }) : weakened;
   const leaking = targetsHoldingSecrets(plan, [...clients.secrets(), ...secretsFromEnv(sink.env, settings.environment.credentials)]);
@@ -36668,7 +36737,7 @@ function shardedFleet(targets, selection) {
   return { shard, sizes };
 }
 function configAllowances(allow) {
-  return allow.map((a3) => ({ rule: a3.rule, target: { scope: a3.scope, id: a3.id }, via: "config", reason: a3.reason, source: a3.source }));
+  return allow.map((a3) => ({ rule: a3.rule, target: { scope: a3.scope, id: a3.id }, via: "config", reason: a3.reason, source: a3.source, ...a3.pin ? { pin: a3.pin } : {}, ...a3.expires ? { expires: a3.expires } : {} }));
 }
 function coverageOf({ selection }, { commit, dirty }) {
   const lower3 = (ids = []) => ids.map((id) => id.toLowerCase());
@@ -36910,7 +36979,7 @@ async function savedPlan(paths, options, io, record) {
       return null;
     }
     config = { targets: state.targets, commit: (await configCommit(paths)).commit };
-    judged = { ...safety, allow: [...configAllowances(state.allow), ...safety.allow], ...state.budget ? { configBudget: state.budget } : {}, fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
+    judged = { ...safety, now: /* @__PURE__ */ new Date(), allow: [...configAllowances(state.allow), ...safety.allow], ...state.budget ? { configBudget: state.budget } : {}, fleet: shardedFleet(state.targets, selectionOf(plan.coverage)) };
   }
   const review = await reviewSavedPlan(plan, { version: VERSION, now: /* @__PURE__ */ new Date(), maxAgeMs, safety: judged, ...config ? { config } : {} });
   if (!review.ok) return refuse(`refusing the saved plan ${file}: ${review.reason}`);
