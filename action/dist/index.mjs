@@ -32874,6 +32874,7 @@ function allowCandidates(f2) {
     if (key === "select") {
       const select = readLabels(value);
       if (!select) return;
+      if (Object.keys(select).length === 0) return problem([...path, "select"], `allow ${entry2.rule}: select is empty, which would allow the rule on every target: name at least one label`);
       names = { select };
     } else {
       const ids = typeof value === "string" ? [value] : Array.isArray(value) && value.every((v2) => typeof v2 === "string") ? value : void 0;
@@ -35050,8 +35051,7 @@ function allowSchema() {
       rule: { type: "string", enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
       account_id: idsSchema("account"),
       zone_id: idsSchema("zone"),
-      // Never empty: an empty selector matches every target, which is what --allow is for.
-      select: { ...labelsSchema("The targets the rule is allowed on, by their labels (env: staging): every account and zone whose labels match. It must match at least one."), minProperties: 1 },
+      select: { $ref: "#/$defs/selector", description: "The targets the rule is allowed on, by their labels (env: staging): every account and zone whose labels match. It must match at least one." },
       to: { description: "Pin the change: the rule lets a change through only when the new value equals this (compared as the plan compares values); a change to any other value stays blocked." },
       expires: { type: "string", pattern: "^\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])$", description: "YYYY-MM-DD (UTC): after this day the entry lets nothing through, and is a warning." },
       reason: { type: "string", maxLength: MAX_REASON_LENGTH, description: `Why the change is allowed: shown in the plan for reviewers (at most ${MAX_REASON_LENGTH} characters).` }
@@ -35601,8 +35601,6 @@ function valueMessage(f2, path, error) {
     case "minimum":
     case "maximum":
       return field?.type.kind === "integer" ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : error.message ?? "out of range";
-    case "minProperties":
-      return `"${name}" is empty: name at least one label (an empty selector would match every target)`;
     case "minItems":
       return `"${name}" lists nothing: name at least ${String(error.params.limit)}, or remove the key`;
     case "uniqueItems": {

@@ -60,6 +60,8 @@ export function allowCandidates(f: ConfigFile): { candidates: AllowCandidate[]; 
     if (key === 'select') {
       const select = readLabels(value);
       if (!select) return;
+      // An empty selector matches every target: that is what --allow is for, for one run.
+      if (Object.keys(select).length === 0) return problem([...path, 'select'], `allow ${entry.rule}: select is empty, which would allow the rule on every target: name at least one label`);
       names = { select };
     } else {
       const ids = typeof value === 'string' ? [value] : Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;

@@ -270,8 +270,6 @@ function valueMessage(f: YamlFile, path: readonly PathSegment[], error: ErrorObj
     case 'minimum':
     case 'maximum':
       return field?.type.kind === 'integer' ? `must be a whole number from ${field.type.min} to ${field.type.max}, not ${JSON.stringify(data)}` : (error.message ?? 'out of range');
-    case 'minProperties':
-      return `"${name}" is empty: name at least one label (an empty selector would match every target)`;
     case 'minItems':
       return `"${name}" lists nothing: name at least ${String(error.params.limit)}, or remove the key`;
     case 'uniqueItems': {

@@ -112,8 +112,7 @@ function allowSchema(): object {
       rule: { type: 'string', enum: [...SAFETY_RULE_NAMES], description: `The safety rule. ${rules}` },
       account_id: idsSchema('account'),
       zone_id: idsSchema('zone'),
-      // Never empty: an empty selector matches every target, which is what --allow is for.
-      select: { ...labelsSchema('The targets the rule is allowed on, by their labels (env: staging): every account and zone whose labels match. It must match at least one.'), minProperties: 1 },
+      select: { $ref: '#/$defs/selector', description: 'The targets the rule is allowed on, by their labels (env: staging): every account and zone whose labels match. It must match at least one.' },
       to: { description: 'Pin the change: the rule lets a change through only when the new value equals this (compared as the plan compares values); a change to any other value stays blocked.' },
       expires: { type: 'string', pattern: '^\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])$', description: 'YYYY-MM-DD (UTC): after this day the entry lets nothing through, and is a warning.' },
       reason: { type: 'string', maxLength: MAX_REASON_LENGTH, description: `Why the change is allowed: shown in the plan for reviewers (at most ${MAX_REASON_LENGTH} characters).` },

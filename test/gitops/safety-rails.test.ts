@@ -196,9 +196,9 @@ describe('config allow entries are validated with positions', () => {
     expect(result.code).toBe(1);
     const b = join(dir, 'b.yaml');
     expect(result.stderr).toContain(`${b}:2:13: "ui-readonly-off" is not one of: ${SAFETY_RULE_NAMES.join(', ')}; did you mean "ui-read-only-off"? (allow[0].rule)`);
-    expect(result.stderr).toContain(`${b}:3:5: allow ui-read-only-off: give the account_id or zone_id it is allowed on (allow[1])`);
+    expect(result.stderr).toContain(`${b}:3:5: allow ui-read-only-off: give the account_id, zone_id or select it is allowed on (allow[1])`);
     expect(result.stderr).toContain(`${b}:4:`);
-    expect(result.stderr).toContain('give account_id or zone_id, not both (allow[2].zone_id)');
+    expect(result.stderr).toContain('an allow entry names its targets one way: give one of account_id, zone_id or select, not account_id and zone_id (allow[2].zone_id)');
     expect(result.stderr).toContain(`${b}:5:43: allow ui-read-only-off: no account ${OTHER} in the config (allow[3].account_id)`);
     expect(result.stderr).toContain('allow ui-read-only-off: the reason must say why the change is allowed (reviewers read it in the plan) (allow[4].reason)');
     expect(result.stderr).toContain(`${b}:7:5: missing reason (allow[5])`);

@@ -122,7 +122,7 @@ describe('allow entries', () => {
       [`  - rule: warp-auth-on\n    account_id: ["${A}", "${A}"]\n    reason: x\n`, `:12:17: "account_id" lists "${A}" twice`],
       [`  - rule: warp-auth-on\n    zone_id: { a: b }\n    reason: x\n`, ':12:14: must be a string or a list, not a mapping'],
       [`  - rule: warp-auth-on\n    select: staging\n    reason: x\n`, ':12:13: must be a mapping (key: value), not string "staging"'],
-      [`  - rule: warp-auth-on\n    select: {}\n    reason: x\n`, ':12:13: "select" is empty: name at least one label'],
+      [`  - rule: warp-auth-on\n    select: {}\n    reason: x\n`, ':12:13: allow warp-auth-on: select is empty, which would allow the rule on every target: name at least one label'],
       [`  - rule: warp-auth-on\n    account_id: "${A}"\n    select: { env: staging }\n    reason: x\n`, ':13:5: an allow entry names its targets one way: give one of account_id, zone_id or select, not account_id and select'],
       [`  - rule: warp-auth-on\n    account_id: "${A}"\n    expires: 31/01/2027\n    reason: x\n`, ':13:14: "31/01/2027" does not match'],
     ];
