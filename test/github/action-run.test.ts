@@ -5,26 +5,21 @@
 // bundle alone, against the emulator.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse as parsePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
+import { ROOT, action, installAction } from '../helpers/action.js';
 import { EXAMPLES, SECRET_TOKEN, demoEmulator, writes } from '../helpers/reconcile.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }>; runs: { using: string; main: string } };
 
 let em: RunningEmulator;
 let actionPath: string;
 beforeAll(async () => {
   em = await demoEmulator();
-  actionPath = await mkdtemp(join(tmpdir(), 'ztsync-action-'));
-  await copyFile(join(ROOT, 'action.yml'), join(actionPath, 'action.yml'));
-  await mkdir(dirname(join(actionPath, action.runs.main)), { recursive: true });
-  await copyFile(join(ROOT, action.runs.main), join(actionPath, action.runs.main));
+  actionPath = await installAction();
 });
 afterAll(async () => {
   await em?.close();

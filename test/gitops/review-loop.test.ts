@@ -6,16 +6,14 @@ import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
+import { ROOT, action, installAction } from '../helpers/action.js';
 import { EXAMPLES, PRODUCTION, SECRET_TOKEN, demoEmulator, liveAccount, writes } from '../helpers/reconcile.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORKFLOWS = join(ROOT, 'examples/github/workflows');
-const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }>; runs: { main: string } };
 
 interface Step {
   name: string;
@@ -45,10 +43,7 @@ let em: RunningEmulator;
 let actionPath: string;
 beforeAll(async () => {
   em = await demoEmulator();
-  actionPath = await mkdtemp(join(tmpdir(), 'ztsync-action-'));
-  await copyFile(join(ROOT, 'action.yml'), join(actionPath, 'action.yml'));
-  await mkdir(dirname(join(actionPath, action.runs.main)), { recursive: true });
-  await copyFile(join(ROOT, action.runs.main), join(actionPath, action.runs.main));
+  actionPath = await installAction();
 });
 afterAll(async () => {
   await em?.close();
