@@ -94,8 +94,9 @@ describe('the workflows', () => {
 
   it('set least permissions: read-only contents at the top, each job only what it needs', () => {
     // The sticky plan comment (a job that runs no ztsync), the comment on a merged pull request whose plan could not
-    // be applied, the drift issue.
-    const allowedWrites: Record<string, string[]> = { 'pull-requests': ['comment', 'apply-reviewed'], issues: ['report'] };
+    // be applied, the drift issue, the opt-in codify pull request (its branch and the pull request; it reads
+    // Cloudflare with the read token only).
+    const allowedWrites: Record<string, string[]> = { 'pull-requests': ['comment', 'apply-reviewed', 'codify'], issues: ['report'], contents: ['codify'] };
     for (const { path, wf } of parsed) {
       expect(wf.permissions, path).toEqual({ contents: 'read' });
       for (const [name, job] of Object.entries(wf.jobs)) {
@@ -106,6 +107,15 @@ describe('the workflows', () => {
         }
       }
     }
+  });
+
+  it('give the codify job, which holds a repository write token, only the read Cloudflare token and no environment', () => {
+    const drift = parsed.find(({ path }) => path.endsWith('ztsync-drift.yml'))!;
+    const codify = drift.wf.jobs.codify!;
+    expect(codify.environment).toBeUndefined();
+    const text = JSON.stringify(codify.steps);
+    expect(text).toContain('secrets.CLOUDFLARE_API_TOKEN_READ');
+    expect(text).not.toMatch(/secrets\.CLOUDFLARE_API_TOKEN\b(?!_READ)/);
   });
 
   /** Every `uses:` line as written (comments included, which a YAML parser drops). */
@@ -134,7 +144,7 @@ describe('the workflows', () => {
       pins.set(name!, (pins.get(name!) ?? new Set()).add(pin!));
     }
     expect([...pins].filter(([, set]) => set.size > 1).map(([name, set]) => `${name}: ${[...set].join(' | ')}`)).toEqual([]);
-    expect([...pins.keys()].sort()).toEqual(['actions/checkout', 'actions/download-artifact', 'actions/github-script', 'actions/setup-node', 'actions/upload-artifact', 'your-org/ztsync']);
+    expect([...pins.keys()].sort()).toEqual(['actions/checkout', 'actions/download-artifact', 'actions/github-script', 'actions/setup-node', 'actions/upload-artifact', 'peter-evans/create-pull-request', 'your-org/ztsync']);
   });
 
   it('explain the ztsync placeholder where a user copies them from', () => {
@@ -176,7 +186,7 @@ describe('the workflows', () => {
         }
       }
     }
-    expect([...help.keys()].sort()).toEqual(['apply', 'plan', 'report', 'validate']);
+    expect([...help.keys()].sort()).toEqual(['apply', 'codify', 'plan', 'report', 'validate']);
   });
 
   it('shards that run at once on one token split the rate budget between them', () => {
